@@ -1,0 +1,78 @@
+# csc-metrics: every task a user or CI needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := data/raw/sample
+PROCESSED := data/processed
+REPORTS := reports
+LA_CODE ?= E10000017
+LA_NAME ?= Synthetic county (sample data)
+PERIOD_END ?= latest
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List every target with what it does
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create .venv and install the package
+
+.PHONY: install-dev
+install-dev: $(VENV)/.installed-dev ## Create .venv with the development and test extras
+
+.PHONY: report
+report: $(VENV)/.installed ## Run the quarterly report suite on the shipped sample and say where it is
+	$(BIN)/csc-metrics ingest --raw $(SAMPLE) --processed $(PROCESSED)
+	$(BIN)/csc-metrics indicators --processed $(PROCESSED) --period-end 2025-03-31 --la-code $(LA_CODE)
+	@echo "Processed tables are in $(PROCESSED)/"
+
+.PHONY: browser
+browser: ## Install headless Chromium (Debian package) for the real-browser tests, if missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+.PHONY: test
+test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite
+	$(BIN)/python -m pytest -n auto --dist loadscope tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+.PHONY: lint
+lint: $(VENV)/.installed-dev ## Check the code style with ruff
+	$(BIN)/ruff check src tests scripts benchmarks
+
+.PHONY: lab
+lab: $(VENV)/.installed-dev ## Open JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/python -m ipykernel install --user --name csc-metrics --display-name "csc-metrics (.venv)"
+	$(BIN)/jupyter lab notebooks/
+
+.PHONY: sample
+sample: $(VENV)/.installed ## Regenerate the shipped synthetic sample in data/raw/sample
+	$(BIN)/python scripts/make_sample.py
+
+.PHONY: benchmarks-data
+benchmarks-data: $(VENV)/.installed ## Rebuild the packaged DfE benchmark data from ../shared/reference/dfe
+	$(BIN)/python scripts/build_benchmarks.py
+
+.PHONY: bench
+bench: $(VENV)/.installed-dev ## Run the speed benchmarks (generation, ingest, indicators, report run)
+	$(BIN)/python benchmarks/run_all.py
+
+.PHONY: clean
+clean: ## Remove processed data and rendered reports (raw data is never touched)
+	find $(PROCESSED) -mindepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf $(REPORTS)

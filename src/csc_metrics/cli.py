@@ -1,0 +1,108 @@
+"""The ``csc-metrics`` command line.
+
+Each subcommand lives in its own module, which provides ``add_arguments(parser)`` and
+``run(args) -> int``. Only the chosen subcommand's module is imported, so ``--help`` is quick and
+one command's dependencies never slow another.
+
+Exit codes (also in the README): 0 success; 1 a report notebook failed; 2 unusable input or a
+bad parameter; 3 another run already holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from csc_metrics import __version__
+from csc_metrics.errors import CscMetricsError
+
+#: Subcommand -> (module providing add_arguments/run, one-line help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sample": (
+        "csc_metrics.sample.cli",
+        "write a synthetic county council's SSDA903, Annex A and workforce files",
+    ),
+    "ingest": (
+        "csc_metrics.pipeline",
+        "read and clean raw returns into validated, pseudonymised tables in processed/",
+    ),
+    "indicators": (
+        "csc_metrics.indicators.cli",
+        "compute the placement, care-leaver and caseload indicators at a reference date",
+    ),
+    "benchmarks": (
+        "csc_metrics.benchmarks",
+        "show published DfE benchmarks (England, region, statistical neighbours) for a council",
+    ),
+    "run": (
+        "csc_metrics.report.cli",
+        "the quarterly run: ingest, execute every report notebook, publish HTML",
+    ),
+}
+
+
+def _top_level_parser() -> argparse.ArgumentParser:
+    epilog = "commands:\n" + "\n".join(
+        f"  {name:<11} {text}" for name, (_, text) in COMMANDS.items()
+    )
+    epilog += (
+        "\n\nexit codes: 0 success, 1 a notebook failed, 2 unusable input or bad parameter, "
+        "3 already running\nRun `csc-metrics COMMAND --help` for a command's options."
+    )
+    parser = argparse.ArgumentParser(
+        prog="csc-metrics",
+        description="Children's social care performance metrics for English councils.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"csc-metrics {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
+    parser.add_argument("command", choices=list(COMMANDS), metavar="COMMAND")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns:
+        The process exit code.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = _top_level_parser()
+    # Split "csc-metrics [-v] COMMAND [options]" so only COMMAND's module is imported.
+    leading = []
+    while argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        leading.append(argv.pop(0))
+    if not argv or argv[0] in ("-h", "--help", "--version"):
+        top.parse_args(leading + argv)
+        top.print_help()
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    top_args = top.parse_args([*leading, command])
+    logging.basicConfig(
+        level=logging.DEBUG if top_args.verbose else logging.INFO,
+        format="%(levelname)s: %(message)s",
+    )
+    module_name, help_text = COMMANDS[command]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"csc-metrics {command}", description=help_text)
+    module.add_arguments(parser)
+    args = parser.parse_args(rest)
+    try:
+        return int(module.run(args))
+    except CscMetricsError as error:
+        print(f"csc-metrics {command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"csc-metrics {command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

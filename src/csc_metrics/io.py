@@ -1,0 +1,204 @@
+"""Reading and writing processed tables, and replacing an output folder safely.
+
+File formats live only here. Every processed table is a parquet file named after its pandera
+model (``clean_ssda903__episodes.parquet`` for ``CleanEpisodes``), validated on the way out and
+on the way in.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from csc_metrics import schemas
+from csc_metrics.errors import InputError
+
+#: Table name -> pandera model, for every table ``ingest`` writes to ``processed/``.
+PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
+    "clean_ssda903__header": schemas.CleanHeader,
+    "clean_ssda903__episodes": schemas.CleanEpisodes,
+    "clean_ssda903__oc3": schemas.CleanOC3,
+    "clean_ssda903__uasc": schemas.CleanUASC,
+    "clean_ssda903__missing": schemas.CleanMissing,
+    "clean_ssda903__sw_episodes": schemas.CleanSWEpisodes,
+    "clean_reference__postcodes": schemas.CleanPostcodes,
+    "clean_reference__population": schemas.CleanPopulation,
+    "clean_caseload__cases": schemas.CleanCases,
+    "clean_caseload__workforce": schemas.CleanWorkforce,
+    "clean_caseload__establishment": schemas.CleanEstablishment,
+    "dq_issues": schemas.DataQualityIssues,
+}
+
+MANIFEST_NAME = "manifest.json"
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """Return an empty frame with the columns and dtypes of a processed table.
+
+    Args:
+        name: A key of ``PROCESSED_TABLES``.
+
+    Returns:
+        A zero-row frame that passes the table's model.
+    """
+    model = PROCESSED_TABLES[name]
+    schema = model.to_schema()
+    frame = pd.DataFrame({col: pd.Series(dtype=str(c.dtype)) for col, c in schema.columns.items()})
+    return model.validate(frame)
+
+
+def write_table(frame: pd.DataFrame, name: str, folder: Path) -> Path:
+    """Validate a processed table against its model and write it as parquet.
+
+    Args:
+        frame: The table.
+        name: A key of ``PROCESSED_TABLES``.
+        folder: Folder to write to.
+
+    Returns:
+        The path written.
+    """
+    validated = PROCESSED_TABLES[name].validate(frame, lazy=True)
+    path = Path(folder) / f"{name}.parquet"
+    validated.to_parquet(path, index=False)
+    return path
+
+
+def read_table(name: str, folder: Path) -> pd.DataFrame:
+    """Read one processed table, or an empty one if the file is absent.
+
+    Args:
+        name: A key of ``PROCESSED_TABLES``.
+        folder: The processed folder.
+
+    Returns:
+        The validated table.
+    """
+    path = Path(folder) / f"{name}.parquet"
+    if not path.exists():
+        return empty_table(name)
+    return PROCESSED_TABLES[name].validate(pd.read_parquet(path))
+
+
+@dataclass
+class ProcessedData:
+    """All processed tables of one ``processed/`` folder, loaded into memory.
+
+    Absent tables are empty frames with the right columns, so callers need no special cases.
+    """
+
+    header: pd.DataFrame
+    episodes: pd.DataFrame
+    oc3: pd.DataFrame
+    uasc: pd.DataFrame
+    missing: pd.DataFrame
+    sw_episodes: pd.DataFrame
+    postcodes: pd.DataFrame
+    population: pd.DataFrame
+    cases: pd.DataFrame
+    workforce: pd.DataFrame
+    establishment: pd.DataFrame
+    dq_issues: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+    @classmethod
+    def from_tables(
+        cls, tables: dict[str, pd.DataFrame], manifest: dict[str, Any] | None = None
+    ) -> ProcessedData:
+        """Build from a mapping of table name to frame; missing tables become empty.
+
+        Args:
+            tables: Keys are ``PROCESSED_TABLES`` names, with or without the dataset prefix
+                (``"episodes"`` and ``"clean_ssda903__episodes"`` both work).
+            manifest: Optional ingest manifest.
+
+        Returns:
+            The loaded data.
+        """
+        by_short = {_short_name(k): v for k, v in tables.items()}
+        loaded = {
+            _short_name(name): (
+                model.validate(by_short[_short_name(name)])
+                if _short_name(name) in by_short
+                else empty_table(name)
+            )
+            for name, model in PROCESSED_TABLES.items()
+        }
+        return cls(**loaded, manifest=manifest or {})
+
+
+def _short_name(name: str) -> str:
+    return name.split("__", 1)[-1]
+
+
+def load_processed(folder: Path) -> ProcessedData:
+    """Load every table of a processed folder.
+
+    Args:
+        folder: A folder written by ``csc-metrics ingest``.
+
+    Returns:
+        The processed data.
+
+    Raises:
+        InputError: If the folder does not exist or holds no ingest manifest.
+    """
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST_NAME
+    if not manifest_path.exists():
+        raise InputError(
+            f"{folder} is not a processed folder (no {MANIFEST_NAME}). "
+            "Run `csc-metrics ingest --raw RAW --processed "
+            f"{folder}` first."
+        )
+    tables = {name: read_table(name, folder) for name in PROCESSED_TABLES}
+    data = ProcessedData.from_tables(tables, json.loads(manifest_path.read_text("utf-8")))
+    data.folder = folder
+    return data
+
+
+@contextmanager
+def staged_replace(target: Path) -> Iterator[Path]:
+    """Build a folder's new contents beside it, then swap them in only on success.
+
+    The staging folder sits in the same parent as ``target`` so the final renames are atomic on
+    one filesystem. If the block raises, the staging folder is removed and ``target`` is left
+    exactly as it was.
+
+    Args:
+        target: The folder to replace (it need not exist yet).
+
+    Yields:
+        An empty staging folder to write into.
+    """
+    target = Path(target).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        target.replace(retired)
+    staging.replace(target)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write JSON with stable formatting (sorted keys, two-space indent, dates as ISO text)."""
+    Path(path).write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,140 @@
+"""The data-quality log: every problem found while reading raw data, one row each.
+
+Readers add issues in bulk (a frame of offending rows at a time, never row by row), and
+``ingest`` writes the log as the ``dq_issues`` table. A row that is dropped must have an
+``error`` issue here; a value that is blanked or changed gets a ``warning``; things noted but
+harmless (an extra local column) are ``info``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from csc_metrics.schemas import DataQualityIssues
+
+DQ_COLUMNS = list(DataQualityIssues.to_schema().columns)
+
+
+@dataclass
+class DataQualityLog:
+    """Collects data-quality issues from every reader."""
+
+    _parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(
+        self,
+        *,
+        dataset: str,
+        rule: str,
+        severity: str,
+        message: str,
+        table: str | None = None,
+        file: str | None = None,
+        row: int | None = None,
+        child_id: str | None = None,
+        column: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        """Record one issue (for file-level problems; use ``add_rows`` for row-level ones)."""
+        self._parts.append(
+            pd.DataFrame(
+                [
+                    {
+                        "dataset": dataset,
+                        "table": table,
+                        "file": file,
+                        "row": row,
+                        "child_id": child_id,
+                        "column": column,
+                        "value": value,
+                        "rule": rule,
+                        "severity": severity,
+                        "message": message,
+                    }
+                ]
+            )
+        )
+
+    def add_rows(
+        self,
+        rows: pd.DataFrame,
+        *,
+        dataset: str,
+        rule: str,
+        severity: str,
+        message: str | pd.Series,
+        table: str | None = None,
+        column: str | None = None,
+        value: pd.Series | None = None,
+    ) -> None:
+        """Record one issue per row of ``rows``, vectorised.
+
+        Args:
+            rows: The offending rows. Must carry ``source_file`` and ``source_row`` columns, and
+                ``child_id`` (already pseudonymised) where the table has one.
+            dataset: ``ssda903``, ``caseload`` or ``reference``.
+            rule: Short rule name, e.g. ``invalid_code``.
+            severity: ``error`` (row unusable), ``warning`` (used with caution) or ``info``.
+            message: What was expected; a string, or a Series aligned with ``rows``.
+            table: Table name (``episodes``).
+            column: Column the issue is about.
+            value: Offending values, aligned with ``rows``; never raw child identifiers.
+        """
+        if rows.empty:
+            return
+        n = len(rows)
+        part = pd.DataFrame(
+            {
+                "dataset": [dataset] * n,
+                "table": [table] * n,
+                "file": rows["source_file"].to_numpy() if "source_file" in rows else [None] * n,
+                "row": rows["source_row"].to_numpy() if "source_row" in rows else [None] * n,
+                "child_id": rows["child_id"].to_numpy() if "child_id" in rows else [None] * n,
+                "column": [column] * n,
+                "value": value.to_numpy() if value is not None else [None] * n,
+                "rule": [rule] * n,
+                "severity": [severity] * n,
+                "message": message.to_numpy() if isinstance(message, pd.Series) else [message] * n,
+            }
+        )
+        self._parts.append(part)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return all issues as a ``DataQualityIssues`` table."""
+        if not self._parts:
+            frame = pd.DataFrame({c: pd.Series(dtype="str") for c in DQ_COLUMNS})
+        else:
+            frame = pd.concat([p.astype(object) for p in self._parts], ignore_index=True)
+        frame["row"] = pd.array(frame["row"], dtype="Int64")
+        return DataQualityIssues.validate(frame[DQ_COLUMNS])
+
+    def counts(self) -> dict[str, int]:
+        """Count issues by severity."""
+        frame = self.to_frame()
+        return {s: int((frame["severity"] == s).sum()) for s in ("error", "warning", "info")}
+
+
+def summarise_issues(issues: pd.DataFrame) -> pd.DataFrame:
+    """Summarise a ``dq_issues`` table by severity, dataset, table and rule.
+
+    Args:
+        issues: A ``DataQualityIssues`` table.
+
+    Returns:
+        One row per (severity, dataset, table, rule) with the count of issues, errors first.
+    """
+    order = {"error": 0, "warning": 1, "info": 2}
+    summary = (
+        issues.fillna({"table": ""})
+        .groupby(["severity", "dataset", "table", "rule"], as_index=False)
+        .size()
+        .rename(columns={"size": "issues"})
+    )
+    summary["_order"] = summary["severity"].map(order)
+    return (
+        summary.sort_values(["_order", "issues"], ascending=[True, False])
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )

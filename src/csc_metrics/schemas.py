@@ -1,0 +1,239 @@
+"""Pandera models: every processed table and every metric table, declared once.
+
+These models are the contract between the stages: ingest writes tables that pass them,
+indicators and notebooks read tables that pass them. Each model is validated at the stage
+boundary (when a table is written to or read from ``processed/``, and when a metric table
+leaves the indicator functions). Column names follow the DfE SSDA903 names, lower-cased
+(``decom``, ``rne``, ``place``...), so they map one to one onto ``spec/indicators.md``;
+``child_id`` is always the keyed pseudonym, never the council's own identifier.
+
+Dates are ``datetime64[ns]``; codes and identifiers are text (``str``), blank meaning unknown.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+SEVERITIES = ["error", "warning", "info"]
+CASE_TYPES = ["CLA", "CP", "CIN", "CARE_LEAVER"]
+ETHNIC_GROUPS = [
+    "White",
+    "Mixed",
+    "Asian",
+    "Black",
+    "Other",
+    "Refused or not obtained",
+    "Not recorded",
+]
+
+
+class _Clean(pa.DataFrameModel):
+    class Config:
+        strict = True
+        coerce = True
+
+
+# --- SSDA903 ---------------------------------------------------------------------------------
+
+
+class CleanHeader(_Clean):
+    """``clean_ssda903__header``: one row per child, from the latest file that holds the child."""
+
+    child_id: Series[str] = pa.Field(unique=True)
+    sex: Series[str] = pa.Field(isin=["M", "F", "U"], nullable=True)
+    dob: Series[pd.Timestamp] = pa.Field(nullable=True)
+    ethnic: Series[str] = pa.Field(nullable=True)
+    ethnic_group: Series[str] = pa.Field(isin=ETHNIC_GROUPS)
+    upn_code: Series[str] = pa.Field(nullable=True, description="UN1-UN5 code, else blank")
+    mother: Series[str] = pa.Field(nullable=True)
+    collection_year: Series[int]
+    source_file: Series[str]
+
+
+class CleanEpisodes(_Clean):
+    """``clean_ssda903__episodes``: one longitudinal row per episode of care, all years merged."""
+
+    child_id: Series[str]
+    decom: Series[pd.Timestamp]
+    rne: Series[str] = pa.Field(nullable=True)
+    ls: Series[str] = pa.Field(nullable=True)
+    cin: Series[str] = pa.Field(nullable=True)
+    place: Series[str] = pa.Field(nullable=True)
+    place_provider: Series[str] = pa.Field(nullable=True)
+    dec: Series[pd.Timestamp] = pa.Field(nullable=True)
+    rec: Series[str] = pa.Field(nullable=True)
+    reason_place_change: Series[str] = pa.Field(nullable=True)
+    home_post: Series[str] = pa.Field(nullable=True, description="upper case, one space")
+    pl_post: Series[str] = pa.Field(nullable=True, description="upper case, one space")
+    urn: Series[str] = pa.Field(nullable=True)
+    is_short_break: Series[bool]
+    collection_year: Series[int] = pa.Field(description="year of the file the kept row came from")
+    source_file: Series[str]
+    source_row: Series[int]
+    episode_source: Series[str] = pa.Field(
+        description="'as returned', or the repair rule applied (see docs/definitions.md)"
+    )
+    has_overlap: Series[bool] = pa.Field(description="starts before the previous episode ended")
+    has_gap: Series[bool] = pa.Field(
+        description="a continuation (RNE not S) that does not start on the previous DEC"
+    )
+
+    @pa.dataframe_check
+    def one_row_per_child_and_start(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+        """An episode is identified by child and start date."""
+        return not df.duplicated(["child_id", "decom"]).any()
+
+
+class CleanOC3(_Clean):
+    """``clean_ssda903__oc3``: care leavers' follow-up rows, one per young person per file year."""
+
+    child_id: Series[str]
+    dob: Series[pd.Timestamp] = pa.Field(nullable=True)
+    in_touch: Series[str] = pa.Field(nullable=True)
+    activ: Series[str] = pa.Field(nullable=True)
+    accom: Series[str] = pa.Field(nullable=True)
+    collection_year: Series[int]
+    source_file: Series[str]
+    source_row: Series[int]
+
+
+class CleanUASC(_Clean):
+    """``clean_ssda903__uasc``: children who are or were unaccompanied asylum-seeking children."""
+
+    child_id: Series[str]
+    sex: Series[str] = pa.Field(isin=["M", "F", "U"], nullable=True)
+    dob: Series[pd.Timestamp] = pa.Field(nullable=True)
+    duc: Series[pd.Timestamp] = pa.Field(nullable=True, description="date UASC status ceased")
+    collection_year: Series[int]
+    source_file: Series[str]
+
+
+class CleanMissing(_Clean):
+    """``clean_ssda903__missing``: missing and away-from-placement episodes."""
+
+    child_id: Series[str]
+    missing: Series[str] = pa.Field(nullable=True, description="M missing, A away")
+    mis_start: Series[pd.Timestamp] = pa.Field(nullable=True)
+    mis_end: Series[pd.Timestamp] = pa.Field(nullable=True)
+    collection_year: Series[int]
+    source_file: Series[str]
+
+
+class CleanSWEpisodes(_Clean):
+    """``clean_ssda903__sw_episodes``: social-worker episodes (2023-24 onward)."""
+
+    child_id: Series[str]
+    sw_id: Series[str] = pa.Field(nullable=True)
+    sw_decom: Series[pd.Timestamp] = pa.Field(nullable=True)
+    sw_dec: Series[pd.Timestamp] = pa.Field(nullable=True)
+    sw_reason: Series[str] = pa.Field(nullable=True)
+    collection_year: Series[int]
+    source_file: Series[str]
+
+
+# --- Reference data --------------------------------------------------------------------------
+
+
+class CleanPostcodes(_Clean):
+    """``clean_reference__postcodes``: postcode, sector or district to grid reference and LA."""
+
+    postcode: Series[str] = pa.Field(unique=True, description="upper case, one space")
+    easting: Series[float] = pa.Field(nullable=True)
+    northing: Series[float] = pa.Field(nullable=True)
+    la_code: Series[str] = pa.Field(nullable=True)
+
+
+class CleanPopulation(_Clean):
+    """``clean_reference__population``: child population aged 0-17 by council and year."""
+
+    la_code: Series[str]
+    year: Series[int] = pa.Field(description="mid-year estimate year (population at 30 June)")
+    population_0_17: Series[float] = pa.Field(gt=0)
+
+
+# --- Caseloads -------------------------------------------------------------------------------
+
+
+class CleanCases(_Clean):
+    """``clean_caseload__cases``: one row per child per snapshot (a child is one case)."""
+
+    snapshot_date: Series[pd.Timestamp]
+    child_id: Series[str]
+    case_type: Series[str] = pa.Field(isin=CASE_TYPES)
+    case_types_held: Series[str] = pa.Field(description="all types the child is open under, ';'")
+    team: Series[str] = pa.Field(nullable=True)
+    worker_id: Series[str] = pa.Field(nullable=True, description="blank = unallocated")
+    allocated_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    source_file: Series[str]
+
+    @pa.dataframe_check
+    def one_case_per_child(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+        """A child open under several case types is one case."""
+        return not df.duplicated(["snapshot_date", "child_id"]).any()
+
+
+class CleanWorkforce(_Clean):
+    """``clean_caseload__workforce``: one row per worker per snapshot."""
+
+    snapshot_date: Series[pd.Timestamp]
+    worker_id: Series[str]
+    team: Series[str] = pa.Field(nullable=True)
+    role: Series[str] = pa.Field(nullable=True)
+    fte: Series[float] = pa.Field(nullable=True, ge=0)
+    agency: Series[bool]
+    start_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    qualified_date: Series[pd.Timestamp] = pa.Field(nullable=True)
+    source_file: Series[str]
+
+    @pa.dataframe_check
+    def one_row_per_worker(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+        """Duplicate worker rows are resolved (and logged) at ingest."""
+        return not df.duplicated(["snapshot_date", "worker_id"]).any()
+
+
+class CleanEstablishment(_Clean):
+    """``clean_caseload__establishment``: funded social-worker FTE by team, where supplied."""
+
+    snapshot_date: Series[pd.Timestamp]
+    team: Series[str]
+    funded_fte: Series[float] = pa.Field(ge=0)
+
+
+# --- Data quality and metrics ----------------------------------------------------------------
+
+
+class DataQualityIssues(_Clean):
+    """``dq_issues``: every problem found at ingest; nothing is dropped without a row here."""
+
+    dataset: Series[str] = pa.Field(description="ssda903, caseload or reference")
+    table: Series[str] = pa.Field(nullable=True)
+    file: Series[str] = pa.Field(nullable=True, description="path relative to the raw folder")
+    row: Series[pd.Int64Dtype] = pa.Field(nullable=True, description="1-based, header is row 1")
+    child_id: Series[str] = pa.Field(nullable=True, description="pseudonym")
+    column: Series[str] = pa.Field(nullable=True)
+    value: Series[str] = pa.Field(nullable=True, description="offending value, never a raw id")
+    rule: Series[str]
+    severity: Series[str] = pa.Field(isin=SEVERITIES)
+    message: Series[str]
+
+
+class MetricTable(_Clean):
+    """Long table of indicator results: one row per indicator, reference date and group.
+
+    The overall figure has ``breakdown == "total"`` and ``group == "all"``. A percentage value
+    has one decimal place; a count's value is the count. A zero denominator gives a blank value.
+    """
+
+    indicator_id: Series[str]
+    period_end: Series[pd.Timestamp]
+    breakdown: Series[str]
+    group: Series[str]
+    numerator: Series[float] = pa.Field(nullable=True)
+    denominator: Series[float] = pa.Field(nullable=True)
+    value: Series[float] = pa.Field(nullable=True)
+    unknown: Series[float] = pa.Field(nullable=True)
+
+
+METRIC_COLUMNS = list(MetricTable.to_schema().columns)

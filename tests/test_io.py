@@ -1,0 +1,51 @@
+import pandas as pd
+import pandera.errors
+import pytest
+
+from csc_metrics import io
+
+
+def test_staged_replace_swaps_in_the_new_folder(tmp_path):
+    target = tmp_path / "processed"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    with io.staged_replace(target) as staging:
+        (staging / "new.txt").write_text("new")
+        assert (target / "old.txt").exists()  # untouched until the block succeeds
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["processed"]
+
+
+def test_staged_replace_leaves_the_target_alone_on_failure(tmp_path):
+    target = tmp_path / "processed"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), io.staged_replace(target) as staging:
+        (staging / "half.txt").write_text("half")
+        raise RuntimeError("boom")
+    assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["processed"]
+
+
+def test_write_table_refuses_a_table_that_breaks_its_model(tmp_path):
+    bad = io.empty_table("clean_reference__population")
+    bad.loc[0] = ["E10000017", 2024, -5.0]
+    with pytest.raises(pandera.errors.SchemaErrors):
+        io.write_table(bad, "clean_reference__population", tmp_path)
+
+
+def test_tables_round_trip_through_parquet(tmp_path):
+    table = pd.DataFrame({"la_code": ["E10000017"], "year": [2024], "population_0_17": [250000.0]})
+    io.write_table(table, "clean_reference__population", tmp_path)
+    back = io.read_table("clean_reference__population", tmp_path)
+    pd.testing.assert_frame_equal(back, table, check_dtype=False)
+
+
+def test_load_processed_explains_a_folder_that_was_never_ingested(tmp_path):
+    with pytest.raises(io.InputError, match="csc-metrics ingest"):
+        io.load_processed(tmp_path)
+
+
+def test_processed_data_fills_absent_tables_with_empty_ones():
+    data = io.ProcessedData.from_tables({})
+    assert data.episodes.empty and "decom" in data.episodes.columns

@@ -1,0 +1,32 @@
+import pandas as pd
+
+from csc_metrics.quality import DataQualityLog, summarise_issues
+
+
+def test_rows_become_one_issue_each_with_file_row_and_child():
+    log = DataQualityLog()
+    rows = pd.DataFrame(
+        {"source_file": ["a.csv", "a.csv"], "source_row": [3, 7], "child_id": ["p1", "p2"]}
+    )
+    log.add_rows(
+        rows, dataset="ssda903", table="episodes", column="DEC", rule="bad_date",
+        severity="warning", message="expected dd/mm/yyyy", value=pd.Series(["31/02/2024", "x"]),
+    )
+    log.add(dataset="ssda903", rule="extra_column", severity="info", message="LOCAL_ID dropped",
+            file="a.csv", column="LOCAL_ID")
+    frame = log.to_frame()
+    assert frame["row"].tolist()[:2] == [3, 7]
+    assert frame["child_id"].tolist()[:2] == ["p1", "p2"]
+    assert log.counts() == {"error": 0, "warning": 2, "info": 1}
+
+
+def test_summary_puts_errors_first():
+    log = DataQualityLog()
+    log.add(dataset="ssda903", rule="r_info", severity="info", message="m")
+    log.add(dataset="ssda903", rule="r_err", severity="error", message="m")
+    summary = summarise_issues(log.to_frame())
+    assert summary["severity"].tolist() == ["error", "info"]
+
+
+def test_empty_log_is_a_valid_empty_table():
+    assert DataQualityLog().to_frame().empty

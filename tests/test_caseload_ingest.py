@@ -104,6 +104,19 @@ def test_a_worker_missing_from_the_workforce_list_is_a_warning_and_keeps_the_row
     assert warning[["severity", "value", "row"]].values.tolist() == [["warning", "W9", 16]]
 
 
+def test_worker_names_match_the_workforce_list_ignoring_capitals_and_spaces(tmp_path):
+    sheets = {"List 6": [HEADER, ["A", "Old Team", "jane  SMITH"]]}
+    workforce = (
+        "worker_id,team,role,fte,agency,start_date,qualified_date\n"
+        "Jane Smith,North,SW,1,0,,\n"
+    )
+    log = new_log()
+    tables = _ingest(_snapshot(tmp_path, sheets, workforce=workforce), log=log)
+    a = _case(tables, "A")
+    assert (a["worker_id"], a["team"]) == ("Jane Smith", "North")
+    assert _issues(log, "worker_not_in_workforce").empty
+
+
 def test_an_unallocated_case_keeps_its_case_row_team(tmp_path):
     tables = _ingest(standard_snapshot(tmp_path))
     c60 = _case(tables, "C60")
@@ -223,6 +236,16 @@ def test_duplicate_worker_rows_in_two_teams_above_one_fte_keep_the_last_row(tmp_
     )
     # 1 + 1 = 2 > 1: a move of team listed twice, so the last row (South, 1.0) is kept.
     assert workforce[["worker_id", "team", "fte"]].values.tolist() == [["W1", "South", 1.0]]
+
+
+def test_worker_ids_differing_only_in_capitals_are_duplicate_rows(tmp_path):
+    workforce = _workforce(
+        tmp_path,
+        "worker_id,team,role,fte,agency,start_date,qualified_date\n"
+        "w1,North,SW,1,0,,\nW1,North,SW,0.8,0,,\n",
+    )
+    # One worker, written as on the last row, with the last row's FTE.
+    assert workforce[["worker_id", "fte"]].values.tolist() == [["W1", 0.8]]
 
 
 def test_agency_flags_accept_the_usual_spellings(tmp_path):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from csc_metrics.caseload.annex_a import read_annex_a
 from csc_metrics.caseload.cases_csv import read_cases_csv
+from csc_metrics.caseload.values import same_spelling
 from csc_metrics.caseload.workforce import read_establishment, read_workforce
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
@@ -213,10 +214,11 @@ def resolve_cases(
     """Make one case per child, typed by priority, with the team of its allocated worker.
 
     A child on several lists (or rows) is one case. Its type is the highest in
-    ``settings.case_type_priority``; its worker is taken from the highest-priority row that has a
+    ``settings.case_type_priority``. Its worker is taken from the highest-priority row that has a
     worker, so a child allocated on one list is not counted as unallocated because another list
-    left the worker blank. The team is the worker's team in the workforce list; where the worker
-    is not there, the team on the case row (with one warning per such worker).
+    left the worker blank; worker ids that differ only in capitals or spacing are one worker,
+    written as in the workforce list. The team is the worker's team in the workforce list; where
+    the worker is not there, the team on the case row (with one warning per such worker).
 
     Args:
         rows: Open case rows (``rows.CASE_ROW_COLUMNS``).
@@ -229,6 +231,12 @@ def resolve_cases(
         allocated_date, source_file``.
     """
     priority = tuple(settings.case_type_priority)
+    # Annex A often names workers as typed by hand: match them to the workforce list's spelling.
+    rows = rows.assign(
+        worker_id=same_spelling(
+            rows["worker_id"], workforce["worker_id"] if workforce is not None else None
+        )
+    )
     rank = rows["case_type"].map({t: i for i, t in enumerate(priority)}).fillna(len(priority))
     ranked = rows.assign(
         _rank=rank, _unallocated=rows["worker_id"].isna(), _order=np.arange(len(rows))

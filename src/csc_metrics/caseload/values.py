@@ -65,6 +65,35 @@ def clean_identifier(cells: pd.Series) -> pd.Series:
     return as_text(cells).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
+def worker_key(worker_ids: pd.Series) -> pd.Series:
+    """Matching key for worker ids or names: case and runs of spaces are ignored.
+
+    Args:
+        worker_ids: Cleaned worker ids (blanks allowed).
+
+    Returns:
+        Lower-cased ids with single spaces ("Jane  Smith" and "jane smith" match).
+    """
+    return worker_ids.str.replace(r"\s+", " ", regex=True).str.casefold()
+
+
+def same_spelling(worker_ids: pd.Series, preferred: pd.Series | None = None) -> pd.Series:
+    """Write every worker id the way it is first written, matching by ``worker_key``.
+
+    Args:
+        worker_ids: Worker ids to rewrite.
+        preferred: Ids whose spelling wins (the workforce list's), if any.
+
+    Returns:
+        ``worker_ids`` with each id replaced by the preferred or first spelling of its key.
+    """
+    candidates = worker_ids if preferred is None else pd.concat([preferred, worker_ids])
+    candidates = candidates.dropna()
+    spelling = pd.Series(candidates.to_numpy(), index=worker_key(candidates).to_numpy())
+    spelling = spelling[~spelling.index.duplicated(keep="first")]
+    return worker_key(worker_ids).map(spelling).where(worker_ids.notna())
+
+
 def strip_ordinal_prefix(values: pd.Series) -> pd.Series:
     """Remove Annex A's ordinal prefixes ("a) North Team" -> "North Team").
 

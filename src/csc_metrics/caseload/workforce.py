@@ -20,6 +20,7 @@ from csc_metrics.caseload.values import (
     map_labels,
     parse_dates,
     parse_numbers,
+    same_spelling,
     strip_ordinal_prefix,
 )
 from csc_metrics.caseload.vocabulary import (
@@ -87,7 +88,8 @@ def read_workforce(path: Path, source: str, log: DataQualityLog) -> pd.DataFrame
     )
     cells = cells.loc[worker.notna()]
     workforce = pd.DataFrame(index=cells.index)
-    workforce["worker_id"] = worker.loc[cells.index]
+    # A later row's spelling wins, so "w1" then "W1" are one worker written "W1".
+    workforce["worker_id"] = same_spelling(worker.loc[cells.index][::-1])[::-1]
     workforce["team"] = strip_ordinal_prefix(as_text(cells["team"]))
     workforce["role"] = as_text(cells["role"])
     workforce["fte"] = _clean_fte(cells, workforce, headers["fte"], log)

@@ -14,7 +14,7 @@ from caseload_fixtures import (
     write_workbook,
 )
 
-from csc_metrics import schemas
+from csc_metrics import io, schemas
 from csc_metrics.caseload import ingest_caseload
 from csc_metrics.errors import InputError
 from csc_metrics.io import ProcessedData
@@ -337,3 +337,16 @@ def test_re_ingesting_a_date_replaces_its_snapshot_without_duplicates(tmp_path):
     assert tables["cases"][["child_id", "worker_id"]].values.tolist() == [[pseudonym("A"), "W2"]]
     assert len(tables["workforce"]) == 5  # the five workers once, not twice
     assert _issues(log, "snapshots_replaced")["value"].tolist() == ["2024-03-31"]
+
+
+def test_the_tables_round_trip_through_the_processed_folder(tmp_path):
+    log = new_log()
+    tables = _ingest(standard_snapshot(tmp_path / "raw"), log=log)
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    for key, table in tables.items():
+        io.write_table(table, f"clean_caseload__{key}", processed)
+    io.write_table(log.to_frame(), "dq_issues", processed)
+    (processed / io.MANIFEST_NAME).write_text("{}")
+    loaded = io.load_processed(processed)
+    assert len(loaded.cases) == 29 and len(loaded.workforce) == 5 and len(loaded.establishment) == 2

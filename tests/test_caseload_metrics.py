@@ -10,6 +10,7 @@ from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 
 from csc_metrics import schemas
 from csc_metrics.caseload import (
+    caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
     excluded_workers,
@@ -81,6 +82,21 @@ def test_the_maximum_cases_per_fte_is_a_setting(data):
     relaxed = DEFAULT_SETTINGS.with_overrides(max_cases_per_fte=70.0)
     workers = worker_caseloads(data, S, relaxed).set_index("worker_id")
     assert bool(workers.loc["W5", "is_case_holding"]) is True  # 60 per FTE <= 70
+
+
+def test_caseload_distribution_across_case_holding_workers(data):
+    table = caseload_distribution(data, S).set_index(["breakdown", "group"])
+    total = table.loc[("total", "all")]
+    # Cases per FTE of case-holding workers: W4 3.0, W1 4.0, W2 22.0. Quartiles by linear
+    # interpolation: p25 = 3 + 0.5 x (4 - 3) = 3.5; p75 = 4 + 0.5 x (22 - 4) = 13.0.
+    assert total[["workers", "min", "p25", "median", "p75", "max"]].tolist() == [
+        3, 3.0, 3.5, 4.0, 13.0, 22.0
+    ]
+    assert (total["under 10"], total["20 to under 25"], total["30 or more"]) == (2, 1, 0)
+    # North holds W1 and W2: median (4 + 22) / 2 = 13.0. South holds only W4.
+    assert table.loc[("team", "North"), "median"] == 13.0
+    assert table.loc[("team", "South"), "workers"] == 1
+    assert table.index[0] == ("total", "all")
 
 
 def test_unallocated_cases_by_team_and_case_type(data):

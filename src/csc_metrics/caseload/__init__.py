@@ -9,6 +9,7 @@ snapshot, and the worker and unallocated-case tables the notebooks show.
 from csc_metrics.caseload.ingest import ingest_caseload
 from csc_metrics.caseload.metrics import (
     HEADLINE_CASELOAD_INDICATORS,
+    caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
     excluded_workers,
@@ -22,6 +23,7 @@ from csc_metrics.caseload.worker_changes import worker_changes_rows
 
 __all__ = [
     "HEADLINE_CASELOAD_INDICATORS",
+    "caseload_distribution",
     "caseload_series",
     "compute_caseload_indicators",
     "excluded_workers",

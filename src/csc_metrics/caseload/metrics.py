@@ -210,6 +210,78 @@ def unallocated_cases(data: ProcessedData, snapshot_date: object) -> pd.DataFram
     )
 
 
+#: Bands of cases per FTE for the caseload distribution: (lower bound inclusive, label).
+CASELOAD_BANDS: tuple[tuple[float, str], ...] = (
+    (0.0, "under 10"),
+    (10.0, "10 to under 15"),
+    (15.0, "15 to under 20"),
+    (20.0, "20 to under 25"),
+    (25.0, "25 to under 30"),
+    (30.0, "30 or more"),
+)
+
+
+def caseload_distribution(
+    data: ProcessedData, snapshot_date: object = None, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """How caseloads are spread across case-holding workers, overall and per team.
+
+    Args:
+        data: Processed data.
+        snapshot_date: One snapshot date, or None for every snapshot.
+        settings: Local rules deciding who is case-holding.
+
+    Returns:
+        One row per snapshot and group (``breakdown`` "total"/``group`` "all", and "team"):
+        ``workers`` (case-holding), ``min``, ``p25``, ``median``, ``p75``, ``max`` of cases per
+        FTE, and the number of workers in each ``CASELOAD_BANDS`` band (one column per label).
+    """
+    dates = snapshot_dates(data) if snapshot_date is None else [pd.Timestamp(snapshot_date)]
+    frames = [
+        worker_caseloads(data, d, settings).assign(snapshot_date=d) for d in dates
+    ]
+    columns = ["snapshot_date", "breakdown", "group", "workers", "min", "p25", "median", "p75",
+               "max", *(label for _, label in CASELOAD_BANDS)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    workers = pd.concat(frames, ignore_index=True)
+    workers = workers.loc[workers["is_case_holding"]]
+    edges = [lower for lower, _ in CASELOAD_BANDS] + [np.inf]
+    labels = [label for _, label in CASELOAD_BANDS]
+    workers = workers.assign(
+        band=pd.cut(workers["cases_per_fte"], edges, right=False, labels=labels)
+    )
+    both = pd.concat(
+        [
+            workers.assign(breakdown="total", group="all"),
+            workers.assign(breakdown="team", group=workers["team"]),
+        ],
+        ignore_index=True,
+    )
+    keys = ["snapshot_date", "breakdown", "group"]
+    per_fte = both.groupby(keys)["cases_per_fte"]
+    summary = per_fte.agg(workers="size", min="min", max="max")
+    quartiles = (
+        per_fte.quantile([0.25, 0.5, 0.75]).unstack()
+        .reindex(columns=[0.25, 0.5, 0.75])
+        .set_axis(["p25", "median", "p75"], axis=1)
+    )
+    bands = pd.crosstab(
+        [both["snapshot_date"], both["breakdown"], both["group"]], both["band"], dropna=False
+    ).reindex(columns=labels, fill_value=0)
+    table = summary.join(quartiles).join(bands).reset_index()
+    table[labels] = table[labels].fillna(0).astype("int64")
+    # The overall row first, then teams alphabetically, within each snapshot.
+    table = table.sort_values(
+        ["snapshot_date", "breakdown", "group"], key=_total_first
+    ).reset_index(drop=True)
+    return table[columns]
+
+
+def _total_first(column: pd.Series) -> pd.Series:
+    return column.map({"total": "0", "team": "1"}) if column.name == "breakdown" else column
+
+
 # --- Metric rows ---------------------------------------------------------------------------------
 
 

@@ -38,8 +38,14 @@ STANDARD_LISTS: dict[str, list[list[object]]] = {
     # top; "a) " prefixes on teams.
     "List 6 - CIN": [
         ["Annex A List 6: children in need"],
-        ["Child ID", "Age", "CIN Start Date", "CIN Closure Date", "Allocated team",
-         "Allocated Social Worker"],
+        [
+            "Child ID",
+            "Age",
+            "CIN Start Date",
+            "CIN Closure Date",
+            "Allocated team",
+            "Allocated Social Worker",
+        ],
         ["C10", 7, "01/01/2024", None, "a) North", "W2"],
         ["C11", 7, "01/01/2024", None, "a) North", "W2"],
         ["C12", 7, "01/01/2024", None, "a) North", "W2"],
@@ -70,8 +76,12 @@ STANDARD_LISTS: dict[str, list[list[object]]] = {
     ],
     # Spacing and case differ from the template; C40's row names a team that W4 is not in.
     "list8": [
-        ["CHILD  UNIQUE ID ", "Date Ceased to be Looked After", "Allocated Team",
-         "Allocated Worker"],
+        [
+            "CHILD  UNIQUE ID ",
+            "Date Ceased to be Looked After",
+            "Allocated Team",
+            "Allocated Worker",
+        ],
         ["C01", None, "North", "W1"],
         ["C02", None, "North", "W1"],
         ["C30", None, "South", "W3"],

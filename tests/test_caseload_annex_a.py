@@ -22,8 +22,9 @@ SNAPSHOT = pd.Timestamp("2024-03-31")
 
 def _read(tmp_path, sheets, log=None):
     path = write_workbook(tmp_path / "annex_a.xlsx", sheets)
-    return read_annex_a(path, "caseload/2024-03-31/annex_a.xlsx", SNAPSHOT, log or new_log(),
-                        PSEUDONYMISER)
+    return read_annex_a(
+        path, "caseload/2024-03-31/annex_a.xlsx", SNAPSHOT, log or new_log(), PSEUDONYMISER
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,10 @@ def test_standard_workbook_gives_the_hand_counted_open_rows(tmp_path):
     assert len(rows) == 30
     assert rows["child_id"].nunique() == 29
     assert rows.groupby("case_type").size().to_dict() == {
-        "CIN": 16, "CP": 6, "CLA": 5, "CARE_LEAVER": 3
+        "CIN": 16,
+        "CP": 6,
+        "CLA": 5,
+        "CARE_LEAVER": 3,
     }
 
 
@@ -178,8 +182,9 @@ def test_a_row_without_a_child_id_is_an_error_and_not_counted(tmp_path):
 
 
 def test_a_missing_closure_column_is_a_warning_and_rows_are_open(tmp_path):
-    sheets = {"List 8": [["Child Unique ID", "Allocated Team", "Allocated Worker"],
-                         ["A", "North", "W1"]]}
+    sheets = {
+        "List 8": [["Child Unique ID", "Allocated Team", "Allocated Worker"], ["A", "North", "W1"]]
+    }
     log = new_log()
     rows = _read(tmp_path, sheets, log)
     assert len(rows) == 1

@@ -107,8 +107,7 @@ def test_a_worker_missing_from_the_workforce_list_is_a_warning_and_keeps_the_row
 def test_worker_names_match_the_workforce_list_ignoring_capitals_and_spaces(tmp_path):
     sheets = {"List 6": [HEADER, ["A", "Old Team", "jane  SMITH"]]}
     workforce = (
-        "worker_id,team,role,fte,agency,start_date,qualified_date\n"
-        "Jane Smith,North,SW,1,0,,\n"
+        "worker_id,team,role,fte,agency,start_date,qualified_date\nJane Smith,North,SW,1,0,,\n"
     )
     log = new_log()
     tables = _ingest(_snapshot(tmp_path, sheets, workforce=workforce), log=log)
@@ -153,7 +152,10 @@ def test_cases_csv_is_read_with_case_type_variants_and_allocation_dates(tmp_path
     tables = _ingest(tmp_path / "caseload")
     cases = tables["cases"].set_index("child_id")
     assert cases.loc[[pseudonym(c) for c in "ABCD"], "case_type"].tolist() == [
-        "CARE_LEAVER", "CLA", "CP", "CIN"
+        "CARE_LEAVER",
+        "CLA",
+        "CP",
+        "CIN",
     ]
     assert cases.loc[pseudonym("A"), "allocated_date"] == pd.Timestamp("2024-02-01")
     assert cases.loc[pseudonym("B"), "allocated_date"] == pd.Timestamp("2024-01-15")
@@ -328,8 +330,9 @@ def test_snapshots_accumulate_and_a_previous_one_without_a_raw_folder_is_kept(tm
 
 
 def test_re_ingesting_a_date_replaces_its_snapshot_without_duplicates(tmp_path):
-    first = _snapshot(tmp_path / "first", {"List 6": [HEADER, ["A", "North", "W1"],
-                                                      ["B", "North", "W1"]]})
+    first = _snapshot(
+        tmp_path / "first", {"List 6": [HEADER, ["A", "North", "W1"], ["B", "North", "W1"]]}
+    )
     previous = ProcessedData.from_tables(_ingest(first))
     second = _snapshot(tmp_path / "second", {"List 6": [HEADER, ["A", "North", "W2"]]})
     log = new_log()

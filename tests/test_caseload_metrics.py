@@ -90,7 +90,12 @@ def test_caseload_distribution_across_case_holding_workers(data):
     # Cases per FTE of case-holding workers: W4 3.0, W1 4.0, W2 22.0. Quartiles by linear
     # interpolation: p25 = 3 + 0.5 x (4 - 3) = 3.5; p75 = 4 + 0.5 x (22 - 4) = 13.0.
     assert total[["workers", "min", "p25", "median", "p75", "max"]].tolist() == [
-        3, 3.0, 3.5, 4.0, 13.0, 22.0
+        3,
+        3.0,
+        3.5,
+        4.0,
+        13.0,
+        22.0,
     ]
     assert (total["under 10"], total["20 to under 25"], total["30 or more"]) == (2, 1, 0)
     # North holds W1 and W2: median (4 + 22) / 2 = 13.0. South holds only W4.
@@ -192,8 +197,15 @@ def test_vacancy_rate_needs_an_establishment_list(tmp_path):
 
 @pytest.mark.parametrize(
     "indicator",
-    ["caseload_per_fte", "workers_over_threshold_pct", "unallocated_cases_count",
-     "caseload_by_type", "agency_workers_pct", "newly_qualified_pct", "vacancy_rate_pct"],
+    [
+        "caseload_per_fte",
+        "workers_over_threshold_pct",
+        "unallocated_cases_count",
+        "caseload_by_type",
+        "agency_workers_pct",
+        "newly_qualified_pct",
+        "vacancy_rate_pct",
+    ],
 )
 def test_team_figures_add_up_to_the_total(metrics, indicator):
     rows = metrics.loc[metrics["indicator_id"] == indicator]
@@ -288,13 +300,26 @@ def _episodes(rows):
     return pd.DataFrame(
         [
             {
-                "child_id": child, "decom": pd.Timestamp(decom),
-                "rne": "S", "ls": ls, "cin": "N1", "place": "U1", "place_provider": "PR1",
-                "dec": pd.Timestamp(dec) if dec else pd.NaT, "rec": None,
-                "reason_place_change": None, "home_post": None, "pl_post": None, "urn": None,
-                "is_short_break": ls in ("V3", "V4"), "collection_year": 2024,
-                "source_file": "episodes.csv", "source_row": i + 2,
-                "episode_source": "as returned", "has_overlap": False, "has_gap": False,
+                "child_id": child,
+                "decom": pd.Timestamp(decom),
+                "rne": "S",
+                "ls": ls,
+                "cin": "N1",
+                "place": "U1",
+                "place_provider": "PR1",
+                "dec": pd.Timestamp(dec) if dec else pd.NaT,
+                "rec": None,
+                "reason_place_change": None,
+                "home_post": None,
+                "pl_post": None,
+                "urn": None,
+                "is_short_break": ls in ("V3", "V4"),
+                "collection_year": 2024,
+                "source_file": "episodes.csv",
+                "source_row": i + 2,
+                "episode_source": "as returned",
+                "has_overlap": False,
+                "has_gap": False,
             }
             for i, (child, decom, dec, ls) in enumerate(rows)
         ]
@@ -305,9 +330,13 @@ def _sw(rows):
     return pd.DataFrame(
         [
             {
-                "child_id": child, "sw_id": sw_id, "sw_decom": pd.Timestamp(start),
-                "sw_dec": pd.Timestamp(end) if end else pd.NaT, "sw_reason": "MANAGE",
-                "collection_year": 2024, "source_file": "sw.csv",
+                "child_id": child,
+                "sw_id": sw_id,
+                "sw_decom": pd.Timestamp(start),
+                "sw_dec": pd.Timestamp(end) if end else pd.NaT,
+                "sw_reason": "MANAGE",
+                "collection_year": 2024,
+                "source_file": "sw.csv",
             }
             for child, sw_id, start, end in rows
         ]
@@ -318,11 +347,11 @@ def test_worker_changes_counts_children_looked_after_with_three_or_more_social_w
     # R = 2024-03-31, W = 2023-04-01 .. 2024-03-31.
     episodes = _episodes(
         [
-            ("a", "2020-01-01", None, "C2"),          # looked after at R
-            ("b", "2020-01-01", None, "C2"),          # looked after at R
+            ("a", "2020-01-01", None, "C2"),  # looked after at R
+            ("b", "2020-01-01", None, "C2"),  # looked after at R
             ("c", "2020-01-01", "2024-03-31", "C2"),  # ceased on R: not looked after at R
-            ("d", "2020-01-01", None, "V3"),          # short breaks: excluded
-            ("e", "2020-01-01", None, "C2"),          # looked after, no SW episode in W
+            ("d", "2020-01-01", None, "V3"),  # short breaks: excluded
+            ("e", "2020-01-01", None, "C2"),  # looked after, no SW episode in W
         ]
     )
     sw = _sw(

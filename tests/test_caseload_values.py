@@ -18,8 +18,14 @@ from csc_metrics.caseload.vocabulary import ANNEX_A_COLUMNS
 
 def test_dates_come_from_cells_serials_and_day_first_or_iso_text():
     cells = pd.Series(
-        [dt.datetime(2024, 3, 31, 9, 30), 45382, "31/03/2024", "2024-03-31", "31 Mar 2024",
-         "05/04/2024"],
+        [
+            dt.datetime(2024, 3, 31, 9, 30),
+            45382,
+            "31/03/2024",
+            "2024-03-31",
+            "31 Mar 2024",
+            "05/04/2024",
+        ],
         dtype=object,
     )
     dates, unreadable = parse_dates(cells)

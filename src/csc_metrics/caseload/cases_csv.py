@@ -34,7 +34,5 @@ def read_cases_csv(
     Raises:
         InputError: If the file cannot be read or lacks child_id, case_type, team or worker_id.
     """
-    cells, headers = read_csv_table(
-        path, source, CASES_CSV_COLUMNS, CASES_CSV_REQUIRED, TABLE, log
-    )
+    cells, headers = read_csv_table(path, source, CASES_CSV_COLUMNS, CASES_CSV_REQUIRED, TABLE, log)
     return case_rows(cells, log, pseudonymiser, headers)[CASE_ROW_COLUMNS]

@@ -63,14 +63,24 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
         source = f"{folder.name}/{path.name}"
         date = pd.to_datetime(path.name, format="%Y-%m-%d", errors="coerce")
         if pd.isna(date):
-            log.add(dataset=DATASET, file=source, rule="snapshot_folder_name", severity="error",
-                    value=path.name,
-                    message=f"The folder name '{path.name}' is not a snapshot date (YYYY-MM-DD, "
-                    "e.g. 2024-03-31); its files were not read. Rename the folder to its date.")
+            log.add(
+                dataset=DATASET,
+                file=source,
+                rule="snapshot_folder_name",
+                severity="error",
+                value=path.name,
+                message=f"The folder name '{path.name}' is not a snapshot date (YYYY-MM-DD, "
+                "e.g. 2024-03-31); its files were not read. Rename the folder to its date.",
+            )
             continue
         if not any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.iterdir()):
-            log.add(dataset=DATASET, file=source, rule="snapshot_folder_empty",
-                    severity="warning", message="The snapshot folder is empty; skipped.")
+            log.add(
+                dataset=DATASET,
+                file=source,
+                rule="snapshot_folder_empty",
+                severity="warning",
+                message="The snapshot folder is empty; skipped.",
+            )
             continue
         if date in found:
             raise InputError(
@@ -140,7 +150,8 @@ def _keep_previous(
             severity="info",
             value=", ".join(f"{d:%Y-%m-%d}" for d in kept),
             message="Snapshots kept from the previously processed history (no raw folder now): "
-            + ", ".join(f"{d:%Y-%m-%d}" for d in kept) + ".",
+            + ", ".join(f"{d:%Y-%m-%d}" for d in kept)
+            + ".",
         )
     if replaced:
         log.add(

@@ -138,7 +138,10 @@ def _unlisted_workers(allocated: pd.DataFrame, listed: pd.DataFrame) -> pd.DataF
     """Workers named on cases but absent from the workforce list, with their cases' main team."""
     absent = allocated.loc[~allocated["worker_id"].isin(listed["worker_id"])]
     teams = (
-        absent.groupby(["worker_id", "team"]).size().rename("n").reset_index()
+        absent.groupby(["worker_id", "team"])
+        .size()
+        .rename("n")
+        .reset_index()
         .sort_values(["worker_id", "n", "team"], ascending=[True, False, True])
         .drop_duplicates("worker_id")
     )
@@ -185,9 +188,7 @@ def excluded_workers(
         The matching rows of ``worker_caseloads``.
     """
     workers = worker_caseloads(data, snapshot_date, settings)
-    return workers.loc[workers["cases"].gt(0) & ~workers["is_case_holding"]].reset_index(
-        drop=True
-    )
+    return workers.loc[workers["cases"].gt(0) & ~workers["is_case_holding"]].reset_index(drop=True)
 
 
 def unallocated_cases(data: ProcessedData, snapshot_date: object) -> pd.DataFrame:
@@ -237,11 +238,19 @@ def caseload_distribution(
         FTE, and the number of workers in each ``CASELOAD_BANDS`` band (one column per label).
     """
     dates = snapshot_dates(data) if snapshot_date is None else [pd.Timestamp(snapshot_date)]
-    frames = [
-        worker_caseloads(data, d, settings).assign(snapshot_date=d) for d in dates
+    frames = [worker_caseloads(data, d, settings).assign(snapshot_date=d) for d in dates]
+    columns = [
+        "snapshot_date",
+        "breakdown",
+        "group",
+        "workers",
+        "min",
+        "p25",
+        "median",
+        "p75",
+        "max",
+        *(label for _, label in CASELOAD_BANDS),
     ]
-    columns = ["snapshot_date", "breakdown", "group", "workers", "min", "p25", "median", "p75",
-               "max", *(label for _, label in CASELOAD_BANDS)]
     if not frames:
         return pd.DataFrame(columns=columns)
     workers = pd.concat(frames, ignore_index=True)
@@ -262,7 +271,8 @@ def caseload_distribution(
     per_fte = both.groupby(keys)["cases_per_fte"]
     summary = per_fte.agg(workers="size", min="min", max="max")
     quartiles = (
-        per_fte.quantile([0.25, 0.5, 0.75]).unstack()
+        per_fte.quantile([0.25, 0.5, 0.75])
+        .unstack()
         .reindex(columns=[0.25, 0.5, 0.75])
         .set_axis(["p25", "median", "p75"], axis=1)
     )
@@ -344,11 +354,13 @@ def _caseload_rows(workers: pd.DataFrame, settings: Settings) -> list[pd.DataFra
         left_out_workers=left_out.astype(int),
     )
     per_fte = _by_total_and(
-        frame, {"team": "team"},
+        frame,
+        {"team": "team"},
         {"numerator": "held_cases", "denominator": "held_fte", "unknown": "left_out_cases"},
     )
     over = _by_total_and(
-        frame, {"team": "team"},
+        frame,
+        {"team": "team"},
         {"numerator": "over", "denominator": "holders", "unknown": "left_out_workers"},
     )
     return [_rows("caseload_per_fte", b, g, "ratio") for b, g in per_fte] + [
@@ -386,11 +398,13 @@ def _workforce_rows(
         qualified_unknown=(in_post & ~known_qualified).astype(int),
     )
     agency = _by_total_and(
-        frame, {"team": "team"},
+        frame,
+        {"team": "team"},
         {"numerator": "agency_fte", "denominator": "fte_in_post", "unknown": "no_fte"},
     )
     newly = _by_total_and(
-        frame, {"team": "team"},
+        frame,
+        {"team": "team"},
         {"numerator": "newly_fte", "denominator": "known_fte", "unknown": "qualified_unknown"},
     )
     return [_rows("agency_workers_pct", b, g, "pct") for b, g in agency] + [

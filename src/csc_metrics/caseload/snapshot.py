@@ -242,11 +242,13 @@ def resolve_cases(
         _rank=rank, _unallocated=rows["worker_id"].isna(), _order=np.arange(len(rows))
     )
     case_type = (
-        ranked.sort_values(["_rank", "_order"]).drop_duplicates("child_id")
+        ranked.sort_values(["_rank", "_order"])
+        .drop_duplicates("child_id")
         .set_index("child_id")["case_type"]
     )
     chosen = (
-        ranked.sort_values(["_unallocated", "_rank", "_order"]).drop_duplicates("child_id")
+        ranked.sort_values(["_unallocated", "_rank", "_order"])
+        .drop_duplicates("child_id")
         .set_index("child_id")
     )
     chosen["case_type"] = case_type
@@ -275,8 +277,11 @@ def _log_children_on_several_rows(
         message=pd.Series(
             "The child is on "
             + counts.loc[several["child_id"], "rows"].astype(str).to_numpy()
-            + " open rows (" + several["case_types_held"].to_numpy() + "); counted as one "
-            + several["case_type"].to_numpy() + " case.",
+            + " open rows ("
+            + several["case_types_held"].to_numpy()
+            + "); counted as one "
+            + several["case_type"].to_numpy()
+            + " case.",
             index=several.index,
         ),
     )
@@ -291,7 +296,8 @@ def _log_children_on_several_rows(
         value=conflicting["worker_id"],
         message=pd.Series(
             "The child's rows name different allocated workers; the worker on this row ("
-            + conflicting["worker_id"].to_numpy() + ", the highest-priority list) is used.",
+            + conflicting["worker_id"].to_numpy()
+            + ", the highest-priority list) is used.",
             index=conflicting.index,
         ),
     )
@@ -320,7 +326,10 @@ def _team_of_cases(
         column="worker_id",
         value=first["worker_id"],
         message=pd.Series(
-            "Worker " + first["worker_id"].to_numpy() + " holds " + case_counts.astype(str)
+            "Worker "
+            + first["worker_id"].to_numpy()
+            + " holds "
+            + case_counts.astype(str)
             + " case(s) but is not in the workforce list: each case keeps the team on its case "
             "row, and the worker is listed (no FTE) rather than counted in caseload per FTE.",
             index=first.index,

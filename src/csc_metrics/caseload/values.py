@@ -215,9 +215,7 @@ def require_columns(
         return
     expected = "; ".join(f"{c} (any of: {', '.join(variants[c])})" for c in missing)
     shown = ", ".join(str(h) for h in headers if h is not None and str(h).strip()) or "none"
-    raise InputError(
-        f"{where}: missing column(s) {expected}. The columns found were: {shown}."
-    )
+    raise InputError(f"{where}: missing column(s) {expected}. The columns found were: {shown}.")
 
 
 def excel_row_numbers(count: int, header_row: int) -> np.ndarray:

@@ -92,10 +92,10 @@ def read_workforce(path: Path, source: str, log: DataQualityLog) -> pd.DataFrame
     workforce["worker_id"] = same_spelling(worker.loc[cells.index][::-1])[::-1]
     workforce["team"] = strip_ordinal_prefix(as_text(cells["team"]))
     workforce["role"] = as_text(cells["role"])
-    workforce["fte"] = _clean_fte(cells, workforce, headers["fte"], log)
-    workforce["agency"] = _clean_agency(cells, workforce, headers["agency"], log)
+    workforce["fte"] = _clean_fte(cells, headers["fte"], log)
+    workforce["agency"] = _clean_agency(cells, headers["agency"], log)
     for column in ("start_date", "qualified_date"):
-        workforce[column] = _clean_date(cells, workforce, column, headers, log)
+        workforce[column] = _clean_date(cells, column, headers, log)
     workforce["source_file"] = cells["source_file"].astype(str)
     workforce["source_row"] = cells["source_row"].astype("int64")
     return resolve_duplicate_workers(workforce[WORKFORCE_COLUMNS_OUT], log)
@@ -123,53 +123,69 @@ def _warn(
     )
 
 
-def _clean_fte(
-    cells: pd.DataFrame, workforce: pd.DataFrame, header: str, log: DataQualityLog
-) -> pd.Series:
+def _clean_fte(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.Series:
     fte, unreadable = parse_numbers(cells["fte"])
     raw = as_text(cells["fte"])
     negative = fte.lt(0)
     fte = fte.mask(negative)
-    rows = cells.assign(worker_id=workforce["worker_id"])
-    _warn(log, rows.loc[unreadable | negative], "invalid_fte", header,
-          raw.loc[unreadable | negative],
-          "FTE must be a number from 0 upwards; it was left blank, so this worker is listed "
-          "but not counted in caseload per FTE.")
+    _warn(
+        log,
+        cells.loc[unreadable | negative],
+        "invalid_fte",
+        header,
+        raw.loc[unreadable | negative],
+        "FTE must be a number from 0 upwards; it was left blank, so this worker is listed "
+        "but not counted in caseload per FTE.",
+    )
     not_counted = (fte.isna() & ~(unreadable | negative)) | fte.eq(0)
-    _warn(log, rows.loc[not_counted], "fte_zero_or_missing", header, raw.loc[not_counted],
-          "FTE is 0 or blank: this worker is listed but not counted in caseload per FTE or the "
-          "FTE-based workforce measures.")
+    _warn(
+        log,
+        cells.loc[not_counted],
+        "fte_zero_or_missing",
+        header,
+        raw.loc[not_counted],
+        "FTE is 0 or blank: this worker is listed but not counted in caseload per FTE or the "
+        "FTE-based workforce measures.",
+    )
     over = fte.gt(FULL_TIME + FTE_TOLERANCE)
-    _warn(log, rows.loc[over], "fte_above_one", header, raw.loc[over],
-          "FTE is above 1 (a full-time post); check it is FTE and not hours. Used as given.")
+    _warn(
+        log,
+        cells.loc[over],
+        "fte_above_one",
+        header,
+        raw.loc[over],
+        "FTE is above 1 (a full-time post); check it is FTE and not hours. Used as given.",
+    )
     return fte
 
 
-def _clean_agency(
-    cells: pd.DataFrame, workforce: pd.DataFrame, header: str, log: DataQualityLog
-) -> pd.Series:
+def _clean_agency(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.Series:
     raw = as_text(cells["agency"])
     agency = map_labels(raw, AGENCY_VALUES)
     unknown = agency.isna()
-    # Assign before filtering: assigning to an empty frame would adopt the other index.
-    rows = cells.assign(worker_id=workforce["worker_id"])
-    _warn(log, rows.loc[unknown], "invalid_agency",
-          header, raw.loc[unknown],
-          "Agency must be 1/0, Y/N or yes/no; the worker is taken as not agency.")
+    _warn(
+        log,
+        cells.loc[unknown],
+        "invalid_agency",
+        header,
+        raw.loc[unknown],
+        "Agency must be 1/0, Y/N or yes/no; the worker is taken as not agency.",
+    )
     return agency.fillna(False).astype(bool)
 
 
 def _clean_date(
-    cells: pd.DataFrame,
-    workforce: pd.DataFrame,
-    column: str,
-    headers: dict[str, str],
-    log: DataQualityLog,
+    cells: pd.DataFrame, column: str, headers: dict[str, str], log: DataQualityLog
 ) -> pd.Series:
     dates, unreadable = parse_dates(cells[column])
-    _warn(log, cells.loc[unreadable], "unreadable_date", headers.get(column, column),
-          as_text(cells.loc[unreadable, column]),
-          "Not a date (expected dd/mm/yyyy, yyyy-mm-dd or an Excel date); left blank.")
+    _warn(
+        log,
+        cells.loc[unreadable],
+        "unreadable_date",
+        headers.get(column, column),
+        as_text(cells.loc[unreadable, column]),
+        "Not a date (expected dd/mm/yyyy, yyyy-mm-dd or an Excel date); left blank.",
+    )
     return dates
 
 
@@ -210,17 +226,30 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
     how = np.where(
         info["split_post"].to_numpy(),
         "; they are in different teams with FTEs adding up to no more than 1, so they were "
-        "taken as one split post: FTE " + info["fte_sum"].round(2).astype(str).to_numpy()
+        "taken as one split post: FTE "
+        + info["fte_sum"].round(2).astype(str).to_numpy()
         + " in the team of the last row.",
         "; the last row was kept.",
     )
     message = (
-        "Worker " + dropped["worker_id"].to_numpy() + " has " + info["rows"].astype(str).to_numpy()
-        + " rows in the workforce list; row " + dropped["source_row"].astype(str).to_numpy()
-        + " was merged into row " + info["kept_row"].astype(str).to_numpy() + how
+        "Worker "
+        + dropped["worker_id"].to_numpy()
+        + " has "
+        + info["rows"].astype(str).to_numpy()
+        + " rows in the workforce list; row "
+        + dropped["source_row"].astype(str).to_numpy()
+        + " was merged into row "
+        + info["kept_row"].astype(str).to_numpy()
+        + how
     )
-    _warn(log, dropped, "duplicate_worker", "worker_id", dropped["worker_id"],
-          pd.Series(message, index=dropped.index))
+    _warn(
+        log,
+        dropped,
+        "duplicate_worker",
+        "worker_id",
+        dropped["worker_id"],
+        pd.Series(message, index=dropped.index),
+    )
     return kept.reset_index()[WORKFORCE_COLUMNS_OUT].reset_index(drop=True)
 
 
@@ -248,13 +277,26 @@ def read_establishment(path: Path, source: str, log: DataQualityLog) -> pd.DataF
     team = strip_ordinal_prefix(as_text(cells["team"]))
     funded, _ = parse_numbers(cells["funded_fte"])
     unusable = team.isna() | funded.isna() | funded.lt(0)
-    _warn(log, cells.loc[unusable], "invalid_establishment_row", headers["funded_fte"],
-          as_text(cells.loc[unusable, "funded_fte"]),
-          "Each row needs a team and a funded FTE of 0 or more; row not used.",
-          severity="error", table=ESTABLISHMENT_TABLE)
+    _warn(
+        log,
+        cells.loc[unusable],
+        "invalid_establishment_row",
+        headers["funded_fte"],
+        as_text(cells.loc[unusable, "funded_fte"]),
+        "Each row needs a team and a funded FTE of 0 or more; row not used.",
+        severity="error",
+        table=ESTABLISHMENT_TABLE,
+    )
     usable = pd.DataFrame({"team": team, "funded_fte": funded}).loc[~unusable]
     repeated = usable.loc[usable["team"].duplicated(keep=False)]
-    _warn(log, cells.loc[repeated.index], "establishment_team_repeated", headers["team"],
-          repeated["team"], "The team has several rows; their funded FTEs were added up.",
-          severity="info", table=ESTABLISHMENT_TABLE)
+    _warn(
+        log,
+        cells.loc[repeated.index],
+        "establishment_team_repeated",
+        headers["team"],
+        repeated["team"],
+        "The team has several rows; their funded FTEs were added up.",
+        severity="info",
+        table=ESTABLISHMENT_TABLE,
+    )
     return usable.groupby("team", as_index=False, sort=True)["funded_fte"].sum()

@@ -1,0 +1,257 @@
+"""Reading the case lists of an Ofsted Annex A workbook (Lists 6, 7, 8 and 9).
+
+Annex A is the child-level workbook a council gives Ofsted at an inspection (formats.md §4). For
+caseloads only four lists matter: 6 children in need, 7 child protection, 8 children in care and
+9 care leavers, each with the child's allocated team and worker. Sheets and headers are matched
+loosely (the tables in ``vocabulary``), values lose their ``a) `` prefixes, and dates may be
+datetime cells, Excel serial numbers or text.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from itertools import zip_longest
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.workbook import Workbook
+
+from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, case_rows, non_blank_rows
+from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
+from csc_metrics.caseload.vocabulary import (
+    ANNEX_A_CLOSURE_COLUMNS,
+    ANNEX_A_COLUMNS,
+    ANNEX_A_LIST_CASE_TYPES,
+    ANNEX_A_LIST_TITLES,
+    ANNEX_A_SHEET_NUMBER_PATTERNS,
+    ANNEX_A_SHEET_TITLES,
+    CASE_TYPE_LABELS,
+    HEADER_SEARCH_ROWS,
+    normalise_label,
+)
+from csc_metrics.errors import InputError
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog
+
+DATASET = "caseload"
+TABLE = "cases"
+
+
+def list_number_of_sheet(sheet_name: str) -> int | None:
+    """Work out which Annex A list a sheet holds from its name.
+
+    Args:
+        sheet_name: The sheet's name, e.g. "List 6", "list6", "List 6 - CIN", "6. Children in Need"
+            or "Children in Need".
+
+    Returns:
+        The list number, or None if the name is not recognised.
+    """
+    for pattern in ANNEX_A_SHEET_NUMBER_PATTERNS:
+        match = pattern.search(sheet_name)
+        if match:
+            return int(match.group(1))
+    return ANNEX_A_SHEET_TITLES.get(normalise_label(sheet_name))
+
+
+def _case_list_sheets(sheet_names: list[str], source: str) -> dict[int, str]:
+    """Map Annex A list numbers 6-9 to the sheet that holds each; refuse ambiguous workbooks."""
+    found: dict[int, list[str]] = {}
+    for name in sheet_names:
+        number = list_number_of_sheet(name)
+        if number in ANNEX_A_LIST_CASE_TYPES:
+            found.setdefault(number, []).append(name)
+    doubled = {n: names for n, names in found.items() if len(names) > 1}
+    if doubled:
+        detail = "; ".join(f"List {n}: {', '.join(names)}" for n, names in doubled.items())
+        raise InputError(
+            f"{source}: more than one sheet holds the same Annex A list ({detail}). "
+            "Keep one sheet per list."
+        )
+    return {n: names[0] for n, names in sorted(found.items())}
+
+
+def _header_row(rows: list[tuple[object, ...]]) -> int | None:
+    """Return the 0-based index of the first row that holds a child identifier header."""
+    accepted = {normalise_label(v) for v in ANNEX_A_COLUMNS["child_id"]}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(cell is not None and normalise_label(cell) in accepted for cell in row):
+            return index
+    return None
+
+
+def _sheet_frame(
+    rows: list[tuple[object, ...]], number: int, where: str
+) -> tuple[pd.DataFrame, dict[str, int], list[object]]:
+    """Locate the header, match the columns and return the data rows with sheet row numbers."""
+    header_index = _header_row(rows)
+    if header_index is None:
+        first_row = list(rows[0]) if rows else []
+        require_columns({}, ("child_id",), ANNEX_A_COLUMNS, first_row, where)  # always raises
+        raise AssertionError("unreachable")
+    headers = list(rows[header_index])
+    variants = {**ANNEX_A_COLUMNS, "closure_date": ANNEX_A_CLOSURE_COLUMNS.get(number, ())}
+    positions = find_columns(headers, variants)
+    require_columns(positions, ("child_id", "team", "worker_id"), variants, headers, where)
+    # Rows may be shorter than the header (trailing blank cells are not stored): pad them.
+    columns = zip_longest(*rows[header_index:], fillvalue=None)
+    body = pd.DataFrame(
+        {i: pd.Series(column[1:], dtype=object) for i, column in enumerate(columns)}
+    )
+    body["source_row"] = excel_row_numbers(len(body), header_index + 1)
+    return body, positions, headers
+
+
+def _read_list(
+    rows: list[tuple[object, ...]],
+    number: int,
+    source: str,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+) -> pd.DataFrame:
+    """Read one list sheet into clean case rows (closed rows still included)."""
+    where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
+    body, positions, headers = _sheet_frame(rows, number, where)
+    body = body.loc[non_blank_rows(body.drop(columns="source_row"))]
+    raw = pd.DataFrame(
+        {
+            "child_id": body[positions["child_id"]],
+            "case_type": ANNEX_A_LIST_CASE_TYPES[number],
+            "team": body[positions["team"]],
+            "worker_id": body[positions["worker_id"]],
+            "source_file": source,
+            "source_row": body["source_row"],
+        },
+        index=body.index,
+    )
+    if "closure_date" in positions:
+        raw["closure_date"] = body[positions["closure_date"]]
+    elif number in ANNEX_A_CLOSURE_COLUMNS:
+        log.add(
+            dataset=DATASET,
+            table=TABLE,
+            file=source,
+            rule="missing_closure_column",
+            severity="warning",
+            message=f"{where} has no closure date column (expected one of: "
+            f"{', '.join(ANNEX_A_CLOSURE_COLUMNS[number])}); every row is taken as open.",
+        )
+    written = {name: str(headers[position]) for name, position in positions.items()}
+    return case_rows(raw, log, pseudonymiser, written)
+
+
+def _open_workbook(path: Path, source: str) -> Workbook:
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise InputError(
+            f"{source} could not be opened as an Excel .xlsx workbook ({error}). "
+            "Save the Annex A workbook as .xlsx and try again."
+        ) from error
+
+
+def _sheet_rows(workbook: Workbook, sheet_name: str) -> list[tuple[object, ...]]:
+    sheet = workbook[sheet_name]
+    # Some exporters write a wrong sheet size; without this, read-only mode can stop early.
+    sheet.reset_dimensions()
+    return list(sheet.iter_rows(min_row=1, values_only=True))
+
+
+def read_annex_a(
+    path: Path,
+    source: str,
+    snapshot_date: pd.Timestamp,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+) -> pd.DataFrame:
+    """Read the open cases on Annex A Lists 6-9 of a workbook.
+
+    Rows whose closure date is on or before the snapshot date are closed and left out (they are
+    normal: Ofsted asks for recently closed cases too); their number is recorded as an ``info``
+    issue. A missing list is a warning; a workbook with none of Lists 6-9 cannot be used.
+
+    Args:
+        path: The workbook.
+        source: Its path relative to the raw folder, used in messages and ``source_file``.
+        snapshot_date: The snapshot date ``S``.
+        log: Data-quality log.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+
+    Returns:
+        Case rows (``rows.CASE_ROW_COLUMNS``), one per open row, child ids pseudonymised.
+
+    Raises:
+        InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
+            twice, or a list lacks the child, team or worker column.
+    """
+    workbook = _open_workbook(path, source)
+    try:
+        sheets = _case_list_sheets(list(workbook.sheetnames), source)
+        if not sheets:
+            raise InputError(
+                f"{source}: no Annex A case lists found (expected sheets named like "
+                f"'List 6', 'List 7', 'List 8', 'List 9'). Sheets found: "
+                f"{', '.join(workbook.sheetnames) or 'none'}."
+            )
+        _log_lists_found(sheets, source, log)
+        parts, closed_counts = [], {}
+        for number, sheet_name in sheets.items():
+            cases = _read_list(
+                _sheet_rows(workbook, sheet_name),
+                number,
+                f"{source} [{sheet_name}]",
+                log,
+                pseudonymiser,
+            )
+            closed = cases["closure_date"].le(snapshot_date)
+            closed_counts[number] = int(closed.sum())
+            parts.append(cases.loc[~closed])
+    finally:
+        workbook.close()
+    _log_closed_rows(closed_counts, source, snapshot_date, log)
+    return pd.concat(parts, ignore_index=True)[CASE_ROW_COLUMNS]
+
+
+def _log_lists_found(sheets: dict[int, str], source: str, log: DataQualityLog) -> None:
+    found = ", ".join(f"List {n} ('{name}')" for n, name in sheets.items())
+    log.add(
+        dataset=DATASET,
+        table=TABLE,
+        file=source,
+        rule="annex_a_lists_found",
+        severity="info",
+        message=f"Annex A case lists read: {found}.",
+    )
+    for number in sorted(set(ANNEX_A_LIST_CASE_TYPES) - set(sheets)):
+        log.add(
+            dataset=DATASET,
+            table=TABLE,
+            file=source,
+            rule="annex_a_list_missing",
+            severity="warning",
+            value=f"List {number}",
+            message=f"The workbook has no List {number} ({ANNEX_A_LIST_TITLES[number]}), so "
+            f"{CASE_TYPE_LABELS[ANNEX_A_LIST_CASE_TYPES[number]]} cases are missing from this "
+            "snapshot's caseloads.",
+        )
+
+
+def _log_closed_rows(
+    closed_counts: dict[int, int], source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> None:
+    total = sum(closed_counts.values())
+    if not total:
+        return
+    detail = ", ".join(f"List {n}: {count}" for n, count in closed_counts.items() if count)
+    log.add(
+        dataset=DATASET,
+        table=TABLE,
+        file=source,
+        rule="closed_rows",
+        severity="info",
+        value=str(total),
+        message=f"{total} row(s) closed on or before the snapshot date "
+        f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
+    )

@@ -1,0 +1,173 @@
+"""Reading every allocation snapshot under ``RAW/caseload/`` into the caseload history.
+
+Snapshots accumulate: a date whose raw folder is present is (re)read and replaces that date's
+rows; a date held only in the previously published processed data is kept, so the history
+survives an old raw folder being archived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from csc_metrics import io, schemas
+from csc_metrics.caseload.snapshot import read_snapshot
+from csc_metrics.errors import InputError
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+
+DATASET = "caseload"
+
+#: Output key -> (processed table name, pandera model, sort order).
+CASELOAD_TABLES: dict[str, tuple[str, type, list[str]]] = {
+    "cases": (
+        "clean_caseload__cases",
+        schemas.CleanCases,
+        ["snapshot_date", "team", "worker_id", "case_type", "child_id"],
+    ),
+    "workforce": (
+        "clean_caseload__workforce",
+        schemas.CleanWorkforce,
+        ["snapshot_date", "team", "worker_id"],
+    ),
+    "establishment": (
+        "clean_caseload__establishment",
+        schemas.CleanEstablishment,
+        ["snapshot_date", "team"],
+    ),
+}
+
+
+def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Path]:
+    """Find the snapshot folders under ``RAW/caseload`` and their dates.
+
+    A folder whose name is not a date (``YYYY-MM-DD``) cannot be placed in time: it is skipped
+    with an ``error`` issue. An empty folder is skipped with a ``warning``.
+
+    Args:
+        folder: ``RAW/caseload``.
+        log: Data-quality log.
+
+    Returns:
+        Snapshot date -> folder, oldest first.
+
+    Raises:
+        InputError: If two folders name the same date (e.g. ``2024-03-31`` and ``2024-3-31``).
+    """
+    found: dict[pd.Timestamp, Path] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        source = f"{folder.name}/{path.name}"
+        date = pd.to_datetime(path.name, format="%Y-%m-%d", errors="coerce")
+        if pd.isna(date):
+            log.add(
+                dataset=DATASET,
+                file=source,
+                rule="snapshot_folder_name",
+                severity="error",
+                value=path.name,
+                message=f"The folder name '{path.name}' is not a snapshot date (YYYY-MM-DD, "
+                "e.g. 2024-03-31); its files were not read. Rename the folder to its date.",
+            )
+            continue
+        if not any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.iterdir()):
+            log.add(
+                dataset=DATASET,
+                file=source,
+                rule="snapshot_folder_empty",
+                severity="warning",
+                message="The snapshot folder is empty; skipped.",
+            )
+            continue
+        if date in found:
+            raise InputError(
+                f"{folder.name}/{found[date].name} and {source} are both snapshots of "
+                f"{date:%Y-%m-%d}. Keep one folder per date."
+            )
+        found[date] = path
+    return dict(sorted(found.items()))
+
+
+def ingest_caseload(
+    folder: Path,
+    previous: io.ProcessedData | None,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Read every snapshot under ``RAW/caseload`` and merge it into the caseload history.
+
+    Args:
+        folder: ``RAW/caseload``, holding one ``<YYYY-MM-DD>/`` folder per snapshot. It need not
+            exist (then the history is just ``previous``'s).
+        previous: The currently published processed data, or None. Its snapshots whose dates
+            have no raw folder are kept; a date with a raw folder is replaced entirely.
+        log: Data-quality log.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+        settings: Local rules (``case_type_priority``).
+
+    Returns:
+        ``{"cases", "workforce", "establishment"}``, passing ``schemas.CleanCases``,
+        ``CleanWorkforce`` and ``CleanEstablishment``.
+
+    Raises:
+        InputError: If a snapshot folder or file is unusable (the message names it).
+    """
+    folder = Path(folder)
+    folders = snapshot_folders(folder, log)
+    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
+    for date, path in folders.items():
+        tables = read_snapshot(path, date, folder.parent, log, pseudonymiser, settings)
+        for key, table in tables.items():
+            parts[key].append(table)
+    if previous is not None:
+        _keep_previous(previous, set(folders), parts, log)
+    return {key: _finish(key, frames) for key, frames in parts.items()}
+
+
+def _keep_previous(
+    previous: io.ProcessedData,
+    read_dates: set[pd.Timestamp],
+    parts: dict[str, list[pd.DataFrame]],
+    log: DataQualityLog,
+) -> None:
+    """Add the previous history's snapshots that were not re-read, and say which were replaced."""
+    previous_dates = set(pd.to_datetime(previous.cases["snapshot_date"]).unique()) | set(
+        pd.to_datetime(previous.workforce["snapshot_date"]).unique()
+    )
+    for key in CASELOAD_TABLES:
+        table = getattr(previous, key)
+        parts[key].append(table.loc[~table["snapshot_date"].isin(list(read_dates))])
+    kept = sorted(previous_dates - read_dates)
+    replaced = sorted(previous_dates & read_dates)
+    if kept:
+        log.add(
+            dataset=DATASET,
+            rule="snapshots_kept_from_history",
+            severity="info",
+            value=", ".join(f"{d:%Y-%m-%d}" for d in kept),
+            message="Snapshots kept from the previously processed history (no raw folder now): "
+            + ", ".join(f"{d:%Y-%m-%d}" for d in kept)
+            + ".",
+        )
+    if replaced:
+        log.add(
+            dataset=DATASET,
+            rule="snapshots_replaced",
+            severity="info",
+            value=", ".join(f"{d:%Y-%m-%d}" for d in replaced),
+            message="Snapshots re-read from their raw folders, replacing the earlier processed "
+            "rows: " + ", ".join(f"{d:%Y-%m-%d}" for d in replaced) + ".",
+        )
+
+
+def _finish(key: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack a table's snapshots, sort it and check it against its model."""
+    name, model, order = CASELOAD_TABLES[key]
+    frames = [frame for frame in frames if len(frame)]
+    table = pd.concat(frames, ignore_index=True) if frames else io.empty_table(name)
+    table = table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
+    return model.validate(table)

@@ -70,6 +70,15 @@ def format_cell(value: object, decimals: int = 1) -> str:
     return str(value)
 
 
+def _format_column(column: pd.Series, decimals: int) -> pd.Series:
+    """Format a column consistently: fractional numbers all with the same decimals."""
+    if pd.api.types.is_float_dtype(column):
+        present = column.dropna().to_numpy(dtype=float)
+        if len(present) and not np.all(np.mod(present, 1) == 0):
+            return column.map(lambda v: format_number(v, decimals))
+    return column.map(lambda v: format_cell(v, decimals))
+
+
 # --- primary and secondary suppression ----------------------------------------------------------
 
 
@@ -201,8 +210,7 @@ def suppress_table(
     """
     percent_columns = dict(percent_columns or {})
     mask = suppression_mask(table, count_columns, total_row, total_column, settings, label_column)
-    display = table.apply(lambda column: column.map(lambda v: format_cell(v, decimals)))
-    display = display.astype(object)
+    display = table.apply(lambda column: _format_column(column, decimals)).astype(object)
     for column in mask.columns:
         shown = table[column].map(format_count)
         display[column] = shown.where(~mask[column], SUPPRESSED)

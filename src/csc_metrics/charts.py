@@ -389,13 +389,19 @@ def benchmark_chart(
 # --- breakdown bars ------------------------------------------------------------------------------
 
 
-def _bar_label(row: pd.Series, unit: str) -> str:
-    label = format_in_unit(row["rate"], unit)
-    if "denominator" in row and not pd.isna(row["denominator"]):
-        label += f" (n={row['denominator']:,.0f})"
-    if bool(row.get("gap_called", False)):
-        label += " *"
-    return label
+def _in_unit(values: pd.Series, unit: str) -> pd.Series:
+    return values.map(lambda v: format_in_unit(v, unit))
+
+
+def _bar_labels(table: pd.DataFrame, unit: str) -> pd.Series:
+    """``48.0% (n=212) *`` for each group: rate, base, and a star for a called gap."""
+    labels = _in_unit(table["rate"], unit)
+    if "denominator" in table.columns:
+        base = " (n=" + table["denominator"].map(format_cell) + ")"
+        labels += base.where(table["denominator"].notna(), "")
+    if "gap_called" in table.columns:
+        labels += np.where(table["gap_called"].astype(bool), " *", "")
+    return labels
 
 
 def breakdown_bars(
@@ -453,8 +459,7 @@ def breakdown_bars(
                 ecolor=TEXT_COLOUR, capsize=3, linewidth=1)
     # Labels sit beyond the interval's end so the error bars never cross them.
     label_at = np.fmax(table["ci_high"].to_numpy(dtype=float), table["rate"].to_numpy(dtype=float))
-    for position, x, label in zip(positions, label_at, table.apply(_bar_label, axis=1, unit=unit),
-                                  strict=True):
+    for position, x, label in zip(positions, label_at, _bar_labels(table, unit), strict=True):
         ax.annotate(label, (0 if np.isnan(x) else x, position), xytext=(5, 0),
                     textcoords="offset points", va="center", fontsize=9, color=TEXT_COLOUR)
     if overall is not None:
@@ -484,20 +489,22 @@ def breakdown_bars(
 def _breakdown_alt_text(
     table: pd.DataFrame, title: str, group_column: str, unit: str, left_out: list[str]
 ) -> str:
-    described = "; ".join(
-        f"{row[group_column]} {format_in_unit(row['rate'], unit)} (95% interval "
-        f"{format_in_unit(row['ci_low'], unit)} to {format_in_unit(row['ci_high'], unit)}"
-        + (f", n={row['denominator']:,.0f}" if "denominator" in row else "") + ")"
-        for _, row in table.iterrows()
+    base = ""
+    if "denominator" in table.columns:
+        base = (", n=" + table["denominator"].map(format_cell)).where(
+            table["denominator"].notna(), "")
+    described = (
+        table[group_column].astype(str) + " " + _in_unit(table["rate"], unit)
+        + " (95% interval " + _in_unit(table["ci_low"], unit) + " to "
+        + _in_unit(table["ci_high"], unit) + base + ")"
     )
-    text = f"Bar chart of {title}: {described}."
+    text = f"Bar chart of {title}: {'; '.join(described)}."
     if "gap_called" in table.columns:
-        called = table[table["gap_called"]]
+        called = table[table["gap_called"].astype(bool)]
         if len(called):
-            text += " Differences called: " + "; ".join(
-                f"{row[group_column]} {row['gap_side']} than {row['comparison']}"
-                for _, row in called.iterrows()
-            ) + "."
+            differences = (called[group_column].astype(str) + " " + called["gap_side"] + " than "
+                           + called["comparison"].astype(str))
+            text += f" Differences called: {'; '.join(differences)}."
         else:
             text += " No group differs from its comparison beyond chance."
     if left_out:

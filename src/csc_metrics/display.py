@@ -277,6 +277,10 @@ def table_html(
     return _render_table(table, shown, classes, caption, header)
 
 
+def _escaped(values: pd.Series | pd.Index) -> pd.Series:
+    return pd.Series(values).astype(str).map(html.escape).reset_index(drop=True)
+
+
 def _render_table(
     table: pd.DataFrame,
     shown: pd.DataFrame,
@@ -292,23 +296,21 @@ def _render_table(
     if row_header is not None:
         header_cells.append(f'<th scope="col">{html.escape(str(row_header))}</th>')
     header_cells += [f'<th scope="col">{html.escape(_column_name(c))}</th>' for c in columns]
-    body = []
-    for position in range(len(table)):
-        cells = []
-        if use_index:
-            cells.append(f'<th scope="row">{html.escape(format_cell(table.index[position]))}</th>')
-        if row_header is not None:
-            cells.append(f'<th scope="row">{html.escape(str(shown[row_header].iloc[position]))}'
-                         "</th>")
-        for column in columns:
-            css = classes[column].iloc[position]
-            attribute = f' class="{css}"' if css else ""
-            cells.append(f"<td{attribute}>{html.escape(str(shown[column].iloc[position]))}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
+    # Build the body column by column (string operations on whole columns), then join rows.
+    rows = pd.Series("", index=range(len(table)), dtype=object)
+    if use_index:
+        rows += '<th scope="row">' + _escaped(table.index.map(format_cell)) + "</th>"
+    if row_header is not None:
+        rows += '<th scope="row">' + _escaped(shown[row_header]) + "</th>"
+    for column in columns:
+        css = classes[column].reset_index(drop=True)
+        opening = ("<td" + (' class="' + css + '"').where(css != "", "") + ">")
+        rows += opening + _escaped(shown[column]) + "</td>"
+    body = "".join("<tr>" + rows + "</tr>")
     return (
         f'<table class="csc-table"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{''.join(header_cells)}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{body}</tbody></table>"
     )
 
 

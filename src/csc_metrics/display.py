@@ -1,0 +1,542 @@
+"""Accessible, self-contained HTML output for the report notebooks.
+
+Notebooks call the ``show_*`` functions; each builds its output with a ``*_html`` or ``*_bundle``
+function (which tests and the runner can call directly) and publishes it with
+``IPython.display.display(..., raw=True)``. Everything is self-contained (images are base64 PNGs,
+icons are inline SVG; no CDN, no web fonts) and escaped with ``html.escape``.
+
+- Figures are ``<figure>`` elements with an ``<img alt="...">`` and a ``<figcaption>``.
+- Tables are real ``<table>`` elements with a ``<caption>``, ``<th scope="col">`` headers and
+  ``<th scope="row">`` row headers. Every cell holding a count has ``class="count"`` and every
+  percentage ``class="pct"``, so an automated check can find them; with ``suppress=True`` small
+  counts are shown as ``c`` (see ``suppression``).
+- Key messages are a ``<ul>`` (no heading unless asked: the notebook's markdown provides the
+  headings, which keeps the heading order right) plus a machine-readable copy under the
+  ``application/vnd.csc-metrics.key-messages+json`` mimetype that the runner collects for the
+  landing page.
+- SPC badges pair an icon with a text label, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from csc_metrics.catalogue import get_indicator
+from csc_metrics.charts import OKABE_ITO, Chart
+from csc_metrics.gaps import benchmark_gap
+from csc_metrics.narrative import IndicatorSummary, Latest, format_value
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
+from csc_metrics.suppression import (
+    SUPPRESSED,
+    format_cell,
+    format_count,
+    format_number,
+    is_small_count,
+    suppress_metric_table,
+    suppress_table,
+)
+
+KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
+METRIC_COLUMNS = ("indicator_id", "numerator", "denominator", "value")
+_PERCENT_NAME = re.compile(r"pct|percent|%", re.IGNORECASE)
+_NOT_COUNT_NAME = re.compile(r"pct|percent|%|rate|ratio|per_|per |fte|mean|average|median",
+                             re.IGNORECASE)
+
+
+def _publish(bundle: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def png_base64(figure: Figure) -> str:
+    """Render a figure to a base64 PNG (no software metadata, so output is reproducible)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi, facecolor="white",
+                   metadata={"Software": None})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_html(
+    chart: Chart | Figure, alt_text: str | None = None, caption: str | None = None
+) -> str:
+    """An accessible ``<figure>``: the chart as an embedded PNG with alt text and a caption.
+
+    Args:
+        chart: A ``Chart`` (its alt text and title are used by default) or a bare figure.
+        alt_text: Alt text; required for a bare figure.
+        caption: Visible caption; default the chart's title.
+
+    Returns:
+        The HTML.
+
+    Raises:
+        ValueError: If there is no alt text.
+    """
+    figure = chart.figure if isinstance(chart, Chart) else chart
+    alt = alt_text or (chart.alt_text if isinstance(chart, Chart) else None)
+    if not alt:
+        raise ValueError("A figure needs alt text describing what it shows.")
+    if caption is None:
+        caption = chart.title if isinstance(chart, Chart) else ""
+    figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        '<figure class="csc-figure">'
+        f'<img src="data:image/png;base64,{png_base64(figure)}" alt="{html.escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+        f"{figcaption}</figure>"
+    )
+
+
+def show_figure(
+    chart: Chart | Figure, alt_text: str | None = None, caption: str | None = None
+) -> None:
+    """Show a chart as an accessible figure and close it (so it is not also shown inline).
+
+    Args:
+        chart: A ``Chart`` or a bare figure.
+        alt_text: Alt text (required for a bare figure).
+        caption: Visible caption; default the chart's title.
+    """
+    from matplotlib import pyplot as plt
+
+    figure = chart.figure if isinstance(chart, Chart) else chart
+    content = figure_html(chart, alt_text, caption)
+    plain = alt_text or (chart.alt_text if isinstance(chart, Chart) else "")
+    _publish({"text/html": content, "text/plain": plain})
+    plt.close(figure)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def _is_metric_table(table: pd.DataFrame) -> bool:
+    return all(c in table.columns for c in METRIC_COLUMNS)
+
+
+def infer_count_columns(table: pd.DataFrame) -> list[str]:
+    """Columns that look like counts: numeric, whole numbers, not named like a rate or share."""
+    counts = []
+    for column in table.columns:
+        values = table[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if _NOT_COUNT_NAME.search(str(column)):
+            continue
+        present = values.dropna().to_numpy(dtype=float)
+        if np.all(np.mod(present, 1) == 0):
+            counts.append(column)
+    return counts
+
+
+def infer_percent_columns(table: pd.DataFrame) -> list[str]:
+    """Numeric columns named like percentages (``pct``, ``percent``, ``%``)."""
+    return [c for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c]) and _PERCENT_NAME.search(str(c))]
+
+
+def _cell_classes_for_metric(table: pd.DataFrame) -> pd.DataFrame:
+    units = table["indicator_id"].map(_unit_of)
+    classes = pd.DataFrame("", index=table.index, columns=table.columns)
+    for column in ("numerator", "denominator", "unknown"):
+        if column in table.columns:
+            classes[column] = "count"
+    classes["value"] = np.select([units == "count", units == "pct"], ["count", "pct"], "num")
+    return classes
+
+
+def _unit_of(indicator_id: str) -> str:
+    try:
+        return get_indicator(indicator_id).unit
+    except KeyError:
+        return "count"
+
+
+def _display_metric_table(
+    table: pd.DataFrame, suppress: bool, settings: Settings, decimals: int
+) -> pd.DataFrame:
+    # Without suppression the same formatting applies with nothing small enough to hide.
+    active = settings if suppress else settings.with_overrides(suppression_max=0)
+    shown = suppress_metric_table(table, active, decimals)
+    return shown.apply(lambda col: col.map(lambda v: v if isinstance(v, str)
+                                           else format_cell(v, decimals)))
+
+
+def _display_generic_table(
+    table: pd.DataFrame,
+    count_columns: list[str],
+    percent_columns: Mapping[str, tuple[str, str]],
+    unmapped_percents: list[str],
+    suppress: bool,
+    total_row: Hashable | None,
+    total_column: str | None,
+    label_column: str | None,
+    settings: Settings,
+    decimals: int,
+) -> pd.DataFrame:
+    # Without suppression the same formatting applies with nothing small enough to hide.
+    active = settings if suppress else settings.with_overrides(suppression_max=0)
+    shown = suppress_table(table, count_columns, total_row if suppress else None,
+                           total_column if suppress else None, percent_columns, active,
+                           label_column, decimals)
+    if unmapped_percents:
+        formatted = {c: table[c].map(lambda v: format_number(v, decimals))
+                     for c in unmapped_percents}
+        # A share whose counts are unknown to us is hidden on any row with a hidden count.
+        row_hidden = (shown[count_columns] == SUPPRESSED).any(axis=1) if count_columns else (
+            pd.Series(False, index=table.index))
+        for column, values in formatted.items():
+            shown[column] = values.where(~row_hidden, SUPPRESSED) if suppress else values
+    return shown
+
+
+def _row_header_column(table: pd.DataFrame, row_header: str | None) -> str | None:
+    if row_header is not None:
+        return row_header
+    if not isinstance(table.index, pd.RangeIndex):
+        return None
+    first = table.columns[0] if len(table.columns) else None
+    if first is not None and not pd.api.types.is_numeric_dtype(table[first]):
+        return first
+    return None
+
+
+def table_html(
+    table: pd.DataFrame,
+    caption: str,
+    suppress: bool = False,
+    count_columns: Sequence[str] | None = None,
+    percent_columns: Mapping[str, tuple[str, str]] | Sequence[str] | None = None,
+    total_row: Hashable | None = None,
+    total_column: str | None = None,
+    row_header: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    decimals: int = 1,
+) -> str:
+    """An accessible HTML table of any frame, with suppression applied when asked.
+
+    A ``MetricTable`` frame is recognised by its columns and suppressed with
+    ``suppress_metric_table``. For other tables, count columns default to numeric columns of
+    whole numbers not named like a rate or share, and percentage columns to those named with
+    ``pct``, ``percent`` or ``%``.
+
+    Args:
+        table: The data.
+        caption: Table caption (what the table shows).
+        suppress: Show counts from 1 to ``settings.suppression_max`` as ``c``, with secondary
+            suppression and hidden percentages.
+        count_columns: Columns holding counts (default: inferred).
+        percent_columns: Percentage column -> (numerator, denominator), or a list of percentage
+            columns (hidden on any row where a count is hidden).
+        total_row: Label of the totals row (index label or a value of the row-header column).
+        total_column: Column of row totals.
+        row_header: Column whose cells label the rows (default: the index if it is not a plain
+            row number, else the first text column).
+        settings: Settings.
+        decimals: Decimals for percentages and other fractional values.
+
+    Returns:
+        The HTML.
+    """
+    header = _row_header_column(table, row_header)
+    if _is_metric_table(table):
+        shown = _display_metric_table(table, suppress, settings, decimals)
+        classes = _cell_classes_for_metric(table)
+    else:
+        counts = list(count_columns) if count_columns is not None else infer_count_columns(table)
+        if isinstance(percent_columns, Mapping):
+            mapped, unmapped = dict(percent_columns), []
+        else:
+            mapped = {}
+            unmapped = list(percent_columns) if percent_columns is not None else [
+                c for c in infer_percent_columns(table) if c not in counts]
+        label_column = header if total_row is not None and total_row not in table.index else None
+        shown = _display_generic_table(table, counts, mapped, unmapped, suppress, total_row,
+                                       total_column, label_column, settings, decimals)
+        classes = pd.DataFrame("", index=table.index, columns=table.columns)
+        for column in shown.columns:
+            if column in counts or column == total_column:
+                classes[column] = "count"
+            elif column in mapped or column in unmapped:
+                classes[column] = "pct"
+            elif pd.api.types.is_numeric_dtype(table[column]):
+                classes[column] = "num"
+    return _render_table(table, shown, classes, caption, header)
+
+
+def _escaped(values: pd.Series | pd.Index) -> pd.Series:
+    return pd.Series(values).astype(str).map(html.escape).reset_index(drop=True)
+
+
+def _render_table(
+    table: pd.DataFrame,
+    shown: pd.DataFrame,
+    classes: pd.DataFrame,
+    caption: str,
+    row_header: str | None,
+) -> str:
+    use_index = row_header is None and not isinstance(table.index, pd.RangeIndex)
+    columns = [c for c in table.columns if c != row_header]
+    header_cells = []
+    if use_index:
+        header_cells.append(f'<th scope="col">{html.escape(str(table.index.name or ""))}</th>')
+    if row_header is not None:
+        header_cells.append(f'<th scope="col">{html.escape(str(row_header))}</th>')
+    header_cells += [f'<th scope="col">{html.escape(_column_name(c))}</th>' for c in columns]
+    # Build the body column by column (string operations on whole columns), then join rows.
+    rows = pd.Series("", index=range(len(table)), dtype=object)
+    if use_index:
+        rows += '<th scope="row">' + _escaped(table.index.map(format_cell)) + "</th>"
+    if row_header is not None:
+        rows += '<th scope="row">' + _escaped(shown[row_header]) + "</th>"
+    for column in columns:
+        css = classes[column].reset_index(drop=True)
+        opening = ("<td" + (' class="' + css + '"').where(css != "", "") + ">")
+        rows += opening + _escaped(shown[column]) + "</td>"
+    body = "".join("<tr>" + rows + "</tr>")
+    return (
+        f'<table class="csc-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{''.join(header_cells)}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _column_name(column: object) -> str:
+    if isinstance(column, tuple):
+        return " – ".join(format_cell(part) for part in column)
+    return format_cell(column)
+
+
+def show_table(
+    table: pd.DataFrame,
+    caption: str,
+    suppress: bool = False,
+    count_columns: Sequence[str] | None = None,
+    percent_columns: Mapping[str, tuple[str, str]] | Sequence[str] | None = None,
+    total_row: Hashable | None = None,
+    total_column: str | None = None,
+    row_header: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    decimals: int = 1,
+) -> None:
+    """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
+    content = table_html(table, caption, suppress, count_columns, percent_columns, total_row,
+                         total_column, row_header, settings, decimals)
+    plain = _plain_table(content, caption)
+    _publish({"text/html": content, "text/plain": plain})
+
+
+def _plain_table(content: str, caption: str) -> str:
+    """A text rendering of the (already suppressed) HTML table, never of the raw data."""
+    rows = re.findall(r"<tr>(.*?)</tr>", content)
+    lines = [caption]
+    for row in rows:
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        lines.append(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells))
+    return "\n".join(lines)
+
+
+# --- key messages --------------------------------------------------------------------------------
+
+
+def key_messages_bundle(
+    title: str, messages: Sequence[str], heading_level: int | None = None
+) -> dict[str, Any]:
+    """The display bundle of a set of key messages.
+
+    Args:
+        title: What the messages are about (for the landing page and as the list's label).
+        messages: The messages, most important first.
+        heading_level: Emit ``<hN>title</hN>`` before the list; default none, because the
+            notebook's own markdown heading introduces the list.
+
+    Returns:
+        ``{"text/html", "text/plain", KEY_MESSAGES_MIMETYPE}``.
+    """
+    messages = [str(m) for m in messages]
+    heading = ""
+    if heading_level is not None:
+        if not 1 <= heading_level <= 6:
+            raise ValueError("heading_level must be between 1 and 6")
+        heading = f"<h{heading_level}>{html.escape(title)}</h{heading_level}>"
+    if messages:
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
+        body = f'<ul class="key-messages" aria-label="{html.escape(title)}">{items}</ul>'
+        plain = "\n".join([title, *(f"- {m}" for m in messages)])
+    else:
+        empty = ("Nothing stands out: no special-cause changes and no large gaps to the "
+                 "benchmarks.")
+        body = f'<p class="key-messages">{empty}</p>'
+        plain = f"{title}\n{empty}"
+    return {
+        "text/html": heading + body,
+        "text/plain": plain,
+        KEY_MESSAGES_MIMETYPE: {"title": title, "messages": messages},
+    }
+
+
+def show_key_messages(
+    title: str, messages: Sequence[str], heading_level: int | None = None
+) -> None:
+    """Show key messages and hand them to the runner for the landing page."""
+    _publish(key_messages_bundle(title, messages, heading_level))
+
+
+# --- SPC badges ----------------------------------------------------------------------------------
+
+_BADGE_COLOURS = {
+    "improvement": OKABE_ITO["blue"],
+    "concern": OKABE_ITO["vermillion"],
+    "neutral": "#490092",
+    "common_cause": "#757575",
+    "pass": OKABE_ITO["blue"],
+    "fail": OKABE_ITO["vermillion"],
+    "inconsistent": "#757575",
+}
+#: SVG path (in a 20 x 20 box) of each icon's glyph.
+_GLYPHS = {
+    "high": "M10 4 L15 11 H12 V16 H8 V11 H5 Z",
+    "low": "M10 16 L15 9 H12 V4 H8 V9 H5 Z",
+    "flat": "M5 9 H15 V11 H5 Z",
+    "pass": "M5 10 L8.5 13.5 L15 6.5 L16.5 8 L8.5 16 L3.5 11.5 Z",
+    "fail": "M6 4.5 L10 8.5 L14 4.5 L15.5 6 L11.5 10 L15.5 14 L14 15.5 L10 11.5 L6 15.5 "
+            "L4.5 14 L8.5 10 L4.5 6 Z",
+    "inconsistent": "M4 11 Q7 5 10 10 T16 9 L16 11.5 Q13 16 10 12 T4 13.5 Z",
+}
+
+
+def _badge(kind: str, glyph: str, label: str, css: str) -> str:
+    colour = _BADGE_COLOURS[kind]
+    svg = (
+        '<svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 20 20" '
+        'style="vertical-align:middle">'
+        f'<circle cx="10" cy="10" r="9" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+        f'<path d="{_GLYPHS[glyph]}" fill="{colour}"/></svg>'
+    )
+    return (
+        f'<span class="spc-badge {html.escape(css)}" style="display:inline-flex;'
+        "align-items:center;gap:0.3em;padding:0.1em 0.5em;border:1px solid "
+        f'{colour};border-radius:1em;color:#1a1a1a;background:#ffffff;white-space:nowrap">'
+        f"{svg}<span>{html.escape(label)}</span></span>"
+    )
+
+
+def variation_badge_html(variation: str) -> str:
+    """A badge (icon and text) for an SPC variation class, e.g. ``concern_high``."""
+    if variation not in VARIATION_LABELS:
+        raise ValueError(
+            f"Unknown variation {variation!r}; expected one of {list(VARIATION_LABELS)}"
+        )
+    kind, _, side = variation.rpartition("_") if variation != "common_cause" else (
+        "common_cause", "", "flat")
+    return _badge(kind, side, VARIATION_LABELS[variation], f"spc-variation-{variation}")
+
+
+def assurance_badge_html(assurance: str | None) -> str:
+    """A badge for an SPC assurance class; empty text when there is none (no target)."""
+    if assurance is None:
+        return ""
+    if assurance not in ASSURANCE_LABELS:
+        raise ValueError(
+            f"Unknown assurance {assurance!r}; expected one of {list(ASSURANCE_LABELS)}"
+        )
+    return _badge(assurance, assurance, ASSURANCE_LABELS[assurance], f"spc-assurance-{assurance}")
+
+
+def spc_badges_html(result: SpcResult) -> str:
+    """The variation badge and, with a target, the assurance badge of an SPC result."""
+    badges = [variation_badge_html(result.variation), assurance_badge_html(result.assurance)]
+    return '<span class="spc-badges">' + " ".join(b for b in badges if b) + "</span>"
+
+
+def show_spc_badges(result: SpcResult) -> None:
+    """Show the SPC badges of a result (e.g. next to its chart)."""
+    labels = [VARIATION_LABELS[result.variation]]
+    if result.assurance:
+        labels.append(ASSURANCE_LABELS[result.assurance])
+    _publish({"text/html": spc_badges_html(result), "text/plain": "; ".join(labels)})
+
+
+# --- scorecard -----------------------------------------------------------------------------------
+
+
+def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
+    indicator = get_indicator(summary.indicator_id)
+    latest = Latest.of(summary.latest)
+    counts = [latest.numerator] + ([latest.denominator] if indicator.unit == "pct" else [])
+    counts += [latest.value] if indicator.unit == "count" else []
+    withheld = suppress and bool(is_small_count(counts, settings).any())
+    value_css = {"count": "count", "pct": "pct"}.get(indicator.unit, "num")
+    if withheld:
+        value = SUPPRESSED
+    else:
+        value = "" if np.isnan(latest.value) else format_value(latest.value, indicator.unit)
+    base = ""
+    if indicator.unit == "pct" and not np.isnan(latest.denominator):
+        small_base = suppress and is_small_count(latest.denominator, settings)[0]
+        base = SUPPRESSED if small_base else format_count(latest.denominator)
+    trend = variation_badge_html(summary.spc.variation) if summary.spc else "No trend yet"
+    target = assurance_badge_html(summary.spc.assurance) if summary.spc else ""
+    benchmark = ""
+    if summary.benchmark and not withheld and not np.isnan(latest.value):
+        bench_value = float(summary.benchmark["value"])
+        gap = benchmark_gap(latest.value, bench_value)
+        benchmark = html.escape(
+            f"{summary.benchmark.get('comparator', '')} {format_value(bench_value, indicator.unit)}"
+            f" ({'+' if gap > 0 else ''}{gap:,.1f}{' points' if indicator.unit == 'pct' else ''})"
+        )
+    return (
+        f'<tr><th scope="row">{html.escape(indicator.label)}</th>'
+        f'<td class="{value_css}">{html.escape(value)}</td><td class="count">{base}</td>'
+        f"<td>{trend}</td><td>{target}</td><td>{benchmark}</td></tr>"
+    )
+
+
+def scorecard_html(
+    summaries: Sequence[IndicatorSummary],
+    caption: str,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> str:
+    """A scorecard table: one row per indicator with its latest value, SPC badges and benchmark.
+
+    Args:
+        summaries: One ``IndicatorSummary`` per indicator, in display order.
+        caption: Table caption.
+        suppress: Hide counts from 1 to ``settings.suppression_max`` (and values resting on them).
+        settings: Settings.
+
+    Returns:
+        The HTML.
+    """
+    header = "".join(f'<th scope="col">{h}</th>' for h in (
+        "Indicator", "Latest", "Base (n)", "Trend (SPC)", "Target", "Benchmark (gap)"))
+    rows = "".join(_scorecard_row(s, suppress, settings) for s in summaries)
+    return (
+        f'<table class="csc-table csc-scorecard"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def show_scorecard(
+    summaries: Sequence[IndicatorSummary],
+    caption: str,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> None:
+    """Show a scorecard table (see ``scorecard_html``)."""
+    content = scorecard_html(summaries, caption, suppress, settings)
+    _publish({"text/html": content, "text/plain": _plain_table(content, caption)})

@@ -1,0 +1,498 @@
+"""Plain-English sentences about an indicator that a manager can act on.
+
+The first sentence gives the latest figure, its base and, when there is one, the gap to a
+benchmark; the second says what the trend chart shows. The one firm rule: a change is described
+as real only when the SPC rules flag special cause. A movement within the limits is called
+"within normal variation", and a short series is said to be too short to judge.
+
+With ``suppress=True`` no count from 1 to ``settings.suppression_max`` is ever printed: it becomes
+"fewer than 6", and a percentage resting on such a count is withheld.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.catalogue import Indicator, get_indicator
+from csc_metrics.gaps import benchmark_gap, gap_is_better
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.spc import SpcResult, long_date, spc_table
+from csc_metrics.suppression import is_small_count
+
+#: How each unit is written after a number.
+UNIT_SUFFIX: dict[str, str] = {
+    "pct": "%",
+    "rate": " per 10,000 children",
+    "ratio": " cases per FTE",
+    "count": "",
+}
+
+#: Decimals shown for each unit (DfE publishes council percentages as whole numbers).
+UNIT_DECIMALS: dict[str, int] = {"pct": 0, "rate": 1, "ratio": 1, "count": 0}
+
+#: Word for the kind of special cause, by point type.
+CHANGE_WORD: dict[str, str] = {
+    "special_cause_improvement": "improvement",
+    "special_cause_concern": "deterioration",
+    "special_cause_neutral": "change",
+}
+
+_SMALL_NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The latest figure of an indicator.
+
+    Attributes:
+        value: The value (a percentage, rate, ratio or count); NaN when there is none.
+        numerator: Its numerator (NaN when not applicable).
+        denominator: Its denominator (the base, shown as n= for percentages).
+        period_end: The reference date.
+    """
+
+    value: float
+    numerator: float
+    denominator: float
+    period_end: pd.Timestamp
+
+    @classmethod
+    def of(cls, latest: Latest | Sequence | Mapping | pd.Series) -> Latest:
+        """Build from a ``Latest``, a tuple, a mapping or a metric-table row.
+
+        A tuple is (value, numerator, denominator, period_end); a mapping or row has those names.
+        """
+        if isinstance(latest, Latest):
+            return latest
+        if isinstance(latest, Mapping | pd.Series):
+            parts = [latest.get(k) for k in ("value", "numerator", "denominator", "period_end")]
+        else:
+            parts = list(latest)
+        value, numerator, denominator, period_end = parts
+        return cls(_number(value), _number(numerator), _number(denominator),
+                   pd.Timestamp(period_end))
+
+
+@dataclass(frozen=True)
+class IndicatorSummary:
+    """Everything needed to describe one indicator (the input to ``key_messages``)."""
+
+    indicator_id: str
+    latest: Latest | Sequence | Mapping | pd.Series
+    spc: SpcResult | None = None
+    benchmark: Mapping[str, Any] | None = None
+    target: float | None = None
+    previous_quarter: float | None = None
+    previous_year: float | None = None
+
+
+def _number(value: object) -> float:
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def format_value(value: float, unit: str) -> str:
+    """Format a value in its unit: ``48%``, ``65.3 per 10,000 children``, ``17.2 cases per FTE``."""
+    decimals = UNIT_DECIMALS.get(unit, 1)
+    return f"{value:,.{decimals}f}{UNIT_SUFFIX.get(unit, '')}"
+
+
+def _rounded(value: float, unit: str) -> float:
+    return round(value, UNIT_DECIMALS.get(unit, 1))
+
+
+def _fewer_than(settings: Settings) -> str:
+    return f"fewer than {settings.suppression_max + 1}"
+
+
+def _count_text(count: float, suppress: bool, settings: Settings) -> str:
+    if suppress and is_small_count(count, settings)[0]:
+        return _fewer_than(settings)
+    return f"{count:,.0f}"
+
+
+def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings: Settings) -> bool:
+    """Whether the value itself must not be shown (it would give a small count away)."""
+    if not suppress:
+        return False
+    counts = [latest.numerator]
+    if indicator.unit == "pct":
+        counts.append(latest.denominator)
+    if indicator.unit == "count":
+        counts.append(latest.value)
+    return bool(is_small_count(counts, settings).any())
+
+
+def _benchmark_clause(indicator: Indicator, value: float, benchmark: Mapping[str, Any]) -> str:
+    """``7 points below England (55%, 2024)``."""
+    unit = indicator.unit
+    bench_value = _number(benchmark.get("value"))
+    if np.isnan(bench_value):
+        return ""
+    comparator = str(benchmark.get("comparator", "the benchmark"))
+    year = benchmark.get("year")
+    source = f"{format_value(bench_value, unit)}{f', {year}' if year is not None else ''}"
+    gap = _rounded(benchmark_gap(value, bench_value), unit)
+    if gap == 0:
+        return f"in line with {comparator} ({source})"
+    size = f"{abs(gap):,.{UNIT_DECIMALS.get(unit, 1)}f}"
+    size += " points" if unit == "pct" else UNIT_SUFFIX.get(unit, "")
+    side = "above" if gap > 0 else "below"
+    return f"{size} {side} {comparator} ({source})"
+
+
+def _figure_sentence(
+    indicator: Indicator,
+    latest: Latest,
+    benchmark: Mapping[str, Any] | None,
+    target: float | None,
+    suppress: bool,
+    settings: Settings,
+    target_in_trend: bool = False,
+) -> str:
+    when = f"at {long_date(latest.period_end)}"
+    if _is_withheld(indicator, latest, suppress, settings):
+        if indicator.unit == "count":
+            return f"{indicator.label}: {_fewer_than(settings)} {when}."
+        show_base = (
+            indicator.unit == "pct"
+            and not np.isnan(latest.denominator)
+            and not is_small_count(latest.denominator, settings)[0]
+        )
+        base = f" (n={latest.denominator:,.0f})" if show_base else ""
+        return (
+            f"{indicator.label}: figure withheld {when} because it rests on "
+            f"{_fewer_than(settings)} people{base}."
+        )
+    if np.isnan(latest.value):
+        return f"{indicator.label}: no figure {when} (nobody in the group)."
+    text = f"{indicator.label}: {format_value(latest.value, indicator.unit)}"
+    if indicator.unit == "pct" and not np.isnan(latest.denominator):
+        text += f" (n={_count_text(latest.denominator, suppress, settings)})"
+    text += f" {when}"
+    if benchmark:
+        clause = _benchmark_clause(indicator, latest.value, benchmark)
+        text += f", {clause}" if clause else ""
+    if target is not None and not target_in_trend:
+        text += f"; the target is {format_value(target, indicator.unit)}"
+    return text + "."
+
+
+def _period_word(dates: pd.Series, count: int) -> str:
+    """``quarters``, ``months`` or ``years`` from the spacing of the dates."""
+    spacing = dates.diff().dt.days.median() if len(dates) > 1 else 91
+    word = "month" if spacing <= 45 else "quarter" if spacing <= 135 else "year"
+    return word if count == 1 else f"{word}s"
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _number_word(count: int) -> str:
+    return _SMALL_NUMBERS[count] if count < len(_SMALL_NUMBERS) else str(count)
+
+
+def _trailing_run(values: np.ndarray) -> int:
+    """Length of the run of equal non-zero values at the end of ``values``."""
+    if len(values) == 0 or values[-1] == 0:
+        return 0
+    differs = np.flatnonzero(values != values[-1])
+    return len(values) - (differs[-1] + 1 if len(differs) else 0)
+
+
+def _special_cause_clause(result: SpcResult) -> str:
+    latest = result.latest
+    group = result.latest_group
+    change = CHANGE_WORD[latest["point_type"]]
+    high = latest["side"] == "high"
+    rule = latest["rule"]
+    if rule == "outside_limits":
+        limit = "above the upper" if high else "below the lower"
+        article = "an" if change == "improvement" else "a"
+        kind = "" if change == "change" else f": {article} {change}"
+        return f"This is {limit} process limit, a real change, not noise{kind}"
+    if rule == "trend":
+        run = _trailing_run(np.sign(np.diff(group["value"].to_numpy()))) + 1
+        movement = "rise" if high else "fall"
+        periods = _period_word(group["date"], run)
+        return (
+            f"The last {_number_word(run)} {periods} form a steady {movement}: a sustained "
+            f"{change}, not noise"
+        )
+    if rule == "two_of_three":
+        limit = "upper" if high else "lower"
+        return (
+            f"Two of the last three {_period_word(group['date'], 3)} are close to the {limit} "
+            f"limit: an early sign of real {change}"
+        )
+    run = _trailing_run(group["relative_to_mean"].to_numpy())
+    side = "above" if high else "below"
+    periods = _period_word(group["date"], run)
+    return (
+        f"The last {_number_word(run)} {periods} are all {side} the average: a sustained "
+        f"{change}, not noise"
+    )
+
+
+def _change_from_previous(
+    indicator: Indicator, value: float, previous: float | None, label: str
+) -> str | None:
+    if previous is None or np.isnan(_number(previous)) or np.isnan(value):
+        return None
+    before = format_value(previous, indicator.unit)
+    now, then = _rounded(value, indicator.unit), _rounded(previous, indicator.unit)
+    if now == then:
+        return f"unchanged from {label} ({before})"
+    return f"{'up' if now > then else 'down'} from {before} {label}"
+
+
+def _assurance_clause(result: SpcResult, unit: str) -> str | None:
+    if result.assurance is None or result.target is None:
+        return None
+    target = format_value(result.target, unit)
+    return {
+        "pass": f"at this level the target of {target} will be met consistently",
+        "fail": f"at this level the target of {target} will not be met without a change in how "
+                "the service works",
+        "inconsistent": f"the target of {target} will be met in some periods and missed in "
+                        "others",
+    }[result.assurance]
+
+
+def _trend_sentence(
+    indicator: Indicator,
+    result: SpcResult | None,
+    previous: list[str],
+) -> str:
+    if result is None:
+        if not previous:
+            return ""
+        return (
+            f"{_sentence_case('; '.join(previous))}; without a trend chart this change cannot be "
+            "judged as real or as normal variation."
+        )
+    n_points = len(result.latest_group)
+    periods = _period_word(result.latest_group["date"], n_points)
+    if result.is_special_cause:
+        clause = _special_cause_clause(result)
+        if result.short_series_warning:
+            clause += f" (but based on only {n_points} {periods}, so treat with caution)"
+    elif result.short_series_warning:
+        lead = f"{_sentence_case('; '.join(previous))}, but w" if previous else "W"
+        clause = (
+            f"{lead}ith only {n_points} {periods} of data the trend cannot yet be judged "
+            "reliably"
+        )
+    else:
+        lead = f"{_sentence_case('; '.join(previous))}: " if previous else "This is "
+        clause = f"{lead}within normal variation, with no sign of real change"
+    assurance = _assurance_clause(result, indicator.unit)
+    return clause + (f"; {assurance}" if assurance else "") + "."
+
+
+def describe_indicator(
+    indicator_id: str,
+    latest: Latest | Sequence | Mapping | pd.Series,
+    spc: SpcResult | None = None,
+    benchmark: Mapping[str, Any] | None = None,
+    target: float | None = None,
+    previous_quarter: float | None = None,
+    previous_year: float | None = None,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> str:
+    """Describe an indicator in one or two plain sentences.
+
+    Example: "Care leavers aged 19-21 in education, employment or training: 48% (n=212) at
+    30 June 2024, 7 points below England (55%, 2024). The last seven quarters are all below the
+    average: a sustained deterioration, not noise."
+
+    Args:
+        indicator_id: Catalogue id (gives the label, unit and direction).
+        latest: The latest figure: a ``Latest``, a (value, numerator, denominator, period_end)
+            tuple, or a mapping or metric-table row with those names.
+        spc: The SPC result of the indicator's series, if there is one.
+        benchmark: ``{"comparator": "England" | a region | "statistical neighbours",
+            "value": float, "year": int}``.
+        target: A local target, in the indicator's unit.
+        previous_quarter: The value a quarter earlier, mentioned only alongside what SPC says.
+        previous_year: The value a year earlier, likewise.
+        suppress: Never print a count from 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The sentences.
+
+    Raises:
+        ValueError: If ``spc`` was computed with a different direction from the indicator's.
+    """
+    indicator = get_indicator(indicator_id)
+    if spc is not None and spc.direction != indicator.direction:
+        raise ValueError(
+            f"The SPC result was computed with direction {spc.direction!r} but {indicator_id} "
+            f"improves in direction {indicator.direction!r}; use spc_table or pass the "
+            "catalogue direction."
+        )
+    figures = Latest.of(latest)
+    # The SPC assurance clause names the target, so the first sentence need not.
+    target_in_trend = spc is not None and spc.assurance is not None
+    first = _figure_sentence(
+        indicator, figures, benchmark, target, suppress, settings, target_in_trend
+    )
+    withheld = _is_withheld(indicator, figures, suppress, settings)
+    previous = []
+    if not withheld and not (spc is not None and spc.is_special_cause):
+        for value, label in ((previous_quarter, "last quarter"), (previous_year, "a year ago")):
+            small = suppress and is_small_count(_number(value), settings)[0]
+            if indicator.unit == "count" and small:
+                continue
+            phrase = _change_from_previous(indicator, figures.value, value, label)
+            if phrase:
+                previous.append(phrase)
+    second = _trend_sentence(indicator, spc, previous)
+    return f"{first} {second}".strip()
+
+
+# --- key messages --------------------------------------------------------------------------------
+
+
+def _benchmark_gap_size(
+    summary: IndicatorSummary, indicator: Indicator
+) -> tuple[float, bool | None]:
+    """The benchmark gap (value minus benchmark) and whether it is in the better direction."""
+    latest = Latest.of(summary.latest)
+    if not summary.benchmark or np.isnan(latest.value):
+        return 0.0, None
+    bench = _number(summary.benchmark.get("value"))
+    gap = benchmark_gap(latest.value, bench)
+    if np.isnan(gap):
+        return 0.0, None
+    return float(gap), gap_is_better(gap, indicator.direction)
+
+
+def _tier(
+    summary: IndicatorSummary,
+    gap_threshold_pp: float,
+    gap_threshold_relative: float,
+    suppress: bool,
+    settings: Settings,
+) -> tuple[int, float] | None:
+    """Rank of one indicator's message: (tier, -size); None when it is not a key message."""
+    indicator = get_indicator(summary.indicator_id)
+    result = summary.spc
+    if result is not None and result.variation.startswith("concern"):
+        return 0, 0.0
+    latest = Latest.of(summary.latest)
+    gap, better = _benchmark_gap_size(summary, indicator)
+    if indicator.unit == "pct":
+        beyond = abs(gap) >= gap_threshold_pp
+        size = abs(gap)
+    else:
+        bench = abs(_number((summary.benchmark or {}).get("value")))
+        size = abs(gap) / bench if bench else 0.0
+        beyond = size >= gap_threshold_relative
+    beyond &= not _is_withheld(indicator, latest, suppress, settings)
+    if beyond and better is False:
+        return 1, -size
+    if result is not None and result.variation.startswith("improvement"):
+        return 2, 0.0
+    if beyond and better:
+        return 3, -size
+    return None
+
+
+def key_messages(
+    summaries: Sequence[IndicatorSummary | Mapping[str, Any]],
+    gap_threshold_pp: float = 5.0,
+    gap_threshold_relative: float = 0.1,
+    max_messages: int = 6,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """A short ranked list of messages from a set of indicators.
+
+    Order: special-cause concerns first; then benchmark gaps in the worse direction beyond the
+    threshold (largest first); then special-cause improvements; then benchmark gaps in the better
+    direction beyond the threshold. Indicators with none of these are left out; each indicator
+    appears once.
+
+    Args:
+        summaries: ``IndicatorSummary`` objects, or mappings with the same fields.
+        gap_threshold_pp: Gap (percentage points) beyond which a percentage's benchmark gap is
+            worth a message.
+        gap_threshold_relative: For other units, the gap as a share of the benchmark value.
+        max_messages: Keep at most this many.
+        suppress: Never print a count from 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The messages, each the ``describe_indicator`` text of one indicator.
+    """
+    items = [s if isinstance(s, IndicatorSummary) else IndicatorSummary(**s) for s in summaries]
+    ranked = []
+    for position, summary in enumerate(items):
+        tier = _tier(summary, gap_threshold_pp, gap_threshold_relative, suppress, settings)
+        if tier is not None:
+            ranked.append((*tier, position, summary))
+    ranked.sort(key=lambda item: item[:3])
+    return [
+        describe_indicator(
+            s.indicator_id, s.latest, s.spc, s.benchmark, s.target, s.previous_quarter,
+            s.previous_year, suppress, settings,
+        )
+        for *_, s in ranked[:max_messages]
+    ]
+
+
+def summarise_indicator(
+    metric_series: pd.DataFrame,
+    indicator_id: str,
+    benchmark: Mapping[str, Any] | None = None,
+    target: float | None = None,
+    rebase_dates: Sequence | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> IndicatorSummary:
+    """Build an ``IndicatorSummary`` from a metric-table series (for notebooks).
+
+    Args:
+        metric_series: ``MetricTable`` rows over several dates (the overall rows are used).
+        indicator_id: The indicator.
+        benchmark: Its benchmark, if any (see ``describe_indicator``).
+        target: Its target, if any.
+        rebase_dates: SPC rebase dates.
+        settings: Settings.
+
+    Returns:
+        The latest figure, SPC result (over all dates) and the values a quarter and a year
+        before the latest date, where present.
+    """
+    rows = metric_series[
+        (metric_series["indicator_id"] == indicator_id)
+        & (metric_series["breakdown"] == "total")
+        & (metric_series["group"] == "all")
+    ].sort_values("period_end")
+    result = spc_table(rows, indicator_id, target, rebase_dates, settings)
+    latest = rows.iloc[-1]
+    by_date = rows.set_index("period_end")["value"]
+    end = pd.Timestamp(latest["period_end"])
+    quarter_before = end - pd.offsets.QuarterEnd(1) if end.is_quarter_end else None
+    year_before = end - pd.DateOffset(years=1)
+    return IndicatorSummary(
+        indicator_id=indicator_id,
+        latest=Latest.of(latest),
+        spc=result,
+        benchmark=benchmark,
+        target=target,
+        previous_quarter=by_date.get(quarter_before) if quarter_before is not None else None,
+        previous_year=by_date.get(year_before),
+    )

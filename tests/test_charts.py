@@ -1,0 +1,295 @@
+"""Chart tests: each chart builds from a small table and carries its text (no image regression)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csc_metrics.charts import (
+    OKABE_ITO,
+    SPC_POINT_STYLES,
+    Chart,
+    benchmark_chart,
+    breakdown_bars,
+    heatmap,
+    spc_chart,
+    team_small_multiples,
+)
+from csc_metrics.gaps import group_gaps
+from csc_metrics.spc import spc
+
+
+def quarterly(values, start="2021-03-31"):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="QE"))
+
+
+def footnote_text(chart: Chart) -> str:
+    return next(t.get_text() for t in chart.figure.texts if t.get_gid() == "footnote")
+
+
+def all_text(chart: Chart) -> str:
+    """Every text drawn on the figure: titles, labels, tick labels, annotations, legends."""
+    texts = [chart.figure.get_suptitle(), *(t.get_text() for t in chart.figure.texts)]
+    for ax in chart.figure.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [t.get_text() for t in ax.texts]
+        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        legend = ax.get_legend()
+        if legend:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return "\n".join(texts)
+
+
+def assert_titled_and_sourced(chart: Chart, title: str, source: str) -> None:
+    assert chart.figure.get_suptitle() == title
+    assert chart.title == title
+    assert f"Source: {source}." in footnote_text(chart)
+    assert chart.footnote == footnote_text(chart)
+
+
+# --- SPC -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spike_result():
+    # [10, 12] x 5 + [10, 24]: 12 points, mean (6 x 10 + 5 x 12 + 24)/12 = 144/12 = 12; MRs
+    # 10 x 2 and 14 (screened) -> limits 12 +/- 5.32 = (6.68, 17.32): 24 is beyond (a concern
+    # when lower is better) and a target of 15 lies inside (hit and miss).
+    return spc(quarterly([10.0, 12.0] * 5 + [10.0, 24.0]), "lower", target=15.0)
+
+
+def test_spc_chart_carries_title_labels_and_source(spike_result):
+    chart = spc_chart(spike_result, "Children with 3+ placements", "% of children looked after",
+                      "SSDA903 returns", unit="pct")
+    assert_titled_and_sourced(chart, "Children with 3+ placements", "SSDA903 returns")
+    ax = chart.figure.axes[0]
+    assert ax.get_ylabel() == "% of children looked after"
+    assert ax.get_xlabel() == "Quarter ending"
+    assert "2.66" in chart.footnote
+
+
+def test_spc_chart_colours_and_shapes_points_by_class(spike_result):
+    chart = spc_chart(spike_result, "t", "%", "s")
+    legend = [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]
+    assert "Special cause: concern" in legend and "Common cause" in legend
+    assert "Target (15.0%)" in legend
+    markers = {s["marker"] for s in SPC_POINT_STYLES.values()}
+    assert len(markers) == len(SPC_POINT_STYLES)  # every class has its own shape
+    colours = {s["color"] for s in SPC_POINT_STYLES.values()}
+    assert len(colours) == len(SPC_POINT_STYLES)
+
+
+def test_spc_alt_text_states_the_key_facts(spike_result):
+    chart = spc_chart(spike_result, "Children with 3+ placements", "%", "s")
+    alt = chart.alt_text
+    assert alt.startswith("SPC chart of Children with 3+ placements from Mar 2021 to Dec 2023, "
+                          "12 points.")
+    assert "Latest 24.0%: special cause: concern (higher)." in alt
+    assert "Average 12.0%, process limits 6.7% to 17.3%." in alt
+    assert "1 point of special-cause concern, the latest in Dec 2023." in alt
+    assert "Target 15.0%: hit and miss" in alt
+
+
+def test_spc_chart_shows_the_short_series_warning():
+    result = spc(quarterly([10.0, 12.0] * 3), "higher")
+    chart = spc_chart(result, "t", "%", "s")
+    assert "Only 6 points" in chart.footnote and "Only 6 points" in chart.alt_text
+
+
+def test_spc_chart_marks_rebase():
+    series = quarterly([10.0, 12.0] * 4 + [20.0, 22.0] * 4)
+    chart = spc_chart(spc(series, "higher", rebase_dates=[series.index[8]]), "t", "%", "s")
+    assert "recalculated" in chart.footnote
+
+
+def test_spc_chart_leaves_out_small_counts_when_suppressing():
+    result = spc(quarterly([8.0, 3.0, 9.0, 7.0, 4.0, 8.0]), "lower")
+    chart = spc_chart(result, "Unallocated cases", "Number of cases", "s", unit="count",
+                      suppress=True)
+    plotted = np.concatenate([c.get_offsets()[:, 1] for c in chart.figure.axes[0].collections])
+    assert not np.isin(plotted, [3.0, 4.0]).any()
+    assert "not shown, to protect privacy" in chart.footnote
+
+
+# --- benchmark -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def benchmark_table():
+    return pd.DataFrame(
+        {"Lancashire": [50.0, 52.0, 48.0], "England": [54.0, 55.0, 56.0],
+         "North West": [52.0, 53.0, 54.0]},
+        index=[2022, 2023, 2024],
+    )
+
+
+def test_benchmark_line_chart(benchmark_table):
+    chart = benchmark_chart(benchmark_table, "Care leavers 19-21 in EET",
+                            "% of care leavers aged 19-21", "DfE, 2024", "Lancashire")
+    assert_titled_and_sourced(chart, "Care leavers 19-21 in EET", "DfE, 2024")
+    ax = chart.figure.axes[0]
+    assert ax.get_ylabel() == "% of care leavers aged 19-21"
+    assert ax.get_xlabel() == "Year ending 31 March"
+    # Each line is labelled directly at its end as well as in the legend.
+    assert {"Lancashire", "England", "North West"} <= {t.get_text() for t in ax.texts}
+    assert chart.alt_text == (
+        "Line chart of Care leavers 19-21 in EET for Lancashire compared with England, "
+        "North West from 2022 to 2024. In 2024: Lancashire 48.0%; England 56.0%; "
+        "North West 54.0%."
+    )
+
+
+def test_benchmark_chart_draws_the_council_in_blue(benchmark_table):
+    chart = benchmark_chart(benchmark_table, "t", "%", "s", "Lancashire")
+    council_line = chart.figure.axes[0].get_lines()[0]
+    assert council_line.get_label() == "Lancashire"
+    assert council_line.get_color() == OKABE_ITO["blue"]
+
+
+def test_benchmark_bar_chart_from_a_long_table(benchmark_table):
+    long = benchmark_table.rename_axis("year").reset_index().melt(
+        id_vars="year", var_name="comparator", value_name="value")
+    chart = benchmark_chart(long, "EET", "% of care leavers", "DfE", "Lancashire", kind="bar")
+    ax = chart.figure.axes[0]
+    assert ax.get_xlabel() == "% of care leavers"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Lancashire", "England", "North West"]
+    assert "Bar chart of EET for Lancashire compared with England, North West for 2024." in (
+        chart.alt_text)
+
+
+def test_benchmark_chart_needs_the_council_series(benchmark_table):
+    with pytest.raises(ValueError, match="Blackpool"):
+        benchmark_chart(benchmark_table, "t", "%", "s", "Blackpool")
+
+
+# --- breakdown bars ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ethnic_gaps():
+    # White 40/300 = 13.3%, Black 30/50 = 60%, Asian 3/20 (small count), Mixed 6/8 (small group).
+    frame = pd.DataFrame({"group": ["White", "Black", "Asian", "Mixed"],
+                          "numerator": [40, 30, 3, 6], "denominator": [300, 50, 20, 8]})
+    return group_gaps(frame)
+
+
+def test_breakdown_bars_label_groups_and_intervals(ethnic_gaps):
+    chart = breakdown_bars(ethnic_gaps, "3+ placements by ethnic group", "% with 3+ placements",
+                           "SSDA903", overall=19.0)
+    assert_titled_and_sourced(chart, "3+ placements by ethnic group", "SSDA903")
+    ax = chart.figure.axes[0]
+    assert ax.get_xlabel() == "% with 3+ placements"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["White", "Black", "Asian", "Mixed"]
+    labels = {t.get_text() for t in ax.texts}
+    assert "60.0% (n=50) *" in labels and "All: 19.0%" in labels
+    assert "95% confidence intervals" in chart.footnote
+    assert "Hatched bars: fewer than 10" in chart.footnote  # Mixed, n=8
+
+
+def test_breakdown_alt_text_reports_rates_and_called_gaps(ethnic_gaps):
+    chart = breakdown_bars(ethnic_gaps, "3+ placements", "%", "s")
+    assert "Black 60.0% (95% interval" in chart.alt_text
+    assert "Black higher than all other groups" in chart.alt_text
+
+
+def test_breakdown_bars_leave_out_groups_with_small_counts(ethnic_gaps):
+    chart = breakdown_bars(ethnic_gaps, "3+ placements", "%", "s", suppress=True)
+    ax = chart.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["White", "Black", "Mixed"]
+    assert "not shown, to protect privacy: Asian." in chart.footnote
+    assert not re.search(r"n=[1-5]\b", all_text(chart) + chart.alt_text)
+
+
+def test_breakdown_bars_accept_plain_counts():
+    frame = pd.DataFrame({"group": ["F", "M"], "numerator": [5, 5], "denominator": [10, 10]})
+    chart = breakdown_bars(frame, "t", "%", "s")
+    assert "F 50.0% (95% interval 23.7% to 76.3%, n=10)" in chart.alt_text
+
+
+# --- team small multiples ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team_table():
+    dates = pd.date_range("2023-06-30", periods=4, freq="QE")
+    return pd.DataFrame({
+        "team": ["North"] * 4 + ["South"] * 4 + ["East"] * 4,
+        "period_end": list(dates) * 3,
+        "value": [18.0, 19.0, 20.0, 21.0, 15.0, 14.0, 16.0, 12.5, 17.0, 17.0, 18.0, 17.5],
+    })
+
+
+def test_team_small_multiples_one_panel_per_team(team_table):
+    overall = team_table.groupby("period_end")["value"].mean()
+    chart = team_small_multiples(team_table, "Cases per FTE by team", "Cases per FTE",
+                                 "Caseload snapshots", unit="ratio", overall=overall, ncols=2)
+    assert_titled_and_sourced(chart, "Cases per FTE by team", "Caseload snapshots")
+    visible = [ax for ax in chart.figure.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in visible] == ["East", "North", "South"]
+    assert "Cases per FTE" in all_text(chart)
+    assert "Quarter ending" in all_text(chart)
+    assert "whole council" in chart.footnote
+    assert chart.alt_text == (
+        "Small multiples of Cases per FTE by team for 3 teams, Jun 2023 to Mar 2024. "
+        "Latest: highest North 21.0, lowest South 12.5."
+    )
+
+
+def test_team_small_multiples_hide_small_counts(team_table):
+    counts = team_table.assign(value=[8, 9, 3, 7, 6, 6, 6, 6, 10, 11, 12, 13])
+    chart = team_small_multiples(counts, "Unallocated cases", "Cases", "s", unit="count",
+                                 suppress=True)
+    plotted = np.concatenate([line.get_ydata() for ax in chart.figure.axes
+                              for line in ax.get_lines()]).astype(float)
+    assert 3.0 not in plotted
+    assert "not shown, to protect privacy" in chart.footnote
+
+
+# --- heatmap -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def placement_pivot():
+    return pd.DataFrame([[3, 20, 14], [40, 2, 9], [0, 55, 12]],
+                        index=["Under 1", "1-4", "5-9"],
+                        columns=["Foster", "Residential", "Other"])
+
+
+def test_heatmap_carries_labels_and_values(placement_pivot):
+    chart = heatmap(placement_pivot, "Children looked after by age and placement",
+                    "Placement group", "Age band", "SSDA903", unit="count")
+    assert_titled_and_sourced(chart, "Children looked after by age and placement", "SSDA903")
+    ax = chart.figure.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Placement group", "Age band")
+    cell_labels = [t.get_text() for t in ax.texts]
+    assert "55" in cell_labels and "3" in cell_labels
+    assert chart.figure.axes[1].get_ylabel() == "number"  # colour bar
+    assert chart.alt_text == (
+        "Heatmap of Children looked after by age and placement: 3 rows by 3 columns. "
+        "Highest: 5-9, Residential 55. Lowest: 5-9, Foster 0."
+    )
+
+
+def test_heatmap_suppresses_small_counts(placement_pivot):
+    chart = heatmap(placement_pivot, "t", "x", "y", "s", unit="count", suppress=True)
+    cell_labels = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert cell_labels.count("c") == 2
+    assert not {"2", "3"} & set(cell_labels)
+    assert "2 cells withheld" in chart.alt_text
+
+
+def test_heatmap_of_percentages_suppresses_by_their_counts(placement_pivot):
+    shares = placement_pivot / placement_pivot.sum().sum() * 100
+    chart = heatmap(shares, "t", "x", "y", "s", unit="pct", counts=placement_pivot, suppress=True)
+    assert [t.get_text() for t in chart.figure.axes[0].texts].count("c") == 2
+
+
+def test_charts_are_small_enough_for_a_report(spike_result, tmp_path):
+    chart = spc_chart(spike_result, "t", "%", "s")
+    path = tmp_path / "chart.png"
+    chart.figure.savefig(path, dpi=chart.figure.dpi)
+    # ~20 charts must stay well under 5 MB.
+    assert path.stat().st_size < 150_000

@@ -1,0 +1,265 @@
+"""Suppression tests on hand-worked tables (settings.suppression_max = 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csc_metrics.errors import InputError
+from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.suppression import (
+    is_small_count,
+    metric_suppression_mask,
+    suppress_metric_table,
+    suppress_table,
+)
+
+
+def teams(rows: dict[str, list[float]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+# --- primary ------------------------------------------------------------------------------------
+
+
+def test_one_to_five_are_small_and_zero_is_not():
+    assert list(is_small_count([0, 1, 5, 6, np.nan])) == [False, True, True, False, False]
+
+
+def test_primary_suppression_without_totals():
+    table = teams({"A": [0], "B": [1], "C": [5], "D": [6], "E": [1234]}, ["cases"])
+    shown = suppress_table(table, ["cases"])
+    assert list(shown["cases"]) == ["0", "c", "c", "6", "1,234"]
+
+
+def test_suppression_max_is_a_setting():
+    table = teams({"A": [6], "B": [7]}, ["cases"])
+    settings = DEFAULT_SETTINGS.with_overrides(suppression_max=6)
+    assert list(suppress_table(table, ["cases"], settings=settings)["cases"]) == ["c", "7"]
+
+
+def test_blank_count_is_shown_blank():
+    table = teams({"A": [np.nan]}, ["cases"])
+    assert suppress_table(table, ["cases"]).loc["A", "cases"] == ""
+
+
+# --- secondary, one dimension ------------------------------------------------------------------
+
+
+def test_one_hidden_cell_in_a_column_with_a_total_hides_the_next_smallest():
+    # A 3 is hidden; with Total 35 shown it would be 35 - 12 - 20. The smallest other non-zero
+    # cell (B, 12) is hidden too.
+    table = teams({"A": [3], "B": [12], "C": [20], "Total": [35]}, ["cases"])
+    shown = suppress_table(table, ["cases"], total_row="Total")
+    assert list(shown["cases"]) == ["c", "c", "20", "35"]
+
+
+def test_zeros_are_never_used_for_secondary_suppression():
+    # A 3 hidden; B is 0 (hiding it protects nothing), so C 8 is the next smallest.
+    table = teams({"A": [3], "B": [0], "C": [8], "D": [20], "Total": [31]}, ["cases"])
+    shown = suppress_table(table, ["cases"], total_row="Total")
+    assert list(shown["cases"]) == ["c", "0", "c", "20", "31"]
+
+
+def test_two_hidden_cells_need_no_more():
+    table = teams({"A": [2], "B": [4], "C": [20], "Total": [26]}, ["cases"])
+    shown = suppress_table(table, ["cases"], total_row="Total")
+    assert list(shown["cases"]) == ["c", "c", "20", "26"]
+
+
+def test_the_total_is_hidden_when_no_other_cell_can_be():
+    # The groups do not add up (10 includes unknowns), but A 3 = 10 - 0 - (unknowns) could be
+    # narrowed; with no non-zero cell left, the total is hidden.
+    table = teams({"A": [3], "B": [0], "Total": [10]}, ["cases"])
+    shown = suppress_table(table, ["cases"], total_row="Total")
+    assert list(shown["cases"]) == ["c", "0", "c"]
+
+
+def test_row_totals_protect_along_rows():
+    # One row: CLA 2 is hidden, the total 30 shown: CP 10 (smaller than CIN 18) is hidden too.
+    table = teams({"A": [2, 10, 18, 30]}, ["CLA", "CP", "CIN", "Total"])
+    shown = suppress_table(table, ["CLA", "CP", "CIN"], total_column="Total")
+    assert list(shown.loc["A"]) == ["c", "c", "18", "30"]
+
+
+def test_total_row_can_be_a_column_value():
+    table = pd.DataFrame({"team": ["A", "B", "C", "All"], "cases": [3, 12, 20, 35]})
+    shown = suppress_table(table, ["cases"], total_row="All", label_column="team")
+    assert list(shown["cases"]) == ["c", "c", "20", "35"]
+    assert list(shown["team"]) == ["A", "B", "C", "All"]
+
+
+def test_missing_total_row_is_named():
+    table = teams({"A": [3]}, ["cases"])
+    with pytest.raises(InputError, match="'Total'"):
+        suppress_table(table, ["cases"], total_row="Total")
+
+
+def test_missing_count_column_is_named():
+    with pytest.raises(InputError, match="cases"):
+        suppress_table(teams({"A": [3]}, ["n"]), ["cases"])
+
+
+# --- secondary, two dimensions -----------------------------------------------------------------
+
+
+def test_two_way_table_needs_secondary_suppression_in_both_directions():
+    #           CLA  CP  CIN | Total
+    #   X         3  10   12 |    25
+    #   Y         8   9   20 |    37
+    #   Z        15   7   30 |    52
+    #   Total    26  26   62 |   114
+    # Primary: X.CLA 3.
+    # Pass 1, rows: X has one hidden -> hide its smallest other, X.CP 10.
+    #         columns: CLA has one hidden (X) -> hide Y.CLA 8 (smaller than 15);
+    #                  CP has one hidden (X) -> hide Z.CP 7 (smaller than 9).
+    # Pass 2, rows: Y has one hidden (CLA) -> hide Y.CP 9; Z has one (CP) -> hide Z.CLA 15.
+    #         columns: CLA and CP now each have three hidden: fine.
+    # Pass 3 changes nothing: CLA and CP hidden for every team, CIN and all totals shown.
+    table = teams(
+        {
+            "X": [3, 10, 12, 25],
+            "Y": [8, 9, 20, 37],
+            "Z": [15, 7, 30, 52],
+            "Total": [26, 26, 62, 114],
+        },
+        ["CLA", "CP", "CIN", "Total"],
+    )
+    shown = suppress_table(
+        table, ["CLA", "CP", "CIN"], total_row="Total", total_column="Total"
+    )
+    assert shown.to_dict("index") == {
+        "X": {"CLA": "c", "CP": "c", "CIN": "12", "Total": "25"},
+        "Y": {"CLA": "c", "CP": "c", "CIN": "20", "Total": "37"},
+        "Z": {"CLA": "c", "CP": "c", "CIN": "30", "Total": "52"},
+        "Total": {"CLA": "26", "CP": "26", "CIN": "62", "Total": "114"},
+    }
+
+
+def test_no_hidden_cell_is_alone_in_any_line_of_a_two_way_table():
+    rng = np.random.default_rng(7)
+    counts = rng.integers(0, 15, size=(6, 4)).astype(float)
+    table = pd.DataFrame(counts, columns=["a", "b", "c", "d"])
+    table["Total"] = table.sum(axis=1)
+    table.loc["Total"] = table.sum()
+    shown = suppress_table(table, ["a", "b", "c", "d"], total_row="Total", total_column="Total")
+    hidden = shown == "c"
+    assert hidden.to_numpy().any()
+    assert not (hidden.sum(axis=1) == 1).any()
+    assert not (hidden.sum(axis=0) == 1).any()
+
+
+# --- percentages --------------------------------------------------------------------------------
+
+
+def test_percentages_are_hidden_with_their_numerator_or_denominator():
+    #          cohort  eet  eet_pct
+    #   A          20    4     20.0   eet 4 hidden (primary)
+    #   B          30   15     50.0   eet 15 hidden (secondary: the eet column has a total)
+    #   C          50   26     52.0
+    #   Total     100   45     45.0
+    table = teams(
+        {"A": [20, 4, 20.0], "B": [30, 15, 50.0], "C": [50, 26, 52.0], "Total": [100, 45, 45.0]},
+        ["cohort", "eet", "eet_pct"],
+    )
+    shown = suppress_table(
+        table, ["cohort", "eet"], total_row="Total",
+        percent_columns={"eet_pct": ("eet", "cohort")},
+    )
+    assert list(shown["eet"]) == ["c", "c", "26", "45"]
+    assert list(shown["eet_pct"]) == ["c", "c", "52.0", "45.0"]
+    assert list(shown["cohort"]) == ["20", "30", "50", "100"]
+
+
+def test_percentage_with_a_small_denominator_is_hidden():
+    table = teams({"A": [4, 0, 0.0]}, ["cohort", "eet", "eet_pct"])
+    shown = suppress_table(table, ["cohort", "eet"], percent_columns={"eet_pct": ("eet", "cohort")})
+    assert list(shown.loc["A"]) == ["c", "0", "c"]
+
+
+def test_percentage_needs_count_columns():
+    table = teams({"A": [4, 1, 25.0]}, ["cohort", "eet", "eet_pct"])
+    with pytest.raises(InputError, match="eet_pct"):
+        suppress_table(table, ["cohort"], percent_columns={"eet_pct": ("eet", "cohort")})
+
+
+# --- the long metric table ----------------------------------------------------------------------
+
+
+def metric_rows(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "indicator_id": ind, "period_end": pd.Timestamp("2024-03-31"), "breakdown": bd,
+                "group": grp, "numerator": num, "denominator": den, "value": val,
+                "unknown": np.nan,
+            }
+            for ind, bd, grp, num, den, val in rows
+        ]
+    )
+
+
+def test_metric_count_breakdown_with_one_small_group():
+    # cla_count by sex: F 3 hidden; with the total 40 shown, M 37 would give it away: hidden.
+    rows = metric_rows([
+        ("cla_count", "total", "all", 40, np.nan, 40),
+        ("cla_count", "sex", "F", 3, np.nan, 3),
+        ("cla_count", "sex", "M", 37, np.nan, 37),
+    ])
+    shown = suppress_metric_table(rows)
+    assert list(shown["value"]) == ["40", "c", "c"]
+    assert list(shown["numerator"]) == ["40", "c", "c"]
+
+
+def test_metric_percentage_hides_numerator_secondary_and_values():
+    # placements_3plus_pct: total 10/50; F 2/20 (hidden), so M 8/30 is hidden too; both
+    # percentages go, the denominators (20, 30, 50) stay.
+    rows = metric_rows([
+        ("placements_3plus_pct", "total", "all", 10, 50, 20.0),
+        ("placements_3plus_pct", "sex", "F", 2, 20, 10.0),
+        ("placements_3plus_pct", "sex", "M", 8, 30, 26.7),
+    ])
+    shown = suppress_metric_table(rows)
+    assert list(shown["numerator"]) == ["10", "c", "c"]
+    assert list(shown["value"]) == ["20.0", "c", "c"]
+    assert list(shown["denominator"]) == ["50", "20", "30"]
+
+
+def test_hiding_an_overall_figure_protects_its_other_breakdowns():
+    # Sex: F 3 hidden, M 0 (the rest unknown) -> nothing to hide but the total 20.
+    # Age band: total now hidden, so 10-15 (8, smaller than 12) is hidden too.
+    rows = metric_rows([
+        ("cla_count", "total", "all", 20, np.nan, 20),
+        ("cla_count", "sex", "F", 3, np.nan, 3),
+        ("cla_count", "sex", "M", 0, np.nan, 0),
+        ("cla_count", "age_band", "10-15", 8, np.nan, 8),
+        ("cla_count", "age_band", "16+", 12, np.nan, 12),
+    ])
+    shown = suppress_metric_table(rows)
+    assert list(shown["value"]) == ["c", "c", "0", "c", "12"]
+
+
+def test_rate_hides_with_its_numerator_but_not_the_population():
+    rows = metric_rows([("cla_rate_per_10k", "total", "all", 3, 100000, 0.3)])
+    shown = suppress_metric_table(rows)
+    assert list(shown.loc[0, ["numerator", "denominator", "value"]]) == ["c", "100,000", "c"]
+
+
+def test_ratio_denominator_in_fte_is_not_suppressed():
+    rows = metric_rows([("caseload_per_fte", "total", "all", 60, 4.5, 13.3)])
+    mask = metric_suppression_mask(rows)
+    assert not mask.loc[0].any()
+
+
+def test_lines_are_separate_per_date_and_indicator():
+    # Two dates: only the first has a small group; the second is untouched.
+    first = metric_rows([
+        ("cla_count", "total", "all", 40, np.nan, 40),
+        ("cla_count", "sex", "F", 3, np.nan, 3),
+        ("cla_count", "sex", "M", 37, np.nan, 37),
+    ])
+    second = first.assign(period_end=pd.Timestamp("2024-06-30"), numerator=[40, 20, 20],
+                          value=[40, 20, 20])
+    mask = metric_suppression_mask(pd.concat([first, second], ignore_index=True))
+    assert list(mask["value"]) == [False, True, True, False, False, False]

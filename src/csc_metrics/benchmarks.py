@@ -57,6 +57,7 @@ SYMBOL_REASONS = {
 }
 NOT_PUBLISHED = "not published for this council in this year"
 NOT_A_COUNCIL_YET = "the council did not exist in this year"
+NO_LONGER_A_COUNCIL = "the council no longer existed in this year"
 SELECTED_COVERAGE = "not held here for this council (see the note)"
 
 #: Measures the DfE publishes for every council that differ from any indicator of ours, so they
@@ -245,10 +246,89 @@ class BenchmarkData:
 
     @cached_property
     def grid(self) -> pd.DataFrame:
-        """Every published indicator and year, with its period end and (first) source."""
-        return self.values.drop_duplicates(["indicator_id", "year"]).set_index(
-            ["indicator_id", "year"]
-        )[["period_end", "source_id"]]
+        """Every published indicator and year, described once, in report order.
+
+        Columns: period end, label, unit, direction, coverage, source, and the note on how the
+        published measure differs from ours or covers only some areas.
+        """
+        grid = self.values.drop_duplicates(["indicator_id", "year"])[
+            ["indicator_id", "year", "period_end", "source_id"]
+        ]
+        measures = measure_table().set_index("id")
+        sources = self.sources.set_index("source_id")
+        grid["label"] = grid["indicator_id"].map(measures["label"])
+        grid["unit"] = grid["indicator_id"].map(measures["unit"])
+        grid["better"] = grid["indicator_id"].map(measures["direction"])
+        grid["coverage"] = grid["source_id"].map(sources["coverage"]).fillna("")
+        notes = grid["indicator_id"].map(DEFINITION_NOTES).fillna("")
+        # A measure held only for a few areas has no neighbours' median or rank; say so.
+        partial = grid["coverage"].ne(COVERAGE_ALL)
+        coverage_note = (
+            "Held here for " + grid["coverage"] + " (DfE's file for every council was too large "
+            "to copy), so there is no neighbours' median or rank."
+        )
+        grid["definition_note"] = notes.where(~partial, (notes + " " + coverage_note).str.strip())
+        grid["source"] = (
+            grid["source_id"].map(sources["publication"])
+            + " ("
+            + grid["source_id"].map(sources["file"])
+            + "; "
+            + grid["source_id"].map(sources["licence"])
+            + ")"
+        )
+        grid["_order"] = grid["indicator_id"].map(measures["order"])
+        grid = grid.sort_values(["_order", "year"]).drop(columns="_order")
+        return grid.set_index(["indicator_id", "year"])
+
+    @cached_property
+    def council_values(self) -> pd.DataFrame:
+        """Every council's rows, reading its joint return where it has no figure of its own.
+
+        Columns: ``la_code_old``, ``indicator_id``, ``year``, the value columns, ``unit_code``
+        (the area code the figure is published under), ``joint`` (True for a joint return) and
+        the unit's ``rank``, ``of`` and ``quartile``.
+        """
+        councils = self.councils[["la_code_old", "joint_return_code"]]
+        own = self.values.merge(
+            councils[["la_code_old"]], left_on="area_code", right_on="la_code_old"
+        )
+        shared = self.values.merge(
+            councils[councils["joint_return_code"].ne("")],
+            left_on="area_code",
+            right_on="joint_return_code",
+        )
+        keys = ["la_code_old", "indicator_id", "year"]
+        shared = shared[~shared.set_index(keys).index.isin(own.set_index(keys).index)]
+        rows = pd.concat([own.assign(joint=False), shared.assign(joint=True)], ignore_index=True)
+        rows = rows.merge(self.ranks, how="left", on=["indicator_id", "year", "area_code"])
+        return rows.rename(columns={"area_code": "unit_code"})[
+            [*keys, *VALUE_COLUMNS, "unit_code", "joint", "rank", "of", "quartile"]
+        ]
+
+    @cached_property
+    def by_council(self) -> dict[str, pd.DataFrame]:
+        """:attr:`council_values` per council, indexed by (indicator_id, year)."""
+        indexed = self.council_values.set_index(["indicator_id", "year"])
+        return {
+            code: rows.drop(columns="la_code_old") for code, rows in indexed.groupby("la_code_old")
+        }
+
+    @cached_property
+    def neighbour_medians(self) -> pd.DataFrame:
+        """Median and count of each council's neighbours' values, per indicator and year.
+
+        Only measures published for every council are used: a median of the one or two
+        neighbours a partial source happens to hold would mislead.
+        """
+        published = self.council_values[
+            self.council_values["source_id"].isin(self.full_coverage_sources)
+        ]
+        pairs = self.neighbours[["la_code_old", "neighbour_la_code_old"]].merge(
+            published.rename(columns={"la_code_old": "neighbour_la_code_old"}),
+            on="neighbour_la_code_old",
+        )
+        grouped = pairs.groupby(["la_code_old", "indicator_id", "year"])["value"]
+        return pd.DataFrame({"sn_median": grouped.median(), "sn_count": grouped.count()})
 
     @cached_property
     def council_rows(self) -> pd.DataFrame:
@@ -454,56 +534,28 @@ def council_info(la_code: str | int, data: BenchmarkData | None = None) -> dict[
 
 
 def _council_rows(data: BenchmarkData, code: str) -> pd.DataFrame:
-    """A council's rows, reading its joint return where it has no figure of its own.
-
-    Args:
-        data: Benchmark data.
-        code: The council's old code.
-
-    Returns:
-        Rows indexed by (indicator_id, year): ``value``, ``symbol``, ``numerator``,
-        ``denominator``, ``source_id``, ``unit_code`` (the area code the figure is published
-        under) and ``joint`` (True for a joint return's figure).
-    """
-    own = data.by_area.get(code, data.no_rows).assign(unit_code=code, joint=False)
-    joint_code = (
-        data.council_rows.at[code, "joint_return_code"] if code in data.council_rows.index else ""
-    )
-    if not joint_code:
-        return own
-    shared = data.by_area.get(joint_code, data.no_rows)
-    shared = shared[~shared.index.isin(own.index)].assign(unit_code=joint_code, joint=True)
-    return pd.concat([own, shared])
+    """A council's rows (joint return filled in), indexed by (indicator_id, year)."""
+    empty = data.no_rows.assign(unit_code="", joint=False, rank=pd.NA, of=pd.NA, quartile=pd.NA)
+    return data.by_council.get(code, empty)
 
 
 def _neighbour_medians(data: BenchmarkData, code: str) -> pd.DataFrame:
-    """Median and count of the statistical neighbours' values, per indicator and year.
-
-    Only measures published for every council are used: a median of the one or two neighbours
-    a partial source happens to hold would mislead.
-    """
-    neighbours = data.neighbours.loc[
-        data.neighbours["la_code_old"] == code, "neighbour_la_code_old"
-    ]
-    parts = [_council_rows(data, n) for n in neighbours]
-    if not parts:
-        return pd.DataFrame(columns=["sn_median", "sn_count"])
-    rows = pd.concat(parts)
-    rows = rows[rows["source_id"].isin(data.full_coverage_sources)]
-    grouped = rows["value"].groupby(level=["indicator_id", "year"])
-    return pd.DataFrame({"sn_median": grouped.median(), "sn_count": grouped.count()})
+    """The neighbours' median and count for one council, indexed by (indicator_id, year)."""
+    medians = data.neighbour_medians
+    if code not in medians.index.get_level_values("la_code_old"):
+        return medians.iloc[:0].droplevel("la_code_old")
+    return medians.xs(code, level="la_code_old")
 
 
 def _comparison(data: BenchmarkData, code: str) -> pd.DataFrame:
     """Every indicator and year for one council: own value, England, region, SN median, rank."""
     council = data.council_rows.loc[code]
-    own = _council_rows(data, code).rename(
-        columns={
-            "value": "la",
-            "numerator": "la_numerator",
-            "denominator": "la_denominator",
-            "source_id": "la_source_id",
-        }
+    own = (
+        _council_rows(data, code)
+        .drop(columns="source_id")
+        .rename(
+            columns={"value": "la", "numerator": "la_numerator", "denominator": "la_denominator"}
+        )
     )
     england = data.by_area.get(ENGLAND_CODE, data.no_rows)["value"].rename("england")
     region = data.by_area.get(council["region_code"], data.no_rows)["value"].rename("region")
@@ -514,14 +566,7 @@ def _comparison(data: BenchmarkData, code: str) -> pd.DataFrame:
         .join(_neighbour_medians(data, code))
         .reset_index()
     )
-    table = table.merge(
-        data.ranks,
-        how="left",
-        left_on=["indicator_id", "year", "unit_code"],
-        right_on=["indicator_id", "year", "area_code"],
-    )
     table["sn_count"] = table["sn_count"].fillna(0).astype(int)
-    table["source_id"] = table["la_source_id"].fillna(table["source_id"])
     table["region_name"] = council["region_name"]
     table["la_name"] = council["la_name"]
     table["la_code_old"] = code
@@ -532,60 +577,32 @@ def _comparison(data: BenchmarkData, code: str) -> pd.DataFrame:
 
 
 def _describe(table: pd.DataFrame, data: BenchmarkData, council: pd.Series) -> pd.DataFrame:
-    """Add labels, direction, the reason a value is missing, notes and the source."""
-    measures = measure_table().set_index("id")
-    sources = data.sources.set_index("source_id")
-    table = table.rename(columns={"indicator_id": "id"}).drop(columns="area_code")
-    table["label"] = table["id"].map(measures["label"])
-    table["unit"] = table["id"].map(measures["unit"])
-    table["better"] = table["id"].map(measures["direction"])
-    coverage = table["source_id"].map(sources["coverage"])
+    """Add the reason a council's value is missing and the note on joint returns."""
+    table = table.rename(columns={"indicator_id": "id"})
     missing = table["la"].isna()
     reason = np.select(
         [
             table["symbol"].ne(""),
-            missing & (table["year"] < council["first_year"]),
-            missing & (table["year"] > council["last_year"]) & (council["status"] == "former"),
-            missing & coverage.ne(COVERAGE_ALL),
+            table["year"] < council["first_year"],
+            (table["year"] > council["last_year"]) & (council["status"] == "former"),
+            table["coverage"].ne(COVERAGE_ALL),
         ],
         [
             table["symbol"].map(SYMBOL_REASONS).fillna(table["symbol"]),
             NOT_A_COUNCIL_YET,
-            "the council no longer existed in this year",
+            NO_LONGER_A_COUNCIL,
             SELECTED_COVERAGE,
         ],
         NOT_PUBLISHED,
     )
     table["reason"] = np.where(missing, reason, "")
-    joint_name = (
-        " / ".join(
-            data.councils.set_index("la_code_old")["la_name"]
-            .reindex(council["joint_return_code"].split("/"))
-            .dropna()
-        )
-        if council["joint_return_code"]
-        else ""
+    joint_names = data.council_rows["la_name"].reindex(council["joint_return_code"].split("/"))
+    joint_note = f"Joint figure published for {' / '.join(joint_names.dropna())}."
+    table["note"] = np.where(
+        table["joint"],
+        (joint_note + " " + table["definition_note"]).str.strip(),
+        table["definition_note"],
     )
-    joint_note = f"Joint figure published for {joint_name}." if joint_name else ""
-    notes = table["id"].map(DEFINITION_NOTES).fillna("")
-    # A measure held only for a few areas has no neighbours' median or rank; say so.
-    partial = coverage.ne(COVERAGE_ALL) & coverage.notna()
-    coverage_note = (
-        "Held here for " + coverage.fillna("") + " (DfE's file for every council "
-        "was too large to copy), so there is no neighbours' median or rank."
-    )
-    notes = notes.where(~partial, (notes + " " + coverage_note).str.strip())
-    table["note"] = np.where(table["joint"], (joint_note + " " + notes).str.strip(), notes)
-    table["source"] = (
-        table["source_id"].map(sources["publication"])
-        + " ("
-        + table["source_id"].map(sources["file"])
-        + "; "
-        + table["source_id"].map(sources["licence"])
-        + ")"
-    )
-    order = measures["order"]
-    table = table.assign(_order=table["id"].map(order)).sort_values(["_order", "year"])
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 
@@ -920,7 +937,7 @@ def read_targets(path: str | Path) -> pd.DataFrame:
                     raw.assign(from_date=raw["from_date"].replace("", "(blank)")),
                     repeated,
                     "from_date",
-                    "repeats the target for {id} from {value}",
+                    "repeats the target for {id} with the same from_date ({value})",
                 ),
             ]
         )

@@ -473,7 +473,7 @@ def curated_measures(
             + ": children looked after at 31 March by distance and locality of placement",
             "release": used["release"],
             "url": CLA_URL,
-            "file": f"{path.name} (source " + used["source_id"] + ")",
+            "file": f"{path.name}, source " + used["source_id"],
             "years": [
                 f"{y.min()}-{y.max()}"
                 for y in (rows.loc[rows["curated_id"] == sid, "year"] for sid in used["source_id"])

@@ -1190,8 +1190,11 @@ def render_table(table: pd.DataFrame, info: dict[str, Any]) -> str:
     if symbols:
         lines.append("Symbols: " + "; ".join(SYMBOL_REASONS.get(s, s) for s in symbols) + ".")
     missing = table[table["la"].isna() & table["symbol"].eq("")]
-    for row in missing.itertuples(index=False):
-        lines.append(f"{row.label}: {row.reason}.")
+    if len(missing) == len(table):
+        lines.append(f"No figures for {info['la_name']} here: {missing['reason'].iloc[0]}.")
+    else:
+        for reason, rows in missing.groupby("reason", sort=False):
+            lines.append(f"{reason[:1].upper()}{reason[1:]}: {'; '.join(rows['label'])}.")
     notes = table.loc[table["note"].ne(""), ["label", "note"]].drop_duplicates()
     if len(notes):
         lines += ["", "Notes:"]

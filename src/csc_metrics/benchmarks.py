@@ -115,7 +115,7 @@ DEFINITION_NOTES = {
 GAP_UNITS = {
     "pct": "percentage points",
     "rate": "per 10,000 children",
-    "ratio": "difference",
+    "ratio": "cases per FTE",
     "count": "difference",
 }
 TABLE_COLUMNS = [

@@ -26,7 +26,9 @@ import argparse
 import difflib
 import json
 import math
+import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.resources import files
@@ -1058,11 +1060,17 @@ def run(args: argparse.Namespace) -> int:
     """
     table = benchmark_table(args.la_code, year=args.year)
     if args.format == "json":
-        print(to_json(table))
+        text = to_json(table) + "\n"
     elif args.format == "csv":
-        print(to_csv(table), end="")
+        text = to_csv(table)
     else:
-        print(render_table(table, council_info(args.la_code)))
+        text = render_table(table, council_info(args.la_code)) + "\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (e.g. `| head`): not an error; silence the final flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -1,0 +1,367 @@
+"""The packaged DfE benchmark data against the published files, and the script that builds it.
+
+Values hard-coded here were read by hand from the published files in
+/work/shared/reference/dfe (and agree with /work/shared/reference/benchmarks.md), so they pass
+without that folder; the tests that re-read the published files skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from csc_metrics.benchmarks import (
+    align_to_benchmarks,
+    benchmark_table,
+    council_info,
+    council_table,
+    load_benchmark_data,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "src" / "csc_metrics" / "reference"
+PUBLISHED = next(
+    (
+        folder
+        for folder in (
+            ROOT.parent / "shared" / "reference" / "dfe",
+            Path("/work/shared/reference/dfe"),
+        )
+        if folder.is_dir()
+    ),
+    None,
+)
+needs_published = pytest.mark.skipif(
+    PUBLISHED is None,
+    reason="the published DfE files (../shared/reference/dfe) are not on this machine",
+)
+
+
+def _build_script():
+    spec = importlib.util.spec_from_file_location(
+        "build_benchmarks", ROOT / "scripts" / "build_benchmarks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_benchmarks", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _value(table: pd.DataFrame, indicator_id: str, column: str = "la"):
+    return table.set_index("id").at[indicator_id, column]
+
+
+@pytest.fixture(scope="module")
+def lancashire_2025() -> pd.DataFrame:
+    return benchmark_table("888", 2025)
+
+
+# --- Hard-coded values read from the published files ------------------------------------------
+
+
+def test_lancashire_3plus_placements_2025(lancashire_2025):
+    # la_cla_placement_stability.csv, 2025, 888, "CLA on 31 March":
+    # "With 3 or more placements during the year" 121 (7%) of "Total children" 1,699.
+    row = lancashire_2025.set_index("id").loc["placements_3plus_pct"]
+    assert (row["la"], row["la_numerator"], row["la_denominator"]) == (7, 121, 1699)
+    assert row["england"] == 10 and row["region"] == 9
+
+
+def test_lancashire_care_leavers_19_21_eet_2025(lancashire_2025):
+    # la_care_leavers_activity.csv, 2025, 888, 19 to 21 years:
+    # "Total in education, employment or training" 321 (48%) of "Total" 668.
+    row = lancashire_2025.set_index("id").loc["care_leavers_19_21_eet_pct"]
+    assert (row["la"], row["la_numerator"], row["la_denominator"]) == (48, 321, 668)
+
+
+def test_england_care_leavers_19_21_eet_2025(lancashire_2025):
+    # Same file, National row: 20,760 of 38,440 = 54%.
+    assert _value(lancashire_2025, "care_leavers_19_21_eet_pct", "england") == 54
+
+
+def test_lancashire_workforce_2025(lancashire_2025):
+    # csww_indicators_2017_to_2025.csv, 2025, 888: caseload_fte 14.8, agency_rate_fte 3.6,
+    # turnover_rate_fte 9.9, vacancy_rate_fte 3.
+    assert [
+        _value(lancashire_2025, i)
+        for i in [
+            "caseload_per_fte",
+            "agency_workers_pct",
+            "social_worker_turnover_pct",
+            "vacancy_rate_pct",
+        ]
+    ] == [14.8, 3.6, 9.9, 3]
+
+
+def test_lancashire_cla_rate_and_count_2025(lancashire_2025):
+    # cla_number_and_rate_per_10k_children.csv, 2025, 888: 1,699 children, 65 per 10,000.
+    assert _value(lancashire_2025, "cla_rate_per_10k") == 65
+    assert _value(lancashire_2025, "cla_count") == 1699
+
+
+def test_lancashire_placed_over_20_miles_uses_the_31_march_figure(lancashire_2025):
+    # shared benchmarks.csv (S04): CLA at 31 March placed more than 20 miles: Lancashire 19%
+    # (324 of 1,699), England 22%, North West 14%.
+    row = lancashire_2025.set_index("id").loc["placed_over_20_miles_pct"]
+    assert (row["la"], row["england"], row["region"], row["la_numerator"]) == (19, 22, 14, 324)
+
+
+def test_new_placements_over_20_miles_is_derived_from_counts(lancashire_2025):
+    # la_cla_during_year_new_placements.csv, 2025, 888: inside > 20 miles 182, outside > 20
+    # miles 120, total new placements 1,507: (182 + 120) / 1,507 = 20.04% -> 20.
+    row = lancashire_2025.set_index("id").loc["new_placements_over_20_miles_pct"]
+    assert (row["la"], row["la_numerator"], row["la_denominator"]) == (20, 302, 1507)
+
+
+def test_lancashire_neighbour_median_3plus_2025(lancashire_2025):
+    # Lancashire's 2025-model neighbours and their 2025 3+ placements %: Lincolnshire 11,
+    # Bury 6, Dudley 7, Herefordshire 10, Darlington 13, Stockton-on-Tees 11, Wakefield 10,
+    # Nottinghamshire 5, Northumberland 13, Wigan 9. Sorted 5 6 7 9 10 10 11 11 13 13:
+    # median (10 + 10) / 2 = 10.
+    row = lancashire_2025.set_index("id").loc["placements_3plus_pct"]
+    assert (row["sn_median"], row["sn_count"]) == (10, 10)
+
+
+def test_lancashire_rank_3plus_2025(lancashire_2025):
+    # 151 councils have a 2025 value; 11 have less than 7% (checked against the file below).
+    row = lancashire_2025.set_index("id").loc["placements_3plus_pct"]
+    assert (row["rank"], row["of"], row["quartile"]) == (12, 151, 1)
+
+
+def test_lancashire_neighbours_come_from_the_2025_model():
+    info = council_info("E10000017")
+    assert info["sn_model"] == "DfE statistical neighbour model 2025"
+    assert [n["la_code_old"] for n in info["statistical_neighbours"]] == [
+        "925", "351", "332", "884", "841", "808", "384", "891", "929", "359",
+    ]  # fmt: skip
+
+
+def test_suppressed_value_is_kept_as_c():
+    # la_care_leavers_accommodation_suitability.csv, 2025, Cumberland (942), 17 to 18 years:
+    # "Accommodation considered suitable" c.
+    row = (
+        benchmark_table("942", 2025)
+        .set_index("id")
+        .loc["care_leavers_17_18_suitable_accommodation_pct"]
+    )
+    assert pd.isna(row["la"]) and row["symbol"] == "c"
+    assert row["reason"] == "c (suppressed to protect confidentiality)"
+
+
+def test_low_is_kept_as_a_symbol_not_zero():
+    # csww 2025, Sunderland (394): agency_rate_fte "low".
+    row = benchmark_table("394", 2025).set_index("id").loc["agency_workers_pct"]
+    assert pd.isna(row["la"]) and row["symbol"] == "low"
+
+
+def test_abolished_council_has_no_rows_after_it_ended():
+    # Cumbria (909) is 'z' in the 2024 and 2025 CLA files: it was replaced in April 2023.
+    values = load_benchmark_data().values
+    assert values.loc[values["area_code"] == "909", "year"].max() == 2023
+    row = benchmark_table("909", 2025).set_index("id").loc["placements_3plus_pct"]
+    assert row["reason"] == "the council no longer existed in this year"
+
+
+def test_successor_councils_have_their_own_series():
+    assert benchmark_table("943", 2025).set_index("id").at["cla_rate_per_10k", "la"] == 67
+
+
+def test_north_yorkshires_county_code_still_finds_it():
+    assert council_info("E10000023")["la_code_old"] == "815"
+
+
+def test_joint_workforce_return_is_used_for_kingston():
+    # csww 2025, "314 / 318" Kingston upon Thames / Richmond upon Thames: caseload 13.9.
+    row = benchmark_table("E09000021", 2025).set_index("id").loc["caseload_per_fte"]
+    assert row["la"] == 13.9 and "Joint figure" in row["note"]
+
+
+def test_london_boroughs_compare_with_london():
+    assert council_info("201")["region_code"] == "E12000007"
+    assert benchmark_table("201", 2025).set_index("id").at["cla_rate_per_10k", "region"] == 48
+
+
+# --- Every council works ---------------------------------------------------------------------
+
+
+def test_every_council_gets_a_table():
+    data = load_benchmark_data()
+    codes = council_table()["la_code_old"]
+    tables = {code: benchmark_table(code, data=data) for code in codes}
+    assert len(tables) == 158
+    assert all(len(t) == 16 and t["la_name"].notna().all() for t in tables.values())
+
+
+def test_every_current_council_has_ten_neighbours():
+    councils = council_table()
+    neighbours = load_benchmark_data().neighbours
+    counts = neighbours.groupby("la_code_old").size()
+    current = councils.loc[councils["status"] == "current", "la_code_old"]
+    assert (counts.reindex(current) == 10).all()
+
+
+def test_codes_are_unique_across_current_and_former_codes():
+    councils = council_table()
+    new_codes = pd.concat(
+        [councils["la_code_new"], councils["other_la_codes_new"].str.split(";").explode()]
+    )
+    new_codes = new_codes[new_codes.ne("")]
+    assert councils["la_code_old"].is_unique and new_codes.is_unique
+
+
+def test_every_row_has_a_source_with_licence_and_period_basis():
+    data = load_benchmark_data()
+    sources = data.sources.set_index("source_id")
+    assert set(data.values["source_id"]) <= set(sources.index)
+    assert (sources["licence"] == "Open Government Licence v3.0").all()
+    assert set(sources["period_basis"]) == {"year ending 31 March", "at 30 September"}
+
+
+PACKAGE_FILES = [
+    "benchmarks.csv",
+    "benchmark_sources.csv",
+    "benchmark_measures.csv",
+    "councils.csv",
+    "statistical_neighbours.csv",
+]
+
+
+def test_package_data_stays_compact():
+    assert sum((REFERENCE / name).stat().st_size for name in PACKAGE_FILES) < 1_000_000
+
+
+def test_lancashire_quarterly_gap_against_england():
+    # A quarter ending 30 June 2025 compares with the year ending 31 March 2025: 50.0% of
+    # 19-21 year olds in EET against England's 54% is a gap of -4.0 points.
+    own = pd.DataFrame(
+        {
+            "indicator_id": ["care_leavers_19_21_eet_pct"],
+            "period_end": [pd.Timestamp("2025-06-30")],
+            "breakdown": ["total"],
+            "group": ["all"],
+            "value": [50.0],
+        }
+    )
+    row = align_to_benchmarks(own, "888").iloc[0]
+    assert (row["benchmark_year"], row["benchmark"], row["gap_pp"]) == (2025, 54, -4.0)
+
+
+# --- Against the published files -------------------------------------------------------------
+
+
+def _published(name: str) -> pd.DataFrame:
+    return pd.read_csv(PUBLISHED / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _packaged(indicator_id: str, year: int) -> pd.Series:
+    """Council values as the published file writes them: the number, or the DfE symbol."""
+    values = load_benchmark_data().values
+    rows = values[
+        (values["indicator_id"] == indicator_id)
+        & (values["year"] == year)
+        & (values["level"] == "la")
+    ].set_index("area_code")
+    return rows["value"].map(lambda v: f"{v:g}").where(rows["symbol"].eq(""), rows["symbol"])
+
+
+def _as_written(cells: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(cells, errors="coerce")
+    return numbers.map(lambda v: f"{v:g}").where(numbers.notna(), cells)
+
+
+@needs_published
+def test_every_council_3plus_value_2025_matches_the_published_file():
+    raw = _published("la_cla_placement_stability.csv")
+    raw = raw[
+        (raw["time_period"] == "2025")
+        & (raw["geographic_level"] == "Local authority")
+        & (raw["placement_stability"] == "With 3 or more placements during the year")
+    ].set_index("old_la_code")["children_percent"]
+    packaged = _packaged("placements_3plus_pct", 2025)
+    # Cumbria and Northamptonshire no longer existed ("z"), so they have no packaged row.
+    published = _as_written(raw[raw.ne("z")])
+    assert packaged.sort_index().to_dict() == published.sort_index().to_dict()
+
+
+@needs_published
+def test_every_council_caseload_2024_matches_the_published_file():
+    raw = _published("csww_indicators_2017_to_2025.csv")
+    raw = raw[(raw["geographic_level"] == "Local authority") & (raw["time_period"] == "2024")]
+    raw = raw.set_index(raw["old_la_code"].str.replace(" / ", "/"))["caseload_fte"]
+    packaged = _packaged("caseload_per_fte", 2024)
+    assert packaged.sort_index().to_dict() == _as_written(raw).sort_index().to_dict()
+
+
+@needs_published
+def test_lancashire_rank_matches_a_count_from_the_published_file():
+    raw = _published("la_cla_placement_stability.csv")
+    raw = raw[
+        (raw["time_period"] == "2025")
+        & (raw["geographic_level"] == "Local authority")
+        & (raw["placement_stability"] == "With 3 or more placements during the year")
+    ]
+    values = pd.to_numeric(raw["children_percent"], errors="coerce").dropna()
+    assert (len(values), int((values < 7).sum()) + 1) == (151, 12)
+
+
+@needs_published
+def test_every_council_care_leaver_eet_2023_matches_the_published_file():
+    raw = _published("la_care_leavers_activity.csv")
+    raw = raw[
+        (raw["time_period"] == "2023")
+        & (raw["care_leaver_age"] == "17 to 18 years")
+        & (raw["breakdown"] == "Total in education, employment or training")
+        & (raw["geographic_level"] == "Local authority")
+    ].set_index("old_la_code")["care_leaver_percent"]
+    packaged = _packaged("care_leavers_17_18_eet_pct", 2023)
+    published = _as_written(raw[raw.ne("z")])
+    assert packaged.sort_index().to_dict() == published.sort_index().to_dict()
+
+
+@needs_published
+def test_the_build_is_deterministic_and_the_package_data_is_current(tmp_path):
+    script = _build_script()
+    first, second = tmp_path / "first", tmp_path / "second"
+    for output in (first, second):
+        assert script.main(["--source", str(PUBLISHED), "--output", str(output)]) == 0
+    for name in [
+        "benchmarks.csv",
+        "benchmark_sources.csv",
+        "councils.csv",
+        "statistical_neighbours.csv",
+    ]:
+        assert (
+            (first / name).read_bytes()
+            == (second / name).read_bytes()
+            == (REFERENCE / name).read_bytes()
+        ), name
+
+
+# --- The build script on hand-made input ------------------------------------------------------
+
+
+def test_build_reads_k_as_missing_never_zero():
+    script = _build_script()
+    numbers, symbols = script.split_symbol(
+        pd.Series(["7", "k", "c (suppressed)", "", "low"]), "test"
+    )
+    assert numbers.isna().tolist() == [False, True, True, True, True]
+    assert symbols.tolist() == ["", "k", "c", "", "low"]
+
+
+def test_build_stops_on_an_unknown_cell_naming_where():
+    script = _build_script()
+    with pytest.raises(
+        script.BuildError, match=r"test file, column X: unexpected value\(s\) 'n/a'"
+    ):
+        script.split_symbol(pd.Series(["7", "n/a"]), "test file, column X")
+
+
+def test_build_stops_when_the_published_folder_is_missing(tmp_path, capsys):
+    script = _build_script()
+    assert script.main(["--source", str(tmp_path / "absent"), "--output", str(tmp_path)]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -135,9 +135,10 @@ def uasc_at(inputs: IndicatorInputs, child_ids: pd.Series, period_end: pd.Timest
     Returns:
         Booleans aligned with ``child_ids``.
     """
-    listed = child_ids.isin(inputs.uasc.index)
-    ceased = child_ids.map(inputs.uasc["duc"])
-    return listed & (ceased.isna() | (ceased > period_end))
+    listed = child_ids.isin(inputs.uasc.index).to_numpy()
+    ceased = inputs.uasc["duc"].reindex(child_ids.to_numpy())
+    still_uasc = (ceased.isna() | (ceased > period_end)).to_numpy()
+    return pd.Series(listed & still_uasc, index=child_ids.index)
 
 
 def _placements_in_window(episodes: pd.DataFrame, period_end: pd.Timestamp) -> np.ndarray:

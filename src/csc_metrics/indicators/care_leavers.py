@@ -9,10 +9,8 @@ and are left out, and ``care_leaver_data_issues`` lists them.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
 from csc_metrics.indicators.placements import as_inputs
 from csc_metrics.indicators.prepare import IndicatorInputs, parse_period_end, window_start
@@ -24,16 +22,6 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 BANDS = ("17_18", "19_21")
 GROUP_BREAKDOWNS = ("sex", "ethnic_group", "uasc", "accommodation")
 COUNT_BREAKDOWNS = ("activity", "accommodation", "in_touch", "sex", "ethnic_group", "uasc")
-
-ACTIVITY_LABELS = groups.ordered_groups(
-    groups.ACTIVITY_GROUPS, (groups.NOT_RECORDED, groups.UNRECOGNISED)
-)
-ACCOMMODATION_LABELS = groups.ordered_groups(
-    groups.ACCOMMODATION_GROUPS, (groups.NOT_RECORDED, groups.UNRECOGNISED)
-)
-IN_TOUCH_LABELS = groups.ordered_groups(
-    groups.IN_TOUCH_GROUPS, (groups.NOT_RECORDED, groups.UNRECOGNISED)
-)
 
 COHORT_COLUMNS = [
     "child_id",
@@ -113,69 +101,7 @@ def care_leaver_cohort(
     """
     inputs = as_inputs(source, settings)
     period_end = parse_period_end(period_end)
-    rows = _rows_in_window(inputs, period_end).reset_index(drop=True)
-    children = inputs.children.reindex(rows["child_id"])
-    activ, accom, in_touch = rows["activ"], rows["accom"], rows["in_touch"]
-
-    excluded = in_touch.isin(groups.CARE_LEAVER_EXCLUDED)
-    reason = pd.Series(pd.NA, index=rows.index, dtype="str")
-    reason = reason.mask(excluded, "IN_TOUCH " + in_touch.fillna(""))
-    reason = reason.mask(rows["band"].isna(), "age at reference birthday outside 17-21")
-    frame = rows[
-        [
-            "child_id",
-            "collection_year",
-            "source_file",
-            "source_row",
-            "reference_age",
-            "band",
-            "in_touch",
-            "activ",
-            "accom",
-        ]
-    ].copy()
-    frame["excluded_reason"] = reason
-    frame["sex"] = pd.Categorical(children["sex"].fillna("Unknown").to_numpy(), groups.SEX_GROUPS)
-    frame["ethnic_group"] = pd.Categorical(
-        children["ethnic_group"].fillna(groups.ETHNIC_NOT_RECORDED).to_numpy(),
-        groups.ETHNIC_GROUP_LABELS,
-    )
-    # For care leavers UASC means "in the UASC table" (former UASC included), spec §3.
-    frame["uasc"] = pd.Categorical(
-        np.where(rows["child_id"].isin(inputs.uasc.index), "UASC", "Not UASC"),
-        groups.UASC_GROUPS,
-    )
-    frame["activity"] = groups.label_codes(
-        activ, groups.ACTIVITY_GROUPS, ACTIVITY_LABELS, groups.NOT_RECORDED, groups.UNRECOGNISED
-    )
-    frame["accommodation"] = groups.label_codes(
-        accom.str[0],
-        groups.ACCOMMODATION_GROUPS,
-        ACCOMMODATION_LABELS,
-        groups.NOT_RECORDED,
-        groups.UNRECOGNISED,
-    )
-    frame["in_touch_group"] = groups.label_codes(
-        in_touch,
-        groups.IN_TOUCH_GROUPS,
-        IN_TOUCH_LABELS,
-        groups.NOT_RECORDED,
-        groups.UNRECOGNISED,
-    )
-    frame["counted"] = reason.isna()
-    old_eet_code = activ.isin(groups.EET_ACTIVITIES_BEFORE_2022) & (
-        rows["collection_year"] <= groups.EET_OLD_CODES_LAST_YEAR
-    )
-    frame["eet"] = frame["counted"] & (activ.isin(groups.EET_ACTIVITIES) | old_eet_code)
-    frame["neet"] = frame["counted"] & activ.isin(groups.NEET_ACTIVITIES)
-    frame["activity_unknown"] = frame["counted"] & (
-        activ.isna() | activ.isin(groups.ACTIVITY_UNKNOWN)
-    )
-    frame["in_touch_yes"] = frame["counted"] & in_touch.eq(groups.IN_TOUCH_YES)
-    frame["suitable_accommodation"] = frame["counted"] & accom.str[1].eq(groups.SUITABLE_DIGIT)
-    for flag in ("eet", "neet", "activity_unknown", "in_touch_yes", "suitable_accommodation"):
-        frame[flag] = frame[flag].fillna(False).astype(bool)
-    return frame[COHORT_COLUMNS]
+    return _rows_in_window(inputs, period_end)[COHORT_COLUMNS].reset_index(drop=True)
 
 
 def care_leaver_indicators(

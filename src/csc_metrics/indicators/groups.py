@@ -169,24 +169,27 @@ def ordered_groups(mapping: dict[str, str], extra: tuple[str, ...] = ()) -> list
     return list(dict.fromkeys([*mapping.values(), *extra]))
 
 
-def label_codes(
-    codes: pd.Series, mapping: dict[str, str], groups: list[str], blank: str, other: str
-) -> pd.Categorical:
+def label_codes(codes: pd.Series, mapping: dict[str, str], labels: list[str]) -> pd.Categorical:
     """Map codes to group names as an ordered categorical with every group present.
+
+    Blank codes go to ``NOT_RECORDED`` and codes missing from ``mapping`` to ``UNRECOGNISED``.
 
     Args:
         codes: Codes (upper-case text, blank allowed).
         mapping: Code -> group.
-        groups: All group names in report order (must include ``blank`` and ``other``).
-        blank: Group of blank codes.
-        other: Group of codes not in ``mapping``.
+        labels: All group names in report order (from ``ordered_groups``).
 
     Returns:
         A categorical aligned with ``codes``.
     """
     labelled = codes.map(mapping)
-    labelled = labelled.where(labelled.notna() | codes.isna(), other).fillna(blank)
-    return pd.Categorical(labelled, categories=groups)
+    labelled = labelled.where(labelled.notna() | codes.isna(), UNRECOGNISED).fillna(NOT_RECORDED)
+    return pd.Categorical(labelled, categories=labels)
+
+
+ACTIVITY_LABELS = ordered_groups(ACTIVITY_GROUPS, (NOT_RECORDED, UNRECOGNISED))
+ACCOMMODATION_LABELS = ordered_groups(ACCOMMODATION_GROUPS, (NOT_RECORDED, UNRECOGNISED))
+IN_TOUCH_LABELS = ordered_groups(IN_TOUCH_GROUPS, (NOT_RECORDED, UNRECOGNISED))
 
 
 def age_band(ages: pd.Series) -> pd.Categorical:

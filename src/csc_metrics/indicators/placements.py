@@ -124,21 +124,18 @@ def as_inputs(
     return prepare_inputs(source, settings)
 
 
-def uasc_at(inputs: IndicatorInputs, child_ids: pd.Series, period_end: pd.Timestamp) -> pd.Series:
+def uasc_at(listed: pd.Series, ceased: pd.Series, period_end: pd.Timestamp) -> pd.Series:
     """Whether each child is UASC at ``period_end``: in the UASC table, status not yet ceased.
 
     Args:
-        inputs: Prepared inputs.
-        child_ids: Pseudonymised child ids.
+        listed: Whether each child is in the UASC table.
+        ceased: The date their UASC status ceased (DUC), blank while it lasts.
         period_end: The reference date.
 
     Returns:
-        Booleans aligned with ``child_ids``.
+        Booleans aligned with ``listed``.
     """
-    listed = child_ids.isin(inputs.uasc.index).to_numpy()
-    ceased = inputs.uasc["duc"].reindex(child_ids.to_numpy())
-    still_uasc = (ceased.isna() | (ceased > period_end)).to_numpy()
-    return pd.Series(listed & still_uasc, index=child_ids.index)
+    return listed & (ceased.isna() | (ceased > period_end))
 
 
 def _placements_in_window(episodes: pd.DataFrame, period_end: pd.Timestamp) -> np.ndarray:
@@ -182,17 +179,15 @@ def cla_at(
         episodes["dec"].isna() | (episodes["dec"] > period_end)
     )
     current = episodes.loc[is_open].drop_duplicates("child", keep="last").reset_index(drop=True)
-    children = inputs.children.reindex(current["child_id"])
     frame = pd.DataFrame({"child_id": current["child_id"]})
-    frame["age"] = age_at(children["dob"].reset_index(drop=True), period_end)
+    frame["age"] = age_at(current["dob"], period_end)
     frame["age_band"] = groups.age_band(frame["age"])
-    frame["sex"] = pd.Categorical(children["sex"].fillna("Unknown").to_numpy(), groups.SEX_GROUPS)
-    frame["ethnic_group"] = pd.Categorical(
-        children["ethnic_group"].fillna(groups.ETHNIC_NOT_RECORDED).to_numpy(),
-        groups.ETHNIC_GROUP_LABELS,
-    )
+    frame["sex"] = current["sex"]
+    frame["ethnic_group"] = current["ethnic_group"]
     frame["uasc"] = pd.Categorical(
-        np.where(uasc_at(inputs, frame["child_id"], period_end), "UASC", "Not UASC"),
+        np.where(
+            uasc_at(current["uasc_listed"], current["uasc_ceased"], period_end), "UASC", "Not UASC"
+        ),
         groups.UASC_GROUPS,
     )
     for column in (

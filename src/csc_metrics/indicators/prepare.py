@@ -20,6 +20,8 @@ from csc_metrics.indicators import groups
 from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
+CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
+
 #: Local rule: the population used for a rate at reference date R is the latest ONS mid-year
 #: estimate whose reference day (30 June of its year) is on or before R. Month and day of that
 #: reference day:
@@ -165,9 +167,7 @@ class IndicatorInputs:
     Attributes:
         episodes: Non-short-break episodes sorted by child and start, with derived columns
             (see ``prepare_episodes``).
-        children: One row per child in the header (index ``child_id``): ``dob``, ``sex``
-            (label), ``ethnic_group``.
-        uasc: Per child in the UASC table (index ``child_id``): ``duc`` from the latest file.
+        children: One row per child (``child_attributes``).
         care_leavers: OC3 rows with reference birthday, age and band (``prepare_care_leavers``).
         population: The population table.
         coverage: ``(start, end)`` from ``data_coverage``.
@@ -176,7 +176,6 @@ class IndicatorInputs:
 
     episodes: pd.DataFrame
     children: pd.DataFrame
-    uasc: pd.DataFrame
     care_leavers: pd.DataFrame
     population: pd.DataFrame
     coverage: tuple[pd.Timestamp, pd.Timestamp]
@@ -193,22 +192,59 @@ def prepare_inputs(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS) -
     Returns:
         The prepared inputs.
     """
-    children = data.header.set_index("child_id")[["dob", "sex", "ethnic_group"]].copy()
-    children["sex"] = children["sex"].map(groups.SEX_LABELS).fillna("Unknown")
-    uasc = (
-        data.uasc.sort_values(["child_id", "collection_year"])
-        .drop_duplicates("child_id", keep="last")
-        .set_index("child_id")[["duc"]]
-    )
+    children = child_attributes(data)
     return IndicatorInputs(
-        episodes=prepare_episodes(data, settings),
+        episodes=prepare_episodes(data, settings, children),
         children=children,
-        uasc=uasc,
-        care_leavers=prepare_care_leavers(data),
+        care_leavers=prepare_care_leavers(data, children),
         population=data.population,
         coverage=data_coverage(data),
         settings=settings,
     )
+
+
+def child_attributes(data: ProcessedData) -> pd.DataFrame:
+    """One row per child in the header or the UASC table, with what the breakdowns need.
+
+    Args:
+        data: The processed data.
+
+    Returns:
+        A frame indexed by ``child_id`` with ``dob``, ``sex`` and ``ethnic_group`` (categorical
+        labels), ``uasc_listed`` (in the UASC table) and ``uasc_ceased`` (DUC in the latest
+        file that lists the child; blank while the status lasts).
+    """
+    children = data.header.set_index("child_id")[["dob", "sex", "ethnic_group"]]
+    uasc = (
+        data.uasc.sort_values(["child_id", "collection_year"])
+        .drop_duplicates("child_id", keep="last")
+        .set_index("child_id")["duc"]
+        .rename("uasc_ceased")
+    )
+    children = children.join(uasc, how="outer")
+    children["uasc_listed"] = children.index.isin(uasc.index)
+    children["sex"] = pd.Categorical(
+        children["sex"].map(groups.SEX_LABELS).fillna("Unknown"), groups.SEX_GROUPS
+    )
+    children["ethnic_group"] = pd.Categorical(
+        children["ethnic_group"].fillna(groups.ETHNIC_NOT_RECORDED), groups.ETHNIC_GROUP_LABELS
+    )
+    return children[CHILD_COLUMNS]
+
+
+def attach_children(frame: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
+    """Add the child attribute columns to rows keyed by ``child_id``.
+
+    Children missing from the header get sex "Unknown", ethnic group "Not recorded", not UASC.
+    A column both frames have (``dob`` in OC3) keeps the row's own, the header's as ``*_header``.
+    """
+    attached = frame.merge(
+        children, left_on="child_id", right_index=True, how="left", suffixes=("", "_header")
+    ).reset_index(drop=True)
+    attached["sex"] = attached["sex"].fillna("Unknown")
+    attached["ethnic_group"] = attached["ethnic_group"].fillna(groups.ETHNIC_NOT_RECORDED)
+    attached["uasc_listed"] = attached["uasc_listed"].fillna(False).astype(bool)
+    return attached
 
 
 def _previous_in_child(values: pd.Series, same_child: np.ndarray) -> pd.Series:
@@ -216,7 +252,11 @@ def _previous_in_child(values: pd.Series, same_child: np.ndarray) -> pd.Series:
     return values.shift(1).where(same_child)
 
 
-def prepare_episodes(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
+def prepare_episodes(
+    data: ProcessedData,
+    settings: Settings = DEFAULT_SETTINGS,
+    children: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Drop short breaks and add the derived columns the placement indicators need.
 
     Derived columns (all vectorised over every child at once):
@@ -237,10 +277,12 @@ def prepare_episodes(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS)
     - ``previous_carer_start``: start of the carer placement before that one, in the same period
       of care (missing if none).
     - ``placement_group``, ``provider_group``, ``distance_miles``, ``placement_la``.
+    - the child's ``dob``, ``sex``, ``ethnic_group``, ``uasc_listed``, ``uasc_ceased``.
 
     Args:
         data: The processed data.
         settings: Local rules.
+        children: ``child_attributes(data)``, if already built.
 
     Returns:
         The prepared episodes, sorted by child and start date.
@@ -328,28 +370,32 @@ def prepare_episodes(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS)
         episodes["home_post"], episodes["pl_post"], index, settings
     )
     episodes["placement_la"] = placement_council(episodes["pl_post"], index)
-    return episodes
+    return attach_children(episodes, child_attributes(data) if children is None else children)
 
 
-def prepare_care_leavers(data: ProcessedData) -> pd.DataFrame:
-    """Give every OC3 row its reference birthday, age at that birthday and age band (spec §3).
+def prepare_care_leavers(data: ProcessedData, children: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Give every OC3 row its reference birthday, age band, groups and indicator flags (spec §3).
 
     The reference birthday is the young person's birthday inside the collection year of the file
     the row came from (1 April Y-1 to 31 March Y). A 29 February birthday falls on 1 March in a
     year that is not a leap year (the day the young person reaches that age, spec §0). The date
     of birth is the OC3 one, or the header one where OC3 leaves it blank. Where one young person
-    has two rows for the same reference birthday, the row from the latest file is kept.
+    has two rows for the same reference birthday, the row from the latest file is kept (highest
+    collection year, then the last file name).
 
     Args:
         data: The processed data.
+        children: ``child_attributes(data)``, if already built.
 
     Returns:
-        OC3 rows with ``dob`` filled, ``reference_birthday``, ``reference_age`` (float) and
-        ``band`` (``17_18``, ``19_21``, or missing when the age is outside 17-21 or unknown).
+        OC3 rows with ``dob`` filled, ``reference_birthday``, ``reference_age`` (float), ``band``
+        (``17_18``, ``19_21``, or missing when the age is outside 17-21 or unknown),
+        ``excluded_reason``, the breakdown groups (``sex``, ``ethnic_group``, ``uasc``,
+        ``activity``, ``accommodation``, ``in_touch_group``) and the boolean flags ``counted``,
+        ``eet``, ``neet``, ``activity_unknown``, ``in_touch_yes``, ``suitable_accommodation``.
     """
-    rows = data.oc3.copy()
-    header_dob = data.header.set_index("child_id")["dob"]
-    rows["dob"] = rows["dob"].fillna(rows["child_id"].map(header_dob))
+    rows = attach_children(data.oc3, child_attributes(data) if children is None else children)
+    rows["dob"] = rows["dob"].fillna(rows["dob_header"])
     month_day = rows["dob"].dt.month * 100 + rows["dob"].dt.day
     year = rows["collection_year"] - (month_day >= 401).astype(int)
     birthday = pd.to_datetime(
@@ -368,7 +414,44 @@ def prepare_care_leavers(data: ProcessedData) -> pd.DataFrame:
         rows.duplicated(["child_id", "reference_birthday"], keep="last")
         & rows["reference_birthday"].notna()
     )
-    return rows.loc[~duplicate].reset_index(drop=True)
+    rows = rows.loc[~duplicate].reset_index(drop=True)
+    return _classify_care_leavers(rows)
+
+
+def _classify_care_leavers(rows: pd.DataFrame) -> pd.DataFrame:
+    """Add the exclusion reason, breakdown groups and indicator flags to OC3 rows."""
+    activ, accom, in_touch = rows["activ"], rows["accom"], rows["in_touch"]
+    excluded = in_touch.isin(groups.CARE_LEAVER_EXCLUDED)
+    reason = pd.Series(pd.NA, index=rows.index, dtype="str")
+    reason = reason.mask(excluded, "IN_TOUCH " + in_touch.fillna(""))
+    reason = reason.mask(rows["band"].isna(), "age at reference birthday outside 17-21")
+    rows["excluded_reason"] = reason
+    # For care leavers UASC means "in the UASC table" (former UASC included), spec §3.
+    rows["uasc"] = pd.Categorical(
+        np.where(rows["uasc_listed"], "UASC", "Not UASC"), groups.UASC_GROUPS
+    )
+    rows["activity"] = groups.label_codes(activ, groups.ACTIVITY_GROUPS, groups.ACTIVITY_LABELS)
+    rows["accommodation"] = groups.label_codes(
+        accom.str[0], groups.ACCOMMODATION_GROUPS, groups.ACCOMMODATION_LABELS
+    )
+    rows["in_touch_group"] = groups.label_codes(
+        in_touch, groups.IN_TOUCH_GROUPS, groups.IN_TOUCH_LABELS
+    )
+    counted = reason.isna()
+    old_eet_code = activ.isin(groups.EET_ACTIVITIES_BEFORE_2022) & (
+        rows["collection_year"] <= groups.EET_OLD_CODES_LAST_YEAR
+    )
+    flags = {
+        "counted": counted,
+        "eet": activ.isin(groups.EET_ACTIVITIES) | old_eet_code,
+        "neet": activ.isin(groups.NEET_ACTIVITIES),
+        "activity_unknown": activ.isna() | activ.isin(groups.ACTIVITY_UNKNOWN),
+        "in_touch_yes": in_touch.eq(groups.IN_TOUCH_YES),
+        "suitable_accommodation": accom.str[1].eq(groups.SUITABLE_DIGIT),
+    }
+    for name, flag in flags.items():
+        rows[name] = (counted & flag).fillna(False).astype(bool)
+    return rows
 
 
 def population_for(

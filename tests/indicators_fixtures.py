@@ -223,6 +223,9 @@ def county_episodes() -> list[dict[str, Any]]:
         episode("P", "2023-04-01", "2023-05-01", rec="E13"),
         # S: adopted the day before W started: neither looked after nor ceased in W.
         episode("S", "2022-01-01", "2023-03-31", rec="E11"),
+        # T: in the part-year 2025 extract, starting after R: changes nothing at R, and makes
+        #    the data end at 30 June 2024 (the quarter of the latest date held).
+        episode("T", "2024-05-01", collection_year=2025),
     ]
 
 

@@ -161,7 +161,7 @@ def test_latest_is_the_last_quarter_end_covered(capsys, processed):
     _, out, _ = _run(
         capsys, "--processed", str(processed), "--period-end", "latest", "--la-code", LA
     )
-    assert "at 31 March 2024" in out
+    assert "at 30 June 2024" in out
 
 
 def test_a_date_after_the_data_gives_a_clear_message_and_exit_code_2(capsys, processed):
@@ -170,7 +170,7 @@ def test_a_date_after_the_data_gives_a_clear_message_and_exit_code_2(capsys, pro
     )
     assert code == 2
     assert out == ""
-    assert "after the data" in err and "2022-04-01 to 2024-03-31" in err
+    assert "after the data" in err and "2022-04-01 to 2024-06-30" in err
     assert "Traceback" not in err
 
 

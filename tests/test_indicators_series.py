@@ -21,9 +21,9 @@ def county_data():
 
 
 def test_coverage_runs_from_the_earliest_collection_year_start(county_data):
-    # Collection years 2023-2025 (OC3) and 2024 (episodes): start 1 April 2022. The latest
-    # episode date is 2024-03-31, so the data end there although a 2025 OC3 file exists.
-    assert data_coverage(county_data) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2024-03-31"))
+    # Collection years 2023-2025: start 1 April 2022. The 2025 extract is part-year: its latest
+    # date is 2024-05-01 (T's start), so the data end at the quarter end 2024-06-30.
+    assert data_coverage(county_data) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2024-06-30"))
 
 
 def test_every_quarter_end_covered_oldest_first(county_data):
@@ -36,6 +36,7 @@ def test_every_quarter_end_covered_oldest_first(county_data):
         "2023-09-30",
         "2023-12-31",
         "2024-03-31",
+        "2024-06-30",
     ]
 
 
@@ -49,6 +50,13 @@ def test_a_part_year_extract_ends_at_the_quarter_of_its_latest_date():
     )
     assert data_coverage(data)[1] == pd.Timestamp("2024-12-31")
     assert quarter_ends_covered(data)[-1] == pd.Timestamp("2024-12-31")
+
+
+def test_a_latest_date_before_the_latest_collection_year_does_not_shorten_the_data():
+    # Collection year 2024, but nothing happened after 2023-01-01: no sign of a part-year
+    # extract, so the data run to 31 March 2024.
+    data = make_data([episode("X", "2023-01-01", collection_year=2024)])
+    assert data_coverage(data) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-31"))
 
 
 def test_series_defaults_to_every_quarter_end(county_data):
@@ -79,8 +87,8 @@ def test_cla_count_over_two_quarters(county_data):
 
 
 def test_a_reference_date_after_the_data_names_the_covered_range(county_data):
-    with pytest.raises(ParameterError, match=r"after the data.*2022-04-01 to 2024-03-31"):
-        compute_indicators(county_data, "2024-06-30", LA)
+    with pytest.raises(ParameterError, match=r"after the data.*2022-04-01 to 2024-06-30"):
+        compute_indicators(county_data, "2024-07-01", LA)
 
 
 def test_a_reference_date_before_the_data_is_refused(county_data):

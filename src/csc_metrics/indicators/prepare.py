@@ -88,9 +88,10 @@ def data_coverage(data: ProcessedData) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The range of reference dates the data can answer for.
 
     Start: 1 April of the earliest collection year held (the first day that file covers). End:
-    31 March of the latest collection year, or, when the latest file is a part-year extract (its
-    latest episode date falls before the year's last quarter), the quarter end on or after that
-    latest date.
+    31 March of the latest collection year, unless the latest file is a part-year extract: when
+    the latest date recorded (an episode, missing-episode or social-worker-episode start or end)
+    falls inside the latest collection year but before its last quarter, the data end at the
+    quarter end on or after that date, so that no quarter after the extract is reported.
 
     Args:
         data: The processed data.
@@ -109,13 +110,23 @@ def data_coverage(data: ProcessedData) -> tuple[pd.Timestamp, pd.Timestamp]:
             "re-run `csc-metrics ingest`."
         )
     start = pd.Timestamp(year=int(years.min()) - 1, month=4, day=1)
+    year_start = pd.Timestamp(year=int(years.max()) - 1, month=4, day=1)
     year_end = pd.Timestamp(year=int(years.max()), month=3, day=31)
-    dates = pd.concat([data.episodes["decom"], data.episodes["dec"]]).dropna()
+    dates = pd.concat(
+        [
+            data.episodes["decom"],
+            data.episodes["dec"],
+            data.missing["mis_start"],
+            data.missing["mis_end"],
+            data.sw_episodes["sw_decom"],
+            data.sw_episodes["sw_dec"],
+        ]
+    ).dropna()
     dates = dates[dates <= year_end]
-    if dates.empty:
+    if dates.empty or dates.max() < year_start:
         return start, year_end
-    latest_quarter_end = dates.max() + pd.offsets.QuarterEnd(0)
-    return start, min(year_end, latest_quarter_end.normalize())
+    latest_quarter_end = (dates.max() + pd.offsets.QuarterEnd(0)).normalize()
+    return start, min(year_end, latest_quarter_end)
 
 
 def quarter_ends_covered(data: ProcessedData) -> list[pd.Timestamp]:

@@ -11,6 +11,7 @@ from csc_metrics.indicators import (
     compute_indicator_series,
     compute_indicators,
     data_coverage,
+    prepare_inputs,
     quarter_ends_covered,
 )
 
@@ -104,3 +105,11 @@ def test_a_badly_written_reference_date_is_refused(county_data):
 def test_oc3_only_data_still_has_a_coverage():
     data = make_data(oc3=[leaver("X", "2004-06-01", "YES", "F1", "U1")])
     assert data_coverage(data) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-31"))
+
+
+def test_prepared_inputs_give_the_same_figures(county_data):
+    inputs = prepare_inputs(county_data)
+    pd.testing.assert_frame_equal(
+        compute_indicators(county_data, "2024-03-31", LA, inputs=inputs),
+        compute_indicators(county_data, "2024-03-31", LA),
+    )

@@ -31,8 +31,10 @@ from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN
 from csc_metrics.indicators.prepare import (
+    IndicatorInputs,
     data_coverage,
     parse_period_end,
+    prepare_inputs,
     quarter_ends_covered,
     window_start,
 )
@@ -287,7 +289,7 @@ def write_table(
 
 
 def table_notes(
-    metrics: pd.DataFrame, data: io.ProcessedData, la_code: str, period_end: pd.Timestamp
+    metrics: pd.DataFrame, inputs: IndicatorInputs, la_code: str, period_end: pd.Timestamp
 ) -> list[str]:
     """Plain-English notes printed under the table: what is missing and why."""
     notes = [
@@ -299,7 +301,7 @@ def table_notes(
             f"Rate per 10,000 not shown: no child population for {la_code} for a mid-year "
             "estimate on or before the reference date (RAW/reference/population.csv)."
         )
-    issues = care_leaver_data_issues(data, period_end)
+    issues = care_leaver_data_issues(inputs, period_end)
     if len(issues):
         notes.append(
             f"{len(issues)} care-leaver (OC3) row(s) left out as data-quality errors (age at the "
@@ -322,7 +324,8 @@ def run(args: argparse.Namespace) -> int:
         parse_period_end(args.period_end)  # a bad date fails before a slow ingest
     data = load_source(args)
     period_end = resolve_period_end(args.period_end, data)
-    metrics = compute_indicators(data, period_end, la_code)
+    inputs = prepare_inputs(data)
+    metrics = compute_indicators(data, period_end, la_code, inputs=inputs)
     try:
         if args.format == "json":
             write_json(metrics, sys.stdout)
@@ -335,7 +338,7 @@ def run(args: argparse.Namespace) -> int:
                 la_code=la_code,
                 period_end=period_end,
                 breakdowns=args.breakdowns,
-                notes=table_notes(metrics, data, la_code, period_end),
+                notes=table_notes(metrics, inputs, la_code, period_end),
             )
         sys.stdout.flush()
     except BrokenPipeError:

@@ -56,6 +56,8 @@ def compute_indicators(
     period_end: str | pd.Timestamp,
     la_code: str,
     settings: Settings = DEFAULT_SETTINGS,
+    *,
+    inputs: IndicatorInputs | None = None,
 ) -> pd.DataFrame:
     """Every placement and care-leaver indicator at one reference date, with breakdowns.
 
@@ -64,6 +66,8 @@ def compute_indicators(
         period_end: The reference date R (YYYY-MM-DD text or a timestamp).
         la_code: The responsible council's code (e.g. ``E10000017``).
         settings: Local rules.
+        inputs: ``prepare_inputs(data, settings)`` when the caller already has it (it is then
+            used as it is, with its own settings), to avoid preparing the data twice.
 
     Returns:
         A validated ``MetricTable`` frame in catalogue order.
@@ -72,7 +76,8 @@ def compute_indicators(
         ParameterError: If ``period_end`` is not a date, or is outside the data.
     """
     period_end = parse_period_end(period_end)
-    inputs = prepare_inputs(data, settings)
+    if inputs is None:
+        inputs = prepare_inputs(data, settings)
     check_period_end(period_end, inputs.coverage)
     parts = _indicators_at(data, inputs, period_end, la_code)
     return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))

@@ -29,6 +29,15 @@ PLACES = np.array(["U1", "U3", "U4", "U6", "K2", "R1", "H5", "P1", "A4", "T1", "
 PLACE_WEIGHTS = np.array([8, 6, 25, 24, 12, 2, 6, 7, 3, 1, 5, 1], dtype=float)
 PROVIDERS = np.array(["PR0", "PR1", "PR2", "PR3", "PR4", "PR5"])
 MOVES = np.array(["P", "L", "T", "U", "B"])
+# 5,000 valid postcodes: districts PR1-PR50, sectors 0-9, units AA-AJ.
+_UNITS = np.arange(5000)
+POSTCODES = np.char.add(
+    np.char.add(np.char.add("PR", (_UNITS // 100 + 1).astype(str)), " "),
+    np.char.add(
+        ((_UNITS // 10) % 10).astype(str),
+        np.char.add("A", np.array(list("ABCDEFGHIJ"))[_UNITS % 10]),
+    ),
+)
 ETHNIC_GROUPS = np.array(["White", "Mixed", "Asian", "Black", "Other", "Refused or not obtained"])
 
 
@@ -70,8 +79,11 @@ def synthetic_data(children: int, seed: int) -> io.ProcessedData:
             "dec": dec,
             "rec": np.where(last, "E4A", "X1"),
             "reason_place_change": None,
-            "home_post": np.char.add("PR", (rng.integers(0, 5000, n)).astype(str)),
-            "pl_post": np.char.add("PR", (rng.integers(0, 5000, n)).astype(str)),
+            "home_post": POSTCODES[rng.integers(0, len(POSTCODES), n)],
+            # 2% of placement postcodes are blank (confidential, not recorded).
+            "pl_post": np.where(
+                rng.random(n) < 0.02, None, POSTCODES[rng.integers(0, len(POSTCODES), n)]
+            ),
             "urn": None,
             "collection_year": LAST_YEAR,
             "source_file": "synthetic",
@@ -81,10 +93,6 @@ def synthetic_data(children: int, seed: int) -> io.ProcessedData:
             "has_gap": False,
         }
     )
-    # Postcodes as "PR<n> 1AA" districts/units: a lookup of 5,000 full postcodes.
-    unit = lambda s: s.str.replace(r"^PR(\d+)$", r"PR\1 1AA", regex=True)  # noqa: E731
-    episodes["home_post"] = unit(episodes["home_post"])
-    episodes["pl_post"] = unit(episodes["pl_post"])
     episodes["is_short_break"] = episodes["ls"].eq("V3")
     open_at_end = episodes["dec"] > data_end
     episodes.loc[open_at_end, ["dec", "rec"]] = [pd.NaT, None]
@@ -137,7 +145,7 @@ def synthetic_data(children: int, seed: int) -> io.ProcessedData:
     )
     postcodes = pd.DataFrame(
         {
-            "postcode": [f"PR{i} 1AA" for i in range(5000)],
+            "postcode": POSTCODES,
             "easting": rng.uniform(300_000, 400_000, 5000),
             "northing": rng.uniform(400_000, 500_000, 5000),
             "la_code": rng.choice(np.array(["E10000017", "E06000008", "E06000009"]), 5000),

@@ -141,8 +141,9 @@ def locate_postcodes(postcodes: pd.Series, index: PostcodeIndex) -> pd.DataFrame
         A frame aligned with ``postcodes`` with columns ``easting``, ``northing``, ``la_code``
         and ``match`` (one of ``MATCH_LEVELS``: the level that matched, or why none did).
     """
-    normalised = normalise_postcode(postcodes)
-    distinct = pd.Series(normalised.dropna().unique(), dtype="str")
+    # Work on each distinct value once: episodes repeat the same few thousand postcodes.
+    codes, raw_distinct = pd.factorize(postcodes, use_na_sentinel=True)
+    distinct = normalise_postcode(pd.Series(raw_distinct, dtype="str"))
     keys = _query_keys(distinct)
     found = pd.DataFrame(
         {
@@ -153,7 +154,8 @@ def locate_postcodes(postcodes: pd.Series, index: PostcodeIndex) -> pd.DataFrame
         },
         index=distinct.index,
     )
-    found.loc[~keys["valid"], "match"] = "invalid"
+    found.loc[distinct.isna(), "match"] = "blank"
+    found.loc[distinct.notna() & ~keys["valid"], "match"] = "invalid"
     # Coarsest level first, so that a finer match overwrites it.
     for level in ("district", "sector", "full"):
         table = getattr(index, level)
@@ -164,10 +166,14 @@ def locate_postcodes(postcodes: pd.Series, index: PostcodeIndex) -> pd.DataFrame
         found.loc[hit, ["easting", "northing"]] = rows[["easting", "northing"]].to_numpy(float)
         found.loc[hit, "la_code"] = rows["la_code"].to_numpy()
         found.loc[hit, "match"] = "postcode" if level == "full" else level
-    found.index = pd.Index(distinct, name="postcode")
-    result = found.reindex(normalised.to_numpy())
+    # Missing postcodes (code -1) take an extra all-blank row at the end.
+    blank = pd.DataFrame(
+        {"easting": [np.nan], "northing": [np.nan], "la_code": [pd.NA], "match": ["blank"]},
+        index=[len(found)],
+    ).astype({"la_code": "str", "match": "str"})
+    found = pd.concat([found, blank])
+    result = found.iloc[np.where(codes < 0, len(found) - 1, codes)]
     result.index = postcodes.index
-    result["match"] = result["match"].fillna("blank")
     result["la_code"] = result["la_code"].astype("str").mask(result["la_code"].isna())
     return result
 

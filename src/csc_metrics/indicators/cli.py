@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import re
 import sys
@@ -165,7 +164,7 @@ def resolve_period_end(text: str, data: io.ProcessedData) -> pd.Timestamp:
 
 def plain_number(value: Any) -> int | float | None:
     """A number as JSON would want it: an int when whole, None when blank."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+    if value is None or pd.isna(value):
         return None
     number = float(value)
     return int(number) if number.is_integer() else number

@@ -229,10 +229,6 @@ def cla_at(
     return frame[CLA_COLUMNS]
 
 
-def _distinct_children(child_ids: pd.Series) -> int:
-    return int(child_ids.nunique())
-
-
 def placement_indicators(
     source: ProcessedData | IndicatorInputs,
     period_end: str | pd.Timestamp,
@@ -251,7 +247,8 @@ def placement_indicators(
         settings: Local rules (when ``source`` is processed data).
 
     Returns:
-        Metric-table rows (not yet validated), in catalogue order of the indicators.
+        Metric-table rows, not yet validated or in catalogue order (``compute_indicators`` does
+        both).
     """
     inputs = as_inputs(source, settings)
     period_end = parse_period_end(period_end)
@@ -263,19 +260,12 @@ def placement_indicators(
     started = episodes["rne"].eq("S") & episodes["decom"].between(start, period_end)
     ceased = episodes["dec"].between(start, period_end) & episodes["rec"].ne("X1")
     looked_after = len(frame)
+    # Starts and ceases count children, not episodes.
+    started_children = episodes.loc[started, "child"].nunique()
+    ceased_children = episodes.loc[ceased, "child"].nunique()
     extra = [
-        single_row(
-            "cla_started_count",
-            period_end,
-            n := _distinct_children(episodes.loc[started, "child_id"]),
-            value=n,
-        ),
-        single_row(
-            "cla_ceased_count",
-            period_end,
-            n := _distinct_children(episodes.loc[ceased, "child_id"]),
-            value=n,
-        ),
+        single_row("cla_started_count", period_end, started_children, value=started_children),
+        single_row("cla_ceased_count", period_end, ceased_children, value=ceased_children),
     ]
     population = population_for(inputs.population, la_code, period_end)
     if population is not None:

@@ -1,0 +1,121 @@
+"""All indicators at one reference date, or as a series over quarter ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from csc_metrics.catalogue import indicator_ids
+from csc_metrics.indicators.care_leavers import care_leaver_indicators
+from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
+from csc_metrics.indicators.placements import placement_indicators
+from csc_metrics.indicators.prepare import (
+    IndicatorInputs,
+    check_period_end,
+    parse_period_end,
+    prepare_inputs,
+    quarter_ends_covered,
+)
+from csc_metrics.io import ProcessedData
+from csc_metrics.schemas import METRIC_COLUMNS
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+
+
+def _indicators_at(
+    data: ProcessedData, inputs: IndicatorInputs, period_end: pd.Timestamp, la_code: str
+) -> list[pd.DataFrame]:
+    """Every area's metric rows at one reference date; each area is one line."""
+    return [
+        placement_indicators(inputs, period_end, la_code),
+        care_leaver_indicators(inputs, period_end),
+    ]
+
+
+def order_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort metric rows by date, then catalogue order, with each total before its breakdowns.
+
+    Args:
+        frame: Metric-table rows.
+
+    Returns:
+        The rows reordered (breakdown groups keep the order they were produced in).
+    """
+    catalogue = {indicator_id: n for n, indicator_id in enumerate(indicator_ids())}
+    keyed = frame.assign(
+        _indicator=frame["indicator_id"].map(catalogue).fillna(len(catalogue)),
+        _breakdown=frame["breakdown"].ne(TOTAL_BREAKDOWN),
+        _row=range(len(frame)),
+    )
+    keyed = keyed.sort_values(["period_end", "_indicator", "_breakdown", "_row"], kind="stable")
+    return keyed.drop(columns=["_indicator", "_breakdown", "_row"]).reset_index(drop=True)
+
+
+def compute_indicators(
+    data: ProcessedData,
+    period_end: str | pd.Timestamp,
+    la_code: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    inputs: IndicatorInputs | None = None,
+) -> pd.DataFrame:
+    """Every placement and care-leaver indicator at one reference date, with breakdowns.
+
+    Args:
+        data: The processed data.
+        period_end: The reference date R (YYYY-MM-DD text or a timestamp).
+        la_code: The responsible council's code (e.g. ``E10000017``).
+        settings: Local rules.
+        inputs: ``prepare_inputs(data, settings)`` when the caller already has it (it is then
+            used as it is, with its own settings), to avoid preparing the data twice.
+
+    Returns:
+        A validated ``MetricTable`` frame in catalogue order.
+
+    Raises:
+        ParameterError: If ``period_end`` is not a date, or is outside the data.
+    """
+    period_end = parse_period_end(period_end)
+    if inputs is None:
+        inputs = prepare_inputs(data, settings)
+    check_period_end(period_end, inputs.coverage)
+    parts = _indicators_at(data, inputs, period_end, la_code)
+    return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))
+
+
+def compute_indicator_series(
+    data: ProcessedData,
+    la_code: str,
+    period_ends: Iterable[str | pd.Timestamp] | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """Every indicator at each of a series of reference dates, oldest first.
+
+    The per-child structures are prepared once; each reference date is then a few vectorised
+    masks over all children.
+
+    Args:
+        data: The processed data.
+        la_code: The responsible council's code.
+        period_ends: Reference dates; default every quarter end the data cover
+            (``quarter_ends_covered``).
+        settings: Local rules.
+
+    Returns:
+        A validated ``MetricTable`` frame, sorted by reference date then catalogue order.
+
+    Raises:
+        ParameterError: If a reference date is not a date, or is outside the data.
+    """
+    inputs = prepare_inputs(data, settings)
+    dates = (
+        quarter_ends_covered(data)
+        if period_ends is None
+        else sorted(parse_period_end(d) for d in period_ends)
+    )
+    for period_end in dates:
+        check_period_end(period_end, inputs.coverage)
+    parts = [part for d in dates for part in _indicators_at(data, inputs, d, la_code)]
+    if not parts:
+        return validate_metrics(pd.DataFrame(columns=METRIC_COLUMNS))
+    return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))

@@ -1,0 +1,143 @@
+"""Turning per-child flags into rows of the long metric table (``schemas.MetricTable``).
+
+An area (placements, care leavers) builds one frame per reference date with one row per child
+(or care leaver), boolean columns saying who is in each indicator's numerator, denominator and
+unknowns, and categorical breakdown columns. ``summarise`` then counts every indicator for the
+total and for each group of each breakdown with one ``groupby`` per breakdown, for all
+indicators at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.geography import round_half_up
+from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
+
+TOTAL_BREAKDOWN = "total"
+TOTAL_GROUP = "all"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """How to count one indicator from a frame of per-child flags.
+
+    Attributes:
+        id: Indicator id (catalogue).
+        numerator: Boolean column of the numerator (for a count: of the counted units).
+        denominator: Boolean column of the denominator; None for a count.
+        unknown: Boolean column of units excluded as unknown; None when not applicable.
+        breakdowns: Categorical columns to break the indicator down by.
+    """
+
+    id: str
+    numerator: str
+    denominator: str | None = None
+    unknown: str | None = None
+    breakdowns: tuple[str, ...] = ()
+
+
+def percentage(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Percentage to one decimal place (half up); missing where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=float)
+    denominator = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
+    return round_half_up(share, 1)
+
+
+def _rows(
+    spec: IndicatorSpec,
+    period_end: pd.Timestamp,
+    breakdown: str,
+    group: Sequence[str],
+    sums: pd.DataFrame,
+) -> pd.DataFrame:
+    numerator = sums[spec.numerator].to_numpy(float)
+    if spec.denominator is None:
+        denominator = np.full(len(numerator), np.nan)
+        value = numerator
+    else:
+        denominator = sums[spec.denominator].to_numpy(float)
+        value = percentage(numerator, denominator)
+    unknown = (
+        sums[spec.unknown].to_numpy(float) if spec.unknown else np.full(len(numerator), np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "indicator_id": spec.id,
+            "period_end": period_end,
+            "breakdown": breakdown,
+            "group": list(group),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
+            "unknown": unknown,
+        }
+    )
+
+
+def summarise(
+    frame: pd.DataFrame, specs: Sequence[IndicatorSpec], period_end: pd.Timestamp
+) -> pd.DataFrame:
+    """Count every indicator in ``specs`` for the total and each breakdown group.
+
+    Groups are the categories of each breakdown column, all of them, in category order, so a
+    group with no children still appears (with a blank percentage) and series line up.
+
+    Args:
+        frame: One row per child, with the boolean and categorical columns the specs name.
+        specs: The indicators.
+        period_end: The reference date, written on every row.
+
+    Returns:
+        Rows in ``MetricTable`` column order (not yet validated).
+    """
+    flags = sorted(
+        {c for s in specs for c in (s.numerator, s.denominator, s.unknown) if c is not None}
+    )
+    counts = frame[flags].astype(int)
+    totals = counts.sum().to_frame().T
+    by_breakdown = {
+        name: counts.groupby(frame[name], observed=False).sum()
+        for name in dict.fromkeys(b for s in specs for b in s.breakdowns)
+    }
+    parts = []
+    for spec in specs:
+        parts.append(_rows(spec, period_end, TOTAL_BREAKDOWN, [TOTAL_GROUP], totals))
+        for name in spec.breakdowns:
+            sums = by_breakdown[name]
+            parts.append(_rows(spec, period_end, name, sums.index.astype("str"), sums))
+    return pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
+
+
+def single_row(
+    indicator_id: str,
+    period_end: pd.Timestamp,
+    numerator: float,
+    denominator: float | None = None,
+    value: float | None = None,
+    unknown: float | None = None,
+) -> pd.DataFrame:
+    """One overall row (``total``/``all``) for an indicator computed outside ``summarise``."""
+    return pd.DataFrame(
+        {
+            "indicator_id": [indicator_id],
+            "period_end": [period_end],
+            "breakdown": [TOTAL_BREAKDOWN],
+            "group": [TOTAL_GROUP],
+            "numerator": [float(numerator)],
+            "denominator": [np.nan if denominator is None else float(denominator)],
+            "value": [np.nan if value is None else float(value)],
+            "unknown": [np.nan if unknown is None else float(unknown)],
+        }
+    )
+
+
+def validate_metrics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate a metric table against ``schemas.MetricTable`` and return it in column order."""
+    return MetricTable.validate(frame[METRIC_COLUMNS].reset_index(drop=True))

@@ -1,0 +1,275 @@
+"""Children looked after, placement stability and placement location (spec §1 and §2).
+
+``cla_at`` gives one row per child looked after at a reference date with everything the
+indicators need (and that notebooks can tabulate); ``placement_indicators`` counts them into
+the long metric table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.geography import round_half_up
+from csc_metrics.indicators import groups
+from csc_metrics.indicators.metrics import IndicatorSpec, single_row, summarise
+from csc_metrics.indicators.prepare import (
+    IndicatorInputs,
+    age_at,
+    parse_period_end,
+    population_for,
+    prepare_inputs,
+    window_start,
+)
+from csc_metrics.io import ProcessedData
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+
+#: Breakdowns of every child-level placement indicator (spec §1 lists them for cla_count; the
+#: location and stability indicators get the same so reports can show where gaps concentrate).
+CHILD_BREAKDOWNS = (
+    "age_band",
+    "sex",
+    "ethnic_group",
+    "uasc",
+    "placement_group",
+    "provider_group",
+)
+#: The two placement-mix indicators are themselves a slice of the placement groups, so breaking
+#: them down by placement or provider group would say nothing.
+MIX_BREAKDOWNS = ("age_band", "sex", "ethnic_group", "uasc")
+
+PLACEMENT_SPECS = (
+    IndicatorSpec("cla_count", "looked_after", breakdowns=CHILD_BREAKDOWNS),
+    IndicatorSpec(
+        "placements_3plus_pct",
+        "three_plus_placements",
+        "looked_after",
+        breakdowns=CHILD_BREAKDOWNS,
+    ),
+    IndicatorSpec(
+        "long_term_stability_pct",
+        "long_term_stable",
+        "long_term_denominator",
+        breakdowns=CHILD_BREAKDOWNS,
+    ),
+    IndicatorSpec(
+        "placed_over_20_miles_pct",
+        "over_20_miles",
+        "distance_known",
+        "distance_unknown",
+        breakdowns=CHILD_BREAKDOWNS,
+    ),
+    IndicatorSpec(
+        "placed_outside_la_pct",
+        "placed_outside_la",
+        "placement_la_known",
+        "placement_la_unknown",
+        breakdowns=CHILD_BREAKDOWNS,
+    ),
+    IndicatorSpec(
+        "external_residential_pct",
+        "external_residential",
+        "looked_after",
+        breakdowns=MIX_BREAKDOWNS,
+    ),
+    IndicatorSpec("ifa_fostering_pct", "ifa_fostering", "looked_after", breakdowns=MIX_BREAKDOWNS),
+)
+
+CLA_COLUMNS = [
+    "child_id",
+    "age",
+    "age_band",
+    "sex",
+    "ethnic_group",
+    "uasc",
+    "place",
+    "place_provider",
+    "placement_group",
+    "provider_group",
+    "period_start",
+    "carer_start",
+    "placements_in_window",
+    "distance_miles",
+    "placement_la",
+    "looked_after",
+    "three_plus_placements",
+    "long_term_denominator",
+    "long_term_stable",
+    "distance_known",
+    "distance_unknown",
+    "over_20_miles",
+    "placement_la_known",
+    "placement_la_unknown",
+    "placed_outside_la",
+    "external_residential",
+    "ifa_fostering",
+]
+
+
+def as_inputs(
+    source: ProcessedData | IndicatorInputs, settings: Settings = DEFAULT_SETTINGS
+) -> IndicatorInputs:
+    """Prepare processed data for the indicators, or pass prepared inputs through unchanged.
+
+    Args:
+        source: Processed data, or inputs already prepared by ``prepare_inputs`` (whose own
+            settings are then used).
+        settings: Local rules, used when ``source`` is processed data.
+
+    Returns:
+        The prepared inputs.
+    """
+    if isinstance(source, IndicatorInputs):
+        return source
+    return prepare_inputs(source, settings)
+
+
+def uasc_at(listed: pd.Series, ceased: pd.Series, period_end: pd.Timestamp) -> pd.Series:
+    """Whether each child is UASC at ``period_end``: in the UASC table, status not yet ceased.
+
+    Args:
+        listed: Whether each child is in the UASC table.
+        ceased: The date their UASC status ceased (DUC), blank while it lasts.
+        period_end: The reference date.
+
+    Returns:
+        Booleans aligned with ``listed``.
+    """
+    return listed & (ceased.isna() | (ceased > period_end))
+
+
+def _placements_in_window(episodes: pd.DataFrame, period_end: pd.Timestamp) -> np.ndarray:
+    """Placements each child had in the 12 months to ``period_end``, indexed by child code."""
+    in_window = (episodes["decom"] <= period_end) & (
+        episodes["dec"].isna() | (episodes["dec"] >= window_start(period_end))
+    )
+    window = episodes.loc[in_window, ["child", "is_new_placement"]]
+    later = window["is_new_placement"] & window["child"].duplicated()
+    n_children = int(episodes["child"].max()) + 1 if len(episodes) else 0
+    return 1 + np.bincount(window.loc[later, "child"], minlength=n_children)
+
+
+def cla_at(
+    source: ProcessedData | IndicatorInputs,
+    period_end: str | pd.Timestamp,
+    la_code: str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """One row per child looked after at ``period_end``, with groups, flags and distances.
+
+    A child is looked after at R when a non-short-break episode is open at R (``DECOM <= R`` and
+    ``DEC`` blank or after R); their current placement is the open episode that started last.
+
+    Args:
+        source: Processed data or prepared inputs.
+        period_end: The reference date R.
+        la_code: The responsible council (for "placed outside the council's area").
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        A frame with the columns in ``CLA_COLUMNS``: ``child_id`` is the pseudonym; ``age`` in
+        completed years at R; group columns are categoricals; the boolean columns are the
+        numerator, denominator and unknown flags of each §1-§2 indicator.
+    """
+    inputs = as_inputs(source, settings)
+    settings = inputs.settings
+    period_end = parse_period_end(period_end)
+    episodes = inputs.episodes
+    is_open = (episodes["decom"] <= period_end) & (
+        episodes["dec"].isna() | (episodes["dec"] > period_end)
+    )
+    current = episodes.loc[is_open].drop_duplicates("child", keep="last").reset_index(drop=True)
+    frame = pd.DataFrame({"child_id": current["child_id"]})
+    frame["age"] = age_at(current["dob"], period_end)
+    frame["age_band"] = groups.age_band(frame["age"])
+    frame["sex"] = current["sex"]
+    frame["ethnic_group"] = current["ethnic_group"]
+    frame["uasc"] = pd.Categorical(
+        np.where(
+            uasc_at(current["uasc_listed"], current["uasc_ceased"], period_end), "UASC", "Not UASC"
+        ),
+        groups.UASC_GROUPS,
+    )
+    for column in (
+        "place",
+        "place_provider",
+        "placement_group",
+        "provider_group",
+        "period_start",
+        "carer_start",
+        "distance_miles",
+        "placement_la",
+    ):
+        frame[column] = current[column]
+    frame["placements_in_window"] = _placements_in_window(episodes, period_end)[current["child"]]
+
+    frame["looked_after"] = True
+    frame["three_plus_placements"] = frame["placements_in_window"] >= 3
+    care_cutoff = period_end - pd.DateOffset(months=settings.long_term_care_months)
+    carer_cutoff = period_end - pd.DateOffset(years=settings.same_carer_years)
+    frame["long_term_denominator"] = (frame["age"] < 16) & (frame["period_start"] <= care_cutoff)
+    # Adoption clause: the adoptive placement together with the one before it.
+    with_previous = current["previous_carer_start"].fillna(current["carer_start"])
+    adoption_long_enough = current["place"].isin(groups.ADOPTION_PLACES) & (
+        with_previous <= carer_cutoff
+    )
+    frame["long_term_stable"] = frame["long_term_denominator"] & (
+        (frame["carer_start"] <= carer_cutoff) | adoption_long_enough
+    )
+    frame["distance_known"] = frame["distance_miles"].notna()
+    frame["distance_unknown"] = ~frame["distance_known"]
+    frame["over_20_miles"] = frame["distance_miles"] > settings.distance_threshold_miles
+    frame["placement_la_known"] = frame["placement_la"].notna()
+    frame["placement_la_unknown"] = ~frame["placement_la_known"]
+    frame["placed_outside_la"] = frame["placement_la_known"] & frame["placement_la"].ne(la_code)
+    frame["external_residential"] = frame["placement_group"].eq(
+        groups.EXTERNAL_RESIDENTIAL_GROUP
+    ) & frame["provider_group"].isin(groups.EXTERNAL_RESIDENTIAL_PROVIDERS)
+    frame["ifa_fostering"] = frame["placement_group"].eq(groups.FOSTER_EXTERNAL)
+    return frame[CLA_COLUMNS]
+
+
+def placement_indicators(
+    source: ProcessedData | IndicatorInputs,
+    period_end: str | pd.Timestamp,
+    la_code: str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """Every §1-§2 indicator at ``period_end``, with breakdowns, as metric-table rows.
+
+    ``cla_rate_per_10k`` is included only when a population figure applies (see
+    ``prepare.population_for``).
+
+    Args:
+        source: Processed data or prepared inputs.
+        period_end: The reference date R.
+        la_code: The responsible council.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        Metric-table rows, not yet validated or in catalogue order (``compute_indicators`` does
+        both).
+    """
+    inputs = as_inputs(source, settings)
+    period_end = parse_period_end(period_end)
+    frame = cla_at(inputs, period_end, la_code)
+    summary = summarise(frame, PLACEMENT_SPECS, period_end)
+
+    episodes = inputs.episodes
+    start = window_start(period_end)
+    started = episodes["rne"].eq("S") & episodes["decom"].between(start, period_end)
+    ceased = episodes["dec"].between(start, period_end) & episodes["rec"].ne("X1")
+    looked_after = len(frame)
+    # Starts and ceases count children, not episodes.
+    started_children = episodes.loc[started, "child"].nunique()
+    ceased_children = episodes.loc[ceased, "child"].nunique()
+    extra = [
+        single_row("cla_started_count", period_end, started_children, value=started_children),
+        single_row("cla_ceased_count", period_end, ceased_children, value=ceased_children),
+    ]
+    population = population_for(inputs.population, la_code, period_end)
+    if population is not None:
+        children, _year = population
+        rate = float(round_half_up(looked_after / children * 10_000, 1))
+        extra.append(single_row("cla_rate_per_10k", period_end, looked_after, children, rate))
+    return pd.concat([summary, *extra], ignore_index=True)

@@ -1,0 +1,243 @@
+"""The `csc-metrics indicators` command: formats, --raw and --processed, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io as text_io
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from indicators_fixtures import EXPECTED_AT_2024_03_31, LA, county
+
+from csc_metrics import io
+from csc_metrics.catalogue import indicator_ids
+from csc_metrics.cli import main
+
+
+def _write_processed(data: io.ProcessedData, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in io.PROCESSED_TABLES:
+        io.write_table(getattr(data, name.split("__")[-1]), name, folder)
+    (folder / io.MANIFEST_NAME).write_text("{}\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Path:
+    return _write_processed(county(), tmp_path_factory.mktemp("indicators") / "processed")
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["indicators", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
+    code, out, _ = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    records = json.loads(out)
+    ids = [r["id"] for r in records]
+    assert ids == [i for i in indicator_ids() if i in EXPECTED_AT_2024_03_31]
+    assert all(set(r) == {"id", "numerator", "denominator", "value", "unknown"} for r in records)
+
+
+def test_json_gives_integers_for_counts_and_null_for_blanks(capsys, processed):
+    _, out, _ = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
+    )
+    by_id = {r["id"]: r for r in json.loads(out)}
+    # cla_count: 14 children (see the fixture's working).
+    assert by_id["cla_count"] == {
+        "id": "cla_count",
+        "numerator": 14,
+        "denominator": None,
+        "value": 14,
+        "unknown": None,
+    }
+    assert by_id["placed_over_20_miles_pct"] == {
+        "id": "placed_over_20_miles_pct",
+        "numerator": 2,
+        "denominator": 11,
+        "value": 18.2,
+        "unknown": 3,
+    }
+    assert isinstance(by_id["cla_count"]["value"], int)
+
+
+def test_csv_is_the_full_long_table_with_breakdowns(capsys, processed):
+    code, out, _ = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    rows = list(csv.DictReader(text_io.StringIO(out)))
+    assert list(rows[0]) == [
+        "indicator_id",
+        "period_end",
+        "breakdown",
+        "group",
+        "numerator",
+        "denominator",
+        "value",
+        "unknown",
+    ]
+    assert {r["breakdown"] for r in rows} >= {"total", "age_band", "placement_group", "activity"}
+    first = rows[0]
+    assert (first["indicator_id"], first["period_end"], first["value"]) == (
+        "cla_count",
+        "2024-03-31",
+        "14",
+    )
+
+
+def test_table_is_readable_with_labels_and_units(capsys, processed):
+    code, out, _ = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA
+    )
+    assert code == 0
+    assert "Indicators for E10000017 at 31 March 2024" in out
+    assert "Long-term placement stability" in out and "83.3%" in out
+    assert "7.0 per 10,000" in out
+    assert "2 care-leaver (OC3) row(s) left out" in out
+
+
+def test_table_breakdowns_are_shown_only_when_asked(capsys, processed):
+    args = ("--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA)
+    _, plain, _ = _run(capsys, *args)
+    _, detailed, _ = _run(capsys, *args, "--breakdowns")
+    assert "placement type: Foster: external (IFA)" not in plain
+    assert "placement type: Foster: external (IFA)" in detailed
+
+
+def test_output_names_no_child(capsys, processed):
+    # The fixture's child ids (pseudonyms in real data) include CL7 and CL15, which the table's
+    # data-quality note is about; neither may be printed.
+    for fmt in ("table", "csv", "json"):
+        _, out, _ = _run(
+            capsys,
+            "--processed",
+            str(processed),
+            "--period-end",
+            "2024-03-31",
+            "--la-code",
+            LA,
+            "--format",
+            fmt,
+            "--breakdowns",
+        )
+        assert "CL7" not in out and "CL15" not in out
+
+
+def test_latest_is_the_last_quarter_end_covered(capsys, processed):
+    _, out, _ = _run(
+        capsys, "--processed", str(processed), "--period-end", "latest", "--la-code", LA
+    )
+    assert "at 30 June 2024" in out
+
+
+def test_a_date_after_the_data_gives_a_clear_message_and_exit_code_2(capsys, processed):
+    code, out, err = _run(
+        capsys, "--processed", str(processed), "--period-end", "2025-03-31", "--la-code", LA
+    )
+    assert code == 2
+    assert out == ""
+    assert "after the data" in err and "2022-04-01 to 2024-06-30" in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_date_gives_a_clear_message(capsys, processed):
+    code, _, err = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-02-30", "--la-code", LA
+    )
+    assert code == 2
+    assert "YYYY-MM-DD" in err
+
+
+def test_a_bad_council_code_gives_a_clear_message(capsys, processed):
+    code, _, err = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "888"
+    )
+    assert code == 2
+    assert "E10000017" in err
+
+
+def test_a_folder_that_was_never_ingested_gives_a_clear_message(capsys, tmp_path):
+    code, _, err = _run(
+        capsys, "--processed", str(tmp_path), "--period-end", "2024-03-31", "--la-code", LA
+    )
+    assert code == 2
+    assert "csc-metrics ingest" in err
+
+
+def test_raw_is_ingested_in_memory(capsys, monkeypatch, tmp_path):
+    # A stand-in for csc_metrics.pipeline (written in parallel): it "ingests" by writing the
+    # county's processed tables, and chats on stdout, which must not reach the JSON.
+    calls = []
+
+    def fake_ingest(raw: Path, processed: Path, settings=None) -> None:
+        calls.append(raw)
+        print("ingesting...")
+        _write_processed(county(), Path(processed))
+
+    monkeypatch.setitem(
+        sys.modules, "csc_metrics.pipeline", types.SimpleNamespace(ingest=fake_ingest)
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    code, out, _ = _run(
+        capsys,
+        "--raw",
+        str(raw),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert calls == [raw]
+    assert json.loads(out)[0] == {
+        "id": "cla_count",
+        "numerator": 14,
+        "denominator": None,
+        "value": 14,
+        "unknown": None,
+    }
+
+
+def test_a_missing_raw_folder_gives_a_clear_message(capsys, tmp_path):
+    code, _, err = _run(
+        capsys, "--raw", str(tmp_path / "absent"), "--period-end", "2024-03-31", "--la-code", LA
+    )
+    assert code == 2
+    assert "no such folder" in err

@@ -1,0 +1,115 @@
+"""Quarter ends covered by the data, series, and reference dates outside the data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from indicators_fixtures import LA, county, episode, leaver, make_data
+
+from csc_metrics.errors import ParameterError
+from csc_metrics.indicators import (
+    compute_indicator_series,
+    compute_indicators,
+    data_coverage,
+    prepare_inputs,
+    quarter_ends_covered,
+)
+
+
+@pytest.fixture(scope="module")
+def county_data():
+    return county()
+
+
+def test_coverage_runs_from_the_earliest_collection_year_start(county_data):
+    # Collection years 2023-2025: start 1 April 2022. The 2025 extract is part-year: its latest
+    # date is 2024-05-01 (T's start), so the data end at the quarter end 2024-06-30.
+    assert data_coverage(county_data) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2024-06-30"))
+
+
+def test_every_quarter_end_covered_oldest_first(county_data):
+    assert [d.strftime("%Y-%m-%d") for d in quarter_ends_covered(county_data)] == [
+        "2022-06-30",
+        "2022-09-30",
+        "2022-12-31",
+        "2023-03-31",
+        "2023-06-30",
+        "2023-09-30",
+        "2023-12-31",
+        "2024-03-31",
+        "2024-06-30",
+    ]
+
+
+def test_a_part_year_extract_ends_at_the_quarter_of_its_latest_date():
+    # 2025 return extracted in the autumn: latest date 2024-11-04 -> data end 2024-12-31.
+    data = make_data(
+        [
+            episode("X", "2023-01-01", collection_year=2025),
+            episode("Y", "2024-11-04", collection_year=2025),
+        ]
+    )
+    assert data_coverage(data)[1] == pd.Timestamp("2024-12-31")
+    assert quarter_ends_covered(data)[-1] == pd.Timestamp("2024-12-31")
+
+
+def test_a_latest_date_before_the_latest_collection_year_does_not_shorten_the_data():
+    # Collection year 2024, but nothing happened after 2023-01-01: no sign of a part-year
+    # extract, so the data run to 31 March 2024.
+    data = make_data([episode("X", "2023-01-01", collection_year=2024)])
+    assert data_coverage(data) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-31"))
+
+
+def test_series_defaults_to_every_quarter_end(county_data):
+    series = compute_indicator_series(county_data, LA)
+    assert sorted(series["period_end"].unique()) == quarter_ends_covered(county_data)
+
+
+def test_series_value_at_a_date_equals_the_single_date_computation(county_data):
+    series = compute_indicator_series(county_data, LA, ["2023-09-30", "2024-03-31"])
+    single = compute_indicators(county_data, "2023-09-30", LA)
+    at_date = series[series["period_end"] == pd.Timestamp("2023-09-30")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(at_date, single)
+
+
+def test_series_is_sorted_by_date_then_catalogue_order(county_data):
+    series = compute_indicator_series(county_data, LA, ["2024-03-31", "2023-12-31"])
+    assert series["period_end"].is_monotonic_increasing
+    first = series[series["period_end"] == series["period_end"].min()]
+    assert first["indicator_id"].iloc[0] == "cla_count"
+
+
+def test_cla_count_over_two_quarters(county_data):
+    # The 14 looked after at R were all looked after on 2023-12-31 too (I back since
+    # 2023-10-01, M since 2023-12-01), and so was B, whose episode ended on R: 15.
+    series = compute_indicator_series(county_data, LA, ["2023-12-31"])
+    total = series[(series["indicator_id"] == "cla_count") & (series["breakdown"] == "total")]
+    assert total["value"].tolist() == [15]
+
+
+def test_a_reference_date_after_the_data_names_the_covered_range(county_data):
+    with pytest.raises(ParameterError, match=r"after the data.*2022-04-01 to 2024-06-30"):
+        compute_indicators(county_data, "2024-07-01", LA)
+
+
+def test_a_reference_date_before_the_data_is_refused(county_data):
+    with pytest.raises(ParameterError, match="before the data"):
+        compute_indicator_series(county_data, LA, ["2022-03-31"])
+
+
+def test_a_badly_written_reference_date_is_refused(county_data):
+    with pytest.raises(ParameterError, match="YYYY-MM-DD"):
+        compute_indicators(county_data, "31/03/2024", LA)
+
+
+def test_oc3_only_data_still_has_a_coverage():
+    data = make_data(oc3=[leaver("X", "2004-06-01", "YES", "F1", "U1")])
+    assert data_coverage(data) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-31"))
+
+
+def test_prepared_inputs_give_the_same_figures(county_data):
+    inputs = prepare_inputs(county_data)
+    pd.testing.assert_frame_equal(
+        compute_indicators(county_data, "2024-03-31", LA, inputs=inputs),
+        compute_indicators(county_data, "2024-03-31", LA),
+    )

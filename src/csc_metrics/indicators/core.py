@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from csc_metrics.caseload import compute_caseload_indicators
 from csc_metrics.catalogue import indicator_ids
 from csc_metrics.indicators.care_leavers import care_leaver_indicators
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
@@ -29,6 +30,7 @@ def _indicators_at(
     return [
         placement_indicators(inputs, period_end, la_code),
         care_leaver_indicators(inputs, period_end),
+        compute_caseload_indicators(data, period_end, inputs.settings),
     ]
 
 
@@ -59,7 +61,7 @@ def compute_indicators(
     *,
     inputs: IndicatorInputs | None = None,
 ) -> pd.DataFrame:
-    """Every placement and care-leaver indicator at one reference date, with breakdowns.
+    """Every placement, care-leaver and caseload indicator at one reference date, with breakdowns.
 
     Args:
         data: The processed data.

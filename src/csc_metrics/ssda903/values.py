@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -177,6 +178,7 @@ def normalise_postcodes(raw: pd.Series) -> Cleaned:
     )
 
 
+@cache
 def _code_lookup(table: str, column: str, year: int) -> pd.DataFrame:
     """Return, for one column and collection year, every accepted spelling and its meaning.
 
@@ -235,7 +237,9 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
     present = tidy.values.notna()
     for rule in ("code_not_valid_in_year", "label_instead_of_code"):
         issues[rule] = status.eq(rule).fillna(False).astype(bool)
-    # A label is reported as a label; that it was also upper-cased adds nothing.
-    issues["value_tidied"] = issues["value_tidied"] & ~issues["label_instead_of_code"]
     issues["invalid_code"] = present & status.isna()
+    # A label or an invalid code is reported as such; that it was also upper-cased adds nothing.
+    reported = issues["label_instead_of_code"] | issues["invalid_code"]
+    issues["value_tidied"] = issues["value_tidied"] & ~reported
+    issues["excel_number_artefact"] = issues["excel_number_artefact"] & ~reported
     return Cleaned(current.astype("str"), issues)

@@ -135,7 +135,7 @@ def read_xml_tables(
         spec = specs[table]
         frame = pd.DataFrame(rows)
         source_rows = frame.pop("_line").astype(int).to_numpy(dtype=np.int64)
-        frame = frame.reindex(columns=list(spec.columns)).fillna("").astype("str")
+        frame = frame.reindex(columns=list(spec.columns)).astype("str").fillna("")
         tables.append(
             finish_table(spec, path, collection_year, file_order, "xml", frame, source_rows)
         )

@@ -7,6 +7,7 @@ code, date, postcode, text), so every table is cleaned the same way. Only the co
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from csc_metrics.io import PROCESSED_TABLES
@@ -81,8 +82,38 @@ def _log_value_issues(
         )
 
 
+class ChildPseudonyms:
+    """Pseudonyms of child identifiers, each distinct identifier hashed once per ingest.
+
+    The same children appear in every table and every year, so hashing once and looking the
+    pseudonym up afterwards keeps a national ingest fast.
+    """
+
+    def __init__(self, pseudonymiser: Pseudonymiser) -> None:
+        self._pseudonymiser = pseudonymiser
+        self._known = pd.Series(dtype="str", index=pd.Index([], dtype="str"))
+
+    def __call__(self, identifiers: pd.Series) -> pd.Series:
+        """Return the pseudonym of each identifier (blank stays blank).
+
+        Args:
+            identifiers: Cleaned identifiers.
+
+        Returns:
+            Pseudonyms aligned with ``identifiers``.
+        """
+        codes, distinct = pd.factorize(identifiers)
+        new = distinct.difference(self._known.index)
+        if len(new):
+            hashed = self._pseudonymiser.series(pd.Series(new, dtype="str"))
+            self._known = pd.concat([self._known, pd.Series(hashed.to_numpy(), index=new)])
+        pseudonyms = self._known.reindex(distinct).to_numpy(dtype=object)
+        spread = np.append(pseudonyms, None)[codes]
+        return pd.Series(spread, index=identifiers.index, dtype="str")
+
+
 def pseudonymise_children(
-    frame: pd.DataFrame, table: str, log: DataQualityLog, pseudonymiser: Pseudonymiser
+    frame: pd.DataFrame, table: str, log: DataQualityLog, pseudonyms: ChildPseudonyms
 ) -> pd.DataFrame:
     """Replace the raw CHILD column by ``child_id`` pseudonyms; drop rows without a child.
 
@@ -92,14 +123,13 @@ def pseudonymise_children(
         frame: Rows with a raw ``CHILD`` column and source columns.
         table: Table name, for the log.
         log: Data-quality log.
-        pseudonymiser: The keyed hash.
+        pseudonyms: The keyed hash of each child.
 
     Returns:
         The rows with a ``child_id`` column instead of ``CHILD``.
     """
     cleaned = clean_identifiers(frame["CHILD"])
-    frame = frame.drop(columns="CHILD").assign(child_id=pseudonymiser.series(cleaned.values))
-    frame["child_id"] = frame["child_id"].mask(cleaned.values.isna())
+    frame = frame.drop(columns="CHILD").assign(child_id=pseudonyms(cleaned.values))
     _log_value_issues(log, frame, frame["child_id"], cleaned, table, "CHILD", show_value=False)
     missing = frame["child_id"].isna()
     log_rows(
@@ -139,7 +169,7 @@ def clean_columns(
     raw: pd.DataFrame,
     table: str,
     log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
+    pseudonyms: ChildPseudonyms,
     problems: list[str],
 ) -> pd.DataFrame:
     """Clean every kept column of one table by its kind, logging each change.
@@ -148,7 +178,7 @@ def clean_columns(
         raw: The table's rows from every file, as text, with source columns.
         table: Table short name.
         log: Data-quality log.
-        pseudonymiser: The keyed hash for ``CHILD``.
+        pseudonyms: The keyed hash for ``CHILD``.
         problems: Problems that make the input unusable are appended here.
 
     Returns:
@@ -156,7 +186,7 @@ def clean_columns(
     """
     spec = specs.table_specs()[table]
     columns = output_columns(table)
-    frame = pseudonymise_children(raw[columns + SOURCE_COLUMNS], table, log, pseudonymiser)
+    frame = pseudonymise_children(raw[columns + SOURCE_COLUMNS], table, log, pseudonyms)
     frame["collection_year"] = frame["collection_year"].astype(int)
     for column in columns:
         if column == "CHILD":

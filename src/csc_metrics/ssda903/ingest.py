@@ -17,7 +17,7 @@ from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs
-from csc_metrics.ssda903.cleaning import clean_columns
+from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
 from csc_metrics.ssda903.issues import log_file, log_rows
 from csc_metrics.ssda903.merge import keep_latest, merge_episodes
 from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
@@ -164,7 +164,8 @@ def _log_children_without_header(
     episodes: pd.DataFrame, header: pd.DataFrame, log: DataQualityLog
 ) -> None:
     first_episode = episodes.drop_duplicates("child_id")
-    orphans = first_episode[~first_episode["child_id"].isin(header["child_id"])]
+    in_header = pd.Index(header["child_id"]).get_indexer(first_episode["child_id"]) >= 0
+    orphans = first_episode[~in_header]
     log_rows(
         log,
         orphans,
@@ -222,10 +223,11 @@ def read_ssda903(
     files = _note_files(read.tables, log)
     rows_in = {t: sum(len(r.frame) for r in raws) for t, raws in by_table.items()}
     cleaned: dict[str, pd.DataFrame] = {}
+    pseudonyms = ChildPseudonyms(pseudonymiser)
     for table in specs.USED_TABLES:
         if table in by_table:
             raw = pd.concat([r.frame for r in by_table[table]], ignore_index=True)
-            cleaned[table] = clean_columns(raw, table, log, pseudonymiser, problems)
+            cleaned[table] = clean_columns(raw, table, log, pseudonyms, problems)
     if problems:
         raise InputError(_problem_message(problems))
 

@@ -72,24 +72,26 @@ def keep_latest(
     order = ["collection_year", *([prefer] if prefer else []), "file_order", "source_row"]
     frame = frame.sort_values(order, kind="stable")
     complete = frame[key].notna().all(axis=1)
-    in_year = complete & frame.duplicated([*key, "collection_year"], keep="last")
-    kept_at = frame.groupby([*key, "collection_year"], dropna=False)[
-        ["source_file", "source_row"]
-    ].transform("last")
-    dropped = frame[in_year]
+    group = [*key, "collection_year"]
+    # Only the rows of repeated records are looked at closely: they are few.
+    repeated = frame[complete & frame.duplicated(group, keep=False)]
+    kept_at = repeated.groupby(group)[["source_file", "source_row"]].transform("last")
+    dropped = repeated[repeated.duplicated(group, keep="last")]
+    kept_at = kept_at.loc[dropped.index]
+    what = "+".join(c.upper() for c in key if c != "child_id")
     log_rows(
         log,
         dropped,
         "duplicate_row",
-        "the same "
-        + "+".join(c.upper() for c in key if c != "child_id")
-        + " for this child is also in "
-        + kept_at.loc[in_year, "source_file"]
+        (f"the same {what} for this child" if what else "this child")
+        + " is also in "
+        + kept_at["source_file"]
         + " row "
-        + kept_at.loc[in_year, "source_row"].astype("str")
+        + kept_at["source_row"].astype("str")
         + ", which was kept",
         table=table,
     )
+    in_year = frame.index.isin(dropped.index)
     frame = frame[~in_year]
     if across_years:
         complete = frame[key].notna().all(axis=1)
@@ -107,101 +109,104 @@ def keep_latest(
     return frame.sort_index()
 
 
-def _with_neighbours(episodes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Sort by child and start, and add each episode's previous and next values of columns.
+def _neighbours(episodes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return each episode's previous and next values of some columns, within its child.
 
-    The added columns are ``has_prev``, ``has_next``, ``prev_<column>`` and ``next_<column>``;
-    callers keep their own columns with ``_without_neighbours``.
+    Args:
+        episodes: Episodes sorted by child and start date.
+        columns: Columns to look at.
+
+    Returns:
+        Aligned with ``episodes``: ``has_prev``, ``has_next``, ``prev_<column>`` and
+        ``next_<column>`` (blank where the child has no such episode).
     """
-    episodes = episodes.sort_values(["child_id", "decom"], kind="stable").reset_index(drop=True)
     child = episodes["child_id"]
     has_prev = child.eq(child.shift(1))
     has_next = child.eq(child.shift(-1))
-    extra = {"has_prev": has_prev, "has_next": has_next}
+    found = {"has_prev": has_prev, "has_next": has_next}
     for column in columns:
-        extra[f"prev_{column}"] = episodes[column].shift(1).where(has_prev)
-        extra[f"next_{column}"] = episodes[column].shift(-1).where(has_next)
-    return episodes.assign(**extra)
+        found[f"prev_{column}"] = episodes[column].shift(1).where(has_prev)
+        found[f"next_{column}"] = episodes[column].shift(-1).where(has_next)
+    return pd.DataFrame(found, index=episodes.index)
 
 
-def _without_neighbours(episodes: pd.DataFrame) -> pd.DataFrame:
-    return episodes.loc[:, : episodes.columns[episodes.columns.get_loc("has_prev") - 1]]
+def _dates(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%d/%m/%Y")
 
 
-def _same_as_next(episodes: pd.DataFrame) -> pd.Series:
+def _same_as_next(episodes: pd.DataFrame, neighbours: pd.DataFrame) -> pd.Series:
     same = pd.Series(True, index=episodes.index)
     for column in SAME_EPISODE_COLUMNS:
-        this, nxt = episodes[column], episodes[f"next_{column}"]
+        this, nxt = episodes[column], neighbours[f"next_{column}"]
         same &= this.eq(nxt).fillna(False).astype(bool) | (this.isna() & nxt.isna())
     return same
 
 
+def _open_in_older_return(episodes: pd.DataFrame) -> pd.Series:
+    return episodes["dec"].isna() & episodes["collection_year"].lt(
+        episodes["collection_year"].max()
+    )
+
+
 def _drop_superseded(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
     """Drop open episodes of older returns that a later return re-records without them."""
-    neighbours = ["collection_year", "decom", *SAME_EPISODE_COLUMNS]
-    episodes = _with_neighbours(episodes, neighbours)
-    latest = episodes["collection_year"].max()
-    open_old = episodes["dec"].isna() & episodes["collection_year"].lt(latest)
+    neighbours = _neighbours(episodes, ["collection_year", "decom", *SAME_EPISODE_COLUMNS])
+    year = episodes["collection_year"]
     # A later return holds an earlier episode of this child, but not this one.
-    after_later = episodes["has_prev"] & episodes["prev_collection_year"].gt(
-        episodes["collection_year"]
-    )
+    after_later = neighbours["has_prev"] & neighbours["prev_collection_year"].gt(year)
     # A later return holds the same placement re-dated: the council corrected the start date.
     redated = (
-        episodes["has_next"]
-        & episodes["next_collection_year"].gt(episodes["collection_year"])
-        & _same_as_next(episodes)
+        neighbours["has_next"]
+        & neighbours["next_collection_year"].gt(year)
+        & _same_as_next(episodes, neighbours)
     )
-    superseded = open_old & (after_later | redated)
+    superseded = _open_in_older_return(episodes) & (after_later | redated)
     message = pd.Series(
-        "open in this return, but a later return re-records the child's care without it "
-        "(its earlier episodes); dropped",
+        "open in this return, but a later return re-records the child's care from an "
+        "earlier date without it; dropped",
         index=episodes.index,
-    ).where(
-        after_later,
+    )[superseded]
+    re_dated = superseded & ~after_later
+    message[re_dated] = (
         "open in this return, and a later return holds the same placement starting "
-        + episodes["next_decom"].dt.strftime("%d/%m/%Y").fillna("")
-        + "; dropped in favour of the later return",
+        + _dates(neighbours.loc[re_dated, "next_decom"])
+        + "; dropped in favour of the later return"
     )
     log_rows(
-        log,
-        episodes[superseded],
-        "episode_superseded",
-        message[superseded],
-        table="episodes",
-        column="DEC",
+        log, episodes[superseded], "episode_superseded", message, table="episodes", column="DEC"
     )
-    return _without_neighbours(episodes[~superseded])
+    return episodes[~superseded].reset_index(drop=True)
 
 
 def _close_left_open(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
     """Close episodes left open in an older return, from what later returns show."""
-    episodes = _with_neighbours(episodes, ["collection_year", "decom", "rne"])
-    latest = episodes["collection_year"].max()
-    open_old = episodes["dec"].isna() & episodes["collection_year"].lt(latest)
+    neighbours = _neighbours(episodes, ["collection_year", "decom", "rne"])
+    open_old = _open_in_older_return(episodes)
+    next_decom = neighbours["next_decom"]
     day_after_year_end = pd.to_datetime(
         episodes["collection_year"].astype("str") + "-04-01", format="%Y-%m-%d"
     ).astype("datetime64[ns]")
-    next_in_later_return = episodes["has_next"] & episodes["next_collection_year"].gt(
+    next_in_later_return = neighbours["has_next"] & neighbours["next_collection_year"].gt(
         episodes["collection_year"]
     )
-    new_period = next_in_later_return & episodes["next_rne"].eq("S").fillna(False).astype(bool)
+    new_period = next_in_later_return & neighbours["next_rne"].eq("S").fillna(False).astype(bool)
     by_next = open_old & next_in_later_return & ~new_period
     before_new = open_old & new_period
-    after_last = open_old & ~episodes["has_next"]
+    after_last = open_old & ~neighbours["has_next"]
 
-    day_before_next = episodes["next_decom"] - pd.Timedelta(days=1)
     new_dec = (
-        episodes["next_decom"]
-        .where(by_next)
-        .fillna(day_before_next.clip(upper=day_after_year_end).where(before_new))
+        next_decom.where(by_next)
+        .fillna(
+            (next_decom - pd.Timedelta(days=1)).clip(upper=day_after_year_end).where(before_new)
+        )
         .fillna(day_after_year_end.where(after_last))
     )
+    # An episode cannot end before it starts, whatever the dates around it say.
     new_dec = new_dec.where(new_dec.isna() | new_dec.ge(episodes["decom"]), episodes["decom"])
-    continues = episodes["next_rne"].isin(CONTINUATION_RNE)
     repaired = by_next | before_new | after_last
+    episodes = episodes.copy()
     episodes.loc[repaired, "dec"] = new_dec[repaired]
-    episodes.loc[by_next & continues, "rec"] = "X1"
+    episodes.loc[by_next & neighbours["next_rne"].isin(CONTINUATION_RNE), "rec"] = "X1"
     episodes.loc[by_next, "episode_source"] = CLOSED_BY_NEXT
     episodes.loc[before_new, "episode_source"] = CLOSED_BEFORE_NEW_PERIOD
     episodes.loc[after_last, "episode_source"] = CLOSED_AFTER_LAST_RETURN
@@ -212,28 +217,29 @@ def _close_left_open(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFram
         "left open in this return; "
         + episodes.loc[repaired, "episode_source"]
         + ": DEC set to "
-        + episodes.loc[repaired, "dec"].dt.strftime("%d/%m/%Y"),
+        + _dates(episodes.loc[repaired, "dec"]),
         table="episodes",
         column="DEC",
     )
-    return _without_neighbours(episodes)
+    return episodes
 
 
 def _flag_overlaps_and_gaps(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
     """Flag episodes that start before the previous ended, or continue after a gap."""
-    episodes = _with_neighbours(episodes, ["dec"])
-    prev_dec = episodes["prev_dec"]
-    overlap = episodes["has_prev"] & (prev_dec.isna() | episodes["decom"].lt(prev_dec))
+    neighbours = _neighbours(episodes, ["dec"])
+    has_prev, prev_dec = neighbours["has_prev"], neighbours["prev_dec"]
+    overlap = has_prev & (prev_dec.isna() | episodes["decom"].lt(prev_dec))
     continuation = episodes["rne"].notna() & episodes["rne"].ne("S")
-    gap = episodes["has_prev"] & continuation & prev_dec.notna() & episodes["decom"].gt(prev_dec)
+    gap = has_prev & continuation & prev_dec.notna() & episodes["decom"].gt(prev_dec)
     overlap = overlap.fillna(False).astype(bool)
     gap = gap.fillna(False).astype(bool)
-    previous_end = prev_dec.dt.strftime("%d/%m/%Y").fillna("never (still open)")
     log_rows(
         log,
         episodes[overlap],
         "episode_overlap",
-        "starts before the child's previous episode ended (" + previous_end[overlap] + ")",
+        "starts before the child's previous episode ended ("
+        + _dates(prev_dec[overlap]).fillna("never: still open")
+        + ")",
         table="episodes",
         column="DECOM",
     )
@@ -241,12 +247,14 @@ def _flag_overlaps_and_gaps(episodes: pd.DataFrame, log: DataQualityLog) -> pd.D
         log,
         episodes[gap],
         "episode_gap",
-        "RNE " + episodes.loc[gap, "rne"] + " continues the period of care, but the previous "
-        "episode ended on " + previous_end[gap],
+        "RNE "
+        + episodes.loc[gap, "rne"]
+        + " continues the period of care, but the previous episode ended on "
+        + _dates(prev_dec[gap]),
         table="episodes",
         column="DECOM",
     )
-    return _without_neighbours(episodes).assign(has_overlap=overlap, has_gap=gap)
+    return episodes.assign(has_overlap=overlap, has_gap=gap)
 
 
 def merge_episodes(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
@@ -262,7 +270,8 @@ def merge_episodes(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
     """
     episodes = episodes.assign(has_dec=episodes["dec"].notna(), episode_source=AS_RETURNED)
     episodes = keep_latest(episodes, ["child_id", "decom"], "episodes", log, prefer="has_dec")
-    episodes = episodes.drop(columns="has_dec")
+    episodes = episodes.drop(columns="has_dec").sort_values(["child_id", "decom"])
+    episodes = episodes.reset_index(drop=True)
     if episodes.empty:
         return episodes.assign(has_overlap=False, has_gap=False)
     episodes = _drop_superseded(episodes, log)

@@ -226,14 +226,19 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
     issues = dict(tidy.issues)
     if codes_for(table, column).empty:
         return Cleaned(tidy.values, issues)
-    current = pd.Series(pd.NA, index=raw.index, dtype="str")
-    status = pd.Series(pd.NA, index=raw.index, dtype="str")
-    for year in years.unique():
-        in_year = years.eq(year)
+    # Look each distinct code up once per collection year, then spread over the rows.
+    value_ids, distinct = pd.factorize(tidy.values)
+    year_ids, distinct_years = pd.factorize(years)
+    current_grid = np.full((len(distinct) + 1, len(distinct_years)), None, dtype=object)
+    status_grid = current_grid.copy()
+    for position, year in enumerate(distinct_years):
         lookup = _code_lookup(table, column, int(year))
-        values = tidy.values[in_year]
-        current[in_year] = values.map(lookup["current_code"])
-        status[in_year] = values.map(lookup["status"])
+        found = lookup.reindex(distinct)
+        current_grid[:-1, position] = found["current_code"].to_numpy(dtype=object)
+        status_grid[:-1, position] = found["status"].to_numpy(dtype=object)
+    # Blank values (id -1) read the grid's last, empty row.
+    current = pd.Series(current_grid[value_ids, year_ids], index=raw.index, dtype="str")
+    status = pd.Series(status_grid[value_ids, year_ids], index=raw.index, dtype="str")
     present = tidy.values.notna()
     for rule in ("code_not_valid_in_year", "label_instead_of_code"):
         issues[rule] = status.eq(rule).fillna(False).astype(bool)

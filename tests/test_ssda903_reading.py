@@ -234,3 +234,20 @@ def test_the_dfe_xml_form_gives_the_same_tables_as_csv(tmp_path):
     assert episode.source_row == 11
     assert tables["header"]["sex"].tolist() == ["M"]
     assert tables["missing"]["mis_start"].tolist() == [pd.Timestamp("2023-07-02")]
+
+
+def test_an_end_before_the_start_is_kept_with_a_warning(tmp_path):
+    tables, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", dec="01/05/2023")]))
+    assert tables["episodes"]["dec"].tolist() == [pd.Timestamp("2023-05-01")]
+    assert issues_for(issues, "dec_before_decom")["value"].tolist() == ["01/05/2023"]
+
+
+def test_a_date_after_the_returns_year_end_is_kept_with_a_warning(tmp_path):
+    # The 2024 return covers 1 April 2023 to 31 March 2024; 2042 is probably a typing slip.
+    rows = [episode_row("C1", "01/06/2023", dec="01/06/2042", rec="E4A")]
+    tables, issues = read(_raw(tmp_path, rows))
+    assert tables["episodes"]["dec"].tolist() == [pd.Timestamp("2042-06-01")]
+    late = issues_for(issues, "date_after_year_end")
+    assert late[["column", "value", "severity"]].values.tolist() == [
+        ["DEC", "01/06/2042", "warning"]
+    ]

@@ -156,8 +156,29 @@ def _build_episodes(frame: pd.DataFrame, log: DataQualityLog, settings: Settings
         column="DEC",
         value=frame.loc[backwards, "dec"].dt.strftime("%d/%m/%Y"),
     )
+    _log_dates_after_year_end(frame, log)
     frame = merge_episodes(frame, log)
     return frame.assign(is_short_break=frame["ls"].isin(settings.short_break_ls))
+
+
+def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
+    """Warn about episode dates later than the end of their return's collection year."""
+    year_end = pd.to_datetime(
+        frame["collection_year"].astype("str") + "-03-31", format="%Y-%m-%d"
+    ).astype("datetime64[ns]")
+    for column in ("decom", "dec"):
+        late = frame[column].gt(year_end).fillna(False).astype(bool)
+        log_rows(
+            log,
+            frame[late],
+            "date_after_year_end",
+            "later than the end of this return's collection year (31/03/"
+            + frame.loc[late, "collection_year"].astype("str")
+            + "); kept as given",
+            table="episodes",
+            column=column.upper(),
+            value=frame.loc[late, column].dt.strftime("%d/%m/%Y"),
+        )
 
 
 def _log_children_without_header(

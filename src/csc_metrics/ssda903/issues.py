@@ -34,6 +34,10 @@ RULES: dict[str, tuple[str, str]] = {
     "two_digit_year": ("warning", "a date with a two-digit year cannot be trusted; left blank"),
     "invalid_postcode": ("warning", "the value is not a postcode, sector or district; left blank"),
     "dec_before_decom": ("warning", "the episode ends before it starts"),
+    "date_after_year_end": (
+        "warning",
+        "an episode date is later than the end of its return's collection year",
+    ),
     "episode_repaired": ("warning", "an episode left open in an older return was closed"),
     "episode_overlap": ("warning", "the episode starts before the previous one ended"),
     "episode_gap": ("warning", "a continuation episode starts after the previous one ended"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ssda903_helpers import EPISODES, episode_row, raw_folder, write
+from ssda903_helpers import EPISODES, HEADER, episode_row, header_row, raw_folder, write
 
 from csc_metrics import __version__, privacy
 from csc_metrics.cli import main
@@ -16,7 +16,7 @@ from csc_metrics.privacy import Pseudonymiser
 
 KEY = "pipeline-test-key"
 # Distinctive raw identifiers, so a leak cannot hide behind a coincidental match.
-CHILDREN = ["RAWID0001", "RAWID0002"]
+CHILDREN = ["RAWID0001", "987650002"]
 
 
 @pytest.fixture
@@ -36,6 +36,11 @@ def raw(tmp_path):
                 episode_row(CHILDREN[1], "01/02/2024", place="q9"),  # invalid code: a warning
             ],
         },
+    )
+    # Identifiers that need tidying, whose issues must not show them: spaces, lower case, .0
+    write(
+        folder / "ssda903" / "2024" / "header.csv",
+        [HEADER, header_row(" rawid0001 "), header_row(CHILDREN[1] + ".0")],
     )
     write(
         folder / "reference" / "postcodes.csv",
@@ -115,7 +120,8 @@ def test_the_command_line_summarises_the_issues_and_says_where_they_are(raw, tmp
     assert _ingest(raw, processed) == 0
     out = capsys.readouterr().out
     assert "2 children, 2 episodes" in out
-    assert "0 errors" in out and "1 warnings" in out
+    # Warnings: PLACE q9 invalid; one child id tidied, one with Excel's .0 (header).
+    assert "0 errors" in out and "3 warnings" in out
     assert "invalid_code" in out
     assert str(processed.resolve() / "dq_issues.csv") in out
 
@@ -128,12 +134,16 @@ def test_no_raw_child_id_appears_in_processed_files_logs_or_output(
     captured = capsys.readouterr()
     texts = [captured.out, captured.err, caplog.text]
     for path in processed.iterdir():
-        assert b"RAWID" not in path.read_bytes(), path.name
+        assert b"RAWID" not in path.read_bytes().upper(), path.name
+        assert CHILDREN[1].encode() not in path.read_bytes(), path.name
         if path.suffix == ".parquet":
             texts.append(pd.read_parquet(path).astype(str).to_csv())
         else:
             texts.append(path.read_text())
-    assert not [t for t in texts if "RAWID" in t]
+    assert not [t for t in texts if "RAWID" in t.upper() or CHILDREN[1] in t]
+    # The tidied identifiers were reported, by pseudonym only.
+    issues = pd.read_parquet(processed / "dq_issues.parquet")
+    assert {"value_tidied", "excel_number_artefact"} <= set(issues["rule"])
 
 
 def test_the_same_key_gives_the_same_pseudonyms_on_every_run(raw, tmp_path, key, monkeypatch):

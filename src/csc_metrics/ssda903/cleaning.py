@@ -49,20 +49,29 @@ def output_columns(table: str) -> list[str]:
     return [c for c in specs.table_specs()[table].columns if c.lower() in kept]
 
 
+#: Messages about the child identifier, which never show the identifier itself.
+CHILD_MESSAGES = {
+    "value_tidied": "spaces removed or letters upper-cased in the child identifier",
+    "excel_number_artefact": "Excel's '.0' removed from the child identifier",
+}
+
+
 def _log_value_issues(
     log: DataQualityLog,
     frame: pd.DataFrame,
-    raw: pd.Series,
+    raw: pd.Series | None,
     cleaned: Cleaned,
     table: str,
     column: str,
-    show_value: bool = True,
 ) -> None:
+    """Log each rule's rows; with ``raw`` None (identifiers) no value is shown anywhere."""
     for rule, mask in cleaned.issues.items():
         if not mask.any():
             continue
         template = MESSAGES[rule]
-        if "{cleaned}" in template:
+        if raw is None:
+            message = CHILD_MESSAGES[rule]
+        elif "{cleaned}" in template:
             before, after = template.split("{cleaned}")
             message = (
                 before.format(column=column)
@@ -78,7 +87,7 @@ def _log_value_issues(
             message,
             table=table,
             column=column,
-            value=raw[mask].astype("str") if show_value else None,
+            value=None if raw is None else raw[mask].astype("str"),
         )
 
 
@@ -130,7 +139,7 @@ def pseudonymise_children(
     """
     cleaned = clean_identifiers(frame["CHILD"])
     frame = frame.drop(columns="CHILD").assign(child_id=pseudonyms(cleaned.values))
-    _log_value_issues(log, frame, frame["child_id"], cleaned, table, "CHILD", show_value=False)
+    _log_value_issues(log, frame, None, cleaned, table, "CHILD")
     missing = frame["child_id"].isna()
     log_rows(
         log,

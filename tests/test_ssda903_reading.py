@@ -93,6 +93,7 @@ def test_excel_dot_zero_ids_join_the_same_child_across_tables(tmp_path):
     assert artefact["column"].tolist() == ["CHILD"]
     # The raw identifier never appears in the issue; the pseudonym does.
     assert artefact["value"].isna().all()
+    assert "1001" not in artefact["message"][0]
     assert artefact["child_id"].tolist() == [pseudonym("1001")]
 
 
@@ -251,3 +252,9 @@ def test_a_date_after_the_returns_year_end_is_kept_with_a_warning(tmp_path):
     assert late[["column", "value", "severity"]].values.tolist() == [
         ["DEC", "01/06/2042", "warning"]
     ]
+
+
+def test_episodes_none_of_which_can_be_used_are_an_input_error(tmp_path):
+    rows = [episode_row("C1", "31/02/2023"), episode_row("", "01/06/2023")]
+    with pytest.raises(InputError, match="None of the 2 episode rows"):
+        read(_raw(tmp_path, rows, [header_row("C1")]))

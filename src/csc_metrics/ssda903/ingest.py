@@ -254,6 +254,11 @@ def read_ssda903(
 
     built = {"header": _build_header(cleaned["header"], log)}
     built["episodes"] = _build_episodes(cleaned["episodes"], log, settings)
+    if built["episodes"].empty:
+        raise InputError(
+            f"None of the {rows_in['episodes']} episode rows under {folder} can be used: each "
+            "lacks a child identifier (CHILD) or a valid start date (DECOM, dd/mm/yyyy)."
+        )
     for table, (key, across_years) in RECORD_KEYS.items():
         if table in cleaned and table != "header":
             built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)

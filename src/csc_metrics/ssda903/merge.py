@@ -8,7 +8,8 @@ amend earlier years. The rules, in order (each is described for managers in
    one year the row with an end date wins, then the later file and row (``keep_latest``).
 2. An episode left open in an older return is replaced when a later return re-records that
    child's care without it (``episode_superseded``), or closed when a later return shows what
-   happened next (``REPAIR_RULES``). An episode open in the latest return stays open.
+   happened next; ``episode_source`` names the rule that closed it. An episode open in the
+   latest return stays open.
 3. Overlaps and gaps between a child's episodes are flagged, never fixed.
 """
 
@@ -19,22 +20,12 @@ import pandas as pd
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.ssda903.issues import log_file, log_rows
 
+#: ``episode_source`` values: the row as returned, or the rule that closed it.
 AS_RETURNED = "as returned"
 CLOSED_BY_NEXT = "closed by next episode"
 CLOSED_BEFORE_NEW_PERIOD = "closed before new period of care"
 CLOSED_AFTER_LAST_RETURN = "closed after last return"
 
-#: ``episode_source`` value -> what the repair did.
-REPAIR_RULES = {
-    AS_RETURNED: "the episode is as the latest return holding it gave it",
-    CLOSED_BY_NEXT: "DEC set to the start of the next episode, which a later return holds and "
-    "which continues the period of care; REC X1",
-    CLOSED_BEFORE_NEW_PERIOD: "DEC set to the day before the next episode, which a later return "
-    "holds and which starts a new period of care (RNE S), or to the day after the older "
-    "return's year end if that is earlier; REC left blank",
-    CLOSED_AFTER_LAST_RETURN: "DEC set to the day after the older return's year end (1 April), "
-    "because later returns do not hold the child's episode; REC left blank",
-}
 #: RNE codes of an episode that continues the period of care of the one before.
 CONTINUATION_RNE = frozenset({"L", "P", "T", "U", "B"})
 #: Columns compared to decide that a later return re-dated the same episode.

@@ -147,6 +147,15 @@ def test_a_missing_required_column_names_the_file_and_the_columns(tmp_path):
         read(raw)
 
 
+def test_headings_are_matched_ignoring_case_and_spaces(tmp_path):
+    raw = _raw(tmp_path)
+    headings = EPISODES.lower().replace("place_provider", " Place Provider ")
+    write(raw / "ssda903" / "2024" / "episodes.csv", [headings, episode_row("C1", "01/06/2023")])
+    tables, issues = read(raw)
+    assert tables["episodes"]["place_provider"].tolist() == ["PR1"]
+    assert issues_for(issues, "extra_column").empty
+
+
 def test_a_table_is_recognised_by_its_columns_whatever_the_file_is_called(tmp_path):
     raw = _raw(tmp_path)
     (raw / "ssda903" / "2024" / "episodes.csv").rename(

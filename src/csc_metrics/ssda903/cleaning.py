@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csc_metrics.errors import describe_location
 from csc_metrics.io import PROCESSED_TABLES
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -167,9 +168,9 @@ def _two_digit_year_problems(
     for file in share[share > TWO_DIGIT_YEAR_SHARE].index:
         first = frame[two_digit & frame["source_file"].eq(file)].index[0]
         problems.append(
-            f"{file}, column {column}: dates have two-digit years (e.g. '{raw[first]}' on row "
-            f"{frame.at[first, 'source_row']}), so the century is unknown. Save the file again "
-            "with four-digit years (dd/mm/yyyy)."
+            f"{describe_location(file, column)}: dates have two-digit years (e.g. "
+            f"'{raw[first]}' on row {frame.at[first, 'source_row']}), so the century is unknown. "
+            "Save the file again with four-digit years (dd/mm/yyyy)."
         )
     return problems
 

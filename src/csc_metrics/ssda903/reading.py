@@ -106,8 +106,12 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
 
 
 def normalise_column(name: object) -> str:
-    """Return a column heading as the DfE writes it: trimmed, upper case, no BOM or quotes."""
-    return str(name).replace("\ufeff", "").strip().strip('"').strip().upper()
+    """Return a column heading as the DfE writes it: trimmed, upper case, no BOM or quotes.
+
+    Spaces inside a heading become underscores (``Place Provider`` is ``PLACE_PROVIDER``).
+    """
+    heading = str(name).replace("\ufeff", "").strip().strip('"').strip().upper()
+    return re.sub(r"\s+", "_", heading)
 
 
 def detect_table(columns: list[str]) -> tuple[TableSpec | None, list[str]]:

@@ -334,3 +334,10 @@ def test_the_messy_sample_ingests_and_its_planted_problems_are_found(tmp_path, k
     episodes = pd.read_parquet(processed / "clean_ssda903__episodes.parquet")
     assert episodes["has_overlap"].any()
     assert set(issues.loc[issues["rule"] == "value_tidied", "severity"]) == {"warning"}
+
+
+def test_the_readme_explains_every_data_quality_rule():
+    from csc_metrics.ssda903.issues import RULES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert [rule for rule in RULES if f"| `{rule}` | {RULES[rule][0]} |" not in readme] == []

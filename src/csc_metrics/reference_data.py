@@ -52,14 +52,12 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], relative: str) -> No
         )
 
 
-def _log(log: DataQualityLog, rows: pd.DataFrame, table: str, **issue) -> None:
+def _log(log: DataQualityLog, rows: pd.DataFrame, table: str, **issue: object) -> None:
     log.add_rows(rows, dataset=DATASET, table=table, **issue)
 
 
-def _numbers(
-    frame: pd.DataFrame, column: str, table: str, log: DataQualityLog, severity: str, then: str
-) -> pd.Series:
-    """Parse a numeric column; log values that are not numbers."""
+def _numbers(frame: pd.DataFrame, column: str, table: str, log: DataQualityLog) -> pd.Series:
+    """Parse a numeric column; values that are not numbers are blanked with a warning."""
     text = blank_to_na(frame[column]).str.replace(",", "", regex=False)
     numbers = pd.to_numeric(text, errors="coerce")
     bad = text.notna() & numbers.isna()
@@ -70,8 +68,8 @@ def _numbers(
         column=column,
         value=frame.loc[bad, column],
         rule="not_a_number",
-        severity=severity,
-        message=f"expected a number; {then}",
+        severity="warning",
+        message="expected a number; left blank",
     )
     return numbers
 
@@ -132,8 +130,8 @@ def read_postcodes(frame: pd.DataFrame, relative: str, log: DataQualityLog) -> p
     clean = pd.DataFrame(
         {
             "postcode": postcodes.values,
-            "easting": _numbers(frame, "EASTING", table, log, "warning", "left blank"),
-            "northing": _numbers(frame, "NORTHING", table, log, "warning", "left blank"),
+            "easting": _numbers(frame, "EASTING", table, log),
+            "northing": _numbers(frame, "NORTHING", table, log),
             "la_code": blank_to_na(frame["LA_CODE"]).str.upper(),
             "source_file": frame["source_file"],
             "source_row": frame["source_row"],

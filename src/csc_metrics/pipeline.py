@@ -1,0 +1,273 @@
+"""``csc-metrics ingest``: raw returns into validated, pseudonymised tables in ``processed/``.
+
+Reads ``RAW/ssda903`` (required), ``RAW/reference`` (optional) and ``RAW/caseload`` (optional,
+through ``csc_metrics.caseload``), writes every table, the data-quality issues and a manifest
+into a staging folder, and swaps it in only when everything succeeded. ``RAW`` is never written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.errors
+
+from csc_metrics import __version__
+from csc_metrics.errors import InputError, ParameterError
+from csc_metrics.io import (
+    MANIFEST_NAME,
+    ProcessedData,
+    load_processed,
+    staged_replace,
+    write_json,
+    write_table,
+)
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog, summarise_issues
+from csc_metrics.reference_data import read_reference
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.ssda903 import read_ssda903
+
+logger = logging.getLogger(__name__)
+
+SSDA903_FOLDER = "ssda903"
+REFERENCE_FOLDER = "reference"
+CASELOAD_FOLDER = "caseload"
+DQ_TABLE = "dq_issues"
+DQ_CSV = "dq_issues.csv"
+TOP_RULES_SHOWN = 8
+SEVERITY_WORDS = {
+    "error": "errors (rows dropped)",
+    "warning": "warnings (values changed or used with caution)",
+    "info": "notes",
+}
+
+
+@dataclass
+class IngestResult:
+    """What one ingest wrote.
+
+    Attributes:
+        processed: The processed folder.
+        tables: Processed table name (``clean_ssda903__episodes``) -> the table written.
+        dq_issues: The data-quality issues table written.
+        manifest: The manifest written to ``manifest.json``.
+    """
+
+    processed: Path
+    tables: dict[str, pd.DataFrame]
+    dq_issues: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_folders(raw: Path, processed: Path) -> None:
+    """Refuse folder choices that would read nothing or destroy data."""
+    if not raw.is_dir():
+        raise InputError(f"The raw folder {raw} does not exist or is not a folder.")
+    if processed == raw or processed.is_relative_to(raw) or raw.is_relative_to(processed):
+        raise ParameterError(
+            f"--processed {processed} must be outside --raw {raw} (and not contain it): "
+            "the raw folder is only ever read, and the processed folder is replaced on each run."
+        )
+    if processed.is_file():
+        raise ParameterError(f"--processed {processed} is a file; give a folder.")
+    if processed.is_dir() and any(processed.iterdir()) and not (processed / MANIFEST_NAME).exists():
+        raise ParameterError(
+            f"--processed {processed} already holds files but no {MANIFEST_NAME}, so it was not "
+            "written by csc-metrics ingest. It would be replaced entirely: choose a new or "
+            "empty folder."
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _inputs(raw: Path) -> list[dict[str, Any]]:
+    """List every file under the raw folders ingest reads, with its size and SHA-256."""
+    inputs = []
+    for folder in (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER):
+        for path in sorted((raw / folder).rglob("*")):
+            relative = path.relative_to(raw)
+            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+                inputs.append(
+                    {
+                        "path": relative.as_posix(),
+                        "bytes": path.stat().st_size,
+                        "sha256": _sha256(path),
+                    }
+                )
+    return inputs
+
+
+def _published(processed: Path) -> ProcessedData | None:
+    """Load the processed data currently published, which holds the caseload history."""
+    if not (processed / MANIFEST_NAME).exists():
+        return None
+    try:
+        return load_processed(processed)
+    except (OSError, ValueError, pandera.errors.SchemaError, pandera.errors.SchemaErrors) as e:
+        raise InputError(
+            f"The existing processed folder {processed} cannot be read, and it holds the "
+            f"caseload history that this run would add to ({type(e).__name__}: {e}). "
+            "Restore it from a backup, or ingest into a new folder."
+        ) from None
+
+
+def _ingest_caseload(
+    raw: Path, processed: Path, log: DataQualityLog, pseudonymiser: Pseudonymiser
+) -> dict[str, pd.DataFrame]:
+    folder = raw / CASELOAD_FOLDER
+    if not folder.is_dir():
+        return {}
+    # Imported only when needed: the caseload stage is its own module.
+    from csc_metrics.caseload import ingest_caseload
+
+    tables = ingest_caseload(folder, _published(processed), log, pseudonymiser)
+    return {f"clean_caseload__{name}": frame for name, frame in tables.items()}
+
+
+def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) -> IngestResult:
+    """Read and clean every raw input into ``processed``, replacing it only on success.
+
+    Args:
+        raw: The raw folder, holding ``ssda903/<YYYY>/`` and optionally ``reference/`` and
+            ``caseload/<YYYY-MM-DD>/``.
+        processed: The processed folder to (re)build.
+        settings: Local rules.
+
+    Returns:
+        What was written.
+
+    Raises:
+        InputError: If the input is unusable (the message says which file and why).
+        ParameterError: If the folders given cannot be used.
+    """
+    started = time.perf_counter()
+    created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    raw, processed = Path(raw).resolve(), Path(processed).resolve()
+    _check_folders(raw, processed)
+    pseudonymiser = Pseudonymiser.from_environment()
+    log = DataQualityLog()
+
+    ssda903 = read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    reference = read_reference(raw / REFERENCE_FOLDER, log)
+    tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
+    tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
+    tables |= _ingest_caseload(raw, processed, log, pseudonymiser)
+    dq_issues = log.to_frame()
+
+    rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
+    rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
+    manifest = {
+        "package_version": __version__,
+        "created_at": created_at,
+        "raw_folder": str(raw),
+        "inputs": _inputs(raw),
+        "ssda903_files": ssda903.files,
+        "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
+        "tables": {
+            name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
+            for name, frame in sorted(tables.items())
+        },
+        "issues": {
+            severity: int(dq_issues["severity"].eq(severity).sum())
+            for severity in ("error", "warning", "info")
+        },
+        "issues_by_rule": {
+            str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
+        },
+        "settings": {"short_break_ls": sorted(settings.short_break_ls)},
+    }
+    with staged_replace(processed) as staging:
+        for name, frame in tables.items():
+            write_table(frame, name, staging)
+        write_table(dq_issues, DQ_TABLE, staging)
+        dq_issues.to_csv(staging / DQ_CSV, index=False)
+        manifest["run_seconds"] = round(time.perf_counter() - started, 1)
+        write_json(manifest, staging / MANIFEST_NAME)
+    return IngestResult(processed, tables, dq_issues, manifest)
+
+
+def summary_text(result: IngestResult) -> str:
+    """Describe an ingest for the command line: what was read, the issues, where they are.
+
+    Args:
+        result: What ``ingest`` wrote.
+
+    Returns:
+        Plain text, several lines.
+    """
+    manifest = result.manifest
+    years = manifest["collection_years"]
+    header = result.tables["clean_ssda903__header"]
+    episodes = result.tables["clean_ssda903__episodes"]
+    lines = [
+        f"Read SSDA903 returns for {len(years)} collection year(s) "
+        f"({', '.join(str(y) for y in years)}): {len(header):,} children, "
+        f"{len(episodes):,} episodes.",
+        f"Wrote {len(result.tables) + 1} tables to {result.processed}.",
+        "Data-quality issues: "
+        + "; ".join(f"{manifest['issues'][s]:,} {w}" for s, w in SEVERITY_WORDS.items())
+        + ".",
+    ]
+    summary = summarise_issues(result.dq_issues).head(TOP_RULES_SHOWN)
+    if not summary.empty:
+        lines.append("Issues by rule, errors first:")
+        width = max(len(r) for r in summary["rule"])
+        lines += [
+            f"  {row.severity:<8} {row.issues:>8,}  {row.rule:<{width}}  "
+            f"({row.dataset}{' ' + row.table if row.table else ''})"
+            for row in summary.itertuples()
+        ]
+    lines.append(
+        f"Every issue, with file, row, column and rule: {result.processed / DQ_CSV} "
+        f"(also {DQ_TABLE}.parquet)."
+    )
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``ingest`` options.
+
+    Args:
+        parser: The subcommand's parser.
+    """
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        required=True,
+        help="raw folder holding ssda903/<YYYY>/ (and optionally reference/, caseload/)",
+    )
+    parser.add_argument(
+        "--processed",
+        type=Path,
+        required=True,
+        help="processed folder to (re)build; replaced only when the whole ingest succeeds",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``csc-metrics ingest``.
+
+    Args:
+        args: Parsed options (``raw``, ``processed``).
+
+    Returns:
+        0 when the input was usable (warnings allowed). Unusable input raises ``InputError``,
+        which the command line reports with exit code 2.
+    """
+    result = ingest(args.raw, args.processed)
+    print(summary_text(result))
+    return 0

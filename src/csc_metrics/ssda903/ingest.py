@@ -1,0 +1,298 @@
+"""SSDA903 ingest: read every year's files, clean each table, merge the years.
+
+``ingest_ssda903`` is the contract the pipeline and other stages use; ``read_ssda903`` returns
+the same tables together with what was read from which file, for the ingest manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from csc_metrics.errors import InputError
+from csc_metrics.io import PROCESSED_TABLES, empty_table
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.ssda903 import specs
+from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
+from csc_metrics.ssda903.issues import log_file, log_rows
+from csc_metrics.ssda903.merge import keep_latest, merge_episodes
+from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
+from csc_metrics.ssda903.reading import read_folder
+
+#: Table -> columns that identify one of its records across returns, and whether a record is
+#: unique across years (OC3 has one row per young person per year).
+RECORD_KEYS: dict[str, tuple[list[str], bool]] = {
+    "header": (["child_id"], True),
+    "oc3": (["child_id"], False),
+    "uasc": (["child_id"], True),
+    "missing": (["child_id", "missing", "mis_start"], True),
+    "sw_episodes": (["child_id", "sw_id", "sw_decom"], True),
+}
+
+
+@dataclass
+class Ssda903Result:
+    """The clean SSDA903 tables and an account of what was read.
+
+    Attributes:
+        tables: Table short name -> clean table (``header``, ``episodes``, ``oc3``, ``uasc``,
+            ``missing``, ``sw_episodes``), each passing its ``schemas`` model.
+        files: One entry per table read from a file: path, table, collection year, encoding,
+            rows read, blank rows skipped, extra columns dropped, and whether it is used.
+        rows_in: Table short name -> data rows read from every file.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    files: list[dict] = field(default_factory=list)
+    rows_in: dict[str, int] = field(default_factory=dict)
+
+
+def _note_files(raw_tables: list[RawTable], log: DataQualityLog) -> list[dict]:
+    all_specs = specs.table_specs()
+    files = []
+    for raw in raw_tables:
+        spec = all_specs[raw.table]
+        for column in raw.extra_columns:
+            log_file(
+                log,
+                "extra_column",
+                f"local column {column} is not in the DfE {spec.dfe_name} table; dropped",
+                file=raw.path,
+                table=raw.table,
+                column=column,
+            )
+        if raw.blank_rows:
+            log_file(
+                log,
+                "blank_rows_skipped",
+                f"{raw.blank_rows} completely blank row(s) skipped",
+                file=raw.path,
+                table=raw.table,
+            )
+        if not spec.used:
+            log_file(
+                log,
+                "table_not_used",
+                f"{spec.dfe_name} table read ({len(raw.frame)} rows) but not used by csc-metrics",
+                file=raw.path,
+                table=raw.table,
+            )
+        files.append(
+            {
+                "path": raw.path,
+                "table": raw.table,
+                "collection_year": raw.collection_year,
+                "encoding": raw.encoding,
+                "rows": len(raw.frame),
+                "blank_rows": raw.blank_rows,
+                "extra_columns": raw.extra_columns,
+                "used": spec.used,
+            }
+        )
+    return files
+
+
+def _check_tables_present(
+    folder: Path, by_table: dict[str, list[RawTable]], log: DataQualityLog
+) -> list[str]:
+    problems = []
+    found = sorted({specs.table_specs()[t].dfe_name for t in by_table})
+    for table in ESSENTIAL_TABLES:
+        if table not in by_table:
+            name = specs.table_specs()[table].dfe_name
+            problems.append(
+                f"No {name} table found in {folder} (found: {', '.join(found) or 'nothing'}). "
+                f"Each year folder needs the {name} CSV with its DfE column names."
+            )
+    header_years = {r.collection_year for r in by_table.get("header", [])}
+    for raw in by_table.get("episodes", []):
+        if raw.collection_year not in header_years:
+            log_file(
+                log,
+                "table_missing_for_year",
+                f"no Header table for {raw.collection_year}; children's details come from "
+                "other years",
+                file=raw.path,
+                table="header",
+            )
+    return problems
+
+
+def _build_header(frame: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
+    frame = keep_latest(frame, ["child_id"], "header", log)
+    unknown_upn_codes = specs.codes_for("header", "UPN")["code"]
+    ethnic = frame["ethnic"]
+    group = ethnic.map(specs.ETHNIC_GROUP_BY_CODE).fillna(
+        ethnic.str[0].map(specs.ETHNIC_GROUP_BY_LETTER)
+    )
+    return frame.assign(
+        upn_code=frame["upn"].where(frame["upn"].isin(unknown_upn_codes)),
+        ethnic_group=group.fillna(specs.ETHNIC_NOT_RECORDED),
+    )
+
+
+def _build_episodes(frame: pd.DataFrame, log: DataQualityLog, settings: Settings) -> pd.DataFrame:
+    no_start = frame["decom"].isna()
+    log_rows(
+        log,
+        frame[no_start],
+        "missing_start_date",
+        "DECOM is blank or not a date; the episode cannot be placed in time and was dropped",
+        table="episodes",
+        column="DECOM",
+    )
+    frame = frame[~no_start]
+    backwards = frame["dec"].lt(frame["decom"]).fillna(False).astype(bool)
+    log_rows(
+        log,
+        frame[backwards],
+        "dec_before_decom",
+        "DEC is before DECOM (" + frame.loc[backwards, "decom"].dt.strftime("%d/%m/%Y") + ")",
+        table="episodes",
+        column="DEC",
+        value=frame.loc[backwards, "dec"].dt.strftime("%d/%m/%Y"),
+    )
+    _log_dates_after_year_end(frame, log)
+    frame = merge_episodes(frame, log)
+    return frame.assign(is_short_break=frame["ls"].isin(settings.short_break_ls))
+
+
+def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
+    """Warn about episode dates later than the end of their return's collection year."""
+    year_end = pd.to_datetime(
+        frame["collection_year"].astype("str") + "-03-31", format="%Y-%m-%d"
+    ).astype("datetime64[ns]")
+    for column in ("decom", "dec"):
+        late = frame[column].gt(year_end).fillna(False).astype(bool)
+        log_rows(
+            log,
+            frame[late],
+            "date_after_year_end",
+            "later than the end of this return's collection year (31/03/"
+            + frame.loc[late, "collection_year"].astype("str")
+            + "); kept as given",
+            table="episodes",
+            column=column.upper(),
+            value=frame.loc[late, column].dt.strftime("%d/%m/%Y"),
+        )
+
+
+def _log_children_without_header(
+    episodes: pd.DataFrame, header: pd.DataFrame, log: DataQualityLog
+) -> None:
+    first_episode = episodes.drop_duplicates("child_id")
+    in_header = pd.Index(header["child_id"]).get_indexer(first_episode["child_id"]) >= 0
+    orphans = first_episode[~in_header]
+    log_rows(
+        log,
+        orphans,
+        "child_not_in_header",
+        "the child has episodes but no row in any Header table; age, sex and ethnicity unknown",
+        table="episodes",
+        column="CHILD",
+    )
+
+
+def _to_model(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
+    name = f"clean_ssda903__{table}"
+    if frame is None:
+        return empty_table(name)
+    model = PROCESSED_TABLES[name]
+    columns = list(model.to_schema().columns)
+    return model.validate(frame[columns].reset_index(drop=True))
+
+
+def read_ssda903(
+    folder: Path,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Ssda903Result:
+    """Read, clean and merge every SSDA903 return under ``folder/<YYYY>/``.
+
+    Args:
+        folder: The ``RAW/ssda903`` folder.
+        log: Data-quality log; every dropped row gets an error, every changed value a warning.
+        pseudonymiser: Keyed hash for child identifiers.
+        settings: Local rules (``short_break_ls`` marks short-break episodes).
+
+    Returns:
+        The clean tables and an account of the files read.
+
+    Raises:
+        InputError: If the input is unusable: no folder, no Header or Episodes table, a file
+            that cannot be read or lacks required columns, dates with two-digit years.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(
+            f"No SSDA903 folder at {folder}. Put each year's files in {folder}/<YYYY>/, "
+            "named by the year the collection ends in."
+        )
+    read = read_folder(folder, log)
+    problems = list(read.problems)
+    by_table: dict[str, list[RawTable]] = {}
+    for raw in read.tables:
+        by_table.setdefault(raw.table, []).append(raw)
+    problems += _check_tables_present(folder, by_table, log)
+    if problems:
+        raise InputError(_problem_message(problems))
+    files = _note_files(read.tables, log)
+    rows_in = {t: sum(len(r.frame) for r in raws) for t, raws in by_table.items()}
+    cleaned: dict[str, pd.DataFrame] = {}
+    pseudonyms = ChildPseudonyms(pseudonymiser)
+    for table in specs.USED_TABLES:
+        if table in by_table:
+            raw = pd.concat([r.frame for r in by_table[table]], ignore_index=True)
+            cleaned[table] = clean_columns(raw, table, log, pseudonyms, problems)
+    if problems:
+        raise InputError(_problem_message(problems))
+
+    built = {"header": _build_header(cleaned["header"], log)}
+    built["episodes"] = _build_episodes(cleaned["episodes"], log, settings)
+    if built["episodes"].empty:
+        raise InputError(
+            f"None of the {rows_in['episodes']} episode rows under {folder} can be used: each "
+            "lacks a child identifier (CHILD) or a valid start date (DECOM, dd/mm/yyyy)."
+        )
+    for table, (key, across_years) in RECORD_KEYS.items():
+        if table in cleaned and table != "header":
+            built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)
+    _log_children_without_header(built["episodes"], built["header"], log)
+    tables = {table: _to_model(built.get(table), table) for table in specs.USED_TABLES}
+    return Ssda903Result(tables=tables, files=files, rows_in=rows_in)
+
+
+def _problem_message(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    listed = "\n".join(f"  - {p}" for p in problems)
+    return f"{len(problems)} problems make the SSDA903 input unusable:\n{listed}"
+
+
+def ingest_ssda903(
+    folder: Path,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Read, clean and merge every SSDA903 return under ``folder/<YYYY>/``.
+
+    Args:
+        folder: The ``RAW/ssda903`` folder.
+        log: Data-quality log.
+        pseudonymiser: Keyed hash for child identifiers.
+        settings: Local rules.
+
+    Returns:
+        Clean tables keyed ``header``, ``episodes``, ``oc3``, ``uasc``, ``missing`` and
+        ``sw_episodes``, each passing its ``schemas`` model (empty when the table is absent).
+
+    Raises:
+        InputError: If the input is unusable (see ``read_ssda903``).
+    """
+    return read_ssda903(folder, log, pseudonymiser, settings).tables

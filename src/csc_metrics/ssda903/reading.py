@@ -1,0 +1,292 @@
+"""Finding and reading SSDA903 files: year folders, encodings, table detection by columns.
+
+Every value is read as text; cleaning happens later (``cleaning.py``). A problem that makes the
+input unusable (an unreadable file, a required column missing, a file that is no SSDA903 table)
+is collected, and all of them are raised together as one ``InputError``, so a user can fix
+every file in one go.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.errors import InputError
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.ssda903.issues import log_file
+from csc_metrics.ssda903.raw import RawTable, finish_table
+from csc_metrics.ssda903.specs import TableSpec, table_specs
+from csc_metrics.ssda903.xml_reader import read_xml_tables
+
+#: Year-folder names: ``2024``, or a span such as ``2023-24``, ``2023_24`` or ``2023-2024``,
+#: which names the collection by the year it ends in.
+YEAR_FOLDER = re.compile(r"^(?P<start>\d{4})(?:[-_ ]?(?P<end>\d{2}|\d{4}))?$")
+READABLE_SUFFIXES = {".csv": "csv", ".xml": "xml"}
+#: Magic numbers of binary files that users save with a .csv name by mistake.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook or zip file",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+}
+
+
+@dataclass
+class ReadResult:
+    """Everything read from an SSDA903 folder."""
+
+    tables: list[RawTable]
+    problems: list[str]
+
+
+def year_of_folder(name: str) -> int | None:
+    """Return the collection year a folder name stands for, or None if it names none.
+
+    Args:
+        name: Folder name: ``2024`` or ``2023-24`` both mean the year ending 31 March 2024.
+
+    Returns:
+        The ending year, or None.
+    """
+    match = YEAR_FOLDER.match(name.strip())
+    if not match:
+        return None
+    start = int(match["start"])
+    if match["end"] is None:
+        return start
+    end = int(match["end"])
+    end = end if end > 99 else start // 100 * 100 + end
+    return end if end == start + 1 else None
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Decode a text file: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
+
+    Args:
+        data: The file's bytes.
+        path: Its path, for messages.
+
+    Returns:
+        The text and the encoding used.
+
+    Raises:
+        InputError: If the file is empty or is not text.
+    """
+    if not data.strip():
+        raise InputError(f"{path} is empty: it has no column headings and no rows.")
+    for signature, kind in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise InputError(
+                f"{path} is not a CSV text file: it looks like {kind}. "
+                "Open it and save it as CSV (comma delimited, UTF-8)."
+            )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:65536]:
+        raise InputError(
+            f"{path} is not a CSV text file (it contains binary data). "
+            "Export the table again as CSV (comma delimited, UTF-8)."
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path} is neither UTF-8 nor Windows-1252 text (byte {error.start + 1} cannot be "
+            "read). Save it again as CSV UTF-8."
+        ) from None
+
+
+def normalise_column(name: object) -> str:
+    """Return a column heading as the DfE writes it: trimmed, upper case, no BOM or quotes.
+
+    Spaces inside a heading become underscores (``Place Provider`` is ``PLACE_PROVIDER``).
+    """
+    heading = str(name).replace("\ufeff", "").strip().strip('"').strip().upper()
+    return re.sub(r"\s+", "_", heading)
+
+
+def detect_table(columns: list[str]) -> tuple[TableSpec | None, list[str]]:
+    """Work out which SSDA903 table a file holds from its column headings.
+
+    A file holds a table when it has all of that table's columns (extra columns are allowed);
+    if several tables fit, the one with most columns wins. A file that has most of one table's
+    distinctive columns but not all is that table with columns missing.
+
+    Args:
+        columns: Normalised column headings.
+
+    Returns:
+        The table (or None if the columns match no table) and the table's missing columns.
+    """
+    present = set(columns)
+    specs = list(table_specs().values())
+    complete = [s for s in specs if set(s.columns) <= present]
+    if complete:
+        return max(complete, key=lambda s: len(s.columns)), []
+    best = max(specs, key=lambda s: len(s.distinctive & present) / len(s.distinctive))
+    found = best.distinctive & present
+    if found and len(found) * 2 >= len(best.distinctive):
+        return best, [c for c in best.columns if c not in present]
+    return None, []
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return a mask of the rows whose every value is blank or spaces."""
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        blank &= frame[column].fillna("").str.strip().eq("").to_numpy()
+    return blank
+
+
+def parse_csv(text: str, path: str) -> pd.DataFrame:
+    """Parse CSV text with every value as text (blank lines kept, so row numbers hold).
+
+    Raises:
+        InputError: If the text is not valid CSV.
+    """
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            dtype="str",
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as error:
+        detail = str(error).replace("Error tokenizing data. C error: ", "")
+        raise InputError(
+            f"{path} cannot be read as CSV: {detail}. Check for stray commas or quotes."
+        ) from None
+
+
+def read_csv_table(
+    data: bytes, path: str, collection_year: int, file_order: int, log: DataQualityLog
+) -> RawTable:
+    """Read one CSV file, detect its table and return its DfE columns as text.
+
+    Args:
+        data: The file's bytes.
+        path: Path relative to the raw folder, for messages and ``source_file``.
+        collection_year: Year the collection ends in.
+        file_order: Position of the file in reading order (later files win ties).
+        log: Data-quality log for extra columns, blank rows and encoding notes.
+
+    Returns:
+        The table read.
+
+    Raises:
+        InputError: If the file is unreadable, matches no table or lacks required columns.
+    """
+    text, encoding = decode(data, path)
+    frame = parse_csv(text, path)
+    frame.columns = [normalise_column(c) for c in frame.columns]
+    spec, missing = detect_table(list(frame.columns))
+    if spec is None:
+        shown = ", ".join(list(frame.columns)[:8]) + (", ..." if frame.shape[1] > 8 else "")
+        raise InputError(
+            f"{path} is not an SSDA903 table: its columns ({shown}) match none of "
+            f"{', '.join(s.dfe_name for s in table_specs().values())}. "
+            "Move it out of the ssda903 folder, or export the table with its DfE column names."
+        )
+    if missing:
+        raise InputError(
+            f"{path} looks like the {spec.dfe_name} table but lacks the required "
+            f"column(s) {', '.join(missing)}."
+        )
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    extra = [c for c in frame.columns if c not in spec.columns]
+    blank = blank_rows(frame)
+    frame = frame.loc[~blank, list(spec.columns)]
+    if encoding == "cp1252":
+        log_file(log, "not_utf8", "read as Windows-1252 (cp1252) text", file=path, table=spec.table)
+    # The header is line 1, so the first data row is line 2.
+    source_rows = frame.index.to_numpy() + 2
+    return finish_table(
+        spec,
+        path,
+        collection_year,
+        file_order,
+        encoding,
+        frame,
+        source_rows,
+        int(blank.sum()),
+        extra,
+    )
+
+
+def _year_folders(folder: Path, root: Path, log: DataQualityLog) -> tuple[list, list[str]]:
+    """List (year, folder) pairs, oldest first, and problems with the folder layout."""
+    problems: list[str] = []
+    years = []
+    for entry in sorted(folder.iterdir()):
+        relative = entry.relative_to(root).as_posix()
+        if entry.name.startswith((".", "~$")):
+            continue
+        if entry.is_file():
+            if entry.suffix.lower() in READABLE_SUFFIXES:
+                problems.append(
+                    f"{relative} is not inside a year folder. Put each year's files in a folder "
+                    f"named by the year the collection ends in, e.g. {folder.name}/2024/."
+                )
+            else:
+                log_file(log, "file_ignored", "not in a year folder; not read", file=relative)
+            continue
+        year = year_of_folder(entry.name)
+        if year is None:
+            two_digit = re.fullmatch(r"\d{2}", entry.name.strip())
+            advice = (
+                f"a two-digit year is ambiguous: rename it to 20{entry.name.strip()}"
+                if two_digit
+                else "name it by the four-digit year the collection ends in (e.g. 2024)"
+            )
+            problems.append(f"{relative} is not a collection-year folder: {advice}.")
+            continue
+        years.append((year, entry))
+    return years, problems
+
+
+def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
+    """Read every SSDA903 file under ``folder/<YYYY>/``, detecting each file's table.
+
+    Args:
+        folder: The ``RAW/ssda903`` folder.
+        log: Data-quality log.
+
+    Returns:
+        The tables read and the problems that make the input unusable (not yet raised).
+    """
+    root = folder.parent
+    years, problems = _year_folders(folder, root, log)
+    tables: list[RawTable] = []
+    file_order = 0
+    for year, year_folder in years:
+        for path in sorted(year_folder.iterdir()):
+            relative = path.relative_to(root).as_posix()
+            if path.name.startswith((".", "~$")):
+                continue
+            kind = READABLE_SUFFIXES.get(path.suffix.lower()) if path.is_file() else None
+            if kind is None:
+                what = "a folder inside a year folder" if path.is_dir() else "not a CSV or XML file"
+                log_file(log, "file_ignored", f"{what}; not read", file=relative)
+                continue
+            file_order += 1
+            try:
+                data = path.read_bytes()
+                if kind == "csv":
+                    tables.append(read_csv_table(data, relative, year, file_order, log))
+                else:
+                    tables.extend(read_xml_tables(data, relative, year, file_order))
+            except InputError as error:
+                problems.append(str(error))
+            except OSError as error:
+                problems.append(f"{relative} cannot be read: {error.strerror or error}.")
+    return ReadResult(tables, problems)

@@ -1,0 +1,269 @@
+"""One fixture per real-data quirk, each read through the whole SSDA903 reader."""
+
+import pandas as pd
+import pytest
+from ssda903_helpers import (
+    EPISODES,
+    HEADER,
+    episode_row,
+    header_row,
+    issues_for,
+    pseudonym,
+    raw_folder,
+    read,
+    write,
+)
+
+from csc_metrics.errors import InputError
+
+YEAR = 2024
+
+
+def _raw(tmp_path, episodes=None, headers=None):
+    episodes = episodes or [episode_row("C1", "01/06/2023")]
+    return raw_folder(tmp_path, {YEAR: episodes}, {YEAR: headers} if headers else None)
+
+
+def test_a_utf8_bom_is_stripped_from_the_first_heading(tmp_path):
+    raw = _raw(tmp_path)
+    path = raw / "ssda903" / "2024" / "episodes.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    tables, _ = read(raw)
+    assert tables["episodes"]["child_id"].tolist() == [pseudonym("C1")]
+
+
+def test_a_cp1252_file_is_read_and_noted(tmp_path):
+    raw = _raw(tmp_path)
+    # A local column with a Windows-1252 character (0xEB, e-diaeresis) that is not UTF-8.
+    write(
+        raw / "ssda903" / "2024" / "header.csv",
+        [HEADER + ",WORKER", header_row("C1") + ",Zoë"],
+        encoding="cp1252",
+    )
+    tables, issues = read(raw)
+    assert tables["header"]["child_id"].tolist() == [pseudonym("C1")]
+    assert issues_for(issues, "not_utf8")["file"].tolist() == ["ssda903/2024/header.csv"]
+
+
+def test_crlf_line_endings_leave_no_carriage_return_in_the_last_column(tmp_path):
+    raw = _raw(tmp_path)
+    write(
+        raw / "ssda903" / "2024" / "episodes.csv",
+        [EPISODES, episode_row("C1", "01/06/2023")],
+        newline="\r\n",
+    )
+    tables, _ = read(raw)
+    assert tables["episodes"]["urn"].tolist() == ["SC123456"]
+
+
+def test_blank_rows_are_skipped_and_row_numbers_still_point_at_the_file_line(tmp_path):
+    raw = _raw(tmp_path)
+    commas = "," * (EPISODES.count(","))
+    write(
+        raw / "ssda903" / "2024" / "episodes.csv",
+        [EPISODES, "", commas, episode_row("C1", "01/06/2023")],
+    )
+    tables, issues = read(raw)
+    # Line 1 headings, 2 empty, 3 only commas, 4 the episode.
+    assert tables["episodes"]["source_row"].tolist() == [4]
+    assert "2 completely blank" in issues_for(issues, "blank_rows_skipped")["message"][0]
+
+
+def test_lower_case_and_spaced_codes_are_fixed_with_a_warning(tmp_path):
+    row = "C1,01/06/2023, s ,c2,n1,u4,pr1,,,,PR1 2AB,PR2 3CD,SC123456"
+    tables, issues = read(_raw(tmp_path, [row]))
+    episode = tables["episodes"].iloc[0]
+    assert [episode.rne, episode.ls, episode.cin, episode.place, episode.place_provider] == [
+        "S",
+        "C2",
+        "N1",
+        "U4",
+        "PR1",
+    ]
+    tidied = issues_for(issues, "value_tidied")
+    assert set(tidied["column"]) == {"RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER"}
+    assert set(tidied["severity"]) == {"warning"}
+
+
+def test_excel_dot_zero_ids_join_the_same_child_across_tables(tmp_path):
+    raw = _raw(tmp_path, [episode_row("1001", "01/06/2023")], [header_row("1001.0")])
+    tables, issues = read(raw)
+    assert tables["header"]["child_id"].tolist() == tables["episodes"]["child_id"].tolist()
+    artefact = issues_for(issues, "excel_number_artefact")
+    assert artefact["column"].tolist() == ["CHILD"]
+    # The raw identifier never appears in the issue; the pseudonym does.
+    assert artefact["value"].isna().all()
+    assert "1001" not in artefact["message"][0]
+    assert artefact["child_id"].tolist() == [pseudonym("1001")]
+
+
+def test_dates_in_dfe_iso_and_excel_serial_forms_give_the_same_episode_dates(tmp_path):
+    rows = [
+        episode_row("C1", "01/06/2023", dec="15/07/2023", rec="X1"),
+        episode_row("C1", "2023-07-15", rne="P", dec="45170", rec="E4A"),  # 45170 = 2023-09-01
+    ]
+    tables, _ = read(_raw(tmp_path, rows))
+    episodes = tables["episodes"]
+    assert episodes["decom"].tolist() == [pd.Timestamp("2023-06-01"), pd.Timestamp("2023-07-15")]
+    assert episodes["dec"].tolist() == [pd.Timestamp("2023-07-15"), pd.Timestamp("2023-09-01")]
+
+
+def test_an_impossible_end_date_is_blanked_with_a_warning(tmp_path):
+    tables, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", dec="31/02/2024")]))
+    assert tables["episodes"]["dec"].isna().all()
+    invalid = issues_for(issues, "invalid_date")
+    assert invalid[["column", "value", "row", "severity"]].values.tolist() == [
+        ["DEC", "31/02/2024", 2, "warning"]
+    ]
+
+
+def test_an_impossible_start_date_drops_the_episode_with_an_error(tmp_path):
+    rows = [episode_row("C1", "30/02/2023"), episode_row("C2", "01/06/2023")]
+    tables, issues = read(_raw(tmp_path, rows))
+    assert tables["episodes"]["child_id"].tolist() == [pseudonym("C2")]
+    dropped = issues_for(issues, "missing_start_date")
+    assert dropped[["row", "child_id", "severity"]].values.tolist() == [
+        [2, pseudonym("C1"), "error"]
+    ]
+
+
+def test_an_extra_local_column_is_dropped_and_noted(tmp_path):
+    raw = _raw(tmp_path)
+    write(
+        raw / "ssda903" / "2024" / "episodes.csv",
+        [EPISODES + ",SOCIAL_WORKER", episode_row("C1", "01/06/2023") + ",Jo Bloggs"],
+    )
+    tables, issues = read(raw)
+    assert "social_worker" not in tables["episodes"].columns
+    noted = issues_for(issues, "extra_column")
+    assert noted[["column", "severity"]].values.tolist() == [["SOCIAL_WORKER", "info"]]
+
+
+def test_a_missing_required_column_names_the_file_and_the_columns(tmp_path):
+    raw = _raw(tmp_path)
+    columns = EPISODES.replace(",DEC,REC", "")
+    write(raw / "ssda903" / "2024" / "episodes.csv", [columns, "C1,01/06/2023,S,C2,N1,U4,PR1,,,,"])
+    with pytest.raises(InputError, match=r"ssda903/2024/episodes\.csv.*Episodes.*DEC, REC"):
+        read(raw)
+
+
+def test_headings_are_matched_ignoring_case_and_spaces(tmp_path):
+    raw = _raw(tmp_path)
+    headings = EPISODES.lower().replace("place_provider", " Place Provider ")
+    write(raw / "ssda903" / "2024" / "episodes.csv", [headings, episode_row("C1", "01/06/2023")])
+    tables, issues = read(raw)
+    assert tables["episodes"]["place_provider"].tolist() == ["PR1"]
+    assert issues_for(issues, "extra_column").empty
+
+
+def test_a_table_is_recognised_by_its_columns_whatever_the_file_is_called(tmp_path):
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "episodes.csv").rename(
+        raw / "ssda903" / "2024" / "Export (3) FINAL.CSV"
+    )
+    tables, _ = read(raw)
+    assert tables["episodes"]["source_file"].tolist() == ["ssda903/2024/Export (3) FINAL.CSV"]
+
+
+def test_historical_codes_are_mapped_by_the_files_collection_year(tmp_path):
+    raw = raw_folder(
+        tmp_path,
+        {2018: [episode_row("C1", "01/06/2017", dec="01/02/2018", rec="E43")]},
+        {2018: [header_row("C1", sex="2")]},
+    )
+    tables, issues = read(raw)
+    assert tables["episodes"]["rec"].tolist() == ["E46"]
+    assert tables["header"]["sex"].tolist() == ["F"]
+    assert issues_for(issues, "code_not_valid_in_year").empty
+
+
+def test_an_invalid_code_is_blanked_with_a_warning(tmp_path):
+    tables, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", place="Q9")]))
+    assert tables["episodes"]["place"].isna().all()
+    invalid = issues_for(issues, "invalid_code")
+    assert invalid[["column", "value", "severity"]].values.tolist() == [["PLACE", "Q9", "warning"]]
+
+
+def test_a_year_folder_may_be_named_by_its_span(tmp_path):
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024").rename(raw / "ssda903" / "2023-24")
+    tables, _ = read(raw)
+    assert tables["episodes"]["collection_year"].tolist() == [2024]
+
+
+def test_other_dfe_tables_are_recognised_and_noted_as_not_used(tmp_path):
+    raw = _raw(tmp_path)
+    write(
+        raw / "ssda903" / "2024" / "reviews.csv",
+        ["CHILD,DOB,REVIEW,REVIEW_CODE", "C1,01/05/2010,01/09/2023,PN1"],
+    )
+    _, issues = read(raw)
+    noted = issues_for(issues, "table_not_used")
+    assert noted[["file", "table", "severity"]].values.tolist() == [
+        ["ssda903/2024/reviews.csv", "reviews", "info"]
+    ]
+
+
+def test_a_file_that_is_not_csv_or_xml_is_ignored_with_a_warning(tmp_path):
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "notes.txt").write_text("sent by J")
+    _, issues = read(raw)
+    assert issues_for(issues, "file_ignored")["file"].tolist() == ["ssda903/2024/notes.txt"]
+
+
+def test_the_dfe_xml_form_gives_the_same_tables_as_csv(tmp_path):
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<Message>
+  <Header><CollectionDetails><Collection>SSDA903</Collection></CollectionDetails></Header>
+  <Children>
+    <Child>
+      <CHILDID>C1</CHILDID>
+      <HEADER>
+        <SEX>1</SEX><DOB>01/05/2010</DOB><ETHNIC>WBRI</ETHNIC><UPN>UN1</UPN>
+        <AMISSING><MISSING>M</MISSING><MIS_START>02/07/2023</MIS_START></AMISSING>
+      </HEADER>
+      <EPISODE>
+        <DECOM>01/06/2023</DECOM><RNE>S</RNE><LS>C2</LS><CIN>N1</CIN><PL>U4</PL>
+        <PLACE_PROVIDER>PR1</PLACE_PROVIDER>
+      </EPISODE>
+    </Child>
+  </Children>
+</Message>
+"""
+    folder = tmp_path / "ssda903" / "2024"
+    folder.mkdir(parents=True)
+    (folder / "return.xml").write_text(xml, encoding="utf-8")
+    tables, _ = read(tmp_path)
+    episode = tables["episodes"].iloc[0]
+    assert (episode.child_id, episode.place, episode.decom) == (
+        pseudonym("C1"),
+        "U4",
+        pd.Timestamp("2023-06-01"),
+    )
+    # Source rows of XML records are the line each record starts on.
+    assert episode.source_row == 11
+    assert tables["header"]["sex"].tolist() == ["M"]
+    assert tables["missing"]["mis_start"].tolist() == [pd.Timestamp("2023-07-02")]
+
+
+def test_an_end_before_the_start_is_kept_with_a_warning(tmp_path):
+    tables, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", dec="01/05/2023")]))
+    assert tables["episodes"]["dec"].tolist() == [pd.Timestamp("2023-05-01")]
+    assert issues_for(issues, "dec_before_decom")["value"].tolist() == ["01/05/2023"]
+
+
+def test_a_date_after_the_returns_year_end_is_kept_with_a_warning(tmp_path):
+    # The 2024 return covers 1 April 2023 to 31 March 2024; 2042 is probably a typing slip.
+    rows = [episode_row("C1", "01/06/2023", dec="01/06/2042", rec="E4A")]
+    tables, issues = read(_raw(tmp_path, rows))
+    assert tables["episodes"]["dec"].tolist() == [pd.Timestamp("2042-06-01")]
+    late = issues_for(issues, "date_after_year_end")
+    assert late[["column", "value", "severity"]].values.tolist() == [
+        ["DEC", "01/06/2042", "warning"]
+    ]
+
+
+def test_episodes_none_of_which_can_be_used_are_an_input_error(tmp_path):
+    rows = [episode_row("C1", "31/02/2023"), episode_row("", "01/06/2023")]
+    with pytest.raises(InputError, match="None of the 2 episode rows"):
+        read(_raw(tmp_path, rows, [header_row("C1")]))

@@ -45,19 +45,6 @@ DATE_CONSEQUENCES = {
 }
 
 
-def non_blank_rows(cells: pd.DataFrame) -> pd.Series:
-    """Return a mask of rows with at least one non-blank cell.
-
-    Args:
-        cells: Raw cells.
-
-    Returns:
-        True where a row holds something.
-    """
-    filled = pd.DataFrame({column: as_text(cells[column]).notna() for column in cells.columns})
-    return filled.any(axis=1) if len(filled.columns) else pd.Series(False, index=cells.index)
-
-
 def case_rows(
     raw: pd.DataFrame,
     log: DataQualityLog,

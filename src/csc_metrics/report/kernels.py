@@ -1,0 +1,476 @@
+"""Python kernels for the report notebooks: this interpreter, started early and pre-warmed.
+
+Two problems are solved here. First, ``NoSuchKernel``: the kernel is always the Python running
+``csc-metrics`` (``sys.executable -m ipykernel_launcher``), whatever kernelspecs are installed
+globally, so nothing has to be registered and a fresh virtual environment works. Second, speed:
+starting a kernel and importing pandas, matplotlib and seaborn costs one to two seconds per
+notebook, so the run starts kernels while ingest is still working and has each one import the
+heavy libraries before it is handed a notebook. On Linux the kernels are forked from one warm
+"fork server" (``zygote.py``) that imports those libraries once, so each further kernel costs a
+few tenths of a second instead of two seconds; elsewhere each kernel is a new process that imports
+them itself. A kernel runs one notebook and is then discarded, so notebooks never share state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+from jupyter_client.provisioning import LocalProvisioner
+
+logger = logging.getLogger(__name__)
+
+KERNEL_NAME = "csc-metrics-python"
+
+#: Modules every kernel imports before it is given a notebook. Missing ones are skipped.
+WARM_IMPORTS = (
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "seaborn",
+    "pyarrow.parquet",
+    "csc_metrics.io",
+    "csc_metrics.catalogue",
+    "csc_metrics.display",
+    "csc_metrics.charts",
+    "csc_metrics.indicators",
+    "csc_metrics.caseload",
+    "csc_metrics.spc",
+    "csc_metrics.gaps",
+    "csc_metrics.suppression",
+    "csc_metrics.narrative",
+    "csc_metrics.benchmarks",
+)
+
+#: Environment for every kernel. The inline backend is set explicitly because a scheduler's
+#: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.
+KERNEL_ENV = {
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+
+def kernel_spec() -> KernelSpec:
+    """The kernelspec of this interpreter (no global registration needed)."""
+    return KernelSpec(
+        argv=[
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--HistoryManager.hist_file=:memory:",
+        ],
+        display_name=f"csc-metrics (Python {sys.version_info.major}.{sys.version_info.minor})",
+        language="python",
+        env=KERNEL_ENV,
+        interrupt_mode="signal",
+        metadata={},
+    )
+
+
+class ProjectKernelSpecManager(KernelSpecManager):
+    """A kernelspec manager that knows exactly one kernel: this interpreter."""
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        """Name the one kernel."""
+        return {KERNEL_NAME: str(Path(sys.executable).parent)}
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        """Return this interpreter's kernelspec.
+
+        Raises:
+            NoSuchKernel: For any other name.
+        """
+        if kernel_name != KERNEL_NAME:
+            raise NoSuchKernel(kernel_name)
+        return kernel_spec()
+
+
+def warm_up_code(modules: tuple[str, ...] = WARM_IMPORTS) -> str:
+    """The code a kernel runs silently before its notebook (imports only, no state)."""
+    return (
+        "import importlib as _csc_importlib\n"
+        f"for _csc_module in {list(modules)!r}:\n"
+        "    try:\n"
+        "        _csc_importlib.import_module(_csc_module)\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "del _csc_importlib, _csc_module\n"
+    )
+
+
+def fork_server_supported() -> bool:
+    """Whether kernels can be forked from a warm server here (Linux only)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+class ForkServer:
+    """The warm process that forks kernels (``csc_metrics.report.zygote``)."""
+
+    def __init__(self, modules: tuple[str, ...], cwd: Path, log: Path | None) -> None:
+        self._log = log
+        self._lock = threading.Lock()
+        log_handle = _open_kernel_log(log)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "csc_metrics.report.zygote", *modules],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_handle if log_handle is not None else subprocess.DEVNULL,
+                cwd=str(cwd),
+                env=_kernel_env(),
+                text=True,
+            )
+        finally:
+            if log_handle is not None:
+                log_handle.close()
+
+    def spawn(self, argv: list[str], cwd: str | None) -> int:
+        """Fork a kernel with these ipykernel arguments; return its process id.
+
+        Raises:
+            KernelStartError: If the server has stopped or could not fork.
+        """
+        request = {"argv": argv, "cwd": cwd, "log": str(self._log) if self._log else None}
+        with self._lock:
+            stdin, stdout = self._process.stdin, self._process.stdout
+            if stdin is None or stdout is None or self._process.poll() is not None:
+                raise KernelStartError("the kernel fork server has stopped")
+            try:
+                stdin.write(json.dumps(request) + "\n")
+                stdin.flush()
+                reply = json.loads(stdout.readline() or "{}")
+            except (OSError, ValueError) as error:
+                raise KernelStartError(f"the kernel fork server failed: {error}") from error
+        if "pid" not in reply:
+            raise KernelStartError(reply.get("error", "the kernel fork server stopped"))
+        return int(reply["pid"])
+
+    def close(self) -> None:
+        """Stop the server (kernels it forked are stopped by their managers)."""
+        with contextlib.suppress(Exception):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        # The server holds no state worth a clean exit, and tearing down its imported
+        # libraries takes longer than the run needs to wait.
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        self._process.wait()
+        with contextlib.suppress(Exception):
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+
+
+class _ForkedProcess:
+    """Enough of ``subprocess.Popen`` for jupyter_client to manage a forked kernel.
+
+    The kernel is the fork server's child, not ours, so its state is read with signal 0; the
+    server lets the system reap it.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # the pid was reused by another user's process
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.02)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServerProvisioner(LocalProvisioner):
+    """Launches a kernel by asking the fork server, then manages it like a local process."""
+
+    server: ForkServer | None = None
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        """Fork the kernel; ``cmd`` is ``[python, -m, ipykernel_launcher, ARGS...]``."""
+        if self.server is None:
+            raise KernelStartError("no kernel fork server")
+        cwd = kwargs.get("cwd")
+        pid = await asyncio.to_thread(self.server.spawn, list(cmd[3:]), cwd)
+        self.process = _ForkedProcess(pid)  # type: ignore[assignment]
+        self.pid = pid
+        self.pgid = pid  # the kernel starts its own session, so its group is its pid
+        self.cwd = cwd
+        return self.connection_info
+
+
+class _KernelManager(AsyncKernelManager):
+    """A kernel manager that remembers its clients, so they can be closed with the kernel."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.made_clients: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        """Make a client and remember it."""
+        client = super().client(**kwargs)
+        self.made_clients.append(client)
+        return client
+
+
+class KernelStartError(RuntimeError):
+    """Raised when a kernel could not be started (the message says why)."""
+
+
+@dataclass
+class WarmKernel:
+    """A started kernel that has imported the heavy libraries and not yet run a notebook."""
+
+    manager: _KernelManager
+    number: int
+    start_seconds: float
+
+
+class KernelPool:
+    """Starts kernels ahead of need and hands each one out once.
+
+    ``demand`` is how many notebooks will run in all; ``ahead`` caps how many kernels are
+    starting or waiting at any time, so that a run of many team reports does not start dozens
+    of kernels at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        cwd: Path,
+        ahead: int,
+        kernel_log: Path | None = None,
+        startup_timeout: float = 120.0,
+        warm_imports: tuple[str, ...] = WARM_IMPORTS,
+        fork: bool | None = None,
+    ) -> None:
+        self._cwd = Path(cwd)
+        self._ahead = max(1, ahead)
+        self._kernel_log = kernel_log
+        self._startup_timeout = startup_timeout
+        self._warm_code = warm_up_code(warm_imports)
+        self._ready: queue.Queue[WarmKernel | BaseException] = queue.Queue()
+        self._lock = threading.Lock()
+        self._demand = 0
+        self._started = 0
+        self._handed_out = 0
+        self._closed = False
+        self._threads: list[threading.Thread] = []
+        self._live: dict[int, _KernelManager] = {}
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="csc-kernels-"))
+        use_fork = fork_server_supported() if fork is None else fork
+        # Started at once: it warms up while the run is still ingesting.
+        self._server = ForkServer(warm_imports, self._cwd, kernel_log) if use_fork else None
+
+    @property
+    def forking(self) -> bool:
+        """Whether kernels are forked from the warm server."""
+        return self._server is not None
+
+    def add_demand(self, notebooks: int) -> None:
+        """Say that ``notebooks`` more notebooks will need a kernel, and start kernels early."""
+        with self._lock:
+            self._demand += max(0, notebooks)
+        self._top_up()
+
+    def acquire(self) -> WarmKernel:
+        """Wait for a warm kernel and take it.
+
+        Raises:
+            KernelStartError: If the kernel could not be started.
+        """
+        with self._lock:
+            self._handed_out += 1
+            if self._handed_out > self._demand:
+                self._demand = self._handed_out
+        self._top_up()
+        try:
+            item = self._ready.get(timeout=self._startup_timeout + 60)
+        except queue.Empty:
+            raise KernelStartError(
+                f"no Python kernel started within {self._startup_timeout:.0f} s"
+            ) from None
+        if isinstance(item, BaseException):
+            raise KernelStartError(f"the Python kernel did not start: {item}") from item
+        return item
+
+    def discard(self, kernel: WarmKernel) -> None:
+        """Stop a kernel after its notebook (killed at once: it has nothing left to save)."""
+        with self._lock:
+            self._live.pop(kernel.number, None)
+        _stop_kernel(kernel.manager)
+
+    def close(self) -> None:
+        """Stop every kernel still starting or waiting, and remove their socket files."""
+        with self._lock:
+            self._closed = True
+        for thread in self._threads:
+            thread.join(timeout=self._startup_timeout)
+        with self._lock:
+            managers = list(self._live.values())
+            self._live.clear()
+        for manager in managers:
+            _stop_kernel(manager)
+        if self._server is not None:
+            self._server.close()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _top_up(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            waiting = self._started - self._handed_out
+            to_start = min(self._demand - self._started, self._ahead - max(0, waiting))
+            numbers = list(range(self._started, self._started + max(0, to_start)))
+            self._started += len(numbers)
+        for number in numbers:
+            thread = threading.Thread(
+                target=self._start_one, args=(number,), name=f"kernel-{number}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _start_one(self, number: int) -> None:
+        started = asyncio.run(self._start_and_warm(number)) if not self._closed else None
+        if isinstance(started, WarmKernel):
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._live[number] = started.manager
+            if closed:
+                _stop_kernel(started.manager)
+                return
+        if started is not None:
+            self._ready.put(started)
+
+    async def _start_and_warm(self, number: int) -> WarmKernel | BaseException:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        manager = _KernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=ProjectKernelSpecManager(),
+            **_transport(self._socket_dir, number),
+        )
+        if self._server is not None:
+            manager.kernel_id = str(uuid.uuid4())
+            provisioner = ForkServerProvisioner(
+                kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec, parent=manager
+            )
+            provisioner.server = self._server
+            manager.provisioner = provisioner
+        log_handle = None if self._server else _open_kernel_log(self._kernel_log)
+        try:
+            # The kernel's own stderr (not the notebook's output) goes to the run log.
+            sink = log_handle if log_handle is not None else subprocess.DEVNULL
+            await manager.start_kernel(
+                cwd=str(self._cwd), stdout=sink, stderr=sink, env=_kernel_env()
+            )
+            client = manager.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=self._startup_timeout)
+                if self._server is None:
+                    msg_id = client.execute(self._warm_code, silent=True, store_history=False)
+                    await _wait_for_reply(client, msg_id, self._startup_timeout)
+            finally:
+                client.stop_channels()
+                manager.made_clients.remove(client)
+        except Exception as error:  # any start-up failure is reported by acquire()
+            logger.debug("Kernel %d failed to start", number, exc_info=True)
+            with contextlib.suppress(Exception):
+                await manager.shutdown_kernel(now=True)
+            return error
+        finally:
+            if log_handle is not None:
+                log_handle.close()
+        seconds = loop.time() - began
+        logger.debug("Kernel %d ready in %.2f s", number, seconds)
+        return WarmKernel(manager=manager, number=number, start_seconds=seconds)
+
+
+async def _wait_for_reply(client: Any, msg_id: str, timeout: float) -> None:
+    while True:
+        reply = await client.get_shell_msg(timeout=timeout)
+        if reply.get("parent_header", {}).get("msg_id") == msg_id:
+            return
+
+
+def _transport(socket_dir: Path, number: int) -> dict[str, str]:
+    # Unix sockets avoid opening TCP ports (and ipykernel's warning about unencrypted TCP);
+    # Windows has no Unix sockets.
+    if os.name == "posix":
+        return {"transport": "ipc", "ip": str(socket_dir / f"k{number}")}
+    return {}
+
+
+def _kernel_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(KERNEL_ENV)
+    # Kernels start in the notebooks folder, where a relative PYTHONPATH (PYTHONPATH=src)
+    # would point nowhere: make it absolute so the kernel imports the same package as the run.
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(entry).resolve()) if entry else entry
+            for entry in env["PYTHONPATH"].split(os.pathsep)
+        )
+    return env
+
+
+def _open_kernel_log(path: Path | None) -> IO[str] | None:
+    if path is None:
+        return None
+    return open(path, "a", encoding="utf-8")
+
+
+def _stop_kernel(manager: _KernelManager) -> None:
+    for client in manager.made_clients:
+        with contextlib.suppress(Exception):
+            client.stop_channels()
+    manager.made_clients.clear()
+    with contextlib.suppress(Exception):
+        asyncio.run(manager.shutdown_kernel(now=True))

@@ -7,6 +7,10 @@ the small raw and processed folders the runner tests use.
 
 from __future__ import annotations
 
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -106,4 +110,107 @@ def report_tools() -> SimpleNamespace:
         write_raw=write_report_raw,
         write_processed=write_report_processed,
         fake_ingest=fake_report_ingest,
+        require_browser=require_browser,
+        audit_pages=audit_pages,
     )
+
+
+# --- Real-browser checks (tests/test_report_browser.py and the end-to-end tests) -----------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+IMAGES_LOADED = "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])"
+
+
+@dataclass
+class PageAudit:
+    """What a real browser saw when it opened one report page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    broken_images: list[str] = field(default_factory=list)
+    serious_violations: list[str] = field(default_factory=list)
+
+
+def require_browser() -> None:
+    """Skip (or fail, when CI requires it) if Chromium or the Python drivers are missing."""
+    required = os.environ.get("CSC_METRICS_REQUIRE_BROWSER") == "1"
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"Debian chromium is not installed at {CHROMIUM} (run `make browser`)")
+    for module in ("playwright.sync_api", "axe_playwright_python.sync_playwright"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            problems.append(f"{module} is not installed (pip install -e '.[dev]')")
+    if problems:
+        message = "; ".join(problems)
+        if required:
+            pytest.fail(f"CSC_METRICS_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+
+
+def audit_pages(folder: Path, artifacts: str) -> dict[str, PageAudit]:
+    """Open every HTML page of a report folder in headless Chromium through file://.
+
+    For each page: console errors, requests for anything but file: and data: URLs, images
+    that did not load, and axe-core violations of serious or critical impact. A full-page
+    screenshot of each is kept under ``test-artifacts/browser/<artifacts>/``.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    shots = ARTIFACTS / artifacts
+    shots.mkdir(parents=True, exist_ok=True)
+    axe = Axe()
+    audits: dict[str, PageAudit] = {}
+    pages = sorted(folder.rglob("*.html"))
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            offline=True,
+        )
+        try:
+            for path in pages:
+                name = path.relative_to(folder).as_posix()
+                audit = audits[name] = PageAudit()
+                page = context.new_page()
+                page.on(
+                    "console",
+                    lambda m, a=audit: (
+                        a.console_errors.append(m.text) if m.type == "error" else None
+                    ),
+                )
+                page.on("pageerror", lambda e, a=audit: a.console_errors.append(str(e)))
+                page.on(
+                    "request",
+                    lambda r, a=audit: (
+                        None if r.url.startswith(("file:", "data:")) else a.requests.append(r.url)
+                    ),
+                )
+                page.goto(path.resolve().as_uri(), wait_until="load")
+                images = page.evaluate(IMAGES_LOADED)
+                audit.broken_images = [alt for loaded, alt in images if not loaded]
+                results = axe.run(page)
+                audit.serious_violations = [
+                    f"{v['id']} ({v['impact']}): {v['help']}"
+                    for v in results.response["violations"]
+                    if v.get("impact") in ("serious", "critical")
+                ]
+                page.screenshot(path=str(shots / f"{name.replace('/', '__')}.png"), full_page=True)
+                page.close()
+        finally:
+            context.close()
+    return audits

@@ -302,6 +302,13 @@ class KernelPool:
         self._server = ForkServer(warm_imports, self._cwd, kernel_log) if use_fork else None
 
     @property
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the kernels started and not yet discarded."""
+        with self._lock:
+            managers = list(self._live.values())
+        return [m.provisioner.pid for m in managers if m.provisioner and m.provisioner.pid]
+
+    @property
     def forking(self) -> bool:
         """Whether kernels are forked from the warm server."""
         return self._server is not None

@@ -13,12 +13,8 @@ from jupyter_client.kernelspec import NoSuchKernel
 from nbformat.v4 import new_code_cell, new_notebook
 
 from csc_metrics.report.execute import NotebookJob, execute_job
-from csc_metrics.report.kernels import (
-    KERNEL_NAME,
-    KernelPool,
-    ProjectKernelSpecManager,
-    fork_server_supported,
-)
+from csc_metrics.report.forkserver import fork_server_supported, kernel_env
+from csc_metrics.report.kernels import KERNEL_NAME, KernelPool, ProjectKernelSpecManager
 
 MODES = [
     pytest.param(
@@ -112,8 +108,6 @@ def test_the_kernelspec_manager_knows_only_this_interpreter():
 
 def test_a_relative_pythonpath_is_made_absolute_for_kernels(monkeypatch, tmp_path):
     # Kernels start in the notebooks folder, where PYTHONPATH=src would point nowhere.
-    from csc_metrics.report.kernels import _kernel_env
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONPATH", "src")
-    assert _kernel_env()["PYTHONPATH"] == str(tmp_path / "src")
+    assert kernel_env()["PYTHONPATH"] == str(tmp_path / "src")

@@ -140,9 +140,18 @@ def run(args: argparse.Namespace) -> int:
             the cell, where the failed build is and where the log is.
     """
     _skip_slow_imports()
-    from csc_metrics.report.runner import run_suite
+    # The kernels' fork server needs two seconds to import pandas and friends: start it before
+    # this process spends its own second importing the runner.
+    from csc_metrics.report.forkserver import start_fork_server
 
-    outcome = run_suite(config_from_args(args))
+    server = start_fork_server()
+    try:
+        from csc_metrics.report.runner import run_suite
+
+        outcome = run_suite(config_from_args(args), fork_server=server)
+    finally:
+        if server is not None:
+            server.close()
     if outcome.exit_code:
         raise NotebookFailedError(outcome.failure_message())
     return 0

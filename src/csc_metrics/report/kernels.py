@@ -6,7 +6,7 @@ globally, so nothing has to be registered and a fresh virtual environment works.
 starting a kernel and importing pandas, matplotlib and seaborn costs one to two seconds per
 notebook, so the run starts kernels while ingest is still working and has each one import the
 heavy libraries before it is handed a notebook. On Linux the kernels are forked from one warm
-"fork server" (``zygote.py``) that imports those libraries once, so each further kernel costs a
+"fork server" (``forkserver.py``) that imports those libraries once, so each further kernel costs a
 few tenths of a second instead of two seconds; elsewhere each kernel is a new process that imports
 them itself. A kernel runs one notebook and is then discarded, so notebooks never share state.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -27,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -35,36 +35,18 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.provisioning import LocalProvisioner
 
+from csc_metrics.report.forkserver import (
+    KERNEL_ENV,
+    WARM_IMPORTS,
+    ForkServer,
+    KernelStartError,
+    fork_server_supported,
+    kernel_env,
+)
+
 logger = logging.getLogger(__name__)
 
 KERNEL_NAME = "csc-metrics-python"
-
-#: Modules every kernel imports before it is given a notebook. Missing ones are skipped.
-WARM_IMPORTS = (
-    "numpy",
-    "pandas",
-    "matplotlib.pyplot",
-    "seaborn",
-    "pyarrow.parquet",
-    "csc_metrics.io",
-    "csc_metrics.catalogue",
-    "csc_metrics.display",
-    "csc_metrics.charts",
-    "csc_metrics.indicators",
-    "csc_metrics.caseload",
-    "csc_metrics.spc",
-    "csc_metrics.gaps",
-    "csc_metrics.suppression",
-    "csc_metrics.narrative",
-    "csc_metrics.benchmarks",
-)
-
-#: Environment for every kernel. The inline backend is set explicitly because a scheduler's
-#: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.
-KERNEL_ENV = {
-    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-}
 
 
 def kernel_spec() -> KernelSpec:
@@ -117,68 +99,6 @@ def warm_up_code(modules: tuple[str, ...] = WARM_IMPORTS) -> str:
     )
 
 
-def fork_server_supported() -> bool:
-    """Whether kernels can be forked from a warm server here (Linux only)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
-
-
-class ForkServer:
-    """The warm process that forks kernels (``csc_metrics.report.zygote``)."""
-
-    def __init__(self, modules: tuple[str, ...], cwd: Path, log: Path | None) -> None:
-        self._log = log
-        self._lock = threading.Lock()
-        log_handle = _open_kernel_log(log)
-        try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "csc_metrics.report.zygote", *modules],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log_handle if log_handle is not None else subprocess.DEVNULL,
-                cwd=str(cwd),
-                env=_kernel_env(),
-                text=True,
-            )
-        finally:
-            if log_handle is not None:
-                log_handle.close()
-
-    def spawn(self, argv: list[str], cwd: str | None) -> int:
-        """Fork a kernel with these ipykernel arguments; return its process id.
-
-        Raises:
-            KernelStartError: If the server has stopped or could not fork.
-        """
-        request = {"argv": argv, "cwd": cwd, "log": str(self._log) if self._log else None}
-        with self._lock:
-            stdin, stdout = self._process.stdin, self._process.stdout
-            if stdin is None or stdout is None or self._process.poll() is not None:
-                raise KernelStartError("the kernel fork server has stopped")
-            try:
-                stdin.write(json.dumps(request) + "\n")
-                stdin.flush()
-                reply = json.loads(stdout.readline() or "{}")
-            except (OSError, ValueError) as error:
-                raise KernelStartError(f"the kernel fork server failed: {error}") from error
-        if "pid" not in reply:
-            raise KernelStartError(reply.get("error", "the kernel fork server stopped"))
-        return int(reply["pid"])
-
-    def close(self) -> None:
-        """Stop the server (kernels it forked are stopped by their managers)."""
-        with contextlib.suppress(Exception):
-            if self._process.stdin is not None:
-                self._process.stdin.close()
-        # The server holds no state worth a clean exit, and tearing down its imported
-        # libraries takes longer than the run needs to wait.
-        with contextlib.suppress(OSError):
-            self._process.kill()
-        self._process.wait()
-        with contextlib.suppress(Exception):
-            if self._process.stdout is not None:
-                self._process.stdout.close()
-
-
 class _ForkedProcess:
     """Enough of ``subprocess.Popen`` for jupyter_client to manage a forked kernel.
 
@@ -224,13 +144,14 @@ class ForkServerProvisioner(LocalProvisioner):
     """Launches a kernel by asking the fork server, then manages it like a local process."""
 
     server: ForkServer | None = None
+    log: str | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         """Fork the kernel; ``cmd`` is ``[python, -m, ipykernel_launcher, ARGS...]``."""
         if self.server is None:
             raise KernelStartError("no kernel fork server")
         cwd = kwargs.get("cwd")
-        pid = await asyncio.to_thread(self.server.spawn, list(cmd[3:]), cwd)
+        pid = await asyncio.to_thread(self.server.spawn, list(cmd[3:]), cwd, self.log)
         self.process = _ForkedProcess(pid)  # type: ignore[assignment]
         self.pid = pid
         self.pgid = pid  # the kernel starts its own session, so its group is its pid
@@ -252,10 +173,6 @@ class _KernelManager(AsyncKernelManager):
         return client
 
 
-class KernelStartError(RuntimeError):
-    """Raised when a kernel could not be started (the message says why)."""
-
-
 @dataclass
 class WarmKernel:
     """A started kernel that has imported the heavy libraries and not yet run a notebook."""
@@ -270,7 +187,9 @@ class KernelPool:
 
     ``demand`` is how many notebooks will run in all; ``ahead`` caps how many kernels are
     starting or waiting at any time, so that a run of many team reports does not start dozens
-    of kernels at once.
+    of kernels at once. Kernels are forked from ``server`` when one is given (the pool then
+    leaves it running), else from a server of the pool's own where forking is supported
+    (``fork=None``), else started as new processes.
     """
 
     def __init__(
@@ -281,6 +200,7 @@ class KernelPool:
         kernel_log: Path | None = None,
         startup_timeout: float = 120.0,
         warm_imports: tuple[str, ...] = WARM_IMPORTS,
+        server: ForkServer | None = None,
         fork: bool | None = None,
     ) -> None:
         self._cwd = Path(cwd)
@@ -297,9 +217,11 @@ class KernelPool:
         self._threads: list[threading.Thread] = []
         self._live: dict[int, _KernelManager] = {}
         self._socket_dir = Path(tempfile.mkdtemp(prefix="csc-kernels-"))
-        use_fork = fork_server_supported() if fork is None else fork
-        # Started at once: it warms up while the run is still ingesting.
-        self._server = ForkServer(warm_imports, self._cwd, kernel_log) if use_fork else None
+        # Stopping a kernel takes a tenth of a second or more; it happens in the background.
+        self._stopping = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kernel-stop")
+        self._owns_server = server is None and (fork_server_supported() if fork is None else fork)
+        # Started at once, so that it warms up while the run is still ingesting.
+        self._server = ForkServer(warm_imports) if self._owns_server else server
 
     @property
     def kernel_pids(self) -> list[int]:
@@ -341,10 +263,13 @@ class KernelPool:
         return item
 
     def discard(self, kernel: WarmKernel) -> None:
-        """Stop a kernel after its notebook (killed at once: it has nothing left to save)."""
+        """Stop a kernel after its notebook, in the background.
+
+        The kernel is killed at once: it has nothing left to save.
+        """
         with self._lock:
             self._live.pop(kernel.number, None)
-        _stop_kernel(kernel.manager)
+        self._stopping.submit(_stop_kernel, kernel.manager)
 
     def close(self) -> None:
         """Stop every kernel still starting or waiting, and remove their socket files."""
@@ -356,9 +281,14 @@ class KernelPool:
             managers = list(self._live.values())
             self._live.clear()
         for manager in managers:
-            _stop_kernel(manager)
+            self._stopping.submit(_stop_kernel, manager)
+        self._stopping.shutdown(wait=True)
         if self._server is not None:
-            self._server.close()
+            errors = self._server.errors()
+            if errors:
+                logger.debug("The kernel fork server wrote: %s", errors)
+            if self._owns_server:
+                self._server.close()
         shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     def __enter__(self) -> KernelPool:
@@ -409,13 +339,14 @@ class KernelPool:
                 kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec, parent=manager
             )
             provisioner.server = self._server
+            provisioner.log = str(self._kernel_log) if self._kernel_log else None
             manager.provisioner = provisioner
         log_handle = None if self._server else _open_kernel_log(self._kernel_log)
         try:
             # The kernel's own stderr (not the notebook's output) goes to the run log.
             sink = log_handle if log_handle is not None else subprocess.DEVNULL
             await manager.start_kernel(
-                cwd=str(self._cwd), stdout=sink, stderr=sink, env=_kernel_env()
+                cwd=str(self._cwd), stdout=sink, stderr=sink, env=kernel_env()
             )
             client = manager.client()
             client.start_channels()
@@ -453,19 +384,6 @@ def _transport(socket_dir: Path, number: int) -> dict[str, str]:
     if os.name == "posix":
         return {"transport": "ipc", "ip": str(socket_dir / f"k{number}")}
     return {}
-
-
-def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(KERNEL_ENV)
-    # Kernels start in the notebooks folder, where a relative PYTHONPATH (PYTHONPATH=src)
-    # would point nowhere: make it absolute so the kernel imports the same package as the run.
-    if env.get("PYTHONPATH"):
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(Path(entry).resolve()) if entry else entry
-            for entry in env["PYTHONPATH"].split(os.pathsep)
-        )
-    return env
 
 
 def _open_kernel_log(path: Path | None) -> IO[str] | None:

@@ -33,6 +33,7 @@ from csc_metrics.report.config import (
     team_notebook,
 )
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
+from csc_metrics.report.forkserver import ForkServer
 from csc_metrics.report.kernels import KernelPool
 from csc_metrics.report.landing import (
     LandingPage,
@@ -352,6 +353,7 @@ def run_suite(
     ingest_fn: IngestFn = ingest_raw,
     latest_fn: LatestFn = latest_quarter_end,
     teams_fn: TeamsFn = teams_at,
+    fork_server: ForkServer | None = None,
 ) -> RunOutcome:
     """Run the whole quarterly suite and publish it if every notebook succeeds.
 
@@ -367,6 +369,8 @@ def run_suite(
         ingest_fn: ``(raw, processed) -> anything``; raises ``InputError`` for unusable input.
         latest_fn: ``(processed) -> Timestamp``: the latest quarter end, for ``latest``.
         teams_fn: ``(processed, period_end) -> team names``, for ``--team``/``--per-team``.
+        fork_server: A kernel fork server already warming up (the command line starts one
+            before its own imports); by default the run starts its own where supported.
 
     Returns:
         The outcome; ``exit_code`` is 0 when published and 1 when not.
@@ -395,7 +399,8 @@ def run_suite(
                             f"the processed folder {processed}",
                         )
                     )
-                return _Run(config, started_at, stamp, log_path, ingest_fn, latest_fn, teams_fn)()
+                seams = (ingest_fn, latest_fn, teams_fn, fork_server)
+                return _Run(config, started_at, stamp, log_path, *seams)()
         except CscMetricsError as error:
             file_logger.error("%s", error)
             raise
@@ -413,8 +418,10 @@ class _Run:
         ingest_fn: IngestFn,
         latest_fn: LatestFn,
         teams_fn: TeamsFn,
+        fork_server: ForkServer | None,
     ) -> None:
         self.config = config
+        self.fork_server = fork_server
         self.started_at = started_at
         self.stamp = stamp
         self.log_path = log_path
@@ -432,7 +439,12 @@ class _Run:
         notebooks = discover_notebooks(config.notebooks_folder)
         ahead = min(MAX_KERNELS_AHEAD, max(config.jobs, len(notebooks)))
         with (
-            KernelPool(cwd=config.notebooks_folder, ahead=ahead, kernel_log=self.log_path) as pool,
+            KernelPool(
+                cwd=config.notebooks_folder,
+                ahead=ahead,
+                kernel_log=self.log_path,
+                server=self.fork_server,
+            ) as pool,
             ThreadPoolExecutor(max_workers=3, thread_name_prefix="background") as background,
         ):
             pool.add_demand(len(notebooks))

@@ -19,7 +19,13 @@ from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts
 from csc_metrics.report.publish import lock_file_for, run_lock
-from csc_metrics.report.runner import MAX_REPORT_BYTES, RunOutcome, run_suite
+from csc_metrics.report.runner import (
+    MAX_REPORT_BYTES,
+    RunOutcome,
+    longest_first,
+    previous_durations,
+    run_suite,
+)
 
 TEAMS = ["Assessment North", "Children in care"]
 
@@ -339,3 +345,38 @@ def test_charts_appear_even_when_the_environment_asks_for_the_agg_backend(
     assert "visible text" in html and "only analysts should see" not in html
     landing = (outcome.published / "index.html").read_text()
     assert "a chart near cell 2 has no alt text" in landing
+
+
+def job(name: str):
+    from csc_metrics.report.execute import NotebookJob
+
+    return NotebookJob(source=Path(f"{name}.ipynb"), output_name=name, parameters={})
+
+
+def test_the_longest_notebooks_start_first_and_unknown_ones_count_as_long():
+    jobs = [job("00_overview"), job("01_caseloads"), job("02_new"), job("03_placements")]
+    durations = {"00_overview": 2.0, "01_caseloads": 1.0, "03_placements": 9.0}
+    assert [j.output_name for j in longest_first(jobs, durations)] == [
+        "02_new",
+        "03_placements",
+        "00_overview",
+        "01_caseloads",
+    ]
+
+
+def test_without_a_previous_run_the_order_is_kept():
+    jobs = [job("00_overview"), job("01_caseloads")]
+    assert longest_first(jobs, {}) == jobs
+
+
+def test_previous_durations_come_from_the_latest_published_manifest(published):
+    _, out = published
+    durations = previous_durations(out)
+    assert set(durations) == {
+        "00_overview",
+        "01_caseloads",
+        "02_data_quality",
+        "teams/assessment-north",
+        "teams/children-in-care",
+    }
+    assert all(seconds > 0 for seconds in durations.values())

@@ -580,11 +580,13 @@ class _Run:
     ) -> list[NotebookOutcome]:
         began = time.perf_counter()
         progress = _Progress(len(jobs))
+        durations = previous_durations(self.config.out)
         with ThreadPoolExecutor(max_workers=self.config.jobs, thread_name_prefix="notebook") as ex:
-            futures = [
-                ex.submit(self._run_one, job, pool, build, period_end, progress) for job in jobs
-            ]
-            outcomes = [future.result() for future in futures]
+            futures = {
+                job.output_name: ex.submit(self._run_one, job, pool, build, period_end, progress)
+                for job in longest_first(jobs, durations)
+            }
+            outcomes = [futures[job.output_name].result() for job in jobs]
         self.timings["execute_and_render"] = time.perf_counter() - began
         return outcomes
 
@@ -781,6 +783,37 @@ class _Run:
             "privacy_check": {"raw_identifiers": "checked", "findings": findings},
             "log": "run.log",
         }
+
+
+def previous_durations(out: Path) -> dict[str, float]:
+    """How long each report took to execute in the last published run under ``out``.
+
+    Returns:
+        Report name (``01_caseloads`` or ``teams/north``) -> seconds; empty before any run.
+    """
+    manifests = sorted(
+        (p for p in Path(out).glob("*/manifest.json") if not p.parent.name.startswith(("_", "."))),
+        key=lambda p: p.stat().st_mtime,
+    )
+    if not manifests:
+        return {}
+    try:
+        notebooks = load_manifest(manifests[-1].parent).get("notebooks", [])
+        return {
+            str(n["report"]).removesuffix(".html"): float(n["execute_seconds"]) for n in notebooks
+        }
+    except (ValueError, KeyError, TypeError, OSError):
+        return {}
+
+
+def longest_first(jobs: list[NotebookJob], durations: dict[str, float]) -> list[NotebookJob]:
+    """Order jobs so the longest start first (by last run's times; unknown ones count as long).
+
+    With fewer workers than notebooks, starting the longest first finishes the whole set
+    soonest; a notebook without a previous time is started early in case it is long.
+    """
+    longest = max(durations.values(), default=0.0) + 1.0
+    return sorted(jobs, key=lambda job: -durations.get(job.output_name, longest))
 
 
 def _prepare_execution_and_rendering() -> None:

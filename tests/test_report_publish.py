@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import subprocess
 
+import pandas as pd
 import pytest
 
 from csc_metrics.errors import AlreadyRunningError
-from csc_metrics.report.landing import format_count, summarise_data_quality
+from csc_metrics.report.landing import format_count, period_label, summarise_data_quality
 from csc_metrics.report.publish import (
     git_commit,
     hash_inputs,
@@ -127,3 +128,15 @@ def test_suppression_hides_small_totals_and_every_rule_count(report_processed):
 
 def test_a_processed_folder_without_a_data_quality_log_says_so(tmp_path):
     assert summarise_data_quality(tmp_path, suppress=False).available is False
+
+
+@pytest.mark.parametrize(
+    ("period_end", "label"),
+    [
+        ("2025-03-31", "quarter ending 31 March 2025"),
+        ("2024-12-31", "quarter ending 31 December 2024"),
+        ("2025-02-15", "period ending 15 February 2025"),
+    ],
+)
+def test_the_period_is_named_in_words(period_end, label):
+    assert period_label(pd.Timestamp(period_end)) == label

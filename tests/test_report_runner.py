@@ -380,3 +380,48 @@ def test_previous_durations_come_from_the_latest_published_manifest(published):
         "teams/children-in-care",
     }
     assert all(seconds > 0 for seconds in durations.values())
+
+
+def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
+    # Latest snapshot on or before 2025-03-31 is 2025-03-31 (2025-06-30 is after it).
+    # c1: worker w1 is in Alpha in the workforce list, so Alpha although the case row says Old.
+    # c2: worker w9 is not in the workforce list, so the case row's Beta.
+    # c3: unallocated, team on the row blank, so no team. Gamma has a worker but no case.
+    from csc_metrics import io
+    from csc_metrics.report.runner import teams_at
+
+    dates = pd.to_datetime(["2025-03-31", "2025-03-31", "2025-03-31", "2025-06-30"])
+    cases = pd.DataFrame(
+        {
+            "snapshot_date": dates,
+            "child_id": ["c1", "c2", "c3", "c4"],
+            "case_type": ["CLA", "CP", "CIN", "CIN"],
+            "case_types_held": ["CLA", "CP", "CIN", "CIN"],
+            "team": ["Old", "Beta", None, "Later"],
+            "worker_id": ["w1", "w9", None, "w1"],
+            "allocated_date": pd.to_datetime(["2025-01-01", "2025-01-01", None, "2025-05-01"]),
+            "source_file": ["cases.csv"] * 4,
+        }
+    )
+    workforce = pd.DataFrame(
+        {
+            "snapshot_date": pd.to_datetime(["2025-03-31", "2025-03-31"]),
+            "worker_id": ["w1", "w2"],
+            "team": ["Alpha", "Gamma"],
+            "role": ["SW", "SW"],
+            "fte": [1.0, 1.0],
+            "agency": [False, False],
+            "start_date": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+            "qualified_date": pd.to_datetime(["2019-01-01", "2019-01-01"]),
+            "source_file": ["workforce.csv"] * 2,
+        }
+    )
+    io.write_table(cases, "clean_caseload__cases", tmp_path)
+    io.write_table(workforce, "clean_caseload__workforce", tmp_path)
+    assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == ["Alpha", "Beta"]
+
+
+def test_without_caseload_data_there_are_no_teams(tmp_path):
+    from csc_metrics.report.runner import teams_at
+
+    assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == []

@@ -115,8 +115,10 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
 
 
 def period_label(period_end: pd.Timestamp) -> str:
-    """The period in words: ``quarter ending 31 March 2025``."""
-    return f"quarter ending {period_end.day} {period_end:%B %Y}"
+    """The period in words: ``quarter ending 31 March 2025`` (``period ending`` off quarter)."""
+    quarter_end = period_end.is_quarter_end and period_end.month % 3 == 0
+    kind = "quarter" if quarter_end else "period"
+    return f"{kind} ending {period_end.day} {period_end:%B %Y}"
 
 
 def render_landing_page(page: LandingPage) -> str:

@@ -109,9 +109,10 @@ def latest_quarter_end(processed: Path) -> pd.Timestamp:
 
 
 def teams_at(processed: Path, period_end: pd.Timestamp) -> list[str]:
-    """The teams in the latest caseload snapshot on or before the period end.
+    """The teams holding cases in the latest caseload snapshot on or before the period end.
 
-    A team counts if a case or a worker in that snapshot names it.
+    A case's team is its allocated worker's team in the workforce list, or where the worker is
+    not there, the team on the case row (spec §4).
 
     Args:
         processed: The processed folder.
@@ -121,19 +122,18 @@ def teams_at(processed: Path, period_end: pd.Timestamp) -> list[str]:
         Team names, sorted; empty without caseload data.
     """
     cases = io.read_table("clean_caseload__cases", processed)
-    workforce = io.read_table("clean_caseload__workforce", processed)
-    snapshots = pd.concat([cases["snapshot_date"], workforce["snapshot_date"]])
-    snapshots = snapshots[snapshots <= period_end]
-    if snapshots.empty:
+    cases = cases[cases["snapshot_date"] <= period_end]
+    if cases.empty:
         return []
-    latest = snapshots.max()
-    teams = pd.concat(
-        [
-            cases.loc[cases["snapshot_date"] == latest, "team"],
-            workforce.loc[workforce["snapshot_date"] == latest, "team"],
-        ]
+    latest = cases[cases["snapshot_date"] == cases["snapshot_date"].max()]
+    workforce = io.read_table("clean_caseload__workforce", processed)
+    worker_teams = workforce.loc[
+        workforce["snapshot_date"] == latest["snapshot_date"].iloc[0], ["worker_id", "team"]
+    ].drop_duplicates("worker_id")
+    merged = latest[["worker_id", "team"]].merge(
+        worker_teams, on="worker_id", how="left", suffixes=("_case", "_worker")
     )
-    teams = teams.dropna().astype(str).str.strip()
+    teams = merged["team_worker"].fillna(merged["team_case"]).dropna().astype(str).str.strip()
     return sorted(teams[teams != ""].unique().tolist())
 
 
@@ -684,14 +684,16 @@ class _Run:
     ) -> list[str]:
         began = time.perf_counter()
         self.commit = git_commit(Path(__file__).resolve().parent)
+        self._write_landing_and_manifest(build, outcomes, period_end, inputs, [])
+        # Everything is checked, the landing page and manifest too: they list raw file names.
         findings = self._privacy_findings(build, identifiers)
-        self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
-        if not findings:
-            # The landing page and manifest are ours, but file names come from the raw folder.
-            findings = self._privacy_findings(build, identifiers)
-            if findings:
-                self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
+        if findings:
+            self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
         self.timings["landing_and_checks"] = time.perf_counter() - began
+        if findings or any(not o.succeeded for o in outcomes):
+            file_logger.error("Not publishing this build: see the failures above")
+        else:
+            progress_logger.info("Every notebook succeeded and the checks passed: publishing")
         shutil.copyfile(self.log_path, build / "run.log")
         return findings
 

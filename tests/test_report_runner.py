@@ -291,10 +291,9 @@ def test_a_raw_child_id_in_a_report_stops_publication(tmp_path, report_tools):
     outcome = run(make_config(tmp_path, report_tools.notebooks / "leaky"), report_tools)
     assert outcome.exit_code == 1 and outcome.published is None
     # The executed notebook has papermill's injected cell, so the source's cell 3 is its cell 4.
-    assert outcome.privacy_findings == [
-        "00_leaky.html, line 144: a raw child identifier",
-        "notebooks/00_leaky.ipynb, cell 4: a raw child identifier",
-    ]
+    html_finding, notebook_finding = outcome.privacy_findings
+    assert re.fullmatch(r"00_leaky.html, line \d+: a raw child identifier", html_finding)
+    assert notebook_finding == "notebooks/00_leaky.ipynb, cell 4: a raw child identifier"
     assert "CH900001" not in outcome.failure_message()
 
 
@@ -340,7 +339,7 @@ def test_charts_appear_even_when_the_environment_asks_for_the_agg_backend(
     outcome = run(make_config(tmp_path, report_tools.notebooks / "plain_chart"), report_tools)
     assert outcome.exit_code == 0
     html = (outcome.published / "00_plain_chart.html").read_text()
-    assert '<img alt="Chart (the report gave no text description of this chart)"' in html
+    assert 'alt="Chart (the report gave no text description of this chart)"' in html
     assert "data:image/png;base64," in html
     assert "visible text" in html and "only analysts should see" not in html
     landing = (outcome.published / "index.html").read_text()

@@ -111,3 +111,13 @@ def test_a_relative_pythonpath_is_made_absolute_for_kernels(monkeypatch, tmp_pat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONPATH", "src")
     assert kernel_env()["PYTHONPATH"] == str(tmp_path / "src")
+
+
+@pytest.mark.skipif(not fork_server_supported(), reason="Linux only")
+def test_a_stopped_fork_server_says_so_instead_of_hanging():
+    from csc_metrics.report.forkserver import ForkServer, KernelStartError
+
+    server = ForkServer(modules=())
+    server.close()
+    with pytest.raises(KernelStartError, match="the kernel fork server failed"):
+        server.spawn(["-f", "/nonexistent.json"], cwd=None, log=None)

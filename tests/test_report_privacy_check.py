@@ -97,8 +97,13 @@ def test_a_small_n_figure_is_found(tmp_path):
 
 
 def test_a_small_number_of_children_in_the_text_is_found(tmp_path):
-    write(tmp_path, "r.html", "<p>2 care leavers were not in touch; 3+ placements; 40 children</p>")
+    write(tmp_path, "r.html", "<p>2 care leavers were not in touch; 40 children</p>")
     assert [f.what for f in find_small_counts(tmp_path)] == ["'2 …' in the text"]
+
+
+def test_thresholds_and_rates_in_the_text_are_not_counts(tmp_path):
+    write(tmp_path, "r.html", "<p>3+ placements; 3 placements or more; 1 in 5 children</p>")
+    assert find_small_counts(tmp_path) == []
 
 
 def test_narrative_counts_can_be_left_to_the_tests(tmp_path):

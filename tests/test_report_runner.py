@@ -424,3 +424,17 @@ def test_without_caseload_data_there_are_no_teams(tmp_path):
     from csc_metrics.report.runner import teams_at
 
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == []
+
+
+def test_a_single_team_run_renders_every_report_for_that_team_beside_the_council_report(
+    tmp_path, report_tools
+):
+    report_tools.write_raw(tmp_path / "raw")
+    # Team names match whatever their case; the run uses the name as the data spell it.
+    config = make_config(tmp_path, report_tools.notebooks / "suite", team="assessment north")
+    outcome = run(config, report_tools)
+    assert outcome.published == tmp_path / "reports" / "2025-03-31_team-assessment-north"
+    html = (outcome.published / "01_caseloads.html").read_text()
+    assert "<p>Team: Assessment North</p>" in html
+    index = (outcome.published / "index.html").read_text()
+    assert "Reports for the quarter ending 31 March 2025, team Assessment North" in index

@@ -31,6 +31,8 @@ MIN_IDENTIFIER_LENGTH = 5
 TEXT_SUFFIXES = frozenset({".html", ".htm", ".json", ".ipynb", ".log", ".txt", ".csv", ".md"})
 
 #: Words that make a preceding number a count of people or cases in narrative text.
+#: Placements and episodes are left out: their small numbers are thresholds ("3 placements or
+#: more"), not counts of children.
 COUNT_NOUNS = (
     "child",
     "children",
@@ -44,10 +46,6 @@ COUNT_NOUNS = (
     "workers",
     "social worker",
     "social workers",
-    "placement",
-    "placements",
-    "episode",
-    "episodes",
 )
 
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,(?:[A-Za-z0-9+/=\s]|\\n)+")
@@ -57,8 +55,10 @@ _COUNT_CELL = re.compile(
     r"<td\b[^>]*\bclass=\"[^\"]*\bcount\b[^\"]*\"[^>]*>(.*?)</td>", re.IGNORECASE | re.DOTALL
 )
 _N_EQUALS = re.compile(r"(?<![\w.])n\s*[=:]\s*([0-9][0-9,]*)(?![\d.,]*\d)", re.IGNORECASE)
+# A number right before a count noun, unless it is part of a bigger number, a range or a
+# proportion ("1 in 5 children" is a rate, not five children).
 _NUMBER_NOUN = re.compile(
-    r"(?<![\w.,+\-])([0-9]+)\s+(?:" + "|".join(re.escape(n) for n in COUNT_NOUNS) + r")\b",
+    r"(?<![\w.,+\-])(?<!in )([0-9]+)\s+(?:" + "|".join(re.escape(n) for n in COUNT_NOUNS) + r")\b",
     re.IGNORECASE,
 )
 

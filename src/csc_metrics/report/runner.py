@@ -431,6 +431,8 @@ class _Run:
         self.timings: dict[str, float] = {}
         self.began = time.perf_counter()
         self.commit: str | None = None
+        # --team as the data spell it (the option matches whatever the case).
+        self.team: str | None = None
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -491,6 +493,7 @@ class _Run:
                     f"Teams: {known}."
                 )
             team = matches[0]
+        self.team = team
         jobs = [
             NotebookJob(
                 source=notebook,
@@ -724,7 +727,7 @@ class _Run:
         teams = [o for o in outcomes if o.job.output_name.startswith("teams/")]
         quality = next((o.report for o in suite if "quality" in o.job.source.stem.lower()), None)
         commit = self.commit
-        team = f", team {config.team}" if config.team else ""
+        team = f", team {self.team}" if self.team else ""
         page = LandingPage(
             council=config.display_name,
             la_code=config.la_code,
@@ -738,7 +741,7 @@ class _Run:
             data_quality=summarise_data_quality(config.processed_dir, config.suppress),
             inputs=inputs,
             inputs_fingerprint=inputs_fingerprint(inputs),
-            parameters=_parameter_rows(config, period_end),
+            parameters=_parameter_rows(config, period_end, self.team),
             git_commit=commit,
             published=published,
             data_quality_href=quality,
@@ -834,12 +837,14 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
     )
 
 
-def _parameter_rows(config: RunConfig, period_end: pd.Timestamp) -> list[tuple[str, str]]:
+def _parameter_rows(
+    config: RunConfig, period_end: pd.Timestamp, team: str | None
+) -> list[tuple[str, str]]:
     rows = [
         ("Council", f"{config.display_name} ({config.la_code})"),
         ("Period end", period_end.date().isoformat()),
         ("Period end asked for", config.period_end),
-        ("Team", config.team or "all teams"),
+        ("Team", team or "all teams"),
         ("Comparator", config.comparator),
         ("Targets file", str(config.targets) if config.targets else "none"),
         ("Suppression of counts 1 to 5", "on" if config.suppress else "off"),

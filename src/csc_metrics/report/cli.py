@@ -31,23 +31,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "kept under OUT/_failed/); 2 unusable input or a bad parameter; 3 another run is "
         "writing the same output. Logs: OUT/logs/run-<time>.log, copied into the report folder."
     )
-    parser.add_argument("--raw", required=True, type=Path, help="raw data folder (read only)")
+    parser.add_argument(
+        "--raw", required=True, type=Path, metavar="DIR", help="raw data folder (read only)"
+    )
     parser.add_argument(
         "--period-end",
         required=True,
         metavar="YYYY-MM-DD|latest",
         help="reference date, or 'latest' for the most recent quarter end the data cover",
     )
-    parser.add_argument("--la-code", required=True, help="council code, e.g. E10000017")
-    parser.add_argument("--la-name", help="council name for titles (default: the code)")
+    parser.add_argument(
+        "--la-code", required=True, metavar="CODE", help="council code, e.g. E10000017"
+    )
+    parser.add_argument(
+        "--la-name", metavar="NAME", help="council name for titles (default: the code)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
         default=Path("reports"),
+        metavar="DIR",
         help="reports folder; publishes OUT/<period>/index.html (default: reports)",
     )
     who = parser.add_mutually_exclusive_group()
-    who.add_argument("--team", help="render every report for this team only")
+    who.add_argument("--team", metavar="T", help="render every report for this team only")
     who.add_argument(
         "--per-team",
         action="store_true",
@@ -56,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs",
         type=int,
+        metavar="N",
         default=available_cores(),
         help="notebooks executed at once (default: the number of cores, %(default)s here)",
     )
@@ -68,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--processed",
         type=Path,
+        metavar="DIR",
         help=f"where ingest writes the processed tables (default: OUT/{PROCESSED_FOLDER}, so a "
         "run never overwrites an analyst's data/processed)",
     )
@@ -79,9 +88,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notebooks",
         type=Path,
+        metavar="DIR",
         help="folder of report notebooks (default: the project's notebooks/)",
     )
-    parser.add_argument("--targets", type=Path, help="local targets file for the notebooks")
+    parser.add_argument(
+        "--targets", type=Path, metavar="FILE", help="local targets file for the notebooks"
+    )
     parser.add_argument(
         "--comparator",
         choices=COMPARATORS,
@@ -91,6 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=int,
+        metavar="SECONDS",
         default=DEFAULT_CELL_TIMEOUT,
         help="seconds one notebook cell may run before the notebook fails (default: %(default)s)",
     )

@@ -6,9 +6,12 @@ without the ingest stage (which the end-to-end tests cover on the sample).
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,25 @@ def test_help_documents_the_options_and_exit_codes():
     for option in ("--raw", "--period-end", "--la-code", "--per-team", "--jobs", "--suppress"):
         assert option in result.stdout
     assert "exit codes: 0 published; 1 a notebook failed" in " ".join(result.stdout.split())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM is how POSIX schedulers stop a job")
+def test_a_stopped_run_exits_130_at_once_and_leaves_nothing_half_built(
+    args, report_tools, tmp_path
+):
+    command = [sys.executable, "-m", "csc_metrics.cli", *args, *notebooks(report_tools, "slow")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:  # the slow notebook sleeps for two minutes
+        if "started   00_slow.ipynb" in line:
+            break
+    time.sleep(1)
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert time.monotonic() - began < 15
+    assert "csc-metrics run: interrupted" in err
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        ".csc-metrics-run.lock",
+        "logs",
+    ]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from csc_metrics.errors import NotebookFailedError
@@ -142,6 +144,10 @@ def _skip_slow_imports() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the quarterly suite.
 
@@ -153,6 +159,10 @@ def run(args: argparse.Namespace) -> int:
             the cell, where the failed build is and where the log is.
     """
     _skip_slow_imports()
+    # A scheduler stops a run with SIGTERM: treat it as Ctrl-C, so kernels are killed and the
+    # half-built folder removed, and the published report is left as it was.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
     # The kernels' fork server needs two seconds to import pandas and friends: start it before
     # this process spends its own second importing the runner.
     from csc_metrics.report.forkserver import start_fork_server

@@ -302,12 +302,18 @@ class KernelPool:
             if self._handed_out > self._demand:
                 self._demand = self._handed_out
         self._top_up()
-        try:
-            item = self._ready.get(timeout=self._startup_timeout + 60)
-        except queue.Empty:
-            raise KernelStartError(
-                f"no Python kernel started within {self._startup_timeout:.0f} s"
-            ) from None
+        deadline = time.monotonic() + self._startup_timeout + 60
+        while True:
+            try:
+                item = self._ready.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if self._closed:
+                    raise KernelStartError("the run is stopping") from None
+                if time.monotonic() > deadline:
+                    raise KernelStartError(
+                        f"no Python kernel started within {self._startup_timeout:.0f} s"
+                    ) from None
         if isinstance(item, BaseException):
             raise KernelStartError(f"the Python kernel did not start: {item}") from item
         return item
@@ -318,12 +324,22 @@ class KernelPool:
         The kernel is killed at once: it has nothing left to save.
         """
         with self._lock:
-            self._live.pop(kernel.number, None)
-        self._stopping.submit(_stop_kernel, kernel.manager)
+            manager = self._live.pop(kernel.number, None)
+        if manager is None:  # close() has already stopped it
+            return
+        try:
+            self._stopping.submit(_stop_kernel, manager)
+        except RuntimeError:  # close() is shutting the background stopper down
+            _stop_kernel(manager)
 
     def close(self) -> None:
-        """Stop every kernel still starting or waiting, and remove their socket files."""
+        """Stop every kernel still starting, waiting or running; remove their socket files.
+
+        Safe to call more than once.
+        """
         with self._lock:
+            if self._closed and not self._live:
+                return
             self._closed = True
         for thread in self._threads:
             thread.join(timeout=self._startup_timeout)

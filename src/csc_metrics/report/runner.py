@@ -404,6 +404,9 @@ def run_suite(
         except CscMetricsError as error:
             file_logger.error("%s", error)
             raise
+        except KeyboardInterrupt:
+            file_logger.error("Interrupted: nothing was published by this run")
+            raise
 
 
 class _Run:
@@ -433,6 +436,8 @@ class _Run:
         self.commit: str | None = None
         # --team as the data spell it (the option matches whatever the case).
         self.team: str | None = None
+        # Set when the run is interrupted, so notebooks cut short are not reported as failures.
+        self.stopping = False
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -584,12 +589,24 @@ class _Run:
         began = time.perf_counter()
         progress = _Progress(len(jobs))
         durations = previous_durations(self.config.out)
-        with ThreadPoolExecutor(max_workers=self.config.jobs, thread_name_prefix="notebook") as ex:
+        executor = ThreadPoolExecutor(max_workers=self.config.jobs, thread_name_prefix="notebook")
+        try:
             futures = {
-                job.output_name: ex.submit(self._run_one, job, pool, build, period_end, progress)
+                job.output_name: executor.submit(
+                    self._run_one, job, pool, build, period_end, progress
+                )
                 for job in longest_first(jobs, durations)
             }
             outcomes = [futures[job.output_name].result() for job in jobs]
+        except BaseException:
+            # Interrupted (Ctrl-C, or SIGTERM from a scheduler): start no more notebooks and
+            # kill the kernels, so the running ones stop now rather than when they finish.
+            self.stopping = True
+            executor.shutdown(wait=False, cancel_futures=True)
+            pool.close()
+            executor.shutdown(wait=True)
+            raise
+        executor.shutdown(wait=True)
         self.timings["execute_and_render"] = time.perf_counter() - began
         return outcomes
 
@@ -618,6 +635,9 @@ class _Run:
             outcome = self._render(
                 job, result.notebook, result.failure, build, period_end, result.seconds
             )
+        if self.stopping:
+            progress_logger.info("  stopped   %s", job.label)
+            return outcome
         for warning in outcome.warnings:
             logger.warning("%s: %s", job.label, warning)
         progress.finished(outcome)

@@ -109,3 +109,13 @@ def test_thresholds_and_rates_in_the_text_are_not_counts(tmp_path):
 def test_narrative_counts_can_be_left_to_the_tests(tmp_path):
     write(tmp_path, "r.html", "<p>2 children</p>")
     assert find_small_counts(tmp_path, narrative=False) == []
+
+
+def test_a_count_cell_over_several_lines_is_found_on_its_first_line(tmp_path):
+    write(tmp_path, "r.html", '<table>\n<tr>\n<td class="num count">\n  4\n</td></tr></table>')
+    assert [str(f) for f in find_small_counts(tmp_path)] == ["r.html, line 3: count cell shows 4"]
+
+
+def test_style_sheets_are_not_read_as_text(tmp_path):
+    write(tmp_path, "r.html", "<style>\n.x { n: 3; }\n</style>\n<p>2 children</p>")
+    assert [str(f) for f in find_small_counts(tmp_path)] == ["r.html, line 4: '2 …' in the text"]

@@ -178,14 +178,15 @@ class QuickReadyClient(AsyncKernelClient):
         Raises:
             RuntimeError: If the kernel dies or does not answer within ``timeout`` seconds.
         """
-        deadline = time.monotonic() + (timeout if timeout is not None else 60.0)
+        limit = timeout if timeout is not None else 60.0
+        deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             request = self.kernel_info()
             if await self._answered(request, min(deadline, time.monotonic() + 1.0)):
                 return
             if self.parent is not None and not await self.parent.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
-        raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+        raise RuntimeError(f"Kernel didn't respond in {limit:.0f} seconds")
 
     async def _answered(self, request: str, until: float) -> bool:
         replied = idle = False
@@ -279,11 +280,6 @@ class KernelPool:
         with self._lock:
             managers = list(self._live.values())
         return [m.provisioner.pid for m in managers if m.provisioner and m.provisioner.pid]
-
-    @property
-    def forking(self) -> bool:
-        """Whether kernels are forked from the warm server."""
-        return self._server is not None
 
     def add_demand(self, notebooks: int) -> None:
         """Say that ``notebooks`` more notebooks will need a kernel, and start kernels early."""

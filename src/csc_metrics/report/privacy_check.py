@@ -6,6 +6,7 @@ finding names the file and line, never the identifier itself.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 #: Column headers that hold a child's identifier in raw files, compared after lower-casing and
 #: removing everything but letters and digits (SSDA903 ``CHILD``, Annex A ``Child Unique ID``,
 #: allocation lists ``child_id``).
-CHILD_ID_HEADERS = frozenset({"child", "childid", "childuniqueid", "childuid", "personid"})
+CHILD_ID_HEADERS = frozenset({"child", "childid", "childuniqueid", "childuid"})
 
 #: Identifiers shorter than this are not searched for: a three-digit identifier would match
 #: ordinary numbers in any report.
@@ -51,6 +52,7 @@ COUNT_NOUNS = (
 _DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,(?:[A-Za-z0-9+/=\s]|\\n)+")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _TAG = re.compile(r"<[^>]+>")
+_STYLE_OR_SCRIPT = re.compile(r"<(style|script)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
 _COUNT_CELL = re.compile(
     r"<td\b[^>]*\bclass=\"[^\"]*\bcount\b[^\"]*\"[^>]*>(.*?)</td>", re.IGNORECASE | re.DOTALL
 )
@@ -246,9 +248,7 @@ def _strings(value: Any) -> list[str]:
 
 def visible_text(html: str) -> str:
     """The text of an HTML document without tags, styles or embedded images."""
-    without_blocks = re.sub(
-        r"<(style|script)\b.*?</\1>", " ", html, flags=re.IGNORECASE | re.DOTALL
-    )
+    without_blocks = _STYLE_OR_SCRIPT.sub(" ", html)
     return " ".join(_TAG.sub(" ", _DATA_URI.sub(" ", without_blocks)).split())
 
 
@@ -262,7 +262,8 @@ def find_small_counts(folder: Path, limit: int = 5, narrative: bool = True) -> l
 
     Looks at three places in every HTML file: table cells with ``class="count"``; ``n=``
     figures; and, when ``narrative`` is true, numbers directly followed by a word for people or
-    cases (``3 children``, ``2 care leavers``).
+    cases (``3 children``, ``2 care leavers``). Style sheets, scripts and embedded images are
+    not read.
 
     Args:
         folder: The output folder.
@@ -270,46 +271,35 @@ def find_small_counts(folder: Path, limit: int = 5, narrative: bool = True) -> l
         narrative: Also check numbers followed by a count noun.
 
     Returns:
-        One finding per offending figure.
+        One finding per offending figure, in file and line order.
     """
     findings: list[Finding] = []
     for path in sorted(Path(folder).rglob("*.html")):
-        html = path.read_text(encoding="utf-8", errors="replace")
         name = str(path.relative_to(folder))
-        lines = html.splitlines()
-        for number, line in enumerate(lines, start=1):
-            for cell in _COUNT_CELL.findall(line):
-                text = visible_text(cell).strip()
-                if re.fullmatch(r"[0-9][0-9,]*", text) and _small(text, limit):
-                    findings.append(Finding(name, f"line {number}", f"count cell shows {text}"))
-            text = visible_text(line)
+        html = _readable_html(path.read_text(encoding="utf-8", errors="replace"))
+        line_starts = [0] + [newline.end() for newline in re.finditer("\n", html)]
+        for match in _COUNT_CELL.finditer(html):
+            text = visible_text(match.group(1)).strip()
+            if re.fullmatch(r"[0-9][0-9,]*", text) and _small(text, limit):
+                line = bisect.bisect_right(line_starts, match.start())
+                findings.append(Finding(name, f"line {line}", f"count cell shows {text}"))
+        patterns = [(_N_EQUALS, "n={}")]
+        if narrative:
+            patterns.append((_NUMBER_NOUN, "'{} …' in the text"))
+        for number, line_text in enumerate(html.splitlines(), start=1):
+            text = visible_text(line_text)
             findings.extend(
-                Finding(name, f"line {number}", f"n={m}")
-                for m in _N_EQUALS.findall(text)
-                if _small(m, limit)
+                Finding(name, f"line {number}", what.format(figure))
+                for pattern, what in patterns
+                for figure in pattern.findall(text)
+                if _small(figure, limit)
             )
-            if narrative:
-                findings.extend(
-                    Finding(name, f"line {number}", f"'{m} …' in the text")
-                    for m in _NUMBER_NOUN.findall(text)
-                    if _small(m, limit)
-                )
-        findings.extend(_multiline_count_cells(html, name, limit, lines))
-    return _unique(findings)
+    return sorted(set(findings), key=lambda f: (f.file, int(f.where.split()[-1]), f.what))
 
 
-def _multiline_count_cells(html: str, name: str, limit: int, lines: list[str]) -> list[Finding]:
-    # Count cells spread over several lines are missed line by line; find them in the whole file.
-    findings = []
-    for match in _COUNT_CELL.finditer(html):
-        if "\n" not in match.group(0):
-            continue
-        text = visible_text(match.group(1)).strip()
-        if re.fullmatch(r"[0-9][0-9,]*", text) and _small(text, limit):
-            line = html.count("\n", 0, match.start()) + 1
-            findings.append(Finding(name, f"line {line}", f"count cell shows {text}"))
-    return findings
+def _readable_html(html: str) -> str:
+    # Blank out style sheets, scripts and embedded images, keeping the lines where they were.
+    def keep_lines(match: re.Match[str]) -> str:
+        return "\n" * match.group(0).count("\n")
 
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    return list(dict.fromkeys(findings))
+    return _DATA_URI.sub("data:", _STYLE_OR_SCRIPT.sub(keep_lines, html))

@@ -1,0 +1,296 @@
+"""The parameters of one quarterly run, checked before anything is read or written."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import csc_metrics
+from csc_metrics.errors import ParameterError
+
+#: Benchmark comparators a notebook can be asked to use.
+COMPARATORS = ("england", "region", "sn")
+
+#: English council codes: E06 unitary, E08 metropolitan, E09 London borough, E10 county.
+LA_CODE_PATTERN = re.compile(r"^E(06|08|09|10)\d{6}$")
+
+#: Words in a notebook's file name that mark the notebook rendered once per team (--per-team).
+TEAM_NOTEBOOK_MARKER = "caseload"
+
+#: Folder names under the output folder that the runner owns (never a period's report).
+PROCESSED_FOLDER = "_processed"
+FAILED_FOLDER = "_failed"
+LOGS_FOLDER = "logs"
+
+DEFAULT_CELL_TIMEOUT = 600
+
+
+def available_cores() -> int:
+    """Return the number of CPU cores this process may use (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_notebooks_dir() -> Path:
+    """Return the project's ``notebooks/`` folder.
+
+    For an editable install (or a source checkout on ``PYTHONPATH``) this is the ``notebooks``
+    folder next to ``src/``; otherwise ``./notebooks`` in the working directory.
+    """
+    project_root = Path(csc_metrics.__file__).resolve().parents[2]
+    beside_source = project_root / "notebooks"
+    if (project_root / "pyproject.toml").exists() and beside_source.is_dir():
+        return beside_source
+    return Path.cwd() / "notebooks"
+
+
+def discover_notebooks(folder: Path) -> list[Path]:
+    """List the report notebooks of a folder in reading order.
+
+    Notebooks whose names start with ``_`` or ``.`` (drafts, checkpoints) are left out.
+
+    Args:
+        folder: The notebooks folder.
+
+    Returns:
+        The notebooks, sorted by file name (``00_overview.ipynb`` first).
+
+    Raises:
+        ParameterError: If the folder does not exist or holds no notebook.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ParameterError(
+            f"The notebooks folder {folder} does not exist. Give the folder of report "
+            "notebooks with --notebooks DIR."
+        )
+    notebooks = sorted(
+        p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")) and p.is_file()
+    )
+    if not notebooks:
+        raise ParameterError(f"The notebooks folder {folder} holds no .ipynb notebook.")
+    return notebooks
+
+
+def team_notebook(notebooks: list[Path]) -> Path:
+    """Return the notebook rendered once per team (the caseload report).
+
+    Raises:
+        ParameterError: If no notebook's name contains ``caseload``.
+    """
+    for notebook in notebooks:
+        if TEAM_NOTEBOOK_MARKER in notebook.stem.lower():
+            return notebook
+    names = ", ".join(n.name for n in notebooks)
+    raise ParameterError(
+        f"--per-team needs a caseload notebook (a name containing '{TEAM_NOTEBOOK_MARKER}'); "
+        f"the notebooks folder holds: {names}."
+    )
+
+
+def slugify(text: str) -> str:
+    """Make a file-name-safe, lower-case slug (``"Assessment North"`` -> ``assessment-north``)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "team"
+
+
+def parse_period_end(value: str) -> str:
+    """Check a ``--period-end`` value.
+
+    Args:
+        value: ``latest`` or a date as ``YYYY-MM-DD``.
+
+    Returns:
+        ``"latest"`` or the ISO date.
+
+    Raises:
+        ParameterError: If the value is neither.
+    """
+    text = str(value).strip().lower()
+    if text == "latest":
+        return text
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ParameterError(
+            f"--period-end {value!r} is not a date. Give YYYY-MM-DD (for example 2025-03-31) "
+            "or 'latest' for the most recent quarter end the data cover."
+        ) from None
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one quarterly run needs to know.
+
+    Attributes:
+        raw: The raw data folder (read only).
+        period_end: ``"latest"`` or an ISO date.
+        la_code: The council's ONS code (E06/E08/E09/E10 and six digits).
+        la_name: The council's name for titles (defaults to the code).
+        out: The reports folder; each period is published to ``out/<period>/``.
+        processed: Where ingest writes; defaults to ``out/_processed`` so that a run never
+            overwrites an analyst's working ``data/processed``.
+        notebooks_dir: The report notebooks.
+        team: Render every report for this one team only (``--team``).
+        per_team: Also render the caseload report for every team (``--per-team``).
+        jobs: Notebooks executed at once.
+        suppress: Suppress counts of 1-5 everywhere in the output.
+        quiet: No progress output (for cron); errors still go to stderr.
+        targets: Optional local targets file passed to the notebooks.
+        comparator: Benchmark comparator passed to the notebooks.
+        cell_timeout: Seconds a single notebook cell may run before it counts as failed.
+        skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
+        verbose: Debug logging in the log file.
+    """
+
+    raw: Path
+    period_end: str
+    la_code: str
+    la_name: str | None = None
+    out: Path = Path("reports")
+    processed: Path | None = None
+    notebooks_dir: Path | None = None
+    team: str | None = None
+    per_team: bool = False
+    jobs: int = field(default_factory=available_cores)
+    suppress: bool = False
+    quiet: bool = False
+    targets: Path | None = None
+    comparator: str = "england"
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    skip_ingest: bool = False
+    verbose: bool = False
+
+    @property
+    def processed_dir(self) -> Path:
+        """The processed folder this run reads and (unless skipping ingest) writes."""
+        return Path(self.processed) if self.processed else Path(self.out) / PROCESSED_FOLDER
+
+    @property
+    def notebooks_folder(self) -> Path:
+        """The notebooks folder, defaulting to the project's ``notebooks/``."""
+        return Path(self.notebooks_dir) if self.notebooks_dir else default_notebooks_dir()
+
+    @property
+    def display_name(self) -> str:
+        """The council's name for titles."""
+        return self.la_name or self.la_code
+
+    def validated(self) -> RunConfig:
+        """Check every parameter and return a normalised copy.
+
+        Returns:
+            The configuration with absolute paths, an upper-case council code and a checked
+            period end.
+
+        Raises:
+            ParameterError: Naming the first bad parameter and what was expected.
+        """
+        raw = Path(self.raw).expanduser().resolve()
+        if not raw.is_dir():
+            raise ParameterError(f"--raw {self.raw}: no such folder. Give the raw data folder.")
+        la_code = str(self.la_code).strip().upper()
+        if not LA_CODE_PATTERN.match(la_code):
+            raise ParameterError(
+                f"--la-code {self.la_code!r} is not an English council code: expected E06, E08, "
+                "E09 or E10 followed by six digits (for example E10000017)."
+            )
+        if self.team is not None and self.per_team:
+            raise ParameterError("Give either --team T or --per-team, not both.")
+        if self.team is not None and not str(self.team).strip():
+            raise ParameterError("--team needs a team name.")
+        if int(self.jobs) < 1:
+            raise ParameterError(f"--jobs {self.jobs}: give 1 or more notebooks at once.")
+        if int(self.cell_timeout) < 1:
+            raise ParameterError(f"--timeout {self.cell_timeout}: give 1 or more seconds.")
+        if self.comparator not in COMPARATORS:
+            raise ParameterError(
+                f"--comparator {self.comparator!r}: expected one of {', '.join(COMPARATORS)}."
+            )
+        targets = Path(self.targets).expanduser().resolve() if self.targets else None
+        if targets is not None and not targets.is_file():
+            raise ParameterError(f"--targets {self.targets}: no such file.")
+        out = Path(self.out).expanduser().resolve()
+        processed = self.processed_dir.expanduser().resolve()
+        for name, path in (("--out", out), ("--processed", processed)):
+            if path == raw or raw in path.parents:
+                raise ParameterError(
+                    f"{name} {path} is inside the raw folder {raw}, which is only ever read. "
+                    "Choose a folder outside it."
+                )
+        notebooks_dir = self.notebooks_folder.expanduser().resolve()
+        discover_notebooks(notebooks_dir)
+        if self.skip_ingest and not (processed / "manifest.json").exists():
+            raise ParameterError(
+                f"--skip-ingest reuses {processed}, but it is not a processed folder (no "
+                "manifest.json). Run without --skip-ingest, or give --processed DIR."
+            )
+        return RunConfig(
+            raw=raw,
+            period_end=parse_period_end(self.period_end),
+            la_code=la_code,
+            la_name=(self.la_name or "").strip() or None,
+            out=out,
+            processed=processed,
+            notebooks_dir=notebooks_dir,
+            team=str(self.team).strip() if self.team is not None else None,
+            per_team=bool(self.per_team),
+            jobs=int(self.jobs),
+            suppress=bool(self.suppress),
+            quiet=bool(self.quiet),
+            targets=targets,
+            comparator=self.comparator,
+            cell_timeout=int(self.cell_timeout),
+            skip_ingest=bool(self.skip_ingest),
+            verbose=bool(self.verbose),
+        )
+
+    def publish_name(self, period_end: pd.Timestamp) -> str:
+        """The folder name a run publishes to: the period, plus the team for ``--team``."""
+        name = period_end.date().isoformat()
+        return f"{name}_team-{slugify(self.team)}" if self.team else name
+
+    def notebook_parameters(self, period_end: pd.Timestamp, team: str | None) -> dict[str, Any]:
+        """The values injected into every notebook's ``parameters`` cell.
+
+        Dates are ``'YYYY-MM-DD'`` strings and paths absolute strings, so that the injected cell
+        is plain Python whatever the working directory.
+        """
+        return {
+            "processed_dir": str(self.processed_dir),
+            "period_end": period_end.date().isoformat(),
+            "la_code": self.la_code,
+            "la_name": self.display_name,
+            "team": team,
+            "comparator": self.comparator,
+            "suppress": self.suppress,
+            "targets_file": str(self.targets) if self.targets else None,
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        """The parameters as plain JSON-ready values, for the run manifest."""
+        return {
+            "raw": str(self.raw),
+            "period_end_requested": self.period_end,
+            "la_code": self.la_code,
+            "la_name": self.display_name,
+            "out": str(self.out),
+            "processed": str(self.processed_dir),
+            "notebooks": str(self.notebooks_folder),
+            "team": self.team,
+            "per_team": self.per_team,
+            "jobs": self.jobs,
+            "suppress": self.suppress,
+            "targets": str(self.targets) if self.targets else None,
+            "comparator": self.comparator,
+            "cell_timeout_seconds": self.cell_timeout,
+            "skip_ingest": self.skip_ingest,
+        }

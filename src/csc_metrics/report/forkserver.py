@@ -1,0 +1,214 @@
+"""The kernel fork server: one warm Python that forks a fresh kernel for each notebook.
+
+Both ends live here. ``ForkServer`` (used by the run) starts ``python -m
+csc_metrics.report.forkserver MODULE...``, which imports ipykernel and the given modules once
+(pandas, matplotlib, seaborn, csc_metrics...: one to two seconds) and then reads requests from
+stdin, one JSON object a line, ``{"argv": [...], "cwd": ..., "log": ...}``. For each it forks a
+child that becomes an IPython kernel with those arguments, and answers ``{"pid": N}`` (or
+``{"error": "..."}``) on stdout. A forked kernel is ready in a few tenths of a second and shares
+the imported libraries with its siblings, copy-on-write.
+
+This module imports only the standard library, so the run can start the server before it
+imports anything heavy itself. Forking is used on Linux only (it is unsafe on macOS and absent
+on Windows). The server ends when its stdin closes, that is when the run that started it ends,
+even if that run was killed; each kernel is told to exit if the server goes away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+#: Modules every kernel has imported before it is given a notebook. Missing ones are skipped.
+WARM_IMPORTS = (
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "seaborn",
+    "pyarrow.parquet",
+    "csc_metrics.io",
+    "csc_metrics.catalogue",
+    "csc_metrics.display",
+    "csc_metrics.charts",
+    "csc_metrics.indicators",
+    "csc_metrics.caseload",
+    "csc_metrics.spc",
+    "csc_metrics.gaps",
+    "csc_metrics.suppression",
+    "csc_metrics.narrative",
+    "csc_metrics.benchmarks",
+)
+
+#: Environment for every kernel. The inline backend is set explicitly because a scheduler's
+#: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.
+KERNEL_ENV = {
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+#: How much of the server's own error output a start-up failure message quotes.
+ERROR_TAIL_CHARS = 600
+
+
+class KernelStartError(RuntimeError):
+    """Raised when a kernel could not be started (the message says why)."""
+
+
+def fork_server_supported() -> bool:
+    """Whether kernels can be forked from a warm server here (Linux only)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def kernel_env() -> dict[str, str]:
+    """The environment for kernels: this one, with the inline backend and an absolute path.
+
+    Kernels start in the notebooks folder, where a relative ``PYTHONPATH`` (``PYTHONPATH=src``)
+    would point nowhere, so it is made absolute: the kernel imports the same package as the run.
+    """
+    env = dict(os.environ)
+    env.update(KERNEL_ENV)
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(entry).resolve()) if entry else entry
+            for entry in env["PYTHONPATH"].split(os.pathsep)
+        )
+    return env
+
+
+class ForkServer:
+    """The run's handle on a fork server process."""
+
+    def __init__(self, modules: tuple[str, ...] = WARM_IMPORTS) -> None:
+        self._lock = threading.Lock()
+        # The server's own error output, quoted if it fails (kernels log to the run's log).
+        self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "csc_metrics.report.forkserver", *modules],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            env=kernel_env(),
+            text=True,
+        )
+
+    def spawn(self, argv: list[str], cwd: str | None, log: str | None) -> int:
+        """Fork a kernel with these ipykernel arguments; return its process id.
+
+        Args:
+            argv: ipykernel arguments (``-f CONNECTION_FILE ...``).
+            cwd: The kernel's working directory.
+            log: File for the kernel's own stdout and stderr (not the notebook's output).
+
+        Raises:
+            KernelStartError: If the server has stopped or could not fork.
+        """
+        request = {"argv": argv, "cwd": cwd, "log": log}
+        with self._lock:
+            stdin, stdout = self._process.stdin, self._process.stdout
+            reply: dict[str, Any] = {}
+            if stdin is not None and stdout is not None and self._process.poll() is None:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.write(json.dumps(request) + "\n")
+                    stdin.flush()
+                    reply = json.loads(stdout.readline() or "{}")
+        if "pid" not in reply:
+            reason = reply.get("error") or self.errors() or "it stopped"
+            raise KernelStartError(f"the kernel fork server failed: {reason}")
+        return int(reply["pid"])
+
+    def errors(self) -> str:
+        """The end of what the server wrote to stderr."""
+        with contextlib.suppress(OSError, ValueError):
+            self._errors.seek(0)
+            return " ".join(self._errors.read()[-ERROR_TAIL_CHARS:].split())
+        return ""
+
+    def close(self) -> None:
+        """Stop the server (the kernels it forked are stopped by their managers)."""
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+        # The server holds nothing worth a clean exit, and tearing down its imported
+        # libraries takes longer than the run should wait.
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        self._process.wait()
+        with contextlib.suppress(OSError, ValueError):
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+        self._errors.close()
+
+
+def start_fork_server() -> ForkServer | None:
+    """Start a fork server where forking is supported, else return None."""
+    return ForkServer() if fork_server_supported() else None
+
+
+# --- The server process ------------------------------------------------------------------
+
+
+def _warm(modules: list[str]) -> None:
+    importlib.import_module("ipykernel.kernelapp")
+    for module in modules:
+        # A module that fails to import is the notebook's business: the kernel imports it
+        # again, and reports the error, when the notebook asks for it.
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+
+def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
+    """In the forked child: detach, redirect output, and run an IPython kernel."""
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.chdir(request.get("cwd") or Path.cwd())
+    devnull = os.open(os.devnull, os.O_RDWR)
+    log_path = request.get("log")
+    sink = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if log_path else devnull
+    os.dup2(devnull, 0)
+    os.dup2(sink, 1)
+    os.dup2(sink, 2)
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize([*request["argv"], f"--IPKernelApp.parent_handle={server_pid}"])
+    app.start()
+
+
+def serve(modules: list[str]) -> None:
+    """Warm up, then fork a kernel for each request until stdin closes."""
+    # Ctrl-C in the terminal reaches the whole process group; the run stops the server itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm(modules)
+    # Finished kernels are reaped by the system, so none lingers as a zombie.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    server_pid = os.getpid()
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            sys.stdout.flush()
+            pid = os.fork()
+        except Exception as error:
+            reply: dict[str, Any] = {"error": f"{type(error).__name__}: {error}"}
+        else:
+            if pid == 0:
+                try:
+                    _become_kernel(request, server_pid)
+                finally:
+                    os._exit(0)
+            reply = {"pid": pid}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover - run as its own process by ForkServer
+    serve(sys.argv[1:])

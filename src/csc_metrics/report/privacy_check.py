@@ -1,0 +1,305 @@
+"""Checks on a built report folder: no raw child identifier, and (with suppression) no small count.
+
+The runner runs these on every build before publishing; the tests run them on the sample. A
+finding names the file and line, never the identifier itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: Column headers that hold a child's identifier in raw files, compared after lower-casing and
+#: removing everything but letters and digits (SSDA903 ``CHILD``, Annex A ``Child Unique ID``,
+#: allocation lists ``child_id``).
+CHILD_ID_HEADERS = frozenset({"child", "childid", "childuniqueid", "childuid"})
+
+#: Identifiers shorter than this are not searched for: a three-digit identifier would match
+#: ordinary numbers in any report.
+MIN_IDENTIFIER_LENGTH = 5
+
+#: Files scanned in an output folder (everything a person or program could read).
+TEXT_SUFFIXES = frozenset({".html", ".htm", ".json", ".ipynb", ".log", ".txt", ".csv", ".md"})
+
+#: Words that make a preceding number a count of people or cases in narrative text.
+#: Placements and episodes are left out: their small numbers are thresholds ("3 placements or
+#: more"), not counts of children.
+COUNT_NOUNS = (
+    "child",
+    "children",
+    "young people",
+    "young person",
+    "care leaver",
+    "care leavers",
+    "case",
+    "cases",
+    "worker",
+    "workers",
+    "social worker",
+    "social workers",
+)
+
+_DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,(?:[A-Za-z0-9+/=\s]|\\n)+")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_TAG = re.compile(r"<[^>]+>")
+_STYLE_OR_SCRIPT = re.compile(r"<(style|script)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
+_COUNT_CELL = re.compile(
+    r"<td\b[^>]*\bclass=\"[^\"]*\bcount\b[^\"]*\"[^>]*>(.*?)</td>", re.IGNORECASE | re.DOTALL
+)
+_N_EQUALS = re.compile(r"(?<![\w.])n\s*[=:]\s*([0-9][0-9,]*)(?![\d.,]*\d)", re.IGNORECASE)
+# A number right before a count noun, unless it is part of a bigger number, a range or a
+# proportion ("1 in 5 children" is a rate, not five children).
+_NUMBER_NOUN = re.compile(
+    r"(?<![\w.,+\-])(?<!in )([0-9]+)\s+(?:" + "|".join(re.escape(n) for n in COUNT_NOUNS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in an output file.
+
+    Attributes:
+        file: Path of the file inside the output folder.
+        where: ``line 12`` for text files, ``cell 5`` for notebooks, ``a value`` for JSON.
+        what: What was found, never the identifier itself.
+    """
+
+    file: str
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, {self.where}: {self.what}"
+
+
+def _normalise_header(header: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(header).lower())
+
+
+def _clean_identifiers(values: pd.Series) -> set[str]:
+    text = values.dropna().astype(str).str.strip()
+    # Excel turns 123456 into 123456.0; the pseudonymiser strips that too.
+    text = text.str.replace(r"\.0+$", "", regex=True)
+    return set(text[text != ""])
+
+
+def raw_child_ids(raw: Path) -> set[str]:
+    """Collect every child identifier in a raw folder (CSV and Excel files, any layout).
+
+    Any column whose header is a known child-identifier header (``CHILD``, ``Child Unique ID``,
+    ``child_id``...) is read as text.
+
+    Args:
+        raw: The raw data folder.
+
+    Returns:
+        The identifiers, stripped.
+    """
+    identifiers: set[str] = set()
+    for path in sorted(Path(raw).rglob("*")):
+        if not path.is_file() or path.name.startswith((".", "~$")):
+            continue
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":
+                identifiers |= _ids_from_csv(path)
+            elif suffix in (".xlsx", ".xlsm"):
+                identifiers |= _ids_from_excel(path)
+        except Exception as error:  # an unreadable file is ingest's business, not ours
+            logger.debug("Privacy check could not read %s: %s", path, error)
+    return identifiers
+
+
+def _ids_from_csv(path: Path) -> set[str]:
+    header = pd.read_csv(path, nrows=0, dtype=str, encoding_errors="replace")
+    columns = [c for c in header.columns if _normalise_header(c) in CHILD_ID_HEADERS]
+    if not columns:
+        return set()
+    frame = pd.read_csv(
+        path, usecols=columns, dtype=str, keep_default_na=False, encoding_errors="replace"
+    )
+    return set().union(*(_clean_identifiers(frame[c]) for c in columns))
+
+
+def _ids_from_excel(path: Path) -> set[str]:
+    found: set[str] = set()
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, nrows=0)
+    for sheet, header in sheets.items():
+        columns = [c for c in header.columns if _normalise_header(c) in CHILD_ID_HEADERS]
+        if columns:
+            frame = pd.read_excel(path, sheet_name=sheet, usecols=columns, dtype=str)
+            found |= set().union(*(_clean_identifiers(frame[c]) for c in columns))
+    return found
+
+
+def output_files(folder: Path) -> list[Path]:
+    """Every readable text file under an output folder."""
+    return sorted(
+        p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
+    )
+
+
+def find_identifiers(
+    folder: Path, identifiers: Iterable[str], min_length: int = MIN_IDENTIFIER_LENGTH
+) -> list[Finding]:
+    """Find raw identifiers anywhere in the text files of an output folder.
+
+    An identifier made of letters and digits is found when it stands as a whole word, between
+    characters that are not letters or digits (so ``CH001234`` is found in ``id=CH001234,`` and
+    in ``child_CH001234``, but not inside a longer pseudonym such as ``9f001234ab``, where it
+    would be chance). Other identifiers are found anywhere. What is searched is what a person
+    could read: embedded images are skipped (a chance match inside image bytes is not a
+    disclosure), and so are the numbers in JSON and notebook metadata (timings and sizes such
+    as ``0.123456`` would otherwise match numeric identifiers by chance).
+
+    Args:
+        folder: The output folder.
+        identifiers: Raw identifiers from the input.
+        min_length: Shorter identifiers are ignored.
+
+    Returns:
+        One finding per file and line (or notebook cell), without the identifier.
+    """
+    wanted = {i for i in identifiers if len(i) >= min_length}
+    plain = {i for i in wanted if _WORD.fullmatch(i)}
+    unusual = wanted - plain
+
+    def leaks(text: str) -> bool:
+        return bool(set(_WORD.findall(text)) & plain) or any(u in text for u in unusual)
+
+    findings: list[Finding] = []
+    if not wanted:
+        return findings
+    for path in output_files(folder):
+        parts = readable_parts(path)
+        if not leaks("\n".join(text for _, text in parts)):
+            continue
+        name = str(path.relative_to(folder))
+        findings.extend(
+            Finding(name, where, "a raw child identifier") for where, text in parts if leaks(text)
+        )
+    return findings
+
+
+def readable_parts(path: Path) -> list[tuple[str, str]]:
+    """The readable text of an output file, in parts that say where each came from.
+
+    Text and HTML files give one part per line (embedded images removed); notebooks give one
+    part per cell (source and outputs, not metadata); other JSON gives its strings.
+
+    Args:
+        path: A file in an output folder.
+
+    Returns:
+        ``(where, text)`` pairs.
+    """
+    raw_text = path.read_text(encoding="utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix in (".ipynb", ".json"):
+        try:
+            document = json.loads(raw_text)
+        except json.JSONDecodeError:
+            document = None
+        if suffix == ".ipynb" and isinstance(document, dict):
+            return [
+                (f"cell {number}", "\n".join(_strings(_readable_cell(cell))))
+                for number, cell in enumerate(document.get("cells", []), start=1)
+            ]
+        if document is not None:
+            return [("a value", text) for text in _strings(document)]
+    text = _DATA_URI.sub("data:", raw_text)
+    return [(f"line {number}", line) for number, line in enumerate(text.splitlines(), start=1)]
+
+
+def _readable_cell(cell: dict[str, Any]) -> list[Any]:
+    parts: list[Any] = [cell.get("source", "")]
+    for output in cell.get("outputs", []) or []:
+        data = {
+            mimetype: value
+            for mimetype, value in (output.get("data") or {}).items()
+            if not mimetype.startswith("image/")
+        }
+        parts.extend([output.get("text", ""), data, output.get("evalue", "")])
+        parts.extend(output.get("traceback", []) or [])
+    return parts
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string (keys and values) in a JSON value, with data URIs removed; no numbers."""
+    if isinstance(value, str):
+        return [_DATA_URI.sub("data:", value)]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() for s in (*_strings(key), *_strings(item))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def visible_text(html: str) -> str:
+    """The text of an HTML document without tags, styles or embedded images."""
+    without_blocks = _STYLE_OR_SCRIPT.sub(" ", html)
+    return " ".join(_TAG.sub(" ", _DATA_URI.sub(" ", without_blocks)).split())
+
+
+def _small(number_text: str, limit: int) -> bool:
+    value = int(number_text.replace(",", ""))
+    return 1 <= value <= limit
+
+
+def find_small_counts(folder: Path, limit: int = 5, narrative: bool = True) -> list[Finding]:
+    """Find counts from 1 to ``limit`` that suppression should have hidden.
+
+    Looks at three places in every HTML file: table cells with ``class="count"``; ``n=``
+    figures; and, when ``narrative`` is true, numbers directly followed by a word for people or
+    cases (``3 children``, ``2 care leavers``). Style sheets, scripts and embedded images are
+    not read.
+
+    Args:
+        folder: The output folder.
+        limit: The largest count that must be suppressed.
+        narrative: Also check numbers followed by a count noun.
+
+    Returns:
+        One finding per offending figure, in file and line order.
+    """
+    findings: list[Finding] = []
+    for path in sorted(Path(folder).rglob("*.html")):
+        name = str(path.relative_to(folder))
+        html = _readable_html(path.read_text(encoding="utf-8", errors="replace"))
+        line_starts = [0] + [newline.end() for newline in re.finditer("\n", html)]
+        for match in _COUNT_CELL.finditer(html):
+            text = visible_text(match.group(1)).strip()
+            if re.fullmatch(r"[0-9][0-9,]*", text) and _small(text, limit):
+                line = bisect.bisect_right(line_starts, match.start())
+                findings.append(Finding(name, f"line {line}", f"count cell shows {text}"))
+        patterns = [(_N_EQUALS, "n={}")]
+        if narrative:
+            patterns.append((_NUMBER_NOUN, "'{} …' in the text"))
+        for number, line_text in enumerate(html.splitlines(), start=1):
+            text = visible_text(line_text)
+            findings.extend(
+                Finding(name, f"line {number}", what.format(figure))
+                for pattern, what in patterns
+                for figure in pattern.findall(text)
+                if _small(figure, limit)
+            )
+    return sorted(set(findings), key=lambda f: (f.file, int(f.where.split()[-1]), f.what))
+
+
+def _readable_html(html: str) -> str:
+    # Blank out style sheets, scripts and embedded images, keeping the lines where they were.
+    def keep_lines(match: re.Match[str]) -> str:
+        return "\n" * match.group(0).count("\n")
+
+    return _DATA_URI.sub("data:", _STYLE_OR_SCRIPT.sub(keep_lines, html))

@@ -1,0 +1,216 @@
+"""Shared test set-up.
+
+``tests/fixtures`` holds fixture notebooks and files that tests open themselves; nbval must not
+collect the notebooks as tests (some fail on purpose). The ``report_*`` fixtures below build
+the small raw and processed folders the runner tests use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from csc_metrics import io
+from csc_metrics.quality import DataQualityLog
+
+collect_ignore_glob = ["fixtures/*"]
+
+REPORT_NOTEBOOKS = Path(__file__).parent / "fixtures" / "report_notebooks"
+
+#: Raw child identifiers in the fixture raw folder. CH900001 is also printed by the "leaky"
+#: fixture notebook, to prove the privacy check catches it.
+REPORT_RAW_CHILD_IDS = ("CH900001", "CH900002", "CH900003")
+
+
+def write_report_raw(folder: Path) -> Path:
+    """Write a small raw folder: an SSDA903 header file and a caseload snapshot."""
+    ssda903 = folder / "ssda903" / "2025"
+    ssda903.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "CHILD": list(REPORT_RAW_CHILD_IDS),
+            "SEX": ["1", "2", "1"],
+            "DOB": ["01/02/2010", "03/04/2012", "05/06/2008"],
+            "ETHNIC": ["WBRI", "WBRI", "BAFR"],
+        }
+    ).to_csv(ssda903 / "header.csv", index=False)
+    caseload = folder / "caseload" / "2025-03-31"
+    caseload.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "child_id": list(REPORT_RAW_CHILD_IDS),
+            "team": ["Assessment North", "Assessment North", "Children in care"],
+            "worker_id": ["W1", "W1", "W2"],
+        }
+    ).to_csv(caseload / "cases.csv", index=False)
+    return folder
+
+
+def write_report_processed(folder: Path) -> Path:
+    """Write a processed folder as ingest would: a data-quality log and a manifest.
+
+    The log has 7 errors of one rule and 1 warning of another, so suppression (1-5) hides the
+    warning total and nothing else.
+    """
+    log = DataQualityLog()
+    for row in range(2, 9):
+        log.add(
+            dataset="ssda903",
+            table="header",
+            file="ssda903/2025/header.csv",
+            row=row,
+            rule="missing_dob",
+            severity="error",
+            message="DOB is blank; expected a date dd/mm/yyyy",
+        )
+    log.add(
+        dataset="ssda903",
+        table="episodes",
+        rule="invalid_code",
+        severity="warning",
+        message="PLACE code not in the code list",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    io.write_table(log.to_frame(), "dq_issues", folder)
+    io.write_json({"tables": ["dq_issues"]}, folder / io.MANIFEST_NAME)
+    return folder
+
+
+def fake_report_ingest(raw: Path, processed: Path) -> None:
+    """Stand-in for ``pipeline.ingest``: replaces the processed folder as the real one does."""
+    with io.staged_replace(processed) as staging:
+        write_report_processed(staging)
+
+
+@pytest.fixture
+def report_raw(tmp_path: Path) -> Path:
+    """A fresh raw folder for one test."""
+    return write_report_raw(tmp_path / "raw")
+
+
+@pytest.fixture
+def report_processed(tmp_path: Path) -> Path:
+    """A fresh processed folder (data-quality log and manifest) for one test."""
+    return write_report_processed(tmp_path / "processed")
+
+
+@pytest.fixture(scope="session")
+def report_tools() -> SimpleNamespace:
+    """The runner tests' helpers: fixture notebooks, raw and processed writers, a fake ingest."""
+    return SimpleNamespace(
+        notebooks=REPORT_NOTEBOOKS,
+        raw_child_ids=REPORT_RAW_CHILD_IDS,
+        write_raw=write_report_raw,
+        write_processed=write_report_processed,
+        fake_ingest=fake_report_ingest,
+        require_browser=require_browser,
+        audit_pages=audit_pages,
+    )
+
+
+# --- Real-browser checks (tests/test_report_browser.py and the end-to-end tests) -----------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+IMAGES_LOADED = "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])"
+
+
+@dataclass
+class PageAudit:
+    """What a real browser saw when it opened one report page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    broken_images: list[str] = field(default_factory=list)
+    serious_violations: list[str] = field(default_factory=list)
+
+
+def require_browser() -> None:
+    """Skip (or fail, when CI requires it) if Chromium or the Python drivers are missing."""
+    required = os.environ.get("CSC_METRICS_REQUIRE_BROWSER") == "1"
+    problems = []
+    if not CHROMIUM.exists():
+        problems.append(f"Debian chromium is not installed at {CHROMIUM} (run `make browser`)")
+    for module in ("playwright.sync_api", "axe_playwright_python.sync_playwright"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            problems.append(f"{module} is not installed (pip install -e '.[dev]')")
+    if problems:
+        message = "; ".join(problems)
+        if required:
+            pytest.fail(f"CSC_METRICS_REQUIRE_BROWSER=1 but {message}")
+        pytest.skip(message)
+
+
+def audit_pages(folder: Path, artifacts: str) -> dict[str, PageAudit]:
+    """Open every HTML page of a report folder in headless Chromium through file://.
+
+    For each page: console errors, requests for anything but file: and data: URLs, images
+    that did not load, and axe-core violations of serious or critical impact. A full-page
+    screenshot of each is kept under ``test-artifacts/browser/<artifacts>/``.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    shots = ARTIFACTS / artifacts
+    shots.mkdir(parents=True, exist_ok=True)
+    axe = Axe()
+    audits: dict[str, PageAudit] = {}
+    pages = sorted(folder.rglob("*.html"))
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            offline=True,
+        )
+        try:
+            for path in pages:
+                name = path.relative_to(folder).as_posix()
+                audit = audits[name] = PageAudit()
+                page = context.new_page()
+                page.on(
+                    "console",
+                    lambda m, a=audit: (
+                        a.console_errors.append(m.text) if m.type == "error" else None
+                    ),
+                )
+                page.on("pageerror", lambda e, a=audit: a.console_errors.append(str(e)))
+                page.on(
+                    "request",
+                    lambda r, a=audit: (
+                        None if r.url.startswith(("file:", "data:")) else a.requests.append(r.url)
+                    ),
+                )
+                page.goto(path.resolve().as_uri(), wait_until="load")
+                images = page.evaluate(IMAGES_LOADED)
+                audit.broken_images = [alt for loaded, alt in images if not loaded]
+                results = axe.run(page)
+                audit.serious_violations = [
+                    f"{v['id']} ({v['impact']}): {v['help']}"
+                    for v in results.response["violations"]
+                    if v.get("impact") in ("serious", "critical")
+                ]
+                page.screenshot(path=str(shots / f"{name.replace('/', '__')}.png"), full_page=True)
+                page.close()
+        finally:
+            context.close()
+    return audits

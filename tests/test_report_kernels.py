@@ -1,0 +1,123 @@
+"""Kernels: this interpreter, never shared between notebooks, stopped when done, on any OS."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import NoSuchKernel
+from nbformat.v4 import new_code_cell, new_notebook
+
+from csc_metrics.report.execute import NotebookJob, execute_job
+from csc_metrics.report.forkserver import fork_server_supported, kernel_env
+from csc_metrics.report.kernels import KERNEL_NAME, KernelPool, ProjectKernelSpecManager
+
+MODES = [
+    pytest.param(
+        True,
+        id="forked",
+        marks=pytest.mark.skipif(not fork_server_supported(), reason="Linux only"),
+    ),
+    pytest.param(False, id="new-process"),
+]
+
+
+def notebook_file(folder: Path, name: str, *sources: str) -> Path:
+    path = folder / name
+    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in sources]), path)
+    return path
+
+
+def stdout_of(notebook) -> str:
+    return "".join(
+        o.get("text", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("name") == "stdout"
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("fork", MODES)
+def test_a_kernel_runs_this_interpreter_and_notebooks_share_nothing(tmp_path, fork):
+    first = notebook_file(tmp_path, "a.ipynb", "import sys\nleft_behind = 1\nprint(sys.executable)")
+    second = notebook_file(tmp_path, "b.ipynb", "print('left_behind' in globals())")
+    with KernelPool(cwd=tmp_path, ahead=2, fork=fork) as pool:
+        pool.add_demand(2)
+        results = []
+        for path in (first, second):
+            kernel = pool.acquire()
+            try:
+                job = NotebookJob(source=path, output_name=path.stem, parameters={"x": 1})
+                results.append(
+                    execute_job(job, kernel, tmp_path / "out" / path.name, cell_timeout=60)
+                )
+            finally:
+                pool.discard(kernel)
+    assert [r.failure for r in results] == [None, None]
+    assert stdout_of(results[0].notebook).strip() == sys.executable
+    assert stdout_of(results[1].notebook).strip() == "False"
+
+
+@pytest.mark.parametrize("fork", MODES)
+def test_a_discarded_kernel_process_is_gone(tmp_path, fork):
+    with KernelPool(cwd=tmp_path, ahead=1, fork=fork) as pool:
+        pool.add_demand(1)
+        kernel = pool.acquire()
+        pid = kernel.manager.provisioner.pid
+        assert alive(pid)
+        pool.discard(kernel)
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
+
+
+def test_kernels_started_ahead_but_never_used_are_stopped_on_close(tmp_path):
+    with KernelPool(cwd=tmp_path, ahead=2) as pool:
+        pool.add_demand(2)
+        kernel = pool.acquire()  # the second kernel is started but never handed out
+        pool.discard(kernel)
+        deadline = time.monotonic() + 30
+        while len(pool.kernel_pids) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [unused] = pool.kernel_pids
+    deadline = time.monotonic() + 5
+    while alive(unused) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(unused)
+
+
+def test_the_kernelspec_manager_knows_only_this_interpreter():
+    manager = ProjectKernelSpecManager()
+    assert manager.get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
+    with pytest.raises(NoSuchKernel):
+        manager.get_kernel_spec("python3")
+
+
+def test_a_relative_pythonpath_is_made_absolute_for_kernels(monkeypatch, tmp_path):
+    # Kernels start in the notebooks folder, where PYTHONPATH=src would point nowhere.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", "src")
+    assert kernel_env()["PYTHONPATH"] == str(tmp_path / "src")
+
+
+@pytest.mark.skipif(not fork_server_supported(), reason="Linux only")
+def test_a_stopped_fork_server_says_so_instead_of_hanging():
+    from csc_metrics.report.forkserver import ForkServer, KernelStartError
+
+    server = ForkServer(modules=())
+    server.close()
+    with pytest.raises(KernelStartError, match="the kernel fork server failed"):
+        server.spawn(["-f", "/nonexistent.json"], cwd=None, log=None)

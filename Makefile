@@ -36,9 +36,7 @@ install-dev: $(VENV)/.installed-dev ## Create .venv with the development and tes
 
 .PHONY: report
 report: $(VENV)/.installed ## Run the quarterly report suite on the shipped sample and say where it is
-	$(BIN)/csc-metrics ingest --raw $(SAMPLE) --processed $(PROCESSED)
-	$(BIN)/csc-metrics indicators --processed $(PROCESSED) --period-end 2025-03-31 --la-code $(LA_CODE)
-	@echo "Processed tables are in $(PROCESSED)/"
+	$(BIN)/csc-metrics run --raw $(SAMPLE) --period-end $(PERIOD_END) --la-code $(LA_CODE) --la-name "$(LA_NAME)" --out $(REPORTS) --per-team
 
 .PHONY: browser
 browser: ## Install headless Chromium (Debian package) for the real-browser tests, if missing

@@ -49,3 +49,10 @@ def test_load_processed_explains_a_folder_that_was_never_ingested(tmp_path):
 def test_processed_data_fills_absent_tables_with_empty_ones():
     data = io.ProcessedData.from_tables({})
     assert data.episodes.empty and "decom" in data.episodes.columns
+
+
+def test_staged_replace_publishes_a_folder_others_can_read(tmp_path):
+    target = tmp_path / "reports"
+    with io.staged_replace(target) as staging:
+        (staging / "index.html").write_text("<p>report</p>")
+    assert target.stat().st_mode & 0o055 == 0o055  # group and others may read and enter

@@ -8,6 +8,7 @@ on the way in.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import uuid
@@ -185,6 +186,11 @@ def staged_replace(target: Path) -> Iterator[Path]:
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    # mkdtemp makes an owner-only folder; published reports must be readable like any folder
+    # the user creates, so give it the permissions the umask allows.
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
     try:
         yield staging
     except BaseException:

@@ -556,9 +556,6 @@ class _Run:
                     build, outcomes, period_end, inputs.result(), identifiers.result()
                 )
                 outcome_box.update(outcomes=outcomes, findings=findings)
-                # mkdtemp made the build folder private (0700); publish it with the reports
-                # folder's own permissions so that whoever can read reports/ can read it.
-                build.chmod(config.out.stat().st_mode & 0o777)
                 if findings or any(not o.succeeded for o in outcomes):
                     failed_build = set_aside(build, config.out, name, self.stamp)
                     outcome_box["failed_build"] = failed_build

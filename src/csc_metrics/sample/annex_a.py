@@ -545,12 +545,16 @@ def establishment_table(service: Service) -> pd.DataFrame:
                          "funded_fte": funded.map("{:.1f}".format).to_numpy()})
 
 
-def workbook_bytes(lists: dict[str, pd.DataFrame], when: int) -> bytes:
+def workbook_bytes(lists: dict[str, pd.DataFrame], when: int,
+                   headers: dict[str, str] | None = None) -> bytes:
     """Write Lists 6-9 as an .xlsx workbook whose bytes depend only on the data and the date.
+
+    Rows go to openpyxl one at a time: its writer takes rows, not arrays.
 
     Args:
         lists: The lists (hidden helper columns are dropped).
         when: Snapshot day; it is also the document's created and modified date.
+        headers: Header texts to write instead of the standard ones (a messy run's variants).
 
     Returns:
         The workbook file's bytes.
@@ -559,7 +563,7 @@ def workbook_bytes(lists: dict[str, pd.DataFrame], when: int) -> bytes:
     for name, frame in lists.items():
         sheet = workbook.create_sheet(name)
         columns = LIST_COLUMNS[name]
-        sheet.append(columns)
+        sheet.append([(headers or {}).get(column, column) for column in columns])
         values = frame[columns].astype(object).where(frame[columns].notna(), None)
         for record in values.itertuples(index=False, name=None):
             sheet.append(record)

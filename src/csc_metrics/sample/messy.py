@@ -106,14 +106,15 @@ def apply_messy(config: SampleConfig, plan: MessyPlan, year: int,
     if year == last:
         episodes = tables["episodes"]
         episodes[_TAG] = ""
+        # Local columns come first so that the duplicated row repeats them too.
+        episodes = _extra_columns(episodes, {"LOCAL_PLACEMENT_REF": "PLR", "TEAM_CODE": "T"},
+                                  rng)
         _lower_case(rng, episodes, ["LS", "PLACE"], 4)
         _stray_spaces(rng, episodes, ["RNE", "PLACE_PROVIDER", "PL_POST"], 4)
         _invalid_codes(rng, episodes, {"PLACE": "U7", "LS": "C3", "REC": "E99"})
         _impossible_dates(rng, episodes)
         episodes = _duplicate_episode(rng, episodes)
         _overlap_episode(episodes)
-        episodes = _extra_columns(episodes, {"LOCAL_PLACEMENT_REF": "PLR", "TEAM_CODE": "T"},
-                                  rng)
         name = f"ssda903/{year}/episodes.csv"
         plan.quirks.extend(_tagged_records(episodes, name))
         plan.quirks.append(_record("extra_local_columns", [name], None,

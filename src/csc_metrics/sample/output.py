@@ -69,14 +69,14 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
         lists = council.snapshot_lists(when)
         if config.write_workbooks:
             used_postcodes.update(lists["List 8"]["Placement postcode"].dropna().unique())
+            headers = None
             if plan is not None and when == plan.header_variant:
-                lists = {name: frame.rename(columns={"Age": "Age of Child (Years)"})
-                         for name, frame in lists.items()}
+                headers = {"Age": "Age of Child (Years)"}
                 plan.quirks.append({
                     "quirk": "header_variant", "files": [f"{folder}/annex_a.xlsx"], "rows": [1],
                     "column": "Age", "count": 4,
                     "detail": "every list's 'Age' header reads 'Age of Child (Years)'"})
-            writer.raw(workbook_bytes(lists, when), f"{folder}/annex_a.xlsx")
+            writer.raw(workbook_bytes(lists, when, headers), f"{folder}/annex_a.xlsx")
         else:
             writer.csv(open_cases(lists), f"{folder}/cases.csv")
         workforce = workforce_table(council.service, when)

@@ -200,7 +200,7 @@ MOVE_AGE_MULTIPLIER = (0.6, 0.7, 0.9, 1.45, 1.35)
 #: Shape of the gamma frailty that makes some children move much more than others.
 MOVE_FRAILTY_SHAPE = 0.55
 #: Multiplier on the move rate from the stability step-change date (the planted pattern).
-MOVE_RATE_AFTER_STEP = 0.55
+MOVE_RATE_AFTER_STEP = 0.6
 
 #: Share of foster placements lasting over a year that become long-term with the same carer
 #: (U6 to U4, U3 to U1: RNE T), and the share of those that coincide with the final care order
@@ -302,11 +302,11 @@ HOME_BLANK_SHARE = 0.006
 #: apprenticeship 3; 19-21 EET 48%: HE 6, other education 14, training or employment 26,
 #: apprenticeship 2; NEET illness 12, pregnancy or parenting 5, other 33).
 ACTIVITY_17_18 = {
-    "F1": 0.03, "P1": 0.005, "F2": 0.34, "P2": 0.05, "F4": 0.03, "P4": 0.003, "F5": 0.12,
+    "F1": 0.03, "P1": 0.005, "F2": 0.31, "P2": 0.05, "F4": 0.03, "P4": 0.003, "F5": 0.12,
     "P5": 0.06, "G4": 0.09, "G5": 0.23, "G6": 0.04,
 }
 ACTIVITY_19_21 = {
-    "F1": 0.055, "P1": 0.008, "F2": 0.11, "P2": 0.035, "F4": 0.02, "P4": 0.002, "F5": 0.18,
+    "F1": 0.055, "P1": 0.008, "F2": 0.11, "P2": 0.035, "F4": 0.02, "P4": 0.002, "F5": 0.20,
     "P5": 0.09, "G4": 0.125, "G5": 0.325, "G6": 0.05,
 }
 #: Spread of the young person's own tendency to be in education, employment or training (on
@@ -377,13 +377,15 @@ CIN_CLOSURE_REASON = {
 }
 
 #: Cases per FTE a team is staffed for (the county average is about 15; benchmarks 13.6).
-TARGET_CASES_PER_FTE = {"safeguarding": 14.5, "cla": 14.0, "cwd": 13.0, "leaving_care": 17.5}
+TARGET_CASES_PER_FTE = {"safeguarding": 16.5, "cla": 16.0, "cwd": 15.0, "leaving_care": 19.0}
 #: FTE mix of workers (shares of 1.0, 0.8, 0.6 and 0.5 FTE).
 FTE_MIX = {1.0: 0.80, 0.8: 0.11, 0.6: 0.06, 0.5: 0.03}
-#: Share of posts filled by agency workers (Lancashire 2023-2025: 4-5%).
-AGENCY_SHARE = 0.05
-#: Mean years in post of permanent and agency workers (turnover about 10% a year).
-PERMANENT_TENURE_YEARS = 8.5
+#: Share of agency workers among those in post at the start (Lancashire 2023-2025: 4-5% of
+#: FTE) and among new starters (higher, because agency workers stay months, not years).
+AGENCY_SHARE = 0.045
+AGENCY_SHARE_OF_STARTERS = 0.3
+#: Mean years in post of permanent and agency workers (turnover about 10-13% a year).
+PERMANENT_TENURE_YEARS = 12.0
 AGENCY_TENURE_YEARS = 0.9
 #: Probability that a post stays empty for a while after a worker leaves, and for how long.
 VACANCY_AFTER_LEAVING = 0.55
@@ -407,4 +409,4 @@ TRANSFER_TO_CLA_TEAM_DAYS = (20, 140)
 PRE_CARE_INVOLVEMENT_DAYS = (30, 270)
 #: Caseload growth of the planted rising team over its eight quarters (share of its starting
 #: cases added each quarter).
-RISING_TEAM_GROWTH_PER_QUARTER = 0.075
+RISING_TEAM_GROWTH_PER_QUARTER = 0.06

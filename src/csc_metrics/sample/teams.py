@@ -220,7 +220,7 @@ def staff_posts(rng: np.random.Generator, config: SampleConfig, posts: pd.DataFr
         post, end = post[more], end[more]
         vacant = rng.random(len(post)) < p.VACANCY_AFTER_LEAVING
         start = end + np.where(vacant, uniform_int(rng, p.VACANCY_DAYS, len(post)), 0)
-        agency = rng.random(len(post)) < p.AGENCY_SHARE
+        agency = rng.random(len(post)) < p.AGENCY_SHARE_OF_STARTERS
         end = start + _tenure(rng, agency)
         keep = start < end_of_time
         post, start, end, agency = post[keep], start[keep], end[keep], agency[keep]

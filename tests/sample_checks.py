@@ -159,3 +159,67 @@ def xmr_limits(values: list[float]) -> tuple[float, float, float]:
     ranges = ranges[ranges <= 3.267 * ranges.mean()]
     centre = series.mean()
     return centre, centre - 2.66 * ranges.mean(), centre + 2.66 * ranges.mean()
+
+
+def xmr_signals(values: list[float]) -> np.ndarray:
+    """Points flagged by any "Making Data Count" rule (limit, trend, two-of-three, shift)."""
+    series = np.asarray(values, dtype=float)
+    centre, lower, upper = xmr_limits(values)
+    flagged = (series < lower) | (series > upper)
+    n = len(series)
+    for i in range(n - 6):
+        steps = np.diff(series[i:i + 7])
+        window = series[i:i + 7]
+        if (steps < 0).all() or (steps > 0).all() or (window < centre).all() \
+                or (window > centre).all():
+            flagged[i:i + 7] = True
+    low_zone = centre - 2 / 3 * (centre - lower)
+    high_zone = centre + 2 / 3 * (upper - centre)
+    for i in range(n - 2):
+        window = series[i:i + 3]
+        if (window < low_zone).sum() >= 2 or (window > high_zone).sum() >= 2:
+            flagged[i:i + 3] = True
+    return flagged
+
+
+def read_sheet(path: Path, name: str) -> pd.DataFrame:
+    """One Annex A list as a frame (openpyxl; short rows padded)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book[name].iter_rows(values_only=True))
+    width = len(rows[0])
+    frame = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[1:]],
+                         columns=rows[0])
+    book.close()
+    return frame
+
+
+CLOSURE_COLUMNS = {"List 6": "CIN Closure Date", "List 7": "Child Protection Plan End Date",
+                   "List 8": "Date Ceased to be Looked After"}
+
+
+def team_caseloads(folder: Path) -> pd.DataFrame:
+    """Cases per FTE of each team at each snapshot, from Annex A and the workforce list.
+
+    A case is a child open on any list (one per child), held by the worker on its row; a team's
+    caseload is the cases its case-holding workers hold over their FTE (spec §4).
+    """
+    rows = []
+    for snapshot in sorted((folder / "caseload").iterdir()):
+        workforce = read_csv(snapshot / "workforce.csv")
+        parts = []
+        for name in ("List 6", "List 7", "List 8", "List 9"):
+            sheet = read_sheet(snapshot / "annex_a.xlsx", name)
+            if name in CLOSURE_COLUMNS:
+                sheet = sheet[sheet[CLOSURE_COLUMNS[name]].isna()]
+            parts.append(sheet[["Child Unique ID", "Allocated Worker"]])
+        cases = pd.concat(parts).dropna().drop_duplicates("Child Unique ID")
+        held = cases.groupby("Allocated Worker").size().rename("cases")
+        staff = workforce.set_index("worker_id")[["team", "fte"]].join(held, how="inner")
+        staff["fte"] = staff["fte"].astype(float)
+        staff = staff[staff["cases"] / staff["fte"] <= 50]
+        per_team = staff.groupby("team")[["cases", "fte"]].sum()
+        per_team["per_fte"] = per_team["cases"] / per_team["fte"]
+        rows.append(per_team.assign(snapshot=snapshot.name).reset_index())
+    return pd.concat(rows, ignore_index=True)

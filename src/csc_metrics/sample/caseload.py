@@ -102,7 +102,7 @@ def build_service(config: SampleConfig, geography: Geography, history: CareHisto
     mean_open = _mean_open_cases(spells, config.snapshot_dates, before=quarters[0])
     posts = plan_posts(component_rng(config.seed, "posts"), teams, mean_open)
     staffing = staff_posts(component_rng(config.seed, "staff"), config, posts,
-                           start_of_time - 30, teams.at[rising, "team"], quarters[0] - 60)
+                           start_of_time - 30, teams.at[rising, "team"], quarters[0] - 365)
     spells = plant_rising_team(component_rng(config.seed, "rising"), config, spells, rising,
                                source)
     segments = assign_workers(component_rng(config.seed, "allocation"), spells, staffing,

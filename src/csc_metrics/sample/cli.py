@@ -107,9 +107,11 @@ def run(args: argparse.Namespace) -> int:
     with staged_replace(out) as staging:
         written = write_council(council, staging)
     looked_after = open_episodes(council, config.horizon_end)["child"].nunique()
+    years = (str(config.first_year) if config.first_year == config.last_year
+             else f"{config.first_year}-{config.last_year}")
     print(
         f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s: "
-        f"{len(config.years)} SSDA903 returns ({config.first_year}-{config.last_year}), "
+        f"{len(config.years)} SSDA903 returns ({years}), "
         f"{len(config.snapshot_dates)} caseload snapshots to "
         f"{to_date(config.snapshot_dates[-1]).isoformat()}, "
         f"{looked_after:,} children looked after at 31 March {config.last_year}. "

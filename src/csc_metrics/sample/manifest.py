@@ -13,10 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from csc_metrics import __version__
 from csc_metrics.sample import parameters as p
 from csc_metrics.sample import summary as s
-from csc_metrics.sample.config import LA_CODE, LA_NAME, to_date
+from csc_metrics.sample.config import LA_CODE, LA_NAME, SampleConfig, to_date
 from csc_metrics.sample.generate import SyntheticCouncil
 from csc_metrics.sample.messy import MessyPlan
 from csc_metrics.sample.teams import rising_team_name
@@ -26,8 +25,18 @@ def _iso(days: int) -> str:
     return to_date(days).isoformat()
 
 
-def _pct(value: float) -> float:
-    return round(float(value), 1)
+def _pct(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 1)
+
+
+def _show(value: float) -> str:
+    """A percentage for a sentence, or a note when it cannot be measured in these years."""
+    return "(not measurable)" if np.isnan(value) else f"{value:.1f}%"
+
+
+def _mean(values: list[float]) -> float:
+    """Mean of a list, or NaN for an empty one (a pattern outside a short run's years)."""
+    return float(np.mean(values)) if values else float("nan")
 
 
 def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
@@ -41,19 +50,20 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
     """
     config = council.config
     end = config.horizon_end
+    quarters = _quarter_ends(council)
     decline_start = config.eet_decline_start
-    first_quarter = next(q for q in config.snapshot_dates if q >= decline_start)
-    before_decline = max(q for q in config.snapshot_dates if q < decline_start)
-    n_before, eet_before = s.care_leaver_eet(council, before_decline, "19_21")
+    first_quarter = next(q for q in quarters if q >= decline_start)
+    eet = {q: s.care_leaver_eet(council, q, "19_21")[1] for q in quarters
+           if q >= config.year_ends[config.first_year]}
+    eet_before = _mean([v for q, v in eet.items() if q < decline_start])
     n_end, eet_end = s.care_leaver_eet(council, end, "19_21")
     rising, source = rising_team_name(council.service.teams)
-    quarters = config.rising_team_quarters
+    rising_quarters = config.rising_team_quarters
     team_series = dict(s.team_caseloads(council, rising))
     step = config.stability_step_date
-    step_before = max((q for q in config.snapshot_dates if q < step),
-                      default=config.snapshot_dates[0])
-    place_before = s.three_plus_placements(council, step_before)
-    place_end = s.three_plus_placements(council, end)
+    stability = {q: s.three_plus_placements(council, q) for q in quarters}
+    place_before = _mean([v for q, v in stability.items() if q < step])
+    place_after = _mean([v for q, v in stability.items() if q >= step + 365])
     where = s.location(council, end)
     n_group, eet_group = s.care_leaver_eet(council, end, "19_21", p.EET_EQUITY_GROUP)
     n_all, eet_all = s.care_leaver_eet(council, end, "19_21")
@@ -68,11 +78,14 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "direction": "worse",
             "description": (
                 "Fewer care leavers aged 19-21 are in education, employment or training: the "
-                f"12-month EET rate falls every quarter from {_iso(first_quarter)}, from "
-                f"{_pct(eet_before)}% to {_pct(eet_end)}% by {_iso(end)}, so the gap to England "
-                "(about 54%) widens over the last six quarters."),
+                f"12-month EET rate, about {_show(eet_before)} at earlier quarter ends, keeps "
+                f"falling from {_iso(first_quarter)} to {_show(eet_end)} by {_iso(end)}, so the "
+                "gap to the earlier level and to England (about 54%) widens over the last six "
+                "quarters."),
             "keywords": ["19-21", "EET"],
-            "achieved": {"before": _pct(eet_before), "cohort_before": n_before,
+            "visible_in_data": not np.isnan(eet_before),
+            "achieved": {"earlier_quarters_mean": _pct(eet_before),
+                         "quarters": {_iso(q): _pct(v) for q, v in eet.items()},
                          "at_end": _pct(eet_end), "cohort_at_end": n_end},
         },
         {
@@ -80,14 +93,16 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "area": "caseloads",
             "indicator_id": "caseload_per_fte",
             "breakdown": "team", "group": rising,
-            "from": _iso(quarters[0]), "to": _iso(quarters[-1]),
+            "from": _iso(rising_quarters[0]), "to": _iso(rising_quarters[-1]),
             "direction": "worse",
             "description": (
                 f"{rising}'s caseload rises at each of eight quarter ends in a row, from "
-                f"{team_series[_iso(quarters[0])]} to {team_series[_iso(quarters[-1])]} cases "
-                f"per FTE, as children are transferred in from {source} without extra staff."),
+                f"{team_series[_iso(rising_quarters[0])]} to "
+                f"{team_series[_iso(rising_quarters[-1])]} cases per FTE, as children are "
+                f"transferred in from {source} and other CLA teams without extra staff."),
             "keywords": [rising],
-            "achieved": {date: team_series[date] for date in map(_iso, quarters)},
+            "visible_in_data": len(rising_quarters) == 9,
+            "achieved": {date: team_series[date] for date in map(_iso, rising_quarters)},
         },
         {
             "id": "placement_stability_step_change",
@@ -97,11 +112,14 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "from": _iso(step), "to": _iso(end),
             "direction": "better",
             "description": (
-                f"From {_iso(step)} children looked after move placement about half as often: "
-                "the share with 3+ placements in 12 months falls from about "
-                f"{_pct(place_before)}% to about {_pct(place_end)}% once a full year has passed."),
+                f"From {_iso(step)} children looked after move placement less often: the share "
+                "with 3+ placements in 12 months, about "
+                f"{_show(place_before)} at earlier quarter ends, averages about "
+                f"{_show(place_after)} once a full year has passed."),
             "keywords": ["3+ placements"],
-            "achieved": {"before": _pct(place_before), "at_end": _pct(place_end)},
+            "visible_in_data": not (np.isnan(place_before) or np.isnan(place_after)),
+            "achieved": {"before_mean": _pct(place_before), "after_mean": _pct(place_after),
+                         "quarters": {_iso(q): _pct(v) for q, v in stability.items()}},
         },
         {
             "id": "out_of_county_external_residential",
@@ -113,14 +131,15 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "description": (
                 "Children placed outside the county are mostly in external children's homes "
                 "(private or voluntary providers): "
-                f"{_pct(where['outside_pct_external_residential'])}% of children in external "
+                f"{_show(where['outside_pct_external_residential'])} of children in external "
                 "residential care are out of county against "
-                f"{_pct(where['outside_pct_fostering'])}% of fostered children, and external "
+                f"{_show(where['outside_pct_fostering'])} of fostered children, and external "
                 "residential care is "
-                f"{_pct(where['external_residential_share_of_outside_pct'])}% of all out-of-county "
+                f"{_show(where['external_residential_share_of_outside_pct'])} of all out-of-county "
                 "placements, while fostering is "
-                f"{_pct(where['fostering_share_of_inside_pct'])}% of placements inside it."),
+                f"{_show(where['fostering_share_of_inside_pct'])} of placements inside it."),
             "keywords": ["outside", "residential"],
+            "visible_in_data": True,
             "achieved": {k: _pct(v) for k, v in where.items()},
         },
         {
@@ -133,13 +152,21 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "description": (
                 f"Care leavers aged 19-21 from the {p.EET_EQUITY_GROUP} ethnic group are much "
                 "less often in education, employment or training than others throughout: "
-                f"{_pct(eet_group)}% (of {n_group}) against {_pct(eet_all)}% for all "
+                f"{_show(eet_group)} (of {n_group}) against {_show(eet_all)} for all "
                 f"(of {n_all}) in the year to {_iso(end)}."),
             "keywords": ["19-21", "EET", p.EET_EQUITY_GROUP],
+            "visible_in_data": n_group > 0,
             "achieved": {"group_pct": _pct(eet_group), "group_cohort": n_group,
                          "all_pct": _pct(eet_all), "all_cohort": n_all},
         },
     ]
+
+
+def _quarter_ends(council: SyntheticCouncil) -> list[int]:
+    """Every quarter end inside the collection years (the 903 data cover them all)."""
+    config = council.config
+    full = SampleConfig(first_year=config.first_year, last_year=config.last_year)
+    return full.snapshot_dates
 
 
 def calibration(council: SyntheticCouncil) -> list[dict[str, Any]]:
@@ -205,7 +232,8 @@ def calibration(council: SyntheticCouncil) -> list[dict[str, Any]]:
          "achieved": f"{work['case_holding_social_workers']:,.0f} "
                      f"(+{work['case_holding_workers'] - work['case_holding_social_workers']:,.0f}"
                      " personal advisers)"},
-        {"measure": "Teams", "target": "15-25", "achieved": f"{work['teams']:.0f}"},
+        {"measure": "Teams", "target": "15-25 (area-level teams below scale 0.5)",
+         "achieved": f"{work['teams']:.0f}"},
         {"measure": f"Cases per case-holding FTE, {_iso(config.snapshot_dates[-1])}",
          "target": "about 15", "achieved": f"{work['caseload_per_fte']:.1f}"},
         {"measure": f"Agency workers (FTE), {_iso(config.snapshot_dates[-1])}",
@@ -213,6 +241,14 @@ def calibration(council: SyntheticCouncil) -> list[dict[str, Any]]:
         {"measure": f"Vacancy rate (FTE), {_iso(config.snapshot_dates[-1])}",
          "target": "about 3-8%", "achieved": f"{work['vacancy_pct']:.1f}%"},
     ]
+
+
+def _options(config: SampleConfig) -> str:
+    options = (f"--seed {config.seed} --scale {config.scale:g} "
+               f"--years {config.first_year}-{config.last_year}")
+    if config.snapshot_years is not None:
+        options += f" --snapshot-years {config.snapshot_years}"
+    return options + (" --messy" if config.messy else "")
 
 
 def render(council: SyntheticCouncil, plan: MessyPlan | None,
@@ -234,7 +270,7 @@ def render(council: SyntheticCouncil, plan: MessyPlan | None,
     lines = [
         "# Synthetic council data",
         "",
-        f"Generated by `csc-metrics sample` (csc-metrics {__version__}). Every child, worker, "
+        "Generated by `csc-metrics sample`. Every child, worker, "
         "postcode and number here is invented: no real person's data. The council is fictional "
         f"but calibrated to Lancashire County Council and uses its code ({LA_CODE}, old code "
         f"888): {LA_NAME}.",
@@ -251,9 +287,7 @@ def render(council: SyntheticCouncil, plan: MessyPlan | None,
         f"| caseload format | {layout} |",
         f"| messy | {'yes' if plan else 'no'} |",
         "",
-        "Regenerate exactly with "
-        f"`csc-metrics sample --out DIR --seed {config.seed} --scale {config.scale:g} "
-        f"--years {config.first_year}-{config.last_year}{' --messy' if plan else ''}`.",
+        f"Regenerate exactly with `csc-metrics sample --out DIR {_options(config)}`.",
         "",
         "## What is in the folder",
         "",
@@ -290,8 +324,11 @@ def render(council: SyntheticCouncil, plan: MessyPlan | None,
               "the JSON block below (`patterns`), with the indicator it shows in, its dates and "
               "the keywords a key message naming it should contain (case-insensitive).", ""]
     for pattern in planted:
+        hidden = "" if pattern["visible_in_data"] else (
+            " (Not visible with these collection years: the pattern needs data before and "
+            "after its dates.)")
         lines.append(f"- **{pattern['id']}** ({pattern['indicator_id']}, {pattern['from']} to "
-                     f"{pattern['to']}): {pattern['description']}")
+                     f"{pattern['to']}): {pattern['description']}{hidden}")
     if plan:
         lines += ["", "## Quirks of real extracts (--messy)", "",
                   "Rows count from the header as row 1. Each quirk is also in the JSON block "
@@ -303,7 +340,7 @@ def render(council: SyntheticCouncil, plan: MessyPlan | None,
             lines.append(f"- **{quirk['quirk']}** ({quirk['count']}): {quirk['detail']}; "
                          f"{where}{column}{rows}")
     machine = {
-        "generator": "csc-metrics sample", "version": __version__, "seed": config.seed,
+        "generator": "csc-metrics sample", "seed": config.seed,
         "scale": config.scale, "first_year": config.first_year, "last_year": config.last_year,
         "la_code": LA_CODE, "messy": bool(plan),
         "snapshots": [_iso(d) for d in config.snapshot_dates],

@@ -15,7 +15,7 @@ from __future__ import annotations
 #: Children starting a first period of care per year at scale 1. With the durations below this
 #: gives a stock of about 2,000 at 31 March (Lancashire 1,699-2,115, 2019-2025) and, with
 #: re-entries, about 600 starts a year (Lancashire 517-818).
-FIRST_ENTRIES_PER_YEAR = 650.0
+FIRST_ENTRIES_PER_YEAR = 600.0
 
 #: Child population aged 0-17 (ONS mid-year estimate) of the county at scale 1, by mid-year.
 #: 2018-2024 are Lancashire's denominators in the DfE files (benchmarks.md section 1); other
@@ -98,10 +98,10 @@ ROUTE_UASC = {"age18": 0.86, "other": 0.14}
 
 #: Duration in days of routes that end before 18: (median, lognormal sigma, minimum).
 ROUTE_DURATION = {
-    "home": (360.0, 1.0, 3.0),
-    "sgo": (540.0, 0.45, 150.0),
+    "home": (450.0, 1.0, 3.0),
+    "sgo": (600.0, 0.45, 150.0),
     "cao": (480.0, 0.5, 120.0),
-    "other": (420.0, 1.0, 7.0),
+    "other": (560.0, 1.0, 7.0),
 }
 
 #: Probability that a child who went home comes back into care later, and the gap in days.
@@ -302,11 +302,11 @@ HOME_BLANK_SHARE = 0.006
 #: apprenticeship 3; 19-21 EET 48%: HE 6, other education 14, training or employment 26,
 #: apprenticeship 2; NEET illness 12, pregnancy or parenting 5, other 33).
 ACTIVITY_17_18 = {
-    "F1": 0.03, "P1": 0.005, "F2": 0.31, "P2": 0.05, "F4": 0.03, "P4": 0.003, "F5": 0.12,
+    "F1": 0.03, "P1": 0.005, "F2": 0.28, "P2": 0.05, "F4": 0.03, "P4": 0.003, "F5": 0.12,
     "P5": 0.06, "G4": 0.09, "G5": 0.23, "G6": 0.04,
 }
 ACTIVITY_19_21 = {
-    "F1": 0.055, "P1": 0.008, "F2": 0.11, "P2": 0.035, "F4": 0.02, "P4": 0.002, "F5": 0.20,
+    "F1": 0.055, "P1": 0.008, "F2": 0.11, "P2": 0.035, "F4": 0.02, "P4": 0.002, "F5": 0.22,
     "P5": 0.09, "G4": 0.125, "G5": 0.325, "G6": 0.05,
 }
 #: Spread of the young person's own tendency to be in education, employment or training (on
@@ -315,7 +315,7 @@ EET_PERSISTENCE_SD = 0.8
 #: Log-odds shifts of EET for the planted patterns. The 19-21 decline grows linearly over the
 #: last 18 months of reference birthdays to ``EET_DECLINE_LOG_ODDS`` (about 48% to 30%);
 #: young people of the Mixed group are less often EET throughout (about 48% against 14%).
-EET_DECLINE_LOG_ODDS = -1.6
+EET_DECLINE_LOG_ODDS = -1.35
 EET_EQUITY_GROUP = "Mixed"
 EET_EQUITY_LOG_ODDS = -2.2
 

@@ -275,7 +275,9 @@ def list_7(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
     closed = rows["end"].to_numpy() <= when
     last_day = np.where(closed, rows["end"].to_numpy() - 1, when)
     visit = np.maximum(last_day - uniform_int(rng, (0, 21), n), start)
-    reviews_held = np.floor((last_day - start) / 182).astype(np.int64)
+    # The first review conference is at three months, then every six months; before the
+    # first review the latest conference is the initial one, on the day the plan started.
+    reviews_held = np.where(last_day - start >= 90, 1 + (last_day - start - 90) // 182, 0)
     review = np.where(reviews_held >= 1, start + 90 + (reviews_held - 1) * 182, start)
     columns = _common(inputs.people, inputs.child_ids, child, when)
     columns.update({

@@ -259,9 +259,8 @@ def _identify(rng: np.random.Generator, children: pd.DataFrame,
     """Give every child a UPN or unknown-UPN code and a disability flag."""
     n = len(children)
     dob = children["dob"].to_numpy()
+    # Children under school age show UN1 instead (decided year by year in the Header).
     upn = draw_upns(rng, dob).astype(object)
-    age_at_end = (config.horizon_end - dob) / _YEAR
-    upn[age_at_end < 5] = "UN1"
     upn[children["uasc"].to_numpy()] = "UN2"
     unknown = rng.random(n) < 0.01
     upn[unknown] = np.where(rng.random(int(unknown.sum())) < 0.5, "UN4", "UN5")
@@ -547,10 +546,15 @@ def _spells(events: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
 
 def _long_term_conversions(rng: np.random.Generator, spells: pd.DataFrame,
                            periods: pd.DataFrame) -> pd.DataFrame:
-    """Foster placements that become long-term with the same carer (RNE T, or U with an order)."""
+    """Foster placements that become long-term with the same carer (RNE T, or U with an order).
+
+    Children whose plan is adoption are not given long-term foster placements.
+    """
     length = (spells["spell_end"] - spells["spell_start"]).to_numpy()
     foster = spells["kind"].isin(["kinship", "foster_inhouse", "foster_ifa"]).to_numpy()
-    chosen = foster & (length >= 400) & (rng.random(len(spells)) < p.LONG_TERM_CONVERSION_SHARE)
+    adoption = periods["route"].to_numpy()[spells["period"].to_numpy()] == "adoption"
+    chosen = (foster & ~adoption & (length >= 400)
+              & (rng.random(len(spells)) < p.LONG_TERM_CONVERSION_SHARE))
     s = spells[chosen]
     begin = s["spell_start"].to_numpy()
     stop = s["spell_end"].to_numpy()

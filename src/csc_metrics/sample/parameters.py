@@ -65,7 +65,7 @@ ETHNICITY = {
 }
 ETHNICITY_OLDER = {
     **ETHNICITY,
-    "WBRI": 0.735, "MWBC": 0.055, "MWBA": 0.020, "MWAS": 0.030, "MOTH": 0.035,
+    "WBRI": 0.715, "MWBC": 0.060, "MWBA": 0.025, "MWAS": 0.035, "MOTH": 0.030,
 }
 #: Ethnicity of UASC (mostly Afghan, Sudanese, Eritrean, Iranian, Vietnamese, Albanian young
 #: people; England 2024).
@@ -314,10 +314,10 @@ ACTIVITY_19_21 = {
 EET_PERSISTENCE_SD = 0.8
 #: Log-odds shifts of EET for the planted patterns. The 19-21 decline grows linearly over the
 #: last 18 months of reference birthdays to ``EET_DECLINE_LOG_ODDS`` (about 48% to 30%);
-#: young people of the Mixed group are less often EET throughout (about 48% against 14%).
+#: young people of the Mixed group are less often EET throughout (about 48% against 10%).
 EET_DECLINE_LOG_ODDS = -1.35
 EET_EQUITY_GROUP = "Mixed"
-EET_EQUITY_LOG_ODDS = -2.2
+EET_EQUITY_LOG_ODDS = -2.3
 
 #: Contact with care leavers (IN_TOUCH) by age band (Lancashire: about 98% activity known).
 IN_TOUCH_17_18 = {"YES": 0.955, "NO": 0.010, "REFU": 0.005, "NREQ": 0.005, "RHOM": 0.022,

@@ -227,12 +227,16 @@ def _header(children: pd.DataFrame, ids: np.ndarray, in_file: np.ndarray,
         children else np.zeros(len(in_file), dtype=np.int64)
     has_child = female_12 & mother & (mc_dob_days <= year_end)
     mother_code[female_12 & mother & ~has_child] = "0"
+    # A child under school age at the end of the year has no UPN yet (UN1).
+    upn = children["upn"].to_numpy(dtype=object)[in_file]
+    has_upn = ~pd.Series(upn, dtype=object).str.startswith("UN").to_numpy()
+    upn = np.where(has_upn & (age < 5), "UN1", upn).astype(object)
     table = pd.DataFrame({
         "CHILD": ids[in_file],
         "SEX": sex,
         "DOB": format_days(dob),
         "ETHNIC": children["ethnic"].to_numpy(dtype=object)[in_file],
-        "UPN": children["upn"].to_numpy(dtype=object)[in_file],
+        "UPN": upn,
         "MOTHER": np.where(has_child, "1", mother_code).astype(object),
         "MC_DOB": format_days(mc_dob_days, blank=~has_child),
     })

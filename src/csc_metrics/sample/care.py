@@ -179,19 +179,20 @@ def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray
     ls0[(ls0 == "J1") & (age < 10)] = "C1"
     ls0[uasc] = "V2"
     adoption = route == "adoption"
-    ls0[adoption] = choose(rng, {"C1": 0.85, "V2": 0.10, "L2": 0.05}, int(adoption.sum()))
+    ls0[adoption] = choose(rng, p.LEGAL_STATUS_ON_ENTRY_ADOPTION, int(adoption.sum()))
     remand = ls0 == "J1"
     route[remand] = "other"
 
     emergency = np.isin(ls0, ["L1", "L2", "L3"])
     emergency_end = np.where(emergency, start + uniform_int(rng, p.EMERGENCY_DAYS, n), -1)
-    after_emergency = np.where(rng.random(n) < 0.7, "C1", "V2").astype(object)
+    after_emergency = np.where(rng.random(n) < p.C1_AFTER_EMERGENCY_SHARE, "C1",
+                               "V2").astype(object)
     after_emergency[adoption] = "C1"
     status_after_entry = np.where(emergency, after_emergency, ls0)
     base_day = np.where(emergency, emergency_end, start)
     to_c1 = ((status_after_entry == "V2") & ~uasc & ~adoption
              & (rng.random(n) < p.V2_TO_C1_SHARE))
-    to_c1_day = np.where(to_c1, base_day + uniform_int(rng, (30, 300), n), -1)
+    to_c1_day = np.where(to_c1, base_day + uniform_int(rng, p.V2_TO_C1_DAYS, n), -1)
     c1_day = np.where(status_after_entry == "C1", base_day, to_c1_day)
 
     # Adoption: placement order (E1), placed for adoption, adoption order.
@@ -228,10 +229,10 @@ def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray
     trial_day = np.where(trial, end - uniform_int(rng, p.HOME_ON_TRIAL_DAYS, n), -1)
     trial_day = np.where(trial_day > start + 14, trial_day, -1)
     kin = np.isin(route, ["sgo", "cao"]) & (rng.random(n) < p.SGO_KINSHIP_SHARE)
-    kin_day = np.where(kin, end - uniform_int(rng, (150, 520), n), -1)
+    kin_day = np.where(kin, end - uniform_int(rng, p.SGO_KINSHIP_DAYS_BEFORE, n), -1)
     kin_day = np.where((kin_day > start + 14) & (trial_day < 0), kin_day, -1)
     supported = (route == "age18") & (rng.random(n) < p.MOVE_TO_SUPPORTED_SHARE)
-    supported_day = add_years(dob, 16) + uniform_int(rng, (180, 650), n)
+    supported_day = add_years(dob, 16) + uniform_int(rng, p.SUPPORTED_MOVE_DAYS_AFTER_16, n)
     supported_day = np.where(supported & (supported_day > start + 30) & (supported_day < end - 30),
                              supported_day, -1)
 
@@ -262,12 +263,12 @@ def _identify(rng: np.random.Generator, children: pd.DataFrame,
     # Children under school age show UN1 instead (decided year by year in the Header).
     upn = draw_upns(rng, dob).astype(object)
     upn[children["uasc"].to_numpy()] = "UN2"
-    unknown = rng.random(n) < 0.01
+    unknown = rng.random(n) < p.UPN_UNKNOWN_SHARE
     upn[unknown] = np.where(rng.random(int(unknown.sum())) < 0.5, "UN4", "UN5")
-    disability = children["short_break"].to_numpy() | (rng.random(n) < 0.07)
+    disability = children["short_break"].to_numpy() | (rng.random(n) < p.DISABILITY_SHARE)
     # A few young women in care become mothers at 15-18 (Header MOTHER and MC_DOB).
     mother = ((children["sex"].to_numpy() == "F") & ~children["short_break"].to_numpy()
-              & (rng.random(n) < 0.05))
+              & (rng.random(n) < p.MOTHER_SHARE))
     mother_child_dob = add_years(dob, 15) + rng.integers(0, 3 * 365, size=n)
     return children.assign(upn=upn, disability=disability, mother=mother,
                            mother_child_dob=mother_child_dob)
@@ -343,7 +344,7 @@ def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.Data
     urn[ifa] = ifa_urns[rng.integers(0, len(ifa_urns), size=int(ifa.sum()))]
     adoption = kind == "adoption"
     code[adoption] = "A6"
-    provider[adoption] = choose(rng, {"PR1": 0.55, "PR2": 0.30, "PR5": 0.15}, int(adoption.sum()))
+    provider[adoption] = choose(rng, p.ADOPTION_PROVIDER, int(adoption.sum()))
     urn[adoption] = NOT_OFSTED_URN
     # Parents: the child's home.
     parents = kind == "parents"
@@ -427,9 +428,9 @@ def _primary_events(rng: np.random.Generator, config: SampleConfig, children: pd
     age0 = (start - dob) / _YEAR
     kind0 = _age_appropriate(kind0, age0)
     adoption = route == "adoption"
-    ffa = adoption & (rng.random(n) < 0.25)
+    ffa = adoption & (rng.random(n) < p.FFA_SHARE_OF_ADOPTION)
     kind0[ffa] = "ffa"
-    sgo_kin = (route == "sgo") & (rng.random(n) < 0.45)
+    sgo_kin = (route == "sgo") & (rng.random(n) < p.KINSHIP_FIRST_SHARE_OF_SGO)
     kind0[sgo_kin] = "kinship"
     parts.append(_event_frame(pid, start, is_ls=True, ls_new=periods["ls0"].to_numpy(),
                               is_place=True, kind=kind0, priority=0))
@@ -447,7 +448,8 @@ def _primary_events(rng: np.random.Generator, config: SampleConfig, children: pd
                                   priority=0))
     # Half the children leaving police protection move at the same time (RNE B).
     emergency = periods["emergency_end"].to_numpy()
-    move_too = (emergency > start) & (emergency < end) & (rng.random(n) < 0.5)
+    move_too = ((emergency > start) & (emergency < end)
+                & (rng.random(n) < p.MOVE_AT_EMERGENCY_END_SHARE))
     parts.append(_event_frame(pid[move_too], emergency[move_too], is_place=True,
                               kind=_age_appropriate(
                                   choose_by_row(rng, p.KIND_ON_MOVE, band[move_too]),
@@ -747,13 +749,13 @@ def _reasons_ceased(rng: np.random.Generator, periods: pd.DataFrame,
     rec[sgo & kin_carer] = "E45"
     rec[sgo & other_foster] = "E46"
     rest = sgo & ~kin_carer & ~other_foster
-    rec[rest] = np.where(rng.random(int(rest.sum())) < 0.6, "E47", "E48")
+    rec[rest] = np.where(rng.random(int(rest.sum())) < p.SGO_TO_RELATIVES_SHARE, "E47", "E48")
     # Age limits on some reasons; remand ends with E14; some UASC are assessed as adults.
     for code, minimum in p.REC_MIN_AGE.items():
         rec[(rec == code) & (age_at_end < minimum)] = "E8"
     rec[(periods["ls0"] == "J1").to_numpy()] = "E14"
     uasc_other = periods["uasc"].to_numpy() & (route == "other")
-    rec[uasc_other & (rng.random(n) < 0.5)] = "E15"
+    rec[uasc_other & (rng.random(n) < p.UASC_AGE_ASSESSED_SHARE)] = "E15"
     rec[(rec == "E17") & ~np.isin(final_kind, FOSTER_KINDS)] = "E5"
     return rec
 
@@ -792,7 +794,7 @@ def _short_breaks(rng: np.random.Generator, config: SampleConfig, geography: Geo
     # Each child goes to one short-break unit (LA children's home) or family-link carer.
     units = settings[(settings["kind"] == "home_la") & settings["in_county"]]
     unit = rng.integers(0, len(units), size=n)
-    family_link = rng.random(n) < 0.4
+    family_link = rng.random(n) < p.SHORT_BREAK_FAMILY_LINK_SHARE
     carer_row = geography.draw_postcodes(rng, home_district)
     place = np.where(family_link, "U6", "K2").astype(object)
     pl_row = np.where(family_link, carer_row, units["pool_row"].to_numpy()[unit])

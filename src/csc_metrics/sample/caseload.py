@@ -132,14 +132,15 @@ def _children_in_need(rng: np.random.Generator, config: SampleConfig, geography:
     cin_length = np.maximum(np.round(rng.exponential(p.CIN_MEAN_DAYS, n)), 20).astype(np.int64)
     cp_start = anchor
     cp_end = anchor + plan_length
-    cin_start = np.where(on_plan, cp_start - uniform_int(rng, (20, 90), n), anchor)
-    cin_end = np.where(on_plan, cp_end + uniform_int(rng, (30, 220), n), anchor + cin_length)
+    cin_start = np.where(on_plan, cp_start - uniform_int(rng, p.CIN_BEFORE_PLAN_DAYS, n), anchor)
+    cin_end = np.where(on_plan, cp_end + uniform_int(rng, p.CIN_AFTER_PLAN_DAYS, n),
+                       anchor + cin_length)
     birthday18 = add_years(dob, 18)
     cin_end = np.minimum(cin_end, birthday18)
     cp_end = np.minimum(cp_end, cin_end - 1)
     need = choose(rng, p.CIN_PRIMARY_NEED, n)
     need[on_plan] = "N1 - Abuse or neglect"
-    disabled = (need == "N2 - Child's disability") | (rng.random(n) < 0.04)
+    disabled = (need == "N2 - Child's disability") | (rng.random(n) < p.CIN_DISABILITY_SHARE)
     home_district = geography.draw_home_districts(rng, n)
     home_row = geography.draw_postcodes(rng, home_district)
     uasc = np.zeros(n, dtype=bool)
@@ -183,9 +184,10 @@ def _short_break_cin(history: CareHistory) -> pd.DataFrame:
 def _plan_details(rng: np.random.Generator, cp: pd.DataFrame) -> pd.DataFrame:
     n = len(cp)
     initial = choose(rng, p.CATEGORY_OF_ABUSE, n)
-    latest = np.where(rng.random(n) < 0.85, initial, choose(rng, p.CATEGORY_OF_ABUSE, n))
+    latest = np.where(rng.random(n) < p.CP_SAME_CATEGORY_SHARE, initial,
+                      choose(rng, p.CATEGORY_OF_ABUSE, n))
     previous = choose(rng, {0: 0.78, 1: 0.17, 2: 0.04, 3: 0.01}, n).astype(np.int64)
-    emergency = rng.random(n) < 0.04
+    emergency = rng.random(n) < p.CP_EMERGENCY_SHARE
     return cp.assign(initial_category=initial, latest_category=latest.astype(object),
                      previous_plans=previous, emergency=emergency)
 
@@ -196,7 +198,7 @@ def _plans_before_care(rng: np.random.Generator, history: CareHistory) -> pd.Dat
     chosen = periods[rng.random(len(periods)) < p.CP_BEFORE_CARE_SHARE]
     chosen = chosen[~chosen["uasc"]]
     start = chosen["start"].to_numpy()
-    plan_start = start - uniform_int(rng, (45, 420), len(chosen))
+    plan_start = start - uniform_int(rng, p.CP_STARTS_BEFORE_ENTRY_DAYS, len(chosen))
     plan_end = np.minimum(start + uniform_int(rng, p.CP_ENDS_AFTER_ENTRY_DAYS, len(chosen)),
                           chosen["end"].to_numpy())
     cp = pd.DataFrame({"child": chosen["child"].to_numpy(), "start": plan_start,
@@ -238,7 +240,7 @@ def _allocation_spells(rng: np.random.Generator, history: CareHistory, extra: pd
                         np.maximum(previous_end + 1, periods["dob"].to_numpy()))
     transfer = np.minimum(start + uniform_int(rng, p.TRANSFER_TO_CLA_TEAM_DAYS, n), end)
     disabled = children["disability"].reindex(child).to_numpy(dtype=bool) & (
-        rng.random(n) < 0.5)
+        rng.random(n) < p.DISABLED_CLA_WITH_CWD_TEAM_SHARE)
     first_kind = np.where(disabled, "cwd", "safeguarding").astype(object)
     second_kind = np.where(disabled, "cwd", "cla").astype(object)
     parts = [

@@ -113,8 +113,16 @@ REENTRY_GAP_DAYS = (60, 900)
 #: Legal status on entry (Lancashire 2024-25 starts: s20 42-46%, ICO 47-52%, police protection
 #: 4-5%, remand about 2%).
 LEGAL_STATUS_ON_ENTRY = {"V2": 0.43, "C1": 0.48, "L1": 0.03, "L2": 0.02, "J1": 0.02, "L3": 0.002}
-#: Share of children accommodated under s20 (V2) who later come under an interim care order.
+#: Legal status on entry of children whose plan becomes adoption (consent under s20 is rarer).
+LEGAL_STATUS_ON_ENTRY_ADOPTION = {"C1": 0.85, "V2": 0.10, "L2": 0.05}
+#: Share of children leaving police protection or an EPO who go onto an interim care order
+#: (the rest are accommodated under s20), and the share who move placement that day (RNE B).
+C1_AFTER_EMERGENCY_SHARE = 0.7
+MOVE_AT_EMERGENCY_END_SHARE = 0.5
+#: Share of children accommodated under s20 (V2) who later come under an interim care order,
+#: and the days until they do.
 V2_TO_C1_SHARE = 0.22
+V2_TO_C1_DAYS = (30, 300)
 #: Days from an interim care order to the final order (care proceedings; 26-week target).
 CARE_ORDER_DAYS = (170, 420)
 #: Days from entry to the placement order (E1), to placement for adoption, and to the order.
@@ -213,9 +221,24 @@ HOME_ON_TRIAL_SHARE = 0.75
 HOME_ON_TRIAL_DAYS = (60, 600)
 #: Share of children on the "age 18" route who move to supported accommodation at 16-17.
 MOVE_TO_SUPPORTED_SHARE = 0.30
-#: Share of children going home whose return is preceded by a move to kinship care (so that a
-#: later SGO or child arrangements order is to relatives).
+#: Share of children leaving by SGO or child arrangements order who first move to relatives
+#: (so that the order is to former foster carers who are relatives), and how many days before
+#: the order they move.
 SGO_KINSHIP_SHARE = 0.65
+SGO_KINSHIP_DAYS_BEFORE = (150, 520)
+#: Days after the 16th birthday of a planned move to supported accommodation.
+SUPPORTED_MOVE_DAYS_AFTER_16 = (180, 650)
+#: First placements by plan: fostering for adoption (U5) for children whose plan becomes
+#: adoption, relatives for those who will leave by SGO.
+FFA_SHARE_OF_ADOPTION = 0.25
+KINSHIP_FIRST_SHARE_OF_SGO = 0.45
+#: Providers of adoptive placements: the council's own or hosted regional adoption agency
+#: (PR1), another council's agency (PR2), a voluntary adoption agency (PR5).
+ADOPTION_PROVIDER = {"PR1": 0.55, "PR2": 0.30, "PR5": 0.15}
+#: SGOs to relatives who had not fostered the child (E47) against others (E48), and the share
+#: of UASC leaving on the "other" route because an age assessment found them to be adults.
+SGO_TO_RELATIVES_SHARE = 0.6
+UASC_AGE_ASSESSED_SHARE = 0.5
 
 #: Temporary placements (T0-T4) per child-year, their length in days, and code mix.
 TEMPORARY_RATE = 0.12
@@ -245,12 +268,21 @@ REC_BY_ROUTE = {
 #: E9 (custody) needs 12; younger children get E8 instead.
 REC_MIN_AGE = {"E5": 16.0, "E6": 16.0, "E9": 12.0, "E16": 0.0}
 
+#: Shares of children with a disability, of young women in care who become mothers, and of
+#: unknown-UPN codes (UN4 newly looked after, UN5 source discrepancies).
+DISABILITY_SHARE = 0.07
+MOTHER_SHARE = 0.05
+UPN_UNKNOWN_SHARE = 0.01
+
 # --- Short breaks ----------------------------------------------------------------------------
 
 #: Children on an agreed series of short breaks (V3 individual episodes, V4 agreement episodes)
 #: at any time, at scale 1 (ASSUMPTION: about 3% of the looked-after population).
 SHORT_BREAK_CHILDREN = 60
 SHORT_BREAK_V4_SHARE = 0.3
+#: Share of short breaks with a family-link foster carer (the rest in a council short-break
+#: unit).
+SHORT_BREAK_FAMILY_LINK_SHARE = 0.4
 #: Days between breaks and nights per break (V3); at most 75 days a year (validator rule 367).
 SHORT_BREAK_GAP_DAYS = (18, 45)
 SHORT_BREAK_NIGHTS = (1, 4)
@@ -350,10 +382,21 @@ CP_OPEN = 620
 #: Mean length of a CIN episode and of a CP plan in days.
 CIN_MEAN_DAYS = 260
 CP_MEAN_DAYS = 300
-#: Share of children starting care who had a child protection plan before, and how long
-#: after entry the plan ends.
+#: Share of children starting care who had a child protection plan before, when it started
+#: (days before entry), and how long after entry the plan ends.
 CP_BEFORE_CARE_SHARE = 0.42
+CP_STARTS_BEFORE_ENTRY_DAYS = (45, 420)
 CP_ENDS_AFTER_ENTRY_DAYS = (0, 50)
+#: Days a CIN episode opens before a plan starts, and stays open after it ends.
+CIN_BEFORE_PLAN_DAYS = (20, 90)
+CIN_AFTER_PLAN_DAYS = (30, 220)
+#: Shares of children in need with a disability (besides need code N2), of plans whose latest
+#: category of abuse is the initial one, of plans after an EPO or police protection, and of
+#: disabled children looked after who are held by the disabilities team.
+CIN_DISABILITY_SHARE = 0.04
+CP_SAME_CATEGORY_SHARE = 0.85
+CP_EMERGENCY_SHARE = 0.04
+DISABLED_CLA_WITH_CWD_TEAM_SHARE = 0.5
 #: Categories of abuse on a plan (England 2024: neglect 53%, emotional 36%, physical 6%,
 #: sexual 4%, multiple 1%... Annex A option values).
 CATEGORY_OF_ABUSE = {

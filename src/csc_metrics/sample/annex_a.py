@@ -580,6 +580,12 @@ def workbook_bytes(lists: dict[str, pd.DataFrame], when: int,
     return _fixed_zip(buffer.getvalue(), stamp)
 
 
+#: docProps/app.xml without the writing library's version, so an openpyxl upgrade alone does
+#: not change the workbook's bytes.
+_APP_XML = (b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+            b'extended-properties"><Application>csc-metrics sample</Application></Properties>')
+
+
 def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
     """Rewrite a zip with every entry's time set to ``stamp`` (zip stores local times)."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -590,5 +596,6 @@ def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 0
             entry.external_attr = 0
-            target.writestr(entry, source.read(info.filename))
+            content = _APP_XML if info.filename == "docProps/app.xml" else source.read(info)
+            target.writestr(entry, content)
     return out.getvalue()

@@ -11,8 +11,8 @@ become long-term with the same carer, and temporary placements followed by a ret
 episodes are the gaps between events, so a continuation always starts the day the previous
 episode ceased and no child is ever in two placements at once.
 
-Everything is vectorised over children, periods or events; the only Python loops run over
-re-entry rounds and passes of the time line.
+Everything is vectorised over children, periods or events; Python loops run only over small
+tables (routes, placement kinds, care settings) and re-entry rounds.
 """
 
 from __future__ import annotations
@@ -54,10 +54,12 @@ class CareHistory:
     Attributes:
         children: One row per child: ``child, sex, dob, ethnic, uasc, home_row,
             home_district, disability, upn, short_break``.
-        periods: One row per period of care: ``period, child, start, end, route, rec,
-            c2_day``.
-        episodes: One row per episode: ``child, period, decom, dec, rne, ls, cin, place,
-            provider, reason_place_change, pl_row, urn, rec, kind, is_temporary``.
+        periods: One row per period of care: ``period, child, start, end, dob, uasc, band,
+            route, ls0`` and the days of its planned changes (``c2_day``, ``placed_day``...).
+        episodes: One row per episode: ``child, period (-1 for short breaks), decom, dec, rne,
+            ls, cin, place, provider, reason_place_change, pl_row, urn, rec, kind,
+            is_temporary, is_short_break``; days are days since 1970 and ``dec`` of a period's
+            last episode is its simulated end, which may lie beyond the data.
         missing: Missing and away episodes: ``child, missing, start, end``.
         settings: Care settings: ``kind, pool_row, urn, provider, in_county``.
     """

@@ -14,9 +14,11 @@ import hmac
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csc_metrics.errors import ParameterError
@@ -86,9 +88,20 @@ def load_key(create: bool = True) -> bytes:
 
 @dataclass(frozen=True)
 class Pseudonymiser:
-    """Turns identifiers into keyed-hash pseudonyms."""
+    """Turns identifiers into keyed-hash pseudonyms.
+
+    Pseudonyms already worked out are remembered, because the same children recur in every
+    year's return and every caseload snapshot: each identifier is hashed once per run.
+    """
 
     key: bytes
+    # Identifiers hashed so far and their pseudonyms, as an index and an aligned array so that
+    # a whole column is looked up at once.
+    _known: dict[str, Any] = field(
+        default_factory=lambda: {"ids": pd.Index([], dtype=object), "pseudonyms": np.array([])},
+        repr=False,
+        compare=False,
+    )
 
     @classmethod
     def from_environment(cls) -> Pseudonymiser:
@@ -112,6 +125,15 @@ class Pseudonymiser:
         Returns:
             Pseudonyms aligned with the input.
         """
-        distinct = identifiers.dropna().unique()
-        mapping = {value: self.one(str(value)) for value in distinct}
-        return identifiers.map(mapping).astype("str")
+        codes, distinct = pd.factorize(identifiers.astype("str"))
+        distinct = pd.Index(distinct, dtype=object)
+        known = self._known
+        new = distinct[known["ids"].get_indexer(distinct) < 0]
+        if len(new):
+            hashed = np.array([self.one(value) for value in new], dtype=object)
+            known["ids"] = known["ids"].append(new)
+            known["pseudonyms"] = np.concatenate([known["pseudonyms"], hashed])
+        pseudonyms = known["pseudonyms"][known["ids"].get_indexer(distinct)]
+        # Spread the distinct pseudonyms over the rows; code -1 (blank) picks the trailing None.
+        spread = np.append(pseudonyms, None).astype(object)[codes]
+        return pd.Series(spread, index=identifiers.index, dtype="str")

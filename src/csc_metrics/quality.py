@@ -101,6 +101,11 @@ class DataQualityLog:
         )
         self._parts.append(part)
 
+    def extend(self, issues: pd.DataFrame) -> None:
+        """Add issues already collected elsewhere (e.g. by a worker process), as a table."""
+        if not issues.empty:
+            self._parts.append(issues[DQ_COLUMNS])
+
     def to_frame(self) -> pd.DataFrame:
         """Return all issues as a ``DataQualityIssues`` table."""
         if not self._parts:

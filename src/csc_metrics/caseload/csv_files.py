@@ -39,6 +39,14 @@ def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
     )
 
 
+def _blank_to_missing(column: pd.Series) -> pd.Series:
+    """Empty and spaces-only text becomes missing (a vectorised string test, not a regex)."""
+    if column.isna().all():
+        return column
+    text = column.astype("str")
+    return text.mask(text.str.strip().eq(""))
+
+
 def read_csv_table(
     path: Path,
     source: str,
@@ -98,7 +106,7 @@ def read_csv_table(
         {c: cells.iloc[:, positions[c]] if c in positions else np.nan for c in variants},
         index=cells.index,
     )
-    frame = frame.replace(r"^\s*$", np.nan, regex=True).astype(object)
+    frame = frame.apply(_blank_to_missing).astype(object)
     frame["source_file"] = source
     frame["source_row"] = excel_row_numbers(len(frame), 1)
     frame = frame.loc[frame[list(variants)].notna().any(axis=1)]

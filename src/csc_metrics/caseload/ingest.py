@@ -7,6 +7,10 @@ survives an old raw folder being archived.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -119,13 +123,44 @@ def ingest_caseload(
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    for date, path in folders.items():
-        tables = read_snapshot(path, date, folder.parent, log, pseudonymiser, settings)
+    jobs = [(path, date, folder.parent, pseudonymiser, settings) for date, path in folders.items()]
+    for tables, issues in _read_snapshots(jobs):
+        log.extend(issues)
         for key, table in tables.items():
             parts[key].append(table)
     if previous is not None:
         _keep_previous(previous, set(folders), parts, log)
     return {key: _finish(key, frames) for key, frames in parts.items()}
+
+
+#: Above this many bytes of case lists, snapshots are read by parallel worker processes; below
+#: it, starting the workers would cost more than it saves.
+PARALLEL_MIN_BYTES = 64 * 1024**2
+
+
+def _read_one_snapshot(
+    job: tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings],
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Read one snapshot with its own data-quality log (so it can run in a worker process)."""
+    path, date, raw_root, pseudonymiser, settings = job
+    log = DataQualityLog()
+    tables = read_snapshot(path, date, raw_root, log, pseudonymiser, settings)
+    return tables, log.to_frame()
+
+
+def _read_snapshots(
+    jobs: list[tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings]],
+) -> Iterator[tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
+    """Read every snapshot, in date order; in parallel when the case lists are large."""
+    size = sum(f.stat().st_size for job in jobs for f in job[0].iterdir() if f.is_file())
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if size < PARALLEL_MIN_BYTES or workers < 2:
+        yield from map(_read_one_snapshot, jobs)
+        return
+    # "spawn" starts clean workers: forking a process that may be running threads (the report
+    # runner's) can deadlock.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_read_one_snapshot, jobs)
 
 
 def _keep_previous(

@@ -20,6 +20,7 @@ from csc_metrics.caseload.vocabulary import (
     UNALLOCATED_WORKER_VALUES,
     normalise_label,
 )
+from csc_metrics.distinct import on_distinct
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 
@@ -94,6 +95,10 @@ def case_rows(
 
 def _worker_ids(cells: pd.Series) -> pd.Series:
     """Clean worker ids; words such as "Unallocated" mean no worker, not a worker called that."""
+    return on_distinct(cells, _distinct_worker_ids)
+
+
+def _distinct_worker_ids(cells: pd.Series) -> pd.Series:
     workers = strip_ordinal_prefix(clean_identifier(cells))
     marker = workers.map(normalise_label, na_action="ignore").isin(UNALLOCATED_WORKER_VALUES)
     return workers.mask(marker)

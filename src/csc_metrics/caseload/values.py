@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.caseload.vocabulary import normalise_label
+from csc_metrics.distinct import on_distinct
 from csc_metrics.errors import InputError
 
 #: Ordinal prefixes Annex A puts before option values: "a) ", "f) ", "aa) ".
@@ -74,7 +75,11 @@ def worker_key(worker_ids: pd.Series) -> pd.Series:
     Returns:
         Lower-cased ids with single spaces ("Jane  Smith" and "jane smith" match).
     """
-    return worker_ids.str.replace(r"\s+", " ", regex=True).str.casefold()
+    return on_distinct(
+        worker_ids.astype("str"),
+        lambda distinct: distinct.str.replace(r"\s+", " ", regex=True).str.casefold(),
+        dtype="str",
+    )
 
 
 def same_spelling(worker_ids: pd.Series, preferred: pd.Series | None = None) -> pd.Series:
@@ -103,8 +108,11 @@ def strip_ordinal_prefix(values: pd.Series) -> pd.Series:
     Returns:
         The values without the prefix; blanks stay blank.
     """
-    stripped = values.str.replace(ORDINAL_PREFIX, "", regex=True).str.strip()
-    return stripped.where(stripped.ne(""))
+    def strip(distinct: pd.Series) -> pd.Series:
+        stripped = distinct.str.replace(ORDINAL_PREFIX, "", regex=True).str.strip()
+        return stripped.where(stripped.ne(""))
+
+    return on_distinct(values.astype("str"), strip, dtype="str")
 
 
 def parse_dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -120,6 +128,11 @@ def parse_dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
         ``(dates, unreadable)``: the parsed dates (``datetime64[ns]``, NaT where blank or
         unreadable) and a boolean mask of cells that were not blank but could not be read.
     """
+    parsed = on_distinct(cells, _parse_distinct_dates)
+    return parsed["date"], parsed["unreadable"].astype(bool)
+
+
+def _parse_distinct_dates(cells: pd.Series) -> pd.DataFrame:
     text = as_text(cells)
     bare = text.str.replace(_TIME_SUFFIX, "", regex=True)
     serial = pd.to_numeric(bare, errors="coerce")
@@ -132,7 +145,7 @@ def parse_dates(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = pd.to_datetime(bare, format=date_format, errors="coerce")
         dates = dates.fillna(parsed)
     unreadable = text.notna() & dates.isna()
-    return dates.astype("datetime64[ns]"), unreadable
+    return pd.DataFrame({"date": dates.astype("datetime64[ns]"), "unreadable": unreadable})
 
 
 def parse_numbers(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -163,7 +176,9 @@ def map_labels(values: pd.Series, mapping: dict[str, object]) -> pd.Series:
     Returns:
         The mapped values, NaN where blank or not in the table.
     """
-    return values.map(normalise_label, na_action="ignore").map(mapping)
+    return on_distinct(
+        values, lambda distinct: distinct.map(normalise_label, na_action="ignore").map(mapping)
+    )
 
 
 def find_columns(

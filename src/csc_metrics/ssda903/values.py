@@ -8,13 +8,13 @@ the caller logs them, because only the caller knows the file, table and child.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
+from csc_metrics.distinct import on_distinct
 from csc_metrics.ssda903.specs import codes_for
 
 EXCEL_NUMBER = r"^(\d+)\.0+$"
@@ -52,20 +52,6 @@ def blank_to_na(values: pd.Series) -> pd.Series:
     return stripped.mask(stripped.eq(""))
 
 
-def _per_distinct(values: pd.Series, clean: Callable[[pd.Series], pd.DataFrame]) -> pd.DataFrame:
-    """Apply ``clean`` to the distinct values only and spread its result back over the rows.
-
-    ``clean`` receives the distinct values plus one blank, and returns a frame with one row per
-    value it received, in the same order.
-    """
-    codes, uniques = pd.factorize(values)
-    distinct = pd.Series([*uniques.tolist(), None], dtype="str")
-    result = clean(distinct).reset_index(drop=True)
-    out = result.iloc[np.where(codes < 0, len(uniques), codes)]
-    out.index = values.index
-    return out
-
-
 def clean_identifiers(raw: pd.Series) -> Cleaned:
     """Clean identifiers: strip, upper-case and undo Excel's ``123.0``.
 
@@ -88,7 +74,7 @@ def clean_identifiers(raw: pd.Series) -> Cleaned:
             }
         )
 
-    result = _per_distinct(raw, clean)
+    result = on_distinct(raw, clean, dtype="str")
     return Cleaned(
         result["value"].astype("str"),
         {rule: result[rule].astype(bool) for rule in ("value_tidied", "excel_number_artefact")},
@@ -137,7 +123,7 @@ def parse_dates(raw: pd.Series) -> Cleaned:
             }
         )
 
-    result = _per_distinct(raw, clean)
+    result = on_distinct(raw, clean, dtype="str")
     return Cleaned(
         result["value"],
         {rule: result[rule].astype(bool) for rule in ("invalid_date", "two_digit_year")},
@@ -171,7 +157,7 @@ def normalise_postcodes(raw: pd.Series) -> Cleaned:
         value = value.fillna(district)
         return pd.DataFrame({"value": value, "invalid_postcode": present & value.isna()})
 
-    result = _per_distinct(raw, clean)
+    result = on_distinct(raw, clean, dtype="str")
     return Cleaned(
         result["value"].astype("str"),
         {"invalid_postcode": result["invalid_postcode"].astype(bool)},

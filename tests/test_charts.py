@@ -293,3 +293,10 @@ def test_charts_are_small_enough_for_a_report(spike_result, tmp_path):
     chart.figure.savefig(path, dpi=chart.figure.dpi)
     # ~20 charts must stay well under 5 MB.
     assert path.stat().st_size < 150_000
+
+
+def test_breakdown_bars_draw_a_group_with_none_of_five():
+    # 0 of 5 used to give an interval starting just above 0%, and a negative error bar.
+    rates = pd.DataFrame({"group": ["A", "B"], "numerator": [0, 3], "denominator": [5, 5]})
+    chart = breakdown_bars(rates, "Share", "%", "Test")
+    assert "A 0.0% (95% interval 0.0%" in chart.alt_text

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from csc_metrics.charts import (
     OKABE_ITO,
@@ -300,3 +301,18 @@ def test_breakdown_bars_draw_a_group_with_none_of_five():
     rates = pd.DataFrame({"group": ["A", "B"], "numerator": [0, 3], "denominator": [5, 5]})
     chart = breakdown_bars(rates, "Share", "%", "Test")
     assert "A 0.0% (95% interval 0.0%" in chart.alt_text
+
+
+def test_a_long_footnote_stays_below_the_axis_label():
+    # Three lines of footnote under a bar chart: the reserved band must hold all three, or the
+    # footnote runs into the x-axis label above it.
+    rates = pd.DataFrame({"group": list("ABCDEFGH"), "numerator": [1, 2, 3, 4, 5, 6, 7, 0],
+                          "denominator": [8, 9, 10, 11, 12, 13, 14, 5]})
+    chart = breakdown_bars(rates, "Share", "% of the group", "A long source " * 12)
+    figure = chart.figure
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    footnote = next(t for t in figure.texts if t.get_gid() == "footnote")
+    label = figure.axes[0].xaxis.label
+    assert footnote.get_window_extent(renderer).y1 <= label.get_window_extent(renderer).y0

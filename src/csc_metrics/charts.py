@@ -102,7 +102,9 @@ def _finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
     figure.text(0.01, 0.01, footnote, ha="left", va="bottom", fontsize=FOOTNOTE_SIZE,
                 color=TEXT_COLOUR, wrap=True, gid="footnote")
     # Constrained layout ignores figure texts; reserve a band for the wrapped footnote.
-    width_chars = figure.get_figwidth() * 100 / (FOOTNOTE_SIZE * 0.55)
+    # Characters per line: the width in points over an average character width (about 0.6
+    # of the font size in DejaVu Sans); undercounting lines lets the text run into the axes.
+    width_chars = figure.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6)
     lines = max(1, int(np.ceil(len(footnote) / width_chars)))
     band = (lines * FOOTNOTE_SIZE * 1.45 + 8) / (figure.get_figheight() * 72)
     figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))

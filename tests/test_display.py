@@ -248,7 +248,7 @@ def test_scorecard_gives_changes_in_words_with_the_spc_judgement():
         "care_leavers_19_21_eet_pct", (12.0, 12, 100, "2023-12-31"), result,
         previous_quarter=10.0, previous_year=12.0)
     content = display.scorecard_html([summary], "Scorecard")
-    assert ("On last quarter: up from 10%<br>On a year ago: unchanged from 12%<br>"
+    assert ("Up from 10% last quarter<br>Unchanged from 12% a year ago<br>"
             "Within normal variation") in content
 
 
@@ -258,7 +258,7 @@ def test_scorecard_calls_a_change_real_only_with_special_cause():
     summary = IndicatorSummary(
         "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0)
     content = display.scorecard_html([summary], "Scorecard")
-    assert "On last quarter: up from 10%<br>Part of a real improvement (special cause)" in content
+    assert "Up from 10% last quarter<br>A real improvement (special cause)" in content
 
 
 def test_scorecard_hides_a_small_earlier_count_when_suppressing():
@@ -266,7 +266,7 @@ def test_scorecard_hides_a_small_earlier_count_when_suppressing():
     summary = IndicatorSummary(
         "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0)
     content = display.scorecard_html([summary], "Scorecard", suppress=True)
-    assert "On last quarter: c<br>" in content and "from 4" not in content
+    assert "Last quarter: c<br>" in content and "from 4" not in content
 
 
 def test_scorecard_shows_the_target_and_the_benchmark_year():
@@ -277,3 +277,11 @@ def test_scorecard_shows_the_target_and_the_benchmark_year():
     content = display.scorecard_html([summary], "Scorecard")
     assert "<td>20%<br><span" in content
     assert "England 55% (-6.8 points), 2024" in content
+
+
+def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
+    # 15.7 cases per FTE now, 16.4 a quarter earlier: the change cell says "16.4".
+    summary = IndicatorSummary(
+        "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4)
+    content = display.scorecard_html([summary], "Scorecard")
+    assert "Down from 16.4 last quarter<br>" in content

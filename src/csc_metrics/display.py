@@ -477,9 +477,9 @@ def show_spc_badges(result: SpcResult) -> None:
 #: that a movement is never read as a change without the chart's judgement.
 CHANGE_QUALIFIERS: dict[str, str] = {
     "common_cause": "within normal variation",
-    "improvement": "part of a real improvement (special cause)",
-    "concern": "part of a real deterioration (special cause)",
-    "neutral": "part of a real change (special cause)",
+    "improvement": "a real improvement (special cause)",
+    "concern": "a real deterioration (special cause)",
+    "neutral": "a real change (special cause)",
 }
 
 
@@ -490,6 +490,12 @@ def _change_qualifier(result: SpcResult | None) -> str:
         return "too few points to judge" if result.short_series_warning else (
             CHANGE_QUALIFIERS["common_cause"])
     return CHANGE_QUALIFIERS[result.variation.rsplit("_", 1)[0]]
+
+
+def _short_value(value: float, unit: str) -> str:
+    """A value for a narrow cell: the unit's decimals, and only the % sign as a suffix."""
+    text = format_value(value, unit)
+    return text if unit in ("pct", "count") else text.split(" ", 1)[0]
 
 
 def _change_html(
@@ -505,12 +511,12 @@ def _change_html(
             continue
         small = unit == "count" and bool(is_small_count(before, settings)[0])
         if withheld or (suppress and small):
-            lines.append(f"On {label}: {SUPPRESSED}")
+            lines.append(f"{label.capitalize()}: {SUPPRESSED}")
             continue
-        then, now = format_value(before, unit), format_value(latest.value, unit)
-        word = "unchanged from" if now == then else "up from" if latest.value > before else (
-            "down from")
-        lines.append(f"On {label}: {word} {then}")
+        then, now = _short_value(before, unit), _short_value(latest.value, unit)
+        word = "Unchanged from" if now == then else "Up from" if latest.value > before else (
+            "Down from")
+        lines.append(f"{word} {then} {label}")
     if not lines:
         return ""
     lines.append(_change_qualifier(summary.spc).capitalize())

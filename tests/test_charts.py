@@ -316,3 +316,10 @@ def test_a_long_footnote_stays_below_the_axis_label():
     footnote = next(t for t in figure.texts if t.get_gid() == "footnote")
     label = figure.axes[0].xaxis.label
     assert footnote.get_window_extent(renderer).y1 <= label.get_window_extent(renderer).y0
+
+
+def test_breakdown_bars_with_every_group_suppressed_still_draw():
+    # Both groups rest on 1 to 5: nothing is plotted, and the footnote says why.
+    rates = pd.DataFrame({"group": ["A", "B"], "numerator": [1, 2], "denominator": [3, 4]})
+    chart = breakdown_bars(rates, "Share", "%", "Test", suppress=True)
+    assert "Groups counting 1 to 5 are not shown, to protect privacy: A, B." in chart.footnote

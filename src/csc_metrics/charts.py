@@ -392,14 +392,15 @@ def benchmark_chart(
 
 
 def _in_unit(values: pd.Series, unit: str) -> pd.Series:
-    return values.map(lambda v: format_in_unit(v, unit))
+    # As text even when every group was left out (an empty column would stay numeric).
+    return values.map(lambda v: format_in_unit(v, unit)).astype(str)
 
 
 def _bar_labels(table: pd.DataFrame, unit: str) -> pd.Series:
     """``48.0% (n=212) *`` for each group: rate, base, and a star for a called gap."""
     labels = _in_unit(table["rate"], unit)
     if "denominator" in table.columns:
-        base = " (n=" + table["denominator"].map(format_cell) + ")"
+        base = " (n=" + table["denominator"].map(format_cell).astype(str) + ")"
         labels += base.where(table["denominator"].notna(), "")
     if "gap_called" in table.columns:
         labels += np.where(table["gap_called"].astype(bool), " *", "")
@@ -493,7 +494,7 @@ def _breakdown_alt_text(
 ) -> str:
     base = ""
     if "denominator" in table.columns:
-        base = (", n=" + table["denominator"].map(format_cell)).where(
+        base = (", n=" + table["denominator"].map(format_cell).astype(str)).where(
             table["denominator"].notna(), "")
     described = (
         table[group_column].astype(str) + " " + _in_unit(table["rate"], unit)

@@ -126,3 +126,16 @@ def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
 def test_an_indicator_without_a_value_at_the_period_end_gives_no_message():
     rows = [metric_row("placements_3plus_pct", "2023-12-31", 8, 100)]
     assert indicator_messages(context(rows), ["placements_3plus_pct"]) == []
+
+
+def test_a_teams_share_of_fte_is_not_a_key_message():
+    # One team's vacancy rate rests on a few funded FTE (5.4, which narrative would show as
+    # "n=5"); the whole service's is a message, the team's is not.
+    falling = [20.0, 21.0] * 5 + [20.0, 0.0]
+    rows = [
+        *series_rows("vacancy_rate_pct", falling, denominator=80),
+        *series_rows("vacancy_rate_pct", falling, breakdown="team", group="North",
+                     denominator=5.4),
+    ]
+    assert len(indicator_messages(context(rows), ["vacancy_rate_pct"])) == 1
+    assert indicator_messages(context(rows, team="North"), ["vacancy_rate_pct"]) == []

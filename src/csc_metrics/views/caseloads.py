@@ -484,6 +484,12 @@ def distribution_chart(ctx: ReportContext) -> Chart:
     row = table[table["Group"] == (ctx.team or ALL_TEAMS)]
     if row.empty or not row["All"].iloc[0]:
         return empty_chart(title, _no_snapshot(ctx))
+    if ctx.is_small(row["All"].iloc[0]):
+        return empty_chart(
+            title,
+            f"Fewer than {ctx.settings.suppression_max + 1} case-holding workers: their shares "
+            "are not shown, to protect privacy.",
+        )
     rates = pd.DataFrame(
         {
             "group": [f"{header} cases per FTE" for header in BAND_HEADERS.values()],

@@ -108,6 +108,13 @@ FULL_WINDOW_INDICATORS = FLOW_INDICATORS + tuple(catalogue.indicator_ids(area="c
 #: Caseload indicators that have a value per team: with ``team`` set, the team's own series
 #: takes the place of the whole service's.
 TEAM_AREA = "caseloads"
+#: Percentages of FTE rather than of people. Narrative writes their base as "n=", which for one
+#: team's few FTE (5.4 shown as "n=5") reads as a small count of people; and a team's share of a
+#: handful of posts says little. Team reports leave them out of key messages.
+FTE_BASED_INDICATORS = frozenset(
+    {"agency_workers_pct", "vacancy_rate_pct", "newly_qualified_pct",
+     "social_worker_turnover_pct"}
+)
 
 
 # --- project, code and settings fingerprints ---------------------------------------------------

@@ -18,7 +18,7 @@ from csc_metrics.catalogue import get_indicator
 from csc_metrics.narrative import IndicatorSummary, format_value, key_messages
 from csc_metrics.spc import RUN_LENGTH, SpcResult, long_date
 from csc_metrics.suppression import is_small_count
-from csc_metrics.views.context import ReportContext, display_label
+from csc_metrics.views.context import FTE_BASED_INDICATORS, ReportContext, display_label
 
 
 def relabel(text: str, indicator_id: str, subject: str | None = None) -> str:
@@ -184,7 +184,11 @@ def ranked(
     Returns:
         ``(summary, sentence)`` pairs, most important first.
     """
-    summaries = ctx.summaries(indicator_ids)
+    summaries = [
+        s
+        for s in ctx.summaries(indicator_ids)
+        if not (s.indicator_id in FTE_BASED_INDICATORS and ctx.is_team_view(s.indicator_id))
+    ]
     texts = key_messages(
         summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
     )

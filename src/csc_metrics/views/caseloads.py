@@ -241,8 +241,10 @@ def worker_table(ctx: ReportContext) -> ReportTable:
     table = pd.DataFrame(
         {
             "Worker": workers["worker_id"].to_numpy(),
-            "Team": workers["team"].to_numpy(),
+            # Role before team: a team name ending in a number ("Team 2") followed by a role
+            # ("Social Worker") reads as a count of workers to the privacy check.
             "Role": workers["role"].fillna("").to_numpy(),
+            "Team": workers["team"].to_numpy(),
             "FTE": workers["fte"].to_numpy(),
             "Agency": workers["agency"].map({True: "Yes", False: "No"}).fillna("").to_numpy(),
             "Cases": workers["cases"].to_numpy(),

@@ -159,6 +159,13 @@ def test_a_teams_report_says_where_it_stands_with_small_counts_hidden(data):
     assert messages == [
         "South holds 8 cases with 0.5 case-holding FTE: 16.0 cases per FTE, against 17.2 across "
         "the whole service (snapshot of 31 March 2024).",
-        "0 of the team's fewer than 6 case-holding workers have more than 20 cases per FTE.",
+        "None of the team's fewer than 6 case-holding workers have more than 20 cases per FTE.",
         "The team has fewer than 6 unallocated cases.",
     ]
+
+
+def test_the_service_row_is_a_totals_row_only_when_every_team_is_shown(data):
+    # In a team's report the service row is not the sum of the rows shown: secondary
+    # suppression must not hide it because the team's own counts are small.
+    assert caseloads.team_table(snapshot_context(data)).total_row == "All teams"
+    assert caseloads.team_table(snapshot_context(data, team="South")).total_row is None

@@ -89,6 +89,15 @@ def _total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
     return rows.iloc[0][["numerator", "denominator", "value"]]
 
 
+def _total_row_label(ctx: ReportContext) -> str | None:
+    """The totals row for secondary suppression: only when every team is shown.
+
+    In a team's report the whole service's row is not the sum of the rows shown, and it gives
+    nothing away about the team (the other teams are not shown), so it is not a totals row.
+    """
+    return None if ctx.team else ALL_TEAMS
+
+
 def _teams_shown(ctx: ReportContext) -> list[str]:
     return [ctx.team] if ctx.team else list(ctx.teams)
 
@@ -151,7 +160,7 @@ def team_table(ctx: ReportContext) -> ReportTable:
             "Cases per FTE": ("Cases held", "Cases held"),
         },
         row_header="Team",
-        total_row=ALL_TEAMS,
+        total_row=_total_row_label(ctx),
     )
 
 
@@ -302,7 +311,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
         caption=f"Open cases by case type, and unallocated cases, by team ({_snapshot_words(ctx)})",
         count_columns=tuple(columns),
         row_header="Team",
-        total_row=ALL_TEAMS,
+        total_row=_total_row_label(ctx),
     )
 
 
@@ -656,10 +665,11 @@ def team_overview_messages(ctx: ReportContext) -> list[str]:
             f"({_snapshot_words(ctx)})."
         )
     if not pd.isna(over["denominator"]):
+        over_text = "None" if over["numerator"] == 0 else ctx.count_text(over["numerator"])
         messages.append(
-            f"{ctx.count_text(over['numerator'])} of the team's "
-            f"{ctx.count_text(over['denominator'])} case-holding workers have more than "
-            f"{threshold} cases per FTE."
+            f"{over_text[:1].upper()}{over_text[1:]} of the team's "
+            f"{ctx.count_text(over['denominator'])} case-holding workers "
+            f"{'has' if over['numerator'] == 1 else 'have'} more than {threshold} cases per FTE."
         )
     count = 0 if pd.isna(unallocated["numerator"]) else unallocated["numerator"]
     messages.append(

@@ -280,3 +280,12 @@ def test_data_made_by_the_generator_are_called_synthetic(tmp_path):
     assert views_context.is_synthetic(data)
     (raw / "MANIFEST.md").write_text(json.dumps({"generator": "another tool"}))
     assert not views_context.is_synthetic(data)
+
+
+def test_a_series_with_no_variation_is_said_in_words_not_charted():
+    rows = series_rows("unallocated_cases_count", [0.0] * 12)
+    chart = views_context.spc_chart_for(context(rows), "unallocated_cases_count")
+    assert chart.alt_text == (
+        "Unallocated cases: The figure was 0 at each of the 12 quarter ends from 30 June 2021 "
+        "to 31 March 2024: no variation to chart."
+    )

@@ -920,6 +920,17 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
             title, f"No figures for this indicator up to {long_date(ctx.period_end)}."
         )
     unit = get_indicator(indicator_id).unit
+    points = summary.spc.points
+    if len(points) > 1 and points["value"].nunique() == 1:
+        # Limits on a flat line would be drawn on top of it: say it in words instead.
+        value = points["value"].iloc[0]
+        shown = ctx.count_text(value) if unit == "count" else value_text(value, unit)
+        return empty_chart(
+            title,
+            f"The figure was {shown} at each of the {len(points)} quarter ends from "
+            f"{long_date(points['date'].iloc[0])} to {long_date(ctx.period_end)}: no variation "
+            "to chart.",
+        )
     return spc_chart(
         summary.spc,
         title,

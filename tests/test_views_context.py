@@ -289,3 +289,20 @@ def test_a_series_with_no_variation_is_said_in_words_not_charted():
         "Unallocated cases: The figure was 0 at each of the 12 quarter ends from 30 June 2021 "
         "to 31 March 2024: no variation to chart."
     )
+
+
+def test_the_benchmark_alignment_is_cached_with_the_series(processed, monkeypatch):
+    calls = []
+    real = views_context.benchmarks.align_to_benchmarks
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views_context.benchmarks, "align_to_benchmarks", counting)
+    series = cached_indicator_series(processed, LA)
+    first = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
+    second = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list((processed.folder / "_cache").glob("benchmarks_england-*.parquet"))) == 1

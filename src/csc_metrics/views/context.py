@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache, cached_property
 from pathlib import Path
@@ -297,44 +297,74 @@ def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
+def cached_frame(
+    processed: Path | None,
+    name: str,
+    key: str,
+    compute: Callable[[], pd.DataFrame],
+    check: Callable[[pd.DataFrame], pd.DataFrame] = lambda frame: frame,
+) -> pd.DataFrame:
+    """A table kept in ``<processed>/_cache/``, computed by the first caller that needs it.
+
+    Callers at the same time wait on a file lock and then read what the first wrote (written
+    atomically, so never half a file). A processed folder that cannot be written to is simply
+    not cached, and an unreadable cache file is computed again.
+
+    Args:
+        processed: The processed folder, or None (nothing is cached).
+        name: What the table is (the start of its file name).
+        key: Its cache key: the file is ``<name>-<key>.parquet``.
+        compute: Works the table out.
+        check: Applied to a table read back from the cache (e.g. schema validation).
+
+    Returns:
+        The table.
+    """
+    if processed is None:
+        return compute()
+    folder = Path(processed) / CACHE_FOLDER
+    path = folder / f"{name}-{key[:24]}.parquet"
+    try:
+        folder.mkdir(exist_ok=True)
+        lock = FileLock(str(folder / f"{name}-lock"))
+        lock.acquire()
+    except OSError:
+        return compute()
+    try:
+        if path.is_file():
+            with contextlib.suppress(OSError, ValueError, pandera.errors.SchemaError):
+                return check(pd.read_parquet(path))
+        frame = compute()
+        with contextlib.suppress(OSError):
+            _write_atomically(frame, path)
+        return frame
+    finally:
+        lock.release()
+
+
 def cached_indicator_series(
     data: io.ProcessedData, la_code: str, settings: Settings = DEFAULT_SETTINGS
 ) -> pd.DataFrame:
     """Every indicator at every quarter end the data cover, from the cache when it holds them.
 
-    The first caller computes the series (``compute_indicator_series``) and writes it
-    atomically; callers at the same time wait on a file lock and then read it. A processed
-    folder that cannot be written to is simply not cached.
+    The first caller computes the series (``compute_indicator_series``); see ``cached_frame``.
 
     Args:
-        data: Processed data loaded from a folder (``data.folder`` set).
+        data: Processed data loaded from a folder (``data.folder`` set; else nothing is cached).
         la_code: The council.
         settings: Local rules.
 
     Returns:
         A ``MetricTable`` frame.
     """
-    if data.folder is None:
-        return compute_indicator_series(data, la_code, settings=settings)
-    key = series_cache_key(data.folder, la_code, settings)
-    folder = Path(data.folder) / CACHE_FOLDER
-    path = folder / f"{SERIES_CACHE_PREFIX}{key[:24]}.parquet"
-    try:
-        folder.mkdir(exist_ok=True)
-        lock = FileLock(str(folder / f"{SERIES_CACHE_PREFIX}lock"))
-        lock.acquire()
-    except OSError:
-        return compute_indicator_series(data, la_code, settings=settings)
-    try:
-        if path.is_file():
-            with contextlib.suppress(OSError, ValueError, pandera.errors.SchemaError):
-                return MetricTable.validate(pd.read_parquet(path))
-        series = compute_indicator_series(data, la_code, settings=settings)
-        with contextlib.suppress(OSError):
-            _write_atomically(series, path)
-        return series
-    finally:
-        lock.release()
+    key = series_cache_key(data.folder, la_code, settings) if data.folder else ""
+    return cached_frame(
+        data.folder,
+        SERIES_CACHE_PREFIX.rstrip("-"),
+        key,
+        lambda: compute_indicator_series(data, la_code, settings=settings),
+        MetricTable.validate,
+    )
 
 
 # --- parameters ----------------------------------------------------------------------------------
@@ -561,8 +591,24 @@ class ReportContext:
 
     @cached_property
     def aligned_benchmarks(self) -> pd.DataFrame:
-        """The council's overall series lined up with the comparator (``align_to_benchmarks``)."""
-        return benchmarks.align_to_benchmarks(self.series, self.la_code, self.comparator)
+        """The council's overall series lined up with the comparator (``align_to_benchmarks``).
+
+        Lining up reads the benchmarks of every council (about a second), so the whole series'
+        alignment is cached beside the indicator series, under the same key and the comparator.
+        """
+        if not self.full_series["period_end"].eq(self.period_end).any():
+            return benchmarks.align_to_benchmarks(self.series, self.la_code, self.comparator)
+        folder = self.data.folder
+        key = series_cache_key(folder, self.la_code, self.settings) if folder else ""
+        aligned = cached_frame(
+            folder,
+            f"benchmarks_{self.comparator}",
+            key,
+            lambda: benchmarks.align_to_benchmarks(
+                self.full_series, self.la_code, self.comparator
+            ),
+        )
+        return aligned[aligned["period_end"] <= self.period_end].reset_index(drop=True)
 
     @cached_property
     def comparator_name(self) -> str:

@@ -241,3 +241,30 @@ def test_a_missing_raw_folder_gives_a_clear_message(capsys, tmp_path):
     )
     assert code == 2
     assert "no such folder" in err
+
+
+def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsys, tmp_path):
+    from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
+
+    from csc_metrics.caseload import ingest_caseload
+
+    data = county()
+    tables = ingest_caseload(standard_snapshot(tmp_path / "raw"), None, new_log(), PSEUDONYMISER)
+    data.cases, data.workforce = tables["cases"], tables["workforce"]
+    data.establishment = tables["establishment"]
+    processed = _write_processed(data, tmp_path / "processed")
+    _, out, _ = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31",
+        "--la-code", LA, "--format", "json",
+    )
+    by_id = {r["id"]: r for r in json.loads(out)}
+    # From the standard snapshot (tests/caseload_fixtures.py): 18 cases held by case-holding
+    # workers W1 (1.0), W2 (0.5), W4 (1.0) = 2.5 FTE -> 7.2; W2 holds 11 > 20 x 0.5 -> 1 of 3
+    # over the threshold = 33.3%; C60 and C61 unallocated -> 2.
+    assert by_id["caseload_per_fte"]["value"] == 7.2
+    assert by_id["workers_over_threshold_pct"]["value"] == 33.3
+    assert by_id["unallocated_cases_count"]["value"] == 2
+    _, table, _ = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA,
+    )
+    assert "Caseloads and the workforce" in table

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import sys
 import types
 from pathlib import Path
@@ -319,21 +320,50 @@ def test_without_a_caseload_folder_the_caseload_stage_is_not_called(published, f
     assert fake_caseload == []
 
 
-def test_the_messy_sample_ingests_and_its_planted_problems_are_found(tmp_path, key):
-    # Remove this skip once the sample generator (csc_metrics.sample) is merged.
-    pytest.importorskip("csc_metrics.sample", reason="the sample generator is not merged yet")
+def _manifest_quirks(raw: Path) -> list[dict]:
+    text = (raw / "MANIFEST.md").read_text()
+    block = re.search(r"```json\n(.*?)\n```", text, re.S)
+    return json.loads(block.group(1))["quirks"]
+
+
+#: Planted quirk -> the data-quality rule that must report it at the planted file, row and column.
+ROW_LEVEL_QUIRK_RULES = {
+    "invalid_code": "invalid_code",
+    "impossible_date": "invalid_date",
+    "lower_case_code": "value_tidied",
+    "duplicated_episode": "duplicate_row",
+    "overlapping_episode": "episode_overlap",
+}
+
+
+def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, key):
     raw = tmp_path / "raw"
     assert main(["sample", "--out", str(raw), "--messy", "--scale", "0.05"]) == 0
     processed = tmp_path / "processed"
-    assert _ingest(raw, processed) == 0
+    assert _ingest(raw, processed) == 0  # BOM, CRLF, blank rows and extra columns all read
     issues = pd.read_parquet(processed / "dq_issues.parquet")
-    rules = set(issues["rule"])
-    # BOM and CRLF files ingest (exit 0 above); the planted quirks are found, not crashed on.
-    assert {"value_tidied", "excel_number_artefact", "invalid_code", "invalid_date"} <= rules
-    assert rules & {"duplicate_row", "repeated_in_later_file"}
+    quirks = _manifest_quirks(raw)
+    assert {q["quirk"] for q in quirks} >= set(ROW_LEVEL_QUIRK_RULES)
+    for quirk in quirks:
+        rule = ROW_LEVEL_QUIRK_RULES.get(quirk["quirk"])
+        if rule is None:
+            continue
+        found = issues[(issues["rule"] == rule) & (issues["file"] == quirk["files"][0])]
+        # A duplicate or an overlap is reported on one of the two rows involved: the planted
+        # row or its neighbour.
+        pair = quirk["quirk"] in ("duplicated_episode", "overlapping_episode")
+        rows = {r + step for r in quirk["rows"] for step in ((-1, 0, 1) if pair else (0,))}
+        assert set(found["row"].dropna().astype(int)) & rows, quirk
+    float_ids = next(q for q in quirks if q["quirk"] == "excel_float_ids")
+    undone = issues[(issues["rule"] == "excel_number_artefact")
+                    & (issues["file"] == float_ids["files"][0])]
+    assert len(undone) == float_ids["count"]
+    extra = next(q for q in quirks if q["quirk"] == "extra_local_columns")
+    noted = issues.loc[issues["rule"] == "extra_column", "column"]
+    assert set(extra["column"].split(";")) <= set(noted)
     episodes = pd.read_parquet(processed / "clean_ssda903__episodes.parquet")
     assert episodes["has_overlap"].any()
-    assert set(issues.loc[issues["rule"] == "value_tidied", "severity"]) == {"warning"}
+    assert not episodes["rne"].dropna().str.contains(r"[a-z\s]").any()  # tidied codes
 
 
 def test_the_readme_explains_every_data_quality_rule():

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.caseload.worker_changes import worker_changes_rows
+from csc_metrics.geography import round_half_up
 from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -316,7 +317,8 @@ def _rows(
     if unit == "count":
         frame["value"] = frame["numerator"]
     else:
-        frame["value"] = (scale[unit] * frame["numerator"] / denominator).round(1)
+        # Half up, as the placement and care-leaver indicators and published statistics round.
+        frame["value"] = round_half_up(scale[unit] * frame["numerator"] / denominator, 1)
     frame["indicator_id"] = indicator_id
     frame["breakdown"] = breakdown
     frame["group"] = frame["group"].astype(str)

@@ -42,7 +42,11 @@ from csc_metrics.indicators.prepare import (
 LA_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 FORMATS = ("table", "csv", "json")
 JSON_FIELDS = ("id", "numerator", "denominator", "value", "unknown")
-AREA_TITLES = {"placements": "Children looked after and placements", "care_leavers": "Care leavers"}
+AREA_TITLES = {
+    "placements": "Children looked after and placements",
+    "care_leavers": "Care leavers",
+    "caseloads": "Caseloads and the workforce",
+}
 BREAKDOWN_TITLES = {
     "age_band": "age band",
     "sex": "sex",

@@ -1,0 +1,58 @@
+"""``csc-metrics sample`` on the command line: the layout it writes and the errors it gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from csc_metrics.cli import main
+
+SMALL = ["--scale", "0.05", "--years", "2024-2025", "--seed", "3"]
+
+
+def test_sample_writes_the_documented_layout(tmp_path, capsys):
+    out = tmp_path / "raw"
+    assert main(["sample", "--out", str(out), *SMALL]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["MANIFEST.md", "caseload", "reference",
+                                                     "ssda903"]
+    assert sorted(p.name for p in (out / "ssda903").iterdir()) == ["2024", "2025"]
+    assert (out / "ssda903" / "2024" / "sw_episodes.csv").exists()
+    snapshots = sorted(p.name for p in (out / "caseload").iterdir())
+    assert snapshots[0] == "2023-06-30" and snapshots[-1] == "2025-03-31"
+    assert (out / "caseload" / "2025-03-31" / "annex_a.xlsx").exists()
+    assert "MANIFEST.md" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("years", "message"), [
+    ("2025-2019", "runs backwards"),
+    ("twenty", "not a year range"),
+    ("2001-2003", "outside the collection years"),
+])
+def test_bad_years_give_a_clear_message_and_exit_2(tmp_path, capsys, years, message):
+    assert main(["sample", "--out", str(tmp_path / "x"), "--years", years]) == 2
+    error = capsys.readouterr().err
+    assert message in error and "--years" in error
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_scale_exits_2(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "x"), "--scale", "0"]) == 2
+    assert "--scale" in capsys.readouterr().err
+
+
+def test_snapshot_years_must_fit_the_years(tmp_path, capsys):
+    code = main(["sample", "--out", str(tmp_path / "x"), "--years", "2024-2025",
+                 "--snapshot-years", "3"])
+    assert code == 2
+    assert "--snapshot-years" in capsys.readouterr().err
+
+
+def test_an_existing_folder_is_replaced_only_with_force(tmp_path, capsys):
+    out = tmp_path / "raw"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main(["sample", "--out", str(out), *SMALL]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (out / "notes.txt").exists()
+    assert main(["sample", "--out", str(out), *SMALL, "--force"]) == 0
+    assert not (out / "notes.txt").exists()
+    assert (out / "MANIFEST.md").exists()

@@ -34,6 +34,16 @@ ACTIVITY_INDICATORS = ["cla_count", "cla_rate_per_10k", "cla_started_count", "cl
 #: The two shares that are the main cost pressure.
 COST_INDICATORS = ["external_residential_pct", "ifa_fostering_pct"]
 STABILITY_INDICATORS = ["placements_3plus_pct", "long_term_stability_pct"]
+#: Short series names for line charts, whose names are written at the end of each line.
+ACTIVITY_SERIES: dict[str, str] = {
+    "cla_count": "Looked after",
+    "cla_started_count": "Started (12 months)",
+    "cla_ceased_count": "Ceased (12 months)",
+}
+COST_SERIES: dict[str, str] = {
+    "external_residential_pct": "External residential",
+    "ifa_fostering_pct": "IFA fostering",
+}
 BENCHMARKED = [
     "cla_rate_per_10k",
     "placements_3plus_pct",
@@ -173,11 +183,7 @@ def activity_table(ctx: ReportContext) -> ReportTable:
 def activity_chart(ctx: ReportContext) -> Chart:
     """Children looked after at each quarter end, with those starting and ceasing in 12 months."""
     title = "Children looked after, starting and ceasing to be looked after"
-    names = {
-        "cla_count": "Looked after at the quarter end",
-        "cla_started_count": "Started in the 12 months",
-        "cla_ceased_count": "Ceased in the 12 months",
-    }
+    names = ACTIVITY_SERIES
     wide = pd.DataFrame(
         {
             name: ctx.overall_rows(indicator_id).set_index("period_end")["value"]
@@ -293,8 +299,8 @@ def cost_chart(ctx: ReportContext) -> Chart:
     title = "The cost pressure: external residential care and IFA fostering"
     wide = pd.DataFrame(
         {
-            get_indicator(i).label: ctx.overall_rows(i).set_index("period_end")["value"]
-            for i in COST_INDICATORS
+            name: ctx.overall_rows(i).set_index("period_end")["value"]
+            for i, name in COST_SERIES.items()
         }
     ).sort_index()
     if wide.empty:
@@ -305,7 +311,7 @@ def cost_chart(ctx: ReportContext) -> Chart:
         title,
         "% of children looked after",
         ctx.source(),
-        get_indicator(COST_INDICATORS[0]).label,
+        COST_SERIES[COST_INDICATORS[0]],
         unit="pct",
         x_label="Quarter ending",
         suppress=ctx.suppress,

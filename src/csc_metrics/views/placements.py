@@ -319,11 +319,6 @@ def cost_chart(ctx: ReportContext) -> Chart:
     )
 
 
-def external_residential_spc_chart(ctx: ReportContext) -> Chart:
-    """SPC chart of the share in external children's homes and residential care."""
-    return spc_chart_for(ctx, "external_residential_pct")
-
-
 # --- inside and outside the council's area ---------------------------------------------------
 
 

@@ -391,3 +391,11 @@ def test_unknown_comparator_is_a_parameter_error(data):
 def test_a_series_without_the_metric_columns_is_a_parameter_error(data):
     with pytest.raises(ParameterError, match="period_end"):
         align_to_benchmarks(pd.DataFrame({"indicator_id": ["x"]}), "101", data=data)
+
+
+def test_a_metric_table_with_nanosecond_dates_aligns(data):
+    # MetricTable.validate coerces period_end to datetime64[ns]; the benchmark dates are in
+    # microseconds. 9.0% - England 11% (2025) = -2.0 points.
+    own = _series([("placements_3plus_pct", "2025-06-30", 9.0)])
+    own["period_end"] = own["period_end"].astype("datetime64[ns]")
+    assert align_to_benchmarks(own, "101", "england", data=data).iloc[0]["gap_pp"] == -2.0

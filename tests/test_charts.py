@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from csc_metrics.charts import (
     OKABE_ITO,
@@ -293,3 +294,32 @@ def test_charts_are_small_enough_for_a_report(spike_result, tmp_path):
     chart.figure.savefig(path, dpi=chart.figure.dpi)
     # ~20 charts must stay well under 5 MB.
     assert path.stat().st_size < 150_000
+
+
+def test_breakdown_bars_draw_a_group_with_none_of_five():
+    # 0 of 5 used to give an interval starting just above 0%, and a negative error bar.
+    rates = pd.DataFrame({"group": ["A", "B"], "numerator": [0, 3], "denominator": [5, 5]})
+    chart = breakdown_bars(rates, "Share", "%", "Test")
+    assert "A 0.0% (95% interval 0.0%" in chart.alt_text
+
+
+def test_a_long_footnote_stays_below_the_axis_label():
+    # Three lines of footnote under a bar chart: the reserved band must hold all three, or the
+    # footnote runs into the x-axis label above it.
+    rates = pd.DataFrame({"group": list("ABCDEFGH"), "numerator": [1, 2, 3, 4, 5, 6, 7, 0],
+                          "denominator": [8, 9, 10, 11, 12, 13, 14, 5]})
+    chart = breakdown_bars(rates, "Share", "% of the group", "A long source " * 12)
+    figure = chart.figure
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    footnote = next(t for t in figure.texts if t.get_gid() == "footnote")
+    label = figure.axes[0].xaxis.label
+    assert footnote.get_window_extent(renderer).y1 <= label.get_window_extent(renderer).y0
+
+
+def test_breakdown_bars_with_every_group_suppressed_still_draw():
+    # Both groups rest on 1 to 5: nothing is plotted, and the footnote says why.
+    rates = pd.DataFrame({"group": ["A", "B"], "numerator": [1, 2], "denominator": [3, 4]})
+    chart = breakdown_bars(rates, "Share", "%", "Test", suppress=True)
+    assert "Groups counting 1 to 5 are not shown, to protect privacy: A, B." in chart.footnote

@@ -238,3 +238,50 @@ def test_scorecard_suppresses_values_on_small_counts():
     content = display.scorecard_html([summary], "Scorecard", suppress=True)
     assert cells(content, "count") == ["c", ""]
     assert "No trend yet" in content
+
+
+def test_scorecard_gives_changes_in_words_with_the_spc_judgement():
+    # 12 points alternating 10 and 12: the latest (12) is common cause; a quarter earlier 10,
+    # a year earlier (four quarters back) 12.
+    result = spc(quarterly([10.0, 12.0] * 6), "higher")
+    summary = IndicatorSummary(
+        "care_leavers_19_21_eet_pct", (12.0, 12, 100, "2023-12-31"), result,
+        previous_quarter=10.0, previous_year=12.0)
+    content = display.scorecard_html([summary], "Scorecard")
+    assert ("Up from 10% last quarter<br>Unchanged from 12% a year ago<br>"
+            "Within normal variation") in content
+
+
+def test_scorecard_calls_a_change_real_only_with_special_cause():
+    # Eleven points of 10 then 30: 30 is beyond the upper limit, a special-cause improvement.
+    result = spc(quarterly([10.0, 11.0] * 5 + [10.0, 30.0]), "higher")
+    summary = IndicatorSummary(
+        "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0)
+    content = display.scorecard_html([summary], "Scorecard")
+    assert "Up from 10% last quarter<br>A real improvement (special cause)" in content
+
+
+def test_scorecard_hides_a_small_earlier_count_when_suppressing():
+    # Unallocated cases 12 now, 4 a quarter earlier: 4 would disclose a small number.
+    summary = IndicatorSummary(
+        "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0)
+    content = display.scorecard_html([summary], "Scorecard", suppress=True)
+    assert "Last quarter: c<br>" in content and "from 4" not in content
+
+
+def test_scorecard_shows_the_target_and_the_benchmark_year():
+    result = spc(quarterly([10.0, 12.0] * 6), "higher", target=20.0)
+    summary = IndicatorSummary(
+        "care_leavers_19_21_eet_pct", (48.2, 102, 212, "2024-06-30"), result,
+        {"comparator": "England", "value": 55.0, "year": 2024}, target=20.0)
+    content = display.scorecard_html([summary], "Scorecard")
+    assert "<td>20%<br><span" in content
+    assert "England 55% (-6.8 points), 2024" in content
+
+
+def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
+    # 15.7 cases per FTE now, 16.4 a quarter earlier: the change cell says "16.4".
+    summary = IndicatorSummary(
+        "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4)
+    content = display.scorecard_html([summary], "Scorecard")
+    assert "Down from 16.4 last quarter<br>" in content

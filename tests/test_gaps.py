@@ -157,3 +157,13 @@ def test_benchmark_gap_is_value_minus_benchmark():
 )
 def test_gap_is_better(gap, direction, expected):
     assert gap_is_better(gap, direction) is expected
+
+
+def test_wilson_bounds_are_exactly_0_and_1_at_the_extremes():
+    # 0 of 5 and 5 of 5: the formula gives 3e-17 and 1 - 1e-16 by rounding; the bounds must
+    # contain the rates 0% and 100% exactly, or error bars drawn from them go negative.
+    low, _ = wilson_interval(0, 5)
+    _, high = wilson_interval(4, 4)
+    assert (low, high) == (0.0, 1.0)
+    lows, highs = wilson_interval(np.array([0, 0]), np.array([5, 0]))
+    assert lows[0] == 0.0 and np.isnan(lows[1]) and np.isnan(highs[1])

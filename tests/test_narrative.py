@@ -295,3 +295,11 @@ def test_summarise_indicator_reads_the_series():
     assert summary.previous_quarter == 12.0  # 2023-12-31
     assert summary.previous_year == 10.0  # 2023-03-31, the 9th value
     assert summary.spc.direction == "higher"
+
+
+def test_a_gap_of_one_point_is_singular():
+    # 55.6% against England 55% rounds to a gap of 1 point (whole percentages).
+    text = describe_indicator(
+        "care_leavers_19_21_eet_pct", (55.6, 118, 212, "2024-06-30"),
+        benchmark={"comparator": "England", "value": 55.0, "year": 2024})
+    assert "1 point above England (55%, 2024)" in text

@@ -746,7 +746,9 @@ def align_to_benchmarks(
     if {"breakdown", "group"} <= set(own.columns):
         own = own[own["breakdown"].eq("total") & own["group"].eq("all")]
     own = own[["indicator_id", "period_end", "value"]].copy()
-    own["period_end"] = pd.to_datetime(own["period_end"])
+    # merge_asof needs one datetime resolution on both sides: a MetricTable holds
+    # nanoseconds, the packaged benchmark dates microseconds.
+    own["period_end"] = pd.to_datetime(own["period_end"]).astype("datetime64[ns]")
     own["value"] = pd.to_numeric(own["value"], errors="coerce").astype(float)
     own["_row"] = np.arange(len(own))
 
@@ -761,7 +763,7 @@ def align_to_benchmarks(
             "period_end": "benchmark_period_end",
         }
     )
-    bench["_when"] = bench["benchmark_period_end"]
+    bench["_when"] = bench["benchmark_period_end"].astype("datetime64[ns]")
     bench = bench[
         [
             "indicator_id",

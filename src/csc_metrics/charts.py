@@ -102,7 +102,9 @@ def _finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
     figure.text(0.01, 0.01, footnote, ha="left", va="bottom", fontsize=FOOTNOTE_SIZE,
                 color=TEXT_COLOUR, wrap=True, gid="footnote")
     # Constrained layout ignores figure texts; reserve a band for the wrapped footnote.
-    width_chars = figure.get_figwidth() * 100 / (FOOTNOTE_SIZE * 0.55)
+    # Characters per line: the width in points over an average character width (about 0.6
+    # of the font size in DejaVu Sans); undercounting lines lets the text run into the axes.
+    width_chars = figure.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6)
     lines = max(1, int(np.ceil(len(footnote) / width_chars)))
     band = (lines * FOOTNOTE_SIZE * 1.45 + 8) / (figure.get_figheight() * 72)
     figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
@@ -390,14 +392,15 @@ def benchmark_chart(
 
 
 def _in_unit(values: pd.Series, unit: str) -> pd.Series:
-    return values.map(lambda v: format_in_unit(v, unit))
+    # As text even when every group was left out (an empty column would stay numeric).
+    return values.map(lambda v: format_in_unit(v, unit)).astype(str)
 
 
 def _bar_labels(table: pd.DataFrame, unit: str) -> pd.Series:
     """``48.0% (n=212) *`` for each group: rate, base, and a star for a called gap."""
     labels = _in_unit(table["rate"], unit)
     if "denominator" in table.columns:
-        base = " (n=" + table["denominator"].map(format_cell) + ")"
+        base = " (n=" + table["denominator"].map(format_cell).astype(str) + ")"
         labels += base.where(table["denominator"].notna(), "")
     if "gap_called" in table.columns:
         labels += np.where(table["gap_called"].astype(bool), " *", "")
@@ -491,7 +494,7 @@ def _breakdown_alt_text(
 ) -> str:
     base = ""
     if "denominator" in table.columns:
-        base = (", n=" + table["denominator"].map(format_cell)).where(
+        base = (", n=" + table["denominator"].map(format_cell).astype(str)).where(
             table["denominator"].notna(), "")
     described = (
         table[group_column].astype(str) + " " + _in_unit(table["rate"], unit)

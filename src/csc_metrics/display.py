@@ -473,6 +473,56 @@ def show_spc_badges(result: SpcResult) -> None:
 # --- scorecard -----------------------------------------------------------------------------------
 
 
+#: How a change since an earlier quarter is qualified by the SPC class of the latest point, so
+#: that a movement is never read as a change without the chart's judgement.
+CHANGE_QUALIFIERS: dict[str, str] = {
+    "common_cause": "within normal variation",
+    "improvement": "a real improvement (special cause)",
+    "concern": "a real deterioration (special cause)",
+    "neutral": "a real change (special cause)",
+}
+
+
+def _change_qualifier(result: SpcResult | None) -> str:
+    if result is None:
+        return "not judged: no trend chart yet"
+    if not result.is_special_cause:
+        return "too few points to judge" if result.short_series_warning else (
+            CHANGE_QUALIFIERS["common_cause"])
+    return CHANGE_QUALIFIERS[result.variation.rsplit("_", 1)[0]]
+
+
+def _short_value(value: float, unit: str) -> str:
+    """A value for a narrow cell: the unit's decimals, and only the % sign as a suffix."""
+    text = format_value(value, unit)
+    return text if unit in ("pct", "count") else text.split(" ", 1)[0]
+
+
+def _change_html(
+    summary: IndicatorSummary, latest: Latest, withheld: bool, suppress: bool, settings: Settings
+) -> str:
+    """The change since last quarter and since a year ago, in words, with the SPC judgement."""
+    unit = get_indicator(summary.indicator_id).unit
+    lines = []
+    for label, previous in (("last quarter", summary.previous_quarter),
+                            ("a year ago", summary.previous_year)):
+        before = np.nan if previous is None else float(previous)
+        if np.isnan(before) or np.isnan(latest.value):
+            continue
+        small = unit == "count" and bool(is_small_count(before, settings)[0])
+        if withheld or (suppress and small):
+            lines.append(f"{label.capitalize()}: {SUPPRESSED}")
+            continue
+        then, now = _short_value(before, unit), _short_value(latest.value, unit)
+        word = "Unchanged from" if now == then else "Up from" if latest.value > before else (
+            "Down from")
+        lines.append(f"{word} {then} {label}")
+    if not lines:
+        return ""
+    lines.append(_change_qualifier(summary.spc).capitalize())
+    return "<br>".join(html.escape(line) for line in lines)
+
+
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
     indicator = get_indicator(summary.indicator_id)
     latest = Latest.of(summary.latest)
@@ -490,18 +540,24 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
         base = SUPPRESSED if small_base else format_count(latest.denominator)
     trend = variation_badge_html(summary.spc.variation) if summary.spc else "No trend yet"
     target = assurance_badge_html(summary.spc.assurance) if summary.spc else ""
+    if summary.target is not None:
+        target_text = html.escape(format_value(summary.target, indicator.unit))
+        target = f"{target_text}<br>{target}" if target else target_text
     benchmark = ""
     if summary.benchmark and not withheld and not np.isnan(latest.value):
         bench_value = float(summary.benchmark["value"])
         gap = benchmark_gap(latest.value, bench_value)
+        year = summary.benchmark.get("year")
         benchmark = html.escape(
             f"{summary.benchmark.get('comparator', '')} {format_value(bench_value, indicator.unit)}"
             f" ({'+' if gap > 0 else ''}{gap:,.1f}{' points' if indicator.unit == 'pct' else ''})"
+            + (f", {year}" if year is not None else "")
         )
+    change = _change_html(summary, latest, withheld, suppress, settings)
     return (
         f'<tr><th scope="row">{html.escape(indicator.label)}</th>'
         f'<td class="{value_css}">{html.escape(value)}</td><td class="count">{base}</td>'
-        f"<td>{trend}</td><td>{target}</td><td>{benchmark}</td></tr>"
+        f"<td>{change}</td><td>{trend}</td><td>{target}</td><td>{benchmark}</td></tr>"
     )
 
 
@@ -513,6 +569,10 @@ def scorecard_html(
 ) -> str:
     """A scorecard table: one row per indicator with its latest value, SPC badges and benchmark.
 
+    Each row shows the latest value and its base; the change since last quarter and since a year
+    ago in words, qualified by what the SPC chart says (never a bare arrow); the SPC variation
+    badge; the target with its assurance badge; and the benchmark with the gap and its year.
+
     Args:
         summaries: One ``IndicatorSummary`` per indicator, in display order.
         caption: Table caption.
@@ -523,7 +583,8 @@ def scorecard_html(
         The HTML.
     """
     header = "".join(f'<th scope="col">{h}</th>' for h in (
-        "Indicator", "Latest", "Base (n)", "Trend (SPC)", "Target", "Benchmark (gap)"))
+        "Indicator", "Latest", "Base (n)", "Change", "Trend (SPC)", "Target",
+        "Benchmark (gap), year"))
     rows = "".join(_scorecard_row(s, suppress, settings) for s in summaries)
     return (
         f'<table class="csc-table csc-scorecard"><caption>{html.escape(caption)}</caption>'

@@ -61,6 +61,10 @@ def wilson_interval(
         centre = (p + z2_n / 2) / (1 + z2_n)
         half = z / (1 + z2_n) * np.sqrt(p * (1 - p) / n_valid + z2_n / (4 * n_valid))
     low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # The bounds are exactly 0 with no successes and 1 with all: rounding would otherwise
+    # leave 3e-17 above 0 (for 0 of 5), an interval that no longer contains the rate.
+    low = np.where((k == 0) & (n > 0), 0.0, low)
+    high = np.where((k == n) & (n > 0), 1.0, high)
     if scalar:
         return float(low), float(high)
     return low, high

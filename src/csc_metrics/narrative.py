@@ -145,7 +145,10 @@ def _benchmark_clause(indicator: Indicator, value: float, benchmark: Mapping[str
     if gap == 0:
         return f"in line with {comparator} ({source})"
     size = f"{abs(gap):,.{UNIT_DECIMALS.get(unit, 1)}f}"
-    size += " points" if unit == "pct" else UNIT_SUFFIX.get(unit, "")
+    if unit == "pct":
+        size += " point" if size == "1" else " points"
+    else:
+        size += UNIT_SUFFIX.get(unit, "")
     side = "above" if gap > 0 else "below"
     return f"{size} {side} {comparator} ({source})"
 

@@ -46,6 +46,7 @@ WARM_IMPORTS = (
     "csc_metrics.suppression",
     "csc_metrics.narrative",
     "csc_metrics.benchmarks",
+    "csc_metrics.views",
 )
 
 #: Environment for every kernel. The inline backend is set explicitly because a scheduler's

@@ -1,0 +1,29 @@
+"""The report notebooks' library layer: each notebook loads, calls one function here, and shows.
+
+``open_report`` builds the shared report context once per notebook; ``overview``,
+``caseloads``, ``care_leavers``, ``placements`` and ``data_quality`` hold the composition of
+each report (which indicators, breakdowns, tables, charts and key messages), as tested
+functions that return tables, charts and message lists.
+"""
+
+from csc_metrics.views import care_leavers, caseloads, data_quality, overview, placements
+from csc_metrics.views.context import (
+    PARAMETERS,
+    ReportContext,
+    ReportTable,
+    open_report,
+    show_context_line,
+)
+
+__all__ = [
+    "PARAMETERS",
+    "ReportContext",
+    "ReportTable",
+    "care_leavers",
+    "caseloads",
+    "data_quality",
+    "open_report",
+    "overview",
+    "placements",
+    "show_context_line",
+]

@@ -1,0 +1,721 @@
+"""The caseloads report: caseloads by team and across workers, unallocated cases, trends.
+
+Every function takes the report context. With ``ctx.team`` set, each gives that team's own view
+for its manager: its workers (worker ids, not names), its unallocated cases, and its trend
+against the whole service; other teams' names never appear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.caseload import caseload_distribution, unallocated_cases, worker_caseloads
+from csc_metrics.caseload.metrics import CASELOAD_BANDS
+from csc_metrics.catalogue import get_indicator
+from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multiples
+from csc_metrics.gaps import group_gaps
+from csc_metrics.narrative import IndicatorSummary, describe_indicator
+from csc_metrics.spc import VARIATION_LABELS, SpcResult, long_date, spc
+from csc_metrics.views.context import (
+    ReportContext,
+    ReportTable,
+    empty_chart,
+    spc_chart_for,
+)
+from csc_metrics.views.messages import (
+    enrich,
+    indicator_messages,
+    percent,
+    ranked,
+    trailing_run,
+)
+
+#: The caseload and workforce indicators whose notable changes become key messages.
+MESSAGE_INDICATORS = [
+    "caseload_per_fte",
+    "workers_over_threshold_pct",
+    "unallocated_cases_count",
+    "agency_workers_pct",
+    "vacancy_rate_pct",
+    "social_worker_turnover_pct",
+    "worker_changes_12m",
+]
+#: The indicator whose per-team series is checked for special cause in every team.
+TEAM_TREND_INDICATOR = "caseload_per_fte"
+#: Key messages about single teams, at most.
+MAX_TEAM_MESSAGES = 3
+
+#: How Annex A case types are written in the reports, in report order.
+CASE_TYPE_LABELS: dict[str, str] = {
+    "CLA": "Children in care",
+    "CP": "Child protection",
+    "CIN": "Children in need",
+    "CARE_LEAVER": "Care leavers",
+}
+#: Short column headers for the caseload bands of ``caseload.metrics.CASELOAD_BANDS``.
+BAND_HEADERS: dict[str, str] = {
+    "under 10": "Under 10",
+    "10 to under 15": "10 to 15",
+    "15 to under 20": "15 to 20",
+    "20 to under 25": "20 to 25",
+    "25 to under 30": "25 to 30",
+    "30 or more": "30 or more",
+}
+ALL_TEAMS = "All teams"
+OTHER_TEAMS = "Other teams"
+
+
+def _no_snapshot(ctx: ReportContext) -> str:
+    return f"No caseload snapshot was taken on or before {long_date(ctx.period_end)}."
+
+
+def _snapshot_words(ctx: ReportContext) -> str:
+    return f"snapshot of {long_date(ctx.snapshot_date)}" if ctx.snapshot_date else "no snapshot"
+
+
+def _team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
+    """One indicator's per-team rows at the period end, indexed by team."""
+    metrics = ctx.metrics
+    rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "team")]
+    return rows.set_index("group")[["numerator", "denominator", "value"]]
+
+
+def _total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
+    metrics = ctx.metrics
+    rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "total")]
+    if rows.empty:
+        return pd.Series({"numerator": np.nan, "denominator": np.nan, "value": np.nan})
+    return rows.iloc[0][["numerator", "denominator", "value"]]
+
+
+def _total_row_label(ctx: ReportContext) -> str | None:
+    """The totals row for secondary suppression: only when every team is shown.
+
+    In a team's report the whole service's row is not the sum of the rows shown, and it gives
+    nothing away about the team (the other teams are not shown), so it is not a totals row.
+    """
+    return None if ctx.team else ALL_TEAMS
+
+
+def _teams_shown(ctx: ReportContext) -> list[str]:
+    return [ctx.team] if ctx.team else list(ctx.teams)
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+def team_table(ctx: ReportContext) -> ReportTable:
+    """Caseloads by team at the snapshot: workers, FTE, cases, cases per FTE, over threshold.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row per team (only ``ctx.team`` when set) and a row for the whole service.
+    """
+    per_fte = _team_rows(ctx, "caseload_per_fte")
+    over = _team_rows(ctx, "workers_over_threshold_pct")
+    unallocated = _team_rows(ctx, "unallocated_cases_count")
+    teams = [t for t in _teams_shown(ctx) if t in per_fte.index or t in unallocated.index]
+    table = pd.DataFrame(
+        {
+            "Team": teams,
+            "Case-holding workers": over["denominator"].reindex(teams).to_numpy(),
+            "FTE": per_fte["denominator"].reindex(teams).to_numpy(),
+            "Cases held": per_fte["numerator"].reindex(teams).to_numpy(),
+            "Cases per FTE": per_fte["value"].reindex(teams).to_numpy(),
+            "Workers over threshold": over["numerator"].reindex(teams).to_numpy(),
+            "% over threshold": over["value"].reindex(teams).to_numpy(),
+            "Unallocated cases": unallocated["numerator"].reindex(teams).to_numpy(),
+        }
+    )
+    totals = {
+        "Team": ALL_TEAMS,
+        "Case-holding workers": _total_row(ctx, "workers_over_threshold_pct")["denominator"],
+        "FTE": _total_row(ctx, "caseload_per_fte")["denominator"],
+        "Cases held": _total_row(ctx, "caseload_per_fte")["numerator"],
+        "Cases per FTE": _total_row(ctx, "caseload_per_fte")["value"],
+        "Workers over threshold": _total_row(ctx, "workers_over_threshold_pct")["numerator"],
+        "% over threshold": _total_row(ctx, "workers_over_threshold_pct")["value"],
+        "Unallocated cases": _total_row(ctx, "unallocated_cases_count")["numerator"],
+    }
+    table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
+    threshold = f"{ctx.settings.caseload_threshold:g}"
+    return ReportTable(
+        data=table,
+        caption=(
+            f"Caseloads by team, {_snapshot_words(ctx)}: case-holding workers, their FTE and "
+            f"cases, and workers over the threshold of {threshold} cases per FTE"
+        ),
+        count_columns=(
+            "Case-holding workers",
+            "Cases held",
+            "Workers over threshold",
+            "Unallocated cases",
+        ),
+        # A ratio whose cases are hidden would give them back with the FTE beside it.
+        percent_columns={
+            "% over threshold": ("Workers over threshold", "Case-holding workers"),
+            "Cases per FTE": ("Cases held", "Cases held"),
+        },
+        row_header="Team",
+        total_row=_total_row_label(ctx),
+    )
+
+
+def team_spc(ctx: ReportContext, indicator_id: str = TEAM_TREND_INDICATOR) -> dict[str, SpcResult]:
+    """The SPC result of each team's series of an indicator (teams with at least two points).
+
+    Args:
+        ctx: The report context.
+        indicator_id: A caseload indicator with a per-team breakdown.
+
+    Returns:
+        Team -> SPC result, for the teams shown (``ctx.team`` only when set).
+    """
+    direction = get_indicator(indicator_id).direction
+    results = {}
+    for team in _teams_shown(ctx):
+        rows = ctx.overall_rows(indicator_id, team=team).dropna(subset=["value"])
+        if len(rows) >= 2 and rows["period_end"].iloc[-1] == ctx.period_end:
+            series = pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["period_end"]))
+            results[team] = spc(series, direction, settings=ctx.settings)
+    return results
+
+
+def team_trend_table(ctx: ReportContext) -> ReportTable:
+    """The table behind the team trend chart: each team's caseload now, a year ago, and its SPC.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row per team shown.
+    """
+    results = team_spc(ctx)
+    year_ago = ctx.period_end - pd.DateOffset(years=1)
+    rows = []
+    for team in _teams_shown(ctx):
+        series = ctx.overall_rows(TEAM_TREND_INDICATOR, team=team).set_index("period_end")["value"]
+        result = results.get(team)
+        rows.append(
+            {
+                "Team": team,
+                "Cases per FTE a year ago": series.get(year_ago, np.nan),
+                "Cases per FTE now": series.get(ctx.period_end, np.nan),
+                "Trend (SPC)": VARIATION_LABELS[result.variation] if result else "Too few points",
+            }
+        )
+    return ReportTable(
+        data=pd.DataFrame(rows, columns=["Team", "Cases per FTE a year ago",
+                                         "Cases per FTE now", "Trend (SPC)"]),
+        caption=(
+            f"Cases per case-holding FTE by team at {long_date(ctx.period_end)} and a year "
+            "earlier, with what each team's SPC chart shows"
+        ),
+        row_header="Team",
+    )
+
+
+def worker_table(ctx: ReportContext) -> ReportTable:
+    """Workers behind the figures: a team's every worker, or the service's workers of concern.
+
+    With ``ctx.team``: every worker in the team. Without: workers over the threshold, and
+    workers holding cases who are left out of the figures (with the reason).
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        Workers by id (never names a case), highest caseload first.
+    """
+    if ctx.snapshot_date is None:
+        workers = worker_caseloads(ctx.data, ctx.period_end, ctx.settings).iloc[:0]
+    else:
+        workers = worker_caseloads(ctx.data, ctx.snapshot_date, ctx.settings)
+    if ctx.team:
+        workers = workers[workers["team"] == ctx.team]
+        what = f"Every worker in {ctx.team}"
+    else:
+        of_concern = workers["over_threshold"].fillna(False).astype(bool) | (
+            workers["cases"].gt(0) & ~workers["is_case_holding"]
+        )
+        workers = workers[of_concern]
+        what = "Workers over the caseload threshold, and workers holding cases who are not counted"
+    workers = workers.sort_values(["cases_per_fte", "cases"], ascending=False, na_position="last")
+    over = workers["over_threshold"].map({True: "Yes", False: "No"}).fillna("")
+    reason = workers["excluded_reason"].fillna("")
+    note = reason.str[:1].str.upper() + reason.str[1:]
+    table = pd.DataFrame(
+        {
+            "Worker": workers["worker_id"].to_numpy(),
+            # Role before team: a team name ending in a number ("Team 2") followed by a role
+            # ("Social Worker") reads as a count of workers to the privacy check.
+            "Role": workers["role"].fillna("").to_numpy(),
+            "Team": workers["team"].to_numpy(),
+            "FTE": workers["fte"].to_numpy(),
+            "Agency": workers["agency"].map({True: "Yes", False: "No"}).fillna("").to_numpy(),
+            "Cases": workers["cases"].to_numpy(),
+            "Cases per FTE": workers["cases_per_fte"].to_numpy(),
+            "Over threshold": over.to_numpy(),
+            "Not counted because": note.to_numpy(),
+        }
+    )
+    if ctx.team:
+        table = table.drop(columns="Team")
+    if not table["Not counted because"].ne("").any():
+        table = table.drop(columns="Not counted because")
+    return ReportTable(
+        data=table,
+        caption=f"{what}, {_snapshot_words(ctx)} (threshold: "
+        f"{ctx.settings.caseload_threshold:g} cases per FTE)",
+        count_columns=("Cases",),
+        # A ratio whose cases are hidden would give them back with the FTE beside it.
+        percent_columns={"Cases per FTE": ("Cases", "Cases")},
+        row_header="Worker",
+    )
+
+
+def unallocated_table(ctx: ReportContext) -> ReportTable:
+    """Open and unallocated cases by team and case type at the snapshot (the case mix).
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row per team shown with open cases per case type, all open cases and unallocated
+        cases, and a row for all teams.
+    """
+    columns = [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"]
+    if ctx.snapshot_date is None:
+        return ReportTable(
+            data=pd.DataFrame(columns=["Team", *columns]),
+            caption=f"Open and unallocated cases by team: {_no_snapshot(ctx)}",
+            row_header="Team",
+        )
+    cases = unallocated_cases(ctx.data, ctx.snapshot_date)
+    open_cases = cases.pivot_table(
+        index="team", columns="case_type", values="open_cases", aggfunc="sum", fill_value=0
+    ).reindex(columns=list(CASE_TYPE_LABELS), fill_value=0)
+    open_cases.columns = list(CASE_TYPE_LABELS.values())
+    open_cases["All open cases"] = open_cases.sum(axis=1)
+    open_cases["Unallocated"] = cases.groupby("team")["unallocated_cases"].sum()
+    totals = open_cases.sum().to_frame(ALL_TEAMS).T
+    if ctx.team:
+        open_cases = open_cases.reindex([ctx.team], fill_value=0)
+    table = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
+    table[columns] = table[columns].astype("int64")
+    return ReportTable(
+        data=table,
+        caption=f"Open cases by case type, and unallocated cases, by team ({_snapshot_words(ctx)})",
+        count_columns=tuple(columns),
+        row_header="Team",
+        total_row=_total_row_label(ctx),
+    )
+
+
+def _distribution(ctx: ReportContext) -> pd.DataFrame:
+    """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
+    if ctx.snapshot_date is None:
+        return pd.DataFrame(columns=["group", "workers", "min", "p25", "median", "p75", "max",
+                                     *(label for _, label in CASELOAD_BANDS)])
+    spread = caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings)
+    spread = spread.assign(group=spread["group"].where(spread["breakdown"] == "team", ALL_TEAMS))
+    if ctx.team:
+        spread = spread[spread["group"].isin([ctx.team, ALL_TEAMS])]
+    return spread.reset_index(drop=True)
+
+
+def distribution_table(ctx: ReportContext) -> ReportTable:
+    """Cases per FTE across case-holding workers: lowest, quartiles and highest.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row for the whole service and one per team shown.
+    """
+    spread = _distribution(ctx)
+    table = pd.DataFrame(
+        {
+            "Group": spread["group"],
+            "Case-holding workers": spread["workers"],
+            "Lowest": spread["min"],
+            "Lower quartile": spread["p25"],
+            "Median": spread["median"],
+            "Upper quartile": spread["p75"],
+            "Highest": spread["max"],
+        }
+    )
+    return ReportTable(
+        data=table,
+        caption=(
+            f"Cases per FTE across case-holding workers ({_snapshot_words(ctx)}): a quarter of "
+            "workers are below the lower quartile and a quarter above the upper quartile"
+        ),
+        count_columns=("Case-holding workers",),
+        row_header="Group",
+    )
+
+
+def band_table(ctx: ReportContext) -> ReportTable:
+    """The table behind ``distribution_chart``: case-holding workers in each caseload band.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row for the whole service and one per team shown; one column per band of cases
+        per FTE (each band includes its lower bound).
+    """
+    spread = _distribution(ctx)
+    bands = {label: BAND_HEADERS[label] for _, label in CASELOAD_BANDS}
+    table = spread[["group", "workers", *bands]].rename(
+        columns={"group": "Group", "workers": "All", **bands}
+    )
+    return ReportTable(
+        data=table,
+        caption=(
+            f"Case-holding workers by cases per FTE ({_snapshot_words(ctx)}); each band includes "
+            "its lower bound"
+        ),
+        count_columns=("All", *bands.values()),
+        row_header="Group",
+    )
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def caseload_spc_chart(ctx: ReportContext) -> Chart:
+    """SPC chart of cases per FTE: the whole service, or the team's own series."""
+    return spc_chart_for(ctx, "caseload_per_fte", "caseload")
+
+
+def unallocated_spc_chart(ctx: ReportContext) -> Chart:
+    """SPC chart of unallocated cases: the whole service, or the team's own series."""
+    return spc_chart_for(ctx, "unallocated_cases_count", "caseload")
+
+
+def team_trends_chart(ctx: ReportContext) -> Chart:
+    """Each team's cases per FTE over time, one small panel each, with the service dashed.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        The chart (one panel with ``ctx.team``).
+    """
+    title = "Cases per case-holding FTE by team"
+    series = ctx.series
+    rows = series[
+        (series["indicator_id"] == TEAM_TREND_INDICATOR)
+        & (series["breakdown"] == "team")
+        & series["group"].isin(_teams_shown(ctx))
+    ]
+    if rows.empty:
+        return empty_chart(title, _no_snapshot(ctx))
+    overall = ctx.series[
+        (ctx.series["indicator_id"] == TEAM_TREND_INDICATOR) & (ctx.series["breakdown"] == "total")
+    ].set_index("period_end")["value"].dropna()
+    data = rows.rename(columns={"group": "team"})[
+        ["team", "period_end", "value", "numerator"]
+    ]
+    return team_small_multiples(
+        data,
+        title + (f": {ctx.team}" if ctx.team else ""),
+        "Cases per FTE",
+        ctx.source("caseload"),
+        unit="ratio",
+        overall=overall,
+        ncols=1 if ctx.team else 3,
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+
+
+def over_threshold_chart(ctx: ReportContext) -> Chart:
+    """Share of case-holding workers over the threshold, by team, with 95% intervals.
+
+    Each team is compared with all the other teams together (a star marks a difference beyond
+    chance). With ``ctx.team``: that team against the other teams.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        The chart.
+    """
+    threshold = f"{ctx.settings.caseload_threshold:g}"
+    title = f"Case-holding workers with more than {threshold} cases per FTE"
+    rows = _team_rows(ctx, "workers_over_threshold_pct").reset_index()
+    rows = rows[rows["denominator"] > 0]
+    if rows.empty:
+        return empty_chart(title, _no_snapshot(ctx))
+    if ctx.team:
+        mine = rows["group"] == ctx.team
+        rows = pd.DataFrame(
+            {
+                "group": [ctx.team, OTHER_TEAMS],
+                "numerator": [
+                    rows.loc[mine, "numerator"].sum(),
+                    rows.loc[~mine, "numerator"].sum(),
+                ],
+                "denominator": [
+                    rows.loc[mine, "denominator"].sum(),
+                    rows.loc[~mine, "denominator"].sum(),
+                ],
+            }
+        )
+    gaps = group_gaps(rows, total_group=None, settings=ctx.settings)
+    return breakdown_bars(
+        gaps,
+        title,
+        "% of case-holding workers",
+        ctx.source("caseload"),
+        overall=_total_row(ctx, "workers_over_threshold_pct")["value"],
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+
+
+def distribution_chart(ctx: ReportContext) -> Chart:
+    """Share of case-holding workers in each caseload band (the service, or the team).
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        The chart.
+    """
+    where = ctx.team or "the whole service"
+    title = f"Case-holding workers by cases per FTE, {where}"
+    table = band_table(ctx).data
+    row = table[table["Group"] == (ctx.team or ALL_TEAMS)]
+    if row.empty or not row["All"].iloc[0]:
+        return empty_chart(title, _no_snapshot(ctx))
+    if ctx.is_small(row["All"].iloc[0]):
+        return empty_chart(
+            title,
+            f"Fewer than {ctx.settings.suppression_max + 1} case-holding workers: their shares "
+            "are not shown, to protect privacy.",
+        )
+    rates = pd.DataFrame(
+        {
+            "group": [f"{header} cases per FTE" for header in BAND_HEADERS.values()],
+            "numerator": row[list(BAND_HEADERS.values())].iloc[0].astype(float).to_numpy(),
+            "denominator": float(row["All"].iloc[0]),
+        }
+    )
+    return breakdown_bars(
+        rates,
+        title,
+        "% of case-holding workers",
+        ctx.source("caseload"),
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+
+
+def case_mix_chart(ctx: ReportContext) -> Chart:
+    """Heatmap of open cases by team and case type at the snapshot.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        The chart.
+    """
+    title = "Open cases by team and case type"
+    table = unallocated_table(ctx).data
+    if table.empty:
+        return empty_chart(title, _no_snapshot(ctx))
+    pivot = table[table["Team"] != ALL_TEAMS].set_index("Team")[list(CASE_TYPE_LABELS.values())]
+    # Two short lines per column heading, so the headings never run into each other.
+    pivot.columns = [label.replace(" ", "\n", 1) for label in pivot.columns]
+    return heatmap(
+        pivot,
+        title + (f": {ctx.team}" if ctx.team else ""),
+        "Case type",
+        "",
+        ctx.source("caseload"),
+        unit="count",
+        colour_label="open cases",
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+
+
+# --- key messages ------------------------------------------------------------------------------
+
+
+def _team_subject(team: str, indicator_id: str) -> str:
+    label = get_indicator(indicator_id).label
+    return f"{team}, {label[:1].lower()}{label[1:]}"
+
+
+def team_changes(ctx: ReportContext) -> list[tuple[bool, str]]:
+    """Teams whose cases per FTE show special cause at the latest point, with a message each.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        ``(is_concern, message)`` pairs: rising caseloads (a concern) first, then falling ones
+        (an improvement), each in the order of the size of the change over the series.
+    """
+    ranked = []
+    for team, result in team_spc(ctx).items():
+        if not result.is_special_cause:
+            continue
+        rows = ctx.overall_rows(TEAM_TREND_INDICATOR, team=team).dropna(subset=["value"])
+        latest = rows.iloc[-1]
+        text = describe_indicator(
+            TEAM_TREND_INDICATOR, latest, result, suppress=ctx.suppress, settings=ctx.settings
+        )
+        message = enrich(
+            text,
+            IndicatorSummary(TEAM_TREND_INDICATOR, latest, result),
+            ctx.suppress,
+            _team_subject(team, TEAM_TREND_INDICATOR),
+        ) + _run_start_sentence(result)
+        concern = result.variation.startswith("concern")
+        change = abs(result.points["value"].iloc[-1] - result.points["value"].iloc[0])
+        ranked.append((not concern, -change, team, message))
+    ranked.sort()
+    return [(not improvement, message) for improvement, _, _, message in ranked]
+
+
+def team_change_messages(ctx: ReportContext, max_messages: int = MAX_TEAM_MESSAGES) -> list[str]:
+    """Messages for teams whose cases per FTE show special cause (see ``team_changes``).
+
+    Args:
+        ctx: The report context.
+        max_messages: Keep at most this many.
+
+    Returns:
+        One message per team, naming the team and what its SPC chart shows.
+    """
+    return [message for _, message in team_changes(ctx)[:max_messages]]
+
+
+def _run_start_sentence(result: SpcResult) -> str:
+    """For a trend, the value where the run of rises or falls started, as a sentence."""
+    if result.latest["rule"] != "trend":
+        return ""
+    group = result.latest_group
+    run = trailing_run(np.sign(np.diff(group["value"].to_numpy(dtype=float))))
+    start = group.iloc[-run - 1]
+    return f" It was {start['value']:,.1f} at {long_date(start['date'])}."
+
+
+def over_threshold_messages(ctx: ReportContext) -> list[str]:
+    """Teams with a larger share of workers over the threshold than the rest, beyond chance.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One message per such team (none when suppression would hide its counts).
+    """
+    rows = _team_rows(ctx, "workers_over_threshold_pct").reset_index()
+    rows = rows[rows["denominator"] > 0]
+    if rows.empty:
+        return []
+    gaps = group_gaps(rows, total_group=None, settings=ctx.settings)
+    called = gaps[gaps["gap_side"].eq("higher") & gaps["group"].isin(_teams_shown(ctx))]
+    threshold = f"{ctx.settings.caseload_threshold:g}"
+    messages = []
+    for row in called.sort_values("gap_pp", ascending=False).itertuples(index=False):
+        if ctx.is_small(row.numerator, row.denominator):
+            continue
+        messages.append(
+            f"{row.group}: {percent(row.rate)} of its case-holding workers have more than "
+            f"{threshold} cases per FTE ({ctx.count_text(row.numerator)} of "
+            f"{ctx.count_text(row.denominator)}), against {percent(row.comparison_rate)} in "
+            "the other teams; the 95% intervals do not overlap, so this is unlikely to be "
+            "chance."
+        )
+    return messages
+
+
+def team_overview_messages(ctx: ReportContext) -> list[str]:
+    """For a team's report: its caseload against the service, workers over, unallocated cases.
+
+    Args:
+        ctx: The report context (``ctx.team`` set).
+
+    Returns:
+        Messages that always apply to the team (nothing when no team is set).
+    """
+    if not ctx.team or ctx.snapshot_date is None:
+        return []
+    mine = _team_rows(ctx, "caseload_per_fte").reindex([ctx.team]).iloc[0]
+    service = _total_row(ctx, "caseload_per_fte")
+    over = _team_rows(ctx, "workers_over_threshold_pct").reindex([ctx.team]).iloc[0]
+    unallocated = _team_rows(ctx, "unallocated_cases_count").reindex([ctx.team]).iloc[0]
+    threshold = f"{ctx.settings.caseload_threshold:g}"
+    messages = []
+    if not pd.isna(mine["value"]):
+        messages.append(
+            f"{ctx.team} holds {ctx.count_text(mine['numerator'])} cases with "
+            f"{mine['denominator']:,.1f} case-holding FTE: {mine['value']:,.1f} cases per FTE, "
+            f"against {service['value']:,.1f} across the whole service "
+            f"({_snapshot_words(ctx)})."
+        )
+    if not pd.isna(over["denominator"]):
+        over_text = "None" if over["numerator"] == 0 else ctx.count_text(over["numerator"])
+        messages.append(
+            f"{over_text[:1].upper()}{over_text[1:]} of the team's "
+            f"{ctx.count_text(over['denominator'])} case-holding workers "
+            f"{'has' if over['numerator'] == 1 else 'have'} more than {threshold} cases per FTE."
+        )
+    count = 0 if pd.isna(unallocated["numerator"]) else unallocated["numerator"]
+    messages.append(
+        "The team has no unallocated cases."
+        if count == 0
+        else f"The team has {ctx.count_text(count)} unallocated cases."
+    )
+    return messages
+
+
+def key_messages(ctx: ReportContext) -> list[str]:
+    """The caseload report's key messages, generated from the data.
+
+    Whole service: notable caseload and workforce indicators (SPC and benchmark rules), then
+    teams whose caseload shows special cause, then teams with more workers over the threshold
+    than the rest beyond chance. For a team: the team's own notable changes, then where it
+    stands.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        The messages, most important first.
+    """
+    if ctx.snapshot_date is None:
+        return [f"{_no_snapshot(ctx)} There are no caseload figures for this period."]
+    if ctx.team:
+        subjects = {i: _team_subject(ctx.team, i) for i in MESSAGE_INDICATORS}
+        team_ids = [i for i in MESSAGE_INDICATORS if ctx.is_team_view(i)]
+        return [
+            *indicator_messages(ctx, team_ids, max_messages=3, subjects=subjects),
+            *team_overview_messages(ctx),
+        ]
+    # Concerns first, whether the whole service's or a team's; then everything else.
+    summaries = ranked(ctx, MESSAGE_INDICATORS, max_messages=4)
+    service = [
+        (s.spc is not None and s.spc.variation.startswith("concern"),
+         enrich(text, s, ctx.suppress))
+        for s, text in summaries
+    ]
+    teams = team_changes(ctx)[:MAX_TEAM_MESSAGES]
+    concerns = [m for concern, m in service + teams if concern]
+    others = [m for concern, m in service if not concern]
+    return [
+        *concerns,
+        *over_threshold_messages(ctx)[:2],
+        *others,
+        *[m for concern, m in teams if not concern],
+    ]

@@ -1,0 +1,205 @@
+"""Key messages written from the data by general rules, shared by every report.
+
+The rules come from the toolkit: ``narrative.key_messages`` ranks indicators (special-cause
+concerns first, then benchmark gaps in the worse direction, then special-cause improvements, then
+gaps in the better direction) and never calls noise a change. This module adds what a manager
+needs around those sentences: the short forms of labels they know (EET, NEET), and, when the SPC
+chart shows a sustained shift, when the change began and the level before and since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.catalogue import get_indicator
+from csc_metrics.narrative import IndicatorSummary, format_value, key_messages
+from csc_metrics.spc import RUN_LENGTH, SpcResult, long_date
+from csc_metrics.suppression import is_small_count
+from csc_metrics.views.context import FTE_BASED_INDICATORS, ReportContext, display_label
+
+
+def relabel(text: str, indicator_id: str, subject: str | None = None) -> str:
+    """Replace the indicator label a narrative sentence starts with.
+
+    Args:
+        text: A sentence from ``narrative.describe_indicator`` (it starts with the label).
+        indicator_id: Its indicator.
+        subject: What to put instead (default: ``display_label``).
+
+    Returns:
+        The sentence with its subject replaced; unchanged if it does not start with the label.
+    """
+    label = get_indicator(indicator_id).label
+    if not text.startswith(label):
+        return text
+    return (subject or display_label(indicator_id)) + text[len(label):]
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A sustained shift at the end of an SPC series.
+
+    Attributes:
+        start: The first point of the run.
+        points: How many points the run has (at least ``spc.RUN_LENGTH``).
+        side: ``above`` or ``below`` the average.
+        before: The average of the points before the run (same segment).
+        since: The average of the points of the run.
+    """
+
+    start: pd.Timestamp
+    points: int
+    side: str
+    before: float
+    since: float
+
+
+def trailing_run(values: np.ndarray) -> int:
+    """The length of the run of equal, non-zero values at the end of ``values``."""
+    if len(values) == 0 or values[-1] == 0:
+        return 0
+    differs = np.flatnonzero(values != values[-1])
+    return len(values) - (int(differs[-1]) + 1 if len(differs) else 0)
+
+
+def sustained_shift(result: SpcResult | None) -> Shift | None:
+    """The shift the latest point belongs to, when the chart shows one.
+
+    A shift is the latest point being special cause at the end of a run of at least
+    ``spc.RUN_LENGTH`` points on one side of the average, with earlier points before the run to
+    compare with.
+
+    Args:
+        result: An SPC result.
+
+    Returns:
+        The shift, or None.
+    """
+    if result is None or not result.is_special_cause:
+        return None
+    group = result.latest_group
+    run = trailing_run(group["relative_to_mean"].to_numpy())
+    if run < RUN_LENGTH or run >= len(group):
+        return None
+    values = group["value"].to_numpy(dtype=float)
+    return Shift(
+        start=pd.Timestamp(group["date"].iloc[-run]),
+        points=run,
+        side="above" if group["relative_to_mean"].iloc[-1] > 0 else "below",
+        before=float(values[:-run].mean()),
+        since=float(values[-run:].mean()),
+    )
+
+
+def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool = False) -> str:
+    """Say when a shift began and the level before and since.
+
+    Args:
+        shift: From ``sustained_shift``.
+        unit: The indicator's unit.
+        suppress: For counts, leave the averages out when either is from 1 to 5.
+        named: The sentence before already says the points are all on one side of the average
+            (the SPC rule of the latest point is the shift rule), so only the start and levels
+            are added.
+
+    Returns:
+        The sentence.
+    """
+    start = f"the quarter ending {long_date(shift.start)}"
+    text = (
+        f"The shift began in {start}"
+        if named
+        else f"The change dates from {start}: all {shift.points} quarters since then are "
+        f"{shift.side} the long-run average"
+    )
+    hidden = suppress and unit == "count" and bool(
+        is_small_count([shift.before, shift.since]).any()
+    )
+    if not hidden:
+        levels = (
+            f"{format_value(shift.since, unit)} on average since, against "
+            f"{format_value(shift.before, unit)} before"
+        )
+        text += f": {levels}" if named else f", at {levels}"
+    return text + "."
+
+
+def enrich(text: str, summary: IndicatorSummary, suppress: bool, subject: str | None = None) -> str:
+    """A narrative sentence with the manager's label and, for a shift, when it began.
+
+    Args:
+        text: ``narrative.describe_indicator`` output for ``summary``.
+        summary: Its indicator summary.
+        suppress: Whether small counts are suppressed.
+        subject: Replaces the label (default: ``display_label``).
+
+    Returns:
+        The message.
+    """
+    text = relabel(text, summary.indicator_id, subject)
+    shift = sustained_shift(summary.spc)
+    if shift is not None:
+        named = summary.spc.latest["rule"] == "shift"
+        unit = get_indicator(summary.indicator_id).unit
+        text += " " + shift_sentence(shift, unit, suppress, named)
+    return text
+
+
+def indicator_messages(
+    ctx: ReportContext,
+    indicator_ids: list[str],
+    max_messages: int = 6,
+    subjects: dict[str, str] | None = None,
+) -> list[str]:
+    """Ranked key messages for a set of indicators (``narrative.key_messages`` rules).
+
+    Args:
+        ctx: The report context.
+        indicator_ids: The indicators to consider.
+        max_messages: Keep at most this many.
+        subjects: Indicator id -> the words to start its message with (default: the label).
+
+    Returns:
+        The messages, most important first; indicators with nothing notable are left out.
+    """
+    return [
+        enrich(text, summary, ctx.suppress, (subjects or {}).get(summary.indicator_id))
+        for summary, text in ranked(ctx, indicator_ids, max_messages)
+    ]
+
+
+def ranked(
+    ctx: ReportContext, indicator_ids: list[str], max_messages: int = 6
+) -> list[tuple[IndicatorSummary, str]]:
+    """The indicators ``narrative.key_messages`` picks, in its order, with its sentence for each.
+
+    Args:
+        ctx: The report context.
+        indicator_ids: The indicators to consider.
+        max_messages: Keep at most this many.
+
+    Returns:
+        ``(summary, sentence)`` pairs, most important first.
+    """
+    summaries = [
+        s
+        for s in ctx.summaries(indicator_ids)
+        if not (s.indicator_id in FTE_BASED_INDICATORS and ctx.is_team_view(s.indicator_id))
+    ]
+    texts = key_messages(
+        summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
+    )
+    # Every sentence starts with its indicator's label and a colon.
+    by_label = {get_indicator(s.indicator_id).label + ":": s for s in summaries}
+    return [
+        (next(s for label, s in by_label.items() if text.startswith(label)), text)
+        for text in texts
+    ]
+
+
+def percent(value: float) -> str:
+    """A percentage for a sentence, to the whole number as DfE publishes council figures."""
+    return format_value(value, "pct")

@@ -1,0 +1,308 @@
+"""The report context: parameters, the sample and series caches, team views, the context line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from indicators_fixtures import child, episode, leaver, make_data
+from views_fixtures import LA, R, context, metric_row, series_rows
+
+from csc_metrics import io
+from csc_metrics.errors import ParameterError
+from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.views import context as views_context
+from csc_metrics.views.context import (
+    cached_indicator_series,
+    context_line,
+    open_report,
+    resolve_period_end,
+    resolve_team,
+    sample_processed_dir,
+    series_cache_key,
+    settings_fingerprint,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- fingerprints and the series cache ---------------------------------------------------------
+
+
+def test_settings_fingerprint_is_the_same_in_every_process():
+    # frozenset text depends on the hash seed; the fingerprint must not, or every kernel would
+    # miss the cache another kernel wrote.
+    code = (
+        "from csc_metrics.settings import DEFAULT_SETTINGS;"
+        "from csc_metrics.views.context import settings_fingerprint;"
+        "print(settings_fingerprint(DEFAULT_SETTINGS))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT / "src")},
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+
+
+def test_settings_fingerprint_changes_with_a_setting():
+    changed = DEFAULT_SETTINGS.with_overrides(caseload_threshold=18.0)
+    assert settings_fingerprint(changed) != settings_fingerprint(DEFAULT_SETTINGS)
+
+
+@pytest.fixture
+def processed(tmp_path):
+    data = make_data([episode("A", "2023-06-01")])
+    folder = tmp_path / "processed"
+    folder.mkdir()
+    io.write_json({"created_at": "first ingest"}, folder / io.MANIFEST_NAME)
+    data.folder = folder
+    return data
+
+
+def test_the_cache_key_changes_with_the_manifest_council_and_settings(processed):
+    key = series_cache_key(processed.folder, LA, DEFAULT_SETTINGS)
+    assert series_cache_key(processed.folder, "E06000009", DEFAULT_SETTINGS) != key
+    changed = DEFAULT_SETTINGS.with_overrides(distance_threshold_miles=10.0)
+    assert series_cache_key(processed.folder, LA, changed) != key
+    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    assert series_cache_key(processed.folder, LA, DEFAULT_SETTINGS) != key
+
+
+@pytest.fixture
+def counted_series(monkeypatch):
+    calls = []
+    real = views_context.compute_indicator_series
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views_context, "compute_indicator_series", counting)
+    return calls
+
+
+def test_the_series_is_computed_once_then_read_from_the_cache(processed, counted_series):
+    first = cached_indicator_series(processed, LA)
+    second = cached_indicator_series(processed, LA)
+    assert len(counted_series) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list((processed.folder / "_cache").glob("indicator_series-*.parquet"))) == 1
+
+
+def test_a_new_ingest_is_never_served_the_old_series(processed, counted_series):
+    cached_indicator_series(processed, LA)
+    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    cached_indicator_series(processed, LA)
+    assert len(counted_series) == 2
+
+
+def test_a_folder_that_cannot_be_written_is_not_cached(processed, counted_series, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    series = cached_indicator_series(processed, LA)
+    assert len(counted_series) == 1 and not series.empty
+
+
+# --- the shipped sample ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project root with a one-file sample, and an ingest that records its calls."""
+    raw = tmp_path / "data" / "raw" / "sample"
+    (raw / "ssda903" / "2024").mkdir(parents=True)
+    (raw / "ssda903" / "2024" / "header.csv").write_text("CHILD,SEX\nA1,1\n")
+    ingests = []
+
+    def fake_ingest(raw_folder, processed_folder):
+        ingests.append(os.environ.get("CSC_METRICS_KEY"))
+        processed_folder.mkdir(parents=True)
+        io.write_json({"raw_folder": str(raw_folder)}, processed_folder / io.MANIFEST_NAME)
+
+    monkeypatch.setattr("csc_metrics.pipeline.ingest", fake_ingest)
+    return tmp_path, raw, ingests
+
+
+def test_the_sample_is_ingested_once_and_reused_while_unchanged(project):
+    root, _, ingests = project
+    assert sample_processed_dir(root) == root / "data" / "processed" / "sample"
+    sample_processed_dir(root)
+    assert len(ingests) == 1
+
+
+def test_a_changed_sample_file_is_ingested_again(project):
+    root, raw, ingests = project
+    sample_processed_dir(root)
+    (raw / "ssda903" / "2024" / "header.csv").write_text("CHILD,SEX\nA1,2\n")
+    sample_processed_dir(root)
+    assert len(ingests) == 2
+
+
+def test_the_sample_is_pseudonymised_with_its_own_public_key(project, monkeypatch):
+    # The council's own key is neither needed nor created to view the synthetic sample.
+    root, _, ingests = project
+    monkeypatch.setenv("CSC_METRICS_KEY", "the council's key")
+    sample_processed_dir(root)
+    assert ingests == [views_context.SAMPLE_KEY]
+    assert os.environ["CSC_METRICS_KEY"] == "the council's key"
+
+
+def test_no_sample_is_a_parameter_error_naming_processed_dir(tmp_path):
+    with pytest.raises(ParameterError, match="processed_dir"):
+        sample_processed_dir(tmp_path)
+
+
+# --- parameters ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def county():
+    # Episodes from collection years 2023 and 2024, the last recorded date in its last quarter:
+    # the data cover 2022-04-01 to 2024-03-31.
+    return make_data(
+        [
+            episode("A", "2022-05-01", collection_year=2023),
+            episode("B", "2023-06-01", dec="2024-02-10"),
+        ]
+    )
+
+
+def test_latest_is_the_last_quarter_end_the_data_cover(county):
+    assert resolve_period_end("latest", county) == pd.Timestamp("2024-03-31")
+
+
+def test_a_period_end_outside_the_data_names_the_range(county):
+    with pytest.raises(ParameterError, match="2022-04-01 to 2024-03-31"):
+        resolve_period_end("2025-06-30", county)
+
+
+def test_a_period_end_that_is_not_a_date_names_the_parameter(county):
+    with pytest.raises(ParameterError, match="period_end='last quarter'"):
+        resolve_period_end("last quarter", county)
+
+
+def test_a_team_is_matched_ignoring_case_and_spaces():
+    assert resolve_team("  north   cla team ", ["East CLA Team", "North CLA Team"]) == (
+        "North CLA Team"
+    )
+
+
+def test_an_unknown_team_lists_the_teams():
+    with pytest.raises(ParameterError, match="Teams: East CLA Team, North CLA Team"):
+        resolve_team("West", ["East CLA Team", "North CLA Team"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"comparator": "wales"}, "comparator='wales' is not allowed: use one of 'england'"),
+        ({"suppress": "yes"}, "suppress='yes' is not allowed: use True or False"),
+        ({"la_code": " "}, "la_code is empty"),
+    ],
+)
+def test_bad_parameters_are_refused_before_anything_is_read(changes, message):
+    parameters = {
+        "processed_dir": "/nonexistent",
+        "period_end": "latest",
+        "la_code": LA,
+        "la_name": None,
+        "team": None,
+        "comparator": "england",
+        "suppress": False,
+        "targets_file": None,
+    } | changes
+    with pytest.raises(ParameterError, match=message):
+        open_report(**parameters)
+
+
+# --- series for one indicator ------------------------------------------------------------------
+
+
+def test_care_leaver_series_start_once_a_full_year_is_in_the_data():
+    # The data begin 1 April 2022 (collection year 2023): the first 12-month window wholly
+    # inside them ends 31 March 2023, so 2022's three quarter ends are left out of the trend.
+    data = make_data(
+        [episode("A", "2022-05-01", collection_year=2023)],
+        oc3=[leaver("L", "2005-06-01", "YES", "F1", "B1", collection_year=2023)],
+    )
+    rows = series_rows("care_leavers_19_21_eet_pct", [40.0] * 8, denominator=10)
+    ctx = context(rows, data=data)
+    dates = ctx.overall_rows("care_leavers_19_21_eet_pct")["period_end"]
+    assert dates.min() == pd.Timestamp("2023-03-31") and len(dates) == 5
+
+
+def test_a_team_report_takes_the_teams_caseload_series():
+    rows = [
+        metric_row("caseload_per_fte", R, 150, 10, 15.0),
+        metric_row("caseload_per_fte", R, 40, 2, 20.0, breakdown="team", group="North"),
+        metric_row("placements_3plus_pct", R, 8, 100),
+    ]
+    ctx = context(rows, team="North")
+    assert ctx.latest("caseload_per_fte")["value"] == 20.0
+    # Placement figures have no team: they stay the whole council's.
+    assert ctx.latest("placements_3plus_pct")["value"] == 8.0
+
+
+# --- the context line --------------------------------------------------------------------------
+
+
+def test_the_context_line_says_what_the_report_covers_without_counts():
+    # The episode ends in the last quarter of 2023-24, so the data run to 31 March 2024.
+    data = make_data([episode("A", "2023-06-01", dec="2024-02-10")],
+                     header=[child("A", "2012-01-01")])
+    line = context_line(context(data=data, is_sample=True, suppress=True, comparator="sn"))
+    assert line == (
+        "Test county (E10000017) · quarter ending 31 March 2024 · SSDA903 data 1 April 2023 "
+        "to 31 March 2024 · synthetic sample data: no real child's data · compared with "
+        "statistical neighbours (median) · counts of 1 to 5 suppressed (shown as c)"
+    )
+
+
+def test_data_made_by_the_generator_are_called_synthetic(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "MANIFEST.md").write_text('```json\n{"generator": "csc-metrics sample"}\n```\n')
+    data = make_data([episode("A", "2023-06-01")])
+    data.manifest = {"raw_folder": str(raw)}
+    assert views_context.is_synthetic(data)
+    (raw / "MANIFEST.md").write_text(json.dumps({"generator": "another tool"}))
+    assert not views_context.is_synthetic(data)
+
+
+def test_a_series_with_no_variation_is_said_in_words_not_charted():
+    rows = series_rows("unallocated_cases_count", [0.0] * 12)
+    chart = views_context.spc_chart_for(context(rows), "unallocated_cases_count")
+    assert chart.alt_text == (
+        "Unallocated cases: The figure was 0 at each of the 12 quarter ends from 30 June 2021 "
+        "to 31 March 2024: no variation to chart."
+    )
+
+
+def test_the_benchmark_alignment_is_cached_with_the_series(processed, monkeypatch):
+    calls = []
+    real = views_context.benchmarks.align_to_benchmarks
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views_context.benchmarks, "align_to_benchmarks", counting)
+    series = cached_indicator_series(processed, LA)
+    first = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
+    second = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(first, second)
+    assert len(list((processed.folder / "_cache").glob("benchmarks_england-*.parquet"))) == 1

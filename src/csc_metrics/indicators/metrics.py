@@ -52,33 +52,28 @@ def percentage(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def _rows(
     spec: IndicatorSpec,
-    period_end: pd.Timestamp,
     breakdown: str,
     group: Sequence[str],
     sums: pd.DataFrame,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     numerator = sums[spec.numerator].to_numpy(float)
+    size = len(numerator)
     if spec.denominator is None:
-        denominator = np.full(len(numerator), np.nan)
+        denominator = np.full(size, np.nan)
         value = numerator
     else:
         denominator = sums[spec.denominator].to_numpy(float)
         value = percentage(numerator, denominator)
-    unknown = (
-        sums[spec.unknown].to_numpy(float) if spec.unknown else np.full(len(numerator), np.nan)
-    )
-    return pd.DataFrame(
-        {
-            "indicator_id": spec.id,
-            "period_end": period_end,
-            "breakdown": breakdown,
-            "group": list(group),
-            "numerator": numerator,
-            "denominator": denominator,
-            "value": value,
-            "unknown": unknown,
-        }
-    )
+    unknown = sums[spec.unknown].to_numpy(float) if spec.unknown else np.full(size, np.nan)
+    return {
+        "indicator_id": np.full(size, spec.id, dtype=object),
+        "breakdown": np.full(size, breakdown, dtype=object),
+        "group": np.asarray(group, dtype=object),
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": value,
+        "unknown": unknown,
+    }
 
 
 def summarise(
@@ -106,13 +101,19 @@ def summarise(
         name: counts.groupby(frame[name], observed=False).sum()
         for name in dict.fromkeys(b for s in specs for b in s.breakdowns)
     }
+    groups = {name: sums.index.astype("str").tolist() for name, sums in by_breakdown.items()}
+    # Arrays are gathered per indicator and breakdown and stacked once at the end: building a
+    # small frame for each would cost more than all the counting.
     parts = []
     for spec in specs:
-        parts.append(_rows(spec, period_end, TOTAL_BREAKDOWN, [TOTAL_GROUP], totals))
-        for name in spec.breakdowns:
-            sums = by_breakdown[name]
-            parts.append(_rows(spec, period_end, name, sums.index.astype("str"), sums))
-    return pd.concat(parts, ignore_index=True)[METRIC_COLUMNS]
+        parts.append(_rows(spec, TOTAL_BREAKDOWN, [TOTAL_GROUP], totals))
+        parts.extend(
+            _rows(spec, name, groups[name], by_breakdown[name]) for name in spec.breakdowns
+        )
+    columns = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    stacked = pd.DataFrame(columns)
+    stacked["period_end"] = period_end
+    return stacked[METRIC_COLUMNS]
 
 
 def single_row(

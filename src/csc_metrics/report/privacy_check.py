@@ -134,11 +134,11 @@ def _ids_from_csv(path: Path) -> set[str]:
 
 def _ids_from_excel(path: Path) -> set[str]:
     found: set[str] = set()
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, nrows=0)
-    for sheet, header in sheets.items():
-        columns = [c for c in header.columns if _normalise_header(c) in CHILD_ID_HEADERS]
+    # calamine, as ingest reads Annex A: each sheet is parsed once, many times faster than openpyxl.
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
+    for frame in sheets.values():
+        columns = [c for c in frame.columns if _normalise_header(c) in CHILD_ID_HEADERS]
         if columns:
-            frame = pd.read_excel(path, sheet_name=sheet, usecols=columns, dtype=str)
             found |= set().union(*(_clean_identifiers(frame[c]) for c in columns))
     return found
 

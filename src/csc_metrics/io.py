@@ -164,7 +164,11 @@ def load_processed(folder: Path) -> ProcessedData:
             f"{folder}` first."
         )
     tables = {name: read_table(name, folder) for name in PROCESSED_TABLES}
-    data = ProcessedData.from_tables(tables, json.loads(manifest_path.read_text("utf-8")))
+    # read_table has validated every table: build the container without checking them again.
+    data = ProcessedData(
+        **{_short_name(name): table for name, table in tables.items()},
+        manifest=json.loads(manifest_path.read_text("utf-8")),
+    )
     data.folder = folder
     return data
 

@@ -2,8 +2,8 @@
 
 Every function takes the processed data (``io.ProcessedData``) and works vectorised over workers
 and cases; a series counts every snapshot it needs at once, with the snapshot date as one more
-key, so that a long series costs little more than one date. ``compute_caseload_indicators`` returns the long
-``MetricTable`` shape shared with the placement and care-leaver indicators.
+key, so that a long series costs little more than one date. ``compute_caseload_indicators``
+returns the long ``MetricTable`` shape shared with the placement and care-leaver indicators.
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import csc_metrics
 from csc_metrics.errors import ParameterError
+
+if TYPE_CHECKING:
+    # Only for annotations: the command line starts the kernel server before importing pandas.
+    import pandas as pd
 
 #: Benchmark comparators a notebook can be asked to use.
 COMPARATORS = ("england", "region", "sn")
@@ -258,15 +260,20 @@ class RunConfig:
         name = period_end.date().isoformat()
         return f"{name}_team-{slugify(self.team)}" if self.team else name
 
-    def notebook_parameters(self, period_end: pd.Timestamp, team: str | None) -> dict[str, Any]:
+    def notebook_parameters(
+        self, period_end: pd.Timestamp | str, team: str | None
+    ) -> dict[str, Any]:
         """The values injected into every notebook's ``parameters`` cell.
 
         Dates are ``'YYYY-MM-DD'`` strings and paths absolute strings, so that the injected cell
-        is plain Python whatever the working directory.
+        is plain Python whatever the working directory. A period end given as text (``latest``)
+        is passed as it is.
         """
         return {
             "processed_dir": str(self.processed_dir),
-            "period_end": period_end.date().isoformat(),
+            "period_end": period_end
+            if isinstance(period_end, str)
+            else period_end.date().isoformat(),
             "la_code": self.la_code,
             "la_name": self.display_name,
             "team": team,

@@ -75,6 +75,9 @@ MAX_REPORT_BYTES = 5 * 1024 * 1024
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
 
+#: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
+PRELOAD_FUNCTION = "csc_metrics.views.context:preload_report"
+
 #: Loggers of libraries that narrate every step, or log tracebacks for failures the run reports
 #: in its own words: their warnings and errors go to the log file only.
 CHATTY_LOGGERS = ("papermill", "traitlets", "nbclient", "asyncio", "filelock")
@@ -454,15 +457,20 @@ class _Run:
             ) as pool,
             ThreadPoolExecutor(max_workers=3, thread_name_prefix="background") as background,
         ):
-            pool.add_demand(len(notebooks))
+            # A kernel forked from the warm server is ready in a few tenths of a second, so it
+            # is forked once the report data are in the server's memory, and inherits them. A
+            # kernel started as a new process takes seconds: start those while ingest runs.
+            if not pool.forks:
+                pool.add_demand(len(notebooks))
             # While ingest runs: warm the renderer and executor, hash inputs, read raw ids.
             background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
             identifiers = background.submit(raw_child_ids, config.raw)
             self._ingest()
-            period_end = self._period_end()
+            prepared_end = self._prepare_report_data(pool.server)
+            period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
-            pool.add_demand(len(jobs) - len(notebooks))
+            pool.add_demand(len(jobs) if pool.forks else len(jobs) - len(notebooks))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
 
     def _ingest(self) -> None:
@@ -475,6 +483,38 @@ class _Run:
         self.ingest_fn(config.raw, config.processed_dir)
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
+
+    def _prepare_report_data(self, server: ForkServer | None) -> pd.Timestamp | None:
+        """Build what every notebook shares, once, before any notebook starts.
+
+        That is the report context of ``views.open_report``: the processed data loaded and
+        checked, the indicator series at every quarter end, the benchmark alignment and every
+        indicator's summary (SPC, benchmark, target). With a kernel fork server it is built in
+        the server, and every kernel forked afterwards starts with it in memory; without one it
+        is built here, and the notebooks read the series and alignment from the processed
+        folder's cache. Either way no notebook computes the series or waits for another to.
+
+        Returns:
+            The period end the notebooks' parameters settle on (``latest`` resolved), or None
+            when the context could not be built; each notebook then builds its own, and says
+            what is wrong with the data or parameters if anything is.
+        """
+        began = time.perf_counter()
+        parameters = self.config.notebook_parameters(self.config.period_end, self.config.team)
+        progress_logger.info("Preparing the indicator series and summaries for the notebooks")
+        try:
+            if server is not None:
+                answer = server.call(PRELOAD_FUNCTION, **parameters)
+            else:
+                from csc_metrics.views.context import preload_report
+
+                answer = preload_report(**parameters)
+        except Exception as error:  # the notebooks report a problem with the data themselves
+            logger.info("The report data were not prepared ahead of the notebooks: %s", error)
+            return None
+        self.timings["prepare_report_data"] = time.perf_counter() - began
+        logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
+        return pd.Timestamp(answer["period_end"])
 
     def _period_end(self) -> pd.Timestamp:
         if self.config.period_end != "latest":

@@ -150,6 +150,8 @@ class RunConfig:
         comparator: Benchmark comparator passed to the notebooks.
         cell_timeout: Seconds a single notebook cell may run before it counts as failed.
         skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
+        fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
+            (by default such a folder is reused: see ``report.reuse``).
         verbose: Debug logging in the log file.
     """
 
@@ -169,6 +171,7 @@ class RunConfig:
     comparator: str = "england"
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     skip_ingest: bool = False
+    fresh_ingest: bool = False
     verbose: bool = False
 
     @property
@@ -230,11 +233,7 @@ class RunConfig:
                 )
         notebooks_dir = self.notebooks_folder.expanduser().resolve()
         discover_notebooks(notebooks_dir)
-        if self.skip_ingest and not (processed / "manifest.json").exists():
-            raise ParameterError(
-                f"--skip-ingest reuses {processed}, but it is not a processed folder (no "
-                "manifest.json). Run without --skip-ingest, or give --processed DIR."
-            )
+        self._check_ingest_options(processed)
         return RunConfig(
             raw=raw,
             period_end=parse_period_end(self.period_end),
@@ -252,8 +251,19 @@ class RunConfig:
             comparator=self.comparator,
             cell_timeout=int(self.cell_timeout),
             skip_ingest=bool(self.skip_ingest),
+            fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
         )
+
+    def _check_ingest_options(self, processed: Path) -> None:
+        """Raise ParameterError if --skip-ingest and --fresh-ingest cannot be honoured."""
+        if self.skip_ingest and self.fresh_ingest:
+            raise ParameterError("Give either --skip-ingest or --fresh-ingest, not both.")
+        if self.skip_ingest and not (processed / "manifest.json").exists():
+            raise ParameterError(
+                f"--skip-ingest reuses {processed}, but it is not a processed folder (no "
+                "manifest.json). Run without --skip-ingest, or give --processed DIR."
+            )
 
     def publish_name(self, period_end: pd.Timestamp) -> str:
         """The folder name a run publishes to: the period, plus the team for ``--team``."""
@@ -300,4 +310,5 @@ class RunConfig:
             "comparator": self.comparator,
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,
+            "fresh_ingest": self.fresh_ingest,
         }

@@ -61,6 +61,7 @@ from csc_metrics.report.render import (
     render_report,
     report_title,
 )
+from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.settings import DEFAULT_SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,13 @@ MAX_REPORT_BYTES = 5 * 1024 * 1024
 
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
+
+#: How the processed data came to be, as the landing page says it (key: ``_Run.ingest_status``).
+INGEST_DESCRIPTIONS = {
+    "fresh": "run",
+    "reused": "not run: processed data up to date with the raw files (--fresh-ingest forces it)",
+    "skipped": "skipped: processed data reused (--skip-ingest)",
+}
 
 #: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
 PRELOAD_FUNCTION = "csc_metrics.views.context:preload_report"
@@ -441,6 +449,9 @@ class _Run:
         self.team: str | None = None
         # Set when the run is interrupted, so notebooks cut short are not reported as failures.
         self.stopping = False
+        # "fresh", "reused" (up to date with the raw files) or "skipped" (--skip-ingest).
+        self.ingest_status = "fresh"
+        self.ingest_reason = ""
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -466,21 +477,39 @@ class _Run:
             background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
             identifiers = background.submit(raw_child_ids, config.raw)
-            self._ingest()
+            self._ingest(inputs)
             prepared_end = self._prepare_report_data(pool.server)
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             pool.add_demand(len(jobs) if pool.forks else len(jobs) - len(notebooks))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
 
-    def _ingest(self) -> None:
+    def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
         config = self.config
         began = time.perf_counter()
         if config.skip_ingest:
+            self.ingest_status = "skipped"
             progress_logger.info("Reusing the processed data in %s", config.processed_dir)
             return
+        if not config.fresh_ingest:
+            decision = processed_up_to_date(config.processed_dir, inputs.result())
+            self.ingest_reason = decision.reason
+            if decision.up_to_date:
+                self.ingest_status = "reused"
+                self.timings["ingest_check"] = time.perf_counter() - began
+                progress_logger.info(
+                    "Processed data up to date with the raw files in %s: not ingesting again "
+                    "(--fresh-ingest forces it)",
+                    config.processed_dir,
+                )
+                return
+            logger.info("Ingesting because %s", decision.reason)
+        else:
+            self.ingest_reason = "--fresh-ingest"
         progress_logger.info("Ingesting %s into %s", config.raw, config.processed_dir)
         self.ingest_fn(config.raw, config.processed_dir)
+        if (config.processed_dir / io.MANIFEST_NAME).exists():
+            write_ingest_stamp(config.processed_dir)
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
 
@@ -798,7 +827,7 @@ class _Run:
             data_quality=summarise_data_quality(config.processed_dir, config.suppress),
             inputs=inputs,
             inputs_fingerprint=inputs_fingerprint(inputs),
-            parameters=_parameter_rows(config, period_end, self.team),
+            parameters=_parameter_rows(config, period_end, self.team, self.ingest_status),
             git_commit=commit,
             published=published,
             data_quality_href=quality,
@@ -835,6 +864,9 @@ class _Run:
             "inputs_fingerprint": inputs_fingerprint(inputs),
             "ingest": {
                 "skipped": config.skip_ingest,
+                "status": self.ingest_status,
+                "reused_up_to_date": self.ingest_status == "reused",
+                "reason": self.ingest_reason,
                 "processed_manifest": str(processed_manifest),
                 "processed_manifest_sha256": sha256_file(processed_manifest)
                 if processed_manifest.exists()
@@ -895,7 +927,7 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
 
 
 def _parameter_rows(
-    config: RunConfig, period_end: pd.Timestamp, team: str | None
+    config: RunConfig, period_end: pd.Timestamp, team: str | None, ingest_status: str
 ) -> list[tuple[str, str]]:
     rows = [
         ("Council", f"{config.display_name} ({config.la_code})"),
@@ -907,7 +939,7 @@ def _parameter_rows(
         ("Suppression of counts 1 to 5", "on" if config.suppress else "off"),
         ("Raw data folder", str(config.raw)),
         ("Processed data folder", str(config.processed_dir)),
-        ("Ingest", "skipped: processed data reused" if config.skip_ingest else "run"),
+        ("Ingest", INGEST_DESCRIPTIONS[ingest_status]),
         ("Notebooks folder", str(config.notebooks_folder)),
         ("Notebooks run at once", str(config.jobs)),
     ]

@@ -18,6 +18,7 @@ for it and then kept, so each notebook does only the work its own sections need.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -769,6 +770,40 @@ class ReportContext:
             "benchmarks": f"{self.la_name}, {returns}{sample}; DfE published statistics",
         }
         return sources[what]
+
+
+# --- results remembered per context ------------------------------------------------------------
+
+
+def per_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember a view helper's result for each report context it is called with.
+
+    A context does not change once built, and several cells of a report (its table, chart and
+    key messages) start from the same helper's frame, e.g. the children looked after at the
+    period end: it is worked out once per context. Frames, lists and dicts are handed out as
+    copies, so a caller that changes its copy cannot change what the next caller gets.
+
+    Args:
+        function: ``function(ctx, *args, **kwargs)`` with hashable arguments after ``ctx``.
+
+    Returns:
+        The remembering function.
+    """
+
+    @functools.wraps(function)
+    def remembered(ctx: ReportContext, *args: Any, **kwargs: Any) -> Any:
+        results = ctx.__dict__.setdefault("_remembered", {})
+        key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in results:
+            results[key] = function(ctx, *args, **kwargs)
+        value = results[key]
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy()
+        if isinstance(value, list | dict):
+            return value.copy()
+        return value
+
+    return remembered
 
 
 # --- contexts built ahead of the notebooks ------------------------------------------------------

@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         time_baseline(folder)
         baseline = [time_baseline(folder) for _ in range(args.repeats)]
         out = folder / "reports"
-        cold_arguments = [*run_arguments, "--fresh-ingest"]
+        # With --skip-ingest given after --, every run reuses the processed folder as it is.
+        skipping = "--skip-ingest" in args.extra
+        cold_arguments = run_arguments if skipping else [*run_arguments, "--fresh-ingest"]
         time_run(cold_arguments, out)
         cold = [time_run(cold_arguments, out) for _ in range(args.repeats)]
         rerun = [time_run(run_arguments, out) for _ in range(args.repeats)]

@@ -4,18 +4,22 @@
     python benchmarks/bench_run.py --repeats 5 --check  # exit 1 if the ratio is over 2.5
     python benchmarks/bench_run.py --notebooks DIR --raw DIR -- --skip-ingest --processed DIR
 
-Two wall times are measured in this one script, each as the median of --repeats runs after one
-untimed warm-up run:
+Three wall times are measured in this one script, each as the median of --repeats runs after
+one untimed warm-up run:
 
 * baseline: executing one notebook that only imports pandas and seaborn, with papermill on a
   fresh kernel, and rendering it to HTML with nbconvert's HTMLExporter, in this process (so the
   baseline leaves out Python start-up and the import of papermill and nbconvert);
-* run: the whole ``csc-metrics run`` command as a new process, exactly as a user or cron starts
-  it: Python start-up, imports, ingest, every notebook executed and rendered, landing page,
-  checks and publishing.
+* cold run: the whole ``csc-metrics run --fresh-ingest`` command as a new process, exactly as a
+  user or cron starts it: Python start-up, imports, a fresh ingest of the raw folder, every
+  notebook executed and rendered, landing page, checks and publishing. This is the figure the
+  target is about (``--check``);
+* re-run: the same command again without ``--fresh-ingest``, as an analyst re-running a quarter
+  with unchanged raw files: the processed data are up to date with them and are reused.
 
-The ratio is run / baseline. Measuring the run with its start-up and the baseline without it
-makes the ratio a conservative one.
+Every run writes to the same reports folder, as a quarterly run does (so each run knows the
+previous run's notebook times). The ratios are run / baseline. Measuring the runs with their
+start-up and the baseline without it makes the ratios conservative ones.
 """
 
 from __future__ import annotations
@@ -98,19 +102,32 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         folder = Path(scratch)
         time_baseline(folder)
         baseline = [time_baseline(folder) for _ in range(args.repeats)]
-        time_run(run_arguments, folder / "warm-up")
-        runs = [time_run(run_arguments, folder / f"run-{i}") for i in range(args.repeats)]
-    figures = {
+        out = folder / "reports"
+        # With --skip-ingest given after --, every run reuses the processed folder as it is.
+        skipping = "--skip-ingest" in args.extra
+        cold_arguments = run_arguments if skipping else [*run_arguments, "--fresh-ingest"]
+        time_run(cold_arguments, out)
+        cold = [time_run(cold_arguments, out) for _ in range(args.repeats)]
+        rerun = [time_run(run_arguments, out) for _ in range(args.repeats)]
+    figures: dict[str, float] = {
         "baseline_seconds": round(statistics.median(baseline), 2),
-        "run_seconds": round(statistics.median(runs), 2),
+        "run_seconds": round(statistics.median(cold), 2),
+        "rerun_seconds": round(statistics.median(rerun), 2),
         "cores": os.cpu_count() or 1,
     }
     figures["ratio"] = round(figures["run_seconds"] / figures["baseline_seconds"], 2)
+    figures["rerun_ratio"] = round(figures["rerun_seconds"] / figures["baseline_seconds"], 2)
     print(
         f"one empty notebook (pandas + seaborn), execute + render: {figures['baseline_seconds']} s"
     )
-    print(f"whole `csc-metrics run` ({args.notebooks}): {figures['run_seconds']} s")
-    print(f"ratio: {figures['ratio']} (target <= {TARGET_RATIO}; {figures['cores']} cores)")
+    print(
+        f"whole `csc-metrics run` ({args.notebooks}), fresh ingest: {figures['run_seconds']} s, "
+        f"ratio {figures['ratio']} (target <= {TARGET_RATIO}; {figures['cores']} cores)"
+    )
+    print(
+        f"re-run with unchanged raw files (processed data reused): {figures['rerun_seconds']} s, "
+        f"ratio {figures['rerun_ratio']}"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if args.check and figures["ratio"] > TARGET_RATIO:

@@ -63,10 +63,29 @@ def _publish(bundle: dict[str, Any]) -> None:
 
 
 def png_base64(figure: Figure) -> str:
-    """Render a figure to a base64 PNG (no software metadata, so output is reproducible)."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=figure.dpi, facecolor="white",
-                   metadata={"Software": None})
+    """Render a figure on white to a base64 PNG (no metadata, so output is reproducible).
+
+    The figure is drawn once on an Agg canvas and its pixels encoded as they are. ``savefig``
+    would draw it twice (a first pass to lay it out, then the drawing), which is about a tenth
+    of a report's run time; the pixels are the same. The figure is opaque on white, so the
+    PNG is RGB: the alpha channel would only make it larger.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    previous_canvas, previous_facecolor = figure.canvas, figure.get_facecolor()
+    figure.set_facecolor("white")
+    try:
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        image = Image.frombuffer(
+            "RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="png")
+    finally:
+        figure.set_facecolor(previous_facecolor)
+        figure.set_canvas(previous_canvas)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

@@ -1,8 +1,9 @@
 """Caseload and workforce indicators at a snapshot, overall and per team (spec §4).
 
-Every function takes the processed data (``io.ProcessedData``) and works on one snapshot at a
-time, vectorised over workers and cases. ``compute_caseload_indicators`` returns the long
-``MetricTable`` shape shared with the placement and care-leaver indicators.
+Every function takes the processed data (``io.ProcessedData``) and works vectorised over workers
+and cases; a series counts every snapshot it needs at once, with the snapshot date as one more
+key, so that a long series costs little more than one date. ``compute_caseload_indicators``
+returns the long ``MetricTable`` shape shared with the placement and care-leaver indicators.
 """
 
 from __future__ import annotations
@@ -83,14 +84,21 @@ def latest_snapshot(data: ProcessedData, period_end: object) -> pd.Timestamp | N
     return earlier[-1] if earlier else None
 
 
-def _cases_at(data: ProcessedData, snapshot_date: pd.Timestamp) -> pd.DataFrame:
-    cases = data.cases.loc[data.cases["snapshot_date"] == snapshot_date]
+def _cases_at(data: ProcessedData, snapshots: list[pd.Timestamp]) -> pd.DataFrame:
+    """The cases of the given snapshots, in table order, with a team for every case."""
+    cases = data.cases.loc[data.cases["snapshot_date"].isin(snapshots)]
     return cases.assign(team=cases["team"].fillna(TEAM_NOT_RECORDED))
 
 
-def _workforce_at(data: ProcessedData, snapshot_date: pd.Timestamp) -> pd.DataFrame:
-    workforce = data.workforce.loc[data.workforce["snapshot_date"] == snapshot_date]
+def _workforce_at(data: ProcessedData, snapshots: list[pd.Timestamp]) -> pd.DataFrame:
+    """The workforce lists of the given snapshots, in table order, with a team for every worker."""
+    workforce = data.workforce.loc[data.workforce["snapshot_date"].isin(snapshots)]
     return workforce.assign(team=workforce["team"].fillna(TEAM_NOT_RECORDED))
+
+
+def _pairs(frame: pd.DataFrame) -> pd.MultiIndex:
+    """(snapshot date, worker) of each row, to match workers within their own snapshot."""
+    return pd.MultiIndex.from_frame(frame[["snapshot_date", "worker_id"]])
 
 
 # --- Tables for the notebooks --------------------------------------------------------------------
@@ -116,38 +124,58 @@ def worker_caseloads(
     Returns:
         Columns ``WORKER_COLUMNS``, sorted by team and worker.
     """
-    snapshot_date = pd.Timestamp(snapshot_date)
-    cases = _cases_at(data, snapshot_date)
-    listed = _workforce_at(data, snapshot_date)[["worker_id", "team", "role", "fte", "agency"]]
+    workers = _worker_caseloads(data, [pd.Timestamp(snapshot_date)], settings)
+    return workers[WORKER_COLUMNS]
+
+
+def _worker_caseloads(
+    data: ProcessedData, snapshots: list[pd.Timestamp], settings: Settings
+) -> pd.DataFrame:
+    """``worker_caseloads`` of several snapshots at once, with ``snapshot_date``.
+
+    Returns:
+        ``WORKER_COLUMNS`` and ``snapshot_date``, sorted by snapshot, team and worker.
+    """
+    cases = _cases_at(data, snapshots)
+    listed = _workforce_at(data, snapshots)[
+        ["snapshot_date", "worker_id", "team", "role", "fte", "agency"]
+    ]
     allocated = cases.loc[cases["worker_id"].notna()]
-    held = allocated.groupby("worker_id")["child_id"].nunique()
+    held = allocated.groupby(["snapshot_date", "worker_id"])["child_id"].nunique()
     unlisted = _unlisted_workers(allocated, listed)
     workers = pd.concat(
         [listed.assign(agency=listed["agency"].astype("boolean"), in_list=True), unlisted],
         ignore_index=True,
     )
-    workers["cases"] = workers["worker_id"].map(held).fillna(0).astype("int64")
+    workers["cases"] = held.reindex(_pairs(workers)).fillna(0).astype("int64").to_numpy()
     workers["cases_per_fte"] = workers["cases"] / workers["fte"].where(workers["fte"].gt(0))
     workers["excluded_reason"] = _exclusion_reason(workers, settings)
     workers["is_case_holding"] = workers["excluded_reason"].isna()
     over = workers["cases"].gt(settings.caseload_threshold * workers["fte"])
     workers["over_threshold"] = over.astype("boolean").where(workers["is_case_holding"])
-    return workers.sort_values(["team", "worker_id"]).reset_index(drop=True)[WORKER_COLUMNS]
+    workers = workers.sort_values(["snapshot_date", "team", "worker_id"]).reset_index(drop=True)
+    return workers[["snapshot_date", *WORKER_COLUMNS]]
 
 
 def _unlisted_workers(allocated: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
-    """Workers named on cases but absent from the workforce list, with their cases' main team."""
-    absent = allocated.loc[~allocated["worker_id"].isin(listed["worker_id"])]
+    """Workers named on cases but absent from their snapshot's workforce list.
+
+    Each one's team is the team most of their cases give (the first by name on a tie).
+    """
+    absent = allocated.loc[~_pairs(allocated).isin(_pairs(listed))]
     teams = (
-        absent.groupby(["worker_id", "team"])
+        absent.groupby(["snapshot_date", "worker_id", "team"])
         .size()
         .rename("n")
         .reset_index()
-        .sort_values(["worker_id", "n", "team"], ascending=[True, False, True])
-        .drop_duplicates("worker_id")
+        .sort_values(
+            ["snapshot_date", "worker_id", "n", "team"], ascending=[True, True, False, True]
+        )
+        .drop_duplicates(["snapshot_date", "worker_id"])
     )
     return pd.DataFrame(
         {
+            "snapshot_date": teams["snapshot_date"],
             "worker_id": teams["worker_id"],
             "team": teams["team"],
             "role": pd.Series(np.nan, index=teams.index, dtype=object),
@@ -203,7 +231,7 @@ def unallocated_cases(data: ProcessedData, snapshot_date: object) -> pd.DataFram
         Columns ``team, case_type, open_cases, unallocated_cases``; one row per team and case
         type with at least one open case.
     """
-    cases = _cases_at(data, pd.Timestamp(snapshot_date))
+    cases = _cases_at(data, [pd.Timestamp(snapshot_date)])
     return (
         cases.assign(unallocated=cases["worker_id"].isna())
         .groupby(["team", "case_type"], as_index=False)
@@ -239,7 +267,6 @@ def caseload_distribution(
         FTE, and the number of workers in each ``CASELOAD_BANDS`` band (one column per label).
     """
     dates = snapshot_dates(data) if snapshot_date is None else [pd.Timestamp(snapshot_date)]
-    frames = [worker_caseloads(data, d, settings).assign(snapshot_date=d) for d in dates]
     columns = [
         "snapshot_date",
         "breakdown",
@@ -252,9 +279,9 @@ def caseload_distribution(
         "max",
         *(label for _, label in CASELOAD_BANDS),
     ]
-    if not frames:
+    if not dates:
         return pd.DataFrame(columns=columns)
-    workers = pd.concat(frames, ignore_index=True)
+    workers = _worker_caseloads(data, dates, settings)
     workers = workers.loc[workers["is_case_holding"]]
     edges = [lower for lower, _ in CASELOAD_BANDS] + [np.inf]
     labels = [label for _, label in CASELOAD_BANDS]
@@ -326,15 +353,37 @@ def _rows(
 
 
 def _by_total_and(
-    frame: pd.DataFrame, breakdown_columns: dict[str, str | list[str]], sums: dict[str, str]
+    frame: pd.DataFrame,
+    snapshots: list[pd.Timestamp],
+    breakdown_columns: dict[str, str | list[str]],
+    sums: dict[str, str],
 ) -> list[tuple[str, pd.DataFrame]]:
-    """Sum columns overall ("total"/"all") and for each breakdown (team, case type...)."""
-    totals = pd.DataFrame({name: [frame[column].sum()] for name, column in sums.items()})
+    """Sum columns per snapshot, overall ("total"/"all") and for each breakdown (team...).
+
+    Every snapshot in ``snapshots`` has a total row, zero when it has no rows; a breakdown has a
+    row for each group present, in group order.
+    """
+    names, columns = list(sums), list(sums.values())
+    # Each total is a plain column sum of its snapshot's rows, as for a single snapshot, so
+    # a series adds up exactly as the figures at one date do.
+    by_snapshot = dict(tuple(frame.groupby("snapshot_date")))
+    totals = pd.DataFrame(
+        {
+            name: [
+                by_snapshot[date][column].sum() if date in by_snapshot else 0 for date in snapshots
+            ]
+            for name, column in sums.items()
+        }
+    )
+    totals.insert(0, "snapshot_date", pd.DatetimeIndex(snapshots))
     out = [("total", totals.assign(group="all"))]
-    for breakdown, columns in breakdown_columns.items():
-        keys = [columns] if isinstance(columns, str) else columns
-        grouped = frame.groupby(keys, as_index=False).agg(
-            **{name: (column, "sum") for name, column in sums.items()}
+    for breakdown, keys in breakdown_columns.items():
+        keys = [keys] if isinstance(keys, str) else keys
+        grouped = (
+            frame.groupby(["snapshot_date", *keys])[columns]
+            .sum()
+            .set_axis(names, axis=1)
+            .reset_index()
         )
         group = grouped[keys[0]].astype(str)
         for key in keys[1:]:
@@ -344,7 +393,7 @@ def _by_total_and(
     return out
 
 
-def _caseload_rows(workers: pd.DataFrame, settings: Settings) -> list[pd.DataFrame]:
+def _caseload_rows(workers: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
     holding = workers["is_case_holding"]
     left_out = workers["cases"].gt(0) & ~holding
     frame = workers.assign(
@@ -357,11 +406,13 @@ def _caseload_rows(workers: pd.DataFrame, settings: Settings) -> list[pd.DataFra
     )
     per_fte = _by_total_and(
         frame,
+        snapshots,
         {"team": "team"},
         {"numerator": "held_cases", "denominator": "held_fte", "unknown": "left_out_cases"},
     )
     over = _by_total_and(
         frame,
+        snapshots,
         {"team": "team"},
         {"numerator": "over", "denominator": "holders", "unknown": "left_out_workers"},
     )
@@ -370,27 +421,35 @@ def _caseload_rows(workers: pd.DataFrame, settings: Settings) -> list[pd.DataFra
     ]
 
 
-def _case_rows(cases: pd.DataFrame) -> list[pd.DataFrame]:
+def _case_rows(cases: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
     frame = cases.assign(one=1, unallocated=cases["worker_id"].isna().astype(int))
     breakdowns = {
         "team": "team",
         "case_type": "case_type",
         "team_case_type": ["team", "case_type"],
     }
-    unallocated = _by_total_and(frame, breakdowns, {"numerator": "unallocated"})
-    by_type = _by_total_and(frame, breakdowns, {"numerator": "one"})
+    unallocated = _by_total_and(frame, snapshots, breakdowns, {"numerator": "unallocated"})
+    by_type = _by_total_and(frame, snapshots, breakdowns, {"numerator": "one"})
     return [_rows("unallocated_cases_count", b, g, "count") for b, g in unallocated] + [
         _rows("caseload_by_type", b, g, "count") for b, g in by_type
     ]
 
 
+def _years_before(snapshot_date: pd.Series, years: int) -> pd.Series:
+    """Each row's snapshot date minus whole years (worked out once per snapshot)."""
+    dates = snapshot_date.drop_duplicates()
+    earlier = pd.Series([d - pd.DateOffset(years=years) for d in dates], index=dates.to_numpy())
+    return snapshot_date.map(earlier)
+
+
 def _workforce_rows(
-    workforce: pd.DataFrame, snapshot_date: pd.Timestamp, settings: Settings
+    workforce: pd.DataFrame, snapshots: list[pd.Timestamp], settings: Settings
 ) -> list[pd.DataFrame]:
     in_post = workforce["fte"].gt(0)
     qualified = workforce["qualified_date"]
+    snapshot_date = workforce["snapshot_date"]
     known_qualified = in_post & qualified.notna() & qualified.le(snapshot_date)
-    newly_since = snapshot_date - pd.DateOffset(years=settings.newly_qualified_years)
+    newly_since = _years_before(snapshot_date, settings.newly_qualified_years)
     frame = workforce.assign(
         fte_in_post=workforce["fte"].where(in_post, 0.0),
         agency_fte=workforce["fte"].where(in_post & workforce["agency"], 0.0),
@@ -401,11 +460,13 @@ def _workforce_rows(
     )
     agency = _by_total_and(
         frame,
+        snapshots,
         {"team": "team"},
         {"numerator": "agency_fte", "denominator": "fte_in_post", "unknown": "no_fte"},
     )
     newly = _by_total_and(
         frame,
+        snapshots,
         {"team": "team"},
         {"numerator": "newly_fte", "denominator": "known_fte", "unknown": "qualified_unknown"},
     )
@@ -415,18 +476,23 @@ def _workforce_rows(
 
 
 def _vacancy_rows(
-    data: ProcessedData, workforce: pd.DataFrame, snapshot_date: pd.Timestamp
+    data: ProcessedData, workforce: pd.DataFrame, snapshots: list[pd.Timestamp]
 ) -> list[pd.DataFrame]:
-    """Vacancy rate per funded team and overall; agency-filled posts count as vacant (DfE)."""
-    establishment = data.establishment.loc[data.establishment["snapshot_date"] == snapshot_date]
+    """Vacancy rate per funded team and overall; agency-filled posts count as vacant (DfE).
+
+    Only snapshots with an establishment list have a vacancy rate.
+    """
+    establishment = data.establishment.loc[data.establishment["snapshot_date"].isin(snapshots)]
     if establishment.empty:
         return []
     employed = workforce["fte"].where(workforce["fte"].gt(0) & ~workforce["agency"], 0.0)
-    in_post = employed.groupby(workforce["team"]).sum()
-    teams = establishment.assign(in_post=establishment["team"].map(in_post).fillna(0.0))
+    in_post = employed.groupby([workforce["snapshot_date"], workforce["team"]]).sum()
+    keys = pd.MultiIndex.from_frame(establishment[["snapshot_date", "team"]])
+    teams = establishment.assign(in_post=in_post.reindex(keys).fillna(0.0).to_numpy())
     teams["vacant"] = (teams["funded_fte"] - teams["in_post"]).clip(lower=0.0)
+    funded = [d for d in snapshots if d in set(establishment["snapshot_date"])]
     vacancies = _by_total_and(
-        teams, {"team": "team"}, {"numerator": "vacant", "denominator": "funded_fte"}
+        teams, funded, {"team": "team"}, {"numerator": "vacant", "denominator": "funded_fte"}
     )
     return [_rows("vacancy_rate_pct", b, g, "pct") for b, g in vacancies]
 
@@ -452,21 +518,39 @@ def year_earlier_snapshot(data: ProcessedData, snapshot_date: object) -> pd.Time
 
 
 def _turnover_rows(
-    data: ProcessedData, workforce: pd.DataFrame, snapshot_date: pd.Timestamp
+    data: ProcessedData, workforce: pd.DataFrame, snapshots: list[pd.Timestamp]
 ) -> list[pd.DataFrame]:
-    """FTE of last year's workers who are no longer in the list / last year's FTE, by old team."""
-    earlier_date = year_earlier_snapshot(data, snapshot_date)
-    if earlier_date is None or workforce.empty:
+    """FTE of last year's workers who are no longer in the list / last year's FTE, by old team.
+
+    Only snapshots with a workforce list and a workforce snapshot about a year earlier have a
+    turnover figure; the rows carry the later snapshot's date.
+    """
+    listed = set(workforce["snapshot_date"])
+    earlier_of = {
+        date: earlier
+        for date in snapshots
+        if date in listed and (earlier := year_earlier_snapshot(data, date)) is not None
+    }
+    if not earlier_of:
         return []
-    earlier = _workforce_at(data, earlier_date)
+    pairs = pd.DataFrame(
+        {"snapshot_date": list(earlier_of), "earlier_date": list(earlier_of.values())}
+    )
+    earlier = _workforce_at(data, list(earlier_of.values())).rename(
+        columns={"snapshot_date": "earlier_date"}
+    )
+    earlier = pairs.merge(earlier, on="earlier_date")
     in_post = earlier["fte"].gt(0)
-    left = ~earlier["worker_id"].isin(workforce["worker_id"])
+    left = ~_pairs(earlier).isin(_pairs(workforce))
     frame = earlier.assign(
         fte_then=earlier["fte"].where(in_post, 0.0),
         leavers_fte=earlier["fte"].where(in_post & left, 0.0),
     )
     turnover = _by_total_and(
-        frame, {"team": "team"}, {"numerator": "leavers_fte", "denominator": "fte_then"}
+        frame,
+        list(earlier_of),
+        {"team": "team"},
+        {"numerator": "leavers_fte", "denominator": "fte_then"},
     )
     return [_rows("social_worker_turnover_pct", b, g, "pct") for b, g in turnover]
 
@@ -498,21 +582,68 @@ def compute_caseload_indicators(
         A ``MetricTable`` frame; empty when there is no snapshot on or before ``period_end`` and no
         social-worker episodes covering its window.
     """
-    reference = pd.Timestamp(period_end)
-    parts = [worker_changes_rows(data, reference, settings)]
-    snapshot_date = latest_snapshot(data, reference)
-    if snapshot_date is not None:
-        workers = worker_caseloads(data, snapshot_date, settings)
-        workforce = _workforce_at(data, snapshot_date)
-        parts += _caseload_rows(workers, settings)
-        parts += _case_rows(_cases_at(data, snapshot_date))
-        parts += _workforce_rows(workforce, snapshot_date, settings)
-        parts += _vacancy_rows(data, workforce, snapshot_date)
-        parts += _turnover_rows(data, workforce, snapshot_date)
-    parts = [p for p in parts if p is not None and len(p)]
+    return caseload_indicator_series(data, [pd.Timestamp(period_end)], settings)
+
+
+def _snapshot_rows(
+    data: ProcessedData, snapshots: list[pd.Timestamp], settings: Settings
+) -> pd.DataFrame:
+    """The snapshot-based metric rows of each snapshot, snapshot by snapshot.
+
+    Returns:
+        ``snapshot_date`` and the metric columns except ``period_end``; within a snapshot the
+        rows are indicator by indicator, each total before its breakdowns.
+    """
+    workforce = _workforce_at(data, snapshots)
+    blocks = [
+        *_caseload_rows(_worker_caseloads(data, snapshots, settings), snapshots),
+        *_case_rows(_cases_at(data, snapshots), snapshots),
+        *_workforce_rows(workforce, snapshots, settings),
+        *_vacancy_rows(data, workforce, snapshots),
+        *_turnover_rows(data, workforce, snapshots),
+    ]
+    columns = ["snapshot_date", *(c for c in METRIC_COLUMNS if c != "period_end")]
+    table = pd.concat(
+        [block[columns].assign(block=n) for n, block in enumerate(blocks) if len(block)],
+        ignore_index=True,
+    )
+    return table.sort_values(["snapshot_date", "block"], kind="stable").drop(columns="block")
+
+
+def caseload_indicator_series(
+    data: ProcessedData, period_ends: list[pd.Timestamp], settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """``compute_caseload_indicators`` at several reference dates, each snapshot counted once.
+
+    Args:
+        data: Processed data.
+        period_ends: The reference dates, in the order wanted.
+        settings: Local rules.
+
+    Returns:
+        A ``MetricTable`` frame, date by date; within a date ``worker_changes_12m`` first, then
+        the rows of the snapshot the date uses.
+    """
+    dates = [pd.Timestamp(d) for d in period_ends]
+    held = snapshot_dates(data)
+    snapshot_of = {}
+    for date in dates:
+        earlier = [d for d in held if d <= date]
+        if earlier:
+            snapshot_of[date] = earlier[-1]
+    used = sorted(set(snapshot_of.values()))
+    by_snapshot = (
+        dict(tuple(_snapshot_rows(data, used, settings).groupby("snapshot_date"))) if used else {}
+    )
+    parts = []
+    for date in dates:
+        rows = [worker_changes_rows(data, date, settings)]
+        if date in snapshot_of:
+            rows.append(by_snapshot[snapshot_of[date]].drop(columns="snapshot_date"))
+        parts += [r.assign(period_end=date) for r in rows if r is not None and len(r)]
     if not parts:
         return _empty_metric_table()
-    table = pd.concat(parts, ignore_index=True).assign(period_end=reference)
+    table = pd.concat(parts, ignore_index=True)
     return MetricTable.validate(table[METRIC_COLUMNS].reset_index(drop=True))
 
 
@@ -526,8 +657,4 @@ def caseload_series(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS) 
     Returns:
         A ``MetricTable`` frame whose ``period_end`` is each snapshot date.
     """
-    tables = [compute_caseload_indicators(data, d, settings) for d in snapshot_dates(data)]
-    tables = [t for t in tables if len(t)]
-    if not tables:
-        return _empty_metric_table()
-    return MetricTable.validate(pd.concat(tables, ignore_index=True))
+    return caseload_indicator_series(data, snapshot_dates(data), settings)

@@ -9,6 +9,9 @@ and are left out, and ``care_leaver_data_issues`` lists them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
@@ -119,16 +122,43 @@ def care_leaver_indicators(
     Returns:
         Metric-table rows (not yet validated), 17-18 first.
     """
-    period_end = parse_period_end(period_end)
-    cohort = care_leaver_cohort(source, period_end, settings)
-    cohort = cohort.rename(columns={"in_touch": "in_touch_code", "in_touch_group": "in_touch"})
-    return pd.concat(
-        [
-            summarise(cohort[cohort["band"].eq(band)], band_specs(band), period_end)
-            for band in BANDS
-        ],
-        ignore_index=True,
+    return care_leaver_indicator_series(source, [period_end], settings)
+
+
+def care_leaver_indicator_series(
+    source: ProcessedData | IndicatorInputs,
+    period_ends: Sequence[str | pd.Timestamp],
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """``care_leaver_indicators`` at several reference dates, counted all at once.
+
+    Args:
+        source: Processed data or prepared inputs.
+        period_ends: The reference dates, in the order wanted.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        Metric-table rows (not yet validated): the 17-18 band at every date, then 19-21.
+    """
+    inputs = as_inputs(source, settings)
+    dates = [parse_period_end(d) for d in period_ends]
+    rows = inputs.care_leavers
+    birthday = rows["reference_birthday"].to_numpy()
+    in_window = [
+        np.flatnonzero(
+            (birthday >= np.datetime64(window_start(d))) & (birthday <= np.datetime64(d))
+        )
+        for d in dates
+    ]
+    positions = np.repeat(np.arange(len(dates)), [len(w) for w in in_window])
+    cohort = rows.iloc[np.concatenate(in_window)][COHORT_COLUMNS].rename(
+        columns={"in_touch": "in_touch_code", "in_touch_group": "in_touch"}
     )
+    parts = []
+    for band in BANDS:
+        in_band = cohort["band"].eq(band).to_numpy()
+        parts.append(summarise(cohort[in_band], band_specs(band), dates, positions[in_band]))
+    return pd.concat(parts, ignore_index=True)
 
 
 def care_leaver_data_issues(

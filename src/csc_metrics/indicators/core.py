@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from csc_metrics.caseload import compute_caseload_indicators
+from csc_metrics.caseload.metrics import caseload_indicator_series
 from csc_metrics.catalogue import indicator_ids
-from csc_metrics.indicators.care_leavers import care_leaver_indicators
+from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
-from csc_metrics.indicators.placements import placement_indicators
+from csc_metrics.indicators.placements import placement_indicator_series
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     check_period_end,
@@ -24,13 +24,13 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 
 def _indicators_at(
-    data: ProcessedData, inputs: IndicatorInputs, period_end: pd.Timestamp, la_code: str
+    data: ProcessedData, inputs: IndicatorInputs, period_ends: list[pd.Timestamp], la_code: str
 ) -> list[pd.DataFrame]:
-    """Every area's metric rows at one reference date; each area is one line."""
+    """Every area's metric rows at the reference dates; each area is one line."""
     return [
-        placement_indicators(inputs, period_end, la_code),
-        care_leaver_indicators(inputs, period_end),
-        compute_caseload_indicators(data, period_end, inputs.settings),
+        placement_indicator_series(inputs, period_ends, la_code),
+        care_leaver_indicator_series(inputs, period_ends),
+        caseload_indicator_series(data, period_ends, inputs.settings),
     ]
 
 
@@ -81,7 +81,7 @@ def compute_indicators(
     if inputs is None:
         inputs = prepare_inputs(data, settings)
     check_period_end(period_end, inputs.coverage)
-    parts = _indicators_at(data, inputs, period_end, la_code)
+    parts = _indicators_at(data, inputs, [period_end], la_code)
     return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))
 
 
@@ -94,7 +94,7 @@ def compute_indicator_series(
     """Every indicator at each of a series of reference dates, oldest first.
 
     The per-child structures are prepared once; each reference date is then a few vectorised
-    masks over all children.
+    masks over all children, and every date's rows are counted together.
 
     Args:
         data: The processed data.
@@ -117,7 +117,7 @@ def compute_indicator_series(
     )
     for period_end in dates:
         check_period_end(period_end, inputs.coverage)
-    parts = [part for d in dates for part in _indicators_at(data, inputs, d, la_code)]
-    if not parts:
+    if not dates:
         return validate_metrics(pd.DataFrame(columns=METRIC_COLUMNS))
+    parts = _indicators_at(data, inputs, dates, la_code)
     return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))

@@ -50,93 +50,135 @@ def percentage(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return round_half_up(share, 1)
 
 
-def _rows(
-    spec: IndicatorSpec,
-    breakdown: str,
-    group: Sequence[str],
-    sums: pd.DataFrame,
-) -> dict[str, np.ndarray]:
-    numerator = sums[spec.numerator].to_numpy(float)
-    size = len(numerator)
-    if spec.denominator is None:
-        denominator = np.full(size, np.nan)
-        value = numerator
-    else:
-        denominator = sums[spec.denominator].to_numpy(float)
-        value = percentage(numerator, denominator)
-    unknown = sums[spec.unknown].to_numpy(float) if spec.unknown else np.full(size, np.nan)
-    return {
-        "indicator_id": np.full(size, spec.id, dtype=object),
-        "breakdown": np.full(size, breakdown, dtype=object),
-        "group": np.asarray(group, dtype=object),
-        "numerator": numerator,
-        "denominator": denominator,
-        "value": value,
-        "unknown": unknown,
-    }
+def _breakdown_sums(
+    column: pd.Series, positions: np.ndarray, counts: np.ndarray, dates: int
+) -> tuple[list[str], np.ndarray]:
+    """Sum the flag counts per reference date and group of one breakdown column.
+
+    Groups are the column's categories, all of them in category order (a plain column is made
+    categorical first, which orders its values). Rows with a missing group count in no group.
+
+    Returns:
+        The group names, and sums shaped (dates, groups, flags).
+    """
+    categorical = (
+        column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    )
+    groups = categorical.cat.categories.astype("str").tolist()
+    codes = categorical.cat.codes.to_numpy()
+    known = codes >= 0
+    cells = positions[known] * len(groups) + codes[known]
+    sums = np.stack(
+        [
+            np.bincount(cells, weights=counts[known, flag], minlength=dates * len(groups))
+            for flag in range(counts.shape[1])
+        ],
+        axis=-1,
+    )
+    return groups, sums.reshape(dates, len(groups), counts.shape[1])
 
 
 def summarise(
-    frame: pd.DataFrame, specs: Sequence[IndicatorSpec], period_end: pd.Timestamp
+    frame: pd.DataFrame,
+    specs: Sequence[IndicatorSpec],
+    period_ends: pd.Timestamp | Sequence[pd.Timestamp],
+    positions: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Count every indicator in ``specs`` for the total and each breakdown group.
+    """Count every indicator in ``specs`` for the total and each breakdown group, at each date.
 
     Groups are the categories of each breakdown column, all of them, in category order, so a
-    group with no children still appears (with a blank percentage) and series line up.
+    group with no children still appears (with a blank percentage) and series line up. Every
+    date and every group is counted at once (one ``bincount`` per flag), so a series over many
+    quarter ends costs about what one date does.
 
     Args:
-        frame: One row per child, with the boolean and categorical columns the specs name.
+        frame: One row per child (and reference date), with the boolean and categorical columns
+            the specs name.
         specs: The indicators.
-        period_end: The reference date, written on every row.
+        period_ends: The reference date, or the reference dates of a series.
+        positions: For each row of ``frame``, the position in ``period_ends`` of its reference
+            date; None when there is one date.
+
+    Returns:
+        Rows in ``MetricTable`` column order (not yet validated): date by date, and within a
+        date each indicator's total followed by its breakdowns' groups.
+    """
+    dates = [period_ends] if isinstance(period_ends, pd.Timestamp) else list(period_ends)
+    positions = (
+        np.zeros(len(frame), dtype=np.intp)
+        if positions is None
+        else np.asarray(positions, dtype=np.intp)
+    )
+    flags = sorted(
+        {c for s in specs for c in (s.numerator, s.denominator, s.unknown) if c is not None}
+    )
+    flag_index = {name: n for n, name in enumerate(flags)}
+    counts = frame[flags].to_numpy(dtype=float)
+    totals = np.stack(
+        [
+            np.bincount(positions, weights=counts[:, f], minlength=len(dates))
+            for f in flag_index.values()
+        ],
+        axis=-1,
+    )[:, np.newaxis, :]
+    by_breakdown = {
+        name: _breakdown_sums(frame[name], positions, counts, len(dates))
+        for name in dict.fromkeys(b for s in specs for b in s.breakdowns)
+    }
+    # One block per indicator and breakdown: (groups, sums shaped dates x groups x flags).
+    ids, breakdowns, groups, numerators, denominators, unknowns = [], [], [], [], [], []
+    counted: list[bool] = []
+    for spec in specs:
+        blocks = [(TOTAL_BREAKDOWN, [TOTAL_GROUP], totals)]
+        blocks += [(name, *by_breakdown[name]) for name in spec.breakdowns]
+        for breakdown, names, sums in blocks:
+            ids += [spec.id] * len(names)
+            counted += [spec.denominator is None] * len(names)
+            breakdowns += [breakdown] * len(names)
+            groups += names
+            missing = np.full(sums.shape[:2], np.nan)
+            numerators.append(sums[:, :, flag_index[spec.numerator]])
+            for found, flag in ((denominators, spec.denominator), (unknowns, spec.unknown)):
+                found.append(missing if flag is None else sums[:, :, flag_index[flag]])
+    numerator = np.concatenate(numerators, axis=1)
+    denominator = np.concatenate(denominators, axis=1)
+    # A count's value is its numerator; a percentage's is worked out from both.
+    value = np.where(counted, numerator, percentage(numerator, denominator))
+    rows_per_date = numerator.shape[1]
+    return pd.DataFrame(
+        {
+            "indicator_id": np.tile(np.asarray(ids, dtype=object), len(dates)),
+            "period_end": np.repeat(pd.DatetimeIndex(dates), rows_per_date),
+            "breakdown": np.tile(np.asarray(breakdowns, dtype=object), len(dates)),
+            "group": np.tile(np.asarray(groups, dtype=object), len(dates)),
+            "numerator": numerator.ravel(),
+            "denominator": denominator.ravel(),
+            "value": value.ravel(),
+            "unknown": np.concatenate(unknowns, axis=1).ravel(),
+        }
+    )[METRIC_COLUMNS]
+
+
+def overall_rows(
+    rows: Sequence[tuple[str, pd.Timestamp, float, float, float]],
+) -> pd.DataFrame:
+    """Overall rows (``total``/``all``) for indicators computed outside ``summarise``.
+
+    Args:
+        rows: ``(indicator_id, period_end, numerator, denominator, value)`` each; a missing
+            denominator or value is NaN. The unknown count is always blank.
 
     Returns:
         Rows in ``MetricTable`` column order (not yet validated).
     """
-    flags = sorted(
-        {c for s in specs for c in (s.numerator, s.denominator, s.unknown) if c is not None}
+    columns = ["indicator_id", "period_end", "numerator", "denominator", "value"]
+    frame = pd.DataFrame(list(rows), columns=columns).astype(
+        {"numerator": float, "denominator": float, "value": float}
     )
-    counts = frame[flags].astype(int)
-    totals = counts.sum().to_frame().T
-    by_breakdown = {
-        name: counts.groupby(frame[name], observed=False).sum()
-        for name in dict.fromkeys(b for s in specs for b in s.breakdowns)
-    }
-    groups = {name: sums.index.astype("str").tolist() for name, sums in by_breakdown.items()}
-    # Arrays are gathered per indicator and breakdown and stacked once at the end: building a
-    # small frame for each would cost more than all the counting.
-    parts = []
-    for spec in specs:
-        parts.append(_rows(spec, TOTAL_BREAKDOWN, [TOTAL_GROUP], totals))
-        parts.extend(
-            _rows(spec, name, groups[name], by_breakdown[name]) for name in spec.breakdowns
-        )
-    columns = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
-    stacked = pd.DataFrame(columns)
-    stacked["period_end"] = period_end
-    return stacked[METRIC_COLUMNS]
-
-
-def single_row(
-    indicator_id: str,
-    period_end: pd.Timestamp,
-    numerator: float,
-    denominator: float | None = None,
-    value: float | None = None,
-    unknown: float | None = None,
-) -> pd.DataFrame:
-    """One overall row (``total``/``all``) for an indicator computed outside ``summarise``."""
-    return pd.DataFrame(
-        {
-            "indicator_id": [indicator_id],
-            "period_end": [period_end],
-            "breakdown": [TOTAL_BREAKDOWN],
-            "group": [TOTAL_GROUP],
-            "numerator": [float(numerator)],
-            "denominator": [np.nan if denominator is None else float(denominator)],
-            "value": [np.nan if value is None else float(value)],
-            "unknown": [np.nan if unknown is None else float(unknown)],
-        }
-    )
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    return frame.assign(breakdown=TOTAL_BREAKDOWN, group=TOTAL_GROUP, unknown=np.nan)[
+        METRIC_COLUMNS
+    ]
 
 
 def validate_metrics(frame: pd.DataFrame) -> pd.DataFrame:

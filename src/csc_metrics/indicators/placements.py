@@ -7,12 +7,14 @@ the long metric table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
-from csc_metrics.indicators.metrics import IndicatorSpec, single_row, summarise
+from csc_metrics.indicators.metrics import IndicatorSpec, overall_rows, summarise
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     age_at,
@@ -149,6 +151,103 @@ def _placements_in_window(episodes: pd.DataFrame, period_end: pd.Timestamp) -> n
     return 1 + np.bincount(window.loc[later, "child"], minlength=n_children)
 
 
+def _current_episodes(
+    episodes: pd.DataFrame, period_ends: list[pd.Timestamp]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each child's current episode at each reference date.
+
+    A child is looked after at R when an episode is open at R (``DECOM <= R`` and ``DEC`` blank
+    or after R); the current one is the open episode that started last. Episodes are sorted by
+    child and start, so it is the last open row of the child's block.
+
+    Returns:
+        Episode row positions, date by date; the position in ``period_ends`` of each row's date;
+        and the number of placements in the window of that date for the child of each row.
+    """
+    decom = episodes["decom"].to_numpy()
+    dec = episodes["dec"].to_numpy()
+    child = episodes["child"].to_numpy()
+    rows, positions, placements = [], [], []
+    for position, period_end in enumerate(period_ends):
+        end = np.datetime64(period_end)
+        open_rows = np.flatnonzero((decom <= end) & (np.isnat(dec) | (dec > end)))
+        open_child = child[open_rows]
+        last_of_child = np.ones(len(open_rows), dtype=bool)
+        last_of_child[:-1] = open_child[1:] != open_child[:-1]
+        current = open_rows[last_of_child]
+        rows.append(current)
+        positions.append(np.full(len(current), position, dtype=np.intp))
+        placements.append(_placements_in_window(episodes, period_end)[child[current]])
+    return np.concatenate(rows), np.concatenate(positions), np.concatenate(placements)
+
+
+def _cla_frame(
+    inputs: IndicatorInputs, period_ends: list[pd.Timestamp], la_code: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``cla_at`` rows for several reference dates at once, date by date.
+
+    Returns:
+        The rows (``CLA_COLUMNS``) and, for each, the position of its date in ``period_ends``.
+    """
+    settings = inputs.settings
+    rows, positions, placements = _current_episodes(inputs.episodes, period_ends)
+    current = inputs.episodes.iloc[rows].reset_index(drop=True)
+    dates = pd.DatetimeIndex(period_ends)
+    period_end = pd.Series(dates[positions])
+    frame = pd.DataFrame({"child_id": current["child_id"]})
+    frame["age"] = age_at(current["dob"], period_end)
+    frame["age_band"] = groups.age_band(frame["age"])
+    frame["sex"] = current["sex"]
+    frame["ethnic_group"] = current["ethnic_group"]
+    frame["uasc"] = pd.Categorical(
+        np.where(
+            uasc_at(current["uasc_listed"], current["uasc_ceased"], period_end), "UASC", "Not UASC"
+        ),
+        groups.UASC_GROUPS,
+    )
+    for column in (
+        "place",
+        "place_provider",
+        "placement_group",
+        "provider_group",
+        "period_start",
+        "carer_start",
+        "distance_miles",
+        "placement_la",
+    ):
+        frame[column] = current[column]
+    frame["placements_in_window"] = placements
+
+    frame["looked_after"] = True
+    frame["three_plus_placements"] = frame["placements_in_window"] >= 3
+    care_cutoff = pd.DatetimeIndex(
+        [d - pd.DateOffset(months=settings.long_term_care_months) for d in dates]
+    )[positions]
+    carer_cutoff = pd.DatetimeIndex(
+        [d - pd.DateOffset(years=settings.same_carer_years) for d in dates]
+    )[positions]
+    frame["long_term_denominator"] = (frame["age"] < 16) & (frame["period_start"] <= care_cutoff)
+    # Adoption clause: the adoptive placement together with the one before it.
+    with_previous = current["previous_carer_start"].fillna(current["carer_start"])
+    adoption_long_enough = current["place"].isin(groups.ADOPTION_PLACES) & (
+        with_previous <= carer_cutoff
+    )
+    frame["long_term_stable"] = frame["long_term_denominator"] & (
+        (frame["carer_start"] <= carer_cutoff) | adoption_long_enough
+    )
+    frame["distance_known"] = frame["distance_miles"].notna()
+    frame["distance_unknown"] = ~frame["distance_known"]
+    frame["over_20_miles"] = frame["distance_miles"] > settings.distance_threshold_miles
+    frame["placement_la_known"] = frame["placement_la"].notna()
+    frame["placement_la_unknown"] = ~frame["placement_la_known"]
+    frame["placed_outside_la"] = frame["placement_la_known"] & frame["placement_la"].ne(la_code)
+    frame["external_residential"] = frame["placement_group"].eq(
+        groups.EXTERNAL_RESIDENTIAL_GROUP
+    ) & frame["provider_group"].isin(groups.EXTERNAL_RESIDENTIAL_PROVIDERS)
+    frame["ifa_fostering"] = frame["placement_group"].eq(groups.FOSTER_EXTERNAL)
+    return frame[CLA_COLUMNS], positions
+
+
 def cla_at(
     source: ProcessedData | IndicatorInputs,
     period_end: str | pd.Timestamp,
@@ -172,61 +271,8 @@ def cla_at(
         numerator, denominator and unknown flags of each §1-§2 indicator.
     """
     inputs = as_inputs(source, settings)
-    settings = inputs.settings
-    period_end = parse_period_end(period_end)
-    episodes = inputs.episodes
-    is_open = (episodes["decom"] <= period_end) & (
-        episodes["dec"].isna() | (episodes["dec"] > period_end)
-    )
-    current = episodes.loc[is_open].drop_duplicates("child", keep="last").reset_index(drop=True)
-    frame = pd.DataFrame({"child_id": current["child_id"]})
-    frame["age"] = age_at(current["dob"], period_end)
-    frame["age_band"] = groups.age_band(frame["age"])
-    frame["sex"] = current["sex"]
-    frame["ethnic_group"] = current["ethnic_group"]
-    frame["uasc"] = pd.Categorical(
-        np.where(
-            uasc_at(current["uasc_listed"], current["uasc_ceased"], period_end), "UASC", "Not UASC"
-        ),
-        groups.UASC_GROUPS,
-    )
-    for column in (
-        "place",
-        "place_provider",
-        "placement_group",
-        "provider_group",
-        "period_start",
-        "carer_start",
-        "distance_miles",
-        "placement_la",
-    ):
-        frame[column] = current[column]
-    frame["placements_in_window"] = _placements_in_window(episodes, period_end)[current["child"]]
-
-    frame["looked_after"] = True
-    frame["three_plus_placements"] = frame["placements_in_window"] >= 3
-    care_cutoff = period_end - pd.DateOffset(months=settings.long_term_care_months)
-    carer_cutoff = period_end - pd.DateOffset(years=settings.same_carer_years)
-    frame["long_term_denominator"] = (frame["age"] < 16) & (frame["period_start"] <= care_cutoff)
-    # Adoption clause: the adoptive placement together with the one before it.
-    with_previous = current["previous_carer_start"].fillna(current["carer_start"])
-    adoption_long_enough = current["place"].isin(groups.ADOPTION_PLACES) & (
-        with_previous <= carer_cutoff
-    )
-    frame["long_term_stable"] = frame["long_term_denominator"] & (
-        (frame["carer_start"] <= carer_cutoff) | adoption_long_enough
-    )
-    frame["distance_known"] = frame["distance_miles"].notna()
-    frame["distance_unknown"] = ~frame["distance_known"]
-    frame["over_20_miles"] = frame["distance_miles"] > settings.distance_threshold_miles
-    frame["placement_la_known"] = frame["placement_la"].notna()
-    frame["placement_la_unknown"] = ~frame["placement_la_known"]
-    frame["placed_outside_la"] = frame["placement_la_known"] & frame["placement_la"].ne(la_code)
-    frame["external_residential"] = frame["placement_group"].eq(
-        groups.EXTERNAL_RESIDENTIAL_GROUP
-    ) & frame["provider_group"].isin(groups.EXTERNAL_RESIDENTIAL_PROVIDERS)
-    frame["ifa_fostering"] = frame["placement_group"].eq(groups.FOSTER_EXTERNAL)
-    return frame[CLA_COLUMNS]
+    frame, _positions = _cla_frame(inputs, [parse_period_end(period_end)], la_code)
+    return frame
 
 
 def placement_indicators(
@@ -250,26 +296,49 @@ def placement_indicators(
         Metric-table rows, not yet validated or in catalogue order (``compute_indicators`` does
         both).
     """
+    return placement_indicator_series(source, [period_end], la_code, settings)
+
+
+def placement_indicator_series(
+    source: ProcessedData | IndicatorInputs,
+    period_ends: Sequence[str | pd.Timestamp],
+    la_code: str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """``placement_indicators`` at several reference dates, counted all at once.
+
+    Args:
+        source: Processed data or prepared inputs.
+        period_ends: The reference dates, in the order wanted.
+        la_code: The responsible council.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        Metric-table rows, not yet validated or in catalogue order.
+    """
     inputs = as_inputs(source, settings)
-    period_end = parse_period_end(period_end)
-    frame = cla_at(inputs, period_end, la_code)
-    summary = summarise(frame, PLACEMENT_SPECS, period_end)
+    dates = [parse_period_end(d) for d in period_ends]
+    frame, positions = _cla_frame(inputs, dates, la_code)
+    summary = summarise(frame, PLACEMENT_SPECS, dates, positions)
+    looked_after = np.bincount(positions, minlength=len(dates))
 
     episodes = inputs.episodes
-    start = window_start(period_end)
-    started = episodes["rne"].eq("S") & episodes["decom"].between(start, period_end)
-    ceased = episodes["dec"].between(start, period_end) & episodes["rec"].ne("X1")
-    looked_after = len(frame)
-    # Starts and ceases count children, not episodes.
-    started_children = episodes.loc[started, "child"].nunique()
-    ceased_children = episodes.loc[ceased, "child"].nunique()
-    extra = [
-        single_row("cla_started_count", period_end, started_children, value=started_children),
-        single_row("cla_ceased_count", period_end, ceased_children, value=ceased_children),
-    ]
-    population = population_for(inputs.population, la_code, period_end)
-    if population is not None:
-        children, _year = population
-        rate = float(round_half_up(looked_after / children * 10_000, 1))
-        extra.append(single_row("cla_rate_per_10k", period_end, looked_after, children, rate))
-    return pd.concat([summary, *extra], ignore_index=True)
+    extra = []
+    for position, period_end in enumerate(dates):
+        start = window_start(period_end)
+        started = episodes["rne"].eq("S") & episodes["decom"].between(start, period_end)
+        ceased = episodes["dec"].between(start, period_end) & episodes["rec"].ne("X1")
+        # Starts and ceases count children, not episodes.
+        started_children = episodes.loc[started, "child"].nunique()
+        ceased_children = episodes.loc[ceased, "child"].nunique()
+        extra += [
+            ("cla_started_count", period_end, started_children, np.nan, started_children),
+            ("cla_ceased_count", period_end, ceased_children, np.nan, ceased_children),
+        ]
+        population = population_for(inputs.population, la_code, period_end)
+        if population is not None:
+            children, _year = population
+            count = looked_after[position]
+            rate = float(round_half_up(count / children * 10_000, 1))
+            extra.append(("cla_rate_per_10k", period_end, count, children, rate))
+    return pd.concat([summary, overall_rows(extra)], ignore_index=True)

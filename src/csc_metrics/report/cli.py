@@ -88,6 +88,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reuse the processed folder as it is instead of ingesting --raw again",
     )
     parser.add_argument(
+        "--fresh-ingest",
+        action="store_true",
+        help="ingest --raw even when the processed data are up to date with its files (by "
+        "default a re-run with byte-identical raw files, the same version and settings reuses "
+        "them)",
+    )
+    parser.add_argument(
         "--notebooks",
         type=Path,
         metavar="DIR",
@@ -130,6 +137,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         comparator=args.comparator,
         cell_timeout=args.timeout,
         skip_ingest=args.skip_ingest,
+        fresh_ingest=args.fresh_ingest,
         # csc-metrics -v sets the root logger to DEBUG before this module runs.
         verbose=logging.getLogger().level == logging.DEBUG,
     )

@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import csc_metrics
 from csc_metrics.errors import ParameterError
+
+if TYPE_CHECKING:
+    # Only for annotations: the command line starts the kernel server before importing pandas.
+    import pandas as pd
 
 #: Benchmark comparators a notebook can be asked to use.
 COMPARATORS = ("england", "region", "sn")
@@ -148,6 +150,8 @@ class RunConfig:
         comparator: Benchmark comparator passed to the notebooks.
         cell_timeout: Seconds a single notebook cell may run before it counts as failed.
         skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
+        fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
+            (by default such a folder is reused: see ``report.reuse``).
         verbose: Debug logging in the log file.
     """
 
@@ -167,6 +171,7 @@ class RunConfig:
     comparator: str = "england"
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     skip_ingest: bool = False
+    fresh_ingest: bool = False
     verbose: bool = False
 
     @property
@@ -228,11 +233,7 @@ class RunConfig:
                 )
         notebooks_dir = self.notebooks_folder.expanduser().resolve()
         discover_notebooks(notebooks_dir)
-        if self.skip_ingest and not (processed / "manifest.json").exists():
-            raise ParameterError(
-                f"--skip-ingest reuses {processed}, but it is not a processed folder (no "
-                "manifest.json). Run without --skip-ingest, or give --processed DIR."
-            )
+        self._check_ingest_options(processed)
         return RunConfig(
             raw=raw,
             period_end=parse_period_end(self.period_end),
@@ -250,23 +251,39 @@ class RunConfig:
             comparator=self.comparator,
             cell_timeout=int(self.cell_timeout),
             skip_ingest=bool(self.skip_ingest),
+            fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
         )
+
+    def _check_ingest_options(self, processed: Path) -> None:
+        """Raise ParameterError if --skip-ingest and --fresh-ingest cannot be honoured."""
+        if self.skip_ingest and self.fresh_ingest:
+            raise ParameterError("Give either --skip-ingest or --fresh-ingest, not both.")
+        if self.skip_ingest and not (processed / "manifest.json").exists():
+            raise ParameterError(
+                f"--skip-ingest reuses {processed}, but it is not a processed folder (no "
+                "manifest.json). Run without --skip-ingest, or give --processed DIR."
+            )
 
     def publish_name(self, period_end: pd.Timestamp) -> str:
         """The folder name a run publishes to: the period, plus the team for ``--team``."""
         name = period_end.date().isoformat()
         return f"{name}_team-{slugify(self.team)}" if self.team else name
 
-    def notebook_parameters(self, period_end: pd.Timestamp, team: str | None) -> dict[str, Any]:
+    def notebook_parameters(
+        self, period_end: pd.Timestamp | str, team: str | None
+    ) -> dict[str, Any]:
         """The values injected into every notebook's ``parameters`` cell.
 
         Dates are ``'YYYY-MM-DD'`` strings and paths absolute strings, so that the injected cell
-        is plain Python whatever the working directory.
+        is plain Python whatever the working directory. A period end given as text (``latest``)
+        is passed as it is.
         """
         return {
             "processed_dir": str(self.processed_dir),
-            "period_end": period_end.date().isoformat(),
+            "period_end": period_end
+            if isinstance(period_end, str)
+            else period_end.date().isoformat(),
             "la_code": self.la_code,
             "la_name": self.display_name,
             "team": team,
@@ -293,4 +310,5 @@ class RunConfig:
             "comparator": self.comparator,
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,
+            "fresh_ingest": self.fresh_ingest,
         }

@@ -1,12 +1,20 @@
 """The kernel fork server: one warm Python that forks a fresh kernel for each notebook.
 
 Both ends live here. ``ForkServer`` (used by the run) starts ``python -m
-csc_metrics.report.forkserver MODULE...``, which imports ipykernel and the given modules once
-(pandas, matplotlib, seaborn, csc_metrics...: one to two seconds) and then reads requests from
-stdin, one JSON object a line, ``{"argv": [...], "cwd": ..., "log": ...}``. For each it forks a
-child that becomes an IPython kernel with those arguments, and answers ``{"pid": N}`` (or
-``{"error": "..."}``) on stdout. A forked kernel is ready in a few tenths of a second and shares
-the imported libraries with its siblings, copy-on-write.
+csc_metrics.report.forkserver MODULE... MODULE:FUNCTION...``, which imports ipykernel and the
+given modules once (pandas, matplotlib, seaborn, csc_metrics...: about a second), calls the
+given functions (work every report does whatever its data), and then reads requests from
+stdin, one JSON object a line:
+
+- ``{"argv": [...], "cwd": ..., "log": ...}`` forks a child that becomes an IPython kernel with
+  those arguments, and answers ``{"pid": N}``;
+- ``{"call": "module:function", "kwargs": {...}}`` calls the function in the server itself and
+  answers ``{"result": ...}``. The run uses it to build the report context once the data are
+  ingested: every kernel forked afterwards starts with it in memory.
+
+A failure is answered ``{"error": "..."}``. A forked kernel is ready in a few tenths of a second
+and shares the imported libraries (and whatever the calls built) with its siblings,
+copy-on-write.
 
 This module imports only the standard library, so the run can start the server before it
 imports anything heavy itself. Forking is used on Linux only (it is unsafe on macOS and absent
@@ -49,6 +57,10 @@ WARM_IMPORTS = (
     "csc_metrics.views",
 )
 
+#: Functions the server calls once its imports are done, before it forks any kernel: work every
+#: report does whatever its data. A function that fails is skipped.
+WARM_CALLS = ("csc_metrics.views.context:warm_up",)
+
 #: Environment for every kernel. The inline backend is set explicitly because a scheduler's
 #: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.
 KERNEL_ENV = {
@@ -62,6 +74,10 @@ ERROR_TAIL_CHARS = 600
 
 class KernelStartError(RuntimeError):
     """Raised when a kernel could not be started (the message says why)."""
+
+
+class ServerCallError(RuntimeError):
+    """Raised when a function called in the fork server failed (the message says why)."""
 
 
 def fork_server_supported() -> bool:
@@ -88,7 +104,7 @@ def kernel_env() -> dict[str, str]:
 class ForkServer:
     """The run's handle on a fork server process."""
 
-    def __init__(self, modules: tuple[str, ...] = WARM_IMPORTS) -> None:
+    def __init__(self, modules: tuple[str, ...] = WARM_IMPORTS + WARM_CALLS) -> None:
         self._lock = threading.Lock()
         # The server's own error output, quoted if it fails (kernels log to the run's log).
         self._errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
@@ -112,19 +128,43 @@ class ForkServer:
         Raises:
             KernelStartError: If the server has stopped or could not fork.
         """
-        request = {"argv": argv, "cwd": cwd, "log": log}
-        with self._lock:
-            stdin, stdout = self._process.stdin, self._process.stdout
-            reply: dict[str, Any] = {}
-            if stdin is not None and stdout is not None and self._process.poll() is None:
-                with contextlib.suppress(OSError, ValueError):
-                    stdin.write(json.dumps(request) + "\n")
-                    stdin.flush()
-                    reply = json.loads(stdout.readline() or "{}")
+        reply = self._ask({"argv": argv, "cwd": cwd, "log": log})
         if "pid" not in reply:
             reason = reply.get("error") or self.errors() or "it stopped"
             raise KernelStartError(f"the kernel fork server failed: {reason}")
         return int(reply["pid"])
+
+    def call(self, function: str, **kwargs: Any) -> Any:
+        """Call a function in the server, so that kernels forked afterwards inherit its work.
+
+        Args:
+            function: ``"module:function"``; it must return something JSON can carry.
+            **kwargs: Its keyword arguments (JSON values).
+
+        Returns:
+            What the function returned.
+
+        Raises:
+            ServerCallError: If the function raised (the message gives its error) or the server
+                has stopped.
+        """
+        reply = self._ask({"call": function, "kwargs": kwargs})
+        if "result" not in reply:
+            reason = reply.get("error") or self.errors() or "the server stopped"
+            raise ServerCallError(f"{function} failed in the kernel fork server: {reason}")
+        return reply["result"]
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and read its answer (an empty one if the server has stopped)."""
+        with self._lock:
+            stdin, stdout = self._process.stdin, self._process.stdout
+            if stdin is None or stdout is None or self._process.poll() is not None:
+                return {}
+            with contextlib.suppress(OSError, ValueError):
+                stdin.write(json.dumps(request) + "\n")
+                stdin.flush()
+                return json.loads(stdout.readline() or "{}")
+        return {}
 
     def errors(self) -> str:
         """The end of what the server wrote to stderr."""
@@ -157,13 +197,29 @@ def start_fork_server() -> ForkServer | None:
 # --- The server process ------------------------------------------------------------------
 
 
-def _warm(modules: list[str]) -> None:
+def _warm(names: list[str]) -> None:
     importlib.import_module("ipykernel.kernelapp")
+    modules = [name for name in names if ":" not in name]
     for module in modules:
         # A module that fails to import is the notebook's business: the kernel imports it
         # again, and reports the error, when the notebook asks for it.
         with contextlib.suppress(Exception):
             importlib.import_module(module)
+    for function in (name for name in names if ":" in name):
+        _call({"call": function})
+
+
+def _call(request: dict[str, Any]) -> dict[str, Any]:
+    """Call ``module:function`` with the request's keyword arguments; answer its result."""
+    module, _, name = str(request["call"]).partition(":")
+    try:
+        # stdout carries the answers: anything the function prints goes to stderr instead.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = getattr(importlib.import_module(module), name)(**request.get("kwargs", {}))
+        json.dumps(result)
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    return {"result": result}
 
 
 def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
@@ -196,17 +252,19 @@ def serve(modules: list[str]) -> None:
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            sys.stdout.flush()
-            pid = os.fork()
+            if "call" in request:
+                reply = _call(request)
+            else:
+                sys.stdout.flush()
+                pid = os.fork()
+                if pid == 0:
+                    try:
+                        _become_kernel(request, server_pid)
+                    finally:
+                        os._exit(0)
+                reply = {"pid": pid}
         except Exception as error:
-            reply: dict[str, Any] = {"error": f"{type(error).__name__}: {error}"}
-        else:
-            if pid == 0:
-                try:
-                    _become_kernel(request, server_pid)
-                finally:
-                    os._exit(0)
-            reply = {"pid": pid}
+            reply = {"error": f"{type(error).__name__}: {error}"}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 

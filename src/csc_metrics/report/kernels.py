@@ -38,6 +38,7 @@ from traitlets import default
 
 from csc_metrics.report.forkserver import (
     KERNEL_ENV,
+    WARM_CALLS,
     WARM_IMPORTS,
     ForkServer,
     KernelStartError,
@@ -272,7 +273,17 @@ class KernelPool:
         self._stopping = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kernel-stop")
         self._owns_server = server is None and (fork_server_supported() if fork is None else fork)
         # Started at once, so that it warms up while the run is still ingesting.
-        self._server = ForkServer(warm_imports) if self._owns_server else server
+        self._server = ForkServer(warm_imports + WARM_CALLS) if self._owns_server else server
+
+    @property
+    def forks(self) -> bool:
+        """Whether kernels are forked from a warm server (ready in a few tenths of a second)."""
+        return self._server is not None
+
+    @property
+    def server(self) -> ForkServer | None:
+        """The fork server kernels come from, if any."""
+        return self._server
 
     @property
     def kernel_pids(self) -> list[int]:

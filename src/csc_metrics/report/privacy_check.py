@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ class Finding:
         return f"{self.file}, {self.where}: {self.what}"
 
 
+#: Cell text pandas reads as missing, and ``pd.read_excel`` would have left out.
+_MISSING_TEXT = frozenset(STR_NA_VALUES) | {"None", "nan"}
+
+
 def _normalise_header(header: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(header).lower())
 
@@ -133,13 +138,28 @@ def _ids_from_csv(path: Path) -> set[str]:
 
 
 def _ids_from_excel(path: Path) -> set[str]:
+    """The identifiers in a workbook's child-identifier columns (header on each sheet's first row).
+
+    Read with calamine, as ingest reads Annex A, but straight into Python values rather than
+    through ``pd.read_excel``: that would convert every cell of every sheet to text, about a
+    second for a year of Annex A returns, when only the identifier columns matter. What is
+    found is the same: cells pandas reads as missing (``NA``, ``#N/A``...) are left out.
+    """
+    from python_calamine import CalamineWorkbook
+
     found: set[str] = set()
-    # calamine, as ingest reads Annex A: each sheet is parsed once, many times faster than openpyxl.
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
-    for frame in sheets.values():
-        columns = [c for c in frame.columns if _normalise_header(c) in CHILD_ID_HEADERS]
-        if columns:
-            found |= set().union(*(_clean_identifiers(frame[c]) for c in columns))
+    workbook = CalamineWorkbook.from_path(str(path))
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if not rows:
+            continue
+        columns = [i for i, h in enumerate(rows[0]) if _normalise_header(h) in CHILD_ID_HEADERS]
+        if not columns or len(rows) < 2:
+            continue
+        cells = pd.DataFrame(rows[1:], dtype=object)
+        for column in columns:
+            values = cells[column].astype(str).str.strip()
+            found |= _clean_identifiers(values[~values.isin(_MISSING_TEXT)])
     return found
 
 

@@ -13,12 +13,12 @@ import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING, Any
 
 from csc_metrics import __version__
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
 
@@ -281,6 +281,8 @@ def prepare_renderer() -> None:
     The runner calls this in the background while ingest runs, so that the first report
     renders as fast as the others.
     """
+    import nbformat
+
     warm_up = PageContext(title="Warm-up", council="", period_label="")
     render_report(nbformat.v4.new_notebook(), warm_up)
 

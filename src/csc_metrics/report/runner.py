@@ -61,6 +61,7 @@ from csc_metrics.report.render import (
     render_report,
     report_title,
 )
+from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.settings import DEFAULT_SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,16 @@ MAX_REPORT_BYTES = 5 * 1024 * 1024
 
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
+
+#: How the processed data came to be, as the landing page says it (key: ``_Run.ingest_status``).
+INGEST_DESCRIPTIONS = {
+    "fresh": "run",
+    "reused": "not run: processed data up to date with the raw files (--fresh-ingest forces it)",
+    "skipped": "skipped: processed data reused (--skip-ingest)",
+}
+
+#: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
+PRELOAD_FUNCTION = "csc_metrics.views.context:preload_report"
 
 #: Loggers of libraries that narrate every step, or log tracebacks for failures the run reports
 #: in its own words: their warnings and errors go to the log file only.
@@ -438,6 +449,9 @@ class _Run:
         self.team: str | None = None
         # Set when the run is interrupted, so notebooks cut short are not reported as failures.
         self.stopping = False
+        # "fresh", "reused" (up to date with the raw files) or "skipped" (--skip-ingest).
+        self.ingest_status = "fresh"
+        self.ingest_reason = ""
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -454,27 +468,82 @@ class _Run:
             ) as pool,
             ThreadPoolExecutor(max_workers=3, thread_name_prefix="background") as background,
         ):
-            pool.add_demand(len(notebooks))
+            # A kernel forked from the warm server is ready in a few tenths of a second, so it
+            # is forked once the report data are in the server's memory, and inherits them. A
+            # kernel started as a new process takes seconds: start those while ingest runs.
+            if not pool.forks:
+                pool.add_demand(len(notebooks))
             # While ingest runs: warm the renderer and executor, hash inputs, read raw ids.
             background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
             identifiers = background.submit(raw_child_ids, config.raw)
-            self._ingest()
-            period_end = self._period_end()
+            self._ingest(inputs)
+            prepared_end = self._prepare_report_data(pool.server)
+            period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
-            pool.add_demand(len(jobs) - len(notebooks))
+            pool.add_demand(len(jobs) if pool.forks else len(jobs) - len(notebooks))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
 
-    def _ingest(self) -> None:
+    def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
         config = self.config
         began = time.perf_counter()
         if config.skip_ingest:
+            self.ingest_status = "skipped"
             progress_logger.info("Reusing the processed data in %s", config.processed_dir)
             return
+        if not config.fresh_ingest:
+            decision = processed_up_to_date(config.processed_dir, inputs.result())
+            self.ingest_reason = decision.reason
+            if decision.up_to_date:
+                self.ingest_status = "reused"
+                self.timings["ingest_check"] = time.perf_counter() - began
+                progress_logger.info(
+                    "Processed data up to date with the raw files in %s: not ingesting again "
+                    "(--fresh-ingest forces it)",
+                    config.processed_dir,
+                )
+                return
+            logger.info("Ingesting because %s", decision.reason)
+        else:
+            self.ingest_reason = "--fresh-ingest"
         progress_logger.info("Ingesting %s into %s", config.raw, config.processed_dir)
         self.ingest_fn(config.raw, config.processed_dir)
+        if (config.processed_dir / io.MANIFEST_NAME).exists():
+            write_ingest_stamp(config.processed_dir)
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
+
+    def _prepare_report_data(self, server: ForkServer | None) -> pd.Timestamp | None:
+        """Build what every notebook shares, once, before any notebook starts.
+
+        That is the report context of ``views.open_report``: the processed data loaded and
+        checked, the indicator series at every quarter end, the benchmark alignment and every
+        indicator's summary (SPC, benchmark, target). With a kernel fork server it is built in
+        the server, and every kernel forked afterwards starts with it in memory; without one it
+        is built here, and the notebooks read the series and alignment from the processed
+        folder's cache. Either way no notebook computes the series or waits for another to.
+
+        Returns:
+            The period end the notebooks' parameters settle on (``latest`` resolved), or None
+            when the context could not be built; each notebook then builds its own, and says
+            what is wrong with the data or parameters if anything is.
+        """
+        began = time.perf_counter()
+        parameters = self.config.notebook_parameters(self.config.period_end, self.config.team)
+        progress_logger.info("Preparing the indicator series and summaries for the notebooks")
+        try:
+            if server is not None:
+                answer = server.call(PRELOAD_FUNCTION, **parameters)
+            else:
+                from csc_metrics.views.context import preload_report
+
+                answer = preload_report(**parameters)
+        except Exception as error:  # the notebooks report a problem with the data themselves
+            logger.info("The report data were not prepared ahead of the notebooks: %s", error)
+            return None
+        self.timings["prepare_report_data"] = time.perf_counter() - began
+        logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
+        return pd.Timestamp(answer["period_end"])
 
     def _period_end(self) -> pd.Timestamp:
         if self.config.period_end != "latest":
@@ -758,7 +827,7 @@ class _Run:
             data_quality=summarise_data_quality(config.processed_dir, config.suppress),
             inputs=inputs,
             inputs_fingerprint=inputs_fingerprint(inputs),
-            parameters=_parameter_rows(config, period_end, self.team),
+            parameters=_parameter_rows(config, period_end, self.team, self.ingest_status),
             git_commit=commit,
             published=published,
             data_quality_href=quality,
@@ -795,6 +864,9 @@ class _Run:
             "inputs_fingerprint": inputs_fingerprint(inputs),
             "ingest": {
                 "skipped": config.skip_ingest,
+                "status": self.ingest_status,
+                "reused_up_to_date": self.ingest_status == "reused",
+                "reason": self.ingest_reason,
                 "processed_manifest": str(processed_manifest),
                 "processed_manifest_sha256": sha256_file(processed_manifest)
                 if processed_manifest.exists()
@@ -855,7 +927,7 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
 
 
 def _parameter_rows(
-    config: RunConfig, period_end: pd.Timestamp, team: str | None
+    config: RunConfig, period_end: pd.Timestamp, team: str | None, ingest_status: str
 ) -> list[tuple[str, str]]:
     rows = [
         ("Council", f"{config.display_name} ({config.la_code})"),
@@ -867,7 +939,7 @@ def _parameter_rows(
         ("Suppression of counts 1 to 5", "on" if config.suppress else "off"),
         ("Raw data folder", str(config.raw)),
         ("Processed data folder", str(config.processed_dir)),
-        ("Ingest", "skipped: processed data reused" if config.skip_ingest else "run"),
+        ("Ingest", INGEST_DESCRIPTIONS[ingest_status]),
         ("Notebooks folder", str(config.notebooks_folder)),
         ("Notebooks run at once", str(config.jobs)),
     ]

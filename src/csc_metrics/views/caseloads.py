@@ -21,6 +21,7 @@ from csc_metrics.views.context import (
     ReportContext,
     ReportTable,
     empty_chart,
+    per_context,
     spc_chart_for,
 )
 from csc_metrics.views.messages import (
@@ -164,6 +165,7 @@ def team_table(ctx: ReportContext) -> ReportTable:
     )
 
 
+@per_context
 def team_spc(ctx: ReportContext, indicator_id: str = TEAM_TREND_INDICATOR) -> dict[str, SpcResult]:
     """The SPC result of each team's series of an indicator (teams with at least two points).
 
@@ -315,6 +317,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
     )
 
 
+@per_context
 def _distribution(ctx: ReportContext) -> pd.DataFrame:
     """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
     if ctx.snapshot_date is None:
@@ -555,6 +558,7 @@ def _team_subject(team: str, indicator_id: str) -> str:
     return f"{team}, {label[:1].lower()}{label[1:]}"
 
 
+@per_context
 def team_changes(ctx: ReportContext) -> list[tuple[bool, str]]:
     """Teams whose cases per FTE show special cause at the latest point, with a message each.
 

@@ -18,6 +18,7 @@ for it and then kept, so each notebook does only the work its own sections need.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
@@ -25,8 +26,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cache, cached_property
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -770,6 +772,206 @@ class ReportContext:
         return sources[what]
 
 
+# --- results remembered per context ------------------------------------------------------------
+
+
+def per_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember a view helper's result for each report context it is called with.
+
+    A context does not change once built, and several cells of a report (its table, chart and
+    key messages) start from the same helper's frame, e.g. the children looked after at the
+    period end: it is worked out once per context. Frames, lists and dicts are handed out as
+    copies, so a caller that changes its copy cannot change what the next caller gets.
+
+    Args:
+        function: ``function(ctx, *args, **kwargs)`` with hashable arguments after ``ctx``.
+
+    Returns:
+        The remembering function.
+    """
+
+    @functools.wraps(function)
+    def remembered(ctx: ReportContext, *args: Any, **kwargs: Any) -> Any:
+        results = ctx.__dict__.setdefault("_remembered", {})
+        key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in results:
+            results[key] = function(ctx, *args, **kwargs)
+        value = results[key]
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy()
+        if isinstance(value, list | dict):
+            return value.copy()
+        return value
+
+    return remembered
+
+
+# --- contexts built ahead of the notebooks ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """The settled parameters of a report context, to tell whether a preloaded one fits."""
+
+    period_end: pd.Timestamp
+    la_code: str
+    la_name: str
+    comparator: str
+    suppress: bool
+    targets: tuple[str, int, int] | None
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class _Preloaded:
+    """A report context ``preload_report`` built in this process, and what it was built for."""
+
+    context: ReportContext
+    wanted: _Wanted
+    manifest: bytes
+
+
+#: The context ``preload_report`` built last in this process (kernels forked from the run's
+#: kernel server inherit it), or None.
+_preloaded: _Preloaded | None = None
+
+#: Cached properties of a context that do not depend on its team: a team's report shares them
+#: with the whole service's. (Its summaries do depend on the team, and are worked out afresh.)
+TEAM_INDEPENDENT = (
+    "coverage",
+    "snapshots",
+    "snapshot_date",
+    "teams",
+    "inputs",
+    "series",
+    "metrics",
+    "council",
+    "aligned_benchmarks",
+    "comparator_name",
+)
+
+
+def _file_stamp(path: str | Path | None) -> tuple[str, int, int] | None:
+    """A file's resolved path, size and modification time (None for no file)."""
+    if not path:
+        return None
+    resolved = Path(path).expanduser().resolve()
+    try:
+        status = resolved.stat()
+    except OSError:
+        return (str(resolved), -1, -1)
+    return (str(resolved), status.st_size, status.st_mtime_ns)
+
+
+def _preloaded_for(folder: Path) -> _Preloaded | None:
+    """The preloaded context read from ``folder``, if the folder has not been ingested since."""
+    if _preloaded is None or _preloaded.context.processed_dir.resolve() != folder.resolve():
+        return None
+    try:
+        manifest = (folder / io.MANIFEST_NAME).read_bytes()
+    except OSError:
+        return None
+    return _preloaded if manifest == _preloaded.manifest else None
+
+
+def _for_team(context: ReportContext, team: Any) -> ReportContext:
+    """The preloaded context itself, or for another team a copy sharing its data and series."""
+    if resolve_team(team, context.teams) == context.team:
+        return context
+    derived = replace(context, team=None, _summaries={})
+    for name in TEAM_INDEPENDENT:
+        if name in context.__dict__:
+            derived.__dict__[name] = context.__dict__[name]
+    derived.team = resolve_team(team, derived.teams)
+    return derived
+
+
+def warm_up() -> None:
+    """Do once the work every report repeats whatever its data.
+
+    Loads DfE's benchmark tables with every council's values, ranks and neighbours' medians
+    (the first benchmark comparison would otherwise take most of a second), and draws a chart in
+    the report fonts. The run's kernel server calls this while ingest is still running, so every
+    kernel it forks starts with it done.
+    """
+    data = benchmarks.load_benchmark_data()
+    for name in ("grid", "by_area", "by_council", "neighbour_medians", "council_rows"):
+        getattr(data, name)
+    benchmarks.measure_table()
+    chart = empty_chart("Warm-up", "Warm-up")
+    chart.figure.savefig(BytesIO(), format="png", dpi=chart.figure.dpi)
+
+
+def preload_report(
+    processed_dir: str | Path | None,
+    period_end: str,
+    la_code: str,
+    la_name: str | None,
+    team: str | None,
+    comparator: str,
+    suppress: bool,
+    targets_file: str | Path | None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, Any]:
+    """Build a report context and what every report notebook works out from it, ahead of them.
+
+    The run calls this in its kernel server once the data are ingested, with the notebooks'
+    parameters. Every kernel forked afterwards starts with the context in memory: ``open_report``
+    with the same parameters returns it, and for another team a copy sharing its data and
+    series, so no notebook loads the data, reads the series or works out a summary again. The
+    indicator series and the benchmark alignment are also written to the processed folder's
+    cache, for notebooks run later in JupyterLab.
+
+    Args:
+        processed_dir: As for ``open_report``.
+        period_end: As for ``open_report``.
+        la_code: As for ``open_report``.
+        la_name: As for ``open_report``.
+        team: As for ``open_report``.
+        comparator: As for ``open_report``.
+        suppress: As for ``open_report``.
+        targets_file: As for ``open_report``.
+        settings: Local rules.
+
+    Returns:
+        ``{"period_end": "YYYY-MM-DD"}``: the period end the parameters settle on.
+
+    Raises:
+        ParameterError: A parameter is not valid (the notebooks will say so themselves).
+        InputError: The processed folder or targets file cannot be used.
+    """
+    global _preloaded
+    _preloaded = None
+    folder = sample_processed_dir() if processed_dir is None else Path(processed_dir).expanduser()
+    # Read before the data, so that an ingest finishing meanwhile makes the context stale.
+    manifest = (folder / io.MANIFEST_NAME).read_bytes()
+    context = open_report(
+        processed_dir,
+        period_end,
+        la_code,
+        la_name,
+        team,
+        comparator,
+        suppress,
+        targets_file,
+        settings,
+    )
+    for name in TEAM_INDEPENDENT:
+        getattr(context, name)
+    context.summaries(catalogue.indicator_ids())
+    wanted = _Wanted(
+        context.period_end,
+        context.la_code,
+        context.la_name,
+        context.comparator,
+        context.suppress,
+        _file_stamp(targets_file),
+        settings,
+    )
+    _preloaded = _Preloaded(context, wanted, manifest)
+    return {"period_end": context.period_end.date().isoformat()}
+
+
 def open_report(
     processed_dir: str | Path | None,
     period_end: str,
@@ -810,14 +1012,18 @@ def open_report(
     # Placement councils in the postcode lookup are E-codes, whichever code was given.
     la_code = council["la_code_new"]
     folder = sample_processed_dir() if processed_dir is None else Path(processed_dir).expanduser()
-    data = io.load_processed(folder)
+    preloaded = _preloaded_for(folder)
+    data = preloaded.context.data if preloaded else io.load_processed(folder)
     when = resolve_period_end(period_end, data)
-    targets = benchmarks.read_targets(targets_file) if targets_file else None
     name = str(la_name).strip() if la_name is not None else ""
     # The runner passes the code as the name when none was given: DfE's name reads better.
     codes = {council["la_code_old"].upper(), council["la_code_new"].upper()}
     if not name or name.upper() in codes:
         name = council["la_name"]
+    wanted = _Wanted(when, la_code, name, comparator, suppress, _file_stamp(targets_file), settings)
+    if preloaded is not None and preloaded.wanted == wanted:
+        return _for_team(preloaded.context, team)
+    targets = benchmarks.read_targets(targets_file) if targets_file else None
     context = ReportContext(
         data=data,
         processed_dir=folder,

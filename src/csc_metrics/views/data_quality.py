@@ -15,7 +15,7 @@ from csc_metrics.indicators import care_leaver_data_issues
 from csc_metrics.quality import summarise_issues
 from csc_metrics.spc import long_date
 from csc_metrics.ssda903.issues import RULES as SSDA903_RULES
-from csc_metrics.views.context import ReportContext, ReportTable, empty_chart
+from csc_metrics.views.context import ReportContext, ReportTable, empty_chart, per_context
 from csc_metrics.views.messages import percent
 
 SEVERITY_WORDS: dict[str, str] = {
@@ -73,6 +73,7 @@ def rule_meaning(rule: str) -> str:
     return known.get(rule, rule.replace("_", " "))
 
 
+@per_context
 def issues(ctx: ReportContext) -> pd.DataFrame:
     """Every data-quality issue: ingest's, and the care-leaver rows left out at the period end.
 
@@ -217,6 +218,7 @@ def issues_chart(ctx: ReportContext) -> Chart:
 # --- completeness ------------------------------------------------------------------------------
 
 
+@per_context
 def completeness(ctx: ReportContext) -> pd.DataFrame:
     """How often each key field is blank, by the collection year of the record.
 

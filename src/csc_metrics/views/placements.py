@@ -22,6 +22,7 @@ from csc_metrics.views.context import (
     benchmark_table_for,
     display_label,
     empty_chart,
+    per_context,
     spc_chart_for,
     value_text,
 )
@@ -95,6 +96,7 @@ def _at(ctx: ReportContext) -> str:
     return f"at {long_date(ctx.period_end)}"
 
 
+@per_context
 def looked_after(ctx: ReportContext) -> pd.DataFrame:
     """Children looked after at the period end with their placement type (for counting only).
 
@@ -322,6 +324,7 @@ def cost_chart(ctx: ReportContext) -> Chart:
 # --- inside and outside the council's area ---------------------------------------------------
 
 
+@per_context
 def location_mix(ctx: ReportContext) -> pd.DataFrame:
     """Each placement type inside and outside the council's area, with 95% intervals.
 

@@ -1,0 +1,126 @@
+"""A report context built ahead of the notebooks (views.context.preload_report) and its reuse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csc_metrics import io
+from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_server_supported
+from csc_metrics.views import context as views_context
+from csc_metrics.views.context import open_report, preload_report
+
+ROOT = Path(__file__).resolve().parents[1]
+LA = "E10000017"
+PARAMETERS = {
+    "period_end": "latest",
+    "la_code": LA,
+    "la_name": None,
+    "team": None,
+    "comparator": "england",
+    "suppress": False,
+    "targets_file": None,
+}
+
+
+@pytest.fixture(scope="module")
+def sample_processed(tmp_path_factory) -> Path:
+    """The shipped sample, ingested once for this module."""
+    from csc_metrics.pipeline import ingest
+
+    folder = tmp_path_factory.mktemp("preload") / "processed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CSC_METRICS_KEY", "preload-test-key")
+        ingest(ROOT / "data" / "raw" / "sample", folder)
+    return folder
+
+
+@pytest.fixture
+def preloaded(sample_processed, monkeypatch):
+    """The sample's context preloaded; afterwards, loads of the processed data are counted."""
+    monkeypatch.setattr(views_context, "_preloaded", None)
+    preload_report(sample_processed, **PARAMETERS)
+    loads: list[Path] = []
+    real = io.load_processed
+
+    def counting(folder, *args, **kwargs):
+        loads.append(Path(folder))
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(io, "load_processed", counting)
+    return sample_processed, loads
+
+
+def test_preload_answers_the_settled_period_end(sample_processed, monkeypatch):
+    monkeypatch.setattr(views_context, "_preloaded", None)
+    # The sample's last collection year ends on 31 March 2025, its latest quarter end.
+    assert preload_report(sample_processed, **PARAMETERS) == {"period_end": "2025-03-31"}
+
+
+def test_the_same_parameters_get_the_preloaded_context_without_reading_the_data(preloaded):
+    folder, loads = preloaded
+    first = open_report(folder, **PARAMETERS)
+    assert open_report(folder, **PARAMETERS) is first
+    assert loads == []
+
+
+def test_the_period_end_given_as_a_date_matches_latest_once_settled(preloaded):
+    folder, _ = preloaded
+    assert open_report(folder, **PARAMETERS) is open_report(
+        folder, **(PARAMETERS | {"period_end": "2025-03-31"})
+    )
+
+
+def test_another_name_gets_a_new_context_on_the_same_data(preloaded):
+    folder, loads = preloaded
+    shared = open_report(folder, **PARAMETERS)
+    renamed = open_report(folder, **(PARAMETERS | {"la_name": "Another name"}))
+    assert renamed is not shared
+    assert renamed.la_name == "Another name"
+    assert renamed.data is shared.data
+    assert loads == []
+
+
+def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
+    folder, _ = preloaded
+    shared = open_report(folder, **PARAMETERS)
+    team = shared.teams[0]
+    for_team = open_report(folder, **(PARAMETERS | {"team": team}))
+    assert for_team is not shared
+    assert for_team.team == team
+    assert shared.team is None
+    assert for_team.series is shared.series
+
+
+def test_a_new_ingest_is_never_served_the_preloaded_context(preloaded, tmp_path):
+    folder, loads = preloaded
+    shared = open_report(folder, **PARAMETERS)
+    manifest = folder / io.MANIFEST_NAME
+    saved = tmp_path / "manifest.json"
+    shutil.copyfile(manifest, saved)
+    try:
+        manifest.write_text(manifest.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert open_report(folder, **PARAMETERS) is not shared
+        assert loads == [folder]
+    finally:
+        shutil.copyfile(saved, manifest)
+
+
+@pytest.fixture
+def fork_server():
+    if not fork_server_supported():
+        pytest.skip("kernels are forked on Linux only")
+    server = ForkServer(modules=())
+    yield server
+    server.close()
+
+
+def test_the_fork_server_answers_a_call_with_the_function_result(fork_server):
+    assert fork_server.call("json:dumps", obj=[1, 2]) == "[1, 2]"
+
+
+def test_a_failing_call_in_the_fork_server_names_the_function_and_error(fork_server):
+    with pytest.raises(ServerCallError, match=r"json:loads failed.*JSONDecodeError"):
+        fork_server.call("json:loads", s="{")

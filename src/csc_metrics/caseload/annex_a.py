@@ -10,13 +10,14 @@ datetime cells, Excel serial numbers or text.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
-from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, case_rows
+from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, RAW_CASE_COLUMNS, case_rows
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.caseload.vocabulary import (
     ANNEX_A_CLOSURE_COLUMNS,
@@ -103,30 +104,13 @@ def _sheet_frame(
 
 
 def _read_list(
-    rows: list[tuple[object, ...]],
-    number: int,
-    source: str,
-    log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
-) -> pd.DataFrame:
-    """Read one list sheet into clean case rows (closed rows still included)."""
+    rows: list[tuple[object, ...]], number: int, source: str, log: DataQualityLog
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read one list sheet's case rows as raw cells, with the header of each column used."""
     where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
     body, positions, headers = _sheet_frame(rows, number, where)
     body = body.loc[body.drop(columns="source_row").notna().any(axis=1)]
-    raw = pd.DataFrame(
-        {
-            "child_id": body[positions["child_id"]],
-            "case_type": ANNEX_A_LIST_CASE_TYPES[number],
-            "team": body[positions["team"]],
-            "worker_id": body[positions["worker_id"]],
-            "source_file": source,
-            "source_row": body["source_row"],
-        },
-        index=body.index,
-    )
-    if "closure_date" in positions:
-        raw["closure_date"] = body[positions["closure_date"]]
-    elif number in ANNEX_A_CLOSURE_COLUMNS:
+    if "closure_date" not in positions and number in ANNEX_A_CLOSURE_COLUMNS:
         log.add(
             dataset=DATASET,
             table=TABLE,
@@ -136,8 +120,19 @@ def _read_list(
             message=f"{where} has no closure date column (expected one of: "
             f"{', '.join(ANNEX_A_CLOSURE_COLUMNS[number])}); every row is taken as open.",
         )
-    written = {name: str(headers[position]) for name, position in positions.items()}
-    return case_rows(raw, log, pseudonymiser, written)
+    cells = pd.DataFrame(
+        {
+            column: body[positions[column]] if column in positions else None
+            for column in ("child_id", "team", "worker_id", "closure_date")
+        },
+        index=body.index,
+    ).assign(
+        case_type=ANNEX_A_LIST_CASE_TYPES[number],
+        allocated_date=None,
+        source_file=source,
+        source_row=body["source_row"],
+    )
+    return cells, {name: str(headers[position]) for name, position in positions.items()}
 
 
 def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
@@ -162,28 +157,38 @@ def _sheet_rows(workbook: CalamineWorkbook, sheet_name: str) -> list[tuple[objec
     ]
 
 
-def read_annex_a(
-    path: Path,
-    source: str,
-    snapshot_date: pd.Timestamp,
-    log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
-) -> pd.DataFrame:
-    """Read the open cases on Annex A Lists 6-9 of a workbook.
+@dataclass
+class AnnexACells:
+    """The case rows of one workbook's Lists 6-9, as read.
 
-    Rows whose closure date is on or before the snapshot date are closed and left out (they are
-    normal: Ofsted asks for recently closed cases too); their number is recorded as an ``info``
-    issue. A missing list is a warning; a workbook with none of Lists 6-9 cannot be used.
+    Attributes:
+        rows: Raw cells (``rows.RAW_CASE_COLUMNS``, as text), closed rows still included,
+            ``source_file`` naming workbook and sheet.
+        headers: Header as written of each column used, indexed by ``source_file`` (the sheet).
+        sheets: The workbook and list number of each sheet, indexed by ``source_file``.
+    """
+
+    rows: pd.DataFrame
+    headers: pd.DataFrame
+    sheets: pd.DataFrame
+
+
+def read_annex_a_cells(
+    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> AnnexACells:
+    """Read the case rows of Annex A Lists 6-9 of a workbook, every cell as text.
+
+    A missing list, or a list without a closure date column, is a warning. A workbook with none
+    of Lists 6-9 cannot be used.
 
     Args:
         path: The workbook.
         source: Its path relative to the raw folder, used in messages and ``source_file``.
-        snapshot_date: The snapshot date ``S``.
+        snapshot_date: The snapshot date ``S``, stored on every row.
         log: Data-quality log.
-        pseudonymiser: Turns child identifiers into pseudonyms.
 
     Returns:
-        Case rows (``rows.CASE_ROW_COLUMNS``), one per open row, child ids pseudonymised.
+        The rows, the headers of each sheet, and which list each sheet holds.
 
     Raises:
         InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
@@ -199,22 +204,103 @@ def read_annex_a(
                 f"{', '.join(workbook.sheet_names) or 'none'}."
             )
         _log_lists_found(sheets, source, log)
-        parts, closed_counts = [], {}
-        for number, sheet_name in sheets.items():
-            cases = _read_list(
-                _sheet_rows(workbook, sheet_name),
-                number,
-                f"{source} [{sheet_name}]",
-                log,
-                pseudonymiser,
+        lists = {
+            f"{source} [{sheet_name}]": _read_list(
+                _sheet_rows(workbook, sheet_name), number, f"{source} [{sheet_name}]", log
             )
-            closed = cases["closure_date"].le(snapshot_date)
-            closed_counts[number] = int(closed.sum())
-            parts.append(cases.loc[~closed])
+            for number, sheet_name in sheets.items()
+        }
     finally:
         workbook.close()
-    _log_closed_rows(closed_counts, source, snapshot_date, log)
-    return pd.concat(parts, ignore_index=True)[CASE_ROW_COLUMNS]
+    rows = pd.concat([cells for cells, _ in lists.values()], ignore_index=True)
+    # Cells arrive as text, numbers or datetimes; as text they are cleaned like any CSV cell.
+    text = ["child_id", "team", "worker_id", "closure_date", "allocated_date"]
+    rows[text] = rows[text].astype("str")
+    return AnnexACells(
+        rows=rows.assign(snapshot_date=snapshot_date)[RAW_CASE_COLUMNS],
+        headers=pd.DataFrame.from_dict(
+            {sheet: headers for sheet, (_, headers) in lists.items()}, orient="index"
+        ),
+        sheets=pd.DataFrame({"workbook": source, "list_number": list(sheets)}, index=list(lists)),
+    )
+
+
+def read_annex_a(
+    path: Path,
+    source: str,
+    snapshot_date: pd.Timestamp,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+) -> pd.DataFrame:
+    """Read the open cases on Annex A Lists 6-9 of a workbook.
+
+    Rows whose closure date is on or before the snapshot date are closed and left out (see
+    ``drop_closed_rows``). A missing list is a warning; a workbook with none of Lists 6-9 cannot
+    be used.
+
+    Args:
+        path: The workbook.
+        source: Its path relative to the raw folder, used in messages and ``source_file``.
+        snapshot_date: The snapshot date ``S``.
+        log: Data-quality log.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+
+    Returns:
+        Case rows (``rows.CASE_ROW_COLUMNS``), one per open row, child ids pseudonymised.
+
+    Raises:
+        InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
+            twice, or a list lacks the child, team or worker column.
+    """
+    cells = read_annex_a_cells(path, source, snapshot_date, log)
+    cases = case_rows(cells.rows, cells.headers, log, pseudonymiser)
+    return drop_closed_rows(cases, cells.sheets, log)[CASE_ROW_COLUMNS].reset_index(drop=True)
+
+
+def drop_closed_rows(
+    cases: pd.DataFrame, sheets: pd.DataFrame, log: DataQualityLog
+) -> pd.DataFrame:
+    """Leave out Annex A rows closed on or before their snapshot date.
+
+    Closed rows are normal (Ofsted asks for recently closed cases too); each workbook's are
+    counted, by list, in one ``info`` issue.
+
+    Args:
+        cases: Clean case rows (``snapshot_date``, ``closure_date``, ``source_file``) of any
+            number of workbooks and CSV files (which have no closure dates).
+        sheets: The workbook and list number of each Annex A sheet, indexed by ``source_file``.
+        log: Data-quality log.
+
+    Returns:
+        The open rows.
+    """
+    closed = cases["closure_date"].le(cases["snapshot_date"])
+    counts = (
+        cases.loc[closed]
+        .groupby(["snapshot_date", "source_file"])
+        .size()
+        .rename("closed")
+        .reset_index()
+        .join(sheets, on="source_file")
+        .sort_values(["snapshot_date", "list_number"])
+    )
+    # One issue per workbook, and there is one workbook per snapshot.
+    for (snapshot_date, workbook), lists in counts.groupby(["snapshot_date", "workbook"]):
+        total = int(lists["closed"].sum())
+        detail = ", ".join(
+            f"List {n}: {c}" for n, c in zip(lists["list_number"], lists["closed"], strict=True)
+        )
+        log.add(
+            dataset=DATASET,
+            table=TABLE,
+            file=str(workbook),
+            rule="closed_rows",
+            severity="info",
+            value=str(total),
+            message=f"{total} row(s) closed on or before the snapshot date "
+            f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
+        )
+    return cases.loc[~closed]
 
 
 def _log_lists_found(sheets: dict[int, str], source: str, log: DataQualityLog) -> None:
@@ -239,22 +325,3 @@ def _log_lists_found(sheets: dict[int, str], source: str, log: DataQualityLog) -
             f"{CASE_TYPE_LABELS[ANNEX_A_LIST_CASE_TYPES[number]]} cases are missing from this "
             "snapshot's caseloads.",
         )
-
-
-def _log_closed_rows(
-    closed_counts: dict[int, int], source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
-) -> None:
-    total = sum(closed_counts.values())
-    if not total:
-        return
-    detail = ", ".join(f"List {n}: {count}" for n, count in closed_counts.items() if count)
-    log.add(
-        dataset=DATASET,
-        table=TABLE,
-        file=source,
-        rule="closed_rows",
-        severity="info",
-        value=str(total),
-        message=f"{total} row(s) closed on or before the snapshot date "
-        f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
-    )

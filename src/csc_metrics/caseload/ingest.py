@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from csc_metrics import io, schemas
-from csc_metrics.caseload.snapshot import read_snapshot
+from csc_metrics.caseload.snapshot import SnapshotCells, clean_snapshots, read_snapshot_cells
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -122,11 +122,16 @@ def ingest_caseload(
     """
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
-    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    jobs = [(path, date, folder.parent, pseudonymiser, settings) for date, path in folders.items()]
-    for tables, issues in _read_snapshots(jobs):
+    jobs = [(path, date, folder.parent) for date, path in folders.items()]
+    snapshots = []
+    for cells, issues in _read_snapshots(jobs):
         log.extend(issues)
-        for key, table in tables.items():
+        snapshots.append(cells)
+    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
+    if snapshots:
+        # Cleaning every snapshot's rows at once does the per-value text work once for the
+        # whole history instead of once per snapshot.
+        for key, table in clean_snapshots(snapshots, log, pseudonymiser, settings).items():
             parts[key].append(table)
     if previous is not None:
         _keep_previous(previous, set(folders), parts, log)
@@ -138,20 +143,18 @@ def ingest_caseload(
 PARALLEL_MIN_BYTES = 64 * 1024**2
 
 
-def _read_one_snapshot(
-    job: tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings],
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Read one snapshot with its own data-quality log (so it can run in a worker process)."""
-    path, date, raw_root, pseudonymiser, settings = job
+def _read_one_snapshot(job: tuple[Path, pd.Timestamp, Path]) -> tuple[SnapshotCells, pd.DataFrame]:
+    """Read one snapshot's cells with its own data-quality log (so it can run in a worker)."""
+    path, date, raw_root = job
     log = DataQualityLog()
-    tables = read_snapshot(path, date, raw_root, log, pseudonymiser, settings)
-    return tables, log.to_frame()
+    cells = read_snapshot_cells(path, date, raw_root, log)
+    return cells, log.to_frame()
 
 
 def _read_snapshots(
-    jobs: list[tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings]],
-) -> Iterator[tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
-    """Read every snapshot, in date order; in parallel when the case lists are large."""
+    jobs: list[tuple[Path, pd.Timestamp, Path]],
+) -> Iterator[tuple[SnapshotCells, pd.DataFrame]]:
+    """Read every snapshot's cells, in date order; in parallel when the case lists are large."""
     size = sum(f.stat().st_size for job in jobs for f in job[0].iterdir() if f.is_file())
     workers = min(os.cpu_count() or 1, len(jobs))
     if size < PARALLEL_MIN_BYTES or workers < 2:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -81,10 +82,23 @@ def _header_row(rows: list[tuple[object, ...]]) -> int | None:
     return None
 
 
-def _sheet_frame(
-    rows: list[tuple[object, ...]], number: int, where: str
-) -> tuple[pd.DataFrame, dict[str, int], list[object]]:
-    """Locate the header, match the columns and return the data rows with sheet row numbers."""
+def _sheet_columns(rows: list[tuple[object, ...]], header_index: int) -> np.ndarray:
+    """Return the cells below the header as a (column, row) grid, short rows padded with None."""
+    # Rows may be shorter than the header (trailing blank cells are not stored).
+    grid = np.array(list(zip_longest(*rows[header_index:], fillvalue=None)), dtype=object)
+    return grid[:, 1:]
+
+
+def _read_list(
+    rows: list[tuple[object, ...]], number: int, source: str, log: DataQualityLog
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Read one list sheet's case rows as raw cells, with the header of each column used.
+
+    Returns:
+        ``(cells, headers)``: the child, team, worker and closure date cells and the sheet row
+        number of each non-blank row, and the header as written of each column used.
+    """
+    where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
     header_index = _header_row(rows)
     if header_index is None:
         first_row = list(rows[0]) if rows else []
@@ -94,22 +108,6 @@ def _sheet_frame(
     variants = {**ANNEX_A_COLUMNS, "closure_date": ANNEX_A_CLOSURE_COLUMNS.get(number, ())}
     positions = find_columns(headers, variants)
     require_columns(positions, ("child_id", "team", "worker_id"), variants, headers, where)
-    # Rows may be shorter than the header (trailing blank cells are not stored): pad them.
-    columns = zip_longest(*rows[header_index:], fillvalue=None)
-    body = pd.DataFrame(
-        {i: pd.Series(column[1:], dtype=object) for i, column in enumerate(columns)}
-    )
-    body["source_row"] = excel_row_numbers(len(body), header_index + 1)
-    return body, positions, headers
-
-
-def _read_list(
-    rows: list[tuple[object, ...]], number: int, source: str, log: DataQualityLog
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Read one list sheet's case rows as raw cells, with the header of each column used."""
-    where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
-    body, positions, headers = _sheet_frame(rows, number, where)
-    body = body.loc[body.drop(columns="source_row").notna().any(axis=1)]
     if "closure_date" not in positions and number in ANNEX_A_CLOSURE_COLUMNS:
         log.add(
             dataset=DATASET,
@@ -120,18 +118,14 @@ def _read_list(
             message=f"{where} has no closure date column (expected one of: "
             f"{', '.join(ANNEX_A_CLOSURE_COLUMNS[number])}); every row is taken as open.",
         )
-    cells = pd.DataFrame(
-        {
-            column: body[positions[column]] if column in positions else None
-            for column in ("child_id", "team", "worker_id", "closure_date")
-        },
-        index=body.index,
-    ).assign(
-        case_type=ANNEX_A_LIST_CASE_TYPES[number],
-        allocated_date=None,
-        source_file=source,
-        source_row=body["source_row"],
-    )
+    grid = _sheet_columns(rows, header_index)
+    filled = pd.notna(grid).any(axis=0)
+    blank = np.full(int(filled.sum()), None, dtype=object)
+    cells = {
+        column: grid[positions[column], filled] if column in positions else blank
+        for column in ("child_id", "team", "worker_id", "closure_date")
+    }
+    cells["source_row"] = excel_row_numbers(len(filled), header_index + 1)[filled]
     return cells, {name: str(headers[position]) for name, position in positions.items()}
 
 
@@ -212,12 +206,27 @@ def read_annex_a_cells(
         }
     finally:
         workbook.close()
-    rows = pd.concat([cells for cells, _ in lists.values()], ignore_index=True)
+    columns = {
+        column: np.concatenate([cells[column] for cells, _ in lists.values()])
+        for column in ("child_id", "team", "worker_id", "closure_date", "source_row")
+    }
+    lengths = [len(cells["source_row"]) for cells, _ in lists.values()]
     # Cells arrive as text, numbers or datetimes; as text they are cleaned like any CSV cell.
-    text = ["child_id", "team", "worker_id", "closure_date", "allocated_date"]
-    rows[text] = rows[text].astype("str")
+    rows = pd.DataFrame(
+        {
+            "snapshot_date": snapshot_date,
+            "child_id": pd.Series(columns["child_id"], dtype=object).astype("str"),
+            "case_type": np.repeat([ANNEX_A_LIST_CASE_TYPES[n] for n in sheets], lengths),
+            "team": pd.Series(columns["team"], dtype=object).astype("str"),
+            "worker_id": pd.Series(columns["worker_id"], dtype=object).astype("str"),
+            "allocated_date": pd.Series(np.nan, index=range(sum(lengths)), dtype="str"),
+            "closure_date": pd.Series(columns["closure_date"], dtype=object).astype("str"),
+            "source_file": np.repeat(list(lists), lengths),
+            "source_row": columns["source_row"],
+        }
+    )
     return AnnexACells(
-        rows=rows.assign(snapshot_date=snapshot_date)[RAW_CASE_COLUMNS],
+        rows=rows[RAW_CASE_COLUMNS],
         headers=pd.DataFrame.from_dict(
             {sheet: headers for sheet, (_, headers) in lists.items()}, orient="index"
         ),

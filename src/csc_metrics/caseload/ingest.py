@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -123,10 +122,7 @@ def ingest_caseload(
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
     jobs = [(path, date, folder.parent) for date, path in folders.items()]
-    snapshots = []
-    for cells, issues in _read_snapshots(jobs):
-        log.extend(issues)
-        snapshots.append(cells)
+    snapshots = _read_snapshots(jobs, log)
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
     if snapshots:
         # Cleaning every snapshot's rows at once does the per-value text work once for the
@@ -144,7 +140,7 @@ PARALLEL_MIN_BYTES = 64 * 1024**2
 
 
 def _read_one_snapshot(job: tuple[Path, pd.Timestamp, Path]) -> tuple[SnapshotCells, pd.DataFrame]:
-    """Read one snapshot's cells with its own data-quality log (so it can run in a worker)."""
+    """Read one snapshot's cells with its own data-quality log, in a worker process."""
     path, date, raw_root = job
     log = DataQualityLog()
     cells = read_snapshot_cells(path, date, raw_root, log)
@@ -152,18 +148,21 @@ def _read_one_snapshot(job: tuple[Path, pd.Timestamp, Path]) -> tuple[SnapshotCe
 
 
 def _read_snapshots(
-    jobs: list[tuple[Path, pd.Timestamp, Path]],
-) -> Iterator[tuple[SnapshotCells, pd.DataFrame]]:
+    jobs: list[tuple[Path, pd.Timestamp, Path]], log: DataQualityLog
+) -> list[SnapshotCells]:
     """Read every snapshot's cells, in date order; in parallel when the case lists are large."""
     size = sum(f.stat().st_size for job in jobs for f in job[0].iterdir() if f.is_file())
     workers = min(os.cpu_count() or 1, len(jobs))
     if size < PARALLEL_MIN_BYTES or workers < 2:
-        yield from map(_read_one_snapshot, jobs)
-        return
+        return [read_snapshot_cells(*job, log) for job in jobs]
+    snapshots = []
     # "spawn" starts clean workers: forking a process that may be running threads (the report
     # runner's) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(_read_one_snapshot, jobs)
+        for cells, issues in pool.map(_read_one_snapshot, jobs):
+            log.extend(issues)
+            snapshots.append(cells)
+    return snapshots
 
 
 def _keep_previous(

@@ -60,6 +60,9 @@ def main() -> int:
     print(f"episode rows    {episodes['rows_in']:,} read, {episodes['rows_out']:,} written")
     print(f"children        {header['rows_out']:,}")
     print(f"issues          {result.manifest['issues']}")
+    print("time by stage")
+    for stage, stage_seconds in result.stage_seconds.items():
+        print(f"  {stage:<13} {stage_seconds:.1f} s")
     print(f"time            {seconds:.1f} s (target under {TARGET_SECONDS} s)")
     print(f"peak memory     {peak:.2f} GB (target under {TARGET_GB} GB)")
     return 0 if seconds < TARGET_SECONDS and peak < TARGET_GB else 1

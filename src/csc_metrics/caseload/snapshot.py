@@ -15,7 +15,7 @@ import pandas as pd
 from csc_metrics.caseload.annex_a import drop_closed_rows, read_annex_a_cells
 from csc_metrics.caseload.cases_csv import read_cases_csv_cells
 from csc_metrics.caseload.rows import case_rows
-from csc_metrics.caseload.values import same_spelling
+from csc_metrics.caseload.values import group_codes, same_spelling
 from csc_metrics.caseload.workforce import (
     clean_establishment,
     clean_workforce,
@@ -311,26 +311,49 @@ def resolve_cases(
     # Annex A often names workers as typed by hand: match them to the workforce list's spelling.
     rows = rows.reset_index(drop=True)
     rows["worker_id"] = same_spelling(rows["worker_id"], rows["snapshot_date"], workforce)
-    rank = rows["case_type"].map({t: i for i, t in enumerate(priority)}).fillna(len(priority))
+    type_codes, types = pd.factorize(rows["case_type"])
+    rank = (
+        pd.Series(types).map({t: n for n, t in enumerate(priority)}).fillna(len(priority))
+    ).to_numpy(dtype="int64")[type_codes]
     # Allocated rows first, then by priority; ties go to the first row (idxmin keeps the first).
-    choice = rank + rows["worker_id"].isna() * (len(priority) + 1)
-    by_case = rows.assign(_rank=rank, _choice=choice).groupby(CASE_KEY, sort=False)
-    chosen = rows.take(by_case["_choice"].idxmin().to_numpy()).reset_index(drop=True)
-    chosen["case_type"] = rows["case_type"].take(by_case["_rank"].idxmin().to_numpy()).to_numpy()
-    chosen["case_types_held"] = _held_types(rows, by_case.ngroup(), priority)
+    choice = rank + rows["worker_id"].isna().to_numpy() * (len(priority) + 1)
+    # Cases numbered in order of first appearance; grouping integers is far cheaper than text.
+    case = group_codes(rows["snapshot_date"], rows["child_id"])
+    by_case = pd.DataFrame({"rank": rank, "choice": choice}).groupby(case, sort=True)
+    chosen = rows.take(by_case["choice"].idxmin().to_numpy()).reset_index(drop=True)
+    chosen["case_type"] = rows["case_type"].take(by_case["rank"].idxmin().to_numpy()).to_numpy()
+    cases = len(chosen)
+    chosen["case_types_held"] = _held_types(case, cases, rank, priority)
     _log_children_on_several_rows(
-        chosen, by_case.size().to_numpy(), by_case["worker_id"].nunique().to_numpy(), log
+        chosen,
+        np.bincount(case, minlength=cases),
+        _workers_per_case(case, cases, rows["worker_id"]),
+        log,
     )
     chosen["team"] = _team_of_cases(chosen, workforce, with_workforce, log)
     return chosen[CASES_COLUMNS]
 
 
-def _held_types(rows: pd.DataFrame, case: pd.Series, priority: tuple[str, ...]) -> np.ndarray:
+def _workers_per_case(case: np.ndarray, cases: int, worker_ids: pd.Series) -> np.ndarray:
+    """Count the different (non-blank) workers named on each case's rows, in case order."""
+    pair = group_codes(pd.Series(case), worker_ids)
+    named = pair >= 0
+    case_of_pair = np.zeros(pair.max() + 1, dtype="int64")
+    # Every row of a (case, worker) pair has the same case, so repeated writes agree.
+    case_of_pair[pair[named]] = case[named]
+    return np.bincount(case_of_pair, minlength=cases)
+
+
+def _held_types(
+    case: np.ndarray, cases: int, rank: np.ndarray, priority: tuple[str, ...]
+) -> np.ndarray:
     """Every case type each case is open under, ';'-joined in priority order, in case order."""
     # Each type is one bit; a case's types make a mask with at most 2**4 values, which a small
-    # lookup table turns into text. The sums and lookups stay vectorised.
-    held = pd.DataFrame({t: rows["case_type"].eq(t) for t in priority}).groupby(case).any()
-    masks = held.to_numpy() @ (1 << np.arange(len(priority)))
+    # lookup table turns into text.
+    masks = np.zeros(cases, dtype="int64")
+    for position in range(len(priority)):
+        held = np.bincount(case[rank == position], minlength=cases) > 0
+        masks |= held.astype("int64") << position
     labels = np.array(
         [
             ";".join(t for n, t in enumerate(priority) if mask >> n & 1)
@@ -392,13 +415,16 @@ def _team_of_cases(
     if workforce is None:
         return cases["team"]
     worker = ["snapshot_date", "worker_id"]
-    found = cases[worker].merge(
-        workforce[[*worker, "team"]], on=worker, how="left", indicator=True, validate="m:1"
+    key = group_codes(
+        pd.concat([cases["snapshot_date"], workforce["snapshot_date"]], ignore_index=True),
+        pd.concat([cases["worker_id"], workforce["worker_id"]], ignore_index=True),
     )
-    listed = found["_merge"].eq("both").to_numpy()
-    team = (
-        pd.Series(found["team"].to_numpy(), index=cases.index).where(listed).fillna(cases["team"])
-    )
+    # Workforce lists have one row per worker per snapshot, so each key is found at most once.
+    position = pd.Index(key[len(cases) :]).get_indexer(key[: len(cases)])
+    listed = position >= 0
+    team = pd.Series(np.nan, index=cases.index, dtype="str")
+    team[listed] = workforce["team"].to_numpy()[position[listed]]
+    team = team.fillna(cases["team"])
     absent = cases.loc[
         cases["worker_id"].notna() & ~listed & cases["snapshot_date"].isin(with_workforce)
     ].sort_values(["source_file", "source_row"])

@@ -82,6 +82,26 @@ def worker_key(worker_ids: pd.Series) -> pd.Series:
     )
 
 
+def group_codes(*keys: pd.Series) -> np.ndarray:
+    """Number the distinct combinations of ``keys`` 0, 1, 2... in order of first appearance.
+
+    Args:
+        keys: Aligned columns.
+
+    Returns:
+        One code per row; -1 where any key is blank.
+    """
+    combined = np.zeros(len(keys[0]), dtype="int64")
+    blank = np.zeros(len(keys[0]), dtype=bool)
+    for key in keys:
+        codes, distinct = pd.factorize(key)
+        blank |= codes < 0
+        combined = combined * (len(distinct) + 1) + codes
+    result = np.full(len(combined), -1, dtype="int64")
+    result[~blank] = pd.factorize(combined[~blank])[0]
+    return result
+
+
 def same_spelling(
     worker_ids: pd.Series, snapshot_dates: pd.Series, preferred: pd.DataFrame | None = None
 ) -> pd.Series:
@@ -101,10 +121,9 @@ def same_spelling(
     if preferred is not None:
         ids = pd.concat([preferred["worker_id"], worker_ids], ignore_index=True)
         dates = pd.concat([preferred["snapshot_date"], snapshot_dates], ignore_index=True)
-    # Blank ids have a blank key, which groupby leaves out: they stay blank.
-    first = ids.groupby([dates.to_numpy(), worker_key(ids).to_numpy()], sort=False).transform(
-        "first"
-    )
+    # Blank ids share code -1, whose first non-blank value is blank: they stay blank.
+    key = group_codes(dates, worker_key(ids))
+    first = ids.groupby(key).transform("first")
     rewritten = first.to_numpy()[len(ids) - len(worker_ids) :]
     return pd.Series(rewritten, index=worker_ids.index, dtype="str")
 

@@ -14,6 +14,7 @@ import pandas as pd
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.text_csv import read_text_csv
 
 DATASET = "caseload"
 
@@ -25,7 +26,7 @@ def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
     last_error: Exception | None = None
     for encoding in ENCODINGS:
         try:
-            return pd.read_csv(
+            return read_text_csv(
                 path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False
             )
         except UnicodeDecodeError as error:

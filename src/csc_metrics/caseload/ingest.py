@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
 from csc_metrics import io, schemas
-from csc_metrics.caseload.snapshot import SnapshotCells, clean_snapshots, read_snapshot_cells
+from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -122,47 +123,81 @@ def ingest_caseload(
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
     jobs = [(path, date, folder.parent) for date, path in folders.items()]
-    snapshots = _read_snapshots(jobs, log)
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    if snapshots:
-        # Cleaning every snapshot's rows at once does the per-value text work once for the
-        # whole history instead of once per snapshot.
-        for key, table in clean_snapshots(snapshots, log, pseudonymiser, settings).items():
+    for tables in _ingest_batches(jobs, log, pseudonymiser, settings):
+        for key, table in tables.items():
             parts[key].append(table)
     if previous is not None:
         _keep_previous(previous, set(folders), parts, log)
     return {key: _finish(key, frames) for key, frames in parts.items()}
 
 
-#: Above this many bytes of case lists, snapshots are read by parallel worker processes; below
-#: it, starting the workers would cost more than it saves.
+#: A snapshot to read: its folder, its date and the raw folder (for relative file names).
+Job = tuple[Path, pd.Timestamp, Path]
+
+#: Snapshots are read and cleaned in batches of up to this many bytes of files: big enough that
+#: pandas' per-call overhead is paid once for many snapshots (the whole shipped sample is one
+#: batch), small enough that a long national history is never held as raw text all at once.
+BATCH_BYTES = 64 * 1024**2
+
+#: Above this many bytes of files in all, the batches are shared between worker processes;
+#: below it, starting the workers (about a second each) would cost more than it saves.
 PARALLEL_MIN_BYTES = 64 * 1024**2
 
 
-def _read_one_snapshot(job: tuple[Path, pd.Timestamp, Path]) -> tuple[SnapshotCells, pd.DataFrame]:
-    """Read one snapshot's cells with its own data-quality log, in a worker process."""
-    path, date, raw_root = job
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+def _batches(jobs: list[Job]) -> list[list[Job]]:
+    """Split the snapshots, in date order, into consecutive batches of up to ``BATCH_BYTES``."""
+    batches: list[list[Job]] = []
+    batch_bytes = 0
+    for job in jobs:
+        size = _folder_bytes(job[0])
+        if not batches or batch_bytes + size > BATCH_BYTES:
+            batches.append([])
+            batch_bytes = 0
+        batches[-1].append(job)
+        batch_bytes += size
+    return batches
+
+
+def _ingest_batch(
+    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
+) -> dict[str, pd.DataFrame]:
+    """Read a batch of snapshots, then clean their rows together."""
+    snapshots = [read_snapshot_cells(*job, log) for job in jobs]
+    return clean_snapshots(snapshots, log, pseudonymiser, settings)
+
+
+def _ingest_batch_in_worker(
+    batch: tuple[list[Job], Pseudonymiser, Settings],
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """``_ingest_batch`` with its own data-quality log, handed back as a table."""
+    jobs, pseudonymiser, settings = batch
     log = DataQualityLog()
-    cells = read_snapshot_cells(path, date, raw_root, log)
-    return cells, log.to_frame()
+    tables = _ingest_batch(jobs, log, pseudonymiser, settings)
+    return tables, log.to_frame()
 
 
-def _read_snapshots(
-    jobs: list[tuple[Path, pd.Timestamp, Path]], log: DataQualityLog
-) -> list[SnapshotCells]:
-    """Read every snapshot's cells, in date order; in parallel when the case lists are large."""
-    size = sum(f.stat().st_size for job in jobs for f in job[0].iterdir() if f.is_file())
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if size < PARALLEL_MIN_BYTES or workers < 2:
-        return [read_snapshot_cells(*job, log) for job in jobs]
-    snapshots = []
+def _ingest_batches(
+    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
+) -> Iterator[dict[str, pd.DataFrame]]:
+    """Read and clean every batch of snapshots, in date order; in parallel when they are large."""
+    batches = _batches(jobs)
+    if sum(_folder_bytes(job[0]) for job in jobs) < PARALLEL_MIN_BYTES:
+        for batch in batches:
+            yield _ingest_batch(batch, log, pseudonymiser, settings)
+        return
+    workers = min(os.cpu_count() or 1, len(batches))
     # "spawn" starts clean workers: forking a process that may be running threads (the report
     # runner's) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for cells, issues in pool.map(_read_one_snapshot, jobs):
+        work = [(batch, pseudonymiser, settings) for batch in batches]
+        for tables, issues in pool.map(_ingest_batch_in_worker, work):
             log.extend(issues)
-            snapshots.append(cells)
-    return snapshots
+            yield tables
 
 
 def _keep_previous(

@@ -274,10 +274,6 @@ def _log_ignored_files(files: SnapshotFiles, raw_root: Path, log: DataQualityLog
         )
 
 
-#: A case is a child in a snapshot.
-CASE_KEY = ["snapshot_date", "child_id"]
-
-
 def resolve_cases(
     rows: pd.DataFrame,
     workforce: pd.DataFrame | None,

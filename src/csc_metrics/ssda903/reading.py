@@ -144,7 +144,12 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Return a mask of the rows whose every value is blank or spaces."""
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
-        blank &= frame[column].fillna("").str.strip().eq("").to_numpy()
+        # Only rows blank so far are looked at: after the first column there are hardly any.
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        values = frame[column].iloc[candidates]
+        blank[candidates] = values.fillna("").str.strip().eq("").to_numpy()
     return blank
 
 

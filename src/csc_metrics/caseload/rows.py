@@ -2,8 +2,8 @@
 
 Both readers hand over the same raw text columns, so identifiers, teams, workers, case types and
 dates are cleaned, pseudonymised and checked in one place, and the data-quality messages read the
-same. Every snapshot's rows are cleaned together: each distinct value is cleaned once, however
-many snapshots repeat it.
+same. A batch of snapshots is cleaned together: each distinct value is cleaned once, however
+many of the batch's snapshots repeat it.
 """
 
 from __future__ import annotations

@@ -59,12 +59,15 @@ class IngestResult:
         tables: Processed table name (``clean_ssda903__episodes``) -> the table written.
         dq_issues: The data-quality issues table written.
         manifest: The manifest written to ``manifest.json``.
+        stage_seconds: Wall-clock seconds of each stage (``ssda903``, ``reference``,
+            ``caseload``, ``writing``), so a slow ingest shows where its time went.
     """
 
     processed: Path
     tables: dict[str, pd.DataFrame]
     dq_issues: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _check_folders(raw: Path, processed: Path) -> None:
@@ -161,11 +164,23 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     pseudonymiser = Pseudonymiser.from_environment()
     log = DataQualityLog()
 
+    stage_seconds: dict[str, float] = {}
+    stage_started = time.perf_counter()
+
+    def stage_done(stage: str) -> None:
+        nonlocal stage_started
+        now = time.perf_counter()
+        stage_seconds[stage] = now - stage_started
+        stage_started = now
+
     ssda903 = read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    stage_done("ssda903")
     reference = read_reference(raw / REFERENCE_FOLDER, log)
+    stage_done("reference")
     tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
     tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
     tables |= _ingest_caseload(raw, processed, log, pseudonymiser)
+    stage_done("caseload")
     dq_issues = log.to_frame()
 
     rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
@@ -197,7 +212,10 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         dq_issues.to_csv(staging / DQ_CSV, index=False)
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         write_json(manifest, staging / MANIFEST_NAME)
-    return IngestResult(processed, tables, dq_issues, manifest)
+    # Writing includes the issues table, the input checksums and the manifest.
+    stage_done("writing")
+    logger.debug("ingest stages (seconds): %s", stage_seconds)
+    return IngestResult(processed, tables, dq_issues, manifest, stage_seconds)
 
 
 def summary_text(result: IngestResult) -> str:

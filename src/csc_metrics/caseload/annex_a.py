@@ -10,13 +10,15 @@ datetime cells, Excel serial numbers or text.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
-from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, case_rows
+from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, RAW_CASE_COLUMNS, case_rows
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.caseload.vocabulary import (
     ANNEX_A_CLOSURE_COLUMNS,
@@ -80,10 +82,23 @@ def _header_row(rows: list[tuple[object, ...]]) -> int | None:
     return None
 
 
-def _sheet_frame(
-    rows: list[tuple[object, ...]], number: int, where: str
-) -> tuple[pd.DataFrame, dict[str, int], list[object]]:
-    """Locate the header, match the columns and return the data rows with sheet row numbers."""
+def _sheet_columns(rows: list[tuple[object, ...]], header_index: int) -> np.ndarray:
+    """Return the cells below the header as a (column, row) grid, short rows padded with None."""
+    # Rows may be shorter than the header (trailing blank cells are not stored).
+    grid = np.array(list(zip_longest(*rows[header_index:], fillvalue=None)), dtype=object)
+    return grid[:, 1:]
+
+
+def _read_list(
+    rows: list[tuple[object, ...]], number: int, source: str, log: DataQualityLog
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Read one list sheet's case rows as raw cells, with the header of each column used.
+
+    Returns:
+        ``(cells, headers)``: the child, team, worker and closure date cells and the sheet row
+        number of each non-blank row, and the header as written of each column used.
+    """
+    where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
     header_index = _header_row(rows)
     if header_index is None:
         first_row = list(rows[0]) if rows else []
@@ -93,40 +108,7 @@ def _sheet_frame(
     variants = {**ANNEX_A_COLUMNS, "closure_date": ANNEX_A_CLOSURE_COLUMNS.get(number, ())}
     positions = find_columns(headers, variants)
     require_columns(positions, ("child_id", "team", "worker_id"), variants, headers, where)
-    # Rows may be shorter than the header (trailing blank cells are not stored): pad them.
-    columns = zip_longest(*rows[header_index:], fillvalue=None)
-    body = pd.DataFrame(
-        {i: pd.Series(column[1:], dtype=object) for i, column in enumerate(columns)}
-    )
-    body["source_row"] = excel_row_numbers(len(body), header_index + 1)
-    return body, positions, headers
-
-
-def _read_list(
-    rows: list[tuple[object, ...]],
-    number: int,
-    source: str,
-    log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
-) -> pd.DataFrame:
-    """Read one list sheet into clean case rows (closed rows still included)."""
-    where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
-    body, positions, headers = _sheet_frame(rows, number, where)
-    body = body.loc[body.drop(columns="source_row").notna().any(axis=1)]
-    raw = pd.DataFrame(
-        {
-            "child_id": body[positions["child_id"]],
-            "case_type": ANNEX_A_LIST_CASE_TYPES[number],
-            "team": body[positions["team"]],
-            "worker_id": body[positions["worker_id"]],
-            "source_file": source,
-            "source_row": body["source_row"],
-        },
-        index=body.index,
-    )
-    if "closure_date" in positions:
-        raw["closure_date"] = body[positions["closure_date"]]
-    elif number in ANNEX_A_CLOSURE_COLUMNS:
+    if "closure_date" not in positions and number in ANNEX_A_CLOSURE_COLUMNS:
         log.add(
             dataset=DATASET,
             table=TABLE,
@@ -136,8 +118,15 @@ def _read_list(
             message=f"{where} has no closure date column (expected one of: "
             f"{', '.join(ANNEX_A_CLOSURE_COLUMNS[number])}); every row is taken as open.",
         )
-    written = {name: str(headers[position]) for name, position in positions.items()}
-    return case_rows(raw, log, pseudonymiser, written)
+    grid = _sheet_columns(rows, header_index)
+    filled = pd.notna(grid).any(axis=0)
+    blank = np.full(int(filled.sum()), None, dtype=object)
+    cells = {
+        column: grid[positions[column], filled] if column in positions else blank
+        for column in ("child_id", "team", "worker_id", "closure_date")
+    }
+    cells["source_row"] = excel_row_numbers(len(filled), header_index + 1)[filled]
+    return cells, {name: str(headers[position]) for name, position in positions.items()}
 
 
 def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
@@ -162,28 +151,38 @@ def _sheet_rows(workbook: CalamineWorkbook, sheet_name: str) -> list[tuple[objec
     ]
 
 
-def read_annex_a(
-    path: Path,
-    source: str,
-    snapshot_date: pd.Timestamp,
-    log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
-) -> pd.DataFrame:
-    """Read the open cases on Annex A Lists 6-9 of a workbook.
+@dataclass
+class AnnexACells:
+    """The case rows of one workbook's Lists 6-9, as read.
 
-    Rows whose closure date is on or before the snapshot date are closed and left out (they are
-    normal: Ofsted asks for recently closed cases too); their number is recorded as an ``info``
-    issue. A missing list is a warning; a workbook with none of Lists 6-9 cannot be used.
+    Attributes:
+        rows: Raw cells (``rows.RAW_CASE_COLUMNS``, as text), closed rows still included,
+            ``source_file`` naming workbook and sheet.
+        headers: Header as written of each column used, indexed by ``source_file`` (the sheet).
+        sheets: The workbook and list number of each sheet, indexed by ``source_file``.
+    """
+
+    rows: pd.DataFrame
+    headers: pd.DataFrame
+    sheets: pd.DataFrame
+
+
+def read_annex_a_cells(
+    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> AnnexACells:
+    """Read the case rows of Annex A Lists 6-9 of a workbook, every cell as text.
+
+    A missing list, or a list without a closure date column, is a warning. A workbook with none
+    of Lists 6-9 cannot be used.
 
     Args:
         path: The workbook.
         source: Its path relative to the raw folder, used in messages and ``source_file``.
-        snapshot_date: The snapshot date ``S``.
+        snapshot_date: The snapshot date ``S``, stored on every row.
         log: Data-quality log.
-        pseudonymiser: Turns child identifiers into pseudonyms.
 
     Returns:
-        Case rows (``rows.CASE_ROW_COLUMNS``), one per open row, child ids pseudonymised.
+        The rows, the headers of each sheet, and which list each sheet holds.
 
     Raises:
         InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
@@ -199,22 +198,118 @@ def read_annex_a(
                 f"{', '.join(workbook.sheet_names) or 'none'}."
             )
         _log_lists_found(sheets, source, log)
-        parts, closed_counts = [], {}
-        for number, sheet_name in sheets.items():
-            cases = _read_list(
-                _sheet_rows(workbook, sheet_name),
-                number,
-                f"{source} [{sheet_name}]",
-                log,
-                pseudonymiser,
+        lists = {
+            f"{source} [{sheet_name}]": _read_list(
+                _sheet_rows(workbook, sheet_name), number, f"{source} [{sheet_name}]", log
             )
-            closed = cases["closure_date"].le(snapshot_date)
-            closed_counts[number] = int(closed.sum())
-            parts.append(cases.loc[~closed])
+            for number, sheet_name in sheets.items()
+        }
     finally:
         workbook.close()
-    _log_closed_rows(closed_counts, source, snapshot_date, log)
-    return pd.concat(parts, ignore_index=True)[CASE_ROW_COLUMNS]
+    columns = {
+        column: np.concatenate([cells[column] for cells, _ in lists.values()])
+        for column in ("child_id", "team", "worker_id", "closure_date", "source_row")
+    }
+    lengths = [len(cells["source_row"]) for cells, _ in lists.values()]
+    # Cells arrive as text, numbers or datetimes; as text they are cleaned like any CSV cell.
+    rows = pd.DataFrame(
+        {
+            "snapshot_date": snapshot_date,
+            "child_id": pd.Series(columns["child_id"], dtype=object).astype("str"),
+            "case_type": np.repeat([ANNEX_A_LIST_CASE_TYPES[n] for n in sheets], lengths),
+            "team": pd.Series(columns["team"], dtype=object).astype("str"),
+            "worker_id": pd.Series(columns["worker_id"], dtype=object).astype("str"),
+            "allocated_date": pd.Series(np.nan, index=range(sum(lengths)), dtype="str"),
+            "closure_date": pd.Series(columns["closure_date"], dtype=object).astype("str"),
+            "source_file": np.repeat(list(lists), lengths),
+            "source_row": columns["source_row"],
+        }
+    )
+    return AnnexACells(
+        rows=rows[RAW_CASE_COLUMNS],
+        headers=pd.DataFrame.from_dict(
+            {sheet: headers for sheet, (_, headers) in lists.items()}, orient="index"
+        ),
+        sheets=pd.DataFrame({"workbook": source, "list_number": list(sheets)}, index=list(lists)),
+    )
+
+
+def read_annex_a(
+    path: Path,
+    source: str,
+    snapshot_date: pd.Timestamp,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+) -> pd.DataFrame:
+    """Read the open cases on Annex A Lists 6-9 of a workbook.
+
+    Rows whose closure date is on or before the snapshot date are closed and left out (see
+    ``drop_closed_rows``). A missing list is a warning; a workbook with none of Lists 6-9 cannot
+    be used.
+
+    Args:
+        path: The workbook.
+        source: Its path relative to the raw folder, used in messages and ``source_file``.
+        snapshot_date: The snapshot date ``S``.
+        log: Data-quality log.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+
+    Returns:
+        Case rows (``rows.CASE_ROW_COLUMNS``), one per open row, child ids pseudonymised.
+
+    Raises:
+        InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
+            twice, or a list lacks the child, team or worker column.
+    """
+    cells = read_annex_a_cells(path, source, snapshot_date, log)
+    cases = case_rows(cells.rows, cells.headers, log, pseudonymiser)
+    return drop_closed_rows(cases, cells.sheets, log)[CASE_ROW_COLUMNS].reset_index(drop=True)
+
+
+def drop_closed_rows(
+    cases: pd.DataFrame, sheets: pd.DataFrame, log: DataQualityLog
+) -> pd.DataFrame:
+    """Leave out Annex A rows closed on or before their snapshot date.
+
+    Closed rows are normal (Ofsted asks for recently closed cases too); each workbook's are
+    counted, by list, in one ``info`` issue.
+
+    Args:
+        cases: Clean case rows (``snapshot_date``, ``closure_date``, ``source_file``) of any
+            number of workbooks and CSV files (which have no closure dates).
+        sheets: The workbook and list number of each Annex A sheet, indexed by ``source_file``.
+        log: Data-quality log.
+
+    Returns:
+        The open rows.
+    """
+    closed = cases["closure_date"].le(cases["snapshot_date"])
+    counts = (
+        cases.loc[closed]
+        .groupby(["snapshot_date", "source_file"])
+        .size()
+        .rename("closed")
+        .reset_index()
+        .join(sheets, on="source_file")
+        .sort_values(["snapshot_date", "list_number"])
+    )
+    # One issue per workbook, and there is one workbook per snapshot.
+    for (snapshot_date, workbook), lists in counts.groupby(["snapshot_date", "workbook"]):
+        total = int(lists["closed"].sum())
+        detail = ", ".join(
+            f"List {n}: {c}" for n, c in zip(lists["list_number"], lists["closed"], strict=True)
+        )
+        log.add(
+            dataset=DATASET,
+            table=TABLE,
+            file=str(workbook),
+            rule="closed_rows",
+            severity="info",
+            value=str(total),
+            message=f"{total} row(s) closed on or before the snapshot date "
+            f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
+        )
+    return cases.loc[~closed]
 
 
 def _log_lists_found(sheets: dict[int, str], source: str, log: DataQualityLog) -> None:
@@ -239,22 +334,3 @@ def _log_lists_found(sheets: dict[int, str], source: str, log: DataQualityLog) -
             f"{CASE_TYPE_LABELS[ANNEX_A_LIST_CASE_TYPES[number]]} cases are missing from this "
             "snapshot's caseloads.",
         )
-
-
-def _log_closed_rows(
-    closed_counts: dict[int, int], source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
-) -> None:
-    total = sum(closed_counts.values())
-    if not total:
-        return
-    detail = ", ".join(f"List {n}: {count}" for n, count in closed_counts.items() if count)
-    log.add(
-        dataset=DATASET,
-        table=TABLE,
-        file=source,
-        rule="closed_rows",
-        severity="info",
-        value=str(total),
-        message=f"{total} row(s) closed on or before the snapshot date "
-        f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
-    )

@@ -8,31 +8,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csc_metrics.caseload.csv_files import read_csv_table
-from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, TABLE, case_rows
+from csc_metrics.caseload.rows import RAW_CASE_COLUMNS, TABLE
 from csc_metrics.caseload.vocabulary import CASES_CSV_COLUMNS, CASES_CSV_REQUIRED
-from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 
 
-def read_cases_csv(
-    path: Path, source: str, log: DataQualityLog, pseudonymiser: Pseudonymiser
-) -> pd.DataFrame:
-    """Read the open cases of a ``cases.csv`` file.
+def read_cases_csv_cells(
+    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read the rows of a ``cases.csv`` file as text, for ``rows.case_rows`` to clean.
 
     Args:
         path: The file.
         source: Its path relative to the raw folder.
+        snapshot_date: The snapshot date, stored on every row.
         log: Data-quality log.
-        pseudonymiser: Turns child identifiers into pseudonyms.
 
     Returns:
-        Case rows (``rows.CASE_ROW_COLUMNS``), child ids pseudonymised.
+        ``(cells, headers)``: raw cells (``rows.RAW_CASE_COLUMNS``; a CSV has no closure dates)
+        and the header each column had in the file.
 
     Raises:
         InputError: If the file cannot be read or lacks child_id, case_type, team or worker_id.
     """
     cells, headers = read_csv_table(path, source, CASES_CSV_COLUMNS, CASES_CSV_REQUIRED, TABLE, log)
-    return case_rows(cells, log, pseudonymiser, headers)[CASE_ROW_COLUMNS]
+    cells = cells.assign(
+        snapshot_date=snapshot_date,
+        closure_date=pd.Series(np.nan, index=cells.index, dtype="str"),
+    )
+    return cells[RAW_CASE_COLUMNS], headers

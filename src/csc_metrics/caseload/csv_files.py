@@ -14,6 +14,7 @@ import pandas as pd
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.text_csv import read_text_csv
 
 DATASET = "caseload"
 
@@ -25,7 +26,7 @@ def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
     last_error: Exception | None = None
     for encoding in ENCODINGS:
         try:
-            return pd.read_csv(
+            return read_text_csv(
                 path, dtype=str, keep_default_na=False, encoding=encoding, skip_blank_lines=False
             )
         except UnicodeDecodeError as error:
@@ -41,8 +42,6 @@ def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
 
 def _blank_to_missing(column: pd.Series) -> pd.Series:
     """Empty and spaces-only text becomes missing (a vectorised string test, not a regex)."""
-    if column.isna().all():
-        return column
     text = column.astype("str")
     return text.mask(text.str.strip().eq(""))
 
@@ -70,8 +69,8 @@ def read_csv_table(
         log: Data-quality log.
 
     Returns:
-        ``(cells, headers)``: the text cells under canonical names (blank cells as NaN) and the
-        header each canonical column had in the file.
+        ``(cells, headers)``: the text cells (``str``) under canonical names, blank cells as NaN,
+        and the header each canonical column had in the file.
 
     Raises:
         InputError: If the file cannot be read or lacks a required column.
@@ -103,10 +102,14 @@ def read_csv_table(
             message=f"Optional column(s) not found, left blank: {', '.join(absent)}.",
         )
     frame = pd.DataFrame(
-        {c: cells.iloc[:, positions[c]] if c in positions else np.nan for c in variants},
+        {
+            c: _blank_to_missing(cells.iloc[:, positions[c]])
+            if c in positions
+            else pd.Series(np.nan, index=cells.index, dtype="str")
+            for c in variants
+        },
         index=cells.index,
     )
-    frame = frame.apply(_blank_to_missing).astype(object)
     frame["source_file"] = source
     frame["source_row"] = excel_row_numbers(len(frame), 1)
     frame = frame.loc[frame[list(variants)].notna().any(axis=1)]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from csc_metrics import io, schemas
-from csc_metrics.caseload.snapshot import read_snapshot
+from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -122,10 +122,9 @@ def ingest_caseload(
     """
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
+    jobs = [(path, date, folder.parent) for date, path in folders.items()]
     parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    jobs = [(path, date, folder.parent, pseudonymiser, settings) for date, path in folders.items()]
-    for tables, issues in _read_snapshots(jobs):
-        log.extend(issues)
+    for tables in _ingest_batches(jobs, log, pseudonymiser, settings):
         for key, table in tables.items():
             parts[key].append(table)
     if previous is not None:
@@ -133,34 +132,74 @@ def ingest_caseload(
     return {key: _finish(key, frames) for key, frames in parts.items()}
 
 
-#: Above this many bytes of case lists, snapshots are read by parallel worker processes; below
-#: it, starting the workers would cost more than it saves.
-PARALLEL_MIN_BYTES = 64 * 1024**2
+#: A snapshot to read: its folder, its date and the raw folder (for relative file names).
+Job = tuple[Path, pd.Timestamp, Path]
+
+#: Snapshots are read and cleaned in batches of up to this many bytes of files: big enough that
+#: pandas' per-call overhead is paid once for many snapshots (the whole shipped sample is one
+#: batch), small enough that a long national history is never held as raw text all at once.
+BATCH_BYTES = 64 * 1024**2
+
+#: Above this many bytes of files in all, the batches are shared between worker processes.
+#: Measured at national scale (430 MB, 28 snapshots) on a shared 2-core machine, two workers
+#: saved at most a few seconds of ~35 s and sometimes none, while each worker grew to ~3 GB on
+#: top of the main process: one process is the better trade up to far larger histories.
+PARALLEL_MIN_BYTES = 1024**3
 
 
-def _read_one_snapshot(
-    job: tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings],
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+
+
+def _batches(jobs: list[Job]) -> list[list[Job]]:
+    """Split the snapshots, in date order, into consecutive batches of up to ``BATCH_BYTES``."""
+    batches: list[list[Job]] = []
+    batch_bytes = 0
+    for job in jobs:
+        size = _folder_bytes(job[0])
+        if not batches or batch_bytes + size > BATCH_BYTES:
+            batches.append([])
+            batch_bytes = 0
+        batches[-1].append(job)
+        batch_bytes += size
+    return batches
+
+
+def _ingest_batch(
+    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
+) -> dict[str, pd.DataFrame]:
+    """Read a batch of snapshots, then clean their rows together."""
+    snapshots = [read_snapshot_cells(*job, log) for job in jobs]
+    return clean_snapshots(snapshots, log, pseudonymiser, settings)
+
+
+def _ingest_batch_in_worker(
+    batch: tuple[list[Job], Pseudonymiser, Settings],
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Read one snapshot with its own data-quality log (so it can run in a worker process)."""
-    path, date, raw_root, pseudonymiser, settings = job
+    """``_ingest_batch`` with its own data-quality log, handed back as a table."""
+    jobs, pseudonymiser, settings = batch
     log = DataQualityLog()
-    tables = read_snapshot(path, date, raw_root, log, pseudonymiser, settings)
+    tables = _ingest_batch(jobs, log, pseudonymiser, settings)
     return tables, log.to_frame()
 
 
-def _read_snapshots(
-    jobs: list[tuple[Path, pd.Timestamp, Path, Pseudonymiser, Settings]],
-) -> Iterator[tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
-    """Read every snapshot, in date order; in parallel when the case lists are large."""
-    size = sum(f.stat().st_size for job in jobs for f in job[0].iterdir() if f.is_file())
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if size < PARALLEL_MIN_BYTES or workers < 2:
-        yield from map(_read_one_snapshot, jobs)
+def _ingest_batches(
+    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
+) -> Iterator[dict[str, pd.DataFrame]]:
+    """Read and clean every batch of snapshots, in date order; in parallel when they are large."""
+    batches = _batches(jobs)
+    if sum(_folder_bytes(job[0]) for job in jobs) < PARALLEL_MIN_BYTES:
+        for batch in batches:
+            yield _ingest_batch(batch, log, pseudonymiser, settings)
         return
+    workers = min(os.cpu_count() or 1, len(batches))
     # "spawn" starts clean workers: forking a process that may be running threads (the report
     # runner's) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(_read_one_snapshot, jobs)
+        work = [(batch, pseudonymiser, settings) for batch in batches]
+        for tables, issues in pool.map(_ingest_batch_in_worker, work):
+            log.extend(issues)
+            yield tables
 
 
 def _keep_previous(

@@ -1,4 +1,4 @@
-"""One allocation snapshot: find its files, read them, and make one case per child.
+"""Allocation snapshots: find each one's files, read them, and make one case per child.
 
 A snapshot folder ``RAW/caseload/<YYYY-MM-DD>/`` holds one case list (an Annex A workbook or
 ``cases.csv``), a ``workforce.csv`` and optionally an ``establishment.csv``.
@@ -12,10 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc_metrics.caseload.annex_a import read_annex_a
-from csc_metrics.caseload.cases_csv import read_cases_csv
-from csc_metrics.caseload.values import same_spelling
-from csc_metrics.caseload.workforce import read_establishment, read_workforce
+from csc_metrics.caseload.annex_a import drop_closed_rows, read_annex_a_cells
+from csc_metrics.caseload.cases_csv import read_cases_csv_cells
+from csc_metrics.caseload.rows import case_rows
+from csc_metrics.caseload.values import group_codes, same_spelling
+from csc_metrics.caseload.workforce import (
+    clean_establishment,
+    clean_workforce,
+    read_establishment_cells,
+    read_workforce_cells,
+)
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -112,26 +118,44 @@ def _one_case_list(files: SnapshotFiles, folder_name: str) -> Path:
     return files.case_lists[0]
 
 
-def read_snapshot(
-    folder: Path,
-    snapshot_date: pd.Timestamp,
-    raw_root: Path,
-    log: DataQualityLog,
-    pseudonymiser: Pseudonymiser,
-    settings: Settings = DEFAULT_SETTINGS,
-) -> dict[str, pd.DataFrame]:
-    """Read one snapshot folder into its cases, workforce and establishment tables.
+@dataclass
+class SnapshotCells:
+    """One snapshot's files as read, every cell still text (see ``read_snapshot_cells``).
+
+    Attributes:
+        snapshot_date: The snapshot date.
+        cases: Raw case rows (``rows.RAW_CASE_COLUMNS``), closed Annex A rows included.
+        workforce: Raw workforce rows, or None when the folder has no workforce list.
+        establishment: Raw establishment rows, or None when the folder has none.
+        headers: ``source_file`` -> canonical column -> header as written in that file.
+        annex_a_sheets: The workbook and list number of each Annex A sheet, indexed by
+            ``source_file`` (empty for a ``cases.csv``).
+    """
+
+    snapshot_date: pd.Timestamp
+    cases: pd.DataFrame
+    workforce: pd.DataFrame | None
+    establishment: pd.DataFrame | None
+    headers: dict[str, dict[str, str]]
+    annex_a_sheets: pd.DataFrame
+
+
+def read_snapshot_cells(
+    folder: Path, snapshot_date: pd.Timestamp, raw_root: Path, log: DataQualityLog
+) -> SnapshotCells:
+    """Read one snapshot folder's case list, workforce and establishment lists as text.
+
+    Nothing is cleaned here: ``clean_snapshots`` cleans every snapshot's cells together.
 
     Args:
         folder: The snapshot folder.
         snapshot_date: Its date (from the folder name).
         raw_root: The raw folder, for the relative file names in messages.
-        log: Data-quality log.
-        pseudonymiser: Turns child identifiers into pseudonyms.
-        settings: Local rules (``case_type_priority``).
+        log: Data-quality log (file-level issues: columns, lists, files ignored).
 
     Returns:
-        ``{"cases", "workforce", "establishment"}`` with the processed tables' columns.
+        The snapshot's cells, each row tagged with ``snapshot_date``, ``source_file`` and
+        ``source_row``.
 
     Raises:
         InputError: If the folder has no case list, or more than one, or a file is unusable.
@@ -141,46 +165,101 @@ def read_snapshot(
     case_list = _one_case_list(files, folder_name)
     _log_ignored_files(files, raw_root, log)
     source = _relative(case_list, raw_root)
+    headers: dict[str, dict[str, str]] = {}
     if case_list.suffix.lower() in WORKBOOK_SUFFIXES:
-        rows = read_annex_a(case_list, source, snapshot_date, log, pseudonymiser)
+        annex_a = read_annex_a_cells(case_list, source, snapshot_date, log)
+        cases, sheets = annex_a.rows, annex_a.sheets
+        headers |= annex_a.headers.to_dict(orient="index")
     else:
-        rows = read_cases_csv(case_list, source, log, pseudonymiser)
-    workforce = _read_workforce(files, folder_name, raw_root, log)
-    cases = resolve_cases(rows, workforce, log, settings)
+        cases, headers[source] = read_cases_csv_cells(case_list, source, snapshot_date, log)
+        sheets = NO_ANNEX_A_SHEETS
+    workforce = establishment = None
+    if files.workforce is None:
+        _log_workforce_missing(folder_name, log)
+    else:
+        path = _relative(files.workforce, raw_root)
+        workforce, headers[path] = read_workforce_cells(files.workforce, path, snapshot_date, log)
+    if files.establishment is not None:
+        path = _relative(files.establishment, raw_root)
+        establishment, headers[path] = read_establishment_cells(
+            files.establishment, path, snapshot_date, log
+        )
+    return SnapshotCells(snapshot_date, cases, workforce, establishment, headers, sheets)
+
+
+#: The Annex A sheets of a snapshot whose case list is a ``cases.csv``: none.
+NO_ANNEX_A_SHEETS = pd.DataFrame(
+    {"workbook": pd.Series(dtype="str"), "list_number": pd.Series(dtype="int64")},
+    index=pd.Index([], dtype="str"),
+)
+
+
+def _log_workforce_missing(folder_name: str, log: DataQualityLog) -> None:
+    log.add(
+        dataset=DATASET,
+        table="workforce",
+        file=folder_name,
+        rule="workforce_list_missing",
+        severity="warning",
+        message=f"{folder_name} has no workforce.csv: case teams come from the case list, "
+        "and caseload per FTE and the workforce measures cannot be worked out for this "
+        "snapshot.",
+    )
+
+
+def clean_snapshots(
+    snapshots: list[SnapshotCells],
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, pd.DataFrame]:
+    """Clean the cells of every snapshot together and make one case per child per snapshot.
+
+    Args:
+        snapshots: The snapshots read (at least one).
+        log: Data-quality log.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+        settings: Local rules (``case_type_priority``).
+
+    Returns:
+        ``{"cases", "workforce", "establishment"}`` with the processed tables' columns (not yet
+        sorted or validated).
+    """
+    headers = pd.DataFrame.from_dict(
+        {source: columns for cells in snapshots for source, columns in cells.headers.items()},
+        orient="index",
+    )
+    workforce_cells = [cells.workforce for cells in snapshots if cells.workforce is not None]
+    workforce = (
+        clean_workforce(pd.concat(workforce_cells, ignore_index=True), headers, log)
+        if workforce_cells
+        else None
+    )
+    rows = case_rows(
+        pd.concat([cells.cases for cells in snapshots], ignore_index=True),
+        headers,
+        log,
+        pseudonymiser,
+    )
+    sheets = pd.concat([cells.annex_a_sheets for cells in snapshots])
+    rows = drop_closed_rows(rows, sheets, log)
+    with_workforce = [cells.snapshot_date for cells in snapshots if cells.workforce is not None]
+    cases = resolve_cases(rows, workforce, with_workforce, log, settings)
+    establishment_cells = [c.establishment for c in snapshots if c.establishment is not None]
     establishment = (
-        read_establishment(files.establishment, _relative(files.establishment, raw_root), log)
-        if files.establishment is not None
-        else pd.DataFrame({"team": pd.Series(dtype=str), "funded_fte": pd.Series(dtype=float)})
+        clean_establishment(pd.concat(establishment_cells, ignore_index=True), headers, log)
+        if establishment_cells
+        else pd.DataFrame(columns=ESTABLISHMENT_COLUMNS)
     )
     return {
-        "cases": cases.assign(snapshot_date=snapshot_date)[CASES_COLUMNS],
-        "workforce": (workforce if workforce is not None else _no_workforce()).assign(
-            snapshot_date=snapshot_date
-        )[WORKFORCE_COLUMNS],
-        "establishment": establishment.assign(snapshot_date=snapshot_date)[ESTABLISHMENT_COLUMNS],
+        "cases": cases[CASES_COLUMNS],
+        "workforce": (workforce if workforce is not None else _no_workforce())[WORKFORCE_COLUMNS],
+        "establishment": establishment[ESTABLISHMENT_COLUMNS],
     }
 
 
 def _no_workforce() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in WORKFORCE_COLUMNS})
-
-
-def _read_workforce(
-    files: SnapshotFiles, folder_name: str, raw_root: Path, log: DataQualityLog
-) -> pd.DataFrame | None:
-    if files.workforce is None:
-        log.add(
-            dataset=DATASET,
-            table="workforce",
-            file=folder_name,
-            rule="workforce_list_missing",
-            severity="warning",
-            message=f"{folder_name} has no workforce.csv: case teams come from the case list, "
-            "and caseload per FTE and the workforce measures cannot be worked out for this "
-            "snapshot.",
-        )
-        return None
-    return read_workforce(files.workforce, _relative(files.workforce, raw_root), log)
 
 
 def _log_ignored_files(files: SnapshotFiles, raw_root: Path, log: DataQualityLog) -> None:
@@ -195,81 +274,97 @@ def _log_ignored_files(files: SnapshotFiles, raw_root: Path, log: DataQualityLog
         )
 
 
-def _held_types(rows: pd.DataFrame, priority: tuple[str, ...]) -> pd.Series:
-    """Every case type each child is open under, ';'-joined in priority order."""
-    # Each type is one bit; a child's distinct types sum to a mask with at most 2**4 values,
-    # which a small lookup table turns into text. Sums and lookups stay vectorised.
-    bit = {case_type: 1 << n for n, case_type in enumerate(priority)}
-    pairs = rows[["child_id", "case_type"]].drop_duplicates()
-    masks = pairs["case_type"].map(bit).groupby(pairs["child_id"], sort=True).sum()
-    labels = {
-        mask: ";".join(t for t in priority if mask & bit[t]) for mask in range(1 << len(priority))
-    }
-    return masks.map(labels).astype(str).rename_axis("child_id")
-
-
 def resolve_cases(
     rows: pd.DataFrame,
     workforce: pd.DataFrame | None,
+    with_workforce: list[pd.Timestamp],
     log: DataQualityLog,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Make one case per child, typed by priority, with the team of its allocated worker.
+    """Make one case per child per snapshot, typed by priority, with its allocated worker's team.
 
-    A child on several lists (or rows) is one case. Its type is the highest in
+    A child on several lists (or rows) of a snapshot is one case. Its type is the highest in
     ``settings.case_type_priority``. Its worker is taken from the highest-priority row that has a
     worker, so a child allocated on one list is not counted as unallocated because another list
     left the worker blank; worker ids that differ only in capitals or spacing are one worker,
     written as in the workforce list. The team is the worker's team in the workforce list; where
-    the worker is not there, the team on the case row (with one warning per such worker).
+    the worker is not there, the team on the case row (with one warning per such worker and
+    snapshot).
 
     Args:
-        rows: Open case rows (``rows.CASE_ROW_COLUMNS``).
-        workforce: The snapshot's clean workforce list, or None when there is none.
+        rows: Open case rows (``snapshot_date`` and ``rows.CASE_ROW_COLUMNS``) of any number of
+            snapshots, in file order.
+        workforce: The clean workforce lists of those snapshots, or None when there are none.
+        with_workforce: The snapshots that have a workforce list (which may have no rows).
         log: Data-quality log.
         settings: Local rules (``case_type_priority``).
 
     Returns:
-        One row per child: ``child_id, case_type, case_types_held, team, worker_id,
-        allocated_date, source_file``.
+        One row per child per snapshot: ``snapshot_date, child_id, case_type, case_types_held,
+        team, worker_id, allocated_date, source_file``.
     """
     priority = tuple(settings.case_type_priority)
     # Annex A often names workers as typed by hand: match them to the workforce list's spelling.
-    rows = rows.assign(
-        worker_id=same_spelling(
-            rows["worker_id"], workforce["worker_id"] if workforce is not None else None
-        )
+    rows = rows.reset_index(drop=True)
+    rows["worker_id"] = same_spelling(rows["worker_id"], rows["snapshot_date"], workforce)
+    type_codes, types = pd.factorize(rows["case_type"])
+    rank = (
+        pd.Series(types).map({t: n for n, t in enumerate(priority)}).fillna(len(priority))
+    ).to_numpy(dtype="int64")[type_codes]
+    # Allocated rows first, then by priority; ties go to the first row (idxmin keeps the first).
+    choice = rank + rows["worker_id"].isna().to_numpy() * (len(priority) + 1)
+    # Cases numbered in order of first appearance; grouping integers is far cheaper than text.
+    case = group_codes(rows["snapshot_date"], rows["child_id"])
+    by_case = pd.DataFrame({"rank": rank, "choice": choice}).groupby(case, sort=True)
+    chosen = rows.take(by_case["choice"].idxmin().to_numpy()).reset_index(drop=True)
+    chosen["case_type"] = rows["case_type"].take(by_case["rank"].idxmin().to_numpy()).to_numpy()
+    cases = len(chosen)
+    chosen["case_types_held"] = _held_types(case, cases, rank, priority)
+    _log_children_on_several_rows(
+        chosen,
+        np.bincount(case, minlength=cases),
+        _workers_per_case(case, cases, rows["worker_id"]),
+        log,
     )
-    rank = rows["case_type"].map({t: i for i, t in enumerate(priority)}).fillna(len(priority))
-    ranked = rows.assign(
-        _rank=rank, _unallocated=rows["worker_id"].isna(), _order=np.arange(len(rows))
+    chosen["team"] = _team_of_cases(chosen, workforce, with_workforce, log)
+    return chosen[CASES_COLUMNS]
+
+
+def _workers_per_case(case: np.ndarray, cases: int, worker_ids: pd.Series) -> np.ndarray:
+    """Count the different (non-blank) workers named on each case's rows, in case order."""
+    pair = group_codes(pd.Series(case), worker_ids)
+    named = pair >= 0
+    case_of_pair = np.zeros(pair.max() + 1, dtype="int64")
+    # Every row of a (case, worker) pair has the same case, so repeated writes agree.
+    case_of_pair[pair[named]] = case[named]
+    return np.bincount(case_of_pair, minlength=cases)
+
+
+def _held_types(
+    case: np.ndarray, cases: int, rank: np.ndarray, priority: tuple[str, ...]
+) -> np.ndarray:
+    """Every case type each case is open under, ';'-joined in priority order, in case order."""
+    # Each type is one bit; a case's types make a mask with at most 2**4 values, which a small
+    # lookup table turns into text.
+    masks = np.zeros(cases, dtype="int64")
+    for position in range(len(priority)):
+        held = np.bincount(case[rank == position], minlength=cases) > 0
+        masks |= held.astype("int64") << position
+    labels = np.array(
+        [
+            ";".join(t for n, t in enumerate(priority) if mask >> n & 1)
+            for mask in range(1 << len(priority))
+        ],
+        dtype=object,
     )
-    case_type = (
-        ranked.sort_values(["_rank", "_order"])
-        .drop_duplicates("child_id")
-        .set_index("child_id")["case_type"]
-    )
-    chosen = (
-        ranked.sort_values(["_unallocated", "_rank", "_order"])
-        .drop_duplicates("child_id")
-        .set_index("child_id")
-    )
-    chosen["case_type"] = case_type
-    chosen["case_types_held"] = _held_types(rows, priority)
-    _log_children_on_several_rows(rows, chosen, log)
-    chosen = chosen.reset_index()
-    chosen["team"] = _team_of_cases(chosen, workforce, log)
-    return chosen[[c for c in CASES_COLUMNS if c != "snapshot_date"]].reset_index(drop=True)
+    return labels[masks]
 
 
 def _log_children_on_several_rows(
-    rows: pd.DataFrame, chosen: pd.DataFrame, log: DataQualityLog
+    chosen: pd.DataFrame, rows: np.ndarray, workers: np.ndarray, log: DataQualityLog
 ) -> None:
-    by_child = rows.groupby("child_id")
-    counts = pd.DataFrame(
-        {"rows": by_child.size(), "workers": by_child["worker_id"].nunique()}
-    ).reindex(chosen.index)
-    several = chosen.loc[counts["rows"].gt(1)].reset_index()
+    """Note each case made of several rows, and warn where its rows name different workers."""
+    several = chosen.loc[rows > 1]
     log.add_rows(
         several,
         dataset=DATASET,
@@ -279,7 +374,7 @@ def _log_children_on_several_rows(
         value=several["case_types_held"],
         message=pd.Series(
             "The child is on "
-            + counts.loc[several["child_id"], "rows"].astype(str).to_numpy()
+            + rows[rows > 1].astype(str).astype(object)
             + " open rows ("
             + several["case_types_held"].to_numpy()
             + "); counted as one "
@@ -288,7 +383,7 @@ def _log_children_on_several_rows(
             index=several.index,
         ),
     )
-    conflicting = chosen.loc[counts["workers"].gt(1)].reset_index()
+    conflicting = chosen.loc[workers > 1]
     log.add_rows(
         conflicting,
         dataset=DATASET,
@@ -307,19 +402,32 @@ def _log_children_on_several_rows(
 
 
 def _team_of_cases(
-    cases: pd.DataFrame, workforce: pd.DataFrame | None, log: DataQualityLog
+    cases: pd.DataFrame,
+    workforce: pd.DataFrame | None,
+    with_workforce: list[pd.Timestamp],
+    log: DataQualityLog,
 ) -> pd.Series:
     """Team of each case: its worker's team in the workforce list, else the case row's team."""
     if workforce is None:
         return cases["team"]
-    worker_team = workforce.set_index("worker_id")["team"]
-    listed = cases["worker_id"].isin(workforce["worker_id"])
-    team = cases["worker_id"].map(worker_team).where(listed).fillna(cases["team"])
-    absent = cases.loc[cases["worker_id"].notna() & ~listed].sort_values(
-        ["source_file", "source_row"]
+    worker = ["snapshot_date", "worker_id"]
+    key = group_codes(
+        pd.concat([cases["snapshot_date"], workforce["snapshot_date"]], ignore_index=True),
+        pd.concat([cases["worker_id"], workforce["worker_id"]], ignore_index=True),
     )
-    first = absent.drop_duplicates("worker_id")
-    case_counts = absent["worker_id"].value_counts().reindex(first["worker_id"]).to_numpy()
+    # Workforce lists have one row per worker per snapshot, so each key is found at most once.
+    position = pd.Index(key[len(cases) :]).get_indexer(key[: len(cases)])
+    listed = position >= 0
+    team = pd.Series(np.nan, index=cases.index, dtype="str")
+    team[listed] = workforce["team"].to_numpy()[position[listed]]
+    team = team.fillna(cases["team"])
+    absent = cases.loc[
+        cases["worker_id"].notna() & ~listed & cases["snapshot_date"].isin(with_workforce)
+    ].sort_values(["source_file", "source_row"])
+    first = absent.drop_duplicates(worker)
+    case_counts = (
+        absent.groupby(worker).size().reindex(pd.MultiIndex.from_frame(first[worker])).to_numpy()
+    )
     log.add_rows(
         first.drop(columns="child_id"),
         dataset=DATASET,

@@ -82,21 +82,50 @@ def worker_key(worker_ids: pd.Series) -> pd.Series:
     )
 
 
-def same_spelling(worker_ids: pd.Series, preferred: pd.Series | None = None) -> pd.Series:
-    """Write every worker id the way it is first written, matching by ``worker_key``.
+def group_codes(*keys: pd.Series) -> np.ndarray:
+    """Number the distinct combinations of ``keys`` 0, 1, 2... in order of first appearance.
 
     Args:
-        worker_ids: Worker ids to rewrite.
-        preferred: Ids whose spelling wins (the workforce list's), if any.
+        keys: Aligned columns.
 
     Returns:
-        ``worker_ids`` with each id replaced by the preferred or first spelling of its key.
+        One code per row; -1 where any key is blank.
     """
-    candidates = worker_ids if preferred is None else pd.concat([preferred, worker_ids])
-    candidates = candidates.dropna()
-    spelling = pd.Series(candidates.to_numpy(), index=worker_key(candidates).to_numpy())
-    spelling = spelling[~spelling.index.duplicated(keep="first")]
-    return worker_key(worker_ids).map(spelling).where(worker_ids.notna())
+    combined = np.zeros(len(keys[0]), dtype="int64")
+    blank = np.zeros(len(keys[0]), dtype=bool)
+    for key in keys:
+        codes, distinct = pd.factorize(key)
+        blank |= codes < 0
+        combined = combined * (len(distinct) + 1) + codes
+    result = np.full(len(combined), -1, dtype="int64")
+    result[~blank] = pd.factorize(combined[~blank])[0]
+    return result
+
+
+def same_spelling(
+    worker_ids: pd.Series, snapshot_dates: pd.Series, preferred: pd.DataFrame | None = None
+) -> pd.Series:
+    """Within each snapshot, write every worker id the way it is first written (``worker_key``).
+
+    Args:
+        worker_ids: Worker ids to rewrite (blanks allowed).
+        snapshot_dates: The snapshot of each id: ids are matched within their snapshot only.
+        preferred: ``snapshot_date`` and ``worker_id`` of ids whose spelling wins (the workforce
+            lists'), if any.
+
+    Returns:
+        ``worker_ids`` with each id replaced by the preferred or first spelling of its key in
+        its snapshot; blanks stay blank.
+    """
+    ids, dates = worker_ids, snapshot_dates
+    if preferred is not None:
+        ids = pd.concat([preferred["worker_id"], worker_ids], ignore_index=True)
+        dates = pd.concat([preferred["snapshot_date"], snapshot_dates], ignore_index=True)
+    # Blank ids share code -1, whose first non-blank value is blank: they stay blank.
+    key = group_codes(dates, worker_key(ids))
+    first = ids.groupby(key).transform("first")
+    rewritten = first.to_numpy()[len(ids) - len(worker_ids) :]
+    return pd.Series(rewritten, index=worker_ids.index, dtype="str")
 
 
 def strip_ordinal_prefix(values: pd.Series) -> pd.Series:
@@ -108,6 +137,7 @@ def strip_ordinal_prefix(values: pd.Series) -> pd.Series:
     Returns:
         The values without the prefix; blanks stay blank.
     """
+
     def strip(distinct: pd.Series) -> pd.Series:
         stripped = distinct.str.replace(ORDINAL_PREFIX, "", regex=True).str.strip()
         return stripped.where(stripped.ne(""))

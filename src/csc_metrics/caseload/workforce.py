@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.caseload.csv_files import read_csv_table
+from csc_metrics.caseload.issues import file_headers, log_rows
 from csc_metrics.caseload.values import (
     as_text,
     clean_identifier,
@@ -54,21 +55,20 @@ FULL_TIME = 1.0
 FTE_TOLERANCE = 1e-9
 
 
-def read_workforce(path: Path, source: str, log: DataQualityLog) -> pd.DataFrame:
-    """Read and clean a workforce list, one row per worker.
-
-    Rows without a worker id are dropped (``error``). FTE that is blank, unreadable, negative or 0
-    is kept as blank or 0 with a ``warning``: such workers are listed, not counted, in caseload
-    per FTE. An unrecognised agency flag is taken as "not agency" with a ``warning``. Duplicate
-    worker rows are resolved by ``resolve_duplicate_workers``.
+def read_workforce_cells(
+    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a workforce list as text, for ``clean_workforce``.
 
     Args:
         path: The file.
         source: Its path relative to the raw folder.
+        snapshot_date: The snapshot date, stored on every row.
         log: Data-quality log.
 
     Returns:
-        Columns ``WORKFORCE_COLUMNS_OUT``.
+        ``(cells, headers)``: the text cells of ``vocabulary.WORKFORCE_COLUMNS`` with
+        ``snapshot_date``, ``source_file`` and ``source_row``, and the header each column had.
 
     Raises:
         InputError: If the file cannot be read or lacks worker_id, team, fte or agency.
@@ -76,44 +76,72 @@ def read_workforce(path: Path, source: str, log: DataQualityLog) -> pd.DataFrame
     cells, headers = read_csv_table(
         path, source, WORKFORCE_COLUMNS, WORKFORCE_REQUIRED, WORKFORCE_TABLE, log
     )
+    return cells.assign(snapshot_date=snapshot_date), headers
+
+
+def clean_workforce(
+    cells: pd.DataFrame, headers: pd.DataFrame, log: DataQualityLog
+) -> pd.DataFrame:
+    """Clean the workforce lists of any number of snapshots, one row per worker per snapshot.
+
+    Rows without a worker id are dropped (``error``). FTE that is blank, unreadable, negative or 0
+    is kept as blank or 0 with a ``warning``: such workers are listed, not counted, in caseload
+    per FTE. An unrecognised agency flag is taken as "not agency" with a ``warning``. Duplicate
+    worker rows are resolved by ``resolve_duplicate_workers``.
+
+    Args:
+        cells: Text cells from ``read_workforce_cells``, of one or more files.
+        headers: Header as written in each file, indexed by ``source_file``.
+        log: Data-quality log.
+
+    Returns:
+        Columns ``snapshot_date`` and ``WORKFORCE_COLUMNS_OUT``.
+    """
     worker = clean_identifier(cells["worker_id"])
+    missing = cells.loc[worker.isna()]
     _warn(
         log,
-        cells.loc[worker.isna()],
+        missing,
         "missing_worker_id",
-        headers["worker_id"],
+        file_headers(missing, headers, "worker_id"),
         None,
         "The row has no worker id, so the worker cannot be matched to cases; row not used.",
         severity="error",
     )
     cells = cells.loc[worker.notna()]
     workforce = pd.DataFrame(index=cells.index)
+    workforce["snapshot_date"] = cells["snapshot_date"]
     # A later row's spelling wins, so "w1" then "W1" are one worker written "W1".
-    workforce["worker_id"] = same_spelling(worker.loc[cells.index][::-1])[::-1]
+    workforce["worker_id"] = same_spelling(
+        worker.loc[cells.index][::-1], cells["snapshot_date"][::-1]
+    )[::-1]
     workforce["team"] = strip_ordinal_prefix(as_text(cells["team"]))
     workforce["role"] = as_text(cells["role"])
-    workforce["fte"] = _clean_fte(cells, headers["fte"], log)
-    workforce["agency"] = _clean_agency(cells, headers["agency"], log)
+    workforce["fte"] = _clean_fte(cells, file_headers(cells, headers, "fte"), log)
+    workforce["agency"] = _clean_agency(cells, file_headers(cells, headers, "agency"), log)
     for column in ("start_date", "qualified_date"):
         workforce[column] = _clean_date(cells, column, headers, log)
     workforce["source_file"] = cells["source_file"].astype(str)
     workforce["source_row"] = cells["source_row"].astype("int64")
-    return resolve_duplicate_workers(workforce[WORKFORCE_COLUMNS_OUT], log)
+    return resolve_duplicate_workers(workforce[["snapshot_date", *WORKFORCE_COLUMNS_OUT]], log)
 
 
 def _warn(
     log: DataQualityLog,
     rows: pd.DataFrame,
     rule: str,
-    column: str | None,
+    column: str | pd.Series | None,
     value: pd.Series | None,
     message: str | pd.Series,
     severity: str = "warning",
     table: str = WORKFORCE_TABLE,
 ) -> None:
-    log.add_rows(
+    """Record an issue per row; a per-row ``column`` (each file's header) is aligned to ``rows``."""
+    if isinstance(column, pd.Series):
+        column = column.loc[rows.index]
+    log_rows(
+        log,
         rows,
-        dataset=DATASET,
         table=table,
         rule=rule,
         severity=severity,
@@ -123,7 +151,7 @@ def _warn(
     )
 
 
-def _clean_fte(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.Series:
+def _clean_fte(cells: pd.DataFrame, header: pd.Series, log: DataQualityLog) -> pd.Series:
     fte, unreadable = parse_numbers(cells["fte"])
     raw = as_text(cells["fte"])
     negative = fte.lt(0)
@@ -159,7 +187,7 @@ def _clean_fte(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.Seri
     return fte
 
 
-def _clean_agency(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.Series:
+def _clean_agency(cells: pd.DataFrame, header: pd.Series, log: DataQualityLog) -> pd.Series:
     raw = as_text(cells["agency"])
     agency = map_labels(raw, AGENCY_VALUES)
     unknown = agency.isna()
@@ -175,14 +203,14 @@ def _clean_agency(cells: pd.DataFrame, header: str, log: DataQualityLog) -> pd.S
 
 
 def _clean_date(
-    cells: pd.DataFrame, column: str, headers: dict[str, str], log: DataQualityLog
+    cells: pd.DataFrame, column: str, headers: pd.DataFrame, log: DataQualityLog
 ) -> pd.Series:
     dates, unreadable = parse_dates(cells[column])
     _warn(
         log,
         cells.loc[unreadable],
         "unreadable_date",
-        headers.get(column, column),
+        file_headers(cells.loc[unreadable], headers, column),
         as_text(cells.loc[unreadable, column]),
         "Not a date (expected dd/mm/yyyy, yyyy-mm-dd or an Excel date); left blank.",
     )
@@ -190,23 +218,25 @@ def _clean_date(
 
 
 def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> pd.DataFrame:
-    """Keep one row per worker, with a warning for every row that was merged away.
+    """Keep one row per worker per snapshot, with a warning for every row merged away.
 
     The last row in the file is kept: HR extracts list a change (a move of team, a new FTE) as a
     later row. One exception: when a worker's rows are in different teams and their FTEs add up
     to no more than 1, they are one person's split post, so the kept row's FTE is their sum.
 
     Args:
-        workforce: Clean workforce rows with ``source_file`` and ``source_row``.
+        workforce: Clean workforce rows with ``snapshot_date``, ``source_file`` and
+            ``source_row``, in file order.
         log: Data-quality log.
 
     Returns:
-        One row per worker.
+        One row per worker per snapshot.
     """
-    duplicated = workforce["worker_id"].duplicated(keep=False)
+    worker = ["snapshot_date", "worker_id"]
+    duplicated = workforce.duplicated(worker, keep=False)
     if not duplicated.any():
-        return workforce
-    groups = workforce.loc[duplicated].groupby("worker_id")
+        return workforce.reset_index(drop=True)
+    groups = workforce.loc[duplicated].groupby(worker)
     summary = pd.DataFrame(
         {
             "teams": groups["team"].nunique(dropna=False),
@@ -218,11 +248,11 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
     summary["split_post"] = summary["teams"].gt(1) & summary["fte_sum"].le(
         FULL_TIME + FTE_TOLERANCE
     )
-    kept = workforce.drop_duplicates("worker_id", keep="last").set_index("worker_id")
+    kept = workforce.drop_duplicates(worker, keep="last").set_index(worker)
     split = summary.index[summary["split_post"]]
     kept.loc[split, "fte"] = summary.loc[split, "fte_sum"]
-    dropped = workforce.loc[duplicated & workforce["worker_id"].duplicated(keep="last")]
-    info = summary.reindex(dropped["worker_id"])
+    dropped = workforce.loc[duplicated & workforce.duplicated(worker, keep="last")]
+    info = summary.reindex(pd.MultiIndex.from_frame(dropped[worker]))
     how = np.where(
         info["split_post"].to_numpy(),
         "; they are in different teams with FTEs adding up to no more than 1, so they were "
@@ -250,23 +280,23 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
         dropped["worker_id"],
         pd.Series(message, index=dropped.index),
     )
-    return kept.reset_index()[WORKFORCE_COLUMNS_OUT].reset_index(drop=True)
+    return kept.reset_index()[["snapshot_date", *WORKFORCE_COLUMNS_OUT]]
 
 
-def read_establishment(path: Path, source: str, log: DataQualityLog) -> pd.DataFrame:
-    """Read the funded establishment: funded social-worker FTE by team.
-
-    Rows without a team, or whose funded FTE is not a number of 0 or more, cannot be used and are
-    dropped (``error``). Several rows for one team are added up (a list of posts is fine), noted
-    as ``info``.
+def read_establishment_cells(
+    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a funded establishment list as text, for ``clean_establishment``.
 
     Args:
         path: The file.
         source: Its path relative to the raw folder.
+        snapshot_date: The snapshot date, stored on every row.
         log: Data-quality log.
 
     Returns:
-        Columns ``team, funded_fte``, one row per team.
+        ``(cells, headers)``: the text cells of ``team`` and ``funded_fte`` with
+        ``snapshot_date``, ``source_file`` and ``source_row``, and the header each column had.
 
     Raises:
         InputError: If the file cannot be read or lacks team or funded_fte.
@@ -274,6 +304,26 @@ def read_establishment(path: Path, source: str, log: DataQualityLog) -> pd.DataF
     cells, headers = read_csv_table(
         path, source, ESTABLISHMENT_COLUMNS, ESTABLISHMENT_REQUIRED, ESTABLISHMENT_TABLE, log
     )
+    return cells.assign(snapshot_date=snapshot_date), headers
+
+
+def clean_establishment(
+    cells: pd.DataFrame, headers: pd.DataFrame, log: DataQualityLog
+) -> pd.DataFrame:
+    """Clean the funded establishment lists of any number of snapshots: funded FTE by team.
+
+    Rows without a team, or whose funded FTE is not a number of 0 or more, cannot be used and are
+    dropped (``error``). Several rows for one team in a snapshot are added up (a list of posts is
+    fine), noted as ``info``.
+
+    Args:
+        cells: Text cells from ``read_establishment_cells``, of one or more files.
+        headers: Header as written in each file, indexed by ``source_file``.
+        log: Data-quality log.
+
+    Returns:
+        Columns ``snapshot_date, team, funded_fte``, one row per team per snapshot.
+    """
     team = strip_ordinal_prefix(as_text(cells["team"]))
     funded, _ = parse_numbers(cells["funded_fte"])
     unusable = team.isna() | funded.isna() | funded.lt(0)
@@ -281,22 +331,24 @@ def read_establishment(path: Path, source: str, log: DataQualityLog) -> pd.DataF
         log,
         cells.loc[unusable],
         "invalid_establishment_row",
-        headers["funded_fte"],
+        file_headers(cells, headers, "funded_fte"),
         as_text(cells.loc[unusable, "funded_fte"]),
         "Each row needs a team and a funded FTE of 0 or more; row not used.",
         severity="error",
         table=ESTABLISHMENT_TABLE,
     )
-    usable = pd.DataFrame({"team": team, "funded_fte": funded}).loc[~unusable]
-    repeated = usable.loc[usable["team"].duplicated(keep=False)]
+    usable = pd.DataFrame(
+        {"snapshot_date": cells["snapshot_date"], "team": team, "funded_fte": funded}
+    ).loc[~unusable]
+    repeated = usable.loc[usable.duplicated(["snapshot_date", "team"], keep=False)]
     _warn(
         log,
         cells.loc[repeated.index],
         "establishment_team_repeated",
-        headers["team"],
+        file_headers(cells, headers, "team"),
         repeated["team"],
         "The team has several rows; their funded FTEs were added up.",
         severity="info",
         table=ESTABLISHMENT_TABLE,
     )
-    return usable.groupby("team", as_index=False, sort=True)["funded_fte"].sum()
+    return usable.groupby(["snapshot_date", "team"], as_index=False, sort=True)["funded_fte"].sum()

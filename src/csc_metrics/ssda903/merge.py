@@ -61,11 +61,14 @@ def keep_latest(
         The kept rows, in their original order.
     """
     order = ["collection_year", *([prefer] if prefer else []), "file_order", "source_row"]
-    frame = frame.sort_values(order, kind="stable")
-    complete = frame[key].notna().all(axis=1)
+    # Rows are chosen on the few columns the rules and messages need; the whole table is then
+    # filtered once, which matters for millions of wide episode rows.
+    needed = list(dict.fromkeys([*key, *order, "source_file", "child_id"]))
+    rows = frame[needed].sort_values(order, kind="stable")
+    complete = rows[key].notna().all(axis=1)
     group = [*key, "collection_year"]
     # Only the rows of repeated records are looked at closely: they are few.
-    repeated = frame[complete & frame.duplicated(group, keep=False)]
+    repeated = rows[complete & rows.duplicated(group, keep=False)]
     kept_at = repeated.groupby(group)[["source_file", "source_row"]].transform("last")
     dropped = repeated[repeated.duplicated(group, keep="last")]
     kept_at = kept_at.loc[dropped.index]
@@ -82,12 +85,11 @@ def keep_latest(
         + ", which was kept",
         table=table,
     )
-    in_year = frame.index.isin(dropped.index)
-    frame = frame[~in_year]
+    rows = rows[~rows.index.isin(dropped.index)]
     if across_years:
-        complete = frame[key].notna().all(axis=1)
-        older = complete & frame.duplicated(key, keep="last")
-        for file, count in frame.loc[older, "source_file"].value_counts(sort=False).items():
+        complete = rows[key].notna().all(axis=1)
+        older = complete & rows.duplicated(key, keep="last")
+        for file, count in rows.loc[older, "source_file"].value_counts(sort=False).items():
             log_file(
                 log,
                 "repeated_in_later_file",
@@ -96,8 +98,8 @@ def keep_latest(
                 file=str(file),
                 table=table,
             )
-        frame = frame[~older]
-    return frame.sort_index()
+        rows = rows[~older]
+    return frame[frame.index.isin(rows.index)].sort_index()
 
 
 def _neighbours(episodes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
 from csc_metrics.ssda903.specs import TableSpec, table_specs
 from csc_metrics.ssda903.xml_reader import read_xml_tables
+from csc_metrics.text_csv import read_text_csv
 
 #: Year-folder names: ``2024``, or a span such as ``2023-24``, ``2023_24`` or ``2023-2024``,
 #: which names the collection by the year it ends in.
@@ -143,7 +144,12 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Return a mask of the rows whose every value is blank or spaces."""
     blank = np.ones(len(frame), dtype=bool)
     for column in frame.columns:
-        blank &= frame[column].fillna("").str.strip().eq("").to_numpy()
+        # Only rows blank so far are looked at: after the first column there are hardly any.
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        values = frame[column].iloc[candidates]
+        blank[candidates] = values.fillna("").str.strip().eq("").to_numpy()
     return blank
 
 
@@ -154,12 +160,14 @@ def parse_csv(text: str, path: str) -> pd.DataFrame:
         InputError: If the text is not valid CSV.
     """
     try:
-        return pd.read_csv(
-            io.StringIO(text),
+        return read_text_csv(
+            io.BytesIO(text.encode("utf-8")),
+            # Without NA detection a missing trailing field is "" too (pyarrow refuses such rows).
+            {"na_filter": False},
             dtype="str",
             keep_default_na=False,
-            na_filter=False,
             skip_blank_lines=False,
+            encoding="utf-8",
         )
     except pd.errors.ParserError as error:
         detail = str(error).replace("Error tokenizing data. C error: ", "")

@@ -223,14 +223,31 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
         current_grid[:-1, position] = found["current_code"].to_numpy(dtype=object)
         status_grid[:-1, position] = found["status"].to_numpy(dtype=object)
     # Blank values (id -1) read the grid's last, empty row.
-    current = pd.Series(current_grid[value_ids, year_ids], index=raw.index, dtype="str")
-    status = pd.Series(status_grid[value_ids, year_ids], index=raw.index, dtype="str")
+    current = _spread_grid(current_grid, value_ids, year_ids, raw.index)
+    # Statuses compared as numbers: -1 is no status (not a code of any year).
+    status_ids, statuses = pd.factorize(status_grid.ravel())
+    status = status_ids.reshape(status_grid.shape)[value_ids, year_ids]
+    status_number = {name: number for number, name in enumerate(statuses)}
     present = tidy.values.notna()
     for rule in ("code_not_valid_in_year", "label_instead_of_code"):
-        issues[rule] = status.eq(rule).fillna(False).astype(bool)
-    issues["invalid_code"] = present & status.isna()
+        issues[rule] = pd.Series(status == status_number.get(rule, -2), index=raw.index)
+    issues["invalid_code"] = present & pd.Series(status < 0, index=raw.index)
     # A label or an invalid code is reported as such; that it was also upper-cased adds nothing.
     reported = issues["label_instead_of_code"] | issues["invalid_code"]
     issues["value_tidied"] = issues["value_tidied"] & ~reported
     issues["excel_number_artefact"] = issues["excel_number_artefact"] & ~reported
     return Cleaned(current.astype("str"), issues)
+
+
+def _spread_grid(
+    grid: np.ndarray, value_ids: np.ndarray, year_ids: np.ndarray, index: pd.Index
+) -> pd.Series:
+    """Pick each row's text from a small (value, year) grid, as a text column."""
+    # Text is built once per distinct grid entry and then picked by position: turning millions
+    # of Python strings into a text column one by one is what would cost.
+    codes, texts = pd.factorize(grid.ravel())
+    picked = codes.reshape(grid.shape)[value_ids, year_ids]
+    choices = pd.Series([*texts, None], dtype="str")
+    spread = choices.take(np.where(picked < 0, len(texts), picked))
+    spread.index = index
+    return spread

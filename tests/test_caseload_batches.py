@@ -1,0 +1,49 @@
+"""Snapshots are cleaned in batches; where the batches split must not change any result."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
+
+from csc_metrics.caseload import ingest as caseload_ingest
+
+
+def _three_snapshots(tmp_path):
+    caseload = standard_snapshot(tmp_path)
+    shutil.copytree(caseload / "2024-03-31", caseload / "2024-06-30")
+    shutil.copytree(caseload / "2024-03-31", caseload / "2024-09-30")
+    return caseload
+
+
+def test_one_snapshot_per_batch_gives_the_same_tables_and_issues_as_one_batch(
+    tmp_path, monkeypatch
+):
+    caseload = _three_snapshots(tmp_path)
+    one_log = new_log()
+    one_batch = caseload_ingest.ingest_caseload(caseload, None, one_log, PSEUDONYMISER)
+    # Any snapshot folder is bigger than 1 byte, so each becomes a batch of its own.
+    monkeypatch.setattr(caseload_ingest, "BATCH_BYTES", 1)
+    split_log = new_log()
+    split = caseload_ingest.ingest_caseload(caseload, None, split_log, PSEUDONYMISER)
+    for key in one_batch:
+        pd.testing.assert_frame_equal(split[key], one_batch[key])
+    # Issues come in another order (batch by batch), but they are the same issues.
+    issues = [log.to_frame().astype(str) for log in (one_log, split_log)]
+    issues = [frame.sort_values(list(frame.columns)).reset_index(drop=True) for frame in issues]
+    pd.testing.assert_frame_equal(issues[1], issues[0])
+    assert len(one_batch["cases"]["snapshot_date"].unique()) == 3
+
+
+def test_batches_follow_date_order_and_fill_up_to_the_byte_limit(tmp_path, monkeypatch):
+    caseload = _three_snapshots(tmp_path)
+    jobs = [(path, pd.Timestamp(path.name), tmp_path) for path in sorted(caseload.iterdir())]
+    one_folder = caseload_ingest._folder_bytes(jobs[0][0])
+    # Room for two identical snapshot folders but not three: batches of 2 then 1.
+    monkeypatch.setattr(caseload_ingest, "BATCH_BYTES", 2 * one_folder)
+    batches = caseload_ingest._batches(jobs)
+    assert [[job[1] for job in batch] for batch in batches] == [
+        [pd.Timestamp("2024-03-31"), pd.Timestamp("2024-06-30")],
+        [pd.Timestamp("2024-09-30")],
+    ]

@@ -1,0 +1,54 @@
+"""The fast CSV path must read every file exactly as pandas' C parser does."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from csc_metrics import text_csv
+from csc_metrics.text_csv import read_text_csv
+
+OPTIONS = {"dtype": "str", "keep_default_na": False, "skip_blank_lines": False}
+
+
+@pytest.fixture
+def pyarrow_always(monkeypatch):
+    """Send even tiny files to pyarrow, as a national-size file would be."""
+    monkeypatch.setattr(text_csv, "PYARROW_MIN_BYTES", 0)
+
+
+def _c_parser(data: bytes, **extra) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8", **OPTIONS, **extra)
+
+
+def test_a_blank_line_stays_a_row_so_row_numbers_hold(pyarrow_always, tmp_path):
+    # Lines: 1 header, 2 "C1", 3 blank, 4 "C2": the blank line is data row 2 (index 1).
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b"child_id,team\nC1,North\n\nC2,South\n")
+    frame = read_text_csv(path, encoding="utf-8", **OPTIONS)
+    assert frame["child_id"].tolist() == ["C1", "", "C2"]
+
+
+def test_quotes_bom_spaces_and_repeated_headers_read_as_by_the_c_parser(pyarrow_always):
+    data = '\ufeffchild_id,team,team\n1,A,x\n2, B ,y\n"3,4","q""r",z\n,,\n'.encode()
+    frame = read_text_csv(io.BytesIO(data), encoding="utf-8-sig", **OPTIONS)
+    pd.testing.assert_frame_equal(
+        frame, pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", **OPTIONS)
+    )
+    assert frame["team"].tolist() == ["A", " B ", 'q"r', ""]
+
+
+def test_a_short_row_pyarrow_refuses_is_read_by_the_c_parser(pyarrow_always):
+    # Row 2 has one field of three: the C parser with na_filter off fills the rest with "".
+    data = b"CHILD,SEX,DOB\n1,M,01/01/2010\n2\n"
+    frame = read_text_csv(io.BytesIO(data), {"na_filter": False}, encoding="utf-8", **OPTIONS)
+    pd.testing.assert_frame_equal(frame, _c_parser(data, na_filter=False))
+    assert frame.loc[1].tolist() == ["2", "", ""]
+
+
+def test_unparseable_csv_raises_the_c_parser_error(pyarrow_always):
+    data = b'CHILD,SEX\n1,M,extra,fields\n"unclosed\n'
+    with pytest.raises(pd.errors.ParserError):
+        read_text_csv(io.BytesIO(data), encoding="utf-8", **OPTIONS)

@@ -9,6 +9,7 @@ without the key a pseudonym cannot be turned back into the council's identifier.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -86,6 +87,12 @@ def load_key(create: bool = True) -> bytes:
     return key.encode("utf-8")
 
 
+@functools.lru_cache(maxsize=4)
+def _keyed_state(key: bytes) -> hmac.HMAC:
+    # Kept outside the Pseudonymiser so that it still pickles (caseload worker processes).
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 @dataclass(frozen=True)
 class Pseudonymiser:
     """Turns identifiers into keyed-hash pseudonyms.
@@ -112,15 +119,9 @@ class Pseudonymiser:
         """Pseudonymise one identifier (already stripped)."""
         # Copying the keyed state halves the cost of hashing a national set of children: the
         # key's inner and outer pads are hashed once per key, not once per identifier.
-        mac = self._keyed_state().copy()
+        mac = _keyed_state(self.key).copy()
         mac.update(identifier.encode("utf-8"))
         return mac.hexdigest()[:PSEUDONYM_LENGTH]
-
-    def _keyed_state(self) -> hmac.HMAC:
-        state = self._known.get("state")
-        if state is None:
-            state = self._known["state"] = hmac.new(self.key, digestmod=hashlib.sha256)
-        return state
 
     def series(self, identifiers: pd.Series) -> pd.Series:
         """Pseudonymise a column of identifiers; blanks stay blank.

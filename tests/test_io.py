@@ -56,3 +56,18 @@ def test_staged_replace_publishes_a_folder_others_can_read(tmp_path):
     with io.staged_replace(target) as staging:
         (staging / "index.html").write_text("<p>report</p>")
     assert target.stat().st_mode & 0o055 == 0o055  # group and others may read and enter
+
+
+def test_write_csv_reads_back_the_same_text_with_blanks_commas_and_quotes(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "row": pd.array([3, None], dtype="Int64"),
+            "value": pd.array(['a, "b"', None], dtype="str"),
+        }
+    )
+    io.write_csv(frame, tmp_path / "issues.csv")
+    # Blanks are empty fields, not "nan" or "<NA>"; the comma and quotes survive the round trip.
+    text = (tmp_path / "issues.csv").read_text(encoding="utf-8").splitlines()
+    assert text[1:] == ['3,"a, ""b"""', ","]
+    back = pd.read_csv(tmp_path / "issues.csv", dtype="str", keep_default_na=False)
+    assert back.to_dict("list") == {"row": ["3", ""], "value": ['a, "b"', ""]}

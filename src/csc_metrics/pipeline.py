@@ -26,6 +26,7 @@ from csc_metrics.io import (
     ProcessedData,
     load_processed,
     staged_replace,
+    write_csv,
     write_json,
     write_table,
 )
@@ -209,7 +210,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         for name, frame in tables.items():
             write_table(frame, name, staging)
         write_table(dq_issues, DQ_TABLE, staging)
-        dq_issues.to_csv(staging / DQ_CSV, index=False)
+        write_csv(dq_issues, staging / DQ_CSV)
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         write_json(manifest, staging / MANIFEST_NAME)
     # Writing includes the issues table, the input checksums and the manifest.

@@ -17,7 +17,6 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -102,13 +101,8 @@ class Pseudonymiser:
     """
 
     key: bytes
-    # Identifiers hashed so far and their pseudonyms, as an index and an aligned array so that
-    # a whole column is looked up at once.
-    _known: dict[str, Any] = field(
-        default_factory=lambda: {"ids": pd.Index([], dtype=object), "pseudonyms": np.array([])},
-        repr=False,
-        compare=False,
-    )
+    # Identifiers hashed so far, with their pseudonyms.
+    _known: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_environment(cls) -> Pseudonymiser:
@@ -136,14 +130,12 @@ class Pseudonymiser:
             Pseudonyms aligned with the input.
         """
         codes, distinct = pd.factorize(identifiers.astype("str"))
-        distinct = pd.Index(distinct, dtype=object)
+        distinct_ids = distinct.tolist()
         known = self._known
-        new = distinct[known["ids"].get_indexer(distinct) < 0]
-        if len(new):
-            hashed = np.array([self.one(value) for value in new], dtype=object)
-            known["ids"] = known["ids"].append(new)
-            known["pseudonyms"] = np.concatenate([known["pseudonyms"], hashed])
-        pseudonyms = known["pseudonyms"][known["ids"].get_indexer(distinct)]
+        # Hashing is one call per distinct identifier whatever we do; a dictionary makes the
+        # look-up of those already hashed as cheap as that, and never rebuilds an index.
+        known.update({value: self.one(value) for value in distinct_ids if value not in known})
+        pseudonyms = np.array([known[value] for value in distinct_ids] + [None], dtype=object)
         # Spread the distinct pseudonyms over the rows; code -1 (blank) picks the trailing None.
-        spread = np.append(pseudonyms, None).astype(object)[codes]
+        spread = pseudonyms[codes]
         return pd.Series(spread, index=identifiers.index, dtype="str")

@@ -41,7 +41,6 @@ from csc_metrics.indicators.prepare import (
 #: A council code: E (England), W, S or N followed by eight digits, e.g. E10000017.
 LA_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 FORMATS = ("table", "csv", "json")
-JSON_FIELDS = ("id", "numerator", "denominator", "value", "unknown")
 AREA_TITLES = {
     "placements": "Children looked after and placements",
     "care_leavers": "Care leavers",

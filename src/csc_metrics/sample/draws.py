@@ -63,11 +63,3 @@ def lognormal_days(
     """Draw whole-day durations from a lognormal distribution with a floor."""
     days = np.exp(np.log(median) + sigma * rng.standard_normal(size))
     return np.maximum(np.round(days), minimum).astype(np.int64)
-
-
-def group_start_flags(keys: np.ndarray) -> np.ndarray:
-    """Return True where a sorted key array starts a new group."""
-    flags = np.ones(len(keys), dtype=bool)
-    if len(keys) > 1:
-        flags[1:] = keys[1:] != keys[:-1]
-    return flags

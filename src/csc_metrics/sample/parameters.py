@@ -80,8 +80,6 @@ CATEGORY_OF_NEED = {
 
 # --- Routes through care ----------------------------------------------------------------------
 
-ROUTES = ("home", "adoption", "sgo", "cao", "age18", "other")
-
 #: Route of a period of care by age band on entry (rows follow ``ENTRY_AGE_BANDS``). Chosen so
 #: that reasons ceased resemble Lancashire 2024 (SGO 17%, planned return home 13%, 18+ stayed
 #: with carers 12%, adopted 7%, independent living 8%, CAO 4%, other 30%) and the stock stays

@@ -78,20 +78,6 @@ class ReturnInputs:
     geography: Geography
 
 
-def yearly_returns(config: SampleConfig, inputs: ReturnInputs) -> dict[int, dict[str,
-                                                                               pd.DataFrame]]:
-    """Build every year's tables as text, in the year's own codes.
-
-    Args:
-        config: The run's configuration.
-        inputs: Histories and derived tables.
-
-    Returns:
-        Collection year -> table name -> frame of text columns (exact DfE column names).
-    """
-    return {year: year_return(config, inputs, year) for year in config.years}
-
-
 def year_return(config: SampleConfig, inputs: ReturnInputs, year: int) -> dict[str,
                                                                             pd.DataFrame]:
     """Build one year's tables as text, in that year's codes.

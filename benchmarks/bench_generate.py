@@ -36,8 +36,20 @@ def run(scale: float = 40.0, years: str = "2019-2025", seed: int = 1) -> dict[st
     """
     folder = Path(tempfile.mkdtemp(prefix="bench-generate-"))
     out = folder / "raw"
-    command = [sys.executable, "-m", "csc_metrics.cli", "sample", "--out", str(out),
-               "--scale", str(scale), "--years", years, "--seed", str(seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "csc_metrics.cli",
+        "sample",
+        "--out",
+        str(out),
+        "--scale",
+        str(scale),
+        "--years",
+        years,
+        "--seed",
+        str(seed),
+    ]
     try:
         started = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -45,9 +57,13 @@ def run(scale: float = 40.0, years: str = "2019-2025", seed: int = 1) -> dict[st
         # ru_maxrss of finished children is in kilobytes on Linux.
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         files = [p for p in out.rglob("*") if p.is_file()]
-        return {"scale": scale, "seconds": round(seconds, 1),
-                "peak_memory_gb": round(peak / 1024**3, 2), "files": len(files),
-                "size_gb": round(sum(p.stat().st_size for p in files) / 1024**3, 2)}
+        return {
+            "scale": scale,
+            "seconds": round(seconds, 1),
+            "peak_memory_gb": round(peak / 1024**3, 2),
+            "files": len(files),
+            "size_gb": round(sum(p.stat().st_size for p in files) / 1024**3, 2),
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -59,15 +75,19 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     result = run(args.scale, args.years)
-    within = (result["seconds"] < TIME_LIMIT_SECONDS
-              and result["peak_memory_gb"] * 1024**3 < MEMORY_LIMIT_BYTES)
+    within = (
+        result["seconds"] < TIME_LIMIT_SECONDS
+        and result["peak_memory_gb"] * 1024**3 < MEMORY_LIMIT_BYTES
+    )
     if args.json:
         print(json.dumps({**result, "within_target": within}))
     else:
-        print(f"sample --scale {result['scale']:g}: {result['seconds']:.0f} s, peak memory "
-              f"{result['peak_memory_gb']:.2f} GB, {result['files']} files "
-              f"({result['size_gb']:.2f} GB); target under {TIME_LIMIT_SECONDS // 60} min and "
-              f"4 GB: {'met' if within else 'NOT met'}")
+        print(
+            f"sample --scale {result['scale']:g}: {result['seconds']:.0f} s, peak memory "
+            f"{result['peak_memory_gb']:.2f} GB, {result['files']} files "
+            f"({result['size_gb']:.2f} GB); target under {TIME_LIMIT_SECONDS // 60} min and "
+            f"4 GB: {'met' if within else 'NOT met'}"
+        )
     return 0 if within else 1
 
 

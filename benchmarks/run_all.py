@@ -52,13 +52,27 @@ def main(argv: list[str] | None = None) -> int:
         if not raw.exists():
             _step(
                 f"generate (--scale {args.scale})",
-                [python, "-m", "csc_metrics.cli", "sample", "--out", str(raw),
-                 "--scale", args.scale, "--years", "2019-2025"],
+                [
+                    python,
+                    "-m",
+                    "csc_metrics.cli",
+                    "sample",
+                    "--out",
+                    str(raw),
+                    "--scale",
+                    args.scale,
+                    "--years",
+                    "2019-2025",
+                ],
             )
-        _step("ingest", [python, str(HERE / "bench_ingest.py"), str(raw),
-                         "--processed", str(processed)])
-        _step("indicators, every quarter end",
-              [python, str(HERE / "bench_indicators.py"), str(processed)])
+        _step(
+            "ingest",
+            [python, str(HERE / "bench_ingest.py"), str(raw), "--processed", str(processed)],
+        )
+        _step(
+            "indicators, every quarter end",
+            [python, str(HERE / "bench_indicators.py"), str(processed)],
+        )
         _step("quarterly run on the shipped sample", [python, str(HERE / "bench_run.py")])
     except subprocess.CalledProcessError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)

@@ -96,16 +96,22 @@ def three_plus_placements_pct(episodes: pd.DataFrame, when: pd.Timestamp) -> flo
     """Spec §2: % of children looked after on ``when`` with 3+ placements in the 12 months."""
     start = when - pd.DateOffset(years=1) + pd.Timedelta(days=1)
     children = looked_after_on(episodes, when)["CHILD"].unique()
-    rows = episodes[episodes["CHILD"].isin(children) & ~episodes["LS"].isin(["V3", "V4"])
-                    & (episodes["decom"] <= when)
-                    & (episodes["dec"].isna() | (episodes["dec"] >= start))]
+    rows = episodes[
+        episodes["CHILD"].isin(children)
+        & ~episodes["LS"].isin(["V3", "V4"])
+        & (episodes["decom"] <= when)
+        & (episodes["dec"].isna() | (episodes["dec"] >= start))
+    ]
     rows = rows.sort_values(["CHILD", "decom"])
     previous = rows.groupby("CHILD").shift(1)
     before_previous = rows.groupby("CHILD").shift(2)
     first = rows["CHILD"].ne(rows["CHILD"].shift(1))
     temporary = rows["PLACE"].isin(TEMPORARY)
-    returning = (previous["PLACE"].isin(TEMPORARY) & (rows["PLACE"] == before_previous["PLACE"])
-                 & (rows["PL_POST"] == before_previous["PL_POST"]))
+    returning = (
+        previous["PLACE"].isin(TEMPORARY)
+        & (rows["PLACE"] == before_previous["PLACE"])
+        & (rows["PL_POST"] == before_previous["PL_POST"])
+    )
     counts = first | (rows["RNE"].isin(PLACEMENT_RNE) & ~temporary & ~returning)
     per_child = counts.groupby(rows["CHILD"]).sum()
     return float((per_child >= 3).mean() * 100)
@@ -137,16 +143,24 @@ def care_leaver_rows(folder: Path) -> pd.DataFrame:
     rows = pd.concat(parts, ignore_index=True)
     rows["band"] = np.where(rows["age"] <= 18, "17_18", "19_21")
     rows["eet"] = rows["ACTIV"].isin(EET)
-    rows["group"] = rows["ETHNIC"].str[0].map({"W": "White", "M": "Mixed", "A": "Asian",
-                                              "B": "Black", "C": "Other", "O": "Other"})
+    rows["group"] = (
+        rows["ETHNIC"]
+        .str[0]
+        .map({"W": "White", "M": "Mixed", "A": "Asian", "B": "Black", "C": "Other", "O": "Other"})
+    )
     return rows
 
 
-def eet_pct(rows: pd.DataFrame, when: pd.Timestamp, band: str,
-            group: str | None = None) -> tuple[int, int]:
+def eet_pct(
+    rows: pd.DataFrame, when: pd.Timestamp, band: str, group: str | None = None
+) -> tuple[int, int]:
     """(EET count, cohort) of care leavers with a reference birthday in the 12 months to when."""
-    cohort = rows[(rows["band"] == band) & (rows["birthday"] > when - pd.DateOffset(years=1))
-                  & (rows["birthday"] <= when) & ~rows["IN_TOUCH"].isin(["DIED", "RHOM"])]
+    cohort = rows[
+        (rows["band"] == band)
+        & (rows["birthday"] > when - pd.DateOffset(years=1))
+        & (rows["birthday"] <= when)
+        & ~rows["IN_TOUCH"].isin(["DIED", "RHOM"])
+    ]
     if group is not None:
         cohort = cohort[cohort["group"] == group]
     return int(cohort["eet"].sum()), len(cohort)
@@ -168,17 +182,21 @@ def xmr_signals(values: list[float]) -> np.ndarray:
     flagged = (series < lower) | (series > upper)
     n = len(series)
     for i in range(n - 6):
-        steps = np.diff(series[i:i + 7])
-        window = series[i:i + 7]
-        if (steps < 0).all() or (steps > 0).all() or (window < centre).all() \
-                or (window > centre).all():
-            flagged[i:i + 7] = True
+        steps = np.diff(series[i : i + 7])
+        window = series[i : i + 7]
+        if (
+            (steps < 0).all()
+            or (steps > 0).all()
+            or (window < centre).all()
+            or (window > centre).all()
+        ):
+            flagged[i : i + 7] = True
     low_zone = centre - 2 / 3 * (centre - lower)
     high_zone = centre + 2 / 3 * (upper - centre)
     for i in range(n - 2):
-        window = series[i:i + 3]
+        window = series[i : i + 3]
         if (window < low_zone).sum() >= 2 or (window > high_zone).sum() >= 2:
-            flagged[i:i + 3] = True
+            flagged[i : i + 3] = True
     return flagged
 
 
@@ -189,14 +207,16 @@ def read_sheet(path: Path, name: str) -> pd.DataFrame:
     book = openpyxl.load_workbook(path, read_only=True)
     rows = list(book[name].iter_rows(values_only=True))
     width = len(rows[0])
-    frame = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[1:]],
-                         columns=rows[0])
+    frame = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[1:]], columns=rows[0])
     book.close()
     return frame
 
 
-CLOSURE_COLUMNS = {"List 6": "CIN Closure Date", "List 7": "Child Protection Plan End Date",
-                   "List 8": "Date Ceased to be Looked After"}
+CLOSURE_COLUMNS = {
+    "List 6": "CIN Closure Date",
+    "List 7": "Child Protection Plan End Date",
+    "List 8": "Date Ceased to be Looked After",
+}
 
 
 def team_caseloads(folder: Path) -> pd.DataFrame:

@@ -63,8 +63,13 @@ def spike_result():
 
 
 def test_spc_chart_carries_title_labels_and_source(spike_result):
-    chart = spc_chart(spike_result, "Children with 3+ placements", "% of children looked after",
-                      "SSDA903 returns", unit="pct")
+    chart = spc_chart(
+        spike_result,
+        "Children with 3+ placements",
+        "% of children looked after",
+        "SSDA903 returns",
+        unit="pct",
+    )
     assert_titled_and_sourced(chart, "Children with 3+ placements", "SSDA903 returns")
     ax = chart.figure.axes[0]
     assert ax.get_ylabel() == "% of children looked after"
@@ -86,8 +91,9 @@ def test_spc_chart_colours_and_shapes_points_by_class(spike_result):
 def test_spc_alt_text_states_the_key_facts(spike_result):
     chart = spc_chart(spike_result, "Children with 3+ placements", "%", "s")
     alt = chart.alt_text
-    assert alt.startswith("SPC chart of Children with 3+ placements from Mar 2021 to Dec 2023, "
-                          "12 points.")
+    assert alt.startswith(
+        "SPC chart of Children with 3+ placements from Mar 2021 to Dec 2023, 12 points."
+    )
     assert "Latest 24.0%: special cause: concern (higher)." in alt
     assert "Average 12.0%, process limits 6.7% to 17.3%." in alt
     assert "1 point of special-cause concern, the latest in Dec 2023." in alt
@@ -108,8 +114,9 @@ def test_spc_chart_marks_rebase():
 
 def test_spc_chart_leaves_out_small_counts_when_suppressing():
     result = spc(quarterly([8.0, 3.0, 9.0, 7.0, 4.0, 8.0]), "lower")
-    chart = spc_chart(result, "Unallocated cases", "Number of cases", "s", unit="count",
-                      suppress=True)
+    chart = spc_chart(
+        result, "Unallocated cases", "Number of cases", "s", unit="count", suppress=True
+    )
     plotted = np.concatenate([c.get_offsets()[:, 1] for c in chart.figure.axes[0].collections])
     assert not np.isin(plotted, [3.0, 4.0]).any()
     assert "not shown, to protect privacy" in chart.footnote
@@ -121,15 +128,23 @@ def test_spc_chart_leaves_out_small_counts_when_suppressing():
 @pytest.fixture
 def benchmark_table():
     return pd.DataFrame(
-        {"Lancashire": [50.0, 52.0, 48.0], "England": [54.0, 55.0, 56.0],
-         "North West": [52.0, 53.0, 54.0]},
+        {
+            "Lancashire": [50.0, 52.0, 48.0],
+            "England": [54.0, 55.0, 56.0],
+            "North West": [52.0, 53.0, 54.0],
+        },
         index=[2022, 2023, 2024],
     )
 
 
 def test_benchmark_line_chart(benchmark_table):
-    chart = benchmark_chart(benchmark_table, "Care leavers 19-21 in EET",
-                            "% of care leavers aged 19-21", "DfE, 2024", "Lancashire")
+    chart = benchmark_chart(
+        benchmark_table,
+        "Care leavers 19-21 in EET",
+        "% of care leavers aged 19-21",
+        "DfE, 2024",
+        "Lancashire",
+    )
     assert_titled_and_sourced(chart, "Care leavers 19-21 in EET", "DfE, 2024")
     ax = chart.figure.axes[0]
     assert ax.get_ylabel() == "% of care leavers aged 19-21"
@@ -151,14 +166,18 @@ def test_benchmark_chart_draws_the_council_in_blue(benchmark_table):
 
 
 def test_benchmark_bar_chart_from_a_long_table(benchmark_table):
-    long = benchmark_table.rename_axis("year").reset_index().melt(
-        id_vars="year", var_name="comparator", value_name="value")
+    long = (
+        benchmark_table.rename_axis("year")
+        .reset_index()
+        .melt(id_vars="year", var_name="comparator", value_name="value")
+    )
     chart = benchmark_chart(long, "EET", "% of care leavers", "DfE", "Lancashire", kind="bar")
     ax = chart.figure.axes[0]
     assert ax.get_xlabel() == "% of care leavers"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Lancashire", "England", "North West"]
     assert "Bar chart of EET for Lancashire compared with England, North West for 2024." in (
-        chart.alt_text)
+        chart.alt_text
+    )
 
 
 def test_benchmark_chart_needs_the_council_series(benchmark_table):
@@ -172,14 +191,24 @@ def test_benchmark_chart_needs_the_council_series(benchmark_table):
 @pytest.fixture
 def ethnic_gaps():
     # White 40/300 = 13.3%, Black 30/50 = 60%, Asian 3/20 (small count), Mixed 6/8 (small group).
-    frame = pd.DataFrame({"group": ["White", "Black", "Asian", "Mixed"],
-                          "numerator": [40, 30, 3, 6], "denominator": [300, 50, 20, 8]})
+    frame = pd.DataFrame(
+        {
+            "group": ["White", "Black", "Asian", "Mixed"],
+            "numerator": [40, 30, 3, 6],
+            "denominator": [300, 50, 20, 8],
+        }
+    )
     return group_gaps(frame)
 
 
 def test_breakdown_bars_label_groups_and_intervals(ethnic_gaps):
-    chart = breakdown_bars(ethnic_gaps, "3+ placements by ethnic group", "% with 3+ placements",
-                           "SSDA903", overall=19.0)
+    chart = breakdown_bars(
+        ethnic_gaps,
+        "3+ placements by ethnic group",
+        "% with 3+ placements",
+        "SSDA903",
+        overall=19.0,
+    )
     assert_titled_and_sourced(chart, "3+ placements by ethnic group", "SSDA903")
     ax = chart.figure.axes[0]
     assert ax.get_xlabel() == "% with 3+ placements"
@@ -216,17 +245,26 @@ def test_breakdown_bars_accept_plain_counts():
 @pytest.fixture
 def team_table():
     dates = pd.date_range("2023-06-30", periods=4, freq="QE")
-    return pd.DataFrame({
-        "team": ["North"] * 4 + ["South"] * 4 + ["East"] * 4,
-        "period_end": list(dates) * 3,
-        "value": [18.0, 19.0, 20.0, 21.0, 15.0, 14.0, 16.0, 12.5, 17.0, 17.0, 18.0, 17.5],
-    })
+    return pd.DataFrame(
+        {
+            "team": ["North"] * 4 + ["South"] * 4 + ["East"] * 4,
+            "period_end": list(dates) * 3,
+            "value": [18.0, 19.0, 20.0, 21.0, 15.0, 14.0, 16.0, 12.5, 17.0, 17.0, 18.0, 17.5],
+        }
+    )
 
 
 def test_team_small_multiples_one_panel_per_team(team_table):
     overall = team_table.groupby("period_end")["value"].mean()
-    chart = team_small_multiples(team_table, "Cases per FTE by team", "Cases per FTE",
-                                 "Caseload snapshots", unit="ratio", overall=overall, ncols=2)
+    chart = team_small_multiples(
+        team_table,
+        "Cases per FTE by team",
+        "Cases per FTE",
+        "Caseload snapshots",
+        unit="ratio",
+        overall=overall,
+        ncols=2,
+    )
     assert_titled_and_sourced(chart, "Cases per FTE by team", "Caseload snapshots")
     visible = [ax for ax in chart.figure.axes if ax.get_visible()]
     assert [ax.get_title(loc="left") for ax in visible] == ["East", "North", "South"]
@@ -241,10 +279,12 @@ def test_team_small_multiples_one_panel_per_team(team_table):
 
 def test_team_small_multiples_hide_small_counts(team_table):
     counts = team_table.assign(value=[8, 9, 3, 7, 6, 6, 6, 6, 10, 11, 12, 13])
-    chart = team_small_multiples(counts, "Unallocated cases", "Cases", "s", unit="count",
-                                 suppress=True)
-    plotted = np.concatenate([line.get_ydata() for ax in chart.figure.axes
-                              for line in ax.get_lines()]).astype(float)
+    chart = team_small_multiples(
+        counts, "Unallocated cases", "Cases", "s", unit="count", suppress=True
+    )
+    plotted = np.concatenate(
+        [line.get_ydata() for ax in chart.figure.axes for line in ax.get_lines()]
+    ).astype(float)
     assert 3.0 not in plotted
     assert "not shown, to protect privacy" in chart.footnote
 
@@ -254,14 +294,22 @@ def test_team_small_multiples_hide_small_counts(team_table):
 
 @pytest.fixture
 def placement_pivot():
-    return pd.DataFrame([[3, 20, 14], [40, 2, 9], [0, 55, 12]],
-                        index=["Under 1", "1-4", "5-9"],
-                        columns=["Foster", "Residential", "Other"])
+    return pd.DataFrame(
+        [[3, 20, 14], [40, 2, 9], [0, 55, 12]],
+        index=["Under 1", "1-4", "5-9"],
+        columns=["Foster", "Residential", "Other"],
+    )
 
 
 def test_heatmap_carries_labels_and_values(placement_pivot):
-    chart = heatmap(placement_pivot, "Children looked after by age and placement",
-                    "Placement group", "Age band", "SSDA903", unit="count")
+    chart = heatmap(
+        placement_pivot,
+        "Children looked after by age and placement",
+        "Placement group",
+        "Age band",
+        "SSDA903",
+        unit="count",
+    )
     assert_titled_and_sourced(chart, "Children looked after by age and placement", "SSDA903")
     ax = chart.figure.axes[0]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Placement group", "Age band")
@@ -306,8 +354,13 @@ def test_breakdown_bars_draw_a_group_with_none_of_five():
 def test_a_long_footnote_stays_below_the_axis_label():
     # Three lines of footnote under a bar chart: the reserved band must hold all three, or the
     # footnote runs into the x-axis label above it.
-    rates = pd.DataFrame({"group": list("ABCDEFGH"), "numerator": [1, 2, 3, 4, 5, 6, 7, 0],
-                          "denominator": [8, 9, 10, 11, 12, 13, 14, 5]})
+    rates = pd.DataFrame(
+        {
+            "group": list("ABCDEFGH"),
+            "numerator": [1, 2, 3, 4, 5, 6, 7, 0],
+            "denominator": [8, 9, 10, 11, 12, 13, 14, 5],
+        }
+    )
     chart = breakdown_bars(rates, "Share", "% of the group", "A long source " * 12)
     figure = chart.figure
     canvas = FigureCanvasAgg(figure)

@@ -55,7 +55,9 @@ def test_figure_html_embeds_a_png_with_alt_text_and_caption(chart):
     content = display.figure_html(chart)
     match = re.fullmatch(
         r'<figure class="csc-figure"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
-        r'alt="([^"]*)" style="[^"]*"><figcaption>(.*)</figcaption></figure>', content)
+        r'alt="([^"]*)" style="[^"]*"><figcaption>(.*)</figcaption></figure>',
+        content,
+    )
     assert match
     assert base64.b64decode(match.group(1)).startswith(b"\x89PNG")
     assert html.unescape(match.group(2)) == chart.alt_text
@@ -67,7 +69,7 @@ def test_show_figure_publishes_html_and_closes_the_figure(published):
     figure = plt.figure()
     figure.add_subplot().plot([1, 2])
     display.show_figure(figure, alt_text="Line rising from 1 to 2", caption="Test")
-    (bundle, raw), = published
+    ((bundle, raw),) = published
     assert raw
     assert 'alt="Line rising from 1 to 2"' in bundle["text/html"]
     assert bundle["text/plain"] == "Line rising from 1 to 2"
@@ -85,21 +87,31 @@ def test_a_bare_figure_needs_alt_text():
 
 @pytest.fixture
 def team_table():
-    return pd.DataFrame({
-        "team": ["North", "South <b>", "East", "Total"],
-        "cases": [3, 12, 20, 35],
-        "fte": [2.5, 4.0, 6.0, 12.5],
-        "over_threshold_pct": [0.0, 25.0, 50.0, 33.3],
-    })
+    return pd.DataFrame(
+        {
+            "team": ["North", "South <b>", "East", "Total"],
+            "cases": [3, 12, 20, 35],
+            "fte": [2.5, 4.0, 6.0, 12.5],
+            "over_threshold_pct": [0.0, 25.0, 50.0, 33.3],
+        }
+    )
 
 
 def test_table_has_caption_column_and_row_headers(team_table):
     content = display.table_html(team_table, "Cases by team")
     assert content.startswith('<table class="csc-table"><caption>Cases by team</caption>')
     assert re.findall(r'<th scope="col">(.*?)</th>', content) == [
-        "team", "cases", "fte", "over_threshold_pct"]
+        "team",
+        "cases",
+        "fte",
+        "over_threshold_pct",
+    ]
     assert re.findall(r'<th scope="row">(.*?)</th>', content) == [
-        "North", "South &lt;b&gt;", "East", "Total"]
+        "North",
+        "South &lt;b&gt;",
+        "East",
+        "Total",
+    ]
     assert_self_contained(content)
 
 
@@ -125,30 +137,44 @@ def test_table_with_an_index_uses_it_as_row_headers():
 
 
 def test_metric_table_cells_are_classed_by_unit_and_suppressed():
-    rows = pd.DataFrame({
-        "indicator_id": ["placements_3plus_pct"] * 3,
-        "period_end": pd.Timestamp("2024-03-31"),
-        "breakdown": ["total", "sex", "sex"],
-        "group": ["all", "F", "M"],
-        "numerator": [10.0, 2.0, 8.0],
-        "denominator": [50.0, 20.0, 30.0],
-        "value": [20.0, 10.0, 26.7],
-        "unknown": [0.0, 0.0, 0.0],
-    })
+    rows = pd.DataFrame(
+        {
+            "indicator_id": ["placements_3plus_pct"] * 3,
+            "period_end": pd.Timestamp("2024-03-31"),
+            "breakdown": ["total", "sex", "sex"],
+            "group": ["all", "F", "M"],
+            "numerator": [10.0, 2.0, 8.0],
+            "denominator": [50.0, 20.0, 30.0],
+            "value": [20.0, 10.0, 26.7],
+            "unknown": [0.0, 0.0, 0.0],
+        }
+    )
     content = display.table_html(rows, "3+ placements", suppress=True)
     assert cells(content, "pct") == ["20.0", "c", "c"]
     assert cells(content, "count") == [
-        "10", "50", "0", "c", "20", "0", "c", "30", "0"]  # numerator, denominator, unknown
+        "10",
+        "50",
+        "0",
+        "c",
+        "20",
+        "0",
+        "c",
+        "30",
+        "0",
+    ]  # numerator, denominator, unknown
     assert "31 Mar 2024" in content
 
 
 def test_show_table_plain_text_is_suppressed_too(published, team_table):
     display.show_table(team_table, "Cases by team", suppress=True, total_row="Total")
-    (bundle, raw), = published
+    ((bundle, raw),) = published
     assert raw
     lines = bundle["text/plain"].splitlines()
     assert lines[:3] == [
-        "Cases by team", "team | cases | fte | over_threshold_pct", "North | c | 2.5 | c"]
+        "Cases by team",
+        "team | cases | fte | over_threshold_pct",
+        "North | c | 2.5 | c",
+    ]
 
 
 # --- key messages --------------------------------------------------------------------------------
@@ -157,7 +183,9 @@ def test_show_table_plain_text_is_suppressed_too(published, team_table):
 def test_key_messages_bundle_carries_the_runner_mimetype():
     bundle = display.key_messages_bundle("Placements", ["Fewer moves <now>", "More & better"])
     assert bundle[display.KEY_MESSAGES_MIMETYPE] == {
-        "title": "Placements", "messages": ["Fewer moves <now>", "More & better"]}
+        "title": "Placements",
+        "messages": ["Fewer moves <now>", "More & better"],
+    }
     assert bundle["text/html"] == (
         '<ul class="key-messages" aria-label="Placements"><li>Fewer moves &lt;now&gt;</li>'
         "<li>More &amp; better</li></ul>"
@@ -168,7 +196,8 @@ def test_key_messages_bundle_carries_the_runner_mimetype():
 def test_key_messages_emit_no_heading_unless_asked():
     assert "<h" not in display.key_messages_bundle("T", ["m"])["text/html"]
     assert display.key_messages_bundle("T", ["m"], heading_level=3)["text/html"].startswith(
-        "<h3>T</h3><ul")
+        "<h3>T</h3><ul"
+    )
 
 
 def test_no_key_messages_says_nothing_stands_out():
@@ -179,7 +208,7 @@ def test_no_key_messages_says_nothing_stands_out():
 
 def test_show_key_messages_publishes_the_raw_bundle(published):
     display.show_key_messages("Caseloads", ["One"])
-    (bundle, raw), = published
+    ((bundle, raw),) = published
     assert raw and bundle[display.KEY_MESSAGES_MIMETYPE]["title"] == "Caseloads"
 
 
@@ -188,10 +217,12 @@ def test_show_key_messages_publishes_the_raw_bundle(published):
 
 @pytest.mark.parametrize(
     ("variation", "label"),
-    [("common_cause", "Common cause: no significant change"),
-     ("concern_low", "Special cause: concern (lower)"),
-     ("improvement_high", "Special cause: improvement (higher)"),
-     ("neutral_low", "Special cause: lower (neither better nor worse)")],
+    [
+        ("common_cause", "Common cause: no significant change"),
+        ("concern_low", "Special cause: concern (lower)"),
+        ("improvement_high", "Special cause: improvement (higher)"),
+        ("neutral_low", "Special cause: lower (neither better nor worse)"),
+    ],
 )
 def test_variation_badge_pairs_an_icon_with_a_text_label(variation, label):
     badge = display.variation_badge_html(variation)
@@ -222,11 +253,15 @@ def test_spc_badges_of_a_result_include_assurance_only_with_a_target():
 def test_scorecard_rows_show_value_badges_and_benchmark():
     result = spc(quarterly([10.0, 12.0] * 6), "higher", target=20.0)
     summary = IndicatorSummary(
-        "care_leavers_19_21_eet_pct", (48.2, 102, 212, "2024-06-30"), result,
-        {"comparator": "England", "value": 55.0, "year": 2024})
+        "care_leavers_19_21_eet_pct",
+        (48.2, 102, 212, "2024-06-30"),
+        result,
+        {"comparator": "England", "value": 55.0, "year": 2024},
+    )
     content = display.scorecard_html([summary], "Scorecard")
     assert '<th scope="row">Care leavers aged 19-21 in education, employment or training</th>' in (
-        content)
+        content
+    )
     assert cells(content, "pct") == ["48%"]
     assert cells(content, "count") == ["212"]
     assert "England 55% (-6.8 points)" in content
@@ -245,18 +280,24 @@ def test_scorecard_gives_changes_in_words_with_the_spc_judgement():
     # a year earlier (four quarters back) 12.
     result = spc(quarterly([10.0, 12.0] * 6), "higher")
     summary = IndicatorSummary(
-        "care_leavers_19_21_eet_pct", (12.0, 12, 100, "2023-12-31"), result,
-        previous_quarter=10.0, previous_year=12.0)
+        "care_leavers_19_21_eet_pct",
+        (12.0, 12, 100, "2023-12-31"),
+        result,
+        previous_quarter=10.0,
+        previous_year=12.0,
+    )
     content = display.scorecard_html([summary], "Scorecard")
-    assert ("Up from 10% last quarter<br>Unchanged from 12% a year ago<br>"
-            "Within normal variation") in content
+    assert (
+        "Up from 10% last quarter<br>Unchanged from 12% a year ago<br>Within normal variation"
+    ) in content
 
 
 def test_scorecard_calls_a_change_real_only_with_special_cause():
     # Eleven points of 10 then 30: 30 is beyond the upper limit, a special-cause improvement.
     result = spc(quarterly([10.0, 11.0] * 5 + [10.0, 30.0]), "higher")
     summary = IndicatorSummary(
-        "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0)
+        "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0
+    )
     content = display.scorecard_html([summary], "Scorecard")
     assert "Up from 10% last quarter<br>A real improvement (special cause)" in content
 
@@ -264,7 +305,8 @@ def test_scorecard_calls_a_change_real_only_with_special_cause():
 def test_scorecard_hides_a_small_earlier_count_when_suppressing():
     # Unallocated cases 12 now, 4 a quarter earlier: 4 would disclose a small number.
     summary = IndicatorSummary(
-        "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0)
+        "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0
+    )
     content = display.scorecard_html([summary], "Scorecard", suppress=True)
     assert "Last quarter: c<br>" in content and "from 4" not in content
 
@@ -272,8 +314,12 @@ def test_scorecard_hides_a_small_earlier_count_when_suppressing():
 def test_scorecard_shows_the_target_and_the_benchmark_year():
     result = spc(quarterly([10.0, 12.0] * 6), "higher", target=20.0)
     summary = IndicatorSummary(
-        "care_leavers_19_21_eet_pct", (48.2, 102, 212, "2024-06-30"), result,
-        {"comparator": "England", "value": 55.0, "year": 2024}, target=20.0)
+        "care_leavers_19_21_eet_pct",
+        (48.2, 102, 212, "2024-06-30"),
+        result,
+        {"comparator": "England", "value": 55.0, "year": 2024},
+        target=20.0,
+    )
     content = display.scorecard_html([summary], "Scorecard")
     assert "<td>20%<br><span" in content
     assert "England 55% (-6.8 points), 2024" in content
@@ -282,6 +328,7 @@ def test_scorecard_shows_the_target_and_the_benchmark_year():
 def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
     # 15.7 cases per FTE now, 16.4 a quarter earlier: the change cell says "16.4".
     summary = IndicatorSummary(
-        "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4)
+        "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4
+    )
     content = display.scorecard_html([summary], "Scorecard")
     assert "Down from 16.4 last quarter<br>" in content

@@ -126,14 +126,16 @@ def test_missing_reference_group_is_named():
 
 def test_metric_rows_compare_within_each_breakdown_and_skip_the_total():
     # The total row (group "all") is left out; sex and age_band are separate comparisons.
-    frame = pd.DataFrame({
-        "indicator_id": "x",
-        "period_end": pd.Timestamp("2024-03-31"),
-        "breakdown": ["total", "sex", "sex", "age_band", "age_band"],
-        "group": ["all", "F", "M", "10-15", "16+"],
-        "numerator": [30, 10, 20, 12, 18],
-        "denominator": [100, 50, 50, 40, 60],
-    })
+    frame = pd.DataFrame(
+        {
+            "indicator_id": "x",
+            "period_end": pd.Timestamp("2024-03-31"),
+            "breakdown": ["total", "sex", "sex", "age_band", "age_band"],
+            "group": ["all", "F", "M", "10-15", "16+"],
+            "numerator": [30, 10, 20, 12, 18],
+            "denominator": [100, 50, 50, 40, 60],
+        }
+    )
     gaps = group_gaps(frame).set_index("group")
     assert "all" not in gaps.index
     assert gaps.loc["F", "comparison_denominator"] == 50  # M only

@@ -254,8 +254,15 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     data.establishment = tables["establishment"]
     processed = _write_processed(data, tmp_path / "processed")
     _, out, _ = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31",
-        "--la-code", LA, "--format", "json",
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
     )
     by_id = {r["id"]: r for r in json.loads(out)}
     # From the standard snapshot (tests/caseload_fixtures.py): 18 cases held by case-holding
@@ -265,6 +272,12 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     assert by_id["workers_over_threshold_pct"]["value"] == 33.3
     assert by_id["unallocated_cases_count"]["value"] == 2
     _, table, _ = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA,
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
     )
     assert "Caseloads and the workforce" in table

@@ -122,8 +122,9 @@ def test_special_cause_on_a_short_series_is_flagged_as_provisional():
         # Limits (5.68, 16.32), higher is better.
         pytest.param(3.0, "at this level the target of 3% will be met consistently", id="pass"),
         pytest.param(20.0, "the target of 20% will not be met without a change", id="fail"),
-        pytest.param(11.0, "the target of 11% will be met in some periods and missed",
-                     id="inconsistent"),
+        pytest.param(
+            11.0, "the target of 11% will be met in some periods and missed", id="inconsistent"
+        ),
     ],
 )
 def test_assurance_wording(target, expected):
@@ -151,14 +152,24 @@ def test_without_spc_a_change_is_not_judged():
 @pytest.mark.parametrize(
     ("indicator_id", "latest", "expected"),
     [
-        pytest.param("cla_rate_per_10k", (65.34, 412, 63056, "2024-03-31"),
-                     "Children looked after per 10,000 children: 65.3 per 10,000 children at "
-                     "31 March 2024.", id="rate"),
-        pytest.param("caseload_per_fte", (17.23, 400, 23.2, "2024-03-31"),
-                     "Cases per case-holding FTE: 17.2 cases per FTE at 31 March 2024.",
-                     id="ratio"),
-        pytest.param("cla_count", (1412, 1412, np.nan, "2024-03-31"),
-                     "Children looked after: 1,412 at 31 March 2024.", id="count"),
+        pytest.param(
+            "cla_rate_per_10k",
+            (65.34, 412, 63056, "2024-03-31"),
+            "Children looked after per 10,000 children: 65.3 per 10,000 children at 31 March 2024.",
+            id="rate",
+        ),
+        pytest.param(
+            "caseload_per_fte",
+            (17.23, 400, 23.2, "2024-03-31"),
+            "Cases per case-holding FTE: 17.2 cases per FTE at 31 March 2024.",
+            id="ratio",
+        ),
+        pytest.param(
+            "cla_count",
+            (1412, 1412, np.nan, "2024-03-31"),
+            "Children looked after: 1,412 at 31 March 2024.",
+            id="count",
+        ),
     ],
 )
 def test_units(indicator_id, latest, expected):
@@ -178,8 +189,9 @@ def test_gap_under_half_a_point_is_in_line():
 
 def test_rate_gap_is_in_the_rate_unit():
     bench = {"comparator": "North West", "value": 97.0, "year": 2024}
-    text = describe_indicator("cla_rate_per_10k", (65.34, 412, 63056, "2024-03-31"),
-                              benchmark=bench)
+    text = describe_indicator(
+        "cla_rate_per_10k", (65.34, 412, 63056, "2024-03-31"), benchmark=bench
+    )
     assert "31.7 per 10,000 children below North West (97.0 per 10,000 children, 2024)" in text
 
 
@@ -189,8 +201,15 @@ def test_spc_with_the_wrong_direction_is_refused():
 
 
 def test_latest_can_be_a_metric_row():
-    row = pd.Series({"indicator_id": EET, "period_end": pd.Timestamp("2024-06-30"),
-                     "numerator": 102.0, "denominator": 212.0, "value": 48.1})
+    row = pd.Series(
+        {
+            "indicator_id": EET,
+            "period_end": pd.Timestamp("2024-06-30"),
+            "numerator": 102.0,
+            "denominator": 212.0,
+            "value": 48.1,
+        }
+    )
     assert Latest.of(row) == Latest(48.1, 102.0, 212.0, pd.Timestamp("2024-06-30"))
 
 
@@ -206,8 +225,9 @@ def test_blank_value_is_explained():
 
 
 def test_small_count_is_never_printed_when_suppressing():
-    text = describe_indicator("unallocated_cases_count", (3, 3, np.nan, "2024-06-30"),
-                              previous_quarter=4, suppress=True)
+    text = describe_indicator(
+        "unallocated_cases_count", (3, 3, np.nan, "2024-06-30"), previous_quarter=4, suppress=True
+    )
     assert text == "Unallocated cases: fewer than 6 at 30 June 2024."
     assert not re.search(r"\b[1-5]\b", text.replace("30 June", ""))
 
@@ -218,8 +238,7 @@ def test_small_count_is_printed_without_suppression():
 
 
 def test_percentage_on_a_small_numerator_is_withheld():
-    text = describe_indicator(EET, (1.9, 4, 212, "2024-06-30"), benchmark=ENGLAND_55,
-                              suppress=True)
+    text = describe_indicator(EET, (1.9, 4, 212, "2024-06-30"), benchmark=ENGLAND_55, suppress=True)
     assert text == (
         "Care leavers aged 19-21 in education, employment or training: figure withheld at "
         "30 June 2024 because it rests on fewer than 6 people (n=212)."
@@ -241,13 +260,15 @@ def _summary(indicator_id, value, result=None, bench=None):
 def test_key_messages_rank_concerns_then_worse_gaps_then_improvements_then_better_gaps():
     spike = quarterly([10.0, 12.0] * 9 + [10.0, 24.0])  # latest point beyond the UPL
     england_60 = {"comparator": "England", "value": 60.0, "year": 2024}
-    messages = key_messages([
-        _summary("care_leavers_17_18_eet_pct", 50.0, common_cause(), england_60),  # 10 worse
-        _summary("long_term_stability_pct", 70.0, common_cause(), england_60),  # 10 better
-        _summary("placements_3plus_pct", 10.0, spc(spike, "lower")),  # high is a concern
-        _summary(EET, 50.0, spc(spike, "higher")),  # high is an improvement
-        _summary("care_leavers_19_21_in_touch_pct", 90.0, common_cause()),  # nothing to say
-    ])
+    messages = key_messages(
+        [
+            _summary("care_leavers_17_18_eet_pct", 50.0, common_cause(), england_60),  # 10 worse
+            _summary("long_term_stability_pct", 70.0, common_cause(), england_60),  # 10 better
+            _summary("placements_3plus_pct", 10.0, spc(spike, "lower")),  # high is a concern
+            _summary(EET, 50.0, spc(spike, "higher")),  # high is an improvement
+            _summary("care_leavers_19_21_in_touch_pct", 90.0, common_cause()),  # nothing to say
+        ]
+    )
     starts = [m.split(":")[0] for m in messages]
     assert starts == [
         "Children looked after with 3+ placements in 12 months",
@@ -258,18 +279,22 @@ def test_key_messages_rank_concerns_then_worse_gaps_then_improvements_then_bette
 
 
 def test_key_messages_ignore_gaps_under_the_threshold():
-    messages = key_messages([
-        _summary(EET, 51.0, None, {"comparator": "England", "value": 55.0, "year": 2024}),
-    ])
+    messages = key_messages(
+        [
+            _summary(EET, 51.0, None, {"comparator": "England", "value": 55.0, "year": 2024}),
+        ]
+    )
     assert messages == []
 
 
 def test_key_messages_order_worse_gaps_by_size_and_cap_the_list():
     bench = {"comparator": "England", "value": 60.0, "year": 2024}
     messages = key_messages(
-        [_summary(EET, 52.0, None, bench),
-         _summary("care_leavers_17_18_eet_pct", 40.0, None, bench),
-         _summary("care_leavers_19_21_in_touch_pct", 45.0, None, bench)],
+        [
+            _summary(EET, 52.0, None, bench),
+            _summary("care_leavers_17_18_eet_pct", 40.0, None, bench),
+            _summary("care_leavers_19_21_in_touch_pct", 45.0, None, bench),
+        ],
         max_messages=2,
     )
     assert [m.split(":")[0] for m in messages] == [
@@ -279,17 +304,25 @@ def test_key_messages_order_worse_gaps_by_size_and_cap_the_list():
 
 
 def test_key_messages_accept_mappings():
-    messages = key_messages([{"indicator_id": EET, "latest": LATEST_EET,
-                              "benchmark": ENGLAND_55}])
+    messages = key_messages([{"indicator_id": EET, "latest": LATEST_EET, "benchmark": ENGLAND_55}])
     assert messages == [describe_indicator(EET, LATEST_EET, benchmark=ENGLAND_55)]
 
 
 def test_summarise_indicator_reads_the_series():
     dates = pd.date_range("2021-03-31", periods=13, freq="QE")
     values = [10.0, 12.0] * 6 + [11.0]
-    rows = pd.DataFrame({"indicator_id": EET, "period_end": dates, "breakdown": "total",
-                         "group": "all", "numerator": 10.0, "denominator": 100.0,
-                         "value": values, "unknown": np.nan})
+    rows = pd.DataFrame(
+        {
+            "indicator_id": EET,
+            "period_end": dates,
+            "breakdown": "total",
+            "group": "all",
+            "numerator": 10.0,
+            "denominator": 100.0,
+            "value": values,
+            "unknown": np.nan,
+        }
+    )
     summary = summarise_indicator(rows, EET)
     assert summary.latest == Latest(11.0, 10.0, 100.0, pd.Timestamp("2024-03-31"))
     assert summary.previous_quarter == 12.0  # 2023-12-31
@@ -300,6 +333,8 @@ def test_summarise_indicator_reads_the_series():
 def test_a_gap_of_one_point_is_singular():
     # 55.6% against England 55% rounds to a gap of 1 point (whole percentages).
     text = describe_indicator(
-        "care_leavers_19_21_eet_pct", (55.6, 118, 212, "2024-06-30"),
-        benchmark={"comparator": "England", "value": 55.0, "year": 2024})
+        "care_leavers_19_21_eet_pct",
+        (55.6, 118, 212, "2024-06-30"),
+        benchmark={"comparator": "England", "value": 55.0, "year": 2024},
+    )
     assert "1 point above England (55%, 2024)" in text

@@ -69,14 +69,20 @@ def code_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 def forbidden_constructs(source: str) -> list[str]:
     """What in a code cell's source is not allowed in a notebook."""
-    return [FORBIDDEN[type(node)] for node in ast.walk(ast.parse(source))
-            if type(node) in FORBIDDEN]
+    return [
+        FORBIDDEN[type(node)] for node in ast.walk(ast.parse(source)) if type(node) in FORBIDDEN
+    ]
 
 
 def parameter_names(source: str) -> list[str]:
     """Names assigned in a parameters cell, in order."""
-    return [target.id for node in ast.parse(source).body if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name)]
+    return [
+        target.id
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
 
 
 # --- committed notebooks -------------------------------------------------------------------------
@@ -88,8 +94,11 @@ def test_every_report_notebook_is_there():
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_committed_without_outputs_or_execution_counts(name):
-    dirty = [n for n, cell in enumerate(code_cells(read(name)))
-             if cell.outputs or cell.execution_count is not None]
+    dirty = [
+        n
+        for n, cell in enumerate(code_cells(read(name)))
+        if cell.outputs or cell.execution_count is not None
+    ]
     assert dirty == []
 
 
@@ -134,8 +143,12 @@ def test_title_parameters_context_line_then_key_messages(name):
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_headings_are_in_order_under_a_single_title(name):
-    levels = [len(h) for c in read(name).cells if c.cell_type == "markdown"
-              for h in HEADING.findall(c.source)]
+    levels = [
+        len(h)
+        for c in read(name).cells
+        if c.cell_type == "markdown"
+        for h in HEADING.findall(c.source)
+    ]
     assert levels[0] == 1 and 1 not in levels[1:]
     assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels))
 
@@ -187,8 +200,9 @@ def variant(kernel_environment):
     data = io.load_processed(processed)
     period_end = resolve_period_end("latest", data) - pd.DateOffset(years=1)
     period_end = period_end + pd.offsets.QuarterEnd(0)
-    snapshot = max(d for d in pd.to_datetime(data.cases["snapshot_date"].unique())
-                   if d <= period_end)
+    snapshot = max(
+        d for d in pd.to_datetime(data.cases["snapshot_date"].unique()) if d <= period_end
+    )
     teams = teams_at(data, snapshot)
     return {
         "parameters": {
@@ -210,8 +224,12 @@ def variant_runs(tmp_path_factory, variant):
 
 
 def outputs(notebook: nbformat.NotebookNode, mimetype: str) -> list:
-    return [output.get("data", {})[mimetype] for cell in code_cells(notebook)
-            for output in cell.get("outputs", []) if mimetype in output.get("data", {})]
+    return [
+        output.get("data", {})[mimetype]
+        for cell in code_cells(notebook)
+        for output in cell.get("outputs", [])
+        if mimetype in output.get("data", {})
+    ]
 
 
 def html_of(notebook: nbformat.NotebookNode) -> str:
@@ -250,8 +268,9 @@ def test_key_messages_name_every_planted_pattern_of_the_reports_area(default_run
 @pytest_run
 @pytest.mark.slow
 @pytest.mark.parametrize("name", REPORTS)
-def test_the_context_line_follows_the_period_end_and_comparator(default_runs, variant_runs,
-                                                                variant, name):
+def test_the_context_line_follows_the_period_end_and_comparator(
+    default_runs, variant_runs, variant, name
+):
     when = variant["period_end"]
     before, after = context_line(default_runs[name]), context_line(variant_runs[name])
     assert f"quarter ending {when.day} {when:%B %Y}" in after

@@ -355,8 +355,9 @@ def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, k
         rows = {r + step for r in quirk["rows"] for step in ((-1, 0, 1) if pair else (0,))}
         assert set(found["row"].dropna().astype(int)) & rows, quirk
     float_ids = next(q for q in quirks if q["quirk"] == "excel_float_ids")
-    undone = issues[(issues["rule"] == "excel_number_artefact")
-                    & (issues["file"] == float_ids["files"][0])]
+    undone = issues[
+        (issues["rule"] == "excel_number_artefact") & (issues["file"] == float_ids["files"][0])
+    ]
     assert len(undone) == float_ids["count"]
     extra = next(q for q in quirks if q["quirk"] == "extra_local_columns")
     noted = issues.loc[issues["rule"] == "extra_column", "column"]

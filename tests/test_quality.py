@@ -9,11 +9,23 @@ def test_rows_become_one_issue_each_with_file_row_and_child():
         {"source_file": ["a.csv", "a.csv"], "source_row": [3, 7], "child_id": ["p1", "p2"]}
     )
     log.add_rows(
-        rows, dataset="ssda903", table="episodes", column="DEC", rule="bad_date",
-        severity="warning", message="expected dd/mm/yyyy", value=pd.Series(["31/02/2024", "x"]),
+        rows,
+        dataset="ssda903",
+        table="episodes",
+        column="DEC",
+        rule="bad_date",
+        severity="warning",
+        message="expected dd/mm/yyyy",
+        value=pd.Series(["31/02/2024", "x"]),
     )
-    log.add(dataset="ssda903", rule="extra_column", severity="info", message="LOCAL_ID dropped",
-            file="a.csv", column="LOCAL_ID")
+    log.add(
+        dataset="ssda903",
+        rule="extra_column",
+        severity="info",
+        message="LOCAL_ID dropped",
+        file="a.csv",
+        column="LOCAL_ID",
+    )
     frame = log.to_frame()
     assert frame["row"].tolist()[:2] == [3, 7]
     assert frame["child_id"].tolist()[:2] == ["p1", "p2"]

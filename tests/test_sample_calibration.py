@@ -24,10 +24,10 @@ def council():
 
 @pytest.fixture(scope="module")
 def episodes(council):
-    parts = [council.year_tables(year)["episodes"].assign(year=year)
-             for year in council.config.years]
-    merged = pd.concat(parts).sort_values("year").drop_duplicates(["CHILD", "DECOM"],
-                                                                   keep="last")
+    parts = [
+        council.year_tables(year)["episodes"].assign(year=year) for year in council.config.years
+    ]
+    merged = pd.concat(parts).sort_values("year").drop_duplicates(["CHILD", "DECOM"], keep="last")
     return merged.assign(decom=dates(merged["DECOM"]), dec=dates(merged["DEC"]))
 
 

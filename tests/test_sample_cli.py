@@ -12,8 +12,12 @@ SMALL = ["--scale", "0.05", "--years", "2024-2025", "--seed", "3"]
 def test_sample_writes_the_documented_layout(tmp_path, capsys):
     out = tmp_path / "raw"
     assert main(["sample", "--out", str(out), *SMALL]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["MANIFEST.md", "caseload", "reference",
-                                                     "ssda903"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "MANIFEST.md",
+        "caseload",
+        "reference",
+        "ssda903",
+    ]
     assert sorted(p.name for p in (out / "ssda903").iterdir()) == ["2024", "2025"]
     assert (out / "ssda903" / "2024" / "sw_episodes.csv").exists()
     snapshots = sorted(p.name for p in (out / "caseload").iterdir())
@@ -22,11 +26,14 @@ def test_sample_writes_the_documented_layout(tmp_path, capsys):
     assert "MANIFEST.md" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("years", "message"), [
-    ("2025-2019", "runs backwards"),
-    ("twenty", "not a year range"),
-    ("2001-2003", "outside the collection years"),
-])
+@pytest.mark.parametrize(
+    ("years", "message"),
+    [
+        ("2025-2019", "runs backwards"),
+        ("twenty", "not a year range"),
+        ("2001-2003", "outside the collection years"),
+    ],
+)
 def test_bad_years_give_a_clear_message_and_exit_2(tmp_path, capsys, years, message):
     assert main(["sample", "--out", str(tmp_path / "x"), "--years", years]) == 2
     error = capsys.readouterr().err
@@ -40,8 +47,9 @@ def test_bad_scale_exits_2(tmp_path, capsys):
 
 
 def test_snapshot_years_must_fit_the_years(tmp_path, capsys):
-    code = main(["sample", "--out", str(tmp_path / "x"), "--years", "2024-2025",
-                 "--snapshot-years", "3"])
+    code = main(
+        ["sample", "--out", str(tmp_path / "x"), "--years", "2024-2025", "--snapshot-years", "3"]
+    )
     assert code == 2
     assert "--snapshot-years" in capsys.readouterr().err
 

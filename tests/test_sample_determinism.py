@@ -10,8 +10,9 @@ SMALL = ["--scale", "0.05", "--years", "2024-2025"]
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_the_same_seed_gives_the_same_bytes(tmp_path):
@@ -26,8 +27,7 @@ def test_the_same_seed_gives_the_same_bytes(tmp_path):
 
 def test_messy_runs_are_repeatable_too(tmp_path):
     for name in ("a", "b"):
-        code = main(["sample", "--out", str(tmp_path / name), *SMALL, "--seed", "11",
-                     "--messy"])
+        code = main(["sample", "--out", str(tmp_path / name), *SMALL, "--seed", "11", "--messy"])
         assert code == 0
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
 

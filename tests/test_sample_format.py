@@ -58,7 +58,10 @@ def test_layout_has_every_folder_and_file(folder):
     assert len(snapshots) == 8
     for name in snapshots:
         assert {p.name for p in (folder / "caseload" / name).iterdir()} == {
-            "annex_a.xlsx", "workforce.csv", "establishment.csv"}
+            "annex_a.xlsx",
+            "workforce.csv",
+            "establishment.csv",
+        }
     assert (folder / "reference" / "postcodes.csv").exists()
     assert (folder / "reference" / "population.csv").exists()
     assert (folder / "MANIFEST.md").exists()
@@ -115,8 +118,9 @@ def test_codes_change_with_the_year(returns):
 
 def test_episodes_chain_without_gaps_or_overlaps(returns):
     for year, frames in returns.items():
-        episodes = frames["episodes"].assign(decom=lambda f: dates(f["DECOM"]),
-                                             dec=lambda f: dates(f["DEC"]))
+        episodes = frames["episodes"].assign(
+            decom=lambda f: dates(f["DECOM"]), dec=lambda f: dates(f["DEC"])
+        )
         previous = episodes.groupby("CHILD").shift(1)
         has_previous = previous["decom"].notna()
         # Only a child's last episode may be open, and every episode has a positive length.
@@ -142,8 +146,16 @@ def test_open_episodes_are_repaired_by_the_next_years_file(returns):
         if year + 1 == 2026:
             # Open H5/P2 placements continue as K3 when those codes end (formats.md §1.3).
             both["PLACE"] = both["PLACE"].replace({"H5": "K3", "P2": "K3"})
-        for column in ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "HOME_POST", "PL_POST",
-                       "URN"):
+        for column in (
+            "RNE",
+            "LS",
+            "CIN",
+            "PLACE",
+            "PLACE_PROVIDER",
+            "HOME_POST",
+            "PL_POST",
+            "URN",
+        ):
             assert (both[column] == both[f"{column}_next"]).all(), (year, column)
         assert (both["REC"] == "").all()
     assert repaired > 20
@@ -202,9 +214,12 @@ def test_care_leaver_rows_follow_the_oc3_rules(returns):
         assert (oc3.loc[in_touch, "ACCOM"] != "0").all()
         assert not (oc3["ACCOM"].isin(["S1", "X1"])).any()
         dob = dates(oc3["DOB"])
-        ages = [(dob + pd.DateOffset(years=a)).between(pd.Timestamp(year - 1, 4, 1),
-                                                       pd.Timestamp(year, 3, 31))
-                for a in range(17, 22)]
+        ages = [
+            (dob + pd.DateOffset(years=a)).between(
+                pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+            )
+            for a in range(17, 22)
+        ]
         assert np.logical_or.reduce(ages).all(), year
         # No "with former foster carers" around the 17th birthday, no foyer under 18.
         assert not oc3.loc[ages[0], "ACCOM"].str[0].isin(["Z", "T"]).any()
@@ -222,8 +237,9 @@ def test_uasc_table_lists_unaccompanied_children(returns):
 
 
 def test_missing_episodes_never_overlap(returns):
-    missing = returns[2025]["missing"].assign(start=lambda f: dates(f["MIS_START"]),
-                                              end=lambda f: dates(f["MIS_END"]))
+    missing = returns[2025]["missing"].assign(
+        start=lambda f: dates(f["MIS_START"]), end=lambda f: dates(f["MIS_END"])
+    )
     previous_end = missing.groupby("CHILD")["end"].shift(1)
     assert not (missing["start"] <= previous_end).any()
     assert set(missing["MISSING"]) == {"M", "A"}
@@ -231,8 +247,9 @@ def test_missing_episodes_never_overlap(returns):
 
 def test_social_worker_episodes_are_consecutive_and_use_sw_ids(returns):
     for year in (2024, 2025, 2026):
-        sw = returns[year]["sw_episodes"].assign(start=lambda f: dates(f["SW_DECOM"]),
-                                                 end=lambda f: dates(f["SW_DEC"]))
+        sw = returns[year]["sw_episodes"].assign(
+            start=lambda f: dates(f["SW_DECOM"]), end=lambda f: dates(f["SW_DEC"])
+        )
         assert sw["SW_ID"].str.startswith("SW").all()
         previous_end = sw.groupby("CHILD")["end"].shift(1)
         assert not (sw["start"] < previous_end).any()
@@ -265,16 +282,16 @@ def test_population_is_the_county_child_population(folder):
 
 @pytest.fixture(scope="module")
 def workbook(folder):
-    return openpyxl.load_workbook(folder / "caseload" / "2026-03-31" / "annex_a.xlsx",
-                                  read_only=True)
+    return openpyxl.load_workbook(
+        folder / "caseload" / "2026-03-31" / "annex_a.xlsx", read_only=True
+    )
 
 
 def _sheet(workbook, name: str) -> pd.DataFrame:
     rows = list(workbook[name].iter_rows(values_only=True))
     width = len(rows[0])
     # Trailing empty cells are not stored, so short rows are padded.
-    return pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[1:]],
-                        columns=rows[0])
+    return pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in rows[1:]], columns=rows[0])
 
 
 def test_annex_a_has_lists_6_to_9_with_the_template_headers(workbook):
@@ -296,8 +313,7 @@ def test_list_8_matches_the_ssda903_episodes(folder, workbook):
     open_rows = list_8[list_8["Date Ceased to be Looked After"].isna()]
     episodes = looked_after_on(merged_episodes(folder), when)
     assert set(open_rows["Child Unique ID"]) == set(episodes["CHILD"])
-    place = open_rows.set_index("Child Unique ID")["Placement Type"].str.extract(
-        r"([A-Z]\d):")[0]
+    place = open_rows.set_index("Child Unique ID")["Placement Type"].str.extract(r"([A-Z]\d):")[0]
     expected = episodes.set_index("CHILD")["PLACE"]
     assert (place.loc[expected.index] == expected).all()
     assert isinstance(open_rows["Date Started to be Looked After"].iloc[0], dt.datetime)
@@ -309,11 +325,16 @@ def test_list_8_matches_the_ssda903_episodes(folder, workbook):
 def test_lists_overlap_and_some_cases_are_unallocated(folder, workbook):
     ids = {name: set(_sheet(workbook, name)["Child Unique ID"]) for name in workbook.sheetnames}
     assert ids["List 7"] & ids["List 8"], "some children on a plan are also looked after"
-    closure = {"List 6": "CIN Closure Date", "List 7": "Child Protection Plan End Date",
-               "List 8": "Date Ceased to be Looked After"}
+    closure = {
+        "List 6": "CIN Closure Date",
+        "List 7": "Child Protection Plan End Date",
+        "List 8": "Date Ceased to be Looked After",
+    }
     frames = [_sheet(workbook, name) for name in workbook.sheetnames]
-    open_rows = [f[f[closure[n]].isna()] if n in closure else f
-                 for n, f in zip(workbook.sheetnames, frames, strict=True)]
+    open_rows = [
+        f[f[closure[n]].isna()] if n in closure else f
+        for n, f in zip(workbook.sheetnames, frames, strict=True)
+    ]
     workers = pd.concat(f["Allocated Worker"] for f in open_rows)
     assert workers.isna().any()
     workforce = read_csv(folder / "caseload" / "2026-03-31" / "workforce.csv")
@@ -326,16 +347,22 @@ def test_list_9_young_people_are_care_leavers(returns, workbook):
     for frames in returns.values():
         known |= set(frames["oc3"]["CHILD"]) | set(frames["episodes"]["CHILD"])
     assert set(list_9["Child Unique ID"]) <= known
-    assert set(list_9["Eligibility Category"]) <= {"a) Relevant child",
-                                                   "b) Former relevant child"}
+    assert set(list_9["Eligibility Category"]) <= {"a) Relevant child", "b) Former relevant child"}
     assert list_9["Age"].between(16, 21).all()
 
 
 def test_workforce_and_establishment_lists(folder):
     snapshot = folder / "caseload" / "2026-03-31"
     workforce = read_csv(snapshot / "workforce.csv")
-    assert workforce.columns.tolist() == ["worker_id", "team", "role", "fte", "agency",
-                                          "start_date", "qualified_date"]
+    assert workforce.columns.tolist() == [
+        "worker_id",
+        "team",
+        "role",
+        "fte",
+        "agency",
+        "start_date",
+        "qualified_date",
+    ]
     assert workforce["worker_id"].is_unique
     assert set(workforce["fte"]) <= {"1.0", "0.8", "0.6", "0.5"}
     assert set(workforce["agency"]) <= {"0", "1"}

@@ -14,17 +14,40 @@ from sample_checks import manifest_json, valid_codes
 
 from csc_metrics.cli import main
 
-QUIRKS = {"utf8_bom", "crlf_line_endings", "blank_trailing_rows", "lower_case_code",
-          "stray_spaces", "excel_float_ids", "extra_local_columns", "invalid_code",
-          "impossible_date", "duplicated_episode", "overlapping_episode", "duplicated_worker",
-          "header_variant"}
+QUIRKS = {
+    "utf8_bom",
+    "crlf_line_endings",
+    "blank_trailing_rows",
+    "lower_case_code",
+    "stray_spaces",
+    "excel_float_ids",
+    "extra_local_columns",
+    "invalid_code",
+    "impossible_date",
+    "duplicated_episode",
+    "overlapping_episode",
+    "duplicated_worker",
+    "header_variant",
+}
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("messy") / "raw"
-    code = main(["sample", "--out", str(out), "--scale", "0.05", "--years", "2022-2025",
-                 "--seed", "5", "--messy"])
+    code = main(
+        [
+            "sample",
+            "--out",
+            str(out),
+            "--scale",
+            "0.05",
+            "--years",
+            "2022-2025",
+            "--seed",
+            "5",
+            "--messy",
+        ]
+    )
     assert code == 0
     return out
 
@@ -72,7 +95,7 @@ def test_blank_rows_at_the_end(folder, quirks):
     quirk = _each(quirks, "blank_trailing_rows")[0]
     lines = _lines(folder, quirk["files"][0])
     assert lines[-1] == ""
-    assert all(set(line) == {","} for line in lines[-1 - quirk["count"]:-1])
+    assert all(set(line) == {","} for line in lines[-1 - quirk["count"] : -1])
 
 
 def test_row_level_quirks_are_at_the_recorded_rows(folder, quirks):

@@ -82,23 +82,25 @@ def test_one_team_caseload_rises_eight_quarters_in_a_row(folder, planted):
     # No other team rises eight times running.
     for name, other in caseloads.groupby("team"):
         if name != pattern["group"]:
-            assert not (np.diff(other.sort_values("snapshot")["per_fte"].to_numpy()[-9:]) > 0
-                        ).all(), name
+            assert not (
+                np.diff(other.sort_values("snapshot")["per_fte"].to_numpy()[-9:]) > 0
+            ).all(), name
 
 
 def test_placement_stability_steps_down_after_the_stated_date(folder, planted):
     episodes = merged_episodes(folder)
     step = pd.Timestamp(planted["placement_stability_step_change"]["from"])
-    ends = quarter_ends(f"{episodes['year'].min() - 1}-06-30", planted[
-        "placement_stability_step_change"]["to"])
+    ends = quarter_ends(
+        f"{episodes['year'].min() - 1}-06-30", planted["placement_stability_step_change"]["to"]
+    )
     values = [three_plus_placements_pct(episodes, when) for when in ends]
     before = [v for v, when in zip(values, ends, strict=True) if when < step]
-    after = [v for v, when in zip(values, ends, strict=True)
-             if when >= step + pd.DateOffset(years=1)]
+    after = [
+        v for v, when in zip(values, ends, strict=True) if when >= step + pd.DateOffset(years=1)
+    ]
     assert np.mean(after) < np.mean(before) - 3
     # A shift: seven or more quarters in a row below the centre line, all after the step.
-    below = [v < np.mean(values) and when >= step
-             for v, when in zip(values, ends, strict=True)]
+    below = [v < np.mean(values) and when >= step for v, when in zip(values, ends, strict=True)]
     longest = max(len(run) for run in "".join("1" if b else "0" for b in below).split("0"))
     assert longest >= 7
 
@@ -110,13 +112,14 @@ def test_out_of_county_placements_are_mostly_external_residential(folder):
     current["la"] = current["PL_POST"].map(lookup)
     current = current[current["la"].notna()]
     outside = current["la"] != "E10000017"
-    residential = current["PLACE"].isin(["K1", "K2", "R1", "S1"]) & current[
-        "PLACE_PROVIDER"].isin(["PR4", "PR5"])
+    residential = current["PLACE"].isin(["K1", "K2", "R1", "S1"]) & current["PLACE_PROVIDER"].isin(
+        ["PR4", "PR5"]
+    )
     fostering = current["PLACE"].str.startswith("U")
     assert outside[residential].mean() > 0.5
     assert outside[fostering].mean() < 0.15
     assert residential[outside].mean() > 0.4  # the largest group out of county
-    assert fostering[~outside].mean() > 0.6   # and fostering dominates inside it
+    assert fostering[~outside].mean() > 0.6  # and fostering dominates inside it
 
 
 def test_the_ethnic_group_gap_in_19_21_eet_separates_with_wilson_intervals(folder, planted):

@@ -14,8 +14,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _unzipped(data: bytes) -> list[tuple[str, tuple, bytes]]:
@@ -35,9 +36,12 @@ def test_shipped_sample_equals_a_fresh_generation(tmp_path):
             raise AssertionError(
                 f"{name}: same workbook contents but different zip bytes; this machine's zlib "
                 "compresses differently from the one that built the sample (run `make sample` "
-                "here to check, and do not commit the result unless the generator changed)")
-        raise AssertionError(f"{name} differs from a fresh generation: run `make sample` and "
-                             "commit data/raw/sample if the generator changed on purpose")
+                "here to check, and do not commit the result unless the generator changed)"
+            )
+        raise AssertionError(
+            f"{name} differs from a fresh generation: run `make sample` and "
+            "commit data/raw/sample if the generator changed on purpose"
+        )
 
 
 def test_shipped_sample_is_small():

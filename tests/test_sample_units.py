@@ -38,11 +38,14 @@ def test_parse_years_reads_a_range_or_one_year():
     assert parse_years(" 2024 ") == (2024, 2024)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("2025-2019", "runs backwards"),
-    ("19-25", "not a year range"),
-    ("2010-2012", "outside the collection years"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2025-2019", "runs backwards"),
+        ("19-25", "not a year range"),
+        ("2010-2012", "outside the collection years"),
+    ],
+)
 def test_parse_years_explains_what_is_wrong(text, words):
     with pytest.raises(ParameterError, match=words):
         parse_years(text)
@@ -86,26 +89,38 @@ def test_codes_are_translated_to_the_year_of_the_file():
     assert _recode(header, "header", 2025)["SEX"].tolist() == ["M", "F"]
     oc3 = pd.DataFrame({"ACTIV": ["F5", "P4", "G5"]})
     assert _recode(oc3, "oc3", 2021)["ACTIV"].tolist() == ["F3", "P3", "G5"]
-    episodes = pd.DataFrame({"REC": ["E47", "E46"], "PLACE": ["H5", "U6"],
-                             "REASON_PLACE_CHANGE": ["CUSTOD", "CARPL"]})
+    episodes = pd.DataFrame(
+        {"REC": ["E47", "E46"], "PLACE": ["H5", "U6"], "REASON_PLACE_CHANGE": ["CUSTOD", "CARPL"]}
+    )
     assert _recode(episodes, "episodes", 2018)["REC"].tolist() == ["E44", "E43"]
-    assert _recode(episodes, "episodes", 2018)["REASON_PLACE_CHANGE"].tolist() == ["OTHER",
-                                                                                  "CARPL"]
+    assert _recode(episodes, "episodes", 2018)["REASON_PLACE_CHANGE"].tolist() == ["OTHER", "CARPL"]
     assert _recode(episodes, "episodes", 2026)["PLACE"].tolist() == ["K3", "U6"]
 
 
 def test_ethnic_groups_follow_the_first_letter_of_the_code():
-    groups = ethnic_group(np.array(["WBRI", "MWBC", "APKN", "BAFR", "CHNE", "OOTH", "REFU",
-                                    "NOBT", None], dtype=object))
-    assert list(groups) == ["White", "Mixed", "Asian", "Black", "Other", "Other",
-                            "Refused or not obtained", "Refused or not obtained",
-                            "Not recorded"]
+    groups = ethnic_group(
+        np.array(
+            ["WBRI", "MWBC", "APKN", "BAFR", "CHNE", "OOTH", "REFU", "NOBT", None], dtype=object
+        )
+    )
+    assert list(groups) == [
+        "White",
+        "Mixed",
+        "Asian",
+        "Black",
+        "Other",
+        "Other",
+        "Refused or not obtained",
+        "Refused or not obtained",
+        "Not recorded",
+    ]
 
 
 def test_allocation_at_finds_the_open_segment():
     # Child 0 has worker 5 from day 10 to day 20, then worker 6 from day 20 to day 30.
-    segments = pd.DataFrame({"child": [0, 0, 1], "start": [10, 20, 15], "end": [20, 30, 16],
-                             "worker": [5, 6, 7]})
+    segments = pd.DataFrame(
+        {"child": [0, 0, 1], "start": [10, 20, 15], "end": [20, 30, 16], "worker": [5, 6, 7]}
+    )
     rows = allocation_at(segments, np.array([0, 0, 0, 1, 1]), np.array([9, 19, 20, 15, 16]))
     # Day 9 is before any segment; day 19 is in the first, 20 in the second; child 1's
     # segment covers day 15 only (it ends on day 16).
@@ -116,8 +131,7 @@ def test_cases_go_to_a_team_serving_the_childs_district():
     teams = team_layout(1.0)
     kind = np.array(["cla", "safeguarding", "cwd", "cla"], dtype=object)
     district = np.array(["Preston", "Burnley", "Burnley", "Manchester"], dtype=object)
-    chosen = teams["team"].to_numpy()[assign_teams(np.random.default_rng(0), teams, kind,
-                                                   district)]
+    chosen = teams["team"].to_numpy()[assign_teams(np.random.default_rng(0), teams, kind, district)]
     assert chosen[0] in {"Preston CLA Team 1", "Preston CLA Team 2"}
     assert chosen[1] == "Burnley Safeguarding Team"
     assert chosen[2] == "Children with Disabilities Team"
@@ -134,26 +148,46 @@ def test_small_runs_use_area_teams_and_large_runs_split_them():
 
 def _history(rows: list[tuple]) -> CareHistory:
     """One period per child: (dob, start, end, final REC)."""
-    children = pd.DataFrame({"child": range(len(rows)), "dob": [r[0] for r in rows],
-                             "ethnic": "WBRI", "uasc": False, "sex": "F"})
-    periods = pd.DataFrame({"period": range(len(rows)), "child": range(len(rows)),
-                            "start": [r[1] for r in rows], "end": [r[2] for r in rows],
-                            "route": "age18"})
+    children = pd.DataFrame(
+        {
+            "child": range(len(rows)),
+            "dob": [r[0] for r in rows],
+            "ethnic": "WBRI",
+            "uasc": False,
+            "sex": "F",
+        }
+    )
+    periods = pd.DataFrame(
+        {
+            "period": range(len(rows)),
+            "child": range(len(rows)),
+            "start": [r[1] for r in rows],
+            "end": [r[2] for r in rows],
+            "route": "age18",
+        }
+    )
     episodes = pd.DataFrame({"child": range(len(rows)), "rec": [r[3] for r in rows]})
-    return CareHistory(children=children, periods=periods, episodes=episodes,
-                       missing=pd.DataFrame(), settings=pd.DataFrame())
+    return CareHistory(
+        children=children,
+        periods=periods,
+        episodes=episodes,
+        missing=pd.DataFrame(),
+        settings=pd.DataFrame(),
+    )
 
 
 def test_care_leaver_cohort_needs_13_weeks_after_14_and_a_day_after_16():
     born = day(dt.date(2005, 6, 1))
     fourteen, sixteen, eighteen = (day(dt.date(2005 + a, 6, 1)) for a in (14, 16, 18))
-    history = _history([
-        (born, fourteen + 300, eighteen, "E17"),   # in care 14y10m to 18: in the cohort
-        (born, fourteen, fourteen + 90, "E4A"),    # 90 days after 14, none after 16: out
-        (born, fourteen, sixteen, "E4A"),          # left on the 16th birthday itself: out
-        (born, fourteen + 300, sixteen + 1, "E4A"),  # a day after 16 and 13+ weeks: in
-        (born, fourteen + 300, eighteen, "E11"),   # adopted: out
-    ])
+    history = _history(
+        [
+            (born, fourteen + 300, eighteen, "E17"),  # in care 14y10m to 18: in the cohort
+            (born, fourteen, fourteen + 90, "E4A"),  # 90 days after 14, none after 16: out
+            (born, fourteen, sixteen, "E4A"),  # left on the 16th birthday itself: out
+            (born, fourteen + 300, sixteen + 1, "E4A"),  # a day after 16 and 13+ weeks: in
+            (born, fourteen + 300, eighteen, "E11"),  # adopted: out
+        ]
+    )
     assert care_leaver_cohort(history)["child"].tolist() == [0, 3]
 
 
@@ -165,8 +199,10 @@ def test_messy_csv_options_change_only_the_bytes_asked_for():
 
 
 def test_workbooks_are_the_same_bytes_every_time():
-    lists = {name: pd.DataFrame({column: ["x"] for column in columns})
-             for name, columns in LIST_COLUMNS.items()}
+    lists = {
+        name: pd.DataFrame({column: ["x"] for column in columns})
+        for name, columns in LIST_COLUMNS.items()
+    }
     when = day(dt.date(2025, 3, 31))
     first, second = workbook_bytes(lists, when), workbook_bytes(lists, when)
     assert first == second

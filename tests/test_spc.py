@@ -117,10 +117,16 @@ def test_two_of_three_near_a_limit_alone():
     block = [15.5, 12.0, 15.5, 6.5, 10.0, 6.5]
     result = spc(quarterly(BASE_HIGH_FIRST + block + BASE_HIGH_FIRST), "higher")
     assert result.points["near_upl"].iloc[0] == pytest.approx(15.0706, abs=1e-4)
-    assert all_flagged(result) == {20: "two_of_three", 22: "two_of_three",
-                                   23: "two_of_three", 25: "two_of_three"}
+    assert all_flagged(result) == {
+        20: "two_of_three",
+        22: "two_of_three",
+        23: "two_of_three",
+        25: "two_of_three",
+    }
     assert list(result.points["point_type"].iloc[[20, 23]]) == [
-        "special_cause_improvement", "special_cause_concern"]
+        "special_cause_improvement",
+        "special_cause_concern",
+    ]
 
 
 def test_two_of_three_needs_all_three_points_on_the_same_side():
@@ -147,8 +153,16 @@ def test_shift_of_seven_points_on_one_side_alone():
 
 def test_a_point_on_the_mean_breaks_a_shift():
     # 11.5 x 3, 11 (on the mean), 11.5 x 3 and the mirror: sum unchanged at 374, mean 11.
-    values = [12.0, 10.0] * 5 + [11.5] * 3 + [11.0] + [11.5] * 3 + [10.5] * 3 + [11.0] + \
-        [10.5] * 3 + [12.0, 10.0] * 5
+    values = (
+        [12.0, 10.0] * 5
+        + [11.5] * 3
+        + [11.0]
+        + [11.5] * 3
+        + [10.5] * 3
+        + [11.0]
+        + [10.5] * 3
+        + [12.0, 10.0] * 5
+    )
     result = spc(quarterly(values), "higher")
     assert flagged(result, "shift") == []
 
@@ -208,9 +222,23 @@ def test_two_of_three_takes_precedence_over_shift():
     result = spc(quarterly(BASE_HIGH_FIRST + high + low + BASE_HIGH_FIRST), "higher")
     rules = result.points["rule"]
     assert list(rules.iloc[20:27]) == [
-        "shift", "two_of_three", "shift", "two_of_three", "shift", "shift", "shift"]
+        "shift",
+        "two_of_three",
+        "shift",
+        "two_of_three",
+        "shift",
+        "shift",
+        "shift",
+    ]
     assert list(rules.iloc[27:34]) == [
-        "shift", "two_of_three", "shift", "two_of_three", "shift", "shift", "shift"]
+        "shift",
+        "two_of_three",
+        "shift",
+        "two_of_three",
+        "shift",
+        "shift",
+        "shift",
+    ]
 
 
 # --- rebase, short series, blanks, direction, assurance ---------------------------------------
@@ -360,10 +388,18 @@ def test_unknown_direction_is_rejected():
 
 def _metric_rows(indicator_id: str, values: list[float]) -> pd.DataFrame:
     dates = pd.date_range("2021-03-31", periods=len(values), freq="QE")
-    total = pd.DataFrame({
-        "indicator_id": indicator_id, "period_end": dates, "breakdown": "total", "group": "all",
-        "numerator": np.nan, "denominator": np.nan, "value": values, "unknown": np.nan,
-    })
+    total = pd.DataFrame(
+        {
+            "indicator_id": indicator_id,
+            "period_end": dates,
+            "breakdown": "total",
+            "group": "all",
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "value": values,
+            "unknown": np.nan,
+        }
+    )
     by_sex = total.assign(breakdown="sex", group="F", value=999.0)
     return pd.concat([total, by_sex], ignore_index=True)
 

@@ -126,9 +126,7 @@ def test_two_way_table_needs_secondary_suppression_in_both_directions():
         },
         ["CLA", "CP", "CIN", "Total"],
     )
-    shown = suppress_table(
-        table, ["CLA", "CP", "CIN"], total_row="Total", total_column="Total"
-    )
+    shown = suppress_table(table, ["CLA", "CP", "CIN"], total_row="Total", total_column="Total")
     assert shown.to_dict("index") == {
         "X": {"CLA": "c", "CP": "c", "CIN": "12", "Total": "25"},
         "Y": {"CLA": "c", "CP": "c", "CIN": "20", "Total": "37"},
@@ -164,7 +162,9 @@ def test_percentages_are_hidden_with_their_numerator_or_denominator():
         ["cohort", "eet", "eet_pct"],
     )
     shown = suppress_table(
-        table, ["cohort", "eet"], total_row="Total",
+        table,
+        ["cohort", "eet"],
+        total_row="Total",
         percent_columns={"eet_pct": ("eet", "cohort")},
     )
     assert list(shown["eet"]) == ["c", "c", "26", "45"]
@@ -191,8 +191,13 @@ def metric_rows(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "indicator_id": ind, "period_end": pd.Timestamp("2024-03-31"), "breakdown": bd,
-                "group": grp, "numerator": num, "denominator": den, "value": val,
+                "indicator_id": ind,
+                "period_end": pd.Timestamp("2024-03-31"),
+                "breakdown": bd,
+                "group": grp,
+                "numerator": num,
+                "denominator": den,
+                "value": val,
                 "unknown": np.nan,
             }
             for ind, bd, grp, num, den, val in rows
@@ -202,11 +207,13 @@ def metric_rows(rows: list[tuple]) -> pd.DataFrame:
 
 def test_metric_count_breakdown_with_one_small_group():
     # cla_count by sex: F 3 hidden; with the total 40 shown, M 37 would give it away: hidden.
-    rows = metric_rows([
-        ("cla_count", "total", "all", 40, np.nan, 40),
-        ("cla_count", "sex", "F", 3, np.nan, 3),
-        ("cla_count", "sex", "M", 37, np.nan, 37),
-    ])
+    rows = metric_rows(
+        [
+            ("cla_count", "total", "all", 40, np.nan, 40),
+            ("cla_count", "sex", "F", 3, np.nan, 3),
+            ("cla_count", "sex", "M", 37, np.nan, 37),
+        ]
+    )
     shown = suppress_metric_table(rows)
     assert list(shown["value"]) == ["40", "c", "c"]
     assert list(shown["numerator"]) == ["40", "c", "c"]
@@ -215,11 +222,13 @@ def test_metric_count_breakdown_with_one_small_group():
 def test_metric_percentage_hides_numerator_secondary_and_values():
     # placements_3plus_pct: total 10/50; F 2/20 (hidden), so M 8/30 is hidden too; both
     # percentages go, the denominators (20, 30, 50) stay.
-    rows = metric_rows([
-        ("placements_3plus_pct", "total", "all", 10, 50, 20.0),
-        ("placements_3plus_pct", "sex", "F", 2, 20, 10.0),
-        ("placements_3plus_pct", "sex", "M", 8, 30, 26.7),
-    ])
+    rows = metric_rows(
+        [
+            ("placements_3plus_pct", "total", "all", 10, 50, 20.0),
+            ("placements_3plus_pct", "sex", "F", 2, 20, 10.0),
+            ("placements_3plus_pct", "sex", "M", 8, 30, 26.7),
+        ]
+    )
     shown = suppress_metric_table(rows)
     assert list(shown["numerator"]) == ["10", "c", "c"]
     assert list(shown["value"]) == ["20.0", "c", "c"]
@@ -229,13 +238,15 @@ def test_metric_percentage_hides_numerator_secondary_and_values():
 def test_hiding_an_overall_figure_protects_its_other_breakdowns():
     # Sex: F 3 hidden, M 0 (the rest unknown) -> nothing to hide but the total 20.
     # Age band: total now hidden, so 10-15 (8, smaller than 12) is hidden too.
-    rows = metric_rows([
-        ("cla_count", "total", "all", 20, np.nan, 20),
-        ("cla_count", "sex", "F", 3, np.nan, 3),
-        ("cla_count", "sex", "M", 0, np.nan, 0),
-        ("cla_count", "age_band", "10-15", 8, np.nan, 8),
-        ("cla_count", "age_band", "16+", 12, np.nan, 12),
-    ])
+    rows = metric_rows(
+        [
+            ("cla_count", "total", "all", 20, np.nan, 20),
+            ("cla_count", "sex", "F", 3, np.nan, 3),
+            ("cla_count", "sex", "M", 0, np.nan, 0),
+            ("cla_count", "age_band", "10-15", 8, np.nan, 8),
+            ("cla_count", "age_band", "16+", 12, np.nan, 12),
+        ]
+    )
     shown = suppress_metric_table(rows)
     assert list(shown["value"]) == ["c", "c", "0", "c", "12"]
 
@@ -254,12 +265,15 @@ def test_ratio_denominator_in_fte_is_not_suppressed():
 
 def test_lines_are_separate_per_date_and_indicator():
     # Two dates: only the first has a small group; the second is untouched.
-    first = metric_rows([
-        ("cla_count", "total", "all", 40, np.nan, 40),
-        ("cla_count", "sex", "F", 3, np.nan, 3),
-        ("cla_count", "sex", "M", 37, np.nan, 37),
-    ])
-    second = first.assign(period_end=pd.Timestamp("2024-06-30"), numerator=[40, 20, 20],
-                          value=[40, 20, 20])
+    first = metric_rows(
+        [
+            ("cla_count", "total", "all", 40, np.nan, 40),
+            ("cla_count", "sex", "F", 3, np.nan, 3),
+            ("cla_count", "sex", "M", 37, np.nan, 37),
+        ]
+    )
+    second = first.assign(
+        period_end=pd.Timestamp("2024-06-30"), numerator=[40, 20, 20], value=[40, 20, 20]
+    )
     mask = metric_suppression_mask(pd.concat([first, second], ignore_index=True))
     assert list(mask["value"]) == [False, True, True, False, False, False]

@@ -81,7 +81,8 @@ def test_the_gap_table_gives_both_bands_with_intervals():
     row = care_leavers.band_gap_table(band_context()).data.iloc[0]
     assert row["Measure"] == "In education, employment or training (EET)"
     assert (row["17-18: 95% interval"], row["19-21: 95% interval"]) == (
-        "50.2 to 69.1", "21.9 to 39.6"
+        "50.2 to 69.1",
+        "21.9 to 39.6",
     )
     assert (row["Gap, 19-21 minus 17-18 (points)"], row["Beyond chance?"]) == (-30.0, "Yes")
     assert row["Gap a year earlier (points)"] == -15.0

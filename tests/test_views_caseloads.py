@@ -33,8 +33,10 @@ def snapshot_data() -> ProcessedData:
     return ProcessedData.from_tables(
         {
             "episodes": pd.DataFrame(
-                [episode("Z1", "2015-05-01", "2015-06-01", collection_year=2016),
-                 episode("Z2", "2023-05-01", "2024-02-01")]
+                [
+                    episode("Z1", "2015-05-01", "2015-06-01", collection_year=2016),
+                    episode("Z2", "2023-05-01", "2024-02-01"),
+                ]
             ),
             "cases": cases(SNAPSHOT, rows),
             "workforce": workers(
@@ -81,8 +83,14 @@ def test_a_teams_worker_table_lists_its_workers_only(data):
 
 def test_unallocated_cases_by_team_and_case_type(data):
     table = caseloads.unallocated_table(snapshot_context(data)).data.set_index("Team")
-    columns = ["Children in care", "Child protection", "Children in need", "Care leavers",
-               "All open cases", "Unallocated"]
+    columns = [
+        "Children in care",
+        "Child protection",
+        "Children in need",
+        "Care leavers",
+        "All open cases",
+        "Unallocated",
+    ]
     assert table.loc["North", columns].tolist() == [25, 0, 10, 0, 35, 0]
     assert table.loc["South", columns].tolist() == [0, 10, 0, 0, 10, 2]
     assert table.loc["All teams", columns].tolist() == [25, 10, 10, 0, 45, 2]
@@ -154,8 +162,7 @@ def test_a_team_gap_resting_on_small_counts_is_not_a_message_when_suppressing(da
 
 
 def test_a_teams_report_says_where_it_stands_with_small_counts_hidden(data):
-    messages = caseloads.team_overview_messages(snapshot_context(data, team="South",
-                                                                  suppress=True))
+    messages = caseloads.team_overview_messages(snapshot_context(data, team="South", suppress=True))
     assert messages == [
         "South holds 8 cases with 0.5 case-holding FTE: 16.0 cases per FTE, against 17.2 across "
         "the whole service (snapshot of 31 March 2024).",

@@ -261,8 +261,9 @@ def test_a_team_report_takes_the_teams_caseload_series():
 
 def test_the_context_line_says_what_the_report_covers_without_counts():
     # The episode ends in the last quarter of 2023-24, so the data run to 31 March 2024.
-    data = make_data([episode("A", "2023-06-01", dec="2024-02-10")],
-                     header=[child("A", "2012-01-01")])
+    data = make_data(
+        [episode("A", "2023-06-01", dec="2024-02-10")], header=[child("A", "2012-01-01")]
+    )
     line = context_line(context(data=data, is_sample=True, suppress=True, comparator="sn"))
     assert line == (
         "Test county (E10000017) · quarter ending 31 March 2024 · SSDA903 data 1 April 2023 "

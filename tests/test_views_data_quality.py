@@ -25,13 +25,16 @@ def header_with_ethnicity(codes: dict[int, list[str | None]]):
 def data():
     # Ethnicity: 2023, 1 blank of 5 (20%); 2024, none of 3, counting the two children with
     # episodes (which run to February 2024), one recorded in each year.
-    header = header_with_ethnicity({2023: ["WBRI", None, "MWBC", "WBRI"],
-                                    2024: ["WBRI", "APKN"]})
-    header += [{**child("E1", "2010-01-01"), "ethnic": "WBRI", "collection_year": 2023},
-               {**child("E2", "2010-01-01"), "ethnic": "WBRI"}]
+    header = header_with_ethnicity({2023: ["WBRI", None, "MWBC", "WBRI"], 2024: ["WBRI", "APKN"]})
+    header += [
+        {**child("E1", "2010-01-01"), "ethnic": "WBRI", "collection_year": 2023},
+        {**child("E2", "2010-01-01"), "ethnic": "WBRI"},
+    ]
     return make_data(
-        [episode("E1", "2022-05-01", "2022-09-01", collection_year=2023),
-         episode("E2", "2023-05-01", "2024-02-01")],
+        [
+            episode("E1", "2022-05-01", "2022-09-01", collection_year=2023),
+            episode("E2", "2023-05-01", "2024-02-01"),
+        ],
         header=header,
     )
 
@@ -77,11 +80,23 @@ def test_a_missing_quarter_end_between_snapshots_is_named(data):
 def issues_data(data, warnings: int):
     log = DataQualityLog()
     for row in range(warnings):
-        log.add(dataset="ssda903", table="episodes", file="ssda903/2024/episodes.csv",
-                row=row + 2, rule="invalid_code", severity="warning",
-                message="PLACE is not a code of this column; left blank")
-    log.add(dataset="ssda903", table="header", file="ssda903/2024/header.csv",
-            rule="repeated_in_later_file", severity="info", message="repeated")
+        log.add(
+            dataset="ssda903",
+            table="episodes",
+            file="ssda903/2024/episodes.csv",
+            row=row + 2,
+            rule="invalid_code",
+            severity="warning",
+            message="PLACE is not a code of this column; left blank",
+        )
+    log.add(
+        dataset="ssda903",
+        table="header",
+        file="ssda903/2024/header.csv",
+        rule="repeated_in_later_file",
+        severity="info",
+        message="repeated",
+    )
     data.dq_issues = log.to_frame()
     return data
 
@@ -96,8 +111,10 @@ def test_the_most_frequent_warning_is_named_with_its_meaning(data):
 
 def test_issue_counts_of_1_to_5_are_hidden_in_the_summary_when_suppressing(data):
     message = data_quality.summary_message(context(data=issues_data(data, 3), suppress=True))
-    assert ("It found 0 errors (rows left out), fewer than 6 warnings (values changed or used "
-            "with caution) and fewer than 6 notes.") in message
+    assert (
+        "It found 0 errors (rows left out), fewer than 6 warnings (values changed or used "
+        "with caution) and fewer than 6 notes."
+    ) in message
 
 
 def test_issues_are_counted_by_file(data):

@@ -21,10 +21,14 @@ from csc_metrics.views.messages import (
 @pytest.mark.parametrize(
     ("indicator_id", "label"),
     [
-        ("care_leavers_19_21_eet_pct",
-         "Care leavers aged 19-21 in education, employment or training (EET)"),
-        ("care_leavers_17_18_neet_pct",
-         "Care leavers aged 17-18 not in education, employment or training (NEET)"),
+        (
+            "care_leavers_19_21_eet_pct",
+            "Care leavers aged 19-21 in education, employment or training (EET)",
+        ),
+        (
+            "care_leavers_17_18_neet_pct",
+            "Care leavers aged 17-18 not in education, employment or training (NEET)",
+        ),
         ("placements_3plus_pct", "Children looked after with 3+ placements in 12 months"),
     ],
 )
@@ -50,8 +54,12 @@ def test_trailing_run(values, run):
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [(1234.0, "count", "1,234"), (6.55, "pct", "6.5%"), (77.6, "rate", "77.6"),
-     (np.nan, "pct", "")],
+    [
+        (1234.0, "count", "1,234"),
+        (6.55, "pct", "6.5%"),
+        (77.6, "rate", "77.6"),
+        (np.nan, "pct", ""),
+    ],
 )
 def test_value_text(value, unit, text):
     assert value_text(value, unit) == text
@@ -73,7 +81,11 @@ def step_down():
 def test_a_shift_is_found_with_its_start_and_levels(step_down):
     shift = sustained_shift(step_down)
     assert (shift.start, shift.points, shift.side, shift.before, shift.since) == (
-        pd.Timestamp("2023-03-31"), 7, "below", 12.0, 8.0
+        pd.Timestamp("2023-03-31"),
+        7,
+        "below",
+        12.0,
+        8.0,
     )
 
 
@@ -102,8 +114,9 @@ def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
         # 3+ placements: the step down above, an improvement (lower is better).
         *series_rows("placements_3plus_pct", [12.0] * 7 + [8.0] * 7, denominator=100),
         # 19-21 EET: 11 steady quarters then a fall beyond the limits, a concern.
-        *series_rows("care_leavers_19_21_eet_pct", [50.0, 51.0] * 5 + [50.0, 30.0],
-                     denominator=100),
+        *series_rows(
+            "care_leavers_19_21_eet_pct", [50.0, 51.0] * 5 + [50.0, 30.0], denominator=100
+        ),
         # Cases per FTE: alternating, common cause, no benchmark: not a message.
         *series_rows("caseload_per_fte", [15.0, 16.0] * 6),
     ]
@@ -134,8 +147,7 @@ def test_a_teams_share_of_fte_is_not_a_key_message():
     falling = [20.0, 21.0] * 5 + [20.0, 0.0]
     rows = [
         *series_rows("vacancy_rate_pct", falling, denominator=80),
-        *series_rows("vacancy_rate_pct", falling, breakdown="team", group="North",
-                     denominator=5.4),
+        *series_rows("vacancy_rate_pct", falling, breakdown="team", group="North", denominator=5.4),
     ]
     assert len(indicator_messages(context(rows), ["vacancy_rate_pct"])) == 1
     assert indicator_messages(context(rows, team="North"), ["vacancy_rate_pct"]) == []

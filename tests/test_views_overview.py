@@ -23,10 +23,15 @@ def test_a_scorecard_row_carries_last_quarters_and_last_years_value():
     # Twelve quarter ends to 31 March 2024 alternating 10% and 11%: the latest (31 March 2024)
     # is 11%, the quarter before 10%, and a year before (31 March 2023, four back) 11%.
     rows = series_rows("placements_3plus_pct", [10.0, 11.0] * 6, denominator=200)
-    summary = next(s for s in overview.scorecard(context(rows)).summaries
-                   if s.indicator_id == "placements_3plus_pct")
+    summary = next(
+        s
+        for s in overview.scorecard(context(rows)).summaries
+        if s.indicator_id == "placements_3plus_pct"
+    )
     assert (summary.latest.value, summary.previous_quarter, summary.previous_year) == (
-        11.0, 10.0, 11.0
+        11.0,
+        10.0,
+        11.0,
     )
 
 
@@ -61,7 +66,8 @@ def test_benchmark_gaps_leave_out_counts_and_a_teams_caseload():
         metric_row("agency_workers_pct", R, 1, 4, breakdown="team", group="North"),
     ]
     assert overview.benchmark_gaps(context(rows))["indicator_id"].tolist() == [
-        "placements_3plus_pct", "agency_workers_pct"
+        "placements_3plus_pct",
+        "agency_workers_pct",
     ]
     team = overview.benchmark_gaps(context(rows, team="North"))
     assert team["indicator_id"].tolist() == ["placements_3plus_pct"]

@@ -62,8 +62,15 @@ def series_rows(
     """Quarterly rows ending at ``end``: a value per quarter end, oldest first."""
     dates = pd.date_range(end=pd.Timestamp(end), periods=len(values), freq="QE")
     return [
-        metric_row(indicator_id, d, v if denominator is None else v * denominator / 100,
-                   denominator, v, breakdown, group)
+        metric_row(
+            indicator_id,
+            d,
+            v if denominator is None else v * denominator / 100,
+            denominator,
+            v,
+            breakdown,
+            group,
+        )
         for d, v in zip(dates, values, strict=True)
     ]
 
@@ -71,8 +78,9 @@ def series_rows(
 def metric_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Validated metric rows."""
     frame = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-    return MetricTable.validate(frame.astype({c: float for c in
-                                              ("numerator", "denominator", "value", "unknown")}))
+    return MetricTable.validate(
+        frame.astype({c: float for c in ("numerator", "denominator", "value", "unknown")})
+    )
 
 
 def default_data() -> ProcessedData:

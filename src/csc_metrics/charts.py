@@ -47,11 +47,20 @@ SERIES_LINESTYLES: list[str] = ["-", "--", "-.", ":"]
 SPC_POINT_STYLES: dict[str, dict[str, str]] = {
     "common_cause": {"color": "#757575", "marker": "o", "label": "Common cause"},
     "special_cause_improvement": {
-        "color": OKABE_ITO["blue"], "marker": "s", "label": "Special cause: improvement"},
+        "color": OKABE_ITO["blue"],
+        "marker": "s",
+        "label": "Special cause: improvement",
+    },
     "special_cause_concern": {
-        "color": OKABE_ITO["vermillion"], "marker": "X", "label": "Special cause: concern"},
+        "color": OKABE_ITO["vermillion"],
+        "marker": "X",
+        "label": "Special cause: concern",
+    },
     "special_cause_neutral": {
-        "color": "#490092", "marker": "D", "label": "Special cause (neither better nor worse)"},
+        "color": "#490092",
+        "marker": "D",
+        "label": "Special cause (neither better nor worse)",
+    },
 }
 LIMIT_COLOUR = "#404040"
 TEXT_COLOUR = "#1a1a1a"
@@ -64,8 +73,12 @@ FOOTNOTE_SIZE = 9
 
 UNIT_TICK_SUFFIX = {"pct": "%", "rate": "", "ratio": "", "count": ""}
 #: Default colour-bar labels by unit.
-UNIT_LABELS = {"pct": "%", "rate": "per 10,000 children", "ratio": "cases per FTE",
-               "count": "number"}
+UNIT_LABELS = {
+    "pct": "%",
+    "rate": "per 10,000 children",
+    "ratio": "cases per FTE",
+    "count": "number",
+}
 
 
 @dataclass
@@ -96,11 +109,21 @@ def _new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
 
 def _finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
     """Draw the title and the footnote, and leave room for the footnote under the axes."""
-    figure.suptitle(title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold",
-                    color=TEXT_COLOUR)
+    figure.suptitle(
+        title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold", color=TEXT_COLOUR
+    )
     footnote = " ".join(n.strip() for n in notes if n and n.strip())
-    figure.text(0.01, 0.01, footnote, ha="left", va="bottom", fontsize=FOOTNOTE_SIZE,
-                color=TEXT_COLOUR, wrap=True, gid="footnote")
+    figure.text(
+        0.01,
+        0.01,
+        footnote,
+        ha="left",
+        va="bottom",
+        fontsize=FOOTNOTE_SIZE,
+        color=TEXT_COLOUR,
+        wrap=True,
+        gid="footnote",
+    )
     # Constrained layout ignores figure texts; reserve a band for the wrapped footnote.
     # Characters per line: the width in points over an average character width (about 0.6
     # of the font size in DejaVu Sans); undercounting lines lets the text run into the axes.
@@ -123,8 +146,9 @@ def _style_axes(ax, x_label: str, y_label: str) -> None:
 
 def _unit_formatter(unit: str) -> FuncFormatter:
     suffix = UNIT_TICK_SUFFIX.get(unit, "")
-    return FuncFormatter(lambda v, _pos: f"{v:,.0f}{suffix}" if float(v).is_integer()
-                         else f"{v:,.1f}{suffix}")
+    return FuncFormatter(
+        lambda v, _pos: f"{v:,.0f}{suffix}" if float(v).is_integer() else f"{v:,.1f}{suffix}"
+    )
 
 
 def _date_axis(ax) -> None:
@@ -155,8 +179,7 @@ def _period_label(value: object) -> str:
 
 
 def _suppressed_note(settings: Settings, what: str) -> str:
-    return (f"{what} counting 1 to {settings.suppression_max} are not shown, to protect "
-            "privacy.")
+    return f"{what} counting 1 to {settings.suppression_max} are not shown, to protect privacy."
 
 
 # --- SPC chart -----------------------------------------------------------------------------------
@@ -175,9 +198,11 @@ def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) 
         f"Average {format_in_unit(latest['mean'], unit)}, process limits "
         f"{format_in_unit(latest['lpl'], unit)} to {format_in_unit(latest['upl'], unit)}."
     )
-    for point_type, words in (("special_cause_concern", "special-cause concern"),
-                              ("special_cause_improvement", "special-cause improvement"),
-                              ("special_cause_neutral", "special cause")):
+    for point_type, words in (
+        ("special_cause_concern", "special-cause concern"),
+        ("special_cause_improvement", "special-cause improvement"),
+        ("special_cause_neutral", "special cause"),
+    ):
         flagged = points[points["point_type"] == point_type]
         if len(flagged):
             plural = "s" if len(flagged) != 1 else ""
@@ -186,8 +211,10 @@ def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) 
                 f"{_month(flagged['date'].iloc[-1])}."
             )
     if result.assurance:
-        parts.append(f"Target {format_in_unit(result.target, unit)}: "
-                     f"{ASSURANCE_LABELS[result.assurance].lower()}.")
+        parts.append(
+            f"Target {format_in_unit(result.target, unit)}: "
+            f"{ASSURANCE_LABELS[result.assurance].lower()}."
+        )
     if result.short_series_warning:
         parts.append(result.short_series_warning)
     return " ".join(parts)
@@ -221,7 +248,8 @@ def spc_chart(
     points = result.points
     hidden = (
         is_small_count(points["value"].to_numpy(), settings)
-        if suppress and unit == "count" else np.zeros(len(points), dtype=bool)
+        if suppress and unit == "count"
+        else np.zeros(len(points), dtype=bool)
     )
     figure = _new_figure()
     ax = figure.add_subplot()
@@ -229,23 +257,48 @@ def spc_chart(
     ax.plot(shown["date"], shown["value"], color="#9e9e9e", linewidth=1.2, zorder=1)
     for group_id, segment in points.groupby("group"):
         first = group_id == points["group"].iloc[0]
-        ax.plot(segment["date"], segment["mean"], color=LIMIT_COLOUR, linewidth=1.5,
-                label="Average" if first else None, zorder=2)
+        ax.plot(
+            segment["date"],
+            segment["mean"],
+            color=LIMIT_COLOUR,
+            linewidth=1.5,
+            label="Average" if first else None,
+            zorder=2,
+        )
         for limit in ("upl", "lpl"):
-            ax.plot(segment["date"], segment[limit], color=LIMIT_COLOUR, linewidth=1.2,
-                    linestyle="--", label="Process limits" if first and limit == "upl" else None,
-                    zorder=2)
+            ax.plot(
+                segment["date"],
+                segment[limit],
+                color=LIMIT_COLOUR,
+                linewidth=1.2,
+                linestyle="--",
+                label="Process limits" if first and limit == "upl" else None,
+                zorder=2,
+            )
         if not first:
             ax.axvline(segment["date"].iloc[0], color=LIMIT_COLOUR, linestyle=":", linewidth=1)
     for point_type, style in SPC_POINT_STYLES.items():
         chosen = shown[shown["point_type"] == point_type]
         if len(chosen):
-            ax.scatter(chosen["date"], chosen["value"], color=style["color"],
-                       marker=style["marker"], s=46 if point_type == "common_cause" else 70,
-                       edgecolor="white", linewidth=0.6, label=style["label"], zorder=3)
+            ax.scatter(
+                chosen["date"],
+                chosen["value"],
+                color=style["color"],
+                marker=style["marker"],
+                s=46 if point_type == "common_cause" else 70,
+                edgecolor="white",
+                linewidth=0.6,
+                label=style["label"],
+                zorder=3,
+            )
     if result.target is not None:
-        ax.axhline(result.target, color=OKABE_ITO["black"], linestyle=(0, (1, 2)), linewidth=1.5,
-                   label=f"Target ({format_in_unit(result.target, unit)})")
+        ax.axhline(
+            result.target,
+            color=OKABE_ITO["black"],
+            linestyle=(0, (1, 2)),
+            linewidth=1.5,
+            label=f"Target ({format_in_unit(result.target, unit)})",
+        )
     _style_axes(ax, x_label, y_label)
     _date_axis(ax)
     ax.yaxis.set_major_formatter(_unit_formatter(unit))
@@ -271,8 +324,9 @@ def _benchmark_wide(data: pd.DataFrame) -> pd.DataFrame:
     """Accept wide (index = period, one column per series) or long (period, comparator, value)."""
     if {"comparator", "value"} <= set(data.columns):
         period = next(c for c in ("year", "period_end", "period") if c in data.columns)
-        return data.pivot_table(index=period, columns="comparator", values="value",
-                                aggfunc="first").sort_index()
+        return data.pivot_table(
+            index=period, columns="comparator", values="value", aggfunc="first"
+        ).sort_index()
     return data.sort_index()
 
 
@@ -280,13 +334,19 @@ def _series_styles(names: Sequence[str], council: str) -> dict[str, dict]:
     styles, i = {}, 1
     for name in names:
         if name == council:
-            styles[name] = {"color": OKABE_ITO["blue"], "marker": "o", "linestyle": "-",
-                            "linewidth": 2.8}
+            styles[name] = {
+                "color": OKABE_ITO["blue"],
+                "marker": "o",
+                "linestyle": "-",
+                "linewidth": 2.8,
+            }
             continue
-        styles[name] = {"color": SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                        "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
-                        "linestyle": SERIES_LINESTYLES[i % len(SERIES_LINESTYLES)],
-                        "linewidth": 1.6}
+        styles[name] = {
+            "color": SERIES_COLOURS[i % len(SERIES_COLOURS)],
+            "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
+            "linestyle": SERIES_LINESTYLES[i % len(SERIES_LINESTYLES)],
+            "linewidth": 1.6,
+        }
         i += 1
     return styles
 
@@ -344,9 +404,15 @@ def benchmark_chart(
             style = styles[name]
             ax.plot(series.index, series.to_numpy(), label=name, markersize=6, **style)
             if len(series):
-                ax.annotate(name, (series.index[-1], series.iloc[-1]), xytext=(6, 0),
-                            textcoords="offset points", va="center", fontsize=9,
-                            color=style["color"] if name != council else TEXT_COLOUR)
+                ax.annotate(
+                    name,
+                    (series.index[-1], series.iloc[-1]),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=9,
+                    color=style["color"] if name != council else TEXT_COLOUR,
+                )
         _style_axes(ax, x_label, y_label)
         ax.yaxis.set_major_formatter(_unit_formatter(unit))
         if isinstance(latest_period, pd.Timestamp):
@@ -365,8 +431,7 @@ def benchmark_chart(
                 bar.set_hatch("//")
                 bar.set_edgecolor("white")
         ax.set_yticks(positions, names)
-        ax.bar_label(bars, labels=[format_in_unit(v, unit) for v in latest], padding=4,
-                     fontsize=10)
+        ax.bar_label(bars, labels=[format_in_unit(v, unit) for v in latest], padding=4, fontsize=10)
         _style_axes(ax, y_label, "")
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
@@ -381,10 +446,15 @@ def benchmark_chart(
         f"{n} {format_in_unit(wide.loc[latest_period, n], unit)}" for n in names
     )
     kind_text = "Line chart" if kind == "line" else "Bar chart"
-    span = (f" from {_period_label(wide.index[0])} to {period_text}" if kind == "line"
-            else f" for {period_text}")
-    alt = (f"{kind_text} of {title} for {council} compared with {', '.join(others)}{span}. "
-           f"In {period_text}: {latest_values}.")
+    span = (
+        f" from {_period_label(wide.index[0])} to {period_text}"
+        if kind == "line"
+        else f" for {period_text}"
+    )
+    alt = (
+        f"{kind_text} of {title} for {council} compared with {', '.join(others)}{span}. "
+        f"In {period_text}: {latest_values}."
+    )
     return Chart(figure, title, alt, footnote)
 
 
@@ -450,43 +520,73 @@ def breakdown_bars(
     figure = _new_figure((8.0, max(3.2, 1.3 + 0.45 * len(table))))
     ax = figure.add_subplot()
     is_small = table.get("is_small", pd.Series(False, index=table.index)).astype(bool)
-    bars = ax.barh(positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"],
-                   height=0.6)
+    bars = ax.barh(
+        positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6
+    )
     for bar, small_group in zip(bars, is_small, strict=True):
         if small_group:
             bar.set_facecolor(OKABE_ITO["sky_blue"])
             bar.set_hatch("//")
             bar.set_edgecolor("white")
     errors = np.vstack([table["rate"] - table["ci_low"], table["ci_high"] - table["rate"]])
-    ax.errorbar(table["rate"], positions, xerr=np.nan_to_num(errors), fmt="none",
-                ecolor=TEXT_COLOUR, capsize=3, linewidth=1)
+    ax.errorbar(
+        table["rate"],
+        positions,
+        xerr=np.nan_to_num(errors),
+        fmt="none",
+        ecolor=TEXT_COLOUR,
+        capsize=3,
+        linewidth=1,
+    )
     # Labels sit beyond the interval's end so the error bars never cross them.
     label_at = np.fmax(table["ci_high"].to_numpy(dtype=float), table["rate"].to_numpy(dtype=float))
     for position, x, label in zip(positions, label_at, _bar_labels(table, unit), strict=True):
-        ax.annotate(label, (0 if np.isnan(x) else x, position), xytext=(5, 0),
-                    textcoords="offset points", va="center", fontsize=9, color=TEXT_COLOUR)
+        ax.annotate(
+            label,
+            (0 if np.isnan(x) else x, position),
+            xytext=(5, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+            color=TEXT_COLOUR,
+        )
     if overall is not None:
         ax.axvline(overall, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
-        ax.text(overall, 1.01, f"All: {format_in_unit(overall, unit)}", ha="center",
-                va="bottom", fontsize=9, color=TEXT_COLOUR, transform=ax.get_xaxis_transform())
+        ax.text(
+            overall,
+            1.01,
+            f"All: {format_in_unit(overall, unit)}",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=TEXT_COLOUR,
+            transform=ax.get_xaxis_transform(),
+        )
     ax.set_yticks(positions, [str(g) for g in table[group_column]])
     _style_axes(ax, x_label, "")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
     ax.xaxis.set_major_formatter(_unit_formatter(unit))
-    ax.set_xlim(0, max(100.0 if unit == "pct" else 0.0, float(np.nanmax(
-        np.append(table["ci_high"].to_numpy(dtype=float), 0))) * 1.25))
+    ax.set_xlim(
+        0,
+        max(
+            100.0 if unit == "pct" else 0.0,
+            float(np.nanmax(np.append(table["ci_high"].to_numpy(dtype=float), 0))) * 1.25,
+        ),
+    )
     notes = [f"Source: {source}.", "Lines show 95% confidence intervals (Wilson)."]
     if is_small.any():
-        notes.append(f"Hatched bars: fewer than {settings.small_group} in the group, so treat "
-                     "with caution.")
+        notes.append(
+            f"Hatched bars: fewer than {settings.small_group} in the group, so treat with caution."
+        )
     if "gap_called" in table.columns and table["gap_called"].any():
         notes.append("* Differs from the comparison group: the 95% intervals do not overlap.")
     if left_out:
         notes.append(f"{_suppressed_note(settings, 'Groups')[:-1]}: {', '.join(left_out)}.")
     footnote = _finish(figure, title, notes)
-    return Chart(figure, title, _breakdown_alt_text(table, title, group_column, unit, left_out),
-                 footnote)
+    return Chart(
+        figure, title, _breakdown_alt_text(table, title, group_column, unit, left_out), footnote
+    )
 
 
 def _breakdown_alt_text(
@@ -495,18 +595,30 @@ def _breakdown_alt_text(
     base = ""
     if "denominator" in table.columns:
         base = (", n=" + table["denominator"].map(format_cell).astype(str)).where(
-            table["denominator"].notna(), "")
+            table["denominator"].notna(), ""
+        )
     described = (
-        table[group_column].astype(str) + " " + _in_unit(table["rate"], unit)
-        + " (95% interval " + _in_unit(table["ci_low"], unit) + " to "
-        + _in_unit(table["ci_high"], unit) + base + ")"
+        table[group_column].astype(str)
+        + " "
+        + _in_unit(table["rate"], unit)
+        + " (95% interval "
+        + _in_unit(table["ci_low"], unit)
+        + " to "
+        + _in_unit(table["ci_high"], unit)
+        + base
+        + ")"
     )
     text = f"Bar chart of {title}: {'; '.join(described)}."
     if "gap_called" in table.columns:
         called = table[table["gap_called"].astype(bool)]
         if len(called):
-            differences = (called[group_column].astype(str) + " " + called["gap_side"] + " than "
-                           + called["comparison"].astype(str))
+            differences = (
+                called[group_column].astype(str)
+                + " "
+                + called["gap_side"]
+                + " than "
+                + called["comparison"].astype(str)
+            )
             text += f" Differences called: {'; '.join(differences)}."
         else:
             text += " No group differs from its comparison beyond chance."
@@ -568,10 +680,17 @@ def team_small_multiples(
     for ax, team in zip(axes, teams, strict=False):
         rows = table[table[team_column] == team]
         if overall is not None:
-            ax.plot(overall.index, overall.to_numpy(), color="#9e9e9e", linestyle="--",
-                    linewidth=1.2)
-        ax.plot(rows[x_column], rows["_shown"], color=OKABE_ITO["blue"], marker="o",
-                markersize=3.5, linewidth=1.8)
+            ax.plot(
+                overall.index, overall.to_numpy(), color="#9e9e9e", linestyle="--", linewidth=1.2
+            )
+        ax.plot(
+            rows[x_column],
+            rows["_shown"],
+            color=OKABE_ITO["blue"],
+            marker="o",
+            markersize=3.5,
+            linewidth=1.8,
+        )
         ax.set_title(str(team), fontsize=10, color=TEXT_COLOUR, loc="left")
         ax.tick_params(labelsize=8.5, colors=TEXT_COLOUR)
         ax.yaxis.set_major_formatter(_unit_formatter(unit))
@@ -580,7 +699,7 @@ def team_small_multiples(
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.8)
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    for ax in axes[len(teams):]:
+    for ax in axes[len(teams) :]:
         ax.set_visible(False)
     # The lowest panel of each column carries the date axis and its label.
     for column in range(min(ncols, len(teams))):
@@ -594,22 +713,27 @@ def team_small_multiples(
     if hidden.any():
         notes.append(_suppressed_note(settings, "Values"))
     footnote = _finish(figure, title, notes)
-    return Chart(figure, title, _teams_alt_text(table, title, team_column, x_column, unit, teams),
-                 footnote)
+    return Chart(
+        figure, title, _teams_alt_text(table, title, team_column, x_column, unit, teams), footnote
+    )
 
 
 def _teams_alt_text(
     table: pd.DataFrame, title: str, team_column: str, x_column: str, unit: str, teams: list
 ) -> str:
     dates = table[x_column]
-    text = (f"Small multiples of {title} for {len(teams)} teams, {_month(dates.min())} to "
-            f"{_month(dates.max())}.")
+    text = (
+        f"Small multiples of {title} for {len(teams)} teams, {_month(dates.min())} to "
+        f"{_month(dates.max())}."
+    )
     latest = table[table[x_column] == dates.max()].dropna(subset=["_shown"])
     if len(latest):
         ordered = latest.sort_values("_shown")
         high, low = ordered.iloc[-1], ordered.iloc[0]
-        text += (f" Latest: highest {high[team_column]} {format_in_unit(high['_shown'], unit)}, "
-                 f"lowest {low[team_column]} {format_in_unit(low['_shown'], unit)}.")
+        text += (
+            f" Latest: highest {high[team_column]} {format_in_unit(high['_shown'], unit)}, "
+            f"lowest {low[team_column]} {format_in_unit(low['_shown'], unit)}."
+        )
     return text
 
 
@@ -655,48 +779,74 @@ def heatmap(
     values = pivot.apply(pd.to_numeric, errors="coerce")
     hidden = np.zeros(values.shape, dtype=bool)
     if suppress:
-        basis = counts.reindex_like(values) if counts is not None else (
-            values if unit == "count" else None)
+        basis = (
+            counts.reindex_like(values)
+            if counts is not None
+            else (values if unit == "count" else None)
+        )
         if basis is not None:
             hidden = is_small_count(basis.to_numpy(dtype=float).ravel(), settings).reshape(
-                values.shape)
+                values.shape
+            )
     labels = np.vectorize(lambda v: "" if pd.isna(v) else format_in_unit(v, unit))(
-        values.to_numpy(dtype=float)).astype(object)
+        values.to_numpy(dtype=float)
+    ).astype(object)
     labels[hidden] = "c"
     height = max(3.5, 1.6 + 0.42 * len(values))
     figure = _new_figure((8.0, height))
     ax = figure.add_subplot()
     column_names = [_period_label(c) for c in values.columns]
     row_names = [_period_label(r) for r in values.index]
-    sns.heatmap(values.where(~hidden), ax=ax, cmap="cividis", annot=labels if annotate else False,
-                fmt="", annot_kws={"fontsize": 9}, linewidths=0.5, linecolor="white",
-                xticklabels=column_names, yticklabels=row_names,
-                cbar_kws={"label": colour_label or UNIT_LABELS.get(unit, unit)})
+    sns.heatmap(
+        values.where(~hidden),
+        ax=ax,
+        cmap="cividis",
+        annot=labels if annotate else False,
+        fmt="",
+        annot_kws={"fontsize": 9},
+        linewidths=0.5,
+        linecolor="white",
+        xticklabels=column_names,
+        yticklabels=row_names,
+        cbar_kws={"label": colour_label or UNIT_LABELS.get(unit, unit)},
+    )
     ax.set_facecolor("#d9d9d9")
     if annotate:
         # seaborn does not annotate blanked cells, so their "c" is written here.
         for row, column in zip(*np.nonzero(hidden), strict=True):
-            ax.text(column + 0.5, row + 0.5, "c", ha="center", va="center", fontsize=10,
-                    color=TEXT_COLOUR, fontweight="bold")
+            ax.text(
+                column + 0.5,
+                row + 0.5,
+                "c",
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=TEXT_COLOUR,
+                fontweight="bold",
+            )
     _style_axes(ax, x_label, y_label)
     ax.grid(False)
     notes = [f"Source: {source}."]
     if hidden.any():
-        notes.append(f"c (grey cells): resting on 1 to {settings.suppression_max}, not shown to "
-                     "protect privacy.")
+        notes.append(
+            f"c (grey cells): resting on 1 to {settings.suppression_max}, not shown to "
+            "protect privacy."
+        )
     footnote = _finish(figure, title, notes)
     return Chart(figure, title, _heatmap_alt_text(values, hidden, title, unit), footnote)
 
 
 def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit: str) -> str:
-    text = (f"Heatmap of {title}: {len(values.index)} rows by {len(values.columns)} columns.")
+    text = f"Heatmap of {title}: {len(values.index)} rows by {len(values.columns)} columns."
     visible = values.where(~hidden).stack().dropna()
     if len(visible):
         (high_row, high_col), high = visible.idxmax(), visible.max()
         (low_row, low_col), low = visible.idxmin(), visible.min()
-        text += (f" Highest: {_period_label(high_row)}, {_period_label(high_col)} "
-                 f"{format_in_unit(high, unit)}. Lowest: {_period_label(low_row)}, "
-                 f"{_period_label(low_col)} {format_in_unit(low, unit)}.")
+        text += (
+            f" Highest: {_period_label(high_row)}, {_period_label(high_col)} "
+            f"{format_in_unit(high, unit)}. Lowest: {_period_label(low_row)}, "
+            f"{_period_label(low_col)} {format_in_unit(low, unit)}."
+        )
     if hidden.any():
         text += f" {int(hidden.sum())} cells withheld (small numbers)."
     return text

@@ -49,8 +49,9 @@ from csc_metrics.suppression import (
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
 METRIC_COLUMNS = ("indicator_id", "numerator", "denominator", "value")
 _PERCENT_NAME = re.compile(r"pct|percent|%", re.IGNORECASE)
-_NOT_COUNT_NAME = re.compile(r"pct|percent|%|rate|ratio|per_|per |fte|mean|average|median",
-                             re.IGNORECASE)
+_NOT_COUNT_NAME = re.compile(
+    r"pct|percent|%|rate|ratio|per_|per |fte|mean|average|median", re.IGNORECASE
+)
 
 
 def _publish(bundle: dict[str, Any]) -> None:
@@ -163,8 +164,11 @@ def infer_count_columns(table: pd.DataFrame) -> list[str]:
 
 def infer_percent_columns(table: pd.DataFrame) -> list[str]:
     """Numeric columns named like percentages (``pct``, ``percent``, ``%``)."""
-    return [c for c in table.columns
-            if pd.api.types.is_numeric_dtype(table[c]) and _PERCENT_NAME.search(str(c))]
+    return [
+        c
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c]) and _PERCENT_NAME.search(str(c))
+    ]
 
 
 def _cell_classes_for_metric(table: pd.DataFrame) -> pd.DataFrame:
@@ -190,8 +194,9 @@ def _display_metric_table(
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
     shown = suppress_metric_table(table, active, decimals)
-    return shown.apply(lambda col: col.map(lambda v: v if isinstance(v, str)
-                                           else format_cell(v, decimals)))
+    return shown.apply(
+        lambda col: col.map(lambda v: v if isinstance(v, str) else format_cell(v, decimals))
+    )
 
 
 def _display_generic_table(
@@ -208,15 +213,26 @@ def _display_generic_table(
 ) -> pd.DataFrame:
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
-    shown = suppress_table(table, count_columns, total_row if suppress else None,
-                           total_column if suppress else None, percent_columns, active,
-                           label_column, decimals)
+    shown = suppress_table(
+        table,
+        count_columns,
+        total_row if suppress else None,
+        total_column if suppress else None,
+        percent_columns,
+        active,
+        label_column,
+        decimals,
+    )
     if unmapped_percents:
-        formatted = {c: table[c].map(lambda v: format_number(v, decimals))
-                     for c in unmapped_percents}
+        formatted = {
+            c: table[c].map(lambda v: format_number(v, decimals)) for c in unmapped_percents
+        }
         # A share whose counts are unknown to us is hidden on any row with a hidden count.
-        row_hidden = (shown[count_columns] == SUPPRESSED).any(axis=1) if count_columns else (
-            pd.Series(False, index=table.index))
+        row_hidden = (
+            (shown[count_columns] == SUPPRESSED).any(axis=1)
+            if count_columns
+            else (pd.Series(False, index=table.index))
+        )
         for column, values in formatted.items():
             shown[column] = values.where(~row_hidden, SUPPRESSED) if suppress else values
     return shown
@@ -280,11 +296,24 @@ def table_html(
             mapped, unmapped = dict(percent_columns), []
         else:
             mapped = {}
-            unmapped = list(percent_columns) if percent_columns is not None else [
-                c for c in infer_percent_columns(table) if c not in counts]
+            unmapped = (
+                list(percent_columns)
+                if percent_columns is not None
+                else [c for c in infer_percent_columns(table) if c not in counts]
+            )
         label_column = header if total_row is not None and total_row not in table.index else None
-        shown = _display_generic_table(table, counts, mapped, unmapped, suppress, total_row,
-                                       total_column, label_column, settings, decimals)
+        shown = _display_generic_table(
+            table,
+            counts,
+            mapped,
+            unmapped,
+            suppress,
+            total_row,
+            total_column,
+            label_column,
+            settings,
+            decimals,
+        )
         classes = pd.DataFrame("", index=table.index, columns=table.columns)
         for column in shown.columns:
             if column in counts or column == total_column:
@@ -323,7 +352,7 @@ def _render_table(
         rows += '<th scope="row">' + _escaped(shown[row_header]) + "</th>"
     for column in columns:
         css = classes[column].reset_index(drop=True)
-        opening = ("<td" + (' class="' + css + '"').where(css != "", "") + ">")
+        opening = "<td" + (' class="' + css + '"').where(css != "", "") + ">"
         rows += opening + _escaped(shown[column]) + "</td>"
     body = "".join("<tr>" + rows + "</tr>")
     return (
@@ -352,8 +381,18 @@ def show_table(
     decimals: int = 1,
 ) -> None:
     """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
-    content = table_html(table, caption, suppress, count_columns, percent_columns, total_row,
-                         total_column, row_header, settings, decimals)
+    content = table_html(
+        table,
+        caption,
+        suppress,
+        count_columns,
+        percent_columns,
+        total_row,
+        total_column,
+        row_header,
+        settings,
+        decimals,
+    )
     plain = _plain_table(content, caption)
     _publish({"text/html": content, "text/plain": plain})
 
@@ -396,8 +435,7 @@ def key_messages_bundle(
         body = f'<ul class="key-messages" aria-label="{html.escape(title)}">{items}</ul>'
         plain = "\n".join([title, *(f"- {m}" for m in messages)])
     else:
-        empty = ("Nothing stands out: no special-cause changes and no large gaps to the "
-                 "benchmarks.")
+        empty = "Nothing stands out: no special-cause changes and no large gaps to the benchmarks."
         body = f'<p class="key-messages">{empty}</p>'
         plain = f"{title}\n{empty}"
     return {
@@ -432,7 +470,7 @@ _GLYPHS = {
     "flat": "M5 9 H15 V11 H5 Z",
     "pass": "M5 10 L8.5 13.5 L15 6.5 L16.5 8 L8.5 16 L3.5 11.5 Z",
     "fail": "M6 4.5 L10 8.5 L14 4.5 L15.5 6 L11.5 10 L15.5 14 L14 15.5 L10 11.5 L6 15.5 "
-            "L4.5 14 L8.5 10 L4.5 6 Z",
+    "L4.5 14 L8.5 10 L4.5 6 Z",
     "inconsistent": "M4 11 Q7 5 10 10 T16 9 L16 11.5 Q13 16 10 12 T4 13.5 Z",
 }
 
@@ -459,8 +497,9 @@ def variation_badge_html(variation: str) -> str:
         raise ValueError(
             f"Unknown variation {variation!r}; expected one of {list(VARIATION_LABELS)}"
         )
-    kind, _, side = variation.rpartition("_") if variation != "common_cause" else (
-        "common_cause", "", "flat")
+    kind, _, side = (
+        variation.rpartition("_") if variation != "common_cause" else ("common_cause", "", "flat")
+    )
     return _badge(kind, side, VARIATION_LABELS[variation], f"spc-variation-{variation}")
 
 
@@ -506,8 +545,11 @@ def _change_qualifier(result: SpcResult | None) -> str:
     if result is None:
         return "not judged: no trend chart yet"
     if not result.is_special_cause:
-        return "too few points to judge" if result.short_series_warning else (
-            CHANGE_QUALIFIERS["common_cause"])
+        return (
+            "too few points to judge"
+            if result.short_series_warning
+            else (CHANGE_QUALIFIERS["common_cause"])
+        )
     return CHANGE_QUALIFIERS[result.variation.rsplit("_", 1)[0]]
 
 
@@ -523,8 +565,10 @@ def _change_html(
     """The change since last quarter and since a year ago, in words, with the SPC judgement."""
     unit = get_indicator(summary.indicator_id).unit
     lines = []
-    for label, previous in (("last quarter", summary.previous_quarter),
-                            ("a year ago", summary.previous_year)):
+    for label, previous in (
+        ("last quarter", summary.previous_quarter),
+        ("a year ago", summary.previous_year),
+    ):
         before = np.nan if previous is None else float(previous)
         if np.isnan(before) or np.isnan(latest.value):
             continue
@@ -533,8 +577,13 @@ def _change_html(
             lines.append(f"{label.capitalize()}: {SUPPRESSED}")
             continue
         then, now = _short_value(before, unit), _short_value(latest.value, unit)
-        word = "Unchanged from" if now == then else "Up from" if latest.value > before else (
-            "Down from")
+        word = (
+            "Unchanged from"
+            if now == then
+            else "Up from"
+            if latest.value > before
+            else ("Down from")
+        )
         lines.append(f"{word} {then} {label}")
     if not lines:
         return ""
@@ -601,9 +650,18 @@ def scorecard_html(
     Returns:
         The HTML.
     """
-    header = "".join(f'<th scope="col">{h}</th>' for h in (
-        "Indicator", "Latest", "Base (n)", "Change", "Trend (SPC)", "Target",
-        "Benchmark (gap), year"))
+    header = "".join(
+        f'<th scope="col">{h}</th>'
+        for h in (
+            "Indicator",
+            "Latest",
+            "Base (n)",
+            "Change",
+            "Trend (SPC)",
+            "Target",
+            "Benchmark (gap), year",
+        )
+    )
     rows = "".join(_scorecard_row(s, suppress, settings) for s in summaries)
     return (
         f'<table class="csc-table csc-scorecard"><caption>{html.escape(caption)}</caption>'

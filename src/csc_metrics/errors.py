@@ -48,6 +48,13 @@ def describe_location(
     Returns:
         A phrase like ``"episodes.csv, column DECOM, row 12"``.
     """
-    parts = [p for p in (file, f"column {column}" if column else None,
-                         f"row {row}" if row is not None else None) if p]
+    parts = [
+        p
+        for p in (
+            file,
+            f"column {column}" if column else None,
+            f"row {row}" if row is not None else None,
+        )
+        if p
+    ]
     return ", ".join(parts)

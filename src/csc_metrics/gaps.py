@@ -161,8 +161,10 @@ def _comparison_with_reference(
             f"the groups are {groups}."
         )
     reference = reference[[*keys, numerator_column, denominator_column]].rename(
-        columns={numerator_column: "comparison_numerator",
-                 denominator_column: "comparison_denominator"}
+        columns={
+            numerator_column: "comparison_numerator",
+            denominator_column: "comparison_denominator",
+        }
     )
     if keys:
         merged = rates[keys].merge(reference, on=keys, how="left")

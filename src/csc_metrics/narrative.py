@@ -74,8 +74,9 @@ class Latest:
         else:
             parts = list(latest)
         value, numerator, denominator, period_end = parts
-        return cls(_number(value), _number(numerator), _number(denominator),
-                   pd.Timestamp(period_end))
+        return cls(
+            _number(value), _number(numerator), _number(denominator), pd.Timestamp(period_end)
+        )
 
 
 @dataclass(frozen=True)
@@ -266,9 +267,8 @@ def _assurance_clause(result: SpcResult, unit: str) -> str | None:
     return {
         "pass": f"at this level the target of {target} will be met consistently",
         "fail": f"at this level the target of {target} will not be met without a change in how "
-                "the service works",
-        "inconsistent": f"the target of {target} will be met in some periods and missed in "
-                        "others",
+        "the service works",
+        "inconsistent": f"the target of {target} will be met in some periods and missed in others",
     }[result.assurance]
 
 
@@ -293,8 +293,7 @@ def _trend_sentence(
     elif result.short_series_warning:
         lead = f"{_sentence_case('; '.join(previous))}, but w" if previous else "W"
         clause = (
-            f"{lead}ith only {n_points} {periods} of data the trend cannot yet be judged "
-            "reliably"
+            f"{lead}ith only {n_points} {periods} of data the trend cannot yet be judged reliably"
         )
     else:
         lead = f"{_sentence_case('; '.join(previous))}: " if previous else "This is "
@@ -450,8 +449,15 @@ def key_messages(
     ranked.sort(key=lambda item: item[:3])
     return [
         describe_indicator(
-            s.indicator_id, s.latest, s.spc, s.benchmark, s.target, s.previous_quarter,
-            s.previous_year, suppress, settings,
+            s.indicator_id,
+            s.latest,
+            s.spc,
+            s.benchmark,
+            s.target,
+            s.previous_quarter,
+            s.previous_year,
+            suppress,
+            settings,
         )
         for *_, s in ranked[:max_messages]
     ]

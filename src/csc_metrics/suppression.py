@@ -89,9 +89,7 @@ def is_small_count(values: object, settings: Settings = DEFAULT_SETTINGS) -> np.
         return (numbers > 0) & (numbers <= settings.suppression_max)
 
 
-def _protect_lines(
-    values: np.ndarray, mask: np.ndarray, parts: np.ndarray, total: int
-) -> bool:
+def _protect_lines(values: np.ndarray, mask: np.ndarray, parts: np.ndarray, total: int) -> bool:
     """One pass over lines (rows of ``values``) whose ``parts`` add up to column ``total``.
 
     A line with exactly one hidden entry (parts and total together) has the smallest non-zero

@@ -128,14 +128,16 @@ def processed_up_to_date(
         shown = ", ".join(changed[:3]) + more
         return ReuseDecision(False, f"raw files changed since the last ingest: {shown}")
     wanted = ingest_stamp(settings)
-    if manifest.get("package_version") != __version__ or stamp.get("package_version") != (
-        wanted["package_version"]
+    if (
+        manifest.get("package_version") != __version__
+        or stamp.get("package_version") != (wanted["package_version"])
     ):
         return ReuseDecision(False, "the processed data were built by another csc-metrics version")
     if stamp.get("settings") != wanted["settings"]:
         return ReuseDecision(False, "the local rules (settings) have changed")
-    if wanted["key_fingerprint"] is None or stamp.get("key_fingerprint") != (
-        wanted["key_fingerprint"]
+    if (
+        wanted["key_fingerprint"] is None
+        or stamp.get("key_fingerprint") != (wanted["key_fingerprint"])
     ):
         return ReuseDecision(False, "the pseudonymisation key is not the one they were built with")
     return ReuseDecision(True, "processed data up to date with the raw files")

@@ -12,7 +12,6 @@ from csc_metrics.sample.config import SampleConfig
 
 #: The shipped sample: small (a few hundred children looked after), five collection years and
 #: twelve quarterly caseload snapshots, with every planted pattern visible at this size.
-SHIPPED_SAMPLE = SampleConfig(seed=11, scale=0.2, first_year=2021, last_year=2025,
-                              snapshot_years=3)
+SHIPPED_SAMPLE = SampleConfig(seed=11, scale=0.2, first_year=2021, last_year=2025, snapshot_years=3)
 
 __all__ = ["SHIPPED_SAMPLE", "SampleConfig"]

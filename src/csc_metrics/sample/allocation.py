@@ -43,12 +43,16 @@ class Allocation:
 
 def child_key(child: np.ndarray, when: np.ndarray) -> np.ndarray:
     """Combine a child (or post) index and a day into one sortable integer key."""
-    return np.asarray(child, dtype=np.int64) * _KEY_SHIFT + np.asarray(when, dtype=np.int64) \
+    return (
+        np.asarray(child, dtype=np.int64) * _KEY_SHIFT
+        + np.asarray(when, dtype=np.int64)
         + _DAY_OFFSET
+    )
 
 
-def plant_rising_team(rng: np.random.Generator, config: SampleConfig, spells: pd.DataFrame,
-                      rising: int, source: int) -> pd.DataFrame:
+def plant_rising_team(
+    rng: np.random.Generator, config: SampleConfig, spells: pd.DataFrame, rising: int, source: int
+) -> pd.DataFrame:
     """Move CLA cases into the rising team so its open cases rise at each of eight quarters.
 
     At each quarter end of the window, if the team holds fewer open cases than its target,
@@ -71,8 +75,9 @@ def plant_rising_team(rng: np.random.Generator, config: SampleConfig, spells: pd
         return spells
 
     def open_in(team: int, when: int) -> np.ndarray:
-        return ((spells["team"] == team) & (spells["start"] <= when)
-                & (spells["end"] > when)).to_numpy()
+        return (
+            (spells["team"] == team) & (spells["start"] <= when) & (spells["end"] > when)
+        ).to_numpy()
 
     base = int(open_in(rising, quarters[0]).sum())
     previous = base
@@ -83,18 +88,26 @@ def plant_rising_team(rng: np.random.Generator, config: SampleConfig, spells: pd
             # Cases come from the source team first, then from the other CLA teams.
             # A case that stays open beyond the data (end clipped to it) is still movable.
             stays_open = spells["end"] > min(when + 30, config.horizon_end)
-            movable = (stays_open & (spells["start"] < when - 70)
-                       & (spells["team"] != rising) & (spells["kind"] == "cla")).to_numpy()
+            movable = (
+                stays_open
+                & (spells["start"] < when - 70)
+                & (spells["team"] != rising)
+                & (spells["kind"] == "cla")
+            ).to_numpy()
             from_source = np.flatnonzero(movable & open_in(source, when))
-            from_others = np.flatnonzero(movable & ~open_in(source, when)
-                                         & (spells["start"] <= when).to_numpy()
-                                         & (spells["end"] > when).to_numpy())
+            from_others = np.flatnonzero(
+                movable
+                & ~open_in(source, when)
+                & (spells["start"] <= when).to_numpy()
+                & (spells["end"] > when).to_numpy()
+            )
             chosen = rng.choice(from_source, size=min(shortfall, len(from_source)), replace=False)
             still_short = shortfall - len(chosen)
             if still_short > 0 and len(from_others):
-                chosen = np.r_[chosen, rng.choice(from_others, size=min(still_short,
-                                                                        len(from_others)),
-                                                  replace=False)]
+                chosen = np.r_[
+                    chosen,
+                    rng.choice(from_others, size=min(still_short, len(from_others)), replace=False),
+                ]
             moved = spells.iloc[np.sort(chosen)].copy()
             transfer_day = when - uniform_int(rng, (5, 60), len(moved))
             spells.loc[moved.index, "end"] = transfer_day
@@ -108,9 +121,14 @@ def plant_rising_team(rng: np.random.Generator, config: SampleConfig, spells: pd
     return spells
 
 
-def assign_workers(rng: np.random.Generator, spells: pd.DataFrame, staffing: Staffing,
-                   team_names: np.ndarray, always_allocated_team: int,
-                   always_allocated_from: int) -> pd.DataFrame:
+def assign_workers(
+    rng: np.random.Generator,
+    spells: pd.DataFrame,
+    staffing: Staffing,
+    team_names: np.ndarray,
+    always_allocated_team: int,
+    always_allocated_from: int,
+) -> pd.DataFrame:
     """Give each spell a sequence of workers (vectorised over spells, one pass per change).
 
     Args:
@@ -127,8 +145,11 @@ def assign_workers(rng: np.random.Generator, spells: pd.DataFrame, staffing: Sta
     """
     workers = staffing.workers
     posts = staffing.posts
-    team_of_post = pd.Series(np.arange(len(team_names)), index=team_names).loc[
-        posts["team"].to_numpy()].to_numpy()
+    team_of_post = (
+        pd.Series(np.arange(len(team_names)), index=team_names)
+        .loc[posts["team"].to_numpy()]
+        .to_numpy()
+    )
     post_table, cumulative, totals = _post_tables(posts, team_of_post, len(team_names))
     worker_keys = child_key(workers["post"].to_numpy(), workers["start"].to_numpy())
     worker_post = workers["post"].to_numpy()
@@ -139,13 +160,23 @@ def assign_workers(rng: np.random.Generator, spells: pd.DataFrame, staffing: Sta
     end = spells["end"].to_numpy()
     start = spells["start"].to_numpy()
     exempt = (team == always_allocated_team) & (start >= always_allocated_from - 90)
-    waits = (rng.random(n) < p.UNALLOCATED_SHARE) & ~exempt & (spells["first_reason"] == "FCONTA"
-                                                                ).to_numpy()
+    waits = (
+        (rng.random(n) < p.UNALLOCATED_SHARE)
+        & ~exempt
+        & (spells["first_reason"] == "FCONTA").to_numpy()
+    )
     wait_days = np.where(waits, uniform_int(rng, p.UNALLOCATED_DAYS, n), 0)
-    parts = [pd.DataFrame({"spell": np.flatnonzero(waits), "worker": -1,
-                           "start": start[waits],
-                           "end": np.minimum(start[waits] + wait_days[waits], end[waits]),
-                           "reason": ""})]
+    parts = [
+        pd.DataFrame(
+            {
+                "spell": np.flatnonzero(waits),
+                "worker": -1,
+                "start": start[waits],
+                "end": np.minimum(start[waits] + wait_days[waits], end[waits]),
+                "reason": "",
+            }
+        )
+    ]
     current = np.minimum(start + wait_days, end)
     reason = spells["first_reason"].to_numpy(dtype=object).copy()
     active = np.flatnonzero(current < end)
@@ -163,19 +194,32 @@ def assign_workers(rng: np.random.Generator, spells: pd.DataFrame, staffing: Sta
             column = (cumulative[team[rows]] < u[:, None]).sum(axis=1)
             post = post_table[team[rows], np.minimum(column, post_table.shape[1] - 1)]
             index = np.searchsorted(worker_keys, child_key(post, at[missing]), side="right") - 1
-            ok = (index >= 0) & (worker_post[np.maximum(index, 0)] == post) & (
-                worker_end[np.maximum(index, 0)] > at[missing])
+            ok = (
+                (index >= 0)
+                & (worker_post[np.maximum(index, 0)] == post)
+                & (worker_end[np.maximum(index, 0)] > at[missing])
+            )
             found = np.where(ok, index, -1)
             worker[missing] = found
-        reallocation = at + np.ceil(rng.exponential(_YEAR / p.REALLOCATION_RATE,
-                                                    len(active))).astype(np.int64)
+        reallocation = at + np.ceil(
+            rng.exponential(_YEAR / p.REALLOCATION_RATE, len(active))
+        ).astype(np.int64)
         leaves = np.where(worker >= 0, worker_end[np.maximum(worker, 0)], at + 30)
         segment_end = np.minimum(np.minimum(reallocation, leaves), end[active])
-        parts.append(pd.DataFrame({"spell": active, "worker": worker, "start": at,
-                                   "end": segment_end,
-                                   "reason": np.where(worker >= 0, reason[active], "")}))
-        next_reason = np.where(segment_end == leaves, "LEFTRL",
-                               choose(rng, p.REALLOCATION_REASON, len(active))).astype(object)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "spell": active,
+                    "worker": worker,
+                    "start": at,
+                    "end": segment_end,
+                    "reason": np.where(worker >= 0, reason[active], ""),
+                }
+            )
+        )
+        next_reason = np.where(
+            segment_end == leaves, "LEFTRL", choose(rng, p.REALLOCATION_REASON, len(active))
+        ).astype(object)
         reason[active] = next_reason
         current[active] = segment_end
         active = active[segment_end < end[active]]
@@ -187,11 +231,13 @@ def assign_workers(rng: np.random.Generator, spells: pd.DataFrame, staffing: Sta
     return _merge_same_worker(segments)
 
 
-def _post_tables(posts: pd.DataFrame, team_of_post: np.ndarray,
-                 n_teams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _post_tables(
+    posts: pd.DataFrame, team_of_post: np.ndarray, n_teams: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per team, its usable posts (padded) and their cumulative FTE, for weighted choice."""
-    usable = pd.DataFrame({"team": team_of_post, "post": posts["post"].to_numpy(),
-                           "fte": posts["fte"].to_numpy()})[~posts["long_term_vacant"].to_numpy()]
+    usable = pd.DataFrame(
+        {"team": team_of_post, "post": posts["post"].to_numpy(), "fte": posts["fte"].to_numpy()}
+    )[~posts["long_term_vacant"].to_numpy()]
     usable = usable.sort_values(["team", "post"], kind="stable")
     position = usable.groupby("team").cumcount().to_numpy()
     width = max(1, int(position.max()) + 1 if len(position) else 1)
@@ -210,13 +256,23 @@ def _merge_same_worker(segments: pd.DataFrame) -> pd.DataFrame:
     team = segments["team"].to_numpy()
     start = segments["start"].to_numpy()
     end = segments["end"].to_numpy()
-    same = np.r_[False, (child[1:] == child[:-1]) & (worker[1:] == worker[:-1])
-                 & (team[1:] == team[:-1]) & (start[1:] == end[:-1])]
+    same = np.r_[
+        False,
+        (child[1:] == child[:-1])
+        & (worker[1:] == worker[:-1])
+        & (team[1:] == team[:-1])
+        & (start[1:] == end[:-1]),
+    ]
     run = np.cumsum(~same)
     merged = segments.groupby(run, sort=False).agg(
-        spell=("spell", "first"), child=("child", "first"), team=("team", "first"),
-        worker=("worker", "first"), start=("start", "first"), end=("end", "last"),
-        reason=("reason", "first"))
+        spell=("spell", "first"),
+        child=("child", "first"),
+        team=("team", "first"),
+        worker=("worker", "first"),
+        start=("start", "first"),
+        end=("end", "last"),
+        reason=("reason", "first"),
+    )
     return merged.reset_index(drop=True)
 
 
@@ -234,6 +290,9 @@ def allocation_at(segments: pd.DataFrame, child: np.ndarray, when: np.ndarray) -
     keys = child_key(segments["child"].to_numpy(), segments["start"].to_numpy())
     index = np.searchsorted(keys, child_key(child, when), side="right") - 1
     safe = np.maximum(index, 0)
-    ok = (index >= 0) & (segments["child"].to_numpy()[safe] == child) & (
-        segments["end"].to_numpy()[safe] > when)
+    ok = (
+        (index >= 0)
+        & (segments["child"].to_numpy()[safe] == child)
+        & (segments["end"].to_numpy()[safe] > when)
+    )
     return np.where(ok, index, -1)

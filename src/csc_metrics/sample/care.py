@@ -34,12 +34,28 @@ _AGE_BAND_EDGES = np.array([1.0, 5.0, 10.0, 16.0])
 #: Kinds of placement that are foster care (long-term conversion, staying put, T3 holidays).
 FOSTER_KINDS = ("kinship", "foster_inhouse", "foster_ifa", "ffa")
 #: Kinds placed in a fixed care setting (children's homes, units) rather than a carer's home.
-SETTING_KINDS = ("home_la", "home_external", "secure", "residential_school", "supported",
-                 "mother_baby", "custody", "health")
+SETTING_KINDS = (
+    "home_la",
+    "home_external",
+    "secure",
+    "residential_school",
+    "supported",
+    "mother_baby",
+    "custody",
+    "health",
+)
 #: Settings per kind at scale 1: (number, share outside the county); the share matches
 #: ``LOCATION_BY_KIND``.
-_SETTING_COUNTS = {"home_la": 15, "home_external": 110, "secure": 8, "residential_school": 14,
-                   "supported": 45, "mother_baby": 6, "custody": 5, "health": 10}
+_SETTING_COUNTS = {
+    "home_la": 15,
+    "home_external": 110,
+    "secure": 8,
+    "residential_school": 14,
+    "supported": 45,
+    "mother_baby": 6,
+    "custody": 5,
+    "health": 10,
+}
 _LONG_TERM_CODE = {"U6": "U4", "U3": "U1", "U5": "U4", "U2": "U1"}
 #: Marker of a pool row that is blank (confidential placement or unknown home).
 BLANK_ROW = -1
@@ -103,17 +119,18 @@ def simulate_care(config: SampleConfig, geography: Geography) -> CareHistory:
     children = pd.concat([children, breaks_children], ignore_index=True)
     episodes = pd.concat([episodes, break_episodes], ignore_index=True)
     children = _identify(component_rng(config.seed, "identity"), children, config)
-    missing = _missing_episodes(component_rng(config.seed, "missing"), children, episodes,
-                                periods)
-    return CareHistory(children=children, periods=periods, episodes=episodes,
-                       missing=missing, settings=settings)
+    missing = _missing_episodes(component_rng(config.seed, "missing"), children, episodes, periods)
+    return CareHistory(
+        children=children, periods=periods, episodes=episodes, missing=missing, settings=settings
+    )
 
 
 # --- Entrants and periods -----------------------------------------------------------------
 
 
-def _first_entrants(rng: np.random.Generator, config: SampleConfig,
-                    geography: Geography) -> pd.DataFrame:
+def _first_entrants(
+    rng: np.random.Generator, config: SampleConfig, geography: Geography
+) -> pd.DataFrame:
     span_years = (config.horizon_end - config.simulation_start) / _YEAR
     n = int(rng.poisson(p.FIRST_ENTRIES_PER_YEAR * config.scale * span_years))
     start = np.sort(rng.integers(config.simulation_start, config.horizon_end + 1, size=n))
@@ -131,15 +148,24 @@ def _first_entrants(rng: np.random.Generator, config: SampleConfig,
     home_row = geography.draw_postcodes(rng, home_district)
     blank = uasc | (rng.random(n) < p.HOME_BLANK_SHARE)
     home_row[blank] = BLANK_ROW
-    return pd.DataFrame({
-        "child": np.arange(n), "first_start": start, "dob": dob, "entry_band": band,
-        "uasc": uasc, "sex": draw_sex(rng, uasc), "ethnic": draw_ethnicity(rng, age_years, uasc),
-        "home_district": home_district, "home_row": home_row,
-    })
+    return pd.DataFrame(
+        {
+            "child": np.arange(n),
+            "first_start": start,
+            "dob": dob,
+            "entry_band": band,
+            "uasc": uasc,
+            "sex": draw_sex(rng, uasc),
+            "ethnic": draw_ethnicity(rng, age_years, uasc),
+            "home_district": home_district,
+            "home_row": home_row,
+        }
+    )
 
 
-def _plan_all_periods(rng: np.random.Generator, config: SampleConfig,
-                      entrants: pd.DataFrame) -> pd.DataFrame:
+def _plan_all_periods(
+    rng: np.random.Generator, config: SampleConfig, entrants: pd.DataFrame
+) -> pd.DataFrame:
     child = entrants["child"].to_numpy()
     start = entrants["first_start"].to_numpy()
     dob = entrants["dob"].to_numpy()
@@ -155,8 +181,11 @@ def _plan_all_periods(rng: np.random.Generator, config: SampleConfig,
         gap = uniform_int(rng, p.REENTRY_GAP_DAYS, len(returns))
         new_start = returns["end"].to_numpy() + gap
         birthday18 = add_years(returns["dob"].to_numpy(), 18)
-        eligible = ((rng.random(len(returns)) < p.REENTRY_PROBABILITY)
-                    & (new_start < birthday18 - 90) & (new_start <= config.horizon_end))
+        eligible = (
+            (rng.random(len(returns)) < p.REENTRY_PROBABILITY)
+            & (new_start < birthday18 - 90)
+            & (new_start <= config.horizon_end)
+        )
         child = returns["child"].to_numpy()[eligible]
         start = new_start[eligible]
         dob = returns["dob"].to_numpy()[eligible]
@@ -165,8 +194,13 @@ def _plan_all_periods(rng: np.random.Generator, config: SampleConfig,
     return periods.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
 
 
-def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray,
-                  dob: np.ndarray, uasc: np.ndarray) -> pd.DataFrame:
+def _plan_periods(
+    rng: np.random.Generator,
+    child: np.ndarray,
+    start: np.ndarray,
+    dob: np.ndarray,
+    uasc: np.ndarray,
+) -> pd.DataFrame:
     """Choose each period's route, legal-status path, planned moves and end."""
     n = len(child)
     age = (start - dob) / _YEAR
@@ -187,13 +221,13 @@ def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray
 
     emergency = np.isin(ls0, ["L1", "L2", "L3"])
     emergency_end = np.where(emergency, start + uniform_int(rng, p.EMERGENCY_DAYS, n), -1)
-    after_emergency = np.where(rng.random(n) < p.C1_AFTER_EMERGENCY_SHARE, "C1",
-                               "V2").astype(object)
+    after_emergency = np.where(rng.random(n) < p.C1_AFTER_EMERGENCY_SHARE, "C1", "V2").astype(
+        object
+    )
     after_emergency[adoption] = "C1"
     status_after_entry = np.where(emergency, after_emergency, ls0)
     base_day = np.where(emergency, emergency_end, start)
-    to_c1 = ((status_after_entry == "V2") & ~uasc & ~adoption
-             & (rng.random(n) < p.V2_TO_C1_SHARE))
+    to_c1 = (status_after_entry == "V2") & ~uasc & ~adoption & (rng.random(n) < p.V2_TO_C1_SHARE)
     to_c1_day = np.where(to_c1, base_day + uniform_int(rng, p.V2_TO_C1_DAYS, n), -1)
     c1_day = np.where(status_after_entry == "C1", base_day, to_c1_day)
 
@@ -219,8 +253,9 @@ def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray
     # An emergency order cannot outlast the period; neither can later orders.
     emergency_end = np.where(emergency_end < end, emergency_end, -1)
 
-    c2_day = np.where((c1_day >= 0) & ~adoption, c1_day + uniform_int(rng, p.CARE_ORDER_DAYS, n),
-                      -1)
+    c2_day = np.where(
+        (c1_day >= 0) & ~adoption, c1_day + uniform_int(rng, p.CARE_ORDER_DAYS, n), -1
+    )
     c2_day = np.where(c2_day < end, c2_day, -1)
     to_c1_day = np.where(to_c1_day < end, to_c1_day, -1)
 
@@ -235,20 +270,34 @@ def _plan_periods(rng: np.random.Generator, child: np.ndarray, start: np.ndarray
     kin_day = np.where((kin_day > start + 14) & (trial_day < 0), kin_day, -1)
     supported = (route == "age18") & (rng.random(n) < p.MOVE_TO_SUPPORTED_SHARE)
     supported_day = add_years(dob, 16) + uniform_int(rng, p.SUPPORTED_MOVE_DAYS_AFTER_16, n)
-    supported_day = np.where(supported & (supported_day > start + 30) & (supported_day < end - 30),
-                             supported_day, -1)
+    supported_day = np.where(
+        supported & (supported_day > start + 30) & (supported_day < end - 30), supported_day, -1
+    )
 
-    return pd.DataFrame({
-        "child": child, "start": start, "end": end, "dob": dob, "uasc": uasc,
-        "band": band, "route": route, "ls0": ls0, "emergency_end": emergency_end,
-        "after_emergency": after_emergency, "to_c1_day": to_c1_day, "c2_day": c2_day,
-        "e1_day": e1_day, "placed_day": placed_day, "trial_day": trial_day,
-        "kin_day": kin_day, "supported_day": supported_day,
-    })
+    return pd.DataFrame(
+        {
+            "child": child,
+            "start": start,
+            "end": end,
+            "dob": dob,
+            "uasc": uasc,
+            "band": band,
+            "route": route,
+            "ls0": ls0,
+            "emergency_end": emergency_end,
+            "after_emergency": after_emergency,
+            "to_c1_day": to_c1_day,
+            "c2_day": c2_day,
+            "e1_day": e1_day,
+            "placed_day": placed_day,
+            "trial_day": trial_day,
+            "kin_day": kin_day,
+            "supported_day": supported_day,
+        }
+    )
 
 
-def _renumber(entrants: pd.DataFrame, periods: pd.DataFrame) -> tuple[pd.DataFrame,
-                                                                       pd.DataFrame]:
+def _renumber(entrants: pd.DataFrame, periods: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     mapping = pd.Series(np.arange(len(entrants)), index=entrants["child"].to_numpy())
     children = entrants.assign(child=np.arange(len(entrants)), short_break=False)
     periods = periods.assign(child=mapping.loc[periods["child"].to_numpy()].to_numpy())
@@ -257,8 +306,9 @@ def _renumber(entrants: pd.DataFrame, periods: pd.DataFrame) -> tuple[pd.DataFra
     return children, periods
 
 
-def _identify(rng: np.random.Generator, children: pd.DataFrame,
-              config: SampleConfig) -> pd.DataFrame:
+def _identify(
+    rng: np.random.Generator, children: pd.DataFrame, config: SampleConfig
+) -> pd.DataFrame:
     """Give every child a UPN or unknown-UPN code and a disability flag."""
     n = len(children)
     dob = children["dob"].to_numpy()
@@ -269,18 +319,21 @@ def _identify(rng: np.random.Generator, children: pd.DataFrame,
     upn[unknown] = np.where(rng.random(int(unknown.sum())) < 0.5, "UN4", "UN5")
     disability = children["short_break"].to_numpy() | (rng.random(n) < p.DISABILITY_SHARE)
     # A few young women in care become mothers at 15-18 (Header MOTHER and MC_DOB).
-    mother = ((children["sex"].to_numpy() == "F") & ~children["short_break"].to_numpy()
-              & (rng.random(n) < p.MOTHER_SHARE))
+    mother = (
+        (children["sex"].to_numpy() == "F")
+        & ~children["short_break"].to_numpy()
+        & (rng.random(n) < p.MOTHER_SHARE)
+    )
     mother_child_dob = add_years(dob, 15) + rng.integers(0, 3 * 365, size=n)
-    return children.assign(upn=upn, disability=disability, mother=mother,
-                           mother_child_dob=mother_child_dob)
+    return children.assign(
+        upn=upn, disability=disability, mother=mother, mother_child_dob=mother_child_dob
+    )
 
 
 # --- Settings and placement attributes -----------------------------------------------------
 
 
-def _build_settings(rng: np.random.Generator, geography: Geography,
-                    scale: float) -> pd.DataFrame:
+def _build_settings(rng: np.random.Generator, geography: Geography, scale: float) -> pd.DataFrame:
     """Invent the care settings (children's homes, units) with their postcodes and URNs."""
     parts = []
     for kind, count in _SETTING_COUNTS.items():
@@ -291,20 +344,30 @@ def _build_settings(rng: np.random.Generator, geography: Geography,
             outside[:] = True
         elif out_share > 0:
             outside[0], outside[-1] = False, True
-        district = np.where(outside, geography.draw_out_of_county(rng, size),
-                            geography.draw_home_districts(rng, size))
+        district = np.where(
+            outside,
+            geography.draw_out_of_county(rng, size),
+            geography.draw_home_districts(rng, size),
+        )
         provider = choose(rng, p.PLACEMENT_KINDS[kind][1], size)
-        parts.append(pd.DataFrame({
-            "kind": kind, "pool_row": geography.draw_postcodes(rng, district),
-            "provider": provider, "in_county": ~outside,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "pool_row": geography.draw_postcodes(rng, district),
+                    "provider": provider,
+                    "in_county": ~outside,
+                }
+            )
+        )
     settings = pd.concat(parts, ignore_index=True)
     numbers = 500000 + rng.choice(499999, size=len(settings), replace=False)
     urn = ("SC" + pd.Series(numbers).astype(str)).to_numpy(dtype=object)
     registered = rng.choice(9_000_000, size=len(settings), replace=False) + 1_000_000
     supported = settings["kind"].to_numpy() == "supported"
-    urn[supported] = (pd.Series(2_000_000 + registered[supported] % 999_999).astype(str)
-                      .to_numpy(dtype=object))
+    urn[supported] = (
+        pd.Series(2_000_000 + registered[supported] % 999_999).astype(str).to_numpy(dtype=object)
+    )
     urn[settings["kind"].isin(["custody", "health"]).to_numpy()] = ""
     return settings.assign(urn=urn)
 
@@ -322,9 +385,16 @@ def _supported_code(rng: np.random.Generator, start: np.ndarray) -> np.ndarray:
     return code
 
 
-def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.DataFrame,
-               kind: np.ndarray, t: np.ndarray, home_district: np.ndarray,
-               home_row: np.ndarray, ifa_urns: np.ndarray) -> pd.DataFrame:
+def _place_new(
+    rng: np.random.Generator,
+    geography: Geography,
+    settings: pd.DataFrame,
+    kind: np.ndarray,
+    t: np.ndarray,
+    home_district: np.ndarray,
+    home_row: np.ndarray,
+    ifa_urns: np.ndarray,
+) -> pd.DataFrame:
     """Draw PLACE, provider, postcode row and URN of new placements with new carers."""
     n = len(kind)
     code = np.empty(n, dtype=object)
@@ -337,8 +407,9 @@ def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.Data
         provider[mask] = choose(rng, providers, int(mask.sum()))
     # Carers' homes: a postcode drawn around the child's home district.
     carer = np.isin(kind, [*FOSTER_KINDS, "adoption"])
-    shares = np.array([p.LOCATION_BY_KIND[k] for k in kind[carer]]) if carer.any() else \
-        np.zeros((0, 4))
+    shares = (
+        np.array([p.LOCATION_BY_KIND[k] for k in kind[carer]]) if carer.any() else np.zeros((0, 4))
+    )
     districts = geography.draw_location(rng, home_district[carer], shares)
     row[carer] = geography.draw_postcodes(rng, districts)
     urn[np.isin(kind, ["kinship", "foster_inhouse", "ffa"])] = LA_FOSTERING_URN
@@ -350,8 +421,11 @@ def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.Data
     urn[adoption] = NOT_OFSTED_URN
     # Parents: the child's home.
     parents = kind == "parents"
-    row[parents] = np.where(home_row[parents] >= 0, home_row[parents],
-                            geography.draw_postcodes(rng, home_district[parents]))
+    row[parents] = np.where(
+        home_row[parents] >= 0,
+        home_row[parents],
+        geography.draw_postcodes(rng, home_district[parents]),
+    )
     # Care settings: a home or unit, in or out of the county.
     for name in SETTING_KINDS:
         mask = kind == name
@@ -365,16 +439,20 @@ def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.Data
         pick_in = in_rows if len(in_rows) else all_rows
         pick_out = out_rows if len(out_rows) else all_rows
         u = rng.random(int(mask.sum()))
-        chosen = np.where(outside, pick_out[(u * len(pick_out)).astype(int)],
-                          pick_in[(u * len(pick_in)).astype(int)])
+        chosen = np.where(
+            outside,
+            pick_out[(u * len(pick_out)).astype(int)],
+            pick_in[(u * len(pick_in)).astype(int)],
+        )
         row[mask] = pool["pool_row"].to_numpy()[chosen]
         urn[mask] = pool["urn"].to_numpy()[chosen]
         if name not in ("custody", "health", "mother_baby"):
             provider[mask] = pool["provider"].to_numpy()[chosen]
     supported = kind == "supported"
     code[supported] = _supported_code(rng, t[supported])
-    unregistered = supported & ((code == "P2") | ((code == "H5")
-                                                  & (t < day(dt.date(2023, 10, 28)))))
+    unregistered = supported & (
+        (code == "P2") | ((code == "H5") & (t < day(dt.date(2023, 10, 28))))
+    )
     urn[unregistered] = NOT_OFSTED_URN
     # A few carers' addresses are confidential (blank) or outside England and the lookup.
     confidential = carer & (rng.random(n) < p.CONFIDENTIAL_PLACEMENT_SHARE)
@@ -388,9 +466,14 @@ def _place_new(rng: np.random.Generator, geography: Geography, settings: pd.Data
 # --- Episodes --------------------------------------------------------------------------------
 
 
-def _build_episodes(rng: np.random.Generator, config: SampleConfig, geography: Geography,
-                    settings: pd.DataFrame, children: pd.DataFrame,
-                    periods: pd.DataFrame) -> pd.DataFrame:
+def _build_episodes(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    geography: Geography,
+    settings: pd.DataFrame,
+    children: pd.DataFrame,
+    periods: pd.DataFrame,
+) -> pd.DataFrame:
     ifa_urns = _ifa_urns(rng)
     primary = _primary_events(rng, config, children, periods)
     primary = _collapse(primary)
@@ -403,16 +486,27 @@ def _build_episodes(rng: np.random.Generator, config: SampleConfig, geography: G
 
 def _event_frame(period: np.ndarray, t: np.ndarray, **columns: object) -> pd.DataFrame:
     n = len(period)
-    frame = {"period": period.astype(np.int64), "t": t.astype(np.int64),
-             "is_ls": False, "ls_new": None, "is_place": False, "kind": None,
-             "same_carer": False, "reason": None, "priority": 1, "temp_code": None}
+    frame = {
+        "period": period.astype(np.int64),
+        "t": t.astype(np.int64),
+        "is_ls": False,
+        "ls_new": None,
+        "is_place": False,
+        "kind": None,
+        "same_carer": False,
+        "reason": None,
+        "priority": 1,
+        "temp_code": None,
+    }
     frame.update(columns)
-    return pd.DataFrame({k: (np.full(n, v, dtype=object) if v is None else v)
-                         for k, v in frame.items()})
+    return pd.DataFrame(
+        {k: (np.full(n, v, dtype=object) if v is None else v) for k, v in frame.items()}
+    )
 
 
-def _primary_events(rng: np.random.Generator, config: SampleConfig, children: pd.DataFrame,
-                    periods: pd.DataFrame) -> pd.DataFrame:
+def _primary_events(
+    rng: np.random.Generator, config: SampleConfig, children: pd.DataFrame, periods: pd.DataFrame
+) -> pd.DataFrame:
     """Entry, legal-status changes, unplanned moves and planned moves of every period."""
     pid = periods["period"].to_numpy()
     start = periods["start"].to_numpy()
@@ -434,8 +528,17 @@ def _primary_events(rng: np.random.Generator, config: SampleConfig, children: pd
     kind0[ffa] = "ffa"
     sgo_kin = (route == "sgo") & (rng.random(n) < p.KINSHIP_FIRST_SHARE_OF_SGO)
     kind0[sgo_kin] = "kinship"
-    parts.append(_event_frame(pid, start, is_ls=True, ls_new=periods["ls0"].to_numpy(),
-                              is_place=True, kind=kind0, priority=0))
+    parts.append(
+        _event_frame(
+            pid,
+            start,
+            is_ls=True,
+            ls_new=periods["ls0"].to_numpy(),
+            is_place=True,
+            kind=kind0,
+            priority=0,
+        )
+    )
 
     # Legal-status changes.
     ls_changes = (
@@ -446,32 +549,48 @@ def _primary_events(rng: np.random.Generator, config: SampleConfig, children: pd
     )
     for when, status in ls_changes:
         mask = (when > start) & (when < end)
-        parts.append(_event_frame(pid[mask], when[mask], is_ls=True, ls_new=status[mask],
-                                  priority=0))
+        parts.append(
+            _event_frame(pid[mask], when[mask], is_ls=True, ls_new=status[mask], priority=0)
+        )
     # Half the children leaving police protection move at the same time (RNE B).
     emergency = periods["emergency_end"].to_numpy()
-    move_too = ((emergency > start) & (emergency < end)
-                & (rng.random(n) < p.MOVE_AT_EMERGENCY_END_SHARE))
-    parts.append(_event_frame(pid[move_too], emergency[move_too], is_place=True,
-                              kind=_age_appropriate(
-                                  choose_by_row(rng, p.KIND_ON_MOVE, band[move_too]),
-                                  age0[move_too]),
-                              reason=np.full(int(move_too.sum()), "CARPL", dtype=object),
-                              priority=0))
+    move_too = (
+        (emergency > start) & (emergency < end) & (rng.random(n) < p.MOVE_AT_EMERGENCY_END_SHARE)
+    )
+    parts.append(
+        _event_frame(
+            pid[move_too],
+            emergency[move_too],
+            is_place=True,
+            kind=_age_appropriate(
+                choose_by_row(rng, p.KIND_ON_MOVE, band[move_too]), age0[move_too]
+            ),
+            reason=np.full(int(move_too.sum()), "CARPL", dtype=object),
+            priority=0,
+        )
+    )
 
     # Planned moves; unplanned moves stop once a planned final placement starts.
     planned = (
-        ("placed_day", "adoption"), ("trial_day", "parents"), ("kin_day", "kinship"),
+        ("placed_day", "adoption"),
+        ("trial_day", "parents"),
+        ("kin_day", "kinship"),
         ("supported_day", "supported"),
     )
     no_moves_after = end.copy()
     for column, kind in planned:
         when = periods[column].to_numpy()
         mask = (when > start) & (when < end)
-        parts.append(_event_frame(pid[mask], when[mask], is_place=True,
-                                  kind=np.full(int(mask.sum()), kind, dtype=object),
-                                  reason=np.full(int(mask.sum()), "CARPL", dtype=object),
-                                  priority=0))
+        parts.append(
+            _event_frame(
+                pid[mask],
+                when[mask],
+                is_place=True,
+                kind=np.full(int(mask.sum()), kind, dtype=object),
+                reason=np.full(int(mask.sum()), "CARPL", dtype=object),
+                priority=0,
+            )
+        )
         if column != "supported_day":
             no_moves_after = np.where(mask, np.minimum(no_moves_after, when), no_moves_after)
 
@@ -490,8 +609,14 @@ def _age_appropriate(kind: np.ndarray, age: np.ndarray) -> np.ndarray:
     return kind
 
 
-def _unplanned_moves(rng: np.random.Generator, config: SampleConfig, pid: np.ndarray,
-                     start: np.ndarray, stop: np.ndarray, dob: np.ndarray) -> pd.DataFrame:
+def _unplanned_moves(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    pid: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    dob: np.ndarray,
+) -> pd.DataFrame:
     """Unplanned placement moves: a thinned Poisson process per period of care.
 
     The rate is the child's own frailty (some children move far more than others) times a
@@ -525,14 +650,24 @@ def _collapse(events: pd.DataFrame) -> pd.DataFrame:
     merged event is a change of carer.
     """
     events = events.sort_values(["period", "t", "priority"], kind="stable")
-    events = events.assign(new_carer=events["is_place"].astype(bool)
-                           & ~events["same_carer"].astype(bool))
-    merged = events.groupby(["period", "t"], sort=False).agg(
-        is_ls=("is_ls", "any"), ls_new=("ls_new", "first"), is_place=("is_place", "any"),
-        kind=("kind", "first"), same_carer=("same_carer", "any"), new_carer=("new_carer", "any"),
-        reason=("reason", "first"), priority=("priority", "min"),
-        temp_code=("temp_code", "first"),
-    ).reset_index()
+    events = events.assign(
+        new_carer=events["is_place"].astype(bool) & ~events["same_carer"].astype(bool)
+    )
+    merged = (
+        events.groupby(["period", "t"], sort=False)
+        .agg(
+            is_ls=("is_ls", "any"),
+            ls_new=("ls_new", "first"),
+            is_place=("is_place", "any"),
+            kind=("kind", "first"),
+            same_carer=("same_carer", "any"),
+            new_carer=("new_carer", "any"),
+            reason=("reason", "first"),
+            priority=("priority", "min"),
+            temp_code=("temp_code", "first"),
+        )
+        .reset_index()
+    )
     merged["same_carer"] = merged["same_carer"] & ~merged["new_carer"]
     merged = merged.drop(columns="new_carer")
     return merged.sort_values(["period", "t"], kind="stable").reset_index(drop=True)
@@ -545,11 +680,13 @@ def _spells(events: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
     next_t = place.groupby("period")["t"].shift(-1)
     place["spell_end"] = np.where(next_t.isna(), period_end, next_t.fillna(0)).astype(np.int64)
     return place.rename(columns={"t": "spell_start"})[
-        ["period", "spell_start", "spell_end", "kind"]].reset_index(drop=True)
+        ["period", "spell_start", "spell_end", "kind"]
+    ].reset_index(drop=True)
 
 
-def _long_term_conversions(rng: np.random.Generator, spells: pd.DataFrame,
-                           periods: pd.DataFrame) -> pd.DataFrame:
+def _long_term_conversions(
+    rng: np.random.Generator, spells: pd.DataFrame, periods: pd.DataFrame
+) -> pd.DataFrame:
     """Foster placements that become long-term with the same carer (RNE T, or U with an order).
 
     Children whose plan is adoption are not given long-term foster placements.
@@ -557,25 +694,45 @@ def _long_term_conversions(rng: np.random.Generator, spells: pd.DataFrame,
     length = (spells["spell_end"] - spells["spell_start"]).to_numpy()
     foster = spells["kind"].isin(["kinship", "foster_inhouse", "foster_ifa"]).to_numpy()
     adoption = periods["route"].to_numpy()[spells["period"].to_numpy()] == "adoption"
-    chosen = (foster & ~adoption & (length >= 400)
-              & (rng.random(len(spells)) < p.LONG_TERM_CONVERSION_SHARE))
+    chosen = (
+        foster
+        & ~adoption
+        & (length >= 400)
+        & (rng.random(len(spells)) < p.LONG_TERM_CONVERSION_SHARE)
+    )
     s = spells[chosen]
     begin = s["spell_start"].to_numpy()
     stop = s["spell_end"].to_numpy()
-    t = begin + 180 + np.floor(rng.random(len(s)) * np.minimum(420, stop - begin - 210)).astype(
-        np.int64)
+    t = (
+        begin
+        + 180
+        + np.floor(rng.random(len(s)) * np.minimum(420, stop - begin - 210)).astype(np.int64)
+    )
     c2 = periods["c2_day"].to_numpy()[s["period"].to_numpy()]
-    snap = ((c2 > begin + 90) & (c2 < stop - 30)
-            & (rng.random(len(s)) < p.LONG_TERM_AT_CARE_ORDER_SHARE))
+    snap = (
+        (c2 > begin + 90)
+        & (c2 < stop - 30)
+        & (rng.random(len(s)) < p.LONG_TERM_AT_CARE_ORDER_SHARE)
+    )
     t = np.where(snap, c2, t)
-    return _event_frame(s["period"].to_numpy(), t, is_place=True,
-                        kind=s["kind"].to_numpy(dtype=object),
-                        same_carer=np.ones(len(s), dtype=bool),
-                        reason=np.full(len(s), "PLACE", dtype=object), priority=2)
+    return _event_frame(
+        s["period"].to_numpy(),
+        t,
+        is_place=True,
+        kind=s["kind"].to_numpy(dtype=object),
+        same_carer=np.ones(len(s), dtype=bool),
+        reason=np.full(len(s), "PLACE", dtype=object),
+        priority=2,
+    )
 
 
-def _temporary_placements(rng: np.random.Generator, spells: pd.DataFrame, primary: pd.DataFrame,
-                          conversions: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
+def _temporary_placements(
+    rng: np.random.Generator,
+    spells: pd.DataFrame,
+    primary: pd.DataFrame,
+    conversions: pd.DataFrame,
+    children: pd.DataFrame,
+) -> pd.DataFrame:
     """Temporary placements (T0-T4) inside longer spells, each followed by a return (RNE P)."""
     length = (spells["spell_end"] - spells["spell_start"]).to_numpy()
     eligible = (length >= 60) & ~spells["kind"].isin(["parents", "custody", "secure"]).to_numpy()
@@ -583,8 +740,11 @@ def _temporary_placements(rng: np.random.Generator, spells: pd.DataFrame, primar
     span = length[eligible] - 45
     counts = np.minimum(rng.poisson(p.TEMPORARY_RATE * span / _YEAR), 3)
     index = np.repeat(np.arange(len(s)), counts)
-    begin = s["spell_start"].to_numpy()[index] + 15 + np.floor(
-        rng.random(len(index)) * span[index]).astype(np.int64)
+    begin = (
+        s["spell_start"].to_numpy()[index]
+        + 15
+        + np.floor(rng.random(len(index)) * span[index]).astype(np.int64)
+    )
     days = uniform_int(rng, p.TEMPORARY_DAYS, len(index))
     finish = begin + days
     period = s["period"].to_numpy()[index]
@@ -594,7 +754,7 @@ def _temporary_placements(rng: np.random.Generator, spells: pd.DataFrame, primar
     # Keep temporary placements clear of every other event and of each other.
     blocked = pd.concat([primary[["period", "t"]], conversions[["period", "t"]]])
     keep = ~_any_event_between(blocked, period, begin - 3, finish + 3)
-    previous_finish = np.r_[-10**9, finish[:-1]]
+    previous_finish = np.r_[-(10**9), finish[:-1]]
     same_period = np.r_[False, period[1:] == period[:-1]]
     keep &= ~(same_period & (begin <= previous_finish + 10))
     period, begin, finish, kind = period[keep], begin[keep], finish[keep], kind[keep]
@@ -602,27 +762,41 @@ def _temporary_placements(rng: np.random.Generator, spells: pd.DataFrame, primar
     not_foster = ~np.isin(kind, FOSTER_KINDS)
     codes[not_foster & (codes == "T3")] = "T2"
     codes[(finish - begin > 7) & (codes == "T4")] = "T0"
-    starts = _event_frame(period, begin, is_place=True,
-                          kind=np.full(len(period), "temporary", dtype=object),
-                          temp_code=codes, priority=3)
-    returns = _event_frame(period, finish, is_place=True,
-                           kind=np.full(len(period), "return", dtype=object), priority=3)
+    starts = _event_frame(
+        period,
+        begin,
+        is_place=True,
+        kind=np.full(len(period), "temporary", dtype=object),
+        temp_code=codes,
+        priority=3,
+    )
+    returns = _event_frame(
+        period, finish, is_place=True, kind=np.full(len(period), "return", dtype=object), priority=3
+    )
     return pd.concat([starts, returns], ignore_index=True)
 
 
-def _any_event_between(events: pd.DataFrame, period: np.ndarray, low: np.ndarray,
-                       high: np.ndarray) -> np.ndarray:
+def _any_event_between(
+    events: pd.DataFrame, period: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
     big = np.int64(1 << 20)
-    keys = np.sort(events["period"].to_numpy(dtype=np.int64) * big
-                   + events["t"].to_numpy(dtype=np.int64))
+    keys = np.sort(
+        events["period"].to_numpy(dtype=np.int64) * big + events["t"].to_numpy(dtype=np.int64)
+    )
     left = np.searchsorted(keys, period * big + low, side="left")
     right = np.searchsorted(keys, period * big + high, side="right")
     return right > left
 
 
-def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, periods: pd.DataFrame,
-                          children: pd.DataFrame, geography: Geography,
-                          settings: pd.DataFrame, ifa_urns: np.ndarray) -> pd.DataFrame:
+def _episodes_from_events(
+    rng: np.random.Generator,
+    events: pd.DataFrame,
+    periods: pd.DataFrame,
+    children: pd.DataFrame,
+    geography: Geography,
+    settings: pd.DataFrame,
+    ifa_urns: np.ndarray,
+) -> pd.DataFrame:
     period = events["period"].to_numpy()
     child = periods["child"].to_numpy()[period]
     t = events["t"].to_numpy()
@@ -634,8 +808,9 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     first = np.r_[True, period[1:] != period[:-1]]
 
     # Adoption placements with the child's current FFA carer are a same-carer change (A5).
-    previous_kind = pd.Series(np.where(is_place & ~temporary & ~returning, kind, None)).groupby(
-        period).shift(1)
+    previous_kind = (
+        pd.Series(np.where(is_place & ~temporary & ~returning, kind, None)).groupby(period).shift(1)
+    )
     previous_kind = previous_kind.groupby(period).ffill().to_numpy(dtype=object)
     adoption_with_carer = (kind == "adoption") & (previous_kind == "ffa")
     same_carer = same_carer | adoption_with_carer
@@ -643,8 +818,16 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     new_carer = is_place & ~temporary & ~returning & ~same_carer
     home_district = children["home_district"].to_numpy()[child]
     home_row = children["home_row"].to_numpy()[child]
-    drawn = _place_new(rng, geography, settings, kind[new_carer], t[new_carer],
-                       home_district[new_carer], home_row[new_carer], ifa_urns)
+    drawn = _place_new(
+        rng,
+        geography,
+        settings,
+        kind[new_carer],
+        t[new_carer],
+        home_district[new_carer],
+        home_row[new_carer],
+        ifa_urns,
+    )
 
     consent = events["ls_new"].groupby(period).ffill().to_numpy(dtype=object) == "V2"
     adoption_new = (kind[new_carer] == "adoption") & consent[new_carer]
@@ -661,13 +844,14 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     previous_code = frame.groupby("period")["place"].ffill()
     long_term = same_carer & ~adoption_with_carer
     frame.loc[long_term, "code_override"] = (
-        previous_code[long_term].map(_LONG_TERM_CODE).fillna(previous_code[long_term]))
-    frame.loc[adoption_with_carer, "code_override"] = np.where(consent[adoption_with_carer], "A3",
-                                                               "A5")
+        previous_code[long_term].map(_LONG_TERM_CODE).fillna(previous_code[long_term])
+    )
+    frame.loc[adoption_with_carer, "code_override"] = np.where(
+        consent[adoption_with_carer], "A3", "A5"
+    )
     for column in ("provider", "pl_row", "urn", "base_kind"):
         frame[column] = frame.groupby("period")[column].ffill()
-    frame["place"] = frame["place"].where(~long_term & ~adoption_with_carer,
-                                          frame["code_override"])
+    frame["place"] = frame["place"].where(~long_term & ~adoption_with_carer, frame["code_override"])
     frame.loc[adoption_with_carer, "urn"] = NOT_OFSTED_URN
     frame.loc[adoption_with_carer, "base_kind"] = "adoption"
     frame["place"] = frame.groupby("period")["place"].ffill()
@@ -677,15 +861,21 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     frame.loc[temporary, "provider"] = ""
     frame.loc[temporary, "urn"] = ""
     frame.loc[temporary, "pl_row"] = _temporary_rows(
-        rng, geography, settings, frame.loc[temporary, "place"].to_numpy(dtype=object),
-        home_district[temp_rows])
+        rng,
+        geography,
+        settings,
+        frame.loc[temporary, "place"].to_numpy(dtype=object),
+        home_district[temp_rows],
+    )
     frame.loc[temporary, "base_kind"] = "temporary"
 
     ls = events["ls_new"].groupby(period).ffill().to_numpy(dtype=object)
     is_ls = events["is_ls"].to_numpy(dtype=bool)
     rne = np.select(
         [first, is_ls & is_place & same_carer, is_ls & is_place, is_ls, is_place & same_carer],
-        ["S", "U", "B", "L", "T"], default="P").astype(object)
+        ["S", "U", "B", "L", "T"],
+        default="P",
+    ).astype(object)
 
     period_end = periods["end"].to_numpy()[period]
     next_t = np.r_[t[1:], 0]
@@ -698,16 +888,24 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     next_temporary_or_return = np.r_[(temporary | returning)[1:], False]
     reason[next_temporary_or_return | temporary] = ""
 
-    episodes = pd.DataFrame({
-        "child": child, "period": period, "decom": t, "dec": dec, "rne": rne, "ls": ls,
-        "place": frame["place"].to_numpy(dtype=object),
-        "provider": frame["provider"].fillna("").to_numpy(dtype=object),
-        "reason_place_change": reason,
-        "pl_row": frame["pl_row"].fillna(BLANK_ROW).to_numpy(dtype=np.int64),
-        "urn": frame["urn"].fillna("").to_numpy(dtype=object),
-        "kind": frame["base_kind"].to_numpy(dtype=object),
-        "is_temporary": temporary, "is_last": last,
-    })
+    episodes = pd.DataFrame(
+        {
+            "child": child,
+            "period": period,
+            "decom": t,
+            "dec": dec,
+            "rne": rne,
+            "ls": ls,
+            "place": frame["place"].to_numpy(dtype=object),
+            "provider": frame["provider"].fillna("").to_numpy(dtype=object),
+            "reason_place_change": reason,
+            "pl_row": frame["pl_row"].fillna(BLANK_ROW).to_numpy(dtype=np.int64),
+            "urn": frame["urn"].fillna("").to_numpy(dtype=object),
+            "kind": frame["base_kind"].to_numpy(dtype=object),
+            "is_temporary": temporary,
+            "is_last": last,
+        }
+    )
     rec = _reasons_ceased(rng, periods, episodes)
     episodes["rec"] = np.where(last, rec[period], "X1").astype(object)
     episodes["cin"] = _category_of_need(rng, periods)[period]
@@ -715,8 +913,13 @@ def _episodes_from_events(rng: np.random.Generator, events: pd.DataFrame, period
     return episodes.drop(columns="is_last")
 
 
-def _temporary_rows(rng: np.random.Generator, geography: Geography, settings: pd.DataFrame,
-                    codes: np.ndarray, home_district: np.ndarray) -> np.ndarray:
+def _temporary_rows(
+    rng: np.random.Generator,
+    geography: Geography,
+    settings: pd.DataFrame,
+    codes: np.ndarray,
+    home_district: np.ndarray,
+) -> np.ndarray:
     n = len(codes)
     shares = np.tile(np.asarray(p.LOCATION_BY_KIND["temporary"], dtype=float), (n, 1))
     rows = geography.draw_postcodes(rng, geography.draw_location(rng, home_district, shares))
@@ -726,8 +929,9 @@ def _temporary_rows(rng: np.random.Generator, geography: Geography, settings: pd
     return rows
 
 
-def _reasons_ceased(rng: np.random.Generator, periods: pd.DataFrame,
-                    episodes: pd.DataFrame) -> np.ndarray:
+def _reasons_ceased(
+    rng: np.random.Generator, periods: pd.DataFrame, episodes: pd.DataFrame
+) -> np.ndarray:
     """REC of each period, from its route and where the child was living at the end."""
     n = len(periods)
     route = periods["route"].to_numpy()
@@ -771,8 +975,13 @@ def _category_of_need(rng: np.random.Generator, periods: pd.DataFrame) -> np.nda
 # --- Short breaks -----------------------------------------------------------------------------
 
 
-def _short_breaks(rng: np.random.Generator, config: SampleConfig, geography: Geography,
-                  settings: pd.DataFrame, first_child: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _short_breaks(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    geography: Geography,
+    settings: pd.DataFrame,
+    first_child: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Disabled children on an agreed series of short breaks (LS V3 or V4)."""
     mean_years = np.mean(p.SHORT_BREAK_AGREEMENT_DAYS) / _YEAR
     window_start = config.data_start - int(4 * _YEAR)
@@ -786,13 +995,20 @@ def _short_breaks(rng: np.random.Generator, config: SampleConfig, geography: Geo
     v4 = rng.random(n) < p.SHORT_BREAK_V4_SHARE
     home_district = geography.draw_home_districts(rng, n)
     home_row = geography.draw_postcodes(rng, home_district)
-    children = pd.DataFrame({
-        "child": first_child + np.arange(n), "first_start": start, "dob": dob,
-        "entry_band": age_band(age), "uasc": False,
-        "sex": draw_sex(rng, np.zeros(n, dtype=bool)),
-        "ethnic": draw_ethnicity(rng, age, np.zeros(n, dtype=bool)),
-        "home_district": home_district, "home_row": home_row, "short_break": True,
-    })
+    children = pd.DataFrame(
+        {
+            "child": first_child + np.arange(n),
+            "first_start": start,
+            "dob": dob,
+            "entry_band": age_band(age),
+            "uasc": False,
+            "sex": draw_sex(rng, np.zeros(n, dtype=bool)),
+            "ethnic": draw_ethnicity(rng, age, np.zeros(n, dtype=bool)),
+            "home_district": home_district,
+            "home_row": home_row,
+            "short_break": True,
+        }
+    )
     # Each child goes to one short-break unit (LA children's home) or family-link carer.
     units = settings[(settings["kind"] == "home_la") & settings["in_county"]]
     unit = rng.integers(0, len(units), size=n)
@@ -804,32 +1020,50 @@ def _short_breaks(rng: np.random.Generator, config: SampleConfig, geography: Geo
 
     # V3: one episode per break; V4: one episode per agreement.
     max_breaks = int(np.ceil(p.SHORT_BREAK_AGREEMENT_DAYS[1] / p.SHORT_BREAK_GAP_DAYS[0])) + 2
-    gaps = rng.integers(p.SHORT_BREAK_GAP_DAYS[0], p.SHORT_BREAK_GAP_DAYS[1] + 1,
-                        size=(n, max_breaks))
-    nights = rng.integers(p.SHORT_BREAK_NIGHTS[0], p.SHORT_BREAK_NIGHTS[1] + 1,
-                          size=(n, max_breaks))
+    gaps = rng.integers(
+        p.SHORT_BREAK_GAP_DAYS[0], p.SHORT_BREAK_GAP_DAYS[1] + 1, size=(n, max_breaks)
+    )
+    nights = rng.integers(
+        p.SHORT_BREAK_NIGHTS[0], p.SHORT_BREAK_NIGHTS[1] + 1, size=(n, max_breaks)
+    )
     cycle = np.cumsum(nights + gaps, axis=1)
-    begin = start[:, None] + np.concatenate([np.zeros((n, 1), dtype=np.int64), cycle[:, :-1]],
-                                            axis=1)
+    begin = start[:, None] + np.concatenate(
+        [np.zeros((n, 1), dtype=np.int64), cycle[:, :-1]], axis=1
+    )
     finish = begin + nights
     inside = (finish <= stop[:, None]) & ~v4[:, None]
     rows, cols = np.nonzero(inside)
-    v3 = pd.DataFrame({"child_local": rows, "decom": begin[rows, cols],
-                       "dec": finish[rows, cols], "ls": "V3"})
+    v3 = pd.DataFrame(
+        {"child_local": rows, "decom": begin[rows, cols], "dec": finish[rows, cols], "ls": "V3"}
+    )
     v4_rows = np.flatnonzero(v4)
-    v4_frame = pd.DataFrame({"child_local": v4_rows, "decom": start[v4_rows],
-                             "dec": stop[v4_rows], "ls": "V4"})
+    v4_frame = pd.DataFrame(
+        {"child_local": v4_rows, "decom": start[v4_rows], "dec": stop[v4_rows], "ls": "V4"}
+    )
     episodes = pd.concat([v3, v4_frame], ignore_index=True)
     local = episodes["child_local"].to_numpy()
-    episodes = pd.DataFrame({
-        "child": first_child + local, "period": -1,
-        "decom": episodes["decom"].to_numpy(), "dec": episodes["dec"].to_numpy(),
-        "rne": "S", "ls": episodes["ls"].to_numpy(dtype=object), "place": place[local],
-        "provider": "PR1", "reason_place_change": "", "pl_row": pl_row[local],
-        "urn": urn[local], "kind": np.where(family_link[local], "short_break_carer",
-                                            "short_break_unit").astype(object),
-        "is_temporary": False, "rec": "E4A", "cin": "N2", "is_short_break": True,
-    })
+    episodes = pd.DataFrame(
+        {
+            "child": first_child + local,
+            "period": -1,
+            "decom": episodes["decom"].to_numpy(),
+            "dec": episodes["dec"].to_numpy(),
+            "rne": "S",
+            "ls": episodes["ls"].to_numpy(dtype=object),
+            "place": place[local],
+            "provider": "PR1",
+            "reason_place_change": "",
+            "pl_row": pl_row[local],
+            "urn": urn[local],
+            "kind": np.where(family_link[local], "short_break_carer", "short_break_unit").astype(
+                object
+            ),
+            "is_temporary": False,
+            "rec": "E4A",
+            "cin": "N2",
+            "is_short_break": True,
+        }
+    )
     episodes = episodes.sort_values(["child", "decom"], kind="stable").reset_index(drop=True)
     return children, episodes
 
@@ -837,8 +1071,9 @@ def _short_breaks(rng: np.random.Generator, config: SampleConfig, geography: Geo
 # --- Missing from placement ------------------------------------------------------------------
 
 
-def _missing_episodes(rng: np.random.Generator, children: pd.DataFrame, episodes: pd.DataFrame,
-                      periods: pd.DataFrame) -> pd.DataFrame:
+def _missing_episodes(
+    rng: np.random.Generator, children: pd.DataFrame, episodes: pd.DataFrame, periods: pd.DataFrame
+) -> pd.DataFrame:
     """Missing (M) and away (A) episodes of children aged 11 and over, never overlapping."""
     eligible = episodes[~episodes["is_short_break"] & ~episodes["is_temporary"]]
     dob = children["dob"].to_numpy()[eligible["child"].to_numpy()]
@@ -846,10 +1081,14 @@ def _missing_episodes(rng: np.random.Generator, children: pd.DataFrame, episodes
     dec = eligible["dec"].to_numpy()
     age = (decom - dob) / _YEAR
     group = np.select(
-        [eligible["place"].isin(["K1", "K2", "S1", "R1"]).to_numpy(),
-         eligible["place"].isin(["H5", "P2", "K3"]).to_numpy(),
-         eligible["place"].str.startswith("U").to_numpy()],
-        ["residential", "supported", "foster"], default="other")
+        [
+            eligible["place"].isin(["K1", "K2", "S1", "R1"]).to_numpy(),
+            eligible["place"].isin(["H5", "P2", "K3"]).to_numpy(),
+            eligible["place"].str.startswith("U").to_numpy(),
+        ],
+        ["residential", "supported", "foster"],
+        default="other",
+    )
     rate = pd.Series(group).map(p.MISSING_RATE).to_numpy(dtype=float)
     propensity = rng.gamma(0.5, 2.0, size=len(children))[eligible["child"].to_numpy()]
     expected = np.where(age >= 11, rate * propensity * (dec - decom) / _YEAR, 0.0)

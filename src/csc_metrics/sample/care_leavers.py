@@ -30,15 +30,22 @@ def ethnic_group(ethnic: np.ndarray) -> np.ndarray:
     """Map ETHNIC codes to the ethnic groups of ``schemas.ETHNIC_GROUPS``."""
     groups = np.full(len(ethnic), "Not recorded", dtype=object)
     first = pd.Series(ethnic, dtype=object).fillna("").str[:1].to_numpy(dtype=object)
-    for letter, name in (("W", "White"), ("M", "Mixed"), ("A", "Asian"), ("B", "Black"),
-                         ("C", "Other"), ("O", "Other")):
+    for letter, name in (
+        ("W", "White"),
+        ("M", "Mixed"),
+        ("A", "Asian"),
+        ("B", "Black"),
+        ("C", "Other"),
+        ("O", "Other"),
+    ):
         groups[first == letter] = name
     groups[np.isin(ethnic, ["REFU", "NOBT"])] = "Refused or not obtained"
     return groups
 
 
-def care_leaver_rows(config: SampleConfig, history: CareHistory,
-                     cohort: pd.DataFrame | None = None) -> pd.DataFrame:
+def care_leaver_rows(
+    config: SampleConfig, history: CareHistory, cohort: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Return one OC3 row per young person per collection year of the data.
 
     Args:
@@ -75,16 +82,26 @@ def care_leaver_cohort(history: CareHistory) -> pd.DataFrame:
     birthday14 = add_years(dob, 14)
     birthday16 = add_years(dob, 16)
     after14 = np.maximum(end - np.maximum(start, birthday14), 0)
-    facts = pd.DataFrame({"child": periods["child"].to_numpy(), "after14": after14,
-                          "after16": end > birthday16, "end": end})
-    per_child = facts.groupby("child").agg(after14=("after14", "sum"),
-                                           after16=("after16", "any"), last_end=("end", "max"))
+    facts = pd.DataFrame(
+        {
+            "child": periods["child"].to_numpy(),
+            "after14": after14,
+            "after16": end > birthday16,
+            "end": end,
+        }
+    )
+    per_child = facts.groupby("child").agg(
+        after14=("after14", "sum"), after16=("after16", "any"), last_end=("end", "max")
+    )
     last = periods.loc[periods.groupby("child")["end"].idxmax()].set_index("child")
     last_rec = history.episodes.loc[history.episodes["rec"] != "X1"].groupby("child")["rec"].last()
     per_child["rec"] = last_rec.reindex(per_child.index).fillna("")
     per_child["route"] = last["route"].reindex(per_child.index)
-    eligible = ((per_child["after14"] >= 91) & per_child["after16"]
-                & ~per_child["rec"].isin(_NOT_CARE_LEAVERS_REC))
+    eligible = (
+        (per_child["after14"] >= 91)
+        & per_child["after16"]
+        & ~per_child["rec"].isin(_NOT_CARE_LEAVERS_REC)
+    )
     cohort = per_child[eligible].reset_index()
     info = children.set_index("child").loc[cohort["child"], ["dob", "ethnic", "uasc", "sex"]]
     return cohort.assign(**{k: info[k].to_numpy() for k in info.columns})
@@ -102,17 +119,25 @@ def _birthday_rows(config: SampleConfig, cohort: pd.DataFrame) -> pd.DataFrame:
         left = cohort["last_end"].to_numpy() <= birthday
         keep = (collection_year >= config.first_year) & (collection_year <= config.last_year)
         keep &= left
-        parts.append(pd.DataFrame({
-            "child": cohort["child"].to_numpy()[keep], "year": collection_year[keep],
-            "birthday": birthday[keep], "age": age,
-            "band": "17_18" if age <= 18 else "19_21", "cohort_row": np.flatnonzero(keep),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "child": cohort["child"].to_numpy()[keep],
+                    "year": collection_year[keep],
+                    "birthday": birthday[keep],
+                    "age": age,
+                    "band": "17_18" if age <= 18 else "19_21",
+                    "cohort_row": np.flatnonzero(keep),
+                }
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     return rows.sort_values(["child", "birthday"], kind="stable").reset_index(drop=True)
 
 
-def _follow_up(rng: np.random.Generator, config: SampleConfig, rows: pd.DataFrame,
-               cohort: pd.DataFrame) -> pd.DataFrame:
+def _follow_up(
+    rng: np.random.Generator, config: SampleConfig, rows: pd.DataFrame, cohort: pd.DataFrame
+) -> pd.DataFrame:
     n = len(rows)
     index = rows["cohort_row"].to_numpy()
     young = rows["band"].to_numpy() == "17_18"
@@ -126,20 +151,30 @@ def _follow_up(rng: np.random.Generator, config: SampleConfig, rows: pd.DataFram
     # Activity: the young person's own tendency plus the planted shifts.
     tendency = rng.normal(0, p.EET_PERSISTENCE_SD, size=len(cohort))[index]
     share = np.where(young, _eet_share(p.ACTIVITY_17_18), _eet_share(p.ACTIVITY_19_21))
-    attenuation = np.sqrt(1 + 0.346 * p.EET_PERSISTENCE_SD ** 2)
+    attenuation = np.sqrt(1 + 0.346 * p.EET_PERSISTENCE_SD**2)
     log_odds = np.log(share / (1 - share)) * attenuation + tendency
     birthday = rows["birthday"].to_numpy()
-    progress = np.clip((birthday - config.eet_decline_start)
-                       / max(config.horizon_end - config.eet_decline_start, 1), 0, 1)
+    progress = np.clip(
+        (birthday - config.eet_decline_start)
+        / max(config.horizon_end - config.eet_decline_start, 1),
+        0,
+        1,
+    )
     log_odds += np.where(~young, p.EET_DECLINE_LOG_ODDS * progress, 0.0)
     log_odds += np.where(~young & (group == p.EET_EQUITY_GROUP), p.EET_EQUITY_LOG_ODDS, 0.0)
     eet = rng.random(n) < 1 / (1 + np.exp(-log_odds))
     activ = np.where(
         eet,
-        np.where(young, choose(rng, _subset(p.ACTIVITY_17_18, EET_CODES), n),
-                 choose(rng, _subset(p.ACTIVITY_19_21, EET_CODES), n)),
-        np.where(young, choose(rng, _subset(p.ACTIVITY_17_18, NEET_CODES), n),
-                 choose(rng, _subset(p.ACTIVITY_19_21, NEET_CODES), n)),
+        np.where(
+            young,
+            choose(rng, _subset(p.ACTIVITY_17_18, EET_CODES), n),
+            choose(rng, _subset(p.ACTIVITY_19_21, EET_CODES), n),
+        ),
+        np.where(
+            young,
+            choose(rng, _subset(p.ACTIVITY_17_18, NEET_CODES), n),
+            choose(rng, _subset(p.ACTIVITY_19_21, NEET_CODES), n),
+        ),
     ).astype(object)
     # Pregnancy or parenting only for young women (mostly).
     male = cohort["sex"].to_numpy()[index] == "M"
@@ -150,9 +185,9 @@ def _follow_up(rng: np.random.Generator, config: SampleConfig, rows: pd.DataFram
     stayed_put = cohort["rec"].to_numpy()[index] == "E17"
     letter = np.select(
         [age == 17, age == 18],
-        [choose(rng, p.ACCOMMODATION_17, n),
-         choose(rng, _without(p.ACCOMMODATION_18, "Z"), n)],
-        default=choose(rng, _without(p.ACCOMMODATION_19_21, "Z"), n)).astype(object)
+        [choose(rng, p.ACCOMMODATION_17, n), choose(rng, _without(p.ACCOMMODATION_18, "Z"), n)],
+        default=choose(rng, _without(p.ACCOMMODATION_19_21, "Z"), n),
+    ).astype(object)
     with_carers = stayed_put & (age >= 18) & (rng.random(n) < np.where(age == 18, 0.85, 0.3))
     letter[with_carers] = "Z"
     suitable_share = np.where(young, p.SUITABLE_17_18, p.SUITABLE_19_21)
@@ -167,12 +202,19 @@ def _follow_up(rng: np.random.Generator, config: SampleConfig, rows: pd.DataFram
     unknown = not_in_touch & (rng.random(n) >= p.ACTIVITY_KNOWN_WHEN_NOT_IN_TOUCH)
     activ[unknown] = "0"
     accom[unknown] = "0"
-    return pd.DataFrame({
-        "child": rows["child"].to_numpy(), "year": rows["year"].to_numpy(),
-        "birthday": birthday, "age": age, "band": rows["band"].to_numpy(),
-        "in_touch": in_touch.astype(object), "activ": activ, "accom": accom,
-        "ethnic_group": group,
-    })
+    return pd.DataFrame(
+        {
+            "child": rows["child"].to_numpy(),
+            "year": rows["year"].to_numpy(),
+            "birthday": birthday,
+            "age": age,
+            "band": rows["band"].to_numpy(),
+            "in_touch": in_touch.astype(object),
+            "activ": activ,
+            "accom": accom,
+            "ethnic_group": group,
+        }
+    )
 
 
 def _eet_share(table: dict[str, float]) -> float:

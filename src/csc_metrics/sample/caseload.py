@@ -71,8 +71,9 @@ def timeline_start(config: SampleConfig) -> int:
     return int(first_needed - 366)
 
 
-def build_service(config: SampleConfig, geography: Geography, history: CareHistory,
-                  cohort_children: np.ndarray) -> Service:
+def build_service(
+    config: SampleConfig, geography: Geography, history: CareHistory, cohort_children: np.ndarray
+) -> Service:
     """Simulate children in need and plans, and allocate every case to teams and workers.
 
     Args:
@@ -94,27 +95,60 @@ def build_service(config: SampleConfig, geography: Geography, history: CareHisto
     care_leavers = _leaving_care_spells(history, cohort_children)
     teams = team_layout(config.scale)
     district_names = geography.districts["name"].to_numpy()
-    spells = _allocation_spells(rng, history, extra, cin, care_leavers, teams, district_names,
-                                start_of_time, config.horizon_end + 1)
-    rising, source = (int(np.flatnonzero(teams["team"] == name)[0])
-                      for name in rising_team_name(teams))
+    spells = _allocation_spells(
+        rng,
+        history,
+        extra,
+        cin,
+        care_leavers,
+        teams,
+        district_names,
+        start_of_time,
+        config.horizon_end + 1,
+    )
+    rising, source = (
+        int(np.flatnonzero(teams["team"] == name)[0]) for name in rising_team_name(teams)
+    )
     quarters = config.rising_team_quarters
     mean_open = _mean_open_cases(spells, config.snapshot_dates, before=quarters[0])
     posts = plan_posts(component_rng(config.seed, "posts"), teams, mean_open)
-    staffing = staff_posts(component_rng(config.seed, "staff"), config, posts,
-                           start_of_time - 30, teams.at[rising, "team"], quarters[0] - 365)
-    spells = plant_rising_team(component_rng(config.seed, "rising"), config, spells, rising,
-                               source)
-    segments = assign_workers(component_rng(config.seed, "allocation"), spells, staffing,
-                              teams["team"].to_numpy(), rising, quarters[0])
-    return Service(extra_children=extra, cin=cin, cp=cp, care_leavers=care_leavers,
-                   teams=teams, staffing=staffing, spells=spells, segments=segments,
-                   timeline_start=start_of_time)
+    staffing = staff_posts(
+        component_rng(config.seed, "staff"),
+        config,
+        posts,
+        start_of_time - 30,
+        teams.at[rising, "team"],
+        quarters[0] - 365,
+    )
+    spells = plant_rising_team(component_rng(config.seed, "rising"), config, spells, rising, source)
+    segments = assign_workers(
+        component_rng(config.seed, "allocation"),
+        spells,
+        staffing,
+        teams["team"].to_numpy(),
+        rising,
+        quarters[0],
+    )
+    return Service(
+        extra_children=extra,
+        cin=cin,
+        cp=cp,
+        care_leavers=care_leavers,
+        teams=teams,
+        staffing=staffing,
+        spells=spells,
+        segments=segments,
+        timeline_start=start_of_time,
+    )
 
 
-def _children_in_need(rng: np.random.Generator, config: SampleConfig, geography: Geography,
-                      start_of_time: int, first_child: int) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                     pd.DataFrame]:
+def _children_in_need(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    geography: Geography,
+    start_of_time: int,
+    first_child: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     window_start = start_of_time - int(2 * _YEAR)
     span = config.horizon_end - window_start
     n_cin = int(rng.poisson(p.CIN_OPEN * config.scale / p.CIN_MEAN_DAYS * span))
@@ -127,14 +161,14 @@ def _children_in_need(rng: np.random.Generator, config: SampleConfig, geography:
     age_years = age + rng.random(n) * width
     dob = anchor - np.floor(age_years * _YEAR).astype(np.int64)
     # CIN-only episodes; for plans, the CIN episode wraps the plan.
-    plan_length = np.maximum(np.round(rng.gamma(2.0, p.CP_MEAN_DAYS / 2.0, n)), 40).astype(
-        np.int64)
+    plan_length = np.maximum(np.round(rng.gamma(2.0, p.CP_MEAN_DAYS / 2.0, n)), 40).astype(np.int64)
     cin_length = np.maximum(np.round(rng.exponential(p.CIN_MEAN_DAYS, n)), 20).astype(np.int64)
     cp_start = anchor
     cp_end = anchor + plan_length
     cin_start = np.where(on_plan, cp_start - uniform_int(rng, p.CIN_BEFORE_PLAN_DAYS, n), anchor)
-    cin_end = np.where(on_plan, cp_end + uniform_int(rng, p.CIN_AFTER_PLAN_DAYS, n),
-                       anchor + cin_length)
+    cin_end = np.where(
+        on_plan, cp_end + uniform_int(rng, p.CIN_AFTER_PLAN_DAYS, n), anchor + cin_length
+    )
     birthday18 = add_years(dob, 18)
     cin_end = np.minimum(cin_end, birthday18)
     cp_end = np.minimum(cp_end, cin_end - 1)
@@ -144,21 +178,38 @@ def _children_in_need(rng: np.random.Generator, config: SampleConfig, geography:
     home_district = geography.draw_home_districts(rng, n)
     home_row = geography.draw_postcodes(rng, home_district)
     uasc = np.zeros(n, dtype=bool)
-    children = pd.DataFrame({
-        "child": first_child + np.arange(n), "first_start": cin_start, "dob": dob,
-        "entry_band": 0, "uasc": uasc, "sex": draw_sex(rng, uasc),
-        "ethnic": draw_ethnicity(rng, age_years, uasc), "home_district": home_district,
-        "home_row": home_row, "short_break": False, "disability": disabled,
-    })
-    cin = pd.DataFrame({
-        "child": children["child"].to_numpy(), "start": cin_start, "end": cin_end,
-        "need": need, "closure_reason": choose(rng, p.CIN_CLOSURE_REASON, n),
-    })
+    children = pd.DataFrame(
+        {
+            "child": first_child + np.arange(n),
+            "first_start": cin_start,
+            "dob": dob,
+            "entry_band": 0,
+            "uasc": uasc,
+            "sex": draw_sex(rng, uasc),
+            "ethnic": draw_ethnicity(rng, age_years, uasc),
+            "home_district": home_district,
+            "home_row": home_row,
+            "short_break": False,
+            "disability": disabled,
+        }
+    )
+    cin = pd.DataFrame(
+        {
+            "child": children["child"].to_numpy(),
+            "start": cin_start,
+            "end": cin_end,
+            "need": need,
+            "closure_reason": choose(rng, p.CIN_CLOSURE_REASON, n),
+        }
+    )
     cp_rows = np.flatnonzero(on_plan & (cp_end > cp_start))
-    cp = pd.DataFrame({
-        "child": children["child"].to_numpy()[cp_rows], "start": cp_start[cp_rows],
-        "end": cp_end[cp_rows],
-    })
+    cp = pd.DataFrame(
+        {
+            "child": children["child"].to_numpy()[cp_rows],
+            "start": cp_start[cp_rows],
+            "end": cp_end[cp_rows],
+        }
+    )
     cp = _plan_details(rng, cp)
     # Keep children still known when the time line starts, numbered without gaps.
     keep_children = cin["end"].to_numpy() > start_of_time
@@ -173,23 +224,35 @@ def _children_in_need(rng: np.random.Generator, config: SampleConfig, geography:
 
 def _short_break_cin(history: CareHistory) -> pd.DataFrame:
     """Children on short breaks are children in need (disability) while the agreement lasts."""
-    breaks = history.episodes[history.episodes["is_short_break"]].groupby("child").agg(
-        start=("decom", "min"), end=("dec", "max")).reset_index()
+    breaks = (
+        history.episodes[history.episodes["is_short_break"]]
+        .groupby("child")
+        .agg(start=("decom", "min"), end=("dec", "max"))
+        .reset_index()
+    )
     return breaks.assign(
-        start=breaks["start"] - 30, end=breaks["end"] + 30, need="N2 - Child's disability",
+        start=breaks["start"] - 30,
+        end=breaks["end"] + 30,
+        need="N2 - Child's disability",
         closure_reason="RC7 - Services ceased for any other reason, including child no longer "
-                       "in need")
+        "in need",
+    )
 
 
 def _plan_details(rng: np.random.Generator, cp: pd.DataFrame) -> pd.DataFrame:
     n = len(cp)
     initial = choose(rng, p.CATEGORY_OF_ABUSE, n)
-    latest = np.where(rng.random(n) < p.CP_SAME_CATEGORY_SHARE, initial,
-                      choose(rng, p.CATEGORY_OF_ABUSE, n))
+    latest = np.where(
+        rng.random(n) < p.CP_SAME_CATEGORY_SHARE, initial, choose(rng, p.CATEGORY_OF_ABUSE, n)
+    )
     previous = choose(rng, {0: 0.78, 1: 0.17, 2: 0.04, 3: 0.01}, n).astype(np.int64)
     emergency = rng.random(n) < p.CP_EMERGENCY_SHARE
-    return cp.assign(initial_category=initial, latest_category=latest.astype(object),
-                     previous_plans=previous, emergency=emergency)
+    return cp.assign(
+        initial_category=initial,
+        latest_category=latest.astype(object),
+        previous_plans=previous,
+        emergency=emergency,
+    )
 
 
 def _plans_before_care(rng: np.random.Generator, history: CareHistory) -> pd.DataFrame:
@@ -199,14 +262,21 @@ def _plans_before_care(rng: np.random.Generator, history: CareHistory) -> pd.Dat
     chosen = chosen[~chosen["uasc"]]
     start = chosen["start"].to_numpy()
     plan_start = start - uniform_int(rng, p.CP_STARTS_BEFORE_ENTRY_DAYS, len(chosen))
-    plan_end = np.minimum(start + uniform_int(rng, p.CP_ENDS_AFTER_ENTRY_DAYS, len(chosen)),
-                          chosen["end"].to_numpy())
-    cp = pd.DataFrame({"child": chosen["child"].to_numpy(), "start": plan_start,
-                       "end": np.maximum(plan_end, start)})
+    plan_end = np.minimum(
+        start + uniform_int(rng, p.CP_ENDS_AFTER_ENTRY_DAYS, len(chosen)), chosen["end"].to_numpy()
+    )
+    cp = pd.DataFrame(
+        {
+            "child": chosen["child"].to_numpy(),
+            "start": plan_start,
+            "end": np.maximum(plan_end, start),
+        }
+    )
     # A plan must not reach back into an earlier period of care.
     previous_end = periods.groupby("child")["end"].shift(1).reindex(chosen.index)
-    cp["start"] = np.maximum(cp["start"].to_numpy(),
-                             previous_end.fillna(-10**7).to_numpy(dtype=np.int64) + 1)
+    cp["start"] = np.maximum(
+        cp["start"].to_numpy(), previous_end.fillna(-(10**7)).to_numpy(dtype=np.int64) + 1
+    )
     cp = cp[cp["end"] > cp["start"]]
     return _plan_details(rng, cp.reset_index(drop=True))
 
@@ -219,54 +289,101 @@ def _leaving_care_spells(history: CareHistory, cohort_children: np.ndarray) -> p
     start = cohort.to_numpy()
     end = add_years(dob, 21)
     keep = end > start
-    return pd.DataFrame({"child": np.asarray(cohort_children)[keep], "start": start[keep],
-                         "end": end[keep]})
+    return pd.DataFrame(
+        {"child": np.asarray(cohort_children)[keep], "start": start[keep], "end": end[keep]}
+    )
 
 
-def _allocation_spells(rng: np.random.Generator, history: CareHistory, extra: pd.DataFrame,
-                       cin: pd.DataFrame, care_leavers: pd.DataFrame, teams: pd.DataFrame,
-                       district_names: np.ndarray, start_of_time: int,
-                       end_of_time: int) -> pd.DataFrame:
+def _allocation_spells(
+    rng: np.random.Generator,
+    history: CareHistory,
+    extra: pd.DataFrame,
+    cin: pd.DataFrame,
+    care_leavers: pd.DataFrame,
+    teams: pd.DataFrame,
+    district_names: np.ndarray,
+    start_of_time: int,
+    end_of_time: int,
+) -> pd.DataFrame:
     children = pd.concat([history.children, extra], ignore_index=True).set_index("child")
     periods = history.periods
     n = len(periods)
     child = periods["child"].to_numpy()
     start = periods["start"].to_numpy()
     end = periods["end"].to_numpy()
-    previous_end = periods.groupby("child")["end"].shift(1).fillna(-10**7).to_numpy(
-        dtype=np.int64)
+    previous_end = (
+        periods.groupby("child")["end"].shift(1).fillna(-(10**7)).to_numpy(dtype=np.int64)
+    )
     # Involvement before care starts at birth at the earliest, and after any earlier period.
-    before = np.maximum(start - uniform_int(rng, p.PRE_CARE_INVOLVEMENT_DAYS, n),
-                        np.maximum(previous_end + 1, periods["dob"].to_numpy()))
+    before = np.maximum(
+        start - uniform_int(rng, p.PRE_CARE_INVOLVEMENT_DAYS, n),
+        np.maximum(previous_end + 1, periods["dob"].to_numpy()),
+    )
     transfer = np.minimum(start + uniform_int(rng, p.TRANSFER_TO_CLA_TEAM_DAYS, n), end)
     disabled = children["disability"].reindex(child).to_numpy(dtype=bool) & (
-        rng.random(n) < p.DISABLED_CLA_WITH_CWD_TEAM_SHARE)
+        rng.random(n) < p.DISABLED_CLA_WITH_CWD_TEAM_SHARE
+    )
     first_kind = np.where(disabled, "cwd", "safeguarding").astype(object)
     second_kind = np.where(disabled, "cwd", "cla").astype(object)
     parts = [
-        pd.DataFrame({"child": child, "start": before, "end": transfer, "kind": first_kind,
-                      "first_reason": "FCONTA", "period": periods["period"].to_numpy()}),
-        pd.DataFrame({"child": child, "start": transfer, "end": end, "kind": second_kind,
-                      "first_reason": "TSPROC", "period": periods["period"].to_numpy()}),
-        pd.DataFrame({"child": care_leavers["child"].to_numpy(),
-                      "start": care_leavers["start"].to_numpy(),
-                      "end": care_leavers["end"].to_numpy(), "kind": "leaving_care",
-                      "first_reason": "TSPROC", "period": -1}),
+        pd.DataFrame(
+            {
+                "child": child,
+                "start": before,
+                "end": transfer,
+                "kind": first_kind,
+                "first_reason": "FCONTA",
+                "period": periods["period"].to_numpy(),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "child": child,
+                "start": transfer,
+                "end": end,
+                "kind": second_kind,
+                "first_reason": "TSPROC",
+                "period": periods["period"].to_numpy(),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "child": care_leavers["child"].to_numpy(),
+                "start": care_leavers["start"].to_numpy(),
+                "end": care_leavers["end"].to_numpy(),
+                "kind": "leaving_care",
+                "first_reason": "TSPROC",
+                "period": -1,
+            }
+        ),
     ]
     # Children on short breaks (not in ``extra``) are held by the disabilities team.
-    cin_disabled = (extra.set_index("child")["disability"].reindex(cin["child"])
-                    .fillna(True).to_numpy(dtype=bool))
-    parts.append(pd.DataFrame({"child": cin["child"].to_numpy(), "start": cin["start"].to_numpy(),
-                               "end": cin["end"].to_numpy(),
-                               "kind": np.where(cin_disabled, "cwd", "safeguarding"),
-                               "first_reason": "FCONTA", "period": -1}))
+    cin_disabled = (
+        extra.set_index("child")["disability"]
+        .reindex(cin["child"])
+        .fillna(True)
+        .to_numpy(dtype=bool)
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "child": cin["child"].to_numpy(),
+                "start": cin["start"].to_numpy(),
+                "end": cin["end"].to_numpy(),
+                "kind": np.where(cin_disabled, "cwd", "safeguarding"),
+                "first_reason": "FCONTA",
+                "period": -1,
+            }
+        )
+    )
     spells = pd.concat(parts, ignore_index=True)
     spells["start"] = np.maximum(spells["start"].to_numpy(), start_of_time)
     spells["end"] = np.minimum(spells["end"].to_numpy(), end_of_time)
     spells = spells[spells["end"] > spells["start"]].reset_index(drop=True)
     home = children["home_district"].reindex(spells["child"]).to_numpy(dtype=np.int64)
-    spells["team"] = assign_teams(rng, teams, spells["kind"].to_numpy(dtype=object),
-                                  district_names[home])
+    spells["team"] = assign_teams(
+        rng, teams, spells["kind"].to_numpy(dtype=object), district_names[home]
+    )
     # A child's CLA spells stay with one team of a district pair (Preston CLA 1 or 2).
     spells = spells.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
     spells.insert(0, "spell", np.arange(len(spells)))

@@ -27,25 +27,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: The subcommand's parser.
     """
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR",
-                        help="folder to write (created; must be empty unless --force)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                        help=f"random seed: the same seed gives the same files (default "
-                             f"{DEFAULT_SEED})")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="size: 1 is a large county (about 2,000 children looked after), "
-                             "40 is England (default 1)")
-    parser.add_argument("--years", default=DEFAULT_YEARS, metavar="YYYY-YYYY",
-                        help="collection years, each ending 31 March (default "
-                             f"{DEFAULT_YEARS})")
-    parser.add_argument("--snapshot-years", type=int, default=None, metavar="N",
-                        help="years of quarterly caseload snapshots ending at the last year "
-                             "(default: every collection year)")
-    parser.add_argument("--messy", action="store_true",
-                        help="add the quirks of real extracts (BOM, CRLF, lower-case codes, "
-                             "stray spaces, invalid codes and dates, duplicates...)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace DIR even if it already holds files")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="folder to write (created; must be empty unless --force)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help=f"random seed: the same seed gives the same files (default {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="size: 1 is a large county (about 2,000 children looked after), "
+        "40 is England (default 1)",
+    )
+    parser.add_argument(
+        "--years",
+        default=DEFAULT_YEARS,
+        metavar="YYYY-YYYY",
+        help=f"collection years, each ending 31 March (default {DEFAULT_YEARS})",
+    )
+    parser.add_argument(
+        "--snapshot-years",
+        type=int,
+        default=None,
+        metavar="N",
+        help="years of quarterly caseload snapshots ending at the last year "
+        "(default: every collection year)",
+    )
+    parser.add_argument(
+        "--messy",
+        action="store_true",
+        help="add the quirks of real extracts (BOM, CRLF, lower-case codes, "
+        "stray spaces, invalid codes and dates, duplicates...)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace DIR even if it already holds files"
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SampleConfig:
@@ -68,8 +92,14 @@ def config_from_args(args: argparse.Namespace) -> SampleConfig:
             f"--snapshot-years {snapshot_years} must be between 1 and the number of collection "
             f"years ({last - first + 1} for --years {args.years})."
         )
-    return SampleConfig(seed=args.seed, scale=scale, first_year=first, last_year=last,
-                        messy=args.messy, snapshot_years=snapshot_years)
+    return SampleConfig(
+        seed=args.seed,
+        scale=scale,
+        first_year=first,
+        last_year=last,
+        messy=args.messy,
+        snapshot_years=snapshot_years,
+    )
 
 
 def _check_output(out: Path, force: bool) -> None:
@@ -100,15 +130,23 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_output(out, args.force)
     started = time.perf_counter()
-    log.info("Simulating a county at scale %g for collection years %s-%s (seed %s)...",
-             config.scale, config.first_year, config.last_year, config.seed)
+    log.info(
+        "Simulating a county at scale %g for collection years %s-%s (seed %s)...",
+        config.scale,
+        config.first_year,
+        config.last_year,
+        config.seed,
+    )
     council = build_council(config)
     log.info("Writing files...")
     with staged_replace(out) as staging:
         written = write_council(council, staging)
     looked_after = open_episodes(council, config.horizon_end)["child"].nunique()
-    years = (str(config.first_year) if config.first_year == config.last_year
-             else f"{config.first_year}-{config.last_year}")
+    years = (
+        str(config.first_year)
+        if config.first_year == config.last_year
+        else f"{config.first_year}-{config.last_year}"
+    )
     print(
         f"Wrote {len(written)} files to {out} in {time.perf_counter() - started:.0f} s: "
         f"{len(config.years)} SSDA903 returns ({years}), "

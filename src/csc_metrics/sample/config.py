@@ -61,13 +61,13 @@ def add_years(days: np.ndarray, years: int | np.ndarray) -> np.ndarray:
     month = month_start.astype(np.int64) % 12
     day_of_month = (stamps - month_start).astype(np.int64)
     new_year = year + np.asarray(years)
-    new_month_start = (
-        (new_year - 1970).astype("datetime64[Y]").astype("datetime64[M]")
-        + month.astype("timedelta64[M]")
-    )
+    new_month_start = (new_year - 1970).astype("datetime64[Y]").astype(
+        "datetime64[M]"
+    ) + month.astype("timedelta64[M]")
     next_month_start = new_month_start + np.timedelta64(1, "M")
-    month_length = (next_month_start.astype("datetime64[D]")
-                    - new_month_start.astype("datetime64[D]")).astype(np.int64)
+    month_length = (
+        next_month_start.astype("datetime64[D]") - new_month_start.astype("datetime64[D]")
+    ).astype(np.int64)
     clipped = np.minimum(day_of_month, month_length - 1)
     return (new_month_start.astype("datetime64[D]").astype(np.int64) + clipped).astype(np.int64)
 

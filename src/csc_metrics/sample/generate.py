@@ -77,17 +77,31 @@ def build_council(config: SampleConfig) -> SyntheticCouncil:
     cohort = care_leaver_cohort(history)
     oc3 = care_leaver_rows(config, history, cohort)
     service = build_service(config, geography, history, cohort["child"].to_numpy())
-    n_people = int(max(history.children["child"].max(),
-                       service.extra_children["child"].max()
-                       if len(service.extra_children) else 0)) + 1
+    n_people = (
+        int(
+            max(
+                history.children["child"].max(),
+                service.extra_children["child"].max() if len(service.extra_children) else 0,
+            )
+        )
+        + 1
+    )
     child_ids = council_ids(component_rng(config.seed, "child_ids"), n_people)
     sw_episodes = _social_worker_episodes(service)
-    return_inputs = ReturnInputs(history=history, child_ids=child_ids, oc3=oc3,
-                                 sw_episodes=sw_episodes, geography=geography)
+    return_inputs = ReturnInputs(
+        history=history, child_ids=child_ids, oc3=oc3, sw_episodes=sw_episodes, geography=geography
+    )
     snapshots = snapshot_inputs(history, service, oc3, child_ids, geography, config.seed)
-    return SyntheticCouncil(config=config, geography=geography, history=history, oc3=oc3,
-                            service=service, child_ids=child_ids,
-                            return_inputs=return_inputs, snapshots=snapshots)
+    return SyntheticCouncil(
+        config=config,
+        geography=geography,
+        history=history,
+        oc3=oc3,
+        service=service,
+        child_ids=child_ids,
+        return_inputs=return_inputs,
+        snapshots=snapshots,
+    )
 
 
 def _social_worker_episodes(service: Service) -> pd.DataFrame:
@@ -99,10 +113,16 @@ def _social_worker_episodes(service: Service) -> pd.DataFrame:
     role = workers["role"].to_numpy(dtype=object)[np.maximum(worker, 0)]
     keep = (spell_period >= 0) & (worker >= 0) & (role != "Personal Adviser")
     rows = segments[keep]
-    return pd.DataFrame({
-        "child": rows["child"].to_numpy(),
-        "sw_id": workers["worker_id"].to_numpy(dtype=object)[rows["worker"].to_numpy()],
-        "start": rows["start"].to_numpy(), "end": rows["end"].to_numpy(),
-        "reason": np.where(rows["reason"].to_numpy(dtype=object) == "", "OTHERS",
-                           rows["reason"].to_numpy(dtype=object)).astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "child": rows["child"].to_numpy(),
+            "sw_id": workers["worker_id"].to_numpy(dtype=object)[rows["worker"].to_numpy()],
+            "start": rows["start"].to_numpy(),
+            "end": rows["end"].to_numpy(),
+            "reason": np.where(
+                rows["reason"].to_numpy(dtype=object) == "",
+                "OTHERS",
+                rows["reason"].to_numpy(dtype=object),
+            ).astype(object),
+        }
+    )

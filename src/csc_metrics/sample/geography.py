@@ -44,8 +44,7 @@ DISTRICTS: tuple[tuple[str, str, str, tuple[str, ...], int, int, float, float], 
     ("Salford", "E08000006", "", ("M6", "M7"), 379100, 399600, 0, 2.0),
     ("Sefton", "E08000014", "", ("PR8", "PR9", "L20"), 334100, 416600, 0, 3.0),
     ("Liverpool", "E08000012", "", ("L4", "L11", "L13"), 337100, 393100, 0, 2.0),
-    ("Westmorland and Furness", "E06000064", "", ("LA9", "LA12", "LA14"), 351600, 492600, 0,
-     4.0),
+    ("Westmorland and Furness", "E06000064", "", ("LA9", "LA12", "LA14"), 351600, 492600, 0, 4.0),
     ("North Yorkshire", "E06000065", "", ("BD23", "BD24"), 399100, 451600, 0, 3.5),
     ("Bradford", "E08000032", "", ("BD3", "BD5"), 417100, 433100, 0, 2.5),
     ("Calderdale", "E08000033", "", ("HX1", "HX3"), 409600, 425100, 0, 2.0),
@@ -118,8 +117,10 @@ class Geography:
         """Per district, the county districts of its area (padded) and how many there are."""
         areas = self.districts["area"].to_numpy()
         in_county = self.districts["in_county"].to_numpy()
-        groups = [np.flatnonzero((areas == areas[d]) & in_county) if in_county[d]
-                  else np.array([d]) for d in range(len(areas))]
+        groups = [
+            np.flatnonzero((areas == areas[d]) & in_county) if in_county[d] else np.array([d])
+            for d in range(len(areas))
+        ]
         width = max(len(g) for g in groups)
         members = np.array([np.pad(g, (0, width - len(g)), mode="edge") for g in groups])
         return members, np.array([len(g) for g in groups])
@@ -172,26 +173,45 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geography:
         The geography.
     """
     rows = [
-        {"name": name, "la_code": code, "area": area, "outwards": outwards,
-         "easting": east, "northing": north, "home_weight": home_w, "out_weight": out_w,
-         "in_county": code == LA_CODE}
+        {
+            "name": name,
+            "la_code": code,
+            "area": area,
+            "outwards": outwards,
+            "easting": east,
+            "northing": north,
+            "home_weight": home_w,
+            "out_weight": out_w,
+            "in_county": code == LA_CODE,
+        }
         for name, code, area, outwards, east, north, home_w, out_w in DISTRICTS
     ]
     districts = pd.DataFrame(rows)
-    per_district = int(np.clip(round(220 * scale ** 0.8), 40, 3000))
+    per_district = int(np.clip(round(220 * scale**0.8), 40, 3000))
     parts = []
     for index, row in districts.iterrows():
-        parts.append(_district_pool(rng, int(index), row["outwards"], row["easting"],
-                                    row["northing"], per_district, in_lookup=True))
+        parts.append(
+            _district_pool(
+                rng,
+                int(index),
+                row["outwards"],
+                row["easting"],
+                row["northing"],
+                per_district,
+                in_lookup=True,
+            )
+        )
     unmatched_index = len(districts)
-    parts.append(_district_pool(rng, unmatched_index, UNMATCHED_OUTWARDS, 330000, 580000, 40,
-                                in_lookup=False))
+    parts.append(
+        _district_pool(
+            rng, unmatched_index, UNMATCHED_OUTWARDS, 330000, 580000, 40, in_lookup=False
+        )
+    )
     pool = pd.concat(parts, ignore_index=True)
     counts = pool.groupby("district").size().reindex(range(unmatched_index + 1)).to_numpy()
     stop = np.cumsum(counts)
     start = stop - counts
-    return Geography(districts=districts, postcodes=pool, district_start=start,
-                     district_stop=stop)
+    return Geography(districts=districts, postcodes=pool, district_start=start, district_stop=stop)
 
 
 def _district_pool(
@@ -207,8 +227,13 @@ def _district_pool(
     outward_index = rng.integers(0, len(outwards), size=candidates)
     sector = rng.integers(0, 10, size=candidates)
     letters = rng.integers(0, len(_UNIT_LETTERS), size=(candidates, 2))
-    codes = (np.asarray(outwards, dtype=object)[outward_index] + " " + sector.astype(str)
-             + _UNIT_LETTERS[letters[:, 0]] + _UNIT_LETTERS[letters[:, 1]])
+    codes = (
+        np.asarray(outwards, dtype=object)[outward_index]
+        + " "
+        + sector.astype(str)
+        + _UNIT_LETTERS[letters[:, 0]]
+        + _UNIT_LETTERS[letters[:, 1]]
+    )
     _, first = np.unique(codes.astype(str), return_index=True)
     order = np.sort(first)[:size]
     codes = codes[order]
@@ -218,17 +243,27 @@ def _district_pool(
     outward_offset = rng.normal(0, _SPREAD_METRES, size=(len(outwards), 2))
     sector_offset = rng.normal(0, _SPREAD_METRES / 3, size=(len(outwards), 10, 2))
     unit_offset = rng.normal(0, 250, size=(len(order), 2))
-    east = (easting + outward_offset[chosen_outward, 0]
-            + sector_offset[chosen_outward, chosen_sector, 0] + unit_offset[:, 0])
-    north = (northing + outward_offset[chosen_outward, 1]
-             + sector_offset[chosen_outward, chosen_sector, 1] + unit_offset[:, 1])
-    return pd.DataFrame({
-        "postcode": codes,
-        "easting": np.round(east).astype(np.int64),
-        "northing": np.round(north).astype(np.int64),
-        "district": district,
-        "in_lookup": in_lookup,
-    })
+    east = (
+        easting
+        + outward_offset[chosen_outward, 0]
+        + sector_offset[chosen_outward, chosen_sector, 0]
+        + unit_offset[:, 0]
+    )
+    north = (
+        northing
+        + outward_offset[chosen_outward, 1]
+        + sector_offset[chosen_outward, chosen_sector, 1]
+        + unit_offset[:, 1]
+    )
+    return pd.DataFrame(
+        {
+            "postcode": codes,
+            "easting": np.round(east).astype(np.int64),
+            "northing": np.round(north).astype(np.int64),
+            "district": district,
+            "in_lookup": in_lookup,
+        }
+    )
 
 
 def lookup_table(geography: Geography, used: np.ndarray) -> pd.DataFrame:
@@ -245,12 +280,14 @@ def lookup_table(geography: Geography, used: np.ndarray) -> pd.DataFrame:
     rows = pool.iloc[np.unique(used)]
     rows = rows[rows["in_lookup"]]
     la_codes = geography.districts["la_code"].to_numpy()[rows["district"].to_numpy()]
-    table = pd.DataFrame({
-        "postcode": rows["postcode"].to_numpy(),
-        "easting": rows["easting"].to_numpy(),
-        "northing": rows["northing"].to_numpy(),
-        "la_code": la_codes,
-    })
+    table = pd.DataFrame(
+        {
+            "postcode": rows["postcode"].to_numpy(),
+            "easting": rows["easting"].to_numpy(),
+            "northing": rows["northing"].to_numpy(),
+            "la_code": la_codes,
+        }
+    )
     return table.sort_values("postcode", kind="stable").reset_index(drop=True)
 
 
@@ -276,6 +313,5 @@ def population_table(first_year: int, last_year: int, scale: float) -> pd.DataFr
             value = known[years[-1]] + slope * (year - years[-1])
         else:
             value = known[years[0]] - slope * (years[0] - year)
-        rows.append({"la_code": LA_CODE, "year": year,
-                     "population_0_17": round(value * scale)})
+        rows.append({"la_code": LA_CODE, "year": year, "population_0_17": round(value * scale)})
     return pd.DataFrame(rows)

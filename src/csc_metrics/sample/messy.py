@@ -58,18 +58,43 @@ def plan_messy(config: SampleConfig) -> MessyPlan:
     middle = years[len(years) // 2]
     for index, year in enumerate(years):
         for table in _tables_of(year):
-            plan.files[f"ssda903/{year}/{table}.csv"] = FileOptions(bom=year == first,
-                                                                    crlf=index % 2 == 0)
+            plan.files[f"ssda903/{year}/{table}.csv"] = FileOptions(
+                bom=year == first, crlf=index % 2 == 0
+            )
     bom_files = [n for n, o in plan.files.items() if o.bom]
-    plan.quirks.append(_record("utf8_bom", bom_files, None, None, len(bom_files),
-                               "files start with a UTF-8 byte-order mark"))
+    plan.quirks.append(
+        _record(
+            "utf8_bom",
+            bom_files,
+            None,
+            None,
+            len(bom_files),
+            "files start with a UTF-8 byte-order mark",
+        )
+    )
     crlf_files = [n for n, o in plan.files.items() if o.crlf]
-    plan.quirks.append(_record("crlf_line_endings", crlf_files, None, None, len(crlf_files),
-                               "Windows (CRLF) line endings"))
+    plan.quirks.append(
+        _record(
+            "crlf_line_endings",
+            crlf_files,
+            None,
+            None,
+            len(crlf_files),
+            "Windows (CRLF) line endings",
+        )
+    )
     trailing = f"ssda903/{middle}/episodes.csv"
     plan.files[trailing].trailing_blank_rows = 3
-    plan.quirks.append(_record("blank_trailing_rows", [trailing], None, None, 3,
-                               "rows of commas only, then a blank line, after the data"))
+    plan.quirks.append(
+        _record(
+            "blank_trailing_rows",
+            [trailing],
+            None,
+            None,
+            3,
+            "rows of commas only, then a blank line, after the data",
+        )
+    )
     plan.workforce_duplicate = config.snapshot_dates[-1]
     plan.header_variant = config.snapshot_dates[len(config.snapshot_dates) // 2]
     return plan
@@ -80,8 +105,9 @@ def _tables_of(year: int) -> list[str]:
     return [*tables, "sw_episodes"] if year >= 2024 else tables
 
 
-def apply_messy(config: SampleConfig, plan: MessyPlan, year: int,
-                tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def apply_messy(
+    config: SampleConfig, plan: MessyPlan, year: int, tables: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
     """Add the row-level quirks that belong to one year's return, recording them in the plan.
 
     The last year's episodes get lower-case codes, stray spaces, invalid codes, impossible
@@ -107,8 +133,7 @@ def apply_messy(config: SampleConfig, plan: MessyPlan, year: int,
         episodes = tables["episodes"]
         episodes[_TAG] = ""
         # Local columns come first so that the duplicated row repeats them too.
-        episodes = _extra_columns(episodes, {"LOCAL_PLACEMENT_REF": "PLR", "TEAM_CODE": "T"},
-                                  rng)
+        episodes = _extra_columns(episodes, {"LOCAL_PLACEMENT_REF": "PLR", "TEAM_CODE": "T"}, rng)
         _lower_case(rng, episodes, ["LS", "PLACE"], 4)
         _stray_spaces(rng, episodes, ["RNE", "PLACE_PROVIDER", "PL_POST"], 4)
         _invalid_codes(rng, episodes, {"PLACE": "U7", "LS": "C3", "REC": "E99"})
@@ -117,9 +142,16 @@ def apply_messy(config: SampleConfig, plan: MessyPlan, year: int,
         _overlap_episode(episodes)
         name = f"ssda903/{year}/episodes.csv"
         plan.quirks.extend(_tagged_records(episodes, name))
-        plan.quirks.append(_record("extra_local_columns", [name], None,
-                                   "LOCAL_PLACEMENT_REF;TEAM_CODE", 2,
-                                   "local columns not in the DfE specification"))
+        plan.quirks.append(
+            _record(
+                "extra_local_columns",
+                [name],
+                None,
+                "LOCAL_PLACEMENT_REF;TEAM_CODE",
+                2,
+                "local columns not in the DfE specification",
+            )
+        )
         tables["episodes"] = episodes.drop(columns=_TAG)
         oc3 = tables["oc3"]
         oc3[_TAG] = ""
@@ -132,21 +164,37 @@ def apply_messy(config: SampleConfig, plan: MessyPlan, year: int,
         header["CHILD"] = header["CHILD"].astype(str) + ".0"
         _invalid_codes(rng, header, {"ETHNIC": "WHIT"})
         name = f"ssda903/{year}/header.csv"
-        plan.quirks.append(_record("excel_float_ids", [name], None, "CHILD", len(header),
-                                   "every CHILD id ends in '.0'"))
+        plan.quirks.append(
+            _record(
+                "excel_float_ids", [name], None, "CHILD", len(header), "every CHILD id ends in '.0'"
+            )
+        )
         plan.quirks.extend(_tagged_records(header, name))
         tables["header"] = header.drop(columns=_TAG)
     return tables
 
 
-def _record(quirk: str, files: list[str], rows: list[int] | None, column: str | None,
-            count: int, detail: str) -> dict:
-    return {"quirk": quirk, "files": files, "rows": rows, "column": column, "count": count,
-            "detail": detail}
+def _record(
+    quirk: str,
+    files: list[str],
+    rows: list[int] | None,
+    column: str | None,
+    count: int,
+    detail: str,
+) -> dict:
+    return {
+        "quirk": quirk,
+        "files": files,
+        "rows": rows,
+        "column": column,
+        "count": count,
+        "detail": detail,
+    }
 
 
-def _pick(rng: np.random.Generator, frame: pd.DataFrame, count: int,
-          where: np.ndarray | None = None) -> np.ndarray:
+def _pick(
+    rng: np.random.Generator, frame: pd.DataFrame, count: int, where: np.ndarray | None = None
+) -> np.ndarray:
     free = frame[_TAG].to_numpy() == ""
     if where is not None:
         free &= where
@@ -158,29 +206,37 @@ def _tag(frame: pd.DataFrame, rows: np.ndarray, text: str) -> None:
     frame.iloc[rows, frame.columns.get_loc(_TAG)] = text
 
 
-def _lower_case(rng: np.random.Generator, frame: pd.DataFrame, columns: list[str],
-                count: int) -> None:
+def _lower_case(
+    rng: np.random.Generator, frame: pd.DataFrame, columns: list[str], count: int
+) -> None:
     for column in columns:
         values = frame[column].astype(str)
-        rows = _pick(rng, frame, count, (values.str.upper() != values.str.lower()).to_numpy()
-                     & (values != "").to_numpy())
+        rows = _pick(
+            rng,
+            frame,
+            count,
+            (values.str.upper() != values.str.lower()).to_numpy() & (values != "").to_numpy(),
+        )
         frame.iloc[rows, frame.columns.get_loc(column)] = values.iloc[rows].str.lower().to_numpy()
         _tag(frame, rows, f"lower_case_code|{column}")
 
 
-def _stray_spaces(rng: np.random.Generator, frame: pd.DataFrame, columns: list[str],
-                  count: int) -> None:
+def _stray_spaces(
+    rng: np.random.Generator, frame: pd.DataFrame, columns: list[str], count: int
+) -> None:
     for column in columns:
         values = frame[column].astype(str)
         rows = _pick(rng, frame, count, (values != "").to_numpy())
-        padded = np.where(np.arange(len(rows)) % 2 == 0, " " + values.iloc[rows],
-                          values.iloc[rows] + "  ")
+        padded = np.where(
+            np.arange(len(rows)) % 2 == 0, " " + values.iloc[rows], values.iloc[rows] + "  "
+        )
         frame.iloc[rows, frame.columns.get_loc(column)] = padded
         _tag(frame, rows, f"stray_spaces|{column}")
 
 
-def _invalid_codes(rng: np.random.Generator, frame: pd.DataFrame,
-                   replacements: dict[str, str]) -> None:
+def _invalid_codes(
+    rng: np.random.Generator, frame: pd.DataFrame, replacements: dict[str, str]
+) -> None:
     for column, code in replacements.items():
         rows = _pick(rng, frame, 1, (frame[column] != "").to_numpy())
         frame.iloc[rows, frame.columns.get_loc(column)] = code
@@ -201,25 +257,30 @@ def _duplicate_episode(rng: np.random.Generator, frame: pd.DataFrame) -> pd.Data
     row = int(_pick(rng, frame, 1, (frame["DEC"] != "").to_numpy())[0])
     copy = frame.iloc[[row]].copy()
     copy[_TAG] = "duplicated_episode|"
-    return pd.concat([frame.iloc[: row + 1], copy, frame.iloc[row + 1:]], ignore_index=True)
+    return pd.concat([frame.iloc[: row + 1], copy, frame.iloc[row + 1 :]], ignore_index=True)
 
 
 def _overlap_episode(frame: pd.DataFrame) -> None:
     """Push one closed continuation's DEC ten days past the next episode's start."""
     child = frame["CHILD"].to_numpy()
     same_child_next = np.r_[child[1:] == child[:-1], False]
-    candidates = np.flatnonzero(same_child_next & (frame["REC"] == "X1").to_numpy()
-                                & (frame[_TAG] == "").to_numpy()
-                                & np.r_[(frame[_TAG] == "").to_numpy()[1:], False])
+    candidates = np.flatnonzero(
+        same_child_next
+        & (frame["REC"] == "X1").to_numpy()
+        & (frame[_TAG] == "").to_numpy()
+        & np.r_[(frame[_TAG] == "").to_numpy()[1:], False]
+    )
     row = candidates[len(candidates) // 2]
     next_start = pd.to_datetime(frame["DECOM"].iloc[row + 1], format="%d/%m/%Y")
     frame.iloc[row, frame.columns.get_loc("DEC")] = (next_start + pd.Timedelta(days=10)).strftime(
-        "%d/%m/%Y")
+        "%d/%m/%Y"
+    )
     frame.iloc[row, frame.columns.get_loc(_TAG)] = "overlapping_episode|DEC"
 
 
-def _extra_columns(frame: pd.DataFrame, columns: dict[str, str],
-                   rng: np.random.Generator) -> pd.DataFrame:
+def _extra_columns(
+    frame: pd.DataFrame, columns: dict[str, str], rng: np.random.Generator
+) -> pd.DataFrame:
     frame = frame.copy()
     for name, prefix in columns.items():
         numbers = rng.integers(1000, 99999, size=len(frame)).astype(str)

@@ -72,27 +72,43 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
             headers = None
             if plan is not None and when == plan.header_variant:
                 headers = {"Age": "Age of Child (Years)"}
-                plan.quirks.append({
-                    "quirk": "header_variant", "files": [f"{folder}/annex_a.xlsx"], "rows": [1],
-                    "column": "Age", "count": 4,
-                    "detail": "every list's 'Age' header reads 'Age of Child (Years)'"})
+                plan.quirks.append(
+                    {
+                        "quirk": "header_variant",
+                        "files": [f"{folder}/annex_a.xlsx"],
+                        "rows": [1],
+                        "column": "Age",
+                        "count": 4,
+                        "detail": "every list's 'Age' header reads 'Age of Child (Years)'",
+                    }
+                )
             writer.raw(workbook_bytes(lists, when, headers), f"{folder}/annex_a.xlsx")
         else:
             writer.csv(open_cases(lists), f"{folder}/cases.csv")
         workforce = workforce_table(council.service, when)
         if plan is not None and when == plan.workforce_duplicate:
-            workforce = pd.concat([workforce.iloc[:4], workforce.iloc[[3]], workforce.iloc[4:]],
-                                  ignore_index=True)
-            plan.quirks.append({
-                "quirk": "duplicated_worker", "files": [f"{folder}/workforce.csv"], "rows": [6],
-                "column": None, "count": 1, "detail": "an exact copy of the worker row above"})
+            workforce = pd.concat(
+                [workforce.iloc[:4], workforce.iloc[[3]], workforce.iloc[4:]], ignore_index=True
+            )
+            plan.quirks.append(
+                {
+                    "quirk": "duplicated_worker",
+                    "files": [f"{folder}/workforce.csv"],
+                    "rows": [6],
+                    "column": None,
+                    "count": 1,
+                    "detail": "an exact copy of the worker row above",
+                }
+            )
         writer.csv(workforce, f"{folder}/workforce.csv")
         writer.csv(establishment, f"{folder}/establishment.csv")
     pool = council.geography.postcodes
     used_rows = np.flatnonzero(pool["postcode"].isin(used_postcodes).to_numpy())
     writer.csv(lookup_table(council.geography, used_rows), "reference/postcodes.csv")
-    writer.csv(population_table(config.first_year, config.last_year, config.scale),
-               "reference/population.csv")
+    writer.csv(
+        population_table(config.first_year, config.last_year, config.scale),
+        "reference/population.csv",
+    )
     writer.raw(render(council, plan, row_counts).encode("utf-8"), MANIFEST_NAME)
     return writer.written
 

@@ -57,15 +57,34 @@ MALE_SHARE = 0.55
 #: care nationally; the planted equity gap needs enough of them, so older entrants use
 #: ``ETHNICITY_OLDER`` (ASSUMPTION, within the national range).
 ETHNICITY = {
-    "WBRI": 0.790, "WIRI": 0.004, "WOTH": 0.030, "WIRT": 0.006, "WROM": 0.006,
-    "MWBC": 0.030, "MWBA": 0.012, "MWAS": 0.022, "MOTH": 0.020,
-    "AIND": 0.010, "APKN": 0.030, "ABAN": 0.006, "AOTH": 0.006,
-    "BCRB": 0.004, "BAFR": 0.010, "BOTH": 0.004,
-    "CHNE": 0.002, "OOTH": 0.010, "REFU": 0.001, "NOBT": 0.004,
+    "WBRI": 0.790,
+    "WIRI": 0.004,
+    "WOTH": 0.030,
+    "WIRT": 0.006,
+    "WROM": 0.006,
+    "MWBC": 0.030,
+    "MWBA": 0.012,
+    "MWAS": 0.022,
+    "MOTH": 0.020,
+    "AIND": 0.010,
+    "APKN": 0.030,
+    "ABAN": 0.006,
+    "AOTH": 0.006,
+    "BCRB": 0.004,
+    "BAFR": 0.010,
+    "BOTH": 0.004,
+    "CHNE": 0.002,
+    "OOTH": 0.010,
+    "REFU": 0.001,
+    "NOBT": 0.004,
 }
 ETHNICITY_OLDER = {
     **ETHNICITY,
-    "WBRI": 0.715, "MWBC": 0.060, "MWBA": 0.025, "MWAS": 0.035, "MOTH": 0.030,
+    "WBRI": 0.715,
+    "MWBC": 0.060,
+    "MWBA": 0.025,
+    "MWAS": 0.035,
+    "MOTH": 0.030,
 }
 #: Ethnicity of UASC (mostly Afghan, Sudanese, Eritrean, Iranian, Vietnamese, Albanian young
 #: people; England 2024).
@@ -74,8 +93,14 @@ ETHNICITY_UASC = {"AOTH": 0.40, "BAFR": 0.30, "OOTH": 0.22, "WOTH": 0.08}
 #: Category of need at the start of a period of care (Lancashire 2025: abuse or neglect 69%,
 #: family dysfunction 19%, acute stress 5%, absent parenting 3%, disability 2%, other 2%).
 CATEGORY_OF_NEED = {
-    "N1": 0.69, "N5": 0.19, "N4": 0.05, "N8": 0.02, "N2": 0.02,
-    "N3": 0.01, "N6": 0.015, "N7": 0.005,
+    "N1": 0.69,
+    "N5": 0.19,
+    "N4": 0.05,
+    "N8": 0.02,
+    "N2": 0.02,
+    "N3": 0.01,
+    "N6": 0.015,
+    "N7": 0.005,
 }
 
 # --- Routes through care ----------------------------------------------------------------------
@@ -157,32 +182,95 @@ PLACEMENT_KINDS = {
 #: 15-17% in children's homes and residential care (three quarters external), 8% placed with
 #: parents, 5% in supported accommodation (benchmarks 13.3).
 KIND_ON_ENTRY = (
-    {"kinship": 0.24, "foster_inhouse": 0.40, "foster_ifa": 0.17, "ffa": 0.08,
-     "parents": 0.04, "mother_baby": 0.07},
-    {"kinship": 0.27, "foster_inhouse": 0.38, "foster_ifa": 0.22, "parents": 0.10,
-     "home_external": 0.02, "ffa": 0.01},
-    {"kinship": 0.24, "foster_inhouse": 0.36, "foster_ifa": 0.26, "parents": 0.07,
-     "home_external": 0.05, "home_la": 0.02},
-    {"kinship": 0.14, "foster_inhouse": 0.28, "foster_ifa": 0.26, "parents": 0.05,
-     "home_external": 0.17, "home_la": 0.05, "secure": 0.01, "residential_school": 0.02,
-     "custody": 0.01, "health": 0.01},
-    {"kinship": 0.07, "foster_inhouse": 0.16, "foster_ifa": 0.20, "parents": 0.02,
-     "home_external": 0.20, "home_la": 0.04, "supported": 0.28, "secure": 0.01,
-     "custody": 0.01, "health": 0.01},
+    {
+        "kinship": 0.24,
+        "foster_inhouse": 0.40,
+        "foster_ifa": 0.17,
+        "ffa": 0.08,
+        "parents": 0.04,
+        "mother_baby": 0.07,
+    },
+    {
+        "kinship": 0.27,
+        "foster_inhouse": 0.38,
+        "foster_ifa": 0.22,
+        "parents": 0.10,
+        "home_external": 0.02,
+        "ffa": 0.01,
+    },
+    {
+        "kinship": 0.24,
+        "foster_inhouse": 0.36,
+        "foster_ifa": 0.26,
+        "parents": 0.07,
+        "home_external": 0.05,
+        "home_la": 0.02,
+    },
+    {
+        "kinship": 0.14,
+        "foster_inhouse": 0.28,
+        "foster_ifa": 0.26,
+        "parents": 0.05,
+        "home_external": 0.17,
+        "home_la": 0.05,
+        "secure": 0.01,
+        "residential_school": 0.02,
+        "custody": 0.01,
+        "health": 0.01,
+    },
+    {
+        "kinship": 0.07,
+        "foster_inhouse": 0.16,
+        "foster_ifa": 0.20,
+        "parents": 0.02,
+        "home_external": 0.20,
+        "home_la": 0.04,
+        "supported": 0.28,
+        "secure": 0.01,
+        "custody": 0.01,
+        "health": 0.01,
+    },
 )
 #: Placement kind after an unplanned move, by age band at the move: moves in the teenage
 #: years escalate towards residential care.
 KIND_ON_MOVE = (
-    {"kinship": 0.18, "foster_inhouse": 0.46, "foster_ifa": 0.30, "ffa": 0.04,
-     "mother_baby": 0.02},
-    {"kinship": 0.20, "foster_inhouse": 0.44, "foster_ifa": 0.32, "home_external": 0.02,
-     "parents": 0.02},
-    {"kinship": 0.16, "foster_inhouse": 0.38, "foster_ifa": 0.34, "home_external": 0.08,
-     "home_la": 0.02, "parents": 0.02},
-    {"kinship": 0.09, "foster_inhouse": 0.26, "foster_ifa": 0.26, "home_external": 0.26,
-     "home_la": 0.07, "secure": 0.02, "residential_school": 0.02, "parents": 0.02},
-    {"kinship": 0.04, "foster_inhouse": 0.11, "foster_ifa": 0.15, "home_external": 0.26,
-     "home_la": 0.05, "supported": 0.34, "secure": 0.01, "custody": 0.02, "parents": 0.02},
+    {"kinship": 0.18, "foster_inhouse": 0.46, "foster_ifa": 0.30, "ffa": 0.04, "mother_baby": 0.02},
+    {
+        "kinship": 0.20,
+        "foster_inhouse": 0.44,
+        "foster_ifa": 0.32,
+        "home_external": 0.02,
+        "parents": 0.02,
+    },
+    {
+        "kinship": 0.16,
+        "foster_inhouse": 0.38,
+        "foster_ifa": 0.34,
+        "home_external": 0.08,
+        "home_la": 0.02,
+        "parents": 0.02,
+    },
+    {
+        "kinship": 0.09,
+        "foster_inhouse": 0.26,
+        "foster_ifa": 0.26,
+        "home_external": 0.26,
+        "home_la": 0.07,
+        "secure": 0.02,
+        "residential_school": 0.02,
+        "parents": 0.02,
+    },
+    {
+        "kinship": 0.04,
+        "foster_inhouse": 0.11,
+        "foster_ifa": 0.15,
+        "home_external": 0.26,
+        "home_la": 0.05,
+        "supported": 0.34,
+        "secure": 0.01,
+        "custody": 0.02,
+        "parents": 0.02,
+    },
 )
 #: Placement kind of unaccompanied children on entry (16-17s mostly in supported accommodation).
 KIND_UASC = {"foster_ifa": 0.45, "foster_inhouse": 0.15, "supported": 0.40}
@@ -246,8 +334,16 @@ TEMPORARY_CODES = {"T0": 0.10, "T1": 0.18, "T2": 0.30, "T3": 0.30, "T4": 0.12}
 #: Reason for placement change for unplanned moves (Lancashire 2025 excluding "status change
 #: only", which is what a same-carer change records).
 REASON_PLACE_CHANGE = {
-    "CARPL": 0.20, "CREQB": 0.16, "CREQO": 0.07, "APPRR": 0.08, "CHILD": 0.07,
-    "OTHER": 0.36, "ALLEG": 0.01, "STAND": 0.01, "CLOSE": 0.02, "LAREQ": 0.015,
+    "CARPL": 0.20,
+    "CREQB": 0.16,
+    "CREQO": 0.07,
+    "APPRR": 0.08,
+    "CHILD": 0.07,
+    "OTHER": 0.36,
+    "ALLEG": 0.01,
+    "STAND": 0.01,
+    "CLOSE": 0.02,
+    "LAREQ": 0.015,
     "CUSTOD": 0.005,
 }
 
@@ -257,8 +353,16 @@ REC_BY_ROUTE = {
     "adoption": {"E11": 0.4, "E12": 0.6},
     "cao": {"E41": 1.0},
     "home": {"E4A": 0.66, "E4B": 0.12, "E13": 0.22},
-    "other": {"E8": 0.62, "E3": 0.10, "E16": 0.05, "E7": 0.02, "E2": 0.01, "E9": 0.04,
-              "E5": 0.10, "E6": 0.06},
+    "other": {
+        "E8": 0.62,
+        "E3": 0.10,
+        "E16": 0.05,
+        "E7": 0.02,
+        "E2": 0.01,
+        "E9": 0.04,
+        "E5": 0.10,
+        "E6": 0.06,
+    },
     "age18_foster": {"E17": 0.62, "E5": 0.14, "E8": 0.15, "E4A": 0.05, "E7": 0.02, "E6": 0.02},
     "age18_other": {"E5": 0.46, "E6": 0.10, "E8": 0.34, "E4A": 0.05, "E7": 0.05},
 }
@@ -332,12 +436,30 @@ HOME_BLANK_SHARE = 0.006
 #: apprenticeship 3; 19-21 EET 48%: HE 6, other education 14, training or employment 26,
 #: apprenticeship 2; NEET illness 12, pregnancy or parenting 5, other 33).
 ACTIVITY_17_18 = {
-    "F1": 0.03, "P1": 0.005, "F2": 0.28, "P2": 0.05, "F4": 0.03, "P4": 0.003, "F5": 0.12,
-    "P5": 0.06, "G4": 0.09, "G5": 0.23, "G6": 0.04,
+    "F1": 0.03,
+    "P1": 0.005,
+    "F2": 0.28,
+    "P2": 0.05,
+    "F4": 0.03,
+    "P4": 0.003,
+    "F5": 0.12,
+    "P5": 0.06,
+    "G4": 0.09,
+    "G5": 0.23,
+    "G6": 0.04,
 }
 ACTIVITY_19_21 = {
-    "F1": 0.055, "P1": 0.008, "F2": 0.11, "P2": 0.035, "F4": 0.02, "P4": 0.002, "F5": 0.22,
-    "P5": 0.09, "G4": 0.125, "G5": 0.325, "G6": 0.05,
+    "F1": 0.055,
+    "P1": 0.008,
+    "F2": 0.11,
+    "P2": 0.035,
+    "F4": 0.02,
+    "P4": 0.002,
+    "F5": 0.22,
+    "P5": 0.09,
+    "G4": 0.125,
+    "G5": 0.325,
+    "G6": 0.05,
 }
 #: Spread of the young person's own tendency to be in education, employment or training (on
 #: the log-odds scale), which makes a young person's activity persist from year to year.
@@ -350,21 +472,54 @@ EET_EQUITY_GROUP = "Mixed"
 EET_EQUITY_LOG_ODDS = -2.3
 
 #: Contact with care leavers (IN_TOUCH) by age band (Lancashire: about 98% activity known).
-IN_TOUCH_17_18 = {"YES": 0.955, "NO": 0.010, "REFU": 0.005, "NREQ": 0.005, "RHOM": 0.022,
-                  "DIED": 0.003}
-IN_TOUCH_19_21 = {"YES": 0.915, "NO": 0.020, "REFU": 0.010, "NREQ": 0.030, "RHOM": 0.022,
-                  "DIED": 0.003}
+IN_TOUCH_17_18 = {
+    "YES": 0.955,
+    "NO": 0.010,
+    "REFU": 0.005,
+    "NREQ": 0.005,
+    "RHOM": 0.022,
+    "DIED": 0.003,
+}
+IN_TOUCH_19_21 = {
+    "YES": 0.915,
+    "NO": 0.020,
+    "REFU": 0.010,
+    "NREQ": 0.030,
+    "RHOM": 0.022,
+    "DIED": 0.003,
+}
 #: Share of young people not in touch whose activity is still known from a third party.
 ACTIVITY_KNOWN_WHEN_NOT_IN_TOUCH = 0.25
 
 #: Accommodation letter by age band (Z, with former foster carers, is not allowed at 17).
-ACCOMMODATION_17 = {"B": 0.18, "C": 0.12, "D": 0.46, "E": 0.12, "U": 0.06, "K": 0.03,
-                    "Y": 0.03}
-ACCOMMODATION_18 = {"B": 0.14, "C": 0.04, "D": 0.34, "E": 0.08, "U": 0.10, "Z": 0.25,
-                    "T": 0.02, "K": 0.03}
-ACCOMMODATION_19_21 = {"B": 0.15, "C": 0.02, "D": 0.17, "E": 0.04, "U": 0.42, "Z": 0.06,
-                       "T": 0.04, "K": 0.04, "S": 0.02, "X": 0.015, "V": 0.01, "W": 0.005,
-                       "R": 0.005, "G": 0.005, "Y": 0.01}
+ACCOMMODATION_17 = {"B": 0.18, "C": 0.12, "D": 0.46, "E": 0.12, "U": 0.06, "K": 0.03, "Y": 0.03}
+ACCOMMODATION_18 = {
+    "B": 0.14,
+    "C": 0.04,
+    "D": 0.34,
+    "E": 0.08,
+    "U": 0.10,
+    "Z": 0.25,
+    "T": 0.02,
+    "K": 0.03,
+}
+ACCOMMODATION_19_21 = {
+    "B": 0.15,
+    "C": 0.02,
+    "D": 0.17,
+    "E": 0.04,
+    "U": 0.42,
+    "Z": 0.06,
+    "T": 0.04,
+    "K": 0.04,
+    "S": 0.02,
+    "X": 0.015,
+    "V": 0.01,
+    "W": 0.005,
+    "R": 0.005,
+    "G": 0.005,
+    "Y": 0.01,
+}
 #: Share of accommodation considered suitable (Lancashire 2025: 94% at 17-18, 92% at 19-21 of
 #: all, including not known); homelessness (S) and custody (X) are always unsuitable.
 SUITABLE_17_18 = 0.965
@@ -398,14 +553,21 @@ DISABLED_CLA_WITH_CWD_TEAM_SHARE = 0.5
 #: Categories of abuse on a plan (England 2024: neglect 53%, emotional 36%, physical 6%,
 #: sexual 4%, multiple 1%... Annex A option values).
 CATEGORY_OF_ABUSE = {
-    "a) Neglect": 0.52, "b) Physical abuse": 0.07, "c) Sexual abuse": 0.04,
-    "d) Emotional abuse": 0.34, "e) Multiple/not recommended": 0.03,
+    "a) Neglect": 0.52,
+    "b) Physical abuse": 0.07,
+    "c) Sexual abuse": 0.04,
+    "d) Emotional abuse": 0.34,
+    "e) Multiple/not recommended": 0.03,
 }
 CIN_PRIMARY_NEED = {
-    "N1 - Abuse or neglect": 0.52, "N2 - Child's disability": 0.11,
-    "N3 - Parental disability or illness": 0.04, "N4 - Family in acute stress": 0.09,
-    "N5 - Family dysfunction": 0.17, "N6 - Socially unacceptable behaviour": 0.03,
-    "N7 - Low income": 0.005, "N8 - Absent parenting": 0.02,
+    "N1 - Abuse or neglect": 0.52,
+    "N2 - Child's disability": 0.11,
+    "N3 - Parental disability or illness": 0.04,
+    "N4 - Family in acute stress": 0.09,
+    "N5 - Family dysfunction": 0.17,
+    "N6 - Socially unacceptable behaviour": 0.03,
+    "N7 - Low income": 0.005,
+    "N8 - Absent parenting": 0.02,
     "N9 - Cases other than children in need": 0.015,
 }
 CIN_CLOSURE_REASON = {
@@ -438,8 +600,13 @@ NEWLY_QUALIFIED_SHARE_OF_STARTERS = 0.3
 #: Case reallocations within a team per case-year (the reasons below), besides a worker leaving.
 REALLOCATION_RATE = 0.55
 REALLOCATION_REASON = {
-    "MANAGE": 0.42, "ABSENC": 0.14, "ORGRST": 0.06, "CHCHAN": 0.05, "PCCHAN": 0.05,
-    "OTHERS": 0.25, "SWDIED": 0.0005,
+    "MANAGE": 0.42,
+    "ABSENC": 0.14,
+    "ORGRST": 0.06,
+    "CHCHAN": 0.05,
+    "PCCHAN": 0.05,
+    "OTHERS": 0.25,
+    "SWDIED": 0.0005,
 }
 #: Days a new case may wait for a worker, and the share of new cases that wait at all.
 UNALLOCATED_SHARE = 0.12

@@ -33,9 +33,7 @@ def draw_sex(rng: np.random.Generator, uasc: np.ndarray) -> np.ndarray:
     return np.where(rng.random(len(uasc)) < male_share, "M", "F").astype(object)
 
 
-def draw_ethnicity(
-    rng: np.random.Generator, age_years: np.ndarray, uasc: np.ndarray
-) -> np.ndarray:
+def draw_ethnicity(rng: np.random.Generator, age_years: np.ndarray, uasc: np.ndarray) -> np.ndarray:
     """Draw ETHNIC codes, with the older-children mix from age 10 and the UASC mix for UASC."""
     result = choose(rng, p.ETHNICITY, len(age_years))
     older = age_years >= 10
@@ -59,12 +57,15 @@ def draw_upns(rng: np.random.Generator, dob: np.ndarray) -> np.ndarray:
     school = rng.integers(2000, 7000, size=size)
     year = (_birth_year(dob) + 4) % 100
     serial = rng.integers(0, 1000, size=size)
-    body = np.concatenate([
-        la_digits,
-        _digits(school, 4),
-        _digits(year, 2),
-        _digits(serial, 3),
-    ], axis=1)
+    body = np.concatenate(
+        [
+            la_digits,
+            _digits(school, 4),
+            _digits(year, 2),
+            _digits(serial, 3),
+        ],
+        axis=1,
+    )
     weights = np.arange(2, 14)
     check = _UPN_CHECK_LETTERS[(body * weights).sum(axis=1) % 23]
     text = body.astype(str)

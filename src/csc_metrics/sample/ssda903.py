@@ -78,8 +78,7 @@ class ReturnInputs:
     geography: Geography
 
 
-def year_return(config: SampleConfig, inputs: ReturnInputs, year: int) -> dict[str,
-                                                                            pd.DataFrame]:
+def year_return(config: SampleConfig, inputs: ReturnInputs, year: int) -> dict[str, pd.DataFrame]:
     """Build one year's tables as text, in that year's codes.
 
     Args:
@@ -91,8 +90,9 @@ def year_return(config: SampleConfig, inputs: ReturnInputs, year: int) -> dict[s
         Table name -> frame of text columns, for the tables that exist in that year.
     """
     columns = table_columns()
-    postcode_text = np.append(inputs.geography.postcodes["postcode"].to_numpy(dtype=object),
-                              np.array([""], dtype=object))
+    postcode_text = np.append(
+        inputs.geography.postcodes["postcode"].to_numpy(dtype=object), np.array([""], dtype=object)
+    )
     tables = _year_tables(config, inputs, year, postcode_text)
     for table, frame in list(tables.items()):
         wanted, first_year = columns[table]
@@ -112,8 +112,9 @@ def _recode(frame: pd.DataFrame, table: str, year: int) -> pd.DataFrame:
     return frame
 
 
-def _year_tables(config: SampleConfig, inputs: ReturnInputs, year: int,
-                 postcode_text: np.ndarray) -> dict[str, pd.DataFrame]:
+def _year_tables(
+    config: SampleConfig, inputs: ReturnInputs, year: int, postcode_text: np.ndarray
+) -> dict[str, pd.DataFrame]:
     history = inputs.history
     children = history.children
     ids = inputs.child_ids
@@ -128,102 +129,133 @@ def _year_tables(config: SampleConfig, inputs: ReturnInputs, year: int,
     rows = rows.sort_values(["child_id", "decom"], kind="stable")
     still_open = rows["dec"].to_numpy() > year_end
     home_row = children["home_row"].to_numpy()[rows["child"].to_numpy()]
-    episodes_table = pd.DataFrame({
-        "CHILD": rows["child_id"].to_numpy(),
-        "DECOM": format_days(rows["decom"].to_numpy()),
-        "RNE": rows["rne"].to_numpy(dtype=object),
-        "LS": rows["ls"].to_numpy(dtype=object),
-        "CIN": rows["cin"].to_numpy(dtype=object),
-        "PLACE": rows["place"].to_numpy(dtype=object),
-        "PLACE_PROVIDER": rows["provider"].to_numpy(dtype=object),
-        "DEC": format_days(rows["dec"].to_numpy(), blank=still_open),
-        "REC": np.where(still_open, "", rows["rec"].to_numpy(dtype=object)),
-        "REASON_PLACE_CHANGE": np.where(still_open, "",
-                                        rows["reason_place_change"].to_numpy(dtype=object)),
-        "HOME_POST": postcode_text[np.where(home_row == BLANK_ROW, -1, home_row)],
-        "PL_POST": postcode_text[np.where(rows["pl_row"].to_numpy() == BLANK_ROW, -1,
-                                          rows["pl_row"].to_numpy())],
-        "URN": rows["urn"].to_numpy(dtype=object),
-    })
+    episodes_table = pd.DataFrame(
+        {
+            "CHILD": rows["child_id"].to_numpy(),
+            "DECOM": format_days(rows["decom"].to_numpy()),
+            "RNE": rows["rne"].to_numpy(dtype=object),
+            "LS": rows["ls"].to_numpy(dtype=object),
+            "CIN": rows["cin"].to_numpy(dtype=object),
+            "PLACE": rows["place"].to_numpy(dtype=object),
+            "PLACE_PROVIDER": rows["provider"].to_numpy(dtype=object),
+            "DEC": format_days(rows["dec"].to_numpy(), blank=still_open),
+            "REC": np.where(still_open, "", rows["rec"].to_numpy(dtype=object)),
+            "REASON_PLACE_CHANGE": np.where(
+                still_open, "", rows["reason_place_change"].to_numpy(dtype=object)
+            ),
+            "HOME_POST": postcode_text[np.where(home_row == BLANK_ROW, -1, home_row)],
+            "PL_POST": postcode_text[
+                np.where(rows["pl_row"].to_numpy() == BLANK_ROW, -1, rows["pl_row"].to_numpy())
+            ],
+            "URN": rows["urn"].to_numpy(dtype=object),
+        }
+    )
 
     oc3 = inputs.oc3[inputs.oc3["year"] == year]
-    oc3 = oc3.assign(child_id=ids[oc3["child"].to_numpy()]).sort_values("child_id",
-                                                                         kind="stable")
+    oc3 = oc3.assign(child_id=ids[oc3["child"].to_numpy()]).sort_values("child_id", kind="stable")
     dob = children["dob"].to_numpy()
-    oc3_table = pd.DataFrame({
-        "CHILD": oc3["child_id"].to_numpy(),
-        "DOB": format_days(dob[oc3["child"].to_numpy()]),
-        "IN_TOUCH": oc3["in_touch"].to_numpy(dtype=object),
-        "ACTIV": oc3["activ"].to_numpy(dtype=object),
-        "ACCOM": oc3["accom"].to_numpy(dtype=object),
-    })
+    oc3_table = pd.DataFrame(
+        {
+            "CHILD": oc3["child_id"].to_numpy(),
+            "DOB": format_days(dob[oc3["child"].to_numpy()]),
+            "IN_TOUCH": oc3["in_touch"].to_numpy(dtype=object),
+            "ACTIV": oc3["activ"].to_numpy(dtype=object),
+            "ACCOM": oc3["accom"].to_numpy(dtype=object),
+        }
+    )
 
     in_file = np.union1d(looked_after, oc3["child"].to_numpy())
     header_table = _header(children, ids, in_file, year_end)
     uasc_children = in_file[children["uasc"].to_numpy()[in_file]]
     birthday18 = add_years(dob[uasc_children], 18)
-    uasc_table = pd.DataFrame({
-        "CHILD": ids[uasc_children],
-        "SEX": children["sex"].to_numpy(dtype=object)[uasc_children],
-        "DOB": format_days(dob[uasc_children]),
-        "DUC": format_days(birthday18, blank=birthday18 > year_end),
-    }).sort_values("CHILD", kind="stable")
+    uasc_table = pd.DataFrame(
+        {
+            "CHILD": ids[uasc_children],
+            "SEX": children["sex"].to_numpy(dtype=object)[uasc_children],
+            "DOB": format_days(dob[uasc_children]),
+            "DUC": format_days(birthday18, blank=birthday18 > year_end),
+        }
+    ).sort_values("CHILD", kind="stable")
 
     missing = history.missing
-    missing = missing[missing["child"].isin(looked_after) & (missing["start"] >= year_start)
-                      & (missing["start"] <= year_end)]
+    missing = missing[
+        missing["child"].isin(looked_after)
+        & (missing["start"] >= year_start)
+        & (missing["start"] <= year_end)
+    ]
     missing = missing.assign(child_id=ids[missing["child"].to_numpy()]).sort_values(
-        ["child_id", "start"], kind="stable")
-    missing_table = pd.DataFrame({
-        "CHILD": missing["child_id"].to_numpy(),
-        "DOB": format_days(dob[missing["child"].to_numpy()]),
-        "MISSING": missing["missing"].to_numpy(dtype=object),
-        "MIS_START": format_days(missing["start"].to_numpy()),
-        "MIS_END": format_days(missing["end"].to_numpy(),
-                               blank=missing["end"].to_numpy() > year_end),
-    })
+        ["child_id", "start"], kind="stable"
+    )
+    missing_table = pd.DataFrame(
+        {
+            "CHILD": missing["child_id"].to_numpy(),
+            "DOB": format_days(dob[missing["child"].to_numpy()]),
+            "MISSING": missing["missing"].to_numpy(dtype=object),
+            "MIS_START": format_days(missing["start"].to_numpy()),
+            "MIS_END": format_days(
+                missing["end"].to_numpy(), blank=missing["end"].to_numpy() > year_end
+            ),
+        }
+    )
 
     sw = inputs.sw_episodes
-    sw = sw[sw["child"].isin(looked_after) & (sw["start"] <= year_end)
-            & (sw["end"] > year_start)]
-    sw = sw.assign(child_id=ids[sw["child"].to_numpy()]).sort_values(["child_id", "start"],
-                                                                     kind="stable")
-    sw_table = pd.DataFrame({
-        "CHILD": sw["child_id"].to_numpy(),
-        "DOB": format_days(dob[sw["child"].to_numpy()]),
-        "SW_ID": sw["sw_id"].to_numpy(dtype=object),
-        "SW_DECOM": format_days(sw["start"].to_numpy()),
-        "SW_DEC": format_days(sw["end"].to_numpy(), blank=sw["end"].to_numpy() > year_end),
-        "SW_REASON": sw["reason"].to_numpy(dtype=object),
-    })
-    return {"header": header_table, "episodes": episodes_table, "oc3": oc3_table,
-            "uasc": uasc_table, "missing": missing_table, "sw_episodes": sw_table}
+    sw = sw[sw["child"].isin(looked_after) & (sw["start"] <= year_end) & (sw["end"] > year_start)]
+    sw = sw.assign(child_id=ids[sw["child"].to_numpy()]).sort_values(
+        ["child_id", "start"], kind="stable"
+    )
+    sw_table = pd.DataFrame(
+        {
+            "CHILD": sw["child_id"].to_numpy(),
+            "DOB": format_days(dob[sw["child"].to_numpy()]),
+            "SW_ID": sw["sw_id"].to_numpy(dtype=object),
+            "SW_DECOM": format_days(sw["start"].to_numpy()),
+            "SW_DEC": format_days(sw["end"].to_numpy(), blank=sw["end"].to_numpy() > year_end),
+            "SW_REASON": sw["reason"].to_numpy(dtype=object),
+        }
+    )
+    return {
+        "header": header_table,
+        "episodes": episodes_table,
+        "oc3": oc3_table,
+        "uasc": uasc_table,
+        "missing": missing_table,
+        "sw_episodes": sw_table,
+    }
 
 
-def _header(children: pd.DataFrame, ids: np.ndarray, in_file: np.ndarray,
-            year_end: int) -> pd.DataFrame:
+def _header(
+    children: pd.DataFrame, ids: np.ndarray, in_file: np.ndarray, year_end: int
+) -> pd.DataFrame:
     dob = children["dob"].to_numpy()[in_file]
     sex = children["sex"].to_numpy(dtype=object)[in_file]
     age = (year_end - dob) / 365.25
     female_12 = (sex == "F") & (age >= 12)
-    mother = children["mother"].to_numpy(dtype=bool)[in_file] if "mother" in children else \
-        np.zeros(len(in_file), dtype=bool)
+    mother = (
+        children["mother"].to_numpy(dtype=bool)[in_file]
+        if "mother" in children
+        else np.zeros(len(in_file), dtype=bool)
+    )
     mother_code = np.where(female_12, np.where(mother, "1", "0"), "").astype(object)
-    mc_dob_days = children["mother_child_dob"].to_numpy()[in_file] if "mother_child_dob" in \
-        children else np.zeros(len(in_file), dtype=np.int64)
+    mc_dob_days = (
+        children["mother_child_dob"].to_numpy()[in_file]
+        if "mother_child_dob" in children
+        else np.zeros(len(in_file), dtype=np.int64)
+    )
     has_child = female_12 & mother & (mc_dob_days <= year_end)
     mother_code[female_12 & mother & ~has_child] = "0"
     # A child under school age at the end of the year has no UPN yet (UN1).
     upn = children["upn"].to_numpy(dtype=object)[in_file]
     has_upn = ~pd.Series(upn, dtype=object).str.startswith("UN").to_numpy()
     upn = np.where(has_upn & (age < 5), "UN1", upn).astype(object)
-    table = pd.DataFrame({
-        "CHILD": ids[in_file],
-        "SEX": sex,
-        "DOB": format_days(dob),
-        "ETHNIC": children["ethnic"].to_numpy(dtype=object)[in_file],
-        "UPN": upn,
-        "MOTHER": np.where(has_child, "1", mother_code).astype(object),
-        "MC_DOB": format_days(mc_dob_days, blank=~has_child),
-    })
+    table = pd.DataFrame(
+        {
+            "CHILD": ids[in_file],
+            "SEX": sex,
+            "DOB": format_days(dob),
+            "ETHNIC": children["ethnic"].to_numpy(dtype=object)[in_file],
+            "UPN": upn,
+            "MOTHER": np.where(has_child, "1", mother_code).astype(object),
+            "MC_DOB": format_days(mc_dob_days, blank=~has_child),
+        }
+    )
     return table.sort_values("CHILD", kind="stable").reset_index(drop=True)

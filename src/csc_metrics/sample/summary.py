@@ -36,8 +36,7 @@ def placement_group(place: np.ndarray) -> np.ndarray:
 def open_episodes(council: SyntheticCouncil, when: int) -> pd.DataFrame:
     """Episodes open on a day, excluding short breaks (one per child looked after)."""
     episodes = council.history.episodes
-    mask = (~episodes["is_short_break"] & (episodes["decom"] <= when)
-            & (episodes["dec"] > when))
+    mask = ~episodes["is_short_break"] & (episodes["decom"] <= when) & (episodes["dec"] > when)
     return episodes[mask]
 
 
@@ -45,15 +44,22 @@ def three_plus_placements(council: SyntheticCouncil, when: int) -> float:
     """Percentage of children looked after on ``when`` with 3+ placements in the 12 months."""
     looked_after = open_episodes(council, when)["child"].unique()
     episodes = council.history.episodes
-    window = episodes[episodes["child"].isin(looked_after) & ~episodes["is_short_break"]
-                      & (episodes["decom"] <= when) & (episodes["dec"] >= when - 364)]
+    window = episodes[
+        episodes["child"].isin(looked_after)
+        & ~episodes["is_short_break"]
+        & (episodes["decom"] <= when)
+        & (episodes["dec"] >= when - 364)
+    ]
     window = window.sort_values(["child", "decom"], kind="stable")
     child = window["child"].to_numpy()
     first = np.r_[True, child[1:] != child[:-1]]
     temporary = window["is_temporary"].to_numpy()
     previous_temporary = np.r_[False, temporary[:-1]] & ~first
-    counts = first | (np.isin(window["rne"].to_numpy(dtype=object), ["S", "P", "B", "T", "U"])
-                      & ~temporary & ~previous_temporary)
+    counts = first | (
+        np.isin(window["rne"].to_numpy(dtype=object), ["S", "P", "B", "T", "U"])
+        & ~temporary
+        & ~previous_temporary
+    )
     per_child = pd.Series(counts).groupby(child).sum()
     return float((per_child >= 3).mean() * 100) if len(per_child) else float("nan")
 
@@ -74,8 +80,10 @@ def location(council: SyntheticCouncil, when: int) -> dict[str, float]:
     east = pool["easting"].to_numpy()
     north = pool["northing"].to_numpy()
     both = known_place & known_home
-    metres = np.hypot(east[np.maximum(pl_row, 0)] - east[np.maximum(home_row, 0)],
-                      north[np.maximum(pl_row, 0)] - north[np.maximum(home_row, 0)])
+    metres = np.hypot(
+        east[np.maximum(pl_row, 0)] - east[np.maximum(home_row, 0)],
+        north[np.maximum(pl_row, 0)] - north[np.maximum(home_row, 0)],
+    )
     far = both & (np.round(metres / 1609.3, 1) > 20.0)
     group = placement_group(rows["place"].to_numpy(dtype=object))
     external = np.isin(rows["provider"].to_numpy(dtype=object), ["PR4", "PR5"])
@@ -84,25 +92,32 @@ def location(council: SyntheticCouncil, when: int) -> dict[str, float]:
     return {
         "outside_pct": 100 * outside.sum() / max(known_place.sum(), 1),
         "over_20_miles_pct": 100 * far.sum() / max(both.sum(), 1),
-        "external_residential_share_of_outside_pct":
-            100 * (outside & residential & external).sum() / max(outside.sum(), 1),
-        "fostering_share_of_inside_pct":
-            100 * (known_place & ~outside & fostering).sum() / max((known_place & ~outside).sum(),
-                                                                   1),
-        "outside_pct_external_residential":
-            100 * (outside & residential & external).sum()
-            / max((known_place & residential & external).sum(), 1),
-        "outside_pct_fostering": 100 * (outside & fostering).sum()
-            / max((known_place & fostering).sum(), 1),
+        "external_residential_share_of_outside_pct": 100
+        * (outside & residential & external).sum()
+        / max(outside.sum(), 1),
+        "fostering_share_of_inside_pct": 100
+        * (known_place & ~outside & fostering).sum()
+        / max((known_place & ~outside).sum(), 1),
+        "outside_pct_external_residential": 100
+        * (outside & residential & external).sum()
+        / max((known_place & residential & external).sum(), 1),
+        "outside_pct_fostering": 100
+        * (outside & fostering).sum()
+        / max((known_place & fostering).sum(), 1),
     }
 
 
-def care_leaver_eet(council: SyntheticCouncil, when: int, band: str,
-                    group: str | None = None) -> tuple[int, float]:
+def care_leaver_eet(
+    council: SyntheticCouncil, when: int, band: str, group: str | None = None
+) -> tuple[int, float]:
     """Cohort size and EET percentage of care leavers with a reference birthday in 12 months."""
     oc3 = council.oc3
-    rows = oc3[(oc3["band"] == band) & (oc3["birthday"] > when - 365)
-               & (oc3["birthday"] <= when) & ~oc3["in_touch"].isin(["DIED", "RHOM"])]
+    rows = oc3[
+        (oc3["band"] == band)
+        & (oc3["birthday"] > when - 365)
+        & (oc3["birthday"] <= when)
+        & ~oc3["in_touch"].isin(["DIED", "RHOM"])
+    ]
     if group is not None:
         rows = rows[rows["ethnic_group"] == group]
     eet = rows["activ"].isin(_EET)
@@ -128,11 +143,13 @@ def caseload(council: SyntheticCouncil, when: int) -> dict[str, float]:
         "unallocated": float((open_now["worker"] < 0).sum()),
         "case_holding_workers": float(len(holders)),
         "case_holding_social_workers": float(
-            (workers["role"].to_numpy()[holders] != "Personal Adviser").sum()),
+            (workers["role"].to_numpy()[holders] != "Personal Adviser").sum()
+        ),
         "caseload_per_fte": float(held.to_numpy()[usable].sum() / fte[holders][usable].sum()),
         "social_workers_in_post": float(len(social_workers)),
-        "agency_pct": float(100 * in_post.loc[in_post["agency"], "fte"].sum()
-                            / max(in_post["fte"].sum(), 1e-9)),
+        "agency_pct": float(
+            100 * in_post.loc[in_post["agency"], "fte"].sum() / max(in_post["fte"].sum(), 1e-9)
+        ),
         "vacancy_pct": float(100 * (funded - in_post["fte"].sum()) / funded),
         "teams": float(len(service.teams)),
     }
@@ -146,8 +163,12 @@ def team_caseloads(council: SyntheticCouncil, team: str) -> list[tuple[str, floa
     fte = service.staffing.workers["fte"].to_numpy()
     result = []
     for when in council.config.snapshot_dates:
-        rows = segments[(segments["start"] <= when) & (segments["end"] > when)
-                        & (segments["team"] == team_index) & (segments["worker"] >= 0)]
+        rows = segments[
+            (segments["start"] <= when)
+            & (segments["end"] > when)
+            & (segments["team"] == team_index)
+            & (segments["worker"] >= 0)
+        ]
         held = rows.groupby("worker").size()
         value = held.sum() / fte[held.index.to_numpy()].sum() if len(held) else float("nan")
         result.append((to_date(when).isoformat(), round(float(value), 1)))

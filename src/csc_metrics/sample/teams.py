@@ -30,8 +30,7 @@ DISTRICT_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("West Lancashire Safeguarding Team", "safeguarding", ("West Lancashire",)),
     ("Burnley Safeguarding Team", "safeguarding", ("Burnley",)),
     ("Pendle Safeguarding Team", "safeguarding", ("Pendle",)),
-    ("Hyndburn and Ribble Valley Safeguarding Team", "safeguarding",
-     ("Hyndburn", "Ribble Valley")),
+    ("Hyndburn and Ribble Valley Safeguarding Team", "safeguarding", ("Hyndburn", "Ribble Valley")),
     ("Rossendale Safeguarding Team", "safeguarding", ("Rossendale",)),
     ("Lancaster CLA Team", "cla", ("Lancaster",)),
     ("Fylde and Wyre CLA Team", "cla", ("Fylde", "Wyre")),
@@ -43,28 +42,46 @@ DISTRICT_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Hyndburn and Ribble Valley CLA Team", "cla", ("Hyndburn", "Ribble Valley")),
     ("Children with Disabilities Team", "cwd", ()),
     ("Leaving Care North", "leaving_care", ("Lancaster", "Fylde", "Wyre")),
-    ("Leaving Care Central", "leaving_care",
-     ("Preston", "South Ribble", "Chorley", "West Lancashire")),
-    ("Leaving Care East", "leaving_care",
-     ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")),
+    (
+        "Leaving Care Central",
+        "leaving_care",
+        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
+    ),
+    (
+        "Leaving Care East",
+        "leaving_care",
+        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
+    ),
 )
 #: The same service with area-level teams, for small runs.
 AREA_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("North Safeguarding Team", "safeguarding", ("Lancaster", "Fylde", "Wyre")),
-    ("Central Safeguarding Team", "safeguarding",
-     ("Preston", "South Ribble", "Chorley", "West Lancashire")),
-    ("East Safeguarding Team", "safeguarding",
-     ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")),
+    (
+        "Central Safeguarding Team",
+        "safeguarding",
+        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
+    ),
+    (
+        "East Safeguarding Team",
+        "safeguarding",
+        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
+    ),
     ("North CLA Team", "cla", ("Lancaster", "Fylde", "Wyre")),
     ("Preston CLA Team 1", "cla", ("Preston", "South Ribble", "Chorley", "West Lancashire")),
     ("Preston CLA Team 2", "cla", ("Preston", "South Ribble", "Chorley", "West Lancashire")),
     ("East CLA Team", "cla", ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")),
     ("Children with Disabilities Team", "cwd", ()),
     ("Leaving Care North", "leaving_care", ("Lancaster", "Fylde", "Wyre")),
-    ("Leaving Care Central", "leaving_care",
-     ("Preston", "South Ribble", "Chorley", "West Lancashire")),
-    ("Leaving Care East", "leaving_care",
-     ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")),
+    (
+        "Leaving Care Central",
+        "leaving_care",
+        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
+    ),
+    (
+        "Leaving Care East",
+        "leaving_care",
+        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
+    ),
 )
 #: The team whose caseload is planted to rise, and the team it takes cases from.
 RISING_TEAM = "Preston CLA Team 2"
@@ -90,8 +107,15 @@ def team_layout(scale: float) -> pd.DataFrame:
     for name, kind, districts in base:
         for unit in range(1, units + 1):
             team = name if units == 1 else f"{name} Unit {unit}"
-            rows.append({"team": team, "kind": kind, "districts": districts,
-                         "base_team": name, "unit": unit})
+            rows.append(
+                {
+                    "team": team,
+                    "kind": kind,
+                    "districts": districts,
+                    "base_team": name,
+                    "unit": unit,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -102,8 +126,9 @@ def rising_team_name(teams: pd.DataFrame) -> tuple[str, str]:
     return rising, source
 
 
-def assign_teams(rng: np.random.Generator, teams: pd.DataFrame, kind: np.ndarray,
-                 district_name: np.ndarray) -> np.ndarray:
+def assign_teams(
+    rng: np.random.Generator, teams: pd.DataFrame, kind: np.ndarray, district_name: np.ndarray
+) -> np.ndarray:
     """Choose the team of each case from its kind of work and the child's home district.
 
     Args:
@@ -130,9 +155,12 @@ def assign_teams(rng: np.random.Generator, teams: pd.DataFrame, kind: np.ndarray
         width = max(len(x) for x in lists)
         table = np.array([np.resize(np.array(x), width) for x in lists])
         sizes = np.array([len(x) for x in lists])
-        row = (pd.Series(district_name[mask], dtype=object)
-               .map({d: i for i, d in enumerate(names)}).fillna(len(names))
-               .to_numpy(dtype=np.int64))
+        row = (
+            pd.Series(district_name[mask], dtype=object)
+            .map({d: i for i, d in enumerate(names)})
+            .fillna(len(names))
+            .to_numpy(dtype=np.int64)
+        )
         pick = np.floor(rng.random(int(mask.sum())) * sizes[row]).astype(np.int64)
         result[mask] = table[row, pick]
     return result
@@ -154,8 +182,9 @@ class Staffing:
     managers: pd.DataFrame
 
 
-def plan_posts(rng: np.random.Generator, teams: pd.DataFrame,
-               open_cases: pd.Series) -> pd.DataFrame:
+def plan_posts(
+    rng: np.random.Generator, teams: pd.DataFrame, open_cases: pd.Series
+) -> pd.DataFrame:
     """Fund each team for its usual number of open cases at the target caseload.
 
     Args:
@@ -177,8 +206,11 @@ def plan_posts(rng: np.random.Generator, teams: pd.DataFrame,
         if team["kind"] == "leaving_care":
             role = np.full(needed, "Personal Adviser", dtype=object)
         else:
-            role = choose(rng, {"Social Worker": 0.66, "Senior Practitioner": 0.28,
-                                "Advanced Practitioner": 0.06}, needed)
+            role = choose(
+                rng,
+                {"Social Worker": 0.66, "Senior Practitioner": 0.28, "Advanced Practitioner": 0.06},
+                needed,
+            )
         rows.append(pd.DataFrame({"team": team["team"], "fte": fte, "role": role}))
     posts = pd.concat(rows, ignore_index=True)
     posts.insert(0, "post", np.arange(len(posts)))
@@ -186,8 +218,14 @@ def plan_posts(rng: np.random.Generator, teams: pd.DataFrame,
     return posts
 
 
-def staff_posts(rng: np.random.Generator, config: SampleConfig, posts: pd.DataFrame,
-                timeline_start: int, steady_team: str, steady_from: int) -> Staffing:
+def staff_posts(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    posts: pd.DataFrame,
+    timeline_start: int,
+    steady_team: str,
+    steady_from: int,
+) -> Staffing:
     """Fill the posts with a sequence of workers each, from before the time line to its end.
 
     Args:
@@ -211,9 +249,16 @@ def staff_posts(rng: np.random.Generator, config: SampleConfig, posts: pd.DataFr
     start = timeline_start - np.floor(rng.exponential(4.0 * _YEAR, size=n)).astype(np.int64)
     end = timeline_start + _tenure(rng, agency)
     for _round in range(200):
-        spells.append(pd.DataFrame({"post": post, "start": start, "end": np.minimum(end,
-                                                                                 end_of_time),
-                                    "agency": agency}))
+        spells.append(
+            pd.DataFrame(
+                {
+                    "post": post,
+                    "start": start,
+                    "end": np.minimum(end, end_of_time),
+                    "agency": agency,
+                }
+            )
+        )
         more = end < end_of_time
         if not more.any():
             break
@@ -235,41 +280,52 @@ def staff_posts(rng: np.random.Generator, config: SampleConfig, posts: pd.DataFr
     role = posts["role"].to_numpy()[workers["post"].to_numpy()]
     personal_adviser = role == "Personal Adviser"
     ids = rng.choice(np.arange(10_000, 999_999), size=n_workers + 2 * len(posts), replace=False)
-    worker_id = np.where(personal_adviser, "PA" + pd.Series(ids[:n_workers] % 100_000)
-                         .astype(str).str.zfill(5).to_numpy(dtype=object),
-                         "SW" + pd.Series(ids[:n_workers]).astype(str).to_numpy(dtype=object))
+    worker_id = np.where(
+        personal_adviser,
+        "PA" + pd.Series(ids[:n_workers] % 100_000).astype(str).str.zfill(5).to_numpy(dtype=object),
+        "SW" + pd.Series(ids[:n_workers]).astype(str).to_numpy(dtype=object),
+    )
     newly_qualified = rng.random(n_workers) < p.NEWLY_QUALIFIED_SHARE_OF_STARTERS
-    qualified_before = np.where(newly_qualified, rng.integers(10, 120, n_workers),
-                                rng.integers(400, 20 * 365, n_workers))
+    qualified_before = np.where(
+        newly_qualified, rng.integers(10, 120, n_workers), rng.integers(400, 20 * 365, n_workers)
+    )
     qualified = workers["start"].to_numpy() - qualified_before
     qualified = np.where(personal_adviser, -1, qualified)
     workers = workers.assign(
-        worker_id=worker_id.astype(object), team=team, role=role,
-        fte=posts["fte"].to_numpy()[workers["post"].to_numpy()], qualified_date=qualified,
+        worker_id=worker_id.astype(object),
+        team=team,
+        role=role,
+        fte=posts["fte"].to_numpy()[workers["post"].to_numpy()],
+        qualified_date=qualified,
     )
     teams = sorted(set(posts["team"]))
-    manager_ids = ids[n_workers:n_workers + len(teams)]
-    managers = pd.DataFrame({
-        "team": teams, "worker_id": ["SW" + str(i) for i in manager_ids],
-        "start": timeline_start - rng.integers(200, 4000, len(teams)),
-    })
-    managers["qualified_date"] = managers["start"] - rng.integers(5 * 365, 20 * 365,
-                                                                  len(teams))
+    manager_ids = ids[n_workers : n_workers + len(teams)]
+    managers = pd.DataFrame(
+        {
+            "team": teams,
+            "worker_id": ["SW" + str(i) for i in manager_ids],
+            "start": timeline_start - rng.integers(200, 4000, len(teams)),
+        }
+    )
+    managers["qualified_date"] = managers["start"] - rng.integers(5 * 365, 20 * 365, len(teams))
     return Staffing(posts=posts, workers=workers, managers=managers)
 
 
 def _tenure(rng: np.random.Generator, agency: np.ndarray) -> np.ndarray:
     mean = np.where(agency, p.AGENCY_TENURE_YEARS, p.PERMANENT_TENURE_YEARS) * _YEAR
-    return np.maximum(np.floor(rng.exponential(1.0, size=len(agency)) * mean), 30).astype(
-        np.int64)
+    return np.maximum(np.floor(rng.exponential(1.0, size=len(agency)) * mean), 30).astype(np.int64)
 
 
-def _hold_steady(workers: pd.DataFrame, posts: pd.DataFrame, team: str, steady_from: int,
-                 end_of_time: int) -> pd.DataFrame:
+def _hold_steady(
+    workers: pd.DataFrame, posts: pd.DataFrame, team: str, steady_from: int, end_of_time: int
+) -> pd.DataFrame:
     """Keep whoever holds each of the team's posts at ``steady_from`` in post to the end."""
     in_team = posts["team"].to_numpy()[workers["post"].to_numpy()] == team
-    holding = in_team & (workers["start"] <= steady_from).to_numpy() & (
-        workers["end"] > steady_from).to_numpy()
+    holding = (
+        in_team
+        & (workers["start"] <= steady_from).to_numpy()
+        & (workers["end"] > steady_from).to_numpy()
+    )
     later = in_team & (workers["start"] > steady_from).to_numpy()
     workers = workers.copy()
     workers.loc[holding, "end"] = end_of_time

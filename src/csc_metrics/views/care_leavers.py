@@ -182,9 +182,7 @@ def band_gap(ctx: ReportContext, measure: str, when: pd.Timestamp | None = None)
         row = rows[rows["period_end"] == when]
         if row.empty or not row["denominator"].iloc[0] > 0:
             return None
-        numerator, denominator = float(row["numerator"].iloc[0]), float(
-            row["denominator"].iloc[0]
-        )
+        numerator, denominator = float(row["numerator"].iloc[0]), float(row["denominator"].iloc[0])
         low, high = wilson_interval(numerator, denominator)
         figures[band] = {
             "numerator": numerator,
@@ -513,8 +511,12 @@ def equity_messages(ctx: ReportContext, max_messages: int = MAX_EQUITY_MESSAGES)
     found.sort(key=lambda item: -abs(item[2].gap_pp))
     messages = []
     for indicator_id, side, row in found:
-        counts = (row.numerator, row.denominator, row.comparison_numerator,
-                  row.comparison_denominator)
+        counts = (
+            row.numerator,
+            row.denominator,
+            row.comparison_numerator,
+            row.comparison_denominator,
+        )
         if ctx.is_small(*counts):
             continue
         band, measure = _measure_words(indicator_id)
@@ -544,8 +546,9 @@ def band_gap_message(ctx: ReportContext) -> list[str]:
     if gap is None or not gap["called"]:
         return []
     older, younger = gap["older"], gap["younger"]
-    if ctx.is_small(older["numerator"], younger["numerator"], older["denominator"],
-                    younger["denominator"]):
+    if ctx.is_small(
+        older["numerator"], younger["numerator"], older["denominator"], younger["denominator"]
+    ):
         return []
     measure = MEASURES[BAND_GAP_MEASURE][:1].lower() + MEASURES[BAND_GAP_MEASURE][1:]
     side = "fewer" if gap["gap_pp"] < 0 else "more"

@@ -210,8 +210,9 @@ def team_trend_table(ctx: ReportContext) -> ReportTable:
             }
         )
     return ReportTable(
-        data=pd.DataFrame(rows, columns=["Team", "Cases per FTE a year ago",
-                                         "Cases per FTE now", "Trend (SPC)"]),
+        data=pd.DataFrame(
+            rows, columns=["Team", "Cases per FTE a year ago", "Cases per FTE now", "Trend (SPC)"]
+        ),
         caption=(
             f"Cases per case-holding FTE by team at {long_date(ctx.period_end)} and a year "
             "earlier, with what each team's SPC chart shows"
@@ -321,8 +322,18 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
 def _distribution(ctx: ReportContext) -> pd.DataFrame:
     """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
     if ctx.snapshot_date is None:
-        return pd.DataFrame(columns=["group", "workers", "min", "p25", "median", "p75", "max",
-                                     *(label for _, label in CASELOAD_BANDS)])
+        return pd.DataFrame(
+            columns=[
+                "group",
+                "workers",
+                "min",
+                "p25",
+                "median",
+                "p75",
+                "max",
+                *(label for _, label in CASELOAD_BANDS),
+            ]
+        )
     spread = caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings)
     spread = spread.assign(group=spread["group"].where(spread["breakdown"] == "team", ALL_TEAMS))
     if ctx.team:
@@ -419,12 +430,15 @@ def team_trends_chart(ctx: ReportContext) -> Chart:
     ]
     if rows.empty:
         return empty_chart(title, _no_snapshot(ctx))
-    overall = ctx.series[
-        (ctx.series["indicator_id"] == TEAM_TREND_INDICATOR) & (ctx.series["breakdown"] == "total")
-    ].set_index("period_end")["value"].dropna()
-    data = rows.rename(columns={"group": "team"})[
-        ["team", "period_end", "value", "numerator"]
-    ]
+    overall = (
+        ctx.series[
+            (ctx.series["indicator_id"] == TEAM_TREND_INDICATOR)
+            & (ctx.series["breakdown"] == "total")
+        ]
+        .set_index("period_end")["value"]
+        .dropna()
+    )
+    data = rows.rename(columns={"group": "team"})[["team", "period_end", "value", "numerator"]]
     return team_small_multiples(
         data,
         title + (f": {ctx.team}" if ctx.team else ""),
@@ -710,8 +724,7 @@ def key_messages(ctx: ReportContext) -> list[str]:
     # Concerns first, whether the whole service's or a team's; then everything else.
     summaries = ranked(ctx, MESSAGE_INDICATORS, max_messages=4)
     service = [
-        (s.spc is not None and s.spc.variation.startswith("concern"),
-         enrich(text, s, ctx.suppress))
+        (s.spc is not None and s.spc.variation.startswith("concern"), enrich(text, s, ctx.suppress))
         for s, text in summaries
     ]
     teams = team_changes(ctx)[:MAX_TEAM_MESSAGES]

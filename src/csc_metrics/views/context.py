@@ -114,8 +114,7 @@ TEAM_AREA = "caseloads"
 #: team's few FTE (5.4 shown as "n=5") reads as a small count of people; and a team's share of a
 #: handful of posts says little. Team reports leave them out of key messages.
 FTE_BASED_INDICATORS = frozenset(
-    {"agency_workers_pct", "vacancy_rate_pct", "newly_qualified_pct",
-     "social_worker_turnover_pct"}
+    {"agency_workers_pct", "vacancy_rate_pct", "newly_qualified_pct", "social_worker_turnover_pct"}
 )
 
 
@@ -606,9 +605,7 @@ class ReportContext:
             folder,
             f"benchmarks_{self.comparator}",
             key,
-            lambda: benchmarks.align_to_benchmarks(
-                self.full_series, self.la_code, self.comparator
-            ),
+            lambda: benchmarks.align_to_benchmarks(self.full_series, self.la_code, self.comparator),
         )
         return aligned[aligned["period_end"] <= self.period_end].reset_index(drop=True)
 
@@ -654,9 +651,7 @@ class ReportContext:
         if self.team is None or catalogue.get_indicator(indicator_id).area != TEAM_AREA:
             return False
         rows = self.series
-        return bool(
-            ((rows["indicator_id"] == indicator_id) & (rows["breakdown"] == "team")).any()
-        )
+        return bool(((rows["indicator_id"] == indicator_id) & (rows["breakdown"] == "team")).any())
 
     def first_full_window(self) -> pd.Timestamp:
         """The first reference date whose 12-month window lies wholly inside the data."""
@@ -677,8 +672,8 @@ class ReportContext:
         Returns:
             Metric rows with ``breakdown`` "total" and ``group`` "all".
         """
-        team = team if team is not None else (
-            self.team if self.is_team_view(indicator_id) else None
+        team = (
+            team if team is not None else (self.team if self.is_team_view(indicator_id) else None)
         )
         rows = self.series[self.series["indicator_id"] == indicator_id]
         if team is None:

@@ -323,23 +323,33 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
     Returns:
         One row per snapshot (or missing quarter end), oldest first.
     """
-    columns = ["Open cases", "Unallocated", "Cases with no team", "Workers listed",
-               "Case-holding workers", "Workers with no FTE"]
+    columns = [
+        "Open cases",
+        "Unallocated",
+        "Cases with no team",
+        "Workers listed",
+        "Case-holding workers",
+        "Workers with no FTE",
+    ]
     dates = ctx.snapshots
     cases = ctx.data.cases[ctx.data.cases["snapshot_date"].isin(dates)]
     workforce = ctx.data.workforce[ctx.data.workforce["snapshot_date"].isin(dates)]
-    by_case = cases.assign(
-        unallocated=cases["worker_id"].isna(), no_team=cases["team"].isna()
-    ).groupby("snapshot_date").agg(
-        open_cases=("child_id", "size"), unallocated=("unallocated", "sum"),
-        no_team=("no_team", "sum"),
+    by_case = (
+        cases.assign(unallocated=cases["worker_id"].isna(), no_team=cases["team"].isna())
+        .groupby("snapshot_date")
+        .agg(
+            open_cases=("child_id", "size"),
+            unallocated=("unallocated", "sum"),
+            no_team=("no_team", "sum"),
+        )
     )
-    by_worker = workforce.assign(no_fte=workforce["fte"].isna() | workforce["fte"].eq(0)).groupby(
-        "snapshot_date"
-    ).agg(listed=("worker_id", "size"), no_fte=("no_fte", "sum"))
+    by_worker = (
+        workforce.assign(no_fte=workforce["fte"].isna() | workforce["fte"].eq(0))
+        .groupby("snapshot_date")
+        .agg(listed=("worker_id", "size"), no_fte=("no_fte", "sum"))
+    )
     holding = pd.Series(
-        [int(worker_caseloads(ctx.data, d, ctx.settings)["is_case_holding"].sum())
-         for d in dates],
+        [int(worker_caseloads(ctx.data, d, ctx.settings)["is_case_holding"].sum()) for d in dates],
         index=pd.DatetimeIndex(dates),
         dtype="int64",
     )
@@ -382,8 +392,8 @@ def summary_message(ctx: ReportContext) -> str:
         if years
         else "no SSDA903 return"
     )
-    snapshots = f"{len(ctx.snapshots)} caseload snapshots" if ctx.snapshots else (
-        "no caseload snapshot"
+    snapshots = (
+        f"{len(ctx.snapshots)} caseload snapshots" if ctx.snapshots else ("no caseload snapshot")
     )
     return (
         f"Ingest read {len(manifest.get('inputs') or []):,} files: {returns} and {snapshots}. "

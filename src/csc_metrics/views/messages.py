@@ -35,7 +35,7 @@ def relabel(text: str, indicator_id: str, subject: str | None = None) -> str:
     label = get_indicator(indicator_id).label
     if not text.startswith(label):
         return text
-    return (subject or display_label(indicator_id)) + text[len(label):]
+    return (subject or display_label(indicator_id)) + text[len(label) :]
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool 
         else f"The change dates from {start}: all {shift.points} quarters since then are "
         f"{shift.side} the long-run average"
     )
-    hidden = suppress and unit == "count" and bool(
-        is_small_count([shift.before, shift.since]).any()
+    hidden = (
+        suppress and unit == "count" and bool(is_small_count([shift.before, shift.since]).any())
     )
     if not hidden:
         levels = (
@@ -195,8 +195,7 @@ def ranked(
     # Every sentence starts with its indicator's label and a colon.
     by_label = {get_indicator(s.indicator_id).label + ":": s for s in summaries}
     return [
-        (next(s for label, s in by_label.items() if text.startswith(label)), text)
-        for text in texts
+        (next(s for label, s in by_label.items() if text.startswith(label)), text) for text in texts
     ]
 
 

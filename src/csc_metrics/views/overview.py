@@ -182,8 +182,9 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     title = f"Gap to {ctx.comparator_name}, percentage points"
     gaps = benchmark_gaps(ctx)
     if gaps.empty:
-        return empty_chart(title, f"No published figure to compare with at "
-                                  f"{long_date(ctx.period_end)}.")
+        return empty_chart(
+            title, f"No published figure to compare with at {long_date(ctx.period_end)}."
+        )
     worse = gaps["comparison"].eq("worse").to_numpy()
     positions = np.arange(len(gaps))[::-1]
     figure = Figure(figsize=(8.0, 1.6 + 0.5 * len(gaps)), dpi=100, layout="constrained")
@@ -196,16 +197,18 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
             bar.set_hatch("//")
             bar.set_edgecolor("white")
     labels = [
-        f"{gap:+.1f} ({word})" for gap, word in zip(gaps["gap_pp"], gaps["comparison"],
-                                                      strict=True)
+        f"{gap:+.1f} ({word})" for gap, word in zip(gaps["gap_pp"], gaps["comparison"], strict=True)
     ]
     ax.bar_label(bars, labels=labels, padding=4, fontsize=9, color=TEXT_COLOUR)
     ax.axvline(0, color=TEXT_COLOUR, linewidth=1)
     ax.set_yticks(positions, gaps["label"].str.wrap(45))
     limit = float(np.nanmax(np.abs(gaps["gap_pp"].to_numpy(dtype=float)))) * 1.8 + 1
     ax.set_xlim(-limit, limit)
-    ax.set_xlabel(f"Our figure minus {ctx.comparator_name}'s (percentage points)", fontsize=11,
-                  color=TEXT_COLOUR)
+    ax.set_xlabel(
+        f"Our figure minus {ctx.comparator_name}'s (percentage points)",
+        fontsize=11,
+        color=TEXT_COLOUR,
+    )
     ax.tick_params(labelsize=9, colors=TEXT_COLOUR)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -242,10 +245,16 @@ def next_steps_table(ctx: ReportContext) -> ReportTable:
         summaries = [
             s for s in ctx.summaries(headline_ids()) if get_indicator(s.indicator_id).area == area
         ]
-        concerns = [display_label(s.indicator_id) for s in summaries
-                    if s.spc is not None and s.spc.variation.startswith("concern")]
-        improvements = [display_label(s.indicator_id) for s in summaries
-                        if s.spc is not None and s.spc.variation.startswith("improvement")]
+        concerns = [
+            display_label(s.indicator_id)
+            for s in summaries
+            if s.spc is not None and s.spc.variation.startswith("concern")
+        ]
+        improvements = [
+            display_label(s.indicator_id)
+            for s in summaries
+            if s.spc is not None and s.spc.variation.startswith("improvement")
+        ]
         rows.append(
             {
                 "Area": name,

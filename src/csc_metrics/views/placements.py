@@ -227,8 +227,15 @@ def _mix(ctx: ReportContext, breakdown: str, order: list[str]) -> pd.DataFrame:
 def _mix_table(ctx: ReportContext, breakdown: str, order: list[str], name: str) -> ReportTable:
     mix = _mix(ctx, breakdown, order)
     total = pd.DataFrame(
-        [{"group": "All children looked after", "now": mix["now"].sum(),
-          "before": mix["before"].sum(), "now_pct": 100.0, "before_pct": 100.0}]
+        [
+            {
+                "group": "All children looked after",
+                "now": mix["now"].sum(),
+                "before": mix["before"].sum(),
+                "now_pct": 100.0,
+                "before_pct": 100.0,
+            }
+        ]
     )
     mix = pd.concat([mix, total], ignore_index=True)
     table = pd.DataFrame(
@@ -354,8 +361,10 @@ def location_mix(ctx: ReportContext) -> pd.DataFrame:
         mix["outside_pct"] = 100 * mix["outside"] / (mix["inside"] + mix["outside"])
         mix["share_of_outside"] = 100 * mix["outside"] / total_out
         mix["share_of_inside"] = 100 * mix["inside"] / total_in
-    for column, count, total in (("share_of_outside", "outside", total_out),
-                                 ("share_of_inside", "inside", total_in)):
+    for column, count, total in (
+        ("share_of_outside", "outside", total_out),
+        ("share_of_inside", "inside", total_in),
+    ):
         low, high = wilson_interval(mix[count].to_numpy(), np.full(len(mix), total))
         mix[f"{column}_low"], mix[f"{column}_high"] = 100 * low, 100 * high
     mix["over_represented"] = mix["share_of_outside_low"] > mix["share_of_inside_high"]
@@ -531,8 +540,7 @@ def distance_chart(ctx: ReportContext) -> Chart:
     if not known:
         return empty_chart(title, f"No child's placement distance is known {_at(ctx)}.")
     rates = pd.DataFrame(
-        {"group": bands["Distance from home"], "numerator": bands["Children"],
-         "denominator": known}
+        {"group": bands["Distance from home"], "numerator": bands["Children"], "denominator": known}
     )
     return breakdown_bars(
         rates,

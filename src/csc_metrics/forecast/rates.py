@@ -10,7 +10,12 @@ Over the reference window (from ``start`` to the forecast origin ``end``):
 - ``entries[t]``: periods of care starting in state ``t`` on a day in the window after its first.
 
 The daily hazard of a move or exit is its count over the exposure (``moves / exposure``); the
-daily entry rate is ``entries / window days``. A state with no exposure in the window but with
+daily entry rate is ``entries / window days``. By default recent years count more: each day of
+exposure and each event is weighted ``2 ** -(days before the origin / half-life)`` (half-life
+1 year; ``fit_model(half_life_years=0)`` weighs all alike), and the window's days are weighted
+the same way for the entry rate. Averaging a drifting placement mix over three years lags the
+stock itself, and the forecast then pulls the mix back towards where it was; the weights keep
+the rates close to the present (evidence in ``docs/forecast.md``). A state with no exposure in the window but with
 children in it at the origin borrows the exit hazards of all children looked after, so that
 nobody is stuck in care for ever.
 

@@ -15,9 +15,10 @@ exposure and each event is weighted ``2 ** -(days before the origin / half-life)
 1 year; ``fit_model(half_life_years=0)`` weighs all alike), and the window's days are weighted
 the same way for the entry rate. Averaging a drifting placement mix over three years lags the
 stock itself, and the forecast then pulls the mix back towards where it was; the weights keep
-the rates close to the present (evidence in ``docs/forecast.md``). A state with no exposure in the window but with
-children in it at the origin borrows the exit hazards of all children looked after, so that
-nobody is stuck in care for ever.
+the rates close to the present (evidence in ``docs/forecast.md``).
+
+A state with no exposure in the window but with children in it at the origin borrows the exit
+hazards of all children looked after, so that nobody is stuck in care for ever.
 
 For the projection the hazards become quarterly probabilities through the matrix exponential of
 the generator (a continuous-time Markov chain): ``P = expm(Q * quarter)``. ``P[s, t]`` is the

@@ -20,8 +20,8 @@ from csc_metrics.caseload import (
     unallocated_cases,
     worker_caseloads,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.storage import ProcessedData
 
 S = pd.Timestamp("2024-03-31")
 

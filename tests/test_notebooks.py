@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
 from csc_metrics.report.privacy_check import find_small_counts
 from csc_metrics.views import PARAMETERS
@@ -197,7 +197,7 @@ def default_runs(tmp_path_factory, kernel_environment):
 def variant(kernel_environment):
     """A year before the latest quarter end, one team, suppression on, the region."""
     processed = sample_processed_dir()
-    data = io.load_processed(processed)
+    data = storage.load_processed(processed)
     period_end = resolve_period_end("latest", data) - pd.DateOffset(years=1)
     period_end = period_end + pd.offsets.QuarterEnd(0)
     snapshot = max(

@@ -87,7 +87,7 @@ def test_ingest_writes_every_table_the_issues_and_a_manifest(published):
 
 
 def test_the_processed_folder_loads_back_through_the_contract(published):
-    from csc_metrics.io import load_processed
+    from csc_metrics.storage import load_processed
 
     data = load_processed(published)
     assert len(data.episodes) == 2 and len(data.header) == 2

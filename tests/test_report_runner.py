@@ -387,7 +387,7 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
     # c1: worker w1 is in Alpha in the workforce list, so Alpha although the case row says Old.
     # c2: worker w9 is not in the workforce list, so the case row's Beta.
     # c3: unallocated, team on the row blank, so no team. Gamma has a worker but no case.
-    from csc_metrics import io
+    from csc_metrics import storage
     from csc_metrics.report.runner import teams_at
 
     dates = pd.to_datetime(["2025-03-31", "2025-03-31", "2025-03-31", "2025-06-30"])
@@ -416,8 +416,8 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
             "source_file": ["workforce.csv"] * 2,
         }
     )
-    io.write_table(cases, "clean_caseload__cases", tmp_path)
-    io.write_table(workforce, "clean_caseload__workforce", tmp_path)
+    storage.write_table(cases, "clean_caseload__cases", tmp_path)
+    storage.write_table(workforce, "clean_caseload__workforce", tmp_path)
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == ["Alpha", "Beta"]
 
 

@@ -13,7 +13,7 @@ import pytest
 from indicators_fixtures import child, episode, leaver, make_data
 from views_fixtures import LA, R, context, metric_row, series_rows
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.errors import ParameterError
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.views import context as views_context
@@ -65,7 +65,7 @@ def processed(tmp_path):
     data = make_data([episode("A", "2023-06-01")])
     folder = tmp_path / "processed"
     folder.mkdir()
-    io.write_json({"created_at": "first ingest"}, folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "first ingest"}, folder / storage.MANIFEST_NAME)
     data.folder = folder
     return data
 
@@ -75,7 +75,7 @@ def test_the_cache_key_changes_with_the_manifest_council_and_settings(processed)
     assert series_cache_key(processed.folder, "E06000009", DEFAULT_SETTINGS) != key
     changed = DEFAULT_SETTINGS.with_overrides(distance_threshold_miles=10.0)
     assert series_cache_key(processed.folder, LA, changed) != key
-    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "second ingest"}, processed.folder / storage.MANIFEST_NAME)
     assert series_cache_key(processed.folder, LA, DEFAULT_SETTINGS) != key
 
 
@@ -102,7 +102,7 @@ def test_the_series_is_computed_once_then_read_from_the_cache(processed, counted
 
 def test_a_new_ingest_is_never_served_the_old_series(processed, counted_series):
     cached_indicator_series(processed, LA)
-    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "second ingest"}, processed.folder / storage.MANIFEST_NAME)
     cached_indicator_series(processed, LA)
     assert len(counted_series) == 2
 
@@ -130,7 +130,9 @@ def project(tmp_path, monkeypatch):
     def fake_ingest(raw_folder, processed_folder):
         ingests.append(os.environ.get("CSC_METRICS_KEY"))
         processed_folder.mkdir(parents=True)
-        io.write_json({"raw_folder": str(raw_folder)}, processed_folder / io.MANIFEST_NAME)
+        storage.write_json(
+            {"raw_folder": str(raw_folder)}, processed_folder / storage.MANIFEST_NAME
+        )
 
     monkeypatch.setattr("csc_metrics.pipeline.ingest", fake_ingest)
     return tmp_path, raw, ingests

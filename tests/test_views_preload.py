@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_server_supported
 from csc_metrics.views import context as views_context
 from csc_metrics.views.context import open_report, preload_report
@@ -43,13 +43,13 @@ def preloaded(sample_processed, monkeypatch):
     monkeypatch.setattr(views_context, "_preloaded", None)
     preload_report(sample_processed, **PARAMETERS)
     loads: list[Path] = []
-    real = io.load_processed
+    real = storage.load_processed
 
     def counting(folder, *args, **kwargs):
         loads.append(Path(folder))
         return real(folder, *args, **kwargs)
 
-    monkeypatch.setattr(io, "load_processed", counting)
+    monkeypatch.setattr(storage, "load_processed", counting)
     return sample_processed, loads
 
 
@@ -97,7 +97,7 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_new_ingest_is_never_served_the_preloaded_context(preloaded, tmp_path):
     folder, loads = preloaded
     shared = open_report(folder, **PARAMETERS)
-    manifest = folder / io.MANIFEST_NAME
+    manifest = folder / storage.MANIFEST_NAME
     saved = tmp_path / "manifest.json"
     shutil.copyfile(manifest, saved)
     try:

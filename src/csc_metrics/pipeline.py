@@ -21,7 +21,12 @@ import pandera.errors
 
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
-from csc_metrics.io import (
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog, summarise_issues
+from csc_metrics.reference_data import read_reference
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.ssda903 import read_ssda903
+from csc_metrics.storage import (
     MANIFEST_NAME,
     ProcessedData,
     load_processed,
@@ -30,11 +35,6 @@ from csc_metrics.io import (
     write_json,
     write_table,
 )
-from csc_metrics.privacy import Pseudonymiser
-from csc_metrics.quality import DataQualityLog, summarise_issues
-from csc_metrics.reference_data import read_reference
-from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.ssda903 import read_ssda903
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc_metrics import io, schemas
+from csc_metrics import schemas, storage
 from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
@@ -97,7 +97,7 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
 
 def ingest_caseload(
     folder: Path,
-    previous: io.ProcessedData | None,
+    previous: storage.ProcessedData | None,
     log: DataQualityLog,
     pseudonymiser: Pseudonymiser,
     settings: Settings = DEFAULT_SETTINGS,
@@ -203,7 +203,7 @@ def _ingest_batches(
 
 
 def _keep_previous(
-    previous: io.ProcessedData,
+    previous: storage.ProcessedData,
     read_dates: set[pd.Timestamp],
     parts: dict[str, list[pd.DataFrame]],
     log: DataQualityLog,
@@ -242,6 +242,6 @@ def _finish(key: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack a table's snapshots, sort it and check it against its model."""
     name, model, order = CASELOAD_TABLES[key]
     frames = [frame for frame in frames if len(frame)]
-    table = pd.concat(frames, ignore_index=True) if frames else io.empty_table(name)
+    table = pd.concat(frames, ignore_index=True) if frames else storage.empty_table(name)
     table = table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
     return model.validate(table)

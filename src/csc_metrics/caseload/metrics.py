@@ -1,9 +1,10 @@
 """Caseload and workforce indicators at a snapshot, overall and per team (spec §4).
 
-Every function takes the processed data (``io.ProcessedData``) and works vectorised over workers
-and cases; a series counts every snapshot it needs at once, with the snapshot date as one more
-key, so that a long series costs little more than one date. ``compute_caseload_indicators``
-returns the long ``MetricTable`` shape shared with the placement and care-leaver indicators.
+Every function takes the processed data (``storage.ProcessedData``) and works vectorised over
+workers and cases; a series counts every snapshot it needs at once, with the snapshot date as
+one more key, so that a long series costs little more than one date.
+``compute_caseload_indicators`` returns the long ``MetricTable`` shape shared with the
+placement and care-leaver indicators.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import pandas as pd
 
 from csc_metrics.caseload.worker_changes import worker_changes_rows
 from csc_metrics.geography import round_half_up
-from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: The caseload indicators ``csc-metrics indicators`` shows beside the placement ones.
 HEADLINE_CASELOAD_INDICATORS: tuple[str, ...] = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 
 def window_start(period_end: pd.Timestamp) -> pd.Timestamp:

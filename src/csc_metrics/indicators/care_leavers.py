@@ -17,10 +17,10 @@ import pandas as pd
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
 from csc_metrics.indicators.placements import as_inputs
 from csc_metrics.indicators.prepare import IndicatorInputs, parse_period_end, window_start
-from csc_metrics.io import ProcessedData
 from csc_metrics.quality import DQ_COLUMNS
 from csc_metrics.schemas import DataQualityIssues
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 BANDS = ("17_18", "19_21")
 GROUP_BREAKDOWNS = ("sex", "ethnic_group", "uasc", "accommodation")

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
@@ -107,7 +107,7 @@ def _check_la_code(la_code: str) -> str:
     return code
 
 
-def _ingest_in_memory(raw: Path) -> io.ProcessedData:
+def _ingest_in_memory(raw: Path) -> storage.ProcessedData:
     """Ingest a raw folder into a temporary processed folder and load it."""
     if not raw.is_dir():
         raise InputError(f"--raw {raw}: no such folder.")
@@ -123,10 +123,10 @@ def _ingest_in_memory(raw: Path) -> io.ProcessedData:
         # Keep stdout for the indicators alone, so that csv and json output stay parseable.
         with contextlib.redirect_stdout(sys.stderr):
             ingest(raw, processed)
-        return io.load_processed(processed)
+        return storage.load_processed(processed)
 
 
-def load_source(args: argparse.Namespace) -> io.ProcessedData:
+def load_source(args: argparse.Namespace) -> storage.ProcessedData:
     """Load the processed data named by ``--processed``, or ingest ``--raw`` in memory.
 
     Args:
@@ -136,11 +136,11 @@ def load_source(args: argparse.Namespace) -> io.ProcessedData:
         The processed data.
     """
     if args.processed is not None:
-        return io.load_processed(args.processed)
+        return storage.load_processed(args.processed)
     return _ingest_in_memory(args.raw)
 
 
-def resolve_period_end(text: str, data: io.ProcessedData) -> pd.Timestamp:
+def resolve_period_end(text: str, data: storage.ProcessedData) -> pd.Timestamp:
     """Turn ``--period-end`` into a date: YYYY-MM-DD, or ``latest`` for the last quarter end.
 
     Args:

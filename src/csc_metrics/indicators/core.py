@@ -18,9 +18,9 @@ from csc_metrics.indicators.prepare import (
     prepare_inputs,
     quarter_ends_covered,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 
 def _indicators_at(

@@ -23,8 +23,8 @@ from csc_metrics.indicators.prepare import (
     prepare_inputs,
     window_start,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: Breakdowns of every child-level placement indicator (spec §1 lists them for cla_count; the
 #: location and stability indicators get the same so reports can show where gaps concentrate).

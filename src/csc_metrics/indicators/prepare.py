@@ -17,8 +17,8 @@ import pandas as pd
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.geography import build_postcode_index, placement_council, placement_distance_miles
 from csc_metrics.indicators import groups
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
 

@@ -43,7 +43,7 @@ WARM_IMPORTS = (
     "matplotlib.pyplot",
     "seaborn",
     "pyarrow.parquet",
-    "csc_metrics.io",
+    "csc_metrics.storage",
     "csc_metrics.catalogue",
     "csc_metrics.display",
     "csc_metrics.charts",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
 from csc_metrics.quality import summarise_issues
 from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
 from csc_metrics.settings import DEFAULT_SETTINGS
@@ -94,7 +94,7 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
     """
     if not (Path(processed) / "dq_issues.parquet").exists():
         return DataQualitySummary(by_severity=[], top_rules=[], available=False)
-    issues = io.read_table("dq_issues", processed)
+    issues = storage.read_table("dq_issues", processed)
     counts = issues["severity"].value_counts()
     by_severity = [
         (format_count(int(counts.get(severity, 0)), suppress), label)

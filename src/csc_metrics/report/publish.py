@@ -136,7 +136,7 @@ def git_commit(folder: Path) -> str | None:
 def remove_stale_builds(out: Path) -> list[Path]:
     """Remove staging folders left by a run that was killed (call only while holding the lock).
 
-    ``io.staged_replace`` builds in ``.<name>.new-*`` and retires the old folder to
+    ``storage.staged_replace`` builds in ``.<name>.new-*`` and retires the old folder to
     ``.<name>.old-*``; a killed run can leave either behind.
 
     Returns:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
 from csc_metrics.errors import ParameterError
 from csc_metrics.privacy import load_key
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -72,7 +72,7 @@ def ingest_stamp(settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
 
 def write_ingest_stamp(processed: Path, settings: Settings = DEFAULT_SETTINGS) -> None:
     """Record, after an ingest, what the processed data were built with."""
-    io.write_json(ingest_stamp(settings), Path(processed) / INGEST_STAMP)
+    storage.write_json(ingest_stamp(settings), Path(processed) / INGEST_STAMP)
 
 
 def ingested_inputs(inputs: list[dict[str, Any]]) -> dict[str, str]:
@@ -106,7 +106,7 @@ def processed_up_to_date(
         The decision and its reason.
     """
     processed = Path(processed)
-    manifest = _read_json(processed / io.MANIFEST_NAME)
+    manifest = _read_json(processed / storage.MANIFEST_NAME)
     if manifest is None:
         return ReuseDecision(False, "there are no processed data yet")
     stamp = _read_json(processed / INGEST_STAMP)

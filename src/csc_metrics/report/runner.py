@@ -23,7 +23,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
 from csc_metrics.errors import CscMetricsError, InputError, ParameterError
 from csc_metrics.report.config import (
     LOGS_FOLDER,
@@ -110,7 +110,7 @@ def latest_quarter_end(processed: Path) -> pd.Timestamp:
     """
     from csc_metrics.indicators import quarter_ends_covered
 
-    quarter_ends = quarter_ends_covered(io.load_processed(processed))
+    quarter_ends = quarter_ends_covered(storage.load_processed(processed))
     if not quarter_ends:
         raise InputError(
             f"The data in {processed} cover no complete quarter, so there is no 'latest' "
@@ -132,12 +132,12 @@ def teams_at(processed: Path, period_end: pd.Timestamp) -> list[str]:
     Returns:
         Team names, sorted; empty without caseload data.
     """
-    cases = io.read_table("clean_caseload__cases", processed)
+    cases = storage.read_table("clean_caseload__cases", processed)
     cases = cases[cases["snapshot_date"] <= period_end]
     if cases.empty:
         return []
     latest = cases[cases["snapshot_date"] == cases["snapshot_date"].max()]
-    workforce = io.read_table("clean_caseload__workforce", processed)
+    workforce = storage.read_table("clean_caseload__workforce", processed)
     worker_teams = workforce.loc[
         workforce["snapshot_date"] == latest["snapshot_date"].iloc[0], ["worker_id", "team"]
     ].drop_duplicates("worker_id")
@@ -508,7 +508,7 @@ class _Run:
             self.ingest_reason = "--fresh-ingest"
         progress_logger.info("Ingesting %s into %s", config.raw, config.processed_dir)
         self.ingest_fn(config.raw, config.processed_dir)
-        if (config.processed_dir / io.MANIFEST_NAME).exists():
+        if (config.processed_dir / storage.MANIFEST_NAME).exists():
             write_ingest_stamp(config.processed_dir)
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
@@ -619,7 +619,7 @@ class _Run:
         )
         outcome_box: dict[str, Any] = {}
         try:
-            with io.staged_replace(target) as build:
+            with storage.staged_replace(target) as build:
                 outcomes = self._execute_all(jobs, pool, build, period_end)
                 findings = self._finish_build(
                     build, outcomes, period_end, inputs.result(), identifiers.result()
@@ -836,7 +836,7 @@ class _Run:
         )
         write_landing_page(page, build / "index.html")
         self.timings["total"] = time.perf_counter() - self.began
-        io.write_json(
+        storage.write_json(
             self._manifest(outcomes, period_end, inputs, findings, commit, published),
             build / "manifest.json",
         )
@@ -851,7 +851,7 @@ class _Run:
         published: bool,
     ) -> dict[str, Any]:
         config = self.config
-        processed_manifest = config.processed_dir / io.MANIFEST_NAME
+        processed_manifest = config.processed_dir / storage.MANIFEST_NAME
         return {
             "csc_metrics_version": __version__,
             "git_commit": commit,

@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from csc_metrics.errors import InputError
-from csc_metrics.io import PROCESSED_TABLES, empty_table
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -22,6 +21,7 @@ from csc_metrics.ssda903.issues import log_file, log_rows
 from csc_metrics.ssda903.merge import keep_latest, merge_episodes
 from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
 from csc_metrics.ssda903.reading import read_folder
+from csc_metrics.storage import PROCESSED_TABLES, empty_table
 
 #: Table -> columns that identify one of its records across returns, and whether a record is
 #: unique across years (OC3 has one row per young person per year).

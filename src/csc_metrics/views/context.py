@@ -38,7 +38,7 @@ from filelock import FileLock
 from matplotlib.figure import Figure
 
 import csc_metrics
-from csc_metrics import benchmarks, catalogue, io
+from csc_metrics import benchmarks, catalogue, storage
 from csc_metrics.caseload import latest_snapshot, snapshot_dates
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import TEXT_COLOUR, UNIT_LABELS, Chart, benchmark_chart, spc_chart
@@ -240,11 +240,11 @@ def sample_processed_dir(root: Path | None = None) -> Path:
             with _sample_key():
                 ingest(raw, processed)
             stamp.parent.mkdir(exist_ok=True)
-            io.write_json(wanted, stamp)
+            storage.write_json(wanted, stamp)
     return processed
 
 
-def is_synthetic(data: io.ProcessedData) -> bool:
+def is_synthetic(data: storage.ProcessedData) -> bool:
     """Whether processed data were ingested from a folder the synthetic generator wrote.
 
     Args:
@@ -277,7 +277,7 @@ def series_cache_key(processed: Path, la_code: str, settings: Settings) -> str:
     """
     digest = hashlib.sha256()
     parts = (
-        (Path(processed) / io.MANIFEST_NAME).read_bytes(),
+        (Path(processed) / storage.MANIFEST_NAME).read_bytes(),
         la_code.encode("utf-8"),
         settings_fingerprint(settings).encode("utf-8"),
         code_fingerprint().encode("utf-8"),
@@ -344,7 +344,7 @@ def cached_frame(
 
 
 def cached_indicator_series(
-    data: io.ProcessedData, la_code: str, settings: Settings = DEFAULT_SETTINGS
+    data: storage.ProcessedData, la_code: str, settings: Settings = DEFAULT_SETTINGS
 ) -> pd.DataFrame:
     """Every indicator at every quarter end the data cover, from the cache when it holds them.
 
@@ -380,7 +380,7 @@ def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     return text
 
 
-def resolve_period_end(value: Any, data: io.ProcessedData) -> pd.Timestamp:
+def resolve_period_end(value: Any, data: storage.ProcessedData) -> pd.Timestamp:
     """The reference date a report is for.
 
     Args:
@@ -416,7 +416,7 @@ def resolve_period_end(value: Any, data: io.ProcessedData) -> pd.Timestamp:
     return when
 
 
-def teams_at(data: io.ProcessedData, snapshot_date: pd.Timestamp | None) -> list[str]:
+def teams_at(data: storage.ProcessedData, snapshot_date: pd.Timestamp | None) -> list[str]:
     """The teams in the caseload snapshot (cases and workforce), sorted.
 
     Args:
@@ -526,7 +526,7 @@ class ReportContext:
         settings: Local rules.
     """
 
-    data: io.ProcessedData
+    data: storage.ProcessedData
     processed_dir: Path
     is_sample: bool
     period_end: pd.Timestamp
@@ -863,7 +863,7 @@ def _preloaded_for(folder: Path) -> _Preloaded | None:
     if _preloaded is None or _preloaded.context.processed_dir.resolve() != folder.resolve():
         return None
     try:
-        manifest = (folder / io.MANIFEST_NAME).read_bytes()
+        manifest = (folder / storage.MANIFEST_NAME).read_bytes()
     except OSError:
         return None
     return _preloaded if manifest == _preloaded.manifest else None
@@ -939,7 +939,7 @@ def preload_report(
     _preloaded = None
     folder = sample_processed_dir() if processed_dir is None else Path(processed_dir).expanduser()
     # Read before the data, so that an ingest finishing meanwhile makes the context stale.
-    manifest = (folder / io.MANIFEST_NAME).read_bytes()
+    manifest = (folder / storage.MANIFEST_NAME).read_bytes()
     context = open_report(
         processed_dir,
         period_end,
@@ -1008,7 +1008,7 @@ def open_report(
     la_code = council["la_code_new"]
     folder = sample_processed_dir() if processed_dir is None else Path(processed_dir).expanduser()
     preloaded = _preloaded_for(folder)
-    data = preloaded.context.data if preloaded else io.load_processed(folder)
+    data = preloaded.context.data if preloaded else storage.load_processed(folder)
     when = resolve_period_end(period_end, data)
     name = str(la_name).strip() if la_name is not None else ""
     # The runner passes the code as the name when none was given: DfE's name reads better.

@@ -9,12 +9,12 @@ import pytest
 from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 
 from csc_metrics import schemas
-from csc_metrics.caseload import (
+from csc_metrics.caseload import ingest_caseload
+from csc_metrics.indicators import (
     caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
     excluded_workers,
-    ingest_caseload,
     latest_snapshot,
     snapshot_dates,
     unallocated_cases,

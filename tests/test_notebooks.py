@@ -22,13 +22,10 @@ import pytest
 
 from csc_metrics import storage
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
+from csc_metrics.indicators import resolve_period_end, teams_at
 from csc_metrics.report.privacy_check import find_small_counts
+from csc_metrics.shipped_sample import sample_processed_dir
 from csc_metrics.views import PARAMETERS
-from csc_metrics.views.context import (
-    resolve_period_end,
-    sample_processed_dir,
-    teams_at,
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

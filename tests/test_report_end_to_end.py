@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
 from csc_metrics.report.privacy_check import (
     MIN_IDENTIFIER_LENGTH,
@@ -23,7 +24,6 @@ from csc_metrics.report.privacy_check import (
     raw_child_ids,
     visible_text,
 )
-from csc_metrics.report.publish import hash_inputs
 from csc_metrics.report.runner import MAX_REPORT_BYTES, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]

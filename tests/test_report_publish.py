@@ -8,12 +8,12 @@ import subprocess
 import pandas as pd
 import pytest
 
+from csc_metrics.dates import period_label
 from csc_metrics.errors import AlreadyRunningError
-from csc_metrics.report.landing import format_count, period_label, summarise_data_quality
+from csc_metrics.fingerprints import hash_inputs, inputs_fingerprint
+from csc_metrics.report.landing import format_count, summarise_data_quality
 from csc_metrics.report.publish import (
     git_commit,
-    hash_inputs,
-    inputs_fingerprint,
     lock_file_for,
     remove_stale_builds,
     run_lock,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from csc_metrics import __version__, storage
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
-from csc_metrics.report.publish import hash_inputs
 from csc_metrics.report.reuse import (
     INGEST_STAMP,
     ingested_inputs,

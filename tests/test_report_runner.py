@@ -388,7 +388,7 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
     # c2: worker w9 is not in the workforce list, so the case row's Beta.
     # c3: unallocated, team on the row blank, so no team. Gamma has a worker but no case.
     from csc_metrics import storage
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     dates = pd.to_datetime(["2025-03-31", "2025-03-31", "2025-03-31", "2025-06-30"])
     cases = pd.DataFrame(
@@ -422,7 +422,7 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
 
 
 def test_without_caseload_data_there_are_no_teams(tmp_path):
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == []
 

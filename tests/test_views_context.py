@@ -13,20 +13,16 @@ import pytest
 from indicators_fixtures import child, episode, leaver, make_data
 from views_fixtures import LA, R, context, metric_row, series_rows
 
-from csc_metrics import storage
+from csc_metrics import shipped_sample, storage
 from csc_metrics.errors import ParameterError
+from csc_metrics.fingerprints import settings_fingerprint
+from csc_metrics.indicators import resolve_period_end, resolve_team
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views import context as views_context
-from csc_metrics.views.context import (
-    cached_indicator_series,
-    context_line,
-    open_report,
-    resolve_period_end,
-    resolve_team,
-    sample_processed_dir,
-    series_cache_key,
-    settings_fingerprint,
-)
+from csc_metrics.shipped_sample import sample_processed_dir
+from csc_metrics.views import builders, series_cache
+from csc_metrics.views.context_line import context_line
+from csc_metrics.views.opening import open_report
+from csc_metrics.views.series_cache import cached_indicator_series, series_cache_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +35,7 @@ def test_settings_fingerprint_is_the_same_in_every_process():
     # miss the cache another kernel wrote.
     code = (
         "from csc_metrics.settings import DEFAULT_SETTINGS;"
-        "from csc_metrics.views.context import settings_fingerprint;"
+        "from csc_metrics.fingerprints import settings_fingerprint;"
         "print(settings_fingerprint(DEFAULT_SETTINGS))"
     )
     outputs = {
@@ -82,13 +78,13 @@ def test_the_cache_key_changes_with_the_manifest_council_and_settings(processed)
 @pytest.fixture
 def counted_series(monkeypatch):
     calls = []
-    real = views_context.compute_indicator_series
+    real = series_cache.compute_indicator_series
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(views_context, "compute_indicator_series", counting)
+    monkeypatch.setattr(series_cache, "compute_indicator_series", counting)
     return calls
 
 
@@ -158,7 +154,7 @@ def test_the_sample_is_pseudonymised_with_its_own_public_key(project, monkeypatc
     root, _, ingests = project
     monkeypatch.setenv("CSC_METRICS_KEY", "the council's key")
     sample_processed_dir(root)
-    assert ingests == [views_context.SAMPLE_KEY]
+    assert ingests == [shipped_sample.SAMPLE_KEY]
     assert os.environ["CSC_METRICS_KEY"] == "the council's key"
 
 
@@ -280,14 +276,14 @@ def test_data_made_by_the_generator_are_called_synthetic(tmp_path):
     (raw / "MANIFEST.md").write_text('```json\n{"generator": "csc-metrics sample"}\n```\n')
     data = make_data([episode("A", "2023-06-01")])
     data.manifest = {"raw_folder": str(raw)}
-    assert views_context.is_synthetic(data)
+    assert shipped_sample.is_synthetic(data)
     (raw / "MANIFEST.md").write_text(json.dumps({"generator": "another tool"}))
-    assert not views_context.is_synthetic(data)
+    assert not shipped_sample.is_synthetic(data)
 
 
 def test_a_series_with_no_variation_is_said_in_words_not_charted():
     rows = series_rows("unallocated_cases_count", [0.0] * 12)
-    chart = views_context.spc_chart_for(context(rows), "unallocated_cases_count")
+    chart = builders.spc_chart_for(context(rows), "unallocated_cases_count")
     assert chart.alt_text == (
         "Unallocated cases: The figure was 0 at each of the 12 quarter ends from 30 June 2021 "
         "to 31 March 2024: no variation to chart."
@@ -296,13 +292,13 @@ def test_a_series_with_no_variation_is_said_in_words_not_charted():
 
 def test_the_benchmark_alignment_is_cached_with_the_series(processed, monkeypatch):
     calls = []
-    real = views_context.benchmarks.align_to_benchmarks
+    real = builders.benchmarks.align_to_benchmarks
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(views_context.benchmarks, "align_to_benchmarks", counting)
+    monkeypatch.setattr(builders.benchmarks, "align_to_benchmarks", counting)
     series = cached_indicator_series(processed, LA)
     first = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
     second = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks

@@ -8,7 +8,7 @@ import pytest
 from views_fixtures import context, metric_row, series_rows
 
 from csc_metrics.spc import spc
-from csc_metrics.views.context import display_label, value_text
+from csc_metrics.views.builders import display_label, value_text
 from csc_metrics.views.messages import (
     indicator_messages,
     relabel,

@@ -1,4 +1,4 @@
-"""A report context built ahead of the notebooks (views.context.preload_report) and its reuse."""
+"""A report context built ahead of the notebooks (views.opening.preload_report) and its reuse."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from csc_metrics import storage
 from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_server_supported
-from csc_metrics.views import context as views_context
-from csc_metrics.views.context import open_report, preload_report
+from csc_metrics.views import preload
+from csc_metrics.views.opening import open_report, preload_report
 
 ROOT = Path(__file__).resolve().parents[1]
 LA = "E10000017"
@@ -40,7 +40,7 @@ def sample_processed(tmp_path_factory) -> Path:
 @pytest.fixture
 def preloaded(sample_processed, monkeypatch):
     """The sample's context preloaded; afterwards, loads of the processed data are counted."""
-    monkeypatch.setattr(views_context, "_preloaded", None)
+    monkeypatch.setattr(preload, "_preloaded", None)
     preload_report(sample_processed, **PARAMETERS)
     loads: list[Path] = []
     real = storage.load_processed
@@ -54,7 +54,7 @@ def preloaded(sample_processed, monkeypatch):
 
 
 def test_preload_answers_the_settled_period_end(sample_processed, monkeypatch):
-    monkeypatch.setattr(views_context, "_preloaded", None)
+    monkeypatch.setattr(preload, "_preloaded", None)
     # The sample's last collection year ends on 31 March 2025, its latest quarter end.
     assert preload_report(sample_processed, **PARAMETERS) == {"period_end": "2025-03-31"}
 

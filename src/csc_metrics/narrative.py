@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import Indicator, get_indicator
+from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.spc import SpcResult, long_date, spc_table
+from csc_metrics.spc import SpcResult, spc_table
 from csc_metrics.suppression import is_small_count
 
 #: How each unit is written after a number.
@@ -163,7 +164,7 @@ def _figure_sentence(
     settings: Settings,
     target_in_trend: bool = False,
 ) -> str:
-    when = f"at {long_date(latest.period_end)}"
+    when = f"at {format_date(latest.period_end)}"
     if _is_withheld(indicator, latest, suppress, settings):
         if indicator.unit == "count":
             return f"{indicator.label}: {_fewer_than(settings)} {when}."

@@ -8,7 +8,6 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import pandera.errors
 
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog, summarise_issues
 from csc_metrics.reference_data import read_reference
@@ -88,31 +88,6 @@ def _check_folders(raw: Path, processed: Path) -> None:
             "written by csc-metrics ingest. It would be replaced entirely: choose a new or "
             "empty folder."
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _inputs(raw: Path) -> list[dict[str, Any]]:
-    """List every file under the raw folders ingest reads, with its size and SHA-256."""
-    inputs = []
-    for folder in (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER):
-        for path in sorted((raw / folder).rglob("*")):
-            relative = path.relative_to(raw)
-            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-                inputs.append(
-                    {
-                        "path": relative.as_posix(),
-                        "bytes": path.stat().st_size,
-                        "sha256": _sha256(path),
-                    }
-                )
-    return inputs
 
 
 def _published(processed: Path) -> ProcessedData | None:
@@ -190,7 +165,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         "package_version": __version__,
         "created_at": created_at,
         "raw_folder": str(raw),
-        "inputs": _inputs(raw),
+        "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
         "ssda903_files": ssda903.files,
         "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
         "tables": {

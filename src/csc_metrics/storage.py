@@ -43,6 +43,9 @@ PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 MANIFEST_NAME = "manifest.json"
+#: Sub-folder of a processed folder holding caches built from it (the indicator series, the
+#: shipped sample's stamp). Ingest replaces the whole processed folder, and the caches with it.
+CACHE_FOLDER = "_cache"
 
 
 def empty_table(name: str) -> pd.DataFrame:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
 from csc_metrics.indicators.placements import as_inputs
-from csc_metrics.indicators.prepare import IndicatorInputs, parse_period_end, window_start
+from csc_metrics.indicators.prepare import IndicatorInputs, window_start
 from csc_metrics.quality import DQ_COLUMNS
 from csc_metrics.schemas import DataQualityIssues
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings

@@ -25,22 +25,23 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
+from csc_metrics.dates import parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
-    data_coverage,
-    parse_period_end,
     prepare_inputs,
-    quarter_ends_covered,
+    resolve_period_end,
     window_start,
 )
 
 #: A council code: E (England), W, S or N followed by eight digits, e.g. E10000017.
 LA_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 FORMATS = ("table", "csv", "json")
+#: The reference date's option, as messages name it.
+OPTION = "--period-end"
 AREA_TITLES = {
     "placements": "Children looked after and placements",
     "care_leavers": "Care leavers",
@@ -138,31 +139,6 @@ def load_source(args: argparse.Namespace) -> storage.ProcessedData:
     if args.processed is not None:
         return storage.load_processed(args.processed)
     return _ingest_in_memory(args.raw)
-
-
-def resolve_period_end(text: str, data: storage.ProcessedData) -> pd.Timestamp:
-    """Turn ``--period-end`` into a date: YYYY-MM-DD, or ``latest`` for the last quarter end.
-
-    Args:
-        text: The option's value.
-        data: The processed data.
-
-    Returns:
-        The reference date.
-
-    Raises:
-        ParameterError: For a bad date, or ``latest`` when no quarter end is covered.
-    """
-    if text.strip().lower() != "latest":
-        return parse_period_end(text)
-    quarter_ends = quarter_ends_covered(data)
-    if not quarter_ends:
-        start, end = data_coverage(data)
-        raise ParameterError(
-            f"--period-end latest: the data ({start:%Y-%m-%d} to {end:%Y-%m-%d}) cover no "
-            "complete quarter. Give a date instead."
-        )
-    return quarter_ends[-1]
 
 
 def plain_number(value: Any) -> int | float | None:
@@ -322,10 +298,9 @@ def run(args: argparse.Namespace) -> int:
         0 on success (errors are raised as ``CscMetricsError`` and mapped to exit codes).
     """
     la_code = _check_la_code(args.la_code)
-    if args.period_end.strip().lower() != "latest":
-        parse_period_end(args.period_end)  # a bad date fails before a slow ingest
+    parse_period_end(args.period_end, OPTION, latest=True)  # fails before a slow ingest
     data = load_source(args)
-    period_end = resolve_period_end(args.period_end, data)
+    period_end = resolve_period_end(args.period_end, data, OPTION)
     inputs = prepare_inputs(data)
     metrics = compute_indicators(data, period_end, la_code, inputs=inputs)
     try:

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import IndicatorSpec, overall_rows, summarise
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     age_at,
-    parse_period_end,
     population_for,
     prepare_inputs,
     window_start,

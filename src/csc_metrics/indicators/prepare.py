@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.geography import build_postcode_index, placement_council, placement_distance_miles
 from csc_metrics.indicators import groups
@@ -26,30 +27,6 @@ CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
 #: estimate whose reference day (30 June of its year) is on or before R. Month and day of that
 #: reference day:
 POPULATION_REFERENCE_DAY = (6, 30)
-
-
-def parse_period_end(value: str | pd.Timestamp) -> pd.Timestamp:
-    """Turn a reference date given as text (YYYY-MM-DD) or a timestamp into a day.
-
-    Args:
-        value: The reference date.
-
-    Returns:
-        The date at midnight.
-
-    Raises:
-        ParameterError: If the text is not a valid YYYY-MM-DD date.
-    """
-    if isinstance(value, pd.Timestamp):
-        return value.normalize()
-    text = str(value).strip()
-    try:
-        parsed = pd.to_datetime(text, format="%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise ParameterError(
-            f"--period-end {text!r} is not a date in the form YYYY-MM-DD (e.g. 2025-03-31)."
-        ) from None
-    return parsed.normalize()
 
 
 def window_start(period_end: pd.Timestamp) -> pd.Timestamp:
@@ -191,6 +168,42 @@ class IndicatorInputs:
     population: pd.DataFrame
     coverage: tuple[pd.Timestamp, pd.Timestamp]
     settings: Settings
+
+
+def resolve_period_end(
+    value: object, data: ProcessedData, option: str = "period_end"
+) -> pd.Timestamp:
+    """The reference date a person asked for: a date inside the data, or the latest quarter end.
+
+    The notebooks' ``period_end``, ``csc-metrics indicators --period-end`` and
+    ``csc-metrics run --period-end`` all go through here.
+
+    Args:
+        value: ``"latest"`` (the most recent quarter end the data cover) or a date
+            ``"YYYY-MM-DD"`` (or a timestamp) inside the data.
+        data: The processed data.
+        option: How the person gave it, for messages (``period_end`` or ``--period-end``).
+
+    Returns:
+        The date.
+
+    Raises:
+        ParameterError: If the value is neither, ``latest`` finds no quarter end, or the date is
+            outside the data (the message gives the range covered).
+    """
+    wanted = parse_period_end(value, option, latest=True)
+    start, end = data_coverage(data)
+    if isinstance(wanted, str):  # "latest"
+        quarter_ends = quarter_ends_covered(data)
+        if not quarter_ends:
+            shown = f"{option} latest" if option.startswith("-") else f"{option}='latest'"
+            raise ParameterError(
+                f"{shown}: the data cover {start:%Y-%m-%d} to {end:%Y-%m-%d}, which holds no "
+                f"quarter end. Give {option} as a date (YYYY-MM-DD)."
+            )
+        return pd.Timestamp(quarter_ends[-1])
+    check_period_end(wanted, (start, end))
+    return wanted
 
 
 def prepare_inputs(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS) -> IndicatorInputs:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from csc_metrics import __version__, storage
 from csc_metrics.quality import summarise_issues
 from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
@@ -112,13 +110,6 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
         for row in summary.itertuples(index=False)
     ]
     return DataQualitySummary(by_severity=by_severity, top_rules=top_rules)
-
-
-def period_label(period_end: pd.Timestamp) -> str:
-    """The period in words: ``quarter ending 31 March 2025`` (``period ending`` off quarter)."""
-    quarter_end = period_end.is_quarter_end and period_end.month % 3 == 0
-    kind = "quarter" if quarter_end else "period"
-    return f"{kind} ending {period_end.day} {period_end:%B %Y}"
 
 
 def render_landing_page(page: LandingPage) -> str:

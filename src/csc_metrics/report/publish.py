@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -19,9 +17,6 @@ from csc_metrics.report.config import FAILED_FOLDER
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".csc-metrics-run.lock"
-
-#: Read raw files in blocks of this many bytes when hashing.
-HASH_BLOCK = 1 << 20
 
 
 @contextmanager
@@ -67,46 +62,6 @@ def lock_file_for(folder: Path, inside: bool) -> Path:
     if inside:
         return folder / LOCK_NAME
     return folder.parent / f".{folder.name}{LOCK_NAME}"
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 hash of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def hash_inputs(raw: Path) -> list[dict[str, Any]]:
-    """Hash every file of the raw folder (hidden files and Excel lock files left out).
-
-    Args:
-        raw: The raw data folder.
-
-    Returns:
-        One record per file, sorted by path: ``path`` (relative, with ``/``), ``bytes``,
-        ``sha256``.
-    """
-    raw = Path(raw)
-    files = sorted(
-        p
-        for p in raw.rglob("*")
-        if p.is_file()
-        and not any(part.startswith((".", "~$")) for part in p.relative_to(raw).parts)
-    )
-    return [
-        {"path": p.relative_to(raw).as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
-        for p in files
-    ]
-
-
-def inputs_fingerprint(inputs: list[dict[str, Any]]) -> str:
-    """One hash for the whole set of inputs: changes if any file is added, removed or changed."""
-    digest = hashlib.sha256()
-    for item in inputs:
-        digest.update(f"{item['path']}\t{item['sha256']}\n".encode())
-    return digest.hexdigest()
 
 
 def git_commit(folder: Path) -> str | None:

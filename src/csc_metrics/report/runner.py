@@ -24,7 +24,10 @@ import nbformat
 import pandas as pd
 
 from csc_metrics import __version__, storage
-from csc_metrics.errors import CscMetricsError, InputError, ParameterError
+from csc_metrics.dates import LATEST, format_date, period_label
+from csc_metrics.errors import CscMetricsError
+from csc_metrics.fingerprints import hash_inputs, inputs_fingerprint, sha256_file
+from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import (
     LOGS_FOLDER,
     RunConfig,
@@ -38,20 +41,16 @@ from csc_metrics.report.kernels import KernelPool
 from csc_metrics.report.landing import (
     LandingPage,
     ReportLink,
-    period_label,
     summarise_data_quality,
     write_landing_page,
 )
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts, raw_child_ids
 from csc_metrics.report.publish import (
     git_commit,
-    hash_inputs,
-    inputs_fingerprint,
     lock_file_for,
     remove_stale_builds,
     run_lock,
     set_aside,
-    sha256_file,
 )
 from csc_metrics.report.render import (
     KeyMessages,
@@ -84,7 +83,7 @@ INGEST_DESCRIPTIONS = {
 }
 
 #: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
-PRELOAD_FUNCTION = "csc_metrics.views.context:preload_report"
+PRELOAD_FUNCTION = "csc_metrics.views.opening:preload_report"
 
 #: Loggers of libraries that narrate every step, or log tracebacks for failures the run reports
 #: in its own words: their warnings and errors go to the log file only.
@@ -103,49 +102,29 @@ def ingest_raw(raw: Path, processed: Path) -> Any:
 
 
 def latest_quarter_end(processed: Path) -> pd.Timestamp:
-    """The most recent quarter end the processed data cover.
+    """The most recent quarter end the processed data cover (``indicators.resolve_period_end``).
 
     Raises:
-        InputError: If the data cover no quarter end.
+        ParameterError: If the data cover no quarter end.
     """
-    from csc_metrics.indicators import quarter_ends_covered
-
-    quarter_ends = quarter_ends_covered(storage.load_processed(processed))
-    if not quarter_ends:
-        raise InputError(
-            f"The data in {processed} cover no complete quarter, so there is no 'latest' "
-            "period. Give --period-end YYYY-MM-DD."
-        )
-    return pd.Timestamp(max(quarter_ends))
+    return resolve_period_end(LATEST, storage.load_processed(processed), "--period-end")
 
 
-def teams_at(processed: Path, period_end: pd.Timestamp) -> list[str]:
-    """The teams holding cases in the latest caseload snapshot on or before the period end.
-
-    A case's team is its allocated worker's team in the workforce list, or where the worker is
-    not there, the team on the case row (spec §4).
+def folder_teams(processed: Path, period_end: pd.Timestamp) -> list[str]:
+    """The teams of the caseload data in a processed folder (``indicators.teams_at``).
 
     Args:
-        processed: The processed folder.
+        processed: The processed folder (only its cases and workforce are read).
         period_end: The period end.
 
     Returns:
         Team names, sorted; empty without caseload data.
     """
-    cases = storage.read_table("clean_caseload__cases", processed)
-    cases = cases[cases["snapshot_date"] <= period_end]
-    if cases.empty:
-        return []
-    latest = cases[cases["snapshot_date"] == cases["snapshot_date"].max()]
-    workforce = storage.read_table("clean_caseload__workforce", processed)
-    worker_teams = workforce.loc[
-        workforce["snapshot_date"] == latest["snapshot_date"].iloc[0], ["worker_id", "team"]
-    ].drop_duplicates("worker_id")
-    merged = latest[["worker_id", "team"]].merge(
-        worker_teams, on="worker_id", how="left", suffixes=("_case", "_worker")
-    )
-    teams = merged["team_worker"].fillna(merged["team_case"]).dropna().astype(str).str.strip()
-    return sorted(teams[teams != ""].unique().tolist())
+    tables = {
+        name: storage.read_table(name, processed)
+        for name in ("clean_caseload__cases", "clean_caseload__workforce")
+    }
+    return teams_at(storage.ProcessedData.from_tables(tables), period_end)
 
 
 @dataclass
@@ -363,7 +342,7 @@ def run_suite(
     *,
     ingest_fn: IngestFn = ingest_raw,
     latest_fn: LatestFn = latest_quarter_end,
-    teams_fn: TeamsFn = teams_at,
+    teams_fn: TeamsFn = folder_teams,
     fork_server: ForkServer | None = None,
 ) -> RunOutcome:
     """Run the whole quarterly suite and publish it if every notebook succeeds.
@@ -535,7 +514,7 @@ class _Run:
             if server is not None:
                 answer = server.call(PRELOAD_FUNCTION, **parameters)
             else:
-                from csc_metrics.views.context import preload_report
+                from csc_metrics.views.opening import preload_report
 
                 answer = preload_report(**parameters)
         except Exception as error:  # the notebooks report a problem with the data themselves
@@ -558,15 +537,7 @@ class _Run:
         config = self.config
         team = config.team
         if team is not None:
-            teams = self.teams_fn(config.processed_dir, period_end)
-            matches = [t for t in teams if t.casefold() == team.casefold()]
-            if not matches:
-                known = ", ".join(teams) if teams else "none (no caseload data)"
-                raise ParameterError(
-                    f"--team {team!r} is not a team in the caseload data at {period_end.date()}. "
-                    f"Teams: {known}."
-                )
-            team = matches[0]
+            team = resolve_team(team, self.teams_fn(config.processed_dir, period_end), "--team")
         self.team = team
         jobs = [
             NotebookJob(
@@ -730,7 +701,7 @@ class _Run:
             index_href="../" * depth + "index.html",
             team=job.team,
             suppressed=self.config.suppress,
-            generated=_when(self.started_at),
+            generated=format_date(self.started_at, "time"),
             failure=failure_notice(job.source.name, failure.describe()) if failure else None,
         )
         try:
@@ -818,7 +789,7 @@ class _Run:
             council=config.display_name,
             la_code=config.la_code,
             period_label=period_label(period_end) + team,
-            run_date=_when(self.started_at),
+            run_date=format_date(self.started_at, "time"),
             suppress=config.suppress,
             reports=[_link(o) for o in suite],
             team_reports=[_link(o) for o in teams],
@@ -944,10 +915,6 @@ def _parameter_rows(
         ("Notebooks run at once", str(config.jobs)),
     ]
     return rows
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y at %H:%M}"
 
 
 def load_manifest(folder: Path) -> dict[str, Any]:

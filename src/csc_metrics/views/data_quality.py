@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csc_metrics.caseload import worker_caseloads
 from csc_metrics.charts import Chart, heatmap
-from csc_metrics.indicators import care_leaver_data_issues
+from csc_metrics.dates import format_date
+from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
 from csc_metrics.quality import summarise_issues
-from csc_metrics.spc import long_date
 from csc_metrics.ssda903.issues import RULES as SSDA903_RULES
-from csc_metrics.views.context import ReportContext, ReportTable, empty_chart, per_context
+from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.messages import percent
+from csc_metrics.views.report_context import ReportContext, per_context
 
 SEVERITY_WORDS: dict[str, str] = {
     "error": "Errors (rows left out)",
@@ -356,7 +356,7 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
     index = pd.DatetimeIndex(sorted([*dates, *missing_snapshots(ctx)]))
     table = pd.DataFrame(
         {
-            "Snapshot": [long_date(d) for d in index],
+            "Snapshot": [format_date(d) for d in index],
             "Open cases": by_case["open_cases"].reindex(index).to_numpy(),
             "Unallocated": by_case["unallocated"].reindex(index).to_numpy(),
             "Cases with no team": by_case["no_team"].reindex(index).to_numpy(),
@@ -451,14 +451,14 @@ def snapshot_messages(ctx: ReportContext) -> list[str]:
     """Whether the caseload snapshots cover every quarter end, and which are missing."""
     if not ctx.snapshots:
         return [
-            f"There is no caseload snapshot on or before {long_date(ctx.period_end)}, so there "
+            f"There is no caseload snapshot on or before {format_date(ctx.period_end)}, so there "
             "are no caseload figures."
         ]
     missing = missing_snapshots(ctx)
-    span = f"{long_date(ctx.snapshots[0])} to {long_date(ctx.snapshots[-1])}"
+    span = f"{format_date(ctx.snapshots[0])} to {format_date(ctx.snapshots[-1])}"
     if not missing:
         return [f"Caseload snapshots cover every quarter end from {span}."]
-    listed = ", ".join(long_date(d) for d in missing)
+    listed = ", ".join(format_date(d) for d in missing)
     return [
         f"Caseload snapshots from {span} miss these quarter ends, so caseload trends have gaps: "
         f"{listed}."

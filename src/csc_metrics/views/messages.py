@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator
+from csc_metrics.dates import format_date
 from csc_metrics.narrative import IndicatorSummary, format_value, key_messages
-from csc_metrics.spc import RUN_LENGTH, SpcResult, long_date
+from csc_metrics.spc import RUN_LENGTH, SpcResult
 from csc_metrics.suppression import is_small_count
-from csc_metrics.views.context import FTE_BASED_INDICATORS, ReportContext, display_label
+from csc_metrics.views.builders import display_label
+from csc_metrics.views.report_context import FTE_BASED_INDICATORS, ReportContext
 
 
 def relabel(text: str, indicator_id: str, subject: str | None = None) -> str:
@@ -108,7 +110,7 @@ def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool 
     Returns:
         The sentence.
     """
-    start = f"the quarter ending {long_date(shift.start)}"
+    start = f"the quarter ending {format_date(shift.start)}"
     text = (
         f"The shift began in {start}"
         if named

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc_metrics.caseload.worker_changes import worker_changes_rows
 from csc_metrics.geography import round_half_up
+from csc_metrics.indicators.snapshots import snapshot_dates, year_earlier_snapshot
+from csc_metrics.indicators.worker_changes import worker_changes_rows
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
@@ -37,9 +38,6 @@ EXCLUSION_REASONS: dict[str, str] = {
     "over_max": "over the maximum cases per FTE (probable data error)",
 }
 
-#: A snapshot this close to 12 months before another is its "year earlier" for turnover.
-TURNOVER_TOLERANCE = pd.Timedelta(days=31)
-
 WORKER_COLUMNS = [
     "worker_id",
     "team",
@@ -55,34 +53,6 @@ WORKER_COLUMNS = [
 
 
 # --- Snapshots -----------------------------------------------------------------------------------
-
-
-def snapshot_dates(data: ProcessedData) -> list[pd.Timestamp]:
-    """List the snapshot dates held in the caseload history, oldest first.
-
-    Args:
-        data: Processed data.
-
-    Returns:
-        Every date with cases or a workforce list.
-    """
-    dates = pd.concat([data.cases["snapshot_date"], data.workforce["snapshot_date"]])
-    return [pd.Timestamp(d) for d in sorted(pd.to_datetime(dates).dropna().unique())]
-
-
-def latest_snapshot(data: ProcessedData, period_end: object) -> pd.Timestamp | None:
-    """Return the latest snapshot date on or before a reference date.
-
-    Args:
-        data: Processed data.
-        period_end: The reference date ``R``.
-
-    Returns:
-        The snapshot date, or None if no snapshot was taken on or before ``R``.
-    """
-    reference = pd.Timestamp(period_end)
-    earlier = [d for d in snapshot_dates(data) if d <= reference]
-    return earlier[-1] if earlier else None
 
 
 def _cases_at(data: ProcessedData, snapshots: list[pd.Timestamp]) -> pd.DataFrame:
@@ -496,26 +466,6 @@ def _vacancy_rows(
         teams, funded, {"team": "team"}, {"numerator": "vacant", "denominator": "funded_fte"}
     )
     return [_rows("vacancy_rate_pct", b, g, "pct") for b, g in vacancies]
-
-
-def year_earlier_snapshot(data: ProcessedData, snapshot_date: object) -> pd.Timestamp | None:
-    """Return the workforce snapshot taken about 12 months before a snapshot, if there is one.
-
-    Args:
-        data: Processed data.
-        snapshot_date: The later snapshot.
-
-    Returns:
-        The workforce snapshot closest to 12 months earlier, within ``TURNOVER_TOLERANCE`` either
-        side, or None.
-    """
-    target = pd.Timestamp(snapshot_date) - pd.DateOffset(years=1)
-    dates = pd.Series(pd.to_datetime(data.workforce["snapshot_date"].unique()))
-    distance = (dates - target).abs()
-    near = dates.loc[distance.le(TURNOVER_TOLERANCE)]
-    if near.empty:
-        return None
-    return pd.Timestamp(near.loc[distance.loc[near.index].idxmin()])
 
 
 def _turnover_rows(

@@ -17,6 +17,7 @@ import pytest
 
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import (
     MIN_IDENTIFIER_LENGTH,
     find_identifiers,
@@ -24,7 +25,7 @@ from csc_metrics.report.privacy_check import (
     raw_child_ids,
     visible_text,
 )
-from csc_metrics.report.runner import MAX_REPORT_BYTES, run_suite
+from csc_metrics.report.runner import run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"

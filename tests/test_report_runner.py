@@ -17,15 +17,13 @@ import pytest
 
 from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
+from csc_metrics.report.jobs import longest_first
+from csc_metrics.report.manifest import previous_durations
+from csc_metrics.report.outcomes import RunOutcome
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts
 from csc_metrics.report.publish import lock_file_for, run_lock
-from csc_metrics.report.runner import (
-    MAX_REPORT_BYTES,
-    RunOutcome,
-    longest_first,
-    previous_durations,
-    run_suite,
-)
+from csc_metrics.report.runner import run_suite
 
 TEAMS = ["Assessment North", "Children in care"]
 

@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "compute the placement, care-leaver and caseload indicators at a reference date",
     ),
     "benchmarks": (
-        "csc_metrics.benchmarks",
+        "csc_metrics.benchmarks.cli",
         "show published DfE benchmarks (England, region, statistical neighbours) for a council",
     ),
     "run": (

@@ -13,7 +13,7 @@ from csc_metrics.charts import Chart, heatmap
 from csc_metrics.dates import format_date
 from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
 from csc_metrics.quality import summarise_issues
-from csc_metrics.ssda903.issues import RULES as SSDA903_RULES
+from csc_metrics.quality_rules import rule_meaning
 from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.messages import percent
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -22,11 +22,6 @@ SEVERITY_WORDS: dict[str, str] = {
     "error": "Errors (rows left out)",
     "warning": "Warnings (values changed or used with caution)",
     "info": "Notes",
-}
-#: What each care-leaver cohort rule means (these are found when the indicators are worked out).
-CARE_LEAVER_RULES: dict[str, str] = {
-    "care_leaver_age_outside_17_21": "an OC3 row whose age at the birthday is outside 17-21",
-    "care_leaver_dob_missing": "an OC3 row with no date of birth, so no age band",
 }
 #: Key fields whose blanks are counted: (table, column, field, what a record is).
 COMPLETENESS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
@@ -64,13 +59,6 @@ def _year_words(year: int) -> str:
 def _collection_year(when: pd.Timestamp) -> int:
     """The collection year (ending 31 March) a date falls in."""
     return when.year + int(when.month > 3)
-
-
-def rule_meaning(rule: str) -> str:
-    """What a data-quality rule means, in words (its name in words when not described)."""
-    known = {name: meaning for name, (_, meaning) in SSDA903_RULES.items()}
-    known.update(CARE_LEAVER_RULES)
-    return known.get(rule, rule.replace("_", " "))
 
 
 @per_context

@@ -21,10 +21,13 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from csc_metrics.catalogue import unit_format
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_cell, format_value
 from csc_metrics.gaps import group_rates
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
-from csc_metrics.suppression import format_cell, is_small_count
+from csc_metrics.suppression import is_small_count
 
 #: The Okabe-Ito palette (Okabe and Ito 2008), safe for the common forms of colour blindness.
 OKABE_ITO: dict[str, str] = {
@@ -71,14 +74,8 @@ LABEL_SIZE = 11
 TICK_SIZE = 10
 FOOTNOTE_SIZE = 9
 
-UNIT_TICK_SUFFIX = {"pct": "%", "rate": "", "ratio": "", "count": ""}
-#: Default colour-bar labels by unit.
-UNIT_LABELS = {
-    "pct": "%",
-    "rate": "per 10,000 children",
-    "ratio": "cases per FTE",
-    "count": "number",
-}
+#: How a chart writes a missing figure in alt text and labels.
+NO_VALUE = "no value"
 
 
 @dataclass
@@ -145,28 +142,24 @@ def _style_axes(ax, x_label: str, y_label: str) -> None:
 
 
 def _unit_formatter(unit: str) -> FuncFormatter:
-    suffix = UNIT_TICK_SUFFIX.get(unit, "")
+    # A tick at a whole number is written whole, whatever the unit's decimals.
     return FuncFormatter(
-        lambda v, _pos: f"{v:,.0f}{suffix}" if float(v).is_integer() else f"{v:,.1f}{suffix}"
+        lambda v, _pos: format_value(v, unit, decimals=0 if float(v).is_integer() else 1)
     )
 
 
 def _date_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _month(mdates.num2date(v))))
 
 
-def format_in_unit(value: float, unit: str) -> str:
-    """``48.2%``, ``65.3``, ``17.2`` or ``1,412``: the figures written in alt text and labels."""
-    if value is None or pd.isna(value):
-        return "no value"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}{UNIT_TICK_SUFFIX.get(unit, '')}"
+def _figure(value: float, unit: str) -> str:
+    """A figure in alt text and labels: ``48.2%``, ``65.3``, ``1,412``, or ``no value``."""
+    return format_value(value, unit, blank=NO_VALUE)
 
 
 def _month(date: pd.Timestamp) -> str:
-    return f"{pd.Timestamp(date):%b %Y}"
+    return format_date(date, "month")
 
 
 def _period_label(value: object) -> str:
@@ -192,11 +185,11 @@ def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) 
         f"SPC chart of {title} from {_month(points['date'].iloc[0])} to "
         f"{_month(latest['date'])}, {len(points)} points."
     ]
-    value = "withheld (small number)" if hidden[-1] else format_in_unit(latest["value"], unit)
+    value = "withheld (small number)" if hidden[-1] else _figure(latest["value"], unit)
     parts.append(f"Latest {value}: {VARIATION_LABELS[result.variation].lower()}.")
     parts.append(
-        f"Average {format_in_unit(latest['mean'], unit)}, process limits "
-        f"{format_in_unit(latest['lpl'], unit)} to {format_in_unit(latest['upl'], unit)}."
+        f"Average {_figure(latest['mean'], unit)}, process limits "
+        f"{_figure(latest['lpl'], unit)} to {_figure(latest['upl'], unit)}."
     )
     for point_type, words in (
         ("special_cause_concern", "special-cause concern"),
@@ -212,8 +205,7 @@ def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) 
             )
     if result.assurance:
         parts.append(
-            f"Target {format_in_unit(result.target, unit)}: "
-            f"{ASSURANCE_LABELS[result.assurance].lower()}."
+            f"Target {_figure(result.target, unit)}: {ASSURANCE_LABELS[result.assurance].lower()}."
         )
     if result.short_series_warning:
         parts.append(result.short_series_warning)
@@ -297,7 +289,7 @@ def spc_chart(
             color=OKABE_ITO["black"],
             linestyle=(0, (1, 2)),
             linewidth=1.5,
-            label=f"Target ({format_in_unit(result.target, unit)})",
+            label=f"Target ({_figure(result.target, unit)})",
         )
     _style_axes(ax, x_label, y_label)
     _date_axis(ax)
@@ -431,7 +423,12 @@ def benchmark_chart(
                 bar.set_hatch("//")
                 bar.set_edgecolor("white")
         ax.set_yticks(positions, names)
-        ax.bar_label(bars, labels=[format_in_unit(v, unit) for v in latest], padding=4, fontsize=10)
+        ax.bar_label(
+            bars,
+            labels=[_figure(v, unit) for v in latest],
+            padding=4,
+            fontsize=10,
+        )
         _style_axes(ax, y_label, "")
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
@@ -442,9 +439,7 @@ def benchmark_chart(
     footnote = _finish(figure, title, notes)
     others = [n for n in names if n != council]
     period_text = _period_label(latest_period)
-    latest_values = "; ".join(
-        f"{n} {format_in_unit(wide.loc[latest_period, n], unit)}" for n in names
-    )
+    latest_values = "; ".join(f"{n} {_figure(wide.loc[latest_period, n], unit)}" for n in names)
     kind_text = "Line chart" if kind == "line" else "Bar chart"
     span = (
         f" from {_period_label(wide.index[0])} to {period_text}"
@@ -463,7 +458,7 @@ def benchmark_chart(
 
 def _in_unit(values: pd.Series, unit: str) -> pd.Series:
     # As text even when every group was left out (an empty column would stay numeric).
-    return values.map(lambda v: format_in_unit(v, unit)).astype(str)
+    return values.map(lambda v: _figure(v, unit)).astype(str)
 
 
 def _bar_labels(table: pd.DataFrame, unit: str) -> pd.Series:
@@ -555,7 +550,7 @@ def breakdown_bars(
         ax.text(
             overall,
             1.01,
-            f"All: {format_in_unit(overall, unit)}",
+            f"All: {_figure(overall, unit)}",
             ha="center",
             va="bottom",
             fontsize=9,
@@ -731,8 +726,8 @@ def _teams_alt_text(
         ordered = latest.sort_values("_shown")
         high, low = ordered.iloc[-1], ordered.iloc[0]
         text += (
-            f" Latest: highest {high[team_column]} {format_in_unit(high['_shown'], unit)}, "
-            f"lowest {low[team_column]} {format_in_unit(low['_shown'], unit)}."
+            f" Latest: highest {high[team_column]} {_figure(high['_shown'], unit)}, "
+            f"lowest {low[team_column]} {_figure(low['_shown'], unit)}."
         )
     return text
 
@@ -788,9 +783,9 @@ def heatmap(
             hidden = is_small_count(basis.to_numpy(dtype=float).ravel(), settings).reshape(
                 values.shape
             )
-    labels = np.vectorize(lambda v: "" if pd.isna(v) else format_in_unit(v, unit))(
-        values.to_numpy(dtype=float)
-    ).astype(object)
+    labels = np.vectorize(lambda v: format_value(v, unit))(values.to_numpy(dtype=float)).astype(
+        object
+    )
     labels[hidden] = "c"
     height = max(3.5, 1.6 + 0.42 * len(values))
     figure = _new_figure((8.0, height))
@@ -808,7 +803,7 @@ def heatmap(
         linecolor="white",
         xticklabels=column_names,
         yticklabels=row_names,
-        cbar_kws={"label": colour_label or UNIT_LABELS.get(unit, unit)},
+        cbar_kws={"label": colour_label or unit_format(unit).axis_label},
     )
     ax.set_facecolor("#d9d9d9")
     if annotate:
@@ -844,8 +839,8 @@ def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit
         (low_row, low_col), low = visible.idxmin(), visible.min()
         text += (
             f" Highest: {_period_label(high_row)}, {_period_label(high_col)} "
-            f"{format_in_unit(high, unit)}. Lowest: {_period_label(low_row)}, "
-            f"{_period_label(low_col)} {format_in_unit(low, unit)}."
+            f"{_figure(high, unit)}. Lowest: {_period_label(low_row)}, "
+            f"{_period_label(low_col)} {_figure(low, unit)}."
         )
     if hidden.any():
         text += f" {int(hidden.sum())} cells withheld (small numbers)."

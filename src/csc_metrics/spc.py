@@ -127,6 +127,18 @@ class SpcResult:
         return self.variation != "common_cause"
 
 
+def trailing_run(values: np.ndarray) -> int:
+    """The length of the run of equal, non-zero values at the end of ``values``.
+
+    On ``relative_to_mean`` it is how many of the latest points sit on one side of the average;
+    on the signs of successive differences, how many of the latest steps rise (or fall).
+    """
+    if len(values) == 0 or values[-1] == 0:
+        return 0
+    differs = np.flatnonzero(values != values[-1])
+    return len(values) - (int(differs[-1]) + 1 if len(differs) else 0)
+
+
 def _windows_all(flags: np.ndarray, width: int) -> np.ndarray:
     """For each start position k, whether ``flags[k:k+width]`` are all true."""
     if len(flags) < width:

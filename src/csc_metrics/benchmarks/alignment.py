@@ -13,16 +13,11 @@ from csc_metrics.benchmarks.data import (
     measure_table,
 )
 from csc_metrics.benchmarks.tables import NOT_PUBLISHED, comparison_table
+from csc_metrics.catalogue import unit_table
 from csc_metrics.errors import ParameterError
 
 COMPARATORS = ("england", "region", "sn", "la")
 COMPARATOR_COLUMNS = {"england": "england", "region": "region", "sn": "sn_median", "la": "la"}
-GAP_UNITS = {
-    "pct": "percentage points",
-    "rate": "per 10,000 children",
-    "ratio": "cases per FTE",
-    "count": "difference",
-}
 
 
 def align_to_benchmarks(
@@ -122,7 +117,8 @@ def align_to_benchmarks(
     count_mismatch = aligned["unit"].eq("count") & (comparator != "la")
     gap = (aligned["value"] - aligned["benchmark"]).round(1)
     aligned["gap_pp"] = gap.where(~count_mismatch)
-    aligned["gap_unit"] = aligned["unit"].map(GAP_UNITS).fillna("")
+    gap_labels = unit_table().set_index("unit")["gap_label"]
+    aligned["gap_unit"] = aligned["unit"].map(gap_labels).fillna("")
     aligned["reason"] = np.select(
         [
             aligned["indicator_id"].map(measures["unit"]).isna()

@@ -13,6 +13,8 @@ import pandas as pd
 
 from csc_metrics.benchmarks.councils import council_info
 from csc_metrics.benchmarks.tables import SYMBOL_REASONS, benchmark_table
+from csc_metrics.dates import DATE_STYLES
+from csc_metrics.formatting import format_value
 
 JSON_KEYS = ["id", "year", "la", "england", "region", "sn_median", "rank", "of"]
 
@@ -106,21 +108,17 @@ def to_json(table: pd.DataFrame) -> str:
 def to_csv(table: pd.DataFrame) -> str:
     """Write a benchmark table as CSV with every column (dates as YYYY-MM-DD)."""
     out = table.copy()
-    out["period_end"] = out["period_end"].dt.strftime("%Y-%m-%d")
+    out["period_end"] = out["period_end"].dt.strftime(DATE_STYLES["iso"])
     return out.to_csv(index=False, lineterminator="\n")
 
 
 def _format_values(values: pd.Series, units: pd.Series) -> pd.Series:
-    def one(value: float, unit: str) -> str:
-        if pd.isna(value):
-            return "-"
-        if unit == "pct":
-            return f"{value:.10g}%"
-        if unit == "count":
-            return f"{value:,.0f}"
-        return f"{value:.10g}"
-
-    return pd.Series([one(v, u) for v, u in zip(values, units, strict=True)], index=values.index)
+    """DfE's values as DfE published them (``formatting.format_value``, ``published``)."""
+    shown = [
+        format_value(v, u, precision="published", blank="-")
+        for v, u in zip(values, units, strict=True)
+    ]
+    return pd.Series(shown, index=values.index)
 
 
 def _text_table(shown: pd.DataFrame) -> list[str]:

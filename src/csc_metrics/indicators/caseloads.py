@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csc_metrics.catalogue import unit_format
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators.snapshots import snapshot_dates, year_earlier_snapshot
 from csc_metrics.indicators.worker_changes import worker_changes_rows
@@ -302,9 +303,9 @@ def _rows(
 ) -> pd.DataFrame:
     """Turn grouped numerators and denominators into metric rows.
 
-    ``groups`` has ``group, numerator`` and optionally ``denominator, unknown``. A percentage is
-    to one decimal place, a ratio too; a count's value is its numerator. A zero denominator gives a
-    blank value.
+    ``groups`` has ``group, numerator`` and optionally ``denominator, unknown``. A percentage or
+    ratio is rounded to its unit's decimals (``reference/units.csv``); a count's value is its
+    numerator. A zero denominator gives a blank value.
     """
     frame = groups.copy()
     for column in ("denominator", "unknown"):
@@ -316,7 +317,9 @@ def _rows(
         frame["value"] = frame["numerator"]
     else:
         # Half up, as the placement and care-leaver indicators and published statistics round.
-        frame["value"] = round_half_up(scale[unit] * frame["numerator"] / denominator, 1)
+        frame["value"] = round_half_up(
+            scale[unit] * frame["numerator"] / denominator, unit_format(unit).decimals
+        )
     frame["indicator_id"] = indicator_id
     frame["breakdown"] = breakdown
     frame["group"] = frame["group"].astype(str)

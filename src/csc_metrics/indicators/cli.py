@@ -25,8 +25,9 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
-from csc_metrics.dates import parse_period_end
+from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
+from csc_metrics.formatting import format_count, format_value
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN
@@ -174,29 +175,10 @@ def write_json(metrics: pd.DataFrame, out: TextIO) -> None:
 def write_csv(metrics: pd.DataFrame, out: TextIO) -> None:
     """Print the full long metric table (every breakdown) as CSV."""
     table = metrics.copy()
-    table["period_end"] = table["period_end"].dt.strftime("%Y-%m-%d")
+    table["period_end"] = table["period_end"].dt.strftime(DATE_STYLES["iso"])
     for column in ("numerator", "denominator", "value", "unknown"):
         table[column] = table[column].map(_csv_number)
     table.to_csv(out, index=False, lineterminator="\n")
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value with its unit, for a person: 1,234 / 12.5% / 68.1 per 10,000 / 17.25."""
-    if pd.isna(value):
-        return "-"
-    if unit == "pct":
-        return f"{value:.1f}%"
-    if unit == "rate":
-        return f"{value:,.1f} per 10,000"
-    if unit == "ratio":
-        return f"{value:,.2f}"
-    return f"{value:,.0f}"
-
-
-def _count(value: float) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def write_table(
@@ -238,10 +220,10 @@ def write_table(
             lines.append(
                 (
                     name,
-                    format_value(row.value, unit),
-                    _count(row.numerator),
-                    _count(row.denominator),
-                    _count(row.unknown),
+                    format_value(row.value, unit, words=True, blank="-"),
+                    format_count(row.numerator),
+                    format_count(row.denominator),
+                    format_count(row.unknown),
                 )
             )
     header = ("Indicator", "Value", "Numerator", "Denominator", "Unknown")
@@ -254,8 +236,8 @@ def write_table(
         return text.rstrip()
 
     start = window_start(period_end)
-    out.write(f"Indicators for {la_code} at {period_end:%d %B %Y}\n")
-    out.write(f"12-month window: {start:%d %B %Y} to {period_end:%d %B %Y}\n\n")
+    out.write(f"Indicators for {la_code} at {format_date(period_end)}\n")
+    out.write(f"12-month window: {format_date(start)} to {format_date(period_end)}\n\n")
     out.write(render(header) + "\n")
     out.write(render(tuple("-" * w for w in widths)) + "\n")
     for line in lines:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.catalogue import unit_format
 from csc_metrics.dates import parse_period_end
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
@@ -339,6 +340,6 @@ def placement_indicator_series(
         if population is not None:
             children, _year = population
             count = looked_after[position]
-            rate = float(round_half_up(count / children * 10_000, 1))
+            rate = float(round_half_up(count / children * 10_000, unit_format("rate").decimals))
             extra.append(("cla_rate_per_10k", period_end, count, children, rate))
     return pd.concat([summary, overall_rows(extra)], ignore_index=True)

@@ -15,7 +15,7 @@ from csc_metrics.fingerprints import inputs_fingerprint
 from csc_metrics.quality import summarise_issues
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts
 from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
-from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.suppression import count_text
 
 LANDING_TEMPLATE = "landing.html.j2"
 
@@ -28,8 +28,6 @@ SEVERITY_LABELS = {
 
 #: Data-quality rules listed on the landing page.
 TOP_RULES = 8
-
-SUPPRESSED = "c"
 
 #: How the processed data came to be, as the landing page says it (``RunFacts.ingest_status``).
 INGEST_DESCRIPTIONS = {
@@ -87,13 +85,6 @@ class LandingPage:
     warnings: list[str] = field(default_factory=list)
 
 
-def format_count(count: int, suppress: bool, limit: int = DEFAULT_SETTINGS.suppression_max) -> str:
-    """A count as text, ``c`` when suppression is on and the count is from 1 to ``limit``."""
-    if suppress and 1 <= count <= limit:
-        return SUPPRESSED
-    return f"{count:,}"
-
-
 def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummary:
     """Summarise ``dq_issues`` of a processed folder for the landing page.
 
@@ -109,7 +100,7 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
     issues = storage.read_table("dq_issues", processed)
     counts = issues["severity"].value_counts()
     by_severity = [
-        (format_count(int(counts.get(severity, 0)), suppress), label)
+        (count_text(int(counts.get(severity, 0)), suppress), label)
         for severity, label in SEVERITY_LABELS.items()
     ]
     summary = summarise_issues(issues).head(TOP_RULES)

@@ -14,9 +14,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from csc_metrics import benchmarks
-from csc_metrics.catalogue import get_indicator
-from csc_metrics.charts import TEXT_COLOUR, UNIT_LABELS, Chart, benchmark_chart, spc_chart
+from csc_metrics.catalogue import get_indicator, unit_format
+from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
 from csc_metrics.views.report_context import ReportContext
 
 #: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
@@ -25,23 +26,6 @@ ABBREVIATIONS: dict[str, str] = {
     "not in education, employment or training": "NEET",
     "in education, employment or training": "EET",
 }
-
-
-def value_text(value: float, unit: str) -> str:
-    """A value for a table cell holding indicators of several units: ``1,234``, ``8.0%``, ``77.6``.
-
-    Args:
-        value: The value (blank gives an empty text).
-        unit: The indicator's unit.
-
-    Returns:
-        The text.
-    """
-    if value is None or pd.isna(value):
-        return ""
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" + ("%" if unit == "pct" else "")
 
 
 def display_label(indicator_id: str) -> str:
@@ -144,7 +128,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
     if len(points) > 1 and points["value"].nunique() == 1:
         # Limits on a flat line would be drawn on top of it: say it in words instead.
         value = points["value"].iloc[0]
-        shown = ctx.count_text(value) if unit == "count" else value_text(value, unit)
+        shown = ctx.count_text(value) if unit == "count" else format_value(value, unit)
         return empty_chart(
             title,
             f"The figure was {shown} at each of the {len(points)} quarter ends from "
@@ -154,7 +138,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
     return spc_chart(
         summary.spc,
         title,
-        UNIT_LABELS[unit],
+        unit_format(unit).axis_label,
         ctx.source(source),
         unit=unit,
         suppress=ctx.suppress,
@@ -259,7 +243,7 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     return benchmark_chart(
         wide,
         title,
-        UNIT_LABELS[unit],
+        unit_format(unit).axis_label,
         ctx.source("benchmarks"),
         council,
         unit=unit,

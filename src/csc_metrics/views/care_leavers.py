@@ -13,6 +13,7 @@ import pandas as pd
 from csc_metrics.catalogue import get_indicator, indicator_ids
 from csc_metrics.charts import Chart, breakdown_bars
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import care_leaver_data_issues
 from csc_metrics.spc import VARIATION_LABELS
@@ -23,7 +24,6 @@ from csc_metrics.views.builders import (
     benchmark_table_for,
     empty_chart,
     spc_chart_for,
-    value_text,
 )
 from csc_metrics.views.messages import display_label, indicator_messages, percent
 from csc_metrics.views.report_context import ReportContext
@@ -288,9 +288,9 @@ def trend_table(ctx: ReportContext) -> ReportTable:
         rows.append(
             {
                 "Indicator": display_label(indicator_id),
-                "Now": "c" if small else value_text(latest.value, "pct"),
+                "Now": "c" if small else format_value(latest.value, "pct"),
                 "Base (n)": latest.denominator,
-                "A year earlier": value_text(summary.previous_year, "pct"),
+                "A year earlier": format_value(summary.previous_year, "pct"),
                 "Trend (SPC)": VARIATION_LABELS[summary.spc.variation]
                 + (" (short series)" if summary.spc.short_series_warning else ""),
             }

@@ -17,14 +17,13 @@ from csc_metrics.gaps import group_gaps
 from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
 from csc_metrics.indicators.caseloads import CASELOAD_BANDS
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
-from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc
+from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
 from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
 from csc_metrics.views.messages import (
     enrich,
     indicator_messages,
     percent,
     ranked,
-    trailing_run,
 )
 from csc_metrics.views.report_context import ReportContext, per_context
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from csc_metrics.charts import Chart, heatmap
-from csc_metrics.dates import format_date
+from csc_metrics.dates import collection_year, collection_year_label, format_date
 from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
 from csc_metrics.quality import summarise_issues
 from csc_metrics.quality_rules import rule_meaning
@@ -50,15 +50,6 @@ FILE_KINDS: dict[str, str] = {
 }
 WORKBOOK_KIND = "Annex A workbook"
 NO_FILE = "(not one file)"
-
-
-def _year_words(year: int) -> str:
-    return f"{year - 1}-{str(year)[-2:]}"
-
-
-def _collection_year(when: pd.Timestamp) -> int:
-    """The collection year (ending 31 March) a date falls in."""
-    return when.year + int(when.month > 3)
 
 
 @per_context
@@ -188,7 +179,7 @@ def issues_chart(ctx: ReportContext) -> Chart:
     if found.empty:
         return empty_chart(title, "Ingest found no issue in any file.")
     rows = found["rule"] + " (" + found["severity"] + ")"
-    years = found["year"].astype(int).map(_year_words)
+    years = found["year"].astype(int).map(collection_year_label)
     pivot = pd.crosstab(rows, years)
     return heatmap(
         pivot,
@@ -220,7 +211,7 @@ def completeness(ctx: ReportContext) -> pd.DataFrame:
         One row per field and year: ``field`` (with what a record is), ``name``, ``noun``,
         ``year``, ``records``, ``blank``, ``blank_pct``.
     """
-    last_year = _collection_year(ctx.period_end)
+    last_year = collection_year(ctx.period_end)
     parts = []
     for table_name, column, field, noun in COMPLETENESS_FIELDS:
         table = getattr(ctx.data, table_name)
@@ -247,7 +238,7 @@ def completeness(ctx: ReportContext) -> pd.DataFrame:
 def completeness_table(ctx: ReportContext) -> ReportTable:
     """The table behind ``completeness_chart``: % blank per key field and year."""
     frame = completeness(ctx).drop(columns=["name", "noun"])
-    table = frame.assign(year=frame["year"].map(_year_words)).rename(
+    table = frame.assign(year=frame["year"].map(collection_year_label)).rename(
         columns={
             "field": "Field",
             "year": "Collection year",
@@ -271,7 +262,7 @@ def completeness_chart(ctx: ReportContext) -> Chart:
     frame = completeness(ctx)
     if frame.empty:
         return empty_chart(title, "No SSDA903 records up to the period end.")
-    frame = frame.assign(year=frame["year"].map(_year_words))
+    frame = frame.assign(year=frame["year"].map(collection_year_label))
     order = [f"{field}, {noun}" for _, _, field, noun in COMPLETENESS_FIELDS]
     pivot = frame.pivot(index="field", columns="year", values="blank_pct").reindex(order)
     counts = frame.pivot(index="field", columns="year", values="blank").reindex(order)
@@ -375,8 +366,8 @@ def summary_message(ctx: ReportContext) -> str:
     counts = found["severity"].value_counts()
     years = manifest.get("collection_years") or []
     returns = (
-        f"SSDA903 returns for {len(years)} collection years ({_year_words(years[0])} to "
-        f"{_year_words(years[-1])})"
+        f"SSDA903 returns for {len(years)} collection years ({collection_year_label(years[0])} to "
+        f"{collection_year_label(years[-1])})"
         if years
         else "no SSDA903 return"
     )
@@ -422,7 +413,7 @@ def completeness_messages(ctx: ReportContext) -> list[str]:
     poor = latest[latest["blank_pct"] > COMPLETENESS_ALERT_PCT].sort_values(
         "blank_pct", ascending=False
     )
-    year = _year_words(int(frame["year"].max()))
+    year = collection_year_label(int(frame["year"].max()))
     if poor.empty:
         return [
             f"Every key field checked is at least {100 - COMPLETENESS_ALERT_PCT:.0f}% complete "

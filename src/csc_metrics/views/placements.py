@@ -11,6 +11,7 @@ import pandas as pd
 from csc_metrics.catalogue import get_indicator, indicator_ids
 from csc_metrics.charts import Chart, benchmark_chart, breakdown_bars
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import cla_at
 from csc_metrics.indicators.groups import PLACEMENT_GROUPS, PROVIDER_GROUPS
@@ -23,7 +24,6 @@ from csc_metrics.views.builders import (
     display_label,
     empty_chart,
     spc_chart_for,
-    value_text,
 )
 from csc_metrics.views.messages import indicator_messages, percent, sustained_shift
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -158,10 +158,10 @@ def indicator_trend_table(ctx: ReportContext, ids: list[str], caption: str) -> R
         rows.append(
             {
                 "Indicator": display_label(indicator_id),
-                "Now": "c" if hidden else value_text(latest["value"], unit),
+                "Now": "c" if hidden else format_value(latest["value"], unit),
                 "A year earlier": "c"
                 if unit == "count" and ctx.is_small(before)
-                else value_text(before, unit),
+                else format_value(before, unit),
                 "Trend (SPC)": _spc_words(ctx, indicator_id),
             }
         )

@@ -48,7 +48,8 @@ from csc_metrics.suppression import (
 )
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
-METRIC_COLUMNS = ("indicator_id", "numerator", "denominator", "value")
+#: Columns that mark a frame as metric-table rows (``schemas.MetricTable``), shown as such.
+METRIC_TABLE_MARKERS = ("indicator_id", "numerator", "denominator", "value")
 _PERCENT_NAME = re.compile(r"pct|percent|%", re.IGNORECASE)
 _NOT_COUNT_NAME = re.compile(
     r"pct|percent|%|rate|ratio|per_|per |fte|mean|average|median", re.IGNORECASE
@@ -145,7 +146,7 @@ def show_figure(
 
 
 def _is_metric_table(table: pd.DataFrame) -> bool:
-    return all(c in table.columns for c in METRIC_COLUMNS)
+    return all(c in table.columns for c in METRIC_TABLE_MARKERS)
 
 
 def infer_count_columns(table: pd.DataFrame) -> list[str]:

@@ -14,6 +14,7 @@ import pandas as pd
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.schemas import column_names
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs
 from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
@@ -202,8 +203,7 @@ def _to_model(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
     if frame is None:
         return empty_table(name)
     model = PROCESSED_TABLES[name]
-    columns = list(model.to_schema().columns)
-    return model.validate(frame[columns].reset_index(drop=True))
+    return model.validate(frame[column_names(model)].reset_index(drop=True))
 
 
 def read_ssda903(

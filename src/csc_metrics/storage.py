@@ -212,6 +212,25 @@ def staged_replace(target: Path) -> Iterator[Path]:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def unused_path(folder: Path, stem: str, suffix: str = "") -> Path:
+    """``folder/<stem><suffix>``, or ``<stem>-2<suffix>``, ``-3``... if that already exists.
+
+    Args:
+        folder: The folder.
+        stem: The name wanted.
+        suffix: What follows the stem (``.log``), or nothing for a folder.
+
+    Returns:
+        A path nothing is at yet.
+    """
+    path = Path(folder) / f"{stem}{suffix}"
+    number = 1
+    while path.exists():
+        number += 1
+        path = Path(folder) / f"{stem}-{number}{suffix}"
+    return path
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write a table as UTF-8 CSV for people who open it in Excel.
 

@@ -31,6 +31,7 @@ from csc_metrics.caseload.vocabulary import (
     HEADER_SEARCH_ROWS,
     normalise_label,
 )
+from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -307,7 +308,7 @@ def drop_closed_rows(
             severity="info",
             value=str(total),
             message=f"{total} row(s) closed on or before the snapshot date "
-            f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
+            f"{format_date(snapshot_date)} are not open cases and were not counted ({detail}).",
         )
     return cases.loc[~closed]
 

@@ -221,6 +221,17 @@ CASELOAD_BANDS: tuple[tuple[float, str], ...] = (
     (25.0, "25 to under 30"),
     (30.0, "30 or more"),
 )
+#: The columns of ``caseload_distribution`` for each snapshot and breakdown.
+DISTRIBUTION_COLUMNS = [
+    "group",
+    "workers",
+    "min",
+    "p25",
+    "median",
+    "p75",
+    "max",
+    *(label for _, label in CASELOAD_BANDS),
+]
 
 
 def caseload_distribution(
@@ -239,18 +250,7 @@ def caseload_distribution(
         FTE, and the number of workers in each ``CASELOAD_BANDS`` band (one column per label).
     """
     dates = snapshot_dates(data) if snapshot_date is None else [pd.Timestamp(snapshot_date)]
-    columns = [
-        "snapshot_date",
-        "breakdown",
-        "group",
-        "workers",
-        "min",
-        "p25",
-        "median",
-        "p75",
-        "max",
-        *(label for _, label in CASELOAD_BANDS),
-    ]
+    columns = ["snapshot_date", "breakdown", *DISTRIBUTION_COLUMNS]
     if not dates:
         return pd.DataFrame(columns=columns)
     workers = _worker_caseloads(data, dates, settings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csc_metrics.dates import parse_period_end
+from csc_metrics.dates import format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.geography import build_postcode_index, placement_council, placement_distance_miles
 from csc_metrics.indicators import groups
@@ -134,14 +134,16 @@ def check_period_end(period_end: pd.Timestamp, coverage: tuple[pd.Timestamp, pd.
         return
     side = "before" if period_end < start else "after"
     quarter_ends = pd.date_range(start, end, freq="QE")
+    asked, start_text, end_text = (format_date(d, "iso") for d in (period_end, start, end))
     quarters = (
-        f" Quarter ends covered: {quarter_ends[0]:%Y-%m-%d} to {quarter_ends[-1]:%Y-%m-%d}."
+        f" Quarter ends covered: {format_date(quarter_ends[0], 'iso')} to "
+        f"{format_date(quarter_ends[-1], 'iso')}."
         if len(quarter_ends)
         else ""
     )
     raise ParameterError(
-        f"The reference date {period_end:%Y-%m-%d} is {side} the data: the SSDA903 files held "
-        f"cover {start:%Y-%m-%d} to {end:%Y-%m-%d}. Choose a date in that range.{quarters}"
+        f"The reference date {asked} is {side} the data: the SSDA903 files held cover "
+        f"{start_text} to {end_text}. Choose a date in that range.{quarters}"
     )
 
 
@@ -197,9 +199,10 @@ def resolve_period_end(
         quarter_ends = quarter_ends_covered(data)
         if not quarter_ends:
             shown = f"{option} latest" if option.startswith("-") else f"{option}='latest'"
+            covered = f"{format_date(start, 'iso')} to {format_date(end, 'iso')}"
             raise ParameterError(
-                f"{shown}: the data cover {start:%Y-%m-%d} to {end:%Y-%m-%d}, which holds no "
-                f"quarter end. Give {option} as a date (YYYY-MM-DD)."
+                f"{shown}: the data cover {covered}, which holds no quarter end. Give {option} "
+                "as a date (YYYY-MM-DD)."
             )
         return pd.Timestamp(quarter_ends[-1])
     check_period_end(wanted, (start, end))

@@ -13,6 +13,7 @@ from filelock import FileLock, Timeout
 
 from csc_metrics.errors import AlreadyRunningError
 from csc_metrics.report.config import FAILED_FOLDER
+from csc_metrics.storage import unused_path
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +120,6 @@ def set_aside(build: Path, out: Path, name: str, stamp: str) -> Path:
     """
     failed_root = Path(out) / FAILED_FOLDER
     failed_root.mkdir(parents=True, exist_ok=True)
-    destination = failed_root / f"{name}-{stamp}"
-    suffix = 1
-    while destination.exists():
-        suffix += 1
-        destination = failed_root / f"{name}-{stamp}-{suffix}"
+    destination = unused_path(failed_root, f"{name}-{stamp}")
     shutil.move(str(build), str(destination))
     return destination

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from csc_metrics.report.execute import NotebookJob
 from csc_metrics.report.outcomes import NotebookOutcome
+from csc_metrics.storage import unused_path
 
 #: Progress lines: stdout (unless --quiet) and the log file.
 progress_logger = logging.getLogger("csc_metrics.report.progress")
@@ -73,11 +74,7 @@ def run_logging(log_dir: Path, stamp: str, quiet: bool, verbose: bool) -> Iterat
         The log file's path.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"run-{stamp}.log"
-    suffix = 1
-    while log_path.exists():
-        suffix += 1
-        log_path = log_dir / f"run-{stamp}-{suffix}.log"
+    log_path = unused_path(log_dir, f"run-{stamp}", ".log")
     file_handler = logging.FileHandler(log_path, encoding="utf-8")
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler.setFormatter(

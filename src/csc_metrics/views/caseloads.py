@@ -15,7 +15,7 @@ from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multip
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import group_gaps
 from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
-from csc_metrics.indicators.caseloads import CASELOAD_BANDS
+from csc_metrics.indicators.caseloads import CASELOAD_BANDS, DISTRIBUTION_COLUMNS
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
 from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
 from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
@@ -317,18 +317,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
 def _distribution(ctx: ReportContext) -> pd.DataFrame:
     """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
     if ctx.snapshot_date is None:
-        return pd.DataFrame(
-            columns=[
-                "group",
-                "workers",
-                "min",
-                "p25",
-                "median",
-                "p75",
-                "max",
-                *(label for _, label in CASELOAD_BANDS),
-            ]
-        )
+        return pd.DataFrame(columns=DISTRIBUTION_COLUMNS)
     spread = caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings)
     spread = spread.assign(group=spread["group"].where(spread["breakdown"] == "team", ALL_TEAMS))
     if ctx.team:

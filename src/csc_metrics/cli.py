@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "write a synthetic county council's SSDA903, Annex A and workforce files",
     ),
     "ingest": (
-        "csc_metrics.pipeline",
+        "csc_metrics.pipeline.cli",
         "read and clean raw returns into validated, pseudonymised tables in processed/",
     ),
     "indicators": (

@@ -305,3 +305,27 @@ def test_the_benchmark_alignment_is_cached_with_the_series(processed, monkeypatc
     assert len(calls) == 1
     pd.testing.assert_frame_equal(first, second)
     assert len(list((processed.folder / "_cache").glob("benchmarks_england-*.parquet"))) == 1
+
+
+# --- showing a table ---------------------------------------------------------------------------
+
+
+def test_ctx_show_applies_the_reports_suppression(monkeypatch):
+    # North holds 3 cases (1 to 5: shown as c); South 12, and the total 15 would give North
+    # away, so secondary suppression hides South too. Without suppression both are shown.
+    shown = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda bundle, raw=False: shown.append(bundle["text/html"])
+    )
+    table = builders.ReportTable(
+        data=pd.DataFrame({"Team": ["North", "South", "All"], "Cases": [3, 12, 15]}),
+        caption="Cases by team",
+        count_columns=("Cases",),
+        row_header="Team",
+        total_row="All",
+    )
+    context(suppress=True).show(table)
+    context(suppress=False).show(table)
+    suppressed, plain = shown
+    assert '<td class="count">c</td>' in suppressed and ">12<" not in suppressed
+    assert ">3<" in plain and ">12<" in plain

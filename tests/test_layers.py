@@ -173,3 +173,15 @@ def test_every_module_named_in_a_string_exists(reference):
     module, _, function = reference.partition(":")
     imported = importlib.import_module(module)
     assert not function or callable(getattr(imported, function, None))
+
+
+def test_the_views_only_read_processed_data():
+    # Ingesting is the run's job (and shipped_sample's, for the sample): no view reads raw files.
+    readers = ("pipeline", "ssda903", "caseload", "reference_data", "sample")
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {target}"
+        for path in sorted((PACKAGE / "views").rglob("*.py"))
+        for line, target in imported_modules(path)
+        if target.split(".")[0] in readers
+    ]
+    assert found == []

@@ -20,15 +20,12 @@ import nbformat
 import pandas as pd
 import pytest
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
+from csc_metrics.indicators import resolve_period_end, teams_at
 from csc_metrics.report.privacy_check import find_small_counts
+from csc_metrics.shipped_sample import sample_processed_dir
 from csc_metrics.views import PARAMETERS
-from csc_metrics.views.context import (
-    resolve_period_end,
-    sample_processed_dir,
-    teams_at,
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -197,7 +194,7 @@ def default_runs(tmp_path_factory, kernel_environment):
 def variant(kernel_environment):
     """A year before the latest quarter end, one team, suppression on, the region."""
     processed = sample_processed_dir()
-    data = io.load_processed(processed)
+    data = storage.load_processed(processed)
     period_end = resolve_period_end("latest", data) - pd.DateOffset(years=1)
     period_end = period_end + pd.offsets.QuarterEnd(0)
     snapshot = max(

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import (
     MIN_IDENTIFIER_LENGTH,
     find_identifiers,
@@ -23,8 +25,7 @@ from csc_metrics.report.privacy_check import (
     raw_child_ids,
     visible_text,
 )
-from csc_metrics.report.publish import hash_inputs
-from csc_metrics.report.runner import MAX_REPORT_BYTES, run_suite
+from csc_metrics.report.runner import run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from sample_runs import SampleRun, sample_run
 
 from csc_metrics import io
 from csc_metrics.quality import DataQualityLog
@@ -113,6 +114,21 @@ def report_tools() -> SimpleNamespace:
         require_browser=require_browser,
         audit_pages=audit_pages,
     )
+
+
+# --- The runs on the shipped sample (tests/sample_runs.py), one of each per session --------
+
+
+@pytest.fixture(scope="session")
+def default_sample_run(tmp_path_factory) -> SampleRun:
+    """``make report`` on the sample: latest quarter, every team's page, England, unsuppressed."""
+    return sample_run(tmp_path_factory, "default")
+
+
+@pytest.fixture(scope="session")
+def variant_sample_run(tmp_path_factory) -> SampleRun:
+    """The sample a year earlier, for one team, against the region, with suppression."""
+    return sample_run(tmp_path_factory, "variant")
 
 
 # --- Real-browser checks (tests/test_report_browser.py and the end-to-end tests) -----------

@@ -179,6 +179,7 @@ def test_london_boroughs_compare_with_london():
 # --- Every council works ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_council_gets_a_table():
     data = load_benchmark_data()
     codes = council_table()["la_code_old"]
@@ -309,6 +310,7 @@ def test_every_council_care_leaver_eet_2023_matches_the_published_file():
     assert packaged.sort_index().to_dict() == published.sort_index().to_dict()
 
 
+@pytest.mark.slow
 def test_the_build_is_deterministic_and_the_package_data_is_current(tmp_path):
     script = _build_script()
     first, second = tmp_path / "first", tmp_path / "second"

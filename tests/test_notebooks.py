@@ -216,9 +216,7 @@ def data_quality_facts(manifest: dict) -> list[dict]:
         },
         {
             "id": "quirks",
-            "keywords": ["found 0 errors", "0 warnings"]
-            if clean
-            else ["The most frequent error"],
+            "keywords": ["found 0 errors", "0 warnings"] if clean else ["The most frequent error"],
         },
     ]
 

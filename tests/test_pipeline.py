@@ -336,6 +336,7 @@ ROW_LEVEL_QUIRK_RULES = {
 }
 
 
+@pytest.mark.slow
 def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, key):
     raw = tmp_path / "raw"
     assert main(["sample", "--out", str(raw), "--messy", "--scale", "0.05"]) == 0

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from csc_metrics.cli import main
 
 SMALL = ["--scale", "0.05", "--years", "2024-2025"]
+
+
+# Generates five synthetic councils: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -31,6 +31,10 @@ QUIRKS = {
 }
 
 
+# Generates and writes a whole messy synthetic council: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("messy") / "raw"

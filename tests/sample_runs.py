@@ -1,10 +1,12 @@
 """Two quarterly runs on the shipped sample, shared by the notebook, end-to-end and browser tests.
 
 Executing the five report notebooks is the slowest thing the suite does, so each run is made
-once per test session and shared: by whichever pytest-xdist worker asks first, under a file
-lock in the session's shared temporary folder; the other workers wait for it and read what it
-published (and the ``RunOutcome``, pickled beside it). nbval executes the committed notebooks
-on their own (``make test``); these runs are the runner's real output on the real notebooks:
+once per test session and shared (``made_once``): by whichever pytest-xdist worker asks first,
+under a file lock in the session's shared temporary folder; the other workers wait for it and
+read what it published (and the ``RunOutcome``, pickled beside it). Other read-only inputs
+that several test files need, such as a generated messy sample, are shared the same way.
+nbval executes the committed notebooks on their own (``make test``); these runs are the
+runner's real output on the real notebooks:
 
 - ``default``: what ``make report`` does: the latest quarter end, every team's caseload page
   (``--per-team``), compared with England, no suppression.
@@ -17,8 +19,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import nbformat
 import pandas as pd
@@ -46,6 +51,7 @@ MISSING += [
 KEY = "end-to-end-test-key"
 LA_CODE = "E10000017"
 LA_NAME = "Synthetic county (sample data)"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,25 +119,37 @@ def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def sample_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> SampleRun:
-    """The named run, made by the first worker that asks and read by the others.
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]) -> T:
+    """What ``build(folder)`` returns, made by the first worker that asks and read by the others.
 
     Args:
         tmp_path_factory: pytest's factory, for the session's shared folder.
-        name: ``default`` or ``variant``.
+        name: The folder under the shared root to build in.
+        build: Writes into the (new) folder and returns something picklable.
 
     Returns:
-        The run. A run that raised is not recorded, so every test asking for it fails with
+        The result. One that raised is not recorded, so every test asking for it fails with
         the error rather than with a missing file.
     """
-    if MISSING:
-        pytest.skip(f"needs the sample and notebooks: {MISSING}")
-    base = shared_root(tmp_path_factory) / f"sample-run-{name}"
-    record = base / "outcome.pickle"
+    base = shared_root(tmp_path_factory) / name
+    record = base.with_name(f"{name}.pickle")
     with FileLock(str(base) + ".lock"):
         if not record.exists():
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("CSC_METRICS_KEY", KEY)
-                run = BUILDERS[name](base)
-            record.write_bytes(pickle.dumps(run))
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir(parents=True)
+            result = build(base)
+            record.write_bytes(pickle.dumps(result))
     return pickle.loads(record.read_bytes())
+
+
+def sample_run(tmp_path_factory: pytest.TempPathFactory, name: str) -> SampleRun:
+    """The named run on the shipped sample (``default`` or ``variant``), made once per session."""
+    if MISSING:
+        pytest.skip(f"needs the sample and notebooks: {MISSING}")
+
+    def build(base: Path) -> SampleRun:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("CSC_METRICS_KEY", KEY)
+            return BUILDERS[name](base)
+
+    return made_once(tmp_path_factory, f"sample-run-{name}", build)

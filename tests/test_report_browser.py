@@ -4,7 +4,8 @@ Headless Debian Chromium loads each page of the session's shared default run
 (tests/sample_runs.py: the real notebooks, every team's page) through file:// with the network
 off. A page passes only with no console error, no request for anything but file: and data:
 URLs, every image loaded, and no serious or critical axe-core accessibility violation.
-Screenshots are kept in test-artifacts/browser/sample/. Skipped without Chromium unless
+Screenshots of pages with a finding are kept in test-artifacts/browser/sample/ (of every page
+with CSC_METRICS_SCREENSHOTS=all). Skipped without Chromium unless
 CSC_METRICS_REQUIRE_BROWSER=1 (set by .ci/run), when it fails instead.
 """
 

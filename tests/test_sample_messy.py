@@ -12,8 +12,6 @@ import openpyxl
 import pytest
 from sample_checks import manifest_json, valid_codes
 
-from csc_metrics.cli import main
-
 QUIRKS = {
     "utf8_bom",
     "crlf_line_endings",
@@ -36,24 +34,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    out = tmp_path_factory.mktemp("messy") / "raw"
-    code = main(
-        [
-            "sample",
-            "--out",
-            str(out),
-            "--scale",
-            "0.05",
-            "--years",
-            "2022-2025",
-            "--seed",
-            "5",
-            "--messy",
-        ]
-    )
-    assert code == 0
-    return out
+def folder(messy_sample):
+    return messy_sample
 
 
 @pytest.fixture(scope="module")

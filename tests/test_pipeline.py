@@ -336,9 +336,9 @@ ROW_LEVEL_QUIRK_RULES = {
 }
 
 
-def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, key):
-    raw = tmp_path / "raw"
-    assert main(["sample", "--out", str(raw), "--messy", "--scale", "0.05"]) == 0
+@pytest.mark.slow
+def test_the_messy_sample_ingests_and_every_planted_problem_is_found(messy_sample, tmp_path, key):
+    raw = messy_sample
     processed = tmp_path / "processed"
     assert _ingest(raw, processed) == 0  # BOM, CRLF, blank rows and extra columns all read
     issues = pd.read_parquet(processed / "dq_issues.parquet")

@@ -165,17 +165,20 @@ def reruns(tmp_path_factory, report_tools):
     return counts, manifests, pages
 
 
+@pytest.mark.slow
 def test_a_rerun_with_unchanged_raw_files_does_not_ingest_again(reruns):
     counts, _, _ = reruns
     # One ingest for the first run, none for the unchanged re-run, one for --fresh-ingest.
     assert counts == [1, 1, 2]
 
 
+@pytest.mark.slow
 def test_the_manifest_says_whether_the_processed_data_were_reused(reruns):
     _, manifests, _ = reruns
     assert [m["ingest"]["status"] for m in manifests] == ["fresh", "reused", "fresh"]
 
 
+@pytest.mark.slow
 def test_the_landing_page_says_the_processed_data_were_up_to_date(reruns):
     _, _, pages = reruns
     assert "processed data up to date with the raw files" not in pages[0]

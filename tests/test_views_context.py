@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- fingerprints and the series cache ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_settings_fingerprint_is_the_same_in_every_process():
     # frozenset text depends on the hash seed; the fingerprint must not, or every kernel would
     # miss the cache another kernel wrote.

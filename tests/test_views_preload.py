@@ -25,6 +25,10 @@ PARAMETERS = {
 }
 
 
+# Ingests the whole shipped sample and starts a fork server: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def sample_processed(tmp_path_factory) -> Path:
     """The shipped sample, ingested once for this module."""

@@ -22,21 +22,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.forecast import fit_model, forecast, run_backtest
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
 
 
-def _load(processed: Path | None) -> io.ProcessedData:
+def _load(processed: Path | None) -> storage.ProcessedData:
     if processed is not None:
-        return io.load_processed(processed)
+        return storage.load_processed(processed)
     from csc_metrics.pipeline import ingest
 
     with tempfile.TemporaryDirectory(prefix="csc-metrics-bench-forecast-") as folder:
         with contextlib.redirect_stdout(sys.stderr):
             ingest(SAMPLE, Path(folder) / "processed")
-        return io.load_processed(Path(folder) / "processed")
+        return storage.load_processed(Path(folder) / "processed")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import pandas as pd
 from indicators_fixtures import child, episode, make_data
 
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 
 LA = "E10000017"
 INSIDE = "PR1 1AB"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from forecast_fixtures import four_children, steady_entries
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.cli import main
 from csc_metrics.forecast.states import CATEGORY_IDS
 
@@ -28,11 +28,11 @@ FIELDS = {
 }
 
 
-def write_processed(data: io.ProcessedData, folder: Path) -> Path:
+def write_processed(data: storage.ProcessedData, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name in io.PROCESSED_TABLES:
-        io.write_table(getattr(data, name.split("__")[-1]), name, folder)
-    (folder / io.MANIFEST_NAME).write_text("{}\n")
+    for name in storage.PROCESSED_TABLES:
+        storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
+    (folder / storage.MANIFEST_NAME).write_text("{}\n")
     return folder
 
 

@@ -39,6 +39,7 @@ from csc_metrics.forecast.model import (
 from csc_metrics.forecast.scenarios import Scenario, read_scenario
 from csc_metrics.forecast.states import CATEGORY_IDS, CATEGORY_LABELS
 from csc_metrics.forecast.workforce import fte_needed, todays_workforce
+from csc_metrics.formatting import format_money
 from csc_metrics.indicators.cli import LA_CODE_PATTERN, load_source
 from csc_metrics.settings import DEFAULT_SETTINGS
 
@@ -179,11 +180,7 @@ def backtest_records(backtest: Backtest) -> dict[str, Any]:
 
 
 def _money(value: float | None) -> str:
-    if value is None or np.isnan(value):
-        return "-"
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    return f"£{value / 1e3:,.0f}k"
+    return format_money(value) or "-"
 
 
 def _aligned(rows: list[list[str]], out: TextIO) -> None:

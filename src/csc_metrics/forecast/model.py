@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from csc_metrics import dates
 from csc_metrics.errors import ParameterError
 from csc_metrics.forecast.costs import Costs, projected_spend, read_costs
 from csc_metrics.forecast.projection import (
@@ -40,8 +41,8 @@ from csc_metrics.forecast.scenarios import Scenario, apply_scenario
 from csc_metrics.forecast.states import CATEGORY_IDS, STATES, state_name
 from csc_metrics.forecast.timeline import Timeline, build_timeline
 from csc_metrics.indicators.prepare import data_coverage, prepare_episodes
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 DEFAULT_REFERENCE_YEARS = 3
 #: Half-life of the weights that make recent years count more (docs/forecast.md, "Recent years
@@ -50,11 +51,6 @@ DEFAULT_HALF_LIFE_YEARS = 1.0
 MAX_QUARTERS = 12
 MIN_REFERENCE_DAYS = 365
 BASE = "base"
-
-
-def is_quarter_end(when: pd.Timestamp) -> bool:
-    """Whether a date is 30 June, 30 September, 31 December or 31 March."""
-    return (when.month, when.day) in ((3, 31), (6, 30), (9, 30), (12, 31))
 
 
 @dataclass
@@ -124,7 +120,9 @@ def build_model_timeline(
 
 
 def resolve_origin(
-    start: str | pd.Timestamp | None, coverage: tuple[pd.Timestamp, pd.Timestamp]
+    start: str | pd.Timestamp | None,
+    coverage: tuple[pd.Timestamp, pd.Timestamp],
+    option: str = "--start",
 ) -> pd.Timestamp:
     """The forecast origin: ``start`` if given (a quarter end in the data), else the latest.
 
@@ -133,35 +131,29 @@ def resolve_origin(
     """
     first, last = coverage
     quarter_ends = pd.date_range(first - pd.Timedelta(days=1), last, freq="QE")
-    if start is None or str(start).strip().lower() in ("", "latest"):
+    chosen = dates.parse_period_end(
+        dates.LATEST if start is None or not str(start).strip() else start, option, latest=True
+    )
+    if chosen == dates.LATEST:
         if not len(quarter_ends):
             raise ParameterError(
                 f"The data ({first:%Y-%m-%d} to {last:%Y-%m-%d}) cover no quarter end to "
                 "forecast from."
             )
         return quarter_ends[-1]
-    try:
-        origin = (
-            pd.Timestamp(start).normalize()
-            if isinstance(start, pd.Timestamp)
-            else pd.Timestamp(pd.to_datetime(str(start).strip(), format="%Y-%m-%d"))
-        )
-    except (ValueError, TypeError):
+    origin = pd.Timestamp(chosen)
+    if not dates.is_quarter_end(origin):
         raise ParameterError(
-            f"--start {start!r} is not a date in the form YYYY-MM-DD (e.g. 2025-03-31)."
-        ) from None
-    if not is_quarter_end(origin):
-        raise ParameterError(
-            f"--start {origin:%Y-%m-%d} is not a quarter end: the forecast runs in quarters "
+            f"{option} {origin:%Y-%m-%d} is not a quarter end: the forecast runs in quarters "
             "from 30 June, 30 September, 31 December or 31 March."
         )
     if not first - pd.Timedelta(days=1) <= origin <= last:
         raise ParameterError(
-            f"--start {origin:%Y-%m-%d} is outside the data, which cover {first:%Y-%m-%d} to "
+            f"{option} {origin:%Y-%m-%d} is outside the data, which cover {first:%Y-%m-%d} to "
             f"{last:%Y-%m-%d}. Choose a quarter end from {quarter_ends[0]:%Y-%m-%d} to "
             f"{quarter_ends[-1]:%Y-%m-%d}."
             if len(quarter_ends)
-            else f"--start {origin:%Y-%m-%d} is outside the data ({first:%Y-%m-%d} to "
+            else f"{option} {origin:%Y-%m-%d} is outside the data ({first:%Y-%m-%d} to "
             f"{last:%Y-%m-%d})."
         )
     return origin

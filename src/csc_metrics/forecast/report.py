@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import format_date
 from csc_metrics.forecast.backtest import Backtest, run_backtest
 from csc_metrics.forecast.costs import (
     Calibration,
@@ -37,8 +38,9 @@ from csc_metrics.forecast.projection import ALL
 from csc_metrics.forecast.scenarios import read_scenario
 from csc_metrics.forecast.states import CATEGORY_IDS, CATEGORY_LABELS, STATES
 from csc_metrics.forecast.workforce import TodaysWorkforce, fte_needed, todays_workforce
-from csc_metrics.io import ProcessedData
+from csc_metrics.formatting import format_money
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: The two categories that are the cost pressure (the seed report's financial section).
 PRESSURE = ("external_residential", "ifa")
@@ -340,15 +342,9 @@ def scenario_table(report: ForecastReport) -> pd.DataFrame | None:
 
 
 def money(value: float) -> str:
-    """GBP for a sentence: £1.2m, £850k, £900."""
-    if value is None or np.isnan(value):
-        return "not known"
-    size = abs(value)
-    if size >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    if size >= 1e4:
-        return f"£{value / 1e3:,.0f}k"
-    return f"£{value:,.0f}"
+    """GBP for a sentence: £1.2m, £850k, £900 (``formatting.format_money``)."""
+    text = format_money(value)
+    return text or "not known"
 
 
 def _count(value: float) -> str:
@@ -356,7 +352,7 @@ def _count(value: float) -> str:
 
 
 def _long(when: pd.Timestamp) -> str:
-    return f"{when.day} {when:%B %Y}"
+    return format_date(when)
 
 
 def _direction(change: float, size: float) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csc_metrics.caseload.metrics import latest_snapshot, worker_caseloads
-from csc_metrics.io import ProcessedData
+from csc_metrics.indicators.caseloads import worker_caseloads
+from csc_metrics.indicators.snapshots import latest_snapshot
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 CLA_CASE_TYPE = "CLA"
 

@@ -988,6 +988,15 @@ def _drift_placements(
         home_row[moved],
         ifa_urns,
     )
+    # The external homes that take them are new places in the county (private providers open
+    # homes where the demand is), so the drift adds cost more than distance.
+    homes = new_kind == "home_external"
+    local = settings[(settings["kind"] == "home_external") & settings["in_county"]]
+    if homes.any() and len(local):
+        pick = rng.integers(0, len(local), size=int(homes.sum()))
+        for column in ("pool_row", "urn", "provider"):
+            target = "pl_row" if column == "pool_row" else column
+            again.loc[homes, target] = local[column].to_numpy()[pick]
     drawn.loc[np.flatnonzero(diverted), ["place", "provider", "pl_row", "urn"]] = again[
         ["place", "provider", "pl_row", "urn"]
     ].to_numpy()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from forecast_fixtures import four_children, steady_entries
+from indicators_fixtures import write_processed
 
-from csc_metrics import storage
 from csc_metrics.cli import main
 from csc_metrics.forecast.states import CATEGORY_IDS
 
@@ -26,14 +26,6 @@ FIELDS = {
     "weekly_cost",
     "spend",
 }
-
-
-def write_processed(data: storage.ProcessedData, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in storage.PROCESSED_TABLES:
-        storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
-    (folder / storage.MANIFEST_NAME).write_text("{}\n")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from csc_metrics.errors import ParameterError
 from csc_metrics.forecast.backtest import MIN_ACTUAL, Backtest, run_backtest
 from csc_metrics.forecast.costs import Calibration, Costs, calibrate, read_costs
 from csc_metrics.forecast.model import (
@@ -40,7 +39,7 @@ from csc_metrics.forecast.scenarios import Scenario, read_scenario
 from csc_metrics.forecast.states import CATEGORY_IDS, CATEGORY_LABELS
 from csc_metrics.forecast.workforce import fte_needed, todays_workforce
 from csc_metrics.formatting import format_money
-from csc_metrics.indicators.cli import LA_CODE_PATTERN, load_source
+from csc_metrics.indicators.cli import add_source_arguments, check_la_code, load_source
 from csc_metrics.settings import DEFAULT_SETTINGS
 
 FORMATS = ("table", "csv", "json")
@@ -54,13 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     Args:
         parser: The subcommand's parser.
     """
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--raw", type=Path, metavar="DIR", help="raw folder (ssda903/, reference/): ingested"
-    )
-    source.add_argument(
-        "--processed", type=Path, metavar="DIR", help="processed folder from `csc-metrics ingest`"
-    )
+    add_source_arguments(parser)
     parser.add_argument(
         "--la-code", required=True, metavar="CODE", help="responsible council, e.g. E10000017"
     )
@@ -105,17 +98,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="table", help="output format (default: table)"
     )
-
-
-def check_la_code(la_code: str) -> str:
-    """The council code in upper case, or a ParameterError saying what a code looks like."""
-    code = la_code.strip().upper()
-    if not LA_CODE_PATTERN.match(code):
-        raise ParameterError(
-            f"--la-code {la_code!r} is not a council code: expected a letter E, W, S or N and "
-            "eight digits, e.g. E10000017 (Lancashire)."
-        )
-    return code
 
 
 # --- Plain numbers ---------------------------------------------------------------------------

@@ -176,3 +176,24 @@ def test_forecast_files_go_only_to_the_notebooks_that_declare_them(config, tmp_p
 def test_a_single_team_run_publishes_beside_the_council_report(config):
     checked = replace(config, team="Assessment North").validated()
     assert checked.publish_name(pd.Timestamp("2025-03-31")) == "2025-03-31_team-assessment-north"
+
+
+def test_the_context_built_ahead_gets_only_the_eight_parameters(config, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from csc_metrics.report import runner
+    from csc_metrics.views import PARAMETERS, opening
+
+    costs = tmp_path / "costs.csv"
+    costs.write_text("category,weekly_cost\n" + "".join(f"{c},1\n" for c in CATEGORY_IDS))
+    checked = replace(config, costs=costs).validated()
+    seen = {}
+
+    def preload(**parameters):
+        seen.update(parameters)
+        return {"period_end": "2025-03-31"}
+
+    monkeypatch.setattr(opening, "preload_report", preload)
+    run = runner._Run(checked, datetime.now(), "stamp", tmp_path / "log", None, None, None, None)
+    assert run._prepare_report_data(None) == pd.Timestamp("2025-03-31")
+    assert list(seen) == list(PARAMETERS)

@@ -35,7 +35,7 @@ SCENARIO_STYLE = {
     "linestyle": ":",
     "linewidth": 2.2,
     "marker": "s",
-    "markersize": 4,
+    "markersize": 3,
 }
 BAND_COLOUR = OKABE_ITO["sky_blue"]
 
@@ -101,12 +101,7 @@ def forecast_chart(
         ax.plot(forecast["quarter_end"], forecast["expected"], label="Forecast", **BASE_STYLE)
         for scenario in scenarios:
             other = mine[mine["series"] == scenario]
-            ax.plot(
-                other["quarter_end"],
-                other["expected"],
-                label=f"Scenario: {scenario}",
-                **SCENARIO_STYLE,
-            )
+            ax.plot(other["quarter_end"], other["expected"], label="Scenario", **SCENARIO_STYLE)
         ax.set_title(panel_title, fontsize=11, color=TEXT_COLOUR, loc="left")
         style_axes(ax, "", y_label if index % columns == 0 else "")
         ax.yaxis.set_major_formatter(unit_formatter("count"))
@@ -115,19 +110,12 @@ def forecast_chart(
         descriptions.append(_describe(panel_title, actual, forecast, hidden and suppress))
     for index in range(len(panels), rows * columns):
         axes[index // columns][index % columns].axis("off")
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(4, len(labels)),
-        fontsize=9,
-        frameon=False,
-    )
+    axes[0][0].legend(loc="best", fontsize=8, framealpha=0.9)
     notes = [
         f"Source: {source}.",
-        "Solid: actual; dashed: the forecast's expected number, with its likely range shaded.",
+        "Solid: actual; dashed: the forecast's expected number, with its likely range shaded",
     ]
+    notes[-1] += "".join(f"; dotted: the scenario '{name}'" for name in scenarios) + "."
     if hidden:
         notes.append(suppressed_note(settings, "Actual numbers"))
     footnote = finish(figure, title, notes)

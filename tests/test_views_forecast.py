@@ -56,10 +56,16 @@ def test_stock_table_has_todays_children_and_each_year_end(view):
 
 
 def test_small_numbers_are_counts_for_suppression(view):
-    for make in (forecast.stock_table, forecast.pressure_table, forecast.backtest_detail_table):
+    for make in (forecast.stock_table, forecast.pressure_table, forecast.exits_table):
         table = make(view)
         assert table.count_columns
         assert set(table.count_columns) <= set(table.data.columns)
+
+
+def test_a_backtest_the_data_cannot_support_says_so(view):
+    # One year of data: no refit a year before the forecast start is possible.
+    for make in (forecast.backtest_table, forecast.backtest_detail_table):
+        assert make(view).data.iloc[0, 0] == forecast.NO_BACKTEST
 
 
 def test_without_a_scenario_the_table_says_how_to_give_one(view):
@@ -97,3 +103,14 @@ def test_with_suppression_small_actual_numbers_are_not_drawn_or_told():
     assert "a small number" in chart.alt_text
     assert "not shown, to protect privacy" in chart.footnote
     assert not any("children now" in m for m in forecast.key_messages(view))
+
+
+def test_too_little_data_gives_a_report_that_says_why_instead_of_failing():
+    # The data start on 1 April 2023: at 30 June 2023 there is a quarter, not a year.
+    view = forecast.open_forecast(context(period_end="2023-06-30"))
+    assert view.report is None and "at least a year" in view.reason
+    assert forecast.key_messages(view) == [view.reason]
+    assert view.reason in forecast.stock_table(view).data.iloc[0, 0]
+    assert view.reason in forecast.stock_chart(view).alt_text
+    cells = forecast.spend_row(view.ctx)
+    assert cells[1] == "" and cells[3] == view.reason

@@ -19,25 +19,36 @@ import pandas as pd
 from csc_metrics.charts import Chart
 from csc_metrics.charts.forecast import forecast_chart
 from csc_metrics.dates import format_date
+from csc_metrics.errors import ParameterError
 from csc_metrics.forecast import report as fr
 from csc_metrics.forecast.model import BASE
 from csc_metrics.forecast.projection import ALL
 from csc_metrics.forecast.states import CATEGORY_IDS, EXIT_REASON_LABELS
 from csc_metrics.formatting import format_money
-from csc_metrics.views.builders import ReportTable
+from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.report_context import ReportContext
 
 #: The notebook that shows the forecast (linked from the overview's scorecard row).
 PAGE = "06_demand_and_cost.html"
 TITLE = "Demand and cost"
+NO_BACKTEST = (
+    "The data are too short to refit the forecast a year or more before its start and compare "
+    "it with what happened (the refit needs a year of data before it)."
+)
 
 
 @dataclass(eq=False)
 class ForecastView:
-    """A report context and the forecast built for it."""
+    """A report context and the forecast built for it.
+
+    ``report`` is None when the data cannot support a forecast at the report's period end
+    (less than a year of data before it); ``reason`` then says why, and every chart, table and
+    message of the report says so instead of failing the run.
+    """
 
     ctx: ReportContext
-    report: fr.ForecastReport
+    report: fr.ForecastReport | None
+    reason: str = ""
 
     @property
     def origin(self) -> pd.Timestamp:
@@ -78,18 +89,23 @@ def open_forecast(
     key = ("forecast", str(scenario_file or ""), str(costs_file or ""))
     remembered = ctx.__dict__.setdefault("_remembered", {})
     if key not in remembered:
-        remembered[key] = ForecastView(
-            ctx,
-            fr.build_report(
+        try:
+            report = fr.build_report(
                 ctx.data,
                 ctx.la_code,
                 start=forecast_origin(ctx.period_end),
                 scenario_file=scenario_file,
                 costs_file=costs_file,
                 settings=ctx.settings,
-            ),
-        )
+            )
+            remembered[key] = ForecastView(ctx, report)
+        except ParameterError as error:
+            remembered[key] = ForecastView(ctx, None, f"No forecast: {error}")
     return remembered[key]
+
+
+def _unavailable_table(view: ForecastView, caption: str) -> ReportTable:
+    return ReportTable(data=pd.DataFrame({"Forecast": [view.reason]}), caption=caption)
 
 
 def key_messages(view: ForecastView) -> list[str]:
@@ -97,6 +113,8 @@ def key_messages(view: ForecastView) -> list[str]:
 
     With suppression on, a sentence quoting a number of children from 1 to 5 now is left out.
     """
+    if view.report is None:
+        return [view.reason]
     messages = fr.key_messages(view.report)
     if view.ctx.suppress and _has_small_now(view):
         messages = [m for m in messages if "children now" not in m]
@@ -121,6 +139,8 @@ def _paths(view: ForecastView, categories: list[str]) -> pd.DataFrame:
 
 def stock_chart(view: ForecastView) -> Chart:
     """Children looked after in all and by placement category: history and forecast."""
+    if view.report is None:
+        return empty_chart("Children looked after: history and forecast", view.reason)
     categories = [ALL, *CATEGORY_IDS]
     panels = [(c, fr.label(c)) for c in categories]
     return forecast_chart(
@@ -137,6 +157,8 @@ def stock_chart(view: ForecastView) -> Chart:
 
 def pressure_chart(view: ForecastView) -> Chart:
     """External residential and IFA: history and forecast."""
+    if view.report is None:
+        return empty_chart("The cost pressure: external residential and IFA", view.reason)
     categories = list(fr.PRESSURE)
     return forecast_chart(
         _paths(view, categories),
@@ -158,6 +180,8 @@ def _whole(values: pd.Series) -> pd.Series:
 
 def stock_table(view: ForecastView) -> ReportTable:
     """Children by category now and at each forecast year end, with the likely range."""
+    if view.report is None:
+        return _unavailable_table(view, "Children looked after by placement category")
     paths = fr.category_paths(view.report)
     base = paths[paths["series"].isin(["actual", BASE])]
     frame = {"Placement": [fr.label(c) for c in [*CATEGORY_IDS, ALL]]}
@@ -192,6 +216,8 @@ def stock_table(view: ForecastView) -> ReportTable:
 
 def pressure_table(view: ForecastView) -> ReportTable:
     """External residential and IFA: children and spend now and in each forecast year."""
+    if view.report is None:
+        return _unavailable_table(view, "External residential and IFA placements")
     table = fr.pressure_table(view.report)
     table = table[table["scenario"] == BASE]
     data = pd.DataFrame(
@@ -224,6 +250,8 @@ def pressure_table(view: ForecastView) -> ReportTable:
 
 def spend_table(view: ForecastView) -> ReportTable:
     """Spend by category in the last 12 months and each forecast year, base and scenario."""
+    if view.report is None:
+        return _unavailable_table(view, "Placement spend by category")
     report = view.report
     spend = report.result.spend_by_year()
     last = fr.spend_last_year(report)
@@ -256,6 +284,8 @@ def spend_table(view: ForecastView) -> ReportTable:
 
 def scenario_table(view: ForecastView) -> ReportTable:
     """Base against scenario by category at each forecast year end (or why there is none)."""
+    if view.report is None:
+        return _unavailable_table(view, "Base against scenario")
     table = fr.scenario_table(view.report)
     if table is None:
         return ReportTable(
@@ -294,6 +324,10 @@ def scenario_table(view: ForecastView) -> ReportTable:
 
 def exits_table(view: ForecastView) -> ReportTable:
     """Expected exits in the first forecast year by reason, base and scenario."""
+    if view.report is None:
+        return _unavailable_table(
+            view, "Children expected to leave care in the first forecast year"
+        )
     frame = {"Reason": list(EXIT_REASON_LABELS.values())}
     for run in view.report.result.runs:
         first_year = run.projection.exits[:4].sum(axis=0)
@@ -312,7 +346,13 @@ def exits_table(view: ForecastView) -> ReportTable:
 
 def backtest_table(view: ForecastView) -> ReportTable:
     """How far to trust the forecast: MAPE by horizon against the naive forecasts."""
+    if view.report is None:
+        return _unavailable_table(view, "How far to trust the forecast")
     summary = view.report.backtest.by_horizon
+    if summary.empty:
+        return ReportTable(
+            data=pd.DataFrame({"Backtest": [NO_BACKTEST]}), caption="How far to trust the forecast"
+        )
     data = pd.DataFrame(
         {
             "Months ahead": summary["horizon_months"].astype(int),
@@ -338,8 +378,15 @@ def backtest_table(view: ForecastView) -> ReportTable:
 
 def backtest_detail_table(view: ForecastView) -> ReportTable:
     """The 12-month backtest by category: actual against each forecast."""
+    if view.report is None:
+        return _unavailable_table(view, "Twelve months ahead: actual against each forecast")
     detail = view.report.backtest.detail
     detail = detail[detail["horizon_months"] == 12]
+    if detail.empty:
+        return ReportTable(
+            data=pd.DataFrame({"Backtest": [NO_BACKTEST]}),
+            caption="Twelve months ahead: actual against each forecast",
+        )
     data = pd.DataFrame(
         {
             "Placement": detail["category"].map(fr.label),
@@ -369,6 +416,8 @@ def backtest_detail_table(view: ForecastView) -> ReportTable:
 
 def calibration_table(view: ForecastView) -> ReportTable:
     """Modelled residential spend against the council's RO3 residential line."""
+    if view.report is None:
+        return _unavailable_table(view, "Calibration against RO3")
     check = view.report.calibration
     ratio = "" if check.ratio is None else f"{check.ratio:.2f}"
     data = pd.DataFrame(
@@ -394,6 +443,8 @@ def calibration_table(view: ForecastView) -> ReportTable:
 
 def workforce_table(view: ForecastView) -> ReportTable:
     """Case-holding FTE needed for the forecast children at the caseload threshold."""
+    if view.report is None:
+        return _unavailable_table(view, "Case-holding social worker FTE needed")
     fte = view.report.fte
     threshold = view.report.settings.caseload_threshold
     data = pd.DataFrame(
@@ -425,6 +476,8 @@ def workforce_table(view: ForecastView) -> ReportTable:
 
 def unit_cost_table(view: ForecastView) -> ReportTable:
     """The weekly unit costs used, with their basis and source."""
+    if view.report is None:
+        return _unavailable_table(view, "Weekly unit costs per child")
     costs = view.report.costs
     table = fr.unit_cost_table(view.report)
     data = pd.DataFrame(
@@ -466,6 +519,9 @@ def spend_row(ctx: ReportContext, costs_file: str | Path | None = None) -> tuple
         Seven cell texts.
     """
     view = open_forecast(ctx, None, costs_file)
+    label = "Placement spend, forecast for the next 12 months"
+    if view.report is None:
+        return (label, "", "", view.reason, "", "", "")
     change = fr.spend_change(view.report)
     first = view.report.year_ends[0]
     basis = (
@@ -482,7 +538,7 @@ def spend_row(ctx: ReportContext, costs_file: str | Path | None = None) -> tuple
             f"{word} {format_money(abs(change['change']))} ({abs(change['change_pct']):.0f}%)"
         )
     return (
-        "Placement spend, forecast for the next 12 months",
+        label,
         format_money(change["next_year"]),
         "",
         moved,

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from sample_runs import SampleRun, made_once, sample_run
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.quality import DataQualityLog
 
 collect_ignore_glob = ["fixtures/*"]
@@ -80,14 +80,14 @@ def write_report_processed(folder: Path) -> Path:
         message="PLACE code not in the code list",
     )
     folder.mkdir(parents=True, exist_ok=True)
-    io.write_table(log.to_frame(), "dq_issues", folder)
-    io.write_json({"tables": ["dq_issues"]}, folder / io.MANIFEST_NAME)
+    storage.write_table(log.to_frame(), "dq_issues", folder)
+    storage.write_json({"tables": ["dq_issues"]}, folder / storage.MANIFEST_NAME)
     return folder
 
 
 def fake_report_ingest(raw: Path, processed: Path) -> None:
     """Stand-in for ``pipeline.ingest``: replaces the processed folder as the real one does."""
-    with io.staged_replace(processed) as staging:
+    with storage.staged_replace(processed) as staging:
         write_report_processed(staging)
 
 

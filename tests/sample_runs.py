@@ -31,13 +31,8 @@ import pytest
 from filelock import FileLock
 
 from csc_metrics.report.config import RunConfig
-from csc_metrics.report.runner import (
-    RunOutcome,
-    ingest_raw,
-    latest_quarter_end,
-    run_suite,
-    teams_at,
-)
+from csc_metrics.report.outcomes import RunOutcome
+from csc_metrics.report.runner import folder_teams, ingest_raw, latest_quarter_end, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"
@@ -97,7 +92,7 @@ def _variant(base: Path) -> SampleRun:
     ingest_raw(SAMPLE, processed)
     period_end = latest_quarter_end(processed) - pd.DateOffset(years=1)
     period_end = period_end + pd.offsets.QuarterEnd(0)
-    teams = teams_at(processed, period_end)
+    teams = folder_teams(processed, period_end)
     config = _config(
         base,
         period_end=period_end.date().isoformat(),

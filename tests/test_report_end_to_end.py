@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 from sample_runs import REPORTS, SAMPLE
 
+from csc_metrics.fingerprints import hash_inputs
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import (
     MIN_IDENTIFIER_LENGTH,
     find_identifiers,
@@ -23,8 +25,6 @@ from csc_metrics.report.privacy_check import (
     raw_child_ids,
     visible_text,
 )
-from csc_metrics.report.publish import hash_inputs
-from csc_metrics.report.runner import MAX_REPORT_BYTES
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
-from csc_metrics.report.publish import hash_inputs
 from csc_metrics.report.reuse import (
     INGEST_STAMP,
     ingested_inputs,
@@ -29,7 +29,9 @@ def write_processed_from(raw: Path, processed: Path) -> None:
         for path, digest in ingested_inputs(hash_inputs(raw)).items()
     ]
     processed.mkdir(parents=True, exist_ok=True)
-    io.write_json({"package_version": __version__, "inputs": inputs}, processed / io.MANIFEST_NAME)
+    storage.write_json(
+        {"package_version": __version__, "inputs": inputs}, processed / storage.MANIFEST_NAME
+    )
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def test_other_local_rules_force_an_ingest(ingested):
 def test_another_package_version_forces_an_ingest(ingested):
     raw, processed = ingested
     stamp = json.loads((processed / INGEST_STAMP).read_text(encoding="utf-8"))
-    io.write_json(stamp | {"package_version": "0.0.1"}, processed / INGEST_STAMP)
+    storage.write_json(stamp | {"package_version": "0.0.1"}, processed / INGEST_STAMP)
     assert not processed_up_to_date(processed, hash_inputs(raw)).up_to_date
 
 
@@ -133,7 +135,7 @@ def reruns(tmp_path_factory, report_tools):
 
     def ingest(raw_folder: Path, processed: Path) -> None:
         ingests.append(processed)
-        with io.staged_replace(processed) as staging:
+        with storage.staged_replace(processed) as staging:
             report_tools.write_processed(staging)
             write_processed_from(raw_folder, staging)
 

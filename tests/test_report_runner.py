@@ -17,15 +17,13 @@ import pytest
 
 from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
+from csc_metrics.report.jobs import longest_first
+from csc_metrics.report.manifest import previous_durations
+from csc_metrics.report.outcomes import RunOutcome
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts
 from csc_metrics.report.publish import lock_file_for, run_lock
-from csc_metrics.report.runner import (
-    MAX_REPORT_BYTES,
-    RunOutcome,
-    longest_first,
-    previous_durations,
-    run_suite,
-)
+from csc_metrics.report.runner import run_suite
 
 TEAMS = ["Assessment North", "Children in care"]
 
@@ -415,8 +413,8 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
     # c1: worker w1 is in Alpha in the workforce list, so Alpha although the case row says Old.
     # c2: worker w9 is not in the workforce list, so the case row's Beta.
     # c3: unallocated, team on the row blank, so no team. Gamma has a worker but no case.
-    from csc_metrics import io
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics import storage
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     dates = pd.to_datetime(["2025-03-31", "2025-03-31", "2025-03-31", "2025-06-30"])
     cases = pd.DataFrame(
@@ -444,13 +442,13 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
             "source_file": ["workforce.csv"] * 2,
         }
     )
-    io.write_table(cases, "clean_caseload__cases", tmp_path)
-    io.write_table(workforce, "clean_caseload__workforce", tmp_path)
+    storage.write_table(cases, "clean_caseload__cases", tmp_path)
+    storage.write_table(workforce, "clean_caseload__workforce", tmp_path)
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == ["Alpha", "Beta"]
 
 
 def test_without_caseload_data_there_are_no_teams(tmp_path):
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == []
 

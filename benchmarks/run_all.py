@@ -3,7 +3,9 @@
 1. generate a national-size dataset (``csc-metrics sample --scale 40``) into a working folder;
 2. ingest it (``bench_ingest.py``: time and peak memory);
 3. compute every indicator at every quarter end on the result (``bench_indicators.py``);
-4. time the quarterly run on the shipped sample against one empty notebook (``bench_run.py``).
+4. time the quarterly run on the shipped sample against one empty notebook (``bench_run.py``);
+5. fit the placement demand model and forecast 3 years, on the national dataset and on the
+   shipped sample (``bench_forecast.py``).
 
 Each step is a separate process so that its time and memory are its own. The working folder is
 removed at the end unless ``--keep`` is given.
@@ -74,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             [python, str(HERE / "bench_indicators.py"), str(processed)],
         )
         _step("quarterly run on the shipped sample", [python, str(HERE / "bench_run.py")])
+        _step(
+            "forecast, national dataset",
+            [python, str(HERE / "bench_forecast.py"), str(processed), "--repeat", "1"],
+        )
+        _step("forecast, shipped sample", [python, str(HERE / "bench_forecast.py")])
     except subprocess.CalledProcessError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return error.returncode or 1

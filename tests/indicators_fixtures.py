@@ -18,10 +18,12 @@ Postcode lookup (home of every child is PR1 1AA at 350000, 430000):
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from csc_metrics import storage
 from csc_metrics.storage import ProcessedData
 
 LA = "E10000017"
@@ -131,6 +133,15 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     if "source_row" in frame:
         frame["source_row"] = range(2, len(frame) + 2)
     return frame
+
+
+def write_processed(data: ProcessedData, folder: Path) -> Path:
+    """Write data as a processed folder (every table, and an empty ingest manifest)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in storage.PROCESSED_TABLES:
+        storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
+    (folder / storage.MANIFEST_NAME).write_text("{}\n")
+    return folder
 
 
 def make_data(

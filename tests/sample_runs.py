@@ -37,7 +37,14 @@ from csc_metrics.report.runner import folder_teams, ingest_raw, latest_quarter_e
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"
 NOTEBOOKS = ROOT / "notebooks"
-REPORTS = ("00_overview", "01_caseloads", "02_care_leavers", "03_placements", "04_data_quality")
+REPORTS = (
+    "00_overview",
+    "01_caseloads",
+    "02_care_leavers",
+    "03_placements",
+    "04_data_quality",
+    "06_demand_and_cost",
+)
 MISSING = [str(SAMPLE)] if not SAMPLE.is_dir() else []
 MISSING += [
     str(NOTEBOOKS / f"{n}.ipynb") for n in REPORTS if not (NOTEBOOKS / f"{n}.ipynb").exists()

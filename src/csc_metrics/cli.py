@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "csc_metrics.benchmarks.cli",
         "show published DfE benchmarks (England, region, statistical neighbours) for a council",
     ),
+    "forecast": (
+        "csc_metrics.forecast.cli",
+        "placement demand and cost forecast, what-if scenarios and a backtest",
+    ),
     "run": (
         "csc_metrics.report.cli",
         "the quarterly run: ingest, execute every report notebook, publish HTML",

@@ -622,11 +622,22 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
     )
 
 
+def _plain_scorecard_row(cells: Sequence[str]) -> str:
+    """A scorecard row given as text (a figure that is not an indicator, such as a forecast)."""
+    label, value, base, *rest = (html.escape(str(c)) for c in cells)
+    others = "".join(f"<td>{c}</td>" for c in rest)
+    return (
+        f'<tr><th scope="row">{label}</th><td class="num">{value}</td>'
+        f'<td class="num">{base}</td>{others}</tr>'
+    )
+
+
 def scorecard_html(
     summaries: Sequence[IndicatorSummary],
     caption: str,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    extra_rows: Sequence[Sequence[str]] = (),
 ) -> str:
     """A scorecard table: one row per indicator with its latest value, SPC badges and benchmark.
 
@@ -639,6 +650,8 @@ def scorecard_html(
         caption: Table caption.
         suppress: Hide counts from 1 to ``settings.suppression_max`` (and values resting on them).
         settings: Settings.
+        extra_rows: Rows after the indicators, each seven cell texts in the columns' order (the
+            forecast spend row: a figure that is not an indicator with an SPC chart).
 
     Returns:
         The HTML.
@@ -656,6 +669,7 @@ def scorecard_html(
         )
     )
     rows = "".join(_scorecard_row(s, suppress, settings) for s in summaries)
+    rows += "".join(_plain_scorecard_row(cells) for cells in extra_rows)
     return (
         f'<table class="csc-table csc-scorecard"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
@@ -667,7 +681,8 @@ def show_scorecard(
     caption: str,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    extra_rows: Sequence[Sequence[str]] = (),
 ) -> None:
     """Show a scorecard table (see ``scorecard_html``)."""
-    content = scorecard_html(summaries, caption, suppress, settings)
+    content = scorecard_html(summaries, caption, suppress, settings, extra_rows)
     _publish({"text/html": content, "text/plain": _plain_table(content, caption)})

@@ -87,6 +87,30 @@ def in_words(value: object, unit: str) -> str:
     return format_value(value, unit, precision="text", words=True)
 
 
+def format_money(value: object, *, short: bool = True) -> str:
+    """Pounds for a person: ``£1.2m``, ``£850k``, ``£900`` (short) or ``£1,234,567``.
+
+    Args:
+        value: An amount in GBP (None or NaN is blank).
+        short: Round to millions (one decimal) or thousands, as sentences and the scorecard
+            write spend; otherwise whole pounds with commas, for table cells.
+
+    Returns:
+        The text; a negative amount keeps its sign before the pound sign.
+    """
+    if _is_blank(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    sign, size = ("-" if number < 0 else ""), abs(number)
+    if not short:
+        return f"{sign}£{size:,.0f}"
+    if size >= 1e6:
+        return f"{sign}£{size / 1e6:,.1f}m"
+    if size >= 1e4:
+        return f"{sign}£{size / 1e3:,.0f}k"
+    return f"{sign}£{size:,.0f}"
+
+
 def format_number(value: object, decimals: int = 1) -> str:
     """A number with a fixed number of decimals and thousands commas; blank for no value."""
     if _is_blank(value):

@@ -21,7 +21,7 @@ import pytest
 from sample_runs import NOTEBOOKS, REPORTS, SAMPLE
 
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
-from csc_metrics.views import PARAMETERS
+from csc_metrics.views import FORECAST_PARAMETERS, PARAMETERS
 
 #: The planted-pattern areas (MANIFEST.md) whose patterns each report's key messages must name.
 #: The data-quality report has no planted pattern: it must state what MANIFEST.md says was
@@ -31,6 +31,7 @@ AREAS: dict[str, set[str]] = {
     "01_caseloads": {"caseloads"},
     "02_care_leavers": {"care_leavers"},
     "03_placements": {"placements"},
+    "06_demand_and_cost": {"forecast"},
 }
 #: What a notebook's code may not contain: logic belongs in the package.
 FORBIDDEN: dict[type, str] = {
@@ -113,11 +114,21 @@ def test_the_thin_notebook_check_finds_what_it_forbids(source, found):
     assert forbidden_constructs(source) == found
 
 
+#: Notebooks that show the placement forecast declare its files after the eight parameters.
+FORECAST_NOTEBOOKS: dict[str, list[str]] = {
+    "00_overview": ["costs_file"],
+    "06_demand_and_cost": list(FORECAST_PARAMETERS),
+}
+
+
 @pytest.mark.parametrize("name", REPORTS)
 def test_one_parameters_cell_with_the_eight_parameters(name):
     tagged = [c for c in read(name).cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    assert parameter_names(tagged[0].source) == list(PARAMETERS)
+    assert parameter_names(tagged[0].source) == [
+        *PARAMETERS,
+        *FORECAST_NOTEBOOKS.get(name, []),
+    ]
 
 
 @pytest.mark.parametrize("name", REPORTS)

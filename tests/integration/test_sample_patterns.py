@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sample_checks import (
     care_leaver_rows,
+    dates,
     eet_pct,
     looked_after_on,
     manifest_json,
@@ -43,12 +44,12 @@ def planted(folder):
     return {p["id"]: p for p in manifest_json(folder)["patterns"]}
 
 
-def test_manifest_lists_five_patterns_with_what_reports_need(planted):
-    assert len(planted) == 5
+def test_manifest_lists_six_patterns_with_what_reports_need(planted):
+    assert len(planted) == 6
     known = set(indicator_ids())
     for pattern in planted.values():
         assert pattern["indicator_id"] in known
-        assert pattern["area"] in {"care_leavers", "caseloads", "placements"}
+        assert pattern["area"] in {"care_leavers", "caseloads", "placements", "forecast"}
         assert pattern["description"] and pattern["keywords"]
         assert pd.Timestamp(pattern["from"]) < pd.Timestamp(pattern["to"])
 
@@ -134,3 +135,34 @@ def test_the_ethnic_group_gap_in_19_21_eet_separates_with_wilson_intervals(folde
         others_low, _ = wilson(everyone - in_group, all_n - group_n)
         assert group_n >= 10
         assert group_high < others_low, year
+
+
+def test_ifa_and_external_residential_rise_for_10_to_15_year_olds(folder, planted):
+    pattern = planted["placement_mix_drift_10_15"]
+    episodes = merged_episodes(folder)
+    header = pd.concat(
+        [read_csv(folder / "ssda903" / str(y) / "header.csv") for y in episodes["year"].unique()]
+    ).drop_duplicates("CHILD", keep="last")
+    dob = dates(header.set_index("CHILD")["DOB"])
+    counts = {}
+    for when in quarter_ends(f"{episodes['year'].min()}-03-31", pattern["to"]):
+        current = looked_after_on(episodes, when)
+        age = (when - current["CHILD"].map(dob)).dt.days / 365.25
+        teens = current[(age >= 10) & (age < 16)]
+        other_carers = teens["PLACE"].isin(["U4", "U5", "U6"])
+        ifa = other_carers & (teens["PLACE_PROVIDER"] != "PR1")
+        homes = teens["PLACE"].isin(["K1", "K2", "R1", "S1"]) & teens["PLACE_PROVIDER"].isin(
+            ["PR4", "PR5"]
+        )
+        counts[when] = (int((ifa | homes).sum()), int((other_carers & ~ifa).sum()))
+    values = list(counts.values())
+    # IFA and external homes: at least a quarter more children at the end than at the start,
+    # and the last year's mean above every earlier year's; in-house foster care falls.
+    external = [v[0] for v in values]
+    inhouse = [v[1] for v in values]
+    assert external[-1] >= 1.25 * external[0]
+    assert np.mean(external[-4:]) > max(np.mean(external[i : i + 4]) for i in range(0, 12, 4))
+    assert inhouse[-1] < 0.75 * inhouse[0]
+    # The manifest's achieved figures are these counts at 31 March.
+    last = pattern["achieved"][pattern["to"]]
+    assert last["ifa"] + last["external_residential"] == external[-1]

@@ -11,7 +11,7 @@ import pytest
 from csc_metrics.catalogue import indicator_table, unit_table
 from csc_metrics.dates import collection_year, format_date, parse_period_end, period_label
 from csc_metrics.errors import ParameterError
-from csc_metrics.formatting import format_cell, format_count, format_value, in_words
+from csc_metrics.formatting import format_cell, format_count, format_money, format_value, in_words
 
 
 def test_every_indicator_unit_is_declared():
@@ -90,3 +90,18 @@ def test_parse_period_end():
         parse_period_end("31/03/2025", "--period-end", latest=True)
     with pytest.raises(ParameterError, match="period_end='latest' is not a date"):
         parse_period_end("latest")
+
+
+@pytest.mark.parametrize(
+    ("value", "short", "text"),
+    [
+        (1_234_567, True, "£1.2m"),
+        (85_400, True, "£85k"),
+        (9_999, True, "£9,999"),
+        (-2_500_000, True, "-£2.5m"),
+        (1_234_567.4, False, "£1,234,567"),
+        (None, True, ""),
+    ],
+)
+def test_format_money(value, short, text):
+    assert format_money(value, short=short) == text

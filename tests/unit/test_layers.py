@@ -46,7 +46,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "sample",
     ),
     "indicators": ("indicators", "benchmarks"),
-    "analysis": ("spc", "gaps", "suppression", "narrative"),
+    "analysis": ("spc", "gaps", "suppression", "narrative", "forecast"),
     "presentation": ("charts", "display", "views"),
     "report": ("report",),
     "cli": ("cli",),

@@ -61,11 +61,11 @@ BREAKDOWN_TITLES = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the command's options.
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--raw DIR`` or ``--processed DIR`` (one of them required); see ``load_source``.
 
     Args:
-        parser: The subcommand's parser.
+        parser: A subcommand's parser.
     """
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
@@ -80,6 +80,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="processed folder written by `csc-metrics ingest`",
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command's options.
+
+    Args:
+        parser: The subcommand's parser.
+    """
+    add_source_arguments(parser)
     parser.add_argument(
         "--period-end",
         required=True,
@@ -99,7 +108,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _check_la_code(la_code: str) -> str:
+def check_la_code(la_code: str) -> str:
+    """The council code in upper case, or a ParameterError saying what a code looks like."""
     code = la_code.strip().upper()
     if not LA_CODE_PATTERN.match(code):
         raise ParameterError(
@@ -279,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         0 on success (errors are raised as ``CscMetricsError`` and mapped to exit codes).
     """
-    la_code = _check_la_code(args.la_code)
+    la_code = check_la_code(args.la_code)
     parse_period_end(args.period_end, OPTION, latest=True)  # fails before a slow ingest
     data = load_source(args)
     period_end = resolve_period_end(args.period_end, data, OPTION)

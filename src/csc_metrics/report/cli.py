@@ -104,6 +104,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--targets", type=Path, metavar="FILE", help="local targets file for the notebooks"
     )
     parser.add_argument(
+        "--scenario",
+        type=Path,
+        metavar="FILE",
+        help="forecast scenario (YAML or CSV) for the demand and cost report",
+    )
+    parser.add_argument(
+        "--costs",
+        type=Path,
+        metavar="FILE",
+        help="weekly unit costs by placement category for the forecast (default: shipped "
+        "assumptions)",
+    )
+    parser.add_argument(
         "--comparator",
         choices=COMPARATORS,
         default="england",
@@ -134,6 +147,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         suppress=args.suppress,
         quiet=args.quiet,
         targets=args.targets,
+        scenario=args.scenario,
+        costs=args.costs,
         comparator=args.comparator,
         cell_timeout=args.timeout,
         skip_ingest=args.skip_ingest,

@@ -137,6 +137,10 @@ class RunConfig:
         suppress: Suppress counts of 1-5 everywhere in the output.
         quiet: No progress output (for cron); errors still go to stderr.
         targets: Optional local targets file passed to the notebooks.
+        scenario: Optional forecast scenario file (``--scenario``), passed to the notebooks
+            that declare ``scenario_file``.
+        costs: Optional unit-costs file (``--costs``), passed to the notebooks that declare
+            ``costs_file``.
         comparator: Benchmark comparator passed to the notebooks.
         cell_timeout: Seconds a single notebook cell may run before it counts as failed.
         skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
@@ -158,6 +162,8 @@ class RunConfig:
     suppress: bool = False
     quiet: bool = False
     targets: Path | None = None
+    scenario: Path | None = None
+    costs: Path | None = None
     comparator: str = "england"
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     skip_ingest: bool = False
@@ -213,6 +219,7 @@ class RunConfig:
         targets = Path(self.targets).expanduser().resolve() if self.targets else None
         if targets is not None and not targets.is_file():
             raise ParameterError(f"--targets {self.targets}: no such file.")
+        scenario, costs = self._forecast_files()
         out = Path(self.out).expanduser().resolve()
         processed = self.processed_dir.expanduser().resolve()
         for name, path in (("--out", out), ("--processed", processed)):
@@ -238,12 +245,40 @@ class RunConfig:
             suppress=bool(self.suppress),
             quiet=bool(self.quiet),
             targets=targets,
+            scenario=scenario,
+            costs=costs,
             comparator=self.comparator,
             cell_timeout=int(self.cell_timeout),
             skip_ingest=bool(self.skip_ingest),
             fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
         )
+
+    def _forecast_files(self) -> tuple[Path | None, Path | None]:
+        """The scenario and costs files, absolute, each read once.
+
+        A bad file stops the run before anything is ingested or published.
+
+        Raises:
+            ParameterError: A file that is not there.
+            InputError: A file that cannot be used (its file, row and what was expected named).
+        """
+        found = []
+        for option, value in (("--scenario", self.scenario), ("--costs", self.costs)):
+            path = Path(value).expanduser().resolve() if value else None
+            if path is not None and not path.is_file():
+                raise ParameterError(f"{option} {value}: no such file.")
+            found.append(path)
+        scenario, costs = found
+        if scenario is not None or costs is not None:
+            # Only read here when given: the forecast package imports pandas.
+            from csc_metrics.forecast import read_costs, read_scenario
+
+            if scenario is not None:
+                read_scenario(scenario)
+            if costs is not None:
+                read_costs(costs)
+        return scenario, costs
 
     def _check_ingest_options(self, processed: Path) -> None:
         """Raise ParameterError if --skip-ingest and --fresh-ingest cannot be honoured."""
@@ -263,9 +298,11 @@ class RunConfig:
     def notebook_parameters(
         self, period_end: pd.Timestamp | str, team: str | None
     ) -> dict[str, Any]:
-        """The values injected into every notebook's ``parameters`` cell.
+        """The values injected into the notebooks' ``parameters`` cells.
 
-        Dates are ``'YYYY-MM-DD'`` strings and paths absolute strings, so that the injected cell
+        The eight report parameters go to every notebook; ``scenario_file`` and ``costs_file``
+        only to the notebooks that declare them (``report.jobs.plan_jobs``). Dates are
+        ``'YYYY-MM-DD'`` strings and paths absolute strings, so that the injected cell
         is plain Python whatever the working directory. A period end given as text (``latest``)
         is passed as it is.
         """
@@ -280,6 +317,8 @@ class RunConfig:
             "comparator": self.comparator,
             "suppress": self.suppress,
             "targets_file": str(self.targets) if self.targets else None,
+            "scenario_file": str(self.scenario) if self.scenario else None,
+            "costs_file": str(self.costs) if self.costs else None,
         }
 
     def as_record(self) -> dict[str, Any]:
@@ -297,6 +336,8 @@ class RunConfig:
             "jobs": self.jobs,
             "suppress": self.suppress,
             "targets": str(self.targets) if self.targets else None,
+            "scenario": str(self.scenario) if self.scenario else None,
+            "costs": str(self.costs) if self.costs else None,
             "comparator": self.comparator,
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,

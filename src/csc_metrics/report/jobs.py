@@ -7,12 +7,16 @@ first, by the previous run's timings.
 
 from __future__ import annotations
 
+import ast
+import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from csc_metrics.report.config import RunConfig, slugify, team_notebook
 from csc_metrics.report.execute import NotebookJob
+from csc_metrics.views.parameters import FORECAST_PARAMETERS
 
 #: Where the per-team reports are published, under the period's folder.
 TEAMS_FOLDER = "teams"
@@ -42,7 +46,7 @@ def plan_jobs(
         NotebookJob(
             source=notebook,
             output_name=notebook.stem,
-            parameters=config.notebook_parameters(period_end, team),
+            parameters=for_notebook(notebook, config.notebook_parameters(period_end, team)),
             team=team,
         )
         for notebook in notebooks
@@ -58,11 +62,49 @@ def plan_jobs(
                 NotebookJob(
                     source=per_team,
                     output_name=f"{TEAMS_FOLDER}/{unique}",
-                    parameters=config.notebook_parameters(period_end, name),
+                    parameters=for_notebook(per_team, config.notebook_parameters(period_end, name)),
                     team=name,
                 )
             )
     return jobs
+
+
+def declared_parameters(notebook: Path) -> set[str]:
+    """The names a notebook's ``parameters`` cell assigns (empty if it has none)."""
+    content = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for cell in content.get("cells", []):
+        if cell.get("cell_type") != "code" or "parameters" not in cell.get("metadata", {}).get(
+            "tags", []
+        ):
+            continue
+        source = "".join(cell.get("source", []))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        names |= {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+    return names
+
+
+def for_notebook(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """A notebook's parameters.
+
+    The eight report parameters always; the forecast's files (``FORECAST_PARAMETERS``) only
+    where the notebook declares them.
+    """
+    declared = declared_parameters(notebook)
+    return {
+        name: value
+        for name, value in parameters.items()
+        if name not in FORECAST_PARAMETERS or name in declared
+    }
 
 
 def longest_first(jobs: list[NotebookJob], durations: dict[str, float]) -> list[NotebookJob]:

@@ -136,6 +136,11 @@ def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("Team", facts.team or "all teams"),
         ("Comparator", config.comparator),
         ("Targets file", str(config.targets) if config.targets else "none"),
+        ("Forecast scenario file", str(config.scenario) if config.scenario else "none"),
+        (
+            "Forecast unit costs",
+            str(config.costs) if config.costs else "the shipped defaults (assumptions)",
+        ),
         ("Suppression of counts 1 to 5", "on" if config.suppress else "off"),
         ("Raw data folder", str(config.raw)),
         ("Processed data folder", str(config.processed_dir)),

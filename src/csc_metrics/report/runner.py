@@ -50,6 +50,7 @@ from csc_metrics.report.render import (
 from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.report.run_log import Progress, file_logger, progress_logger, run_logging
 from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.views.parameters import PARAMETERS
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +273,13 @@ class _Run:
             what is wrong with the data or parameters if anything is.
         """
         began = time.perf_counter()
-        parameters = self.config.notebook_parameters(self.config.period_end, self.config.team)
+        parameters = {
+            name: value
+            for name, value in self.config.notebook_parameters(
+                self.config.period_end, self.config.team
+            ).items()
+            if name in PARAMETERS
+        }
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
             if server is not None:

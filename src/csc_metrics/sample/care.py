@@ -481,7 +481,9 @@ def _build_episodes(
     conversions = _long_term_conversions(rng, spells, periods)
     temporaries = _temporary_placements(rng, spells, primary, conversions, children)
     events = _collapse(pd.concat([primary, conversions, temporaries], ignore_index=True))
-    return _episodes_from_events(rng, events, periods, children, geography, settings, ifa_urns)
+    return _episodes_from_events(
+        rng, config, events, periods, children, geography, settings, ifa_urns
+    )
 
 
 def _event_frame(period: np.ndarray, t: np.ndarray, **columns: object) -> pd.DataFrame:
@@ -790,6 +792,7 @@ def _any_event_between(
 
 def _episodes_from_events(
     rng: np.random.Generator,
+    config: SampleConfig,
     events: pd.DataFrame,
     periods: pd.DataFrame,
     children: pd.DataFrame,
@@ -827,6 +830,23 @@ def _episodes_from_events(
         home_district[new_carer],
         home_row[new_carer],
         ifa_urns,
+    )
+    # The planted drift changes some placements after they were drawn, from its own stream,
+    # so that every other draw (and so the rest of the sample) stays as it was.
+    drawn_kind = kind.copy()
+    kind = _drift_placements(
+        component_rng(config.seed, "placement_drift"),
+        config,
+        geography,
+        settings,
+        kind,
+        new_carer,
+        t,
+        periods["dob"].to_numpy()[period],
+        home_district,
+        home_row,
+        ifa_urns,
+        drawn,
     )
 
     consent = events["ls_new"].groupby(period).ffill().to_numpy(dtype=object) == "V2"
@@ -906,11 +926,81 @@ def _episodes_from_events(
             "is_last": last,
         }
     )
-    rec = _reasons_ceased(rng, periods, episodes)
+    # The kind each episode had before the planted drift, carried as base_kind is.
+    drawn_base = pd.Series(np.where(new_carer, drawn_kind, None), dtype=object)
+    drawn_base = drawn_base.groupby(frame["period"]).ffill()
+    drawn_base[adoption_with_carer] = "adoption"
+    drawn_base[temporary] = "temporary"
+    rec = _reasons_ceased(rng, periods, episodes, drawn_base.to_numpy(dtype=object))
     episodes["rec"] = np.where(last, rec[period], "X1").astype(object)
     episodes["cin"] = _category_of_need(rng, periods)[period]
     episodes["is_short_break"] = False
     return episodes.drop(columns="is_last")
+
+
+def _drift_placements(
+    rng: np.random.Generator,
+    config: SampleConfig,
+    geography: Geography,
+    settings: pd.DataFrame,
+    kind: np.ndarray,
+    new_carer: np.ndarray,
+    t: np.ndarray,
+    dob: np.ndarray,
+    home_district: np.ndarray,
+    home_row: np.ndarray,
+    ifa_urns: np.ndarray,
+    drawn: pd.DataFrame,
+) -> np.ndarray:
+    """The planted drift: divert some 10-15s' new placements to IFAs and external homes.
+
+    Placements of a kind in ``PLACEMENT_DRIFT_FROM`` that start with a new carer while the
+    child is aged 10-15, after ``config.placement_drift_start``, are diverted with a probability
+    that rises to ``PLACEMENT_DRIFT_MAX_SHARE``; each diverted placement gets a new
+    kind and is placed again (code, provider, postcode, URN) from this stream alone. ``drawn``
+    (the new-carer placements) is updated in place.
+
+    Returns:
+        The kinds after the drift, per event.
+    """
+    kind = kind.copy()
+    rows = np.flatnonzero(new_carer)
+    age = (t[rows] - dob[rows]) / _YEAR
+    low, high = p.PLACEMENT_DRIFT_AGES
+    ramp = np.clip(
+        (t[rows] - config.placement_drift_start) / _YEAR / p.PLACEMENT_DRIFT_RAMP_YEARS, 0, 1
+    )
+    share = p.PLACEMENT_DRIFT_MAX_SHARE * ramp
+    eligible = np.isin(kind[rows], p.PLACEMENT_DRIFT_FROM) & (age >= low) & (age < high)
+    diverted = eligible & (rng.random(len(rows)) < share)
+    if not diverted.any():
+        return kind
+    new_kind = choose(rng, p.PLACEMENT_DRIFT_TO, int(diverted.sum()))
+    moved = rows[diverted]
+    kind[moved] = new_kind
+    again = _place_new(
+        rng,
+        geography,
+        settings,
+        new_kind,
+        t[moved],
+        home_district[moved],
+        home_row[moved],
+        ifa_urns,
+    )
+    # The external homes that take them are new places in the county (private providers open
+    # homes where the demand is), so the drift adds cost more than distance.
+    homes = new_kind == "home_external"
+    local = settings[(settings["kind"] == "home_external") & settings["in_county"]]
+    if homes.any() and len(local):
+        pick = rng.integers(0, len(local), size=int(homes.sum()))
+        for column in ("pool_row", "urn", "provider"):
+            target = "pl_row" if column == "pool_row" else column
+            again.loc[homes, target] = local[column].to_numpy()[pick]
+    drawn.loc[np.flatnonzero(diverted), ["place", "provider", "pl_row", "urn"]] = again[
+        ["place", "provider", "pl_row", "urn"]
+    ].to_numpy()
+    return kind
 
 
 def _temporary_rows(
@@ -930,13 +1020,26 @@ def _temporary_rows(
 
 
 def _reasons_ceased(
-    rng: np.random.Generator, periods: pd.DataFrame, episodes: pd.DataFrame
+    rng: np.random.Generator,
+    periods: pd.DataFrame,
+    episodes: pd.DataFrame,
+    drawn_kind: np.ndarray,
 ) -> np.ndarray:
-    """REC of each period, from its route and where the child was living at the end."""
+    """REC of each period, from its route and where the child was living at the end.
+
+    The draws split children by the kind of placement drawn before the planted drift
+    (``drawn_kind``, per episode), so the drift moves no other child's reason.
+    """
     n = len(periods)
     route = periods["route"].to_numpy()
-    last = episodes[episodes["is_last"]].set_index("period")
+    is_last = episodes["is_last"].to_numpy()
+    last = episodes[is_last].set_index("period")
     final_kind = last["kind"].reindex(np.arange(n)).to_numpy(dtype=object)
+    drawn_final = (
+        pd.Series(drawn_kind[is_last], index=last.index)
+        .reindex(np.arange(n))
+        .to_numpy(dtype=object)
+    )
     final_place = last["place"].reindex(np.arange(n)).to_numpy(dtype=object)
     age_at_end = ((periods["end"] - periods["dob"]) / _YEAR).to_numpy()
     rec = np.full(n, "E8", dtype=object)
@@ -944,7 +1047,7 @@ def _reasons_ceased(
         mask = route == name
         rec[mask] = choose(rng, p.REC_BY_ROUTE[name], int(mask.sum()))
     age18 = route == "age18"
-    foster = age18 & np.isin(final_kind, FOSTER_KINDS)
+    foster = age18 & np.isin(drawn_final, FOSTER_KINDS)
     rec[foster] = choose(rng, p.REC_BY_ROUTE["age18_foster"], int(foster.sum()))
     rec[age18 & ~foster] = choose(rng, p.REC_BY_ROUTE["age18_other"], int((age18 & ~foster).sum()))
     # Special guardianship: to former foster carers who are relatives (E45) or not (E46), or

@@ -241,6 +241,11 @@ class SampleConfig:
         return day(dt.date(self.last_year - 3, 7, 1))
 
     @property
+    def placement_drift_start(self) -> int:
+        """Day from which placements of 10-15s drift to IFAs and external homes (5 years)."""
+        return day(dt.date(self.last_year - 5, 4, 1))
+
+    @property
     def eet_decline_start(self) -> int:
         """First reference birthday of the widening 19-21 EET gap: 18 months before the end."""
         return day(dt.date(self.last_year - 2, 10, 1))

@@ -70,7 +70,7 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
     where = s.location(council, end)
     n_group, eet_group = s.care_leaver_eet(council, end, "19_21", p.EET_EQUITY_GROUP)
     n_all, eet_all = s.care_leaver_eet(council, end, "19_21")
-    return [
+    planted = [
         {
             "id": "care_leavers_19_21_eet_widening_gap",
             "area": "care_leavers",
@@ -188,6 +188,52 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
             },
         },
     ]
+    planted.append(placement_drift(council))
+    return planted
+
+
+def placement_drift(council: SyntheticCouncil) -> dict[str, Any]:
+    """The drift of 10-15-year-olds' placements to IFAs and external homes (issue 18).
+
+    Achieved: children aged 10-15 in IFA foster care, external children's homes and in-house
+    foster care at each 31 March, and the share in the first two.
+    """
+    config = council.config
+    ages = p.PLACEMENT_DRIFT_AGES
+    year_ends = {year: s.march_31(year) for year in config.years}
+    mix = {
+        to_date(when).isoformat(): s.placement_mix(council, when, ages)
+        for when in year_ends.values()
+    }
+    first, last = mix[_iso(year_ends[config.first_year])], mix[_iso(config.horizon_end)]
+    return {
+        "id": "placement_mix_drift_10_15",
+        "area": "forecast",
+        "indicator_id": "external_residential_pct",
+        "breakdown": "age_band",
+        "group": "10-15",
+        "from": _iso(config.placement_drift_start),
+        "to": _iso(config.horizon_end),
+        "direction": "worse",
+        "description": (
+            "From "
+            f"{_iso(config.placement_drift_start)} in-house foster carers and council "
+            "children's homes run short for children aged 10-15: a rising share of their new "
+            "placements (reaching "
+            f"{p.PLACEMENT_DRIFT_MAX_SHARE:.0%} after {p.PLACEMENT_DRIFT_RAMP_YEARS:g} years) go "
+            "to an independent fostering agency (IFA) or an external children's home instead. "
+            "10-15-year-olds in IFA foster care and external residential care go from "
+            f"{first['ifa'] + first['external_residential']} ({first['ifa_and_external_pct']}%) "
+            f"at 31 March {config.first_year} to "
+            f"{last['ifa'] + last['external_residential']} ({last['ifa_and_external_pct']}%) at "
+            f"31 March {config.last_year}; in in-house foster care from "
+            f"{first['inhouse_fostering']} to {last['inhouse_fostering']}. The forecast's "
+            "backtest and report show the rise and its cost."
+        ),
+        "keywords": ["external residential", "IFA"],
+        "visible_in_data": len(config.years) >= 3,
+        "achieved": mix,
+    }
 
 
 def _quarter_ends(council: SyntheticCouncil) -> list[int]:
@@ -428,7 +474,7 @@ def render(
         "",
         "## Planted patterns",
         "",
-        "Five patterns are planted for the reports to find. Each is described here and in "
+        "Six patterns are planted for the reports to find. Each is described here and in "
         "the JSON block below (`patterns`), with the indicator it shows in, its dates and "
         "the keywords a key message naming it should contain (case-insensitive).",
         "",

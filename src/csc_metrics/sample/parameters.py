@@ -296,6 +296,20 @@ MOVE_FRAILTY_SHAPE = 0.55
 #: Multiplier on the move rate from the stability step-change date (the planted pattern).
 MOVE_RATE_AFTER_STEP = 0.6
 
+#: Planted drift in the placement mix (issue 18): for children aged 10-15, a share of the new
+#: placements that would have been with the council's own foster carers or in its own
+#: children's homes go to an independent fostering agency or an external children's home
+#: instead (in-house carers and beds running short). The share rises in a straight line from 0
+#: on ``SampleConfig.placement_drift_start`` to ``PLACEMENT_DRIFT_MAX_SHARE`` over
+#: ``PLACEMENT_DRIFT_RAMP_YEARS``, then stays there; the diverted placements are shared between
+#: the kinds in ``PLACEMENT_DRIFT_TO``. The stock of 10-15s in IFAs and external homes keeps
+#: rising for years after, as earlier placements end.
+PLACEMENT_DRIFT_AGES = (10.0, 16.0)
+PLACEMENT_DRIFT_FROM = ("foster_inhouse", "home_la")
+PLACEMENT_DRIFT_MAX_SHARE = 0.8
+PLACEMENT_DRIFT_RAMP_YEARS = 4.0
+PLACEMENT_DRIFT_TO = {"foster_ifa": 0.6, "home_external": 0.4}
+
 #: Share of foster placements lasting over a year that become long-term with the same carer
 #: (U6 to U4, U3 to U1: RNE T), and the share of those that coincide with the final care order
 #: (RNE U).

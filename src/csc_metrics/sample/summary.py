@@ -107,6 +107,33 @@ def location(council: SyntheticCouncil, when: int) -> dict[str, float]:
     }
 
 
+def placement_mix(council: SyntheticCouncil, when: int, ages: tuple[float, float]) -> dict:
+    """Children of an age range looked after on a day, in IFAs, external homes and in-house.
+
+    IFA: foster care with other carers (U4-U6) not provided by the council (PR1); external
+    residential: children's homes and residential care run by private or voluntary providers
+    (PR4, PR5); in-house fostering: U4-U6 with the council.
+    """
+    rows = open_episodes(council, when)
+    dob = council.history.children["dob"].to_numpy()[rows["child"].to_numpy()]
+    age = (when - dob) / 365.25
+    rows = rows[(age >= ages[0]) & (age < ages[1])]
+    place = rows["place"].to_numpy(dtype=object)
+    own = rows["provider"].to_numpy(dtype=object) == "PR1"
+    external = np.isin(rows["provider"].to_numpy(dtype=object), ["PR4", "PR5"])
+    other_carers = np.isin(place, ["U4", "U5", "U6"])
+    residential = placement_group(place) == "children's homes and residential"
+    ifa = int((other_carers & ~own).sum())
+    homes = int((residential & external).sum())
+    return {
+        "children": len(rows),
+        "ifa": ifa,
+        "external_residential": homes,
+        "inhouse_fostering": int((other_carers & own).sum()),
+        "ifa_and_external_pct": round(100 * (ifa + homes) / max(len(rows), 1), 1),
+    }
+
+
 def care_leaver_eet(
     council: SyntheticCouncil, when: int, band: str, group: str | None = None
 ) -> tuple[int, float]:

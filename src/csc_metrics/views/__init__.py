@@ -1,25 +1,34 @@
 """The report notebooks' library layer: each notebook loads, calls one function here, and shows.
 
 ``open_report`` builds the shared report context once per notebook; ``overview``,
-``caseloads``, ``care_leavers``, ``placements`` and ``data_quality`` hold the composition of
-each report (which indicators, breakdowns, tables, charts and key messages), as tested
-functions that return tables, charts and message lists.
+``caseloads``, ``care_leavers``, ``placements``, ``data_quality`` and ``forecast`` (demand and
+cost) hold the composition of each report (which indicators, breakdowns, tables, charts and
+key messages), as tested functions that return tables, charts and message lists.
 """
 
-from csc_metrics.views import care_leavers, caseloads, data_quality, overview, placements
+from csc_metrics.views import (
+    care_leavers,
+    caseloads,
+    data_quality,
+    forecast,
+    overview,
+    placements,
+)
 from csc_metrics.views.builders import ReportTable
 from csc_metrics.views.context_line import show_context_line
 from csc_metrics.views.opening import open_report
-from csc_metrics.views.parameters import PARAMETERS
+from csc_metrics.views.parameters import FORECAST_PARAMETERS, PARAMETERS
 from csc_metrics.views.report_context import ReportContext
 
 __all__ = [
+    "FORECAST_PARAMETERS",
     "PARAMETERS",
     "ReportContext",
     "ReportTable",
     "care_leavers",
     "caseloads",
     "data_quality",
+    "forecast",
     "open_report",
     "overview",
     "placements",

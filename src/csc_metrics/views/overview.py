@@ -8,6 +8,7 @@ telling finding of each area's own analysis (a team, a group of young people, a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
 from csc_metrics.dates import format_date
 from csc_metrics.narrative import IndicatorSummary, Latest
-from csc_metrics.views import care_leavers, caseloads, placements
+from csc_metrics.views import care_leavers, caseloads, forecast, placements
 from csc_metrics.views.builders import ReportTable, display_label, empty_chart, spc_chart_for
 from csc_metrics.views.messages import enrich, ranked
 from csc_metrics.views.report_context import ReportContext
@@ -40,23 +41,30 @@ def headline_ids() -> list[str]:
 
 @dataclass(frozen=True)
 class Scorecard:
-    """The scorecard: one summary per headline indicator with a value, and its caption."""
+    """The scorecard: one summary per headline indicator with a value, and its caption.
+
+    ``extra_rows`` are rows that are not indicators (the forecast spend), as cell texts.
+    """
 
     summaries: list[IndicatorSummary]
     caption: str
+    extra_rows: tuple[tuple[str, ...], ...] = ()
 
 
-def scorecard(ctx: ReportContext) -> Scorecard:
+def scorecard(ctx: ReportContext, costs_file: str | Path | None = None) -> Scorecard:
     """Every headline indicator at the period end with its change, SPC, target and benchmark.
 
     With ``ctx.team``, the caseload indicators are the team's. An indicator with no value at
-    the period end keeps its row, blank, so that nothing silently drops off the scorecard.
+    the period end keeps its row, blank, so that nothing silently drops off the scorecard. The
+    last row is the placement spend forecast for the next 12 months against the last 12
+    (``views.forecast.spend_row``), at the run's unit costs.
 
     Args:
         ctx: The report context.
+        costs_file: The unit-costs file of the run (``--costs``), or None for the defaults.
 
     Returns:
-        One summary per headline indicator, in catalogue order, and a caption.
+        One summary per headline indicator, in catalogue order, a caption and the forecast row.
     """
     blank = Latest(np.nan, np.nan, np.nan, ctx.period_end)
     summaries = [ctx.summary(i) or IndicatorSummary(i, blank) for i in headline_ids()]
@@ -66,8 +74,10 @@ def scorecard(ctx: ReportContext) -> Scorecard:
         caption=(
             f"Headline indicators at {format_date(ctx.period_end)}{team}: the change since last "
             f"quarter and a year ago, what the SPC chart shows, any target, and the gap to "
-            f"{ctx.comparator_name} (a blank figure: no data for this period)"
+            f"{ctx.comparator_name} (a blank figure: no data for this period); last, the "
+            "placement spend forecast for the next 12 months"
         ),
+        extra_rows=(forecast.spend_row(ctx, costs_file),),
     )
 
 

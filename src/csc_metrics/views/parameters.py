@@ -32,6 +32,10 @@ PARAMETERS = (
     "suppress",
     "targets_file",
 )
+#: Parameters a notebook may declare after the eight, when it shows the placement forecast:
+#: ``csc-metrics run --scenario`` and ``--costs`` (absolute paths, or None). The runner passes
+#: them only to notebooks whose ``parameters`` cell names them.
+FORECAST_PARAMETERS = ("scenario_file", "costs_file")
 
 #: Benchmark comparators a report can use, with how the parameter is described in messages.
 COMPARATORS: dict[str, str] = {

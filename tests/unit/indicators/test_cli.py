@@ -10,24 +10,15 @@ import types
 from pathlib import Path
 
 import pytest
-from indicators_fixtures import EXPECTED_AT_2024_03_31, LA, county
+from indicators_fixtures import EXPECTED_AT_2024_03_31, LA, county, write_processed
 
-from csc_metrics import storage
 from csc_metrics.catalogue import indicator_ids
 from csc_metrics.cli import main
 
 
-def _write_processed(data: storage.ProcessedData, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in storage.PROCESSED_TABLES:
-        storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
-    (folder / storage.MANIFEST_NAME).write_text("{}\n")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory) -> Path:
-    return _write_processed(county(), tmp_path_factory.mktemp("indicators") / "processed")
+    return write_processed(county(), tmp_path_factory.mktemp("indicators") / "processed")
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:
@@ -206,7 +197,7 @@ def test_raw_is_ingested_in_memory(capsys, monkeypatch, tmp_path):
     def fake_ingest(raw: Path, processed: Path, settings=None) -> None:
         calls.append(raw)
         print("ingesting...")
-        _write_processed(county(), Path(processed))
+        write_processed(county(), Path(processed))
 
     monkeypatch.setitem(
         sys.modules, "csc_metrics.pipeline", types.SimpleNamespace(ingest=fake_ingest)
@@ -252,7 +243,7 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     tables = ingest_caseload(standard_snapshot(tmp_path / "raw"), None, new_log(), PSEUDONYMISER)
     data.cases, data.workforce = tables["cases"], tables["workforce"]
     data.establishment = tables["establishment"]
-    processed = _write_processed(data, tmp_path / "processed")
+    processed = write_processed(data, tmp_path / "processed")
     _, out, _ = _run(
         capsys,
         "--processed",

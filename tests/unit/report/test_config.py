@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from csc_metrics.errors import ParameterError
+from csc_metrics.errors import InputError, ParameterError
+from csc_metrics.forecast.states import CATEGORY_IDS
 from csc_metrics.report.config import (
     RunConfig,
     discover_notebooks,
@@ -16,6 +18,7 @@ from csc_metrics.report.config import (
     slugify,
     team_notebook,
 )
+from csc_metrics.report.jobs import for_notebook
 
 
 @pytest.fixture
@@ -133,9 +136,64 @@ def test_notebook_parameters_carry_dates_as_text_and_absolute_paths(config):
         "comparator": "england",
         "suppress": False,
         "targets_file": None,
+        "scenario_file": None,
+        "costs_file": None,
     }
+
+
+def test_missing_forecast_files_are_refused(config, tmp_path):
+    with pytest.raises(ParameterError, match="--scenario"):
+        replace(config, scenario=tmp_path / "scenario.yaml").validated()
+    with pytest.raises(ParameterError, match="--costs"):
+        replace(config, costs=tmp_path / "costs.csv").validated()
+
+
+def test_a_bad_scenario_stops_the_run_before_anything_is_read(config, tmp_path):
+    scenario = tmp_path / "scenario.csv"
+    scenario.write_text("flow,to,change,value\nentry,castle,multiply,1\n")
+    with pytest.raises(InputError, match=r"scenario\.csv, row 2, column to"):
+        replace(config, scenario=scenario).validated()
+
+
+def test_forecast_files_go_only_to_the_notebooks_that_declare_them(config, tmp_path):
+    costs = tmp_path / "costs.csv"
+    costs.write_text("category,weekly_cost\n" + "".join(f"{c},1\n" for c in CATEGORY_IDS))
+    checked = replace(config, costs=costs).validated()
+    parameters = checked.notebook_parameters(pd.Timestamp("2025-03-31"), team=None)
+    declares = tmp_path / "06_demand_and_cost.ipynb"
+    silent = tmp_path / "01_caseloads.ipynb"
+    cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": []}
+    declares.write_text(
+        json.dumps({"cells": [{**cell, "source": ["team = None\n", "costs_file = None"]}]})
+    )
+    silent.write_text(json.dumps({"cells": [{**cell, "source": ["team = None"]}]}))
+    assert for_notebook(declares, parameters)["costs_file"] == str(costs)
+    assert "scenario_file" not in for_notebook(declares, parameters)
+    assert "costs_file" not in for_notebook(silent, parameters)
+    assert for_notebook(silent, parameters)["team"] is None
 
 
 def test_a_single_team_run_publishes_beside_the_council_report(config):
     checked = replace(config, team="Assessment North").validated()
     assert checked.publish_name(pd.Timestamp("2025-03-31")) == "2025-03-31_team-assessment-north"
+
+
+def test_the_context_built_ahead_gets_only_the_eight_parameters(config, tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from csc_metrics.report import runner
+    from csc_metrics.views import PARAMETERS, opening
+
+    costs = tmp_path / "costs.csv"
+    costs.write_text("category,weekly_cost\n" + "".join(f"{c},1\n" for c in CATEGORY_IDS))
+    checked = replace(config, costs=costs).validated()
+    seen = {}
+
+    def preload(**parameters):
+        seen.update(parameters)
+        return {"period_end": "2025-03-31"}
+
+    monkeypatch.setattr(opening, "preload_report", preload)
+    run = runner._Run(checked, datetime.now(), "stamp", tmp_path / "log", None, None, None, None)
+    assert run._prepare_report_data(None) == pd.Timestamp("2025-03-31")
+    assert list(seen) == list(PARAMETERS)

@@ -13,6 +13,7 @@ Gaps are in percentage points: the group's rate minus the comparison's rate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -237,9 +238,21 @@ def group_gaps(
     below = result["ci_high"] < result["comparison_ci_low"]
     result["gap_called"] = above | below
     result["gap_side"] = pd.Series(
-        np.select([above, below], ["higher", "lower"], None), index=result.index, dtype=object
+        np.select([above, below], ["higher", "lower"], np.array(None, dtype=object)),
+        index=result.index,
+        dtype=object,
     )
     return result
+
+
+@overload
+def benchmark_gap(value: float, benchmark_value: float) -> float: ...
+
+
+@overload
+def benchmark_gap(
+    value: float | np.ndarray | pd.Series, benchmark_value: float | np.ndarray | pd.Series
+) -> float | np.ndarray | pd.Series: ...
 
 
 def benchmark_gap(

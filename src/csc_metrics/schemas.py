@@ -81,7 +81,8 @@ class CleanEpisodes(_Clean):
     )
 
     @pa.dataframe_check
-    def one_row_per_child_and_start(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_row_per_child_and_start(cls, df: pd.DataFrame) -> bool:
         """An episode is identified by child and start date."""
         return not df.duplicated(["child_id", "decom"]).any()
 
@@ -169,7 +170,8 @@ class CleanCases(_Clean):
     source_file: Series[str]
 
     @pa.dataframe_check
-    def one_case_per_child(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_case_per_child(cls, df: pd.DataFrame) -> bool:
         """A child open under several case types is one case."""
         return not df.duplicated(["snapshot_date", "child_id"]).any()
 
@@ -188,7 +190,8 @@ class CleanWorkforce(_Clean):
     source_file: Series[str]
 
     @pa.dataframe_check
-    def one_row_per_worker(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_row_per_worker(cls, df: pd.DataFrame) -> bool:
         """Duplicate worker rows are resolved (and logged) at ingest."""
         return not df.duplicated(["snapshot_date", "worker_id"]).any()
 

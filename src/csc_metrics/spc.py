@@ -372,7 +372,10 @@ def spc(
             "rule": pd.Series(np.where(rule == "", None, rule), dtype=object),
             "special_cause": rule != "",
             "side": pd.Series(
-                np.select([side_sign > 0, side_sign < 0], ["high", "low"], None), dtype=object
+                np.select(
+                    [side_sign > 0, side_sign < 0], ["high", "low"], np.array(None, dtype=object)
+                ),
+                dtype=object,
             ),
             "point_type": _point_types(rule, side_sign, direction),
         }

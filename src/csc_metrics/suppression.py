@@ -18,6 +18,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.errors import InputError
@@ -53,7 +54,7 @@ def _format_column(column: pd.Series, decimals: int) -> pd.Series:
 # --- primary and secondary suppression ----------------------------------------------------------
 
 
-def is_small_count(values: object, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
+def is_small_count(values: ArrayLike, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
     """Whether each value is a count to suppress (above 0, at most ``settings.suppression_max``)."""
     numbers = pd.to_numeric(pd.Series(np.atleast_1d(values)), errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):

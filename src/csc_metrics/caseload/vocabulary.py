@@ -182,11 +182,11 @@ UNALLOCATED_WORKER_VALUES: frozenset[str] = frozenset(
 )
 
 
-def normalise_label(text: str) -> str:
+def normalise_label(text: object) -> str:
     """Reduce a header or coded value to lower-case letters and digits only.
 
     Args:
-        text: A header or value as written.
+        text: A header or value as written (a workbook cell may hold a number or a date).
 
     Returns:
         The normalised form ("Allocated  Team " -> "allocatedteam").

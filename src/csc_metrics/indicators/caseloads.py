@@ -397,7 +397,7 @@ def _caseload_rows(workers: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list
 
 def _case_rows(cases: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
     frame = cases.assign(one=1, unallocated=cases["worker_id"].isna().astype(int))
-    breakdowns = {
+    breakdowns: dict[str, str | list[str]] = {
         "team": "team",
         "case_type": "case_type",
         "team_case_type": ["team", "case_type"],

@@ -1,7 +1,8 @@
 """Gaps: rates by group with 95% Wilson intervals, gaps between groups, gaps to benchmarks.
 
 A gap between two groups is *called* only when their 95% intervals do not overlap, so a
-difference that could easily be chance in small groups is not reported as real (spec §5). The
+difference that could easily be chance in small groups is not reported as real (docs/
+definitions.md, "Gaps between groups"). The
 Wilson score interval is used because it behaves well for small groups and for rates near 0% or
 100%, where the textbook "p +/- 1.96 x standard error" interval can fall below 0% or above 100%.
 

@@ -4,7 +4,7 @@ These models are the contract between the stages: ingest writes tables that pass
 indicators and notebooks read tables that pass them. Each model is validated at the stage
 boundary (when a table is written to or read from ``processed/``, and when a metric table
 leaves the indicator functions). Column names follow the DfE SSDA903 names, lower-cased
-(``decom``, ``rne``, ``place``...), so they map one to one onto ``spec/indicators.md``;
+(``decom``, ``rne``, ``place``...), so they map one to one onto ``docs/definitions.md``;
 ``child_id`` is always the keyed pseudonym, never the council's own identifier.
 
 Dates are ``datetime64[ns]``; codes and identifiers are text (``str``), blank meaning unknown.

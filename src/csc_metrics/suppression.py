@@ -1,6 +1,7 @@
 """Small-number suppression: a display layer that turns any table into safe display strings.
 
-For reports shared outside the service (spec §5, DfE practice): counts from 1 to
+For reports shared outside the service (DfE practice; docs/definitions.md, "Small numbers
+(suppression)"): counts from 1 to
 ``settings.suppression_max`` (5) are shown as ``c``; zero is shown as 0, because a true zero
 discloses nothing about any child. *Secondary* suppression then hides further cells so that no
 suppressed count can be worked back from a row or column total: wherever a line of cells that adds

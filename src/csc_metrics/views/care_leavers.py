@@ -1,8 +1,9 @@
 """The care leavers report: activity, contact and accommodation by age band, gaps and trends.
 
 The cohort at the period end is every care leaver whose 17th-21st birthday fell in the 12 months
-to it (spec §3). Gaps between groups are called only when the groups' 95% Wilson intervals do
-not overlap, so a difference that could be chance in a small group is never called real.
+to it (docs/definitions.md, "Care leavers"). Gaps between groups are called only when the
+groups' 95% Wilson intervals do not overlap, so a difference that could be chance in a small
+group is never called real.
 """
 
 from __future__ import annotations

@@ -54,8 +54,10 @@ test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing mar
 	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -q
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## Check the code style with ruff
+lint: $(VENV)/.installed-dev ## Check style, formatting and types: ruff check, ruff format --check, mypy
 	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/mypy
 
 .PHONY: lab
 lab: $(VENV)/.installed-dev ## Open JupyterLab on notebooks/ with the project's kernel

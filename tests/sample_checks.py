@@ -93,7 +93,10 @@ def looked_after_on(episodes: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
 
 
 def three_plus_placements_pct(episodes: pd.DataFrame, when: pd.Timestamp) -> float:
-    """Spec §2: % of children looked after on ``when`` with 3+ placements in the 12 months."""
+    """% of children looked after on ``when`` with 3+ placements in the 12 months.
+
+    Definitions: docs/definitions.md, "Three or more placements in 12 months".
+    """
     start = when - pd.DateOffset(years=1) + pd.Timedelta(days=1)
     children = looked_after_on(episodes, when)["CHILD"].unique()
     rows = episodes[
@@ -123,7 +126,7 @@ def quarter_ends(first: str, last: str) -> list[pd.Timestamp]:
 
 
 def care_leaver_rows(folder: Path) -> pd.DataFrame:
-    """OC3 rows of every year with the reference birthday and age band (spec §3)."""
+    """OC3 rows of every year with the reference birthday and age band (definitions.md)."""
     parts = []
     for year in years_in(folder):
         oc3 = read_csv(folder / "ssda903" / str(year) / "oc3.csv")
@@ -220,7 +223,8 @@ def team_caseloads(folder: Path) -> pd.DataFrame:
     """Cases per FTE of each team at each snapshot, from Annex A and the workforce list.
 
     A case is a child open on any list (one per child), held by the worker on its row; a team's
-    caseload is the cases its case-holding workers hold over their FTE (spec §4).
+    caseload is the cases its case-holding workers hold over their FTE (docs/definitions.md,
+    "Caseloads and the workforce").
     """
     rows = []
     for snapshot in sorted((folder / "caseload").iterdir()):

@@ -27,13 +27,14 @@ class Indicator:
     """One indicator's metadata.
 
     Attributes:
-        id: Indicator id, as in the spec (e.g. ``placements_3plus_pct``).
+        id: Indicator id, as in docs/definitions.md (e.g. ``placements_3plus_pct``).
         label: Plain-English label for a manager.
         area: ``placements``, ``care_leavers`` or ``caseloads``.
         unit: ``count``, ``pct`` (percentage), ``rate`` (per 10,000) or ``ratio``.
         direction: Which way is improvement: ``higher``, ``lower`` or ``neutral``.
         headline: Whether the indicator belongs on the overview scorecard.
-        spec: Section of the spec (or issue) that defines it.
+        spec: Section of the project's indicator specification that defines it (§1 to §5;
+            docs/definitions.md, "Conventions", says which section of that page each is).
         description: One-sentence definition.
     """
 

@@ -31,6 +31,8 @@ def on_distinct(
         The transform's result, one row per row of ``values``, with ``values``' index. Blank
         rows get the result the transform gave for the blank.
     """
+    codes: np.ndarray
+    uniques: pd.Index
     codes, uniques = pd.factorize(values)
     distinct = pd.Series([*uniques.tolist(), None], dtype=dtype)
     result = transform(distinct).reset_index(drop=True)

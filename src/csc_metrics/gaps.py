@@ -1,7 +1,8 @@
 """Gaps: rates by group with 95% Wilson intervals, gaps between groups, gaps to benchmarks.
 
 A gap between two groups is *called* only when their 95% intervals do not overlap, so a
-difference that could easily be chance in small groups is not reported as real (spec §5). The
+difference that could easily be chance in small groups is not reported as real (docs/
+definitions.md, "Gaps between groups"). The
 Wilson score interval is used because it behaves well for small groups and for rates near 0% or
 100%, where the textbook "p +/- 1.96 x standard error" interval can fall below 0% or above 100%.
 
@@ -13,6 +14,7 @@ Gaps are in percentage points: the group's rate minus the comparison's rate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 import pandas as pd
@@ -237,9 +239,21 @@ def group_gaps(
     below = result["ci_high"] < result["comparison_ci_low"]
     result["gap_called"] = above | below
     result["gap_side"] = pd.Series(
-        np.select([above, below], ["higher", "lower"], None), index=result.index, dtype=object
+        np.select([above, below], ["higher", "lower"], np.array(None, dtype=object)),
+        index=result.index,
+        dtype=object,
     )
     return result
+
+
+@overload
+def benchmark_gap(value: float, benchmark_value: float) -> float: ...
+
+
+@overload
+def benchmark_gap(
+    value: float | np.ndarray | pd.Series, benchmark_value: float | np.ndarray | pd.Series
+) -> float | np.ndarray | pd.Series: ...
 
 
 def benchmark_gap(

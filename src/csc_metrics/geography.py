@@ -6,10 +6,10 @@ row per full postcode (``PR1 2AB``), postcode sector (``PR1 2``) or postcode dis
 with the OS grid reference (easting, northing in metres) and the council (``la_code``).
 
 Matching ignores case and spaces and falls back from the full postcode to its sector and then to
-its district (spec §2), so a lookup holding only sectors or districts still gives approximate
-distances and a placement council. Everything is done on the distinct postcodes with vectorised
-string operations and dictionary maps, so the cost grows with the number of distinct postcodes,
-not the number of episodes.
+its district (docs/definitions.md, "The postcode lookup"), so a lookup holding only sectors or
+districts still gives approximate distances and a placement council. Everything is done on the
+distinct postcodes with vectorised string operations and dictionary maps, so the cost grows with
+the number of distinct postcodes, not the number of episodes.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def straight_line_miles(
         northing_a: Northings of the first points (metres).
         easting_b: Eastings of the second points (metres).
         northing_b: Northings of the second points (metres).
-        settings: Supplies ``metres_per_mile`` (spec §2: 1609.3).
+        settings: Supplies ``metres_per_mile`` (1609.3).
 
     Returns:
         Miles, rounded half up to one decimal place; missing where either point is missing.
@@ -230,10 +230,11 @@ def placement_distance_miles(
 ) -> pd.Series:
     """Distance from home to placement in miles, or missing where it is unknown.
 
-    Unknown (spec §2): either postcode blank, not found in the lookup, outside the UK, or without
-    a grid reference; or a supplied distance equal to ``settings.distance_unknown_value``
-    (999.9). Where a distance is supplied (e.g. Annex A "Placement distance"), it is used as given
-    instead of the one computed from the postcodes.
+    Unknown (definitions.md, "Placed more than 20 miles from home"): either postcode blank, not
+    found in the lookup, outside the UK, or without a grid reference; or a supplied distance
+    equal to ``settings.distance_unknown_value`` (999.9). Where a distance is supplied (e.g.
+    Annex A "Placement distance"), it is used as given instead of the one computed from the
+    postcodes.
 
     Args:
         home_postcodes: ``HOME_POST`` values.

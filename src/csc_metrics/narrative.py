@@ -84,7 +84,8 @@ class IndicatorSummary:
 
 
 def _number(value: object) -> float:
-    if value is None:
+    """``value`` as a float: NaN when it is missing or not a number."""
+    if not isinstance(value, int | float | np.number | str):
         return float("nan")
     try:
         return float(value)

@@ -54,13 +54,15 @@ def read_text_csv(
     Raises:
         Whatever ``pandas.read_csv`` with the C parser raises for the file.
     """
-    in_memory = isinstance(source, io.BytesIO)
-    size = source.getbuffer().nbytes if in_memory else Path(source).stat().st_size
+    if isinstance(source, io.BytesIO):
+        size = source.getbuffer().nbytes
+    else:
+        size = Path(source).stat().st_size
     if size >= PYARROW_MIN_BYTES:
         try:
             return pd.read_csv(source, engine="pyarrow", **options)
         except (ValueError, pyarrow.ArrowException):
-            if in_memory:
+            if isinstance(source, io.BytesIO):
                 source.seek(0)
     return pd.read_csv(source, **options, **(c_parser_options or {}))
 

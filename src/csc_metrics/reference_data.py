@@ -58,8 +58,27 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], relative: str) -> No
         )
 
 
-def _log(log: DataQualityLog, rows: pd.DataFrame, table: str, **issue: object) -> None:
-    log.add_rows(rows, dataset=DATASET, table=table, **issue)
+def _log(
+    log: DataQualityLog,
+    rows: pd.DataFrame,
+    table: str,
+    *,
+    column: str,
+    value: pd.Series,
+    rule: str,
+    severity: str,
+    message: str,
+) -> None:
+    log.add_rows(
+        rows,
+        dataset=DATASET,
+        table=table,
+        column=column,
+        value=value,
+        rule=rule,
+        severity=severity,
+        message=message,
+    )
 
 
 def _numbers(frame: pd.DataFrame, column: str, table: str, log: DataQualityLog) -> pd.Series:

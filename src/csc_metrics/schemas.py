@@ -4,7 +4,7 @@ These models are the contract between the stages: ingest writes tables that pass
 indicators and notebooks read tables that pass them. Each model is validated at the stage
 boundary (when a table is written to or read from ``processed/``, and when a metric table
 leaves the indicator functions). Column names follow the DfE SSDA903 names, lower-cased
-(``decom``, ``rne``, ``place``...), so they map one to one onto ``spec/indicators.md``;
+(``decom``, ``rne``, ``place``...), so they map one to one onto ``docs/definitions.md``;
 ``child_id`` is always the keyed pseudonym, never the council's own identifier.
 
 Dates are ``datetime64[ns]``; codes and identifiers are text (``str``), blank meaning unknown.
@@ -81,7 +81,8 @@ class CleanEpisodes(_Clean):
     )
 
     @pa.dataframe_check
-    def one_row_per_child_and_start(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_row_per_child_and_start(cls, df: pd.DataFrame) -> bool:
         """An episode is identified by child and start date."""
         return not df.duplicated(["child_id", "decom"]).any()
 
@@ -169,7 +170,8 @@ class CleanCases(_Clean):
     source_file: Series[str]
 
     @pa.dataframe_check
-    def one_case_per_child(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_case_per_child(cls, df: pd.DataFrame) -> bool:
         """A child open under several case types is one case."""
         return not df.duplicated(["snapshot_date", "child_id"]).any()
 
@@ -188,7 +190,8 @@ class CleanWorkforce(_Clean):
     source_file: Series[str]
 
     @pa.dataframe_check
-    def one_row_per_worker(cls, df: pd.DataFrame) -> bool:  # noqa: N805
+    @classmethod
+    def one_row_per_worker(cls, df: pd.DataFrame) -> bool:
         """Duplicate worker rows are resolved (and logged) at ingest."""
         return not df.duplicated(["snapshot_date", "worker_id"]).any()
 

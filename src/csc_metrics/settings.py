@@ -1,7 +1,7 @@
 """Named settings for every local rule in the indicator definitions.
 
-`spec/indicators.md` marks the choices the public DfE sources leave open as **[local rule]**; each
-one lives here as a named field with the spec's default, so a council can change it in one place
+`docs/definitions.md` marks the choices the public DfE sources leave open as **local rule**; each
+one lives here as a named field with its default, so a council can change it in one place
 and the reports say which value was used. Nothing else in the package hard-codes these values.
 """
 
@@ -17,16 +17,17 @@ class Settings:
 
     Attributes:
         placement_change_rne: RNE codes of a later episode that count as a new placement in the
-            3+ placements rule (spec §2, local rule).
-        carer_change_rne: RNE codes that start a new carer for long-term stability (spec §2).
+            3+ placements rule (local rule; definitions.md, "Placement stability and location").
+        carer_change_rne: RNE codes that start a new carer for long-term stability.
         temporary_place_codes: PLACE codes of temporary placements, ignored with their return.
         short_break_ls: Legal statuses of short breaks, excluded from every looked-after indicator.
         long_term_care_months: Months of continuous care required for long-term stability.
         same_carer_years: Years with the same carer required for long-term stability.
-        metres_per_mile: Conversion used for placement distance (spec §2).
+        metres_per_mile: Conversion used for placement distance.
         distance_threshold_miles: A placement further than this is "over 20 miles".
         distance_unknown_value: A supplied distance with this value means "unknown".
-        caseload_threshold: Cases per FTE above which a worker is over the threshold (spec §4).
+        caseload_threshold: Cases per FTE above which a worker is over the threshold (local
+            rule; definitions.md, "Caseloads and the workforce").
         max_cases_per_fte: Workers above this many cases per FTE are probable data errors and are
             listed, not counted (DfE workforce-census practice).
         case_type_priority: Case types in priority order, for a child open under several types.

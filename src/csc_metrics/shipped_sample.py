@@ -80,7 +80,7 @@ def sample_processed_dir(root: Path | None = None) -> Path:
     """
     root = root if root is not None else project_root()
     raw = root / SAMPLE_RAW if root is not None else None
-    if raw is None or not raw.is_dir():
+    if root is None or raw is None or not raw.is_dir():
         raise ParameterError(
             "processed_dir=None means the shipped sample data/raw/sample, which is not here "
             "(the package is not running from the project folder). Give processed_dir: a "

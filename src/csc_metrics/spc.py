@@ -1,8 +1,8 @@
 """Statistical process control (XmR charts) in the NHS England "Making Data Count" style.
 
 This follows the behaviour of NHSRplotthedots, the NHS-R reference implementation of Making Data
-Count (spec/indicators.md §5; background/peers.md §2.1), so a council's charts read the same way
-as the NHS charts many managers already know:
+Count (docs/definitions.md, "Trend charts (statistical process control)"), so a council's charts
+read the same way as the NHS charts many managers already know:
 
 - the centre line is the mean of the segment; the moving ranges (differences between consecutive
   points) are *screened*: any at or above 3.267 x their mean is left out before the mean moving
@@ -372,7 +372,10 @@ def spc(
             "rule": pd.Series(np.where(rule == "", None, rule), dtype=object),
             "special_cause": rule != "",
             "side": pd.Series(
-                np.select([side_sign > 0, side_sign < 0], ["high", "low"], None), dtype=object
+                np.select(
+                    [side_sign > 0, side_sign < 0], ["high", "low"], np.array(None, dtype=object)
+                ),
+                dtype=object,
             ),
             "point_type": _point_types(rule, side_sign, direction),
         }

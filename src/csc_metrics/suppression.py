@@ -1,6 +1,7 @@
 """Small-number suppression: a display layer that turns any table into safe display strings.
 
-For reports shared outside the service (spec §5, DfE practice): counts from 1 to
+For reports shared outside the service (DfE practice; docs/definitions.md, "Small numbers
+(suppression)"): counts from 1 to
 ``settings.suppression_max`` (5) are shown as ``c``; zero is shown as 0, because a true zero
 discloses nothing about any child. *Secondary* suppression then hides further cells so that no
 suppressed count can be worked back from a row or column total: wherever a line of cells that adds
@@ -18,6 +19,7 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.errors import InputError
@@ -53,7 +55,7 @@ def _format_column(column: pd.Series, decimals: int) -> pd.Series:
 # --- primary and secondary suppression ----------------------------------------------------------
 
 
-def is_small_count(values: object, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
+def is_small_count(values: ArrayLike, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
     """Whether each value is a count to suppress (above 0, at most ``settings.suppression_max``)."""
     numbers = pd.to_numeric(pd.Series(np.atleast_1d(values)), errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):

@@ -1,8 +1,9 @@
 """The seeded default county (scale 1, 2019-2025) hits its calibration targets.
 
-Targets are the project's benchmarks for a large county (benchmarks.md section 13, Lancashire
-and England). The rates are computed with plain pandas from the text tables exactly as they are
-written to the files, following the binding definitions, not with the generator's own code.
+Targets are the DfE's published figures for a large county (Lancashire) and England, as
+docs/definitions.md ("The synthetic sample") lists them. The rates are computed with plain
+pandas from the text tables exactly as they are written to the files, following the binding
+definitions, not with the generator's own code.
 Tolerances allow for the randomness of one seeded county of this size.
 """
 

@@ -106,7 +106,7 @@ def test_dates_are_day_month_year(returns):
 
 
 def test_codes_change_with_the_year(returns):
-    # SEX 1/2 to 2023-24, M/F from 2024-25 (formats.md §1.2).
+    # SEX 1/2 to 2023-24, M/F from 2024-25 (reference/ssda903_codes.csv).
     assert set(returns[2024]["header"]["SEX"]) == {"1", "2"}
     assert set(returns[2025]["header"]["SEX"]) <= {"M", "F", "U"}
     # ACTIV F3/P3 to 2020-21, F4/F5 (apprenticeship / training or employment) from 2021-22.
@@ -148,7 +148,8 @@ def test_open_episodes_are_repaired_by_the_next_years_file(returns):
         closed_later = both[both["DEC_next"] != ""]
         repaired += len(closed_later)
         if year + 1 == 2026:
-            # Open H5/P2 placements continue as K3 when those codes end (formats.md §1.3).
+            # Open H5/P2 placements continue as K3 when those codes end (the code list in
+            # reference/ssda903_codes.csv).
             both["PLACE"] = both["PLACE"].replace({"H5": "K3", "P2": "K3"})
         for column in (
             "RNE",

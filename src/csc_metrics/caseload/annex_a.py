@@ -1,6 +1,7 @@
 """Reading the case lists of an Ofsted Annex A workbook (Lists 6, 7, 8 and 9).
 
-Annex A is the child-level workbook a council gives Ofsted at an inspection (formats.md §4). For
+Annex A is the child-level workbook a council gives Ofsted at an inspection (docs/definitions.md,
+"Caseloads and the workforce"). For
 caseloads only four lists matter: 6 children in need, 7 child protection, 8 children in care and
 9 care leavers, each with the child's allocated team and worker. Sheets and headers are matched
 loosely (the tables in ``vocabulary``), values lose their ``a) `` prefixes, and dates may be

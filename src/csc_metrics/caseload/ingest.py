@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 
 from csc_metrics import schemas, storage
 from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
@@ -26,7 +27,7 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 DATASET = "caseload"
 
 #: Output key -> (processed table name, pandera model, sort order).
-CASELOAD_TABLES: dict[str, tuple[str, type, list[str]]] = {
+CASELOAD_TABLES: dict[str, tuple[str, type[pa.DataFrameModel], list[str]]] = {
     "cases": (
         "clean_caseload__cases",
         schemas.CleanCases,

@@ -8,6 +8,7 @@ column and returns a clean, typed one.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -196,7 +197,7 @@ def parse_numbers(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, unreadable
 
 
-def map_labels(values: pd.Series, mapping: dict[str, object]) -> pd.Series:
+def map_labels(values: pd.Series, mapping: Mapping[str, object]) -> pd.Series:
     """Map free-text labels through a table keyed by normalised label.
 
     Args:

@@ -1,6 +1,7 @@
 """The words the caseload readers recognise: sheet names, column headers and coded values.
 
-Real Annex A workbooks and local extracts spell the same thing many ways (formats.md §4, §6.7).
+Real Annex A workbooks and local extracts spell the same thing many ways (docs/definitions.md,
+"Caseloads and the workforce": "How the files are cleaned").
 Every accepted spelling lives in the tables below, so supporting a new variant is a one-line data
 change. Headers and values are compared after ``normalise_label`` (lower case, letters and digits
 only), so case, spacing, punctuation and curly quotes never matter and need no entries here.
@@ -12,7 +13,8 @@ import re
 
 # --- Annex A lists -----------------------------------------------------------------------------
 
-#: Annex A list number -> case type held by a child on that list (formats.md §4).
+#: Annex A list number -> case type held by a child on that list (definitions.md, "What counts
+#: as a case").
 ANNEX_A_LIST_CASE_TYPES: dict[int, str] = {6: "CIN", 7: "CP", 8: "CLA", 9: "CARE_LEAVER"}
 
 #: Annex A list number -> its Ofsted title, for messages.
@@ -80,7 +82,8 @@ ANNEX_A_HEADINGS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-#: List number -> accepted headers of the date on or before which a row is closed (spec §4).
+#: List number -> accepted headers of the date on or before which a row is closed
+#: (definitions.md, "What counts as a case").
 ANNEX_A_CLOSURE_HEADINGS: dict[int, tuple[str, ...]] = {
     6: ("CIN Closure Date", "CIN End Date", "Date CIN Closed", "Case Closure Date", "Closure Date"),
     7: (
@@ -182,11 +185,11 @@ UNALLOCATED_WORKER_VALUES: frozenset[str] = frozenset(
 )
 
 
-def normalise_label(text: str) -> str:
+def normalise_label(text: object) -> str:
     """Reduce a header or coded value to lower-case letters and digits only.
 
     Args:
-        text: A header or value as written.
+        text: A header or value as written (a workbook cell may hold a number or a date).
 
     Returns:
         The normalised form ("Allocated  Team " -> "allocatedteam").

@@ -232,7 +232,8 @@ def team_small_multiples(
         if unit == "count":
             columns.append(value_column)
         counts = table[columns].to_numpy(dtype=float)
-        hidden = is_small_count(counts.ravel(), settings).reshape(counts.shape).any(axis=1)
+        small = is_small_count(counts.ravel(), settings).reshape(counts.shape)
+        hidden = np.any(small, axis=1)
     table["_shown"] = table[value_column].where(~hidden)
     teams = list(dict.fromkeys(table[team_column]))
     nrows = int(np.ceil(len(teams) / ncols))

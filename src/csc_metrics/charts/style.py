@@ -14,6 +14,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from csc_metrics.dates import format_date
@@ -116,7 +117,10 @@ def finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
     width_chars = figure.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6)
     lines = max(1, int(np.ceil(len(footnote) / width_chars)))
     band = (lines * FOOTNOTE_SIZE * 1.45 + 8) / (figure.get_figheight() * 72)
-    figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+    engine = figure.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):
+        raise TypeError("finish() needs a figure with constrained layout (see new_figure).")
+    engine.set(rect=(0, band, 1, 1 - band))
     return footnote
 
 
@@ -145,7 +149,7 @@ def date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: month_label(mdates.num2date(v))))
 
 
-def value_label(value: float, unit: str) -> str:
+def value_label(value: float | None, unit: str) -> str:
     """A figure in alt text and labels: ``48.2%``, ``65.3``, ``1,412``, or ``no value``."""
     return format_value(value, unit, blank=NO_VALUE)
 

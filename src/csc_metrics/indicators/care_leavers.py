@@ -1,4 +1,6 @@
-"""Care leavers aged 17-18 and 19-21: cohort, activity, contact and accommodation (spec §3).
+"""Care leavers aged 17-18 and 19-21: cohort, activity, contact and accommodation.
+
+Definitions: docs/definitions.md, "Care leavers".
 
 The cohort at a reference date R is every OC3 row whose reference birthday (the 17th-21st
 birthday inside the collection year of its file) falls in the 12 months to R. Young people who
@@ -114,7 +116,7 @@ def care_leaver_indicators(
     period_end: str | pd.Timestamp,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Every §3 indicator for both age bands at ``period_end``, with breakdowns.
+    """Every care-leaver indicator for both age bands at ``period_end``, with breakdowns.
 
     Args:
         source: Processed data or prepared inputs.

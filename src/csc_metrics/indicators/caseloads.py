@@ -1,4 +1,6 @@
-"""Caseload and workforce indicators at a snapshot, overall and per team (spec §4).
+"""Caseload and workforce indicators at a snapshot, overall and per team.
+
+Definitions: docs/definitions.md, "Caseloads and the workforce".
 
 Every function takes the processed data (``storage.ProcessedData``) and works vectorised over
 workers and cases; a series counts every snapshot it needs at once, with the snapshot date as
@@ -30,7 +32,8 @@ HEADLINE_CASELOAD_INDICATORS: tuple[str, ...] = (
 #: Group label for cases or workers with no team recorded, so team figures add up to the total.
 TEAM_NOT_RECORDED = "Team not recorded"
 
-#: Why a worker is not a case-holding worker (spec §4), in the order the reasons are checked.
+#: Why a worker is not a case-holding worker (definitions.md, "Caseloads and the workforce":
+#: "Case-holding workers"), in the order the reasons are checked.
 EXCLUSION_REASONS: dict[str, str] = {
     "not_in_workforce": "not in the workforce list (no FTE)",
     "no_cases": "no cases",
@@ -177,8 +180,9 @@ def excluded_workers(
 ) -> pd.DataFrame:
     """Workers who hold cases but are left out of the caseload indicators, with the reason.
 
-    These are the workers spec §4 says to list, not count: FTE 0 or missing (including workers
-    missing from the workforce list) and workers above ``settings.max_cases_per_fte``.
+    These are the workers definitions.md ("Case-holding workers") says to list, not count: FTE 0
+    or missing (including workers missing from the workforce list) and workers above
+    ``settings.max_cases_per_fte``.
 
     Args:
         data: Processed data.
@@ -397,7 +401,7 @@ def _caseload_rows(workers: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list
 
 def _case_rows(cases: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
     frame = cases.assign(one=1, unallocated=cases["worker_id"].isna().astype(int))
-    breakdowns = {
+    breakdowns: dict[str, str | list[str]] = {
         "team": "team",
         "case_type": "case_type",
         "team_case_type": ["team", "case_type"],

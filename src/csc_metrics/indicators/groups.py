@@ -1,4 +1,6 @@
-"""Code lists and group names used by the indicators' breakdowns (spec/indicators.md §1, §3).
+"""Code lists and group names used by the indicators' breakdowns.
+
+Definitions: docs/definitions.md, "Children looked after" and "Care leavers".
 
 Every mapping from SSDA903 codes to the groups a manager reads is a table here, in report order,
 so that a council that wants another grouping changes data, not logic. Codes that are not in a
@@ -47,7 +49,8 @@ PLACEMENT_GROUPS = [
 #: Placeholder group for foster care with other carers, split by provider (``FOSTER_BY_PROVIDER``).
 FOSTER_OTHER_CARERS = "Foster: other carers"
 
-#: PLACE code -> placement group (spec §1). Blank or unrecognised codes are "Other".
+#: PLACE code -> placement group (definitions.md, "Children looked after"). Blank or
+#: unrecognised codes are "Other".
 PLACE_TO_GROUP: dict[str, str] = {
     **dict.fromkeys(["U1", "U2", "U3"], "Foster: relatives or friends"),
     **dict.fromkeys(["U4", "U5", "U6"], FOSTER_OTHER_CARERS),
@@ -73,7 +76,8 @@ PROVIDER_GROUPS = [
     "Parent",
     "None",
 ]
-#: PLACE_PROVIDER code -> provider group (spec §1). Blank or unrecognised codes are "None".
+#: PLACE_PROVIDER code -> provider group (definitions.md, "Children looked after"). Blank or
+#: unrecognised codes are "None".
 PROVIDER_TO_GROUP: dict[str, str] = {
     "PR1": "Own council",
     "PR2": "Other council or public",
@@ -90,7 +94,7 @@ EXTERNAL_RESIDENTIAL_PROVIDERS = frozenset({"Private", "Voluntary"})
 #: PLACE codes of a placement for adoption (long-term stability's adoption clause).
 ADOPTION_PLACES = frozenset({"A3", "A4", "A5", "A6"})
 
-# --- Care leavers (spec §3) -------------------------------------------------------------------
+# --- Care leavers (definitions.md, "Care leavers") ---------------------------------------------
 
 #: Age at the reference birthday -> band used in the indicator ids.
 CARE_LEAVER_BANDS: dict[int, str] = {

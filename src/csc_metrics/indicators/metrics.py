@@ -127,7 +127,12 @@ def summarise(
         for name in dict.fromkeys(b for s in specs for b in s.breakdowns)
     }
     # One block per indicator and breakdown: (groups, sums shaped dates x groups x flags).
-    ids, breakdowns, groups, numerators, denominators, unknowns = [], [], [], [], [], []
+    ids: list[str] = []
+    breakdowns: list[str] = []
+    groups: list[str] = []
+    numerators: list[np.ndarray] = []
+    denominators: list[np.ndarray] = []
+    unknowns: list[np.ndarray] = []
     counted: list[bool] = []
     for spec in specs:
         blocks = [(TOTAL_BREAKDOWN, [TOTAL_GROUP], totals)]

@@ -1,4 +1,6 @@
-"""Children looked after, placement stability and placement location (spec §1 and §2).
+"""Children looked after, placement stability and placement location.
+
+Definitions: docs/definitions.md, "Children looked after" and "Placement stability and location".
 
 ``cla_at`` gives one row per child looked after at a reference date with everything the
 indicators need (and that notebooks can tabulate); ``placement_indicators`` counts them into
@@ -27,8 +29,9 @@ from csc_metrics.indicators.prepare import (
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
 
-#: Breakdowns of every child-level placement indicator (spec §1 lists them for cla_count; the
-#: location and stability indicators get the same so reports can show where gaps concentrate).
+#: Breakdowns of every child-level placement indicator (definitions.md, "Children looked after",
+#: lists them for cla_count; the location and stability indicators get the same so reports can
+#: show where gaps concentrate).
 CHILD_BREAKDOWNS = (
     "age_band",
     "sex",
@@ -269,7 +272,7 @@ def cla_at(
     Returns:
         A frame with the columns in ``CLA_COLUMNS``: ``child_id`` is the pseudonym; ``age`` in
         completed years at R; group columns are categoricals; the boolean columns are the
-        numerator, denominator and unknown flags of each §1-§2 indicator.
+        numerator, denominator and unknown flags of each placement indicator.
     """
     inputs = as_inputs(source, settings)
     frame, _positions = _cla_frame(inputs, [parse_period_end(period_end)], la_code)
@@ -282,7 +285,7 @@ def placement_indicators(
     la_code: str,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Every §1-§2 indicator at ``period_end``, with breakdowns, as metric-table rows.
+    """Every placement indicator at ``period_end``, with breakdowns, as metric-table rows.
 
     ``cla_rate_per_10k`` is included only when a population figure applies (see
     ``prepare.population_for``).

@@ -30,12 +30,17 @@ POPULATION_REFERENCE_DAY = (6, 30)
 
 
 def window_start(period_end: pd.Timestamp) -> pd.Timestamp:
-    """First day of the 12-month window W to ``period_end`` (spec §0): R minus a year plus a day."""
+    """First day of the 12 months W to ``period_end``: R minus a year plus a day.
+
+    Definitions: docs/definitions.md, "Conventions".
+    """
     return period_end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
 
 
 def age_at(dob: pd.Series, when: pd.Timestamp | pd.Series) -> pd.Series:
-    """Age in completed years on a date (spec §0); missing where the date of birth is missing.
+    """Age in completed years on a date; missing where the date of birth is missing.
+
+    Definitions: docs/definitions.md, "Conventions".
 
     Args:
         dob: Dates of birth.
@@ -291,7 +296,8 @@ def prepare_episodes(
     - ``child``: integer code of the child (for fast counting).
     - ``is_temporary``: PLACE is a temporary placement (T0-T4).
     - ``is_return``: the episode follows a temporary one and goes back to the same PLACE and
-      PL_POST as the last non-temporary episode before it (spec §2).
+      PL_POST as the last non-temporary episode before it (definitions.md, "Three or more
+      placements in 12 months").
     - ``is_new_placement``: counts as a further placement in the 3+ rule: RNE in
       ``settings.placement_change_rne``, not temporary, not a return.
     - ``is_new_carer``: starts a new carer for long-term stability: RNE in
@@ -401,11 +407,13 @@ def prepare_episodes(
 
 
 def prepare_care_leavers(data: ProcessedData, children: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Give every OC3 row its reference birthday, age band, groups and indicator flags (spec §3).
+    """Give every OC3 row its reference birthday, age band, groups and indicator flags.
+
+    Definitions: docs/definitions.md, "Care leavers".
 
     The reference birthday is the young person's birthday inside the collection year of the file
     the row came from (1 April Y-1 to 31 March Y). A 29 February birthday falls on 1 March in a
-    year that is not a leap year (the day the young person reaches that age, spec §0). The date
+    year that is not a leap year (the day the young person reaches that age). The date
     of birth is the OC3 one, or the header one where OC3 leaves it blank. Where one young person
     has two rows for the same reference birthday, the row from the latest file is kept (highest
     collection year, then the last file name).
@@ -453,7 +461,8 @@ def _classify_care_leavers(rows: pd.DataFrame) -> pd.DataFrame:
     reason = reason.mask(excluded, "IN_TOUCH " + in_touch.fillna(""))
     reason = reason.mask(rows["band"].isna(), "age at reference birthday outside 17-21")
     rows["excluded_reason"] = reason
-    # For care leavers UASC means "in the UASC table" (former UASC included), spec §3.
+    # For care leavers UASC means "in the UASC table" (former UASC included): definitions.md,
+    # "Care leavers".
     rows["uasc"] = pd.Categorical(
         np.where(rows["uasc_listed"], "UASC", "Not UASC"), groups.UASC_GROUPS
     )

@@ -2,7 +2,8 @@
 
 From the SSDA903 social-worker episodes (``SWEpisodes``, collected from 2023-24): children looked
 after at the reference date ``R`` with at least ``settings.worker_changes_threshold`` different
-social workers (distinct ``SW_ID``) whose episodes overlap the window ``W`` (spec §0, §4).
+social workers (distinct ``SW_ID``) whose episodes overlap the window ``W`` (docs/definitions.md,
+"Conventions" and "Caseloads and the workforce").
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def sw_episodes_cover(data: ProcessedData, period_end: pd.Timestamp) -> bool:
 def children_looked_after_at(
     data: ProcessedData, period_end: pd.Timestamp, settings: Settings = DEFAULT_SETTINGS
 ) -> pd.Index:
-    """Children with a non-short-break episode open at ``R`` (spec §0, §1).
+    """Children with a non-short-break episode open at ``R`` (docs/definitions.md, "Conventions").
 
     Args:
         data: Processed data.

@@ -154,7 +154,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
 
     rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
     rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
-    manifest = {
+    manifest: dict[str, Any] = {
         "package_version": __version__,
         "created_at": created_at,
         "raw_folder": str(raw),

@@ -290,7 +290,8 @@ class KernelPool:
         """Process ids of the kernels started and not yet discarded."""
         with self._lock:
             managers = list(self._live.values())
-        return [m.provisioner.pid for m in managers if m.provisioner and m.provisioner.pid]
+        provisioners = [m.provisioner for m in managers]
+        return [p.pid for p in provisioners if isinstance(p, LocalProvisioner) and p.pid]
 
     def add_demand(self, notebooks: int) -> None:
         """Say that ``notebooks`` more notebooks will need a kernel, and start kernels early."""
@@ -478,7 +479,7 @@ def _stop_kernel(manager: _KernelManager) -> None:
 
     async def kill_and_clean_up() -> None:
         provisioner = manager.provisioner
-        if provisioner is not None and provisioner.has_process:
+        if isinstance(provisioner, LocalProvisioner) and provisioner.has_process:
             with contextlib.suppress(Exception):
                 await provisioner.kill()  # SIGKILL to the kernel's process group
             process = provisioner.process

@@ -87,17 +87,15 @@ def run_logging(log_dir: Path, stamp: str, quiet: bool, verbose: bool) -> Iterat
         for h in root.handlers
         if type(h) is logging.StreamHandler and h.stream in (sys.stderr, sys.stdout)
     ]
-    saved = {
-        "package_level": package.level,
-        "root_level": root.level,
-        "console_levels": [h.level for h in console_handlers],
-        "chatty": {
-            name: (logging.getLogger(name).level, logging.getLogger(name).propagate)
-            for name in CHATTY_LOGGERS
-        },
-        "progress_propagate": progress_logger.propagate,
-        "file_propagate": file_logger.propagate,
+    # What the run changes, to put back afterwards.
+    saved_package_level, saved_root_level = package.level, root.level
+    saved_console_levels = [h.level for h in console_handlers]
+    saved_chatty = {
+        name: (logging.getLogger(name).level, logging.getLogger(name).propagate)
+        for name in CHATTY_LOGGERS
     }
+    saved_progress_propagate = progress_logger.propagate
+    saved_file_propagate = file_logger.propagate
     progress_handler = logging.StreamHandler(sys.stdout)
     progress_handler.setFormatter(logging.Formatter("%(message)s"))
     progress_handler.setLevel(logging.CRITICAL + 1 if quiet else logging.INFO)
@@ -126,13 +124,13 @@ def run_logging(log_dir: Path, stamp: str, quiet: bool, verbose: bool) -> Iterat
         file_logger.removeHandler(file_handler)
         root.removeHandler(file_handler)
         file_handler.close()
-        progress_logger.propagate = saved["progress_propagate"]
-        file_logger.propagate = saved["file_propagate"]
-        package.setLevel(saved["package_level"])
-        root.setLevel(saved["root_level"])
-        for handler, level in zip(console_handlers, saved["console_levels"], strict=True):
+        progress_logger.propagate = saved_progress_propagate
+        file_logger.propagate = saved_file_propagate
+        package.setLevel(saved_package_level)
+        root.setLevel(saved_root_level)
+        for handler, level in zip(console_handlers, saved_console_levels, strict=True):
             handler.setLevel(level)
-        for name, (level, propagate) in saved["chatty"].items():
+        for name, (level, propagate) in saved_chatty.items():
             chatty = logging.getLogger(name)
             chatty.removeHandler(file_handler)
             chatty.setLevel(level)

@@ -33,6 +33,8 @@ from csc_metrics.sample.geography import Geography
 from csc_metrics.sample.writer import format_days, to_dates
 
 _YEAR = 365.25
+#: A blank cell as numpy's ``where`` accepts it (an object array holding None).
+BLANK = np.array(None, dtype=object)
 _RECENT_DAYS = 182
 COMMON = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age"]
 DISABILITY = "Does the Child have a Disability"
@@ -323,7 +325,7 @@ def _map(values: np.ndarray, table: dict, default: object = None) -> np.ndarray:
 def _dates(days: np.ndarray, blank: np.ndarray | None = None) -> np.ndarray:
     values = to_dates(days)
     if blank is not None:
-        values = np.where(blank, None, values)
+        values = np.where(blank, BLANK, values)
     return values
 
 
@@ -391,7 +393,7 @@ def list_6(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
             "Date Child Was Last Seen": _dates(seen),
             "CIN Closure Date": _dates(rows["end"].to_numpy(), blank=~closed),
             "Reason for Closure": np.where(
-                closed, rows["closure_reason"].to_numpy(dtype=object), None
+                closed, rows["closure_reason"].to_numpy(dtype=object), BLANK
             ),
             "Case Status": status,
         }
@@ -503,7 +505,7 @@ def list_8(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
             "Number of Placements in the Last 12 months": placements.astype(object),
             "Date Ceased to be Looked After": _dates(end, blank=~closed),
             "Reason Ceased to be Looked After": np.where(
-                closed, _map(episode["rec"].to_numpy(dtype=object), REASON_CEASED), None
+                closed, _map(episode["rec"].to_numpy(dtype=object), REASON_CEASED), BLANK
             ),
             "Start Date of Most Recent Placement": _dates(episode["placement_start"].to_numpy()),
             "Placement Type": _map(place, PLACEMENT_TYPE),
@@ -511,15 +513,15 @@ def list_8(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
             "Placement postcode": postcode,
             "URN of Placement": np.where(
                 episode["urn"].to_numpy(dtype=object) == "",
-                None,
+                BLANK,
                 episode["urn"].to_numpy(dtype=object),
             ),
             "Placement Location": location,
             "LA of Placement": la_of_placement,
             LIST_8[28]: missing_count.astype(object),
             LIST_8[29]: away_count.astype(object),
-            LIST_8[30]: np.where(any_missing, _map(offered, YES_NO), None),
-            LIST_8[31]: np.where(offered, _map(accepted, YES_NO), None),
+            LIST_8[30]: np.where(any_missing, _map(offered, YES_NO), BLANK),
+            LIST_8[31]: np.where(offered, _map(accepted, YES_NO), BLANK),
         }
     )
     columns.update(_allocated(inputs, child, last_day))
@@ -647,9 +649,9 @@ def _placement_location(
     la[np.char.startswith(la.astype(str), "W")] = "WAL"
     in_county = np.r_[geography.districts["in_county"].to_numpy(dtype=bool), False][district]
     location = np.where(
-        known & in_lookup, np.where(in_county, "a) In", "b) Out"), np.where(known, "b) Out", None)
+        known & in_lookup, np.where(in_county, "a) In", "b) Out"), np.where(known, "b) Out", BLANK)
     ).astype(object)
-    postcode = np.where(known, pool["postcode"].to_numpy(dtype=object)[safe], None)
+    postcode = np.where(known, pool["postcode"].to_numpy(dtype=object)[safe], BLANK)
     return location, la, postcode
 
 

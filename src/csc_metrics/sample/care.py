@@ -903,7 +903,7 @@ def _episodes_from_events(
     dec = np.where(last, period_end, next_t)
     next_is_place = np.r_[is_place[1:], False] & ~last
     next_reason = np.r_[events["reason"].to_numpy(dtype=object)[1:], None]
-    reason = np.where(next_is_place, next_reason, None)
+    reason = np.where(next_is_place, next_reason, np.array(None, dtype=object))
     reason = np.where(pd.isna(reason), "", reason).astype(object)
     next_temporary_or_return = np.r_[(temporary | returning)[1:], False]
     reason[next_temporary_or_return | temporary] = ""

@@ -2,9 +2,10 @@
 
 A young person is in the cohort when they were looked after for at least 13 weeks after their
 14th birthday and for at least a day after their 16th, were not adopted, did not die in care and
-whose care was not transferred to another council or ended by an age assessment (formats.md
-§3.7). They get one OC3 row in each collection year in which their 17th, 18th, 19th, 20th or
-21st birthday falls, except at 17 or 18 while still looked after (validator rules 1007, 1016).
+whose care was not transferred to another council or ended by an age assessment (DfE OC3
+guidance; docs/definitions.md, "Care leavers"). They get one OC3 row in each collection year in
+which their 17th, 18th, 19th, 20th or 21st birthday falls, except at 17 or 18 while still looked
+after (validator rules 1007, 1016).
 
 Activity persists: each young person has their own tendency to be in education, employment or
 training, shifted for the two planted patterns (a 19-21 decline over the last 18 months of

@@ -307,6 +307,7 @@ def population_table(first_year: int, last_year: int, scale: float) -> pd.DataFr
     slope = (known[years[-1]] - known[years[-4]]) / 3
     rows = []
     for year in range(first_year - 2, last_year + 1):
+        value: float
         if year in known:
             value = known[year]
         elif year > years[-1]:

@@ -244,7 +244,7 @@ def _quarter_ends(council: SyntheticCouncil) -> list[int]:
 
 
 def calibration(council: SyntheticCouncil) -> list[dict[str, Any]]:
-    """Headline targets (benchmarks.md section 13) against the achieved values."""
+    """Headline targets (docs/definitions.md, "The synthetic sample") against achieved values."""
     config = council.config
     scale = config.scale
     last = config.last_year

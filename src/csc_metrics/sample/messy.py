@@ -1,4 +1,7 @@
-"""The quirks of real extracts (formats.md §6), added on request and recorded in the manifest.
+"""The quirks of real extracts, added on request and recorded in the manifest.
+
+The quirks are those the readers clean (docs/definitions.md, "Reading and cleaning SSDA903
+returns" and "Caseloads and the workforce").
 
 Every quirk is injected into the text tables before they are written, and recorded with the
 file, the 1-based row (the header is row 1, as in the data-quality log) and the column, so the

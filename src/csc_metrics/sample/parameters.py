@@ -1,8 +1,8 @@
 """Calibration of the synthetic county: every rate and mix the simulation draws from.
 
-The figures come from `benchmarks.md` (section 13, "suggested synthetic-data parameters for a
-large county LA like Lancashire") and the DfE tables it cites; where the public figures say
-nothing the value is a judgement, marked ASSUMPTION. Each table is data: the simulation only
+The figures come from the DfE's published tables for Lancashire (E10000017) and England, as
+docs/definitions.md ("The synthetic sample") lists them; where the public figures say nothing
+the value is a judgement, marked ASSUMPTION. Each table is data: the simulation only
 looks values up here, so recalibrating never means touching the simulation code.
 
 Probabilities in a table need not sum exactly to 1; they are normalised when drawn.
@@ -18,8 +18,8 @@ from __future__ import annotations
 FIRST_ENTRIES_PER_YEAR = 600.0
 
 #: Child population aged 0-17 (ONS mid-year estimate) of the county at scale 1, by mid-year.
-#: 2018-2024 are Lancashire's denominators in the DfE files (benchmarks.md section 1); other
-#: years are extrapolated by the trend of the last three years.
+#: 2018-2024 are Lancashire's denominators of the DfE rate per 10,000 (``cla_rate_per_10k``
+#: rows for 888 in reference/benchmarks.csv); other years follow the trend of the last three.
 POPULATION_0_17 = {
     2018: 246_300,
     2019: 247_443,
@@ -34,7 +34,7 @@ POPULATION_0_17 = {
 # --- Who enters care --------------------------------------------------------------------------
 
 #: Age on entry: (lowest age in years, highest age in years, share of first entries).
-#: Lancashire 2025 starts: under 1 24%, 1-4 21%, 5-9 18%, 10-15 24%, 16+ 15% (benchmarks 13.1).
+#: Lancashire 2025 starts: under 1 24%, 1-4 21%, 5-9 18%, 10-15 24%, 16+ 15%.
 ENTRY_AGE_BANDS = (
     (0.0, 1.0, 0.23),
     (1.0, 5.0, 0.13),
@@ -44,7 +44,7 @@ ENTRY_AGE_BANDS = (
 )
 
 #: Share of first entries aged 14 or over who are unaccompanied asylum-seeking children
-#: (Lancashire: 5-9% of all starts, benchmarks 13.1).
+#: (Lancashire: 5-9% of all starts).
 UASC_SHARE_OF_OLDER_ENTRANTS = 0.16
 #: Share of UASC who are boys (England: about 90%).
 UASC_MALE_SHARE = 0.92
@@ -108,7 +108,7 @@ CATEGORY_OF_NEED = {
 #: Route of a period of care by age band on entry (rows follow ``ENTRY_AGE_BANDS``). Chosen so
 #: that reasons ceased resemble Lancashire 2024 (SGO 17%, planned return home 13%, 18+ stayed
 #: with carers 12%, adopted 7%, independent living 8%, CAO 4%, other 30%) and the stock stays
-#: level (benchmarks 13.1).
+#: level.
 ROUTE_BY_AGE_BAND = (
     {"home": 0.22, "adoption": 0.34, "sgo": 0.24, "cao": 0.05, "age18": 0.10, "other": 0.05},
     {"home": 0.30, "adoption": 0.15, "sgo": 0.26, "cao": 0.06, "age18": 0.15, "other": 0.08},
@@ -180,7 +180,7 @@ PLACEMENT_KINDS = {
 #: Placement kind on entry by age band on entry (rows follow ``ENTRY_AGE_BANDS``). Calibrated
 #: so that the stock at 31 March is about 66% fostered (kinship 16%, in-house 30%, IFA 20%),
 #: 15-17% in children's homes and residential care (three quarters external), 8% placed with
-#: parents, 5% in supported accommodation (benchmarks 13.3).
+#: parents, 5% in supported accommodation (definitions.md, "The synthetic sample").
 KIND_ON_ENTRY = (
     {
         "kinship": 0.24,
@@ -543,7 +543,7 @@ SUITABLE_19_21 = 0.945
 
 #: Children in need (not on a plan, not looked after) and children on child protection plans
 #: open at any time, at scale 1 (ASSUMPTION, sized so that about 250 case-holding social
-#: workers hold about 15 cases per FTE; benchmarks 13.6).
+#: workers hold about 15 cases per FTE; definitions.md, "The synthetic sample").
 CIN_OPEN = 900
 CP_OPEN = 620
 #: Mean length of a CIN episode and of a CP plan in days.
@@ -593,7 +593,7 @@ CIN_CLOSURE_REASON = {
     "RC3 - Child arrangements order": 0.015,
 }
 
-#: Cases per FTE a team is staffed for (the county average is about 15; benchmarks 13.6).
+#: Cases per FTE a team is staffed for (the county average is about 15).
 TARGET_CASES_PER_FTE = {"safeguarding": 16.5, "cla": 16.0, "cwd": 15.0, "leaving_care": 19.0}
 #: FTE mix of workers (shares of 1.0, 0.8, 0.6 and 0.5 FTE).
 FTE_MIX = {1.0: 0.80, 0.8: 0.11, 0.6: 0.06, 0.5: 0.03}

@@ -117,7 +117,7 @@ class ChildPseudonyms:
             hashed = self._pseudonymiser.series(pd.Series(new, dtype="str"))
             self._known = pd.concat([self._known, pd.Series(hashed.to_numpy(), index=new)])
         pseudonyms = self._known.reindex(distinct).to_numpy(dtype=object)
-        spread = np.append(pseudonyms, None)[codes]
+        spread = np.append(pseudonyms, np.array(None, dtype=object))[codes]
         return pd.Series(spread, index=identifiers.index, dtype="str")
 
 

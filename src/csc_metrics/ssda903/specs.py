@@ -31,7 +31,8 @@ EXTRA_TABLES = pd.DataFrame(
 #: Columns shared by many tables, which say little about which table a file holds.
 COMMON_COLUMNS = frozenset({"CHILD", "DOB", "SEX"})
 
-#: Ethnic group of each ETHNIC code: whole codes first, then by first letter (spec §1).
+#: Ethnic group of each ETHNIC code: whole codes first, then by first letter (definitions.md,
+#: "Conventions").
 ETHNIC_GROUP_BY_CODE = {"REFU": "Refused or not obtained", "NOBT": "Refused or not obtained"}
 ETHNIC_GROUP_BY_LETTER = {
     "W": "White",

@@ -1,8 +1,9 @@
 """The care leavers report: activity, contact and accommodation by age band, gaps and trends.
 
 The cohort at the period end is every care leaver whose 17th-21st birthday fell in the 12 months
-to it (spec §3). Gaps between groups are called only when the groups' 95% Wilson intervals do
-not overlap, so a difference that could be chance in a small group is never called real.
+to it (docs/definitions.md, "Care leavers"). Gaps between groups are called only when the
+groups' 95% Wilson intervals do not overlap, so a difference that could be chance in a small
+group is never called real.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import care_leaver_data_issues
+from csc_metrics.narrative import Latest
 from csc_metrics.spc import VARIATION_LABELS
 from csc_metrics.views.builders import (
     ReportTable,
@@ -102,7 +104,7 @@ def band_table(ctx: ReportContext) -> ReportTable:
     Returns:
         One row for the cohort and one per measure; a number and a % column per band.
     """
-    rows = {"Measure": ["Care leavers in the cohort", *MEASURES.values()]}
+    rows: dict[str, list[object]] = {"Measure": ["Care leavers in the cohort", *MEASURES.values()]}
     count_columns, percent_columns = [], {}
     for band, label in BANDS.items():
         cohort = _total(ctx, _indicator(band, "count"))
@@ -283,7 +285,8 @@ def trend_table(ctx: ReportContext) -> ReportTable:
         summary = ctx.summary(indicator_id)
         if summary is None or get_indicator(indicator_id).unit != "pct":
             continue
-        latest = summary.latest
+        latest = Latest.of(summary.latest)
+        result = summary.spc
         small = ctx.is_small(latest.numerator, latest.denominator)
         rows.append(
             {
@@ -291,8 +294,12 @@ def trend_table(ctx: ReportContext) -> ReportTable:
                 "Now": "c" if small else format_value(latest.value, "pct"),
                 "Base (n)": latest.denominator,
                 "A year earlier": format_value(summary.previous_year, "pct"),
-                "Trend (SPC)": VARIATION_LABELS[summary.spc.variation]
-                + (" (short series)" if summary.spc.short_series_warning else ""),
+                "Trend (SPC)": (
+                    VARIATION_LABELS[result.variation]
+                    + (" (short series)" if result.short_series_warning else "")
+                    if result is not None
+                    else "Too few points"
+                ),
             }
         )
     return ReportTable(

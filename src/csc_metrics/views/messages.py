@@ -132,9 +132,10 @@ def enrich(text: str, summary: IndicatorSummary, suppress: bool, subject: str | 
         The message.
     """
     text = relabel(text, summary.indicator_id, subject)
-    shift = sustained_shift(summary.spc)
-    if shift is not None:
-        named = summary.spc.latest["rule"] == "shift"
+    result = summary.spc
+    shift = sustained_shift(result)
+    if result is not None and shift is not None:
+        named = result.latest["rule"] == "shift"
         unit = get_indicator(summary.indicator_id).unit
         text += " " + shift_sentence(shift, unit, suppress, named)
     return text

@@ -1,4 +1,4 @@
-"""Care-leaver indicators (spec §3), worked by hand.
+"""Care-leaver indicators (docs/definitions.md, "Care leavers"), worked by hand.
 
 R = 2024-03-31, W = 2023-04-01 .. 2024-03-31: for R = 31 March the cohort is exactly the
 2024 return (reference birthdays 2023-04-01 .. 2024-03-31).

@@ -1,4 +1,4 @@
-"""Children looked after, placement stability and location (spec §1-§2), worked by hand.
+"""Children looked after, placement stability and location (docs/definitions.md), worked by hand.
 
 R = 2024-03-31 throughout unless a test says otherwise; W = 2023-04-01 .. 2024-03-31.
 """

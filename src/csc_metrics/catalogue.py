@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 
 Direction = Literal["higher", "lower", "neutral"]
-Unit = Literal["count", "pct", "rate", "ratio"]
+Unit = Literal["count", "pct", "rate", "ratio", "days"]
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class Indicator:
     Attributes:
         id: Indicator id, as in the spec (e.g. ``placements_3plus_pct``).
         label: Plain-English label for a manager.
-        area: ``placements``, ``care_leavers`` or ``caseloads``.
-        unit: ``count``, ``pct`` (percentage), ``rate`` (per 10,000) or ``ratio``.
+        area: ``placements``, ``care_leavers``, ``permanence`` or ``caseloads``.
+        unit: ``count``, ``pct`` (percentage), ``rate`` (per 10,000), ``ratio`` or ``days``
+            (an average or median number of days).
         direction: Which way is improvement: ``higher``, ``lower`` or ``neutral``.
         headline: Whether the indicator belongs on the overview scorecard.
         spec: Section of the spec (or issue) that defines it.
@@ -81,7 +82,8 @@ def indicator_ids(area: str | None = None, headline_only: bool = False) -> list[
     """List indicator ids in catalogue order.
 
     Args:
-        area: Keep only this area (``placements``, ``care_leavers``, ``caseloads``).
+        area: Keep only this area (``placements``, ``care_leavers``, ``permanence``,
+            ``caseloads``).
         headline_only: Keep only scorecard indicators.
 
     Returns:

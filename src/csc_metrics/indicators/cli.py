@@ -44,6 +44,7 @@ FORMATS = ("table", "csv", "json")
 AREA_TITLES = {
     "placements": "Children looked after and placements",
     "care_leavers": "Care leavers",
+    "permanence": "Permanence and adoption",
     "caseloads": "Caseloads and the workforce",
 }
 BREAKDOWN_TITLES = {
@@ -56,6 +57,11 @@ BREAKDOWN_TITLES = {
     "activity": "activity",
     "accommodation": "accommodation",
     "in_touch": "contact",
+    "age_at_entry": "age on entering care",
+    "entry_age_band": "age band on entering care",
+    "waiting_band": "time waiting",
+    "reason": "reason",
+    "previous_permanence": "before this care",
 }
 
 
@@ -214,6 +220,8 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:,.1f} per 10,000"
     if unit == "ratio":
         return f"{value:,.2f}"
+    if unit == "days":
+        return f"{value:,.0f} days"
     return f"{value:,.0f}"
 
 

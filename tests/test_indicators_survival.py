@@ -125,14 +125,18 @@ def test_indicator_rows_give_the_estimate_with_counts(data):
 
 
 def test_the_estimate_is_broken_down_by_age_band_at_entry(data):
+    summary = permanence_summary(data, R).set_index("group")
+    # Under 1 at entry: K1 (100 days) and K5 (300 days) both reached permanence: 100%.
+    under_1 = summary.loc["Under 1"]
+    assert (under_1["children"], under_1["reached"], under_1["within_1yr_pct"]) == (2, 2, 100.0)
+    assert summary.loc["16+", "children"] == 0
+
+
+def test_the_quarterly_series_holds_the_whole_cohort_only(data):
+    # Each estimate is a separate fit, so the breakdown by age at entry is left to the summary.
     metrics = compute_indicators(data, R, LA)
-    under_1 = metrics[
-        (metrics["indicator_id"] == "permanence_within_1yr_pct")
-        & (metrics["breakdown"] == "entry_age_band")
-        & (metrics["group"] == "Under 1")
-    ].iloc[0]
-    # K1 (100 days) and K5 (300 days) both reached permanence: 100%.
-    assert (under_1["numerator"], under_1["denominator"], under_1["value"]) == (2, 2, 100.0)
+    rows = metrics[metrics["indicator_id"].str.startswith("permanence_")]
+    assert set(rows["breakdown"]) == {"total"}
 
 
 def test_censoring_other_exits_when_they_left_is_a_setting(data):

@@ -264,7 +264,7 @@ def permanence_curves(
 def permanence_survival_series(
     inputs: PermanenceInputs, period_ends: Sequence[pd.Timestamp]
 ) -> pd.DataFrame:
-    """The time-to-permanence indicators at each reference date, overall and by age at entry.
+    """The time-to-permanence indicators at each reference date, for the whole cohort.
 
     ``permanence_within_1yr_pct`` and ``..._2yr_pct``: the estimated % of the cohort reaching
     permanence within 365 and 730 days of entry (numerator: children seen to reach it that
@@ -272,6 +272,10 @@ def permanence_survival_series(
     reaching it). ``permanence_median_days``: the estimated median days to permanence
     (numerator: children who reached it; denominator: the cohort), blank while fewer than half
     are estimated to reach it.
+
+    Each estimate is its own lifelines fit, which costs tens of milliseconds however small the
+    cohort; so the series holds the whole cohort only, and the breakdown by age band at entry
+    is ``permanence_summary`` at the report's date.
 
     Args:
         inputs: Prepared permanence inputs.
@@ -284,7 +288,7 @@ def permanence_survival_series(
     rows: list[tuple[Any, ...]] = []
     for period_end in period_ends:
         cohort = _cohort(inputs, period_end)
-        for breakdown, group, members in _groups(cohort):
+        for breakdown, group, members in _groups(cohort)[:1]:
             children = float(len(members))
             fitter = _fit(members, confidence, group) if len(members) else None
             for indicator_id, days in WITHIN_DAYS.items():

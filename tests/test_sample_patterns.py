@@ -43,12 +43,13 @@ def planted(folder):
     return {p["id"]: p for p in manifest_json(folder)["patterns"]}
 
 
-def test_manifest_lists_five_patterns_with_what_reports_need(planted):
-    assert len(planted) == 5
+def test_manifest_lists_six_patterns_with_what_reports_need(planted):
+    # Five from the first version, and the permanence pattern (tests/test_sample_permanence.py).
+    assert len(planted) == 6
     known = set(indicator_ids())
     for pattern in planted.values():
         assert pattern["indicator_id"] in known
-        assert pattern["area"] in {"care_leavers", "caseloads", "placements"}
+        assert pattern["area"] in {"care_leavers", "caseloads", "placements", "permanence"}
         assert pattern["description"] and pattern["keywords"]
         assert pd.Timestamp(pattern["from"]) < pd.Timestamp(pattern["to"])
 

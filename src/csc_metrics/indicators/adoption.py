@@ -26,7 +26,7 @@ from csc_metrics.indicators.prepare import age_at
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 if TYPE_CHECKING:
-    from csc_metrics.indicators.permanence import PermanenceInputs
+    from csc_metrics.indicators.permanence_inputs import PermanenceInputs
 
 #: Each interval of an adoption: (date it starts from, date it ends at), columns of
 #: ``adoption_records``. The DfE's six stage averages, and the adoption scorecard's A1, A2, A10.

@@ -24,6 +24,7 @@ import pandas as pd
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, TOTAL_GROUP
+from csc_metrics.indicators.permanence_inputs import PermanenceInputs, as_permanence
 from csc_metrics.indicators.prepare import age_at, parse_period_end
 from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS
@@ -31,8 +32,6 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 if TYPE_CHECKING:
     from lifelines import KaplanMeierFitter
-
-    from csc_metrics.indicators.permanence import PermanenceInputs
 
 #: Days from entry within which permanence counts as "within 1 year" and "within 2 years".
 WITHIN_DAYS: dict[str, int] = {
@@ -74,10 +73,15 @@ def permanence_cohort(
         route (blank while looked after at R), whether permanence was ``reached``, and
         ``days``: to permanence when reached, else to the date the child is censored.
     """
-    from csc_metrics.indicators.permanence import as_permanence
+    return _cohort_at(source, period_end, settings)[1]
 
+
+def _cohort_at(
+    source: ProcessedData | PermanenceInputs, period_end: str | pd.Timestamp, settings: Settings
+) -> tuple[PermanenceInputs, pd.DataFrame]:
+    """The prepared inputs and the cohort at one reference date."""
     inputs = as_permanence(source, settings)
-    return _cohort(inputs, parse_period_end(period_end))
+    return inputs, _cohort(inputs, parse_period_end(period_end))
 
 
 def _cohort(inputs: PermanenceInputs, period_end: pd.Timestamp) -> pd.DataFrame:
@@ -183,10 +187,7 @@ def permanence_summary(
         ``left_otherwise``, ``median_days`` with ``median_lower`` and ``median_upper`` (blank
         where not reached), ``within_1yr_pct`` and ``within_2yr_pct``.
     """
-    from csc_metrics.indicators.permanence import as_permanence
-
-    inputs = as_permanence(source, settings)
-    cohort = _cohort(inputs, parse_period_end(period_end))
+    inputs, cohort = _cohort_at(source, period_end, settings)
     confidence = inputs.settings.permanence_confidence
     rows = []
     for breakdown, group, members in _groups(cohort):
@@ -231,10 +232,7 @@ def permanence_curves(
         ``days``, ``reached_pct`` with ``lower_pct`` and ``upper_pct`` (the confidence band),
         and ``at_risk`` (children still followed, not yet permanent, at that day).
     """
-    from csc_metrics.indicators.permanence import as_permanence
-
-    inputs = as_permanence(source, settings)
-    cohort = _cohort(inputs, parse_period_end(period_end))
+    inputs, cohort = _cohort_at(source, period_end, settings)
     confidence = inputs.settings.permanence_confidence
     parts = []
     for breakdown, group, members in _groups(cohort):

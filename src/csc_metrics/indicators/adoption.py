@@ -402,7 +402,9 @@ def waiting_children(
         ``waiting_band``, groups and flags), and the position of each row's date.
     """
     settings = inputs.settings
+    # Only children with a decision can be waiting: look at their episodes alone.
     episodes = inputs.episodes
+    episodes = episodes[episodes["child_id"].isin(inputs.decisions["child_id"])]
     rows, positions = current_episode_rows(episodes, period_ends)
     current = episodes.iloc[rows].reset_index(drop=True)
     current["period_end"] = pd.DatetimeIndex(period_ends)[positions]

@@ -53,12 +53,18 @@ def events_in_windows(
     Returns:
         The events (index reset) and the position in ``period_ends`` of each row's date.
     """
+    if one_per_child is not None:
+        # Sorted once: each date's rows keep this order, so the child's last (or first) event
+        # is found without sorting again.
+        rows = rows.sort_values(["child_id", date_column], kind="stable")
+        keep = "first" if one_per_child.repeated_event_kept == "first" else "last"
+    dates = rows[date_column].to_numpy()
     parts, positions = [rows.iloc[:0]], [np.empty(0, dtype=np.intp)]
     for position, period_end in enumerate(period_ends):
         start = window_start(period_end) - pd.DateOffset(years=years - 1)
-        inside = rows[rows[date_column].between(start, period_end)]
+        inside = rows[(dates >= np.datetime64(start)) & (dates <= np.datetime64(period_end))]
         if one_per_child is not None:
-            inside = keep_one_per_child(inside, date_column, one_per_child)
+            inside = inside[~inside["child_id"].duplicated(keep=keep)]
         parts.append(inside)
         positions.append(np.full(len(inside), position, dtype=np.intp))
     return pd.concat(parts, ignore_index=True), np.concatenate(positions)

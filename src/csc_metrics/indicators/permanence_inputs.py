@@ -137,9 +137,9 @@ def periods_of_care(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTING
         settings: Local rules (the routes out of care).
 
     Returns:
-        Columns ``child``, ``child_id``, ``period_start``, ``ended`` (date or NaT),
-        ``followed_until`` (NaT while the period is open), ``rec``, ``route`` (or NaN while
-        open), ``dob``, ``sex``, ``ethnic_group``, ``uasc_listed``, ``uasc_ceased``.
+        In child and start order: ``child``, ``child_id``, ``period_start``, ``ended`` (date
+        or NaT), ``followed_until`` (NaT while the period is open), ``rec``, ``route`` (or NaN
+        while open), ``dob``, ``sex``, ``ethnic_group``, ``uasc_listed``, ``uasc_ceased``.
     """
     last = episodes.drop_duplicates(["child", "period_start"], keep="last")
     left = last["dec"].notna() & last["rec"].ne("X1")

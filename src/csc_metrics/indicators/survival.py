@@ -91,13 +91,11 @@ def _cohort(inputs: PermanenceInputs, period_end: pd.Timestamp) -> pd.DataFrame:
         inputs.coverage[0],
         period_end - pd.DateOffset(years=settings.permanence_cohort_years) + pd.Timedelta(days=1),
     )
-    eligible = periods[periods["period_start"].between(earliest, period_end)]
+    start = periods["period_start"].to_numpy()
+    eligible = periods[(start >= np.datetime64(earliest)) & (start <= np.datetime64(period_end))]
     # Only a child's latest period of care counts: an earlier one that ended in a return home
-    # is followed by the period that matters now.
-    latest = eligible.sort_values(["child_id", "period_start"], kind="stable").drop_duplicates(
-        "child_id", keep="last"
-    )
-    latest = latest.reset_index(drop=True)
+    # is followed by the period that matters now. Periods are in child and start order.
+    latest = eligible[~eligible["child"].duplicated(keep="last")].reset_index(drop=True)
     ended = latest["ended"].where(latest["ended"] <= period_end)
     route = latest["route"].where(ended.notna())
     reached = ended.notna() & route.isin(settings.permanence_routes)

@@ -13,7 +13,7 @@ from indicators_fixtures import episode, make_data
 from permanence_fixtures import LA, R, ad1, county, decision, with_permanence
 
 from csc_metrics.indicators import compute_indicators
-from csc_metrics.indicators.adoption import adoption_records
+from csc_metrics.indicators.adoption import adoption_record_gaps, adoption_records
 from csc_metrics.indicators.permanence import (
     left_care_frame,
     permanence_indicator_series,
@@ -341,3 +341,22 @@ def test_a_council_with_no_permanence_tables_gets_blank_figures_not_errors():
     row = _row(metrics, "adoption_a1_days")
     assert (row["numerator"], row["denominator"]) == (0, 0) and math.isnan(row["value"])
     assert _row(metrics, "adoption_waiting_count")["value"] == 0
+
+
+def test_the_gaps_in_adoption_records_are_counted_for_the_reports_notes():
+    # W: adopted with no AD1 (no match, no decision); Y: match recorded before the decision
+    # (2022-03-01 before 2022-04-01): out of order, counted as 0 days.
+    data = with_permanence(
+        make_data(
+            [
+                episode("W", "2022-01-01", "2022-06-01", ls="C1"),
+                episode("W", "2022-06-01", "2023-06-01", rne="P", ls="E1", place="A6", rec="E11"),
+                episode("Y", "2022-01-01", "2022-06-01", ls="C1"),
+                episode("Y", "2022-06-01", "2023-07-01", rne="P", ls="E1", place="A6", rec="E11"),
+                ANCHOR,
+            ]
+        ),
+        ad1_rows=[ad1("Y", "2022-04-01", "2022-03-01")],
+    )
+    gaps = adoption_record_gaps(prepare_permanence(data), R).set_index("gap")["children"]
+    assert gaps.tolist() == [1, 1, 0, 1]  # no match, no decision, no placement, out of order

@@ -107,6 +107,7 @@ ADOPTION_COLUMNS = [
     "age_at_entry",
     "sex",
     "ethnic_group",
+    "out_of_order",
     *(f"{name}_days" for name in INTERVALS),
 ]
 
@@ -297,8 +298,13 @@ def adoption_records(
         adopted[["moved_in", "placed"]].min(axis=1).where(adopted["placed"].notna())
     )
 
+    adopted["out_of_order"] = False
     for name, (start, end) in INTERVALS.items():
         days = (adopted[end] - adopted[start]).dt.days.astype(float)
+        # A match before the placement order is allowed (A2 counts it as 0); any other stage
+        # recorded before the one it follows is a data error the report mentions.
+        if name != "a2":
+            adopted["out_of_order"] |= days.lt(0).to_numpy()
         if settings.adoption_negative_days_as_zero:
             days = days.clip(lower=0)
         adopted[f"{name}_days"] = days
@@ -508,3 +514,42 @@ def adoption_indicator_series(
     )
     days_ids = [*TWELVE_MONTH_IDS.values(), *ROLLING_IDS.values(), "adoption_waiting_days"]
     return average_days(metrics, days_ids)
+
+
+#: What may be missing or wrong in an adoption's records, for the report's data notes.
+RECORD_GAPS: dict[str, str] = {
+    "no_match": "no match date (AD1 missing or DATE_MATCH blank)",
+    "no_decision": "no decision date (neither AD1 DATE_INT nor a standing PlacedAdoption decision)",
+    "no_placement": "no placement for adoption (A3-A6) recorded before the adoption",
+    "out_of_order": "a stage recorded before the one it follows (counted as 0 days)",
+}
+
+
+def adoption_record_gaps(
+    inputs: PermanenceInputs, period_end: pd.Timestamp, years: int = 1
+) -> pd.DataFrame:
+    """How many of the adoptions in the window lack a date the stage averages need.
+
+    Args:
+        inputs: Prepared permanence inputs.
+        period_end: The reference date R.
+        years: Years of adoptions (1: the 12 months to R).
+
+    Returns:
+        One row per kind of gap (``RECORD_GAPS``): ``gap`` (its description), ``children``, and
+        ``adopted`` (all children adopted in the window).
+    """
+    frame, _ = events_in_windows(inputs.adoptions, "adopted", [period_end], years=years)
+    flags = {
+        "no_match": frame["matched"].isna(),
+        "no_decision": frame["decision"].isna(),
+        "no_placement": frame["placed"].isna(),
+        "out_of_order": frame["out_of_order"].astype(bool),
+    }
+    return pd.DataFrame(
+        {
+            "gap": [RECORD_GAPS[name] for name in flags],
+            "children": [int(flag.sum()) for flag in flags.values()],
+            "adopted": len(frame),
+        }
+    )

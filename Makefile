@@ -47,7 +47,11 @@ browser: ## Install headless Chromium (Debian package) for the real-browser test
 
 .PHONY: test
 test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite
-	$(BIN)/python -m pytest -n auto --dist loadscope tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+.PHONY: test-fast
+test-fast: $(VENV)/.installed-dev ## Run the unit tests only (no notebooks, no browser, nothing marked slow): under a minute
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests -p no:cacheprovider -q
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## Check the code style with ruff

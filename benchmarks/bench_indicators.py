@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.indicators import compute_indicator_series, prepare_inputs, quarter_ends_covered
 
 FIRST_YEAR, LAST_YEAR = 2019, 2025  # collection years: 28 quarter ends, 2018-06-30..2025-03-31
@@ -41,7 +41,7 @@ POSTCODES = np.char.add(
 ETHNIC_GROUPS = np.array(["White", "Mixed", "Asian", "Black", "Other", "Refused or not obtained"])
 
 
-def synthetic_data(children: int, seed: int) -> io.ProcessedData:
+def synthetic_data(children: int, seed: int) -> storage.ProcessedData:
     """A clean, national-size dataset built with numpy (no per-child loops)."""
     rng = np.random.default_rng(seed)
     data_end = pd.Timestamp(f"{LAST_YEAR}-03-31")
@@ -158,7 +158,7 @@ def synthetic_data(children: int, seed: int) -> io.ProcessedData:
         "uasc": uasc,
         "postcodes": postcodes,
     }
-    return io.ProcessedData.from_tables(tables)
+    return storage.ProcessedData.from_tables(tables)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     data = (
         synthetic_data(args.children, args.seed)
         if args.synthetic
-        else io.load_processed(args.processed)
+        else storage.load_processed(args.processed)
     )
     loaded = time.perf_counter()
     quarter_ends = quarter_ends_covered(data)

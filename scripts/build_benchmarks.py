@@ -17,7 +17,7 @@ headline indicators only, and rewrites four compact tables under ``src/csc_metri
   (the newest model, else the older groupings for councils that model does not cover).
 - ``adoption_stage_benchmarks.csv``: England's average time between the stages of adoption, by
   age on starting the final period of care, published in years and months and converted to
-  days (``csc_metrics.stage_benchmarks``); the all-ages averages are also ``benchmarks.csv``
+  days (``csc_metrics.benchmarks.stages``); the all-ages averages are also ``benchmarks.csv``
   rows.
 
 The output is deterministic (sorted rows, fixed number formatting), so running the script twice
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.benchmarks import COVERAGE_ALL, ENGLAND_CODE, SYMBOL_REASONS
-from csc_metrics.stage_benchmarks import (
+from csc_metrics.benchmarks.stages import (
     ALL_AGES,
     STAGE_COLUMNS,
     months_to_days,

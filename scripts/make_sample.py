@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from csc_metrics.io import staged_replace
 from csc_metrics.sample import SHIPPED_SAMPLE
 from csc_metrics.sample.generate import build_council
 from csc_metrics.sample.output import write_council
+from csc_metrics.storage import staged_replace
 
 SAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
 

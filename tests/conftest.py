@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,9 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from sample_runs import SampleRun, made_once, sample_run
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.quality import DataQualityLog
 
 collect_ignore_glob = ["fixtures/*"]
@@ -78,14 +80,14 @@ def write_report_processed(folder: Path) -> Path:
         message="PLACE code not in the code list",
     )
     folder.mkdir(parents=True, exist_ok=True)
-    io.write_table(log.to_frame(), "dq_issues", folder)
-    io.write_json({"tables": ["dq_issues"]}, folder / io.MANIFEST_NAME)
+    storage.write_table(log.to_frame(), "dq_issues", folder)
+    storage.write_json({"tables": ["dq_issues"]}, folder / storage.MANIFEST_NAME)
     return folder
 
 
 def fake_report_ingest(raw: Path, processed: Path) -> None:
     """Stand-in for ``pipeline.ingest``: replaces the processed folder as the real one does."""
-    with io.staged_replace(processed) as staging:
+    with storage.staged_replace(processed) as staging:
         write_report_processed(staging)
 
 
@@ -113,6 +115,63 @@ def report_tools() -> SimpleNamespace:
         require_browser=require_browser,
         audit_pages=audit_pages,
     )
+
+
+# --- Order: the longest scopes start first ---------------------------------------------------
+
+#: Files (xdist ``--dist loadscope`` scopes) that take longest, in the order they should start:
+#: the shared sample runs and what reads them, the notebooks under nbval, the runner's runs.
+#: ``make test`` passes ``--no-loadscope-reorder`` so xdist keeps this order rather than
+#: sorting scopes by their number of tests; started last, they would leave one worker idle.
+LONGEST_FIRST = (
+    "tests/test_report_end_to_end.py",
+    "tests/test_notebooks.py",
+    "tests/test_report_browser.py",
+    "notebooks/",
+    "tests/test_report_runner.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the longest files first, then files with slow tests, keeping the order within each."""
+    slow_files = {i.nodeid.split("::")[0] for i in items if i.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        first = [n for n, prefix in enumerate(LONGEST_FIRST) if path.startswith(prefix)]
+        if first:
+            return first[0]
+        return len(LONGEST_FIRST) + (path not in slow_files)
+
+    items.sort(key=rank)
+
+
+# --- The runs on the shipped sample (tests/sample_runs.py), one of each per session --------
+
+
+@pytest.fixture(scope="session")
+def default_sample_run(tmp_path_factory) -> SampleRun:
+    """``make report`` on the sample: latest quarter, every team's page, England, unsuppressed."""
+    return sample_run(tmp_path_factory, "default")
+
+
+@pytest.fixture(scope="session")
+def variant_sample_run(tmp_path_factory) -> SampleRun:
+    """The sample a year earlier, for one team, against the region, with suppression."""
+    return sample_run(tmp_path_factory, "variant")
+
+
+@pytest.fixture(scope="session")
+def messy_sample(tmp_path_factory) -> Path:
+    """A small ``--messy`` sample (read only), written once per session for every test file."""
+    from csc_metrics.cli import main
+
+    def build(base: Path) -> Path:
+        arguments = ["--scale", "0.05", "--years", "2022-2025", "--seed", "5", "--messy"]
+        assert main(["sample", "--out", str(base / "raw"), *arguments]) == 0
+        return base / "raw"
+
+    return made_once(tmp_path_factory, "messy-sample", build)
 
 
 # --- Real-browser checks (tests/test_report_browser.py and the end-to-end tests) -----------
@@ -164,13 +223,17 @@ def audit_pages(folder: Path, artifacts: str) -> dict[str, PageAudit]:
 
     For each page: console errors, requests for anything but file: and data: URLs, images
     that did not load, and axe-core violations of serious or critical impact. A full-page
-    screenshot of each is kept under ``test-artifacts/browser/<artifacts>/``.
+    screenshot of each page with a finding is kept under ``test-artifacts/browser/<artifacts>/``
+    (of every page with ``CSC_METRICS_SCREENSHOTS=all``): a tall report's screenshot takes
+    longer than its accessibility audit, and is only needed to see what went wrong.
     """
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     shots = ARTIFACTS / artifacts
+    shutil.rmtree(shots, ignore_errors=True)  # no screenshot left from an earlier session
     shots.mkdir(parents=True, exist_ok=True)
+    every_page = os.environ.get("CSC_METRICS_SCREENSHOTS") == "all"
     axe = Axe()
     audits: dict[str, PageAudit] = {}
     pages = sorted(folder.rglob("*.html"))
@@ -209,7 +272,9 @@ def audit_pages(folder: Path, artifacts: str) -> dict[str, PageAudit]:
                     for v in results.response["violations"]
                     if v.get("impact") in ("serious", "critical")
                 ]
-                page.screenshot(path=str(shots / f"{name.replace('/', '__')}.png"), full_page=True)
+                if every_page or any(vars(audit).values()):
+                    shot = shots / f"{name.replace('/', '__')}.png"
+                    page.screenshot(path=str(shot), full_page=True)
                 page.close()
         finally:
             context.close()

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 
 LA = "E10000017"
 R = pd.Timestamp("2024-03-31")

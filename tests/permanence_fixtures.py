@@ -50,7 +50,7 @@ from typing import Any
 import pandas as pd
 from indicators_fixtures import child, episode, make_data
 
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 from csc_metrics.schemas import CleanAD1, CleanPlacedAdoption, CleanPrevPerm
 
 LA = "E10000017"

@@ -14,10 +14,10 @@ from caseload_fixtures import (
     write_workbook,
 )
 
-from csc_metrics import io, schemas
+from csc_metrics import schemas, storage
 from csc_metrics.caseload import ingest_caseload
 from csc_metrics.errors import InputError
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 
 HEADER = ["Child Unique ID", "Allocated Team", "Allocated Worker"]
 
@@ -348,8 +348,8 @@ def test_the_tables_round_trip_through_the_processed_folder(tmp_path):
     processed = tmp_path / "processed"
     processed.mkdir()
     for key, table in tables.items():
-        io.write_table(table, f"clean_caseload__{key}", processed)
-    io.write_table(log.to_frame(), "dq_issues", processed)
-    (processed / io.MANIFEST_NAME).write_text("{}")
-    loaded = io.load_processed(processed)
+        storage.write_table(table, f"clean_caseload__{key}", processed)
+    storage.write_table(log.to_frame(), "dq_issues", processed)
+    (processed / storage.MANIFEST_NAME).write_text("{}")
+    loaded = storage.load_processed(processed)
     assert len(loaded.cases) == 29 and len(loaded.workforce) == 5 and len(loaded.establishment) == 2

@@ -9,19 +9,19 @@ import pytest
 from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 
 from csc_metrics import schemas
-from csc_metrics.caseload import (
+from csc_metrics.caseload import ingest_caseload
+from csc_metrics.indicators import (
     caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
     excluded_workers,
-    ingest_caseload,
     latest_snapshot,
     snapshot_dates,
     unallocated_cases,
     worker_caseloads,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.storage import ProcessedData
 
 S = pd.Timestamp("2024-03-31")
 

@@ -18,6 +18,7 @@ def _two_snapshots(tmp_path):
     return caseload
 
 
+@pytest.mark.slow
 def test_parallel_reading_gives_the_same_tables_and_issues_as_serial(tmp_path, monkeypatch):
     caseload = _two_snapshots(tmp_path)
     serial_log = new_log()
@@ -31,6 +32,7 @@ def test_parallel_reading_gives_the_same_tables_and_issues_as_serial(tmp_path, m
     assert len(serial["cases"]["snapshot_date"].unique()) == 2
 
 
+@pytest.mark.slow
 def test_an_unusable_snapshot_read_in_a_worker_still_names_the_file(tmp_path, monkeypatch):
     caseload = _two_snapshots(tmp_path)
     (caseload / "2024-06-30" / "annex_a.xlsx").unlink()

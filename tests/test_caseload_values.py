@@ -13,7 +13,7 @@ from csc_metrics.caseload.values import (
     parse_numbers,
     strip_ordinal_prefix,
 )
-from csc_metrics.caseload.vocabulary import ANNEX_A_COLUMNS
+from csc_metrics.caseload.vocabulary import ANNEX_A_HEADINGS
 
 
 def test_dates_come_from_cells_serials_and_day_first_or_iso_text():
@@ -62,5 +62,5 @@ def test_ordinal_prefixes_are_stripped_from_values():
 
 def test_headers_match_ignoring_case_spacing_punctuation_and_curly_quotes():
     headers = ["Child’s  Unique-ID", "ALLOCATED TEAM ", "Allocated Social Worker", None]
-    found = find_columns(headers, {**ANNEX_A_COLUMNS, "child_id": ("Child's Unique ID",)})
+    found = find_columns(headers, {**ANNEX_A_HEADINGS, "child_id": ("Child's Unique ID",)})
     assert found == {"child_id": 0, "team": 1, "worker_id": 2}

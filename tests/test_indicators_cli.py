@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 from indicators_fixtures import EXPECTED_AT_2024_03_31, LA, county
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.catalogue import indicator_ids
 from csc_metrics.cli import main
 
 
-def _write_processed(data: io.ProcessedData, folder: Path) -> Path:
+def _write_processed(data: storage.ProcessedData, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name in io.PROCESSED_TABLES:
-        io.write_table(getattr(data, name.split("__")[-1]), name, folder)
-    (folder / io.MANIFEST_NAME).write_text("{}\n")
+    for name in storage.PROCESSED_TABLES:
+        storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
+    (folder / storage.MANIFEST_NAME).write_text("{}\n")
     return folder
 
 

@@ -1,10 +1,11 @@
 """The report notebooks: committed clean and thin, one parameters cell, and run on the sample.
 
-The static checks read the committed notebooks. The run checks execute each notebook through
-papermill twice on the shipped sample: once with the default parameters (its key messages must
-name every planted pattern of its area, as listed in the sample's MANIFEST.md), and once with
-a single team, suppression on, another comparator and a period end a year earlier, checking what
-changes. Each notebook is executed once per parameter set; the runs are shared by the tests.
+The static checks read the committed notebooks. The run checks read the notebooks as the
+quarterly runner executed them on the shipped sample, in the two runs the whole session shares
+(tests/sample_runs.py): once with the default parameters (its key messages must name every
+planted pattern of its area, as listed in the sample's MANIFEST.md), and once with a single
+team, suppression on, another comparator and a period end a year earlier, checking what
+changes. nbval executes the committed notebooks as they are, separately (``make test``).
 """
 
 from __future__ import annotations
@@ -12,35 +13,24 @@ from __future__ import annotations
 import ast
 import itertools
 import json
-import os
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from sample_runs import NOTEBOOKS, REPORTS, SAMPLE
 
-from csc_metrics import io
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
-from csc_metrics.report.privacy_check import find_small_counts
 from csc_metrics.views import PARAMETERS
-from csc_metrics.views.context import (
-    resolve_period_end,
-    sample_processed_dir,
-    teams_at,
-)
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-SAMPLE = ROOT / "data" / "raw" / "sample"
-REPORTS = ("00_overview", "01_caseloads", "02_care_leavers", "03_placements", "04_data_quality")
 #: The planted-pattern areas (MANIFEST.md) whose patterns each report's key messages must name.
+#: The data-quality report has no planted pattern: it must state what MANIFEST.md says was
+#: generated (see ``data_quality_facts``).
 AREAS: dict[str, set[str]] = {
     "00_overview": {"caseloads", "care_leavers", "placements"},
     "01_caseloads": {"caseloads"},
     "02_care_leavers": {"care_leavers"},
     "03_placements": {"placements"},
-    "04_data_quality": set(),
 }
 #: What a notebook's code may not contain: logic belongs in the package.
 FORBIDDEN: dict[type, str] = {
@@ -160,67 +150,10 @@ def test_charts_and_tables_are_shown_only_through_the_display_helpers(name):
         assert bypass not in code, bypass
 
 
-# --- run on the sample ---------------------------------------------------------------------------
-
-pytest_run = pytest.mark.skipif(not SAMPLE.is_dir(), reason=f"needs the sample in {SAMPLE}")
-
-
-@pytest.fixture(scope="module")
-def kernel_environment():
-    """The kernels import this checkout's package, whatever the working directory."""
-    with pytest.MonkeyPatch.context() as patch:
-        paths = [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-        patch.setenv("PYTHONPATH", os.pathsep.join(paths))
-        yield
-
-
-def execute(name: str, out: Path, parameters: dict) -> nbformat.NotebookNode:
-    import papermill
-
-    return papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(out / f"{name}.ipynb"),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def default_runs(tmp_path_factory, kernel_environment):
-    out = tmp_path_factory.mktemp("default-runs")
-    return {name: execute(name, out, {}) for name in REPORTS}
-
-
-@pytest.fixture(scope="module")
-def variant(kernel_environment):
-    """A year before the latest quarter end, one team, suppression on, the region."""
-    processed = sample_processed_dir()
-    data = io.load_processed(processed)
-    period_end = resolve_period_end("latest", data) - pd.DateOffset(years=1)
-    period_end = period_end + pd.offsets.QuarterEnd(0)
-    snapshot = max(
-        d for d in pd.to_datetime(data.cases["snapshot_date"].unique()) if d <= period_end
-    )
-    teams = teams_at(data, snapshot)
-    return {
-        "parameters": {
-            "processed_dir": str(processed),
-            "period_end": period_end.date().isoformat(),
-            "team": teams[0],
-            "suppress": True,
-            "comparator": "region",
-        },
-        "period_end": period_end,
-        "other_teams": teams[1:],
-    }
-
-
-@pytest.fixture(scope="module")
-def variant_runs(tmp_path_factory, variant):
-    out = tmp_path_factory.mktemp("variant-runs")
-    return {name: execute(name, out, variant["parameters"]) for name in REPORTS}
+# --- the notebooks as the runner executed them on the sample ------------------------------------
+# The session's two shared runs (tests/sample_runs.py): ``default_sample_run`` with the default
+# parameters, ``variant_sample_run`` a year before the latest quarter end, for one team, with
+# suppression, against the region. Each reads the notebooks the run executed, outputs and all.
 
 
 def outputs(notebook: nbformat.NotebookNode, mimetype: str) -> list:
@@ -240,73 +173,129 @@ def key_messages(notebook: nbformat.NotebookNode) -> list[str]:
     return [m for bundle in outputs(notebook, KEY_MESSAGES_MIMETYPE) for m in bundle["messages"]]
 
 
-def planted_patterns() -> list[dict]:
+def sample_manifest() -> dict:
     text = (SAMPLE / "MANIFEST.md").read_text(encoding="utf-8")
-    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
-    return [p for p in json.loads(block.group(1))["patterns"] if p.get("visible_in_data", True)]
+    return json.loads(re.search(r"```json\n(.*?)\n```", text, re.DOTALL).group(1))
+
+
+def planted_patterns() -> list[dict]:
+    return [p for p in sample_manifest()["patterns"] if p.get("visible_in_data", True)]
+
+
+def day_month_year(when: pd.Timestamp) -> str:
+    return f"{when.day} {when:%B %Y}"
+
+
+def data_quality_facts(manifest: dict) -> list[dict]:
+    """What the data-quality report must say about the sample, from its MANIFEST.md.
+
+    The collection years and the caseload snapshots generated, whether they cover every
+    quarter end, and, for a sample written without quirks, that nothing was left out or
+    changed (a messy sample's most frequent error must be named instead). Each fact is a
+    pattern: an id and the words one key message must contain.
+    """
+    first, last = manifest["first_year"], manifest["last_year"]
+    snapshots = pd.to_datetime(manifest["snapshots"])
+    quarter_ends = pd.date_range(snapshots.min(), snapshots.max(), freq="QE")
+    span = [day_month_year(snapshots.min()), day_month_year(snapshots.max())]
+    clean = not manifest["messy"] and not manifest["quirks"]
+    return [
+        {
+            "id": "collection_years",
+            "keywords": [
+                f"SSDA903 returns for {last - first + 1} collection years",
+                f"{first - 1}-{str(first)[-2:]} to {last - 1}-{str(last)[-2:]}",
+            ],
+        },
+        {"id": "caseload_snapshots", "keywords": [f"{len(snapshots)} caseload snapshots"]},
+        {
+            "id": "snapshot_coverage",
+            "keywords": ["cover every quarter end", *span]
+            if quarter_ends.isin(snapshots).all()
+            else ["miss these quarter ends"],
+        },
+        {
+            "id": "quirks",
+            "keywords": ["found 0 errors", "0 warnings"] if clean else ["The most frequent error"],
+        },
+    ]
+
+
+def expected_patterns(name: str) -> list[dict]:
+    if name == "04_data_quality":
+        return data_quality_facts(sample_manifest())
+    return [p for p in planted_patterns() if p["area"] in AREAS[name]]
 
 
 def context_line(notebook: nbformat.NotebookNode) -> str:
     return re.search(r'<p class="report-context">(.*?)</p>', html_of(notebook)).group(1)
 
 
-@pytest_run
-@pytest.mark.slow
-@pytest.mark.parametrize("name", REPORTS)
-def test_key_messages_name_every_planted_pattern_of_the_reports_area(default_runs, name):
-    messages = key_messages(default_runs[name])
-    assert messages, "the report shows no key messages"
-    missing = [
-        pattern["id"]
-        for pattern in planted_patterns()
-        if pattern["area"] in AREAS[name]
-        and not any(all(k.lower() in m.lower() for k in pattern["keywords"]) for m in messages)
-    ]
-    assert missing == [], "\n".join(messages)
+# The variant run's checks come first: under xdist, another worker is likely making the default
+# run meanwhile (tests/sample_runs.py).
 
 
-@pytest_run
 @pytest.mark.slow
 @pytest.mark.parametrize("name", REPORTS)
 def test_the_context_line_follows_the_period_end_and_comparator(
-    default_runs, variant_runs, variant, name
+    variant_sample_run, default_sample_run, name
 ):
-    when = variant["period_end"]
-    before, after = context_line(default_runs[name]), context_line(variant_runs[name])
+    when = variant_sample_run.outcome.period_end
+    before = context_line(default_sample_run.notebook(name))
+    after = context_line(variant_sample_run.notebook(name))
     assert f"quarter ending {when.day} {when:%B %Y}" in after
     assert f"quarter ending {when.day} {when:%B %Y}" not in before
     assert "compared with North West" in after and "compared with England" in before
     assert "suppressed (shown as c)" in after and "not suppressed" in before
 
 
-@pytest_run
 @pytest.mark.slow
-def test_the_overview_scorecard_is_for_the_period_asked_for(variant_runs, variant):
-    when = variant["period_end"]
-    assert f"Headline indicators at {when.day} {when:%B %Y}" in html_of(variant_runs["00_overview"])
+def test_the_overview_scorecard_is_for_the_period_asked_for(variant_sample_run):
+    when = variant_sample_run.outcome.period_end
+    page = html_of(variant_sample_run.notebook("00_overview"))
+    assert f"Headline indicators at {when.day} {when:%B %Y}" in page
 
 
-@pytest_run
 @pytest.mark.slow
-def test_a_team_caseload_report_shows_that_team_only(default_runs, variant_runs, variant):
-    team = variant["parameters"]["team"]
-    page = html_of(variant_runs["01_caseloads"])
+def test_a_team_caseload_report_shows_that_team_only(variant_sample_run, default_sample_run):
+    team, others = variant_sample_run.team, variant_sample_run.other_teams
+    page = html_of(variant_sample_run.notebook("01_caseloads"))
     assert team in page
-    shown = [t for t in variant["other_teams"] if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", page)]
+    shown = [t for t in others if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", page)]
     assert shown == []
     # The check can fail: the whole service's report names the other teams.
-    assert all(t in html_of(default_runs["01_caseloads"]) for t in variant["other_teams"])
+    assert others and all(t in html_of(default_sample_run.notebook("01_caseloads")) for t in others)
 
 
-@pytest_run
 @pytest.mark.slow
-def test_with_suppression_no_count_of_1_to_5_is_visible(default_runs, variant_runs, tmp_path):
-    def findings(runs, folder):
-        folder.mkdir()
-        for name, notebook in runs.items():
-            (folder / f"{name}.html").write_text(html_of(notebook), encoding="utf-8")
-        return [str(f) for f in find_small_counts(folder, narrative=True)]
+@pytest.mark.parametrize("name", REPORTS)
+def test_key_messages_name_every_planted_pattern_of_the_reports_area(default_sample_run, name):
+    messages = key_messages(default_sample_run.notebook(name))
+    assert messages, "the report shows no key messages"
+    expected = expected_patterns(name)
+    assert expected, f"nothing planted for {name} to find: the check would pass on any report"
+    missing = [
+        pattern["id"]
+        for pattern in expected
+        if not any(all(k.lower() in m.lower() for k in pattern["keywords"]) for m in messages)
+    ]
+    assert missing == [], "\n".join(messages)
 
-    assert findings(variant_runs, tmp_path / "suppressed") == []
-    # The check can fail: without suppression the same reports do show small counts.
-    assert findings(default_runs, tmp_path / "plain") != []
+
+def test_the_data_quality_facts_follow_the_manifest():
+    # Collection years 2021-2025 are five returns, 2020-21 to 2024-25. Snapshots at 30 June and
+    # 31 December 2024 skip 30 September 2024, so the coverage message must name the gap; a
+    # messy sample's quirks make errors, so the most frequent one must be named.
+    manifest = {
+        "first_year": 2021,
+        "last_year": 2025,
+        "snapshots": ["2024-06-30", "2024-12-31"],
+        "messy": True,
+        "quirks": [{"kind": "invalid_code"}],
+    }
+    assert {f["id"]: f["keywords"] for f in data_quality_facts(manifest)} == {
+        "collection_years": ["SSDA903 returns for 5 collection years", "2020-21 to 2024-25"],
+        "caseload_snapshots": ["2 caseload snapshots"],
+        "snapshot_coverage": ["miss these quarter ends"],
+        "quirks": ["The most frequent error"],
+    }

@@ -90,7 +90,7 @@ def test_ingest_writes_every_table_the_issues_and_a_manifest(published):
 
 
 def test_the_processed_folder_loads_back_through_the_contract(published):
-    from csc_metrics.io import load_processed
+    from csc_metrics.storage import load_processed
 
     data = load_processed(published)
     assert len(data.episodes) == 2 and len(data.header) == 2
@@ -339,9 +339,9 @@ ROW_LEVEL_QUIRK_RULES = {
 }
 
 
-def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, key):
-    raw = tmp_path / "raw"
-    assert main(["sample", "--out", str(raw), "--messy", "--scale", "0.05"]) == 0
+@pytest.mark.slow
+def test_the_messy_sample_ingests_and_every_planted_problem_is_found(messy_sample, tmp_path, key):
+    raw = messy_sample
     processed = tmp_path / "processed"
     assert _ingest(raw, processed) == 0  # BOM, CRLF, blank rows and extra columns all read
     issues = pd.read_parquet(processed / "dq_issues.parquet")
@@ -371,7 +371,7 @@ def test_the_messy_sample_ingests_and_every_planted_problem_is_found(tmp_path, k
 
 
 def test_the_readme_explains_every_data_quality_rule():
-    from csc_metrics.ssda903.issues import RULES
+    from csc_metrics.quality_rules import SSDA903_RULES as RULES
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert [rule for rule in RULES if f"| `{rule}` | {RULES[rule][0]} |" not in readme] == []

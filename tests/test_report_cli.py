@@ -41,6 +41,7 @@ def notebooks(report_tools, name: str) -> list[str]:
     return ["--notebooks", str(report_tools.notebooks / name)]
 
 
+@pytest.mark.slow
 def test_a_published_run_exits_0_and_prints_progress(args, report_tools, capsys):
     assert main([*args, *notebooks(report_tools, "suite")]) == 0
     out = capsys.readouterr().out
@@ -48,12 +49,14 @@ def test_a_published_run_exits_0_and_prints_progress(args, report_tools, capsys)
     assert "Published " in out and "2025-03-31/index.html" in out
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing_when_all_is_well(args, report_tools, capsys):
     assert main([*args, *notebooks(report_tools, "suite"), "--quiet"]) == 0
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "")
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_exits_1_naming_notebook_and_cell_on_stderr(args, report_tools, capsys):
     assert main([*args, *notebooks(report_tools, "failing"), "--quiet"]) == 1
     captured = capsys.readouterr()
@@ -71,6 +74,7 @@ def test_a_bad_parameter_exits_2_with_a_message(args, report_tools, capsys):
     assert "--period-end '31/03/2025' is not a date" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_second_run_exits_3_while_the_first_holds_the_lock(args, report_tools, tmp_path, capsys):
     with run_lock(lock_file_for(tmp_path / "reports", inside=True), "a run"):
         assert main([*args, *notebooks(report_tools, "suite")]) == 3
@@ -90,6 +94,7 @@ def test_help_documents_the_options_and_exit_codes():
     assert "exit codes: 0 published; 1 a notebook failed" in " ".join(result.stdout.split())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM is how POSIX schedulers stop a job")
 def test_a_stopped_run_exits_130_at_once_and_leaves_nothing_half_built(
     args, report_tools, tmp_path

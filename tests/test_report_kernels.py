@@ -49,6 +49,7 @@ def alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fork", MODES)
 def test_a_kernel_runs_this_interpreter_and_notebooks_share_nothing(tmp_path, fork):
     first = notebook_file(tmp_path, "a.ipynb", "import sys\nleft_behind = 1\nprint(sys.executable)")
@@ -70,6 +71,7 @@ def test_a_kernel_runs_this_interpreter_and_notebooks_share_nothing(tmp_path, fo
     assert stdout_of(results[1].notebook).strip() == "False"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fork", MODES)
 def test_a_discarded_kernel_process_is_gone(tmp_path, fork):
     with KernelPool(cwd=tmp_path, ahead=1, fork=fork) as pool:
@@ -84,6 +86,7 @@ def test_a_discarded_kernel_process_is_gone(tmp_path, fork):
     assert not alive(pid)
 
 
+@pytest.mark.slow
 def test_kernels_started_ahead_but_never_used_are_stopped_on_close(tmp_path):
     with KernelPool(cwd=tmp_path, ahead=2) as pool:
         pool.add_demand(2)
@@ -113,6 +116,7 @@ def test_a_relative_pythonpath_is_made_absolute_for_kernels(monkeypatch, tmp_pat
     assert kernel_env()["PYTHONPATH"] == str(tmp_path / "src")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not fork_server_supported(), reason="Linux only")
 def test_a_stopped_fork_server_says_so_instead_of_hanging():
     from csc_metrics.report.forkserver import ForkServer, KernelStartError

@@ -8,17 +8,18 @@ import subprocess
 import pandas as pd
 import pytest
 
+from csc_metrics.dates import period_label
 from csc_metrics.errors import AlreadyRunningError
-from csc_metrics.report.landing import format_count, period_label, summarise_data_quality
+from csc_metrics.fingerprints import hash_inputs, inputs_fingerprint
+from csc_metrics.report.landing import summarise_data_quality
 from csc_metrics.report.publish import (
     git_commit,
-    hash_inputs,
-    inputs_fingerprint,
     lock_file_for,
     remove_stale_builds,
     run_lock,
     set_aside,
 )
+from csc_metrics.suppression import count_text as format_count
 
 
 def test_a_second_run_on_the_same_folder_is_refused_at_once(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
+from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.report.config import RunConfig
-from csc_metrics.report.publish import hash_inputs
 from csc_metrics.report.reuse import (
     INGEST_STAMP,
     ingested_inputs,
@@ -29,7 +29,9 @@ def write_processed_from(raw: Path, processed: Path) -> None:
         for path, digest in ingested_inputs(hash_inputs(raw)).items()
     ]
     processed.mkdir(parents=True, exist_ok=True)
-    io.write_json({"package_version": __version__, "inputs": inputs}, processed / io.MANIFEST_NAME)
+    storage.write_json(
+        {"package_version": __version__, "inputs": inputs}, processed / storage.MANIFEST_NAME
+    )
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def test_other_local_rules_force_an_ingest(ingested):
 def test_another_package_version_forces_an_ingest(ingested):
     raw, processed = ingested
     stamp = json.loads((processed / INGEST_STAMP).read_text(encoding="utf-8"))
-    io.write_json(stamp | {"package_version": "0.0.1"}, processed / INGEST_STAMP)
+    storage.write_json(stamp | {"package_version": "0.0.1"}, processed / INGEST_STAMP)
     assert not processed_up_to_date(processed, hash_inputs(raw)).up_to_date
 
 
@@ -133,7 +135,7 @@ def reruns(tmp_path_factory, report_tools):
 
     def ingest(raw_folder: Path, processed: Path) -> None:
         ingests.append(processed)
-        with io.staged_replace(processed) as staging:
+        with storage.staged_replace(processed) as staging:
             report_tools.write_processed(staging)
             write_processed_from(raw_folder, staging)
 
@@ -163,17 +165,20 @@ def reruns(tmp_path_factory, report_tools):
     return counts, manifests, pages
 
 
+@pytest.mark.slow
 def test_a_rerun_with_unchanged_raw_files_does_not_ingest_again(reruns):
     counts, _, _ = reruns
     # One ingest for the first run, none for the unchanged re-run, one for --fresh-ingest.
     assert counts == [1, 1, 2]
 
 
+@pytest.mark.slow
 def test_the_manifest_says_whether_the_processed_data_were_reused(reruns):
     _, manifests, _ = reruns
     assert [m["ingest"]["status"] for m in manifests] == ["fresh", "reused", "fresh"]
 
 
+@pytest.mark.slow
 def test_the_landing_page_says_the_processed_data_were_up_to_date(reruns):
     _, _, pages = reruns
     assert "processed data up to date with the raw files" not in pages[0]

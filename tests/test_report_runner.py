@@ -17,15 +17,13 @@ import pytest
 
 from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
+from csc_metrics.report.jobs import longest_first
+from csc_metrics.report.manifest import previous_durations
+from csc_metrics.report.outcomes import RunOutcome
+from csc_metrics.report.pages import MAX_REPORT_BYTES
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts
 from csc_metrics.report.publish import lock_file_for, run_lock
-from csc_metrics.report.runner import (
-    MAX_REPORT_BYTES,
-    RunOutcome,
-    longest_first,
-    previous_durations,
-    run_suite,
-)
+from csc_metrics.report.runner import run_suite
 
 TEAMS = ["Assessment North", "Children in care"]
 
@@ -61,12 +59,14 @@ def published(tmp_path_factory, report_tools):
     return outcome, base / "reports"
 
 
+@pytest.mark.slow
 def test_a_successful_run_exits_0_and_publishes_under_the_latest_period(published):
     outcome, out = published
     assert outcome.exit_code == 0
     assert outcome.published == out / "2025-03-31"
 
 
+@pytest.mark.slow
 def test_every_report_and_the_run_records_are_published(published):
     _, out = published
     folder = out / "2025-03-31"
@@ -88,6 +88,7 @@ def test_every_report_and_the_run_records_are_published(published):
     ]
 
 
+@pytest.mark.slow
 def test_nothing_is_left_of_the_build_folder(published):
     _, out = published
     assert sorted(p.name for p in out.iterdir()) == [
@@ -98,11 +99,13 @@ def test_nothing_is_left_of_the_build_folder(published):
     ]
 
 
+@pytest.mark.slow
 def test_the_published_folder_is_as_readable_as_the_reports_folder(published):
     _, out = published
     assert (out / "2025-03-31").stat().st_mode & 0o777 == out.stat().st_mode & 0o777
 
 
+@pytest.mark.slow
 def test_the_landing_page_links_every_report_and_team_report(published):
     _, out = published
     html = (out / "2025-03-31" / "index.html").read_text()
@@ -117,6 +120,7 @@ def test_the_landing_page_links_every_report_and_team_report(published):
     assert ">Assessment North</a>" in html
 
 
+@pytest.mark.slow
 def test_the_landing_page_gathers_the_key_messages(published):
     _, out = published
     html = (out / "2025-03-31" / "index.html").read_text()
@@ -125,6 +129,7 @@ def test_the_landing_page_gathers_the_key_messages(published):
     assert "Data for Sample county (E10000017) to 2025-03-31, compared with england." in html
 
 
+@pytest.mark.slow
 def test_the_landing_page_summarises_data_quality(published):
     _, out = published
     html = (out / "2025-03-31" / "index.html").read_text()
@@ -134,6 +139,7 @@ def test_the_landing_page_summarises_data_quality(published):
     assert '<a href="02_data_quality.html">data quality report</a>' in html
 
 
+@pytest.mark.slow
 def test_a_team_report_is_rendered_for_its_team_and_links_back(published):
     _, out = published
     html = (out / "2025-03-31" / "teams" / "assessment-north.html").read_text()
@@ -142,6 +148,7 @@ def test_a_team_report_is_rendered_for_its_team_and_links_back(published):
     assert "<title>Caseloads: Assessment North - " in html
 
 
+@pytest.mark.slow
 def test_the_manifest_records_parameters_version_inputs_timings_and_notebooks(published):
     _, out = published
     manifest = json.loads((out / "2025-03-31" / "manifest.json").read_text())
@@ -167,18 +174,21 @@ def test_the_manifest_records_parameters_version_inputs_timings_and_notebooks(pu
     ]
 
 
+@pytest.mark.slow
 def test_no_raw_child_id_appears_in_the_output_or_the_logs(published, report_tools):
     _, out = published
     assert find_identifiers(out / "2025-03-31", report_tools.raw_child_ids) == []
     assert find_identifiers(out / "logs", report_tools.raw_child_ids) == []
 
 
+@pytest.mark.slow
 def test_every_report_is_under_5_mb(published):
     _, out = published
     sizes = {p.name: p.stat().st_size for p in (out / "2025-03-31").rglob("*.html")}
     assert sizes and max(sizes.values()) < MAX_REPORT_BYTES
 
 
+@pytest.mark.slow
 def test_the_log_file_has_a_line_per_notebook(published):
     outcome, out = published
     log = outcome.log_path.read_text()
@@ -199,18 +209,21 @@ def failed_after_published(tmp_path_factory, report_tools):
     return failed, published, before
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_makes_the_run_exit_1(failed_after_published):
     failed, _, _ = failed_after_published
     assert failed.exit_code == 1
     assert failed.published is None
 
 
+@pytest.mark.slow
 def test_the_previously_published_report_stays_exactly_as_it_was(failed_after_published):
     _, published, before = failed_after_published
     after = {p: p.read_bytes() for p in published.rglob("*") if p.is_file()}
     assert after == before
 
 
+@pytest.mark.slow
 def test_the_failure_names_the_notebook_and_cell_in_the_message(failed_after_published):
     failed, _, _ = failed_after_published
     message = failed.failure_message()
@@ -218,6 +231,7 @@ def test_the_failure_names_the_notebook_and_cell_in_the_message(failed_after_pub
     assert str(failed.failed_build) in message
 
 
+@pytest.mark.slow
 def test_the_failed_build_is_kept_aside_with_the_failure_on_its_landing_page(
     failed_after_published,
 ):
@@ -228,6 +242,7 @@ def test_the_failed_build_is_kept_aside_with_the_failure_on_its_landing_page(
     assert "<li>01_placements.ipynb: cell 4 (ValueError: the placement table is empty" in html
 
 
+@pytest.mark.slow
 def test_the_other_notebooks_still_ran(failed_after_published):
     failed, _, _ = failed_after_published
     assert [(o.job.source.name, o.succeeded) for o in failed.notebooks] == [
@@ -237,6 +252,7 @@ def test_the_other_notebooks_still_ran(failed_after_published):
     assert (failed.failed_build / "00_overview.html").exists()
 
 
+@pytest.mark.slow
 def test_the_failed_report_says_it_is_incomplete_and_stops_at_the_failure(failed_after_published):
     failed, _, _ = failed_after_published
     html = (failed.failed_build / "01_placements.html").read_text()
@@ -245,6 +261,7 @@ def test_the_failed_report_says_it_is_incomplete_and_stops_at_the_failure(failed
     assert "Traceback" not in html
 
 
+@pytest.mark.slow
 def test_the_log_names_the_failing_notebook_and_cell(failed_after_published):
     failed, _, _ = failed_after_published
     log = failed.log_path.read_text()
@@ -252,6 +269,7 @@ def test_the_log_names_the_failing_notebook_and_cell(failed_after_published):
     assert "Nothing was published" in log
 
 
+@pytest.mark.slow
 def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
 
@@ -267,6 +285,7 @@ def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     assert "column DOB, row 3" in log
 
 
+@pytest.mark.slow
 def test_a_second_run_while_one_holds_the_lock_stops_at_once(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     config = make_config(tmp_path, report_tools.notebooks / "suite")
@@ -279,6 +298,7 @@ def test_a_second_run_while_one_holds_the_lock_stops_at_once(tmp_path, report_to
     assert time.monotonic() - began < 5
 
 
+@pytest.mark.slow
 def test_an_unknown_team_is_a_parameter_error(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     config = make_config(tmp_path, report_tools.notebooks / "suite", team="Nowhere")
@@ -286,6 +306,7 @@ def test_an_unknown_team_is_a_parameter_error(tmp_path, report_tools):
         run(config, report_tools)
 
 
+@pytest.mark.slow
 def test_a_raw_child_id_in_a_report_stops_publication(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     outcome = run(make_config(tmp_path, report_tools.notebooks / "leaky"), report_tools)
@@ -297,6 +318,7 @@ def test_a_raw_child_id_in_a_report_stops_publication(tmp_path, report_tools):
     assert "CH900001" not in outcome.failure_message()
 
 
+@pytest.mark.slow
 def test_with_suppression_an_unsuppressed_small_count_stops_publication(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     config = make_config(tmp_path, report_tools.notebooks / "small_counts", suppress=True)
@@ -308,6 +330,7 @@ def test_with_suppression_an_unsuppressed_small_count_stops_publication(tmp_path
     )
 
 
+@pytest.mark.slow
 def test_with_suppression_no_count_of_1_to_5_is_visible(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     config = make_config(tmp_path, report_tools.notebooks / "suite", suppress=True)
@@ -318,6 +341,7 @@ def test_with_suppression_no_count_of_1_to_5_is_visible(tmp_path, report_tools):
     assert "<li>Warnings (values blanked or corrected, rows kept): c</li>" in html
 
 
+@pytest.mark.slow
 def test_a_cell_over_the_time_limit_fails_its_notebook(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
     config = make_config(tmp_path, report_tools.notebooks / "slow", cell_timeout=2)
@@ -329,6 +353,7 @@ def test_a_cell_over_the_time_limit_fails_its_notebook(tmp_path, report_tools):
     assert failure.message == "the cell ran for more than 2 s"
 
 
+@pytest.mark.slow
 def test_charts_appear_even_when_the_environment_asks_for_the_agg_backend(
     tmp_path, report_tools, monkeypatch
 ):
@@ -369,6 +394,7 @@ def test_without_a_previous_run_the_order_is_kept():
     assert longest_first(jobs, {}) == jobs
 
 
+@pytest.mark.slow
 def test_previous_durations_come_from_the_latest_published_manifest(published):
     _, out = published
     durations = previous_durations(out)
@@ -387,8 +413,8 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
     # c1: worker w1 is in Alpha in the workforce list, so Alpha although the case row says Old.
     # c2: worker w9 is not in the workforce list, so the case row's Beta.
     # c3: unallocated, team on the row blank, so no team. Gamma has a worker but no case.
-    from csc_metrics import io
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics import storage
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     dates = pd.to_datetime(["2025-03-31", "2025-03-31", "2025-03-31", "2025-06-30"])
     cases = pd.DataFrame(
@@ -416,17 +442,18 @@ def test_teams_are_the_allocated_workers_teams_else_the_case_rows(tmp_path):
             "source_file": ["workforce.csv"] * 2,
         }
     )
-    io.write_table(cases, "clean_caseload__cases", tmp_path)
-    io.write_table(workforce, "clean_caseload__workforce", tmp_path)
+    storage.write_table(cases, "clean_caseload__cases", tmp_path)
+    storage.write_table(workforce, "clean_caseload__workforce", tmp_path)
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == ["Alpha", "Beta"]
 
 
 def test_without_caseload_data_there_are_no_teams(tmp_path):
-    from csc_metrics.report.runner import teams_at
+    from csc_metrics.report.runner import folder_teams as teams_at
 
     assert teams_at(tmp_path, pd.Timestamp("2025-03-31")) == []
 
 
+@pytest.mark.slow
 def test_a_single_team_run_renders_every_report_for_that_team_beside_the_council_report(
     tmp_path, report_tools
 ):

@@ -16,6 +16,9 @@ from csc_metrics.sample.annex_a import open_cases, workforce_table
 from csc_metrics.sample.config import SampleConfig
 from csc_metrics.sample.generate import build_council
 
+# Generates a whole scale-1 synthetic council: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def council():

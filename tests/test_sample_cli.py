@@ -9,6 +9,7 @@ from csc_metrics.cli import main
 SMALL = ["--scale", "0.05", "--years", "2024-2025", "--seed", "3"]
 
 
+@pytest.mark.slow
 def test_sample_writes_the_documented_layout(tmp_path, capsys):
     out = tmp_path / "raw"
     assert main(["sample", "--out", str(out), *SMALL]) == 0
@@ -54,6 +55,7 @@ def test_snapshot_years_must_fit_the_years(tmp_path, capsys):
     assert "--snapshot-years" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_an_existing_folder_is_replaced_only_with_force(tmp_path, capsys):
     out = tmp_path / "raw"
     out.mkdir()

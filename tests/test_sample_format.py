@@ -33,6 +33,10 @@ YEARS = list(range(2017, 2027))
 CONTINUATION = {"L", "P", "T", "U", "B"}
 
 
+# Generates and writes a whole synthetic council: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample_format")

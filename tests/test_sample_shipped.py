@@ -6,6 +6,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from csc_metrics.sample import SHIPPED_SAMPLE
 from csc_metrics.sample.generate import build_council
 from csc_metrics.sample.output import write_council
@@ -24,6 +26,7 @@ def _unzipped(data: bytes) -> list[tuple[str, tuple, bytes]]:
     return [(i.filename, i.date_time, archive.read(i)) for i in archive.infolist()]
 
 
+@pytest.mark.slow
 def test_shipped_sample_equals_a_fresh_generation(tmp_path):
     assert (SAMPLE / "MANIFEST.md").exists(), "data/raw/sample is missing: run `make sample`"
     write_council(build_council(SHIPPED_SAMPLE), tmp_path)

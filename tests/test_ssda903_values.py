@@ -1,10 +1,10 @@
 import pandas as pd
 import pytest
 
+from csc_metrics.raw_text import normalise_postcodes
 from csc_metrics.ssda903.values import (
     clean_codes,
     clean_identifiers,
-    normalise_postcodes,
     parse_dates,
 )
 

@@ -16,8 +16,8 @@ import pytest
 from indicators_fixtures import episode
 from views_fixtures import R, cases, context, metric_row, series_rows, workers
 
-from csc_metrics.caseload import compute_caseload_indicators
-from csc_metrics.io import ProcessedData
+from csc_metrics.indicators import compute_caseload_indicators
+from csc_metrics.storage import ProcessedData
 from csc_metrics.views import caseloads
 
 SNAPSHOT = "2024-03-31"

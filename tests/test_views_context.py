@@ -13,20 +13,16 @@ import pytest
 from indicators_fixtures import child, episode, leaver, make_data
 from views_fixtures import LA, R, context, metric_row, series_rows
 
-from csc_metrics import io
+from csc_metrics import shipped_sample, storage
 from csc_metrics.errors import ParameterError
+from csc_metrics.fingerprints import settings_fingerprint
+from csc_metrics.indicators import resolve_period_end, resolve_team
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views import context as views_context
-from csc_metrics.views.context import (
-    cached_indicator_series,
-    context_line,
-    open_report,
-    resolve_period_end,
-    resolve_team,
-    sample_processed_dir,
-    series_cache_key,
-    settings_fingerprint,
-)
+from csc_metrics.shipped_sample import sample_processed_dir
+from csc_metrics.views import builders, series_cache
+from csc_metrics.views.context_line import context_line
+from csc_metrics.views.opening import open_report
+from csc_metrics.views.series_cache import cached_indicator_series, series_cache_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,12 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- fingerprints and the series cache ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_settings_fingerprint_is_the_same_in_every_process():
     # frozenset text depends on the hash seed; the fingerprint must not, or every kernel would
     # miss the cache another kernel wrote.
     code = (
         "from csc_metrics.settings import DEFAULT_SETTINGS;"
-        "from csc_metrics.views.context import settings_fingerprint;"
+        "from csc_metrics.fingerprints import settings_fingerprint;"
         "print(settings_fingerprint(DEFAULT_SETTINGS))"
     )
     outputs = {
@@ -65,7 +62,7 @@ def processed(tmp_path):
     data = make_data([episode("A", "2023-06-01")])
     folder = tmp_path / "processed"
     folder.mkdir()
-    io.write_json({"created_at": "first ingest"}, folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "first ingest"}, folder / storage.MANIFEST_NAME)
     data.folder = folder
     return data
 
@@ -75,20 +72,20 @@ def test_the_cache_key_changes_with_the_manifest_council_and_settings(processed)
     assert series_cache_key(processed.folder, "E06000009", DEFAULT_SETTINGS) != key
     changed = DEFAULT_SETTINGS.with_overrides(distance_threshold_miles=10.0)
     assert series_cache_key(processed.folder, LA, changed) != key
-    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "second ingest"}, processed.folder / storage.MANIFEST_NAME)
     assert series_cache_key(processed.folder, LA, DEFAULT_SETTINGS) != key
 
 
 @pytest.fixture
 def counted_series(monkeypatch):
     calls = []
-    real = views_context.compute_indicator_series
+    real = series_cache.compute_indicator_series
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(views_context, "compute_indicator_series", counting)
+    monkeypatch.setattr(series_cache, "compute_indicator_series", counting)
     return calls
 
 
@@ -102,7 +99,7 @@ def test_the_series_is_computed_once_then_read_from_the_cache(processed, counted
 
 def test_a_new_ingest_is_never_served_the_old_series(processed, counted_series):
     cached_indicator_series(processed, LA)
-    io.write_json({"created_at": "second ingest"}, processed.folder / io.MANIFEST_NAME)
+    storage.write_json({"created_at": "second ingest"}, processed.folder / storage.MANIFEST_NAME)
     cached_indicator_series(processed, LA)
     assert len(counted_series) == 2
 
@@ -130,7 +127,9 @@ def project(tmp_path, monkeypatch):
     def fake_ingest(raw_folder, processed_folder):
         ingests.append(os.environ.get("CSC_METRICS_KEY"))
         processed_folder.mkdir(parents=True)
-        io.write_json({"raw_folder": str(raw_folder)}, processed_folder / io.MANIFEST_NAME)
+        storage.write_json(
+            {"raw_folder": str(raw_folder)}, processed_folder / storage.MANIFEST_NAME
+        )
 
     monkeypatch.setattr("csc_metrics.pipeline.ingest", fake_ingest)
     return tmp_path, raw, ingests
@@ -156,7 +155,7 @@ def test_the_sample_is_pseudonymised_with_its_own_public_key(project, monkeypatc
     root, _, ingests = project
     monkeypatch.setenv("CSC_METRICS_KEY", "the council's key")
     sample_processed_dir(root)
-    assert ingests == [views_context.SAMPLE_KEY]
+    assert ingests == [shipped_sample.SAMPLE_KEY]
     assert os.environ["CSC_METRICS_KEY"] == "the council's key"
 
 
@@ -278,14 +277,14 @@ def test_data_made_by_the_generator_are_called_synthetic(tmp_path):
     (raw / "MANIFEST.md").write_text('```json\n{"generator": "csc-metrics sample"}\n```\n')
     data = make_data([episode("A", "2023-06-01")])
     data.manifest = {"raw_folder": str(raw)}
-    assert views_context.is_synthetic(data)
+    assert shipped_sample.is_synthetic(data)
     (raw / "MANIFEST.md").write_text(json.dumps({"generator": "another tool"}))
-    assert not views_context.is_synthetic(data)
+    assert not shipped_sample.is_synthetic(data)
 
 
 def test_a_series_with_no_variation_is_said_in_words_not_charted():
     rows = series_rows("unallocated_cases_count", [0.0] * 12)
-    chart = views_context.spc_chart_for(context(rows), "unallocated_cases_count")
+    chart = builders.spc_chart_for(context(rows), "unallocated_cases_count")
     assert chart.alt_text == (
         "Unallocated cases: The figure was 0 at each of the 12 quarter ends from 30 June 2021 "
         "to 31 March 2024: no variation to chart."
@@ -294,16 +293,40 @@ def test_a_series_with_no_variation_is_said_in_words_not_charted():
 
 def test_the_benchmark_alignment_is_cached_with_the_series(processed, monkeypatch):
     calls = []
-    real = views_context.benchmarks.align_to_benchmarks
+    real = builders.benchmarks.align_to_benchmarks
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(views_context.benchmarks, "align_to_benchmarks", counting)
+    monkeypatch.setattr(builders.benchmarks, "align_to_benchmarks", counting)
     series = cached_indicator_series(processed, LA)
     first = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
     second = context(series, data=processed, period_end="2023-06-30").aligned_benchmarks
     assert len(calls) == 1
     pd.testing.assert_frame_equal(first, second)
     assert len(list((processed.folder / "_cache").glob("benchmarks_england-*.parquet"))) == 1
+
+
+# --- showing a table ---------------------------------------------------------------------------
+
+
+def test_ctx_show_applies_the_reports_suppression(monkeypatch):
+    # North holds 3 cases (1 to 5: shown as c); South 12, and the total 15 would give North
+    # away, so secondary suppression hides South too. Without suppression both are shown.
+    shown = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda bundle, raw=False: shown.append(bundle["text/html"])
+    )
+    table = builders.ReportTable(
+        data=pd.DataFrame({"Team": ["North", "South", "All"], "Cases": [3, 12, 15]}),
+        caption="Cases by team",
+        count_columns=("Cases",),
+        row_header="Team",
+        total_row="All",
+    )
+    context(suppress=True).show(table)
+    context(suppress=False).show(table)
+    suppressed, plain = shown
+    assert '<td class="count">c</td>' in suppressed and ">12<" not in suppressed
+    assert ">3<" in plain and ">12<" in plain

@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from views_fixtures import context, metric_row, series_rows
 
-from csc_metrics.spc import spc
-from csc_metrics.views.context import display_label, value_text
+from csc_metrics.formatting import format_value as value_text
+from csc_metrics.spc import spc, trailing_run
+from csc_metrics.views.builders import display_label
 from csc_metrics.views.messages import (
     indicator_messages,
     relabel,
     shift_sentence,
     sustained_shift,
-    trailing_run,
 )
 
 

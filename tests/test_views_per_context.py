@@ -1,11 +1,11 @@
-"""views.context.per_context: a view helper's result worked out once per report context."""
+"""views.report_context.per_context: a view helper's result worked out once per report context."""
 
 from __future__ import annotations
 
 import pandas as pd
 from views_fixtures import context
 
-from csc_metrics.views.context import per_context
+from csc_metrics.views.report_context import per_context
 
 calls: list[int] = []
 

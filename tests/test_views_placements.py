@@ -19,7 +19,7 @@ from indicators_fixtures import LA, R, episode, make_data
 
 from csc_metrics.indicators import compute_indicator_series
 from csc_metrics.views import placements
-from csc_metrics.views.context import ReportContext
+from csc_metrics.views.report_context import ReportContext
 
 
 def children(count, prefix, **placement):

@@ -1,4 +1,4 @@
-"""A report context built ahead of the notebooks (views.context.preload_report) and its reuse."""
+"""A report context built ahead of the notebooks (views.opening.preload_report) and its reuse."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_server_supported
-from csc_metrics.views import context as views_context
-from csc_metrics.views.context import open_report, preload_report
+from csc_metrics.views import preload
+from csc_metrics.views.opening import open_report, preload_report
 
 ROOT = Path(__file__).resolve().parents[1]
 LA = "E10000017"
@@ -23,6 +23,10 @@ PARAMETERS = {
     "suppress": False,
     "targets_file": None,
 }
+
+
+# Ingests the whole shipped sample and starts a fork server: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +44,21 @@ def sample_processed(tmp_path_factory) -> Path:
 @pytest.fixture
 def preloaded(sample_processed, monkeypatch):
     """The sample's context preloaded; afterwards, loads of the processed data are counted."""
-    monkeypatch.setattr(views_context, "_preloaded", None)
+    monkeypatch.setattr(preload, "_preloaded", None)
     preload_report(sample_processed, **PARAMETERS)
     loads: list[Path] = []
-    real = io.load_processed
+    real = storage.load_processed
 
     def counting(folder, *args, **kwargs):
         loads.append(Path(folder))
         return real(folder, *args, **kwargs)
 
-    monkeypatch.setattr(io, "load_processed", counting)
+    monkeypatch.setattr(storage, "load_processed", counting)
     return sample_processed, loads
 
 
 def test_preload_answers_the_settled_period_end(sample_processed, monkeypatch):
-    monkeypatch.setattr(views_context, "_preloaded", None)
+    monkeypatch.setattr(preload, "_preloaded", None)
     # The sample's last collection year ends on 31 March 2025, its latest quarter end.
     assert preload_report(sample_processed, **PARAMETERS) == {"period_end": "2025-03-31"}
 
@@ -97,7 +101,7 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_new_ingest_is_never_served_the_preloaded_context(preloaded, tmp_path):
     folder, loads = preloaded
     shared = open_report(folder, **PARAMETERS)
-    manifest = folder / io.MANIFEST_NAME
+    manifest = folder / storage.MANIFEST_NAME
     saved = tmp_path / "manifest.json"
     shutil.copyfile(manifest, saved)
     try:

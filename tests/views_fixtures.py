@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 from indicators_fixtures import episode, make_data
 
-from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views.context import ReportContext
+from csc_metrics.storage import ProcessedData
+from csc_metrics.views.report_context import ReportContext
 
 LA = "E10000017"
 R = pd.Timestamp("2024-03-31")

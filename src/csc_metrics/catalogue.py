@@ -1,7 +1,12 @@
-"""The indicator catalogue: every indicator id with its label, unit and improvement direction.
+"""The indicator catalogue: every indicator's label, unit and improvement direction, and its units.
 
-The catalogue is data (``reference/indicators.csv``) so that reports, SPC, benchmarks and the
-command line all agree on one list of ids, which are those of ``spec/indicators.md``.
+The catalogue is data so that reports, SPC, benchmarks and the command line all agree:
+``reference/indicators.csv`` lists every indicator id (those of ``docs/definitions.md``) with its
+label, area, unit and direction of improvement; ``reference/units.csv`` says how each unit is
+written: the decimals of a figure (tables, charts, the command line, JSON) and of a sentence
+(rounded as DfE publishes council figures), the symbol written after the number, the words a
+sentence adds, the axis label of a chart and what a gap between two values is measured in.
+``formatting.format_value`` writes every value from these.
 """
 
 from __future__ import annotations
@@ -42,15 +47,79 @@ class Indicator:
     spec: str
     description: str
 
+    @property
+    def decimals(self) -> int:
+        """Decimals of the indicator's figures (its unit's)."""
+        return unit_format(self.unit).decimals
+
+
+@dataclass(frozen=True)
+class UnitFormat:
+    """How values in one unit are written (``reference/units.csv``).
+
+    Attributes:
+        unit: ``count``, ``pct``, ``rate`` or ``ratio``.
+        decimals: Decimals of a figure: computed values are rounded to these, and tables,
+            charts, the command line and JSON show them (``48.2%``, ``65.3``).
+        text_decimals: Decimals in a sentence or on the scorecard: as DfE publishes council
+            figures (whole percentages: ``48%``).
+        symbol: Written straight after the number (``%``).
+        words: Written after the number and a space in a sentence (``per 10,000 children``).
+        axis_label: A chart's axis or colour-bar label (``cases per FTE``).
+        gap_label: What a gap between two values is measured in (``percentage points``).
+    """
+
+    unit: str
+    decimals: int
+    text_decimals: int
+    symbol: str
+    words: str
+    axis_label: str
+    gap_label: str
+
+
+def _read_reference(name: str) -> pd.DataFrame:
+    path = files("csc_metrics") / "reference" / name
+    with path.open(encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
 
 @cache
 def indicator_table() -> pd.DataFrame:
     """Return the catalogue as a table, one row per indicator, in report order."""
-    path = files("csc_metrics") / "reference" / "indicators.csv"
-    with path.open(encoding="utf-8") as handle:
-        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    table = _read_reference("indicators.csv")
     table["headline"] = table["headline"].eq("yes")
     return table
+
+
+@cache
+def unit_table() -> pd.DataFrame:
+    """Return how each unit is written, one row per unit (``reference/units.csv``)."""
+    table = _read_reference("units.csv")
+    return table.astype({"decimals": int, "text_decimals": int})
+
+
+@cache
+def _units() -> dict[str, UnitFormat]:
+    return {row.unit: UnitFormat(**row._asdict()) for row in unit_table().itertuples(index=False)}
+
+
+def unit_format(unit: str) -> UnitFormat:
+    """How values in a unit are written.
+
+    Args:
+        unit: ``count``, ``pct``, ``rate`` or ``ratio``.
+
+    Returns:
+        The unit's format.
+
+    Raises:
+        KeyError: If the unit is not in ``reference/units.csv`` (the message lists the units).
+    """
+    try:
+        return _units()[unit]
+    except KeyError:
+        raise KeyError(f"Unknown unit {unit!r}. Known units: {', '.join(_units())}") from None
 
 
 @cache

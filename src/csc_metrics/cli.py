@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "write a synthetic county council's SSDA903, Annex A and workforce files",
     ),
     "ingest": (
-        "csc_metrics.pipeline",
+        "csc_metrics.pipeline.cli",
         "read and clean raw returns into validated, pseudonymised tables in processed/",
     ),
     "indicators": (
@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "compute the placement, care-leaver and caseload indicators at a reference date",
     ),
     "benchmarks": (
-        "csc_metrics.benchmarks",
+        "csc_metrics.benchmarks.cli",
         "show published DfE benchmarks (England, region, statistical neighbours) for a council",
     ),
     "run": (

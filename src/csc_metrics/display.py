@@ -32,8 +32,9 @@ from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
+from csc_metrics.formatting import format_value, in_words
 from csc_metrics.gaps import benchmark_gap
-from csc_metrics.narrative import IndicatorSummary, Latest, format_value
+from csc_metrics.narrative import IndicatorSummary, Latest
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
 from csc_metrics.suppression import (
@@ -47,7 +48,8 @@ from csc_metrics.suppression import (
 )
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
-METRIC_COLUMNS = ("indicator_id", "numerator", "denominator", "value")
+#: Columns that mark a frame as metric-table rows (``schemas.MetricTable``), shown as such.
+METRIC_TABLE_MARKERS = ("indicator_id", "numerator", "denominator", "value")
 _PERCENT_NAME = re.compile(r"pct|percent|%", re.IGNORECASE)
 _NOT_COUNT_NAME = re.compile(
     r"pct|percent|%|rate|ratio|per_|per |fte|mean|average|median", re.IGNORECASE
@@ -144,7 +146,7 @@ def show_figure(
 
 
 def _is_metric_table(table: pd.DataFrame) -> bool:
-    return all(c in table.columns for c in METRIC_COLUMNS)
+    return all(c in table.columns for c in METRIC_TABLE_MARKERS)
 
 
 def infer_count_columns(table: pd.DataFrame) -> list[str]:
@@ -553,12 +555,6 @@ def _change_qualifier(result: SpcResult | None) -> str:
     return CHANGE_QUALIFIERS[result.variation.rsplit("_", 1)[0]]
 
 
-def _short_value(value: float, unit: str) -> str:
-    """A value for a narrow cell: the unit's decimals, and only the % sign as a suffix."""
-    text = format_value(value, unit)
-    return text if unit in ("pct", "count") else text.split(" ", 1)[0]
-
-
 def _change_html(
     summary: IndicatorSummary, latest: Latest, withheld: bool, suppress: bool, settings: Settings
 ) -> str:
@@ -576,7 +572,7 @@ def _change_html(
         if withheld or (suppress and small):
             lines.append(f"{label.capitalize()}: {SUPPRESSED}")
             continue
-        then, now = _short_value(before, unit), _short_value(latest.value, unit)
+        then, now = (format_value(v, unit, precision="text") for v in (before, latest.value))
         word = (
             "Unchanged from"
             if now == then
@@ -598,10 +594,7 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
     counts += [latest.value] if indicator.unit == "count" else []
     withheld = suppress and bool(is_small_count(counts, settings).any())
     value_css = {"count": "count", "pct": "pct"}.get(indicator.unit, "num")
-    if withheld:
-        value = SUPPRESSED
-    else:
-        value = "" if np.isnan(latest.value) else format_value(latest.value, indicator.unit)
+    value = SUPPRESSED if withheld else in_words(latest.value, indicator.unit)
     base = ""
     if indicator.unit == "pct" and not np.isnan(latest.denominator):
         small_base = suppress and is_small_count(latest.denominator, settings)[0]
@@ -609,7 +602,7 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
     trend = variation_badge_html(summary.spc.variation) if summary.spc else "No trend yet"
     target = assurance_badge_html(summary.spc.assurance) if summary.spc else ""
     if summary.target is not None:
-        target_text = html.escape(format_value(summary.target, indicator.unit))
+        target_text = html.escape(in_words(summary.target, indicator.unit))
         target = f"{target_text}<br>{target}" if target else target_text
     benchmark = ""
     if summary.benchmark and not withheld and not np.isnan(latest.value):
@@ -617,7 +610,7 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
         gap = benchmark_gap(latest.value, bench_value)
         year = summary.benchmark.get("year")
         benchmark = html.escape(
-            f"{summary.benchmark.get('comparator', '')} {format_value(bench_value, indicator.unit)}"
+            f"{summary.benchmark.get('comparator', '')} {in_words(bench_value, indicator.unit)}"
             f" ({'+' if gap > 0 else ''}{gap:,.1f}{' points' if indicator.unit == 'pct' else ''})"
             + (f", {year}" if year is not None else "")
         )

@@ -18,22 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csc_metrics import formatting
 from csc_metrics.catalogue import Indicator, get_indicator
+from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.spc import SpcResult, long_date, spc_table
-from csc_metrics.suppression import is_small_count
-
-#: How each unit is written after a number.
-UNIT_SUFFIX: dict[str, str] = {
-    "pct": "%",
-    "rate": " per 10,000 children",
-    "ratio": " cases per FTE",
-    "count": "",
-}
-
-#: Decimals shown for each unit (DfE publishes council percentages as whole numbers).
-UNIT_DECIMALS: dict[str, int] = {"pct": 0, "rate": 1, "ratio": 1, "count": 0}
+from csc_metrics.spc import SpcResult, spc_table, trailing_run
+from csc_metrics.suppression import count_text, fewer_than, is_small_count
 
 #: Word for the kind of special cause, by point type.
 CHANGE_WORD: dict[str, str] = {
@@ -101,24 +92,8 @@ def _number(value: object) -> float:
         return float("nan")
 
 
-def format_value(value: float, unit: str) -> str:
-    """Format a value in its unit: ``48%``, ``65.3 per 10,000 children``, ``17.2 cases per FTE``."""
-    decimals = UNIT_DECIMALS.get(unit, 1)
-    return f"{value:,.{decimals}f}{UNIT_SUFFIX.get(unit, '')}"
-
-
 def _rounded(value: float, unit: str) -> float:
-    return round(value, UNIT_DECIMALS.get(unit, 1))
-
-
-def _fewer_than(settings: Settings) -> str:
-    return f"fewer than {settings.suppression_max + 1}"
-
-
-def _count_text(count: float, suppress: bool, settings: Settings) -> str:
-    if suppress and is_small_count(count, settings)[0]:
-        return _fewer_than(settings)
-    return f"{count:,.0f}"
+    return formatting.round_value(value, unit, "text")
 
 
 def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings: Settings) -> bool:
@@ -141,15 +116,15 @@ def _benchmark_clause(indicator: Indicator, value: float, benchmark: Mapping[str
         return ""
     comparator = str(benchmark.get("comparator", "the benchmark"))
     year = benchmark.get("year")
-    source = f"{format_value(bench_value, unit)}{f', {year}' if year is not None else ''}"
+    source = f"{formatting.in_words(bench_value, unit)}{f', {year}' if year is not None else ''}"
     gap = _rounded(benchmark_gap(value, bench_value), unit)
     if gap == 0:
         return f"in line with {comparator} ({source})"
-    size = f"{abs(gap):,.{UNIT_DECIMALS.get(unit, 1)}f}"
     if unit == "pct":
+        size = formatting.format_number(abs(gap), formatting.decimals_for(unit, "text"))
         size += " point" if size == "1" else " points"
     else:
-        size += UNIT_SUFFIX.get(unit, "")
+        size = formatting.in_words(abs(gap), unit)
     side = "above" if gap > 0 else "below"
     return f"{size} {side} {comparator} ({source})"
 
@@ -163,10 +138,10 @@ def _figure_sentence(
     settings: Settings,
     target_in_trend: bool = False,
 ) -> str:
-    when = f"at {long_date(latest.period_end)}"
+    when = f"at {format_date(latest.period_end)}"
     if _is_withheld(indicator, latest, suppress, settings):
         if indicator.unit == "count":
-            return f"{indicator.label}: {_fewer_than(settings)} {when}."
+            return f"{indicator.label}: {fewer_than(settings)} {when}."
         show_base = (
             indicator.unit == "pct"
             and not np.isnan(latest.denominator)
@@ -175,19 +150,19 @@ def _figure_sentence(
         base = f" (n={latest.denominator:,.0f})" if show_base else ""
         return (
             f"{indicator.label}: figure withheld {when} because it rests on "
-            f"{_fewer_than(settings)} people{base}."
+            f"{fewer_than(settings)} people{base}."
         )
     if np.isnan(latest.value):
         return f"{indicator.label}: no figure {when} (nobody in the group)."
-    text = f"{indicator.label}: {format_value(latest.value, indicator.unit)}"
+    text = f"{indicator.label}: {formatting.in_words(latest.value, indicator.unit)}"
     if indicator.unit == "pct" and not np.isnan(latest.denominator):
-        text += f" (n={_count_text(latest.denominator, suppress, settings)})"
+        text += f" (n={count_text(latest.denominator, suppress, settings, in_words=True)})"
     text += f" {when}"
     if benchmark:
         clause = _benchmark_clause(indicator, latest.value, benchmark)
         text += f", {clause}" if clause else ""
     if target is not None and not target_in_trend:
-        text += f"; the target is {format_value(target, indicator.unit)}"
+        text += f"; the target is {formatting.in_words(target, indicator.unit)}"
     return text + "."
 
 
@@ -206,14 +181,6 @@ def _number_word(count: int) -> str:
     return _SMALL_NUMBERS[count] if count < len(_SMALL_NUMBERS) else str(count)
 
 
-def _trailing_run(values: np.ndarray) -> int:
-    """Length of the run of equal non-zero values at the end of ``values``."""
-    if len(values) == 0 or values[-1] == 0:
-        return 0
-    differs = np.flatnonzero(values != values[-1])
-    return len(values) - (differs[-1] + 1 if len(differs) else 0)
-
-
 def _special_cause_clause(result: SpcResult) -> str:
     latest = result.latest
     group = result.latest_group
@@ -226,7 +193,7 @@ def _special_cause_clause(result: SpcResult) -> str:
         kind = "" if change == "change" else f": {article} {change}"
         return f"This is {limit} process limit, a real change, not noise{kind}"
     if rule == "trend":
-        run = _trailing_run(np.sign(np.diff(group["value"].to_numpy()))) + 1
+        run = trailing_run(np.sign(np.diff(group["value"].to_numpy()))) + 1
         movement = "rise" if high else "fall"
         periods = _period_word(group["date"], run)
         return (
@@ -239,7 +206,7 @@ def _special_cause_clause(result: SpcResult) -> str:
             f"Two of the last three {_period_word(group['date'], 3)} are close to the {limit} "
             f"limit: an early sign of real {change}"
         )
-    run = _trailing_run(group["relative_to_mean"].to_numpy())
+    run = trailing_run(group["relative_to_mean"].to_numpy())
     side = "above" if high else "below"
     periods = _period_word(group["date"], run)
     return (
@@ -253,7 +220,7 @@ def _change_from_previous(
 ) -> str | None:
     if previous is None or np.isnan(_number(previous)) or np.isnan(value):
         return None
-    before = format_value(previous, indicator.unit)
+    before = formatting.in_words(previous, indicator.unit)
     now, then = _rounded(value, indicator.unit), _rounded(previous, indicator.unit)
     if now == then:
         return f"unchanged from {label} ({before})"
@@ -263,7 +230,7 @@ def _change_from_previous(
 def _assurance_clause(result: SpcResult, unit: str) -> str | None:
     if result.assurance is None or result.target is None:
         return None
-    target = format_value(result.target, unit)
+    target = formatting.in_words(result.target, unit)
     return {
         "pass": f"at this level the target of {target} will be met consistently",
         "fail": f"at this level the target of {target} will not be met without a change in how "

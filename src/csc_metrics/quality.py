@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from csc_metrics.schemas import DataQualityIssues
+from csc_metrics.schemas import DataQualityIssues, column_names
 
-DQ_COLUMNS = list(DataQualityIssues.to_schema().columns)
+DQ_COLUMNS = column_names(DataQualityIssues)
 
 
 @dataclass

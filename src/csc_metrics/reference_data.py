@@ -15,10 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from csc_metrics.errors import InputError
-from csc_metrics.io import empty_table
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.ssda903.reading import blank_rows, decode, normalise_column, parse_csv
-from csc_metrics.ssda903.values import blank_to_na, normalise_postcodes
+from csc_metrics.raw_text import (
+    blank_rows,
+    blank_to_na,
+    decode,
+    normalise_column,
+    normalise_postcodes,
+    parse_csv,
+)
+from csc_metrics.storage import empty_table
 
 DATASET = "reference"
 POSTCODES_FILE = "postcodes.csv"

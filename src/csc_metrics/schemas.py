@@ -299,4 +299,9 @@ class MetricTable(_Clean):
     unknown: Series[float] = pa.Field(nullable=True)
 
 
-METRIC_COLUMNS = list(MetricTable.to_schema().columns)
+def column_names(model: type[pa.DataFrameModel]) -> list[str]:
+    """A model's columns, in order: the one list of a table's columns."""
+    return list(model.to_schema().columns)
+
+
+METRIC_COLUMNS = column_names(MetricTable)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import Direction, get_indicator
+from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
@@ -126,9 +127,16 @@ class SpcResult:
         return self.variation != "common_cause"
 
 
-def long_date(date: pd.Timestamp) -> str:
-    """Format a date the way a report reads it: ``30 June 2024``."""
-    return f"{date.day} {date:%B %Y}"
+def trailing_run(values: np.ndarray) -> int:
+    """The length of the run of equal, non-zero values at the end of ``values``.
+
+    On ``relative_to_mean`` it is how many of the latest points sit on one side of the average;
+    on the signs of successive differences, how many of the latest steps rise (or fall).
+    """
+    if len(values) == 0 or values[-1] == 0:
+        return 0
+    differs = np.flatnonzero(values != values[-1])
+    return len(values) - (int(differs[-1]) + 1 if len(differs) else 0)
 
 
 def _windows_all(flags: np.ndarray, width: int) -> np.ndarray:
@@ -247,7 +255,7 @@ def _clean_series(series: pd.Series) -> pd.Series:
     if len(duplicated):
         raise InputError(
             f"SPC needs one value per date; {name} has more than one value on "
-            f"{long_date(duplicated[0])}."
+            f"{format_date(duplicated[0])}."
         )
     return values
 
@@ -304,7 +312,9 @@ def _short_series_warning(points: pd.DataFrame, settings: Settings) -> str | Non
     n = len(latest_group)
     if n >= settings.spc_short_series:
         return None
-    since = f" since {long_date(latest_group['date'].iloc[0])}" if points["group"].iloc[-1] else ""
+    since = (
+        f" since {format_date(latest_group['date'].iloc[0])}" if points["group"].iloc[-1] else ""
+    )
     return (
         f"Only {n} point{'s' if n != 1 else ''}{since}: fewer than "
         f"{settings.spc_short_series}, so the limits are provisional and the trend cannot yet "

@@ -21,6 +21,7 @@ import pandas as pd
 
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.errors import InputError
+from csc_metrics.formatting import format_cell, format_count, format_number
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 #: The symbol DfE and the GSS use for a suppressed figure (confidential).
@@ -40,36 +41,6 @@ METRIC_VALUE_COLUMNS = ("numerator", "denominator", "value", "unknown")
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def format_count(value: object) -> str:
-    """Format a count for display: ``1,234``; a fractional value (FTE) keeps one decimal."""
-    if value is None or pd.isna(value):
-        return ""
-    number = float(value)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
-
-
-def format_number(value: object, decimals: int = 1) -> str:
-    """Format a percentage, rate or ratio with a fixed number of decimals; blank for no value."""
-    if value is None or pd.isna(value):
-        return ""
-    return f"{float(value):,.{decimals}f}"
-
-
-def format_cell(value: object, decimals: int = 1) -> str:
-    """Format any other cell: dates as ``30 Jun 2024``, numbers, text as it is."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return f"{value.day} {value:%b %Y}"
-    if isinstance(value, bool | np.bool_):
-        return "Yes" if value else "No"
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    if isinstance(value, float | np.floating):
-        return format_count(value) if float(value).is_integer() else format_number(value, decimals)
-    return str(value)
-
-
 def _format_column(column: pd.Series, decimals: int) -> pd.Series:
     """Format a column consistently: fractional numbers all with the same decimals."""
     if pd.api.types.is_float_dtype(column):
@@ -87,6 +58,30 @@ def is_small_count(values: object, settings: Settings = DEFAULT_SETTINGS) -> np.
     numbers = pd.to_numeric(pd.Series(np.atleast_1d(values)), errors="coerce").to_numpy(float)
     with np.errstate(invalid="ignore"):
         return (numbers > 0) & (numbers <= settings.suppression_max)
+
+
+def count_text(
+    count: float, suppress: bool, settings: Settings = DEFAULT_SETTINGS, *, in_words: bool = False
+) -> str:
+    """A count as text, suppressed when it must be.
+
+    Args:
+        count: The count.
+        suppress: Whether counts from 1 to ``settings.suppression_max`` must be hidden.
+        settings: ``suppression_max``.
+        in_words: For a sentence: a hidden count reads ``fewer than 6`` rather than ``c``.
+
+    Returns:
+        ``1,234``; a hidden count as ``c`` or ``fewer than 6``.
+    """
+    if suppress and is_small_count(count, settings)[0]:
+        return fewer_than(settings) if in_words else SUPPRESSED
+    return format_count(count)
+
+
+def fewer_than(settings: Settings = DEFAULT_SETTINGS) -> str:
+    """How a sentence names a suppressed count: ``fewer than 6``."""
+    return f"fewer than {settings.suppression_max + 1}"
 
 
 def _protect_lines(values: np.ndarray, mask: np.ndarray, parts: np.ndarray, total: int) -> bool:

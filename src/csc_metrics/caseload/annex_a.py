@@ -21,8 +21,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, RAW_CASE_COLUMNS, case_rows
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.caseload.vocabulary import (
-    ANNEX_A_CLOSURE_COLUMNS,
-    ANNEX_A_COLUMNS,
+    ANNEX_A_CLOSURE_HEADINGS,
+    ANNEX_A_HEADINGS,
     ANNEX_A_LIST_CASE_TYPES,
     ANNEX_A_LIST_TITLES,
     ANNEX_A_SHEET_NUMBER_PATTERNS,
@@ -31,6 +31,7 @@ from csc_metrics.caseload.vocabulary import (
     HEADER_SEARCH_ROWS,
     normalise_label,
 )
+from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -75,7 +76,7 @@ def _case_list_sheets(sheet_names: list[str], source: str) -> dict[int, str]:
 
 def _header_row(rows: list[tuple[object, ...]]) -> int | None:
     """Return the 0-based index of the first row that holds a child identifier header."""
-    accepted = {normalise_label(v) for v in ANNEX_A_COLUMNS["child_id"]}
+    accepted = {normalise_label(v) for v in ANNEX_A_HEADINGS["child_id"]}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if any(cell is not None and normalise_label(cell) in accepted for cell in row):
             return index
@@ -102,13 +103,13 @@ def _read_list(
     header_index = _header_row(rows)
     if header_index is None:
         first_row = list(rows[0]) if rows else []
-        require_columns({}, ("child_id",), ANNEX_A_COLUMNS, first_row, where)  # always raises
+        require_columns({}, ("child_id",), ANNEX_A_HEADINGS, first_row, where)  # always raises
         raise AssertionError("unreachable")
     headers = list(rows[header_index])
-    variants = {**ANNEX_A_COLUMNS, "closure_date": ANNEX_A_CLOSURE_COLUMNS.get(number, ())}
+    variants = {**ANNEX_A_HEADINGS, "closure_date": ANNEX_A_CLOSURE_HEADINGS.get(number, ())}
     positions = find_columns(headers, variants)
     require_columns(positions, ("child_id", "team", "worker_id"), variants, headers, where)
-    if "closure_date" not in positions and number in ANNEX_A_CLOSURE_COLUMNS:
+    if "closure_date" not in positions and number in ANNEX_A_CLOSURE_HEADINGS:
         log.add(
             dataset=DATASET,
             table=TABLE,
@@ -116,7 +117,7 @@ def _read_list(
             rule="missing_closure_column",
             severity="warning",
             message=f"{where} has no closure date column (expected one of: "
-            f"{', '.join(ANNEX_A_CLOSURE_COLUMNS[number])}); every row is taken as open.",
+            f"{', '.join(ANNEX_A_CLOSURE_HEADINGS[number])}); every row is taken as open.",
         )
     grid = _sheet_columns(rows, header_index)
     filled = pd.notna(grid).any(axis=0)
@@ -307,7 +308,7 @@ def drop_closed_rows(
             severity="info",
             value=str(total),
             message=f"{total} row(s) closed on or before the snapshot date "
-            f"{snapshot_date:%d/%m/%Y} are not open cases and were not counted ({detail}).",
+            f"{format_date(snapshot_date)} are not open cases and were not counted ({detail}).",
         )
     return cases.loc[~closed]
 

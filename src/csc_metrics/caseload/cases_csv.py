@@ -13,7 +13,7 @@ import pandas as pd
 
 from csc_metrics.caseload.csv_files import read_csv_table
 from csc_metrics.caseload.rows import RAW_CASE_COLUMNS, TABLE
-from csc_metrics.caseload.vocabulary import CASES_CSV_COLUMNS, CASES_CSV_REQUIRED
+from csc_metrics.caseload.vocabulary import CASES_CSV_HEADINGS, CASES_CSV_REQUIRED
 from csc_metrics.quality import DataQualityLog
 
 
@@ -35,7 +35,9 @@ def read_cases_csv_cells(
     Raises:
         InputError: If the file cannot be read or lacks child_id, case_type, team or worker_id.
     """
-    cells, headers = read_csv_table(path, source, CASES_CSV_COLUMNS, CASES_CSV_REQUIRED, TABLE, log)
+    cells, headers = read_csv_table(
+        path, source, CASES_CSV_HEADINGS, CASES_CSV_REQUIRED, TABLE, log
+    )
     cells = cells.assign(
         snapshot_date=snapshot_date,
         closure_date=pd.Series(np.nan, index=cells.index, dtype="str"),

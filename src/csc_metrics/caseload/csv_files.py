@@ -14,7 +14,7 @@ import pandas as pd
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.text_csv import read_text_csv
+from csc_metrics.raw_text import read_text_csv
 
 DATASET = "caseload"
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc_metrics import io, schemas
+from csc_metrics import schemas, storage
 from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
+from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -89,7 +90,7 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
         if date in found:
             raise InputError(
                 f"{folder.name}/{found[date].name} and {source} are both snapshots of "
-                f"{date:%Y-%m-%d}. Keep one folder per date."
+                f"{format_date(date, 'iso')}. Keep one folder per date."
             )
         found[date] = path
     return dict(sorted(found.items()))
@@ -97,7 +98,7 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
 
 def ingest_caseload(
     folder: Path,
-    previous: io.ProcessedData | None,
+    previous: storage.ProcessedData | None,
     log: DataQualityLog,
     pseudonymiser: Pseudonymiser,
     settings: Settings = DEFAULT_SETTINGS,
@@ -203,7 +204,7 @@ def _ingest_batches(
 
 
 def _keep_previous(
-    previous: io.ProcessedData,
+    previous: storage.ProcessedData,
     read_dates: set[pd.Timestamp],
     parts: dict[str, list[pd.DataFrame]],
     log: DataQualityLog,
@@ -222,9 +223,9 @@ def _keep_previous(
             dataset=DATASET,
             rule="snapshots_kept_from_history",
             severity="info",
-            value=", ".join(f"{d:%Y-%m-%d}" for d in kept),
+            value=", ".join(f"{format_date(d, 'iso')}" for d in kept),
             message="Snapshots kept from the previously processed history (no raw folder now): "
-            + ", ".join(f"{d:%Y-%m-%d}" for d in kept)
+            + ", ".join(f"{format_date(d, 'iso')}" for d in kept)
             + ".",
         )
     if replaced:
@@ -232,9 +233,9 @@ def _keep_previous(
             dataset=DATASET,
             rule="snapshots_replaced",
             severity="info",
-            value=", ".join(f"{d:%Y-%m-%d}" for d in replaced),
+            value=", ".join(f"{format_date(d, 'iso')}" for d in replaced),
             message="Snapshots re-read from their raw folders, replacing the earlier processed "
-            "rows: " + ", ".join(f"{d:%Y-%m-%d}" for d in replaced) + ".",
+            "rows: " + ", ".join(f"{format_date(d, 'iso')}" for d in replaced) + ".",
         )
 
 
@@ -242,6 +243,6 @@ def _finish(key: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack a table's snapshots, sort it and check it against its model."""
     name, model, order = CASELOAD_TABLES[key]
     frames = [frame for frame in frames if len(frame)]
-    table = pd.concat(frames, ignore_index=True) if frames else io.empty_table(name)
+    table = pd.concat(frames, ignore_index=True) if frames else storage.empty_table(name)
     table = table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
     return model.validate(table)

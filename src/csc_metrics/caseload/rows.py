@@ -41,17 +41,8 @@ RAW_CASE_COLUMNS = [
     "source_row",
 ]
 
-#: Columns of cleaned case rows, before one case per child is chosen.
-CASE_ROW_COLUMNS = [
-    "child_id",
-    "case_type",
-    "team",
-    "worker_id",
-    "allocated_date",
-    "closure_date",
-    "source_file",
-    "source_row",
-]
+#: Columns of cleaned case rows besides their snapshot date, before one case per child is chosen.
+CASE_ROW_COLUMNS = [c for c in RAW_CASE_COLUMNS if c != "snapshot_date"]
 
 #: Date column -> what happens when a value cannot be read (for the data-quality message).
 DATE_CONSEQUENCES = {

@@ -25,6 +25,7 @@ from csc_metrics.caseload.workforce import (
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.schemas import CleanCases, CleanEstablishment, CleanWorkforce, column_names
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 DATASET = "caseload"
@@ -35,28 +36,10 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Old binary Excel files cannot be read by openpyxl; the user is asked to re-save them.
 OLD_WORKBOOK_SUFFIXES = (".xls",)
 
-CASES_COLUMNS = [
-    "snapshot_date",
-    "child_id",
-    "case_type",
-    "case_types_held",
-    "team",
-    "worker_id",
-    "allocated_date",
-    "source_file",
-]
-WORKFORCE_COLUMNS = [
-    "snapshot_date",
-    "worker_id",
-    "team",
-    "role",
-    "fte",
-    "agency",
-    "start_date",
-    "qualified_date",
-    "source_file",
-]
-ESTABLISHMENT_COLUMNS = ["snapshot_date", "team", "funded_fte"]
+#: The columns of the clean tables, as their models declare them (``schemas.py``).
+CASES_COLUMNS = column_names(CleanCases)
+WORKFORCE_COLUMNS = column_names(CleanWorkforce)
+ESTABLISHMENT_COLUMNS = column_names(CleanEstablishment)
 
 
 @dataclass

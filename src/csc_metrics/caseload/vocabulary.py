@@ -56,7 +56,7 @@ ANNEX_A_SHEET_TITLES: dict[str, int] = {
 }
 
 #: Canonical column -> accepted Annex A headers, most preferred first.
-ANNEX_A_COLUMNS: dict[str, tuple[str, ...]] = {
+ANNEX_A_HEADINGS: dict[str, tuple[str, ...]] = {
     "child_id": (
         "Child Unique ID",
         "Child ID",
@@ -81,7 +81,7 @@ ANNEX_A_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 #: List number -> accepted headers of the date on or before which a row is closed (spec §4).
-ANNEX_A_CLOSURE_COLUMNS: dict[int, tuple[str, ...]] = {
+ANNEX_A_CLOSURE_HEADINGS: dict[int, tuple[str, ...]] = {
     6: ("CIN Closure Date", "CIN End Date", "Date CIN Closed", "Case Closure Date", "Closure Date"),
     7: (
         "CPP End Date",
@@ -106,7 +106,7 @@ HEADER_SEARCH_ROWS = 10
 # --- cases.csv, workforce.csv, establishment.csv -----------------------------------------------
 
 #: Canonical column -> accepted cases.csv headers.
-CASES_CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+CASES_CSV_HEADINGS: dict[str, tuple[str, ...]] = {
     "child_id": ("child_id", "Child ID", "Child Unique ID", "CHILD"),
     "case_type": ("case_type", "Case Type", "Type"),
     "team": ("team", "Allocated Team", "Team Name"),
@@ -116,7 +116,7 @@ CASES_CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 CASES_CSV_REQUIRED: tuple[str, ...] = ("child_id", "case_type", "team", "worker_id")
 
 #: Canonical column -> accepted workforce.csv headers.
-WORKFORCE_COLUMNS: dict[str, tuple[str, ...]] = {
+WORKFORCE_HEADINGS: dict[str, tuple[str, ...]] = {
     "worker_id": ("worker_id", "Worker ID", "Staff ID", "Social Worker ID", "SWE No", "SWENo"),
     "team": ("team", "Team Name", "Allocated Team"),
     "role": ("role", "Job Title", "Org Role", "OrgRole"),
@@ -128,7 +128,7 @@ WORKFORCE_COLUMNS: dict[str, tuple[str, ...]] = {
 WORKFORCE_REQUIRED: tuple[str, ...] = ("worker_id", "team", "fte", "agency")
 
 #: Canonical column -> accepted establishment.csv headers.
-ESTABLISHMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+ESTABLISHMENT_HEADINGS: dict[str, tuple[str, ...]] = {
     "team": ("team", "Team Name"),
     "funded_fte": ("funded_fte", "Funded FTE", "Establishment FTE", "Establishment", "Funded"),
 }

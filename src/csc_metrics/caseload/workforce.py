@@ -26,28 +26,21 @@ from csc_metrics.caseload.values import (
 )
 from csc_metrics.caseload.vocabulary import (
     AGENCY_VALUES,
-    ESTABLISHMENT_COLUMNS,
+    ESTABLISHMENT_HEADINGS,
     ESTABLISHMENT_REQUIRED,
-    WORKFORCE_COLUMNS,
+    WORKFORCE_HEADINGS,
     WORKFORCE_REQUIRED,
 )
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.schemas import CleanWorkforce, column_names
 
 DATASET = "caseload"
 WORKFORCE_TABLE = "workforce"
 ESTABLISHMENT_TABLE = "establishment"
 
-WORKFORCE_COLUMNS_OUT = [
-    "worker_id",
-    "team",
-    "role",
-    "fte",
-    "agency",
-    "start_date",
-    "qualified_date",
-    "source_file",
-    "source_row",
-]
+#: A workforce list's rows as read, before duplicates are resolved: the clean table's columns
+#: (``schemas.CleanWorkforce``) with the row each came from.
+WORKFORCE_ROW_COLUMNS = [*column_names(CleanWorkforce), "source_row"]
 
 #: Two rows for one worker whose FTEs add up to no more than this are one split post.
 FULL_TIME = 1.0
@@ -67,14 +60,14 @@ def read_workforce_cells(
         log: Data-quality log.
 
     Returns:
-        ``(cells, headers)``: the text cells of ``vocabulary.WORKFORCE_COLUMNS`` with
+        ``(cells, headers)``: the text cells of ``vocabulary.WORKFORCE_HEADINGS`` with
         ``snapshot_date``, ``source_file`` and ``source_row``, and the header each column had.
 
     Raises:
         InputError: If the file cannot be read or lacks worker_id, team, fte or agency.
     """
     cells, headers = read_csv_table(
-        path, source, WORKFORCE_COLUMNS, WORKFORCE_REQUIRED, WORKFORCE_TABLE, log
+        path, source, WORKFORCE_HEADINGS, WORKFORCE_REQUIRED, WORKFORCE_TABLE, log
     )
     return cells.assign(snapshot_date=snapshot_date), headers
 
@@ -95,7 +88,7 @@ def clean_workforce(
         log: Data-quality log.
 
     Returns:
-        Columns ``snapshot_date`` and ``WORKFORCE_COLUMNS_OUT``.
+        Columns ``WORKFORCE_ROW_COLUMNS``.
     """
     worker = clean_identifier(cells["worker_id"])
     missing = cells.loc[worker.isna()]
@@ -123,7 +116,7 @@ def clean_workforce(
         workforce[column] = _clean_date(cells, column, headers, log)
     workforce["source_file"] = cells["source_file"].astype(str)
     workforce["source_row"] = cells["source_row"].astype("int64")
-    return resolve_duplicate_workers(workforce[["snapshot_date", *WORKFORCE_COLUMNS_OUT]], log)
+    return resolve_duplicate_workers(workforce[WORKFORCE_ROW_COLUMNS], log)
 
 
 def _warn(
@@ -280,7 +273,7 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
         dropped["worker_id"],
         pd.Series(message, index=dropped.index),
     )
-    return kept.reset_index()[["snapshot_date", *WORKFORCE_COLUMNS_OUT]]
+    return kept.reset_index()[WORKFORCE_ROW_COLUMNS]
 
 
 def read_establishment_cells(
@@ -302,7 +295,7 @@ def read_establishment_cells(
         InputError: If the file cannot be read or lacks team or funded_fte.
     """
     cells, headers = read_csv_table(
-        path, source, ESTABLISHMENT_COLUMNS, ESTABLISHMENT_REQUIRED, ESTABLISHMENT_TABLE, log
+        path, source, ESTABLISHMENT_HEADINGS, ESTABLISHMENT_REQUIRED, ESTABLISHMENT_TABLE, log
     )
     return cells.assign(snapshot_date=snapshot_date), headers
 

@@ -1,14 +1,23 @@
-"""Placement and care-leaver indicators at any reference date, and as quarterly series.
+"""Placement, care-leaver and caseload indicators at any reference date, and as quarterly series.
 
-Definitions: ``spec/indicators.md`` §0-§3, restated in ``docs/definitions.md``. Every function
-returns rows of the long metric table (``schemas.MetricTable``) or, for the child-level helpers,
-one row per child (pseudonymised ids only) that notebooks can tabulate.
+Definitions: ``docs/definitions.md``. Every function returns rows of the long metric table
+(``schemas.MetricTable``) or, for the child- and worker-level helpers, one row per child
+(pseudonymised ids only) or worker that notebooks can tabulate.
 """
 
 from csc_metrics.indicators.care_leavers import (
     care_leaver_cohort,
     care_leaver_data_issues,
     care_leaver_indicators,
+)
+from csc_metrics.indicators.caseloads import (
+    HEADLINE_CASELOAD_INDICATORS,
+    caseload_distribution,
+    caseload_series,
+    compute_caseload_indicators,
+    excluded_workers,
+    unallocated_cases,
+    worker_caseloads,
 )
 from csc_metrics.indicators.core import (
     compute_indicator_series,
@@ -19,28 +28,49 @@ from csc_metrics.indicators.placements import cla_at, placement_indicators, uasc
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     data_coverage,
-    parse_period_end,
     population_for,
     prepare_inputs,
     quarter_ends_covered,
+    resolve_period_end,
     window_start,
 )
+from csc_metrics.indicators.snapshots import (
+    latest_snapshot,
+    resolve_team,
+    snapshot_dates,
+    teams_at,
+    year_earlier_snapshot,
+)
+from csc_metrics.indicators.worker_changes import worker_changes_rows
 
 __all__ = [
+    "HEADLINE_CASELOAD_INDICATORS",
     "IndicatorInputs",
     "care_leaver_cohort",
     "care_leaver_data_issues",
     "care_leaver_indicators",
+    "caseload_distribution",
+    "caseload_series",
     "cla_at",
+    "compute_caseload_indicators",
     "compute_indicator_series",
     "compute_indicators",
     "data_coverage",
+    "excluded_workers",
+    "latest_snapshot",
     "order_metrics",
-    "parse_period_end",
     "placement_indicators",
     "population_for",
     "prepare_inputs",
     "quarter_ends_covered",
+    "resolve_period_end",
+    "resolve_team",
+    "snapshot_dates",
+    "teams_at",
     "uasc_at",
+    "unallocated_cases",
     "window_start",
+    "worker_caseloads",
+    "worker_changes_rows",
+    "year_earlier_snapshot",
 ]

@@ -14,13 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
 from csc_metrics.indicators.placements import as_inputs
-from csc_metrics.indicators.prepare import IndicatorInputs, parse_period_end, window_start
-from csc_metrics.io import ProcessedData
+from csc_metrics.indicators.prepare import IndicatorInputs, window_start
 from csc_metrics.quality import DQ_COLUMNS
+from csc_metrics.quality_rules import severity
 from csc_metrics.schemas import DataQualityIssues
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 BANDS = ("17_18", "19_21")
 GROUP_BREAKDOWNS = ("sex", "ethnic_group", "uasc", "accommodation")
@@ -217,6 +219,6 @@ def care_leaver_data_issues(
     issues = pd.concat(parts, ignore_index=True)
     issues["dataset"] = "ssda903"
     issues["table"] = "oc3"
-    issues["severity"] = "error"
+    issues["severity"] = issues["rule"].map(severity)
     issues["row"] = pd.array(issues["row"], dtype="Int64")
     return DataQualityIssues.validate(issues[DQ_COLUMNS].astype({"value": "str"}))

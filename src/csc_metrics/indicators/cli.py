@@ -23,24 +23,26 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from csc_metrics import io
+from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
+from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
+from csc_metrics.formatting import format_count, format_value
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
-    data_coverage,
-    parse_period_end,
     prepare_inputs,
-    quarter_ends_covered,
+    resolve_period_end,
     window_start,
 )
 
 #: A council code: E (England), W, S or N followed by eight digits, e.g. E10000017.
 LA_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 FORMATS = ("table", "csv", "json")
+#: The reference date's option, as messages name it.
+OPTION = "--period-end"
 AREA_TITLES = {
     "placements": "Children looked after and placements",
     "care_leavers": "Care leavers",
@@ -113,7 +115,7 @@ def _check_la_code(la_code: str) -> str:
     return code
 
 
-def _ingest_in_memory(raw: Path) -> io.ProcessedData:
+def _ingest_in_memory(raw: Path) -> storage.ProcessedData:
     """Ingest a raw folder into a temporary processed folder and load it."""
     if not raw.is_dir():
         raise InputError(f"--raw {raw}: no such folder.")
@@ -129,10 +131,10 @@ def _ingest_in_memory(raw: Path) -> io.ProcessedData:
         # Keep stdout for the indicators alone, so that csv and json output stay parseable.
         with contextlib.redirect_stdout(sys.stderr):
             ingest(raw, processed)
-        return io.load_processed(processed)
+        return storage.load_processed(processed)
 
 
-def load_source(args: argparse.Namespace) -> io.ProcessedData:
+def load_source(args: argparse.Namespace) -> storage.ProcessedData:
     """Load the processed data named by ``--processed``, or ingest ``--raw`` in memory.
 
     Args:
@@ -142,33 +144,8 @@ def load_source(args: argparse.Namespace) -> io.ProcessedData:
         The processed data.
     """
     if args.processed is not None:
-        return io.load_processed(args.processed)
+        return storage.load_processed(args.processed)
     return _ingest_in_memory(args.raw)
-
-
-def resolve_period_end(text: str, data: io.ProcessedData) -> pd.Timestamp:
-    """Turn ``--period-end`` into a date: YYYY-MM-DD, or ``latest`` for the last quarter end.
-
-    Args:
-        text: The option's value.
-        data: The processed data.
-
-    Returns:
-        The reference date.
-
-    Raises:
-        ParameterError: For a bad date, or ``latest`` when no quarter end is covered.
-    """
-    if text.strip().lower() != "latest":
-        return parse_period_end(text)
-    quarter_ends = quarter_ends_covered(data)
-    if not quarter_ends:
-        start, end = data_coverage(data)
-        raise ParameterError(
-            f"--period-end latest: the data ({start:%Y-%m-%d} to {end:%Y-%m-%d}) cover no "
-            "complete quarter. Give a date instead."
-        )
-    return quarter_ends[-1]
 
 
 def plain_number(value: Any) -> int | float | None:
@@ -204,31 +181,10 @@ def write_json(metrics: pd.DataFrame, out: TextIO) -> None:
 def write_csv(metrics: pd.DataFrame, out: TextIO) -> None:
     """Print the full long metric table (every breakdown) as CSV."""
     table = metrics.copy()
-    table["period_end"] = table["period_end"].dt.strftime("%Y-%m-%d")
+    table["period_end"] = table["period_end"].dt.strftime(DATE_STYLES["iso"])
     for column in ("numerator", "denominator", "value", "unknown"):
         table[column] = table[column].map(_csv_number)
     table.to_csv(out, index=False, lineterminator="\n")
-
-
-def format_value(value: float, unit: str) -> str:
-    """A value with its unit, for a person: 1,234 / 12.5% / 68.1 per 10,000 / 17.25."""
-    if pd.isna(value):
-        return "-"
-    if unit == "pct":
-        return f"{value:.1f}%"
-    if unit == "rate":
-        return f"{value:,.1f} per 10,000"
-    if unit == "ratio":
-        return f"{value:,.2f}"
-    if unit == "days":
-        return f"{value:,.0f} days"
-    return f"{value:,.0f}"
-
-
-def _count(value: float) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def write_table(
@@ -270,10 +226,10 @@ def write_table(
             lines.append(
                 (
                     name,
-                    format_value(row.value, unit),
-                    _count(row.numerator),
-                    _count(row.denominator),
-                    _count(row.unknown),
+                    format_value(row.value, unit, words=True, blank="-"),
+                    format_count(row.numerator),
+                    format_count(row.denominator),
+                    format_count(row.unknown),
                 )
             )
     header = ("Indicator", "Value", "Numerator", "Denominator", "Unknown")
@@ -286,8 +242,8 @@ def write_table(
         return text.rstrip()
 
     start = window_start(period_end)
-    out.write(f"Indicators for {la_code} at {period_end:%d %B %Y}\n")
-    out.write(f"12-month window: {start:%d %B %Y} to {period_end:%d %B %Y}\n\n")
+    out.write(f"Indicators for {la_code} at {format_date(period_end)}\n")
+    out.write(f"12-month window: {format_date(start)} to {format_date(period_end)}\n\n")
     out.write(render(header) + "\n")
     out.write(render(tuple("-" * w for w in widths)) + "\n")
     for line in lines:
@@ -330,10 +286,9 @@ def run(args: argparse.Namespace) -> int:
         0 on success (errors are raised as ``CscMetricsError`` and mapped to exit codes).
     """
     la_code = _check_la_code(args.la_code)
-    if args.period_end.strip().lower() != "latest":
-        parse_period_end(args.period_end)  # a bad date fails before a slow ingest
+    parse_period_end(args.period_end, OPTION, latest=True)  # fails before a slow ingest
     data = load_source(args)
-    period_end = resolve_period_end(args.period_end, data)
+    period_end = resolve_period_end(args.period_end, data, OPTION)
     inputs = prepare_inputs(data)
     metrics = compute_indicators(data, period_end, la_code, inputs=inputs)
     try:

@@ -6,22 +6,22 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from csc_metrics.caseload.metrics import caseload_indicator_series
 from csc_metrics.catalogue import indicator_ids
+from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
+from csc_metrics.indicators.caseloads import caseload_indicator_series
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
 from csc_metrics.indicators.permanence import permanence_indicator_series, prepare_permanence
 from csc_metrics.indicators.placements import placement_indicator_series
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     check_period_end,
-    parse_period_end,
     prepare_inputs,
     quarter_ends_covered,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 
 def _indicators_at(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csc_metrics.catalogue import unit_format
 from csc_metrics.geography import round_half_up
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 
@@ -42,12 +43,12 @@ class IndicatorSpec:
 
 
 def percentage(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """Percentage to one decimal place (half up); missing where the denominator is 0."""
+    """Percentage to the pct unit's decimals, half up; missing where the denominator is 0."""
     numerator = np.asarray(numerator, dtype=float)
     denominator = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(denominator > 0, 100.0 * numerator / denominator, np.nan)
-    return round_half_up(share, 1)
+    return round_half_up(share, unit_format("pct").decimals)
 
 
 def _breakdown_sums(

@@ -25,7 +25,7 @@ from csc_metrics.indicators.permanence_inputs import (
 )
 from csc_metrics.indicators.prepare import parse_period_end
 from csc_metrics.indicators.survival import permanence_survival_series
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["PermanenceInputs", "as_permanence", "prepare_permanence"]

@@ -17,7 +17,7 @@ import pandas as pd
 from csc_metrics.indicators import adoption, groups
 from csc_metrics.indicators.placements import as_inputs, uasc_at
 from csc_metrics.indicators.prepare import IndicatorInputs, age_at
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 #: Route out of care -> label, in report order; ``other`` is every reason not in

@@ -12,19 +12,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.catalogue import unit_format
+from csc_metrics.dates import parse_period_end
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import IndicatorSpec, overall_rows, summarise
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
     age_at,
-    parse_period_end,
     population_for,
     prepare_inputs,
     window_start,
 )
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: Breakdowns of every child-level placement indicator (spec §1 lists them for cla_count; the
 #: location and stability indicators get the same so reports can show where gaps concentrate).
@@ -355,6 +356,6 @@ def placement_indicator_series(
         if population is not None:
             children, _year = population
             count = looked_after[position]
-            rate = float(round_half_up(count / children * 10_000, 1))
+            rate = float(round_half_up(count / children * 10_000, unit_format("rate").decimals))
             extra.append(("cla_rate_per_10k", period_end, count, children, rate))
     return pd.concat([summary, overall_rows(extra)], ignore_index=True)

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.geography import build_postcode_index, placement_council, placement_distance_miles
 from csc_metrics.indicators import groups
-from csc_metrics.io import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
 
@@ -26,30 +27,6 @@ CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
 #: estimate whose reference day (30 June of its year) is on or before R. Month and day of that
 #: reference day:
 POPULATION_REFERENCE_DAY = (6, 30)
-
-
-def parse_period_end(value: str | pd.Timestamp) -> pd.Timestamp:
-    """Turn a reference date given as text (YYYY-MM-DD) or a timestamp into a day.
-
-    Args:
-        value: The reference date.
-
-    Returns:
-        The date at midnight.
-
-    Raises:
-        ParameterError: If the text is not a valid YYYY-MM-DD date.
-    """
-    if isinstance(value, pd.Timestamp):
-        return value.normalize()
-    text = str(value).strip()
-    try:
-        parsed = pd.to_datetime(text, format="%Y-%m-%d")
-    except (ValueError, TypeError):
-        raise ParameterError(
-            f"--period-end {text!r} is not a date in the form YYYY-MM-DD (e.g. 2025-03-31)."
-        ) from None
-    return parsed.normalize()
 
 
 def window_start(period_end: pd.Timestamp) -> pd.Timestamp:
@@ -157,14 +134,16 @@ def check_period_end(period_end: pd.Timestamp, coverage: tuple[pd.Timestamp, pd.
         return
     side = "before" if period_end < start else "after"
     quarter_ends = pd.date_range(start, end, freq="QE")
+    asked, start_text, end_text = (format_date(d, "iso") for d in (period_end, start, end))
     quarters = (
-        f" Quarter ends covered: {quarter_ends[0]:%Y-%m-%d} to {quarter_ends[-1]:%Y-%m-%d}."
+        f" Quarter ends covered: {format_date(quarter_ends[0], 'iso')} to "
+        f"{format_date(quarter_ends[-1], 'iso')}."
         if len(quarter_ends)
         else ""
     )
     raise ParameterError(
-        f"The reference date {period_end:%Y-%m-%d} is {side} the data: the SSDA903 files held "
-        f"cover {start:%Y-%m-%d} to {end:%Y-%m-%d}. Choose a date in that range.{quarters}"
+        f"The reference date {asked} is {side} the data: the SSDA903 files held cover "
+        f"{start_text} to {end_text}. Choose a date in that range.{quarters}"
     )
 
 
@@ -191,6 +170,43 @@ class IndicatorInputs:
     population: pd.DataFrame
     coverage: tuple[pd.Timestamp, pd.Timestamp]
     settings: Settings
+
+
+def resolve_period_end(
+    value: object, data: ProcessedData, option: str = "period_end"
+) -> pd.Timestamp:
+    """The reference date a person asked for: a date inside the data, or the latest quarter end.
+
+    The notebooks' ``period_end``, ``csc-metrics indicators --period-end`` and
+    ``csc-metrics run --period-end`` all go through here.
+
+    Args:
+        value: ``"latest"`` (the most recent quarter end the data cover) or a date
+            ``"YYYY-MM-DD"`` (or a timestamp) inside the data.
+        data: The processed data.
+        option: How the person gave it, for messages (``period_end`` or ``--period-end``).
+
+    Returns:
+        The date.
+
+    Raises:
+        ParameterError: If the value is neither, ``latest`` finds no quarter end, or the date is
+            outside the data (the message gives the range covered).
+    """
+    wanted = parse_period_end(value, option, latest=True)
+    start, end = data_coverage(data)
+    if isinstance(wanted, str):  # "latest"
+        quarter_ends = quarter_ends_covered(data)
+        if not quarter_ends:
+            shown = f"{option} latest" if option.startswith("-") else f"{option}='latest'"
+            covered = f"{format_date(start, 'iso')} to {format_date(end, 'iso')}"
+            raise ParameterError(
+                f"{shown}: the data cover {covered}, which holds no quarter end. Give {option} "
+                "as a date (YYYY-MM-DD)."
+            )
+        return pd.Timestamp(quarter_ends[-1])
+    check_period_end(wanted, (start, end))
+    return wanted
 
 
 def prepare_inputs(data: ProcessedData, settings: Settings = DEFAULT_SETTINGS) -> IndicatorInputs:

@@ -26,7 +26,7 @@ from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, TOTAL_GROUP
 from csc_metrics.indicators.permanence_inputs import PermanenceInputs, as_permanence
 from csc_metrics.indicators.prepare import age_at, parse_period_end
-from csc_metrics.io import ProcessedData
+from csc_metrics.storage import ProcessedData
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import csc_metrics
+from csc_metrics import dates, project_root
 from csc_metrics.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -47,10 +46,9 @@ def default_notebooks_dir() -> Path:
     For an editable install (or a source checkout on ``PYTHONPATH``) this is the ``notebooks``
     folder next to ``src/``; otherwise ``./notebooks`` in the working directory.
     """
-    project_root = Path(csc_metrics.__file__).resolve().parents[2]
-    beside_source = project_root / "notebooks"
-    if (project_root / "pyproject.toml").exists() and beside_source.is_dir():
-        return beside_source
+    root = project_root()
+    if root is not None and (root / "notebooks").is_dir():
+        return root / "notebooks"
     return Path.cwd() / "notebooks"
 
 
@@ -105,27 +103,19 @@ def slugify(text: str) -> str:
 
 
 def parse_period_end(value: str) -> str:
-    """Check a ``--period-end`` value.
+    """Check a ``--period-end`` value (``dates.parse_period_end``) and keep it as text.
 
     Args:
         value: ``latest`` or a date as ``YYYY-MM-DD``.
 
     Returns:
-        ``"latest"`` or the ISO date.
+        ``"latest"`` or the ISO date, as the notebooks' ``period_end`` parameter takes it.
 
     Raises:
         ParameterError: If the value is neither.
     """
-    text = str(value).strip().lower()
-    if text == "latest":
-        return text
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ParameterError(
-            f"--period-end {value!r} is not a date. Give YYYY-MM-DD (for example 2025-03-31) "
-            "or 'latest' for the most recent quarter end the data cover."
-        ) from None
+    parsed = dates.parse_period_end(value, "--period-end", latest=True)
+    return parsed if isinstance(parsed, str) else dates.format_date(parsed, "iso")
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ WARM_IMPORTS = (
     "matplotlib.pyplot",
     "seaborn",
     "pyarrow.parquet",
-    "csc_metrics.io",
+    "csc_metrics.storage",
     "csc_metrics.catalogue",
     "csc_metrics.display",
     "csc_metrics.charts",
@@ -59,7 +59,7 @@ WARM_IMPORTS = (
 
 #: Functions the server calls once its imports are done, before it forks any kernel: work every
 #: report does whatever its data. A function that fails is skipped.
-WARM_CALLS = ("csc_metrics.views.context:warm_up",)
+WARM_CALLS = ("csc_metrics.views.preload:warm_up",)
 
 #: Environment for every kernel. The inline backend is set explicitly because a scheduler's
 #: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.

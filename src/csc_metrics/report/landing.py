@@ -1,16 +1,21 @@
-"""The landing page of a run (``index.html``): what ran, on what, what it found, and links."""
+"""The landing page of a run (``index.html``): what ran, on what, what it found, and links.
+
+``landing_page`` gathers it from the run's facts and outcomes (``outcomes.py``), the same ones
+``manifest.json`` is written from; ``write_landing_page`` renders it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
+from csc_metrics.dates import format_date, period_label
+from csc_metrics.fingerprints import inputs_fingerprint
 from csc_metrics.quality import summarise_issues
+from csc_metrics.report.outcomes import NotebookOutcome, RunFacts
 from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
-from csc_metrics.settings import DEFAULT_SETTINGS
+from csc_metrics.suppression import count_text
 
 LANDING_TEMPLATE = "landing.html.j2"
 
@@ -24,7 +29,12 @@ SEVERITY_LABELS = {
 #: Data-quality rules listed on the landing page.
 TOP_RULES = 8
 
-SUPPRESSED = "c"
+#: How the processed data came to be, as the landing page says it (``RunFacts.ingest_status``).
+INGEST_DESCRIPTIONS = {
+    "fresh": "run",
+    "reused": "not run: processed data up to date with the raw files (--fresh-ingest forces it)",
+    "skipped": "skipped: processed data reused (--skip-ingest)",
+}
 
 
 @dataclass(frozen=True)
@@ -75,13 +85,6 @@ class LandingPage:
     warnings: list[str] = field(default_factory=list)
 
 
-def format_count(count: int, suppress: bool, limit: int = DEFAULT_SETTINGS.suppression_max) -> str:
-    """A count as text, ``c`` when suppression is on and the count is from 1 to ``limit``."""
-    if suppress and 1 <= count <= limit:
-        return SUPPRESSED
-    return f"{count:,}"
-
-
 def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummary:
     """Summarise ``dq_issues`` of a processed folder for the landing page.
 
@@ -94,10 +97,10 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
     """
     if not (Path(processed) / "dq_issues.parquet").exists():
         return DataQualitySummary(by_severity=[], top_rules=[], available=False)
-    issues = io.read_table("dq_issues", processed)
+    issues = storage.read_table("dq_issues", processed)
     counts = issues["severity"].value_counts()
     by_severity = [
-        (format_count(int(counts.get(severity, 0)), suppress), label)
+        (count_text(int(counts.get(severity, 0)), suppress), label)
         for severity, label in SEVERITY_LABELS.items()
     ]
     summary = summarise_issues(issues).head(TOP_RULES)
@@ -114,11 +117,69 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
     return DataQualitySummary(by_severity=by_severity, top_rules=top_rules)
 
 
-def period_label(period_end: pd.Timestamp) -> str:
-    """The period in words: ``quarter ending 31 March 2025`` (``period ending`` off quarter)."""
-    quarter_end = period_end.is_quarter_end and period_end.month % 3 == 0
-    kind = "quarter" if quarter_end else "period"
-    return f"{kind} ending {period_end.day} {period_end:%B %Y}"
+def _link(outcome: NotebookOutcome) -> ReportLink:
+    return ReportLink(
+        title=outcome.title,
+        href=outcome.report,
+        status="succeeded" if outcome.succeeded else "failed",
+        team=outcome.job.team,
+        failure=outcome.failure.describe() if outcome.failure else None,
+    )
+
+
+def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
+    config, period_end = facts.config, facts.period_end
+    return [
+        ("Council", f"{config.display_name} ({config.la_code})"),
+        ("Period end", period_end.date().isoformat()),
+        ("Period end asked for", config.period_end),
+        ("Team", facts.team or "all teams"),
+        ("Comparator", config.comparator),
+        ("Targets file", str(config.targets) if config.targets else "none"),
+        ("Suppression of counts 1 to 5", "on" if config.suppress else "off"),
+        ("Raw data folder", str(config.raw)),
+        ("Processed data folder", str(config.processed_dir)),
+        ("Ingest", INGEST_DESCRIPTIONS[facts.ingest_status]),
+        ("Notebooks folder", str(config.notebooks_folder)),
+        ("Notebooks run at once", str(config.jobs)),
+    ]
+
+
+def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPage:
+    """Everything the landing page of a run shows.
+
+    Args:
+        facts: What the run was.
+        outcomes: What each notebook produced; team pages (``teams/...``) are listed apart.
+
+    Returns:
+        The page, ready for ``write_landing_page``.
+    """
+    config = facts.config
+    suite = [o for o in outcomes if not o.job.output_name.startswith("teams/")]
+    teams = [o for o in outcomes if o.job.output_name.startswith("teams/")]
+    quality = next((o.report for o in suite if "quality" in o.job.source.stem.lower()), None)
+    team = f", team {facts.team}" if facts.team else ""
+    return LandingPage(
+        council=config.display_name,
+        la_code=config.la_code,
+        period_label=period_label(facts.period_end) + team,
+        run_date=format_date(facts.started_at, "time"),
+        suppress=config.suppress,
+        reports=[_link(o) for o in suite],
+        team_reports=[_link(o) for o in teams],
+        key_messages=[(o.title, o.key_messages) for o in suite if o.key_messages],
+        failures=[o.failure_line() for o in outcomes if not o.succeeded],
+        data_quality=summarise_data_quality(config.processed_dir, config.suppress),
+        inputs=facts.inputs,
+        inputs_fingerprint=inputs_fingerprint(facts.inputs),
+        parameters=_parameter_rows(facts),
+        git_commit=facts.commit,
+        published=facts.published(outcomes),
+        data_quality_href=quality,
+        privacy_problems=facts.findings,
+        warnings=[f"{o.job.label}: {w}" for o in outcomes for w in o.warnings],
+    )
 
 
 def render_landing_page(page: LandingPage) -> str:

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 
 from csc_metrics.errors import AlreadyRunningError
 from csc_metrics.report.config import FAILED_FOLDER
+from csc_metrics.storage import unused_path
 
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = ".csc-metrics-run.lock"
-
-#: Read raw files in blocks of this many bytes when hashing.
-HASH_BLOCK = 1 << 20
 
 
 @contextmanager
@@ -69,46 +65,6 @@ def lock_file_for(folder: Path, inside: bool) -> Path:
     return folder.parent / f".{folder.name}{LOCK_NAME}"
 
 
-def sha256_file(path: Path) -> str:
-    """The SHA-256 hash of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def hash_inputs(raw: Path) -> list[dict[str, Any]]:
-    """Hash every file of the raw folder (hidden files and Excel lock files left out).
-
-    Args:
-        raw: The raw data folder.
-
-    Returns:
-        One record per file, sorted by path: ``path`` (relative, with ``/``), ``bytes``,
-        ``sha256``.
-    """
-    raw = Path(raw)
-    files = sorted(
-        p
-        for p in raw.rglob("*")
-        if p.is_file()
-        and not any(part.startswith((".", "~$")) for part in p.relative_to(raw).parts)
-    )
-    return [
-        {"path": p.relative_to(raw).as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
-        for p in files
-    ]
-
-
-def inputs_fingerprint(inputs: list[dict[str, Any]]) -> str:
-    """One hash for the whole set of inputs: changes if any file is added, removed or changed."""
-    digest = hashlib.sha256()
-    for item in inputs:
-        digest.update(f"{item['path']}\t{item['sha256']}\n".encode())
-    return digest.hexdigest()
-
-
 def git_commit(folder: Path) -> str | None:
     """The git commit of the checkout holding ``folder``, or None outside git.
 
@@ -136,7 +92,7 @@ def git_commit(folder: Path) -> str | None:
 def remove_stale_builds(out: Path) -> list[Path]:
     """Remove staging folders left by a run that was killed (call only while holding the lock).
 
-    ``io.staged_replace`` builds in ``.<name>.new-*`` and retires the old folder to
+    ``storage.staged_replace`` builds in ``.<name>.new-*`` and retires the old folder to
     ``.<name>.old-*``; a killed run can leave either behind.
 
     Returns:
@@ -164,10 +120,6 @@ def set_aside(build: Path, out: Path, name: str, stamp: str) -> Path:
     """
     failed_root = Path(out) / FAILED_FOLDER
     failed_root.mkdir(parents=True, exist_ok=True)
-    destination = failed_root / f"{name}-{stamp}"
-    suffix = 1
-    while destination.exists():
-        suffix += 1
-        destination = failed_root / f"{name}-{stamp}-{suffix}"
+    destination = unused_path(failed_root, f"{name}-{stamp}")
     shutil.move(str(build), str(destination))
     return destination

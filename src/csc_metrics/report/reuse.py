@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from csc_metrics import __version__, io
+from csc_metrics import __version__, storage
 from csc_metrics.errors import ParameterError
+from csc_metrics.fingerprints import settings_fingerprint
 from csc_metrics.privacy import load_key
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
@@ -65,18 +66,18 @@ def ingest_stamp(settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
     """What, besides the raw files, decides the processed data: version, local rules, key."""
     return {
         "package_version": __version__,
-        "settings": json.loads(json.dumps(asdict(settings), default=sorted)),
+        "settings": json.loads(settings_fingerprint(settings)),
         "key_fingerprint": key_fingerprint(),
     }
 
 
 def write_ingest_stamp(processed: Path, settings: Settings = DEFAULT_SETTINGS) -> None:
     """Record, after an ingest, what the processed data were built with."""
-    io.write_json(ingest_stamp(settings), Path(processed) / INGEST_STAMP)
+    storage.write_json(ingest_stamp(settings), Path(processed) / INGEST_STAMP)
 
 
 def ingested_inputs(inputs: list[dict[str, Any]]) -> dict[str, str]:
-    """Path -> SHA-256 of the raw files ingest reads, from ``publish.hash_inputs`` records."""
+    """Path -> SHA-256 of the raw files ingest reads, from ``fingerprints.hash_inputs`` records."""
     return {
         str(item["path"]): str(item["sha256"])
         for item in inputs
@@ -99,14 +100,14 @@ def processed_up_to_date(
 
     Args:
         processed: The processed folder.
-        inputs: The raw folder's files as ``publish.hash_inputs`` lists them.
+        inputs: The raw folder's files as ``fingerprints.hash_inputs`` lists them.
         settings: The local rules the run uses.
 
     Returns:
         The decision and its reason.
     """
     processed = Path(processed)
-    manifest = _read_json(processed / io.MANIFEST_NAME)
+    manifest = _read_json(processed / storage.MANIFEST_NAME)
     if manifest is None:
         return ReuseDecision(False, "there are no processed data yet")
     stamp = _read_json(processed / INGEST_STAMP)

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 from csc_metrics.errors import ParameterError
-from csc_metrics.io import staged_replace
 from csc_metrics.sample.config import (
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -17,6 +16,7 @@ from csc_metrics.sample.config import (
     parse_years,
     to_date,
 )
+from csc_metrics.storage import staged_replace
 
 log = logging.getLogger(__name__)
 

@@ -11,19 +11,18 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.errors import describe_location
-from csc_metrics.io import PROCESSED_TABLES
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.raw_text import Cleaned, normalise_postcodes
 from csc_metrics.ssda903 import specs
 from csc_metrics.ssda903.issues import log_rows
 from csc_metrics.ssda903.values import (
-    Cleaned,
     clean_codes,
     clean_identifiers,
     clean_text,
-    normalise_postcodes,
     parse_dates,
 )
+from csc_metrics.storage import PROCESSED_TABLES
 
 SOURCE_COLUMNS = ["source_file", "source_row", "collection_year", "file_order"]
 #: A file's date column is unusable when more than this share of its dates have two-digit years.

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from csc_metrics.errors import InputError
-from csc_metrics.io import PROCESSED_TABLES, empty_table
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.schemas import column_names
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs
 from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
@@ -22,6 +22,7 @@ from csc_metrics.ssda903.issues import log_file, log_rows
 from csc_metrics.ssda903.merge import keep_latest, merge_episodes
 from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
 from csc_metrics.ssda903.reading import read_folder
+from csc_metrics.storage import PROCESSED_TABLES, empty_table
 
 #: Table -> columns that identify one of its records across returns, and whether a record is
 #: unique across years (OC3 has one row per young person per year).
@@ -210,8 +211,7 @@ def _to_model(frame: pd.DataFrame | None, table: str) -> pd.DataFrame:
     if frame is None:
         return empty_table(name)
     model = PROCESSED_TABLES[name]
-    columns = list(model.to_schema().columns)
-    return model.validate(frame[columns].reset_index(drop=True))
+    return model.validate(frame[column_names(model)].reset_index(drop=True))
 
 
 def read_ssda903(

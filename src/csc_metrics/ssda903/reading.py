@@ -8,33 +8,22 @@ every file in one go.
 
 from __future__ import annotations
 
-import codecs
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.raw_text import blank_rows, decode, normalise_column, parse_csv
 from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
 from csc_metrics.ssda903.specs import TableSpec, table_specs
 from csc_metrics.ssda903.xml_reader import read_xml_tables
-from csc_metrics.text_csv import read_text_csv
 
 #: Year-folder names: ``2024``, or a span such as ``2023-24``, ``2023_24`` or ``2023-2024``,
 #: which names the collection by the year it ends in.
 YEAR_FOLDER = re.compile(r"^(?P<start>\d{4})(?:[-_ ]?(?P<end>\d{2}|\d{4}))?$")
 READABLE_SUFFIXES = {".csv": "csv", ".xml": "xml"}
-#: Magic numbers of binary files that users save with a .csv name by mistake.
-BINARY_SIGNATURES = {
-    b"PK\x03\x04": "an Excel workbook or zip file",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
-    b"%PDF": "a PDF document",
-}
 
 
 @dataclass
@@ -65,56 +54,6 @@ def year_of_folder(name: str) -> int | None:
     return end if end == start + 1 else None
 
 
-def decode(data: bytes, path: str) -> tuple[str, str]:
-    """Decode a text file: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
-
-    Args:
-        data: The file's bytes.
-        path: Its path, for messages.
-
-    Returns:
-        The text and the encoding used.
-
-    Raises:
-        InputError: If the file is empty or is not text.
-    """
-    if not data.strip():
-        raise InputError(f"{path} is empty: it has no column headings and no rows.")
-    for signature, kind in BINARY_SIGNATURES.items():
-        if data.startswith(signature):
-            raise InputError(
-                f"{path} is not a CSV text file: it looks like {kind}. "
-                "Open it and save it as CSV (comma delimited, UTF-8)."
-            )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:65536]:
-        raise InputError(
-            f"{path} is not a CSV text file (it contains binary data). "
-            "Export the table again as CSV (comma delimited, UTF-8)."
-        )
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"{path} is neither UTF-8 nor Windows-1252 text (byte {error.start + 1} cannot be "
-            "read). Save it again as CSV UTF-8."
-        ) from None
-
-
-def normalise_column(name: object) -> str:
-    """Return a column heading as the DfE writes it: trimmed, upper case, no BOM or quotes.
-
-    Spaces inside a heading become underscores (``Place Provider`` is ``PLACE_PROVIDER``).
-    """
-    heading = str(name).replace("\ufeff", "").strip().strip('"').strip().upper()
-    return re.sub(r"\s+", "_", heading)
-
-
 def detect_table(columns: list[str]) -> tuple[TableSpec | None, list[str]]:
     """Work out which SSDA903 table a file holds from its column headings.
 
@@ -138,42 +77,6 @@ def detect_table(columns: list[str]) -> tuple[TableSpec | None, list[str]]:
     if found and len(found) * 2 >= len(best.distinctive):
         return best, [c for c in best.columns if c not in present]
     return None, []
-
-
-def blank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Return a mask of the rows whose every value is blank or spaces."""
-    blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        # Only rows blank so far are looked at: after the first column there are hardly any.
-        candidates = np.flatnonzero(blank)
-        if not len(candidates):
-            break
-        values = frame[column].iloc[candidates]
-        blank[candidates] = values.fillna("").str.strip().eq("").to_numpy()
-    return blank
-
-
-def parse_csv(text: str, path: str) -> pd.DataFrame:
-    """Parse CSV text with every value as text (blank lines kept, so row numbers hold).
-
-    Raises:
-        InputError: If the text is not valid CSV.
-    """
-    try:
-        return read_text_csv(
-            io.BytesIO(text.encode("utf-8")),
-            # Without NA detection a missing trailing field is "" too (pyarrow refuses such rows).
-            {"na_filter": False},
-            dtype="str",
-            keep_default_na=False,
-            skip_blank_lines=False,
-            encoding="utf-8",
-        )
-    except pd.errors.ParserError as error:
-        detail = str(error).replace("Error tokenizing data. C error: ", "")
-        raise InputError(
-            f"{path} cannot be read as CSV: {detail}. Check for stray commas or quotes."
-        ) from None
 
 
 def read_csv_table(

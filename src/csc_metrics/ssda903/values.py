@@ -8,13 +8,13 @@ the caller logs them, because only the caller knows the file, table and child.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from csc_metrics.distinct import on_distinct
+from csc_metrics.raw_text import Cleaned, blank_to_na
 from csc_metrics.ssda903.specs import codes_for
 
 EXCEL_NUMBER = r"^(\d+)\.0+$"
@@ -26,30 +26,6 @@ TWO_DIGIT_YEAR = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}" + _TIME + "$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EARLIEST_DATE = pd.Timestamp("1900-01-01")
 LATEST_DATE = pd.Timestamp("2100-12-31")
-
-_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
-FULL_POSTCODE = rf"^(?P<outward>{_OUTWARD})(?P<inward>[0-9][A-Z]{{2}})$"
-POSTCODE_SECTOR = rf"^{_OUTWARD} [0-9]$"
-POSTCODE_DISTRICT = rf"^{_OUTWARD}$"
-
-
-@dataclass
-class Cleaned:
-    """A cleaned column and the rows each data-quality rule applies to.
-
-    Attributes:
-        values: The cleaned values, aligned with the input (blank is NA).
-        issues: Rule name -> boolean mask aligned with the input.
-    """
-
-    values: pd.Series
-    issues: dict[str, pd.Series] = field(default_factory=dict)
-
-
-def blank_to_na(values: pd.Series) -> pd.Series:
-    """Strip surrounding spaces and turn empty text into NA."""
-    stripped = values.astype("str").str.strip()
-    return stripped.mask(stripped.eq(""))
 
 
 def clean_identifiers(raw: pd.Series) -> Cleaned:
@@ -127,40 +103,6 @@ def parse_dates(raw: pd.Series) -> Cleaned:
     return Cleaned(
         result["value"],
         {rule: result[rule].astype(bool) for rule in ("invalid_date", "two_digit_year")},
-    )
-
-
-def normalise_postcodes(raw: pd.Series) -> Cleaned:
-    """Upper-case postcodes with one space before the inward code; keep sectors and districts.
-
-    ``pr12ab``, ``PR1  2AB`` and ``PR12AB`` all become ``PR1 2AB``; a sector (``PR1 2``) or a
-    district (``PR1``) is kept as given, upper-cased. Anything else is blanked.
-
-    Args:
-        raw: Postcodes as read.
-
-    Returns:
-        Normalised postcodes; issue ``invalid_postcode``.
-    """
-
-    def clean(distinct: pd.Series) -> pd.DataFrame:
-        text = distinct.str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
-        present = text.notna() & text.ne("")
-        compact = text.str.replace(" ", "", regex=False)
-        full = compact.str.extract(FULL_POSTCODE)
-        value = (full["outward"] + " " + full["inward"]).fillna(
-            text.where(text.str.fullmatch(POSTCODE_SECTOR).fillna(False).astype(bool))
-        )
-        district = compact.where(
-            compact.str.fullmatch(POSTCODE_DISTRICT).fillna(False).astype(bool)
-        )
-        value = value.fillna(district)
-        return pd.DataFrame({"value": value, "invalid_postcode": present & value.isna()})
-
-    result = on_distinct(raw, clean, dtype="str")
-    return Cleaned(
-        result["value"].astype("str"),
-        {"invalid_postcode": result["invalid_postcode"].astype(bool)},
     )
 
 

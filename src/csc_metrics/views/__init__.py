@@ -7,13 +7,11 @@ functions that return tables, charts and message lists.
 """
 
 from csc_metrics.views import care_leavers, caseloads, data_quality, overview, placements
-from csc_metrics.views.context import (
-    PARAMETERS,
-    ReportContext,
-    ReportTable,
-    open_report,
-    show_context_line,
-)
+from csc_metrics.views.builders import ReportTable
+from csc_metrics.views.context_line import show_context_line
+from csc_metrics.views.opening import open_report
+from csc_metrics.views.parameters import PARAMETERS
+from csc_metrics.views.report_context import ReportContext
 
 __all__ = [
     "PARAMETERS",

@@ -12,20 +12,21 @@ import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_ids
 from csc_metrics.charts import Chart, breakdown_bars
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import care_leaver_data_issues
-from csc_metrics.spc import VARIATION_LABELS, long_date
-from csc_metrics.views.context import (
-    ReportContext,
+from csc_metrics.spc import VARIATION_LABELS
+from csc_metrics.views.builders import (
     ReportTable,
     benchmark_focus,
     benchmark_line_chart,
     benchmark_table_for,
     empty_chart,
     spc_chart_for,
-    value_text,
 )
 from csc_metrics.views.messages import display_label, indicator_messages, percent
+from csc_metrics.views.report_context import ReportContext
 
 AREA = "care_leavers"
 BANDS: dict[str, str] = {"17_18": "17-18", "19_21": "19-21"}
@@ -82,7 +83,7 @@ def _indicator(band: str, measure: str) -> str:
 
 
 def _year_to(ctx: ReportContext) -> str:
-    return f"the 12 months to {long_date(ctx.period_end)}"
+    return f"the 12 months to {format_date(ctx.period_end)}"
 
 
 def _total(ctx: ReportContext, indicator_id: str) -> pd.Series | None:
@@ -287,9 +288,9 @@ def trend_table(ctx: ReportContext) -> ReportTable:
         rows.append(
             {
                 "Indicator": display_label(indicator_id),
-                "Now": "c" if small else value_text(latest.value, "pct"),
+                "Now": "c" if small else format_value(latest.value, "pct"),
                 "Base (n)": latest.denominator,
-                "A year earlier": value_text(summary.previous_year, "pct"),
+                "A year earlier": format_value(summary.previous_year, "pct"),
                 "Trend (SPC)": VARIATION_LABELS[summary.spc.variation]
                 + (" (short series)" if summary.spc.short_series_warning else ""),
             }
@@ -297,8 +298,8 @@ def trend_table(ctx: ReportContext) -> ReportTable:
     return ReportTable(
         data=pd.DataFrame(rows),
         caption=(
-            f"Care-leaver indicators at {long_date(ctx.period_end)} and a year earlier, with what "
-            "each SPC chart shows"
+            f"Care-leaver indicators at {format_date(ctx.period_end)} and a year earlier, with "
+            "what each SPC chart shows"
         ),
         count_columns=("Base (n)",),
         row_header="Indicator",

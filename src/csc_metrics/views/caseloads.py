@@ -10,27 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc_metrics.caseload import caseload_distribution, unallocated_cases, worker_caseloads
-from csc_metrics.caseload.metrics import CASELOAD_BANDS
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multiples
+from csc_metrics.dates import format_date
 from csc_metrics.gaps import group_gaps
+from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
+from csc_metrics.indicators.caseloads import CASELOAD_BANDS, DISTRIBUTION_COLUMNS
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
-from csc_metrics.spc import VARIATION_LABELS, SpcResult, long_date, spc
-from csc_metrics.views.context import (
-    ReportContext,
-    ReportTable,
-    empty_chart,
-    per_context,
-    spc_chart_for,
-)
+from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
+from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
 from csc_metrics.views.messages import (
     enrich,
     indicator_messages,
     percent,
     ranked,
-    trailing_run,
 )
+from csc_metrics.views.report_context import ReportContext, per_context
 
 #: The caseload and workforce indicators whose notable changes become key messages.
 MESSAGE_INDICATORS = [
@@ -54,7 +49,7 @@ CASE_TYPE_LABELS: dict[str, str] = {
     "CIN": "Children in need",
     "CARE_LEAVER": "Care leavers",
 }
-#: Short column headers for the caseload bands of ``caseload.metrics.CASELOAD_BANDS``.
+#: Short column headers for the caseload bands of ``indicators.caseloads.CASELOAD_BANDS``.
 BAND_HEADERS: dict[str, str] = {
     "under 10": "Under 10",
     "10 to under 15": "10 to 15",
@@ -68,11 +63,11 @@ OTHER_TEAMS = "Other teams"
 
 
 def _no_snapshot(ctx: ReportContext) -> str:
-    return f"No caseload snapshot was taken on or before {long_date(ctx.period_end)}."
+    return f"No caseload snapshot was taken on or before {format_date(ctx.period_end)}."
 
 
 def _snapshot_words(ctx: ReportContext) -> str:
-    return f"snapshot of {long_date(ctx.snapshot_date)}" if ctx.snapshot_date else "no snapshot"
+    return f"snapshot of {format_date(ctx.snapshot_date)}" if ctx.snapshot_date else "no snapshot"
 
 
 def _team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
@@ -214,7 +209,7 @@ def team_trend_table(ctx: ReportContext) -> ReportTable:
             rows, columns=["Team", "Cases per FTE a year ago", "Cases per FTE now", "Trend (SPC)"]
         ),
         caption=(
-            f"Cases per case-holding FTE by team at {long_date(ctx.period_end)} and a year "
+            f"Cases per case-holding FTE by team at {format_date(ctx.period_end)} and a year "
             "earlier, with what each team's SPC chart shows"
         ),
         row_header="Team",
@@ -322,18 +317,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
 def _distribution(ctx: ReportContext) -> pd.DataFrame:
     """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
     if ctx.snapshot_date is None:
-        return pd.DataFrame(
-            columns=[
-                "group",
-                "workers",
-                "min",
-                "p25",
-                "median",
-                "p75",
-                "max",
-                *(label for _, label in CASELOAD_BANDS),
-            ]
-        )
+        return pd.DataFrame(columns=DISTRIBUTION_COLUMNS)
     spread = caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings)
     spread = spread.assign(group=spread["group"].where(spread["breakdown"] == "team", ALL_TEAMS))
     if ctx.team:
@@ -625,7 +609,7 @@ def _run_start_sentence(result: SpcResult) -> str:
     group = result.latest_group
     run = trailing_run(np.sign(np.diff(group["value"].to_numpy(dtype=float))))
     start = group.iloc[-run - 1]
-    return f" It was {start['value']:,.1f} at {long_date(start['date'])}."
+    return f" It was {start['value']:,.1f} at {format_date(start['date'])}."
 
 
 def over_threshold_messages(ctx: ReportContext) -> list[str]:

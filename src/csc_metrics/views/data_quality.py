@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csc_metrics.caseload import worker_caseloads
 from csc_metrics.charts import Chart, heatmap
-from csc_metrics.indicators import care_leaver_data_issues
+from csc_metrics.dates import collection_year, collection_year_label, format_date
+from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
 from csc_metrics.quality import summarise_issues
-from csc_metrics.spc import long_date
-from csc_metrics.ssda903.issues import RULES as SSDA903_RULES
-from csc_metrics.views.context import ReportContext, ReportTable, empty_chart, per_context
+from csc_metrics.quality_rules import rule_meaning
+from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.messages import percent
+from csc_metrics.views.report_context import ReportContext, per_context
 
 SEVERITY_WORDS: dict[str, str] = {
     "error": "Errors (rows left out)",
     "warning": "Warnings (values changed or used with caution)",
     "info": "Notes",
-}
-#: What each care-leaver cohort rule means (these are found when the indicators are worked out).
-CARE_LEAVER_RULES: dict[str, str] = {
-    "care_leaver_age_outside_17_21": "an OC3 row whose age at the birthday is outside 17-21",
-    "care_leaver_dob_missing": "an OC3 row with no date of birth, so no age band",
 }
 #: Key fields whose blanks are counted: (table, column, field, what a record is).
 COMPLETENESS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
@@ -55,22 +50,6 @@ FILE_KINDS: dict[str, str] = {
 }
 WORKBOOK_KIND = "Annex A workbook"
 NO_FILE = "(not one file)"
-
-
-def _year_words(year: int) -> str:
-    return f"{year - 1}-{str(year)[-2:]}"
-
-
-def _collection_year(when: pd.Timestamp) -> int:
-    """The collection year (ending 31 March) a date falls in."""
-    return when.year + int(when.month > 3)
-
-
-def rule_meaning(rule: str) -> str:
-    """What a data-quality rule means, in words (its name in words when not described)."""
-    known = {name: meaning for name, (_, meaning) in SSDA903_RULES.items()}
-    known.update(CARE_LEAVER_RULES)
-    return known.get(rule, rule.replace("_", " "))
 
 
 @per_context
@@ -200,7 +179,7 @@ def issues_chart(ctx: ReportContext) -> Chart:
     if found.empty:
         return empty_chart(title, "Ingest found no issue in any file.")
     rows = found["rule"] + " (" + found["severity"] + ")"
-    years = found["year"].astype(int).map(_year_words)
+    years = found["year"].astype(int).map(collection_year_label)
     pivot = pd.crosstab(rows, years)
     return heatmap(
         pivot,
@@ -232,7 +211,7 @@ def completeness(ctx: ReportContext) -> pd.DataFrame:
         One row per field and year: ``field`` (with what a record is), ``name``, ``noun``,
         ``year``, ``records``, ``blank``, ``blank_pct``.
     """
-    last_year = _collection_year(ctx.period_end)
+    last_year = collection_year(ctx.period_end)
     parts = []
     for table_name, column, field, noun in COMPLETENESS_FIELDS:
         table = getattr(ctx.data, table_name)
@@ -259,7 +238,7 @@ def completeness(ctx: ReportContext) -> pd.DataFrame:
 def completeness_table(ctx: ReportContext) -> ReportTable:
     """The table behind ``completeness_chart``: % blank per key field and year."""
     frame = completeness(ctx).drop(columns=["name", "noun"])
-    table = frame.assign(year=frame["year"].map(_year_words)).rename(
+    table = frame.assign(year=frame["year"].map(collection_year_label)).rename(
         columns={
             "field": "Field",
             "year": "Collection year",
@@ -283,7 +262,7 @@ def completeness_chart(ctx: ReportContext) -> Chart:
     frame = completeness(ctx)
     if frame.empty:
         return empty_chart(title, "No SSDA903 records up to the period end.")
-    frame = frame.assign(year=frame["year"].map(_year_words))
+    frame = frame.assign(year=frame["year"].map(collection_year_label))
     order = [f"{field}, {noun}" for _, _, field, noun in COMPLETENESS_FIELDS]
     pivot = frame.pivot(index="field", columns="year", values="blank_pct").reindex(order)
     counts = frame.pivot(index="field", columns="year", values="blank").reindex(order)
@@ -356,7 +335,7 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
     index = pd.DatetimeIndex(sorted([*dates, *missing_snapshots(ctx)]))
     table = pd.DataFrame(
         {
-            "Snapshot": [long_date(d) for d in index],
+            "Snapshot": [format_date(d) for d in index],
             "Open cases": by_case["open_cases"].reindex(index).to_numpy(),
             "Unallocated": by_case["unallocated"].reindex(index).to_numpy(),
             "Cases with no team": by_case["no_team"].reindex(index).to_numpy(),
@@ -387,8 +366,8 @@ def summary_message(ctx: ReportContext) -> str:
     counts = found["severity"].value_counts()
     years = manifest.get("collection_years") or []
     returns = (
-        f"SSDA903 returns for {len(years)} collection years ({_year_words(years[0])} to "
-        f"{_year_words(years[-1])})"
+        f"SSDA903 returns for {len(years)} collection years ({collection_year_label(years[0])} to "
+        f"{collection_year_label(years[-1])})"
         if years
         else "no SSDA903 return"
     )
@@ -434,7 +413,7 @@ def completeness_messages(ctx: ReportContext) -> list[str]:
     poor = latest[latest["blank_pct"] > COMPLETENESS_ALERT_PCT].sort_values(
         "blank_pct", ascending=False
     )
-    year = _year_words(int(frame["year"].max()))
+    year = collection_year_label(int(frame["year"].max()))
     if poor.empty:
         return [
             f"Every key field checked is at least {100 - COMPLETENESS_ALERT_PCT:.0f}% complete "
@@ -451,14 +430,14 @@ def snapshot_messages(ctx: ReportContext) -> list[str]:
     """Whether the caseload snapshots cover every quarter end, and which are missing."""
     if not ctx.snapshots:
         return [
-            f"There is no caseload snapshot on or before {long_date(ctx.period_end)}, so there "
+            f"There is no caseload snapshot on or before {format_date(ctx.period_end)}, so there "
             "are no caseload figures."
         ]
     missing = missing_snapshots(ctx)
-    span = f"{long_date(ctx.snapshots[0])} to {long_date(ctx.snapshots[-1])}"
+    span = f"{format_date(ctx.snapshots[0])} to {format_date(ctx.snapshots[-1])}"
     if not missing:
         return [f"Caseload snapshots cover every quarter end from {span}."]
-    listed = ", ".join(long_date(d) for d in missing)
+    listed = ", ".join(format_date(d) for d in missing)
     return [
         f"Caseload snapshots from {span} miss these quarter ends, so caseload trends have gaps: "
         f"{listed}."

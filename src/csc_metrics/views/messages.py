@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator
-from csc_metrics.narrative import IndicatorSummary, format_value, key_messages
-from csc_metrics.spc import RUN_LENGTH, SpcResult, long_date
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value, in_words
+from csc_metrics.narrative import IndicatorSummary, key_messages
+from csc_metrics.spc import RUN_LENGTH, SpcResult, trailing_run
 from csc_metrics.suppression import is_small_count
-from csc_metrics.views.context import FTE_BASED_INDICATORS, ReportContext, display_label
+from csc_metrics.views.builders import display_label
+from csc_metrics.views.report_context import FTE_BASED_INDICATORS, ReportContext
 
 
 def relabel(text: str, indicator_id: str, subject: str | None = None) -> str:
@@ -55,14 +57,6 @@ class Shift:
     side: str
     before: float
     since: float
-
-
-def trailing_run(values: np.ndarray) -> int:
-    """The length of the run of equal, non-zero values at the end of ``values``."""
-    if len(values) == 0 or values[-1] == 0:
-        return 0
-    differs = np.flatnonzero(values != values[-1])
-    return len(values) - (int(differs[-1]) + 1 if len(differs) else 0)
 
 
 def sustained_shift(result: SpcResult | None) -> Shift | None:
@@ -108,7 +102,7 @@ def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool 
     Returns:
         The sentence.
     """
-    start = f"the quarter ending {long_date(shift.start)}"
+    start = f"the quarter ending {format_date(shift.start)}"
     text = (
         f"The shift began in {start}"
         if named
@@ -119,10 +113,8 @@ def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool 
         suppress and unit == "count" and bool(is_small_count([shift.before, shift.since]).any())
     )
     if not hidden:
-        levels = (
-            f"{format_value(shift.since, unit)} on average since, against "
-            f"{format_value(shift.before, unit)} before"
-        )
+        since, before = in_words(shift.since, unit), in_words(shift.before, unit)
+        levels = f"{since} on average since, against {before} before"
         text += f": {levels}" if named else f", at {levels}"
     return text + "."
 
@@ -201,4 +193,4 @@ def ranked(
 
 def percent(value: float) -> str:
     """A percentage for a sentence, to the whole number as DfE publishes council figures."""
-    return format_value(value, "pct")
+    return format_value(value, "pct", precision="text")

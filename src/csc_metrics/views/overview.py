@@ -15,17 +15,12 @@ from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
+from csc_metrics.dates import format_date
 from csc_metrics.narrative import IndicatorSummary, Latest
-from csc_metrics.spc import long_date
 from csc_metrics.views import care_leavers, caseloads, placements
-from csc_metrics.views.context import (
-    ReportContext,
-    ReportTable,
-    display_label,
-    empty_chart,
-    spc_chart_for,
-)
+from csc_metrics.views.builders import ReportTable, display_label, empty_chart, spc_chart_for
 from csc_metrics.views.messages import enrich, ranked
+from csc_metrics.views.report_context import ReportContext
 
 #: Each area's report, in the order of the suite.
 AREA_REPORTS: dict[str, tuple[str, str]] = {
@@ -69,7 +64,7 @@ def scorecard(ctx: ReportContext) -> Scorecard:
     return Scorecard(
         summaries=summaries,
         caption=(
-            f"Headline indicators at {long_date(ctx.period_end)}{team}: the change since last "
+            f"Headline indicators at {format_date(ctx.period_end)}{team}: the change since last "
             f"quarter and a year ago, what the SPC chart shows, any target, and the gap to "
             f"{ctx.comparator_name} (a blank figure: no data for this period)"
         ),
@@ -160,7 +155,7 @@ def benchmark_gap_table(ctx: ReportContext) -> ReportTable:
     )
     return ReportTable(
         table,
-        f"Headline percentages at {long_date(ctx.period_end)} against {ctx.comparator_name}, "
+        f"Headline percentages at {format_date(ctx.period_end)} against {ctx.comparator_name}, "
         "with the DfE year each is compared with",
         row_header="Indicator",
     )
@@ -183,7 +178,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     gaps = benchmark_gaps(ctx)
     if gaps.empty:
         return empty_chart(
-            title, f"No published figure to compare with at {long_date(ctx.period_end)}."
+            title, f"No published figure to compare with at {format_date(ctx.period_end)}."
         )
     worse = gaps["comparison"].eq("worse").to_numpy()
     positions = np.arange(len(gaps))[::-1]
@@ -226,7 +221,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     )
     alt = (
         f"Bar chart of the gap between our headline percentages and {ctx.comparator_name} at "
-        f"{long_date(ctx.period_end)}: {described}."
+        f"{format_date(ctx.period_end)}: {described}."
     )
     return Chart(figure, title, alt, footnote)
 

@@ -10,23 +10,23 @@ import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_ids
 from csc_metrics.charts import Chart, benchmark_chart, breakdown_bars
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import cla_at
 from csc_metrics.indicators.groups import PLACEMENT_GROUPS, PROVIDER_GROUPS
-from csc_metrics.spc import VARIATION_LABELS, long_date
-from csc_metrics.views.context import (
-    ReportContext,
+from csc_metrics.spc import VARIATION_LABELS
+from csc_metrics.views.builders import (
     ReportTable,
     benchmark_focus,
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
     empty_chart,
-    per_context,
     spc_chart_for,
-    value_text,
 )
 from csc_metrics.views.messages import indicator_messages, percent, sustained_shift
+from csc_metrics.views.report_context import ReportContext, per_context
 
 AREA = "placements"
 
@@ -93,7 +93,7 @@ def _area(ctx: ReportContext) -> str:
 
 
 def _at(ctx: ReportContext) -> str:
-    return f"at {long_date(ctx.period_end)}"
+    return f"at {format_date(ctx.period_end)}"
 
 
 @per_context
@@ -129,7 +129,7 @@ def _spc_words(ctx: ReportContext, indicator_id: str) -> str:
     words = VARIATION_LABELS[summary.spc.variation]
     shift = sustained_shift(summary.spc)
     if shift is not None:
-        words += f"; a shift since {long_date(shift.start)}"
+        words += f"; a shift since {format_date(shift.start)}"
     return words
 
 
@@ -158,10 +158,10 @@ def indicator_trend_table(ctx: ReportContext, ids: list[str], caption: str) -> R
         rows.append(
             {
                 "Indicator": display_label(indicator_id),
-                "Now": "c" if hidden else value_text(latest["value"], unit),
+                "Now": "c" if hidden else format_value(latest["value"], unit),
                 "A year earlier": "c"
                 if unit == "count" and ctx.is_small(before)
-                else value_text(before, unit),
+                else format_value(before, unit),
                 "Trend (SPC)": _spc_words(ctx, indicator_id),
             }
         )
@@ -193,7 +193,7 @@ def activity_chart(ctx: ReportContext) -> Chart:
         }
     ).sort_index()
     if wide.empty:
-        return empty_chart(title, f"No children looked after up to {long_date(ctx.period_end)}.")
+        return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
     wide.index.name = "period_end"
     return benchmark_chart(
         wide,
@@ -313,7 +313,7 @@ def cost_chart(ctx: ReportContext) -> Chart:
         }
     ).sort_index()
     if wide.empty:
-        return empty_chart(title, f"No children looked after up to {long_date(ctx.period_end)}.")
+        return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
     wide.index.name = "period_end"
     return benchmark_chart(
         wide,

@@ -9,32 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from csc_metrics.io import ProcessedData
+from csc_metrics.dates import collection_year
+from csc_metrics.indicators.prepare import window_start
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-
-
-def window_start(period_end: pd.Timestamp) -> pd.Timestamp:
-    """First day of the 12-month window ``W`` ending on ``R`` (spec §0).
-
-    Args:
-        period_end: The reference date ``R``.
-
-    Returns:
-        ``R`` minus one year plus one day.
-    """
-    return period_end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-
-
-def collection_year(date: pd.Timestamp) -> int:
-    """The SSDA903 collection year holding a date (the year ending 31 March ``Y``).
-
-    Args:
-        date: Any date.
-
-    Returns:
-        ``Y`` such that the date is in 1 April ``Y-1`` .. 31 March ``Y``.
-    """
-    return date.year + 1 if date.month >= 4 else date.year
+from csc_metrics.storage import ProcessedData
 
 
 def sw_episodes_cover(data: ProcessedData, period_end: pd.Timestamp) -> bool:

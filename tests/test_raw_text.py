@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from csc_metrics import text_csv
-from csc_metrics.text_csv import read_text_csv
+from csc_metrics import raw_text
+from csc_metrics.raw_text import read_text_csv
 
 OPTIONS = {"dtype": "str", "keep_default_na": False, "skip_blank_lines": False}
 
@@ -16,7 +16,7 @@ OPTIONS = {"dtype": "str", "keep_default_na": False, "skip_blank_lines": False}
 @pytest.fixture
 def pyarrow_always(monkeypatch):
     """Send even tiny files to pyarrow, as a national-size file would be."""
-    monkeypatch.setattr(text_csv, "PYARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(raw_text, "PYARROW_MIN_BYTES", 0)
 
 
 def _c_parser(data: bytes, **extra) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """Caseload and workforce indicators at a snapshot, overall and per team (spec §4).
 
-Every function takes the processed data (``io.ProcessedData``) and works vectorised over workers
-and cases; a series counts every snapshot it needs at once, with the snapshot date as one more
-key, so that a long series costs little more than one date. ``compute_caseload_indicators``
-returns the long ``MetricTable`` shape shared with the placement and care-leaver indicators.
+Every function takes the processed data (``storage.ProcessedData``) and works vectorised over
+workers and cases; a series counts every snapshot it needs at once, with the snapshot date as
+one more key, so that a long series costs little more than one date.
+``compute_caseload_indicators`` returns the long ``MetricTable`` shape shared with the
+placement and care-leaver indicators.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csc_metrics.caseload.worker_changes import worker_changes_rows
+from csc_metrics.catalogue import unit_format
 from csc_metrics.geography import round_half_up
-from csc_metrics.io import ProcessedData
+from csc_metrics.indicators.snapshots import snapshot_dates, year_earlier_snapshot
+from csc_metrics.indicators.worker_changes import worker_changes_rows
 from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: The caseload indicators ``csc-metrics indicators`` shows beside the placement ones.
 HEADLINE_CASELOAD_INDICATORS: tuple[str, ...] = (
@@ -36,9 +39,6 @@ EXCLUSION_REASONS: dict[str, str] = {
     "over_max": "over the maximum cases per FTE (probable data error)",
 }
 
-#: A snapshot this close to 12 months before another is its "year earlier" for turnover.
-TURNOVER_TOLERANCE = pd.Timedelta(days=31)
-
 WORKER_COLUMNS = [
     "worker_id",
     "team",
@@ -54,34 +54,6 @@ WORKER_COLUMNS = [
 
 
 # --- Snapshots -----------------------------------------------------------------------------------
-
-
-def snapshot_dates(data: ProcessedData) -> list[pd.Timestamp]:
-    """List the snapshot dates held in the caseload history, oldest first.
-
-    Args:
-        data: Processed data.
-
-    Returns:
-        Every date with cases or a workforce list.
-    """
-    dates = pd.concat([data.cases["snapshot_date"], data.workforce["snapshot_date"]])
-    return [pd.Timestamp(d) for d in sorted(pd.to_datetime(dates).dropna().unique())]
-
-
-def latest_snapshot(data: ProcessedData, period_end: object) -> pd.Timestamp | None:
-    """Return the latest snapshot date on or before a reference date.
-
-    Args:
-        data: Processed data.
-        period_end: The reference date ``R``.
-
-    Returns:
-        The snapshot date, or None if no snapshot was taken on or before ``R``.
-    """
-    reference = pd.Timestamp(period_end)
-    earlier = [d for d in snapshot_dates(data) if d <= reference]
-    return earlier[-1] if earlier else None
 
 
 def _cases_at(data: ProcessedData, snapshots: list[pd.Timestamp]) -> pd.DataFrame:
@@ -249,6 +221,17 @@ CASELOAD_BANDS: tuple[tuple[float, str], ...] = (
     (25.0, "25 to under 30"),
     (30.0, "30 or more"),
 )
+#: The columns of ``caseload_distribution`` for each snapshot and breakdown.
+DISTRIBUTION_COLUMNS = [
+    "group",
+    "workers",
+    "min",
+    "p25",
+    "median",
+    "p75",
+    "max",
+    *(label for _, label in CASELOAD_BANDS),
+]
 
 
 def caseload_distribution(
@@ -267,18 +250,7 @@ def caseload_distribution(
         FTE, and the number of workers in each ``CASELOAD_BANDS`` band (one column per label).
     """
     dates = snapshot_dates(data) if snapshot_date is None else [pd.Timestamp(snapshot_date)]
-    columns = [
-        "snapshot_date",
-        "breakdown",
-        "group",
-        "workers",
-        "min",
-        "p25",
-        "median",
-        "p75",
-        "max",
-        *(label for _, label in CASELOAD_BANDS),
-    ]
+    columns = ["snapshot_date", "breakdown", *DISTRIBUTION_COLUMNS]
     if not dates:
         return pd.DataFrame(columns=columns)
     workers = _worker_caseloads(data, dates, settings)
@@ -331,9 +303,9 @@ def _rows(
 ) -> pd.DataFrame:
     """Turn grouped numerators and denominators into metric rows.
 
-    ``groups`` has ``group, numerator`` and optionally ``denominator, unknown``. A percentage is
-    to one decimal place, a ratio too; a count's value is its numerator. A zero denominator gives a
-    blank value.
+    ``groups`` has ``group, numerator`` and optionally ``denominator, unknown``. A percentage or
+    ratio is rounded to its unit's decimals (``reference/units.csv``); a count's value is its
+    numerator. A zero denominator gives a blank value.
     """
     frame = groups.copy()
     for column in ("denominator", "unknown"):
@@ -345,7 +317,9 @@ def _rows(
         frame["value"] = frame["numerator"]
     else:
         # Half up, as the placement and care-leaver indicators and published statistics round.
-        frame["value"] = round_half_up(scale[unit] * frame["numerator"] / denominator, 1)
+        frame["value"] = round_half_up(
+            scale[unit] * frame["numerator"] / denominator, unit_format(unit).decimals
+        )
     frame["indicator_id"] = indicator_id
     frame["breakdown"] = breakdown
     frame["group"] = frame["group"].astype(str)
@@ -495,26 +469,6 @@ def _vacancy_rows(
         teams, funded, {"team": "team"}, {"numerator": "vacant", "denominator": "funded_fte"}
     )
     return [_rows("vacancy_rate_pct", b, g, "pct") for b, g in vacancies]
-
-
-def year_earlier_snapshot(data: ProcessedData, snapshot_date: object) -> pd.Timestamp | None:
-    """Return the workforce snapshot taken about 12 months before a snapshot, if there is one.
-
-    Args:
-        data: Processed data.
-        snapshot_date: The later snapshot.
-
-    Returns:
-        The workforce snapshot closest to 12 months earlier, within ``TURNOVER_TOLERANCE`` either
-        side, or None.
-    """
-    target = pd.Timestamp(snapshot_date) - pd.DateOffset(years=1)
-    dates = pd.Series(pd.to_datetime(data.workforce["snapshot_date"].unique()))
-    distance = (dates - target).abs()
-    near = dates.loc[distance.le(TURNOVER_TOLERANCE)]
-    if near.empty:
-        return None
-    return pd.Timestamp(near.loc[distance.loc[near.index].idxmin()])
 
 
 def _turnover_rows(

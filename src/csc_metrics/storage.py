@@ -46,6 +46,9 @@ PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 MANIFEST_NAME = "manifest.json"
+#: Sub-folder of a processed folder holding caches built from it (the indicator series, the
+#: shipped sample's stamp). Ingest replaces the whole processed folder, and the caches with it.
+CACHE_FOLDER = "_cache"
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -217,6 +220,25 @@ def staged_replace(target: Path) -> Iterator[Path]:
         target.replace(retired)
     staging.replace(target)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def unused_path(folder: Path, stem: str, suffix: str = "") -> Path:
+    """``folder/<stem><suffix>``, or ``<stem>-2<suffix>``, ``-3``... if that already exists.
+
+    Args:
+        folder: The folder.
+        stem: The name wanted.
+        suffix: What follows the stem (``.log``), or nothing for a folder.
+
+    Returns:
+        A path nothing is at yet.
+    """
+    path = Path(folder) / f"{stem}{suffix}"
+    number = 1
+    while path.exists():
+        number += 1
+        path = Path(folder) / f"{stem}-{number}{suffix}"
+    return path
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:

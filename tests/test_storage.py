@@ -2,14 +2,14 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from csc_metrics import io
+from csc_metrics import storage
 
 
 def test_staged_replace_swaps_in_the_new_folder(tmp_path):
     target = tmp_path / "processed"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with io.staged_replace(target) as staging:
+    with storage.staged_replace(target) as staging:
         (staging / "new.txt").write_text("new")
         assert (target / "old.txt").exists()  # untouched until the block succeeds
     assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
@@ -20,7 +20,7 @@ def test_staged_replace_leaves_the_target_alone_on_failure(tmp_path):
     target = tmp_path / "processed"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with pytest.raises(RuntimeError), io.staged_replace(target) as staging:
+    with pytest.raises(RuntimeError), storage.staged_replace(target) as staging:
         (staging / "half.txt").write_text("half")
         raise RuntimeError("boom")
     assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
@@ -28,32 +28,32 @@ def test_staged_replace_leaves_the_target_alone_on_failure(tmp_path):
 
 
 def test_write_table_refuses_a_table_that_breaks_its_model(tmp_path):
-    bad = io.empty_table("clean_reference__population")
+    bad = storage.empty_table("clean_reference__population")
     bad.loc[0] = ["E10000017", 2024, -5.0]
     with pytest.raises(pandera.errors.SchemaErrors):
-        io.write_table(bad, "clean_reference__population", tmp_path)
+        storage.write_table(bad, "clean_reference__population", tmp_path)
 
 
 def test_tables_round_trip_through_parquet(tmp_path):
     table = pd.DataFrame({"la_code": ["E10000017"], "year": [2024], "population_0_17": [250000.0]})
-    io.write_table(table, "clean_reference__population", tmp_path)
-    back = io.read_table("clean_reference__population", tmp_path)
+    storage.write_table(table, "clean_reference__population", tmp_path)
+    back = storage.read_table("clean_reference__population", tmp_path)
     pd.testing.assert_frame_equal(back, table, check_dtype=False)
 
 
 def test_load_processed_explains_a_folder_that_was_never_ingested(tmp_path):
-    with pytest.raises(io.InputError, match="csc-metrics ingest"):
-        io.load_processed(tmp_path)
+    with pytest.raises(storage.InputError, match="csc-metrics ingest"):
+        storage.load_processed(tmp_path)
 
 
 def test_processed_data_fills_absent_tables_with_empty_ones():
-    data = io.ProcessedData.from_tables({})
+    data = storage.ProcessedData.from_tables({})
     assert data.episodes.empty and "decom" in data.episodes.columns
 
 
 def test_staged_replace_publishes_a_folder_others_can_read(tmp_path):
     target = tmp_path / "reports"
-    with io.staged_replace(target) as staging:
+    with storage.staged_replace(target) as staging:
         (staging / "index.html").write_text("<p>report</p>")
     assert target.stat().st_mode & 0o055 == 0o055  # group and others may read and enter
 
@@ -65,7 +65,7 @@ def test_write_csv_reads_back_the_same_text_with_blanks_commas_and_quotes(tmp_pa
             "value": pd.array(['a, "b"', None], dtype="str"),
         }
     )
-    io.write_csv(frame, tmp_path / "issues.csv")
+    storage.write_csv(frame, tmp_path / "issues.csv")
     # Blanks are empty fields, not "nan" or "<NA>"; the comma and quotes survive the round trip.
     text = (tmp_path / "issues.csv").read_text(encoding="utf-8").splitlines()
     assert text[1:] == ['3,"a, ""b"""', ","]

@@ -1,4 +1,4 @@
-"""``csc-metrics ingest``: raw returns into validated, pseudonymised tables in ``processed/``.
+"""Ingest: raw returns into validated, pseudonymised tables in ``processed/``.
 
 Reads ``RAW/ssda903`` (required), ``RAW/reference`` (optional) and ``RAW/caseload`` (optional,
 through ``csc_metrics.caseload``), writes every table, the data-quality issues and a manifest
@@ -7,8 +7,6 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,7 +19,13 @@ import pandera.errors
 
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
-from csc_metrics.io import (
+from csc_metrics.fingerprints import hash_inputs
+from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.reference_data import read_reference
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.ssda903 import read_ssda903
+from csc_metrics.storage import (
     MANIFEST_NAME,
     ProcessedData,
     load_processed,
@@ -30,11 +34,6 @@ from csc_metrics.io import (
     write_json,
     write_table,
 )
-from csc_metrics.privacy import Pseudonymiser
-from csc_metrics.quality import DataQualityLog, summarise_issues
-from csc_metrics.reference_data import read_reference
-from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.ssda903 import read_ssda903
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +42,6 @@ REFERENCE_FOLDER = "reference"
 CASELOAD_FOLDER = "caseload"
 DQ_TABLE = "dq_issues"
 DQ_CSV = "dq_issues.csv"
-TOP_RULES_SHOWN = 8
-SEVERITY_WORDS = {
-    "error": "errors (rows dropped)",
-    "warning": "warnings (values changed or used with caution)",
-    "info": "notes",
-}
 
 
 @dataclass
@@ -88,31 +81,6 @@ def _check_folders(raw: Path, processed: Path) -> None:
             "written by csc-metrics ingest. It would be replaced entirely: choose a new or "
             "empty folder."
         )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _inputs(raw: Path) -> list[dict[str, Any]]:
-    """List every file under the raw folders ingest reads, with its size and SHA-256."""
-    inputs = []
-    for folder in (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER):
-        for path in sorted((raw / folder).rglob("*")):
-            relative = path.relative_to(raw)
-            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-                inputs.append(
-                    {
-                        "path": relative.as_posix(),
-                        "bytes": path.stat().st_size,
-                        "sha256": _sha256(path),
-                    }
-                )
-    return inputs
 
 
 def _published(processed: Path) -> ProcessedData | None:
@@ -190,7 +158,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         "package_version": __version__,
         "created_at": created_at,
         "raw_folder": str(raw),
-        "inputs": _inputs(raw),
+        "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
         "ssda903_files": ssda903.files,
         "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
         "tables": {
@@ -217,76 +185,3 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     stage_done("writing")
     logger.debug("ingest stages (seconds): %s", stage_seconds)
     return IngestResult(processed, tables, dq_issues, manifest, stage_seconds)
-
-
-def summary_text(result: IngestResult) -> str:
-    """Describe an ingest for the command line: what was read, the issues, where they are.
-
-    Args:
-        result: What ``ingest`` wrote.
-
-    Returns:
-        Plain text, several lines.
-    """
-    manifest = result.manifest
-    years = manifest["collection_years"]
-    header = result.tables["clean_ssda903__header"]
-    episodes = result.tables["clean_ssda903__episodes"]
-    lines = [
-        f"Read SSDA903 returns for {len(years)} collection year(s) "
-        f"({', '.join(str(y) for y in years)}): {len(header):,} children, "
-        f"{len(episodes):,} episodes.",
-        f"Wrote {len(result.tables) + 1} tables to {result.processed}.",
-        "Data-quality issues: "
-        + "; ".join(f"{manifest['issues'][s]:,} {w}" for s, w in SEVERITY_WORDS.items())
-        + ".",
-    ]
-    summary = summarise_issues(result.dq_issues).head(TOP_RULES_SHOWN)
-    if not summary.empty:
-        lines.append("Issues by rule, errors first:")
-        width = max(len(r) for r in summary["rule"])
-        lines += [
-            f"  {row.severity:<8} {row.issues:>8,}  {row.rule:<{width}}  "
-            f"({row.dataset}{' ' + row.table if row.table else ''})"
-            for row in summary.itertuples()
-        ]
-    lines.append(
-        f"Every issue, with file, row, column and rule: {result.processed / DQ_CSV} "
-        f"(also {DQ_TABLE}.parquet)."
-    )
-    return "\n".join(lines)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``ingest`` options.
-
-    Args:
-        parser: The subcommand's parser.
-    """
-    parser.add_argument(
-        "--raw",
-        type=Path,
-        required=True,
-        help="raw folder holding ssda903/<YYYY>/ (and optionally reference/, caseload/)",
-    )
-    parser.add_argument(
-        "--processed",
-        type=Path,
-        required=True,
-        help="processed folder to (re)build; replaced only when the whole ingest succeeds",
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``csc-metrics ingest``.
-
-    Args:
-        args: Parsed options (``raw``, ``processed``).
-
-    Returns:
-        0 when the input was usable (warnings allowed). Unusable input raises ``InputError``,
-        which the command line reports with exit code 2.
-    """
-    result = ingest(args.raw, args.processed)
-    print(summary_text(result))
-    return 0

@@ -1,0 +1,133 @@
+"""A heatmap of a table of counts or rates (teams by case type, rules by year)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from csc_metrics.catalogue import unit_format
+from csc_metrics.charts.style import (
+    TEXT_COLOUR,
+    Chart,
+    category_label,
+    finish,
+    new_figure,
+    style_axes,
+    value_label,
+)
+from csc_metrics.formatting import format_value
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.suppression import is_small_count
+
+
+def heatmap(
+    pivot: pd.DataFrame,
+    title: str,
+    x_label: str,
+    y_label: str,
+    source: str,
+    unit: str = "pct",
+    colour_label: str | None = None,
+    counts: pd.DataFrame | None = None,
+    annotate: bool = True,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Chart:
+    """A heatmap of a pivot table (e.g. placement type by age band), with values written in.
+
+    Uses the cividis colour map, readable with colour-vision deficiency and in greyscale; every
+    cell is also labelled with its value, so colour is not the only cue.
+
+    Args:
+        pivot: Values with row and column labels.
+        title: Chart title.
+        x_label: Label of the columns axis.
+        y_label: Label of the rows axis.
+        source: Source line.
+        unit: Unit of the values.
+        colour_label: Label of the colour bar (default: the unit).
+        counts: Counts behind each cell (same shape) when the values are percentages; with
+            ``suppress`` a cell whose count is small is blanked and labelled ``c``.
+        annotate: Write each value in its cell.
+        suppress: Blank cells holding (or resting on) counts from 1 to
+            ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The chart.
+    """
+    values = pivot.apply(pd.to_numeric, errors="coerce")
+    hidden = np.zeros(values.shape, dtype=bool)
+    if suppress:
+        basis = (
+            counts.reindex_like(values)
+            if counts is not None
+            else (values if unit == "count" else None)
+        )
+        if basis is not None:
+            hidden = is_small_count(basis.to_numpy(dtype=float).ravel(), settings).reshape(
+                values.shape
+            )
+    labels = np.vectorize(lambda v: format_value(v, unit))(values.to_numpy(dtype=float)).astype(
+        object
+    )
+    labels[hidden] = "c"
+    height = max(3.5, 1.6 + 0.42 * len(values))
+    figure = new_figure((8.0, height))
+    ax = figure.add_subplot()
+    column_names = [category_label(c) for c in values.columns]
+    row_names = [category_label(r) for r in values.index]
+    sns.heatmap(
+        values.where(~hidden),
+        ax=ax,
+        cmap="cividis",
+        annot=labels if annotate else False,
+        fmt="",
+        annot_kws={"fontsize": 9},
+        linewidths=0.5,
+        linecolor="white",
+        xticklabels=column_names,
+        yticklabels=row_names,
+        cbar_kws={"label": colour_label or unit_format(unit).axis_label},
+    )
+    ax.set_facecolor("#d9d9d9")
+    if annotate:
+        # seaborn does not annotate blanked cells, so their "c" is written here.
+        for row, column in zip(*np.nonzero(hidden), strict=True):
+            ax.text(
+                column + 0.5,
+                row + 0.5,
+                "c",
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=TEXT_COLOUR,
+                fontweight="bold",
+            )
+    style_axes(ax, x_label, y_label)
+    ax.grid(False)
+    notes = [f"Source: {source}."]
+    if hidden.any():
+        notes.append(
+            f"c (grey cells): resting on 1 to {settings.suppression_max}, not shown to "
+            "protect privacy."
+        )
+    footnote = finish(figure, title, notes)
+    return Chart(figure, title, _heatmap_alt_text(values, hidden, title, unit), footnote)
+
+
+def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit: str) -> str:
+    text = f"Heatmap of {title}: {len(values.index)} rows by {len(values.columns)} columns."
+    visible = values.where(~hidden).stack().dropna()
+    if len(visible):
+        (high_row, high_col), high = visible.idxmax(), visible.max()
+        (low_row, low_col), low = visible.idxmin(), visible.min()
+        text += (
+            f" Highest: {category_label(high_row)}, {category_label(high_col)} "
+            f"{value_label(high, unit)}. Lowest: {category_label(low_row)}, "
+            f"{category_label(low_col)} {value_label(low, unit)}."
+        )
+    if hidden.any():
+        text += f" {int(hidden.sum())} cells withheld (small numbers)."
+    return text

@@ -1,0 +1,153 @@
+"""The SPC (XmR) chart: the series, its mean and process limits, points marked by class."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from csc_metrics.charts.style import (
+    LIMIT_COLOUR,
+    OKABE_ITO,
+    SPC_POINT_STYLES,
+    Chart,
+    date_axis,
+    finish,
+    month_label,
+    new_figure,
+    style_axes,
+    suppressed_note,
+    unit_formatter,
+    value_label,
+)
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
+from csc_metrics.suppression import is_small_count
+
+
+def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) -> str:
+    points = result.points
+    latest = result.latest
+    parts = [
+        f"SPC chart of {title} from {month_label(points['date'].iloc[0])} to "
+        f"{month_label(latest['date'])}, {len(points)} points."
+    ]
+    value = "withheld (small number)" if hidden[-1] else value_label(latest["value"], unit)
+    parts.append(f"Latest {value}: {VARIATION_LABELS[result.variation].lower()}.")
+    parts.append(
+        f"Average {value_label(latest['mean'], unit)}, process limits "
+        f"{value_label(latest['lpl'], unit)} to {value_label(latest['upl'], unit)}."
+    )
+    for point_type, words in (
+        ("special_cause_concern", "special-cause concern"),
+        ("special_cause_improvement", "special-cause improvement"),
+        ("special_cause_neutral", "special cause"),
+    ):
+        flagged = points[points["point_type"] == point_type]
+        if len(flagged):
+            plural = "s" if len(flagged) != 1 else ""
+            parts.append(
+                f"{len(flagged)} point{plural} of {words}, the latest in "
+                f"{month_label(flagged['date'].iloc[-1])}."
+            )
+    if result.assurance:
+        assurance = ASSURANCE_LABELS[result.assurance].lower()
+        parts.append(f"Target {value_label(result.target, unit)}: {assurance}.")
+    if result.short_series_warning:
+        parts.append(result.short_series_warning)
+    return " ".join(parts)
+
+
+def spc_chart(
+    result: SpcResult,
+    title: str,
+    y_label: str,
+    source: str,
+    unit: str = "pct",
+    x_label: str = "Quarter ending",
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Chart:
+    """An XmR chart: the series, its mean and process limits, points coloured and shaped by class.
+
+    Args:
+        result: An ``spc`` result.
+        title: Chart title.
+        y_label: Y-axis label with the unit, e.g. ``"% of care leavers aged 19-21"``.
+        source: Source line, e.g. ``"SSDA903 returns 2019-20 to 2024-25"``.
+        unit: The indicator's unit (``pct``, ``rate``, ``ratio``, ``count``).
+        x_label: X-axis label.
+        suppress: For a count series, leave out points from 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The chart.
+    """
+    points = result.points
+    hidden = (
+        is_small_count(points["value"].to_numpy(), settings)
+        if suppress and unit == "count"
+        else np.zeros(len(points), dtype=bool)
+    )
+    figure = new_figure()
+    ax = figure.add_subplot()
+    shown = points[~hidden]
+    ax.plot(shown["date"], shown["value"], color="#9e9e9e", linewidth=1.2, zorder=1)
+    for group_id, segment in points.groupby("group"):
+        first = group_id == points["group"].iloc[0]
+        ax.plot(
+            segment["date"],
+            segment["mean"],
+            color=LIMIT_COLOUR,
+            linewidth=1.5,
+            label="Average" if first else None,
+            zorder=2,
+        )
+        for limit in ("upl", "lpl"):
+            ax.plot(
+                segment["date"],
+                segment[limit],
+                color=LIMIT_COLOUR,
+                linewidth=1.2,
+                linestyle="--",
+                label="Process limits" if first and limit == "upl" else None,
+                zorder=2,
+            )
+        if not first:
+            ax.axvline(segment["date"].iloc[0], color=LIMIT_COLOUR, linestyle=":", linewidth=1)
+    for point_type, style in SPC_POINT_STYLES.items():
+        chosen = shown[shown["point_type"] == point_type]
+        if len(chosen):
+            ax.scatter(
+                chosen["date"],
+                chosen["value"],
+                color=style["color"],
+                marker=style["marker"],
+                s=46 if point_type == "common_cause" else 70,
+                edgecolor="white",
+                linewidth=0.6,
+                label=style["label"],
+                zorder=3,
+            )
+    if result.target is not None:
+        ax.axhline(
+            result.target,
+            color=OKABE_ITO["black"],
+            linestyle=(0, (1, 2)),
+            linewidth=1.5,
+            label=f"Target ({value_label(result.target, unit)})",
+        )
+    style_axes(ax, x_label, y_label)
+    date_axis(ax)
+    ax.yaxis.set_major_formatter(unit_formatter(unit))
+    ax.legend(fontsize=9, framealpha=0.9, loc="best")
+    notes = [
+        f"Source: {source}.",
+        "Process limits: average ± 2.66 × average moving range (NHS Making Data Count).",
+    ]
+    if points["group"].nunique() > 1:
+        notes.append("Dotted vertical lines mark where the limits were recalculated.")
+    if result.short_series_warning:
+        notes.append(result.short_series_warning)
+    if hidden.any():
+        notes.append(suppressed_note(settings, "Points"))
+    footnote = finish(figure, title, notes)
+    return Chart(figure, title, _spc_alt_text(result, title, unit, hidden), footnote)

@@ -1,0 +1,169 @@
+"""What every chart shares: the palette, sizes, the ``Chart`` result, and how text is laid out.
+
+Figures are created without pyplot, so a notebook shows only what ``display.show_figure`` emits.
+Values in labels and alt text are written by ``formatting.format_value``, dates by
+``dates.format_date``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_cell, format_value
+from csc_metrics.settings import Settings
+
+#: The Okabe-Ito palette (Okabe and Ito 2008), safe for the common forms of colour blindness.
+OKABE_ITO: dict[str, str] = {
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "bluish_green": "#009E73",
+    "reddish_purple": "#CC79A7",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "black": "#000000",
+    "yellow": "#F0E442",
+}
+#: Series colours in order of use (yellow last: it is faint on white).
+SERIES_COLOURS: list[str] = list(OKABE_ITO.values())
+SERIES_MARKERS: list[str] = ["o", "s", "^", "D", "v", "P", "X", "*"]
+SERIES_LINESTYLES: list[str] = ["-", "--", "-.", ":"]
+
+#: Making Data Count point classes: the NHS colour meanings (grey, blue, orange, purple) in
+#: colour-blind-safe shades, each with its own marker shape.
+SPC_POINT_STYLES: dict[str, dict[str, str]] = {
+    "common_cause": {"color": "#757575", "marker": "o", "label": "Common cause"},
+    "special_cause_improvement": {
+        "color": OKABE_ITO["blue"],
+        "marker": "s",
+        "label": "Special cause: improvement",
+    },
+    "special_cause_concern": {
+        "color": OKABE_ITO["vermillion"],
+        "marker": "X",
+        "label": "Special cause: concern",
+    },
+    "special_cause_neutral": {
+        "color": "#490092",
+        "marker": "D",
+        "label": "Special cause (neither better nor worse)",
+    },
+}
+LIMIT_COLOUR = "#404040"
+TEXT_COLOUR = "#1a1a1a"
+
+FIGSIZE = (8.0, 4.5)
+TITLE_SIZE = 13
+LABEL_SIZE = 11
+TICK_SIZE = 10
+FOOTNOTE_SIZE = 9
+
+#: How a chart writes a missing figure in alt text and labels.
+NO_VALUE = "no value"
+
+
+@dataclass
+class Chart:
+    """A finished chart.
+
+    Attributes:
+        figure: The matplotlib figure.
+        title: Its title (also drawn on the figure).
+        alt_text: A description of what the chart shows, written from the data.
+        footnote: The source and notes line drawn under the chart.
+    """
+
+    figure: Figure
+    title: str
+    alt_text: str
+    footnote: str
+
+
+def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
+    """A white figure with constrained layout, made without pyplot."""
+    figure = Figure(figsize=figsize, dpi=100, layout="constrained")
+    figure.set_facecolor("white")
+    return figure
+
+
+def finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
+    """Draw the title and the footnote, and leave room for the footnote under the axes."""
+    figure.suptitle(
+        title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold", color=TEXT_COLOUR
+    )
+    footnote = " ".join(n.strip() for n in notes if n and n.strip())
+    figure.text(
+        0.01,
+        0.01,
+        footnote,
+        ha="left",
+        va="bottom",
+        fontsize=FOOTNOTE_SIZE,
+        color=TEXT_COLOUR,
+        wrap=True,
+        gid="footnote",
+    )
+    # Constrained layout ignores figure texts; reserve a band for the wrapped footnote.
+    # Characters per line: the width in points over an average character width (about 0.6
+    # of the font size in DejaVu Sans); undercounting lines lets the text run into the axes.
+    width_chars = figure.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6)
+    lines = max(1, int(np.ceil(len(footnote) / width_chars)))
+    band = (lines * FOOTNOTE_SIZE * 1.45 + 8) / (figure.get_figheight() * 72)
+    figure.get_layout_engine().set(rect=(0, band, 1, 1 - band))
+    return footnote
+
+
+def style_axes(ax, x_label: str, y_label: str) -> None:
+    """Label the axes and give them the reports' look: no top or right spine, a light grid."""
+    ax.set_xlabel(x_label, fontsize=LABEL_SIZE, color=TEXT_COLOUR)
+    ax.set_ylabel(y_label, fontsize=LABEL_SIZE, color=TEXT_COLOUR)
+    ax.tick_params(labelsize=TICK_SIZE, colors=TEXT_COLOUR)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def unit_formatter(unit: str) -> FuncFormatter:
+    """Tick labels in a unit (``20%``, ``17.5``)."""
+    # A tick at a whole number is written whole, whatever the unit's decimals.
+    return FuncFormatter(
+        lambda v, _pos: format_value(v, unit, decimals=0 if float(v).is_integer() else 1)
+    )
+
+
+def date_axis(ax) -> None:
+    """A date x axis with 3 to 8 ticks, labelled by month (``Jun 2024``)."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: month_label(mdates.num2date(v))))
+
+
+def value_label(value: float, unit: str) -> str:
+    """A figure in alt text and labels: ``48.2%``, ``65.3``, ``1,412``, or ``no value``."""
+    return format_value(value, unit, blank=NO_VALUE)
+
+
+def month_label(date: pd.Timestamp) -> str:
+    """A date as a chart writes it: ``Jun 2024``."""
+    return format_date(date, "month")
+
+
+def category_label(value: object) -> str:
+    """A period or category label: dates as ``Jun 2024``, years without a thousands comma."""
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return month_label(value)
+    if isinstance(value, int | np.integer):
+        return str(value)
+    return format_cell(value)
+
+
+def suppressed_note(settings: Settings, what: str) -> str:
+    """The footnote saying what a chart leaves out to protect privacy."""
+    return f"{what} counting 1 to {settings.suppression_max} are not shown, to protect privacy."

@@ -1,0 +1,131 @@
+"""Fingerprints: hashes that say what something was built from, so it can be trusted or reused.
+
+- The raw input files: ``hash_inputs`` lists every file with its size and SHA-256, and
+  ``inputs_fingerprint`` folds the list into one hash. Ingest records them in the processed
+  folder's manifest, a run in its landing page and ``manifest.json``, and the run compares them
+  to decide whether ingest can be skipped.
+- The package code: ``code_fingerprint`` changes whenever the code or reference data that
+  ingest and the indicators use change, so that caches built by older code are not reused.
+- The settings: ``settings_fingerprint`` is the same text in every Python process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import csc_metrics
+from csc_metrics.settings import Settings
+
+#: Read files in blocks of this many bytes when hashing.
+HASH_BLOCK = 1 << 20
+
+#: Parts of the package that neither ingest nor the indicators depend on: changing them does not
+#: make a cached sample ingest or indicator series stale.
+PRESENTATION_CODE = ("views", "report", "templates")
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 hash of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_hidden(relative: Path) -> bool:
+    """Whether a file under a raw folder is left out: hidden, or an Excel lock file (``~$``)."""
+    return any(part.startswith((".", "~$")) for part in relative.parts)
+
+
+def hash_inputs(raw: Path, folders: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Hash every file of the raw folder (hidden files and Excel lock files left out).
+
+    Args:
+        raw: The raw data folder.
+        folders: Only the files under these sub-folders, in this order (default: every file).
+
+    Returns:
+        One record per file, sorted by path within each folder: ``path`` (relative, with
+        ``/``), ``bytes``, ``sha256``.
+    """
+    raw = Path(raw)
+    roots = [raw / folder for folder in folders] if folders is not None else [raw]
+    files = [
+        path
+        for root in roots
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not is_hidden(path.relative_to(raw))
+    ]
+    return [
+        {
+            "path": path.relative_to(raw).as_posix(),
+            "bytes": path.stat().st_size,
+            "sha256": sha256_file(path),
+        }
+        for path in files
+    ]
+
+
+def inputs_fingerprint(inputs: list[dict[str, Any]]) -> str:
+    """One hash for the whole set of inputs: changes if any file is added, removed or changed."""
+    digest = hashlib.sha256()
+    for item in inputs:
+        digest.update(f"{item['path']}\t{item['sha256']}\n".encode())
+    return digest.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the package code and reference data that ingest and the indicators use.
+
+    Returns:
+        A SHA-256 hex digest over every ``.py``, ``.csv`` and ``.json`` file of the package,
+        except the presentation code (``PRESENTATION_CODE``).
+    """
+    package = Path(csc_metrics.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if (
+            not path.is_file()
+            or path.suffix not in (".py", ".csv", ".json")
+            or relative.parts[0] in PRESENTATION_CODE
+            or "__pycache__" in relative.parts
+        ):
+            continue
+        digest.update(relative.as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of a setting whose text is the same in every Python process."""
+    if isinstance(value, set | frozenset):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    return value
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """The settings as canonical JSON text.
+
+    Sets are sorted: the text of a ``frozenset`` depends on the process's hash seed, so its
+    ``repr`` would give another cache key in every kernel.
+
+    Args:
+        settings: The settings.
+
+    Returns:
+        JSON text with sorted keys.
+    """
+    payload = {f.name: _canonical(getattr(settings, f.name)) for f in fields(settings)}
+    return json.dumps(payload, sort_keys=True, default=str)

@@ -1,0 +1,117 @@
+"""How a value is written, everywhere: sentences, tables, charts, the command line.
+
+``format_value`` is the one way an indicator's value (or a benchmark, target or gap in its unit)
+becomes text. How each unit is written is declared once, in ``reference/units.csv`` (see
+``catalogue.UnitFormat``):
+
+- a **figure** (a table cell, a chart label or alt text, the command line): the unit's
+  ``decimals`` and its symbol: ``48.2%``, ``65.3``, ``17.2``, ``1,234``;
+- **text** (a sentence or the scorecard): the unit's ``text_decimals``, as DfE publishes council
+  figures, with the unit's words when asked: ``48%``, ``65.3 per 10,000 children``,
+  ``17.2 cases per FTE``;
+- **published** (a DfE benchmark as DfE wrote it): as many decimals as the value has.
+
+Table cells that are not an indicator's value (counts, FTE, shares of a breakdown, dates) are
+written by ``format_count``, ``format_number`` and ``format_cell``, on the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.catalogue import unit_format
+from csc_metrics.dates import format_date
+
+Precision = Literal["figure", "text", "published"]
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def decimals_for(unit: str, precision: Precision = "figure") -> int:
+    """The decimals a value in ``unit`` is written with (``published`` counts as a figure)."""
+    style = unit_format(unit)
+    return style.text_decimals if precision == "text" else style.decimals
+
+
+def round_value(value: float, unit: str, precision: Precision = "figure") -> float:
+    """A value rounded as it will be written, to compare what a reader sees."""
+    return round(value, decimals_for(unit, precision))
+
+
+def format_value(
+    value: object,
+    unit: str,
+    *,
+    precision: Precision = "figure",
+    words: bool = False,
+    blank: str = "",
+    decimals: int | None = None,
+) -> str:
+    """Write a value in its unit.
+
+    Args:
+        value: The value (None or NaN is blank).
+        unit: ``count``, ``pct``, ``rate`` or ``ratio`` (an indicator's ``unit``).
+        precision: ``figure`` (the unit's decimals), ``text`` (as DfE publishes council
+            figures) or ``published`` (as many decimals as the value has; counts whole).
+        words: Add the unit's words after a space (``per 10,000 children``), for sentences.
+        blank: What a blank value is written as.
+        decimals: Decimals to use instead of the precision's (a chart tick).
+
+    Returns:
+        The text: ``48.2%``, ``48%``, ``65.3 per 10,000 children``, ``1,234``.
+    """
+    if _is_blank(value):
+        return blank
+    style = unit_format(unit)
+    number = float(value)  # type: ignore[arg-type]
+    if decimals is None and precision == "published" and unit != "count":
+        text = f"{number:.10g}"
+    else:
+        text = format_number(
+            number, decimals if decimals is not None else decimals_for(unit, precision)
+        )
+    return text + style.symbol + (f" {style.words}" if words and style.words else "")
+
+
+def in_words(value: object, unit: str) -> str:
+    """A value as a sentence or the scorecard writes it: ``48%``, ``17.2 cases per FTE``.
+
+    That is ``format_value`` at text precision, with the unit's words.
+    """
+    return format_value(value, unit, precision="text", words=True)
+
+
+def format_number(value: object, decimals: int = 1) -> str:
+    """A number with a fixed number of decimals and thousands commas; blank for no value."""
+    if _is_blank(value):
+        return ""
+    return f"{float(value):,.{decimals}f}"  # type: ignore[arg-type]
+
+
+def format_count(value: object) -> str:
+    """A count for display: ``1,234``; a fractional value (FTE) keeps one decimal."""
+    if _is_blank(value):
+        return ""
+    number = float(value)  # type: ignore[arg-type]
+    return format_number(number, 0 if number.is_integer() else 1)
+
+
+def format_cell(value: object, decimals: int = 1) -> str:
+    """Any other table cell: dates as ``30 Jun 2024``, yes or no, numbers, text as it is."""
+    if _is_blank(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return format_date(value, "short")
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    if isinstance(value, float | np.floating):
+        return format_count(value) if float(value).is_integer() else format_number(value, decimals)
+    return str(value)

@@ -1,0 +1,217 @@
+"""Shared helpers for raw text: decoding files, CSV with every cell as text, headings, blanks.
+
+Every reader of raw files (SSDA903 returns, caseload lists, reference lookups) uses these, so a
+file is decoded, parsed and tidied the same way whichever dataset it belongs to:
+
+- ``decode``: UTF-8 with or without a byte-order mark, UTF-16, or Windows-1252, refusing binary
+  files saved as ``.csv`` with a message saying what they look like;
+- ``read_text_csv``/``parse_csv``: every cell as text. pyarrow's CSV parser is several times
+  faster than pandas' C parser on large files (a national episode file, a long caseload
+  history) and hands back the same text columns. It refuses some files the C parser reads (a
+  row with fewer fields than the header); those are parsed by the C parser exactly as before,
+  which also raises the errors users are shown. Small files go straight to the C parser;
+- ``normalise_column``, ``blank_rows``, ``blank_to_na``: headings as DfE writes them, blank
+  rows and blank cells;
+- ``normalise_postcodes``: postcodes, sectors and districts in one canonical form, with a
+  ``Cleaned`` result saying which rows were not postcodes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow
+
+from csc_metrics.distinct import on_distinct
+from csc_metrics.errors import InputError
+
+#: Below this size pyarrow's start-up costs more than its speed saves.
+PYARROW_MIN_BYTES = 1024**2
+
+
+def read_text_csv(
+    source: Path | io.BytesIO, c_parser_options: dict[str, Any] | None = None, **options: Any
+) -> pd.DataFrame:
+    """Parse a CSV with pandas' options, trying pyarrow's parser first.
+
+    Args:
+        source: A path or a ``BytesIO`` (rewound before the C parser reads it).
+        c_parser_options: Options only the C parser accepts (``na_filter``); they must not
+            change how a file that pyarrow can parse is read.
+        **options: ``pandas.read_csv`` options that both parsers accept (``dtype``,
+            ``keep_default_na``, ``skip_blank_lines``, ``encoding``...).
+
+    Returns:
+        The parsed table.
+
+    Raises:
+        Whatever ``pandas.read_csv`` with the C parser raises for the file.
+    """
+    in_memory = isinstance(source, io.BytesIO)
+    size = source.getbuffer().nbytes if in_memory else Path(source).stat().st_size
+    if size >= PYARROW_MIN_BYTES:
+        try:
+            return pd.read_csv(source, engine="pyarrow", **options)
+        except (ValueError, pyarrow.ArrowException):
+            if in_memory:
+                source.seek(0)
+    return pd.read_csv(source, **options, **(c_parser_options or {}))
+
+
+#: Magic numbers of binary files that users save with a .csv name by mistake.
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook or zip file",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+}
+
+_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
+FULL_POSTCODE = rf"^(?P<outward>{_OUTWARD})(?P<inward>[0-9][A-Z]{{2}})$"
+POSTCODE_SECTOR = rf"^{_OUTWARD} [0-9]$"
+POSTCODE_DISTRICT = rf"^{_OUTWARD}$"
+
+
+@dataclass
+class Cleaned:
+    """A cleaned column and the rows each data-quality rule applies to.
+
+    Attributes:
+        values: The cleaned values, aligned with the input (blank is NA).
+        issues: Rule name -> boolean mask aligned with the input.
+    """
+
+    values: pd.Series
+    issues: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Decode a text file: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252.
+
+    Args:
+        data: The file's bytes.
+        path: Its path, for messages.
+
+    Returns:
+        The text and the encoding used.
+
+    Raises:
+        InputError: If the file is empty or is not text.
+    """
+    if not data.strip():
+        raise InputError(f"{path} is empty: it has no column headings and no rows.")
+    for signature, kind in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise InputError(
+                f"{path} is not a CSV text file: it looks like {kind}. "
+                "Open it and save it as CSV (comma delimited, UTF-8)."
+            )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:65536]:
+        raise InputError(
+            f"{path} is not a CSV text file (it contains binary data). "
+            "Export the table again as CSV (comma delimited, UTF-8)."
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path} is neither UTF-8 nor Windows-1252 text (byte {error.start + 1} cannot be "
+            "read). Save it again as CSV UTF-8."
+        ) from None
+
+
+def parse_csv(text: str, path: str) -> pd.DataFrame:
+    """Parse CSV text with every value as text (blank lines kept, so row numbers hold).
+
+    Raises:
+        InputError: If the text is not valid CSV.
+    """
+    try:
+        return read_text_csv(
+            io.BytesIO(text.encode("utf-8")),
+            # Without NA detection a missing trailing field is "" too (pyarrow refuses such rows).
+            {"na_filter": False},
+            dtype="str",
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8",
+        )
+    except pd.errors.ParserError as error:
+        detail = str(error).replace("Error tokenizing data. C error: ", "")
+        raise InputError(
+            f"{path} cannot be read as CSV: {detail}. Check for stray commas or quotes."
+        ) from None
+
+
+def normalise_column(name: object) -> str:
+    """Return a column heading as the DfE writes it: trimmed, upper case, no BOM or quotes.
+
+    Spaces inside a heading become underscores (``Place Provider`` is ``PLACE_PROVIDER``).
+    """
+    heading = str(name).replace("\ufeff", "").strip().strip('"').strip().upper()
+    return re.sub(r"\s+", "_", heading)
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return a mask of the rows whose every value is blank or spaces."""
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        # Only rows blank so far are looked at: after the first column there are hardly any.
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        values = frame[column].iloc[candidates]
+        blank[candidates] = values.fillna("").str.strip().eq("").to_numpy()
+    return blank
+
+
+def blank_to_na(values: pd.Series) -> pd.Series:
+    """Strip surrounding spaces and turn empty text into NA."""
+    stripped = values.astype("str").str.strip()
+    return stripped.mask(stripped.eq(""))
+
+
+def normalise_postcodes(raw: pd.Series) -> Cleaned:
+    """Upper-case postcodes with one space before the inward code; keep sectors and districts.
+
+    ``pr12ab``, ``PR1  2AB`` and ``PR12AB`` all become ``PR1 2AB``; a sector (``PR1 2``) or a
+    district (``PR1``) is kept as given, upper-cased. Anything else is blanked.
+
+    Args:
+        raw: Postcodes as read.
+
+    Returns:
+        Normalised postcodes; issue ``invalid_postcode``.
+    """
+
+    def clean(distinct: pd.Series) -> pd.DataFrame:
+        text = distinct.str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
+        present = text.notna() & text.ne("")
+        compact = text.str.replace(" ", "", regex=False)
+        full = compact.str.extract(FULL_POSTCODE)
+        value = (full["outward"] + " " + full["inward"]).fillna(
+            text.where(text.str.fullmatch(POSTCODE_SECTOR).fillna(False).astype(bool))
+        )
+        district = compact.where(
+            compact.str.fullmatch(POSTCODE_DISTRICT).fillna(False).astype(bool)
+        )
+        value = value.fillna(district)
+        return pd.DataFrame({"value": value, "invalid_postcode": present & value.isna()})
+
+    result = on_distinct(raw, clean, dtype="str")
+    return Cleaned(
+        result["value"].astype("str"),
+        {"invalid_postcode": result["invalid_postcode"].astype(bool)},
+    )

@@ -1,0 +1,142 @@
+"""What a run produced: each notebook's outcome, the run's outcome, and the facts of the run.
+
+The landing page (``landing.py``) and ``manifest.json`` (``manifest.py``) are both written from
+these, so they always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csc_metrics.report.config import RunConfig
+from csc_metrics.report.execute import CellFailure, NotebookJob
+from csc_metrics.report.render import KeyMessages
+
+
+@dataclass
+class NotebookOutcome:
+    """What one notebook produced in this run."""
+
+    job: NotebookJob
+    title: str
+    report: str
+    failure: CellFailure | None
+    execute_seconds: float
+    render_seconds: float
+    report_bytes: int = 0
+    key_messages: list[KeyMessages] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the notebook ran to the end."""
+        return self.failure is None
+
+    def failure_line(self) -> str:
+        """``03_placements.ipynb: cell 7 (KeyError: 'decom')``."""
+        return f"{self.job.label}: {self.failure.describe()}" if self.failure else ""
+
+    def record(self) -> dict[str, Any]:
+        """The outcome for the run manifest."""
+        failure = self.failure
+        return {
+            "notebook": self.job.source.name,
+            "team": self.job.team,
+            "report": self.report,
+            "title": self.title,
+            "status": "succeeded" if failure is None else "failed",
+            "execute_seconds": round(self.execute_seconds, 2),
+            "render_seconds": round(self.render_seconds, 2),
+            "report_bytes": self.report_bytes,
+            "failure": None
+            if failure is None
+            else {
+                "cell": failure.cell_number,
+                "error": failure.error_type,
+                "message": failure.message,
+                "cell_starts": failure.cell_summary,
+            },
+        }
+
+
+@dataclass
+class RunOutcome:
+    """The result of a run.
+
+    Attributes:
+        published: The published folder, when every notebook succeeded.
+        failed_build: Where an unpublished build was set aside.
+        log_path: The run's log file.
+        notebooks: What each notebook produced.
+        period_end: The period reported on.
+        privacy_findings: Problems the privacy check found (file and line only).
+    """
+
+    published: Path | None
+    failed_build: Path | None
+    log_path: Path
+    notebooks: list[NotebookOutcome]
+    period_end: pd.Timestamp
+    privacy_findings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when published, 1 otherwise."""
+        return 0 if self.published is not None else 1
+
+    def failure_message(self) -> str:
+        """The message for stderr when the run did not publish."""
+        failed = [o.failure_line() for o in self.notebooks if not o.succeeded]
+        lines = []
+        if failed:
+            lines.append(f"{len(failed)} notebook(s) failed: " + "; ".join(failed) + ".")
+        if self.privacy_findings:
+            lines.append(
+                "The privacy check found problems in the output: "
+                + "; ".join(self.privacy_findings[:5])
+                + ("; ..." if len(self.privacy_findings) > 5 else "")
+                + "."
+            )
+        lines.append(
+            f"Nothing was published: the previous report for {self.period_end.date()} is "
+            f"unchanged. The failed build is in {self.failed_build} (open index.html there); "
+            f"the log is {self.log_path}."
+        )
+        return " ".join(lines)
+
+
+@dataclass
+class RunFacts:
+    """What a run was: its parameters, period, ingest, code and inputs.
+
+    Attributes:
+        config: The run's parameters.
+        started_at: When the run started.
+        period_end: The period reported on.
+        team: ``--team`` as the data spell it, or None.
+        ingest_status: ``fresh``, ``reused`` (up to date with the raw files) or ``skipped``
+            (``--skip-ingest``).
+        ingest_reason: Why ingest ran or was skipped.
+        commit: The git commit of the code, or None outside git.
+        inputs: The raw files read (``fingerprints.hash_inputs``).
+        findings: Problems the privacy check found (file and line only).
+    """
+
+    config: RunConfig
+    started_at: datetime
+    period_end: pd.Timestamp
+    team: str | None
+    ingest_status: str
+    ingest_reason: str
+    commit: str | None
+    inputs: list[dict[str, Any]]
+    findings: list[str] = field(default_factory=list)
+
+    def published(self, outcomes: list[NotebookOutcome]) -> bool:
+        """Whether the build is published: every notebook succeeded and nothing was found."""
+        return not self.findings and all(o.succeeded for o in outcomes)

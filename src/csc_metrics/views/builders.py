@@ -1,0 +1,252 @@
+"""Chart and table builders every report shares: SPC charts, benchmark tables and charts.
+
+Each builder takes the report context and returns a ``Chart`` (for ``display.show_figure``) or a
+``ReportTable`` (for ``ReportContext.show``); the area views (``overview``, ``caseloads``...)
+compose them with their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from csc_metrics import benchmarks
+from csc_metrics.catalogue import get_indicator, unit_format
+from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
+from csc_metrics.dates import format_date
+from csc_metrics.formatting import format_value
+from csc_metrics.views.report_context import ReportContext
+
+#: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
+#: NEET phrase contains the EET one).
+ABBREVIATIONS: dict[str, str] = {
+    "not in education, employment or training": "NEET",
+    "in education, employment or training": "EET",
+}
+
+
+def display_label(indicator_id: str) -> str:
+    """An indicator's label with the abbreviation managers use added, e.g. ``... (EET)``.
+
+    Args:
+        indicator_id: The indicator.
+
+    Returns:
+        The catalogue label, followed by the abbreviation of the first phrase it contains.
+    """
+    label = get_indicator(indicator_id).label
+    for phrase, abbreviation in ABBREVIATIONS.items():
+        if phrase in label:
+            return f"{label} ({abbreviation})"
+    return label
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A table for ``display.show_table`` with its caption and which columns hold what.
+
+    Attributes:
+        data: The table (human-readable column names).
+        caption: What the table shows.
+        count_columns: Columns holding counts of people or cases (suppressed when asked).
+        percent_columns: Percentage column -> (numerator column, denominator column).
+        row_header: The column naming each row.
+        total_row: The row label of a totals row, if any.
+    """
+
+    data: pd.DataFrame
+    caption: str
+    count_columns: tuple[str, ...] = ()
+    percent_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    row_header: str | None = None
+    total_row: str | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``display.show_table`` (besides caption and suppress)."""
+        return {
+            "count_columns": list(self.count_columns),
+            "percent_columns": dict(self.percent_columns),
+            "row_header": self.row_header,
+            "total_row": self.total_row,
+        }
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+
+def empty_chart(title: str, message: str) -> Chart:
+    """A chart that says why there is nothing to plot (no data for the period, or no team).
+
+    Args:
+        title: The chart's title.
+        message: Why it is empty, in plain words.
+
+    Returns:
+        The chart, with the message as its alt text.
+    """
+    figure = Figure(figsize=(8.0, 1.6), dpi=100, layout="constrained")
+    figure.set_facecolor("white")
+    ax = figure.add_subplot()
+    ax.axis("off")
+    ax.text(0.0, 0.5, message, fontsize=11, color=TEXT_COLOUR, va="center", wrap=True)
+    figure.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", color=TEXT_COLOUR)
+    return Chart(figure, title, f"{title}: {message}", message)
+
+
+def chart_title(ctx: ReportContext, indicator_id: str) -> str:
+    """An indicator's chart title: its label, and the team's name when it is the team's view."""
+    label = get_indicator(indicator_id).label
+    return f"{label}: {ctx.team}" if ctx.is_team_view(indicator_id) else label
+
+
+def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903") -> Chart:
+    """The SPC chart of an indicator's series up to the period end.
+
+    Args:
+        ctx: The report context.
+        indicator_id: The indicator (the team's series for caseload indicators with ``team``).
+        source: ``ssda903`` or ``caseload`` (see ``ReportContext.source``).
+
+    Returns:
+        The chart, or an empty chart saying there is no series.
+    """
+    title = chart_title(ctx, indicator_id)
+    summary = ctx.summary(indicator_id)
+    if summary is None or summary.spc is None:
+        return empty_chart(
+            title, f"No figures for this indicator up to {format_date(ctx.period_end)}."
+        )
+    unit = get_indicator(indicator_id).unit
+    points = summary.spc.points
+    if len(points) > 1 and points["value"].nunique() == 1:
+        # Limits on a flat line would be drawn on top of it: say it in words instead.
+        value = points["value"].iloc[0]
+        shown = ctx.count_text(value) if unit == "count" else format_value(value, unit)
+        return empty_chart(
+            title,
+            f"The figure was {shown} at each of the {len(points)} quarter ends from "
+            f"{format_date(points['date'].iloc[0])} to {format_date(ctx.period_end)}: no variation "
+            "to chart.",
+        )
+    return spc_chart(
+        summary.spc,
+        title,
+        unit_format(unit).axis_label,
+        ctx.source(source),
+        unit=unit,
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+
+
+# --- benchmarks ----------------------------------------------------------------------------------
+
+
+def _aligned_at_end(ctx: ReportContext, indicator_ids: list[str]) -> pd.DataFrame:
+    aligned = ctx.aligned_benchmarks
+    return aligned[
+        aligned["indicator_id"].isin(indicator_ids) & (aligned["period_end"] == ctx.period_end)
+    ]
+
+
+def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: str) -> ReportTable:
+    """Our figures at the period end against the comparator, with the DfE year compared with.
+
+    Args:
+        ctx: The report context.
+        indicator_ids: The benchmarked indicators, in report order.
+        subject: What the table is about, for its caption (``Care leavers``).
+
+    Returns:
+        One row per indicator: ours, the comparator's, the gap, better or worse, the year, and
+        why there is no gap where there is none.
+    """
+    aligned = _aligned_at_end(ctx, indicator_ids)
+    table = pd.DataFrame(
+        {
+            "Indicator": aligned["indicator_id"].map(display_label),
+            "Ours": aligned["value"],
+            ctx.comparator_name: aligned["benchmark"],
+            "Gap": aligned["gap_pp"],
+            "Better or worse": aligned["comparison"].str.capitalize(),
+            "DfE year": aligned["benchmark_year"].astype("string").fillna(""),
+            "Why no gap": aligned["reason"],
+        }
+    )
+    if not table["Why no gap"].ne("").any():
+        table = table.drop(columns="Why no gap")
+    return ReportTable(
+        data=table.reset_index(drop=True),
+        caption=(
+            f"{subject} at {format_date(ctx.period_end)} compared with {ctx.comparator_name}: "
+            "gaps in percentage points (our figure minus theirs); each quarter is compared "
+            "with the latest DfE year ended on or before it"
+        ),
+        row_header="Indicator",
+    )
+
+
+def benchmark_focus(ctx: ReportContext, indicator_ids: list[str]) -> str:
+    """The indicator furthest from the comparator in the worse direction.
+
+    Args:
+        ctx: The report context.
+        indicator_ids: Benchmarked indicators, in report order.
+
+    Returns:
+        Its id; the first of ``indicator_ids`` when none is worse.
+    """
+    aligned = _aligned_at_end(ctx, indicator_ids)
+    worse = aligned[aligned["comparison"] == "worse"]
+    if worse.empty:
+        return indicator_ids[0]
+    return str(worse.loc[worse["gap_pp"].abs().idxmax(), "indicator_id"])
+
+
+def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
+    """One indicator at each 31 March in our data, with DfE's England, region and SN median.
+
+    Args:
+        ctx: The report context.
+        indicator_id: A benchmarked indicator.
+
+    Returns:
+        The chart (years ending 31 March on the x axis).
+    """
+    title = display_label(indicator_id)
+    ours = ctx.overall_rows(indicator_id)
+    ours = ours[(ours["period_end"].dt.month == 3) & (ours["period_end"].dt.day == 31)]
+    if ours.empty:
+        return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
+    years = ours["period_end"].dt.year
+    published = benchmarks.benchmark_series(ctx.la_code, [indicator_id]).set_index("year")
+    published = published.loc[published.index.isin(years)]
+    council = "This council (our figures)"
+    wide = pd.DataFrame(
+        {
+            council: pd.Series(ours["value"].to_numpy(), index=years.to_numpy()),
+            benchmarks.ENGLAND_NAME: published["england"],
+            str(ctx.council["region_name"]): published["region"],
+            "Statistical neighbours (median)": published["sn_median"],
+        }
+    ).sort_index()
+    wide = wide.dropna(axis=1, how="all")
+    wide.index.name = "year"
+    unit = get_indicator(indicator_id).unit
+    return benchmark_chart(
+        wide,
+        title,
+        unit_format(unit).axis_label,
+        ctx.source("benchmarks"),
+        council,
+        unit=unit,
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )

@@ -1,0 +1,52 @@
+"""The line at the top of every report saying what it covers: council, period, data, comparator."""
+
+from __future__ import annotations
+
+import html
+
+from csc_metrics.dates import format_date, period_label
+from csc_metrics.views.report_context import ReportContext
+
+
+def context_line(ctx: ReportContext) -> str:
+    """One line saying what the report covers, with no counts in it.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        ``Council (code) · quarter ending ... · data ... · compared with ... · ...``.
+    """
+    start, end = ctx.coverage
+    parts = [f"{ctx.la_name} ({ctx.la_code})", period_label(ctx.period_end)]
+    if ctx.team:
+        parts.append(
+            f"team: {ctx.team} (caseload figures are the team's; placement and care-leaver "
+            "figures are for the whole council, as the SSDA903 return has no teams)"
+        )
+    data = f"SSDA903 data {format_date(start)} to {format_date(end)}"
+    if ctx.snapshots:
+        first, last = format_date(ctx.snapshots[0]), format_date(ctx.snapshots[-1])
+        data += f"; caseload snapshots {first} to {last}"
+    parts.append(data)
+    if ctx.is_sample:
+        parts.append("synthetic sample data: no real child's data")
+    parts.append(f"compared with {ctx.comparator_name}")
+    parts.append(
+        f"counts of 1 to {ctx.settings.suppression_max} suppressed (shown as c)"
+        if ctx.suppress
+        else "small numbers not suppressed: for use within the service only"
+    )
+    return " · ".join(parts)
+
+
+def context_html(ctx: ReportContext) -> str:
+    """The context line as an HTML paragraph."""
+    return f'<p class="report-context">{html.escape(context_line(ctx))}</p>'
+
+
+def show_context_line(ctx: ReportContext) -> None:
+    """Show the context line at the top of a report."""
+    from IPython.display import display
+
+    display({"text/html": context_html(ctx), "text/plain": context_line(ctx)}, raw=True)

@@ -1,0 +1,163 @@
+"""Opening a report: ``open_report`` for a notebook, ``preload_report`` ahead of the notebooks.
+
+``open_report`` checks the eight notebook parameters (``parameters.py``), reads the processed
+data and builds the ``ReportContext``. The views only read processed data: ``csc-metrics run``
+ingests before any notebook starts and passes the processed folder, and ``processed_dir=None``
+(the shipped sample, for analysts and the notebook tests) is prepared by
+``shipped_sample.sample_processed_dir``. The indicator series comes from the processed folder's
+cache (``series_cache.py``), and in a run from the context the kernel server built ahead of the
+notebooks (``preload.py``), so no notebook computes the series.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from csc_metrics import benchmarks, catalogue, storage
+from csc_metrics.indicators import resolve_team
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.shipped_sample import is_synthetic, sample_processed_dir
+from csc_metrics.storage import MANIFEST_NAME
+from csc_metrics.views import preload
+from csc_metrics.views.parameters import (
+    ReportParameters,
+    check_parameters,
+    file_stamp,
+    settle_parameters,
+)
+from csc_metrics.views.report_context import ReportContext
+from csc_metrics.views.series_cache import cached_indicator_series
+
+
+def _folder(processed_dir: str | Path | None) -> Path:
+    """The processed folder a report reads: the given one, or the shipped sample's."""
+    return sample_processed_dir() if processed_dir is None else Path(processed_dir).expanduser()
+
+
+def open_report(
+    processed_dir: str | Path | None,
+    period_end: str,
+    la_code: str,
+    la_name: str | None,
+    team: str | None,
+    comparator: str,
+    suppress: bool,
+    targets_file: str | Path | None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> ReportContext:
+    """Check a notebook's parameters and build its report context.
+
+    Args:
+        processed_dir: A folder written by ``csc-metrics ingest``; None for the shipped sample.
+        period_end: ``"latest"`` or ``"YYYY-MM-DD"``.
+        la_code: The council's code (E-code such as ``E10000017``, or DfE's three digits).
+        la_name: The council's name for titles (default: DfE's name for the code).
+        team: A team in the caseload data, or None for every team.
+        comparator: ``"england"``, ``"region"`` or ``"sn"``.
+        suppress: Hide counts of 1 to 5 everywhere.
+        targets_file: A local targets CSV, or None.
+        settings: Local rules.
+
+    Returns:
+        The context.
+
+    Raises:
+        ParameterError: A parameter is not valid; the message names it and what is allowed.
+        InputError: The processed folder or targets file cannot be used.
+    """
+    council, comparator = check_parameters(la_code, comparator, suppress)
+    folder = _folder(processed_dir)
+    preloaded = preload.preloaded_for(folder)
+    data = preloaded.context.data if preloaded else storage.load_processed(folder)
+    parameters = settle_parameters(
+        data, council, period_end, la_name, comparator, suppress, targets_file, settings
+    )
+    if preloaded is not None and preloaded.parameters == parameters:
+        return preload.for_team(preloaded.context, team)
+    targets = benchmarks.read_targets(targets_file) if targets_file else None
+    context = ReportContext(
+        data=data,
+        processed_dir=folder,
+        is_sample=processed_dir is None or is_synthetic(data),
+        period_end=parameters.period_end,
+        la_code=parameters.la_code,
+        la_name=parameters.la_name,
+        team=None,
+        comparator=comparator,
+        suppress=suppress,
+        targets=targets,
+        full_series=cached_indicator_series(data, parameters.la_code, settings),
+        settings=settings,
+    )
+    context.team = resolve_team(team, context.teams)
+    return context
+
+
+def preload_report(
+    processed_dir: str | Path | None,
+    period_end: str,
+    la_code: str,
+    la_name: str | None,
+    team: str | None,
+    comparator: str,
+    suppress: bool,
+    targets_file: str | Path | None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, Any]:
+    """Build a report context and what every report notebook works out from it, ahead of them.
+
+    The run calls this in its kernel server once the data are ingested, with the notebooks'
+    parameters. Every kernel forked afterwards starts with the context in memory: ``open_report``
+    with the same parameters returns it, and for another team a copy sharing its data and
+    series, so no notebook loads the data, reads the series or works out a summary again. The
+    indicator series and the benchmark alignment are also written to the processed folder's
+    cache, for notebooks run later in JupyterLab.
+
+    Args:
+        processed_dir: As for ``open_report``.
+        period_end: As for ``open_report``.
+        la_code: As for ``open_report``.
+        la_name: As for ``open_report``.
+        team: As for ``open_report``.
+        comparator: As for ``open_report``.
+        suppress: As for ``open_report``.
+        targets_file: As for ``open_report``.
+        settings: Local rules.
+
+    Returns:
+        ``{"period_end": "YYYY-MM-DD"}``: the period end the parameters settle on.
+
+    Raises:
+        ParameterError: A parameter is not valid (the notebooks will say so themselves).
+        InputError: The processed folder or targets file cannot be used.
+    """
+    preload.remember(None)
+    folder = _folder(processed_dir)
+    # Read before the data, so that an ingest finishing meanwhile makes the context stale.
+    manifest = (folder / MANIFEST_NAME).read_bytes()
+    context = open_report(
+        processed_dir,
+        period_end,
+        la_code,
+        la_name,
+        team,
+        comparator,
+        suppress,
+        targets_file,
+        settings,
+    )
+    for name in preload.TEAM_INDEPENDENT:
+        getattr(context, name)
+    context.summaries(catalogue.indicator_ids())
+    parameters = ReportParameters(
+        context.period_end,
+        context.la_code,
+        context.la_name,
+        context.comparator,
+        context.suppress,
+        file_stamp(targets_file),
+        settings,
+    )
+    preload.remember(preload.Preloaded(context, parameters, manifest))
+    return {"period_end": context.period_end.date().isoformat()}

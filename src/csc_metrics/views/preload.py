@@ -1,0 +1,104 @@
+"""Report contexts built ahead of the notebooks, in the run's kernel server, and their reuse.
+
+``csc-metrics run`` starts a kernel server (``report/forkserver.py``) that imports the package,
+calls ``warm_up`` and then ``opening.preload_report``: the report context is built once there,
+and every kernel forked afterwards inherits it. This module keeps that context for the process
+(``remember``) and hands it back to ``open_report`` when a notebook asks for the same data and
+parameters (``preloaded_for``), or a copy sharing its data and series for another team
+(``for_team``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from csc_metrics import benchmarks
+from csc_metrics.indicators import resolve_team
+from csc_metrics.storage import MANIFEST_NAME
+from csc_metrics.views.builders import empty_chart
+from csc_metrics.views.parameters import ReportParameters
+from csc_metrics.views.report_context import ReportContext
+
+#: Cached properties of a context that do not depend on its team: a team's report shares them
+#: with the whole service's. (Its summaries do depend on the team, and are worked out afresh.)
+TEAM_INDEPENDENT = (
+    "coverage",
+    "snapshots",
+    "snapshot_date",
+    "teams",
+    "inputs",
+    "series",
+    "metrics",
+    "council",
+    "aligned_benchmarks",
+    "comparator_name",
+)
+
+
+@dataclass(frozen=True)
+class Preloaded:
+    """A report context built ahead of the notebooks, and what it was built for.
+
+    Attributes:
+        context: The context.
+        parameters: Its settled parameters.
+        manifest: The processed folder's ``manifest.json`` as it was read before the data, so
+            that an ingest finishing meanwhile makes the context stale.
+    """
+
+    context: ReportContext
+    parameters: ReportParameters
+    manifest: bytes
+
+
+#: The context ``preload_report`` built last in this process (kernels forked from the run's
+#: kernel server inherit it), or None.
+_preloaded: Preloaded | None = None
+
+
+def remember(preloaded: Preloaded | None) -> None:
+    """Keep a preloaded context for this process (None forgets the one kept)."""
+    global _preloaded
+    _preloaded = preloaded
+
+
+def preloaded_for(folder: Path) -> Preloaded | None:
+    """The preloaded context read from ``folder``, if the folder has not been ingested since."""
+    if _preloaded is None or _preloaded.context.processed_dir.resolve() != folder.resolve():
+        return None
+    try:
+        manifest = (folder / MANIFEST_NAME).read_bytes()
+    except OSError:
+        return None
+    return _preloaded if manifest == _preloaded.manifest else None
+
+
+def for_team(context: ReportContext, team: Any) -> ReportContext:
+    """The preloaded context itself, or for another team a copy sharing its data and series."""
+    if resolve_team(team, context.teams) == context.team:
+        return context
+    derived = replace(context, team=None, _summaries={})
+    for name in TEAM_INDEPENDENT:
+        if name in context.__dict__:
+            derived.__dict__[name] = context.__dict__[name]
+    derived.team = resolve_team(team, derived.teams)
+    return derived
+
+
+def warm_up() -> None:
+    """Do once the work every report repeats whatever its data.
+
+    Loads DfE's benchmark tables with every council's values, ranks and neighbours' medians
+    (the first benchmark comparison would otherwise take most of a second), and draws a chart in
+    the report fonts. The run's kernel server calls this while ingest is still running, so every
+    kernel it forks starts with it done.
+    """
+    data = benchmarks.load_benchmark_data()
+    for name in ("grid", "by_area", "by_council", "neighbour_medians", "council_rows"):
+        getattr(data, name)
+    benchmarks.measure_table()
+    chart = empty_chart("Warm-up", "Warm-up")
+    chart.figure.savefig(BytesIO(), format="png", dpi=chart.figure.dpi)

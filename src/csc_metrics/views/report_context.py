@@ -1,0 +1,369 @@
+"""The report context: what every report notebook works from, built once by ``open_report``.
+
+A ``ReportContext`` holds one council's processed data, period end, team, comparator and
+suppression choice, and works out on first use (then keeps) what several reports share: the
+indicator series up to the period end, the benchmark alignment, each indicator's summary (latest
+figure, SPC, benchmark, target) and the caseload snapshot and its teams. ``per_context`` keeps a
+view helper's result per context in the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from csc_metrics import benchmarks, catalogue
+from csc_metrics.dates import collection_year_label
+from csc_metrics.display import show_table
+from csc_metrics.indicators import (
+    IndicatorInputs,
+    compute_indicators,
+    data_coverage,
+    latest_snapshot,
+    prepare_inputs,
+    snapshot_dates,
+    teams_at,
+    window_start,
+)
+from csc_metrics.narrative import IndicatorSummary, summarise_indicator
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
+from csc_metrics.suppression import is_small_count
+from csc_metrics.views.series_cache import cached_frame, series_cache_key
+
+if TYPE_CHECKING:
+    from csc_metrics.views.builders import ReportTable
+
+#: Flow indicators counted over the 12 months to each reference date from episodes: before the
+#: data have run for a full year, their window is only partly covered and the count is too low.
+FLOW_INDICATORS = ("cla_started_count", "cla_ceased_count")
+#: Every care-leaver indicator's cohort is the OC3 rows of the 12 months to the reference date,
+#: and OC3 rows exist only for the years held, so the same applies.
+FULL_WINDOW_INDICATORS = FLOW_INDICATORS + tuple(catalogue.indicator_ids(area="care_leavers"))
+
+#: Caseload indicators that have a value per team: with ``team`` set, the team's own series
+#: takes the place of the whole service's.
+TEAM_AREA = "caseloads"
+#: Percentages of FTE rather than of people. Narrative writes their base as "n=", which for one
+#: team's few FTE (5.4 shown as "n=5") reads as a small count of people; and a team's share of a
+#: handful of posts says little. Team reports leave them out of key messages.
+FTE_BASED_INDICATORS = frozenset(
+    {"agency_workers_pct", "vacancy_rate_pct", "newly_qualified_pct", "social_worker_turnover_pct"}
+)
+
+
+@dataclass(eq=False)
+class ReportContext:
+    """Everything a report notebook works from, for one council, period, team and comparator.
+
+    Attributes:
+        data: The processed data.
+        processed_dir: Where it was read from.
+        is_sample: Whether it is the shipped synthetic sample.
+        period_end: The reference date.
+        la_code: The council's code.
+        la_name: The council's name, for titles.
+        team: The team the report is for (caseload figures), or None for the whole service.
+        comparator: ``england``, ``region`` or ``sn``.
+        suppress: Whether counts of 1 to 5 must be hidden everywhere.
+        targets: Local targets (``benchmarks.read_targets``), or None.
+        full_series: Every indicator at every quarter end the data cover.
+        settings: Local rules.
+    """
+
+    data: ProcessedData
+    processed_dir: Path
+    is_sample: bool
+    period_end: pd.Timestamp
+    la_code: str
+    la_name: str
+    team: str | None
+    comparator: str
+    suppress: bool
+    targets: pd.DataFrame | None
+    full_series: pd.DataFrame
+    settings: Settings = DEFAULT_SETTINGS
+    _summaries: dict[str, IndicatorSummary | None] = field(default_factory=dict, repr=False)
+
+    # --- dates and data ranges -------------------------------------------------------------
+
+    @cached_property
+    def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and last day the SSDA903 returns cover."""
+        return data_coverage(self.data)
+
+    @cached_property
+    def snapshots(self) -> list[pd.Timestamp]:
+        """Caseload snapshot dates on or before the period end."""
+        return [d for d in snapshot_dates(self.data) if d <= self.period_end]
+
+    @cached_property
+    def snapshot_date(self) -> pd.Timestamp | None:
+        """The caseload snapshot the caseload figures come from (latest on or before)."""
+        return latest_snapshot(self.data, self.period_end)
+
+    @cached_property
+    def teams(self) -> list[str]:
+        """The teams holding cases in that snapshot (``indicators.teams_at``)."""
+        return teams_at(self.data, self.period_end)
+
+    @cached_property
+    def inputs(self) -> IndicatorInputs:
+        """The prepared per-child structures (for child-level tables at the period end)."""
+        return prepare_inputs(self.data, self.settings)
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Every indicator at each quarter end up to the period end, and at the period end."""
+        series = self.full_series[self.full_series["period_end"] <= self.period_end]
+        if not series["period_end"].eq(self.period_end).any():
+            at_end = compute_indicators(
+                self.data, self.period_end, self.la_code, self.settings, inputs=self.inputs
+            )
+            series = pd.concat([series, at_end], ignore_index=True)
+        return series.reset_index(drop=True)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Every indicator and breakdown at the period end."""
+        return self.series[self.series["period_end"] == self.period_end].reset_index(drop=True)
+
+    # --- benchmarks and targets --------------------------------------------------------------
+
+    @cached_property
+    def council(self) -> dict[str, Any]:
+        """The council's names, region and neighbours (``benchmarks.council_info``)."""
+        return benchmarks.council_info(self.la_code)
+
+    @cached_property
+    def aligned_benchmarks(self) -> pd.DataFrame:
+        """The council's overall series lined up with the comparator (``align_to_benchmarks``).
+
+        Lining up reads the benchmarks of every council (about a second), so the whole series'
+        alignment is cached beside the indicator series, under the same key and the comparator.
+        """
+        if not self.full_series["period_end"].eq(self.period_end).any():
+            return benchmarks.align_to_benchmarks(self.series, self.la_code, self.comparator)
+        folder = self.data.folder
+        key = series_cache_key(folder, self.la_code, self.settings) if folder else ""
+        aligned = cached_frame(
+            folder,
+            f"benchmarks_{self.comparator}",
+            key,
+            lambda: benchmarks.align_to_benchmarks(self.full_series, self.la_code, self.comparator),
+        )
+        return aligned[aligned["period_end"] <= self.period_end].reset_index(drop=True)
+
+    @cached_property
+    def comparator_name(self) -> str:
+        """What the comparator is called: England, the region's name, or the neighbours."""
+        names = {
+            "england": benchmarks.ENGLAND_NAME,
+            "region": self.council["region_name"],
+            "sn": "statistical neighbours (median)",
+        }
+        return names[self.comparator]
+
+    def benchmark_for(self, indicator_id: str) -> dict[str, Any] | None:
+        """The comparator's figure for an indicator at the period end, for narrative.
+
+        Args:
+            indicator_id: The indicator.
+
+        Returns:
+            ``{"comparator", "value", "year"}``, or None when there is no comparable figure.
+        """
+        rows = self.aligned_benchmarks
+        row = rows[(rows["indicator_id"] == indicator_id) & (rows["period_end"] == self.period_end)]
+        if row.empty or pd.isna(row["gap_pp"].iloc[0]):
+            return None
+        return {
+            "comparator": self.comparator_name,
+            "value": float(row["benchmark"].iloc[0]),
+            "year": int(row["benchmark_year"].iloc[0]),
+        }
+
+    def target_for(self, indicator_id: str) -> float | None:
+        """The local target in force at the period end, if a targets file gives one."""
+        if self.targets is None:
+            return None
+        return benchmarks.target_for(self.targets, indicator_id, self.period_end)
+
+    # --- series for one indicator ------------------------------------------------------------
+
+    def is_team_view(self, indicator_id: str) -> bool:
+        """Whether the indicator is shown for ``team`` rather than for the whole service."""
+        if self.team is None or catalogue.get_indicator(indicator_id).area != TEAM_AREA:
+            return False
+        rows = self.series
+        return bool(((rows["indicator_id"] == indicator_id) & (rows["breakdown"] == "team")).any())
+
+    def first_full_window(self) -> pd.Timestamp:
+        """The first reference date whose 12-month window lies wholly inside the data."""
+        start = self.coverage[0]
+        return start + pd.DateOffset(years=1) - pd.Timedelta(days=1)
+
+    def overall_rows(self, indicator_id: str, team: str | None = None) -> pd.DataFrame:
+        """The overall series of one indicator, oldest first, as metric rows.
+
+        With ``team`` (default: the report's team, for caseload indicators) the team's rows take
+        the place of the total. Indicators counted over the 12 months to each date start at the
+        first date whose window lies wholly inside the data (``FULL_WINDOW_INDICATORS``).
+
+        Args:
+            indicator_id: The indicator.
+            team: A team to use instead of the report's.
+
+        Returns:
+            Metric rows with ``breakdown`` "total" and ``group`` "all".
+        """
+        team = (
+            team if team is not None else (self.team if self.is_team_view(indicator_id) else None)
+        )
+        rows = self.series[self.series["indicator_id"] == indicator_id]
+        if team is None:
+            rows = rows[rows["breakdown"] == "total"]
+        else:
+            rows = rows[(rows["breakdown"] == "team") & (rows["group"] == team)]
+            rows = rows.assign(breakdown="total", group="all")
+        if indicator_id in FULL_WINDOW_INDICATORS:
+            rows = rows[window_start(rows["period_end"]) >= self.coverage[0]] if len(rows) else rows
+        return rows.sort_values("period_end").reset_index(drop=True)
+
+    def latest(self, indicator_id: str) -> pd.Series | None:
+        """The overall row of an indicator at the period end (see ``overall_rows``)."""
+        rows = self.overall_rows(indicator_id)
+        rows = rows[rows["period_end"] == self.period_end]
+        return None if rows.empty else rows.iloc[0]
+
+    def summary(self, indicator_id: str) -> IndicatorSummary | None:
+        """The latest figure, SPC, benchmark and target of an indicator, worked out once.
+
+        Args:
+            indicator_id: The indicator.
+
+        Returns:
+            The summary (see ``narrative.summarise_indicator``), or None when the indicator has
+            no value at the period end.
+        """
+        if indicator_id not in self._summaries:
+            rows = self.overall_rows(indicator_id).dropna(subset=["value"])
+            summary = None
+            if not rows.empty and rows["period_end"].iloc[-1] == self.period_end:
+                team_view = self.is_team_view(indicator_id)
+                summary = summarise_indicator(
+                    rows,
+                    indicator_id,
+                    benchmark=self.benchmark_for(indicator_id) if not team_view else None,
+                    target=self.target_for(indicator_id),
+                    settings=self.settings,
+                )
+            self._summaries[indicator_id] = summary
+        return self._summaries[indicator_id]
+
+    def summaries(self, indicator_ids: list[str]) -> list[IndicatorSummary]:
+        """The summaries of several indicators, leaving out those with no value."""
+        found = [self.summary(i) for i in indicator_ids]
+        return [s for s in found if s is not None]
+
+    # --- words -------------------------------------------------------------------------------
+
+    def count_text(self, count: float) -> str:
+        """A count as text: ``1,234``, or ``fewer than 6`` when it must be suppressed."""
+        if self.suppress and is_small_count(count, self.settings)[0]:
+            return f"fewer than {self.settings.suppression_max + 1}"
+        return f"{count:,.0f}"
+
+    def is_small(self, *counts: float) -> bool:
+        """Whether suppression is on and any of the counts is from 1 to 5."""
+        return self.suppress and bool(is_small_count(list(counts), self.settings).any())
+
+    def show(self, table: ReportTable) -> None:
+        """Show a report table, suppressed as this report asks (``display.show_table``).
+
+        Every table of a report goes through here, so a table can never be shown without the
+        report's suppression.
+
+        Args:
+            table: A table from a ``views`` function.
+        """
+        show_table(
+            table.data,
+            table.caption,
+            suppress=self.suppress,
+            settings=self.settings,
+            **table.options,
+        )
+
+    @property
+    def title_suffix(self) -> str:
+        """``, Preston CLA Team 2`` for a team's report, else empty."""
+        return f", {self.team}" if self.team else ""
+
+    def source(self, what: str = "ssda903") -> str:
+        """A chart's source line.
+
+        Args:
+            what: ``ssda903``, ``caseload`` or ``benchmarks``.
+
+        Returns:
+            The source text, saying when the data are the synthetic sample.
+        """
+        sample = (
+            " (synthetic sample data)"
+            if self.is_sample and "sample" not in self.la_name.lower()
+            else ""
+        )
+        years = self.data.manifest.get("collection_years") or []
+        returns = (
+            f"SSDA903 returns {collection_year_label(years[0])} to "
+            f"{collection_year_label(years[-1])}"
+            if years
+            else "SSDA903 returns"
+        )
+        sources = {
+            "ssda903": f"{self.la_name}, {returns}{sample}",
+            "caseload": f"{self.la_name}, caseload snapshots and workforce lists{sample}",
+            "benchmarks": f"{self.la_name}, {returns}{sample}; DfE published statistics",
+        }
+        return sources[what]
+
+
+# --- results remembered per context ------------------------------------------------------------
+
+
+def per_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Remember a view helper's result for each report context it is called with.
+
+    A context does not change once built, and several cells of a report (its table, chart and
+    key messages) start from the same helper's frame, e.g. the children looked after at the
+    period end: it is worked out once per context. Frames, lists and dicts are handed out as
+    copies, so a caller that changes its copy cannot change what the next caller gets.
+
+    Args:
+        function: ``function(ctx, *args, **kwargs)`` with hashable arguments after ``ctx``.
+
+    Returns:
+        The remembering function.
+    """
+
+    @functools.wraps(function)
+    def remembered(ctx: ReportContext, *args: Any, **kwargs: Any) -> Any:
+        results = ctx.__dict__.setdefault("_remembered", {})
+        key = (function.__module__, function.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in results:
+            results[key] = function(ctx, *args, **kwargs)
+        value = results[key]
+        if isinstance(value, pd.DataFrame | pd.Series):
+            return value.copy()
+        if isinstance(value, list | dict):
+            return value.copy()
+        return value
+
+    return remembered

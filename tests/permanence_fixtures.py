@@ -50,8 +50,8 @@ from typing import Any
 import pandas as pd
 from indicators_fixtures import child, episode, make_data
 
-from csc_metrics.storage import ProcessedData
 from csc_metrics.schemas import CleanAD1, CleanPlacedAdoption, CleanPrevPerm
+from csc_metrics.storage import ProcessedData
 
 LA = "E10000017"
 R = pd.Timestamp("2024-03-31")

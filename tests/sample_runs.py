@@ -1,6 +1,6 @@
 """Two quarterly runs on the shipped sample, shared by the notebook, end-to-end and browser tests.
 
-Executing the five report notebooks is the slowest thing the suite does, so each run is made
+Executing the six report notebooks is the slowest thing the suite does, so each run is made
 once per test session and shared (``made_once``): by whichever pytest-xdist worker asks first,
 under a file lock in the session's shared temporary folder; the other workers wait for it and
 read what it published (and the ``RunOutcome``, pickled beside it). Other read-only inputs
@@ -37,7 +37,14 @@ from csc_metrics.report.runner import folder_teams, ingest_raw, latest_quarter_e
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"
 NOTEBOOKS = ROOT / "notebooks"
-REPORTS = ("00_overview", "01_caseloads", "02_care_leavers", "03_placements", "04_data_quality")
+REPORTS = (
+    "00_overview",
+    "01_caseloads",
+    "02_care_leavers",
+    "03_placements",
+    "04_data_quality",
+    "05_permanence",
+)
 MISSING = [str(SAMPLE)] if not SAMPLE.is_dir() else []
 MISSING += [
     str(NOTEBOOKS / f"{n}.ipynb") for n in REPORTS if not (NOTEBOOKS / f"{n}.ipynb").exists()

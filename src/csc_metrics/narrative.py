@@ -92,6 +92,11 @@ def _number(value: object) -> float:
         return float("nan")
 
 
+#: Units whose denominator counts people (a percentage of them, or their average days): the
+#: sentence gives it as "n=".
+PEOPLE_BASED_UNITS = ("pct", "days")
+
+
 def _rounded(value: float, unit: str) -> float:
     return formatting.round_value(value, unit, "text")
 
@@ -100,7 +105,8 @@ def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings:
     """Whether the value itself must not be shown (it would give a small count away)."""
     if not suppress:
         return False
-    counts = [latest.numerator]
+    # An average of days counts children in its denominator; its numerator is days.
+    counts = [latest.denominator] if indicator.unit == "days" else [latest.numerator]
     if indicator.unit == "pct":
         counts.append(latest.denominator)
     if indicator.unit == "count":
@@ -143,7 +149,7 @@ def _figure_sentence(
         if indicator.unit == "count":
             return f"{indicator.label}: {fewer_than(settings)} {when}."
         show_base = (
-            indicator.unit == "pct"
+            indicator.unit in PEOPLE_BASED_UNITS
             and not np.isnan(latest.denominator)
             and not is_small_count(latest.denominator, settings)[0]
         )
@@ -155,7 +161,7 @@ def _figure_sentence(
     if np.isnan(latest.value):
         return f"{indicator.label}: no figure {when} (nobody in the group)."
     text = f"{indicator.label}: {formatting.in_words(latest.value, indicator.unit)}"
-    if indicator.unit == "pct" and not np.isnan(latest.denominator):
+    if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         text += f" (n={count_text(latest.denominator, suppress, settings, in_words=True)})"
     text += f" {when}"
     if benchmark:

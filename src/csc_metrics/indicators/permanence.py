@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators import adoption, groups
 from csc_metrics.indicators.events import events_in_windows
 from csc_metrics.indicators.metrics import IndicatorSpec, summarise
@@ -23,10 +24,9 @@ from csc_metrics.indicators.permanence_inputs import (
     as_permanence,
     prepare_permanence,
 )
-from csc_metrics.indicators.prepare import parse_period_end
 from csc_metrics.indicators.survival import permanence_survival_series
-from csc_metrics.storage import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 __all__ = ["PermanenceInputs", "as_permanence", "prepare_permanence"]
 
@@ -38,6 +38,16 @@ ROUTE_IDS: dict[str, str] = {
     "home": "left_care_home_pct",
     "relatives_no_pr": "left_care_relatives_no_pr_pct",
     OTHER_ROUTE: "left_care_other_pct",
+}
+#: Years of events each permanence indicator counts up to its reference date: 1 for the 12
+#: months, 3 for the scorecard-style averages. Until the data cover a whole window, the figure
+#: rests on part of it.
+EVENT_WINDOW_YEARS: dict[str, int] = {
+    **dict.fromkeys(ROUTE_IDS.values(), 1),
+    **dict.fromkeys(adoption.TWELVE_MONTH_IDS.values(), 1),
+    **dict.fromkeys(adoption.ROLLING_IDS.values(), 3),
+    "adoption_plans_ended_count": 1,
+    "started_after_permanence_pct": 1,
 }
 #: Breakdowns of the routes out of care and of returns to care (age at the event).
 EVENT_BREAKDOWNS = ("age_band", "sex", "ethnic_group", "uasc")

@@ -17,8 +17,8 @@ import pandas as pd
 from csc_metrics.indicators import adoption, groups
 from csc_metrics.indicators.placements import as_inputs, uasc_at
 from csc_metrics.indicators.prepare import IndicatorInputs, age_at
-from csc_metrics.storage import ProcessedData
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 #: Route out of care -> label, in report order; ``other`` is every reason not in
 #: ``Settings.left_care_routes``, or none recorded.

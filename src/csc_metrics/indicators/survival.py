@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from csc_metrics.dates import parse_period_end
 from csc_metrics.geography import round_half_up
 from csc_metrics.indicators import groups
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, TOTAL_GROUP
 from csc_metrics.indicators.permanence_inputs import PermanenceInputs, as_permanence
-from csc_metrics.indicators.prepare import age_at, parse_period_end
-from csc_metrics.storage import ProcessedData
+from csc_metrics.indicators.prepare import age_at
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
 
 if TYPE_CHECKING:
     from lifelines import KaplanMeierFitter

@@ -1,12 +1,19 @@
 """The report notebooks' library layer: each notebook loads, calls one function here, and shows.
 
 ``open_report`` builds the shared report context once per notebook; ``overview``,
-``caseloads``, ``care_leavers``, ``placements`` and ``data_quality`` hold the composition of
-each report (which indicators, breakdowns, tables, charts and key messages), as tested
-functions that return tables, charts and message lists.
+``caseloads``, ``care_leavers``, ``placements``, ``permanence`` and ``data_quality`` hold the
+composition of each report (which indicators, breakdowns, tables, charts and key messages), as
+tested functions that return tables, charts and message lists.
 """
 
-from csc_metrics.views import care_leavers, caseloads, data_quality, overview, placements
+from csc_metrics.views import (
+    care_leavers,
+    caseloads,
+    data_quality,
+    overview,
+    permanence,
+    placements,
+)
 from csc_metrics.views.builders import ReportTable
 from csc_metrics.views.context_line import show_context_line
 from csc_metrics.views.opening import open_report
@@ -22,6 +29,7 @@ __all__ = [
     "data_quality",
     "open_report",
     "overview",
+    "permanence",
     "placements",
     "show_context_line",
 ]

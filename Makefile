@@ -50,8 +50,8 @@ test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the
 	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast
-test-fast: $(VENV)/.installed-dev ## Run the unit tests only (no notebooks, no browser, nothing marked slow): under a minute
-	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests -p no:cacheprovider -q
+test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): under a minute
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -q
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## Check the code style with ruff

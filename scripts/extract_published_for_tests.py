@@ -1,8 +1,8 @@
 """Cut the published DfE files down to the rows the benchmark build reads, for the tests.
 
-``tests/test_benchmarks_data.py`` checks the packaged benchmark data against the published DfE
-files and rebuilds it with ``scripts/build_benchmarks.py``. The full files (16 MB) live outside
-the repository, in ``../shared/reference``, which a clean checkout on a CI machine does not
+``tests/unit/benchmarks/test_data.py`` checks the packaged benchmark data against the published
+DfE files and rebuilds it with ``scripts/build_benchmarks.py``. The full files (16 MB) live
+outside the repository, in ``../shared/reference``, which a clean checkout on a CI machine does not
 have. This script writes ``tests/fixtures/published/``: the same files, in the same layout,
 keeping only the columns and breakdown rows that ``reference/benchmark_measures.csv`` names
 (plus the EET categories the build checks its totals against), every area and every year. The
@@ -53,7 +53,7 @@ locality, and the sources they cite. Every kept row is as published.
 
 Written by `python scripts/extract_published_for_tests.py`, which first checks that
 `scripts/build_benchmarks.py` builds byte-identical package tables from these extracts and from
-the full files. `tests/test_benchmarks_data.py` reads them, so its checks run on any machine.
+the full files. `tests/unit/benchmarks/test_data.py` reads them, so its checks run on any machine.
 """
 
 

@@ -1,8 +1,9 @@
 """Regenerate the shipped synthetic sample in data/raw/sample (``make sample``).
 
 The sample is written from ``csc_metrics.sample.SHIPPED_SAMPLE`` (fixed seed, scale, years and
-snapshots), so running this again gives the same bytes; ``tests/test_sample_shipped.py`` checks
-that the committed copy equals a fresh generation.
+snapshots), so running this again gives the same bytes;
+``tests/integration/test_sample_shipped.py`` checks that the committed copy equals a fresh
+generation.
 """
 
 from __future__ import annotations

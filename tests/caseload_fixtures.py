@@ -1,4 +1,4 @@
-"""Hand-made caseload fixtures shared by the tests/test_caseload_*.py files.
+"""Hand-made caseload fixtures shared by tests/unit/caseload/ and tests/unit/indicators/.
 
 The standard snapshot (2024-03-31) is small enough to work out by hand; every figure the tests
 expect is derived in the comments of ``STANDARD_LISTS`` and ``STANDARD_WORKFORCE`` and in the

@@ -1,4 +1,12 @@
-"""Shared test set-up.
+"""Shared test set-up for ``tests/unit`` and ``tests/integration``.
+
+``tests/unit/`` mirrors ``src/csc_metrics/`` (``tests/unit/indicators/test_caseloads.py`` tests
+``indicators/caseloads.py``); ``tests/integration/`` holds what runs several stages together:
+ingest end to end, report runs, the notebooks, the browser, checks over a whole generated
+sample. The helpers both use (``*_fixtures.py``, ``ssda903_helpers.py``, ``sample_checks.py``,
+``sample_runs.py``) stay here, beside this file, so pytest puts this folder on ``sys.path`` and
+any test imports them by name. The test folders are packages, so two test files may share a
+name (``unit/indicators/test_cli.py`` and ``unit/sample/test_cli.py``).
 
 ``tests/fixtures`` holds fixture notebooks and files that tests open themselves; nbval must not
 collect the notebooks as tests (some fail on purpose). The ``report_*`` fixtures below build
@@ -124,11 +132,11 @@ def report_tools() -> SimpleNamespace:
 #: ``make test`` passes ``--no-loadscope-reorder`` so xdist keeps this order rather than
 #: sorting scopes by their number of tests; started last, they would leave one worker idle.
 LONGEST_FIRST = (
-    "tests/test_report_end_to_end.py",
-    "tests/test_notebooks.py",
-    "tests/test_report_browser.py",
+    "tests/integration/test_report_end_to_end.py",
+    "tests/integration/test_notebooks.py",
+    "tests/integration/test_report_browser.py",
     "notebooks/",
-    "tests/test_report_runner.py",
+    "tests/integration/test_report_runner.py",
 )
 
 
@@ -174,7 +182,7 @@ def messy_sample(tmp_path_factory) -> Path:
     return made_once(tmp_path_factory, "messy-sample", build)
 
 
-# --- Real-browser checks (tests/test_report_browser.py and the end-to-end tests) -----------
+# --- Real-browser checks (tests/integration/test_report_browser.py, the end-to-end tests) -
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,4 +1,4 @@
-"""Hand-built clean tables for the indicator tests (imported by tests/test_indicators_*.py).
+"""Hand-built clean tables for the indicator tests (imported by tests/unit/indicators/).
 
 ``county()`` is a small council, E10000017, built so that every indicator at R = 2024-03-31 can be
 worked out by hand; the expected values are in ``EXPECTED_AT_2024_03_31`` with the working in the

@@ -1,4 +1,4 @@
-"""Hand-made report contexts for the views tests (imported by tests/test_views_*.py).
+"""Hand-made report contexts for the views tests (imported by tests/unit/views/).
 
 ``context(...)`` builds a ``ReportContext`` directly from small processed tables and a metric
 series, so each test states its own figures; ``metric_row`` and ``series_rows`` write metric-table

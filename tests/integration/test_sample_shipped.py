@@ -12,7 +12,7 @@ from csc_metrics.sample import SHIPPED_SAMPLE
 from csc_metrics.sample.generate import build_council
 from csc_metrics.sample.output import write_council
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "csc_metrics"
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "csc_metrics"
 
 #: Layer -> the modules and packages in it (dotted names under ``csc_metrics``). A module named
 #: ``cli`` in any package is a command line, the top layer. The package itself

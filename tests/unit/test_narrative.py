@@ -1,7 +1,7 @@
 """Narrative tests: wording for each SPC state, the noise rule, units, rounding, suppression.
 
-The SPC fixtures reuse the hand-worked shapes of test_spc.py (a base alternating 12, 10 with
-mean 11); the sentences depend only on the SPC state of the latest point, not on the scale.
+The SPC fixtures reuse the hand-worked shapes of tests/unit/test_spc.py (a base alternating 12,
+10 with mean 11); the sentences depend only on the SPC state of the latest point, not on the scale.
 """
 
 from __future__ import annotations

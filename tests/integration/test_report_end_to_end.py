@@ -4,7 +4,8 @@ Real ingest, real 'latest' period, real teams, real notebooks. The runs are the 
 shared ones (tests/sample_runs.py): ``default`` as ``make report`` makes it, and ``variant``
 with suppression (a year earlier, one team, the region). Skipped only when the sample
 (data/raw/sample) or one of the report notebooks is absent; in a complete checkout these tests
-always run. The browser checks of the same pages are in tests/test_report_browser.py.
+always run. The browser checks of the same pages are in
+tests/integration/test_report_browser.py.
 """
 
 from __future__ import annotations

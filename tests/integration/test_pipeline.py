@@ -373,5 +373,5 @@ def test_the_messy_sample_ingests_and_every_planted_problem_is_found(messy_sampl
 def test_the_readme_explains_every_data_quality_rule():
     from csc_metrics.quality_rules import SSDA903_RULES as RULES
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert [rule for rule in RULES if f"| `{rule}` | {RULES[rule][0]} |" not in readme] == []

@@ -23,7 +23,7 @@ from csc_metrics.benchmarks import (
     load_benchmark_data,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT / "src" / "csc_metrics" / "reference"
 #: Extracts of the published DfE files (every area and year, the rows and columns the build
 #: reads, as published), so these checks run on a clean checkout: see its README.md and

@@ -24,7 +24,7 @@ from csc_metrics.views.context_line import context_line
 from csc_metrics.views.opening import open_report
 from csc_metrics.views.series_cache import cached_indicator_series, series_cache_key
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 # --- fingerprints and the series cache ---------------------------------------------------------

@@ -86,7 +86,7 @@ def test_help_documents_the_options_and_exit_codes():
         [sys.executable, "-m", "csc_metrics.cli", "run", "--help"],
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(Path(__file__).parents[1] / "src"), "COLUMNS": "200"},
+        env={"PYTHONPATH": str(Path(__file__).parents[2] / "src"), "COLUMNS": "200"},
     )
     assert result.returncode == 0
     for option in ("--raw", "--period-end", "--la-code", "--per-team", "--jobs", "--suppress"):

@@ -29,7 +29,7 @@ from sample_checks import (
 
 from csc_metrics.catalogue import indicator_ids
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_serv
 from csc_metrics.views import preload
 from csc_metrics.views.opening import open_report, preload_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 LA = "E10000017"
 PARAMETERS = {
     "period_end": "latest",

@@ -1,4 +1,4 @@
-"""Hand-built clean tables for the permanence tests (imported by tests/test_indicators_perm*.py).
+"""Hand-built clean tables for the permanence tests (tests/unit/indicators, views and benchmarks).
 
 ``county()`` is a small council in which every permanence figure at R = 2024-03-31 can be
 worked out by hand; the expected values are in the tests, with the arithmetic in comments.

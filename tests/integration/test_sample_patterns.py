@@ -44,7 +44,8 @@ def planted(folder):
 
 
 def test_manifest_lists_six_patterns_with_what_reports_need(planted):
-    # Five from the first version, and the permanence pattern (tests/test_sample_permanence.py).
+    # Five from the first version, and the permanence pattern
+    # (tests/integration/test_sample_permanence.py).
     assert len(planted) == 6
     known = set(indicator_ids())
     for pattern in planted.values():

@@ -52,7 +52,7 @@ def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
     records = json.loads(out)
     ids = [r["id"] for r in records]
     # Every permanence indicator is worked out whenever there are episodes (blank where the
-    # county has no adoptions); tests/test_indicators_permanence.py checks their values.
+    # county has no adoptions); tests/unit/indicators/test_permanence.py checks their values.
     permanence = set(indicator_ids("permanence"))
     assert ids == [i for i in indicator_ids() if i in EXPECTED_AT_2024_03_31 or i in permanence]
     assert all(set(r) == {"id", "numerator", "denominator", "value", "unknown"} for r in records)
@@ -303,7 +303,7 @@ def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_p
     )
     by_id = {r["id"]: r for r in json.loads(out)}
     assert set(indicator_ids("permanence")) <= set(by_id)
-    # tests/test_indicators_permanence.py: 3 of the 10 children who left care were adopted;
+    # tests/unit/indicators/test_permanence.py: 3 of the 10 children who left care were adopted;
     # A10 over 3 years = (0 + 317 + 487 + 334) / 4 = 284.5 -> 285 days.
     assert by_id["left_care_adopted_pct"] == {
         "id": "left_care_adopted_pct",

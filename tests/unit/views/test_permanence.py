@@ -1,9 +1,9 @@
 """The permanence report on the county of tests/permanence_fixtures.py, at R = 31 March 2024.
 
-The figures are those worked out by hand in tests/test_indicators_permanence.py: 10 children left
-care in the 12 months (3 adopted); 3 adopted in the 12 months and 4 in the 3 years; P5 waits
-(441 days since the decision); P4's plan ended (RD2); 5 children started care (N1 after an
-adoption, N3 after special guardianship, N2 with none, T1 and N4 not known).
+The figures are those worked out by hand in tests/unit/indicators/test_permanence.py: 10
+children left care in the 12 months (3 adopted); 3 were adopted in the 12 months and 4 in 3
+years; P5 waits (441 days since the decision); P4's plan ended (RD2); 5 children started care
+(N1 after an adoption, N3 after special guardianship, N2 with none, T1 and N4 not known).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from sample_checks import (
     years_in,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
 ADOPTED = ("E11", "E12")
 ADOPTION_PLACES = ("A3", "A4", "A5", "A6")
 

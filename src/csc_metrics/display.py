@@ -590,8 +590,8 @@ def _change_html(
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
     indicator = get_indicator(summary.indicator_id)
     latest = Latest.of(summary.latest)
-    # An average of days counts children in its denominator; its numerator is days.
-    counts = [] if indicator.unit == "days" else [latest.numerator]
+    # As narrative's rule: the numerator, and the people a percentage or average rests on.
+    counts = [latest.numerator]
     counts += [latest.denominator] if indicator.unit in PEOPLE_BASED_UNITS else []
     counts += [latest.value] if indicator.unit == "count" else []
     withheld = suppress and bool(is_small_count(counts, settings).any())

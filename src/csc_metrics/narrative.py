@@ -105,9 +105,11 @@ def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings:
     """Whether the value itself must not be shown (it would give a small count away)."""
     if not suppress:
         return False
-    # An average of days counts children in its denominator; its numerator is days.
-    counts = [latest.denominator] if indicator.unit == "days" else [latest.numerator]
-    if indicator.unit == "pct":
+    counts = [latest.numerator]
+    # A percentage or an average of days rests on the people in its denominator. (An average's
+    # numerator is its total of days, checked too: hiding a total of 1 to 5 days costs nothing,
+    # and the median time to permanence counts children there.)
+    if indicator.unit in PEOPLE_BASED_UNITS:
         counts.append(latest.denominator)
     if indicator.unit == "count":
         counts.append(latest.value)

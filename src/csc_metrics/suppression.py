@@ -34,8 +34,9 @@ METRIC_COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pct": ("numerator", "denominator", "unknown"),
     "rate": ("numerator", "unknown"),
     "ratio": ("numerator", "unknown"),
-    # An average of days: the numerator is days, the denominator the children counted.
-    "days": ("denominator", "unknown"),
+    # An average of days: the denominator counts the children; the numerator is their total
+    # days (the median time to permanence: the children who reached it), checked as well.
+    "days": ("numerator", "denominator", "unknown"),
 }
 METRIC_VALUE_COLUMNS = ("numerator", "denominator", "value", "unknown")
 

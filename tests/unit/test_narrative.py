@@ -254,8 +254,7 @@ def test_an_average_of_days_gives_its_children_as_n():
     # A1: 1,261 days over 3 children = 420 days.
     text = describe_indicator("adoption_a1_days", (420.0, 1261, 3, "2024-03-31"))
     assert text.startswith(
-        "Days from care to moving in with the adoptive family (A1): 420 days (n=3) at "
-        "31 March 2024"
+        "Days from care to moving in with the adoptive family (A1): 420 days (n=3) at 31 March 2024"
     )
 
 

@@ -15,6 +15,10 @@ headline indicators only, and rewrites four compact tables under ``src/csc_metri
   published under before, name, region, status (current or former) and reorganisation notes.
 - ``statistical_neighbours.csv``: each council's ten statistical neighbours and the model used
   (the newest model, else the older groupings for councils that model does not cover).
+- ``adoption_stage_benchmarks.csv``: England's average time between the stages of adoption, by
+  age on starting the final period of care, published in years and months and converted to
+  days (``csc_metrics.benchmarks.stages``); the all-ages averages are also ``benchmarks.csv``
+  rows.
 
 The output is deterministic (sorted rows, fixed number formatting), so running the script twice
 on the same files changes nothing. File names with a year in them are found by pattern
@@ -33,6 +37,12 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.benchmarks import COVERAGE_ALL, ENGLAND_CODE, SYMBOL_REASONS
+from csc_metrics.benchmarks.stages import (
+    ALL_AGES,
+    STAGE_COLUMNS,
+    months_to_days,
+    years_months_to_months,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "reference" / "dfe"
@@ -74,8 +84,67 @@ FILES = {
     "newpl": ("la_cla_during_year_new_placements.csv", "cla"),
     "clact": ("la_care_leavers_activity.csv", "cla"),
     "clacc": ("la_care_leavers_accommodation_suitability.csv", "cla"),
+    "ceased": ("la_cla_ceased_during_year.csv", "cla"),
     "csww": ("csww_indicators_*.csv", "csww"),
 }
+#: Files that name their areas differently from the others: the columns read, and the function
+#: that puts them into the common layout (``AREA_COLUMNS``, counts in ``*_count``, published
+#: percentages in ``*_percent``). It is given the tables already read, for the region codes.
+CEASED_COLUMNS = [
+    "time_period",
+    "geographic_level",
+    "geo_breakdown",
+    "old_la_code",
+    "new_la_code",
+    "cla_group",
+    "characteristic",
+    "number",
+    "percentage",
+]
+#: The DfE's adoption stages file (England only) and what each stage is in the catalogue.
+STAGES_FILE = "national_cla_adopted_average_time_between_adoption_process_stages.csv"
+STAGES_COLUMNS = [
+    "time_period",
+    "geographic_level",
+    "stage_of_adoption_process",
+    "age_start_poc",
+    "number",
+]
+STAGE_IDS = {
+    "1. Average time between entry into care and decision that child should be placed for "
+    "adoption": ("entry_to_decision", "adoption_entry_to_decision_days"),
+    "2. Average time between decision that child should be placed for adoption and matching of "
+    "child and adopters": ("decision_to_match", "adoption_decision_to_match_days"),
+    "3. Average time between date of matching and date placed for adoption": (
+        "match_to_placed",
+        "adoption_match_to_placed_days",
+    ),
+    "4. Total average time between entry into care and date placed for adoption": (
+        "a1",
+        "adoption_a1_days",
+    ),
+    "5. Average time between date placed for adoption and the date child adopted": (
+        "placed_to_adopted",
+        "adoption_placed_to_adopted_days",
+    ),
+    "6. Total average time between entry into care and adoption": (
+        "entry_to_adopted",
+        "adoption_entry_to_adopted_days",
+    ),
+}
+#: The file's age groups -> the groups of the indicators' ``age_at_entry`` breakdown.
+STAGE_AGES = {
+    "Aged under 1": "Under 1",
+    "Aged 1": "1",
+    "Aged 2": "2",
+    "Aged 3": "3",
+    "Aged 4": "4",
+    "Aged 5": "5",
+    "Aged 6": "6",
+    "Aged 7 and over": "7 and over",
+    "Total": ALL_AGES,
+}
+STAGES_COVERAGE = "England only (the DfE publishes these averages for England only)"
 #: How each indicator is read from the files: ``reference/benchmark_measures.csv``. A row with
 #: no ``label_column`` names columns (``a+b`` is a sum); with one, it names breakdown rows: the
 #: published percentage of the ``value`` row, or, when ``value`` is blank, the sum of the
@@ -480,7 +549,8 @@ def curated_measures(
             ],
             "period_basis": MARCH,
             "period_end": PERIOD_END[MARCH],
-            "coverage": "England, North West and Lancashire only",
+            "coverage": "England, North West and Lancashire only (DfE's file for every council "
+            "was too large to copy)",
             "licence": LICENCE,
             "attribution": ATTRIBUTION,
             "notes": used["source"],
@@ -649,6 +719,154 @@ def commit_of(source: Path) -> str:
     return found.group(1) if found else ""
 
 
+def ceased_layout(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Put the children-who-ceased file into the common layout.
+
+    It names areas in one column (``geo_breakdown``) and has no region codes, and it adds the
+    dashboard's own statistical neighbours' medians, which are dropped: the package works out
+    each council's neighbours' median itself, from the same model for every measure.
+
+    Args:
+        frame: The file as read (``CEASED_COLUMNS``).
+        frames: Tables already read; the children looked after table gives the region codes.
+
+    Returns:
+        The rows with ``AREA_COLUMNS``, ``ceased_count`` and ``ceased_percent``.
+
+    Raises:
+        BuildError: If a region is named that the other files do not know.
+    """
+    frame = frame[frame["geographic_level"].isin(LEVELS)].copy()
+    known = frames["cla"]
+    region_codes = (
+        pd.concat(
+            [
+                known[["region_name", "region_code"]],
+                pd.DataFrame(
+                    {
+                        "region_name": ["Inner London", "Outer London"],
+                        "region_code": list(SUB_REGION_TO_REGION),
+                    }
+                ),
+            ]
+        )
+        .drop_duplicates("region_name")
+        .set_index("region_name")["region_code"]
+    )
+    regional = frame["geographic_level"].eq("Regional")
+    unknown = sorted(set(frame.loc[regional, "geo_breakdown"]) - set(region_codes.index))
+    if unknown:
+        raise BuildError(f"la_cla_ceased_during_year.csv: unknown region name(s) {unknown}.")
+    council_region = (
+        known[known["level"].eq("la")]
+        .sort_values("year")
+        .drop_duplicates("la_code_old", keep="last")
+        .set_index("la_code_old")["region_code"]
+    )
+    council = frame["geographic_level"].eq("Local authority")
+    frame["region_name"] = frame["geo_breakdown"].where(regional, "")
+    frame["region_code"] = (
+        frame["geo_breakdown"]
+        .map(region_codes)
+        .where(regional, frame["old_la_code"].map(council_region))
+        .fillna("")
+    )
+    frame["la_name"] = frame["geo_breakdown"].where(council, "")
+    return frame.rename(columns={"number": "ceased_count", "percentage": "ceased_percent"})
+
+
+def adoption_stages(source: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Read England's average time between the stages of adoption.
+
+    Durations are published as ``years:months`` (``01:07`` = 19 months) and converted to whole
+    days; ``k`` and other symbols are kept, never read as zero. The file's seventh row (children
+    placed within 12 months of the decision) is a count, not a duration, and is not used.
+
+    Args:
+        source: Folder of DfE underlying data files.
+
+    Returns:
+        ``(rows, by_age, source)``: ``benchmarks.csv`` rows for all ages, the full table by age
+        (``STAGE_COLUMNS``) and the source row.
+
+    Raises:
+        BuildError: If a stage or age group is missing, or a cell is not understood.
+    """
+    path = find_file(source, STAGES_FILE)
+    frame = read_published(path, STAGES_COLUMNS)
+    frame = frame[frame["geographic_level"].eq("National")]
+    for label in STAGE_IDS:
+        if not frame["stage_of_adoption_process"].eq(label).any():
+            raise BuildError(f"{path.name}: no rows for the stage {label!r}.")
+    frame = frame[frame["stage_of_adoption_process"].isin(STAGE_IDS)].copy()
+    unknown = sorted(set(frame["age_start_poc"]) - set(STAGE_AGES))
+    if unknown:
+        raise BuildError(f"{path.name}: unknown age group(s) {unknown}.")
+    try:
+        months = frame["number"].map(years_months_to_months)
+    except ValueError as error:
+        raise BuildError(f"{path.name}: {error}") from None
+    symbols = frame["number"].where(months.isna(), "")
+    bad = months.isna() & ~symbols.isin(SYMBOLS | {""})
+    if bad.any():
+        examples = ", ".join(repr(v) for v in frame.loc[bad, "number"].unique()[:5])
+        raise BuildError(f"{path.name}: unexpected value(s) {examples}; expected years:months.")
+    stage = frame["stage_of_adoption_process"].map(lambda label: STAGE_IDS[label][0])
+    by_age = pd.DataFrame(
+        {
+            "year": frame["time_period"].astype(int),
+            "indicator_id": frame["stage_of_adoption_process"].map(
+                lambda label: STAGE_IDS[label][1]
+            ),
+            "stage": stage,
+            "age_at_entry": frame["age_start_poc"].map(STAGE_AGES),
+            "published": frame["number"],
+            "months": months,
+            "days": months_to_days(months),
+            "symbol": symbols,
+        }
+    )
+    order = {name: n for n, name in enumerate(STAGE_AGES.values())}
+    stage_order = {ids[0]: n for n, ids in enumerate(STAGE_IDS.values())}
+    by_age = by_age.assign(
+        _stage=by_age["stage"].map(stage_order), _age=by_age["age_at_entry"].map(order)
+    ).sort_values(["year", "_stage", "_age"])
+    by_age = by_age.drop(columns=["_stage", "_age"]).reset_index(drop=True)[STAGE_COLUMNS]
+    release = int(by_age["year"].max())
+    source_id = f"adstages{release % 100:02d}"
+    every_age = by_age[by_age["age_at_entry"].eq(ALL_AGES)]
+    rows = pd.DataFrame(
+        {
+            "indicator_id": every_age["indicator_id"],
+            "level": "national",
+            "year": every_age["year"],
+            "area_code": ENGLAND_CODE,
+            "value": every_age["days"],
+            "symbol": every_age["symbol"],
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "source_id": source_id,
+        }
+    )
+    described = {
+        "source_id": source_id,
+        "publication": f"{CLA_TITLE}, reporting year {release}: average time between adoption "
+        "stages",
+        "release": f"reporting year {release}",
+        "url": CLA_URL,
+        "file": path.name,
+        "years": f"{by_age['year'].min()}-{release}",
+        "period_basis": MARCH,
+        "period_end": PERIOD_END[MARCH],
+        "coverage": STAGES_COVERAGE,
+        "licence": LICENCE,
+        "attribution": ATTRIBUTION,
+        "notes": "Published in years and months (years:months), converted to days at "
+        "365.25 / 12 days a month and rounded to whole days.",
+    }
+    return rows, by_age, described
+
+
 def read_publications(source: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Read every published file and describe each as a source.
 
@@ -669,7 +887,10 @@ def read_publications(source: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFra
     for key, (pattern, publisher) in FILES.items():
         title, url, basis = PUBLISHERS[publisher]
         path = find_file(source, pattern)
-        frame = keep_areas(read_published(path, AREA_COLUMNS))
+        if key == "ceased":
+            frame = keep_areas(ceased_layout(read_published(path, CEASED_COLUMNS), frames))
+        else:
+            frame = keep_areas(read_published(path, AREA_COLUMNS))
         release = int(frame["year"].max())
         frame["period_end"] = frame["year"].astype(str) + "-" + PERIOD_END[basis]
         frames[key] = frame
@@ -693,7 +914,7 @@ def read_publications(source: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFra
 
 
 def build(source: Path, curated: Path | None) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Read the published files and build the four package tables.
+    """Read the published files and build the five package tables.
 
     Args:
         source: Folder of DfE underlying data files.
@@ -710,7 +931,11 @@ def build(source: Path, curated: Path | None) -> tuple[dict[str, pd.DataFrame], 
     measures = pd.read_csv(MEASURES_FILE, dtype=str, keep_default_na=False)
     rows = published_measures(frames, measures, sources["source_id"].to_dict())
     warnings = check_eet_totals(frames["clact"])
-    councils = council_table(frames, rows)
+    # The ceased file has no council names or regions of its own; the others describe councils.
+    councils = council_table({k: f for k, f in frames.items() if k != "ceased"}, rows)
+    stage_rows, stage_table, stage_source = adoption_stages(source)
+    rows = pd.concat([rows, stage_rows], ignore_index=True)
+    sources = pd.concat([sources, pd.DataFrame([stage_source])], ignore_index=True)
 
     if curated is not None:
         area_names = pd.concat(
@@ -747,6 +972,9 @@ def build(source: Path, curated: Path | None) -> tuple[dict[str, pd.DataFrame], 
         "benchmark_sources.csv": sources[SOURCE_COLUMNS].sort_values("source_id"),
         "councils.csv": councils,
         "statistical_neighbours.csv": neighbours,
+        "adoption_stage_benchmarks.csv": stage_table.assign(
+            months=format_number(stage_table["months"]), days=format_number(stage_table["days"])
+        ),
     }
     return tables, warnings
 

@@ -30,8 +30,13 @@ import pandas as pd
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "reference"
 DEFAULT_OUTPUT = REPO_ROOT / "tests" / "fixtures" / "published"
-#: Files copied whole: the statistical neighbour models are small and read whole.
-WHOLE_FILES = ("sn_model_*_wide.csv", "New_Statistical_Neighbour_Groupings_*.csv")
+#: Files copied whole: the statistical neighbour models and England's adoption stage averages
+#: are small and read whole.
+WHOLE_FILES = (
+    "sn_model_*_wide.csv",
+    "New_Statistical_Neighbour_Groupings_*.csv",
+    "national_cla_adopted_average_time_between_adoption_process_stages.csv",
+)
 
 NOTE = """# Extracts of published DfE files, for the tests
 
@@ -42,14 +47,18 @@ as kept in the project's shared reference folder (`../shared/reference`, see its
 
 `dfe/` holds the underlying data files of the packaged benchmarks, cut down to the columns and
 breakdown rows that `src/csc_metrics/reference/benchmark_measures.csv` reads (every area, every
-year); the two statistical neighbour files are whole. `benchmarks.csv` and `sources.csv` are the
-curated rows of CLA at 31 March by distance and locality, and the sources they cite. Every kept
-row is as published.
+year); the two statistical neighbour files and England's adoption stage averages are whole.
+`benchmarks.csv` and `sources.csv` are the curated rows of CLA at 31 March by distance and
+locality, and the sources they cite. Every kept row is as published.
 
 Written by `python scripts/extract_published_for_tests.py`, which first checks that
 `scripts/build_benchmarks.py` builds byte-identical package tables from these extracts and from
 the full files. `tests/unit/benchmarks/test_data.py` reads them, so its checks run on any machine.
 """
+
+
+#: Reasons ceased whose published neighbours' medians the tests compare with the package's.
+CEASED_MEDIANS_COMPARED = ("Adopted", "Special guardianship order")
 
 
 def _build_module():
@@ -110,7 +119,18 @@ def extract(source: Path, output: Path) -> list[Path]:
         specs = measures[measures["source_key"] == key]
         extra = set(build.EET_COMPONENTS) if key == "clact" else set()
         rows = _keep_rows(frame, specs, extra)
-        columns = _keep_columns(frame, specs, build.AREA_COLUMNS)
+        area_columns = build.AREA_COLUMNS
+        if key == "ceased":
+            # The children-who-ceased file names its areas and counts in its own columns, and
+            # adds the dashboard's neighbours' medians, which the build does not read: only the
+            # latest year's for the two shares the tests compare with ours are kept.
+            area_columns = [*build.CEASED_COLUMNS, "geo_breakdown_sn"]
+            medians = frame["geographic_level"].eq("Statistical neighbours (median)")
+            compared = frame["characteristic"].isin(CEASED_MEDIANS_COMPARED) & frame[
+                "time_period"
+            ].eq(frame["time_period"].max())
+            rows &= ~medians | compared
+        columns = _keep_columns(frame, specs, area_columns)
         frame.loc[rows, columns].to_csv(out_dfe / path.name, index=False, lineterminator="\n")
         written.append(out_dfe / path.name)
     for pattern in WHOLE_FILES:

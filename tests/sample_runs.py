@@ -1,6 +1,6 @@
 """Two quarterly runs on the shipped sample, shared by the notebook, end-to-end and browser tests.
 
-Executing the five report notebooks is the slowest thing the suite does, so each run is made
+Executing the six report notebooks is the slowest thing the suite does, so each run is made
 once per test session and shared (``made_once``): by whichever pytest-xdist worker asks first,
 under a file lock in the session's shared temporary folder; the other workers wait for it and
 read what it published (and the ``RunOutcome``, pickled beside it). Other read-only inputs
@@ -43,6 +43,7 @@ REPORTS = (
     "02_care_leavers",
     "03_placements",
     "04_data_quality",
+    "05_permanence",
     "06_demand_and_cost",
 )
 MISSING = [str(SAMPLE)] if not SAMPLE.is_dir() else []

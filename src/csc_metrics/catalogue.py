@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 Direction = Literal["higher", "lower", "neutral"]
-Unit = Literal["count", "pct", "rate", "ratio"]
+Unit = Literal["count", "pct", "rate", "ratio", "days"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class Indicator:
     Attributes:
         id: Indicator id, as in docs/definitions.md (e.g. ``placements_3plus_pct``).
         label: Plain-English label for a manager.
-        area: ``placements``, ``care_leavers`` or ``caseloads``.
-        unit: ``count``, ``pct`` (percentage), ``rate`` (per 10,000) or ``ratio``.
+        area: ``placements``, ``care_leavers``, ``permanence`` or ``caseloads``.
+        unit: ``count``, ``pct`` (percentage), ``rate`` (per 10,000), ``ratio`` or ``days``
+            (an average or median number of days).
         direction: Which way is improvement: ``higher``, ``lower`` or ``neutral``.
         headline: Whether the indicator belongs on the overview scorecard.
         spec: Section of the project's indicator specification that defines it (§1 to §5;
@@ -151,7 +152,8 @@ def indicator_ids(area: str | None = None, headline_only: bool = False) -> list[
     """List indicator ids in catalogue order.
 
     Args:
-        area: Keep only this area (``placements``, ``care_leavers``, ``caseloads``).
+        area: Keep only this area (``placements``, ``care_leavers``, ``permanence``,
+            ``caseloads``).
         headline_only: Keep only scorecard indicators.
 
     Returns:

@@ -34,7 +34,7 @@ from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
 from csc_metrics.formatting import format_value, in_words
 from csc_metrics.gaps import benchmark_gap
-from csc_metrics.narrative import IndicatorSummary, Latest
+from csc_metrics.narrative import PEOPLE_BASED_UNITS, IndicatorSummary, Latest
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
 from csc_metrics.suppression import (
@@ -590,13 +590,15 @@ def _change_html(
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
     indicator = get_indicator(summary.indicator_id)
     latest = Latest.of(summary.latest)
-    counts = [latest.numerator] + ([latest.denominator] if indicator.unit == "pct" else [])
+    # As narrative's rule: the numerator, and the people a percentage or average rests on.
+    counts = [latest.numerator]
+    counts += [latest.denominator] if indicator.unit in PEOPLE_BASED_UNITS else []
     counts += [latest.value] if indicator.unit == "count" else []
     withheld = suppress and bool(is_small_count(counts, settings).any())
     value_css = {"count": "count", "pct": "pct"}.get(indicator.unit, "num")
     value = SUPPRESSED if withheld else in_words(latest.value, indicator.unit)
     base = ""
-    if indicator.unit == "pct" and not np.isnan(latest.denominator):
+    if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         small_base = suppress and is_small_count(latest.denominator, settings)[0]
         base = SUPPRESSED if small_base else format_count(latest.denominator)
     trend = variation_badge_html(summary.spc.variation) if summary.spc else "No trend yet"

@@ -93,6 +93,11 @@ def _number(value: object) -> float:
         return float("nan")
 
 
+#: Units whose denominator counts people (a percentage of them, or their average days): the
+#: sentence gives it as "n=".
+PEOPLE_BASED_UNITS = ("pct", "days")
+
+
 def _rounded(value: float, unit: str) -> float:
     return formatting.round_value(value, unit, "text")
 
@@ -102,7 +107,10 @@ def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings:
     if not suppress:
         return False
     counts = [latest.numerator]
-    if indicator.unit == "pct":
+    # A percentage or an average of days rests on the people in its denominator. (An average's
+    # numerator is its total of days, checked too: hiding a total of 1 to 5 days costs nothing,
+    # and the median time to permanence counts children there.)
+    if indicator.unit in PEOPLE_BASED_UNITS:
         counts.append(latest.denominator)
     if indicator.unit == "count":
         counts.append(latest.value)
@@ -144,7 +152,7 @@ def _figure_sentence(
         if indicator.unit == "count":
             return f"{indicator.label}: {fewer_than(settings)} {when}."
         show_base = (
-            indicator.unit == "pct"
+            indicator.unit in PEOPLE_BASED_UNITS
             and not np.isnan(latest.denominator)
             and not is_small_count(latest.denominator, settings)[0]
         )
@@ -156,7 +164,7 @@ def _figure_sentence(
     if np.isnan(latest.value):
         return f"{indicator.label}: no figure {when} (nobody in the group)."
     text = f"{indicator.label}: {formatting.in_words(latest.value, indicator.unit)}"
-    if indicator.unit == "pct" and not np.isnan(latest.denominator):
+    if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         text += f" (n={count_text(latest.denominator, suppress, settings, in_words=True)})"
     text += f" {when}"
     if benchmark:

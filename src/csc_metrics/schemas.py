@@ -134,6 +134,69 @@ class CleanSWEpisodes(_Clean):
     source_file: Series[str]
 
 
+class CleanAD1(_Clean):
+    """``clean_ssda903__ad1``: adoption details of children adopted, one row per child per return.
+
+    Only the dates and codes the permanence indicators read are kept (no date of birth: the
+    Header holds it).
+    """
+
+    child_id: Series[str]
+    date_int: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="date of the decision that the child be placed for adoption"
+    )
+    date_match: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="date the child was matched with the adopters"
+    )
+    foster_care: Series[str] = pa.Field(
+        isin=["0", "1"], nullable=True, description="1: adopted by their foster carer(s)"
+    )
+    nb_adoptr: Series[str] = pa.Field(nullable=True, description="number of adopters, 1 or 2")
+    sex_adoptr: Series[str] = pa.Field(nullable=True)
+    ls_adoptr: Series[str] = pa.Field(nullable=True)
+    collection_year: Series[int]
+    source_file: Series[str]
+    source_row: Series[int]
+
+
+class CleanPlacedAdoption(_Clean):
+    """``clean_ssda903__placed_adoption``: decisions that a child should be placed for adoption.
+
+    One row per child and decision date; a decision that no longer stands has the date of that
+    decision and its reason (RD1-RD4).
+    """
+
+    child_id: Series[str]
+    date_placed: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="date of the decision that the child be placed for adoption"
+    )
+    date_placed_ceased: Series[pd.Timestamp] = pa.Field(
+        nullable=True, description="date of the decision that the child no longer be placed"
+    )
+    reason_placed_ceased: Series[str] = pa.Field(
+        nullable=True, description="RD1-RD4: why the adoption plan ended"
+    )
+    collection_year: Series[int]
+    source_file: Series[str]
+    source_row: Series[int]
+
+
+class CleanPrevPerm(_Clean):
+    """``clean_ssda903__prev_perm``: permanence before this care, one row per child per return."""
+
+    child_id: Series[str]
+    prev_perm: Series[str] = pa.Field(
+        nullable=True, description="P1 adoption, P2 SGO, P3 residence/CAO, P4 unknown, Z1 none"
+    )
+    la_perm: Series[str] = pa.Field(nullable=True)
+    date_perm: Series[str] = pa.Field(
+        nullable=True, description="as given: a date, possibly with ZZ for unknown parts"
+    )
+    collection_year: Series[int]
+    source_file: Series[str]
+    source_row: Series[int]
+
+
 # --- Reference data --------------------------------------------------------------------------
 
 

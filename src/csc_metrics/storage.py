@@ -34,6 +34,9 @@ PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
     "clean_ssda903__uasc": schemas.CleanUASC,
     "clean_ssda903__missing": schemas.CleanMissing,
     "clean_ssda903__sw_episodes": schemas.CleanSWEpisodes,
+    "clean_ssda903__ad1": schemas.CleanAD1,
+    "clean_ssda903__placed_adoption": schemas.CleanPlacedAdoption,
+    "clean_ssda903__prev_perm": schemas.CleanPrevPerm,
     "clean_reference__postcodes": schemas.CleanPostcodes,
     "clean_reference__population": schemas.CleanPopulation,
     "clean_caseload__cases": schemas.CleanCases,
@@ -117,6 +120,13 @@ class ProcessedData:
     dq_issues: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    # The permanence tables come last, with empty defaults, so that code building the data
+    # from the original twelve tables keeps working.
+    ad1: pd.DataFrame = field(default_factory=lambda: empty_table("clean_ssda903__ad1"))
+    placed_adoption: pd.DataFrame = field(
+        default_factory=lambda: empty_table("clean_ssda903__placed_adoption")
+    )
+    prev_perm: pd.DataFrame = field(default_factory=lambda: empty_table("clean_ssda903__prev_perm"))
 
     @classmethod
     def from_tables(

@@ -36,6 +36,9 @@ METRIC_COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pct": ("numerator", "denominator", "unknown"),
     "rate": ("numerator", "unknown"),
     "ratio": ("numerator", "unknown"),
+    # An average of days: the denominator counts the children; the numerator is their total
+    # days (the median time to permanence: the children who reached it), checked as well.
+    "days": ("numerator", "denominator", "unknown"),
 }
 METRIC_VALUE_COLUMNS = ("numerator", "denominator", "value", "unknown")
 
@@ -320,7 +323,7 @@ def metric_suppression_mask(
     count_unit = units == "count"
     numerator_or_value = masks["numerator"] | (masks["value"] & count_unit)
     masks["numerator"] = numerator_or_value
-    masks["value"] = numerator_or_value | (masks["denominator"] & (units == "pct"))
+    masks["value"] = numerator_or_value | (masks["denominator"] & np.isin(units, ["pct", "days"]))
     return pd.DataFrame(masks, index=metric_df.index)[list(METRIC_VALUE_COLUMNS)]
 
 

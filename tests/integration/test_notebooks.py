@@ -31,6 +31,7 @@ AREAS: dict[str, set[str]] = {
     "01_caseloads": {"caseloads"},
     "02_care_leavers": {"care_leavers"},
     "03_placements": {"placements"},
+    "05_permanence": {"permanence"},
     "06_demand_and_cost": {"forecast"},
 }
 #: What a notebook's code may not contain: logic belongs in the package.

@@ -31,7 +31,7 @@ def audits(published, report_tools):
 
 
 def test_every_page_was_opened(audits, published):
-    # The landing page, the five reports and each team page the landing page links to.
+    # The landing page, the six reports and each team page the landing page links to.
     index = (published / "index.html").read_text(encoding="utf-8")
     teams = re.findall(r'href="(teams/[^"]+\.html)"', index)
     assert teams, "the sample has caseload teams, so the run renders team pages"

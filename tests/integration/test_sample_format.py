@@ -55,6 +55,7 @@ def test_layout_has_every_folder_and_file(folder):
     for year in YEARS:
         names = {p.name for p in (folder / "ssda903" / str(year)).iterdir()}
         expected = {"header.csv", "episodes.csv", "oc3.csv", "uasc.csv", "missing.csv"}
+        expected |= {"ad1.csv", "placed_adoption.csv", "prev_perm.csv"}
         assert names == (expected | {"sw_episodes.csv"} if year >= 2024 else expected)
     snapshots = sorted(p.name for p in (folder / "caseload").iterdir())
     # Two years of quarter ends up to 31 March 2026.

@@ -44,12 +44,20 @@ def planted(folder):
     return {p["id"]: p for p in manifest_json(folder)["patterns"]}
 
 
-def test_manifest_lists_six_patterns_with_what_reports_need(planted):
-    assert len(planted) == 6
+def test_manifest_lists_seven_patterns_with_what_reports_need(planted):
+    # Five from the first version, the permanence pattern
+    # (tests/integration/test_sample_permanence.py) and the forecast's placement-mix drift.
+    assert len(planted) == 7
     known = set(indicator_ids())
     for pattern in planted.values():
         assert pattern["indicator_id"] in known
-        assert pattern["area"] in {"care_leavers", "caseloads", "placements", "forecast"}
+        assert pattern["area"] in {
+            "care_leavers",
+            "caseloads",
+            "placements",
+            "permanence",
+            "forecast",
+        }
         assert pattern["description"] and pattern["keywords"]
         assert pd.Timestamp(pattern["from"]) < pd.Timestamp(pattern["to"])
 

@@ -250,6 +250,19 @@ def test_percentage_on_a_small_base_hides_the_base_too():
     assert "(n=" not in text and "fewer than 6 people" in text
 
 
+def test_an_average_of_days_gives_its_children_as_n():
+    # A1: 1,261 days over 3 children = 420 days.
+    text = describe_indicator("adoption_a1_days", (420.0, 1261, 3, "2024-03-31"))
+    assert text.startswith(
+        "Days from care to moving in with the adoptive family (A1): 420 days (n=3) at 31 March 2024"
+    )
+
+
+def test_an_average_of_days_on_few_children_is_withheld():
+    text = describe_indicator("adoption_a1_days", (420.0, 1261, 3, "2024-03-31"), suppress=True)
+    assert "figure withheld" in text and "420" not in text and "(n=" not in text
+
+
 # --- key messages -------------------------------------------------------------------------------
 
 

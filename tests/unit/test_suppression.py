@@ -277,3 +277,24 @@ def test_lines_are_separate_per_date_and_indicator():
     )
     mask = metric_suppression_mask(pd.concat([first, second], ignore_index=True))
     assert list(mask["value"]) == [False, True, True, False, False, False]
+
+
+def test_an_average_of_days_is_hidden_with_the_children_it_rests_on():
+    # A1: 1,261 days over 3 children (420) hidden; 3,960 days over 9 children (440) shown.
+    rows = metric_rows(
+        [
+            ("adoption_a1_days", "total", "all", 1261, 3, 420.0),
+            ("adoption_a10_days", "total", "all", 3960, 9, 440.0),
+        ]
+    )
+    shown = suppress_metric_table(rows)
+    assert list(shown["denominator"]) == ["c", "9"]
+    assert list(shown["value"]) == ["c", "440.0"]
+
+
+def test_a_median_time_is_hidden_when_few_children_reached_it():
+    # The median time to permanence counts the children who reached permanence as numerator:
+    # 4 of 120 reached it, so the median (an event time) is hidden.
+    rows = metric_rows([("permanence_median_days", "total", "all", 4, 120, 300.0)])
+    shown = suppress_metric_table(rows)
+    assert list(shown.loc[0, ["numerator", "denominator", "value"]]) == ["c", "120", "c"]

@@ -9,7 +9,9 @@ For any council (old three-digit DfE code or new E-code):
 - ``align_to_benchmarks`` (``alignment.py``): the council's own quarterly series lined up with
   the benchmark year each quarter should be compared with, and the gap;
 - ``read_targets``, ``target_for``, ``align_to_targets`` (``targets.py``): local targets;
-- ``council_info`` and friends (``councils.py``): codes, names, regions and neighbours.
+- ``council_info`` and friends (``councils.py``): codes, names, regions and neighbours;
+- ``adoption_stage_benchmarks`` (``stages.py``): England's average time between the stages of
+  adoption, by age, converted from the DfE's years and months to days.
 
 The packaged DfE tables are loaded once per process by ``data.py``; ``cli.py`` is the
 ``csc-metrics benchmarks`` command.
@@ -26,6 +28,7 @@ from csc_metrics.benchmarks.data import (
     measure_table,
     rank_councils,
 )
+from csc_metrics.benchmarks.stages import adoption_stage_benchmarks
 from csc_metrics.benchmarks.tables import SYMBOL_REASONS, benchmark_series, benchmark_table
 from csc_metrics.benchmarks.targets import align_to_targets, read_targets, target_for
 
@@ -36,6 +39,7 @@ __all__ = [
     "ENGLAND_NAME",
     "SYMBOL_REASONS",
     "BenchmarkData",
+    "adoption_stage_benchmarks",
     "align_to_benchmarks",
     "align_to_targets",
     "benchmark_series",

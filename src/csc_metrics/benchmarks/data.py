@@ -76,6 +76,25 @@ DEFINITION_NOTES = {
     "the boundary more than 20 miles from home / all new placements.",
     "new_placements_outside_la_pct": "Derived from DfE's counts: placements outside the boundary "
     "(within and beyond 20 miles) / all new placements.",
+    "left_care_home_pct": "Derived from DfE's counts: returned home as part of care planning "
+    "and not as part of it / all children who ceased; withheld if either part is.",
+    "left_care_other_pct": "Derived from DfE's counts: every reason not in the other five "
+    "routes / all children who ceased; withheld if any part is, as it is for most councils.",
+    **dict.fromkeys(
+        [
+            "adoption_entry_to_decision_days",
+            "adoption_decision_to_match_days",
+            "adoption_match_to_placed_days",
+            "adoption_placed_to_adopted_days",
+            "adoption_entry_to_adopted_days",
+        ],
+        "England's average for children adopted in the year ending 31 March, published in "
+        "years and months and converted to days (365.25 / 12 days a month), so within about "
+        "15 days.",
+    ),
+    "adoption_a1_days": "DfE's stage 4, entry into care to placed for adoption: England's "
+    "average for children adopted in the year ending 31 March, published in years and months "
+    "and converted to days (365.25 / 12 days a month), so within about 15 days.",
 }
 VALUE_COLUMNS = ["value", "symbol", "numerator", "denominator", "source_id"]
 
@@ -189,9 +208,10 @@ class BenchmarkData:
         notes = grid["indicator_id"].map(DEFINITION_NOTES).fillna("")
         # A measure held only for a few areas has no neighbours' median or rank; say so.
         partial = grid["coverage"].ne(COVERAGE_ALL)
+        # The coverage says why a source is partial (a file too large to copy, a measure the
+        # DfE publishes for England only).
         coverage_note = (
-            "Held here for " + grid["coverage"] + " (DfE's file for every council was too large "
-            "to copy), so there is no neighbours' median or rank."
+            "Held here for " + grid["coverage"] + ", so there is no neighbours' median or rank."
         )
         grid["definition_note"] = notes.where(~partial, (notes + " " + coverage_note).str.strip())
         grid["source"] = (

@@ -24,6 +24,13 @@ from csc_metrics.indicators.core import (
     compute_indicators,
     order_metrics,
 )
+from csc_metrics.indicators.permanence import (
+    EVENT_WINDOW_YEARS,
+    PermanenceInputs,
+    left_care_frame,
+    prepare_permanence,
+    returning_frame,
+)
 from csc_metrics.indicators.placements import cla_at, placement_indicators, uasc_at
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
@@ -44,8 +51,10 @@ from csc_metrics.indicators.snapshots import (
 from csc_metrics.indicators.worker_changes import worker_changes_rows
 
 __all__ = [
+    "EVENT_WINDOW_YEARS",
     "HEADLINE_CASELOAD_INDICATORS",
     "IndicatorInputs",
+    "PermanenceInputs",
     "care_leaver_cohort",
     "care_leaver_data_issues",
     "care_leaver_indicators",
@@ -58,13 +67,16 @@ __all__ = [
     "data_coverage",
     "excluded_workers",
     "latest_snapshot",
+    "left_care_frame",
     "order_metrics",
     "placement_indicators",
     "population_for",
     "prepare_inputs",
+    "prepare_permanence",
     "quarter_ends_covered",
     "resolve_period_end",
     "resolve_team",
+    "returning_frame",
     "snapshot_dates",
     "teams_at",
     "uasc_at",

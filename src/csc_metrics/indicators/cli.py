@@ -46,6 +46,7 @@ OPTION = "--period-end"
 AREA_TITLES = {
     "placements": "Children looked after and placements",
     "care_leavers": "Care leavers",
+    "permanence": "Permanence and adoption",
     "caseloads": "Caseloads and the workforce",
 }
 BREAKDOWN_TITLES = {
@@ -58,6 +59,11 @@ BREAKDOWN_TITLES = {
     "activity": "activity",
     "accommodation": "accommodation",
     "in_touch": "contact",
+    "age_at_entry": "age on entering care",
+    "entry_age_band": "age band on entering care",
+    "waiting_band": "time waiting",
+    "reason": "reason",
+    "previous_permanence": "before this care",
 }
 
 

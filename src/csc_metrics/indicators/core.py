@@ -11,6 +11,7 @@ from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
 from csc_metrics.indicators.caseloads import caseload_indicator_series
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
+from csc_metrics.indicators.permanence import permanence_indicator_series, prepare_permanence
 from csc_metrics.indicators.placements import placement_indicator_series
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
@@ -30,6 +31,7 @@ def _indicators_at(
     return [
         placement_indicator_series(inputs, period_ends, la_code),
         care_leaver_indicator_series(inputs, period_ends),
+        permanence_indicator_series(prepare_permanence(data, inputs), period_ends),
         caseload_indicator_series(data, period_ends, inputs.settings),
     ]
 

@@ -197,7 +197,10 @@ IN_TOUCH_LABELS = ordered_groups(IN_TOUCH_GROUPS, (NOT_RECORDED, UNRECOGNISED))
 
 
 def age_band(ages: pd.Series) -> pd.Categorical:
-    """Age band of each age in completed years (missing age -> "Not known").
+    """Age band of each age in completed years (missing or negative age -> "Not known").
+
+    A negative age (a date before the recorded date of birth) is a data error, so it is "Not
+    known" rather than left out of every group.
 
     Args:
         ages: Ages in completed years (float, missing allowed).
@@ -207,5 +210,5 @@ def age_band(ages: pd.Series) -> pd.Categorical:
     """
     edges = [lowest for _, lowest in AGE_BANDS] + [200]
     bands = pd.cut(ages, bins=edges, right=False, labels=[label for label, _ in AGE_BANDS])
-    bands = bands.astype("str").where(ages.notna(), AGE_NOT_KNOWN)
+    bands = bands.astype("str").where(ages.notna() & (ages >= 0), AGE_NOT_KNOWN)
     return pd.Categorical(bands, categories=AGE_BAND_LABELS)

@@ -155,23 +155,27 @@ def _placements_in_window(episodes: pd.DataFrame, period_end: pd.Timestamp) -> n
     return 1 + np.bincount(window.loc[later, "child"], minlength=n_children)
 
 
-def _current_episodes(
-    episodes: pd.DataFrame, period_ends: list[pd.Timestamp]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def current_episode_rows(
+    episodes: pd.DataFrame, period_ends: Sequence[pd.Timestamp]
+) -> tuple[np.ndarray, np.ndarray]:
     """Each child's current episode at each reference date.
 
     A child is looked after at R when an episode is open at R (``DECOM <= R`` and ``DEC`` blank
     or after R); the current one is the open episode that started last. Episodes are sorted by
     child and start, so it is the last open row of the child's block.
 
+    Args:
+        episodes: Prepared episodes (``prepare.prepare_episodes``).
+        period_ends: The reference dates.
+
     Returns:
-        Episode row positions, date by date; the position in ``period_ends`` of each row's date;
-        and the number of placements in the window of that date for the child of each row.
+        Episode row positions, date by date, and the position in ``period_ends`` of each row's
+        date.
     """
     decom = episodes["decom"].to_numpy()
     dec = episodes["dec"].to_numpy()
     child = episodes["child"].to_numpy()
-    rows, positions, placements = [], [], []
+    rows, positions = [np.empty(0, dtype=np.intp)], [np.empty(0, dtype=np.intp)]
     for position, period_end in enumerate(period_ends):
         end = np.datetime64(period_end)
         open_rows = np.flatnonzero((decom <= end) & (np.isnat(dec) | (dec > end)))
@@ -181,8 +185,20 @@ def _current_episodes(
         current = open_rows[last_of_child]
         rows.append(current)
         positions.append(np.full(len(current), position, dtype=np.intp))
-        placements.append(_placements_in_window(episodes, period_end)[child[current]])
-    return np.concatenate(rows), np.concatenate(positions), np.concatenate(placements)
+    return np.concatenate(rows), np.concatenate(positions)
+
+
+def _current_episodes(
+    episodes: pd.DataFrame, period_ends: list[pd.Timestamp]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``current_episode_rows``, and each row's child's placements in the 12 months to R."""
+    rows, positions = current_episode_rows(episodes, period_ends)
+    child = episodes["child"].to_numpy()
+    placements = np.empty(len(rows), dtype=np.int64)
+    for position, period_end in enumerate(period_ends):
+        at_date = positions == position
+        placements[at_date] = _placements_in_window(episodes, period_end)[child[rows[at_date]]]
+    return rows, positions, placements
 
 
 def _cla_frame(

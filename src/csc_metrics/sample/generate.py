@@ -22,6 +22,7 @@ from csc_metrics.sample.caseload import Service, build_service
 from csc_metrics.sample.config import SampleConfig, component_rng
 from csc_metrics.sample.geography import Geography, build_geography
 from csc_metrics.sample.people import council_ids
+from csc_metrics.sample.permanence import simulate_permanence
 from csc_metrics.sample.ssda903 import ReturnInputs, year_return
 
 
@@ -89,7 +90,12 @@ def build_council(config: SampleConfig) -> SyntheticCouncil:
     child_ids = council_ids(component_rng(config.seed, "child_ids"), n_people)
     sw_episodes = _social_worker_episodes(service)
     return_inputs = ReturnInputs(
-        history=history, child_ids=child_ids, oc3=oc3, sw_episodes=sw_episodes, geography=geography
+        history=history,
+        child_ids=child_ids,
+        oc3=oc3,
+        sw_episodes=sw_episodes,
+        geography=geography,
+        permanence=simulate_permanence(config, history),
     )
     snapshots = snapshot_inputs(history, service, oc3, child_ids, geography, config.seed)
     return SyntheticCouncil(

@@ -18,7 +18,10 @@ from csc_metrics.sample import summary as s
 from csc_metrics.sample.config import LA_CODE, LA_NAME, SampleConfig, to_date
 from csc_metrics.sample.generate import SyntheticCouncil
 from csc_metrics.sample.messy import MessyPlan
+from csc_metrics.sample.permanence import calibration_rows, manifest_pattern
 from csc_metrics.sample.teams import rising_team_name
+
+_NUMBER_WORDS = {5: "Five", 6: "Six", 7: "Seven", 8: "Eight"}
 
 
 def _iso(days: int) -> str:
@@ -187,6 +190,7 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
                 "all_cohort": n_all,
             },
         },
+        *_permanence_patterns(council, quarters),
     ]
     planted.append(placement_drift(council))
     return planted
@@ -234,6 +238,12 @@ def placement_drift(council: SyntheticCouncil) -> dict[str, Any]:
         "visible_in_data": len(config.years) >= 3,
         "achieved": mix,
     }
+
+
+def _permanence_patterns(council: SyntheticCouncil, quarters: list[int]) -> list[dict[str, Any]]:
+    """The permanence pattern, when the council has permanence records."""
+    records = council.return_inputs.permanence
+    return [] if records is None else [manifest_pattern(council.config, records, quarters)]
 
 
 def _quarter_ends(council: SyntheticCouncil) -> list[int]:
@@ -378,6 +388,11 @@ def calibration(council: SyntheticCouncil) -> list[dict[str, Any]]:
             "target": "about 3-8%",
             "achieved": f"{work['vacancy_pct']:.1f}%",
         },
+        *(
+            []
+            if council.return_inputs.permanence is None
+            else calibration_rows(config, council.return_inputs.permanence, council.history)
+        ),
     ]
 
 
@@ -436,8 +451,11 @@ def render(
         "## What is in the folder",
         "",
         "- `ssda903/<YYYY>/`: the SSDA903 return for the year ending 31 March YYYY: "
-        "`header.csv`, `episodes.csv`, `oc3.csv`, `uasc.csv`, `missing.csv`, and from 2024 "
-        "`sw_episodes.csv`. Each year repeats every episode of each child looked after in the "
+        "`header.csv`, `episodes.csv`, `oc3.csv`, `uasc.csv`, `missing.csv`, from 2024 "
+        "`sw_episodes.csv`, and the permanence tables `ad1.csv` (children adopted in the "
+        "year), `placed_adoption.csv` (decisions that a child should be placed for adoption, "
+        "and plans that ended) and `prev_perm.csv` (children who started care in the year). "
+        "Each year repeats every episode of each child looked after in the "
         "year, including earlier ones; an episode open at 31 March has a blank DEC in that "
         "year's file even if it closes later.",
         "- `caseload/<YYYY-MM-DD>/`: a quarter-end allocation snapshot: "
@@ -474,7 +492,8 @@ def render(
         "",
         "## Planted patterns",
         "",
-        "Six patterns are planted for the reports to find. Each is described here and in "
+        f"{_NUMBER_WORDS.get(len(planted), len(planted))} patterns are planted for the reports "
+        "to find. Each is described here and in "
         "the JSON block below (`patterns`), with the indicator it shows in, its dates and "
         "the keywords a key message naming it should contain (case-insensitive).",
         "",

@@ -20,6 +20,8 @@ import pandas as pd
 from csc_metrics.sample.care import BLANK_ROW, CareHistory
 from csc_metrics.sample.config import SampleConfig, add_years
 from csc_metrics.sample.geography import Geography
+from csc_metrics.sample.permanence import PermanenceRecords
+from csc_metrics.sample.permanence import year_tables as permanence_year_tables
 from csc_metrics.sample.writer import format_days
 
 #: Codes simulated in current form and the code a given year's list uses instead:
@@ -42,7 +44,17 @@ YEAR_RECODES: tuple[tuple[str, str, str, int, int, str], ...] = (
     ("oc3", "ACTIV", "P5", 0, 2021, "P3"),
 )
 #: The tables of a year's return, in the order they are written.
-TABLES = ("header", "episodes", "oc3", "uasc", "missing", "sw_episodes")
+TABLES = (
+    "header",
+    "episodes",
+    "oc3",
+    "uasc",
+    "missing",
+    "sw_episodes",
+    "ad1",
+    "placed_adoption",
+    "prev_perm",
+)
 FILE_NAMES = {table: f"{table}.csv" for table in TABLES}
 
 
@@ -69,6 +81,8 @@ class ReturnInputs:
         oc3: Care-leaver rows (see ``care_leavers.care_leaver_rows``).
         sw_episodes: Social-worker episodes: ``child, sw_id, start, end, reason``.
         geography: For postcode text.
+        permanence: AD1, PlacedAdoption and PrevPerm records (none: those tables are not
+            written).
     """
 
     history: CareHistory
@@ -76,6 +90,7 @@ class ReturnInputs:
     oc3: pd.DataFrame
     sw_episodes: pd.DataFrame
     geography: Geography
+    permanence: PermanenceRecords | None = None
 
 
 def year_return(config: SampleConfig, inputs: ReturnInputs, year: int) -> dict[str, pd.DataFrame]:
@@ -213,7 +228,7 @@ def _year_tables(
             "SW_REASON": sw["reason"].to_numpy(dtype=object),
         }
     )
-    return {
+    tables = {
         "header": header_table,
         "episodes": episodes_table,
         "oc3": oc3_table,
@@ -221,6 +236,9 @@ def _year_tables(
         "missing": missing_table,
         "sw_episodes": sw_table,
     }
+    if inputs.permanence is not None:
+        tables |= permanence_year_tables(config, inputs.permanence, ids, dob, looked_after, year)
+    return tables
 
 
 def _header(

@@ -32,6 +32,13 @@ RECORD_KEYS: dict[str, tuple[list[str], bool]] = {
     "uasc": (["child_id"], True),
     "missing": (["child_id", "missing", "mis_start"], True),
     "sw_episodes": (["child_id", "sw_id", "sw_decom"], True),
+    # AD1 and PrevPerm describe one adoption or one entry to care: a child has one row per
+    # return, and a child adopted (or entering care) twice has a row in each of two returns.
+    "ad1": (["child_id"], False),
+    # A decision to place for adoption is repeated by every return while it stands; the latest
+    # return's row holds its end, if it has ended.
+    "placed_adoption": (["child_id", "date_placed"], True),
+    "prev_perm": (["child_id"], False),
 }
 
 
@@ -41,7 +48,8 @@ class Ssda903Result:
 
     Attributes:
         tables: Table short name -> clean table (``header``, ``episodes``, ``oc3``, ``uasc``,
-            ``missing``, ``sw_episodes``), each passing its ``schemas`` model.
+            ``missing``, ``sw_episodes``, ``ad1``, ``placed_adoption``, ``prev_perm``), each
+            passing its ``schemas`` model.
         files: One entry per table read from a file: path, table, collection year, encoding,
             rows read, blank rows skipped, extra columns dropped, and whether it is used.
         rows_in: Table short name -> data rows read from every file.
@@ -289,8 +297,9 @@ def ingest_ssda903(
         settings: Local rules.
 
     Returns:
-        Clean tables keyed ``header``, ``episodes``, ``oc3``, ``uasc``, ``missing`` and
-        ``sw_episodes``, each passing its ``schemas`` model (empty when the table is absent).
+        Clean tables keyed ``header``, ``episodes``, ``oc3``, ``uasc``, ``missing``,
+        ``sw_episodes``, ``ad1``, ``placed_adoption`` and ``prev_perm``, each passing its
+        ``schemas`` model (empty when the table is absent).
 
     Raises:
         InputError: If the input is unusable (see ``read_ssda903``).

@@ -14,7 +14,17 @@ from importlib.resources import files
 import pandas as pd
 
 #: Tables csc-metrics cleans and writes to ``processed/``; the others are recognised and noted.
-USED_TABLES = ("header", "episodes", "oc3", "uasc", "missing", "sw_episodes")
+USED_TABLES = (
+    "header",
+    "episodes",
+    "oc3",
+    "uasc",
+    "missing",
+    "sw_episodes",
+    "ad1",
+    "placed_adoption",
+    "prev_perm",
+)
 
 #: DfE tables that are not in the shared table list yet but appear in a council's full extract,
 #: so that their files are recognised (and noted as not used) rather than rejected.

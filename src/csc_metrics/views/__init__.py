@@ -1,9 +1,9 @@
 """The report notebooks' library layer: each notebook loads, calls one function here, and shows.
 
 ``open_report`` builds the shared report context once per notebook; ``overview``,
-``caseloads``, ``care_leavers``, ``placements``, ``data_quality`` and ``forecast`` (demand and
-cost) hold the composition of each report (which indicators, breakdowns, tables, charts and
-key messages), as tested functions that return tables, charts and message lists.
+``caseloads``, ``care_leavers``, ``placements``, ``permanence``, ``data_quality`` and ``forecast``
+(demand and cost) hold the composition of each report (which indicators, breakdowns, tables,
+charts and key messages), as tested functions that return tables, charts and message lists.
 """
 
 from csc_metrics.views import (
@@ -12,6 +12,7 @@ from csc_metrics.views import (
     data_quality,
     forecast,
     overview,
+    permanence,
     placements,
 )
 from csc_metrics.views.builders import ReportTable
@@ -31,6 +32,7 @@ __all__ = [
     "forecast",
     "open_report",
     "overview",
+    "permanence",
     "placements",
     "show_context_line",
 ]

@@ -28,7 +28,11 @@ AREA_REPORTS: dict[str, tuple[str, str]] = {
     "placements": ("Placements", "03_placements.html"),
     "care_leavers": ("Care leavers", "02_care_leavers.html"),
     "caseloads": ("Caseloads", "01_caseloads.html"),
+    "permanence": ("Permanence", "05_permanence.html"),
 }
+#: How the gap chart labels, and colours, a gap where neither direction is better.
+NEITHER = "neither better nor worse"
+NEUTRAL_GREY = "#757575"
 #: Indicator messages in the overview, at most (area findings come after them).
 MAX_INDICATOR_MESSAGES = 6
 
@@ -195,15 +199,18 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     figure = Figure(figsize=(8.0, 1.6 + 0.5 * len(gaps)), dpi=100, layout="constrained")
     figure.set_facecolor("white")
     ax = figure.add_subplot()
-    colours = np.where(worse, OKABE_ITO["vermillion"], OKABE_ITO["blue"])
+    # A share where neither direction is better (how children leave care) is grey.
+    neutral = gaps["comparison"].eq("").to_numpy()
+    colours = np.where(
+        worse, OKABE_ITO["vermillion"], np.where(neutral, NEUTRAL_GREY, OKABE_ITO["blue"])
+    )
     bars = ax.barh(positions, gaps["gap_pp"].to_numpy(dtype=float), color=colours, height=0.6)
     for bar, is_worse in zip(bars, worse, strict=True):
         if is_worse:
             bar.set_hatch("//")
             bar.set_edgecolor("white")
-    labels = [
-        f"{gap:+.1f} ({word})" for gap, word in zip(gaps["gap_pp"], gaps["comparison"], strict=True)
-    ]
+    words = gaps["comparison"].replace("", NEITHER)
+    labels = [f"{gap:+.1f} ({word})" for gap, word in zip(gaps["gap_pp"], words, strict=True)]
     ax.bar_label(bars, labels=labels, padding=4, fontsize=9, color=TEXT_COLOUR)
     ax.axvline(0, color=TEXT_COLOUR, linewidth=1)
     ax.set_yticks(positions, gaps["label"].str.wrap(45))
@@ -222,12 +229,13 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     figure.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", color=TEXT_COLOUR)
     footnote = (
         f"Source: {ctx.source('benchmarks')}. Hatched red bars: worse than "
-        f"{ctx.comparator_name}; solid blue: better."
+        f"{ctx.comparator_name}; solid blue: better"
+        + ("; grey: neither direction is better." if neutral.any() else ".")
     )
     figure.supxlabel(footnote, x=0.01, ha="left", fontsize=9, color=TEXT_COLOUR, wrap=True)
     described = "; ".join(
-        f"{row.label} {row.gap_pp:+.1f} points ({row.comparison})"
-        for row in gaps.itertuples(index=False)
+        f"{label} {gap:+.1f} points ({word})"
+        for label, gap, word in zip(gaps["label"], gaps["gap_pp"], words, strict=True)
     )
     alt = (
         f"Bar chart of the gap between our headline percentages and {ctx.comparator_name} at "

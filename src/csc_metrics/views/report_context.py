@@ -22,6 +22,7 @@ from csc_metrics import benchmarks, catalogue
 from csc_metrics.dates import collection_year_label
 from csc_metrics.display import show_table
 from csc_metrics.indicators import (
+    EVENT_WINDOW_YEARS,
     IndicatorInputs,
     compute_indicators,
     data_coverage,
@@ -46,6 +47,12 @@ FLOW_INDICATORS = ("cla_started_count", "cla_ceased_count")
 #: Every care-leaver indicator's cohort is the OC3 rows of the 12 months to the reference date,
 #: and OC3 rows exist only for the years held, so the same applies.
 FULL_WINDOW_INDICATORS = FLOW_INDICATORS + tuple(catalogue.indicator_ids(area="care_leavers"))
+#: Indicator -> years of events it counts to each reference date (1 unless said otherwise here):
+#: the permanence indicators count ceasings, starts and adoptions over 12 months or 3 years.
+WINDOW_YEARS: dict[str, int] = {
+    **dict.fromkeys(FULL_WINDOW_INDICATORS, 1),
+    **EVENT_WINDOW_YEARS,
+}
 
 #: Caseload indicators that have a value per team: with ``team`` set, the team's own series
 #: takes the place of the whole service's.
@@ -214,7 +221,7 @@ class ReportContext:
 
         With ``team`` (default: the report's team, for caseload indicators) the team's rows take
         the place of the total. Indicators counted over the 12 months to each date start at the
-        first date whose window lies wholly inside the data (``FULL_WINDOW_INDICATORS``).
+        first date whose window lies wholly inside the data (``WINDOW_YEARS``).
 
         Args:
             indicator_id: The indicator.
@@ -232,8 +239,10 @@ class ReportContext:
         else:
             rows = rows[(rows["breakdown"] == "team") & (rows["group"] == team)]
             rows = rows.assign(breakdown="total", group="all")
-        if indicator_id in FULL_WINDOW_INDICATORS:
-            rows = rows[window_start(rows["period_end"]) >= self.coverage[0]] if len(rows) else rows
+        years = WINDOW_YEARS.get(indicator_id)
+        if years and len(rows):
+            first_day = window_start(rows["period_end"]) - pd.DateOffset(years=years - 1)
+            rows = rows[first_day >= self.coverage[0]]
         return rows.sort_values("period_end").reset_index(drop=True)
 
     def latest(self, indicator_id: str) -> pd.Series | None:

@@ -79,7 +79,8 @@ def test_year_option_selects_that_year(capsys):
 def test_csv_has_every_column_and_one_row_per_indicator(capsys):
     code, out, _ = _run(capsys, "--la-code", "888", "--format", "csv")
     table = pd.read_csv(StringIO(out))
-    assert code == 0 and len(table) == 16
+    # 16 placement, care-leaver and workforce measures, 6 routes out of care, 6 adoption stages.
+    assert code == 0 and len(table) == 28
     assert {"label", "quartile", "better", "reason", "note", "source", "sn_count"} <= set(table)
     assert table.set_index("id").at["care_leavers_19_21_eet_pct", "la"] == 48
 

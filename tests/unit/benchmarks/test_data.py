@@ -16,12 +16,14 @@ import pandas as pd
 import pytest
 
 from csc_metrics.benchmarks import (
+    adoption_stage_benchmarks,
     align_to_benchmarks,
     benchmark_table,
     council_info,
     council_table,
     load_benchmark_data,
 )
+from csc_metrics.benchmarks.stages import months_to_days
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT / "src" / "csc_metrics" / "reference"
@@ -185,7 +187,8 @@ def test_every_council_gets_a_table():
     codes = council_table()["la_code_old"]
     tables = {code: benchmark_table(code, data=data) for code in codes}
     assert len(tables) == 158
-    assert all(len(t) == 16 and t["la_name"].notna().all() for t in tables.values())
+    # 16 placement, care-leaver and workforce measures, 6 routes out of care, 6 adoption stages.
+    assert all(len(t) == 28 and t["la_name"].notna().all() for t in tables.values())
 
 
 def test_every_current_council_has_ten_neighbours():
@@ -223,7 +226,9 @@ PACKAGE_FILES = [
 
 
 def test_package_data_stays_compact():
-    assert sum((REFERENCE / name).stat().st_size for name in PACKAGE_FILES) < 1_000_000
+    # About 0.78 MB before the permanence routes, whose six shares for every council and year
+    # (4,800 rows) add about 0.22 MB.
+    assert sum((REFERENCE / name).stat().st_size for name in PACKAGE_FILES) < 1_200_000
 
 
 def test_lancashire_quarterly_gap_against_england():
@@ -321,6 +326,7 @@ def test_the_build_is_deterministic_and_the_package_data_is_current(tmp_path):
         "benchmark_sources.csv",
         "councils.csv",
         "statistical_neighbours.csv",
+        "adoption_stage_benchmarks.csv",
     ]:
         assert (
             (first / name).read_bytes()
@@ -353,3 +359,120 @@ def test_build_stops_when_the_published_folder_is_missing(tmp_path, capsys):
     script = _build_script()
     assert script.main(["--source", str(tmp_path / "absent"), "--output", str(tmp_path)]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# --- Permanence: routes out of care (la_cla_ceased_during_year.csv) ------------------------
+
+
+def test_lancashire_adopted_share_2025(lancashire_2025):
+    lancashire_2025 = lancashire_2025.set_index("id")
+    # la_cla_ceased_during_year.csv, 2025, Lancashire, "Reason episode ceased":
+    # Adopted 60 (11%) of Total 569; England 3,040 (9%); North West 500 (9%).
+    row = lancashire_2025.loc["left_care_adopted_pct"]
+    assert (row["la"], row["la_numerator"], row["la_denominator"]) == (11, 60, 569)
+    assert (row["england"], row["region"]) == (9, 9)
+
+
+def test_lancashire_special_guardianship_share_2025(lancashire_2025):
+    lancashire_2025 = lancashire_2025.set_index("id")
+    # "Special guardianship order" 78 (14%) of 569; England 4,110 (12%); North West 820 (15%).
+    row = lancashire_2025.loc["left_care_sgo_pct"]
+    assert (row["la"], row["la_numerator"], row["england"], row["region"]) == (14, 78, 12, 15)
+
+
+def test_return_home_is_the_sum_of_the_two_published_reasons():
+    # England 2025: part of care planning 5,540 + not part of it 1,070 = 6,610 of 34,450
+    # = 19.19% -> 19 (whole numbers, as DfE publishes).
+    row = benchmark_table("888", 2025).set_index("id").loc["left_care_home_pct"]
+    assert row["england"] == 19
+    # Lancashire's "not part of care planning" is c, so its sum is withheld, never a guess.
+    assert pd.isna(row["la"]) and row["symbol"] == "c"
+
+
+def test_other_reasons_are_the_rest_of_the_published_reasons():
+    # England 2025: 34,450 - (3,040 + 4,110 + 1,080 + 6,610 + 1,800) = 17,810 -> 51.7% -> 52.
+    row = benchmark_table("888", 2025).set_index("id").loc["left_care_other_pct"]
+    assert row["england"] == 52
+
+
+def test_every_route_has_england_region_and_neighbours_for_a_london_borough():
+    table = benchmark_table("E09000007", 2024).set_index("id")  # Camden
+    for indicator_id in ("left_care_adopted_pct", "left_care_sgo_pct"):
+        row = table.loc[indicator_id]
+        assert row["region_name"] == "London"
+        assert pd.notna(row["england"]) and pd.notna(row["sn_median"]), indicator_id
+
+
+def test_a_quarter_is_compared_with_the_year_ending_the_march_before():
+    own = pd.DataFrame(
+        {
+            "indicator_id": ["left_care_adopted_pct"],
+            "period_end": [pd.Timestamp("2025-06-30")],
+            "breakdown": ["total"],
+            "group": ["all"],
+            "value": [12.8],
+        }
+    )
+    row = align_to_benchmarks(own, "888").iloc[0]
+    # 12.8% against England's 9% (year ending 31 March 2025): 3.8 points above.
+    assert (row["benchmark_year"], row["benchmark"], round(row["gap_pp"], 1)) == (2025, 9, 3.8)
+
+
+# --- Permanence against the published files -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "characteristic"),
+    [
+        ("left_care_adopted_pct", "Adopted"),
+        ("left_care_sgo_pct", "Special guardianship order"),
+        ("left_care_cao_pct", "Residence order or child arrangement order granted"),
+    ],
+)
+@pytest.mark.parametrize("year", [2021, 2025])
+def test_every_councils_route_share_matches_the_published_file(indicator_id, characteristic, year):
+    raw = _published("la_cla_ceased_during_year.csv")
+    raw = raw[
+        (raw["time_period"] == str(year))
+        & (raw["geographic_level"] == "Local authority")
+        & (raw["cla_group"] == "Reason episode ceased")
+        & (raw["characteristic"] == characteristic)
+    ].set_index("old_la_code")["percentage"]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    published = numbers.map(lambda v: f"{v:g}").where(numbers.notna(), raw)
+    published = published[published.ne("z")]
+    assert _packaged(indicator_id, year).sort_index().to_dict() == published.sort_index().to_dict()
+
+
+@pytest.mark.parametrize("indicator_id", ["left_care_adopted_pct", "left_care_sgo_pct"])
+def test_neighbour_medians_agree_with_the_dfe_dashboards_within_its_rounding(indicator_id):
+    # The DfE dashboard publishes each council's neighbours' median rounded to a whole number;
+    # ours is the exact median of the same model's neighbours, so they agree within 0.5.
+    characteristic = {
+        "left_care_adopted_pct": "Adopted",
+        "left_care_sgo_pct": "Special guardianship order",
+    }[indicator_id]
+    raw = _published("la_cla_ceased_during_year.csv")
+    raw = raw[
+        (raw["time_period"] == "2025")
+        & (raw["geographic_level"] == "Statistical neighbours (median)")
+        & (raw["cla_group"] == "Reason episode ceased")
+        & (raw["characteristic"] == characteristic)
+    ]
+    councils = council_table()
+    code = councils[councils["status"] == "current"].set_index("la_name")["la_code_old"]
+    medians = load_benchmark_data().neighbour_medians.xs((indicator_id, 2025), level=(1, 2))
+    ours = raw["geo_breakdown_sn"].map(code).map(medians["sn_median"])
+    theirs = pd.to_numeric(raw["percentage"], errors="coerce")
+    assert len(raw) > 150 and ours.notna().all()
+    assert ((ours - theirs).abs() <= 0.5).all()
+
+
+def test_stage_table_matches_every_published_duration():
+    raw = _published("national_cla_adopted_average_time_between_adoption_process_stages.csv")
+    raw = raw[raw["stage_of_adoption_process"].str.match(r"^[1-6]\. ")]
+    table = adoption_stage_benchmarks()
+    assert len(table) == len(raw) == 270  # 5 years x 6 stages x 9 age groups
+    assert sorted(table["published"]) == sorted(raw["number"])
+    read = table.dropna(subset=["months"])
+    assert (read["days"] == months_to_days(read["months"])).all()

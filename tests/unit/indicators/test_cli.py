@@ -42,7 +42,10 @@ def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
     assert code == 0
     records = json.loads(out)
     ids = [r["id"] for r in records]
-    assert ids == [i for i in indicator_ids() if i in EXPECTED_AT_2024_03_31]
+    # Every permanence indicator is worked out whenever there are episodes (blank where the
+    # county has no adoptions); tests/unit/indicators/test_permanence.py checks their values.
+    permanence = set(indicator_ids("permanence"))
+    assert ids == [i for i in indicator_ids() if i in EXPECTED_AT_2024_03_31 or i in permanence]
     assert all(set(r) == {"id", "numerator", "denominator", "value", "unknown"} for r in records)
 
 
@@ -272,3 +275,43 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
         LA,
     )
     assert "Caseloads and the workforce" in table
+
+
+def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_path):
+    from permanence_fixtures import county as permanence_county
+
+    processed = _write_processed(permanence_county(), tmp_path / "processed")
+    _, out, _ = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
+    )
+    by_id = {r["id"]: r for r in json.loads(out)}
+    assert set(indicator_ids("permanence")) <= set(by_id)
+    # tests/unit/indicators/test_permanence.py: 3 of the 10 children who left care were adopted;
+    # A10 over 3 years = (0 + 317 + 487 + 334) / 4 = 284.5 -> 285 days.
+    assert by_id["left_care_adopted_pct"] == {
+        "id": "left_care_adopted_pct",
+        "numerator": 3,
+        "denominator": 10,
+        "value": 30,
+        "unknown": None,
+    }
+    assert by_id["adoption_a10_3yr_days"] == {
+        "id": "adoption_a10_3yr_days",
+        "numerator": 1138,
+        "denominator": 4,
+        "value": 285,
+        "unknown": 0,
+    }
+    _, table, _ = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA
+    )
+    assert "Permanence and adoption" in table
+    assert "285 days" in table

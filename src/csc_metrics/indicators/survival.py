@@ -1,0 +1,320 @@
+"""Time to permanence: a Kaplan-Meier estimate from entering care to leaving for a permanent home.
+
+Definitions: ``docs/definitions.md``, "Time to permanence". The cohort at a reference date R is
+every child whose latest period of care began in the ``Settings.permanence_cohort_years`` years
+to R (never before the earliest return held, whose earlier entrants would only be seen if they
+were still in care). A child reaches permanence when that period ended by one of
+``Settings.permanence_routes`` (adoption, special guardianship, residence or child arrangements
+order) on or before R. Children still looked after at R are censored at R; children who left
+another way are handled as ``Settings.permanence_other_exits`` says. An average of the children
+who have left would leave out those still waiting, which is why the estimate is used.
+
+The estimator is ``lifelines.KaplanMeierFitter``; lifelines is imported only when an estimate
+is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from csc_metrics.dates import parse_period_end
+from csc_metrics.geography import round_half_up
+from csc_metrics.indicators import groups
+from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, TOTAL_GROUP
+from csc_metrics.indicators.permanence_inputs import PermanenceInputs, as_permanence
+from csc_metrics.indicators.prepare import age_at
+from csc_metrics.schemas import METRIC_COLUMNS
+from csc_metrics.settings import DEFAULT_SETTINGS, Settings
+from csc_metrics.storage import ProcessedData
+
+if TYPE_CHECKING:
+    from lifelines import KaplanMeierFitter
+
+#: Days from entry within which permanence counts as "within 1 year" and "within 2 years".
+WITHIN_DAYS: dict[str, int] = {
+    "permanence_within_1yr_pct": 365,
+    "permanence_within_2yr_pct": 730,
+}
+MEDIAN_ID = "permanence_median_days"
+BREAKDOWN = "entry_age_band"
+ALL_CHILDREN = "All children"
+
+COHORT_COLUMNS = [
+    "child_id",
+    "entered",
+    "age_at_entry",
+    "entry_age_band",
+    "exit",
+    "route",
+    "reached",
+    "still_looked_after",
+    "left_otherwise",
+    "days",
+]
+
+
+def permanence_cohort(
+    source: ProcessedData | PermanenceInputs,
+    period_end: str | pd.Timestamp,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """One row per child in the time-to-permanence cohort at ``period_end``.
+
+    Args:
+        source: Processed data or prepared permanence inputs.
+        period_end: The reference date R.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        ``COHORT_COLUMNS``: the period's start, age and age band at entry, the exit date and
+        route (blank while looked after at R), whether permanence was ``reached``, and
+        ``days``: to permanence when reached, else to the date the child is censored.
+    """
+    return _cohort_at(source, period_end, settings)[1]
+
+
+def _cohort_at(
+    source: ProcessedData | PermanenceInputs, period_end: str | pd.Timestamp, settings: Settings
+) -> tuple[PermanenceInputs, pd.DataFrame]:
+    """The prepared inputs and the cohort at one reference date."""
+    inputs = as_permanence(source, settings)
+    return inputs, _cohort(inputs, parse_period_end(period_end))
+
+
+def _cohort(inputs: PermanenceInputs, period_end: pd.Timestamp) -> pd.DataFrame:
+    settings = inputs.settings
+    periods = inputs.periods
+    earliest = max(
+        inputs.coverage[0],
+        period_end - pd.DateOffset(years=settings.permanence_cohort_years) + pd.Timedelta(days=1),
+    )
+    start = periods["period_start"].to_numpy()
+    eligible = periods[(start >= np.datetime64(earliest)) & (start <= np.datetime64(period_end))]
+    # Only a child's latest period of care counts: an earlier one that ended in a return home
+    # is followed by the period that matters now. Periods are in child and start order.
+    latest = eligible[~eligible["child"].duplicated(keep="last")].reset_index(drop=True)
+    ended = latest["ended"].where(latest["ended"] <= period_end)
+    route = latest["route"].where(ended.notna())
+    reached = ended.notna() & route.isin(settings.permanence_routes)
+    left_otherwise = ended.notna() & ~reached
+    # An X1 ending with no episode after it is a gap in the records: followed until then.
+    gap = latest["ended"].isna() & latest["followed_until"].notna()
+    followed = latest["followed_until"].where(gap & (latest["followed_until"] < period_end))
+    censored_at = followed.fillna(period_end)
+    if settings.permanence_other_exits == "censored_at_exit":
+        censored_at = censored_at.mask(left_otherwise, ended)
+    end = ended.where(reached, censored_at)
+    age = age_at(latest["dob"], latest["period_start"])
+    return pd.DataFrame(
+        {
+            "child_id": latest["child_id"],
+            "entered": latest["period_start"],
+            "age_at_entry": age,
+            "entry_age_band": groups.age_band(age),
+            "exit": ended,
+            "route": route,
+            "reached": reached.to_numpy(),
+            "still_looked_after": ended.isna().to_numpy(),
+            "left_otherwise": left_otherwise.to_numpy(),
+            "days": (end - latest["period_start"]).dt.days.astype(float),
+        }
+    )[COHORT_COLUMNS]
+
+
+def _fit(cohort: pd.DataFrame, confidence: float, label: str) -> KaplanMeierFitter:
+    """A Kaplan-Meier fit of time to permanence (``reached`` is the event)."""
+    from lifelines import KaplanMeierFitter
+
+    fitter = KaplanMeierFitter(alpha=1 - confidence)
+    return fitter.fit(cohort["days"], event_observed=cohort["reached"], label=label)
+
+
+def _share_reached(fitter: KaplanMeierFitter, cohort: pd.DataFrame, days: int) -> float:
+    """Estimated % reaching permanence within ``days``.
+
+    Blank beyond the longest follow-up, where the estimate says nothing, unless every child
+    still followed had reached permanence by then (the curve reached 100%).
+    """
+    surviving = float(fitter.survival_function_at_times(days).iloc[0])
+    if cohort.empty or (cohort["days"].max() < days and surviving > 0):
+        return float("nan")
+    return float(round_half_up(100 * (1 - surviving), 1))
+
+
+def _finite(value: Any) -> float:
+    number = float(value)
+    return number if np.isfinite(number) else float("nan")
+
+
+def _median(fitter: KaplanMeierFitter, confidence: float) -> tuple[float, float, float]:
+    """Median days to permanence with its interval; blank where the estimate never reaches 50%."""
+    from lifelines.utils import median_survival_times
+
+    interval = median_survival_times(fitter.confidence_interval_survival_function_)
+    # The lower survival band crosses 50% first, so it gives the interval's shorter end.
+    lower, upper = interval.iloc[0, 0], interval.iloc[0, 1]
+    return _finite(fitter.median_survival_time_), _finite(lower), _finite(upper)
+
+
+def _groups(cohort: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """The whole cohort, then each age band at entry: (breakdown, group, rows)."""
+    bands = cohort.groupby("entry_age_band", observed=False, sort=True)
+    return [(TOTAL_BREAKDOWN, TOTAL_GROUP, cohort)] + [
+        (BREAKDOWN, str(band), rows) for band, rows in bands
+    ]
+
+
+def permanence_summary(
+    source: ProcessedData | PermanenceInputs,
+    period_end: str | pd.Timestamp,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """The estimate for all children and each age band at entry, in one table.
+
+    Args:
+        source: Processed data or prepared permanence inputs.
+        period_end: The reference date R.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        One row per group (``All children``, then the age bands): ``group``, ``children``,
+        ``reached`` (children who reached permanence), ``still_looked_after``,
+        ``left_otherwise``, ``median_days`` with ``median_lower`` and ``median_upper`` (blank
+        where not reached), ``within_1yr_pct`` and ``within_2yr_pct``.
+    """
+    inputs, cohort = _cohort_at(source, period_end, settings)
+    confidence = inputs.settings.permanence_confidence
+    rows = []
+    for breakdown, group, members in _groups(cohort):
+        name = ALL_CHILDREN if breakdown == TOTAL_BREAKDOWN else group
+        row: dict[str, Any] = {
+            "group": name,
+            "children": len(members),
+            "reached": int(members["reached"].sum()),
+            "still_looked_after": int(members["still_looked_after"].sum()),
+            "left_otherwise": int(members["left_otherwise"].sum()),
+            "median_days": float("nan"),
+            "median_lower": float("nan"),
+            "median_upper": float("nan"),
+            "within_1yr_pct": float("nan"),
+            "within_2yr_pct": float("nan"),
+        }
+        if len(members):
+            fitter = _fit(members, confidence, name)
+            row["median_days"], row["median_lower"], row["median_upper"] = _median(
+                fitter, confidence
+            )
+            row["within_1yr_pct"] = _share_reached(fitter, members, 365)
+            row["within_2yr_pct"] = _share_reached(fitter, members, 730)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def permanence_curves(
+    source: ProcessedData | PermanenceInputs,
+    period_end: str | pd.Timestamp,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """The estimated share reaching permanence by days since entry, for charting.
+
+    Args:
+        source: Processed data or prepared permanence inputs.
+        period_end: The reference date R.
+        settings: Local rules (when ``source`` is processed data).
+
+    Returns:
+        Long table: ``group`` (``All children`` and each age band at entry with children),
+        ``days``, ``reached_pct`` with ``lower_pct`` and ``upper_pct`` (the confidence band),
+        and ``at_risk`` (children still followed, not yet permanent, at that day).
+    """
+    inputs, cohort = _cohort_at(source, period_end, settings)
+    confidence = inputs.settings.permanence_confidence
+    parts = []
+    for breakdown, group, members in _groups(cohort):
+        if members.empty:
+            continue
+        name = ALL_CHILDREN if breakdown == TOTAL_BREAKDOWN else group
+        fitter = _fit(members, confidence, name)
+        surviving = fitter.survival_function_.iloc[:, 0]
+        band = fitter.confidence_interval_survival_function_
+        at_risk = fitter.event_table["at_risk"].reindex(surviving.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": name,
+                    "days": surviving.index.to_numpy(dtype=float),
+                    "reached_pct": 100 * (1 - surviving.to_numpy()),
+                    "lower_pct": 100 * (1 - band.iloc[:, 1].to_numpy()),
+                    "upper_pct": 100 * (1 - band.iloc[:, 0].to_numpy()),
+                    "at_risk": at_risk.to_numpy(dtype=float),
+                }
+            )
+        )
+    columns = ["group", "days", "reached_pct", "lower_pct", "upper_pct", "at_risk"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def permanence_survival_series(
+    inputs: PermanenceInputs, period_ends: Sequence[pd.Timestamp]
+) -> pd.DataFrame:
+    """The time-to-permanence indicators at each reference date, for the whole cohort.
+
+    ``permanence_within_1yr_pct`` and ``..._2yr_pct``: the estimated % of the cohort reaching
+    permanence within 365 and 730 days of entry (numerator: children seen to reach it that
+    soon; denominator: the cohort; unknown: children followed for less than that time without
+    reaching it). ``permanence_median_days``: the estimated median days to permanence
+    (numerator: children who reached it; denominator: the cohort), blank while fewer than half
+    are estimated to reach it.
+
+    Each estimate is its own lifelines fit, which costs tens of milliseconds however small the
+    cohort; so the series holds the whole cohort only, and the breakdown by age band at entry
+    is ``permanence_summary`` at the report's date.
+
+    Args:
+        inputs: Prepared permanence inputs.
+        period_ends: Reference dates.
+
+    Returns:
+        Metric-table rows, not yet validated or in catalogue order.
+    """
+    confidence = inputs.settings.permanence_confidence
+    rows: list[tuple[Any, ...]] = []
+    for period_end in period_ends:
+        cohort = _cohort(inputs, period_end)
+        for breakdown, group, members in _groups(cohort)[:1]:
+            children = float(len(members))
+            fitter = _fit(members, confidence, group) if len(members) else None
+            for indicator_id, days in WITHIN_DAYS.items():
+                seen = members["reached"] & (members["days"] <= days)
+                short = ~members["reached"] & (members["days"] < days)
+                value = float("nan") if fitter is None else _share_reached(fitter, members, days)
+                rows.append(
+                    (
+                        indicator_id,
+                        period_end,
+                        breakdown,
+                        group,
+                        float(seen.sum()),
+                        children,
+                        value,
+                        float(short.sum()),
+                    )
+                )
+            median = float("nan") if fitter is None else _median(fitter, confidence)[0]
+            rows.append(
+                (
+                    MEDIAN_ID,
+                    period_end,
+                    breakdown,
+                    group,
+                    float(members["reached"].sum()),
+                    children,
+                    median,
+                    float("nan"),
+                )
+            )
+    return pd.DataFrame(rows, columns=METRIC_COLUMNS)

@@ -280,7 +280,7 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
 def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_path):
     from permanence_fixtures import county as permanence_county
 
-    processed = _write_processed(permanence_county(), tmp_path / "processed")
+    processed = write_processed(permanence_county(), tmp_path / "processed")
     _, out, _ = _run(
         capsys,
         "--processed",

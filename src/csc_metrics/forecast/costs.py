@@ -33,7 +33,7 @@ from csc_metrics.forecast.states import (
     STATES,
     normalise_name,
 )
-from csc_metrics.forecast.timeline import Timeline, to_day
+from csc_metrics.forecast.timeline import Timeline, day_of
 
 DEFAULT_COSTS = "placement_costs.csv"
 RO3_PATTERN = "ro3_cla_spend_*.csv"
@@ -237,7 +237,7 @@ def projected_spend(
 def child_days(timeline: Timeline, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """Child-days in each state over a past period (both days included)."""
     stays = timeline.stays
-    first, after = to_day(pd.Timestamp(start)), to_day(pd.Timestamp(end)) + 1
+    first, after = day_of(pd.Timestamp(start)), day_of(pd.Timestamp(end)) + 1
     days = np.clip(
         np.minimum(stays["end"].to_numpy(), after) - np.maximum(stays["start"].to_numpy(), first),
         0,

@@ -199,9 +199,15 @@ def fit_model(
         raise ParameterError(
             f"--half-life-years {half_life_years} must be 0 (all years alike) or more."
         )
+    if data is None and (coverage is None or timeline is None):
+        raise ParameterError(
+            "fit_model needs the processed data unless coverage and timeline are given."
+        )
     if coverage is None:
+        assert data is not None  # checked above
         coverage = data_coverage(data)
     if timeline is None:
+        assert data is not None  # checked above
         timeline = build_model_timeline(data, la_code, settings)
     origin = resolve_origin(start, coverage)
     wanted = origin - pd.DateOffset(months=round(12 * reference_years))

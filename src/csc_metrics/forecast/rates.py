@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.forecast.states import STATES
-from csc_metrics.forecast.timeline import Timeline, to_day
+from csc_metrics.forecast.timeline import Timeline, day_of
 
 #: Days in the model's quarter: a quarter of the mean calendar year.
 QUARTER_DAYS = 365.25 / 4
@@ -115,7 +115,7 @@ def count_events(
     """
     n, n_exits = STATES.n_states, STATES.n_exits
     stays = timeline.stays
-    first_day, last_day = to_day(start), to_day(end)
+    first_day, last_day = day_of(start), day_of(end)
     begin = stays["start"].to_numpy()
     finish = stays["end"].to_numpy()
     state = stays["state"].to_numpy()

@@ -468,7 +468,10 @@ def _scenario_message(report: ForecastReport) -> str | None:
         return None
     first = report.year_ends[0]
     total = table[(table["category"] == ALL) & (table["quarter_end"] == first)].iloc[0]
-    name = report.result.scenario.name
+    scenario = report.result.scenario
+    if scenario is None:
+        return None
+    name = scenario.name
     children = total["difference"]
     spend = total["spend_difference"]
     return (

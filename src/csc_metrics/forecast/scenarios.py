@@ -354,8 +354,8 @@ def _apply_cells(
     if change.change == "multiply":
         block[cells] *= change.value
     elif change.change == "add":
-        rows = cells.any(axis=-1) | fallback.any(axis=-1)
-        block += change.value * _shares(cells, block, fallback) * rows[:, None]
+        touched = np.asarray(cells.any(axis=-1) | fallback.any(axis=-1))
+        block += change.value * _shares(cells, block, fallback) * touched[:, None]
     else:
         moved = np.where(cells, block * change.value, 0.0)
         block -= moved

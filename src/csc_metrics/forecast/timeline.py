@@ -50,10 +50,13 @@ _NO_EXIT = -1
 TIMELINE_COLUMNS = ["child", "period", "start", "end", "state", "first", "exit"]
 
 
-def to_day(dates: pd.Series | pd.Timestamp) -> np.ndarray | np.int64:
+def day_of(date: pd.Timestamp) -> int:
+    """Days since 1970-01-01 of one date."""
+    return int((date.normalize().to_datetime64().astype("datetime64[D]") - _EPOCH).astype(np.int64))
+
+
+def to_day(dates: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 of dates (``OPEN_END`` for a missing date)."""
-    if isinstance(dates, pd.Timestamp):
-        return np.int64(dates.normalize().to_datetime64().astype("datetime64[D]") - _EPOCH)
     values = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
     days = (values - _EPOCH).astype(np.int64)
     return np.where(np.isnat(values), OPEN_END, days)
@@ -83,7 +86,7 @@ class Timeline:
 
     def stock_at(self, when: pd.Timestamp) -> np.ndarray:
         """Children in each state on a day (in state when ``start <= day < end``)."""
-        day = to_day(pd.Timestamp(when))
+        day = day_of(pd.Timestamp(when))
         stays = self.stays
         open_on = (stays["start"].to_numpy() <= day) & (stays["end"].to_numpy() > day)
         return np.bincount(stays["state"].to_numpy()[open_on], minlength=STATES.n_states).astype(

@@ -858,7 +858,7 @@ def _episodes_from_events(
         values = pd.Series([None] * len(period), dtype=object)
         values[new_carer] = drawn[column].to_numpy()
         frame[column] = values
-    frame["base_kind"] = pd.Series(np.where(new_carer, kind, None), dtype=object)
+    frame["base_kind"] = pd.Series(kind, dtype=object).where(new_carer, None)
     # Same-carer changes change only the placement type.
     frame["code_override"] = pd.Series(None, index=frame.index, dtype=object)
     previous_code = frame.groupby("period")["place"].ffill()

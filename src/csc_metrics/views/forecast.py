@@ -51,14 +51,21 @@ class ForecastView:
     reason: str = ""
 
     @property
+    def built(self) -> fr.ForecastReport:
+        """The forecast; only called on paths that have checked ``report`` is not None."""
+        if self.report is None:
+            raise RuntimeError(f"No forecast was built: {self.reason}")
+        return self.report
+
+    @property
     def origin(self) -> pd.Timestamp:
         """The forecast start."""
-        return self.report.model.origin
+        return self.built.model.origin
 
     @property
     def scenario_name(self) -> str | None:
         """The scenario's name, when there is one."""
-        scenario = self.report.result.scenario
+        scenario = self.built.result.scenario
         return None if scenario is None else scenario.name
 
 
@@ -122,7 +129,7 @@ def key_messages(view: ForecastView) -> list[str]:
 
 
 def _has_small_now(view: ForecastView) -> bool:
-    paths = fr.category_paths(view.report)
+    paths = fr.category_paths(view.built)
     now = paths[(paths["series"] == "actual") & (paths["quarter_end"] == view.origin)]
     pressure = now[now["category"].isin(fr.PRESSURE)]["expected"]
     return view.ctx.is_small(*pressure.tolist(), pressure.sum())
@@ -132,7 +139,7 @@ def _has_small_now(view: ForecastView) -> bool:
 
 
 def _paths(view: ForecastView, categories: list[str]) -> pd.DataFrame:
-    paths = fr.category_paths(view.report)
+    paths = fr.category_paths(view.built)
     paths = paths[paths["category"].isin(categories)]
     return paths.rename(columns={"category": "panel"})
 
@@ -182,7 +189,7 @@ def stock_table(view: ForecastView) -> ReportTable:
     """Children by category now and at each forecast year end, with the likely range."""
     if view.report is None:
         return _unavailable_table(view, "Children looked after by placement category")
-    paths = fr.category_paths(view.report)
+    paths = fr.category_paths(view.built)
     base = paths[paths["series"].isin(["actual", BASE])]
     frame = {"Placement": [fr.label(c) for c in [*CATEGORY_IDS, ALL]]}
     counts = []

@@ -190,6 +190,49 @@ def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
         )
 
 
+#: Share of a folder's recent episode dates (on or after the named year's 1 April) that fall in
+#: the following collection year above which the folder is named by the wrong year.
+MISNAMED_SHARE = 0.5
+
+
+def misnamed_year_folders(episodes: pd.DataFrame) -> list[str]:
+    """Year folders named by the year their return starts, not the year it ends, as problems.
+
+    A folder ``2017/`` means the return for 1 April 2016 to 31 March 2017. A return for 1 April
+    2017 to 31 March 2018 put there by its start year has most of its episode starts and ends
+    after 31 March 2017. Dates before the named year's 1 April are left out of the count: a
+    longitudinal return keeps the start dates of long episodes from earlier years.
+
+    Args:
+        episodes: Cleaned episode rows with ``decom``, ``dec``, ``collection_year`` and
+            ``source_file``.
+
+    Returns:
+        One message per misnamed folder, saying which name its data fit.
+    """
+    dates = pd.concat(
+        [
+            episodes[["source_file", "collection_year", column]].rename(columns={column: "date"})
+            for column in ("decom", "dec")
+        ],
+        ignore_index=True,
+    ).dropna(subset=["date"])
+    year = dates["collection_year"].astype(int)
+    year_start = pd.to_datetime((year - 1).astype(str) + "-04-01", format="%Y-%m-%d")
+    year_end = pd.to_datetime(year.astype(str) + "-03-31", format="%Y-%m-%d")
+    next_end = pd.to_datetime((year + 1).astype(str) + "-03-31", format="%Y-%m-%d")
+    recent = dates["date"].ge(year_start.to_numpy())
+    in_next = dates["date"].gt(year_end.to_numpy()) & dates["date"].le(next_end.to_numpy())
+    folder = dates["source_file"].str.rsplit("/", n=1).str[0]
+    share = in_next[recent].groupby([folder[recent], year[recent]]).mean()
+    return [
+        f"{name} holds events from 1 April {named} to 31 March {named + 1}: "
+        f"rename it {named + 1}."
+        for (name, named), fraction in share.items()
+        if fraction > MISNAMED_SHARE
+    ]
+
+
 def _log_children_without_header(
     episodes: pd.DataFrame, header: pd.DataFrame, log: DataQualityLog
 ) -> None:
@@ -257,6 +300,10 @@ def read_ssda903(
         if table in by_table:
             raw = pd.concat([r.frame for r in by_table[table]], ignore_index=True)
             cleaned[table] = clean_columns(raw, table, log, pseudonyms, problems)
+    if problems:
+        raise InputError(_problem_message(problems))
+
+    problems += misnamed_year_folders(cleaned["episodes"])
     if problems:
         raise InputError(_problem_message(problems))
 

@@ -165,6 +165,28 @@ def _year_folders(folder: Path, root: Path, log: DataQualityLog) -> tuple[list, 
     return years, problems
 
 
+def _mixed_formats(year_folder: Path, root: Path) -> str | None:
+    """A problem when one year folder holds both XML and CSV files, naming both, else None.
+
+    The same return given twice, once as XML and once as CSV, would count every child twice;
+    which of the two is right is the user's call, so nothing is merged.
+    """
+    files = [
+        p for p in sorted(year_folder.iterdir()) if p.is_file() and not p.name.startswith((".", "~$"))
+    ]
+    by_kind = {
+        kind: [p.relative_to(root).as_posix() for p in files if p.suffix.lower() == suffix]
+        for suffix, kind in READABLE_SUFFIXES.items()
+    }
+    if by_kind["xml"] and by_kind["csv"]:
+        return (
+            f"{year_folder.relative_to(root).as_posix()} holds the return both as XML "
+            f"({', '.join(by_kind['xml'])}) and as CSV ({', '.join(by_kind['csv'])}). "
+            "Keep one form of the return in the year folder and move the other out."
+        )
+    return None
+
+
 def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
     """Read every SSDA903 file under ``folder/<YYYY>/``, detecting each file's table.
 
@@ -180,6 +202,10 @@ def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
     tables: list[RawTable] = []
     file_order = 0
     for year, year_folder in years:
+        mixed = _mixed_formats(year_folder, root)
+        if mixed:
+            problems.append(mixed)
+            continue
         for path in sorted(year_folder.iterdir()):
             relative = path.relative_to(root).as_posix()
             if path.name.startswith((".", "~$")):

@@ -267,3 +267,29 @@ def test_episodes_none_of_which_can_be_used_are_an_input_error(tmp_path):
     rows = [episode_row("C1", "31/02/2023"), episode_row("", "01/06/2023")]
     with pytest.raises(InputError, match="None of the 2 episode rows"):
         read(_raw(tmp_path, rows, [header_row("C1")]))
+
+
+def test_a_folder_named_by_the_year_its_return_starts_is_refused(tmp_path):
+    # Folder 2017 should hold 1 April 2016 to 31 March 2017. Here C1 started on 01/06/2017 and
+    # left on 01/09/2017, C2 started on 01/12/2017, C3 on 01/03/2016 (an older episode, left
+    # out of the count): 3 of the 3 recent dates fall in 2017-18, so the folder is 2018.
+    rows = [
+        episode_row("C1", "01/06/2017", dec="01/09/2017", rec="E4A"),
+        episode_row("C2", "01/12/2017"),
+        episode_row("C3", "01/03/2016"),
+    ]
+    raw = raw_folder(tmp_path, {2017: rows})
+    with pytest.raises(InputError, match=(
+        "ssda903/2017 holds events from 1 April 2017 to 31 March 2018: rename it 2018"
+    )):
+        read(raw)
+
+
+def test_a_folder_with_a_few_late_typing_slips_is_not_misnamed(tmp_path):
+    # Three dates in 2023-24 and one slip into 2024-25: 1 of 4 recent dates is later (25%).
+    rows = [
+        episode_row("C1", "01/06/2023", dec="01/09/2023", rec="E4A"),
+        episode_row("C2", "01/12/2023", dec="01/06/2024", rec="E4A"),
+    ]
+    tables, _ = read(raw_folder(tmp_path, {2024: rows}))
+    assert len(tables["episodes"]) == 2

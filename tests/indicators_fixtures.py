@@ -335,8 +335,9 @@ EXPECTED_AT_2024_03_31: dict[str, tuple[float, float | None, float | None, float
     #   N (2021-09-30) = 6. Not: L (16), O (began 2021-10-01), the rest started later.
     # Numerator: A, G (T keeps the carer), K (temporary and return ignored), N (carer since
     #   2021-09-30), J (adoptive placement 2022-10-01 + previous from 2021-01-01) = 5;
-    #   H changed carer 2023-01-01. 5/6 = 83.33.
-    "long_term_stability_pct": (5, 6, 83.3, None),
+    #   H changed carer 2023-01-01. 5/6 = 83.33. Unknown: every child's first episode held is
+    #   an S, so no carer began before the data: 0.
+    "long_term_stability_pct": (5, 6, 83.3, 0),
     # Known distances: A E F G J K L 3.1, N 0.0, D 24.9, H 20.1 (sector), I 20.0 (district)
     # = 11; unknown: M (blank), O (outside the UK), Q (not found) = 3.
     # Over 20.0: D, H = 2. 2/11 = 18.18.

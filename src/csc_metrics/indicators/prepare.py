@@ -309,6 +309,11 @@ def prepare_episodes(
     - ``carer_start``: start of the carer placement current during the episode.
     - ``previous_carer_start``: start of the carer placement before that one, in the same period
       of care (missing if none).
+    - ``carer_start_known``: False when the carer placement began before the data supplied (the
+      child's first recorded episode is RNE L, T or U, and no carer change follows): the
+      ``carer_start`` recorded is then only an upper bound.
+    - ``period_start_known``: False when the period of care began before the data supplied
+      (its first recorded episode is not RNE S).
     - ``placement_group``, ``provider_group``, ``distance_miles``, ``placement_la``.
     - the child's ``dob``, ``sex``, ``ethnic_group``, ``uasc_listed``, ``uasc_ceased``.
 
@@ -382,6 +387,16 @@ def prepare_episodes(
     # A temporary first episode has no carer before it: its own start stands in.
     episodes["carer_start"] = episodes["decom"].to_numpy()[carer_rows_at]
     episodes["carer_start"] = episodes["carer_start"].where(has_carer, episodes["decom"])
+    # A child's first recorded episode that is not itself a carer change (RNE L, T or U, or a
+    # temporary placement) continues a carer placement that began before the data supplied: the
+    # true carer start is on or before the recorded one, and not known.
+    opened_before_data = first_of_child & ~episodes["rne"].isin(settings.carer_change_rne)
+    chain_start = np.where(has_carer, carer_rows_at, np.arange(len(episodes)))
+    episodes["carer_start_known"] = ~opened_before_data.to_numpy()[chain_start]
+    # Likewise a period of care whose first recorded episode is not RNE S began earlier.
+    episodes["period_start_known"] = (
+        episodes["rne"].eq("S") | ~first_of_child
+    ).groupby(period).transform("first")
     previous_at_row = previous_carer.reindex(episodes.index)
     episodes["previous_carer_start"] = previous_at_row.to_numpy()[carer_rows_at]
     episodes["previous_carer_start"] = episodes["previous_carer_start"].where(has_carer)

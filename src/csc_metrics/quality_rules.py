@@ -33,6 +33,11 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
         "warning",
         "an episode date is later than the end of its return's collection year",
     ),
+    "return_ends_early": (
+        "warning",
+        "the latest return's last event is months before its year end, and no extract date says "
+        "it is an in-year extract, so it is taken to cover its whole year",
+    ),
     "episode_repaired": ("warning", "an episode left open in an older return was closed"),
     "episode_overlap": ("warning", "the episode starts before the previous one ended"),
     "episode_gap": ("warning", "a continuation episode starts after the previous one ended"),

@@ -53,11 +53,19 @@ class Ssda903Result:
         files: One entry per table read from a file: path, table, collection year, encoding,
             rows read, blank rows skipped, extra columns dropped, and whether it is used.
         rows_in: Table short name -> data rows read from every file.
+        extract_dates: Collection year -> the date of an in-year extract, where the year folder
+            says so (``extract_date.txt``); a year without one covers its whole year.
     """
 
     tables: dict[str, pd.DataFrame]
     files: list[dict] = field(default_factory=list)
     rows_in: dict[str, int] = field(default_factory=dict)
+    extract_dates: dict[int, pd.Timestamp] = field(default_factory=dict)
+
+
+def no_ssda903() -> Ssda903Result:
+    """The result for a raw folder with no ``ssda903/`` folder: every table empty."""
+    return Ssda903Result(tables={table: _to_model(None, table) for table in specs.USED_TABLES})
 
 
 def _note_files(raw_tables: list[RawTable], log: DataQualityLog) -> list[dict]:
@@ -226,11 +234,44 @@ def misnamed_year_folders(episodes: pd.DataFrame) -> list[str]:
     folder = dates["source_file"].str.rsplit("/", n=1).str[0]
     share = in_next[recent].groupby([folder[recent], year[recent]]).mean()
     return [
-        f"{name} holds events from 1 April {named} to 31 March {named + 1}: "
-        f"rename it {named + 1}."
+        f"{name} holds events from 1 April {named} to 31 March {named + 1}: rename it {named + 1}."
         for (name, named), fraction in share.items()
         if fraction > MISNAMED_SHARE
     ]
+
+
+#: Months before its 31 March after which a latest return with no later event looks like an
+#: in-year extract (one quarter).
+EARLY_END_MONTHS = 3
+
+
+def _log_return_ending_early(
+    episodes: pd.DataFrame, extract_dates: dict[int, pd.Timestamp], log: DataQualityLog
+) -> None:
+    """Warn when the latest return looks like an in-year extract that no extract date names.
+
+    It is taken to cover its whole year; the warning says how to mark it as an extract.
+    """
+    if episodes.empty:
+        return
+    latest = int(episodes["collection_year"].max())
+    if latest in extract_dates:
+        return
+    rows = episodes[episodes["collection_year"].eq(latest)]
+    last_event = pd.concat([rows["decom"], rows["dec"]]).max()
+    year_end = pd.Timestamp(year=latest, month=3, day=31)
+    if pd.isna(last_event) or last_event > year_end - pd.DateOffset(months=EARLY_END_MONTHS):
+        return
+    folder = str(rows["source_file"].iloc[0]).rsplit("/", 1)[0]
+    log_file(
+        log,
+        "return_ends_early",
+        f"the latest return's last episode date is more than {EARLY_END_MONTHS} months before "
+        f"31/03/{latest}, yet it is taken to cover its whole year. If it is an in-year extract, "
+        f"put a file {folder}/extract_date.txt holding the extract's date (dd/mm/yyyy)",
+        file=folder,
+        table="episodes",
+    )
 
 
 def _log_children_without_header(
@@ -318,8 +359,11 @@ def read_ssda903(
         if table in cleaned and table != "header":
             built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)
     _log_children_without_header(built["episodes"], built["header"], log)
+    _log_return_ending_early(built["episodes"], read.extract_dates, log)
     tables = {table: _to_model(built.get(table), table) for table in specs.USED_TABLES}
-    return Ssda903Result(tables=tables, files=files, rows_in=rows_in)
+    return Ssda903Result(
+        tables=tables, files=files, rows_in=rows_in, extract_dates=read.extract_dates
+    )
 
 
 def _problem_message(problems: list[str]) -> str:

@@ -5,6 +5,7 @@ import pytest
 from ssda903_helpers import (
     EPISODES,
     HEADER,
+    PSEUDONYMISER,
     episode_row,
     header_row,
     issues_for,
@@ -15,6 +16,8 @@ from ssda903_helpers import (
 )
 
 from csc_metrics.errors import InputError
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.ssda903 import read_ssda903
 
 YEAR = 2024
 
@@ -279,9 +282,10 @@ def test_a_folder_named_by_the_year_its_return_starts_is_refused(tmp_path):
         episode_row("C3", "01/03/2016"),
     ]
     raw = raw_folder(tmp_path, {2017: rows})
-    with pytest.raises(InputError, match=(
-        "ssda903/2017 holds events from 1 April 2017 to 31 March 2018: rename it 2018"
-    )):
+    with pytest.raises(
+        InputError,
+        match=("ssda903/2017 holds events from 1 April 2017 to 31 March 2018: rename it 2018"),
+    ):
         read(raw)
 
 
@@ -293,3 +297,29 @@ def test_a_folder_with_a_few_late_typing_slips_is_not_misnamed(tmp_path):
     ]
     tables, _ = read(raw_folder(tmp_path, {2024: rows}))
     assert len(tables["episodes"]) == 2
+
+
+def test_an_extract_date_file_marks_an_in_year_extract(tmp_path):
+    # The 2024 folder says its return was extracted on 30/09/2023; the file is not a table.
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "extract_date.txt").write_text("30/09/2023\n")
+    log = DataQualityLog()
+    result = read_ssda903(raw / "ssda903", log, PSEUDONYMISER)
+    assert result.extract_dates == {2024: pd.Timestamp("2023-09-30")}
+    assert issues_for(log.to_frame(), "file_ignored").empty
+
+
+def test_an_extract_date_outside_the_collection_year_is_refused(tmp_path):
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "extract_date.txt").write_text("2024-06-30")
+    with pytest.raises(InputError, match="extract_date.txt must hold one date"):
+        read(raw)
+
+
+def test_a_latest_return_ending_early_without_an_extract_date_is_warned(tmp_path):
+    # The 2024 return's last date is 01/06/2023, ten months before 31/03/2024: the warning
+    # says how to mark an in-year extract.
+    _, issues = read(_raw(tmp_path))
+    early = issues_for(issues, "return_ends_early")
+    assert early["file"].tolist() == ["ssda903/2024"]
+    assert "extract_date.txt" in early["message"].iloc[0]

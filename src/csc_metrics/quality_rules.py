@@ -47,6 +47,10 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
     "extra_column": ("info", "a local column that is not in the DfE table was dropped"),
     "blank_rows_skipped": ("info", "completely blank rows were skipped"),
     "not_utf8": ("info", "the file was read as Windows-1252 (cp1252) text"),
+    "delimiter_detected": (
+        "info",
+        "the file was UTF-16 text or separated by tabs or semicolons, not commas; read as found",
+    ),
     "table_not_used": ("info", "a DfE table was recognised but csc-metrics does not use it"),
     "repeated_in_later_file": (
         "info",

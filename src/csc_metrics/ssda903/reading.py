@@ -16,7 +16,14 @@ import pandas as pd
 
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.raw_text import blank_rows, decode, normalise_column, parse_csv
+from csc_metrics.raw_text import (
+    DELIMITER_NAMES,
+    blank_rows,
+    decode,
+    detect_delimiter,
+    normalise_column,
+    parse_csv,
+)
 from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
 from csc_metrics.ssda903.specs import TableSpec, table_specs
@@ -104,7 +111,8 @@ def read_csv_table(
         InputError: If the file is unreadable, matches no table or lacks required columns.
     """
     text, encoding = decode(data, path)
-    frame = parse_csv(text, path)
+    delimiter = detect_delimiter(text)
+    frame = parse_csv(text, path, delimiter)
     frame.columns = [normalise_column(c) for c in frame.columns]
     spec, missing = detect_table(list(frame.columns))
     if spec is None:
@@ -125,6 +133,19 @@ def read_csv_table(
     frame = frame.loc[~blank, list(spec.columns)]
     if encoding == "cp1252":
         log_file(log, "not_utf8", "read as Windows-1252 (cp1252) text", file=path, table=spec.table)
+    if encoding == "utf-16" or delimiter != ",":
+        log_file(
+            log,
+            "delimiter_detected",
+            f"read as {encoding.upper()} text separated by {DELIMITER_NAMES[delimiter]}s"
+            + (
+                " (Excel's Unicode Text export)"
+                if encoding == "utf-16" and delimiter == "\t"
+                else ""
+            ),
+            file=path,
+            table=spec.table,
+        )
     # The header is line 1, so the first data row is line 2.
     source_rows = frame.index.to_numpy() + 2
     return finish_table(

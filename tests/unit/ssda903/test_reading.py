@@ -312,7 +312,7 @@ def test_an_extract_date_file_marks_an_in_year_extract(tmp_path):
 def test_an_extract_date_outside_the_collection_year_is_refused(tmp_path):
     raw = _raw(tmp_path)
     (raw / "ssda903" / "2024" / "extract_date.txt").write_text("2024-06-30")
-    with pytest.raises(InputError, match="extract_date.txt must hold one date"):
+    with pytest.raises(InputError, match=r"extract_date\.txt must hold one date"):
         read(raw)
 
 
@@ -323,3 +323,39 @@ def test_a_latest_return_ending_early_without_an_extract_date_is_warned(tmp_path
     early = issues_for(issues, "return_ends_early")
     assert early["file"].tolist() == ["ssda903/2024"]
     assert "extract_date.txt" in early["message"].iloc[0]
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read_and_noted(tmp_path):
+    # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, fields separated by tabs.
+    raw = _raw(tmp_path)
+    rows = [EPISODES, episode_row("C1", "01/06/2023")]
+    write(
+        raw / "ssda903" / "2024" / "episodes.csv",
+        [row.replace(",", "\t") for row in rows],
+        encoding="utf-16",
+    )
+    tables, issues = read(raw)
+    assert tables["episodes"]["place"].tolist() == ["U4"]
+    noted = issues_for(issues, "delimiter_detected")
+    assert noted["file"].tolist() == ["ssda903/2024/episodes.csv"]
+    assert "tabs" in noted["message"].iloc[0] and "Unicode Text" in noted["message"].iloc[0]
+
+
+def test_a_semicolon_separated_file_is_read_and_noted(tmp_path):
+    raw = _raw(tmp_path)
+    rows = [HEADER, header_row("C1")]
+    write(raw / "ssda903" / "2024" / "header.csv", [row.replace(",", ";") for row in rows])
+    tables, issues = read(raw)
+    assert tables["header"]["child_id"].tolist() == [pseudonym("C1")]
+    assert "semicolons" in issues_for(issues, "delimiter_detected")["message"].iloc[0]
+
+
+def test_an_unreadable_file_names_the_delimiter_found_not_its_values(tmp_path):
+    # A semicolon file whose second row has an unmatched extra field.
+    raw = _raw(tmp_path)
+    lines = [HEADER.replace(",", ";"), header_row("SECRET1").replace(",", ";") + ";x;y;z"]
+    write(raw / "ssda903" / "2024" / "header.csv", lines)
+    with pytest.raises(InputError) as caught:
+        read(raw)
+    assert "semicolon" in str(caught.value)
+    assert "SECRET1" not in str(caught.value)

@@ -28,7 +28,24 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
     "invalid_date": ("warning", "the value is not a possible date; left blank"),
     "two_digit_year": ("warning", "a date with a two-digit year cannot be trusted; left blank"),
     "invalid_postcode": ("warning", "the value is not a postcode, sector or district; left blank"),
+    "postcode_normalised": (
+        "info",
+        "a postcode was rewritten in the standard form (upper case, one space before the inward "
+        "code), e.g. C251YT read as C25 1YT",
+    ),
     "dec_before_decom": ("warning", "the episode ends before it starts"),
+    "rec_without_dec": (
+        "warning",
+        "a reason the episode ceased (REC) is given but no date ceased (DEC): treated as open",
+    ),
+    "dec_without_rec": (
+        "warning",
+        "a date ceased (DEC) is given but no valid reason (REC): ended for an unknown reason",
+    ),
+    "mandatory_item_blank": (
+        "warning",
+        "a mandatory episode item (RNE, LS, CIN or PLACE) is blank or not a valid code",
+    ),
     "date_after_year_end": (
         "warning",
         "an episode date is later than the end of its return's collection year",

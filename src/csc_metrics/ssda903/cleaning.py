@@ -38,6 +38,10 @@ MESSAGES = {
     "invalid_date": "expected a date (dd/mm/yyyy, yyyy-mm-dd or an Excel date number); left blank",
     "two_digit_year": "a two-digit year cannot be trusted; left blank (write dd/mm/yyyy)",
     "invalid_postcode": "expected a postcode, postcode sector or district; left blank",
+    "postcode_normalised": (
+        "postcode rewritten in the standard form (upper case, one space before the last three "
+        "characters)"
+    ),
 }
 
 
@@ -209,6 +213,10 @@ def clean_columns(
             problems.extend(_two_digit_year_problems(frame, values, cleaned, column))
         elif kind == "postcode":
             cleaned = normalise_postcodes(values)
+            as_given = values.astype("object").str.strip()
+            cleaned.issues["postcode_normalised"] = (
+                cleaned.values.notna() & as_given.notna() & cleaned.values.ne(as_given)
+            ).astype(bool)
         else:
             cleaned = Cleaned(clean_text(values, upper=True))
         _log_value_issues(log, frame, values, cleaned, table, column)

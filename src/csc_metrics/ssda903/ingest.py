@@ -174,8 +174,48 @@ def _build_episodes(frame: pd.DataFrame, log: DataQualityLog, settings: Settings
         value=frame.loc[backwards, "dec"].dt.strftime("%d/%m/%Y"),
     )
     _log_dates_after_year_end(frame, log)
+    _log_incomplete_episodes(frame, log)
     frame = merge_episodes(frame, log)
     return frame.assign(is_short_break=frame["ls"].isin(settings.short_break_ls))
+
+
+#: Episode columns the DfE makes mandatory (DECOM's absence is the error missing_start_date).
+MANDATORY_EPISODE_COLUMNS = ("rne", "ls", "cin", "place")
+
+
+def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
+    """Warn about an end without a reason, a reason without an end, and blank mandatory items."""
+    rec_only = frame["rec"].notna() & frame["dec"].isna()
+    log_rows(
+        log,
+        frame[rec_only],
+        "rec_without_dec",
+        "REC (reason the episode ceased) is given but DEC (date ceased) is blank; the episode is "
+        "treated as open",
+        table="episodes",
+        column="REC",
+    )
+    dec_only = frame["dec"].notna() & frame["rec"].isna()
+    log_rows(
+        log,
+        frame[dec_only],
+        "dec_without_rec",
+        "DEC (date ceased) is given but REC (reason ceased) is blank or not a valid code; the "
+        "episode is treated as ended for an unknown reason",
+        table="episodes",
+        column="DEC",
+    )
+    for column in MANDATORY_EPISODE_COLUMNS:
+        blank = frame[column].isna()
+        log_rows(
+            log,
+            frame[blank],
+            "mandatory_item_blank",
+            f"{column.upper()} is mandatory but blank or not a valid code; figures that need "
+            "it leave the episode out or count it as unknown",
+            table="episodes",
+            column=column.upper(),
+        )
 
 
 def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:

@@ -359,3 +359,58 @@ def test_an_unreadable_file_names_the_delimiter_found_not_its_values(tmp_path):
         read(raw)
     assert "semicolon" in str(caught.value)
     assert "SECRET1" not in str(caught.value)
+
+
+# --- data-quality rules the indicators depend on -------------------------------------------
+
+
+def test_a_reason_without_an_end_and_an_end_without_a_reason_are_warned(tmp_path):
+    # C1: REC E4A but DEC blank; C2: DEC 01/09/2023 but REC blank.
+    rows = [
+        episode_row("C1", "01/06/2023", rec="E4A"),
+        episode_row("C2", "01/06/2023", dec="01/09/2023"),
+    ]
+    _, issues = read(_raw(tmp_path, rows))
+    assert issues_for(issues, "rec_without_dec")["column"].tolist() == ["REC"]
+    assert issues_for(issues, "dec_without_rec")["column"].tolist() == ["DEC"]
+
+
+def test_a_blank_mandatory_item_is_warned_naming_the_column(tmp_path):
+    # LS blank on the only episode: one warning, column LS.
+    _, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", ls="")]))
+    assert issues_for(issues, "mandatory_item_blank")["column"].tolist() == ["LS"]
+
+
+def test_a_repaired_episode_keeps_no_reason_it_did_not_have_evidence_for(tmp_path):
+    # 2023: C1 open with a REC but no DEC; 2024 holds only C2, so C1's episode is closed after
+    # the last return that held it (DEC 01/04/2023) and, as documented, REC is blank.
+    raw = raw_folder(
+        tmp_path,
+        {
+            2023: [episode_row("C1", "01/06/2022", rec="E4A")],
+            2024: [episode_row("C2", "01/06/2023")],
+        },
+    )
+    tables, _ = read(raw)
+    c1 = tables["episodes"][tables["episodes"]["child_id"].eq(pseudonym("C1"))].iloc[0]
+    assert c1["dec"] == pd.Timestamp("2023-04-01")
+    assert pd.isna(c1["rec"])
+
+
+def test_a_duplicate_header_row_with_another_sex_names_both_and_which_was_kept(tmp_path):
+    # C1 twice in the 2024 Header: SEX 1 (M) on row 2, SEX 2 (F) on row 3; row 3 is kept.
+    headers = [header_row("C1", sex="1"), header_row("C1", sex="2", dob="02/05/2010")]
+    tables, issues = read(_raw(tmp_path, headers=headers))
+    message = issues_for(issues, "duplicate_row")["message"].iloc[0]
+    assert "SEX differs: M here, F in the kept row" in message
+    assert "DOB differs" in message and "2010" not in message
+    assert tables["header"]["sex"].tolist() == ["F"]
+
+
+def test_a_postcode_rewritten_in_the_standard_form_is_noted(tmp_path):
+    raw = _raw(tmp_path)
+    row = "C1,01/06/2023,S,C2,N1,U4,PR1,,,,pr12ab,PR2 3CD,SC123456"
+    write(raw / "ssda903" / "2024" / "episodes.csv", [EPISODES, row])
+    tables, issues = read(raw)
+    assert tables["episodes"]["home_post"].tolist() == ["PR1 2AB"]
+    assert issues_for(issues, "postcode_normalised")["column"].tolist() == ["HOME_POST"]

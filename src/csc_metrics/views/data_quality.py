@@ -12,6 +12,7 @@ import pandas as pd
 from csc_metrics.charts import Chart, heatmap
 from csc_metrics.dates import collection_year, collection_year_label, format_date
 from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
+from csc_metrics.indicators.coverage import DATASET_NAMES, coverage_summary
 from csc_metrics.quality import summarise_issues
 from csc_metrics.quality_rules import rule_meaning
 from csc_metrics.views.builders import ReportTable, empty_chart
@@ -444,6 +445,39 @@ def snapshot_messages(ctx: ReportContext) -> list[str]:
     ]
 
 
+def look_back_messages(ctx: ReportContext) -> list[str]:
+    """Children whose carer or care began before the earliest return, so stability is unknown.
+
+    Definitions: docs/definitions.md, "Long-term stability" (carer or care that began before
+    the data).
+    """
+    rows = ctx.metrics[
+        ctx.metrics["indicator_id"].eq("long_term_stability_pct")
+        & ctx.metrics["breakdown"].eq("total")
+    ]
+    unknown = rows["unknown"].iloc[0] if len(rows) else 0
+    if pd.isna(unknown) or unknown <= 0:
+        return []
+    return [
+        f"For {ctx.count_text(unknown)} children under 16 the current carer or period of care "
+        "began before the earliest SSDA903 return supplied, so whether they have had the same "
+        "carer for 2 years is not known: they are left out of long-term stability and counted "
+        "as unknown. Supplying earlier returns fixes this."
+    ]
+
+
+def coverage_messages(ctx: ReportContext) -> list[str]:
+    """What each dataset covers, and which of them stops before the report's date."""
+    return [
+        sentence for sentence in coverage_summary(ctx.windows) if sentence.startswith("No ")
+    ] + [
+        f"The {DATASET_NAMES[w.dataset]} end on {format_date(w.end)}, before "
+        f"{format_date(ctx.period_end)}: their figures at this date are not covered."
+        for w in ctx.windows.values()
+        if w.end < ctx.period_end
+    ]
+
+
 def key_messages(ctx: ReportContext) -> list[str]:
     """The data quality report's key messages, generated from the data.
 
@@ -459,4 +493,6 @@ def key_messages(ctx: ReportContext) -> list[str]:
         *rule_messages(ctx),
         *completeness_messages(ctx),
         *snapshot_messages(ctx),
+        *coverage_messages(ctx),
+        *look_back_messages(ctx),
     ]

@@ -63,8 +63,15 @@ def issues(ctx: ReportContext) -> pd.DataFrame:
     Returns:
         A ``DataQualityIssues`` table.
     """
-    cohort = care_leaver_data_issues(ctx.inputs, ctx.period_end)
+    cohort = _cohort_issues(ctx)
     return pd.concat([ctx.data.dq_issues, cohort], ignore_index=True)
+
+
+def _cohort_issues(ctx: ReportContext) -> pd.DataFrame:
+    """The care-leaver rows left out at the period end (none without SSDA903 data)."""
+    if "ssda903" not in ctx.windows:
+        return ctx.data.dq_issues.iloc[0:0]
+    return care_leaver_data_issues(ctx.inputs, ctx.period_end)
 
 
 # --- what was read -------------------------------------------------------------------------------
@@ -363,8 +370,10 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
 def summary_message(ctx: ReportContext) -> str:
     """What ingest read and how many issues of each severity it found."""
     manifest = ctx.data.manifest
-    found = issues(ctx)
-    counts = found["severity"].value_counts()
+    # Ingest's own counts, as the landing page gives them; the care-leaver rows left out when
+    # the figures at this date were worked out are said separately, so the two pages agree.
+    counts = ctx.data.dq_issues["severity"].value_counts()
+    cohort = len(_cohort_issues(ctx))
     years = manifest.get("collection_years") or []
     returns = (
         f"SSDA903 returns for {len(years)} collection years ({collection_year_label(years[0])} to "
@@ -380,6 +389,12 @@ def summary_message(ctx: ReportContext) -> str:
         f"It found {ctx.count_text(counts.get('error', 0))} errors (rows left out), "
         f"{ctx.count_text(counts.get('warning', 0))} warnings (values changed or used with "
         f"caution) and {ctx.count_text(counts.get('info', 0))} notes."
+        + (
+            f" Working out the care-leaver figures at {format_date(ctx.period_end)} left out "
+            f"{ctx.count_text(cohort)} more OC3 rows (errors, listed below)."
+            if cohort
+            else ""
+        )
     )
 
 

@@ -44,7 +44,7 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
     ),
     "mandatory_item_blank": (
         "warning",
-        "a mandatory episode item (RNE, LS, CIN or PLACE) is blank or not a valid code",
+        "a mandatory episode item (RNE, LS, CIN or PLACE) is blank",
     ),
     "date_after_year_end": (
         "warning",

@@ -25,6 +25,8 @@ from csc_metrics.ssda903.values import (
 from csc_metrics.storage import PROCESSED_TABLES
 
 SOURCE_COLUMNS = ["source_file", "source_row", "collection_year", "file_order"]
+#: (table, DfE column) the DfE makes mandatory; DECOM's absence is the error missing_start_date.
+MANDATORY_ITEMS = {("episodes", column) for column in ("RNE", "LS", "CIN", "PLACE")}
 #: A file's date column is unusable when more than this share of its dates have two-digit years.
 TWO_DIGIT_YEAR_SHARE = 0.5
 
@@ -219,6 +221,18 @@ def clean_columns(
             ).astype(bool)
         else:
             cleaned = Cleaned(clean_text(values, upper=True))
+        if (table, column) in MANDATORY_ITEMS:
+            # Blank as given; a value that is not a valid code has its own invalid_code warning.
+            blank = values.isna() | values.astype("object").str.strip().eq("")
+            log_rows(
+                log,
+                frame[blank],
+                "mandatory_item_blank",
+                f"{column} is mandatory but blank; figures that need it leave the episode out "
+                "or count it as unknown",
+                table=table,
+                column=column,
+            )
         _log_value_issues(log, frame, values, cleaned, table, column)
         frame[column.lower()] = cleaned.values
         if column.lower() != column:

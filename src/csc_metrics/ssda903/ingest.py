@@ -179,12 +179,8 @@ def _build_episodes(frame: pd.DataFrame, log: DataQualityLog, settings: Settings
     return frame.assign(is_short_break=frame["ls"].isin(settings.short_break_ls))
 
 
-#: Episode columns the DfE makes mandatory (DECOM's absence is the error missing_start_date).
-MANDATORY_EPISODE_COLUMNS = ("rne", "ls", "cin", "place")
-
-
 def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
-    """Warn about an end without a reason, a reason without an end, and blank mandatory items."""
+    """Warn about an end without a reason, and a reason without an end."""
     rec_only = frame["rec"].notna() & frame["dec"].isna()
     log_rows(
         log,
@@ -205,17 +201,6 @@ def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
         table="episodes",
         column="DEC",
     )
-    for column in MANDATORY_EPISODE_COLUMNS:
-        blank = frame[column].isna()
-        log_rows(
-            log,
-            frame[blank],
-            "mandatory_item_blank",
-            f"{column.upper()} is mandatory but blank or not a valid code; figures that need "
-            "it leave the episode out or count it as unknown",
-            table="episodes",
-            column=column.upper(),
-        )
 
 
 def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:

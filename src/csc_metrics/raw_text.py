@@ -116,6 +116,13 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    head = data[:4096]
+    if (
+        len(head) >= 4
+        and head[1::2].count(0) > 0.9 * len(head[1::2])
+        and head[0::2].count(0) < 0.1 * len(head[0::2])
+    ):
+        return data.decode("utf-16-le", errors="strict"), "utf-16"
     if b"\x00" in data[:65536]:
         raise InputError(
             f"{path} is not a CSV text file (it contains binary data). "
@@ -134,14 +141,44 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         ) from None
 
 
-def parse_csv(text: str, path: str) -> pd.DataFrame:
+#: Delimiters a CSV export may use -> how messages name them. Excel's "Unicode Text" export is
+#: tab-separated UTF-16; councils with a continental locale save semicolon-separated CSV.
+DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of CSV text: the candidate found most often in its first non-blank line.
+
+    Quoted parts of the line are left out, so a heading such as ``"Team; North"`` does not count.
+    A line with none of them (one column) is comma-separated.
+
+    Args:
+        text: The decoded file.
+
+    Returns:
+        One of ``DELIMITER_NAMES``.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in DELIMITER_NAMES}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, path: str, delimiter: str = ",") -> pd.DataFrame:
     """Parse CSV text with every value as text (blank lines kept, so row numbers hold).
 
+    Args:
+        text: The decoded file.
+        path: Its path, for messages.
+        delimiter: The field delimiter (``detect_delimiter``).
+
     Raises:
-        InputError: If the text is not valid CSV.
+        InputError: If the text is not valid CSV; the message names the delimiter used.
     """
+    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     try:
-        return read_text_csv(
+        frame = read_text_csv(
             io.BytesIO(text.encode("utf-8")),
             # Without NA detection a missing trailing field is "" too (pyarrow refuses such rows).
             {"na_filter": False},
@@ -149,12 +186,23 @@ def parse_csv(text: str, path: str) -> pd.DataFrame:
             keep_default_na=False,
             skip_blank_lines=False,
             encoding="utf-8",
+            sep=delimiter,
         )
     except pd.errors.ParserError as error:
         detail = str(error).replace("Error tokenizing data. C error: ", "")
         raise InputError(
-            f"{path} cannot be read as CSV: {detail}. Check for stray commas or quotes."
+            f"{path} cannot be read as {name}-separated text (the {name} is the delimiter found "
+            f"in its heading row): {detail}. Check for stray delimiters or quotes."
         ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the leading fields as row labels when every row has more fields than the
+        # heading row: the columns would be shifted, so refuse instead.
+        raise InputError(
+            f"{path} cannot be read as {name}-separated text (the {name} is the delimiter found "
+            "in its heading row): its rows have more fields than the heading row has columns. "
+            "Check for stray delimiters or a missing column heading."
+        )
+    return frame
 
 
 def normalise_column(name: object) -> str:

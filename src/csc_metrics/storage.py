@@ -46,6 +46,8 @@ PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 MANIFEST_NAME = "manifest.json"
+#: Manifest key: collection year -> date (ISO) of an in-year SSDA903 extract, where one was given.
+EXTRACT_DATES_KEY = "ssda903_extract_dates"
 #: Sub-folder of a processed folder holding caches built from it (the indicator series, the
 #: shipped sample's stamp). Ingest replaces the whole processed folder, and the caches with it.
 CACHE_FOLDER = "_cache"

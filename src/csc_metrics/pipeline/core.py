@@ -25,7 +25,9 @@ from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import read_reference
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import read_ssda903
+from csc_metrics.ssda903.ingest import no_ssda903
 from csc_metrics.storage import (
+    EXTRACT_DATES_KEY,
     MANIFEST_NAME,
     ProcessedData,
     load_processed,
@@ -142,7 +144,13 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_seconds[stage] = now - stage_started
         stage_started = now
 
-    ssda903 = read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
+    caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
+    ssda903 = (
+        no_ssda903()
+        if caseload_only
+        else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    )
     stage_done("ssda903")
     reference = read_reference(raw / REFERENCE_FOLDER, log)
     stage_done("reference")
@@ -161,6 +169,9 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
         "ssda903_files": ssda903.files,
         "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
+        EXTRACT_DATES_KEY: {
+            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
+        },
         "tables": {
             name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
             for name, frame in sorted(tables.items())

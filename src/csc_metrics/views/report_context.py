@@ -32,7 +32,9 @@ from csc_metrics.indicators import (
     teams_at,
     window_start,
 )
+from csc_metrics.indicators.coverage import Window, dataset_windows
 from csc_metrics.narrative import IndicatorSummary, summarise_indicator
+from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
 from csc_metrics.suppression import is_small_count
@@ -101,9 +103,17 @@ class ReportContext:
     # --- dates and data ranges -------------------------------------------------------------
 
     @cached_property
+    def windows(self) -> dict[str, Window]:
+        """The dates each dataset supplied covers (``indicators.coverage.dataset_windows``)."""
+        return dataset_windows(self.data)
+
+    @cached_property
     def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The first and last day the SSDA903 returns cover."""
-        return data_coverage(self.data)
+        """The first and last day the SSDA903 returns cover (the snapshots', without them)."""
+        if "ssda903" in self.windows:
+            return data_coverage(self.data)
+        window = next(iter(self.windows.values()))
+        return window.start, window.end
 
     @cached_property
     def snapshots(self) -> list[pd.Timestamp]:
@@ -239,6 +249,9 @@ class ReportContext:
         else:
             rows = rows[(rows["breakdown"] == "team") & (rows["group"] == team)]
             rows = rows.assign(breakdown="total", group="all")
+        if NOT_COVERED in rows.columns:
+            # A figure its data do not cover is blank, and no chart, limit or message uses it.
+            rows = rows[rows[NOT_COVERED].isna()]
         years = WINDOW_YEARS.get(indicator_id)
         if years and len(rows):
             first_day = window_start(rows["period_end"]) - pd.DateOffset(years=years - 1)

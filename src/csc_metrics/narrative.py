@@ -23,7 +23,7 @@ from csc_metrics.catalogue import Indicator, get_indicator
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.spc import SpcResult, spc_table, trailing_run
+from csc_metrics.spc import RUN_LENGTH, SpcResult, spc_table, trailing_run
 from csc_metrics.suppression import count_text, fewer_than, is_small_count
 
 #: Word for the kind of special cause, by point type.
@@ -236,6 +236,149 @@ def _change_from_previous(
     return f"{'up' if now > then else 'down'} from {before} {label}"
 
 
+@dataclass(frozen=True)
+class Movement:
+    """How an indicator moved since an earlier date, judged in its own direction.
+
+    Attributes:
+        since: ``last quarter`` or ``a year ago``.
+        before: The earlier value.
+        now: The latest value.
+        way: ``up``, ``down`` or ``unchanged`` (as the figures are written, so 60.4% against
+            60.2% is unchanged).
+        judgement: ``better`` or ``worse`` in the catalogue's direction; None when unchanged or
+            the direction is neutral.
+    """
+
+    since: str
+    before: float
+    now: float
+    way: str
+    judgement: str | None
+
+
+def movement(indicator_id: str, now: float, before: float | None, since: str) -> Movement | None:
+    """The movement of an indicator's figure since an earlier value, or None without one.
+
+    Args:
+        indicator_id: The indicator (its unit rounds the figures, its direction judges them).
+        now: The latest value.
+        before: The earlier value (None or NaN: no movement).
+        since: ``last quarter`` or ``a year ago``.
+
+    Returns:
+        The movement.
+    """
+    indicator = get_indicator(indicator_id)
+    then = _number(before)
+    if np.isnan(then) or np.isnan(_number(now)):
+        return None
+    rounded_now, rounded_then = _rounded(now, indicator.unit), _rounded(then, indicator.unit)
+    way = "unchanged" if rounded_now == rounded_then else "up" if now > then else "down"
+    judgement = None
+    if way != "unchanged" and indicator.direction != "neutral":
+        better = (way == "up") == (indicator.direction == "higher")
+        judgement = "better" if better else "worse"
+    return Movement(since, then, float(now), way, judgement)
+
+
+def movement_text(indicator_id: str, moved: Movement) -> str:
+    """``Up from 7% last quarter (worse)``: the movement itself, with no SPC judgement."""
+    unit = get_indicator(indicator_id).unit
+    before = formatting.format_value(moved.before, unit, precision="text")
+    judged = f" ({moved.judgement})" if moved.judgement else ""
+    if moved.way == "unchanged":
+        return f"Unchanged from {before} {moved.since}"
+    return f"{moved.way.capitalize()} from {before} {moved.since}{judged}"
+
+
+def _month(date: object) -> str:
+    """``March 2023``."""
+    return pd.Timestamp(date).strftime("%B %Y")
+
+
+def limits_basis(result: SpcResult) -> str:
+    """What the latest point is judged against: ``the 16 quarters from June 2021 to March 2025``.
+
+    The limits come from the latest segment (the whole series unless a change point was
+    declared, ``spc(rebase_dates=...)``).
+    """
+    group = result.latest_group
+    n_points = len(group)
+    periods = _period_word(group["date"], n_points)
+    first, last = group["date"].iloc[0], group["date"].iloc[-1]
+    return f"the {n_points} {periods} from {_month(first)} to {_month(last)}"
+
+
+def _reference_level(result: SpcResult, unit: str) -> str:
+    """What the latest point is still above or below: the level before a shift, or a limit."""
+    latest = result.latest
+    group = result.latest_group
+    high = latest["side"] == "high"
+    side = "above" if high else "below"
+    run = trailing_run(group["relative_to_mean"].to_numpy())
+    if latest["rule"] != "outside_limits" and RUN_LENGTH <= run < len(group):
+        before = float(group["value"].to_numpy(dtype=float)[:-run].mean())
+        start = _month(group["date"].iloc[-run])
+        return f"{side} the {formatting.in_words(before, unit)} average before the shift in {start}"
+    if latest["rule"] == "outside_limits":
+        limit = latest["upl"] if high else latest["lpl"]
+        which = "upper" if high else "lower"
+        return (
+            f"{side} the {which} process limit of {formatting.in_words(limit, unit)} set on "
+            f"{limits_basis(result)}"
+        )
+    mean = formatting.in_words(float(latest["mean"]), unit)
+    return f"{side} the average of {mean} over {limits_basis(result)}"
+
+
+def reconciling_sentence(
+    indicator_id: str, value: float, spc_result: SpcResult | None, moved: Movement | None
+) -> str | None:
+    """One sentence when the figure's movement and the SPC verdict point different ways.
+
+    A special-cause point is high or low against its limits; the figure can still have moved
+    the other way since last quarter (a fall after a shift up is still above the old level). The
+    reader must then be told both, e.g. "Up from 7% to 8% this quarter (worse), but still below
+    the 11% average before the shift in Mar 2023."
+
+    Args:
+        indicator_id: The indicator.
+        value: The latest value.
+        spc_result: Its SPC result (None or common cause: nothing to reconcile).
+        moved: Its movement since last quarter (or a year ago when there is no last quarter).
+
+    Returns:
+        The sentence, or None when the two agree.
+    """
+    if spc_result is None or not spc_result.is_special_cause or moved is None:
+        return None
+    side = spc_result.latest["side"]
+    if moved.way == "unchanged" or (moved.way == "up") == (side == "high"):
+        return None
+    unit = get_indicator(indicator_id).unit
+    this = "this quarter" if moved.since == "last quarter" else "over the year"
+    judged = f" ({moved.judgement})" if moved.judgement else ""
+    before = formatting.format_value(moved.before, unit, precision="text")
+    now = formatting.in_words(value, unit)
+    return (
+        f"{moved.way.capitalize()} from {before} to {now} {this}{judged}, but still "
+        f"{_reference_level(spc_result, unit)}."
+    )
+
+
+def first_movement(
+    indicator_id: str,
+    value: float,
+    previous_quarter: float | None,
+    previous_year: float | None,
+) -> Movement | None:
+    """The movement since last quarter, or since a year ago when there is no last quarter."""
+    return movement(indicator_id, value, previous_quarter, "last quarter") or movement(
+        indicator_id, value, previous_year, "a year ago"
+    )
+
+
 def _assurance_clause(result: SpcResult, unit: str) -> str | None:
     if result.assurance is None or result.target is None:
         return None
@@ -338,7 +481,19 @@ def describe_indicator(
             if phrase:
                 previous.append(phrase)
     second = _trend_sentence(indicator, spc, previous)
-    return f"{first} {second}".strip()
+    text = f"{first} {second}".strip()
+    if not withheld:
+        moved = first_movement(indicator_id, figures.value, previous_quarter, previous_year)
+        small = (
+            suppress
+            and indicator.unit == "count"
+            and moved is not None
+            and bool(is_small_count(moved.before, settings)[0])
+        )
+        reconcile = None if small else reconciling_sentence(indicator_id, figures.value, spc, moved)
+        if reconcile:
+            text += f" {reconcile}"
+    return text
 
 
 # --- key messages --------------------------------------------------------------------------------

@@ -351,3 +351,82 @@ def test_a_gap_of_one_point_is_singular():
         benchmark={"comparator": "England", "value": 55.0, "year": 2024},
     )
     assert "1 point above England (55%, 2024)" in text
+
+
+# --- movement and the reconciling sentence -------------------------------------------------------
+
+THREE_PLUS = "placements_3plus_pct"  # lower is better
+
+
+def shift_down_then_up():
+    # 11, 12, 11, 12, 10, 11, 10, 12 (mean 89/8 = 11.125) from March 2021, then 7, 6, 7, 6, 7, 6,
+    # 7, 8 from March 2023. Whole-series mean 143/16 = 8.94; the screened mean moving range is
+    # 16/14 = 1.143 (the jump of 5 is screened out), so the lower limit is 8.94 - 3.04 = 5.90
+    # and no point is beyond it. The last eight points are below the mean: the latest (8) is
+    # special cause by the shift rule, low, an improvement for 3+ placements.
+    values = [
+        11.0,
+        12.0,
+        11.0,
+        12.0,
+        10.0,
+        11.0,
+        10.0,
+        12.0,
+        7.0,
+        6.0,
+        7.0,
+        6.0,
+        7.0,
+        6.0,
+        7.0,
+        8.0,
+    ]
+    return spc(pd.Series(values, pd.date_range("2021-03-31", periods=16, freq="QE")), "lower")
+
+
+def test_movement_is_judged_in_the_indicators_direction():
+    from csc_metrics.narrative import movement, movement_text
+
+    moved = movement(THREE_PLUS, 8.0, 7.0, "last quarter")
+    assert (moved.way, moved.judgement) == ("up", "worse")
+    assert movement_text(THREE_PLUS, moved) == "Up from 7% last quarter (worse)"
+    # 60.2 against 60.4 is written 60% both times: unchanged, neither better nor worse.
+    assert movement("long_term_stability_pct", 60.2, 60.4, "a year ago").way == "unchanged"
+    # A neutral indicator moves up or down but is never better or worse.
+    assert movement("cla_count", 400.0, 385.0, "last quarter").judgement is None
+
+
+def test_reconciling_sentence_when_a_worse_quarter_sits_in_an_improving_shift():
+    result = shift_down_then_up()
+    assert result.variation == "improvement_low" and result.latest["rule"] == "shift"
+    text = describe_indicator(
+        THREE_PLUS, (8.0, 32, 400, "2024-12-31"), result, previous_quarter=7.0
+    )
+    assert text.endswith(
+        "Up from 7% to 8% this quarter (worse), but still below the 11% average before the "
+        "shift in March 2023."
+    )
+
+
+def test_no_reconciling_sentence_when_movement_and_verdict_agree():
+    result = shift_down_then_up()
+    text = describe_indicator(
+        THREE_PLUS, (8.0, 32, 400, "2024-12-31"), result, previous_quarter=9.0
+    )
+    assert "but still" not in text
+
+
+def test_reconciling_sentence_names_the_limit_a_point_is_beyond():
+    from csc_metrics.narrative import movement, reconciling_sentence
+
+    # [12, 10] x 5 then 1 and 2: mean 113/12 = 9.42; moving ranges 2 x 9, 9, 1 = 28/11 = 2.55,
+    # screening (>= 8.32) drops the 9: 19/10 = 1.9, lower limit 9.42 - 2.66 x 1.9 = 4.36. The
+    # latest, 2, is below it although it rose from 1.
+    result = spc(quarterly([12.0, 10.0] * 5 + [1.0, 2.0]), "neutral")
+    assert result.latest["rule"] == "outside_limits"
+    moved = movement("cla_count", 2.0, 1.0, "last quarter")
+    assert reconciling_sentence("cla_count", 2.0, result, moved) == (
+        "Up from 1 to 2 this quarter, but still below the lower process limit of 4 set on the "
+        "12 quarters from March 2019 to December 2021."
+    )

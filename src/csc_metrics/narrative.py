@@ -513,51 +513,161 @@ def _benchmark_gap_size(
     return float(gap), gap_is_better(gap, indicator.direction)
 
 
-def _tier(
+#: Severity points for the SPC signal of a special-cause concern at the latest point, by rule
+#: (docs/definitions.md, "Ranking key messages"): beyond a limit, then a sustained run (a shift
+#: or a trend), then an early warning (2 of 3 near a limit).
+SIGNAL_SEVERITY: dict[str, float] = {
+    "outside_limits": 3.0,
+    "trend": 2.0,
+    "shift": 2.0,
+    "two_of_three": 1.0,
+}
+#: Severity points for a gap to the comparator in the worse direction, per unit of relative gap
+#: (the gap as a share of the comparator's value, capped at 1): a figure half England's adds 1.5.
+GAP_SEVERITY = 3.0
+#: Severity points when the latest figure misses a local target; as much again when the SPC
+#: limits say it will consistently miss it.
+TARGET_SEVERITY = 1.0
+
+
+@dataclass(frozen=True)
+class RankedMessage:
+    """One key message with what ranked it.
+
+    Attributes:
+        indicator_id: The indicator it is about.
+        severity: Its severity score (0 for good news).
+        kind: ``concern`` (an SPC concern, a worse gap or a missed target) or ``good_news``.
+        text: The message (``describe_indicator``).
+        summary: The indicator summary it was written from.
+    """
+
+    indicator_id: str
+    severity: float
+    kind: str
+    text: str
+    summary: IndicatorSummary
+
+
+def relative_gap(summary: IndicatorSummary) -> tuple[float, bool | None]:
+    """The gap to the comparator as a share of the comparator's value, and whether it is better.
+
+    A share is unit-free, so gaps of a percentage, a rate and a count compare: 24% against 54%
+    is 0.56, 16 cases per FTE against 15.4 is 0.04.
+
+    Returns:
+        ``(size, better)``: size 0 and better None without a comparable figure.
+    """
+    indicator = get_indicator(summary.indicator_id)
+    latest = Latest.of(summary.latest)
+    if not summary.benchmark or np.isnan(latest.value):
+        return 0.0, None
+    bench = _number(summary.benchmark.get("value"))
+    gap = benchmark_gap(latest.value, bench)
+    if np.isnan(gap) or bench == 0 or np.isnan(bench):
+        return 0.0, None
+    return float(abs(gap) / abs(bench)), gap_is_better(gap, indicator.direction)
+
+
+def target_missed(summary: IndicatorSummary) -> bool:
+    """Whether the latest figure is on the wrong side of its local target."""
+    indicator = get_indicator(summary.indicator_id)
+    value = Latest.of(summary.latest).value
+    if summary.target is None or np.isnan(value) or indicator.direction == "neutral":
+        return False
+    if indicator.direction == "higher":
+        return bool(value < summary.target)
+    return bool(value > summary.target)
+
+
+def severity(summary: IndicatorSummary) -> float:
+    """How much a concern matters, to rank key messages (docs/definitions.md).
+
+    The sum of three parts: the SPC signal of a special-cause concern at the latest point
+    (``SIGNAL_SEVERITY``: 3 beyond a limit, 2 a shift or trend, 1 an early warning); the gap to
+    the comparator in the worse direction, ``GAP_SEVERITY`` x the relative gap (capped at 1);
+    and ``TARGET_SEVERITY`` for a missed local target, twice when the limits say it will be
+    missed consistently. Good news scores 0.
+
+    Args:
+        summary: The indicator's summary.
+
+    Returns:
+        The score, 0 or more.
+    """
+    result = summary.spc
+    score = 0.0
+    if result is not None and result.variation.startswith("concern"):
+        score += SIGNAL_SEVERITY.get(str(result.latest["rule"]), 1.0)
+    size, better = relative_gap(summary)
+    if better is False:
+        score += GAP_SEVERITY * min(size, 1.0)
+    if target_missed(summary):
+        score += TARGET_SEVERITY
+        if result is not None and result.assurance == "fail":
+            score += TARGET_SEVERITY
+    return round(score, 3)
+
+
+def _beyond_threshold(
+    summary: IndicatorSummary,
+    gap_threshold_pp: float,
+    gap_threshold_relative: float,
+    suppress: bool,
+    settings: Settings,
+) -> bool:
+    """Whether the gap to the comparator is big enough to be a message by itself."""
+    indicator = get_indicator(summary.indicator_id)
+    latest = Latest.of(summary.latest)
+    gap, _ = _benchmark_gap_size(summary, indicator)
+    if indicator.unit == "pct":
+        beyond = abs(gap) >= gap_threshold_pp
+    else:
+        beyond = relative_gap(summary)[0] >= gap_threshold_relative
+    return beyond and not _is_withheld(indicator, latest, suppress, settings)
+
+
+def _rank_key(
     summary: IndicatorSummary,
     gap_threshold_pp: float,
     gap_threshold_relative: float,
     suppress: bool,
     settings: Settings,
 ) -> tuple[int, float] | None:
-    """Rank of one indicator's message: (tier, -size); None when it is not a key message."""
-    indicator = get_indicator(summary.indicator_id)
+    """(group, order within it) of one indicator's message; None when it is not a message.
+
+    Group 0 holds the concerns (an SPC concern, a worse gap beyond the threshold, a missed
+    target), ordered by severity, highest first; group 1 the special-cause improvements; group
+    2 the better gaps beyond the threshold, largest first.
+    """
     result = summary.spc
-    if result is not None and result.variation.startswith("concern"):
-        return 0, 0.0
-    latest = Latest.of(summary.latest)
-    gap, better = _benchmark_gap_size(summary, indicator)
-    if indicator.unit == "pct":
-        beyond = abs(gap) >= gap_threshold_pp
-        size = abs(gap)
-    else:
-        bench = abs(_number((summary.benchmark or {}).get("value")))
-        size = abs(gap) / bench if bench else 0.0
-        beyond = size >= gap_threshold_relative
-    beyond &= not _is_withheld(indicator, latest, suppress, settings)
-    if beyond and better is False:
-        return 1, -size
+    beyond = _beyond_threshold(
+        summary, gap_threshold_pp, gap_threshold_relative, suppress, settings
+    )
+    size, better = relative_gap(summary)
+    concern = result is not None and result.variation.startswith("concern")
+    if concern or (beyond and better is False) or target_missed(summary):
+        return 0, -severity(summary)
     if result is not None and result.variation.startswith("improvement"):
-        return 2, 0.0
+        return 1, 0.0
     if beyond and better:
-        return 3, -size
+        return 2, -size
     return None
 
 
-def key_messages(
+def ranked_messages(
     summaries: Sequence[IndicatorSummary | Mapping[str, Any]],
     gap_threshold_pp: float = 5.0,
     gap_threshold_relative: float = 0.1,
     max_messages: int = 6,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
-) -> list[str]:
-    """A short ranked list of messages from a set of indicators.
+) -> list[RankedMessage]:
+    """The key messages of a set of indicators, most severe first, with their scores.
 
-    Order: special-cause concerns first; then benchmark gaps in the worse direction beyond the
-    threshold (largest first); then special-cause improvements; then benchmark gaps in the better
-    direction beyond the threshold. Indicators with none of these are left out; each indicator
-    appears once.
+    Concerns come first, by ``severity`` (ties keep the order given); then special-cause
+    improvements; then gaps in the better direction beyond the threshold (largest first).
+    Indicators with none of these are left out; each indicator appears once.
 
     Args:
         summaries: ``IndicatorSummary`` objects, or mappings with the same fields.
@@ -569,28 +679,67 @@ def key_messages(
         settings: Settings.
 
     Returns:
-        The messages, each the ``describe_indicator`` text of one indicator.
+        The messages.
     """
     items = [s if isinstance(s, IndicatorSummary) else IndicatorSummary(**s) for s in summaries]
     ranked = []
+    seen: set[str] = set()
     for position, summary in enumerate(items):
-        tier = _tier(summary, gap_threshold_pp, gap_threshold_relative, suppress, settings)
-        if tier is not None:
-            ranked.append((*tier, position, summary))
+        if summary.indicator_id in seen:
+            continue
+        seen.add(summary.indicator_id)
+        key = _rank_key(summary, gap_threshold_pp, gap_threshold_relative, suppress, settings)
+        if key is not None:
+            ranked.append((*key, position, summary))
     ranked.sort(key=lambda item: item[:3])
     return [
-        describe_indicator(
-            s.indicator_id,
-            s.latest,
-            s.spc,
-            s.benchmark,
-            s.target,
-            s.previous_quarter,
-            s.previous_year,
-            suppress,
-            settings,
+        RankedMessage(
+            indicator_id=s.indicator_id,
+            severity=severity(s),
+            kind="concern" if group == 0 else "good_news",
+            text=describe_indicator(
+                s.indicator_id,
+                s.latest,
+                s.spc,
+                s.benchmark,
+                s.target,
+                s.previous_quarter,
+                s.previous_year,
+                suppress,
+                settings,
+            ),
+            summary=s,
         )
-        for *_, s in ranked[:max_messages]
+        for group, _, _, s in ranked[:max_messages]
+    ]
+
+
+def key_messages(
+    summaries: Sequence[IndicatorSummary | Mapping[str, Any]],
+    gap_threshold_pp: float = 5.0,
+    gap_threshold_relative: float = 0.1,
+    max_messages: int = 6,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """A short ranked list of messages from a set of indicators (``ranked_messages``' texts).
+
+    Args:
+        summaries: ``IndicatorSummary`` objects, or mappings with the same fields.
+        gap_threshold_pp: See ``ranked_messages``.
+        gap_threshold_relative: See ``ranked_messages``.
+        max_messages: Keep at most this many.
+        suppress: Never print a count from 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The messages, each the ``describe_indicator`` text of one indicator.
+    """
+    return [
+        m.text
+        for m in ranked_messages(
+            summaries, gap_threshold_pp, gap_threshold_relative, max_messages, suppress, settings
+        )
     ]
 
 

@@ -430,3 +430,70 @@ def test_reconciling_sentence_names_the_limit_a_point_is_beyond():
         "Up from 1 to 2 this quarter, but still below the lower process limit of 4 set on the "
         "12 quarters from March 2019 to December 2021."
     )
+
+
+# --- severity of key messages --------------------------------------------------------------------
+
+
+def test_severity_adds_signal_gap_and_target():
+    from csc_metrics.narrative import severity
+
+    spike_low = spc(quarterly([50.0, 52.0] * 9 + [50.0, 24.0]), "higher")  # beyond the LPL
+    england_54 = {"comparator": "England", "value": 54.0, "year": 2025}
+    # Beyond a limit 3, plus the gap: 3 x (54 - 24) / 54 = 1.667; total 4.667.
+    assert severity(_summary(EET, 24.0, spike_low, england_54)) == pytest.approx(4.667)
+    # The same figure with a target of 40% it misses: + 1 (the limits do not say it always will).
+    missed = IndicatorSummary(EET, (24.0, 50, 205, "2024-06-30"), spike_low, england_54, 40.0)
+    assert severity(missed) == pytest.approx(5.667)
+    # A gap in the better direction and no signal: nothing to worry about.
+    assert severity(_summary(EET, 60.0, common_cause(), england_54)) == 0.0
+
+
+def test_key_messages_rank_concerns_by_severity():
+    from csc_metrics.narrative import ranked_messages
+
+    # Hand-built: four concerns whose scores are worked out below, given in catalogue order.
+    spike_high = quarterly([10.0, 12.0] * 9 + [10.0, 24.0])  # beyond the UPL
+    spike_low = quarterly([50.0, 52.0] * 9 + [50.0, 24.0])  # beyond the LPL
+    messages = ranked_messages(
+        [
+            # [20, 21] x 9, 23.4, 23.5: mean 416.9/20 = 20.795, mean moving range 19.5/19 =
+            # 1.026, upper limit 23.525, near above 22.615: the last two are near, none beyond,
+            # an early warning (1); lower is better, so a concern. Plus the gap to England's
+            # 20%: 3 x 3.5 / 20 = 0.525. Total 1.525.
+            _summary(
+                "placed_over_20_miles_pct",
+                23.5,
+                spc(quarterly([20.0, 21.0] * 9 + [23.4, 23.5]), "lower"),
+                {"comparator": "England", "value": 20.0, "year": 2025},
+            ),
+            # Beyond the limit, no comparator: 3.
+            _summary("external_residential_pct", 24.0, spc(spike_high, "lower")),
+            # Only a worse gap, 10 points below England's 60%: 3 x 10 / 60 = 0.5.
+            _summary(
+                "care_leavers_17_18_eet_pct",
+                50.0,
+                common_cause(),
+                {"comparator": "England", "value": 60.0, "year": 2025},
+            ),
+            # Beyond the limit and 30 points below England's 54%: 4.667.
+            _summary(EET, 24.0, spc(spike_low, "higher"), {"comparator": "England", "value": 54.0}),
+        ]
+    )
+    assert [m.indicator_id for m in messages] == [
+        EET,
+        "external_residential_pct",
+        "placed_over_20_miles_pct",
+        "care_leavers_17_18_eet_pct",
+    ]
+    assert [m.severity for m in messages][:2] == pytest.approx([4.667, 3.0])
+    assert [m.severity for m in messages][2:] == pytest.approx([1.525, 0.5])
+    assert all(m.kind == "concern" for m in messages)
+
+
+def test_key_messages_never_repeat_an_indicator():
+    from csc_metrics.narrative import ranked_messages
+
+    bench = {"comparator": "England", "value": 60.0, "year": 2024}
+    twice = [_summary(EET, 40.0, None, bench), _summary(EET, 40.0, None, bench)]
+    assert len(ranked_messages(twice)) == 1

@@ -16,7 +16,7 @@ import pandas as pd
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
-from csc_metrics.narrative import IndicatorSummary, key_messages
+from csc_metrics.narrative import IndicatorSummary, ranked_messages
 from csc_metrics.spc import RUN_LENGTH, SpcResult, trailing_run
 from csc_metrics.suppression import is_small_count
 from csc_metrics.views.builders import display_label
@@ -167,7 +167,7 @@ def indicator_messages(
 def ranked(
     ctx: ReportContext, indicator_ids: list[str], max_messages: int = 6
 ) -> list[tuple[IndicatorSummary, str]]:
-    """The indicators ``narrative.key_messages`` picks, in its order, with its sentence for each.
+    """The indicators ``narrative.ranked_messages`` picks, in its order, with its sentence for each.
 
     Args:
         ctx: The report context.
@@ -182,13 +182,11 @@ def ranked(
         for s in ctx.summaries(indicator_ids)
         if not (s.indicator_id in FTE_BASED_INDICATORS and ctx.is_team_view(s.indicator_id))
     ]
-    texts = key_messages(
-        summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
-    )
-    # Every sentence starts with its indicator's label and a colon.
-    by_label = {get_indicator(s.indicator_id).label + ":": s for s in summaries}
     return [
-        (next(s for label, s in by_label.items() if text.startswith(label)), text) for text in texts
+        (m.summary, m.text)
+        for m in ranked_messages(
+            summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
+        )
     ]
 
 

@@ -126,7 +126,8 @@ def preload_report(
         settings: Local rules.
 
     Returns:
-        ``{"period_end": "YYYY-MM-DD"}``: the period end the parameters settle on.
+        ``{"period_end": "YYYY-MM-DD", "summary": {...}}``: the period end the parameters
+        settle on, and the run's ``summary.json`` facts (``views.summary.summary_facts``).
 
     Raises:
         ParameterError: A parameter is not valid (the notebooks will say so themselves).
@@ -160,4 +161,6 @@ def preload_report(
         settings,
     )
     preload.remember(preload.Preloaded(context, parameters, manifest))
-    return {"period_end": context.period_end.date().isoformat()}
+    from csc_metrics.views.summary import summary_facts
+
+    return {"period_end": context.period_end.date().isoformat(), "summary": summary_facts(context)}

@@ -1,5 +1,6 @@
 """Landing page tests: what the page of a run gathers from its reports."""
 
+
 def test_the_landing_page_shows_each_key_message_once():
     from csc_metrics.report.landing import unique_key_messages
     from csc_metrics.report.render import KeyMessages

@@ -438,4 +438,11 @@ def spc_table(
         index=pd.DatetimeIndex(rows["period_end"]),
         name=indicator.label,
     )
-    return spc(series, indicator.direction, target, rebase_dates, settings)
+    return spc(
+        series,
+        indicator.direction,
+        target,
+        rebase_dates,
+        settings,
+        baseline_points=settings.spc_baseline_points,
+    )

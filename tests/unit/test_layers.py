@@ -46,7 +46,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "sample",
     ),
     "indicators": ("indicators", "benchmarks"),
-    "analysis": ("spc", "gaps", "suppression", "narrative", "forecast"),
+    "analysis": ("spc", "gaps", "suppression", "narrative", "forecast", "change_points"),
     "presentation": ("charts", "display", "views"),
     "report": ("report",),
     "cli": ("cli",),

@@ -414,3 +414,21 @@ def test_spc_table_uses_the_overall_rows_and_the_catalogue_direction():
     # Mean 22 - 11.6 = 10.4, limits (5.08, 15.72): a target of 30 above the UPL is always met
     # when lower is better.
     assert result.assurance == "pass"
+
+
+def test_spc_table_fixes_the_baseline_when_the_setting_asks():
+    from dataclasses import replace
+
+    from csc_metrics.settings import DEFAULT_SETTINGS
+    from csc_metrics.spc import spc_table
+
+    dates = pd.date_range("2022-03-31", periods=6, freq="QE")
+    rows = pd.DataFrame({"period_end": dates, "value": [10.0, 12.0, 10.0, 12.0, 30.0, 30.0]})
+    fixed = spc_table(
+        rows, "placements_3plus_pct", settings=replace(DEFAULT_SETTINGS, spc_baseline_points=4)
+    )
+    # Baseline 10, 12, 10, 12: mean 11, moving ranges all 2, upper limit 11 + 5.32 = 16.32.
+    assert fixed.latest["mean"] == 11.0
+    assert round(fixed.latest["upl"], 2) == 16.32
+    # By default every point sets the limits: mean 104 / 6.
+    assert round(spc_table(rows, "placements_3plus_pct").latest["mean"], 2) == 17.33

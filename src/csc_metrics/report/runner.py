@@ -51,7 +51,7 @@ from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.report.run_log import Progress, file_logger, progress_logger, run_logging
 from csc_metrics.report.summary_file import SUMMARY_NAME, write_summary
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views.parameters import PARAMETERS
+from csc_metrics.views.parameters import PARAMETERS, SPC_PARAMETERS
 
 logger = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ class _Run:
             for name, value in self.config.notebook_parameters(
                 self.config.period_end, self.config.team
             ).items()
-            if name in PARAMETERS
+            if name in PARAMETERS or name in SPC_PARAMETERS
         }
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:

@@ -143,6 +143,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
         unit=unit,
         suppress=ctx.suppress,
         settings=ctx.settings,
+        change_points=ctx.change_points_for(indicator_id),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator
+from csc_metrics.change_points import suggested_line
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
 from csc_metrics.narrative import IndicatorSummary, ranked_messages
@@ -138,7 +139,30 @@ def enrich(text: str, summary: IndicatorSummary, suppress: bool, subject: str | 
         named = result.latest["rule"] == "shift"
         unit = get_indicator(summary.indicator_id).unit
         text += " " + shift_sentence(shift, unit, suppress, named)
+        text += " " + declare_suggestion(summary.indicator_id, shift)
     return text
+
+
+def declare_suggestion(indicator_id: str, shift: Shift) -> str:
+    """Ask whether a detected shift follows a known change, and give the line to declare it.
+
+    Making Data Count: a shift is questioned before the limits are recalculated, never
+    rebased automatically. When the manager knows what changed, one line in the change-points
+    file (``csc-metrics run --change-points``) recalculates the limits from that date.
+
+    Args:
+        indicator_id: The indicator.
+        shift: From ``sustained_shift``.
+
+    Returns:
+        The sentence, which follows ``shift_sentence`` (it says when the run began): "If this
+        follows a known change, declare it to recalculate the limits (add the line
+        placements_3plus_pct,2023-03-31,<what changed> to the change-points file)."
+    """
+    return (
+        "If this follows a known change, declare it to recalculate the limits (add the line "
+        f"{suggested_line(indicator_id, shift.start)} to the change-points file)."
+    )
 
 
 def indicator_messages(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csc_metrics import benchmarks, catalogue
+from csc_metrics.change_points import change_points_for
 from csc_metrics.dates import collection_year_label
 from csc_metrics.display import show_table
 from csc_metrics.indicators import (
@@ -82,6 +83,7 @@ class ReportContext:
         targets: Local targets (``benchmarks.read_targets``), or None.
         full_series: Every indicator at every quarter end the data cover.
         settings: Local rules.
+        change_points: Declared change points (``change_points.read_change_points``), or None.
     """
 
     data: ProcessedData
@@ -96,6 +98,7 @@ class ReportContext:
     targets: pd.DataFrame | None
     full_series: pd.DataFrame
     settings: Settings = DEFAULT_SETTINGS
+    change_points: pd.DataFrame | None = None
     _summaries: dict[str, IndicatorSummary | None] = field(default_factory=dict, repr=False)
 
     # --- dates and data ranges -------------------------------------------------------------
@@ -271,10 +274,16 @@ class ReportContext:
                     indicator_id,
                     benchmark=self.benchmark_for(indicator_id) if not team_view else None,
                     target=self.target_for(indicator_id),
+                    rebase_dates=list(self.change_points_for(indicator_id)["date"]),
                     settings=self.settings,
                 )
             self._summaries[indicator_id] = summary
         return self._summaries[indicator_id]
+
+    def change_points_for(self, indicator_id: str) -> pd.DataFrame:
+        """The change points declared for an indicator, up to the period end (date, reason)."""
+        declared = change_points_for(self.change_points, indicator_id)
+        return declared[declared["date"] <= self.period_end].reset_index(drop=True)
 
     def summaries(self, indicator_ids: list[str]) -> list[IndicatorSummary]:
         """The summaries of several indicators, leaving out those with no value."""

@@ -56,7 +56,7 @@ def _number(value: object) -> float | int | None:
 
 
 def _iso(value: object) -> str:
-    return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+    return pd.Timestamp(value).date().isoformat()
 
 
 def _spc_facts(summary: IndicatorSummary) -> dict[str, Any] | None:

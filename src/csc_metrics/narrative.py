@@ -233,7 +233,12 @@ def _change_from_previous(
     now, then = _rounded(value, indicator.unit), _rounded(previous, indicator.unit)
     if now == then:
         return f"unchanged from {label} ({before})"
-    return f"{'up' if now > then else 'down'} from {before} {label}"
+    way = "up" if now > then else "down"
+    judged = ""
+    if indicator.direction != "neutral":
+        better = (way == "up") == (indicator.direction == "higher")
+        judged = " (better)" if better else " (worse)"
+    return f"{way} from {before} {label}{judged}"
 
 
 @dataclass(frozen=True)
@@ -627,6 +632,21 @@ def _beyond_threshold(
     return beyond and not _is_withheld(indicator, latest, suppress, settings)
 
 
+def run_to_question(result: SpcResult | None) -> int:
+    """Length of a run at the end of a rolling series that is not, on its own, a signal.
+
+    On a rolling measure (``result.window`` > 1) the shift rule counts only points a full
+    window apart, so 7 consecutive quarters on one side of the average are not special cause.
+    Such a run is still worth questioning: it may follow a known change, which the manager can
+    declare. Returns the run's length (7 or more, with earlier points before it), else 0.
+    """
+    if result is None or result.window <= 1 or result.is_special_cause:
+        return 0
+    group = result.latest_group
+    run = trailing_run(group["relative_to_mean"].to_numpy())
+    return run if RUN_LENGTH <= run < len(group) else 0
+
+
 def _rank_key(
     summary: IndicatorSummary,
     gap_threshold_pp: float,
@@ -649,6 +669,8 @@ def _rank_key(
     if concern or (beyond and better is False) or target_missed(summary):
         return 0, -severity(summary)
     if result is not None and result.variation.startswith("improvement"):
+        return 1, 0.0
+    if run_to_question(result):
         return 1, 0.0
     if beyond and better:
         return 2, -size

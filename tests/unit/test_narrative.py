@@ -59,7 +59,7 @@ def test_common_cause_is_called_normal_variation():
 def test_a_change_spc_calls_noise_is_not_reported_as_real():
     # A 10-point drop from last quarter, but the latest point is common cause.
     text = describe_indicator(EET, LATEST_EET, common_cause(), previous_quarter=58.0)
-    assert "Down from 58% last quarter: within normal variation" in text
+    assert "Down from 58% last quarter (worse): within normal variation" in text
     for claim in ("not noise", "sustained", "deterioration", "real change,"):
         assert claim not in text
 
@@ -144,8 +144,8 @@ def test_target_without_spc_is_stated_in_the_first_sentence():
 def test_without_spc_a_change_is_not_judged():
     text = describe_indicator(EET, LATEST_EET, previous_quarter=44.0)
     assert text.endswith(
-        "Up from 44% last quarter; without a trend chart this change cannot be judged as real "
-        "or as normal variation."
+        "Up from 44% last quarter (better); without a trend chart this change cannot be judged "
+        "as real or as normal variation."
     )
 
 

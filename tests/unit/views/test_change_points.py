@@ -10,7 +10,7 @@ from views_fixtures import context, series_rows
 from csc_metrics.views.builders import spc_chart_for
 from csc_metrics.views.messages import indicator_messages
 
-THREE_PLUS = "placements_3plus_pct"
+THREE_PLUS = "placed_over_20_miles_pct"  # lower is better; not a rolling measure
 #: 16 quarter ends, 30 June 2020 to 31 March 2024: 11, 12 x 4 then 7, 6 x 4 (from 30 June 2022).
 VALUES = [11.0, 12.0] * 4 + [7.0, 6.0] * 4
 DECLARED = pd.DataFrame(
@@ -54,7 +54,7 @@ def test_without_the_declaration_the_shift_is_pointed_out_and_not_rebased():
         "The change dates from the quarter ending 30 June 2022: all 8 quarters since then are "
         "below the long-run average, at 6% on average since, against 12% before. If this "
         "follows a known change, declare it to recalculate the limits (add the line "
-        "placements_3plus_pct,2022-06-30,<what changed> to the change-points file)."
+        "placed_over_20_miles_pct,2022-06-30,<what changed> to the change-points file)."
     )
 
 

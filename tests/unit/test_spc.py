@@ -434,7 +434,7 @@ def test_spc_table_fixes_the_baseline_when_the_setting_asks():
     assert round(spc_table(rows, "placements_3plus_pct").latest["mean"], 2) == 17.33
 
 
-# --- rolling measures ------------------------------------------------------------------------------
+# --- rolling measures -----------------------------------------------------------------------------
 
 ROLLING = [12.0, 10.0, 12.0, 10.0, 12.0, 10.0] + [11.5] * 7
 

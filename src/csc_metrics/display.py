@@ -580,7 +580,9 @@ def _trend_html(
     if result is None:
         return "No trend yet"
     parts = [variation_badge_html(result.variation)]
-    if result.is_special_cause:
+    if summary.data_problem:
+        parts.append(html.escape(f"Not called a real change: {summary.data_problem}"))
+    elif result.is_special_cause:
         parts.append(html.escape(f"Judged against {limits_basis(result)}."))
         moved = first_movement(
             summary.indicator_id, latest.value, summary.previous_quarter, summary.previous_year

@@ -81,6 +81,8 @@ class IndicatorSummary:
     target: float | None = None
     previous_quarter: float | None = None
     previous_year: float | None = None
+    #: A data problem that explains the latest movement (``artefacts``), in words, or None.
+    data_problem: str | None = None
 
 
 def _number(value: object) -> float:
@@ -436,6 +438,7 @@ def describe_indicator(
     previous_year: float | None = None,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    data_problem: str | None = None,
 ) -> str:
     """Describe an indicator in one or two plain sentences.
 
@@ -455,6 +458,8 @@ def describe_indicator(
         previous_year: The value a year earlier, likewise.
         suppress: Never print a count from 1 to ``settings.suppression_max``.
         settings: Settings.
+        data_problem: A data problem that explains the latest movement (``artefacts``): the
+            trend sentence then names it instead of calling the change real.
 
     Returns:
         The sentences.
@@ -477,7 +482,7 @@ def describe_indicator(
     )
     withheld = _is_withheld(indicator, figures, suppress, settings)
     previous = []
-    if not withheld and not (spc is not None and spc.is_special_cause):
+    if not withheld and not (spc is not None and spc.is_special_cause and not data_problem):
         for value, label in ((previous_quarter, "last quarter"), (previous_year, "a year ago")):
             small = suppress and is_small_count(_number(value), settings)[0]
             if indicator.unit == "count" and small:
@@ -485,6 +490,16 @@ def describe_indicator(
             phrase = _change_from_previous(indicator, figures.value, value, label)
             if phrase:
                 previous.append(phrase)
+    if data_problem:
+        moves = "; ".join(previous) if previous else ""
+        lead = f"{_sentence_case(moves)}. " if moves else ""
+        verdict = (
+            "The trend chart marks this quarter, but it is not called a real change: "
+            if spc is not None and spc.is_special_cause
+            else ""
+        )
+        problem = data_problem[:1].lower() + data_problem[1:] if verdict else data_problem
+        return f"{first} {lead}{verdict}{problem}".strip()
     second = _trend_sentence(indicator, spc, previous)
     text = f"{first} {second}".strip()
     if not withheld:
@@ -602,7 +617,8 @@ def severity(summary: IndicatorSummary) -> float:
     """
     result = summary.spc
     score = 0.0
-    if result is not None and result.variation.startswith("concern"):
+    explained = bool(summary.data_problem)
+    if result is not None and result.variation.startswith("concern") and not explained:
         score += SIGNAL_SEVERITY.get(str(result.latest["rule"]), 1.0)
     size, better = relative_gap(summary)
     if better is False:
@@ -665,6 +681,10 @@ def _rank_key(
         summary, gap_threshold_pp, gap_threshold_relative, suppress, settings
     )
     size, better = relative_gap(summary)
+    if summary.data_problem and result is not None and result.is_special_cause:
+        # The signal is explained by the data: the message names the problem, among the
+        # improvements, and no longer counts as a concern.
+        return (0, -severity(summary)) if beyond and better is False else (1, 0.0)
     concern = result is not None and result.variation.startswith("concern")
     if concern or (beyond and better is False) or target_missed(summary):
         return 0, -severity(summary)
@@ -729,6 +749,7 @@ def ranked_messages(
                 s.previous_year,
                 suppress,
                 settings,
+                s.data_problem,
             ),
             summary=s,
         )

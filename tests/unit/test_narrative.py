@@ -497,3 +497,22 @@ def test_key_messages_never_repeat_an_indicator():
     bench = {"comparator": "England", "value": 60.0, "year": 2024}
     twice = [_summary(EET, 40.0, None, bench), _summary(EET, 40.0, None, bench)]
     assert len(ranked_messages(twice)) == 1
+
+
+def test_a_data_problem_is_named_instead_of_a_real_change():
+    # Unallocated cases fall from 7 to 0 beyond the lower limit, but the team-less cases vanished.
+    result = spc(quarterly([7.0, 9.0] * 5 + [7.0, 0.0]), "lower")
+    assert result.is_special_cause
+    problem = "Cases with no team recorded went from 4 to 0."
+    text = describe_indicator(
+        "unallocated_cases_count",
+        (0.0, 0, np.nan, "2021-12-31"),
+        result,
+        previous_quarter=7.0,
+        data_problem=problem,
+    )
+    assert "not noise" not in text and "real change," not in text
+    assert text.endswith(
+        "Down from 7 last quarter (better). The trend chart marks this quarter, but it is not "
+        "called a real change: cases with no team recorded went from 4 to 0."
+    )

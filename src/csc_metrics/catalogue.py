@@ -174,6 +174,29 @@ def rolling_months(indicator_id: str) -> int:
     return _rolling_months().get(indicator_id, 0)
 
 
+@cache
+def _bases() -> dict[str, str]:
+    table = _read_reference("indicator_bases.csv")
+    return dict(zip(table["id"], table["base"], strict=True))
+
+
+def base_of(indicator_id: str) -> str:
+    """What an indicator's denominator counts: ``people`` or ``FTE``.
+
+    ``reference/indicator_bases.csv`` lists the indicators whose denominator is full-time
+    equivalent staff (the workforce shares); every other denominator counts people. A base of
+    people is written ``n=212``; a base of FTE ``73.4 FTE``.
+
+    Args:
+        indicator_id: An id from the catalogue.
+
+    Returns:
+        ``people`` or ``FTE``.
+    """
+    get_indicator(indicator_id)
+    return _bases().get(indicator_id, "people")
+
+
 def indicator_ids(area: str | None = None, headline_only: bool = False) -> list[str]:
     """List indicator ids in catalogue order.
 

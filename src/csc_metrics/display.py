@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from csc_metrics.catalogue import get_indicator
+from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
 from csc_metrics.formatting import in_words
 from csc_metrics.gaps import benchmark_gap
@@ -616,6 +616,8 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
     if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         small_base = suppress and is_small_count(latest.denominator, settings)[0]
         base = SUPPRESSED if small_base else format_count(latest.denominator)
+        if base_of(indicator.id) == "FTE" and not small_base:
+            base = f"{format_number(latest.denominator, 1)} FTE"
     trend = _trend_html(summary, latest, withheld, suppress, settings)
     target = assurance_badge_html(summary.spc.assurance) if summary.spc else ""
     if summary.target is not None:

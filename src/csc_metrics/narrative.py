@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics import formatting
-from csc_metrics.catalogue import Indicator, get_indicator
+from csc_metrics.catalogue import Indicator, base_of, get_indicator
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -166,7 +166,10 @@ def _figure_sentence(
     if np.isnan(latest.value):
         return f"{indicator.label}: no figure {when} (nobody in the group)."
     text = f"{indicator.label}: {formatting.in_words(latest.value, indicator.unit)}"
-    if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
+    if base_of(indicator.id) == "FTE" and indicator.unit in PEOPLE_BASED_UNITS:
+        if not np.isnan(latest.denominator):
+            text += f" (of {formatting.format_number(latest.denominator, 1)} FTE)"
+    elif indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         text += f" (n={count_text(latest.denominator, suppress, settings, in_words=True)})"
     text += f" {when}"
     if benchmark:

@@ -335,3 +335,8 @@ def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
     )
     content = display.scorecard_html([summary], "Scorecard")
     assert "<td>Down from 16.4 last quarter (better)</td>" in content
+
+
+def test_the_scorecard_labels_a_base_of_fte():
+    summary = IndicatorSummary("agency_workers_pct", (1.4, 1.0, 73.4, "2025-03-31"))
+    assert '<td class="count">73.4 FTE</td>' in display.scorecard_html([summary], "Scorecard")

@@ -516,3 +516,12 @@ def test_a_data_problem_is_named_instead_of_a_real_change():
         "Down from 7 last quarter (better). The trend chart marks this quarter, but it is not "
         "called a real change: cases with no team recorded went from 4 to 0."
     )
+
+
+def test_a_base_of_fte_is_written_as_fte_not_as_people():
+    # Agency social workers: 1 of 73.4 FTE. The base is FTE, so never "n=73".
+    text = describe_indicator("agency_workers_pct", (1.4, 1.0, 73.4, "2025-03-31"))
+    assert text.startswith("Agency social workers: 1% (of 73.4 FTE) at 31 March 2025")
+    assert "n=" not in text
+    # A percentage of people keeps n=.
+    assert "(n=212)" in describe_indicator(EET, LATEST_EET)

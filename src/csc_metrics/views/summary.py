@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics import __version__
-from csc_metrics.catalogue import get_indicator
+from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.narrative import (
     IndicatorSummary,
     Latest,
@@ -137,6 +137,7 @@ def indicator_facts(ctx: ReportContext, summary: IndicatorSummary) -> dict[str, 
         "value": hide(latest.value),
         "numerator": hide(latest.numerator),
         "denominator": hide(latest.denominator),
+        "base": base_of(summary.indicator_id),
         "withheld": withheld,
         "previous_quarter": hide(summary.previous_quarter),
         "previous_year": hide(summary.previous_year),

@@ -148,6 +148,7 @@ def indicator_facts(ctx: ReportContext, summary: IndicatorSummary) -> dict[str, 
         "benchmark": benchmark,
         "target": target,
         "severity": severity(summary),
+        "data_problem": summary.data_problem,
     }
 
 

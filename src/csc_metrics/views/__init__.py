@@ -14,6 +14,7 @@ from csc_metrics.views import (
     overview,
     permanence,
     placements,
+    workforce,
 )
 from csc_metrics.views.builders import ReportTable
 from csc_metrics.views.context_line import show_context_line
@@ -36,4 +37,5 @@ __all__ = [
     "permanence",
     "placements",
     "show_context_line",
+    "workforce",
 ]

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.raw_text import blank_rows, decode, normalise_column, parse_csv
+from csc_metrics.raw_text import (
+    blank_rows,
+    decode,
+    describe_heading_row,
+    normalise_column,
+    parse_csv,
+)
 from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
 from csc_metrics.ssda903.specs import TableSpec, table_specs
@@ -102,9 +108,11 @@ def read_csv_table(
     frame.columns = [normalise_column(c) for c in frame.columns]
     spec, missing = detect_table(list(frame.columns))
     if spec is None:
-        shown = ", ".join(list(frame.columns)[:8]) + (", ..." if frame.shape[1] > 8 else "")
+        # Never the headings themselves: a file without its heading row has a child's data there.
+        known = [c for s in table_specs().values() for c in s.columns]
+        shown = describe_heading_row(list(frame.columns), known)
         raise InputError(
-            f"{path} is not an SSDA903 table: its columns ({shown}) match none of "
+            f"{path} is not an SSDA903 table: {shown}, which match none of "
             f"{', '.join(s.dfe_name for s in table_specs().values())}. "
             "Move it out of the ssda903 folder, or export the table with its DfE column names."
         )

@@ -51,7 +51,7 @@ MISSING += [
     str(NOTEBOOKS / f"{n}.ipynb") for n in REPORTS if not (NOTEBOOKS / f"{n}.ipynb").exists()
 ]
 #: A fixed pseudonymisation key, so no key file is written to the tester's home folder.
-KEY = "end-to-end-test-key"
+KEY = "end-to-end-test-key-0123456789abcdef"
 LA_CODE = "E10000017"
 LA_NAME = "Synthetic county (sample data)"
 T = TypeVar("T")

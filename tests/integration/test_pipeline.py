@@ -15,7 +15,7 @@ from csc_metrics import __version__, privacy
 from csc_metrics.cli import main
 from csc_metrics.privacy import Pseudonymiser
 
-KEY = "pipeline-test-key"
+KEY = "pipeline-test-key-0123456789abcdef"
 # Distinctive raw identifiers, so a leak cannot hide behind a coincidental match.
 CHILDREN = ["RAWID0001", "987650002"]
 
@@ -153,7 +153,7 @@ def test_no_raw_child_id_appears_in_processed_files_logs_or_output(
 def test_the_same_key_gives_the_same_pseudonyms_on_every_run(raw, tmp_path, key, monkeypatch):
     for name in ("run1", "run2"):
         assert _ingest(raw, tmp_path / name) == 0
-    monkeypatch.setenv(privacy.KEY_ENV, "another-key")
+    monkeypatch.setenv(privacy.KEY_ENV, "another-key-0123456789abcdef012345")
     assert _ingest(raw, tmp_path / "other") == 0
     ids = {
         name: sorted(pd.read_parquet(tmp_path / name / "clean_ssda903__header.parquet")["child_id"])
@@ -164,15 +164,13 @@ def test_the_same_key_gives_the_same_pseudonyms_on_every_run(raw, tmp_path, key,
     assert not set(ids["other"]) & set(expected)
 
 
-def test_without_a_key_one_is_generated_and_the_warning_says_where(
-    raw, tmp_path, monkeypatch, caplog
-):
+def test_without_a_key_one_is_generated_and_stderr_says_where(raw, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(privacy.KEY_ENV, raising=False)
     key_file = tmp_path / "keys" / "key"
     monkeypatch.setenv(privacy.KEY_FILE_ENV, str(key_file))
     assert _ingest(raw, tmp_path / "processed") == 0
     assert key_file.exists()
-    assert str(key_file) in caplog.text
+    assert str(key_file) in capsys.readouterr().err
 
 
 def _empty_file(raw):

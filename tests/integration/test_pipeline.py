@@ -373,3 +373,28 @@ def test_the_readme_explains_every_data_quality_rule():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert [rule for rule in RULES if f"| `{rule}` | {RULES[rule][0]} |" not in readme] == []
+
+
+def test_the_manifest_holds_a_key_check_value_not_the_key(published):
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest[privacy.KEY_CHECK_FIELD] == privacy.key_check_value(KEY.encode())
+    assert KEY not in (published / "manifest.json").read_text()
+
+
+def test_a_run_with_a_different_key_stops_with_exit_2(published, raw, monkeypatch, capsys):
+    before = _snapshot(published)
+    monkeypatch.setenv(privacy.KEY_ENV, "a-different-key-0123456789abcdef0123")
+    assert _ingest(raw, published) == 2
+    err = capsys.readouterr().err
+    assert "no longer link" in err and "a-different-key" not in err
+    assert _snapshot(published) == before
+
+
+@pytest.mark.parametrize("bad_key", ["", "a", "short-key"])
+def test_an_empty_or_short_key_stops_ingest_with_exit_2_and_a_command(
+    raw, tmp_path, monkeypatch, capsys, bad_key
+):
+    monkeypatch.setenv(privacy.KEY_ENV, bad_key)
+    assert _ingest(raw, tmp_path / "processed") == 2
+    assert privacy.GOOD_KEY_COMMAND in capsys.readouterr().err
+    assert not (tmp_path / "processed").exists()

@@ -112,7 +112,7 @@ def read_csv_table(
         known = [c for s in table_specs().values() for c in s.columns]
         shown = describe_heading_row(list(frame.columns), known)
         raise InputError(
-            f"{path} is not an SSDA903 table: {shown}, which match none of "
+            f"{path} is not an SSDA903 table ({shown}): its columns match none of "
             f"{', '.join(s.dfe_name for s in table_specs().values())}. "
             "Move it out of the ssda903 folder, or export the table with its DfE column names."
         )

@@ -241,6 +241,8 @@ def worker_table(ctx: ReportContext) -> ReportTable:
         )
         workers = workers[of_concern]
         what = "Workers over the caseload threshold, and workers holding cases who are not counted"
+    if ctx.suppress:
+        return _worker_band_table(ctx, workers, what)
     workers = workers.sort_values(["cases_per_fte", "cases"], ascending=False, na_position="last")
     over = workers["over_threshold"].map({True: "Yes", False: "No"}).fillna("")
     reason = workers["excluded_reason"].fillna("")
@@ -272,6 +274,36 @@ def worker_table(ctx: ReportContext) -> ReportTable:
         # A ratio whose cases are hidden would give them back with the FTE beside it.
         percent_columns={"Cases per FTE": ("Cases", "Cases")},
         row_header="Worker",
+    )
+
+
+def _worker_band_table(ctx: ReportContext, workers: pd.DataFrame, what: str) -> ReportTable:
+    """Under suppression, no worker's own caseload: how many workers fall in each band.
+
+    A list of individual workers' caseloads, beside a team's totals, gives back the counts the
+    other tables hide; bands of cases per FTE (``CASELOAD_BANDS``) with their number of workers,
+    suppressed like any count, say the same about workload without naming anyone's.
+    """
+    edges = [lower for lower, _ in CASELOAD_BANDS] + [np.inf]
+    labels = [BAND_HEADERS[label] for _, label in CASELOAD_BANDS]
+    band = pd.cut(workers["cases_per_fte"], edges, right=False, labels=labels)
+    counts = band.value_counts().reindex(labels, fill_value=0)
+    not_counted = int(band.isna().sum())
+    rows = [*labels, "Not counted (no FTE or outside the limits)", "All workers listed"]
+    table = pd.DataFrame(
+        {
+            "Cases per FTE": rows,
+            "Workers": [*counts.astype(int).tolist(), not_counted, len(workers)],
+        }
+    )
+    return ReportTable(
+        data=table,
+        caption=f"{what}, by cases per FTE, {_snapshot_words(ctx)} (threshold: "
+        f"{ctx.settings.caseload_threshold:g} cases per FTE; bands, not individual workers, "
+        "because small numbers are suppressed)",
+        count_columns=("Workers",),
+        row_header="Cases per FTE",
+        total_row="All workers listed",
     )
 
 

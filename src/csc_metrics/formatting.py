@@ -167,7 +167,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         A copy with such text cells prefixed by ``'``.
     """
     safe = frame.copy()
-    for position, column in enumerate(frame.columns):
+    for position in range(frame.shape[1]):
         values = frame.iloc[:, position]
         if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
             continue

@@ -270,8 +270,9 @@ def describe_heading_row(headings: list[object], known: Any = ()) -> str:
     ]
     filled = [k for k in kinds if k != "blank"]
     data_like = [
-        k for cell, k in zip(headings, kinds, strict=True) if k not in ("blank", "text")
-        and key(cell) not in accepted
+        k
+        for cell, k in zip(headings, kinds, strict=True)
+        if k not in ("blank", "text") and key(cell) not in accepted
     ]
     if data_like:
         first = next((k for k in kinds if k != "blank"), "blank")

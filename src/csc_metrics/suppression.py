@@ -153,8 +153,8 @@ def _protect(values: np.ndarray, mask: np.ndarray, lines: list[_Line]) -> None:
     line with an unshown remainder (parts need not cover the total) is safe while any entry is
     hidden, since the remainder is unknown too; but a small remainder with nothing hidden would
     be total minus parts, so a part (or the total) is hidden. A remainder of 0 (parts that
-    cover the total, such as activity bands) may be known to a reader, so it protects nothing. Zeros are never hidden: a true
-    zero discloses nothing.
+    cover the total, such as activity bands) may be known to a reader, so it protects nothing.
+    Zeros are never hidden: a true zero discloses nothing.
     """
     changed = True
     while changed:
@@ -242,9 +242,7 @@ def suppression_mask(
     if total_column is not None:
         total_at = columns.index(total_column)
         parts_at = [c for c in range(n_columns) if c != total_at]
-        lines += [
-            _Line(tuple(at(r, c) for c in parts_at), at(r, total_at)) for r in range(n_rows)
-        ]
+        lines += [_Line(tuple(at(r, c) for c in parts_at), at(r, total_at)) for r in range(n_rows)]
     if total_row is not None:
         total_at = _locate_total_row(table, total_row, label_column)
         parts_at = [r for r in range(n_rows) if r != total_at]
@@ -310,7 +308,8 @@ def suppress_table(
         dict.fromkeys(
             (numerator, denominator)
             for numerator, denominator in percent_columns.values()
-            if numerator != denominator and numerator in count_columns
+            if numerator != denominator
+            and numerator in count_columns
             and denominator in count_columns
         )
     )
@@ -350,6 +349,12 @@ FIGURE_DERIVED = ("value", "ci_low", "ci_high", "lower", "upper", "change", "gap
 PREVIOUS_PREFIX = "previous_"
 
 
+def _number(value: object) -> float:
+    """A figure's field as a number (NaN when blank or not a number)."""
+    number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0]
+    return float(number) if pd.notna(number) else float("nan")
+
+
 def safe_figure(
     figure: Mapping[str, object], suppress: bool, settings: Settings = DEFAULT_SETTINGS
 ) -> dict[str, object]:
@@ -375,11 +380,11 @@ def safe_figure(
         return safe
 
     def hidden(prefix: str) -> tuple[bool, bool]:
-        numerator = figure.get(f"{prefix}numerator")
-        denominator = figure.get(f"{prefix}denominator")
-        value = figure.get(f"{prefix}value")
+        numerator = _number(figure.get(f"{prefix}numerator"))
+        denominator = _number(figure.get(f"{prefix}denominator"))
+        value = _number(figure.get(f"{prefix}value"))
         if figure.get("unit", "count") == "count":
-            count = numerator if numerator is not None else value
+            count = value if np.isnan(numerator) else numerator
             return bool(is_small_count(count, settings)[0]), False
         share = bool(share_is_disclosive(numerator, denominator, settings)[0])
         return share, bool(is_small_count(denominator, settings)[0])

@@ -112,12 +112,17 @@ def test_a_malformed_file_exits_2_and_nothing_written_or_printed_holds_its_value
         [
             "-v",
             "run",
-            "--raw", str(raw),
-            "--period-end", "2024-03-31",
-            "--la-code", "E10000017",
-            "--out", str(tmp_path / "reports"),
-            "--processed", str(tmp_path / "processed-run"),
-        ]  # fmt: skip
+            "--raw",
+            str(raw),
+            "--period-end",
+            "2024-03-31",
+            "--la-code",
+            "E10000017",
+            "--out",
+            str(tmp_path / "reports"),
+            "--processed",
+            str(tmp_path / "processed-run"),
+        ]
     )
     printed = capsys.readouterr()
     assert ingest == 2 and run == 2, printed.err

@@ -11,8 +11,8 @@ from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.suppression import (
     is_small_count,
     metric_suppression_mask,
-    suppress_metric_table,
     safe_figure,
+    suppress_metric_table,
     suppress_table,
 )
 
@@ -350,7 +350,9 @@ def test_a_small_cell_whose_complement_is_also_small_hides_the_base_too():
     #   3 of 7: the count is small (primary) and so is its complement, 4. Hiding the count
     #   leaves the complement unknown too, so 7 can stay.
     table = teams({"A": [7, 3, 42.9]}, ["group", "measure", "pct"])
-    shown = suppress_table(table, ["group", "measure"], percent_columns={"pct": ("measure", "group")})
+    shown = suppress_table(
+        table, ["group", "measure"], percent_columns={"pct": ("measure", "group")}
+    )
     assert list(shown.loc["A"]) == ["7", "c", "c"]
 
 

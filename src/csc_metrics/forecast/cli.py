@@ -411,7 +411,9 @@ def _print_backtest(backtest: Backtest, fmt: str, out: TextIO) -> None:
         json.dump(backtest_records(backtest), out, indent=2)
         out.write("\n")
     elif fmt == "csv":
-        neutralise_formulas(backtest.by_horizon.round(2)).to_csv(out, index=False, lineterminator="\n")
+        neutralise_formulas(backtest.by_horizon.round(2)).to_csv(
+            out, index=False, lineterminator="\n"
+        )
     else:
         write_backtest_table(backtest, out)
 

@@ -249,9 +249,7 @@ def band_gap_table(ctx: ReportContext) -> ReportTable:
                 "Gap, 19-21 minus 17-18 (points)": now["gap_pp"],
                 "Beyond chance?": "Yes" if now["called"] else "No",
                 "Gap a year earlier (points)": (
-                    np.nan
-                    if before is None or _any_disclosive(ctx, before)
-                    else before["gap_pp"]
+                    np.nan if before is None or _any_disclosive(ctx, before) else before["gap_pp"]
                 ),
                 "_small": _any_disclosive(ctx, now),
             }

@@ -91,7 +91,9 @@ def test_another_pseudonymisation_key_forces_an_ingest(ingested, monkeypatch):
 
 def test_the_stamp_holds_a_fingerprint_of_the_key_never_the_key(ingested):
     _, processed = ingested
-    assert "reuse-test-key-0123456789abcdef0" not in (processed / INGEST_STAMP).read_text(encoding="utf-8")
+    assert "reuse-test-key-0123456789abcdef0" not in (processed / INGEST_STAMP).read_text(
+        encoding="utf-8"
+    )
 
 
 def test_other_local_rules_force_an_ingest(ingested):

@@ -341,6 +341,39 @@ def suppress_table(
     return display
 
 
+def hidden_groups(
+    numerators: ArrayLike, denominators: ArrayLike, settings: Settings = DEFAULT_SETTINGS
+) -> np.ndarray:
+    """Which groups of a breakdown (chart bars, labels, alt text) must be left out.
+
+    Each group's share is withheld when ``share_is_disclosive``. When every group has the same
+    base (the groups are parts of one whole, like distance bands of the children with a known
+    distance), the base minus the groups shown would give a hidden group back, so the same
+    secondary suppression as a table's total row applies: the smallest other group goes too.
+    A chart then shows exactly what the table of the same figures shows.
+
+    Args:
+        numerators: Each group's count.
+        denominators: Each group's base.
+        settings: ``suppression_max``.
+
+    Returns:
+        True for each group to leave out.
+    """
+    parts = pd.to_numeric(pd.Series(np.atleast_1d(numerators)), errors="coerce").to_numpy(float)
+    bases = pd.to_numeric(pd.Series(np.atleast_1d(denominators)), errors="coerce").to_numpy(float)
+    hidden = share_is_disclosive(parts, bases, settings)
+    distinct = np.unique(bases[~np.isnan(bases)])
+    if len(parts) < 2 or len(distinct) != 1 or np.nansum(parts) > distinct[0]:
+        return hidden
+    values = np.append(parts, [distinct[0], distinct[0] - np.nansum(parts)])
+    mask = np.append(hidden & is_small_count(parts, settings), [False, False])
+    mask[-1] = bool(is_small_count(values[-1], settings)[0])
+    # A group hidden only for its complement (the rest of the whole) protects itself already.
+    _protect(values, mask, [_Line(tuple(range(len(parts))), len(parts), len(parts) + 1)])
+    return hidden | mask[: len(parts)]
+
+
 # --- one figure, for every channel that is not a table (summary.json, sentences, labels) -----
 
 #: Fields of a figure that are derived from this period's counts.

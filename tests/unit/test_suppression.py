@@ -9,6 +9,7 @@ import pytest
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.suppression import (
+    hidden_groups,
     is_small_count,
     metric_suppression_mask,
     safe_figure,
@@ -408,3 +409,16 @@ def test_a_safe_figure_and_an_unsuppressed_one_are_unchanged():
     small = {"unit": "count", "value": 3, "numerator": 3}
     assert safe_figure(small, suppress=False) == small
     assert safe_figure(small, suppress=True)["value"] is None
+
+
+def test_parts_of_one_whole_hide_a_second_group_with_a_small_one():
+    #   Distance bands of 380 children with a known distance: 200, 150, 27, 3. The 3 is small;
+    #   380 - 200 - 150 - 27 would give it back, so the next smallest band, 27, goes too.
+    hidden = hidden_groups([200, 150, 27, 3], [380, 380, 380, 380])
+    assert hidden.tolist() == [False, False, True, True]
+
+
+def test_groups_with_their_own_bases_are_judged_one_by_one():
+    #   Care leavers in EET by ethnic group: 1 of 8 (small), 20 of 30, 7 of 9 (complement 2).
+    hidden = hidden_groups([1, 20, 7], [8, 30, 9])
+    assert hidden.tolist() == [True, False, True]

@@ -267,7 +267,8 @@ def other_pages(tables: list[Table], teams: list[str]) -> list[str]:
         f"other page: {where[0]!r} row {where[1]!r} column {where[2]!r} is hidden on "
         f"{hidden[where]} and shown as {shown[where][1]} on {shown[where][0]}"
         for where in hidden
-        if where in shown
+        # The same caption twice on one page is two tables (one per year, say), not one figure.
+        if where in shown and shown[where][0] != hidden[where]
     ]
 
 

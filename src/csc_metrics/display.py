@@ -213,6 +213,7 @@ def _display_generic_table(
     settings: Settings,
     decimals: int,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
@@ -226,6 +227,7 @@ def _display_generic_table(
         label_column,
         decimals,
         row_groups=row_groups if suppress else (),
+        hidden=hidden if suppress else None,
     )
     if unmapped_percents:
         formatted = {
@@ -265,6 +267,7 @@ def table_html(
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> str:
     """An accessible HTML table of any frame, with suppression applied when asked.
 
@@ -289,6 +292,7 @@ def table_html(
         decimals: Decimals for percentages and other fractional values.
         row_groups: (part rows, total row): rows that add up to another row, such as the
             activity bands of one cohort (see ``suppression.suppression_mask``).
+        hidden: Count cells already hidden by the same figures elsewhere in the run.
 
     Returns:
         The HTML.
@@ -322,6 +326,7 @@ def table_html(
             settings,
             decimals,
             row_groups,
+            hidden,
         )
         classes = pd.DataFrame("", index=table.index, columns=table.columns)
         for column in shown.columns:
@@ -389,6 +394,7 @@ def show_table(
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> None:
     """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
     content = table_html(
@@ -403,6 +409,7 @@ def show_table(
         settings,
         decimals,
         row_groups,
+        hidden,
     )
     plain = _plain_table(content, caption)
     _publish({"text/html": content, "text/plain": plain})

@@ -191,6 +191,7 @@ def suppression_mask(
     label_column: str | None = None,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
     complements: Sequence[tuple[str, str]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Which count cells to hide: primary (1 to 5) and secondary (recoverable by arithmetic).
 
@@ -204,13 +205,16 @@ def suppression_mask(
 
     Args:
         table: Any table of counts.
-        count_columns: Columns holding counts of people. With ``total_column``, the others must
-            add up to it across each row.
+        count_columns: Columns holding counts of people. With ``total_column``, the ones listed
+            before it add up to it across each row (or all the others, if it is not listed).
         total_row: Label of the row holding column totals (index label, or a value of
             ``label_column``), if the table has one.
         total_column: Column holding row totals, if the table has one.
         settings: Settings (``suppression_max`` is used).
         label_column: Column holding the row labels, when they are not the index.
+        hidden: Cells hidden by a decision made elsewhere (index and count columns as the
+            table's): the same figures on another page of the run, such as a team's row of a
+            table of every team. They count as hidden before secondary suppression.
         row_groups: (part row labels, total row label): the parts add up to at most the total
             in every count column.
         complements: (count column, base column): on every row the count is part of the base.
@@ -241,7 +245,11 @@ def suppression_mask(
     lines: list[_Line] = []
     if total_column is not None:
         total_at = columns.index(total_column)
-        parts_at = [c for c in range(n_columns) if c != total_at]
+        # The count columns listed before the total add up to it; any after it (unallocated
+        # cases beside all open cases) are counts of their own.
+        listed = list(count_columns)
+        before = listed[: listed.index(total_column)] if total_column in listed else listed
+        parts_at = [columns.index(c) for c in before if c != total_column]
         lines += [_Line(tuple(at(r, c) for c in parts_at), at(r, total_at)) for r in range(n_rows)]
     if total_row is not None:
         total_at = _locate_total_row(table, total_row, label_column)
@@ -262,6 +270,9 @@ def suppression_mask(
             lines.append(_Line(tuple(parts), at(r, base_at), remainder(parts, at(r, base_at))))
     flat = np.array(values, dtype=float)
     mask = is_small_count(flat, settings)
+    if hidden is not None:
+        given = hidden.reindex(index=table.index, columns=columns).fillna(False)
+        mask[: n_rows * n_columns] |= given.to_numpy(dtype=bool).ravel()
     _protect(flat, mask, lines)
     shown = mask[: n_rows * n_columns].reshape(n_rows, n_columns)
     return pd.DataFrame(shown, index=table.index, columns=columns)
@@ -277,6 +288,7 @@ def suppress_table(
     label_column: str | None = None,
     decimals: int = 1,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Turn a table into display strings with small counts suppressed.
 
@@ -293,6 +305,7 @@ def suppress_table(
         label_column: Column holding the row labels, when they are not the index.
         decimals: Decimals for percentages and other fractional numbers.
         row_groups: Rows that add up to another row (see ``suppression_mask``).
+        hidden: Cells already hidden elsewhere in the run (see ``suppression_mask``).
 
     Returns:
         A table of the same shape, every cell a string: counts like ``1,234`` or ``c``,
@@ -322,6 +335,7 @@ def suppress_table(
         label_column,
         row_groups=row_groups,
         complements=complements,
+        hidden=hidden,
     )
     display = table.apply(lambda column: _format_column(column, decimals)).astype(object)
     for column in mask.columns:
@@ -336,13 +350,19 @@ def suppress_table(
                 f"the count columns and itself in the table; missing: {', '.join(unknown)}."
             )
         hidden = mask[numerator] | mask[denominator]
-        shown = table[pct_column].map(lambda v: format_number(v, decimals))
+        # Text (an interval written "16.6 to 35.8") is shown as it is.
+        shown = table[pct_column].map(
+            lambda v: v if isinstance(v, str) else format_number(v, decimals)
+        )
         display[pct_column] = shown.where(~hidden, SUPPRESSED)
     return display
 
 
 def hidden_groups(
-    numerators: ArrayLike, denominators: ArrayLike, settings: Settings = DEFAULT_SETTINGS
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    settings: Settings = DEFAULT_SETTINGS,
+    partition: bool = False,
 ) -> np.ndarray:
     """Which groups of a breakdown (chart bars, labels, alt text) must be left out.
 
@@ -350,12 +370,16 @@ def hidden_groups(
     base (the groups are parts of one whole, like distance bands of the children with a known
     distance), the base minus the groups shown would give a hidden group back, so the same
     secondary suppression as a table's total row applies: the smallest other group goes too.
-    A chart then shows exactly what the table of the same figures shows.
+    A chart then shows exactly what the table of the same figures shows. With ``partition``
+    the groups split a whole shown elsewhere (a team and the other teams make all teams; the
+    teams make the service), so its count and base minus the groups shown would give a hidden
+    group back: a second group is hidden with it, on both counts and bases.
 
     Args:
         numerators: Each group's count.
         denominators: Each group's base.
         settings: ``suppression_max``.
+        partition: The groups add up to a whole that is shown elsewhere.
 
     Returns:
         True for each group to leave out.
@@ -363,6 +387,18 @@ def hidden_groups(
     parts = pd.to_numeric(pd.Series(np.atleast_1d(numerators)), errors="coerce").to_numpy(float)
     bases = pd.to_numeric(pd.Series(np.atleast_1d(denominators)), errors="coerce").to_numpy(float)
     hidden = share_is_disclosive(parts, bases, settings)
+    if partition and len(parts) > 1:
+        # Counts and bases each add up to the whole's: one line each, sharing the groups.
+        n = len(parts)
+        values = np.concatenate([parts, [np.nansum(parts)], bases, [np.nansum(bases)]])
+        mask = np.concatenate([hidden, [False], hidden, [False]])
+        lines = [_Line(tuple(range(n)), n), _Line(tuple(range(n + 1, 2 * n + 1)), 2 * n + 1)]
+        while True:
+            _protect(values, mask, lines)
+            either = mask[:n] | mask[n + 1 : 2 * n + 1]
+            if (either == mask[:n]).all() and (either == mask[n + 1 : 2 * n + 1]).all():
+                return either
+            mask[:n] = mask[n + 1 : 2 * n + 1] = either
     distinct = np.unique(bases[~np.isnan(bases)])
     if len(parts) < 2 or len(distinct) != 1 or np.nansum(parts) > distinct[0]:
         return hidden

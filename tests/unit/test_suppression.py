@@ -422,3 +422,21 @@ def test_groups_with_their_own_bases_are_judged_one_by_one():
     #   Care leavers in EET by ethnic group: 1 of 8 (small), 20 of 30, 7 of 9 (complement 2).
     hidden = hidden_groups([1, 20, 7], [8, 30, 9])
     assert hidden.tolist() == [True, False, True]
+
+
+def test_an_interval_written_as_text_is_hidden_with_its_count():
+    #   "Black | c | 8 | c | 2.2 to 47.1" gave 1 of 8 back: the interval goes with the count.
+    table = teams({"Black": [1, 8, "2.2 to 47.1"], "White": [20, 40, "35.2 to 65.0"]},
+                  ["measure", "group", "interval"])  # fmt: skip
+    shown = suppress_table(
+        table, ["measure", "group"], percent_columns={"interval": ("measure", "group")}
+    )
+    assert list(shown["interval"]) == ["c", "35.2 to 65.0"]
+
+
+def test_a_team_and_the_other_teams_hide_together_when_they_make_up_all_teams():
+    #   All teams: 12 of 63 over (shown elsewhere). Team 3 of 4 (small); other teams 9 of 59.
+    #   63 - 59 and 12 - 9 would give the team back, so the other teams go too.
+    assert hidden_groups([3, 9], [4, 59], partition=True).tolist() == [True, True]
+    #   Three teams: the smallest other team goes with the small one, the third stays.
+    assert hidden_groups([3, 9, 20], [4, 30, 59], partition=True).tolist() == [True, True, False]

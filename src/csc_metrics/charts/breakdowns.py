@@ -51,6 +51,7 @@ def breakdown_bars(
     overall: float | None = None,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    partition: bool = False,
 ) -> Chart:
     """Horizontal bars of a rate by group, with 95% intervals; small groups hatched.
 
@@ -68,6 +69,8 @@ def breakdown_bars(
             or complement, and a second group when the groups are parts of one whole), and say
             so in the footnote.
         settings: Settings.
+        partition: The groups add up to a whole shown elsewhere (teams and the service), so
+            hiding one group hides a second (``suppression.hidden_groups``).
 
     Returns:
         The chart.
@@ -77,7 +80,7 @@ def breakdown_bars(
     table = rates.reset_index(drop=True)
     left_out: list[str] = []
     if suppress and "denominator" in table.columns:
-        small = hidden_groups(table["numerator"], table["denominator"], settings)
+        small = hidden_groups(table["numerator"], table["denominator"], settings, partition)
         left_out = [str(g) for g in table.loc[small, group_column]]
         table = table[~small].reset_index(drop=True)
     elif suppress:

@@ -61,6 +61,8 @@ class ReportTable:
         total_column: The column of row totals, if any.
         row_groups: (part rows, total row): rows that add up to another row in every count
             column (the activity bands of one cohort), for secondary suppression.
+        hidden: Count cells hidden by the same figures elsewhere in the run (a team's row of
+            the table of every team), aligned with ``data``.
     """
 
     data: pd.DataFrame
@@ -71,6 +73,7 @@ class ReportTable:
     total_row: str | None = None
     total_column: str | None = None
     row_groups: tuple[tuple[tuple[str, ...], str], ...] = ()
+    hidden: pd.DataFrame | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -82,6 +85,7 @@ class ReportTable:
             "total_row": self.total_row,
             "total_column": self.total_column,
             "row_groups": self.row_groups,
+            "hidden": self.hidden,
         }
 
 

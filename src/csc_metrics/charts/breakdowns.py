@@ -85,7 +85,9 @@ def breakdown_bars(
         table = table[~small].reset_index(drop=True)
     elif suppress:
         counts = table[[c for c in ("numerator", "denominator") if c in table.columns]]
-        small = is_small_count(counts.to_numpy().ravel(), settings).reshape(counts.shape).any(1)
+        small = np.asarray(
+            is_small_count(counts.to_numpy().ravel(), settings).reshape(counts.shape).any(1)
+        )
         left_out = [str(g) for g in table.loc[small, group_column]]
         table = table[~small].reset_index(drop=True)
     positions = np.arange(len(table))[::-1]

@@ -300,6 +300,76 @@ def structured_files(folder: Path) -> list[str]:
     return found
 
 
+class _TextParser(HTMLParser):
+    """The words a reader (or a screen reader) gets: text and images' alt text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        alt = dict(attrs).get("alt")
+        if alt:
+            self.parts.append(alt)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+SMALL_BASE = re.compile(r"\bn\s*=\s*([0-9][0-9,]*)\b")
+# Not a rule about points of a chart ("2 of 3 points close to a limit") or about time.
+OF = re.compile(
+    r"\b([0-9][0-9,]*) of (?:the )?([0-9][0-9,]*)\b(?! (?:points|quarters|years|months|weeks))"
+)
+
+
+BAR = re.compile(r"([0-9.]+)% \(95% interval [^)]*?, n=([0-9,]+)\)")
+NOT_SHOWN = re.compile(r"Not shown \(small numbers\): ([^.]*)\.")
+
+
+def chart_parts(name: str, alt: str) -> list[str]:
+    """Bars that are parts of one whole (one base for all) with a single bar left out."""
+    bars = BAR.findall(alt)
+    left_out = NOT_SHOWN.search(alt)
+    bases = {int(n.replace(",", "")) for _, n in bars}
+    if not left_out or len(bars) < 2 or len(bases) != 1:
+        return []
+    base = bases.pop()
+    shown = sum(round(float(rate) * base / 100) for rate, _ in bars)
+    if len(left_out.group(1).split(", ")) == 1 and base - shown > 0:
+        return [f"total: {name} chart {alt[:60]!r} leaves out one part: {base - shown}"]
+    return []
+
+
+def sentences(folder: Path) -> list[str]:
+    """Small bases (``n=3``) and parts of a whole (``58 of 59``) in text and alt text."""
+    found = []
+    for page in sorted(folder.rglob("*.html")):
+        parser = _TextParser()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        text = " ".join(parser.parts)
+        name = page.relative_to(folder).as_posix()
+        for alt in parser.parts:
+            if alt.startswith("Bar chart of"):
+                found += chart_parts(name, alt)
+        for match in SMALL_BASE.finditer(text):
+            if int(match.group(1).replace(",", "")) in SMALL:
+                found.append(f"primary: {name} text says {match.group(0)!r}")
+        for match in OF.finditer(text):
+            part, whole = (int(g.replace(",", "")) for g in match.groups())
+            if part in SMALL or (whole - part) in SMALL:
+                found.append(f"complement: {name} text says {match.group(0)!r}")
+    return found
+
+
 def attack(folder: Path, teams: list[str], suppressed: bool = True) -> list[str]:
     """Every relation of issue 14 tried over everything ``folder`` holds; the findings."""
     tables = read_tables(folder)
@@ -310,4 +380,5 @@ def attack(folder: Path, teams: list[str], suppressed: bool = True) -> list[str]
             findings += workers(table)
     findings += other_pages(tables, teams)
     findings += structured_files(folder)
+    findings += sentences(folder)
     return findings

@@ -12,6 +12,10 @@ it tries each relation of issue 14:
 - ``derived``: an interval or share shown on a row whose count is hidden;
 - ``other page``: a cell hidden on one page and shown, under the same caption, row and column,
   on another page of the run (a team's page against the service's);
+- ``other table``: an indicator's latest figure hidden in one table (the scorecard) and shown
+  as "ours" in another (the gap to England);
+- text: small bases (``n=3``), parts of a whole (``58 of 59``) and a chart whose bars share one
+  base with a single bar left out, in sentences and alt text;
 - ``workers``: a list of individual workers' caseloads under suppression.
 
 Each finding says where and how; a leak-free folder gives none.
@@ -272,6 +276,28 @@ def other_pages(tables: list[Table], teams: list[str]) -> list[str]:
     ]
 
 
+OUR_FIGURE = re.compile(r"^(latest|ours|our figure|now)\b", re.I)
+
+
+def same_indicator(tables: list[Table]) -> list[str]:
+    """An indicator's latest figure hidden in one table and shown as ours in another."""
+    withheld = {
+        label
+        for table in tables
+        for label, cells in table.rows
+        for heading, cell in zip(_value_columns(table), cells, strict=False)
+        if cell.hidden and OUR_FIGURE.match(heading)
+    }
+    return [
+        f"other table: {table.where(label, heading)} shows {cell.text}, withheld elsewhere"
+        for table in tables
+        for label, cells in table.rows
+        if label in withheld
+        for heading, cell in zip(_value_columns(table), cells, strict=False)
+        if not cell.hidden and cell.number is not None and OUR_FIGURE.match(heading)
+    ]
+
+
 def workers(table: Table) -> list[str]:
     if "Worker" not in table.headers:
         return []
@@ -379,6 +405,7 @@ def attack(folder: Path, teams: list[str], suppressed: bool = True) -> list[str]
         if suppressed:
             findings += workers(table)
     findings += other_pages(tables, teams)
+    findings += same_indicator(tables)
     findings += structured_files(folder)
     findings += sentences(folder)
     return findings

@@ -138,6 +138,8 @@ def _exposes_a_total(cell: int, values: np.ndarray, mask: np.ndarray, lines: lis
     for line in lines:
         if cell not in line.parts or np.isnan(values[line.total]):
             continue
+        if line.remainder is not None and values[line.remainder] != 0:
+            continue  # the unshown remainder keeps the cell unknown
         others = [p for p in line.parts if p != cell]
         hidden = int(mask[[*others, line.total]].sum())
         if hidden == 0 and not any(not mask[p] and values[p] > 0 for p in others):

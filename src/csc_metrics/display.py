@@ -221,6 +221,8 @@ def _display_generic_table(
     label_column: str | None,
     settings: Settings,
     decimals: int,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
@@ -233,6 +235,8 @@ def _display_generic_table(
         active,
         label_column,
         decimals,
+        row_groups=row_groups if suppress else (),
+        hidden=hidden if suppress else None,
     )
     if unmapped_percents:
         formatted = {
@@ -271,6 +275,8 @@ def table_html(
     row_header: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> str:
     """An accessible HTML table of any frame, with suppression applied when asked.
 
@@ -293,6 +299,9 @@ def table_html(
             row number, else the first text column).
         settings: Settings.
         decimals: Decimals for percentages and other fractional values.
+        row_groups: (part rows, total row): rows that add up to another row, such as the
+            activity bands of one cohort (see ``suppression.suppression_mask``).
+        hidden: Count cells already hidden by the same figures elsewhere in the run.
 
     Returns:
         The HTML.
@@ -312,7 +321,8 @@ def table_html(
                 if percent_columns is not None
                 else [c for c in infer_percent_columns(table) if c not in counts]
             )
-        label_column = header if total_row is not None and total_row not in table.index else None
+        named_rows = total_row is not None or bool(row_groups)
+        label_column = header if named_rows and total_row not in table.index else None
         shown = _display_generic_table(
             table,
             counts,
@@ -324,6 +334,8 @@ def table_html(
             label_column,
             settings,
             decimals,
+            row_groups,
+            hidden,
         )
         classes = pd.DataFrame("", index=table.index, columns=table.columns)
         for column in shown.columns:
@@ -390,6 +402,8 @@ def show_table(
     row_header: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> None:
     """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
     content = table_html(
@@ -403,6 +417,8 @@ def show_table(
         row_header,
         settings,
         decimals,
+        row_groups,
+        hidden,
     )
     plain = _plain_table(content, caption)
     _publish({"text/html": content, "text/plain": plain})

@@ -265,3 +265,76 @@ def normalise_postcodes(raw: pd.Series) -> Cleaned:
         result["value"].astype("str"),
         {"invalid_postcode": result["invalid_postcode"].astype(bool)},
     )
+
+
+# --- describing a file's shape in messages (never its values) -----------------------------------
+
+#: A cell that is a number, a date, or holds a digit is data, not a heading: never echoed.
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}([ T].*)?")
+
+
+def _kind_of_cell(cell: object) -> str:
+    """What a cell looks like, in words (``a number``, ``a date``...), never the cell itself."""
+    text = "" if cell is None else str(cell).strip()
+    if not text or text.lower() == "nan" or text.startswith("Unnamed:"):
+        return "blank"
+    if _DATE.fullmatch(text):
+        return "a date"
+    if _NUMBER.fullmatch(text):
+        return "a number"
+    if any(character.isdigit() for character in text):
+        return "text with digits"
+    return "text"
+
+
+def describe_heading_row(headings: list[object], known: Any = ()) -> str:
+    """Describe a file's heading row for a message without echoing anything it holds.
+
+    A file without its heading row has a child's id, date of birth or UPN where the headings
+    should be, and messages go to stderr, log files and cron mail. So only headings that are
+    among the ``known`` headings of the format are named; anything else is counted, and a row
+    that holds numbers or dates is described by its shape: ``the first row looks like data, not
+    column headings: 7 values, the first a number``.
+
+    Args:
+        headings: The cells of the row read as headings.
+        known: Headings the format accepts (compared after ``normalise_column`` and ignoring
+            spaces, underscores and punctuation).
+
+    Returns:
+        A phrase for a message, e.g. ``its 5 column headings (CHILD, SEX and 3 not recognised)``.
+    """
+
+    def key(value: object) -> str:
+        return re.sub(r"[^A-Z0-9]", "", normalise_column(value))
+
+    kinds = [_kind_of_cell(cell) for cell in headings]
+    accepted = {key(k) for k in known}
+    recognised = [
+        normalise_column(cell)
+        for cell, kind in zip(headings, kinds, strict=True)
+        if kind != "blank" and key(cell) in accepted
+    ]
+    filled = [k for k in kinds if k != "blank"]
+    data_like = [
+        k
+        for cell, k in zip(headings, kinds, strict=True)
+        if k not in ("blank", "text") and key(cell) not in accepted
+    ]
+    if data_like:
+        first = next((k for k in kinds if k != "blank"), "blank")
+        return (
+            f"the first row looks like data, not column headings: {len(filled)} values, "
+            f"the first {first}"
+        )
+    if not filled:
+        return "the first row is blank: no column headings"
+    others = len(filled) - len(recognised)
+    named = ", ".join(recognised)
+    if others and named:
+        named += f" and {others} not recognised"
+    elif others:
+        named = "none recognised"
+    plural = "s" if len(filled) != 1 else ""
+    return f"its {len(filled)} column heading{plural} ({named})"

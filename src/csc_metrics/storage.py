@@ -25,6 +25,7 @@ from pyarrow import csv as arrow_csv
 
 from csc_metrics import schemas
 from csc_metrics.errors import InputError
+from csc_metrics.formatting import neutralise_formulas
 
 #: Table name -> pandera model, for every table ``ingest`` writes to ``processed/``.
 PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
@@ -248,9 +249,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
     pyarrow's writer is used because it is about thirty times faster than ``DataFrame.to_csv``
     on a national data-quality table (700,000 rows: 0.2 s against 3.3 s); values are quoted
-    where needed, and the header line always, which every CSV reader accepts.
+    where needed, and the header line always, which every CSV reader accepts. Text that a
+    spreadsheet would run as a formula is neutralised first (``formatting.neutralise_formulas``).
     """
-    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
+    table = pyarrow.Table.from_pandas(neutralise_formulas(frame), preserve_index=False)
     arrow_csv.write_csv(table, path, arrow_csv.WriteOptions(quoting_style="needed"))
 
 

@@ -29,7 +29,7 @@ from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
-from csc_metrics.formatting import format_count, format_value
+from csc_metrics.formatting import format_count, format_value, neutralise_formulas
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.coverage import has_ssda903
@@ -229,7 +229,7 @@ def write_csv(metrics: pd.DataFrame, out: TextIO) -> None:
     table["period_end"] = table["period_end"].dt.strftime(DATE_STYLES["iso"])
     for column in ("numerator", "denominator", "value", "unknown"):
         table[column] = table[column].map(_csv_number)
-    table.to_csv(out, index=False, lineterminator="\n")
+    neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
 
 
 def write_table(

@@ -7,6 +7,7 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pandera.errors
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
-from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import read_reference
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -85,6 +86,15 @@ def _check_folders(raw: Path, processed: Path) -> None:
         )
 
 
+def _recorded_key_check(processed: Path) -> object:
+    """The key check value in the processed folder's manifest, or None when there is none."""
+    try:
+        manifest = json.loads((processed / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get(KEY_CHECK_FIELD) if isinstance(manifest, dict) else None
+
+
 def _published(processed: Path) -> ProcessedData | None:
     """Load the processed data currently published, which holds the caseload history."""
     if not (processed / MANIFEST_NAME).exists():
@@ -133,6 +143,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
     _check_folders(raw, processed)
     pseudonymiser = Pseudonymiser.from_environment()
+    check_same_key(pseudonymiser.key, _recorded_key_check(processed), processed)
     log = DataQualityLog()
 
     stage_seconds: dict[str, float] = {}
@@ -184,6 +195,9 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
             str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
         },
         "settings": {"short_break_ls": sorted(settings.short_break_ls)},
+        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
+        # another key stops instead of breaking the links between caseload snapshots.
+        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
     }
     with staged_replace(processed) as staging:
         for name, frame in tables.items():

@@ -20,6 +20,7 @@ from csc_metrics.raw_text import (
     DELIMITER_NAMES,
     blank_rows,
     decode,
+    describe_heading_row,
     detect_delimiter,
     normalise_column,
     parse_csv,
@@ -116,9 +117,13 @@ def read_csv_table(
     frame.columns = [normalise_column(c) for c in frame.columns]
     spec, missing = detect_table(list(frame.columns))
     if spec is None:
-        shown = ", ".join(list(frame.columns)[:8]) + (", ..." if frame.shape[1] > 8 else "")
+        # Never the headings themselves: a file without its heading row has a child's data there.
+        known = [c for s in table_specs().values() for c in s.columns]
+        shown = describe_heading_row(list(frame.columns), known)
         raise InputError(
-            f"{path} is not an SSDA903 table: its columns ({shown}) match none of "
+            f"{path} is not an SSDA903 table ({shown}; read as {encoding.upper()} text "
+            f"separated by {DELIMITER_NAMES.get(delimiter, repr(delimiter))}s): its columns "
+            "match none of "
             f"{', '.join(s.dfe_name for s in table_specs().values())}. "
             "Move it out of the ssda903 folder, or export the table with its DfE column names."
         )

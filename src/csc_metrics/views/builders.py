@@ -58,6 +58,11 @@ class ReportTable:
         percent_columns: Percentage column -> (numerator column, denominator column).
         row_header: The column naming each row.
         total_row: The row label of a totals row, if any.
+        total_column: The column of row totals, if any.
+        row_groups: (part rows, total row): rows that add up to another row in every count
+            column (the activity bands of one cohort), for secondary suppression.
+        hidden: Count cells hidden by the same figures elsewhere in the run (a team's row of
+            the table of every team), aligned with ``data``.
     """
 
     data: pd.DataFrame
@@ -66,6 +71,9 @@ class ReportTable:
     percent_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     row_header: str | None = None
     total_row: str | None = None
+    total_column: str | None = None
+    row_groups: tuple[tuple[tuple[str, ...], str], ...] = ()
+    hidden: pd.DataFrame | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -75,6 +83,9 @@ class ReportTable:
             "percent_columns": dict(self.percent_columns),
             "row_header": self.row_header,
             "total_row": self.total_row,
+            "total_column": self.total_column,
+            "row_groups": self.row_groups,
+            "hidden": self.hidden,
         }
 
 

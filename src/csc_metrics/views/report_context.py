@@ -47,7 +47,7 @@ from csc_metrics.narrative import IndicatorSummary, summarise_indicator
 from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-from csc_metrics.suppression import is_small_count
+from csc_metrics.suppression import is_small_count, share_is_disclosive
 from csc_metrics.views.series_cache import cached_frame, series_cache_key
 
 if TYPE_CHECKING:
@@ -358,6 +358,15 @@ class ReportContext:
     def is_small(self, *counts: float) -> bool:
         """Whether suppression is on and any of the counts is from 1 to 5."""
         return self.suppress and bool(is_small_count(list(counts), self.settings).any())
+
+    def discloses(self, numerator: float, denominator: float) -> bool:
+        """Whether suppression is on and a share of these counts must be hidden.
+
+        ``suppression.share_is_disclosive``: a small numerator, denominator or complement.
+        """
+        return self.suppress and bool(
+            share_is_disclosive(numerator, denominator, self.settings).any()
+        )
 
     def show(self, table: ReportTable) -> None:
         """Show a report table, suppressed as this report asks (``display.show_table``).

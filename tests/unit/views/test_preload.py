@@ -36,7 +36,7 @@ def sample_processed(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("preload") / "processed"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CSC_METRICS_KEY", "preload-test-key")
+        patch.setenv("CSC_METRICS_KEY", "preload-test-key-0123456789abcdef")
         ingest(ROOT / "data" / "raw" / "sample", folder)
     return folder
 

@@ -153,10 +153,10 @@ def test_a_changed_sample_file_is_ingested_again(project):
 def test_the_sample_is_pseudonymised_with_its_own_public_key(project, monkeypatch):
     # The council's own key is neither needed nor created to view the synthetic sample.
     root, _, ingests = project
-    monkeypatch.setenv("CSC_METRICS_KEY", "the council's key")
+    monkeypatch.setenv("CSC_METRICS_KEY", "the council's key, 0123456789abcdef")
     sample_processed_dir(root)
     assert ingests == [shipped_sample.SAMPLE_KEY]
-    assert os.environ["CSC_METRICS_KEY"] == "the council's key"
+    assert os.environ["CSC_METRICS_KEY"] == "the council's key, 0123456789abcdef"
 
 
 def test_no_sample_is_a_parameter_error_naming_processed_dir(tmp_path):

@@ -8,11 +8,7 @@ on the way in.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +19,7 @@ import pandera.pandas as pa
 import pyarrow
 from pyarrow import csv as arrow_csv
 
-from csc_metrics import schemas
+from csc_metrics import folders, schemas
 from csc_metrics.errors import InputError
 
 #: Table name -> pandera model, for every table ``ingest`` writes to ``processed/``.
@@ -188,38 +184,65 @@ def load_processed(folder: Path) -> ProcessedData:
     return data
 
 
+#: Files and folders ingest writes into a processed folder, besides the tables.
+PROCESSED_EXTRAS = frozenset(
+    {
+        MANIFEST_NAME,
+        "dq_issues.csv",
+        "run_ingest_stamp.json",
+        CACHE_FOLDER,
+        folders.MARKER_NAME,
+    }
+)
+
+
+def is_legacy_processed(folder: Path) -> bool:
+    """Whether an unmarked folder was written by ``csc-metrics ingest`` before folders had markers.
+
+    It must hold an ingest manifest (one that lists the raw inputs) and nothing but what ingest
+    writes: a report folder (``index.html``) or a folder holding anyone else's file is not one.
+    """
+    folder = Path(folder)
+    allowed = {f"{name}.parquet" for name in PROCESSED_TABLES} | PROCESSED_EXTRAS
+    try:
+        names = {path.name for path in folder.iterdir()}
+        manifest = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "inputs" in manifest and names <= allowed
+
+
 @contextmanager
-def staged_replace(target: Path) -> Iterator[Path]:
+def staged_replace(
+    target: Path,
+    kind: str = "report-period",
+    option: str = "the folder",
+    *,
+    legacy: folders.LegacyCheck | None = None,
+    check: bool = True,
+    keep_retired: Callable[[Path, Path], None] | None = None,
+) -> Iterator[Path]:
     """Build a folder's new contents beside it, then swap them in only on success.
 
-    The staging folder sits in the same parent as ``target`` so the final renames are atomic on
-    one filesystem. If the block raises, the staging folder is removed and ``target`` is left
-    exactly as it was.
+    See ``folders.replace_folder``: an interrupted earlier swap is recovered first, a folder
+    csc-metrics does not own (no marker of ``kind``) is refused with ``InputError``, and a
+    failure inside the block leaves ``target`` exactly as it was.
 
     Args:
         target: The folder to replace (it need not exist yet).
+        kind: Its kind (``folders.FOLDER_KINDS``).
+        option: How the user named it, for messages.
+        legacy: Recognises an unmarked folder written before markers existed.
+        check: False when the caller has made its own check (``sample --force``).
+        keep_retired: Called with ``(retired copy, new folder)`` after the swap.
 
     Yields:
         An empty staging folder to write into.
     """
-    target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    # mkdtemp makes an owner-only folder; published reports must be readable like any folder
-    # the user creates, so give it the permissions the umask allows.
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    try:
+    with folders.replace_folder(
+        target, kind, option, legacy=legacy, check=check, keep_retired=keep_retired
+    ) as staging:
         yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-    if target.exists():
-        target.replace(retired)
-    staging.replace(target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def unused_path(folder: Path, stem: str, suffix: str = "") -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from csc_metrics.locks import folder_lock, lock_file_for
 from csc_metrics.pipeline.core import DQ_CSV, DQ_TABLE, IngestResult, ingest
 from csc_metrics.quality import summarise_issues
 
@@ -84,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         0 when the input was usable (warnings allowed). Unusable input raises ``InputError``,
         which the command line reports with exit code 2.
     """
-    result = ingest(args.raw, args.processed)
+    processed = Path(args.processed).resolve()
+    with folder_lock(lock_file_for(processed, inside=False), f"the processed folder {processed}"):
+        result = ingest(args.raw, processed)
     print(summary_text(result))
     return 0

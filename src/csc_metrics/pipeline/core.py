@@ -20,6 +20,7 @@ import pandera.errors
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
+from csc_metrics.folders import check_replaceable, recover_folder
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import read_reference
@@ -28,6 +29,7 @@ from csc_metrics.ssda903 import read_ssda903
 from csc_metrics.storage import (
     MANIFEST_NAME,
     ProcessedData,
+    is_legacy_processed,
     load_processed,
     staged_replace,
     write_csv,
@@ -75,12 +77,7 @@ def _check_folders(raw: Path, processed: Path) -> None:
         )
     if processed.is_file():
         raise ParameterError(f"--processed {processed} is a file; give a folder.")
-    if processed.is_dir() and any(processed.iterdir()) and not (processed / MANIFEST_NAME).exists():
-        raise ParameterError(
-            f"--processed {processed} already holds files but no {MANIFEST_NAME}, so it was not "
-            "written by csc-metrics ingest. It would be replaced entirely: choose a new or "
-            "empty folder."
-        )
+    check_replaceable(processed, "processed", "--processed", legacy=is_legacy_processed)
 
 
 def _published(processed: Path) -> ProcessedData | None:
@@ -129,6 +126,8 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     started = time.perf_counter()
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
+    # Before anything else: put back a processed folder a killed swap left retired.
+    recover_folder(processed)
     _check_folders(raw, processed)
     pseudonymiser = Pseudonymiser.from_environment()
     log = DataQualityLog()
@@ -174,7 +173,9 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         },
         "settings": {"short_break_ls": sorted(settings.short_break_ls)},
     }
-    with staged_replace(processed) as staging:
+    with staged_replace(
+        processed, "processed", "--processed", legacy=is_legacy_processed
+    ) as staging:
         for name, frame in tables.items():
             write_table(frame, name, staging)
         write_table(dq_issues, DQ_TABLE, staging)

@@ -135,7 +135,7 @@ def reruns(tmp_path_factory, report_tools):
 
     def ingest(raw_folder: Path, processed: Path) -> None:
         ingests.append(processed)
-        with storage.staged_replace(processed) as staging:
+        with storage.staged_replace(processed, "processed") as staging:
             report_tools.write_processed(staging)
             write_processed_from(raw_folder, staging)
 

@@ -102,9 +102,18 @@ def read_csv_table(
     frame.columns = [normalise_column(c) for c in frame.columns]
     spec, missing = detect_table(list(frame.columns))
     if spec is None:
-        shown = ", ".join(list(frame.columns)[:8]) + (", ..." if frame.shape[1] > 8 else "")
+        # Only headings that are DfE column names are shown: the first line of a file that is
+        # not a table (a row of data, a password file behind a link) is never echoed.
+        known = {c for s in table_specs().values() for c in s.columns}
+        named = [c for c in frame.columns if c in known][:8]
+        unnamed = frame.shape[1] - len(named)
+        shown = (
+            f"its DfE column headings ({', '.join(named)})"
+            if named
+            else "none of its column headings is a DfE column name"
+        ) + (f"; {unnamed} other heading(s) not shown" if named and unnamed else "")
         raise InputError(
-            f"{path} is not an SSDA903 table: its columns ({shown}) match none of "
+            f"{path} is not an SSDA903 table: {shown}. Its columns match none of "
             f"{', '.join(s.dfe_name for s in table_specs().values())}. "
             "Move it out of the ssda903 folder, or export the table with its DfE column names."
         )

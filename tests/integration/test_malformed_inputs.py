@@ -87,6 +87,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 # --- how each case breaks the raw folder (raw, processed) ------------------------------------
 
+Y23 = Path("ssda903") / "2023"
 Y24 = Path("ssda903") / "2024"
 SNAP = Path("caseload") / "2024-03-31"
 
@@ -226,23 +227,31 @@ CORPUS: dict[str, tuple[Breaker, str]] = {
         _link_outside(Y24 / "episodes.csv", f"root:{CANARY}:0:0\nuser:{CANARY}:1:1\n"),
         "episodes.csv",
     ),
-    "episodes_is_a_folder": (
-        _both(_remove(Y24 / "episodes.csv"), lambda raw, p: (raw / Y24 / "episodes.csv").mkdir()),
+    "episodes_are_folders": (
+        _both(
+            _remove(Y23 / "episodes.csv"),
+            _remove(Y24 / "episodes.csv"),
+            lambda raw, p: (raw / Y23 / "episodes.csv").mkdir(),
+            lambda raw, p: (raw / Y24 / "episodes.csv").mkdir(),
+        ),
         "ssda903",
     ),
-    "no_episodes_file": (_remove(Y24 / "episodes.csv"), "ssda903"),
+    "no_episodes_in_any_year": (
+        _both(_remove(Y23 / "episodes.csv"), _remove(Y24 / "episodes.csv")),
+        "ssda903",
+    ),
     "no_ssda903_folder": (_remove("ssda903"), "ssda903"),
     "empty_ssda903_folder": (
         _both(_remove("ssda903"), lambda raw, p: (raw / "ssda903").mkdir()),
         "ssda903",
     ),
+    "year_folders_are_files": (
+        _both(_remove(Y23), _remove(Y24), _text(Y24, CANARY), _text(Y23, CANARY)),
+        "ssda903",
+    ),
     "header_without_dob": (
         _text(Y24 / "header.csv", "CHILD,SEX,ETHNIC\n" + f"{CHILDREN[1]},1,WBRI\n"),
         "header.csv",
-    ),
-    "header_is_an_episodes_file": (
-        _text(Y24 / "header.csv", EPISODES + "\n" + episode_row(CHILDREN[1], "01/02/2024") + "\n"),
-        "2024",
     ),
     "xml_return_that_is_not_xml": (
         _both(

@@ -260,8 +260,16 @@ def require_columns(
     if not missing:
         return
     expected = "; ".join(f"{c} (any of: {', '.join(variants[c])})" for c in missing)
-    shown = ", ".join(str(h) for h in headers if h is not None and str(h).strip()) or "none"
-    raise InputError(f"{where}: missing column(s) {expected}. The columns found were: {shown}.")
+    # Only headings this reader knows are shown: a file without a header row would otherwise
+    # have its first row of data (a child's id, a date of birth) quoted in the message.
+    present = [h for h in found if h not in missing]
+    others = sum(1 for h in headers if h is not None and str(h).strip()) - len(present)
+    shown = ", ".join(present) or "none of the accepted headings"
+    unnamed = f" and {others} other heading(s), not shown" if others > 0 else ""
+    raise InputError(
+        f"{where}: missing column(s) {expected}. Found: {shown}{unnamed}. Check that the "
+        "first row holds the column headings."
+    )
 
 
 def excel_row_numbers(count: int, header_row: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import pandera.pandas as pa
 import pyarrow
 from pyarrow import csv as arrow_csv
 
-from csc_metrics import folders, schemas
+from csc_metrics import fingerprints, folders, schemas
 from csc_metrics.errors import InputError
 
 #: Table name -> pandera model, for every table ``ingest`` writes to ``processed/``.
@@ -88,11 +88,91 @@ def read_table(name: str, folder: Path) -> pd.DataFrame:
 
     Returns:
         The validated table.
+
+    Raises:
+        InputError: If the file does not read back as the table (damaged, truncated).
     """
     path = Path(folder) / f"{name}.parquet"
     if not path.exists():
         return empty_table(name)
-    return PROCESSED_TABLES[name].validate(pd.read_parquet(path))
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as error:
+        raise InputError(
+            f"The processed table {path} cannot be read ({type(error).__name__}): it is "
+            "damaged. Run `csc-metrics ingest` again to rebuild it from the raw files."
+        ) from None
+    return PROCESSED_TABLES[name].validate(frame)
+
+
+#: The manifest key holding the SHA-256 of every file ingest wrote (name -> hash).
+FILE_HASHES = "files"
+#: Sub-folder of a processed folder holding the previous generation of the caseload tables.
+HISTORY_FOLDER = "_previous"
+#: The caseload tables: a history of snapshots that may exist nowhere else once the raw
+#: snapshots are archived.
+CASELOAD_TABLES = (
+    "clean_caseload__cases",
+    "clean_caseload__workforce",
+    "clean_caseload__establishment",
+)
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every table and data file directly in a folder (not the manifest or marker).
+
+    Args:
+        folder: A processed folder (or its history folder) being written.
+
+    Returns:
+        File name -> hex digest, sorted by name.
+    """
+    skip = {MANIFEST_NAME, folders.MARKER_NAME}
+    return {
+        path.name: fingerprints.sha256_file(path)
+        for path in sorted(Path(folder).iterdir())
+        if path.is_file() and path.name not in skip and path.suffix in (".parquet", ".csv")
+    }
+
+
+def damaged_files(folder: Path, names: tuple[str, ...] | None = None) -> list[str]:
+    """Files of a processed folder that no longer match the hash its manifest recorded.
+
+    A folder whose manifest records no hashes (written before they were kept) has none.
+
+    Args:
+        folder: The processed folder (or its history folder).
+        names: Only these table names (default: every file recorded).
+
+    Returns:
+        The damaged or missing files' names, sorted.
+    """
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    recorded = manifest.get(FILE_HASHES) if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
+        return []
+    wanted = {f"{n}.parquet" for n in names} if names is not None else set(recorded)
+    damaged = []
+    for name in sorted(wanted & set(recorded)):
+        path = folder / name
+        if not path.is_file() or fingerprints.sha256_file(path) != recorded[name]:
+            damaged.append(name)
+    return damaged
+
+
+def check_files(folder: Path, names: tuple[str, ...] | None = None) -> None:
+    """Raise ``InputError`` naming every processed file that does not match its recorded hash."""
+    damaged = damaged_files(folder, names)
+    if damaged:
+        raise InputError(
+            f"The processed folder {folder} holds damaged file(s): {', '.join(damaged)} "
+            "(they no longer match the hashes ingest recorded). Run `csc-metrics ingest` again "
+            "to rebuild them from the raw files."
+        )
 
 
 @dataclass
@@ -174,6 +254,7 @@ def load_processed(folder: Path) -> ProcessedData:
             "Run `csc-metrics ingest --raw RAW --processed "
             f"{folder}` first."
         )
+    check_files(folder)
     tables = {name: read_table(name, folder) for name in PROCESSED_TABLES}
     # read_table has validated every table: build the container without checking them again.
     data = ProcessedData(
@@ -191,6 +272,7 @@ PROCESSED_EXTRAS = frozenset(
         "dq_issues.csv",
         "run_ingest_stamp.json",
         CACHE_FOLDER,
+        "_previous",
         folders.MARKER_NAME,
     }
 )

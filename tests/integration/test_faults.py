@@ -75,6 +75,7 @@ def two_snapshots(tmp_path: Path) -> tuple[Path, Path]:
     return raw, processed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", folders.SWAP_STEPS)
 @pytest.mark.parametrize("next_input", ["good", "bad"])
 def test_an_ingest_killed_at_any_step_of_the_swap_loses_no_caseload_history(

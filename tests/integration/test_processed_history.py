@@ -64,7 +64,7 @@ def test_an_ingest_keeps_the_caseload_tables_it_replaces_as_the_previous_generat
 def test_a_damaged_table_is_named_when_the_data_are_loaded(generations):
     _, processed = generations
     (processed / "clean_ssda903__episodes.parquet").write_bytes(b"PAR1 not thrift")
-    with pytest.raises(InputError, match="clean_ssda903__episodes.parquet"):
+    with pytest.raises(InputError, match=r"clean_ssda903__episodes\.parquet"):
         storage.load_processed(processed)
 
 

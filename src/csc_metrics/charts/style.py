@@ -25,8 +25,8 @@ from csc_metrics.settings import Settings
 #: Every label is plain text: a ``$`` in a team name or a title is a dollar sign, never TeX
 #: (matplotlib would parse ``$...$`` as mathtext and fail the whole chart on bad TeX). Set once,
 #: here, where every chart module gets its figure tools from.
-PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
-matplotlib.rcParams.update(PLAIN_TEXT)
+matplotlib.rcParams["text.parse_math"] = False
+matplotlib.rcParams["text.usetex"] = False
 
 #: The Okabe-Ito palette (Okabe and Ito 2008), safe for the common forms of colour blindness.
 OKABE_ITO: dict[str, str] = {

@@ -204,6 +204,13 @@ def band_gap(ctx: ReportContext, measure: str, when: pd.Timestamp | None = None)
     }
 
 
+#: What the band-gap table says when there is nothing to compare.
+NO_BAND_GAP = (
+    "No comparison for this period: the data hold no care leavers aged 17-18 and 19-21 to "
+    "compare (no OC3 return, or nobody in one of the bands)."
+)
+
+
 def band_gap_table(ctx: ReportContext) -> ReportTable:
     """The 19-21 against 17-18 gap on each measure, now and a year earlier.
 
@@ -238,6 +245,9 @@ def band_gap_table(ctx: ReportContext) -> ReportTable:
                 ),
             }
         )
+    if not rows:
+        # No OC3 return, or nobody in one of the bands: say so rather than show no table.
+        rows = [{"Measure": NO_BAND_GAP, "_small": False}]
     table = pd.DataFrame(rows)
     if not table.empty and table["_small"].any():
         # A rate resting on 1 to 5 young people would give the count back: withhold the row.

@@ -88,6 +88,13 @@ def test_the_gap_table_gives_both_bands_with_intervals():
     assert row["Gap a year earlier (points)"] == -15.0
 
 
+def test_the_gap_table_says_so_when_there_is_no_band_to_compare():
+    # No OC3 file (or an empty 19-21 band): no measure has both bands. The table said nothing
+    # and the report failed with KeyError 'Measure'; now it says why in a sentence.
+    table = care_leavers.band_gap_table(context([metric_row(EET_17_18, R, 60, 100)])).data
+    assert list(table["Measure"]) == [care_leavers.NO_BAND_GAP]
+
+
 def test_the_band_table_counts_the_cohort_and_each_measure():
     rows = [
         metric_row("care_leavers_19_21_count", R, 100),

@@ -94,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if top_args.verbose else logging.INFO,
         format="%(levelname)s: %(message)s",
     )
+    # A log file on a full or read-only disk must not print logging's own tracebacks: the
+    # failure reaches the user once, as a message (see the OSError handler below).
+    logging.raiseExceptions = False
     module_name, help_text = COMMANDS[command]
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"csc-metrics {command}", description=help_text)

@@ -215,6 +215,7 @@ def replace_folder(
     legacy: LegacyCheck | None = None,
     check: bool = True,
     keep_retired: Callable[[Path, Path], None] | None = None,
+    mark: bool = True,
 ) -> Iterator[Path]:
     """Build a folder's new contents beside it, then swap them in only on success.
 
@@ -230,6 +231,9 @@ def replace_folder(
         check: False to skip the ownership check (the caller has its own, e.g. ``--force``).
         keep_retired: Called with ``(retired copy, new folder)`` after the swap, before the
             retired copy is deleted (e.g. to keep the previous generation of some files).
+        mark: False to publish the folder without a marker (the synthetic raw sample, which is
+            compared file by file with the shipped one); it is then never recovered or
+            replaced without the caller's own check.
 
     Yields:
         An empty staging folder to write into.
@@ -255,11 +259,14 @@ def replace_folder(
         swap_step("staged")
         yield staging
         with os_errors(staging):
-            write_marker(staging, kind)
+            if mark:
+                write_marker(staging, kind)
+            else:
+                (staging / MARKER_NAME).unlink()
             swap_step("marked")
             retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
             if target.exists():
-                if marker_kind(target) is None:
+                if marker_kind(target) is None and mark:
                     # An unmarked folder that passed the checks (legacy, empty or --force):
                     # mark it so that recovery may restore or delete it.
                     write_marker(target, kind)

@@ -303,6 +303,7 @@ def staged_replace(
     legacy: folders.LegacyCheck | None = None,
     check: bool = True,
     keep_retired: Callable[[Path, Path], None] | None = None,
+    mark: bool = True,
 ) -> Iterator[Path]:
     """Build a folder's new contents beside it, then swap them in only on success.
 
@@ -317,12 +318,13 @@ def staged_replace(
         legacy: Recognises an unmarked folder written before markers existed.
         check: False when the caller has made its own check (``sample --force``).
         keep_retired: Called with ``(retired copy, new folder)`` after the swap.
+        mark: False to leave the new folder without a marker (the synthetic raw sample).
 
     Yields:
         An empty staging folder to write into.
     """
     with folders.replace_folder(
-        target, kind, option, legacy=legacy, check=check, keep_retired=keep_retired
+        target, kind, option, legacy=legacy, check=check, keep_retired=keep_retired, mark=mark
     ) as staging:
         yield staging
 

@@ -72,6 +72,7 @@ def test_every_report_and_the_run_records_are_published(published):
     folder = out / "2025-03-31"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == [
+        ".csc-metrics-folder.json",  # the marker: csc-metrics may replace this folder
         "00_overview.html",
         "01_caseloads.html",
         "02_data_quality.html",
@@ -92,6 +93,7 @@ def test_every_report_and_the_run_records_are_published(published):
 def test_nothing_is_left_of_the_build_folder(published):
     _, out = published
     assert sorted(p.name for p in out.iterdir()) == [
+        "._processed.csc-metrics-run.lock",  # the run locks its processed folder too
         ".csc-metrics-run.lock",
         "2025-03-31",
         "_processed",
@@ -280,7 +282,11 @@ def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     with pytest.raises(InputError, match="column DOB, row 3"):
         run(config, report_tools, ingest_fn=broken_ingest)
     out = tmp_path / "reports"
-    assert sorted(p.name for p in out.iterdir()) == [".csc-metrics-run.lock", "logs"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "._processed.csc-metrics-run.lock",
+        ".csc-metrics-run.lock",
+        "logs",
+    ]
     log = next((out / "logs").glob("run-*.log")).read_text()
     assert "column DOB, row 3" in log
 

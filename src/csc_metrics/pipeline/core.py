@@ -130,7 +130,11 @@ def _published(processed: Path) -> ProcessedData | None:
         )
         source = history
     tables = {name: read_table(name, source) for name in CASELOAD_TABLES}
-    return ProcessedData.from_tables(tables)
+    data = ProcessedData.from_tables(
+        tables, json.loads((source / MANIFEST_NAME).read_text("utf-8"))
+    )
+    data.folder = source
+    return data
 
 
 def _keep_history(processed: Path, staging: Path) -> None:

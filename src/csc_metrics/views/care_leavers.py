@@ -204,6 +204,10 @@ def band_gap(ctx: ReportContext, measure: str, when: pd.Timestamp | None = None)
     }
 
 
+#: What a care-leaver table says when the data hold no care leavers (no OC3 return).
+NO_CARE_LEAVER_DATA = "No care-leaver figures: the data hold no OC3 return for this period"
+NO_VALUE_TEXT = "no data"
+
 #: What the band-gap table says when there is nothing to compare.
 NO_BAND_GAP = (
     "No comparison for this period: the data hold no care leavers aged 17-18 and 19-21 to "
@@ -312,6 +316,17 @@ def trend_table(ctx: ReportContext) -> ReportTable:
                 ),
             }
         )
+    if not rows:
+        # No OC3 return: say so in the table rather than show a table without columns.
+        rows = [
+            {
+                "Indicator": NO_CARE_LEAVER_DATA,
+                "Now": NO_VALUE_TEXT,
+                "Base (n)": 0,
+                "A year earlier": NO_VALUE_TEXT,
+                "Trend (SPC)": NO_VALUE_TEXT,
+            }
+        ]
     return ReportTable(
         data=pd.DataFrame(rows),
         caption=(

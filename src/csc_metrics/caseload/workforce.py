@@ -256,7 +256,8 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
         info["split_post"].to_numpy(),
         "; they are in different teams with FTEs adding up to no more than 1, so they were "
         "taken as one split post: FTE "
-        + info["fte_sum"].round(2).astype(str).to_numpy()
+        # A blank FTE sum (every row blank) is no split post; fill it so the text still joins.
+        + info["fte_sum"].round(2).astype(str).fillna("").to_numpy()
         + " in the team of the last row.",
         "; the last row was kept.",
     )

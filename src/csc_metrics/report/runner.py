@@ -24,7 +24,7 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.dates import LATEST, period_label
-from csc_metrics.errors import CscMetricsError
+from csc_metrics.errors import CscMetricsError, capped_message
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
@@ -158,7 +158,7 @@ def run_suite(
                 seams = (ingest_fn, latest_fn, teams_fn, fork_server)
                 return _Run(config, started_at, stamp, log_path, *seams)()
         except CscMetricsError as error:
-            file_logger.error("%s", error)
+            file_logger.error("%s", capped_message(str(error)))
             raise
         except KeyboardInterrupt:
             file_logger.error("Interrupted: nothing was published by this run")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csc_metrics import folders
 from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
 from csc_metrics.report.jobs import longest_first
@@ -289,6 +290,45 @@ def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     ]
     log = next((out / "logs").glob("run-*.log")).read_text()
     assert "column DOB, row 3" in log
+
+
+@pytest.mark.slow
+def test_a_report_left_retired_by_a_killed_run_is_put_back_before_a_run_that_fails(
+    tmp_path, report_tools
+):
+    # Killed between the two renames of the swap: only the retired copy is left. The next run
+    # fails on bad input, yet the last published report is back in place, not deleted.
+    report_tools.write_raw(tmp_path / "raw")
+    retired = tmp_path / "reports" / ".2025-03-31.old-1a2b3c4d"
+    retired.mkdir(parents=True)
+    (retired / "index.html").write_text("<p>last published</p>")
+    folders.write_marker(retired, "report-period")
+    lookalike = tmp_path / "reports" / ".thunderbird.old-profile"
+    lookalike.mkdir()
+    (lookalike / "mail.db").write_text("mail")
+
+    def broken_ingest(raw, processed):
+        raise InputError("header.csv, column DOB, row 3: expected a date dd/mm/yyyy")
+
+    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    with pytest.raises(InputError):
+        run(config, report_tools, ingest_fn=broken_ingest)
+    published = tmp_path / "reports" / "2025-03-31" / "index.html"
+    assert published.read_text() == "<p>last published</p>"
+    assert not retired.exists()
+    assert (lookalike / "mail.db").read_text() == "mail"
+
+
+@pytest.mark.slow
+def test_a_period_folder_holding_a_users_file_is_not_replaced(tmp_path, report_tools):
+    report_tools.write_raw(tmp_path / "raw")
+    period = tmp_path / "reports" / "2025-03-31"
+    period.mkdir(parents=True)
+    (period / "holiday.jpg").write_bytes(b"jpg")
+    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    with pytest.raises(InputError, match="nothing in it was touched"):
+        run(config, report_tools)
+    assert sorted(p.name for p in period.iterdir()) == ["holiday.jpg"]
 
 
 @pytest.mark.slow

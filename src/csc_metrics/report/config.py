@@ -229,6 +229,10 @@ class RunConfig:
         out = Path(self.out).expanduser().resolve()
         processed = self.processed_dir.expanduser().resolve()
         for name, path in (("--out", out), ("--processed", processed)):
+            if path.exists() and not path.is_dir():
+                raise ParameterError(
+                    f"{name} {path} is a file. Give a folder (it is created if missing)."
+                )
             if path == raw or raw in path.parents:
                 raise ParameterError(
                     f"{name} {path} is inside the raw folder {raw}, which is only ever read. "

@@ -49,9 +49,9 @@ def _date_serial(value: dt.date) -> str:
     return safe_string(to_excel(value))
 
 
-def _text_cell(ref: str, value: str) -> str | None:
+def _text_tail(value: str) -> str | None:
     if not value:
-        return f'<c r="{ref}" t="inlineStr" />'
+        return ' t="inlineStr" />'
     if (
         (len(value) > 1 and value.startswith("="))
         or value in ERROR_CODES
@@ -61,27 +61,30 @@ def _text_cell(ref: str, value: str) -> str | None:
         return None
     stripped = value.strip()
     space = ' xml:space="preserve"' if stripped and stripped != value else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
 
 
-def _cell(ref: str, value: object) -> str | None:
-    """One cell's XML, ``""`` for an empty cell, or None if openpyxl's writer is needed."""
+def _tail(value: object) -> str | None:
+    """A cell's XML after ``<c r="A2"``; ``""`` for an empty cell; None for openpyxl's writer."""
     kind = type(value)
     if value is None:
         return ""
     if kind is str:
-        return _text_cell(ref, value)  # type: ignore[arg-type]
+        return _text_tail(value)  # type: ignore[arg-type]
     if kind is dt.date:
-        return f'<c r="{ref}" s="{DATE_STYLE_ID}" t="n"><v>{_date_serial(value)}</v></c>'
+        return f' s="{DATE_STYLE_ID}" t="n"><v>{_date_serial(value)}</v></c>'
     if kind in (int, float, np.int64, np.int32, np.float64):
         if kind in (float, np.float64) and np.isnan(value):  # type: ignore[call-overload]
             return None
-        return f'<c r="{ref}" t="n"><v>{safe_string(value)}</v></c>'
+        return f' t="n"><v>{safe_string(value)}</v></c>'
     return None
 
 
 def sheet_rows_xml(frame: pd.DataFrame, columns: Sequence[str], first_row: int = 2) -> str | None:
     """The ``<row>`` elements of a table's values, as openpyxl's write-only mode writes them.
+
+    Each distinct value of a column is turned into XML once; a cell is then its reference and
+    that text.
 
     Args:
         frame: The table; ``columns`` are written in that order, missing values (None, NaN,
@@ -95,17 +98,29 @@ def sheet_rows_xml(frame: pd.DataFrame, columns: Sequence[str], first_row: int =
     if not len(frame):
         return ""
     values = frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
-    rows = np.arange(first_row, first_row + len(frame)).astype(str)
+    rows = [str(row) for row in range(first_row, first_row + len(frame))]
     cells: list[list[str]] = []
     for position, column in enumerate(columns):
         letter = get_column_letter(position + 1)
-        written: list[str] = []
-        for row, value in zip(rows, values[column].to_numpy(), strict=True):
-            cell = _cell(letter + row, value)
-            if cell is None:
+        column_values = values[column].tolist()
+        # Keyed by type too: 1, 1.0 and True are equal keys but different cells.
+        keys = [(type(value), value) for value in column_values]
+        tails: dict[tuple[type, object], str] = {}
+        try:
+            distinct = set(keys)
+        except TypeError:
+            return None  # an unhashable value (a list...): not one the sample writes
+        for key in distinct:
+            tail = _tail(key[1])
+            if tail is None:
                 return None
-            written.append(cell)
-        cells.append(written)
+            tails[key] = tail
+        cells.append(
+            [
+                f'<c r="{letter}{row}"{tails[key]}' if tails[key] else ""
+                for row, key in zip(rows, keys, strict=True)
+            ]
+        )
     by_row = ["".join(parts) for parts in zip(*cells, strict=True)]
     if any(not row for row in by_row):
         return None  # a row of empty cells: leave the edge case to openpyxl

@@ -63,7 +63,7 @@ def test_header_variants_are_kept_on_the_fast_path():
     assert workbook_bytes(lists, WHEN, headers) == expected
 
 
-@pytest.mark.parametrize("value", ["=SUM(A1)", "#N/A", "bad\x01char", True, 3 + 0j])
+@pytest.mark.parametrize("value", ["=SUM(A1)", "#N/A", "bad\x01char", True, 3 + 0j, [1]])
 def test_values_openpyxl_treats_specially_are_left_to_openpyxl(value):
     frame = pd.DataFrame({"A": pd.Series([value], dtype=object)})
     assert sheet_rows_xml(frame, ["A"]) is None

@@ -71,6 +71,22 @@ def test_the_landing_page_shows_key_messages(sample_run):
     index = (outcome.published / "index.html").read_text()
     section = index[index.index('id="key-messages"') : index.index('id="reports"')]
     assert "<li>" in section
+    # No message twice on the landing page.
+    items = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
+    assert len(items) == len(set(items))
+
+
+def test_the_run_writes_summary_json_following_its_schema(sample_run):
+    import jsonschema
+
+    from csc_metrics.views.summary import summary_schema
+
+    outcome, _ = sample_run
+    facts = json.loads((outcome.published / "summary.json").read_text(encoding="utf-8"))
+    jsonschema.validate(facts, summary_schema())
+    # The committee's main concern on the sample: 19-21 EET beyond its limit, 30 points below
+    # England, ranks first.
+    assert facts["key_messages"][0]["indicator_id"] == "care_leavers_19_21_eet_pct"
 
 
 def test_no_raw_child_id_appears_anywhere_in_the_output(sample_run, sample_ids):

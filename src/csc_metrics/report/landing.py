@@ -150,6 +150,35 @@ def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
     ]
 
 
+def unique_key_messages(
+    groups: list[tuple[str, list[KeyMessages]]],
+) -> list[tuple[str, list[KeyMessages]]]:
+    """The reports' key messages with every message shown once, where it first appears.
+
+    The overview repeats the most pressing message of each area, and each area's report
+    leads with it too; on the landing page a manager reads it once (in the overview, which
+    comes first). A bundle left with no message keeps its heading only if it had none before.
+
+    Args:
+        groups: ``(report title, bundles)`` in the order of the suite.
+
+    Returns:
+        The same groups, later repeats of a message left out.
+    """
+    seen: set[str] = set()
+    unique = []
+    for title, bundles in groups:
+        kept = []
+        for bundle in bundles:
+            messages = tuple(m for m in bundle.messages if m not in seen)
+            seen.update(messages)
+            if messages or not bundle.messages:
+                kept.append(KeyMessages(bundle.title, messages))
+        if kept:
+            unique.append((title, kept))
+    return unique
+
+
 def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPage:
     """Everything the landing page of a run shows.
 
@@ -173,7 +202,9 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         suppress=config.suppress,
         reports=[_link(o) for o in suite],
         team_reports=[_link(o) for o in teams],
-        key_messages=[(o.title, o.key_messages) for o in suite if o.key_messages],
+        key_messages=unique_key_messages(
+            [(o.title, o.key_messages) for o in suite if o.key_messages]
+        ),
         failures=[o.failure_line() for o in outcomes if not o.succeeded],
         data_quality=summarise_data_quality(config.processed_dir, config.suppress),
         inputs=facts.inputs,

@@ -49,8 +49,9 @@ from csc_metrics.report.render import (
 )
 from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.report.run_log import Progress, file_logger, progress_logger, run_logging
+from csc_metrics.report.summary_file import SUMMARY_NAME, write_summary
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views.parameters import PARAMETERS
+from csc_metrics.views.parameters import PARAMETERS, SPC_PARAMETERS
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,8 @@ class _Run:
         # "fresh", "reused" (up to date with the raw files) or "skipped" (--skip-ingest).
         self.ingest_status = "fresh"
         self.ingest_reason = ""
+        # The summary.json facts, from the report context built ahead of the notebooks.
+        self.summary: dict[str, Any] | None = None
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -278,7 +281,7 @@ class _Run:
             for name, value in self.config.notebook_parameters(
                 self.config.period_end, self.config.team
             ).items()
-            if name in PARAMETERS
+            if name in PARAMETERS or name in SPC_PARAMETERS
         }
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
@@ -293,6 +296,7 @@ class _Run:
             return None
         self.timings["prepare_report_data"] = time.perf_counter() - began
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
+        self.summary = answer.get("summary")
         return pd.Timestamp(answer["period_end"])
 
     def _period_end(self) -> pd.Timestamp:
@@ -490,6 +494,8 @@ class _Run:
             findings=findings,
         )
         write_landing_page(landing_page(facts, outcomes), build / "index.html")
+        if self.summary is not None:
+            write_summary(self.summary, build / SUMMARY_NAME)
         self.timings["total"] = time.perf_counter() - self.began
         write_run_manifest(facts, outcomes, self.timings, build)
 

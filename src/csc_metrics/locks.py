@@ -87,8 +87,8 @@ def folder_lock(lock_file: Path, what: str) -> Iterator[Path]:
         lock.acquire()
     except Timeout:
         raise AlreadyRunningError(
-            f"Another csc-metrics process is already writing to {what} "
-            f"({describe_owner(read_owner(lock_file))}; lock file {lock_file}). Wait for it to "
+            f"Another csc-metrics run is already writing to {what} (an ingest or a run: "
+            f"{describe_owner(read_owner(lock_file))}; lock file {lock_file}). Wait for it to "
             "finish; the lock is released as soon as that process ends."
         ) from None
     try:

@@ -112,7 +112,6 @@ def test_a_stopped_run_exits_130_at_once_and_leaves_nothing_half_built(
     assert time.monotonic() - began < 15
     assert "csc-metrics run: interrupted" in err
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
-        "._processed.csc-metrics-run.lock",
         ".csc-metrics-run.lock",
         "logs",
     ]

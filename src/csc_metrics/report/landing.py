@@ -46,6 +46,7 @@ class ReportLink:
     status: str
     team: str | None = None
     failure: str | None = None
+    no_data: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class LandingPage:
     data_quality_href: str | None = None
     privacy_problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    data_coverage: str = ""
 
 
 def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummary:
@@ -121,9 +123,10 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
     return ReportLink(
         title=outcome.title,
         href=outcome.report,
-        status="succeeded" if outcome.succeeded else "failed",
+        status=outcome.status,
         team=outcome.job.team,
         failure=outcome.failure.describe() if outcome.failure else None,
+        no_data=outcome.no_data,
     )
 
 
@@ -215,6 +218,7 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         data_quality_href=quality,
         privacy_problems=facts.findings,
         warnings=[f"{o.job.label}: {w}" for o in outcomes for w in o.warnings],
+        data_coverage=facts.data_coverage,
     )
 
 

@@ -46,8 +46,7 @@ def report_datasets() -> dict[str, tuple[str, ...]]:
     with path.open(encoding="utf-8") as handle:
         table = pd.read_csv(handle, dtype=str)
     needs = {
-        str(row.notebook): tuple(str(row.datasets).split())
-        for row in table.itertuples(index=False)
+        str(row.notebook): tuple(str(row.datasets).split()) for row in table.itertuples(index=False)
     }
     unknown = {d for datasets in needs.values() for d in datasets} - set(DATASET_NAMES)
     if unknown:
@@ -93,7 +92,7 @@ class MissingData:
     Attributes:
         needs: The datasets it can run on, in words (``SSDA903 returns``).
         reasons: Why each is missing (``no SSDA903 returns were supplied``).
-        remedies: What would give the report its data, one sentence each.
+        remedies: What would give the report its data, one sentence each (Markdown).
     """
 
     needs: str
@@ -102,7 +101,7 @@ class MissingData:
 
     def summary(self) -> str:
         """One line for the landing page and the manifest."""
-        return f"needs {self.needs}: {'; '.join(self.reasons)}"
+        return f"it needs {self.needs}; {'; '.join(self.reasons)}"
 
 
 def missing_data(notebook: Path, dates: DataDates, period_end: pd.Timestamp) -> MissingData | None:
@@ -129,13 +128,13 @@ def missing_data(notebook: Path, dates: DataDates, period_end: pd.Timestamp) -> 
         if covered:
             remedies.append(
                 f"Run it for a period the {DATASET_NAMES[dataset]} cover "
-                f"(--period-end {format_date(covered[-1], 'iso')} is the latest), or add the "
-                f"later data in {DATASET_FOLDERS[dataset]}."
+                f"(`--period-end {format_date(covered[-1], 'iso')}` is the latest), or add the "
+                f"later data in `{DATASET_FOLDERS[dataset]}`."
             )
         else:
             remedies.append(
-                f"To produce it, put the {DATASET_NAMES[dataset]} in {DATASET_FOLDERS[dataset]} "
-                "and run csc-metrics run again."
+                f"To produce it, put the {DATASET_NAMES[dataset]} in `{DATASET_FOLDERS[dataset]}` "
+                "and run `csc-metrics run` again."
             )
     return MissingData(
         needs=" or ".join(DATASET_NAMES[d] for d in needed),
@@ -157,8 +156,8 @@ def no_data_notebook(missing: MissingData, period_end: pd.Timestamp) -> nbformat
     """
     reasons = "; ".join(missing.reasons)
     text = (
-        f"**No data for this report.** This report needs {missing.needs} covering the {period_label(period_end)}, and none "
-        f"were supplied for it: {reasons}. So the report was not produced for this period; "
+        f"**No data for this report.** This report needs {missing.needs} covering the {period_label(period_end)}, and there are "
+        f"none: {reasons}. So the report was not produced for this period; "
         "the other reports were, from the data supplied.\n\n" + " ".join(missing.remedies)
     )
     notebook = nbformat.v4.new_notebook()

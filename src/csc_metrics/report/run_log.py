@@ -44,7 +44,11 @@ class Progress:
         seconds = outcome.execute_seconds + outcome.render_seconds
         if outcome.no_data:
             progress_logger.info(
-                "[%d/%d] no data   %s (%s)", self.done, self.total, outcome.job.label, outcome.no_data
+                "[%d/%d] no data   %s (%s)",
+                self.done,
+                self.total,
+                outcome.job.label,
+                outcome.no_data,
             )
         elif outcome.succeeded:
             progress_logger.info(

@@ -113,10 +113,12 @@ def missing_data(notebook: Path, dates: DataDates, period_end: pd.Timestamp) -> 
         period_end: The period end.
 
     Returns:
-        The datasets it needs and why none covers ``period_end``; None when one does.
+        The datasets it needs and why none covers ``period_end``; None when one does, and
+        None when there are no data at all (then every notebook runs and says what is wrong:
+        ingest refuses such a raw folder, so this is a processed folder that is not usable).
     """
     needed = report_datasets().get(Path(notebook).stem)
-    if not needed:
+    if not needed or not dates.windows:
         return None
     reasons = [dataset_not_covered(dates.windows, d, period_end) for d in needed]
     if any(reason is None for reason in reasons):

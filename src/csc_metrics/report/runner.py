@@ -191,7 +191,7 @@ class _Run:
         latest_fn: LatestFn,
         teams_fn: TeamsFn,
         fork_server: ForkServer | None,
-        dates_fn: DatesFn,
+        dates_fn: DatesFn = data_dates,
     ) -> None:
         self.config = config
         self.fork_server = fork_server

@@ -108,3 +108,7 @@ def test_the_landing_coverage_sentence_says_the_caseload_snapshots_stop_before_t
         "caseload snapshots 30 June 2024 to 30 September 2024 (ends before this period: caseload "
         "figures not covered)"
     )
+
+
+def test_with_no_data_at_all_every_report_runs_and_says_what_is_wrong_itself():
+    assert missing_data(Path("03_placements.ipynb"), DataDates({}, []), T("2024-06-30")) is None

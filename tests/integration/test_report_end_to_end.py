@@ -69,8 +69,11 @@ def test_every_report_notebook_and_team_report_is_linked(sample_run):
 def test_the_landing_page_shows_key_messages(sample_run):
     outcome, _ = sample_run
     index = (outcome.published / "index.html").read_text()
-    section = index[index.index('id="key-messages"') : index.index('id="reports"')]
-    assert "<li>" in section
+    # The reports come first, then the top five key messages, each linking to its section.
+    assert index.index('id="reports"') < index.index('id="key-messages"')
+    section = index[index.index('id="key-messages"') : index.index('class="landing-details"')]
+    assert 1 <= section.count("<li>") <= 5
+    assert section.count('#key-messages">See the report</a>') == section.count("<li>")
 
 
 def test_no_raw_child_id_appears_anywhere_in_the_output(sample_run, sample_ids):

@@ -124,9 +124,11 @@ def test_the_landing_page_links_every_report_and_team_report(published):
 def test_the_landing_page_gathers_the_key_messages(published):
     _, out = published
     html = (out / "2025-03-31" / "index.html").read_text()
-    assert "<h3>Overview: key messages</h3>" in html
-    # The message was written by the notebook from its injected parameters.
-    assert "Data for Sample county (E10000017) to 2025-03-31, compared with england." in html
+    top = html[html.index('id="key-messages"') :]
+    # The message was written by the notebook from its injected parameters; it links to the
+    # report's key messages.
+    assert "<li>Data for Sample county (E10000017) to 2025-03-31, compared with england." in top
+    assert 'href="00_overview.html#key-messages"' in top
 
 
 @pytest.mark.slow

@@ -46,7 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--la-code", required=True, metavar="CODE", help="council code, e.g. E10000017"
     )
     parser.add_argument(
-        "--la-name", metavar="NAME", help="council name for titles (default: the code)"
+        "--la-name",
+        metavar="NAME",
+        help="council name for titles (default: the name councils.csv gives the code; "
+        "for the synthetic sample, Synthetic county (sample data))",
     )
     parser.add_argument(
         "--out",

@@ -102,6 +102,39 @@ def slugify(text: str) -> str:
     return slug or "team"
 
 
+def council_name(la_code: str, la_name: str | None, raw: Path) -> str:
+    """The council's name for titles: ``--la-name``, else the shipped ``councils.csv``'s.
+
+    Data the synthetic generator wrote are called ``shipped_sample.SAMPLE_COUNCIL_NAME``
+    whatever code they borrow, so a sample report never carries a real council's name.
+
+    Args:
+        la_code: The council's code, checked (upper case).
+        la_name: ``--la-name`` as given, or None.
+        raw: The raw data folder.
+
+    Returns:
+        The name; the code itself when ``councils.csv`` does not list it.
+    """
+    given = (la_name or "").strip()
+    if given and given.upper() != la_code:
+        return given
+    # Imported here: the command line reads this module before it may import pandas.
+    from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic_raw
+
+    if is_synthetic_raw(raw):
+        return SAMPLE_COUNCIL_NAME
+    import csv
+    from importlib.resources import files
+
+    councils = files("csc_metrics") / "reference" / "councils.csv"
+    with councils.open(encoding="utf-8", newline="") as stream:
+        for row in csv.DictReader(stream):
+            if la_code in (row["la_code_new"].upper(), row["la_code_old"].upper()):
+                return row["la_name"]
+    return la_code
+
+
 def parse_period_end(value: str) -> str:
     """Check a ``--period-end`` value (``dates.parse_period_end``) and keep it as text.
 
@@ -126,7 +159,8 @@ class RunConfig:
         raw: The raw data folder (read only).
         period_end: ``"latest"`` or an ISO date.
         la_code: The council's ONS code (E06/E08/E09/E10 and six digits).
-        la_name: The council's name for titles (defaults to the code).
+        la_name: The council's name for titles (by default the name ``councils.csv`` gives the
+            code; for synthetic data, ``shipped_sample.SAMPLE_COUNCIL_NAME``).
         out: The reports folder; each period is published to ``out/<period>/``.
         processed: Where ingest writes; defaults to ``out/_processed`` so that a run never
             overwrites an analyst's working ``data/processed``.
@@ -235,7 +269,7 @@ class RunConfig:
             raw=raw,
             period_end=parse_period_end(self.period_end),
             la_code=la_code,
-            la_name=(self.la_name or "").strip() or None,
+            la_name=council_name(la_code, self.la_name, raw),
             out=out,
             processed=processed,
             notebooks_dir=notebooks_dir,

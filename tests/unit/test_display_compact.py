@@ -1,4 +1,4 @@
-"""The compact scorecard: one line per indicator, a sparkline with its SPC state, change in words."""
+"""The compact scorecard: one line per indicator, a sparkline with its SPC state, words."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of a message (``"A: 24% at 31 March. This is..."`` gives ``"A: 24%..."``)."""
+    """The first sentence of a message (``"A: 24%. This is..."`` gives ``"A: 24%."``)."""
     return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
 
 
@@ -193,7 +193,9 @@ def rank_key_messages(candidates: list[LandingMessage]) -> list[LandingMessage]:
     return list(candidates)
 
 
-def top_key_messages(outcomes: list[NotebookOutcome], limit: int = TOP_MESSAGES) -> list[LandingMessage]:
+def top_key_messages(
+    outcomes: list[NotebookOutcome], limit: int = TOP_MESSAGES
+) -> list[LandingMessage]:
     """The landing page's key messages: every report's, deduplicated, ranked, the first few.
 
     Each links to the key messages of the area report that shows it (a message the overview

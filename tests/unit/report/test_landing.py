@@ -33,7 +33,9 @@ def test_the_first_sentence_stops_at_the_first_full_stop_before_a_capital():
     text = "Placed over 20 miles: 24% (n=380) at 31 March 2025. This is above the limit."
     assert first_sentence(text) == "Placed over 20 miles: 24% (n=380) at 31 March 2025."
     # A decimal point is not the end of a sentence.
-    assert first_sentence("Cases per FTE: 21.3 at 31 March. Up.") == "Cases per FTE: 21.3 at 31 March."
+    assert (
+        first_sentence("Cases per FTE: 21.3 at 31 March. Up.") == "Cases per FTE: 21.3 at 31 March."
+    )
 
 
 def test_each_report_link_carries_the_first_sentence_of_its_first_message():

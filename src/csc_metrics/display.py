@@ -396,7 +396,68 @@ def show_table(
         decimals,
     )
     plain = _plain_table(content, caption)
-    _publish({"text/html": content, "text/plain": plain})
+    _publish({"text/html": content + csv_download_html(content, caption), "text/plain": plain})
+
+
+# --- CSV downloads -------------------------------------------------------------------------------
+
+#: Spreadsheet programs run a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+_TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+_TABLE_CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.DOTALL)
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _csv_cell(cell_html: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", _LINE_BREAK.sub("; ", cell_html))).strip()
+    # A cell Excel would run as a formula is written as text; a plain negative number is kept.
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def table_csv(content: str) -> str:
+    """The CSV of an HTML table as it is shown: its cells' text, suppressed cells as ``c``.
+
+    Built from the rendered table, never from the data behind it, so it holds exactly what the
+    page shows (with ``--suppress``, the suppressed figures). Line breaks in a cell become
+    ``; ``; a cell a spreadsheet would run as a formula starts with ``'``.
+
+    Args:
+        content: The HTML of one table (``table_html`` or a scorecard).
+
+    Returns:
+        CSV text, a header row first.
+    """
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in _TABLE_ROW.findall(content):
+        writer.writerow([_csv_cell(cell) for cell in _TABLE_CELL.findall(row)])
+    return buffer.getvalue()
+
+
+def csv_download_html(content: str, caption: str) -> str:
+    """A "Download this table (CSV)" link holding the table's CSV in the page (a data: URI).
+
+    The link works offline, from a shared drive or an e-mail attachment; the CSV starts with a
+    byte-order mark, so Excel reads it as UTF-8.
+
+    Args:
+        content: The HTML of the table.
+        caption: Its caption (the file name is made from it).
+
+    Returns:
+        A paragraph with the link.
+    """
+    data = base64.b64encode(("\ufeff" + table_csv(content)).encode("utf-8")).decode("ascii")
+    name = re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-")[:60].strip("-") or "table"
+    return (
+        f'<p class="table-download"><a href="data:text/csv;base64,{data}" '
+        f'download="{name}.csv">Download this table (CSV)</a></p>'
+    )
 
 
 def _plain_table(content: str, caption: str) -> str:
@@ -931,7 +992,7 @@ def compact_scorecard_html(
         f"<tbody>{body}</tbody></table>"
         '<details class="scorecard-details"><summary>The scorecard in full: base, the change '
         "since a year ago, the SPC and target badges, the benchmark and its year</summary>"
-        f"{full}</details>"
+        f"{full}</details>{csv_download_html(full, caption)}"
     )
 
 

@@ -96,3 +96,42 @@ def test_the_bundle_hands_the_rows_to_the_runner():
     data = bundle[display.SCORECARD_MIMETYPE]
     assert data["comparator"] == "England"
     assert data["rows"][0]["indicator_id"] == "care_leavers_19_21_eet_pct"
+
+
+# --- CSV downloads ------------------------------------------------------------------------------
+
+
+def download_csv(link_html: str) -> str:
+    import base64
+    import re
+
+    data = re.search(r'href="data:text/csv;base64,([^"]+)"', link_html).group(1)
+    return base64.b64decode(data).decode("utf-8")
+
+
+def test_a_shown_table_carries_a_csv_of_its_figures():
+    table = pd.DataFrame({"Team": ["North", "South"], "Cases": [120, 3], "Share (%)": [97.6, 2.4]})
+    content = display.table_html(table, "Cases by team")
+    link = display.csv_download_html(content, "Cases by team")
+    assert ">Download this table (CSV)</a>" in link and 'download="cases-by-team.csv"' in link
+    # A byte-order mark first, so Excel reads UTF-8; the figures as the table shows them.
+    assert download_csv(link) == "\ufeffTeam,Cases,Share (%)\r\nNorth,120,97.6\r\nSouth,3,2.4\r\n"
+
+
+def test_the_csv_respects_suppression_because_it_is_built_from_the_table_shown():
+    table = pd.DataFrame({"Team": ["North", "South"], "Cases": [120, 3]})
+    content = display.table_html(table, "Cases by team", suppress=True)
+    csv_text = download_csv(display.csv_download_html(content, "Cases by team"))
+    assert ",3" not in csv_text and "South,c" in csv_text
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text():
+    content = "<table><tr><td>=HYPERLINK(1)</td><td>-7</td><td>@SUM</td></tr></table>"
+    assert display.table_csv(content) == "'=HYPERLINK(1),-7,'@SUM\r\n"
+
+
+def test_show_table_publishes_the_download_link(monkeypatch):
+    shown = []
+    monkeypatch.setattr(display, "_publish", shown.append)
+    display.show_table(pd.DataFrame({"Team": ["North"], "Cases": [12]}), "Cases")
+    assert "Download this table (CSV)" in shown[0]["text/html"]

@@ -83,6 +83,7 @@ def test_every_report_and_the_run_records_are_published(published):
         "notebooks/teams/assessment-north.ipynb",
         "notebooks/teams/children-in-care.ipynb",
         "run.log",
+        "scorecard.json",
         "teams/assessment-north.html",
         "teams/children-in-care.html",
     ]
@@ -95,6 +96,7 @@ def test_nothing_is_left_of_the_build_folder(published):
         ".csc-metrics-run.lock",
         "2025-03-31",
         "_processed",
+        "index.html",  # the history page
         "logs",
     ]
 
@@ -468,3 +470,21 @@ def test_a_single_team_run_renders_every_report_for_that_team_beside_the_council
     assert "<p>Team: Assessment North</p>" in html
     index = (outcome.published / "index.html").read_text()
     assert "Reports for the quarter ending 31 March 2025, team Assessment North" in index
+
+
+@pytest.mark.slow
+def test_the_history_page_lists_two_periods_after_two_runs_and_keep_prunes(tmp_path, report_tools):
+    report_tools.write_raw(tmp_path / "raw")
+    notebooks = report_tools.notebooks / "suite"
+    for period_end in ("2024-12-31", "2025-03-31"):
+        outcome = run(make_config(tmp_path, notebooks, period_end=period_end), report_tools)
+        assert outcome.exit_code == 0
+    history = (tmp_path / "reports" / "index.html").read_text()
+    assert history.index('href="2025-03-31/index.html"') < history.index(
+        'href="2024-12-31/index.html"'
+    )
+    # --keep 1 on a third run keeps only the newest quarter end.
+    config = make_config(tmp_path, notebooks, period_end="2025-03-31", keep=1)
+    assert run(config, report_tools).exit_code == 0
+    assert not (tmp_path / "reports" / "2024-12-31").exists()
+    assert "2024-12-31" not in (tmp_path / "reports" / "index.html").read_text()

@@ -126,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="benchmark comparator: england, region or sn (statistical neighbours)",
     )
     parser.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="keep only the newest N published quarter ends (default: all); removes only "
+        "folders csc-metrics published",
+    )
+    parser.add_argument(
         "--timeout",
         type=int,
         metavar="SECONDS",
@@ -156,6 +163,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         cell_timeout=args.timeout,
         skip_ingest=args.skip_ingest,
         fresh_ingest=args.fresh_ingest,
+        keep=args.keep,
         # csc-metrics -v sets the root logger to DEBUG before this module runs.
         verbose=logging.getLogger().level == logging.DEBUG,
     )

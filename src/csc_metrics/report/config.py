@@ -181,6 +181,7 @@ class RunConfig:
         fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
             (by default such a folder is reused: see ``report.reuse``).
         verbose: Debug logging in the log file.
+        keep: Keep only the newest N published quarter ends (``--keep``); None keeps all.
     """
 
     raw: Path
@@ -203,6 +204,7 @@ class RunConfig:
     skip_ingest: bool = False
     fresh_ingest: bool = False
     verbose: bool = False
+    keep: int | None = None
 
     @property
     def processed_dir(self) -> Path:
@@ -244,6 +246,8 @@ class RunConfig:
             raise ParameterError("--team needs a team name.")
         if int(self.jobs) < 1:
             raise ParameterError(f"--jobs {self.jobs}: give 1 or more notebooks at once.")
+        if self.keep is not None and int(self.keep) < 1:
+            raise ParameterError(f"--keep {self.keep}: give 1 or more periods to keep.")
         if int(self.cell_timeout) < 1:
             raise ParameterError(f"--timeout {self.cell_timeout}: give 1 or more seconds.")
         if self.comparator not in COMPARATORS:
@@ -286,6 +290,7 @@ class RunConfig:
             skip_ingest=bool(self.skip_ingest),
             fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
+            keep=int(self.keep) if self.keep is not None else None,
         )
 
     def _forecast_files(self) -> tuple[Path | None, Path | None]:
@@ -376,4 +381,5 @@ class RunConfig:
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,
             "fresh_ingest": self.fresh_ingest,
+            "keep": self.keep,
         }

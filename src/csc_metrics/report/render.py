@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
+#: The compact scorecard's rows (``display.SCORECARD_MIMETYPE``), kept for the history page.
+SCORECARD_MIMETYPE = "application/vnd.csc-metrics.scorecard+json"
 
 #: Cells that never reach a manager: papermill's parameters and error banners, and cells an
 #: analyst tags ``remove-cell`` (the nbconvert convention).
@@ -87,6 +89,18 @@ class RenderedReport:
     title: str
     key_messages: list[KeyMessages] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    scorecard: dict[str, Any] | None = None
+
+
+def collect_scorecard(notebook: NotebookNode) -> dict[str, Any] | None:
+    """The last compact scorecard a notebook displayed (its caption and rows), or None."""
+    found = None
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) or []:
+            bundle = (output.get("data") or {}).get(SCORECARD_MIMETYPE)
+            if isinstance(bundle, dict) and isinstance(bundle.get("rows"), list):
+                found = dict(bundle)
+    return found
 
 
 def _tags(cell: NotebookNode) -> set[str]:
@@ -106,7 +120,7 @@ def _is_shown(output: NotebookNode) -> bool:
     if kind == "stream":
         return output.get("name") == "stdout"
     data = output.get("data", {})
-    visible = set(data) - {KEY_MESSAGES_MIMETYPE}
+    visible = set(data) - {KEY_MESSAGES_MIMETYPE, SCORECARD_MIMETYPE}
     if not visible:
         return False
     if visible == {"text/plain"}:
@@ -365,6 +379,7 @@ def render_report(notebook: NotebookNode, context: PageContext) -> RenderedRepor
         title=context.title,
         key_messages=collect_key_messages(notebook, context.title),
         warnings=warnings,
+        scorecard=collect_scorecard(notebook),
     )
 
 

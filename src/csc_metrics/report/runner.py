@@ -30,6 +30,7 @@ from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
 from csc_metrics.report.forkserver import ForkServer
+from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
 from csc_metrics.report.landing import landing_page, write_landing_page
@@ -357,6 +358,7 @@ class _Run:
             file_logger.error("%s", outcome.failure_message())
             return outcome
         progress_logger.info("Published %s", target / "index.html")
+        self._update_history()
         return RunOutcome(
             published=target,
             failed_build=None,
@@ -364,6 +366,17 @@ class _Run:
             notebooks=outcome_box["outcomes"],
             period_end=period_end,
         )
+
+    def _update_history(self) -> None:
+        """Prune to ``--keep`` periods and rewrite the history page (a failure only warns)."""
+        config = self.config
+        try:
+            prune_periods(config.out, config.keep)
+            write_history_page(config.out, config.display_name)
+        except OSError as error:
+            logger.warning(
+                "The history page %s was not updated: %s", config.out / "index.html", error
+            )
 
     def _execute_all(
         self, jobs: list[NotebookJob], pool: KernelPool, build: Path, period_end: pd.Timestamp
@@ -445,6 +458,16 @@ class _Run:
         began = time.perf_counter()
         self.commit = git_commit(Path(__file__).resolve().parent)
         self._write_landing_and_manifest(build, outcomes, period_end, inputs, [])
+        scorecards = [o.scorecard for o in outcomes if o.scorecard and not o.job.team]
+        write_period_scorecard(
+            build,
+            {
+                "period_end": period_end.date().isoformat(),
+                "period_label": period_label(period_end),
+                "team": self.team,
+                "scorecard": scorecards[0] if scorecards else None,
+            },
+        )
         # Everything is checked, the landing page and manifest too: they list raw file names.
         findings = self._privacy_findings(build, identifiers)
         if findings:

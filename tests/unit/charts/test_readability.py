@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -21,7 +23,7 @@ def test_labels_far_enough_apart_stay_put():
 
 def test_a_cluster_of_three_ends_up_at_least_the_gap_apart():
     placed = sorted(spread_labels([50.0, 50.5, 51.0], 3.0))
-    assert all(b - a >= 3.0 - 1e-6 for a, b in zip(placed, placed[1:], strict=False))
+    assert all(b - a >= 3.0 - 1e-6 for a, b in itertools.pairwise(placed))
 
 
 def test_an_spc_chart_of_a_percentage_near_100_stops_at_100():

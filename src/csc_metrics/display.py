@@ -109,6 +109,12 @@ def figure_html(
         ValueError: If there is no alt text.
     """
     figure = chart.figure if isinstance(chart, Chart) else chart
+    if isinstance(chart, Chart) and chart.is_empty:
+        # Nothing to show: a sentence reads better than a picture of one.
+        return (
+            f'<p class="chart-empty"><strong>{html.escape(caption or chart.title)}.</strong> '
+            f"{html.escape(chart.footnote)}</p>"
+        )
     alt = alt_text or (chart.alt_text if isinstance(chart, Chart) else None)
     if not alt:
         raise ValueError("A figure needs alt text describing what it shows.")

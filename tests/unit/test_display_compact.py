@@ -135,3 +135,14 @@ def test_show_table_publishes_the_download_link(monkeypatch):
     monkeypatch.setattr(display, "_publish", shown.append)
     display.show_table(pd.DataFrame({"Team": ["North"], "Cases": [12]}), "Cases")
     assert "Download this table (CSV)" in shown[0]["text/html"]
+
+
+def test_a_chart_with_nothing_to_show_is_written_as_a_sentence():
+    from csc_metrics.views.builders import empty_chart
+
+    chart = empty_chart("Unallocated cases", "The figure was 0 at each of the 8 quarter ends.")
+    content = display.figure_html(chart)
+    assert content == (
+        '<p class="chart-empty"><strong>Unallocated cases.</strong> '
+        "The figure was 0 at each of the 8 quarter ends.</p>"
+    )

@@ -79,12 +79,15 @@ class Chart:
         title: Its title (also drawn on the figure).
         alt_text: A description of what the chart shows, written from the data.
         footnote: The source and notes line drawn under the chart.
+        is_empty: The chart has nothing to show (no data, no variation): the reports give its
+            ``footnote`` as a sentence instead of a picture of one.
     """
 
     figure: Figure
     title: str
     alt_text: str
     footnote: str
+    is_empty: bool = False
 
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:

@@ -48,3 +48,15 @@ def test_the_comparison_chart_writes_close_names_apart():
     span = ax.get_ylim()[1] - ax.get_ylim()[0]
     assert abs(heights["England"] - heights["North West"]) >= 0.06 * span - 1e-9
     assert ax.get_ylim()[1] <= 100.0
+
+
+def test_a_one_row_heatmap_is_drawn_as_bars():
+    from csc_metrics.charts import heatmap
+
+    pivot = pd.DataFrame({"Foster": [60.0], "Residential": [25.0], "Other": [15.0]}, index=["All"])
+    chart = heatmap(pivot, "Placements by type", "Placement type", "", "s")
+    ax = chart.figure.axes[0]
+    # Three bars, no colour bar (a heatmap would add a second axes for it).
+    assert len(chart.figure.axes) == 1 and len(ax.patches) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Foster", "Residential", "Other"]
+    assert ax.get_xlim()[1] <= 100.0

@@ -148,6 +148,12 @@ def show_figure(
     plt.close(figure)
 
 
+def show_figures(charts: Sequence[Chart]) -> None:
+    """Show several charts one after another (``show_figure`` for each)."""
+    for chart in charts:
+        show_figure(chart)
+
+
 # --- tables --------------------------------------------------------------------------------------
 
 

@@ -488,3 +488,32 @@ def test_the_history_page_lists_two_periods_after_two_runs_and_keep_prunes(tmp_p
     assert run(config, report_tools).exit_code == 0
     assert not (tmp_path / "reports" / "2024-12-31").exists()
     assert "2024-12-31" not in (tmp_path / "reports" / "index.html").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pdf_writes_each_report_and_an_a4_committee_summary(tmp_path, report_tools):
+    report_tools.require_browser()
+    from pypdf import PdfReader
+
+    report_tools.write_raw(tmp_path / "raw")
+    config = make_config(tmp_path, report_tools.notebooks / "suite", pdf=True)
+    outcome = run(config, report_tools)
+    assert outcome.exit_code == 0
+    folder = outcome.published / "pdf"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "00_overview.pdf",
+        "01_caseloads.pdf",
+        "02_data_quality.pdf",
+        "committee-summary.pdf",
+    ]
+    summary = PdfReader(folder / "committee-summary.pdf")
+    assert len(summary.pages) >= 1
+    # A4 is 595 x 842 points.
+    assert [round(float(v)) for v in summary.pages[0].mediabox[2:]] == [595, 842]
+    text = " ".join(page.extract_text() for page in summary.pages)
+    # The overview's key message, the running head (title and period) and the page number.
+    assert "Data for Sample county (E10000017) to 2025-03-31" in " ".join(text.split())
+    assert "Committee summary" in text and "Page 1 of" in text
+    landing = (outcome.published / "index.html").read_text()
+    assert 'href="pdf/committee-summary.pdf"' in landing

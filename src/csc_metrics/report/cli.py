@@ -126,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="benchmark comparator: england, region or sn (statistical neighbours)",
     )
     parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF of each report and an A4 committee summary under "
+        "OUT/<period>/pdf/ (printed by headless Chromium; without it the HTML is still "
+        "published)",
+    )
+    parser.add_argument(
         "--keep",
         type=int,
         metavar="N",
@@ -164,6 +171,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         skip_ingest=args.skip_ingest,
         fresh_ingest=args.fresh_ingest,
         keep=args.keep,
+        pdf=args.pdf,
         # csc-metrics -v sets the root logger to DEBUG before this module runs.
         verbose=logging.getLogger().level == logging.DEBUG,
     )

@@ -128,10 +128,10 @@ def council_name(la_code: str, la_name: str | None, raw: Path) -> str:
     from importlib.resources import files
 
     councils = files("csc_metrics") / "reference" / "councils.csv"
-    with councils.open(encoding="utf-8", newline="") as stream:
-        for row in csv.DictReader(stream):
-            if la_code in (row["la_code_new"].upper(), row["la_code_old"].upper()):
-                return row["la_name"]
+    text = councils.read_text(encoding="utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        if la_code in (row["la_code_new"].upper(), row["la_code_old"].upper()):
+            return row["la_name"]
     return la_code
 
 
@@ -182,6 +182,7 @@ class RunConfig:
             (by default such a folder is reused: see ``report.reuse``).
         verbose: Debug logging in the log file.
         keep: Keep only the newest N published quarter ends (``--keep``); None keeps all.
+        pdf: Also print each report and an A4 committee summary to PDF (``--pdf``).
     """
 
     raw: Path
@@ -205,6 +206,7 @@ class RunConfig:
     fresh_ingest: bool = False
     verbose: bool = False
     keep: int | None = None
+    pdf: bool = False
 
     @property
     def processed_dir(self) -> Path:
@@ -291,6 +293,7 @@ class RunConfig:
             fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
             keep=int(self.keep) if self.keep is not None else None,
+            pdf=bool(self.pdf),
         )
 
     def _forecast_files(self) -> tuple[Path | None, Path | None]:
@@ -382,4 +385,5 @@ class RunConfig:
             "skip_ingest": self.skip_ingest,
             "fresh_ingest": self.fresh_ingest,
             "keep": self.keep,
+            "pdf": self.pdf,
         }

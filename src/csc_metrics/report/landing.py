@@ -114,6 +114,7 @@ class LandingPage:
     data_quality_href: str | None = None
     privacy_problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    pdfs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummary:

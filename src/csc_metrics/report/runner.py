@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from csc_metrics import storage
-from csc_metrics.dates import LATEST, period_label
+from csc_metrics.dates import LATEST, format_date, period_label
 from csc_metrics.errors import CscMetricsError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
@@ -37,6 +37,7 @@ from csc_metrics.report.landing import landing_page, write_landing_page
 from csc_metrics.report.manifest import previous_durations, write_run_manifest
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts, RunOutcome
 from csc_metrics.report.pages import write_report_page
+from csc_metrics.report.pdf import pdf_links, write_pdfs
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts, raw_child_ids
 from csc_metrics.report.publish import (
     git_commit,
@@ -197,6 +198,8 @@ class _Run:
         # "fresh", "reused" (up to date with the raw files) or "skipped" (--skip-ingest).
         self.ingest_status = "fresh"
         self.ingest_reason = ""
+        # What went wrong printing PDFs (--pdf), for the landing page.
+        self.pdf_problems: list[str] = []
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -473,12 +476,34 @@ class _Run:
         if findings:
             self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
         self.timings["landing_and_checks"] = time.perf_counter() - began
+        if self.config.pdf and not findings and all(o.succeeded for o in outcomes):
+            self._write_pdfs(build, outcomes, period_end)
+            self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
         if findings or any(not o.succeeded for o in outcomes):
             file_logger.error("Not publishing this build: see the failures above")
         else:
             progress_logger.info("Every notebook succeeded and the checks passed: publishing")
         shutil.copyfile(self.log_path, build / "run.log")
         return findings
+
+    def _write_pdfs(
+        self, build: Path, outcomes: list[NotebookOutcome], period_end: pd.Timestamp
+    ) -> None:
+        """Print each report and the committee summary to PDF (``--pdf``); problems only warn."""
+        began = time.perf_counter()
+        progress_logger.info("Printing the reports to PDF")
+        problems = write_pdfs(
+            build,
+            [(o.report, o.title) for o in outcomes if not o.job.team],
+            f"{self.config.display_name} ({self.config.la_code})",
+            period_label(period_end),
+            format_date(self.started_at, "time"),
+            jobs=self.config.jobs,
+        )
+        for problem in problems:
+            logger.warning("%s", problem)
+        self.pdf_problems = problems
+        self.timings["pdf"] = time.perf_counter() - began
 
     def _privacy_findings(self, build: Path, identifiers: set[str]) -> list[str]:
         findings = [str(f) for f in find_identifiers(build, identifiers)]
@@ -512,7 +537,10 @@ class _Run:
             inputs=inputs,
             findings=findings,
         )
-        write_landing_page(landing_page(facts, outcomes), build / "index.html")
+        page = landing_page(facts, outcomes)
+        page.pdfs = pdf_links(build)
+        page.warnings += self.pdf_problems
+        write_landing_page(page, build / "index.html")
         self.timings["total"] = time.perf_counter() - self.began
         write_run_manifest(facts, outcomes, self.timings, build)
 

@@ -95,3 +95,12 @@ def test_the_area_is_called_the_county_only_for_a_county_council(ctx):
     assert placements._area(ctx) == "the county"
     ctx_unitary = replace(ctx, la_code="E06000009")
     assert placements._area(ctx_unitary) == "the council's area"
+
+
+def test_children_looked_after_by_age_band_add_up_to_all_of_them(ctx):
+    table = placements.age_band_mix_table(ctx).data.set_index("Age band")
+    # 10 + 2 + 20 + 1 + 1 children looked after at R (the child who left in February is not).
+    assert table.loc["All children looked after", "Children now"] == 34
+    bands = table.drop(index="All children looked after")
+    assert list(bands.index) == ["Under 1", "1-4", "5-9", "10-15", "16+", "Not known"]
+    assert bands["Children now"].sum() == 34

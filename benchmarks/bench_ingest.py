@@ -43,7 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     if not os.environ.get(privacy.KEY_ENV):
         # A throwaway key, so the benchmark never creates the user's key file.
-        os.environ[privacy.KEY_ENV] = "benchmark-only-key"
+        os.environ[privacy.KEY_ENV] = "benchmark-only-key-0123456789abcdef"
     workdir = None if args.processed else Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     processed = args.processed or workdir / "processed"
     try:

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     args = parser.parse_args(argv)
     if not args.raw.is_dir() or not args.notebooks.is_dir():
         raise SystemExit(f"Need the raw folder {args.raw} and the notebooks {args.notebooks}.")
-    os.environ.setdefault("CSC_METRICS_KEY", "benchmark-key")
+    os.environ.setdefault("CSC_METRICS_KEY", "benchmark-key-0123456789abcdef0123")
     run_arguments = [
         "--raw", str(args.raw),
         "--notebooks", str(args.notebooks),

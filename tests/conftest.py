@@ -170,6 +170,12 @@ def variant_sample_run(tmp_path_factory) -> SampleRun:
 
 
 @pytest.fixture(scope="session")
+def suppressed_sample_run(tmp_path_factory) -> SampleRun:
+    """The latest quarter with every team's page and suppression on: the disclosure audit's."""
+    return sample_run(tmp_path_factory, "suppressed")
+
+
+@pytest.fixture(scope="session")
 def messy_sample(tmp_path_factory) -> Path:
     """A small ``--messy`` sample (read only), written once per session for every test file."""
     from csc_metrics.cli import main

@@ -18,13 +18,14 @@ Postcode lookup (home of every child is PR1 1AA at 350000, 430000):
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from csc_metrics import storage
-from csc_metrics.storage import ProcessedData
+from csc_metrics.storage import EXTRACT_DATES_KEY, ProcessedData
 
 LA = "E10000017"
 R = pd.Timestamp("2024-03-31")
@@ -136,11 +137,11 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def write_processed(data: ProcessedData, folder: Path) -> Path:
-    """Write data as a processed folder (every table, and an empty ingest manifest)."""
+    """Write data as a processed folder (every table, and its ingest manifest)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in storage.PROCESSED_TABLES:
         storage.write_table(getattr(data, name.split("__")[-1]), name, folder)
-    (folder / storage.MANIFEST_NAME).write_text("{}\n")
+    (folder / storage.MANIFEST_NAME).write_text(json.dumps(data.manifest) + "\n")
     return folder
 
 
@@ -151,8 +152,13 @@ def make_data(
     uasc_rows: list[dict[str, Any]] = (),
     postcodes: pd.DataFrame | None = None,
     population: pd.DataFrame | None = None,
+    extract_dates: dict[int, str] | None = None,
 ) -> ProcessedData:
-    """Validated processed data; children in episodes without a header row get a default one."""
+    """Validated processed data; children in episodes without a header row get a default one.
+
+    ``extract_dates`` (collection year -> ISO date) marks in-year extracts, as the ingest
+    manifest does for a year folder with an ``extract_date.txt``.
+    """
     header = list(header or [])
     known = {row["child_id"] for row in header}
     for row in episodes:
@@ -172,7 +178,8 @@ def make_data(
         tables["uasc"] = _frame(list(uasc_rows))
     if population is not None:
         tables["population"] = population
-    return ProcessedData.from_tables(tables)
+    manifest = {EXTRACT_DATES_KEY: {str(y): d for y, d in (extract_dates or {}).items()}}
+    return ProcessedData.from_tables(tables, manifest)
 
 
 def county_episodes() -> list[dict[str, Any]]:
@@ -311,6 +318,8 @@ def county(population: bool = True) -> ProcessedData:
         county_oc3(),
         [uasc("M", "2026-05-01"), uasc("O", "2023-06-01"), uasc("CL2", "2023-03-31")],
         population=pop if population else None,
+        # The 2025 return is an in-year extract taken on 30 June 2024.
+        extract_dates={2025: "2024-06-30"},
     )
 
 
@@ -335,8 +344,9 @@ EXPECTED_AT_2024_03_31: dict[str, tuple[float, float | None, float | None, float
     #   N (2021-09-30) = 6. Not: L (16), O (began 2021-10-01), the rest started later.
     # Numerator: A, G (T keeps the carer), K (temporary and return ignored), N (carer since
     #   2021-09-30), J (adoptive placement 2022-10-01 + previous from 2021-01-01) = 5;
-    #   H changed carer 2023-01-01. 5/6 = 83.33.
-    "long_term_stability_pct": (5, 6, 83.3, None),
+    #   H changed carer 2023-01-01. 5/6 = 83.33. Unknown: every child's first episode held is
+    #   an S, so no carer began before the data: 0.
+    "long_term_stability_pct": (5, 6, 83.3, 0),
     # Known distances: A E F G J K L 3.1, N 0.0, D 24.9, H 20.1 (sector), I 20.0 (district)
     # = 11; unknown: M (blank), O (outside the UK), Q (not found) = 3.
     # Over 20.0: D, H = 2. 2/11 = 18.18.

@@ -13,6 +13,7 @@ runner's real output on the real notebooks:
 - ``variant``: everything a user can change at once: the quarter end a year earlier, one team
   (``--team``), compared with the region, with suppression. It reads a processed folder
   ingested beforehand, since its team and quarter end are chosen from the data.
+- ``suppressed``: the default run with ``--suppress``, for the disclosure audit (issue 14).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ MISSING += [
     str(NOTEBOOKS / f"{n}.ipynb") for n in REPORTS if not (NOTEBOOKS / f"{n}.ipynb").exists()
 ]
 #: A fixed pseudonymisation key, so no key file is written to the tester's home folder.
-KEY = "end-to-end-test-key"
+KEY = "end-to-end-test-key-0123456789abcdef"
 LA_CODE = "E10000017"
 LA_NAME = "Synthetic county (sample data)"
 T = TypeVar("T")
@@ -113,7 +114,20 @@ def _variant(base: Path) -> SampleRun:
     return SampleRun(run_suite(config), base / "reports", teams[0], tuple(teams[1:]))
 
 
-BUILDERS = {"default": _default, "variant": _variant}
+def _suppressed(base: Path) -> SampleRun:
+    out = base / "reports"
+    teams = tuple(folder_teams_of_sample(base))
+    return SampleRun(run_suite(_config(base, per_team=True, suppress=True)), out, None, teams)
+
+
+def folder_teams_of_sample(base: Path) -> list[str]:
+    """The sample's teams at its latest quarter end (for the attacker's cross-page relations)."""
+    processed = base / "processed"
+    ingest_raw(SAMPLE, processed)
+    return folder_teams(processed, latest_quarter_end(processed))
+
+
+BUILDERS = {"default": _default, "variant": _variant, "suppressed": _suppressed}
 
 
 def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -148,6 +148,55 @@ def get_indicator(indicator_id: str) -> Indicator:
         ) from None
 
 
+@cache
+def _rolling_months() -> dict[str, int]:
+    table = _read_reference("indicator_windows.csv")
+    unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
+    if unknown:
+        raise KeyError(f"reference/indicator_windows.csv names unknown indicator(s): {unknown}")
+    return dict(zip(table["id"], table["rolling_months"].astype(int), strict=True))
+
+
+def rolling_months(indicator_id: str) -> int:
+    """The months of events each point of an indicator counts, when they overlap; else 0.
+
+    ``reference/indicator_windows.csv`` lists the rolling measures: those counted over the 12
+    months (or 3 years) to each reference date, so that consecutive quarterly points share most
+    of their data. SPC judges them differently (docs/definitions.md, "Rolling measures").
+
+    Args:
+        indicator_id: An id from the catalogue.
+
+    Returns:
+        12 or 36 for a rolling measure, 0 for one counted at the reference date.
+    """
+    get_indicator(indicator_id)
+    return _rolling_months().get(indicator_id, 0)
+
+
+@cache
+def _bases() -> dict[str, str]:
+    table = _read_reference("indicator_bases.csv")
+    return dict(zip(table["id"], table["base"], strict=True))
+
+
+def base_of(indicator_id: str) -> str:
+    """What an indicator's denominator counts: ``people`` or ``FTE``.
+
+    ``reference/indicator_bases.csv`` lists the indicators whose denominator is full-time
+    equivalent staff (the workforce shares); every other denominator counts people. A base of
+    people is written ``n=212``; a base of FTE ``73.4 FTE``.
+
+    Args:
+        indicator_id: An id from the catalogue.
+
+    Returns:
+        ``people`` or ``FTE``.
+    """
+    get_indicator(indicator_id)
+    return _bases().get(indicator_id, "people")
+
+
 def indicator_ids(area: str | None = None, headline_only: bool = False) -> list[str]:
     """List indicator ids in catalogue order.
 

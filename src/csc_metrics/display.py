@@ -30,11 +30,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from csc_metrics.catalogue import get_indicator
+from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
 from csc_metrics.formatting import decimals_for, format_value, in_words, round_value
 from csc_metrics.gaps import benchmark_gap
-from csc_metrics.narrative import PEOPLE_BASED_UNITS, IndicatorSummary, Latest
+from csc_metrics.narrative import (
+    PEOPLE_BASED_UNITS,
+    IndicatorSummary,
+    Latest,
+    first_movement,
+    limits_basis,
+    movement,
+    movement_text,
+    reconciling_sentence,
+)
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
 from csc_metrics.suppression import (
@@ -224,6 +233,8 @@ def _display_generic_table(
     label_column: str | None,
     settings: Settings,
     decimals: int,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
@@ -236,6 +247,8 @@ def _display_generic_table(
         active,
         label_column,
         decimals,
+        row_groups=row_groups if suppress else (),
+        hidden=hidden if suppress else None,
     )
     if unmapped_percents:
         formatted = {
@@ -274,6 +287,8 @@ def table_html(
     row_header: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> str:
     """An accessible HTML table of any frame, with suppression applied when asked.
 
@@ -296,6 +311,9 @@ def table_html(
             row number, else the first text column).
         settings: Settings.
         decimals: Decimals for percentages and other fractional values.
+        row_groups: (part rows, total row): rows that add up to another row, such as the
+            activity bands of one cohort (see ``suppression.suppression_mask``).
+        hidden: Count cells already hidden by the same figures elsewhere in the run.
 
     Returns:
         The HTML.
@@ -315,7 +333,8 @@ def table_html(
                 if percent_columns is not None
                 else [c for c in infer_percent_columns(table) if c not in counts]
             )
-        label_column = header if total_row is not None and total_row not in table.index else None
+        named_rows = total_row is not None or bool(row_groups)
+        label_column = header if named_rows and total_row not in table.index else None
         shown = _display_generic_table(
             table,
             counts,
@@ -327,6 +346,8 @@ def table_html(
             label_column,
             settings,
             decimals,
+            row_groups,
+            hidden,
         )
         classes = pd.DataFrame("", index=table.index, columns=table.columns)
         for column in shown.columns:
@@ -393,6 +414,8 @@ def show_table(
     row_header: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> None:
     """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
     content = table_html(
@@ -406,6 +429,8 @@ def show_table(
         row_header,
         settings,
         decimals,
+        row_groups,
+        hidden,
     )
     plain = _plain_table(content, caption)
     _publish({"text/html": content + csv_download_html(content, caption), "text/plain": plain})
@@ -606,58 +631,64 @@ def show_spc_badges(result: SpcResult) -> None:
 # --- scorecard -----------------------------------------------------------------------------------
 
 
-#: How a change since an earlier quarter is qualified by the SPC class of the latest point, so
-#: that a movement is never read as a change without the chart's judgement.
-CHANGE_QUALIFIERS: dict[str, str] = {
-    "common_cause": "within normal variation",
-    "improvement": "a real improvement (special cause)",
-    "concern": "a real deterioration (special cause)",
-    "neutral": "a real change (special cause)",
-}
-
-
-def _change_qualifier(result: SpcResult | None) -> str:
-    if result is None:
-        return "not judged: no trend chart yet"
-    if not result.is_special_cause:
-        return (
-            "too few points to judge"
-            if result.short_series_warning
-            else (CHANGE_QUALIFIERS["common_cause"])
-        )
-    return CHANGE_QUALIFIERS[result.variation.rsplit("_", 1)[0]]
-
-
 def _change_html(
     summary: IndicatorSummary, latest: Latest, withheld: bool, suppress: bool, settings: Settings
 ) -> str:
-    """The change since last quarter and since a year ago, in words, with the SPC judgement."""
+    """The movement since last quarter and since a year ago, better or worse, in words.
+
+    The SPC verdict is a separate statement (the trend column): this column only describes the
+    movement of the figure, judged in the indicator's direction (``narrative.movement``).
+    """
     unit = get_indicator(summary.indicator_id).unit
     lines = []
     for label, previous in (
         ("last quarter", summary.previous_quarter),
         ("a year ago", summary.previous_year),
     ):
-        before = np.nan if previous is None else float(previous)
-        if np.isnan(before) or np.isnan(latest.value):
+        moved = movement(summary.indicator_id, latest.value, previous, label)
+        if moved is None:
             continue
-        small = unit == "count" and bool(is_small_count(before, settings)[0])
+        small = unit == "count" and bool(is_small_count(moved.before, settings)[0])
         if withheld or (suppress and small):
             lines.append(f"{label.capitalize()}: {SUPPRESSED}")
             continue
-        then, now = (format_value(v, unit, precision="text") for v in (before, latest.value))
-        word = (
-            "Unchanged from"
-            if now == then
-            else "Up from"
-            if latest.value > before
-            else ("Down from")
-        )
-        lines.append(f"{word} {then} {label}")
-    if not lines:
-        return ""
-    lines.append(_change_qualifier(summary.spc).capitalize())
+        lines.append(movement_text(summary.indicator_id, moved))
     return "<br>".join(html.escape(line) for line in lines)
+
+
+def _trend_html(
+    summary: IndicatorSummary, latest: Latest, withheld: bool, suppress: bool, settings: Settings
+) -> str:
+    """The SPC verdict: the badge, what the limits are set on, and a reconciling sentence.
+
+    The reconciling sentence (``narrative.reconciling_sentence``) is added when the figure
+    moved the other way from the special-cause side, so "improvement" never sits beside a
+    worse figure unexplained.
+    """
+    result = summary.spc
+    if result is None:
+        return "No trend yet"
+    parts = [variation_badge_html(result.variation)]
+    if summary.data_problem:
+        parts.append(html.escape(f"Not called a real change: {summary.data_problem}"))
+    elif result.is_special_cause:
+        parts.append(html.escape(f"Judged against {limits_basis(result)}."))
+        moved = first_movement(
+            summary.indicator_id, latest.value, summary.previous_quarter, summary.previous_year
+        )
+        unit = get_indicator(summary.indicator_id).unit
+        small = (
+            moved is not None
+            and unit == "count"
+            and bool(is_small_count(moved.before, settings)[0])
+        )
+        if not withheld and not (suppress and small):
+            sentence = reconciling_sentence(summary.indicator_id, latest.value, result, moved)
+            if sentence:
+                parts.append(html.escape(sentence))
+    elif result.short_series_warning:
+        parts.append("Too few points to judge.")
+    return "<br>".join(parts)
 
 
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
@@ -674,7 +705,9 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
     if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         small_base = suppress and is_small_count(latest.denominator, settings)[0]
         base = SUPPRESSED if small_base else format_count(latest.denominator)
-    trend = variation_badge_html(summary.spc.variation) if summary.spc else "No trend yet"
+        if base_of(indicator.id) == "FTE" and not small_base:
+            base = f"{format_number(latest.denominator, 1)} FTE"
+    trend = _trend_html(summary, latest, withheld, suppress, settings)
     target = assurance_badge_html(summary.spc.assurance) if summary.spc else ""
     if summary.target is not None:
         target_text = html.escape(in_words(summary.target, indicator.unit))

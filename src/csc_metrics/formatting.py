@@ -17,6 +17,7 @@ written by ``format_count``, ``format_number`` and ``format_cell``, on the same 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import numpy as np
@@ -139,3 +140,48 @@ def format_cell(value: object, decimals: int = 1) -> str:
     if isinstance(value, float | np.floating):
         return format_count(value) if float(value).is_integer() else format_number(value, decimals)
     return str(value)
+
+
+# --- spreadsheet safety -------------------------------------------------------------------------
+
+#: A cell starting with one of these is read by Excel and LibreOffice as a formula (OWASP, "CSV
+#: Injection"): ``=``, ``+``, ``-``, ``@``, a tab or a carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is a plain number (``-12``, ``+3.5``, ``-1,234.0``, ``-1e-3``) stays as it is.
+_PLAIN_NUMBER = r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Make every text cell safe to open in a spreadsheet, as OWASP recommends.
+
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe, so Excel shows it as text instead of running it (a ``PLACE_PROVIDER`` of
+    ``=HYPERLINK(...)`` would otherwise run when ``dq_issues.csv`` is opened). Numbers, in
+    number columns or as text (``-12``, ``-0.5``), stay numbers. Column headings are checked too.
+    The frame given is not changed.
+
+    Args:
+        frame: Any table about to be written as CSV or as a workbook.
+
+    Returns:
+        A copy with such text cells prefixed by ``'``.
+    """
+    safe = frame.copy()
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+        risky &= ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False)
+        if risky.any():
+            safe.isetitem(position, values.astype(object).where(~risky, "'" + text))
+    safe.columns = [
+        f"'{name}"
+        if isinstance(name, str)
+        and name.startswith(FORMULA_STARTS)
+        and not re.fullmatch(_PLAIN_NUMBER, name)
+        else name
+        for name in frame.columns
+    ]
+    return safe

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics import formatting
-from csc_metrics.catalogue import Indicator, get_indicator
+from csc_metrics.catalogue import Indicator, base_of, get_indicator
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.spc import SpcResult, spc_table, trailing_run
+from csc_metrics.spc import RUN_LENGTH, SpcResult, spc_table, trailing_run
 from csc_metrics.suppression import count_text, fewer_than, is_small_count
 
 #: Word for the kind of special cause, by point type.
@@ -81,6 +81,8 @@ class IndicatorSummary:
     target: float | None = None
     previous_quarter: float | None = None
     previous_year: float | None = None
+    #: A data problem that explains the latest movement (``artefacts``), in words, or None.
+    data_problem: str | None = None
 
 
 def _number(value: object) -> float:
@@ -164,7 +166,10 @@ def _figure_sentence(
     if np.isnan(latest.value):
         return f"{indicator.label}: no figure {when} (nobody in the group)."
     text = f"{indicator.label}: {formatting.in_words(latest.value, indicator.unit)}"
-    if indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
+    if base_of(indicator.id) == "FTE" and indicator.unit in PEOPLE_BASED_UNITS:
+        if not np.isnan(latest.denominator):
+            text += f" (of {formatting.format_number(latest.denominator, 1)} FTE)"
+    elif indicator.unit in PEOPLE_BASED_UNITS and not np.isnan(latest.denominator):
         text += f" (n={count_text(latest.denominator, suppress, settings, in_words=True)})"
     text += f" {when}"
     if benchmark:
@@ -233,7 +238,155 @@ def _change_from_previous(
     now, then = _rounded(value, indicator.unit), _rounded(previous, indicator.unit)
     if now == then:
         return f"unchanged from {label} ({before})"
-    return f"{'up' if now > then else 'down'} from {before} {label}"
+    way = "up" if now > then else "down"
+    judged = ""
+    if indicator.direction != "neutral":
+        better = (way == "up") == (indicator.direction == "higher")
+        judged = " (better)" if better else " (worse)"
+    return f"{way} from {before} {label}{judged}"
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How an indicator moved since an earlier date, judged in its own direction.
+
+    Attributes:
+        since: ``last quarter`` or ``a year ago``.
+        before: The earlier value.
+        now: The latest value.
+        way: ``up``, ``down`` or ``unchanged`` (as the figures are written, so 60.4% against
+            60.2% is unchanged).
+        judgement: ``better`` or ``worse`` in the catalogue's direction; None when unchanged or
+            the direction is neutral.
+    """
+
+    since: str
+    before: float
+    now: float
+    way: str
+    judgement: str | None
+
+
+def movement(indicator_id: str, now: float, before: float | None, since: str) -> Movement | None:
+    """The movement of an indicator's figure since an earlier value, or None without one.
+
+    Args:
+        indicator_id: The indicator (its unit rounds the figures, its direction judges them).
+        now: The latest value.
+        before: The earlier value (None or NaN: no movement).
+        since: ``last quarter`` or ``a year ago``.
+
+    Returns:
+        The movement.
+    """
+    indicator = get_indicator(indicator_id)
+    then = _number(before)
+    if np.isnan(then) or np.isnan(_number(now)):
+        return None
+    rounded_now, rounded_then = _rounded(now, indicator.unit), _rounded(then, indicator.unit)
+    way = "unchanged" if rounded_now == rounded_then else "up" if now > then else "down"
+    judgement = None
+    if way != "unchanged" and indicator.direction != "neutral":
+        better = (way == "up") == (indicator.direction == "higher")
+        judgement = "better" if better else "worse"
+    return Movement(since, then, float(now), way, judgement)
+
+
+def movement_text(indicator_id: str, moved: Movement) -> str:
+    """``Up from 7% last quarter (worse)``: the movement itself, with no SPC judgement."""
+    unit = get_indicator(indicator_id).unit
+    before = formatting.format_value(moved.before, unit, precision="text")
+    judged = f" ({moved.judgement})" if moved.judgement else ""
+    if moved.way == "unchanged":
+        return f"Unchanged from {before} {moved.since}"
+    return f"{moved.way.capitalize()} from {before} {moved.since}{judged}"
+
+
+def _month(date: object) -> str:
+    """``March 2023``."""
+    return pd.Timestamp(date).strftime("%B %Y")
+
+
+def limits_basis(result: SpcResult) -> str:
+    """What the latest point is judged against: ``the 16 quarters from June 2021 to March 2025``.
+
+    The limits come from the latest segment (the whole series unless a change point was
+    declared, ``spc(rebase_dates=...)``).
+    """
+    group = result.latest_group
+    n_points = len(group)
+    periods = _period_word(group["date"], n_points)
+    first, last = group["date"].iloc[0], group["date"].iloc[-1]
+    return f"the {n_points} {periods} from {_month(first)} to {_month(last)}"
+
+
+def _reference_level(result: SpcResult, unit: str) -> str:
+    """What the latest point is still above or below: the level before a shift, or a limit."""
+    latest = result.latest
+    group = result.latest_group
+    high = latest["side"] == "high"
+    side = "above" if high else "below"
+    run = trailing_run(group["relative_to_mean"].to_numpy())
+    if latest["rule"] != "outside_limits" and RUN_LENGTH <= run < len(group):
+        before = float(group["value"].to_numpy(dtype=float)[:-run].mean())
+        start = _month(group["date"].iloc[-run])
+        return f"{side} the {formatting.in_words(before, unit)} average before the shift in {start}"
+    if latest["rule"] == "outside_limits":
+        limit = latest["upl"] if high else latest["lpl"]
+        which = "upper" if high else "lower"
+        return (
+            f"{side} the {which} process limit of {formatting.in_words(limit, unit)} set on "
+            f"{limits_basis(result)}"
+        )
+    mean = formatting.in_words(float(latest["mean"]), unit)
+    return f"{side} the average of {mean} over {limits_basis(result)}"
+
+
+def reconciling_sentence(
+    indicator_id: str, value: float, spc_result: SpcResult | None, moved: Movement | None
+) -> str | None:
+    """One sentence when the figure's movement and the SPC verdict point different ways.
+
+    A special-cause point is high or low against its limits; the figure can still have moved
+    the other way since last quarter (a fall after a shift up is still above the old level). The
+    reader must then be told both, e.g. "Up from 7% to 8% this quarter (worse), but still below
+    the 11% average before the shift in Mar 2023."
+
+    Args:
+        indicator_id: The indicator.
+        value: The latest value.
+        spc_result: Its SPC result (None or common cause: nothing to reconcile).
+        moved: Its movement since last quarter (or a year ago when there is no last quarter).
+
+    Returns:
+        The sentence, or None when the two agree.
+    """
+    if spc_result is None or not spc_result.is_special_cause or moved is None:
+        return None
+    side = spc_result.latest["side"]
+    if moved.way == "unchanged" or (moved.way == "up") == (side == "high"):
+        return None
+    unit = get_indicator(indicator_id).unit
+    this = "this quarter" if moved.since == "last quarter" else "over the year"
+    judged = f" ({moved.judgement})" if moved.judgement else ""
+    before = formatting.format_value(moved.before, unit, precision="text")
+    now = formatting.in_words(value, unit)
+    return (
+        f"{moved.way.capitalize()} from {before} to {now} {this}{judged}, but still "
+        f"{_reference_level(spc_result, unit)}."
+    )
+
+
+def first_movement(
+    indicator_id: str,
+    value: float,
+    previous_quarter: float | None,
+    previous_year: float | None,
+) -> Movement | None:
+    """The movement since last quarter, or since a year ago when there is no last quarter."""
+    return movement(indicator_id, value, previous_quarter, "last quarter") or movement(
+        indicator_id, value, previous_year, "a year ago"
+    )
 
 
 def _assurance_clause(result: SpcResult, unit: str) -> str | None:
@@ -288,6 +441,7 @@ def describe_indicator(
     previous_year: float | None = None,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    data_problem: str | None = None,
 ) -> str:
     """Describe an indicator in one or two plain sentences.
 
@@ -307,6 +461,8 @@ def describe_indicator(
         previous_year: The value a year earlier, likewise.
         suppress: Never print a count from 1 to ``settings.suppression_max``.
         settings: Settings.
+        data_problem: A data problem that explains the latest movement (``artefacts``): the
+            trend sentence then names it instead of calling the change real.
 
     Returns:
         The sentences.
@@ -329,7 +485,7 @@ def describe_indicator(
     )
     withheld = _is_withheld(indicator, figures, suppress, settings)
     previous = []
-    if not withheld and not (spc is not None and spc.is_special_cause):
+    if not withheld and not (spc is not None and spc.is_special_cause and not data_problem):
         for value, label in ((previous_quarter, "last quarter"), (previous_year, "a year ago")):
             small = suppress and is_small_count(_number(value), settings)[0]
             if indicator.unit == "count" and small:
@@ -337,8 +493,30 @@ def describe_indicator(
             phrase = _change_from_previous(indicator, figures.value, value, label)
             if phrase:
                 previous.append(phrase)
+    if data_problem:
+        moves = "; ".join(previous) if previous else ""
+        lead = f"{_sentence_case(moves)}. " if moves else ""
+        verdict = (
+            "The trend chart marks this quarter, but it is not called a real change: "
+            if spc is not None and spc.is_special_cause
+            else ""
+        )
+        problem = data_problem[:1].lower() + data_problem[1:] if verdict else data_problem
+        return f"{first} {lead}{verdict}{problem}".strip()
     second = _trend_sentence(indicator, spc, previous)
-    return f"{first} {second}".strip()
+    text = f"{first} {second}".strip()
+    if not withheld:
+        moved = first_movement(indicator_id, figures.value, previous_quarter, previous_year)
+        small = (
+            suppress
+            and indicator.unit == "count"
+            and moved is not None
+            and bool(is_small_count(moved.before, settings)[0])
+        )
+        reconcile = None if small else reconciling_sentence(indicator_id, figures.value, spc, moved)
+        if reconcile:
+            text += f" {reconcile}"
+    return text
 
 
 # --- key messages --------------------------------------------------------------------------------
@@ -358,51 +536,183 @@ def _benchmark_gap_size(
     return float(gap), gap_is_better(gap, indicator.direction)
 
 
-def _tier(
+#: Severity points for the SPC signal of a special-cause concern at the latest point, by rule
+#: (docs/definitions.md, "Ranking key messages"): beyond a limit, then a sustained run (a shift
+#: or a trend), then an early warning (2 of 3 near a limit).
+SIGNAL_SEVERITY: dict[str, float] = {
+    "outside_limits": 3.0,
+    "trend": 2.0,
+    "shift": 2.0,
+    "two_of_three": 1.0,
+}
+#: Severity points for a gap to the comparator in the worse direction, per unit of relative gap
+#: (the gap as a share of the comparator's value, capped at 1): a figure half England's adds 1.5.
+GAP_SEVERITY = 3.0
+#: Severity points when the latest figure misses a local target; as much again when the SPC
+#: limits say it will consistently miss it.
+TARGET_SEVERITY = 1.0
+
+
+@dataclass(frozen=True)
+class RankedMessage:
+    """One key message with what ranked it.
+
+    Attributes:
+        indicator_id: The indicator it is about.
+        severity: Its severity score (0 for good news).
+        kind: ``concern`` (an SPC concern, a worse gap or a missed target) or ``good_news``.
+        text: The message (``describe_indicator``).
+        summary: The indicator summary it was written from.
+    """
+
+    indicator_id: str
+    severity: float
+    kind: str
+    text: str
+    summary: IndicatorSummary
+
+
+def relative_gap(summary: IndicatorSummary) -> tuple[float, bool | None]:
+    """The gap to the comparator as a share of the comparator's value, and whether it is better.
+
+    A share is unit-free, so gaps of a percentage, a rate and a count compare: 24% against 54%
+    is 0.56, 16 cases per FTE against 15.4 is 0.04.
+
+    Returns:
+        ``(size, better)``: size 0 and better None without a comparable figure.
+    """
+    indicator = get_indicator(summary.indicator_id)
+    latest = Latest.of(summary.latest)
+    if not summary.benchmark or np.isnan(latest.value):
+        return 0.0, None
+    bench = _number(summary.benchmark.get("value"))
+    gap = benchmark_gap(latest.value, bench)
+    if np.isnan(gap) or bench == 0 or np.isnan(bench):
+        return 0.0, None
+    return float(abs(gap) / abs(bench)), gap_is_better(gap, indicator.direction)
+
+
+def target_missed(summary: IndicatorSummary) -> bool:
+    """Whether the latest figure is on the wrong side of its local target."""
+    indicator = get_indicator(summary.indicator_id)
+    value = Latest.of(summary.latest).value
+    if summary.target is None or np.isnan(value) or indicator.direction == "neutral":
+        return False
+    if indicator.direction == "higher":
+        return bool(value < summary.target)
+    return bool(value > summary.target)
+
+
+def severity(summary: IndicatorSummary) -> float:
+    """How much a concern matters, to rank key messages (docs/definitions.md).
+
+    The sum of three parts: the SPC signal of a special-cause concern at the latest point
+    (``SIGNAL_SEVERITY``: 3 beyond a limit, 2 a shift or trend, 1 an early warning); the gap to
+    the comparator in the worse direction, ``GAP_SEVERITY`` x the relative gap (capped at 1);
+    and ``TARGET_SEVERITY`` for a missed local target, twice when the limits say it will be
+    missed consistently. Good news scores 0.
+
+    Args:
+        summary: The indicator's summary.
+
+    Returns:
+        The score, 0 or more.
+    """
+    result = summary.spc
+    score = 0.0
+    explained = bool(summary.data_problem)
+    if result is not None and result.variation.startswith("concern") and not explained:
+        score += SIGNAL_SEVERITY.get(str(result.latest["rule"]), 1.0)
+    size, better = relative_gap(summary)
+    if better is False:
+        score += GAP_SEVERITY * min(size, 1.0)
+    if target_missed(summary):
+        score += TARGET_SEVERITY
+        if result is not None and result.assurance == "fail":
+            score += TARGET_SEVERITY
+    return round(score, 3)
+
+
+def _beyond_threshold(
+    summary: IndicatorSummary,
+    gap_threshold_pp: float,
+    gap_threshold_relative: float,
+    suppress: bool,
+    settings: Settings,
+) -> bool:
+    """Whether the gap to the comparator is big enough to be a message by itself."""
+    indicator = get_indicator(summary.indicator_id)
+    latest = Latest.of(summary.latest)
+    gap, _ = _benchmark_gap_size(summary, indicator)
+    if indicator.unit == "pct":
+        beyond = abs(gap) >= gap_threshold_pp
+    else:
+        beyond = relative_gap(summary)[0] >= gap_threshold_relative
+    return beyond and not _is_withheld(indicator, latest, suppress, settings)
+
+
+def run_to_question(result: SpcResult | None) -> int:
+    """Length of a run at the end of a rolling series that is not, on its own, a signal.
+
+    On a rolling measure (``result.window`` > 1) the shift rule counts only points a full
+    window apart, so 7 consecutive quarters on one side of the average are not special cause.
+    Such a run is still worth questioning: it may follow a known change, which the manager can
+    declare. Returns the run's length (7 or more, with earlier points before it), else 0.
+    """
+    if result is None or result.window <= 1 or result.is_special_cause:
+        return 0
+    group = result.latest_group
+    run = trailing_run(group["relative_to_mean"].to_numpy())
+    return run if RUN_LENGTH <= run < len(group) else 0
+
+
+def _rank_key(
     summary: IndicatorSummary,
     gap_threshold_pp: float,
     gap_threshold_relative: float,
     suppress: bool,
     settings: Settings,
 ) -> tuple[int, float] | None:
-    """Rank of one indicator's message: (tier, -size); None when it is not a key message."""
-    indicator = get_indicator(summary.indicator_id)
+    """(group, order within it) of one indicator's message; None when it is not a message.
+
+    Group 0 holds the concerns (an SPC concern, a worse gap beyond the threshold, a missed
+    target), ordered by severity, highest first; group 1 the special-cause improvements; group
+    2 the better gaps beyond the threshold, largest first.
+    """
     result = summary.spc
-    if result is not None and result.variation.startswith("concern"):
-        return 0, 0.0
-    latest = Latest.of(summary.latest)
-    gap, better = _benchmark_gap_size(summary, indicator)
-    if indicator.unit == "pct":
-        beyond = abs(gap) >= gap_threshold_pp
-        size = abs(gap)
-    else:
-        bench = abs(_number((summary.benchmark or {}).get("value")))
-        size = abs(gap) / bench if bench else 0.0
-        beyond = size >= gap_threshold_relative
-    beyond &= not _is_withheld(indicator, latest, suppress, settings)
-    if beyond and better is False:
-        return 1, -size
+    beyond = _beyond_threshold(
+        summary, gap_threshold_pp, gap_threshold_relative, suppress, settings
+    )
+    size, better = relative_gap(summary)
+    if summary.data_problem and result is not None and result.is_special_cause:
+        # The signal is explained by the data: the message names the problem, among the
+        # improvements, and no longer counts as a concern.
+        return (0, -severity(summary)) if beyond and better is False else (1, 0.0)
+    concern = result is not None and result.variation.startswith("concern")
+    if concern or (beyond and better is False) or target_missed(summary):
+        return 0, -severity(summary)
     if result is not None and result.variation.startswith("improvement"):
-        return 2, 0.0
+        return 1, 0.0
+    if run_to_question(result):
+        return 1, 0.0
     if beyond and better:
-        return 3, -size
+        return 2, -size
     return None
 
 
-def key_messages(
+def ranked_messages(
     summaries: Sequence[IndicatorSummary | Mapping[str, Any]],
     gap_threshold_pp: float = 5.0,
     gap_threshold_relative: float = 0.1,
     max_messages: int = 6,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
-) -> list[str]:
-    """A short ranked list of messages from a set of indicators.
+) -> list[RankedMessage]:
+    """The key messages of a set of indicators, most severe first, with their scores.
 
-    Order: special-cause concerns first; then benchmark gaps in the worse direction beyond the
-    threshold (largest first); then special-cause improvements; then benchmark gaps in the better
-    direction beyond the threshold. Indicators with none of these are left out; each indicator
-    appears once.
+    Concerns come first, by ``severity`` (ties keep the order given); then special-cause
+    improvements; then gaps in the better direction beyond the threshold (largest first).
+    Indicators with none of these are left out; each indicator appears once.
 
     Args:
         summaries: ``IndicatorSummary`` objects, or mappings with the same fields.
@@ -414,28 +724,68 @@ def key_messages(
         settings: Settings.
 
     Returns:
-        The messages, each the ``describe_indicator`` text of one indicator.
+        The messages.
     """
     items = [s if isinstance(s, IndicatorSummary) else IndicatorSummary(**s) for s in summaries]
     ranked = []
+    seen: set[str] = set()
     for position, summary in enumerate(items):
-        tier = _tier(summary, gap_threshold_pp, gap_threshold_relative, suppress, settings)
-        if tier is not None:
-            ranked.append((*tier, position, summary))
+        if summary.indicator_id in seen:
+            continue
+        seen.add(summary.indicator_id)
+        key = _rank_key(summary, gap_threshold_pp, gap_threshold_relative, suppress, settings)
+        if key is not None:
+            ranked.append((*key, position, summary))
     ranked.sort(key=lambda item: item[:3])
     return [
-        describe_indicator(
-            s.indicator_id,
-            s.latest,
-            s.spc,
-            s.benchmark,
-            s.target,
-            s.previous_quarter,
-            s.previous_year,
-            suppress,
-            settings,
+        RankedMessage(
+            indicator_id=s.indicator_id,
+            severity=severity(s),
+            kind="concern" if group == 0 else "good_news",
+            text=describe_indicator(
+                s.indicator_id,
+                s.latest,
+                s.spc,
+                s.benchmark,
+                s.target,
+                s.previous_quarter,
+                s.previous_year,
+                suppress,
+                settings,
+                s.data_problem,
+            ),
+            summary=s,
         )
-        for *_, s in ranked[:max_messages]
+        for group, _, _, s in ranked[:max_messages]
+    ]
+
+
+def key_messages(
+    summaries: Sequence[IndicatorSummary | Mapping[str, Any]],
+    gap_threshold_pp: float = 5.0,
+    gap_threshold_relative: float = 0.1,
+    max_messages: int = 6,
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[str]:
+    """A short ranked list of messages from a set of indicators (``ranked_messages``' texts).
+
+    Args:
+        summaries: ``IndicatorSummary`` objects, or mappings with the same fields.
+        gap_threshold_pp: See ``ranked_messages``.
+        gap_threshold_relative: See ``ranked_messages``.
+        max_messages: Keep at most this many.
+        suppress: Never print a count from 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        The messages, each the ``describe_indicator`` text of one indicator.
+    """
+    return [
+        m.text
+        for m in ranked_messages(
+            summaries, gap_threshold_pp, gap_threshold_relative, max_messages, suppress, settings
+        )
     ]
 
 

@@ -28,10 +28,32 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
     "invalid_date": ("warning", "the value is not a possible date; left blank"),
     "two_digit_year": ("warning", "a date with a two-digit year cannot be trusted; left blank"),
     "invalid_postcode": ("warning", "the value is not a postcode, sector or district; left blank"),
+    "postcode_normalised": (
+        "info",
+        "a postcode was rewritten in the standard form (upper case, one space before the inward "
+        "code), e.g. C251YT read as C25 1YT",
+    ),
     "dec_before_decom": ("warning", "the episode ends before it starts"),
+    "rec_without_dec": (
+        "warning",
+        "a reason the episode ceased (REC) is given but no date ceased (DEC): treated as open",
+    ),
+    "dec_without_rec": (
+        "warning",
+        "a date ceased (DEC) is given but no valid reason (REC): ended for an unknown reason",
+    ),
+    "mandatory_item_blank": (
+        "warning",
+        "a mandatory episode item (RNE, LS, CIN or PLACE) is blank",
+    ),
     "date_after_year_end": (
         "warning",
         "an episode date is later than the end of its return's collection year",
+    ),
+    "return_ends_early": (
+        "warning",
+        "the latest return's last event is months before its year end, and no extract date says "
+        "it is an in-year extract, so it is taken to cover its whole year",
     ),
     "episode_repaired": ("warning", "an episode left open in an older return was closed"),
     "episode_overlap": ("warning", "the episode starts before the previous one ended"),
@@ -42,6 +64,10 @@ SSDA903_RULES: dict[str, tuple[str, str]] = {
     "extra_column": ("info", "a local column that is not in the DfE table was dropped"),
     "blank_rows_skipped": ("info", "completely blank rows were skipped"),
     "not_utf8": ("info", "the file was read as Windows-1252 (cp1252) text"),
+    "delimiter_detected": (
+        "info",
+        "the file was UTF-16 text or separated by tabs or semicolons, not commas; read as found",
+    ),
     "table_not_used": ("info", "a DfE table was recognised but csc-metrics does not use it"),
     "repeated_in_later_file": (
         "info",

@@ -116,6 +116,13 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    head = data[:4096]
+    if (
+        len(head) >= 4
+        and head[1::2].count(0) > 0.9 * len(head[1::2])
+        and head[0::2].count(0) < 0.1 * len(head[0::2])
+    ):
+        return data.decode("utf-16-le", errors="strict"), "utf-16"
     if b"\x00" in data[:65536]:
         raise InputError(
             f"{path} is not a CSV text file (it contains binary data). "
@@ -134,14 +141,44 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
         ) from None
 
 
-def parse_csv(text: str, path: str) -> pd.DataFrame:
+#: Delimiters a CSV export may use -> how messages name them. Excel's "Unicode Text" export is
+#: tab-separated UTF-16; councils with a continental locale save semicolon-separated CSV.
+DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of CSV text: the candidate found most often in its first non-blank line.
+
+    Quoted parts of the line are left out, so a heading such as ``"Team; North"`` does not count.
+    A line with none of them (one column) is comma-separated.
+
+    Args:
+        text: The decoded file.
+
+    Returns:
+        One of ``DELIMITER_NAMES``.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {delimiter: unquoted.count(delimiter) for delimiter in DELIMITER_NAMES}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_csv(text: str, path: str, delimiter: str = ",") -> pd.DataFrame:
     """Parse CSV text with every value as text (blank lines kept, so row numbers hold).
 
+    Args:
+        text: The decoded file.
+        path: Its path, for messages.
+        delimiter: The field delimiter (``detect_delimiter``).
+
     Raises:
-        InputError: If the text is not valid CSV.
+        InputError: If the text is not valid CSV; the message names the delimiter used.
     """
+    name = DELIMITER_NAMES.get(delimiter, repr(delimiter))
     try:
-        return read_text_csv(
+        frame = read_text_csv(
             io.BytesIO(text.encode("utf-8")),
             # Without NA detection a missing trailing field is "" too (pyarrow refuses such rows).
             {"na_filter": False},
@@ -149,12 +186,23 @@ def parse_csv(text: str, path: str) -> pd.DataFrame:
             keep_default_na=False,
             skip_blank_lines=False,
             encoding="utf-8",
+            sep=delimiter,
         )
     except pd.errors.ParserError as error:
         detail = str(error).replace("Error tokenizing data. C error: ", "")
         raise InputError(
-            f"{path} cannot be read as CSV: {detail}. Check for stray commas or quotes."
+            f"{path} cannot be read as {name}-separated text (the {name} is the delimiter found "
+            f"in its heading row): {detail}. Check for stray delimiters or quotes."
         ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas takes the leading fields as row labels when every row has more fields than the
+        # heading row: the columns would be shifted, so refuse instead.
+        raise InputError(
+            f"{path} cannot be read as {name}-separated text (the {name} is the delimiter found "
+            "in its heading row): its rows have more fields than the heading row has columns. "
+            "Check for stray delimiters or a missing column heading."
+        )
+    return frame
 
 
 def normalise_column(name: object) -> str:
@@ -217,3 +265,76 @@ def normalise_postcodes(raw: pd.Series) -> Cleaned:
         result["value"].astype("str"),
         {"invalid_postcode": result["invalid_postcode"].astype(bool)},
     )
+
+
+# --- describing a file's shape in messages (never its values) -----------------------------------
+
+#: A cell that is a number, a date, or holds a digit is data, not a heading: never echoed.
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}([ T].*)?")
+
+
+def _kind_of_cell(cell: object) -> str:
+    """What a cell looks like, in words (``a number``, ``a date``...), never the cell itself."""
+    text = "" if cell is None else str(cell).strip()
+    if not text or text.lower() == "nan" or text.startswith("Unnamed:"):
+        return "blank"
+    if _DATE.fullmatch(text):
+        return "a date"
+    if _NUMBER.fullmatch(text):
+        return "a number"
+    if any(character.isdigit() for character in text):
+        return "text with digits"
+    return "text"
+
+
+def describe_heading_row(headings: list[object], known: Any = ()) -> str:
+    """Describe a file's heading row for a message without echoing anything it holds.
+
+    A file without its heading row has a child's id, date of birth or UPN where the headings
+    should be, and messages go to stderr, log files and cron mail. So only headings that are
+    among the ``known`` headings of the format are named; anything else is counted, and a row
+    that holds numbers or dates is described by its shape: ``the first row looks like data, not
+    column headings: 7 values, the first a number``.
+
+    Args:
+        headings: The cells of the row read as headings.
+        known: Headings the format accepts (compared after ``normalise_column`` and ignoring
+            spaces, underscores and punctuation).
+
+    Returns:
+        A phrase for a message, e.g. ``its 5 column headings (CHILD, SEX and 3 not recognised)``.
+    """
+
+    def key(value: object) -> str:
+        return re.sub(r"[^A-Z0-9]", "", normalise_column(value))
+
+    kinds = [_kind_of_cell(cell) for cell in headings]
+    accepted = {key(k) for k in known}
+    recognised = [
+        normalise_column(cell)
+        for cell, kind in zip(headings, kinds, strict=True)
+        if kind != "blank" and key(cell) in accepted
+    ]
+    filled = [k for k in kinds if k != "blank"]
+    data_like = [
+        k
+        for cell, k in zip(headings, kinds, strict=True)
+        if k not in ("blank", "text") and key(cell) not in accepted
+    ]
+    if data_like:
+        first = next((k for k in kinds if k != "blank"), "blank")
+        return (
+            f"the first row looks like data, not column headings: {len(filled)} values, "
+            f"the first {first}"
+        )
+    if not filled:
+        return "the first row is blank: no column headings"
+    others = len(filled) - len(recognised)
+    named = ", ".join(recognised)
+    if others and named:
+        named += f" and {others} not recognised"
+    elif others:
+        named = "none recognised"
+    plural = "s" if len(filled) != 1 else ""
+    return f"its {len(filled)} column heading{plural} ({named})"

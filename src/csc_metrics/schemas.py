@@ -300,6 +300,9 @@ class MetricTable(_Clean):
     denominator: Series[float] = pa.Field(nullable=True)
     value: Series[float] = pa.Field(nullable=True)
     unknown: Series[float] = pa.Field(nullable=True)
+    #: Why the indicator is not covered at the date (its value is then blank); blank when it is.
+    #: Only tables from ``compute_indicators`` and ``compute_indicator_series`` carry it.
+    not_covered: Series[str] | None = pa.Field(nullable=True)
 
 
 def column_names(model: type[pa.DataFrameModel]) -> list[str]:
@@ -307,4 +310,7 @@ def column_names(model: type[pa.DataFrameModel]) -> list[str]:
     return list(model.to_schema().columns)
 
 
-METRIC_COLUMNS = column_names(MetricTable)
+#: The optional metric-table column saying why an indicator is not covered at a date.
+NOT_COVERED = "not_covered"
+#: The metric-table columns every producer of metric rows gives.
+METRIC_COLUMNS = [c for c in column_names(MetricTable) if c != NOT_COVERED]

@@ -36,6 +36,9 @@ class Settings:
             count in ``worker_changes_12m``.
         suppression_max: Counts from 1 to this value are suppressed as ``c`` when suppression is on.
         spc_short_series: SPC series with fewer points than this get a short-series warning.
+        spc_baseline_points: Fix each SPC segment's average and limits on its first this many
+            points and judge later points against them; None (the default) sets them on every
+            point of the segment (definitions.md, "Baseline length").
         small_group: Groups with a denominator below this are flagged as small in gap analyses.
         left_care_routes: How children leave care: route name and the REC codes that mean it,
             grouped as the DfE publishes its reasons (adopted E11-E12; special guardianship
@@ -90,6 +93,7 @@ class Settings:
     worker_changes_threshold: int = 3
     suppression_max: int = 5
     spc_short_series: int = 12
+    spc_baseline_points: int | None = None
     small_group: int = 10
     left_care_routes: tuple[tuple[str, frozenset[str]], ...] = (
         ("adopted", frozenset({"E11", "E12"})),

@@ -27,14 +27,14 @@ run: the series is treated as the points that have a value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from csc_metrics.catalogue import Direction, get_indicator
+from csc_metrics.catalogue import Direction, get_indicator, rolling_months
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -102,6 +102,8 @@ class SpcResult:
         short_series_warning: Text when the latest segment has too few points, else None.
         direction: The improvement direction used.
         target: The target, if any.
+        window: How many consecutive points share data (1: independent points; 4: a 12-month
+            measure at quarter ends), which decides the rules applied.
     """
 
     points: pd.DataFrame
@@ -110,6 +112,7 @@ class SpcResult:
     short_series_warning: str | None
     direction: Direction
     target: float | None
+    window: int = 1
 
     @property
     def latest(self) -> pd.Series:
@@ -193,24 +196,63 @@ def _shift_points(relative: np.ndarray) -> np.ndarray:
     return above | below
 
 
-def _segment_limits(y: np.ndarray, baseline_points: int | None) -> tuple[float, float]:
-    """Mean and screened mean moving range of one segment (optionally of its first points)."""
+def _segment_limits(
+    y: np.ndarray, baseline_points: int | None, window: int = 1
+) -> tuple[float, float]:
+    """Mean and screened mean moving range of one segment (optionally of its first points).
+
+    For a rolling measure (``window`` > 1 points share data) the moving ranges are taken
+    between points a full window apart, which share none: consecutive points of a 12-month
+    measure differ only by a quarter's data in and a quarter's out, so their moving ranges
+    would understate the variation and give limits about half as wide as they should be.
+    """
     base = y if baseline_points is None else y[:baseline_points]
     mean = float(np.mean(base))
-    moving_ranges = np.abs(np.diff(base))
+    mean_mr = _screened_mean_range(base, 1)
+    if window > 1 and len(base) > window:
+        # Never narrower than the limits of consecutive points (a series repeating itself
+        # every window would otherwise get limits of no width).
+        mean_mr = max(mean_mr, _screened_mean_range(base, window))
+    return mean, mean_mr
+
+
+def _screened_mean_range(base: np.ndarray, lag: int) -> float:
+    """The mean of the moving ranges ``lag`` points apart, after screening out wild ones."""
+    moving_ranges = np.abs(base[lag:] - base[:-lag])
     if len(moving_ranges) == 0:
-        return mean, float("nan")
+        return float("nan")
     mean_mr = float(np.mean(moving_ranges))
     if mean_mr > 0:
         # A flat series has a mean moving range of 0; screening it would leave nothing.
         moving_ranges = moving_ranges[moving_ranges < SCREENING_FACTOR * mean_mr]
         mean_mr = float(np.mean(moving_ranges))
-    return mean, mean_mr
+    return mean_mr
 
 
-def _analyse_segment(y: np.ndarray, baseline_points: int | None) -> dict[str, np.ndarray]:
-    """Limits, rule flags and sides for the points of one rebase segment."""
-    mean, mean_mr = _segment_limits(y, baseline_points)
+def _window_apart(
+    flags_of: Callable[[np.ndarray], np.ndarray], values: np.ndarray, window: int
+) -> np.ndarray:
+    """A run rule judged on points a full window apart, mapped back to every point.
+
+    Each of the ``window`` interleaved series of non-overlapping points is judged on its own.
+    """
+    flags = np.zeros(len(values), dtype=bool)
+    for offset in range(min(window, len(values))):
+        flags[offset::window] = flags_of(values[offset::window])
+    return flags
+
+
+def _analyse_segment(
+    y: np.ndarray, baseline_points: int | None, window: int = 1
+) -> dict[str, np.ndarray]:
+    """Limits, rule flags and sides for the points of one rebase segment.
+
+    For a rolling measure (``window`` > 1) only two rules apply (docs/definitions.md,
+    "Rolling measures"): a point beyond the limits (set from moving ranges a window apart),
+    and 7 in a row on one side of the average counted on points a full window apart. The trend
+    and 2-of-3 rules are left out: overlapping points rise and fall together by construction.
+    """
+    mean, mean_mr = _segment_limits(y, baseline_points, window)
     upl, lpl = mean + LIMIT_FACTOR * mean_mr, mean - LIMIT_FACTOR * mean_mr
     near_upl, near_lpl = mean + NEAR_LIMIT_FACTOR * mean_mr, mean - NEAR_LIMIT_FACTOR * mean_mr
     outside = (y > upl) | (y < lpl)
@@ -223,6 +265,13 @@ def _analyse_segment(y: np.ndarray, baseline_points: int | None) -> dict[str, np
         "two_of_three": _two_of_three_points(near, relative),
         "shift": _shift_points(relative),
     }
+    if window > 1:
+        none = np.zeros(len(y), dtype=bool)
+        flags |= {
+            "trend": none,
+            "two_of_three": none,
+            "shift": _window_apart(_shift_points, relative, window),
+        }
     rule = np.select([flags[r] for r in RULES], list(RULES), default="")
     side_sign = np.where(rule == "trend", trend_direction, relative)
     n = len(y)
@@ -329,6 +378,7 @@ def spc(
     rebase_dates: Sequence | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     baseline_points: int | None = None,
+    window: int = 1,
 ) -> SpcResult:
     """Run an XmR (individuals) SPC analysis of one indicator series.
 
@@ -341,6 +391,8 @@ def spc(
         settings: Settings (``spc_short_series`` is used).
         baseline_points: If given, each segment's mean and limits are fixed on its first this
             many points and later points are judged against them.
+        window: How many consecutive points share data (4 for a 12-month measure at quarter
+            ends; 1, the default, for independent points). See ``_analyse_segment``.
 
     Returns:
         The points with their limits and flags, and the latest point's classes.
@@ -357,7 +409,8 @@ def spc(
     groups = _segment_ids(values.index, rebase_dates)
     y = values.to_numpy(dtype=float)
     parts = [
-        pd.DataFrame(_analyse_segment(y[groups == g], baseline_points)) for g in np.unique(groups)
+        pd.DataFrame(_analyse_segment(y[groups == g], baseline_points, window))
+        for g in np.unique(groups)
     ]
     segments = pd.concat(parts, ignore_index=True)
     rule = segments["rule"].to_numpy()
@@ -388,7 +441,25 @@ def spc(
         short_series_warning=_short_series_warning(points, settings),
         direction=direction,
         target=target,
+        window=window,
     )
+
+
+def window_points(dates: pd.DatetimeIndex, rolling_months: int) -> int:
+    """How many consecutive points of a series share data: a rolling window over the spacing.
+
+    Args:
+        dates: The series' dates.
+        rolling_months: The measure's window (``catalogue.rolling_months``; 0 if none).
+
+    Returns:
+        4 for a 12-month measure at quarter ends, 12 for a 3-year one; 1 when points share no
+        data.
+    """
+    if rolling_months <= 0 or len(dates) < 2:
+        return 1
+    spacing_months = float(pd.Series(dates.sort_values()).diff().dt.days.median()) / 30.44
+    return max(1, round(rolling_months / spacing_months))
 
 
 def spc_table(
@@ -438,4 +509,12 @@ def spc_table(
         index=pd.DatetimeIndex(rows["period_end"]),
         name=indicator.label,
     )
-    return spc(series, indicator.direction, target, rebase_dates, settings)
+    return spc(
+        series,
+        indicator.direction,
+        target,
+        rebase_dates,
+        settings,
+        baseline_points=settings.spc_baseline_points,
+        window=window_points(series.index, rolling_months(indicator_id)),
+    )

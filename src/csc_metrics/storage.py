@@ -25,6 +25,7 @@ from pyarrow import csv as arrow_csv
 
 from csc_metrics import schemas
 from csc_metrics.errors import InputError
+from csc_metrics.formatting import neutralise_formulas
 
 #: Table name -> pandera model, for every table ``ingest`` writes to ``processed/``.
 PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
@@ -46,6 +47,8 @@ PROCESSED_TABLES: dict[str, type[pa.DataFrameModel]] = {
 }
 
 MANIFEST_NAME = "manifest.json"
+#: Manifest key: collection year -> date (ISO) of an in-year SSDA903 extract, where one was given.
+EXTRACT_DATES_KEY = "ssda903_extract_dates"
 #: Sub-folder of a processed folder holding caches built from it (the indicator series, the
 #: shipped sample's stamp). Ingest replaces the whole processed folder, and the caches with it.
 CACHE_FOLDER = "_cache"
@@ -246,9 +249,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
     pyarrow's writer is used because it is about thirty times faster than ``DataFrame.to_csv``
     on a national data-quality table (700,000 rows: 0.2 s against 3.3 s); values are quoted
-    where needed, and the header line always, which every CSV reader accepts.
+    where needed, and the header line always, which every CSV reader accepts. Text that a
+    spreadsheet would run as a formula is neutralised first (``formatting.neutralise_formulas``).
     """
-    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
+    table = pyarrow.Table.from_pandas(neutralise_formulas(frame), preserve_index=False)
     arrow_csv.write_csv(table, path, arrow_csv.WriteOptions(quoting_style="needed"))
 
 

@@ -16,6 +16,7 @@ The data are never changed: these functions return display strings (or a mask of
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -84,34 +85,28 @@ def count_text(
     return format_count(count)
 
 
+def share_is_disclosive(
+    numerator: ArrayLike, denominator: ArrayLike, settings: Settings = DEFAULT_SETTINGS
+) -> np.ndarray:
+    """Whether a share (percentage, rate, interval) of ``numerator`` in ``denominator`` must go.
+
+    Primary suppression of everything derived from a small count: the numerator, the
+    denominator or the complement (``denominator - numerator``: 58 of 59 shows the 1 not in
+    touch) from 1 to ``settings.suppression_max``. The same rule decides a year-earlier value
+    or a change, from that year's counts.
+    """
+    numbers = pd.to_numeric(pd.Series(np.atleast_1d(numerator)), errors="coerce").to_numpy(float)
+    bases = pd.to_numeric(pd.Series(np.atleast_1d(denominator)), errors="coerce").to_numpy(float)
+    return (
+        is_small_count(numbers, settings)
+        | is_small_count(bases, settings)
+        | is_small_count(bases - numbers, settings)
+    )
+
+
 def fewer_than(settings: Settings = DEFAULT_SETTINGS) -> str:
     """How a sentence names a suppressed count: ``fewer than 6``."""
     return f"fewer than {settings.suppression_max + 1}"
-
-
-def _protect_lines(values: np.ndarray, mask: np.ndarray, parts: np.ndarray, total: int) -> bool:
-    """One pass over lines (rows of ``values``) whose ``parts`` add up to column ``total``.
-
-    A line with exactly one hidden entry (parts and total together) has the smallest non-zero
-    visible part hidden too, or its total when there is none. ``mask`` is updated in place.
-
-    Returns:
-        Whether anything was hidden.
-    """
-    hidden_before = int(mask.sum())
-    cells, cell_mask = values[:, parts], mask[:, parts]
-    hidden = cell_mask.sum(axis=1) + mask[:, total]
-    needs = (hidden == 1) & ~np.isnan(values[:, total])
-    candidates = ~cell_mask & (cells != 0) & ~np.isnan(cells)
-    score = np.where(candidates, cells, np.inf)
-    pick = score.argmin(axis=1)
-    has_candidate = np.isfinite(score.min(axis=1)) if len(parts) else np.zeros(len(values), bool)
-    by_cell = np.flatnonzero(needs & has_candidate)
-    by_total = np.flatnonzero(needs & ~has_candidate)
-    mask[by_cell, parts[pick[by_cell]]] = True
-    mask[by_total, total] = True
-    # A total already hidden, in a line with nothing left to hide, changes nothing.
-    return int(mask.sum()) > hidden_before
 
 
 def _locate_total_row(table: pd.DataFrame, total_row: Hashable, label_column: str | None) -> int:
@@ -124,6 +119,71 @@ def _locate_total_row(table: pd.DataFrame, total_row: Hashable, label_column: st
     return int(matches[0])
 
 
+@dataclass(frozen=True)
+class _Line:
+    """Cells (flat positions) that add up to a total cell; ``remainder``: the unshown rest."""
+
+    parts: tuple[int, ...]
+    total: int
+    remainder: int | None = None
+
+
+def _exposes_a_total(cell: int, values: np.ndarray, mask: np.ndarray, lines: list[_Line]) -> bool:
+    """Whether hiding ``cell`` would leave another of its lines able to hide only its total.
+
+    Such a cell is a poor choice for secondary suppression: a row of zeros beside it would give
+    it back from the row total (``Team not recorded``: child protection 11, row total 11), so the
+    total would have to go too. Another cell of the same size is hidden instead.
+    """
+    for line in lines:
+        if cell not in line.parts or np.isnan(values[line.total]):
+            continue
+        if line.remainder is not None and values[line.remainder] != 0:
+            continue  # the unshown remainder keeps the cell unknown
+        others = [p for p in line.parts if p != cell]
+        hidden = int(mask[[*others, line.total]].sum())
+        if hidden == 0 and not any(not mask[p] and values[p] > 0 for p in others):
+            return True
+    return False
+
+
+def _protect(values: np.ndarray, mask: np.ndarray, lines: list[_Line]) -> None:
+    """Secondary suppression over ``lines`` until nothing changes (``mask`` updated in place).
+
+    A line with exactly one hidden entry (parts and total) gives that entry back by subtraction,
+    so the smallest non-zero visible part is hidden too, or the total when no part can be. A
+    line with an unshown remainder (parts need not cover the total) is safe while any entry is
+    hidden, since the remainder is unknown too; but a small remainder with nothing hidden would
+    be total minus parts, so a part (or the total) is hidden. A remainder of 0 (parts that
+    cover the total, such as activity bands) may be known to a reader, so it protects nothing.
+    Zeros are never hidden: a true zero discloses nothing.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if np.isnan(values[line.total]):
+                continue
+            unknown = int(mask[[*line.parts, line.total]].sum())
+            if line.remainder is not None and values[line.remainder] != 0:
+                # The remainder is never shown: it protects the line's hidden cells, unless it
+                # is small itself and so must not be recoverable as total minus parts.
+                if unknown or not mask[line.remainder]:
+                    continue
+                unknown = 1
+            if unknown != 1:
+                continue
+            candidates = [p for p in line.parts if not mask[p] and values[p] > 0]
+            pick = (
+                min(candidates, key=lambda p: (_exposes_a_total(p, values, mask, lines), values[p]))
+                if candidates
+                else line.total
+            )
+            if not mask[pick]:
+                mask[pick] = True
+                changed = True
+
+
 def suppression_mask(
     table: pd.DataFrame,
     count_columns: Sequence[str],
@@ -131,48 +191,93 @@ def suppression_mask(
     total_column: str | None = None,
     settings: Settings = DEFAULT_SETTINGS,
     label_column: str | None = None,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    complements: Sequence[tuple[str, str]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Which count cells to hide: primary (1 to 5) and secondary (recoverable from a total).
+    """Which count cells to hide: primary (1 to 5) and secondary (recoverable by arithmetic).
+
+    Every relation that could give a hidden count back is a *line*: parts that add up to a
+    total. Lines come from the totals row (each column's other rows add up to it), the totals
+    column (each row's other count columns), ``row_groups`` (some rows add up to another row in
+    every count column: the activity bands of one cohort) and ``complements`` (a count and its
+    base: in touch of all care leavers). A line whose parts need not cover the total has an
+    unshown remainder (the complement: not in touch); a remainder of 1 to 5 is suppressed as a
+    count itself, since total minus parts would show it.
 
     Args:
         table: Any table of counts.
-        count_columns: Columns holding counts of people. With ``total_column``, the others must
-            add up to it across each row.
+        count_columns: Columns holding counts of people. With ``total_column``, the ones listed
+            before it add up to it across each row (or all the others, if it is not listed).
         total_row: Label of the row holding column totals (index label, or a value of
             ``label_column``), if the table has one.
         total_column: Column holding row totals, if the table has one.
         settings: Settings (``suppression_max`` is used).
         label_column: Column holding the row labels, when they are not the index.
+        hidden: Cells hidden by a decision made elsewhere (index and count columns as the
+            table's): the same figures on another page of the run, such as a team's row of a
+            table of every team. They count as hidden before secondary suppression.
+        row_groups: (part row labels, total row label): the parts add up to at most the total
+            in every count column.
+        complements: (count column, base column): on every row the count is part of the base.
 
     Returns:
         Booleans with the table's index and one column per count column (True = hide).
 
     Raises:
-        InputError: If a column or the total row is missing.
+        InputError: If a column or a row named is missing.
     """
     columns = list(dict.fromkeys([*count_columns, *([total_column] if total_column else [])]))
     missing = [c for c in columns if c not in table.columns]
+    missing += [c for pair in complements for c in pair if c not in columns]
     if missing:
         raise InputError(f"The table to suppress has no column(s) {', '.join(map(str, missing))}.")
-    values = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    mask = is_small_count(values.ravel(), settings).reshape(values.shape)
-    row_lines = None
+    grid = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    n_rows, n_columns = grid.shape
+    values = list(grid.ravel())
+
+    def at(row: int, column: int) -> int:
+        return row * n_columns + column
+
+    def remainder(parts: list[int], total: int) -> int:
+        # The unshown rest of a total: a cell of its own, never displayed.
+        values.append(values[total] - float(np.nansum([values[p] for p in parts])))
+        return len(values) - 1
+
+    lines: list[_Line] = []
     if total_column is not None:
         total_at = columns.index(total_column)
-        row_lines = (np.array([i for i in range(len(columns)) if i != total_at]), total_at)
-    column_lines = None
+        # The count columns listed before the total add up to it; any after it (unallocated
+        # cases beside all open cases) are counts of their own.
+        listed = list(count_columns)
+        before = listed[: listed.index(total_column)] if total_column in listed else listed
+        parts_at = [columns.index(c) for c in before if c != total_column]
+        lines += [_Line(tuple(at(r, c) for c in parts_at), at(r, total_at)) for r in range(n_rows)]
     if total_row is not None:
         total_at = _locate_total_row(table, total_row, label_column)
-        column_lines = (np.array([i for i in range(len(table)) if i != total_at]), total_at)
-    changed = True
-    while changed:
-        changed = False
-        if row_lines is not None:
-            changed |= _protect_lines(values, mask, *row_lines)
-        if column_lines is not None:
-            # Transposed views: columns become lines, and marking the view marks ``mask``.
-            changed |= _protect_lines(values.T, mask.T, *column_lines)
-    return pd.DataFrame(mask, index=table.index, columns=columns)
+        parts_at = [r for r in range(n_rows) if r != total_at]
+        lines += [
+            _Line(tuple(at(r, c) for r in parts_at), at(total_at, c)) for c in range(n_columns)
+        ]
+    for part_labels, group_total in row_groups:
+        total_at = _locate_total_row(table, group_total, label_column)
+        parts_at = [_locate_total_row(table, label, label_column) for label in part_labels]
+        for c in range(n_columns):
+            parts = [at(r, c) for r in parts_at]
+            lines.append(_Line(tuple(parts), at(total_at, c), remainder(parts, at(total_at, c))))
+    for count, base in complements:
+        count_at, base_at = columns.index(count), columns.index(base)
+        for r in range(n_rows):
+            parts = [at(r, count_at)]
+            lines.append(_Line(tuple(parts), at(r, base_at), remainder(parts, at(r, base_at))))
+    flat = np.array(values, dtype=float)
+    mask = is_small_count(flat, settings)
+    if hidden is not None:
+        given = hidden.reindex(index=table.index, columns=columns).fillna(False)
+        mask[: n_rows * n_columns] |= given.to_numpy(dtype=bool).ravel()
+    _protect(flat, mask, lines)
+    shown = mask[: n_rows * n_columns].reshape(n_rows, n_columns)
+    return pd.DataFrame(shown, index=table.index, columns=columns)
 
 
 def suppress_table(
@@ -184,6 +289,8 @@ def suppress_table(
     settings: Settings = DEFAULT_SETTINGS,
     label_column: str | None = None,
     decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Turn a table into display strings with small counts suppressed.
 
@@ -192,11 +299,15 @@ def suppress_table(
         count_columns: Columns holding counts of people.
         total_row: Label of the row of column totals, if any (see ``suppression_mask``).
         total_column: Column of row totals, if any.
-        percent_columns: Percentage (or rate) column -> (numerator column, denominator column);
-            a percentage is hidden when either is hidden. Both must be count columns.
+        percent_columns: Derived column (a percentage, rate, interval, year-earlier value or
+            change) -> (numerator column, denominator column): hidden when either is hidden.
+            Both must be count columns; a numerator and a different denominator are also a
+            complement (see ``suppression_mask``).
         settings: Settings (``suppression_max`` is used).
         label_column: Column holding the row labels, when they are not the index.
         decimals: Decimals for percentages and other fractional numbers.
+        row_groups: Rows that add up to another row (see ``suppression_mask``).
+        hidden: Cells already hidden elsewhere in the run (see ``suppression_mask``).
 
     Returns:
         A table of the same shape, every cell a string: counts like ``1,234`` or ``c``,
@@ -207,7 +318,27 @@ def suppress_table(
             denominator is not a count column.
     """
     percent_columns = dict(percent_columns or {})
-    mask = suppression_mask(table, count_columns, total_row, total_column, settings, label_column)
+    # A percentage's count and base are a complement: 58 of 59 shows the 1 who is not.
+    complements = list(
+        dict.fromkeys(
+            (numerator, denominator)
+            for numerator, denominator in percent_columns.values()
+            if numerator != denominator
+            and numerator in count_columns
+            and denominator in count_columns
+        )
+    )
+    mask = suppression_mask(
+        table,
+        count_columns,
+        total_row,
+        total_column,
+        settings,
+        label_column,
+        row_groups=row_groups,
+        complements=complements,
+        hidden=hidden,
+    )
     display = table.apply(lambda column: _format_column(column, decimals)).astype(object)
     for column in mask.columns:
         shown = table[column].map(format_count)
@@ -221,9 +352,131 @@ def suppress_table(
                 f"the count columns and itself in the table; missing: {', '.join(unknown)}."
             )
         hidden = mask[numerator] | mask[denominator]
-        shown = table[pct_column].map(lambda v: format_number(v, decimals))
+        # Text (an interval written "16.6 to 35.8") is shown as it is.
+        shown = table[pct_column].map(
+            lambda v: v if isinstance(v, str) else format_number(v, decimals)
+        )
         display[pct_column] = shown.where(~hidden, SUPPRESSED)
     return display
+
+
+def hidden_groups(
+    numerators: ArrayLike,
+    denominators: ArrayLike,
+    settings: Settings = DEFAULT_SETTINGS,
+    partition: bool = False,
+) -> np.ndarray:
+    """Which groups of a breakdown (chart bars, labels, alt text) must be left out.
+
+    Each group's share is withheld when ``share_is_disclosive``. When every group has the same
+    base (the groups are parts of one whole, like distance bands of the children with a known
+    distance), the base minus the groups shown would give a hidden group back, so the same
+    secondary suppression as a table's total row applies: the smallest other group goes too.
+    A chart then shows exactly what the table of the same figures shows. With ``partition``
+    the groups split a whole shown elsewhere (a team and the other teams make all teams; the
+    teams make the service), so its count and base minus the groups shown would give a hidden
+    group back: a second group is hidden with it, on both counts and bases.
+
+    Args:
+        numerators: Each group's count.
+        denominators: Each group's base.
+        settings: ``suppression_max``.
+        partition: The groups add up to a whole that is shown elsewhere.
+
+    Returns:
+        True for each group to leave out.
+    """
+    parts = pd.to_numeric(pd.Series(np.atleast_1d(numerators)), errors="coerce").to_numpy(float)
+    bases = pd.to_numeric(pd.Series(np.atleast_1d(denominators)), errors="coerce").to_numpy(float)
+    hidden = share_is_disclosive(parts, bases, settings)
+    if partition and len(parts) > 1:
+        # Counts and bases each add up to the whole's: one line each, sharing the groups.
+        n = len(parts)
+        values = np.concatenate([parts, [np.nansum(parts)], bases, [np.nansum(bases)]])
+        mask = np.concatenate([hidden, [False], hidden, [False]])
+        lines = [_Line(tuple(range(n)), n), _Line(tuple(range(n + 1, 2 * n + 1)), 2 * n + 1)]
+        while True:
+            _protect(values, mask, lines)
+            either = mask[:n] | mask[n + 1 : 2 * n + 1]
+            if (either == mask[:n]).all() and (either == mask[n + 1 : 2 * n + 1]).all():
+                return either
+            mask[:n] = mask[n + 1 : 2 * n + 1] = either
+    distinct = np.unique(bases[~np.isnan(bases)])
+    if len(parts) < 2 or len(distinct) != 1 or np.nansum(parts) > distinct[0]:
+        return hidden
+    values = np.append(parts, [distinct[0], distinct[0] - np.nansum(parts)])
+    mask = np.append(hidden & is_small_count(parts, settings), [False, False])
+    mask[-1] = bool(is_small_count(values[-1], settings)[0])
+    # A group hidden only for its complement (the rest of the whole) protects itself already.
+    _protect(values, mask, [_Line(tuple(range(len(parts))), len(parts), len(parts) + 1)])
+    return hidden | mask[: len(parts)]
+
+
+# --- one figure, for every channel that is not a table (summary.json, sentences, labels) -----
+
+#: Fields of a figure that are derived from this period's counts.
+FIGURE_DERIVED = ("value", "ci_low", "ci_high", "lower", "upper", "change", "gap")
+#: Prefix of the fields of the year-earlier figure, checked on that year's own counts.
+PREVIOUS_PREFIX = "previous_"
+
+
+def _number(value: object) -> float:
+    """A figure's field as a number (NaN when blank or not a number)."""
+    number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0]
+    return float(number) if pd.notna(number) else float("nan")
+
+
+def safe_figure(
+    figure: Mapping[str, object], suppress: bool, settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, object]:
+    """One figure with every field that may not be shown set to None: the layer for non-tables.
+
+    ``summary.json``, key messages and chart labels show single figures, not tables; they go
+    through here so that the same rules apply as to a table cell: a count of 1 to 5, and every
+    figure derived from it or from a small complement (``share_is_disclosive``), is withheld.
+
+    Args:
+        figure: ``numerator``, ``denominator``, ``value`` and ``unit`` (``count`` or a share),
+            optionally derived fields (``FIGURE_DERIVED``: interval, change, gap) and a
+            year-earlier figure as ``previous_numerator``, ``previous_denominator``,
+            ``previous_value``. Other fields (ids, labels, dates) are kept as they are.
+        suppress: Whether suppression is on (without it the figure is returned unchanged).
+        settings: ``suppression_max``.
+
+    Returns:
+        A copy, with withheld fields None and ``suppressed`` True when anything was withheld.
+    """
+    safe = dict(figure)
+    if not suppress:
+        return safe
+
+    def hidden(prefix: str) -> tuple[bool, bool]:
+        numerator = _number(figure.get(f"{prefix}numerator"))
+        denominator = _number(figure.get(f"{prefix}denominator"))
+        value = _number(figure.get(f"{prefix}value"))
+        if figure.get("unit", "count") == "count":
+            count = value if np.isnan(numerator) else numerator
+            return bool(is_small_count(count, settings)[0]), False
+        share = bool(share_is_disclosive(numerator, denominator, settings)[0])
+        return share, bool(is_small_count(denominator, settings)[0])
+
+    withheld = False
+    now, now_base = hidden("")
+    if now:
+        for name in ("numerator", *FIGURE_DERIVED):
+            withheld |= safe.get(name) is not None
+            safe[name] = None
+    if now_base:
+        safe["denominator"] = None
+    before, before_base = hidden(PREVIOUS_PREFIX)
+    if before:
+        for name in [k for k in figure if k.startswith(PREVIOUS_PREFIX)] + ["change"]:
+            withheld |= safe.get(name) is not None
+            safe[name] = None
+    if before_base:
+        safe[f"{PREVIOUS_PREFIX}denominator"] = None
+    safe["suppressed"] = bool(withheld or now_base or before_base)
+    return safe
 
 
 # --- the long metric table ----------------------------------------------------------------------

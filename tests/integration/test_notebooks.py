@@ -21,7 +21,7 @@ import pytest
 from sample_runs import NOTEBOOKS, REPORTS, SAMPLE
 
 from csc_metrics.display import KEY_MESSAGES_MIMETYPE
-from csc_metrics.views import FORECAST_PARAMETERS, PARAMETERS
+from csc_metrics.views import FORECAST_PARAMETERS, PARAMETERS, SPC_PARAMETERS
 
 #: The planted-pattern areas (MANIFEST.md) whose patterns each report's key messages must name.
 #: The data-quality report has no planted pattern: it must state what MANIFEST.md says was
@@ -115,9 +115,14 @@ def test_the_thin_notebook_check_finds_what_it_forbids(source, found):
     assert forbidden_constructs(source) == found
 
 
-#: Notebooks that show the placement forecast declare its files after the eight parameters.
+#: Notebooks that show the placement forecast declare its files after the eight parameters;
+#: those with SPC charts declare the change points last.
 FORECAST_NOTEBOOKS: dict[str, list[str]] = {
-    "00_overview": ["costs_file"],
+    "00_overview": ["costs_file", *SPC_PARAMETERS],
+    "01_caseloads": list(SPC_PARAMETERS),
+    "02_care_leavers": list(SPC_PARAMETERS),
+    "03_placements": list(SPC_PARAMETERS),
+    "05_permanence": list(SPC_PARAMETERS),
     "06_demand_and_cost": list(FORECAST_PARAMETERS),
 }
 

@@ -15,7 +15,7 @@ from csc_metrics import __version__, privacy
 from csc_metrics.cli import main
 from csc_metrics.privacy import Pseudonymiser
 
-KEY = "pipeline-test-key"
+KEY = "pipeline-test-key-0123456789abcdef"
 # Distinctive raw identifiers, so a leak cannot hide behind a coincidental match.
 CHILDREN = ["RAWID0001", "987650002"]
 
@@ -153,7 +153,7 @@ def test_no_raw_child_id_appears_in_processed_files_logs_or_output(
 def test_the_same_key_gives_the_same_pseudonyms_on_every_run(raw, tmp_path, key, monkeypatch):
     for name in ("run1", "run2"):
         assert _ingest(raw, tmp_path / name) == 0
-    monkeypatch.setenv(privacy.KEY_ENV, "another-key")
+    monkeypatch.setenv(privacy.KEY_ENV, "another-key-0123456789abcdef012345")
     assert _ingest(raw, tmp_path / "other") == 0
     ids = {
         name: sorted(pd.read_parquet(tmp_path / name / "clean_ssda903__header.parquet")["child_id"])
@@ -164,15 +164,13 @@ def test_the_same_key_gives_the_same_pseudonyms_on_every_run(raw, tmp_path, key,
     assert not set(ids["other"]) & set(expected)
 
 
-def test_without_a_key_one_is_generated_and_the_warning_says_where(
-    raw, tmp_path, monkeypatch, caplog
-):
+def test_without_a_key_one_is_generated_and_stderr_says_where(raw, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(privacy.KEY_ENV, raising=False)
     key_file = tmp_path / "keys" / "key"
     monkeypatch.setenv(privacy.KEY_FILE_ENV, str(key_file))
     assert _ingest(raw, tmp_path / "processed") == 0
     assert key_file.exists()
-    assert str(key_file) in caplog.text
+    assert str(key_file) in capsys.readouterr().err
 
 
 def _empty_file(raw):
@@ -375,3 +373,28 @@ def test_the_readme_explains_every_data_quality_rule():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert [rule for rule in RULES if f"| `{rule}` | {RULES[rule][0]} |" not in readme] == []
+
+
+def test_the_manifest_holds_a_key_check_value_not_the_key(published):
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest[privacy.KEY_CHECK_FIELD] == privacy.key_check_value(KEY.encode())
+    assert KEY not in (published / "manifest.json").read_text()
+
+
+def test_a_run_with_a_different_key_stops_with_exit_2(published, raw, monkeypatch, capsys):
+    before = _snapshot(published)
+    monkeypatch.setenv(privacy.KEY_ENV, "a-different-key-0123456789abcdef0123")
+    assert _ingest(raw, published) == 2
+    err = capsys.readouterr().err
+    assert "no longer link" in err and "a-different-key" not in err
+    assert _snapshot(published) == before
+
+
+@pytest.mark.parametrize("bad_key", ["", "a", "short-key"])
+def test_an_empty_or_short_key_stops_ingest_with_exit_2_and_a_command(
+    raw, tmp_path, monkeypatch, capsys, bad_key
+):
+    monkeypatch.setenv(privacy.KEY_ENV, bad_key)
+    assert _ingest(raw, tmp_path / "processed") == 2
+    assert privacy.GOOD_KEY_COMMAND in capsys.readouterr().err
+    assert not (tmp_path / "processed").exists()

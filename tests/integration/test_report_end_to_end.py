@@ -75,6 +75,22 @@ def test_the_landing_page_shows_key_messages(sample_run):
     section = index[index.index('id="key-messages"') : index.index('class="landing-details"')]
     assert 1 <= section.count("<li>") <= 5
     assert section.count('#key-messages">See the report</a>') == section.count("<li>")
+    # No message twice on the landing page.
+    items = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
+    assert len(items) == len(set(items))
+
+
+def test_the_run_writes_summary_json_following_its_schema(sample_run):
+    import jsonschema
+
+    from csc_metrics.views.summary import summary_schema
+
+    outcome, _ = sample_run
+    facts = json.loads((outcome.published / "summary.json").read_text(encoding="utf-8"))
+    jsonschema.validate(facts, summary_schema())
+    # The committee's main concern on the sample: 19-21 EET beyond its limit, 30 points below
+    # England, ranks first.
+    assert facts["key_messages"][0]["indicator_id"] == "care_leavers_19_21_eet_pct"
 
 
 def test_no_raw_child_id_appears_anywhere_in_the_output(sample_run, sample_ids):

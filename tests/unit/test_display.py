@@ -275,7 +275,7 @@ def test_scorecard_suppresses_values_on_small_counts():
     assert "No trend yet" in content
 
 
-def test_scorecard_gives_changes_in_words_with_the_spc_judgement():
+def test_scorecard_gives_changes_in_words_better_or_worse():
     # 12 points alternating 10 and 12: the latest (12) is common cause; a quarter earlier 10,
     # a year earlier (four quarters back) 12.
     result = spc(quarterly([10.0, 12.0] * 6), "higher")
@@ -288,7 +288,7 @@ def test_scorecard_gives_changes_in_words_with_the_spc_judgement():
     )
     content = display.scorecard_html([summary], "Scorecard")
     assert (
-        "Up from 10% last quarter<br>Unchanged from 12% a year ago<br>Within normal variation"
+        "<td>Up from 10% last quarter (better)<br>Unchanged from 12% a year ago</td>"
     ) in content
 
 
@@ -299,7 +299,10 @@ def test_scorecard_calls_a_change_real_only_with_special_cause():
         "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0
     )
     content = display.scorecard_html([summary], "Scorecard")
-    assert "Up from 10% last quarter<br>A real improvement (special cause)" in content
+    # The change column describes the movement only; the SPC verdict is the trend column's.
+    assert "<td>Up from 10% last quarter (better)</td>" in content
+    assert "Special cause: improvement (higher)" in content
+    assert "Judged against the 12 quarters from" in content
 
 
 def test_scorecard_hides_a_small_earlier_count_when_suppressing():
@@ -308,7 +311,7 @@ def test_scorecard_hides_a_small_earlier_count_when_suppressing():
         "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0
     )
     content = display.scorecard_html([summary], "Scorecard", suppress=True)
-    assert "Last quarter: c<br>" in content and "from 4" not in content
+    assert "<td>Last quarter: c</td>" in content and "from 4" not in content
 
 
 def test_scorecard_shows_the_target_and_the_benchmark_year():
@@ -331,4 +334,9 @@ def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
         "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4
     )
     content = display.scorecard_html([summary], "Scorecard")
-    assert "Down from 16.4 last quarter<br>" in content
+    assert "<td>Down from 16.4 last quarter (better)</td>" in content
+
+
+def test_the_scorecard_labels_a_base_of_fte():
+    summary = IndicatorSummary("agency_workers_pct", (1.4, 1.0, 73.4, "2025-03-31"))
+    assert '<td class="count">73.4 FTE</td>' in display.scorecard_html([summary], "Scorecard")

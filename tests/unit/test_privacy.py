@@ -1,6 +1,5 @@
 import hashlib
 import hmac
-import logging
 
 import pandas as pd
 import pytest
@@ -37,18 +36,72 @@ def test_blank_ids_stay_blank():
     assert out.isna().tolist() == [False, True]
 
 
+GOOD_KEY = "k" * 32
+
+
 def test_key_from_environment_wins(monkeypatch, no_key):
-    monkeypatch.setenv(privacy.KEY_ENV, "from-env")
-    assert privacy.load_key() == b"from-env"
+    monkeypatch.setenv(privacy.KEY_ENV, GOOD_KEY)
+    assert privacy.load_key() == GOOD_KEY.encode()
     assert not no_key.exists()
 
 
-def test_missing_key_is_generated_once_with_a_warning(no_key, caplog):
-    with caplog.at_level(logging.WARNING):
-        first = privacy.load_key()
-    assert no_key.exists() and str(no_key) in caplog.text
+def test_missing_key_is_generated_once_and_announced_on_stderr(no_key, capsys):
+    first = privacy.load_key()
+    err = capsys.readouterr().err
+    assert no_key.exists() and str(no_key) in err and "Back this file up" in err
     assert no_key.stat().st_mode & 0o077 == 0
     assert privacy.load_key() == first
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("key", ["", "a", "   ", "k" * 31])
+def test_an_empty_or_short_key_in_the_environment_is_refused(monkeypatch, no_key, key):
+    monkeypatch.setenv(privacy.KEY_ENV, key)
+    with pytest.raises(ParameterError, match="at least 32 characters") as raised:
+        privacy.load_key()
+    assert privacy.GOOD_KEY_COMMAND in str(raised.value)
+    assert raised.value.exit_code == 2
+
+
+def test_a_key_of_32_characters_is_accepted(monkeypatch, no_key):
+    monkeypatch.setenv(privacy.KEY_ENV, "k" * 32)
+    assert privacy.load_key() == b"k" * 32
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"short-key\n"])
+def test_an_empty_or_short_key_file_is_refused(no_key, content):
+    no_key.parent.mkdir(parents=True)
+    no_key.write_bytes(content)
+    with pytest.raises(ParameterError, match="at least 32 characters"):
+        privacy.load_key()
+
+
+def test_a_key_file_that_is_a_folder_is_refused(no_key):
+    no_key.mkdir(parents=True)
+    with pytest.raises(ParameterError, match="is a folder"):
+        privacy.load_key()
+
+
+def test_a_key_file_that_is_not_utf8_is_refused(no_key):
+    no_key.parent.mkdir(parents=True)
+    no_key.write_bytes(b"\xff\xfe\x00\x81" * 10)
+    with pytest.raises(ParameterError, match="not UTF-8"):
+        privacy.load_key()
+
+
+def test_the_key_check_value_is_an_hmac_of_the_label_not_the_key():
+    key = b"k" * 32
+    check = privacy.key_check_value(key)
+    assert check == hmac.new(key, privacy.KEY_CHECK_LABEL, hashlib.sha256).hexdigest()
+    assert "k" * 8 not in check and check != privacy.key_check_value(b"j" * 32)
+
+
+def test_a_different_key_from_the_recorded_one_stops(tmp_path):
+    recorded = privacy.key_check_value(b"k" * 32)
+    privacy.check_same_key(b"k" * 32, recorded, tmp_path)  # the same key: no error
+    privacy.check_same_key(b"j" * 32, None, tmp_path)  # nothing recorded: no error
+    with pytest.raises(ParameterError, match="no longer link"):
+        privacy.check_same_key(b"j" * 32, recorded, tmp_path)
 
 
 def test_key_file_inside_a_repository_is_refused(monkeypatch, tmp_path):

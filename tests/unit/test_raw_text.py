@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from csc_metrics import raw_text
-from csc_metrics.raw_text import read_text_csv
+from csc_metrics.raw_text import describe_heading_row, read_text_csv
 
 OPTIONS = {"dtype": "str", "keep_default_na": False, "skip_blank_lines": False}
 
@@ -52,3 +52,32 @@ def test_unparseable_csv_raises_the_c_parser_error(pyarrow_always):
     data = b'CHILD,SEX\n1,M,extra,fields\n"unclosed\n'
     with pytest.raises(pd.errors.ParserError):
         read_text_csv(io.BytesIO(data), encoding="utf-8", **OPTIONS)
+
+
+# --- describe_heading_row: a file's shape, never its values -------------------------------------
+
+
+def test_a_data_row_read_as_headings_is_described_by_shape_only():
+    # A Header file without its heading row: child id, sex, date of birth, ethnicity, UPN.
+    row = ["1012654", "M", "25/07/2006", "MOTH", "H888527710403"]
+    text = describe_heading_row(row, ["CHILD", "SEX", "DOB"])
+    assert text == (
+        "the first row looks like data, not column headings: 5 values, the first a number"
+    )
+    assert not any(value in text for value in ("1012654", "25/07/2006", "H888527710403", "MOTH"))
+
+
+def test_only_headings_the_format_knows_are_named():
+    text = describe_heading_row(["child", "Sex", "Nickname", ""], ["CHILD", "SEX", "DOB"])
+    assert text == "its 3 column headings (CHILD, SEX and 1 not recognised)"
+
+
+def test_a_system_file_first_line_is_not_echoed():
+    text = describe_heading_row(["root:x:0:0:root:/root:/bin/bash"], ["CHILD"])
+    assert "root" not in text and "looks like data" in text
+
+
+def test_names_where_headings_should_be_are_counted_not_shown():
+    assert describe_heading_row(["Jane", "Smith"], ["CHILD"]) == (
+        "its 2 column headings (none recognised)"
+    )

@@ -414,3 +414,71 @@ def test_spc_table_uses_the_overall_rows_and_the_catalogue_direction():
     # Mean 22 - 11.6 = 10.4, limits (5.08, 15.72): a target of 30 above the UPL is always met
     # when lower is better.
     assert result.assurance == "pass"
+
+
+def test_spc_table_fixes_the_baseline_when_the_setting_asks():
+    from dataclasses import replace
+
+    from csc_metrics.settings import DEFAULT_SETTINGS
+    from csc_metrics.spc import spc_table
+
+    dates = pd.date_range("2022-03-31", periods=6, freq="QE")
+    rows = pd.DataFrame({"period_end": dates, "value": [10.0, 12.0, 10.0, 12.0, 30.0, 30.0]})
+    fixed = spc_table(
+        rows, "placements_3plus_pct", settings=replace(DEFAULT_SETTINGS, spc_baseline_points=4)
+    )
+    # Baseline 10, 12, 10, 12: mean 11, moving ranges all 2, upper limit 11 + 5.32 = 16.32.
+    assert fixed.latest["mean"] == 11.0
+    assert round(fixed.latest["upl"], 2) == 16.32
+    # By default every point sets the limits: mean 104 / 6.
+    assert round(spc_table(rows, "placements_3plus_pct").latest["mean"], 2) == 17.33
+
+
+# --- rolling measures -----------------------------------------------------------------------------
+
+ROLLING = [12.0, 10.0, 12.0, 10.0, 12.0, 10.0] + [11.5] * 7
+
+
+def test_overlap_alone_raises_no_run_signal_on_a_rolling_series():
+    series = pd.Series(ROLLING, index=pd.date_range("2021-03-31", periods=13, freq="QE"))
+    # As independent points: mean 146.5 / 13 = 11.27, and the last 7 (11.5) are above it, so
+    # the latest is special cause by the shift rule (moving ranges 2 x 5, 1.5 and 0 x 6:
+    # mean 0.958, limits 11.27 +/- 2.55, no point beyond them).
+    assert spc(series, "higher").latest["rule"] == "shift"
+    # As a 12-month measure at quarter ends (window 4): runs count only points a full window
+    # apart, and no interleaved series of every fourth point has 7 points, so no run signal.
+    # The moving ranges 4 apart (0, 0, 0.5, 1.5, 0.5, 1.5, 0, 0, 0; screened: 1.0 / 7 = 0.143)
+    # are smaller than the consecutive ones here (0.958), so the consecutive ones set the
+    # limits: 11.27 +/- 2.55, every point inside.
+    rolling = spc(series, "higher", window=4)
+    assert rolling.variation == "common_cause"
+    assert round(rolling.latest["upl"], 2) == 13.82
+    assert not (rolling.points["rule"] == "shift").any()
+    assert not (rolling.points["rule"] == "trend").any()
+
+
+def test_a_rolling_measure_is_judged_with_its_window_from_the_catalogue():
+    from csc_metrics.catalogue import rolling_months
+    from csc_metrics.spc import spc_table, window_points
+
+    quarters = pd.date_range("2021-03-31", periods=13, freq="QE")
+    assert rolling_months("placements_3plus_pct") == 12
+    assert rolling_months("adoption_a10_3yr_days") == 36
+    assert rolling_months("cla_count") == 0
+    assert window_points(quarters, 12) == 4 and window_points(quarters, 36) == 12
+    assert window_points(quarters, 0) == 1
+    rows = pd.DataFrame({"period_end": quarters, "value": ROLLING})
+    assert spc_table(rows, "placements_3plus_pct").window == 4
+    assert spc_table(rows, "long_term_stability_pct").window == 1
+
+
+def test_a_rolling_series_takes_its_limits_from_points_a_window_apart():
+    # 1, 2, 3, 4 repeated as a step up: 10 10.5 11 11.5 then 12 12.5 13 13.5 (8 points).
+    # Consecutive moving ranges: 0.5 x 3, 0.5, 0.5 x 3 = all 0.5 (mean 0.5). Four apart: all 2.
+    # A rolling measure takes the larger, 2: limits 11.75 +/- 5.32.
+    series = pd.Series(
+        [10.0, 10.5, 11.0, 11.5, 12.0, 12.5, 13.0, 13.5],
+        index=pd.date_range("2022-03-31", periods=8, freq="QE"),
+    )
+    assert spc(series, "higher", window=4).latest["upl"] == pytest.approx(11.75 + 2.66 * 2)
+    assert spc(series, "higher").latest["upl"] == pytest.approx(11.75 + 2.66 * 0.5)

@@ -9,8 +9,10 @@ import pytest
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.suppression import (
+    hidden_groups,
     is_small_count,
     metric_suppression_mask,
+    safe_figure,
     suppress_metric_table,
     suppress_table,
 )
@@ -298,3 +300,143 @@ def test_a_median_time_is_hidden_when_few_children_reached_it():
     rows = metric_rows([("permanence_median_days", "total", "all", 4, 120, 300.0)])
     shown = suppress_metric_table(rows)
     assert list(shown.loc[0, ["numerator", "denominator", "value"]]) == ["c", "120", "c"]
+
+
+# --- secondary suppression: hand-built patterns (issue 14) --------------------------------------
+
+
+def test_a_lone_small_cell_in_a_row_with_a_total_takes_the_next_smallest_with_it():
+    #          CLA  CP  CIN  All
+    #   North   10   3   20   33   CP 3 primary; the row total would give it back (33-10-20),
+    #                              so the smallest other non-zero cell of the row, CLA 10, goes.
+    table = teams({"North": [10, 3, 20, 33]}, ["CLA", "CP", "CIN", "All"])
+    shown = suppress_table(table, ["CLA", "CP", "CIN"], total_column="All")
+    assert list(shown.loc["North"]) == ["c", "c", "20", "33"]
+
+
+def test_a_total_row_and_column_hide_no_more_than_the_pattern_needs():
+    #           CLA  CP  CIN  All
+    #   North    10   3   20   33   CP 3 primary -> the CP column needs a second: South's 11 or
+    #   South    12  11   15   38   Not recorded's 11. Not recorded's row is 0, 11, 0 = 11: hiding
+    #   Not rec   0  11    0   11   its 11 would still show it (row total 11), so South's 11 goes.
+    #   Total    22  25   35   82   Rows: North needs one more (CLA 10); South needs one more
+    #                               (CLA 12); then the CLA column has two hidden: stable.
+    table = teams(
+        {
+            "North": [10, 3, 20, 33],
+            "South": [12, 11, 15, 38],
+            "Not recorded": [0, 11, 0, 11],
+            "Total": [22, 25, 35, 82],
+        },
+        ["CLA", "CP", "CIN", "All"],
+    )
+    shown = suppress_table(table, ["CLA", "CP", "CIN"], total_row="Total", total_column="All")
+    assert list(shown.loc["Not recorded"]) == ["0", "11", "0", "11"]
+    assert list(shown.loc["North"]) == ["c", "c", "20", "33"]
+    assert list(shown.loc["South"]) == ["c", "c", "15", "38"]
+    assert list(shown.loc["Total"]) == ["22", "25", "35", "82"]
+
+
+def test_a_count_whose_complement_is_small_is_hidden():
+    #   in touch 58 of 59: not in touch = 1 (primary, never shown) would be 59 - 58,
+    #   so the count 58 and its % are hidden; the cohort 59 stays.
+    table = teams({"19-21": [59, 58, 98.3]}, ["cohort", "in_touch", "pct"])
+    shown = suppress_table(
+        table, ["cohort", "in_touch"], percent_columns={"pct": ("in_touch", "cohort")}
+    )
+    assert list(shown.loc["19-21"]) == ["59", "c", "c"]
+
+
+def test_a_small_cell_whose_complement_is_also_small_hides_the_base_too():
+    #   3 of 7: the count is small (primary) and so is its complement, 4. Hiding the count
+    #   leaves the complement unknown too, so 7 can stay.
+    table = teams({"A": [7, 3, 42.9]}, ["group", "measure", "pct"])
+    shown = suppress_table(
+        table, ["group", "measure"], percent_columns={"pct": ("measure", "group")}
+    )
+    assert list(shown.loc["A"]) == ["7", "c", "c"]
+
+
+def test_the_activity_bands_of_one_cohort_protect_each_other():
+    #   cohort 59 = EET 38 + NEET 20 + not known 1. Not known 1 is primary; 59 - 38 - 20 would
+    #   give it back, so the smallest other band, NEET 20, is hidden too. In touch (a separate
+    #   measure of the same cohort, 40) is not part of the activity line.
+    table = pd.DataFrame(
+        {"Measure": ["Cohort", "EET", "NEET", "Not known", "In touch"], "n": [59, 38, 20, 1, 40]}
+    )
+    shown = suppress_table(
+        table,
+        ["n"],
+        label_column="Measure",
+        row_groups=[(["EET", "NEET", "Not known"], "Cohort")],
+    )
+    assert list(shown["n"]) == ["59", "38", "c", "c", "40"]
+
+
+def test_zeros_are_never_hidden():
+    #   cohort 12 = EET 0 + NEET 12: nothing small, nothing hidden.
+    table = pd.DataFrame({"Measure": ["Cohort", "EET", "NEET"], "n": [12, 0, 12]})
+    shown = suppress_table(
+        table, ["n"], label_column="Measure", row_groups=[(["EET", "NEET"], "Cohort")]
+    )
+    assert list(shown["n"]) == ["12", "0", "12"]
+
+
+# --- safe_figure: one figure for summary.json, messages and labels ------------------------------
+
+
+def test_a_share_on_a_small_complement_withholds_the_count_and_everything_derived():
+    # In touch 58 of 59: the 1 not in touch would be 59 - 58.
+    figure = {"id": "in_touch_pct", "unit": "pct", "numerator": 58, "denominator": 59,
+              "value": 98.3, "ci_low": 91.0, "ci_high": 99.7, "change": 3.0}  # fmt: skip
+    safe = safe_figure(figure, suppress=True)
+    assert safe["numerator"] is None and safe["value"] is None and safe["ci_low"] is None
+    assert safe["change"] is None and safe["denominator"] == 59 and safe["suppressed"]
+    assert safe["id"] == "in_touch_pct"
+
+
+def test_a_year_earlier_figure_on_small_counts_is_withheld_with_the_change():
+    figure = {"unit": "pct", "numerator": 30, "denominator": 60, "value": 50.0,
+              "previous_numerator": 2, "previous_denominator": 40, "previous_value": 5.0,
+              "change": 45.0}  # fmt: skip
+    safe = safe_figure(figure, suppress=True)
+    assert safe["value"] == 50.0 and safe["previous_value"] is None and safe["change"] is None
+
+
+def test_a_safe_figure_and_an_unsuppressed_one_are_unchanged():
+    figure = {"unit": "count", "value": 0, "numerator": 0}  # zero is not disclosive
+    assert safe_figure(figure, suppress=True) == {**figure, "suppressed": False}
+    small = {"unit": "count", "value": 3, "numerator": 3}
+    assert safe_figure(small, suppress=False) == small
+    assert safe_figure(small, suppress=True)["value"] is None
+
+
+def test_parts_of_one_whole_hide_a_second_group_with_a_small_one():
+    #   Distance bands of 380 children with a known distance: 200, 150, 27, 3. The 3 is small;
+    #   380 - 200 - 150 - 27 would give it back, so the next smallest band, 27, goes too.
+    hidden = hidden_groups([200, 150, 27, 3], [380, 380, 380, 380])
+    assert hidden.tolist() == [False, False, True, True]
+
+
+def test_groups_with_their_own_bases_are_judged_one_by_one():
+    #   Care leavers in EET by ethnic group: 1 of 8 (small), 20 of 30, 7 of 9 (complement 2).
+    hidden = hidden_groups([1, 20, 7], [8, 30, 9])
+    assert hidden.tolist() == [True, False, True]
+
+
+def test_an_interval_written_as_text_is_hidden_with_its_count():
+    #   "Black | c | 8 | c | 2.2 to 47.1" gave 1 of 8 back: the interval goes with the count.
+    table = teams({"Black": [1, 8, "2.2 to 47.1"], "White": [20, 40, "35.2 to 65.0"]},
+                  ["measure", "group", "interval"])  # fmt: skip
+    shown = suppress_table(
+        table, ["measure", "group"], percent_columns={"interval": ("measure", "group")}
+    )
+    assert list(shown["interval"]) == ["c", "35.2 to 65.0"]
+
+
+def test_a_team_and_the_other_teams_hide_together_when_they_make_up_all_teams():
+    #   All teams: 12 of 63 over (shown elsewhere). Team 3 of 4 (small); other teams 9 of 59.
+    #   63 - 59 and 12 - 9 would give the team back, so the other teams go too.
+    assert hidden_groups([3, 9], [4, 59], partition=True).tolist() == [True, True]
+    #   Three teams: the smallest other team goes with the small one, the third stays.
+    assert hidden_groups([3, 9, 20], [4, 30, 59], partition=True).tolist() == [True, True, False]

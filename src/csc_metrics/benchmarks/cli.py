@@ -14,7 +14,7 @@ import pandas as pd
 from csc_metrics.benchmarks.councils import council_info
 from csc_metrics.benchmarks.tables import SYMBOL_REASONS, benchmark_table
 from csc_metrics.dates import DATE_STYLES
-from csc_metrics.formatting import format_value
+from csc_metrics.formatting import format_value, neutralise_formulas
 
 JSON_KEYS = ["id", "year", "la", "england", "region", "sn_median", "rank", "of"]
 
@@ -109,7 +109,7 @@ def to_csv(table: pd.DataFrame) -> str:
     """Write a benchmark table as CSV with every column (dates as YYYY-MM-DD)."""
     out = table.copy()
     out["period_end"] = out["period_end"].dt.strftime(DATE_STYLES["iso"])
-    return out.to_csv(index=False, lineterminator="\n")
+    return neutralise_formulas(out).to_csv(index=False, lineterminator="\n")
 
 
 def _format_values(values: pd.Series, units: pd.Series) -> pd.Series:

@@ -16,6 +16,7 @@ import pandas as pd
 from csc_metrics.caseload.vocabulary import normalise_label
 from csc_metrics.distinct import on_distinct
 from csc_metrics.errors import InputError
+from csc_metrics.raw_text import describe_heading_row
 
 #: Ordinal prefixes Annex A puts before option values: "a) ", "f) ", "aa) ".
 ORDINAL_PREFIX = re.compile(r"^\s*[A-Za-z]{1,2}\)\s*")
@@ -250,7 +251,8 @@ def require_columns(
         found: Result of ``find_columns``.
         required: Canonical columns that must be present.
         variants: The accepted headers, quoted in the message.
-        headers: Headers actually found, quoted in the message.
+        headers: Headers actually found, described in the message by their shape (only the
+            accepted ones are named: a file without its heading row holds a child's data there).
         where: File (and sheet) being read, for the message.
 
     Raises:
@@ -260,8 +262,9 @@ def require_columns(
     if not missing:
         return
     expected = "; ".join(f"{c} (any of: {', '.join(variants[c])})" for c in missing)
-    shown = ", ".join(str(h) for h in headers if h is not None and str(h).strip()) or "none"
-    raise InputError(f"{where}: missing column(s) {expected}. The columns found were: {shown}.")
+    known = [v for accepted in variants.values() for v in accepted]
+    shown = describe_heading_row(list(headers), known)
+    raise InputError(f"{where}: missing column(s) {expected}. In the file: {shown}.")
 
 
 def excel_row_numbers(count: int, header_row: int) -> np.ndarray:

@@ -22,7 +22,7 @@ from csc_metrics.charts.style import (
 from csc_metrics.formatting import format_cell
 from csc_metrics.gaps import group_rates
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.suppression import is_small_count
+from csc_metrics.suppression import hidden_groups, is_small_count
 
 
 def _in_unit(values: pd.Series, unit: str) -> pd.Series:
@@ -51,6 +51,7 @@ def breakdown_bars(
     overall: float | None = None,
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    partition: bool = False,
 ) -> Chart:
     """Horizontal bars of a rate by group, with 95% intervals; small groups hatched.
 
@@ -64,9 +65,12 @@ def breakdown_bars(
         group_column: Column naming the groups.
         unit: ``pct`` for percentages.
         overall: The overall rate, drawn as a dashed reference line.
-        suppress: Leave out groups whose numerator or denominator is from 1 to
-            ``settings.suppression_max``, and say so in the footnote.
+        suppress: Leave out the groups ``suppression.hidden_groups`` withholds (a small count
+            or complement, and a second group when the groups are parts of one whole), and say
+            so in the footnote.
         settings: Settings.
+        partition: The groups add up to a whole shown elsewhere (teams and the service), so
+            hiding one group hides a second (``suppression.hidden_groups``).
 
     Returns:
         The chart.
@@ -75,9 +79,15 @@ def breakdown_bars(
         rates = group_rates(rates, group_column, settings=settings)
     table = rates.reset_index(drop=True)
     left_out: list[str] = []
-    if suppress:
+    if suppress and "denominator" in table.columns:
+        small = hidden_groups(table["numerator"], table["denominator"], settings, partition)
+        left_out = [str(g) for g in table.loc[small, group_column]]
+        table = table[~small].reset_index(drop=True)
+    elif suppress:
         counts = table[[c for c in ("numerator", "denominator") if c in table.columns]]
-        small = is_small_count(counts.to_numpy().ravel(), settings).reshape(counts.shape).any(1)
+        small = np.asarray(
+            is_small_count(counts.to_numpy().ravel(), settings).reshape(counts.shape).any(1)
+        )
         left_out = [str(g) for g in table.loc[small, group_column]]
         table = table[~small].reset_index(drop=True)
     positions = np.arange(len(table))[::-1]

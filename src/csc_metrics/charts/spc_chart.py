@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 
 from csc_metrics.charts.style import (
     LIMIT_COLOUR,
@@ -66,6 +69,8 @@ def spc_chart(
     x_label: str = "Quarter ending",
     suppress: bool = False,
     settings: Settings = DEFAULT_SETTINGS,
+    change_points: pd.DataFrame | None = None,
+    notes: Sequence[str] = (),
 ) -> Chart:
     """An XmR chart: the series, its mean and process limits, points coloured and shaped by class.
 
@@ -78,11 +83,16 @@ def spc_chart(
         x_label: X-axis label.
         suppress: For a count series, leave out points from 1 to ``settings.suppression_max``.
         settings: Settings.
+        change_points: Declared change points (``date``, ``reason``) behind the segments: each
+            segment's start is marked with its date and reason, on the chart and in the
+            footnote and alt text.
+        notes: More footnote lines (e.g. how a rolling measure is judged).
 
     Returns:
         The chart.
     """
     points = result.points
+    declared = _segment_reasons(points, change_points)
     hidden = (
         is_small_count(points["value"].to_numpy(), settings)
         if suppress and unit == "count"
@@ -113,7 +123,21 @@ def spc_chart(
                 zorder=2,
             )
         if not first:
-            ax.axvline(segment["date"].iloc[0], color=LIMIT_COLOUR, linestyle=":", linewidth=1)
+            start = segment["date"].iloc[0]
+            ax.axvline(start, color=LIMIT_COLOUR, linestyle=":", linewidth=1)
+            if start in declared:
+                ax.annotate(
+                    f"{month_label(start)}: {declared[start]}",
+                    xy=(start, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(3, -3),
+                    textcoords="offset points",
+                    ha="left",
+                    va="top",
+                    fontsize=8,
+                    color=LIMIT_COLOUR,
+                    wrap=True,
+                )
     for point_type, style in SPC_POINT_STYLES.items():
         chosen = shown[shown["point_type"] == point_type]
         if len(chosen):
@@ -141,15 +165,45 @@ def spc_chart(
     ax.yaxis.set_major_formatter(unit_formatter(unit))
     cap_percent_axis(ax, unit)
     ax.legend(fontsize=9, framealpha=0.9, loc="best")
-    notes = [
+    footnotes = [
         f"Source: {source}.",
         "Process limits: average ± 2.66 × average moving range (NHS Making Data Count).",
     ]
     if points["group"].nunique() > 1:
-        notes.append("Dotted vertical lines mark where the limits were recalculated.")
+        footnotes.append("Dotted vertical lines mark where the limits were recalculated.")
+    footnotes += [
+        f"Limits recalculated from {month_label(start)}: {reason}."
+        for start, reason in declared.items()
+    ]
+    footnotes += list(notes)
     if result.short_series_warning:
-        notes.append(result.short_series_warning)
+        footnotes.append(result.short_series_warning)
     if hidden.any():
-        notes.append(suppressed_note(settings, "Points"))
-    footnote = finish(figure, title, notes)
-    return Chart(figure, title, _spc_alt_text(result, title, unit, hidden), footnote)
+        footnotes.append(suppressed_note(settings, "Points"))
+    footnote = finish(figure, title, footnotes)
+    alt = _spc_alt_text(result, title, unit, hidden)
+    alt += "".join(
+        f" Limits recalculated from {month_label(start)}: {reason}."
+        for start, reason in declared.items()
+    )
+    return Chart(figure, title, alt, footnote)
+
+
+def _segment_reasons(
+    points: pd.DataFrame, change_points: pd.DataFrame | None
+) -> dict[pd.Timestamp, str]:
+    """The first point of each later segment with the reason of the change point behind it.
+
+    A declared date starts its segment at the first point on or after it (``spc``), so each
+    segment start takes the reason of the latest declared date on or before it.
+    """
+    if change_points is None or change_points.empty:
+        return {}
+    starts = points.loc[points["group"].diff().fillna(0).ne(0), "date"]
+    declared = change_points.sort_values("date")
+    reasons = {}
+    for start in starts:
+        before = declared[declared["date"] <= start]
+        if len(before):
+            reasons[pd.Timestamp(start)] = str(before["reason"].iloc[-1])
+    return reasons

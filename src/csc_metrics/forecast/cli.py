@@ -38,7 +38,7 @@ from csc_metrics.forecast.model import (
 from csc_metrics.forecast.scenarios import Scenario, read_scenario
 from csc_metrics.forecast.states import CATEGORY_IDS, CATEGORY_LABELS
 from csc_metrics.forecast.workforce import fte_needed, todays_workforce
-from csc_metrics.formatting import format_money
+from csc_metrics.formatting import format_money, neutralise_formulas
 from csc_metrics.indicators.cli import add_source_arguments, check_la_code, load_source
 from csc_metrics.settings import DEFAULT_SETTINGS
 
@@ -411,7 +411,9 @@ def _print_backtest(backtest: Backtest, fmt: str, out: TextIO) -> None:
         json.dump(backtest_records(backtest), out, indent=2)
         out.write("\n")
     elif fmt == "csv":
-        backtest.by_horizon.round(2).to_csv(out, index=False, lineterminator="\n")
+        neutralise_formulas(backtest.by_horizon.round(2)).to_csv(
+            out, index=False, lineterminator="\n"
+        )
     else:
         write_backtest_table(backtest, out)
 
@@ -424,7 +426,7 @@ def _print_forecast(result: ForecastResult, data, fmt: str, out: TextIO) -> None
         return
     if fmt == "csv":
         frame = pd.DataFrame(forecast_records(table))
-        frame.to_csv(out, index=False, lineterminator="\n")
+        neutralise_formulas(frame).to_csv(out, index=False, lineterminator="\n")
         return
     model = result.model
     calibration = calibrate(

@@ -4,7 +4,9 @@
     csc-metrics indicators --processed DIR --period-end YYYY-MM-DD --la-code CODE ...
 
 ``--format json`` prints a list of ``{"id", "numerator", "denominator", "value", "unknown"}``
-objects (the overall figures, in catalogue order; whole numbers as integers, blanks as null);
+objects (the overall figures, in catalogue order; whole numbers as integers, blanks as null); an
+indicator that its data do not cover at the date has ``"value": null`` and a ``"not_covered"``
+reason (docs/definitions.md, "Coverage");
 ``csv`` prints the full long metric table with every breakdown; ``table`` (the default) prints an
 aligned table for a person. Nothing printed identifies a child.
 """
@@ -27,9 +29,10 @@ from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
 from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
-from csc_metrics.formatting import format_count, format_value
+from csc_metrics.formatting import format_count, format_value, neutralise_formulas
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
+from csc_metrics.indicators.coverage import has_ssda903
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN
 from csc_metrics.indicators.prepare import (
     IndicatorInputs,
@@ -37,9 +40,12 @@ from csc_metrics.indicators.prepare import (
     resolve_period_end,
     window_start,
 )
+from csc_metrics.schemas import NOT_COVERED
 
 #: A council code: E (England), W, S or N followed by eight digits, e.g. E10000017.
 LA_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
+#: The DfE's old three-digit council code, e.g. 888 (Lancashire).
+OLD_LA_CODE_PATTERN = re.compile(r"^\d{3}$")
 FORMATS = ("table", "csv", "json")
 #: The reference date's option, as messages name it.
 OPTION = "--period-end"
@@ -115,12 +121,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def check_la_code(la_code: str) -> str:
-    """The council code in upper case, or a ParameterError saying what a code looks like."""
+    """The council's E-code in upper case; a DfE three-digit code (888) is turned into it.
+
+    Args:
+        la_code: ``E10000017`` or ``888``, as ``csc-metrics benchmarks --la-code`` takes.
+
+    Returns:
+        The E-code.
+
+    Raises:
+        ParameterError: If the value is neither, or the three-digit code is no council's.
+    """
     code = la_code.strip().upper()
+    if OLD_LA_CODE_PATTERN.match(code):
+        from csc_metrics.benchmarks import council_table  # only for old codes
+
+        councils = council_table()
+        new = councils.loc[councils["la_code_old"].eq(code), "la_code_new"]
+        if len(new) and LA_CODE_PATTERN.match(str(new.iloc[0])):
+            return str(new.iloc[0])
+        raise ParameterError(
+            f"--la-code {la_code!r} is not a DfE council code: no council has it in "
+            "csc_metrics/reference/councils.csv. Give the three-digit code (e.g. 888) or the "
+            "E-code (e.g. E10000017)."
+        )
     if not LA_CODE_PATTERN.match(code):
         raise ParameterError(
             f"--la-code {la_code!r} is not a council code: expected a letter E, W, S or N and "
-            "eight digits, e.g. E10000017 (Lancashire)."
+            "eight digits, e.g. E10000017 (Lancashire), or the DfE three-digit code, e.g. 888."
         )
     return code
 
@@ -171,6 +199,12 @@ def _csv_number(value: float) -> str:
     return "" if number is None else str(number)
 
 
+def _not_covered(row: Any) -> dict[str, str]:
+    """``{"not_covered": reason}`` for an indicator not covered at the date, else nothing."""
+    reason = getattr(row, NOT_COVERED, None)
+    return {NOT_COVERED: reason} if isinstance(reason, str) and reason else {}
+
+
 def write_json(metrics: pd.DataFrame, out: TextIO) -> None:
     """Print the overall figures as a JSON list of objects, in catalogue order."""
     totals = metrics[metrics["breakdown"] == TOTAL_BREAKDOWN]
@@ -181,6 +215,7 @@ def write_json(metrics: pd.DataFrame, out: TextIO) -> None:
             "denominator": plain_number(row.denominator),
             "value": plain_number(row.value),
             "unknown": plain_number(row.unknown),
+            **_not_covered(row),
         }
         for row in totals.itertuples(index=False)
     ]
@@ -194,7 +229,7 @@ def write_csv(metrics: pd.DataFrame, out: TextIO) -> None:
     table["period_end"] = table["period_end"].dt.strftime(DATE_STYLES["iso"])
     for column in ("numerator", "denominator", "value", "unknown"):
         table[column] = table[column].map(_csv_number)
-    table.to_csv(out, index=False, lineterminator="\n")
+    neutralise_formulas(table).to_csv(out, index=False, lineterminator="\n")
 
 
 def write_table(
@@ -227,6 +262,7 @@ def write_table(
             area = meta["area"]
             lines.append((AREA_TITLES.get(area, area), "", "", "", ""))
         for row in rows.itertuples(index=False):
+            covered = not isinstance(getattr(row, NOT_COVERED, None), str)
             if row.breakdown == TOTAL_BREAKDOWN:
                 name = f"  {label}"
             elif breakdowns:
@@ -236,7 +272,9 @@ def write_table(
             lines.append(
                 (
                     name,
-                    format_value(row.value, unit, words=True, blank="-"),
+                    format_value(row.value, unit, words=True, blank="-")
+                    if covered
+                    else "not covered",
                     format_count(row.numerator),
                     format_count(row.denominator),
                     format_count(row.unknown),
@@ -264,11 +302,28 @@ def write_table(
         out.write("\n")
 
 
+def not_covered_notes(metrics: pd.DataFrame) -> list[str]:
+    """One note per reason some indicators are not covered, naming how many share it."""
+    if NOT_COVERED not in metrics.columns:
+        return []
+    reasons = metrics[NOT_COVERED].dropna()
+    return [
+        f"Not covered ({count} indicator{'s' if count > 1 else ''}): {reason}."
+        for reason, count in reasons.value_counts(sort=False).items()
+    ]
+
+
 def table_notes(
-    metrics: pd.DataFrame, inputs: IndicatorInputs, la_code: str, period_end: pd.Timestamp
+    metrics: pd.DataFrame,
+    inputs: IndicatorInputs | None,
+    la_code: str,
+    period_end: pd.Timestamp,
 ) -> list[str]:
     """Plain-English notes printed under the table: what is missing and why."""
-    notes = [
+    notes = not_covered_notes(metrics)
+    if inputs is None:
+        return notes
+    notes += [
         "Unknown: children left out of a percentage because their distance or placement "
         "council is not known (blank postcode, not in the postcode lookup, outside the UK)."
     ]
@@ -299,7 +354,7 @@ def run(args: argparse.Namespace) -> int:
     parse_period_end(args.period_end, OPTION, latest=True)  # fails before a slow ingest
     data = load_source(args)
     period_end = resolve_period_end(args.period_end, data, OPTION)
-    inputs = prepare_inputs(data)
+    inputs = prepare_inputs(data) if has_ssda903(data) else None
     metrics = compute_indicators(data, period_end, la_code, inputs=inputs)
     try:
         if args.format == "json":

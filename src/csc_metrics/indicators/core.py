@@ -10,30 +10,58 @@ from csc_metrics.catalogue import indicator_ids
 from csc_metrics.dates import parse_period_end
 from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
 from csc_metrics.indicators.caseloads import caseload_indicator_series
+from csc_metrics.indicators.coverage import (
+    check_covered,
+    covered_dates,
+    covered_quarter_ends,
+    dataset_windows,
+    mark_not_covered,
+    not_covered_reasons,
+)
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
 from csc_metrics.indicators.permanence import permanence_indicator_series, prepare_permanence
 from csc_metrics.indicators.placements import placement_indicator_series
-from csc_metrics.indicators.prepare import (
-    IndicatorInputs,
-    check_period_end,
-    prepare_inputs,
-    quarter_ends_covered,
-)
+from csc_metrics.indicators.prepare import IndicatorInputs, prepare_inputs
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
 
 
 def _indicators_at(
-    data: ProcessedData, inputs: IndicatorInputs, period_ends: list[pd.Timestamp], la_code: str
-) -> list[pd.DataFrame]:
-    """Every area's metric rows at the reference dates; each area is one line."""
-    return [
-        placement_indicator_series(inputs, period_ends, la_code),
-        care_leaver_indicator_series(inputs, period_ends),
-        permanence_indicator_series(prepare_permanence(data, inputs), period_ends),
-        caseload_indicator_series(data, period_ends, inputs.settings),
-    ]
+    data: ProcessedData,
+    inputs: IndicatorInputs | None,
+    period_ends: list[pd.Timestamp],
+    la_code: str,
+    settings: Settings,
+) -> pd.DataFrame:
+    """Every area's metric rows at the reference dates each dataset covers; the rest marked.
+
+    SSDA903 areas are computed at the dates the SSDA903 returns cover, caseload indicators at
+    the dates a snapshot covers; every indicator not covered at a date (no data, or a look-back
+    window reaching before the data) is one blank overall row with its ``not_covered`` reason.
+    """
+    windows = dataset_windows(data)
+    ssda903_dates = covered_dates(windows, "ssda903", period_ends)
+    caseload_dates = covered_dates(windows, "caseload", period_ends)
+    parts = [_empty_metrics()]
+    if ssda903_dates:
+        inputs = inputs if inputs is not None else prepare_inputs(data, settings)
+        parts += [
+            placement_indicator_series(inputs, ssda903_dates, la_code),
+            care_leaver_indicator_series(inputs, ssda903_dates),
+            permanence_indicator_series(prepare_permanence(data, inputs), ssda903_dates),
+        ]
+    # The caseload area also holds worker_changes_12m, an SSDA903 indicator (SWEpisodes): it is
+    # worked out at both datasets' dates, and mark_not_covered drops what is not covered.
+    caseload_area_dates = sorted(set(ssda903_dates) | set(caseload_dates))
+    if caseload_area_dates:
+        parts.append(caseload_indicator_series(data, caseload_area_dates, settings))
+    metrics = pd.concat(parts, ignore_index=True)
+    return mark_not_covered(metrics, not_covered_reasons(windows, period_ends))
+
+
+def _empty_metrics() -> pd.DataFrame:
+    return validate_metrics(pd.DataFrame(columns=METRIC_COLUMNS))
 
 
 def order_metrics(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,14 +105,13 @@ def compute_indicators(
         A validated ``MetricTable`` frame in catalogue order.
 
     Raises:
-        ParameterError: If ``period_end`` is not a date, or is outside the data.
+        ParameterError: If ``period_end`` is not a date, or no dataset covers it.
     """
     period_end = parse_period_end(period_end)
-    if inputs is None:
-        inputs = prepare_inputs(data, settings)
-    check_period_end(period_end, inputs.coverage)
-    parts = _indicators_at(data, inputs, [period_end], la_code)
-    return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))
+    settings = inputs.settings if inputs is not None else settings
+    check_covered(period_end, dataset_windows(data))
+    metrics = _indicators_at(data, inputs, [period_end], la_code, settings)
+    return order_metrics(validate_metrics(metrics))
 
 
 def compute_indicator_series(
@@ -101,8 +128,8 @@ def compute_indicator_series(
     Args:
         data: The processed data.
         la_code: The responsible council's code.
-        period_ends: Reference dates; default every quarter end the data cover
-            (``quarter_ends_covered``).
+        period_ends: Reference dates; default every quarter end any dataset covers
+            (``coverage.covered_quarter_ends``).
         settings: Local rules.
 
     Returns:
@@ -111,15 +138,15 @@ def compute_indicator_series(
     Raises:
         ParameterError: If a reference date is not a date, or is outside the data.
     """
-    inputs = prepare_inputs(data, settings)
+    windows = dataset_windows(data)
     dates = (
-        quarter_ends_covered(data)
+        covered_quarter_ends(windows)
         if period_ends is None
         else sorted(parse_period_end(d) for d in period_ends)
     )
     for period_end in dates:
-        check_period_end(period_end, inputs.coverage)
+        check_covered(period_end, windows)
     if not dates:
-        return validate_metrics(pd.DataFrame(columns=METRIC_COLUMNS))
-    parts = _indicators_at(data, inputs, dates, la_code)
-    return order_metrics(validate_metrics(pd.concat(parts, ignore_index=True)))
+        return _empty_metrics()
+    metrics = _indicators_at(data, None, dates, la_code, settings)
+    return order_metrics(validate_metrics(metrics))

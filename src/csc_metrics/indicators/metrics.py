@@ -17,7 +17,7 @@ import pandas as pd
 
 from csc_metrics.catalogue import unit_format
 from csc_metrics.geography import round_half_up
-from csc_metrics.schemas import METRIC_COLUMNS, MetricTable
+from csc_metrics.schemas import METRIC_COLUMNS, NOT_COVERED, MetricTable
 
 TOTAL_BREAKDOWN = "total"
 TOTAL_GROUP = "all"
@@ -189,4 +189,5 @@ def overall_rows(
 
 def validate_metrics(frame: pd.DataFrame) -> pd.DataFrame:
     """Validate a metric table against ``schemas.MetricTable`` and return it in column order."""
-    return MetricTable.validate(frame[METRIC_COLUMNS].reset_index(drop=True))
+    columns = [*METRIC_COLUMNS, *([NOT_COVERED] if NOT_COVERED in frame.columns else [])]
+    return MetricTable.validate(frame[columns].reset_index(drop=True))

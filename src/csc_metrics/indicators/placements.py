@@ -56,6 +56,7 @@ PLACEMENT_SPECS = (
         "long_term_stability_pct",
         "long_term_stable",
         "long_term_denominator",
+        "long_term_unknown",
         breakdowns=CHILD_BREAKDOWNS,
     ),
     IndicatorSpec(
@@ -100,6 +101,7 @@ CLA_COLUMNS = [
     "looked_after",
     "three_plus_placements",
     "long_term_denominator",
+    "long_term_unknown",
     "long_term_stable",
     "distance_known",
     "distance_unknown",
@@ -246,7 +248,17 @@ def _cla_frame(
     carer_cutoff = pd.DatetimeIndex(
         [d - pd.DateOffset(years=settings.same_carer_years) for d in dates]
     )[positions]
-    frame["long_term_denominator"] = (frame["age"] < 16) & (frame["period_start"] <= care_cutoff)
+    # A carer placement or period of care that began before the data supplied is known to have
+    # lasted long enough when its recorded start is already before the cut-off; otherwise whether
+    # the child counts is not known (definitions.md, "Long-term placement stability").
+    start_unknown = (~current["period_start_known"] & (frame["period_start"] > care_cutoff)) | (
+        ~current["carer_start_known"] & (frame["carer_start"] > carer_cutoff)
+    )
+    under_16 = frame["age"] < 16
+    frame["long_term_unknown"] = under_16 & start_unknown.to_numpy()
+    frame["long_term_denominator"] = (
+        under_16 & (frame["period_start"] <= care_cutoff) & ~frame["long_term_unknown"]
+    )
     # Adoption clause: the adoptive placement together with the one before it.
     with_previous = current["previous_carer_start"].fillna(current["carer_start"])
     adoption_long_enough = current["place"].isin(groups.ADOPTION_PLACES) & (

@@ -19,7 +19,7 @@ from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.geography import build_postcode_index, placement_council, placement_distance_miles
 from csc_metrics.indicators import groups
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.storage import ProcessedData
+from csc_metrics.storage import EXTRACT_DATES_KEY, ProcessedData
 
 CHILD_COLUMNS = ["dob", "sex", "ethnic_group", "uasc_listed", "uasc_ceased"]
 
@@ -67,13 +67,15 @@ def _collection_years(data: ProcessedData) -> pd.Series:
 
 
 def data_coverage(data: ProcessedData) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The range of reference dates the data can answer for.
+    """The range of reference dates the SSDA903 returns can answer for.
 
-    Start: 1 April of the earliest collection year held (the first day that file covers). End:
-    31 March of the latest collection year, unless the latest file is a part-year extract: when
-    the latest date recorded (an episode, missing-episode or social-worker-episode start or end)
-    falls inside the latest collection year but before its last quarter, the data end at the
-    quarter end on or after that date, so that no quarter after the extract is reported.
+    Start: 1 April of the earliest collection year held (the first day that return covers).
+    End: 31 March of the latest collection year, since a return covers its whole collection
+    year (a quiet year has few events), unless the user said the latest return is an in-year
+    extract by putting an ``extract_date.txt`` in its year folder: the data then end on that
+    date (``storage.EXTRACT_DATES_KEY`` in the ingest manifest). Ingest warns
+    (``return_ends_early``) when the last event is months before the year end and no extract
+    date was given.
 
     Args:
         data: The processed data.
@@ -91,24 +93,11 @@ def data_coverage(data: ProcessedData) -> tuple[pd.Timestamp, pd.Timestamp]:
             "computed. Check that RAW/ssda903/<YYYY>/ holds the Episodes and OC3 files and "
             "re-run `csc-metrics ingest`."
         )
+    latest = int(years.max())
     start = pd.Timestamp(year=int(years.min()) - 1, month=4, day=1)
-    year_start = pd.Timestamp(year=int(years.max()) - 1, month=4, day=1)
-    year_end = pd.Timestamp(year=int(years.max()), month=3, day=31)
-    dates = pd.concat(
-        [
-            data.episodes["decom"],
-            data.episodes["dec"],
-            data.missing["mis_start"],
-            data.missing["mis_end"],
-            data.sw_episodes["sw_decom"],
-            data.sw_episodes["sw_dec"],
-        ]
-    ).dropna()
-    dates = dates[dates <= year_end]
-    if dates.empty or dates.max() < year_start:
-        return start, year_end
-    latest_quarter_end = (dates.max() + pd.offsets.QuarterEnd(0)).normalize()
-    return start, min(year_end, latest_quarter_end)
+    extract = (data.manifest.get(EXTRACT_DATES_KEY) or {}).get(str(latest))
+    end = pd.Timestamp(extract) if extract else pd.Timestamp(year=latest, month=3, day=31)
+    return start, end
 
 
 def quarter_ends_covered(data: ProcessedData) -> list[pd.Timestamp]:
@@ -180,7 +169,11 @@ class IndicatorInputs:
 def resolve_period_end(
     value: object, data: ProcessedData, option: str = "period_end"
 ) -> pd.Timestamp:
-    """The reference date a person asked for: a date inside the data, or the latest quarter end.
+    """The reference date a person asked for: a date some dataset covers, or the latest quarter end.
+
+    ``latest`` is the latest quarter end that any dataset covers (``coverage``): a caseload
+    snapshot after the last SSDA903 return gives a later ``latest``, at which the SSDA903
+    indicators are reported as not covered.
 
     The notebooks' ``period_end``, ``csc-metrics indicators --period-end`` and
     ``csc-metrics run --period-end`` all go through here.
@@ -198,19 +191,31 @@ def resolve_period_end(
         ParameterError: If the value is neither, ``latest`` finds no quarter end, or the date is
             outside the data (the message gives the range covered).
     """
+    # Imported here: coverage builds on this module's data_coverage.
+    from csc_metrics.indicators.coverage import (
+        check_covered,
+        covered_quarter_ends,
+        dataset_windows,
+        require_data,
+    )
+
     wanted = parse_period_end(value, option, latest=True)
-    start, end = data_coverage(data)
+    windows = dataset_windows(data)
     if isinstance(wanted, str):  # "latest"
-        quarter_ends = quarter_ends_covered(data)
+        require_data(windows)
+        quarter_ends = covered_quarter_ends(windows)
         if not quarter_ends:
             shown = f"{option} latest" if option.startswith("-") else f"{option}='latest'"
-            covered = f"{format_date(start, 'iso')} to {format_date(end, 'iso')}"
+            covered = "; ".join(
+                f"{format_date(w.start, 'iso')} to {format_date(w.end, 'iso')}"
+                for w in windows.values()
+            )
             raise ParameterError(
                 f"{shown}: the data cover {covered}, which holds no quarter end. Give {option} "
                 "as a date (YYYY-MM-DD)."
             )
         return pd.Timestamp(quarter_ends[-1])
-    check_period_end(wanted, (start, end))
+    check_covered(wanted, windows)
     return wanted
 
 
@@ -309,6 +314,11 @@ def prepare_episodes(
     - ``carer_start``: start of the carer placement current during the episode.
     - ``previous_carer_start``: start of the carer placement before that one, in the same period
       of care (missing if none).
+    - ``carer_start_known``: False when the carer placement began before the data supplied (the
+      child's first recorded episode is RNE L, T or U, and no carer change follows): the
+      ``carer_start`` recorded is then only an upper bound.
+    - ``period_start_known``: False when the period of care began before the data supplied
+      (its first recorded episode is not RNE S).
     - ``placement_group``, ``provider_group``, ``distance_miles``, ``placement_la``.
     - the child's ``dob``, ``sex``, ``ethnic_group``, ``uasc_listed``, ``uasc_ceased``.
 
@@ -382,6 +392,16 @@ def prepare_episodes(
     # A temporary first episode has no carer before it: its own start stands in.
     episodes["carer_start"] = episodes["decom"].to_numpy()[carer_rows_at]
     episodes["carer_start"] = episodes["carer_start"].where(has_carer, episodes["decom"])
+    # A child's first recorded episode that is not itself a carer change (RNE L, T or U, or a
+    # temporary placement) continues a carer placement that began before the data supplied: the
+    # true carer start is on or before the recorded one, and not known.
+    opened_before_data = first_of_child & ~episodes["rne"].isin(settings.carer_change_rne)
+    chain_start = np.where(has_carer, carer_rows_at, np.arange(len(episodes)))
+    episodes["carer_start_known"] = ~opened_before_data.to_numpy()[chain_start]
+    # Likewise a period of care whose first recorded episode is not RNE S began earlier.
+    episodes["period_start_known"] = (
+        (episodes["rne"].eq("S") | ~first_of_child).groupby(period).transform("first")
+    )
     previous_at_row = previous_carer.reindex(episodes.index)
     episodes["previous_carer_start"] = previous_at_row.to_numpy()[carer_rows_at]
     episodes["previous_carer_start"] = episodes["previous_carer_start"].where(has_carer)

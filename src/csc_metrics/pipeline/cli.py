@@ -8,7 +8,8 @@ from pathlib import Path
 from csc_metrics.pipeline.core import DQ_CSV, DQ_TABLE, IngestResult, ingest
 from csc_metrics.quality import summarise_issues
 
-TOP_RULES_SHOWN = 8
+#: Rules listed by name in the summary; beyond this many the summary says how many more fired.
+TOP_RULES_SHOWN = 30
 SEVERITY_WORDS = {
     "error": "errors (rows dropped)",
     "warning": "warnings (values changed or used with caution)",
@@ -29,16 +30,23 @@ def summary_text(result: IngestResult) -> str:
     years = manifest["collection_years"]
     header = result.tables["clean_ssda903__header"]
     episodes = result.tables["clean_ssda903__episodes"]
-    lines = [
+    read = (
         f"Read SSDA903 returns for {len(years)} collection year(s) "
         f"({', '.join(str(y) for y in years)}): {len(header):,} children, "
-        f"{len(episodes):,} episodes.",
+        f"{len(episodes):,} episodes."
+        if years
+        else "No SSDA903 folder: only the caseload snapshots were read, so only the caseload "
+        "report has data."
+    )
+    lines = [
+        read,
         f"Wrote {len(result.tables) + 1} tables to {result.processed}.",
         "Data-quality issues: "
         + "; ".join(f"{manifest['issues'][s]:,} {w}" for s, w in SEVERITY_WORDS.items())
         + ".",
     ]
-    summary = summarise_issues(result.dq_issues).head(TOP_RULES_SHOWN)
+    every_rule = summarise_issues(result.dq_issues)
+    summary = every_rule.head(TOP_RULES_SHOWN)
     if not summary.empty:
         lines.append("Issues by rule, errors first:")
         width = max(len(r) for r in summary["rule"])
@@ -47,6 +55,9 @@ def summary_text(result: IngestResult) -> str:
             f"({row.dataset}{' ' + row.table if row.table else ''})"
             for row in summary.itertuples()
         ]
+        if len(every_rule) > len(summary):
+            more = len(every_rule) - len(summary)
+            lines.append(f"  ... and {more} more rule(s); every one is in the file below.")
     lines.append(
         f"Every issue, with file, row, column and rule: {result.processed / DQ_CSV} "
         f"(also {DQ_TABLE}.parquet)."

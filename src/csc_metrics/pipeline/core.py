@@ -7,6 +7,7 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -20,12 +21,14 @@ import pandera.errors
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
-from csc_metrics.privacy import Pseudonymiser
+from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import read_reference
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import read_ssda903
+from csc_metrics.ssda903.ingest import no_ssda903
 from csc_metrics.storage import (
+    EXTRACT_DATES_KEY,
     MANIFEST_NAME,
     ProcessedData,
     load_processed,
@@ -83,6 +86,15 @@ def _check_folders(raw: Path, processed: Path) -> None:
         )
 
 
+def _recorded_key_check(processed: Path) -> object:
+    """The key check value in the processed folder's manifest, or None when there is none."""
+    try:
+        manifest = json.loads((processed / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get(KEY_CHECK_FIELD) if isinstance(manifest, dict) else None
+
+
 def _published(processed: Path) -> ProcessedData | None:
     """Load the processed data currently published, which holds the caseload history."""
     if not (processed / MANIFEST_NAME).exists():
@@ -131,6 +143,7 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
     _check_folders(raw, processed)
     pseudonymiser = Pseudonymiser.from_environment()
+    check_same_key(pseudonymiser.key, _recorded_key_check(processed), processed)
     log = DataQualityLog()
 
     stage_seconds: dict[str, float] = {}
@@ -142,7 +155,13 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_seconds[stage] = now - stage_started
         stage_started = now
 
-    ssda903 = read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
+    caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
+    ssda903 = (
+        no_ssda903()
+        if caseload_only
+        else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    )
     stage_done("ssda903")
     reference = read_reference(raw / REFERENCE_FOLDER, log)
     stage_done("reference")
@@ -161,6 +180,9 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
         "ssda903_files": ssda903.files,
         "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
+        EXTRACT_DATES_KEY: {
+            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
+        },
         "tables": {
             name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
             for name, frame in sorted(tables.items())
@@ -173,6 +195,9 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
             str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
         },
         "settings": {"short_break_ls": sorted(settings.short_break_ls)},
+        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
+        # another key stops instead of breaking the links between caseload snapshots.
+        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
     }
     with staged_replace(processed) as staging:
         for name, frame in tables.items():

@@ -120,6 +120,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "assumptions)",
     )
     parser.add_argument(
+        "--change-points",
+        type=Path,
+        metavar="FILE",
+        help="declared change points (CSV: indicator id or *, date, reason): SPC limits are "
+        "recalculated from each date",
+    )
+    parser.add_argument(
         "--comparator",
         choices=COMPARATORS,
         default="england",
@@ -167,6 +174,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         scenario=args.scenario,
         costs=args.costs,
         comparator=args.comparator,
+        change_points=args.change_points,
         cell_timeout=args.timeout,
         skip_ingest=args.skip_ingest,
         fresh_ingest=args.fresh_ingest,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csc_metrics import dates, project_root
+from csc_metrics.change_points import read_change_points
 from csc_metrics.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -176,6 +177,9 @@ class RunConfig:
         costs: Optional unit-costs file (``--costs``), passed to the notebooks that declare
             ``costs_file``.
         comparator: Benchmark comparator passed to the notebooks.
+        change_points: Optional declared change points (``--change-points``): each recalculates
+            its indicator's SPC limits from its date; passed to the notebooks that declare
+            ``change_points_file``.
         cell_timeout: Seconds a single notebook cell may run before it counts as failed.
         skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
         fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
@@ -201,6 +205,7 @@ class RunConfig:
     scenario: Path | None = None
     costs: Path | None = None
     comparator: str = "england"
+    change_points: Path | None = None
     cell_timeout: int = DEFAULT_CELL_TIMEOUT
     skip_ingest: bool = False
     fresh_ingest: bool = False
@@ -260,6 +265,7 @@ class RunConfig:
         if targets is not None and not targets.is_file():
             raise ParameterError(f"--targets {self.targets}: no such file.")
         scenario, costs = self._forecast_files()
+        change_points = self._change_points_file()
         out = Path(self.out).expanduser().resolve()
         processed = self.processed_dir.expanduser().resolve()
         for name, path in (("--out", out), ("--processed", processed)):
@@ -288,6 +294,7 @@ class RunConfig:
             scenario=scenario,
             costs=costs,
             comparator=self.comparator,
+            change_points=change_points,
             cell_timeout=int(self.cell_timeout),
             skip_ingest=bool(self.skip_ingest),
             fresh_ingest=bool(self.fresh_ingest),
@@ -295,6 +302,21 @@ class RunConfig:
             keep=int(self.keep) if self.keep is not None else None,
             pdf=bool(self.pdf),
         )
+
+    def _change_points_file(self) -> Path | None:
+        """The change-points file, absolute, read once so a bad file stops the run early.
+
+        Raises:
+            ParameterError: The file does not exist.
+            InputError: A row is not usable (the message names the file, column and row).
+        """
+        if not self.change_points:
+            return None
+        path = Path(self.change_points).expanduser().resolve()
+        if not path.is_file():
+            raise ParameterError(f"--change-points {self.change_points}: no such file.")
+        read_change_points(path)
+        return path
 
     def _forecast_files(self) -> tuple[Path | None, Path | None]:
         """The scenario and costs files, absolute, each read once.
@@ -361,6 +383,7 @@ class RunConfig:
             "targets_file": str(self.targets) if self.targets else None,
             "scenario_file": str(self.scenario) if self.scenario else None,
             "costs_file": str(self.costs) if self.costs else None,
+            "change_points_file": str(self.change_points) if self.change_points else None,
         }
 
     def as_record(self) -> dict[str, Any]:
@@ -381,6 +404,7 @@ class RunConfig:
             "scenario": str(self.scenario) if self.scenario else None,
             "costs": str(self.costs) if self.costs else None,
             "comparator": self.comparator,
+            "change_points": str(self.change_points) if self.change_points else None,
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,
             "fresh_ingest": self.fresh_ingest,

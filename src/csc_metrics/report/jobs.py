@@ -16,7 +16,7 @@ import pandas as pd
 
 from csc_metrics.report.config import RunConfig, slugify, team_notebook
 from csc_metrics.report.execute import NotebookJob
-from csc_metrics.views.parameters import FORECAST_PARAMETERS
+from csc_metrics.views.parameters import OPTIONAL_PARAMETERS
 
 #: Where the per-team reports are published, under the period's folder.
 TEAMS_FOLDER = "teams"
@@ -96,14 +96,14 @@ def declared_parameters(notebook: Path) -> set[str]:
 def for_notebook(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
     """A notebook's parameters.
 
-    The eight report parameters always; the forecast's files (``FORECAST_PARAMETERS``) only
-    where the notebook declares them.
+    The eight report parameters always; the optional ones (``OPTIONAL_PARAMETERS``: the
+    forecast's files, the change points) only where the notebook declares them.
     """
     declared = declared_parameters(notebook)
     return {
         name: value
         for name, value in parameters.items()
-        if name not in FORECAST_PARAMETERS or name in declared
+        if name not in OPTIONAL_PARAMETERS or name in declared
     }
 
 

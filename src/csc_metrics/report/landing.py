@@ -16,7 +16,7 @@ from csc_metrics.dates import format_date, period_label
 from csc_metrics.fingerprints import inputs_fingerprint
 from csc_metrics.quality import summarise_issues
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts
-from csc_metrics.report.render import TEMPLATES, normalise_headings, style_sheet
+from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
 from csc_metrics.suppression import count_text
 
 LANDING_TEMPLATE = "landing.html.j2"
@@ -273,6 +273,35 @@ def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
         ("Notebooks folder", str(config.notebooks_folder)),
         ("Notebooks run at once", str(config.jobs)),
     ]
+
+
+def unique_key_messages(
+    groups: list[tuple[str, list[KeyMessages]]],
+) -> list[tuple[str, list[KeyMessages]]]:
+    """The reports' key messages with every message shown once, where it first appears.
+
+    The overview repeats the most pressing message of each area, and each area's report
+    leads with it too; on the landing page a manager reads it once (in the overview, which
+    comes first). A bundle left with no message keeps its heading only if it had none before.
+
+    Args:
+        groups: ``(report title, bundles)`` in the order of the suite.
+
+    Returns:
+        The same groups, later repeats of a message left out.
+    """
+    seen: set[str] = set()
+    unique = []
+    for title, bundles in groups:
+        kept = []
+        for bundle in bundles:
+            messages = tuple(m for m in bundle.messages if m not in seen)
+            seen.update(messages)
+            if messages or not bundle.messages:
+                kept.append(KeyMessages(bundle.title, messages))
+        if kept:
+            unique.append((title, kept))
+    return unique
 
 
 def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPage:

@@ -51,8 +51,9 @@ from csc_metrics.report.render import (
 )
 from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
 from csc_metrics.report.run_log import Progress, file_logger, progress_logger, run_logging
+from csc_metrics.report.summary_file import SUMMARY_NAME, write_summary
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.views.parameters import PARAMETERS
+from csc_metrics.views.parameters import PARAMETERS, SPC_PARAMETERS
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +201,8 @@ class _Run:
         self.ingest_reason = ""
         # What went wrong printing PDFs (--pdf), for the landing page.
         self.pdf_problems: list[str] = []
+        # The summary.json facts, from the report context built ahead of the notebooks.
+        self.summary: dict[str, Any] | None = None
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -282,7 +285,7 @@ class _Run:
             for name, value in self.config.notebook_parameters(
                 self.config.period_end, self.config.team
             ).items()
-            if name in PARAMETERS
+            if name in PARAMETERS or name in SPC_PARAMETERS
         }
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
@@ -297,6 +300,7 @@ class _Run:
             return None
         self.timings["prepare_report_data"] = time.perf_counter() - began
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
+        self.summary = answer.get("summary")
         return pd.Timestamp(answer["period_end"])
 
     def _period_end(self) -> pd.Timestamp:
@@ -541,6 +545,8 @@ class _Run:
         page.pdfs = pdf_links(build)
         page.warnings += self.pdf_problems
         write_landing_page(page, build / "index.html")
+        if self.summary is not None:
+            write_summary(self.summary, build / SUMMARY_NAME)
         self.timings["total"] = time.perf_counter() - self.began
         write_run_manifest(facts, outcomes, self.timings, build)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -635,7 +636,9 @@ def _unplanned_moves(
     t = start[index] + 1 + np.floor(rng.random(len(index)) * span[index]).astype(np.int64)
     early = np.where(t - start[index] <= p.EARLY_MOVE_DAYS, p.EARLY_MOVE_MULTIPLIER, 1.0)
     age = age_multiplier[age_band((t - dob[index]) / _YEAR)]
-    step = np.where(t >= config.stability_step_date, p.MOVE_RATE_AFTER_STEP, 1.0)
+    step = np.where(
+        config.patterns & (t >= config.stability_step_date), p.MOVE_RATE_AFTER_STEP, 1.0
+    )
     rate = p.MOVE_RATE * frailty[index] * early * age * step
     accept = rng.random(len(index)) < rate / max_rate[index]
     index, t = index[accept], t[accept]
@@ -834,7 +837,8 @@ def _episodes_from_events(
     # The planted drift changes some placements after they were drawn, from its own stream,
     # so that every other draw (and so the rest of the sample) stays as it was.
     drawn_kind = kind.copy()
-    kind = _drift_placements(
+    drift = _drift_placements if config.patterns else _no_drift
+    kind = drift(
         component_rng(config.seed, "placement_drift"),
         config,
         geography,
@@ -936,6 +940,12 @@ def _episodes_from_events(
     episodes["cin"] = _category_of_need(rng, periods)[period]
     episodes["is_short_break"] = False
     return episodes.drop(columns="is_last")
+
+
+def _no_drift(rng: np.random.Generator, config: SampleConfig, *args: Any) -> np.ndarray:
+    """No planted drift (``--no-patterns``): the kinds as drawn (the fifth argument)."""
+    kind: np.ndarray = args[2]
+    return kind
 
 
 def _drift_placements(

@@ -161,8 +161,11 @@ def _follow_up(
         0,
         1,
     )
-    log_odds += np.where(~young, p.EET_DECLINE_LOG_ODDS * progress, 0.0)
-    log_odds += np.where(~young & (group == p.EET_EQUITY_GROUP), p.EET_EQUITY_LOG_ODDS, 0.0)
+    planted = config.patterns
+    log_odds += np.where(planted & ~young, p.EET_DECLINE_LOG_ODDS * progress, 0.0)
+    log_odds += np.where(
+        planted & ~young & (group == p.EET_EQUITY_GROUP), p.EET_EQUITY_LOG_ODDS, 0.0
+    )
     eet = rng.random(n) < 1 / (1 + np.exp(-log_odds))
     activ = np.where(
         eet,

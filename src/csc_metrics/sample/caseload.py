@@ -120,7 +120,10 @@ def build_service(
         teams.at[rising, "team"],
         quarters[0] - 365,
     )
-    spells = plant_rising_team(component_rng(config.seed, "rising"), config, spells, rising, source)
+    if config.patterns:
+        spells = plant_rising_team(
+            component_rng(config.seed, "rising"), config, spells, rising, source
+        )
     segments = assign_workers(
         component_rng(config.seed, "allocation"),
         spells,

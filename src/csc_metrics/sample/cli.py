@@ -68,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "stray spaces, invalid codes and dates, duplicates...)",
     )
     parser.add_argument(
+        "--no-patterns",
+        dest="patterns",
+        action="store_false",
+        help="plant no pattern: every underlying rate stays constant over the years, with the "
+        "same noise (to measure how often the reports flag special cause by chance)",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="replace DIR even if it already holds files"
     )
 
@@ -99,6 +106,7 @@ def config_from_args(args: argparse.Namespace) -> SampleConfig:
         last_year=last,
         messy=args.messy,
         snapshot_years=snapshot_years,
+        patterns=args.patterns,
     )
 
 

@@ -166,6 +166,11 @@ class SampleConfig:
         messy: Whether to add the quirks of real extracts.
         workbooks: Whether caseload snapshots are Annex A workbooks (else ``cases.csv``);
             ``None`` chooses by scale.
+        patterns: Whether to plant the patterns (the stability step, the 10-15 placement-mix
+            drift, the 19-21 EET decline and equity gap, the rising team caseload and the
+            lengthening adoption decision). False (``csc-metrics sample --no-patterns``): every
+            underlying rate stays constant over the years, with the same noise, for measuring
+            how often the reports flag special cause by chance.
         snapshot_years: Years of quarterly caseload snapshots, ending at the last collection
             year's end; ``None`` covers every collection year.
     """
@@ -177,6 +182,7 @@ class SampleConfig:
     messy: bool = False
     workbooks: bool | None = None
     snapshot_years: int | None = None
+    patterns: bool = True
 
     @property
     def years(self) -> list[int]:

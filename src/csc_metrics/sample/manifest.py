@@ -52,6 +52,8 @@ def patterns(council: SyntheticCouncil) -> list[dict[str, Any]]:
         One dictionary per pattern (the entries of the manifest's ``patterns`` list).
     """
     config = council.config
+    if not config.patterns:
+        return []
     end = config.horizon_end
     quarters = _quarter_ends(council)
     decline_start = config.eet_decline_start

@@ -175,7 +175,7 @@ def _adoptions(
     horizon = np.where(order >= 0, order, matched)
     normal = rng.uniform(*DECISION_SHARE, n)
     shifted = rng.uniform(*DECISION_SHARE_AFTER_SHIFT, n)
-    share = np.where(matched >= pattern_date(config), shifted, normal)
+    share = np.where(config.patterns & (matched >= pattern_date(config)), shifted, normal)
     decision = start + np.floor(share * (horizon - start)).astype(np.int64)
     decision = np.minimum(decision, matched - MIN_DECISION_TO_MATCH_DAYS)
     decision = np.maximum(decision, start)

@@ -25,6 +25,8 @@ from csc_metrics.ssda903.values import (
 from csc_metrics.storage import PROCESSED_TABLES
 
 SOURCE_COLUMNS = ["source_file", "source_row", "collection_year", "file_order"]
+#: (table, DfE column) the DfE makes mandatory; DECOM's absence is the error missing_start_date.
+MANDATORY_ITEMS = {("episodes", column) for column in ("RNE", "LS", "CIN", "PLACE")}
 #: A file's date column is unusable when more than this share of its dates have two-digit years.
 TWO_DIGIT_YEAR_SHARE = 0.5
 
@@ -38,6 +40,10 @@ MESSAGES = {
     "invalid_date": "expected a date (dd/mm/yyyy, yyyy-mm-dd or an Excel date number); left blank",
     "two_digit_year": "a two-digit year cannot be trusted; left blank (write dd/mm/yyyy)",
     "invalid_postcode": "expected a postcode, postcode sector or district; left blank",
+    "postcode_normalised": (
+        "postcode rewritten in the standard form (upper case, one space before the last three "
+        "characters)"
+    ),
 }
 
 
@@ -209,8 +215,24 @@ def clean_columns(
             problems.extend(_two_digit_year_problems(frame, values, cleaned, column))
         elif kind == "postcode":
             cleaned = normalise_postcodes(values)
+            as_given = values.astype("object").str.strip()
+            cleaned.issues["postcode_normalised"] = (
+                cleaned.values.notna() & as_given.notna() & cleaned.values.ne(as_given)
+            ).astype(bool)
         else:
             cleaned = Cleaned(clean_text(values, upper=True))
+        if (table, column) in MANDATORY_ITEMS:
+            # Blank as given; a value that is not a valid code has its own invalid_code warning.
+            blank = values.isna() | values.astype("object").str.strip().eq("")
+            log_rows(
+                log,
+                frame[blank],
+                "mandatory_item_blank",
+                f"{column} is mandatory but blank; figures that need it leave the episode out "
+                "or count it as unknown",
+                table=table,
+                column=column,
+            )
         _log_value_issues(log, frame, values, cleaned, table, column)
         frame[column.lower()] = cleaned.values
         if column.lower() != column:

@@ -53,11 +53,19 @@ class Ssda903Result:
         files: One entry per table read from a file: path, table, collection year, encoding,
             rows read, blank rows skipped, extra columns dropped, and whether it is used.
         rows_in: Table short name -> data rows read from every file.
+        extract_dates: Collection year -> the date of an in-year extract, where the year folder
+            says so (``extract_date.txt``); a year without one covers its whole year.
     """
 
     tables: dict[str, pd.DataFrame]
     files: list[dict] = field(default_factory=list)
     rows_in: dict[str, int] = field(default_factory=dict)
+    extract_dates: dict[int, pd.Timestamp] = field(default_factory=dict)
+
+
+def no_ssda903() -> Ssda903Result:
+    """The result for a raw folder with no ``ssda903/`` folder: every table empty."""
+    return Ssda903Result(tables={table: _to_model(None, table) for table in specs.USED_TABLES})
 
 
 def _note_files(raw_tables: list[RawTable], log: DataQualityLog) -> list[dict]:
@@ -166,8 +174,33 @@ def _build_episodes(frame: pd.DataFrame, log: DataQualityLog, settings: Settings
         value=frame.loc[backwards, "dec"].dt.strftime("%d/%m/%Y"),
     )
     _log_dates_after_year_end(frame, log)
+    _log_incomplete_episodes(frame, log)
     frame = merge_episodes(frame, log)
     return frame.assign(is_short_break=frame["ls"].isin(settings.short_break_ls))
+
+
+def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
+    """Warn about an end without a reason, and a reason without an end."""
+    rec_only = frame["rec"].notna() & frame["dec"].isna()
+    log_rows(
+        log,
+        frame[rec_only],
+        "rec_without_dec",
+        "REC (reason the episode ceased) is given but DEC (date ceased) is blank; the episode is "
+        "treated as open",
+        table="episodes",
+        column="REC",
+    )
+    dec_only = frame["dec"].notna() & frame["rec"].isna()
+    log_rows(
+        log,
+        frame[dec_only],
+        "dec_without_rec",
+        "DEC (date ceased) is given but REC (reason ceased) is blank or not a valid code; the "
+        "episode is treated as ended for an unknown reason",
+        table="episodes",
+        column="DEC",
+    )
 
 
 def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
@@ -188,6 +221,82 @@ def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
             column=column.upper(),
             value=frame.loc[late, column].dt.strftime("%d/%m/%Y"),
         )
+
+
+#: Share of a folder's recent episode dates (on or after the named year's 1 April) that fall in
+#: the following collection year above which the folder is named by the wrong year.
+MISNAMED_SHARE = 0.5
+
+
+def misnamed_year_folders(episodes: pd.DataFrame) -> list[str]:
+    """Year folders named by the year their return starts, not the year it ends, as problems.
+
+    A folder ``2017/`` means the return for 1 April 2016 to 31 March 2017. A return for 1 April
+    2017 to 31 March 2018 put there by its start year has most of its episode starts and ends
+    after 31 March 2017. Dates before the named year's 1 April are left out of the count: a
+    longitudinal return keeps the start dates of long episodes from earlier years.
+
+    Args:
+        episodes: Cleaned episode rows with ``decom``, ``dec``, ``collection_year`` and
+            ``source_file``.
+
+    Returns:
+        One message per misnamed folder, saying which name its data fit.
+    """
+    dates = pd.concat(
+        [
+            episodes[["source_file", "collection_year", column]].rename(columns={column: "date"})
+            for column in ("decom", "dec")
+        ],
+        ignore_index=True,
+    ).dropna(subset=["date"])
+    year = dates["collection_year"].astype(int)
+    year_start = pd.to_datetime((year - 1).astype(str) + "-04-01", format="%Y-%m-%d")
+    year_end = pd.to_datetime(year.astype(str) + "-03-31", format="%Y-%m-%d")
+    next_end = pd.to_datetime((year + 1).astype(str) + "-03-31", format="%Y-%m-%d")
+    recent = dates["date"].ge(year_start.to_numpy())
+    in_next = dates["date"].gt(year_end.to_numpy()) & dates["date"].le(next_end.to_numpy())
+    folder = dates["source_file"].str.rsplit("/", n=1).str[0]
+    share = in_next[recent].groupby([folder[recent], year[recent]]).mean()
+    return [
+        f"{name} holds events from 1 April {named} to 31 March {named + 1}: rename it {named + 1}."
+        for (name, named), fraction in share.items()
+        if fraction > MISNAMED_SHARE
+    ]
+
+
+#: Months before its 31 March after which a latest return with no later event looks like an
+#: in-year extract (one quarter).
+EARLY_END_MONTHS = 3
+
+
+def _log_return_ending_early(
+    episodes: pd.DataFrame, extract_dates: dict[int, pd.Timestamp], log: DataQualityLog
+) -> None:
+    """Warn when the latest return looks like an in-year extract that no extract date names.
+
+    It is taken to cover its whole year; the warning says how to mark it as an extract.
+    """
+    if episodes.empty:
+        return
+    latest = int(episodes["collection_year"].max())
+    if latest in extract_dates:
+        return
+    rows = episodes[episodes["collection_year"].eq(latest)]
+    last_event = pd.concat([rows["decom"], rows["dec"]]).max()
+    year_end = pd.Timestamp(year=latest, month=3, day=31)
+    if pd.isna(last_event) or last_event > year_end - pd.DateOffset(months=EARLY_END_MONTHS):
+        return
+    folder = str(rows["source_file"].iloc[0]).rsplit("/", 1)[0]
+    log_file(
+        log,
+        "return_ends_early",
+        f"the latest return's last episode date is more than {EARLY_END_MONTHS} months before "
+        f"31/03/{latest}, yet it is taken to cover its whole year. If it is an in-year extract, "
+        f"put a file {folder}/extract_date.txt holding the extract's date (dd/mm/yyyy)",
+        file=folder,
+        table="episodes",
+    )
 
 
 def _log_children_without_header(
@@ -260,6 +369,10 @@ def read_ssda903(
     if problems:
         raise InputError(_problem_message(problems))
 
+    problems += misnamed_year_folders(cleaned["episodes"])
+    if problems:
+        raise InputError(_problem_message(problems))
+
     built = {"header": _build_header(cleaned["header"], log)}
     built["episodes"] = _build_episodes(cleaned["episodes"], log, settings)
     if built["episodes"].empty:
@@ -271,8 +384,11 @@ def read_ssda903(
         if table in cleaned and table != "header":
             built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)
     _log_children_without_header(built["episodes"], built["header"], log)
+    _log_return_ending_early(built["episodes"], read.extract_dates, log)
     tables = {table: _to_model(built.get(table), table) for table in specs.USED_TABLES}
-    return Ssda903Result(tables=tables, files=files, rows_in=rows_in)
+    return Ssda903Result(
+        tables=tables, files=files, rows_in=rows_in, extract_dates=read.extract_dates
+    )
 
 
 def _problem_message(problems: list[str]) -> str:

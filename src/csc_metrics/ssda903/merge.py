@@ -69,7 +69,11 @@ def keep_latest(
     group = [*key, "collection_year"]
     # Only the rows of repeated records are looked at closely: they are few.
     repeated = rows[complete & rows.duplicated(group, keep=False)]
-    kept_at = repeated.groupby(group)[["source_file", "source_row"]].transform("last")
+    kept_at = (
+        repeated.assign(_kept=repeated.index)
+        .groupby(group)[["source_file", "source_row", "_kept"]]
+        .transform("last")
+    )
     dropped = repeated[repeated.duplicated(group, keep="last")]
     kept_at = kept_at.loc[dropped.index]
     what = "+".join(c.upper() for c in key if c != "child_id")
@@ -82,7 +86,8 @@ def keep_latest(
         + kept_at["source_file"]
         + " row "
         + kept_at["source_row"].astype("str")
-        + ", which was kept",
+        + ", which was kept"
+        + _conflicts(frame, dropped.index, kept_at["_kept"]),
         table=table,
     )
     rows = rows[~rows.index.isin(dropped.index)]
@@ -100,6 +105,41 @@ def keep_latest(
             )
         rows = rows[~older]
     return frame[frame.index.isin(rows.index)].sort_index()
+
+
+def _conflicts(frame: pd.DataFrame, dropped: pd.Index, kept: pd.Series) -> pd.Series:
+    """Words on the child details a dropped duplicate disagrees with the kept row on.
+
+    SEX is a code and is named both ways; a differing date of birth is only said to differ,
+    since a date of birth is never written to a message.
+
+    Args:
+        frame: The rows.
+        dropped: Index of the dropped rows.
+        kept: For each dropped row, the index of the row kept.
+
+    Returns:
+        Text aligned with ``dropped`` (blank where nothing conflicts).
+    """
+    words = pd.Series("", index=dropped, dtype="object")
+    kept_rows = kept.to_numpy()
+    if "sex" in frame.columns:
+        here = frame.loc[dropped, "sex"].astype("object")
+        there = pd.Series(frame.loc[kept_rows, "sex"].to_numpy(), index=dropped, dtype="object")
+        differs = here.notna() & there.notna() & here.ne(there)
+        words[differs] += (
+            "; SEX differs: "
+            + here[differs].astype(str)
+            + " here, "
+            + there[differs].astype(str)
+            + " in the kept row, whose SEX was used"
+        )
+    if "dob" in frame.columns:
+        here = frame.loc[dropped, "dob"]
+        there = pd.Series(frame.loc[kept_rows, "dob"].to_numpy(), index=dropped)
+        differs = here.notna() & there.notna() & here.ne(there)
+        words[differs] += "; DOB differs from the kept row's, whose DOB was used"
+    return words
 
 
 def _neighbours(episodes: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -199,6 +239,9 @@ def _close_left_open(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFram
     repaired = by_next | before_new | after_last
     episodes = episodes.copy()
     episodes.loc[repaired, "dec"] = new_dec[repaired]
+    # The documented rule: REC is X1 when the next episode continues the care, else blank (the
+    # reason is not known), even where the open row carried a REC without a DEC.
+    episodes.loc[repaired, "rec"] = pd.NA
     episodes.loc[by_next & neighbours["next_rne"].isin(CONTINUATION_RNE), "rec"] = "X1"
     episodes.loc[by_next, "episode_source"] = CLOSED_BY_NEXT
     episodes.loc[before_new, "episode_source"] = CLOSED_BEFORE_NEW_PERIOD

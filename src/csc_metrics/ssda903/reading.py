@@ -9,12 +9,22 @@ every file in one go.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.raw_text import blank_rows, decode, normalise_column, parse_csv
+from csc_metrics.raw_text import (
+    DELIMITER_NAMES,
+    blank_rows,
+    decode,
+    describe_heading_row,
+    detect_delimiter,
+    normalise_column,
+    parse_csv,
+)
 from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
 from csc_metrics.ssda903.specs import TableSpec, table_specs
@@ -24,6 +34,9 @@ from csc_metrics.ssda903.xml_reader import read_xml_tables
 #: which names the collection by the year it ends in.
 YEAR_FOLDER = re.compile(r"^(?P<start>\d{4})(?:[-_ ]?(?P<end>\d{2}|\d{4}))?$")
 READABLE_SUFFIXES = {".csv": "csv", ".xml": "xml"}
+#: The small file a user puts in a year folder to say the return is an in-year extract, holding
+#: the extract's date (``dd/mm/yyyy`` or ``yyyy-mm-dd``): the data then end on that date.
+EXTRACT_DATE_FILE = "extract_date.txt"
 
 
 @dataclass
@@ -32,6 +45,7 @@ class ReadResult:
 
     tables: list[RawTable]
     problems: list[str]
+    extract_dates: dict[int, pd.Timestamp] = field(default_factory=dict)
 
 
 def year_of_folder(name: str) -> int | None:
@@ -98,13 +112,18 @@ def read_csv_table(
         InputError: If the file is unreadable, matches no table or lacks required columns.
     """
     text, encoding = decode(data, path)
-    frame = parse_csv(text, path)
+    delimiter = detect_delimiter(text)
+    frame = parse_csv(text, path, delimiter)
     frame.columns = [normalise_column(c) for c in frame.columns]
     spec, missing = detect_table(list(frame.columns))
     if spec is None:
-        shown = ", ".join(list(frame.columns)[:8]) + (", ..." if frame.shape[1] > 8 else "")
+        # Never the headings themselves: a file without its heading row has a child's data there.
+        known = [c for s in table_specs().values() for c in s.columns]
+        shown = describe_heading_row(list(frame.columns), known)
         raise InputError(
-            f"{path} is not an SSDA903 table: its columns ({shown}) match none of "
+            f"{path} is not an SSDA903 table ({shown}; read as {encoding.upper()} text "
+            f"separated by {DELIMITER_NAMES.get(delimiter, repr(delimiter))}s): its columns "
+            "match none of "
             f"{', '.join(s.dfe_name for s in table_specs().values())}. "
             "Move it out of the ssda903 folder, or export the table with its DfE column names."
         )
@@ -119,6 +138,19 @@ def read_csv_table(
     frame = frame.loc[~blank, list(spec.columns)]
     if encoding == "cp1252":
         log_file(log, "not_utf8", "read as Windows-1252 (cp1252) text", file=path, table=spec.table)
+    if encoding == "utf-16" or delimiter != ",":
+        log_file(
+            log,
+            "delimiter_detected",
+            f"read as {encoding.upper()} text separated by {DELIMITER_NAMES[delimiter]}s"
+            + (
+                " (Excel's Unicode Text export)"
+                if encoding == "utf-16" and delimiter == "\t"
+                else ""
+            ),
+            file=path,
+            table=spec.table,
+        )
     # The header is line 1, so the first data row is line 2.
     source_rows = frame.index.to_numpy() + 2
     return finish_table(
@@ -165,6 +197,63 @@ def _year_folders(folder: Path, root: Path, log: DataQualityLog) -> tuple[list, 
     return years, problems
 
 
+def read_extract_date(path: Path, relative: str, year: int) -> pd.Timestamp:
+    """The date in a year folder's ``extract_date.txt``, which must fall in its collection year.
+
+    Args:
+        path: The file.
+        relative: Its path relative to the raw folder, for messages.
+        year: The collection year (ending 31 March of ``year``).
+
+    Returns:
+        The extract date.
+
+    Raises:
+        InputError: If the file does not hold one date inside the collection year.
+    """
+    text = path.read_text(encoding="utf-8-sig").strip()
+    date = pd.NaT
+    for date_format in ("%d/%m/%Y", "%Y-%m-%d"):
+        date = pd.to_datetime(text, format=date_format, errors="coerce")
+        if pd.notna(date):
+            break
+    first, last = (
+        pd.Timestamp(year=year - 1, month=4, day=1),
+        pd.Timestamp(year=year, month=3, day=31),
+    )
+    if pd.isna(date) or not first <= date <= last:
+        raise InputError(
+            f"{relative} must hold one date, the day the in-year extract was taken, as "
+            f"dd/mm/yyyy or yyyy-mm-dd, between 01/04/{year - 1} and 31/03/{year} (the "
+            f"folder's collection year)."
+        )
+    return pd.Timestamp(date)
+
+
+def _mixed_formats(year_folder: Path, root: Path) -> str | None:
+    """A problem when one year folder holds both XML and CSV files, naming both, else None.
+
+    The same return given twice, once as XML and once as CSV, would count every child twice;
+    which of the two is right is the user's call, so nothing is merged.
+    """
+    files = [
+        p
+        for p in sorted(year_folder.iterdir())
+        if p.is_file() and not p.name.startswith((".", "~$"))
+    ]
+    by_kind = {
+        kind: [p.relative_to(root).as_posix() for p in files if p.suffix.lower() == suffix]
+        for suffix, kind in READABLE_SUFFIXES.items()
+    }
+    if by_kind["xml"] and by_kind["csv"]:
+        return (
+            f"{year_folder.relative_to(root).as_posix()} holds the return both as XML "
+            f"({', '.join(by_kind['xml'])}) and as CSV ({', '.join(by_kind['csv'])}). "
+            "Keep one form of the return in the year folder and move the other out."
+        )
+    return None
+
+
 def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
     """Read every SSDA903 file under ``folder/<YYYY>/``, detecting each file's table.
 
@@ -178,11 +267,22 @@ def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
     root = folder.parent
     years, problems = _year_folders(folder, root, log)
     tables: list[RawTable] = []
+    extract_dates: dict[int, pd.Timestamp] = {}
     file_order = 0
     for year, year_folder in years:
+        mixed = _mixed_formats(year_folder, root)
+        if mixed:
+            problems.append(mixed)
+            continue
         for path in sorted(year_folder.iterdir()):
             relative = path.relative_to(root).as_posix()
             if path.name.startswith((".", "~$")):
+                continue
+            if path.name.lower() == EXTRACT_DATE_FILE:
+                try:
+                    extract_dates[year] = read_extract_date(path, relative, year)
+                except InputError as error:
+                    problems.append(str(error))
                 continue
             kind = READABLE_SUFFIXES.get(path.suffix.lower()) if path.is_file() else None
             if kind is None:
@@ -200,4 +300,4 @@ def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
                 problems.append(str(error))
             except OSError as error:
                 problems.append(f"{relative} cannot be read: {error.strerror or error}.")
-    return ReadResult(tables, problems)
+    return ReadResult(tables, problems, extract_dates)

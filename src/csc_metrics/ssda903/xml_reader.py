@@ -1,8 +1,21 @@
 """Reading the DfE XML form of the SSDA903 return into the same text tables as the CSVs.
 
-In the XML each child is an element holding ``CHILDID`` and the Header items, with repeating
-groups for episodes (``EPISODE``), reviews (``AREVIEW``), missing episodes (``AMISSING``) and so
-on; care-leaver (OC3) and UASC items sit with the Header items. Tag names are the CSV column
+The DfE layout (the one the DfE schema and the data-to-insight validator use) nests it so::
+
+    <CHILD>
+      <HEADER>
+        <CHILDID/> <SEX/> <DOB/> ... <UASC/> <DUC/> <IN_TOUCH/> <ACTIV/> <ACCOM/> <DATE_INT/> ...
+        <AREVIEW>...</AREVIEW> <AMISSING>...</AMISSING> <OC2>...</OC2>
+        <PERMANENCE>...</PERMANENCE> <AD_PLACED>...</AD_PLACED>
+      </HEADER>
+      <EPISODE>...</EPISODE>
+      <EPISODE>...</EPISODE>
+    </CHILD>
+
+so ``CHILDID`` sits inside ``HEADER`` and the episodes are the header's siblings. A ``CHILD``
+element is always one child record: everything inside it, wrappers such as ``HEADER`` included,
+belongs to it. Files without ``CHILD`` elements (the flat layout: any element holding ``CHILDID``
+directly, with its repeating groups inside it) are read as before. Tag names are the CSV column
 names except ``CHILDID`` (CSV ``CHILD``) and ``PL`` (CSV ``PLACE``).
 
 The file is parsed in one streaming pass with expat, which reports the line each record starts
@@ -79,7 +92,14 @@ class _Collector:
         elif element.tag in GROUP_TABLES:
             if parent is not None:
                 parent.groups.append((GROUP_TABLES[element.tag], element.line, element.fields))
-        elif "CHILD" in element.fields:
+        elif element.tag == "CHILD" or (
+            "CHILD" in element.fields and not any(open_.tag == "CHILD" for open_ in self.stack)
+        ):
+            if "CHILD" not in element.fields:
+                raise InputError(
+                    f"The CHILD element starting on line {element.line} has no CHILDID: "
+                    "every child needs its CHILDID inside its HEADER."
+                )
             self._emit_child(element)
         elif parent is not None:
             # A wrapper such as HEADER: its items and groups belong to the enclosing child.

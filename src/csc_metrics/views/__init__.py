@@ -14,16 +14,18 @@ from csc_metrics.views import (
     overview,
     permanence,
     placements,
+    workforce,
 )
 from csc_metrics.views.builders import ReportTable
 from csc_metrics.views.context_line import show_context_line
 from csc_metrics.views.opening import open_report
-from csc_metrics.views.parameters import FORECAST_PARAMETERS, PARAMETERS
+from csc_metrics.views.parameters import FORECAST_PARAMETERS, PARAMETERS, SPC_PARAMETERS
 from csc_metrics.views.report_context import ReportContext
 
 __all__ = [
     "FORECAST_PARAMETERS",
     "PARAMETERS",
+    "SPC_PARAMETERS",
     "ReportContext",
     "ReportTable",
     "care_leavers",
@@ -35,4 +37,5 @@ __all__ = [
     "permanence",
     "placements",
     "show_context_line",
+    "workforce",
 ]

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from csc_metrics import benchmarks
-from csc_metrics.catalogue import get_indicator, unit_format
+from csc_metrics.catalogue import get_indicator, rolling_months, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
@@ -58,6 +58,11 @@ class ReportTable:
         percent_columns: Percentage column -> (numerator column, denominator column).
         row_header: The column naming each row.
         total_row: The row label of a totals row, if any.
+        total_column: The column of row totals, if any.
+        row_groups: (part rows, total row): rows that add up to another row in every count
+            column (the activity bands of one cohort), for secondary suppression.
+        hidden: Count cells hidden by the same figures elsewhere in the run (a team's row of
+            the table of every team), aligned with ``data``.
     """
 
     data: pd.DataFrame
@@ -66,6 +71,9 @@ class ReportTable:
     percent_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     row_header: str | None = None
     total_row: str | None = None
+    total_column: str | None = None
+    row_groups: tuple[tuple[tuple[str, ...], str], ...] = ()
+    hidden: pd.DataFrame | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -75,6 +83,9 @@ class ReportTable:
             "percent_columns": dict(self.percent_columns),
             "row_header": self.row_header,
             "total_row": self.total_row,
+            "total_column": self.total_column,
+            "row_groups": self.row_groups,
+            "hidden": self.hidden,
         }
 
 
@@ -145,6 +156,22 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
         unit=unit,
         suppress=ctx.suppress,
         settings=ctx.settings,
+        change_points=ctx.change_points_for(indicator_id),
+        notes=rolling_note(indicator_id),
+    )
+
+
+def rolling_note(indicator_id: str) -> tuple[str, ...]:
+    """The footnote under a rolling measure's SPC chart: how its signals are judged."""
+    months = rolling_months(indicator_id)
+    if not months:
+        return ()
+    window = "12 months" if months == 12 else f"{months // 12} years"
+    return (
+        f"Each point counts the {window} to its date, so neighbouring quarters share most of "
+        f"their data: only a point beyond the limits (set from changes {window} apart), or 7 "
+        f"points in a row on one side of the average counted {window} apart, is special cause "
+        "(docs/definitions.md, Rolling measures).",
     )
 
 

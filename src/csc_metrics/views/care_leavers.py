@@ -47,6 +47,10 @@ MEASURES: dict[str, str] = {
     "in_touch_pct": "In touch with the council",
     "suitable_accommodation_pct": "In suitable accommodation",
 }
+#: The activity measures: every care leaver of the cohort is in exactly one of them.
+ACTIVITY_MEASURES = ("eet_pct", "neet_pct", "activity_unknown_pct")
+#: The band table's row of the cohort, the base of every measure.
+COHORT_ROW = "Care leavers in the cohort"
 #: Breakdowns of the care-leaver indicators, with how a chart or table names each.
 BREAKDOWNS: dict[str, str] = {
     "sex": "Sex",
@@ -110,7 +114,7 @@ def band_table(ctx: ReportContext) -> ReportTable:
     Returns:
         One row for the cohort and one per measure; a number and a % column per band.
     """
-    rows: dict[str, list[object]] = {"Measure": ["Care leavers in the cohort", *MEASURES.values()]}
+    rows: dict[str, list[object]] = {"Measure": [COHORT_ROW, *MEASURES.values()]}
     count_columns, percent_columns = [], {}
     for band, label in BANDS.items():
         cohort = _total(ctx, _indicator(band, "count"))
@@ -134,6 +138,13 @@ def band_table(ctx: ReportContext) -> ReportTable:
         count_columns=tuple(count_columns),
         percent_columns=percent_columns,
         row_header="Measure",
+        # The activity bands share the cohort: the cohort minus two bands gives the third. In
+        # touch and suitable accommodation are each a part of the cohort, with the unshown rest
+        # (not in touch) as their complement.
+        row_groups=(
+            (tuple(MEASURES[m] for m in ACTIVITY_MEASURES), COHORT_ROW),
+            *(((MEASURES[m],), COHORT_ROW) for m in MEASURES if m not in ACTIVITY_MEASURES),
+        ),
     )
 
 
@@ -210,6 +221,14 @@ def band_gap(ctx: ReportContext, measure: str, when: pd.Timestamp | None = None)
     }
 
 
+def _any_disclosive(ctx: ReportContext, gap: dict) -> bool:
+    """Whether either band's share rests on a small count or a small complement."""
+    return any(
+        ctx.discloses(gap[band]["numerator"], gap[band]["denominator"])
+        for band in ("younger", "older")
+    )
+
+
 def band_gap_table(ctx: ReportContext) -> ReportTable:
     """The 19-21 against 17-18 gap on each measure, now and a year earlier.
 
@@ -235,13 +254,10 @@ def band_gap_table(ctx: ReportContext) -> ReportTable:
                 "19-21: 95% interval": _interval(now["older"]),
                 "Gap, 19-21 minus 17-18 (points)": now["gap_pp"],
                 "Beyond chance?": "Yes" if now["called"] else "No",
-                "Gap a year earlier (points)": np.nan if before is None else before["gap_pp"],
-                "_small": ctx.is_small(
-                    now["younger"]["numerator"],
-                    now["older"]["numerator"],
-                    now["younger"]["denominator"],
-                    now["older"]["denominator"],
+                "Gap a year earlier (points)": (
+                    np.nan if before is None or _any_disclosive(ctx, before) else before["gap_pp"]
                 ),
+                "_small": _any_disclosive(ctx, now),
             }
         )
     table = pd.DataFrame(rows)
@@ -392,6 +408,8 @@ def breakdown_table(ctx: ReportContext, indicator_id: str) -> ReportTable:
                 "Young people in the measure",
                 "Young people in the group",
             ),
+            # An interval gives its count back as surely as the percentage does.
+            "95% interval": ("Young people in the measure", "Young people in the group"),
         },
         row_header="Group",
     )

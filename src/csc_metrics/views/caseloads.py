@@ -18,6 +18,7 @@ from csc_metrics.indicators import caseload_distribution, unallocated_cases, wor
 from csc_metrics.indicators.caseloads import CASELOAD_BANDS, DISTRIBUTION_COLUMNS
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
 from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
+from csc_metrics.suppression import suppression_mask
 from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
 from csc_metrics.views.messages import (
     enrich,
@@ -241,6 +242,8 @@ def worker_table(ctx: ReportContext) -> ReportTable:
         )
         workers = workers[of_concern]
         what = "Workers over the caseload threshold, and workers holding cases who are not counted"
+    if ctx.suppress:
+        return _worker_band_table(ctx, workers, what)
     workers = workers.sort_values(["cases_per_fte", "cases"], ascending=False, na_position="last")
     over = workers["over_threshold"].map({True: "Yes", False: "No"}).fillna("")
     reason = workers["excluded_reason"].fillna("")
@@ -275,6 +278,36 @@ def worker_table(ctx: ReportContext) -> ReportTable:
     )
 
 
+def _worker_band_table(ctx: ReportContext, workers: pd.DataFrame, what: str) -> ReportTable:
+    """Under suppression, no worker's own caseload: how many workers fall in each band.
+
+    A list of individual workers' caseloads, beside a team's totals, gives back the counts the
+    other tables hide; bands of cases per FTE (``CASELOAD_BANDS``) with their number of workers,
+    suppressed like any count, say the same about workload without naming anyone's.
+    """
+    edges = [lower for lower, _ in CASELOAD_BANDS] + [np.inf]
+    labels = [BAND_HEADERS[label] for _, label in CASELOAD_BANDS]
+    band = pd.cut(workers["cases_per_fte"], edges, right=False, labels=labels)
+    counts = band.value_counts().reindex(labels, fill_value=0)
+    not_counted = int(band.isna().sum())
+    rows = [*labels, "Not counted (no FTE or outside the limits)", "All workers listed"]
+    table = pd.DataFrame(
+        {
+            "Cases per FTE": rows,
+            "Workers": [*counts.astype(int).tolist(), not_counted, len(workers)],
+        }
+    )
+    return ReportTable(
+        data=table,
+        caption=f"{what}, by cases per FTE, {_snapshot_words(ctx)} (threshold: "
+        f"{ctx.settings.caseload_threshold:g} cases per FTE; bands, not individual workers, "
+        "because small numbers are suppressed)",
+        count_columns=("Workers",),
+        row_header="Cases per FTE",
+        total_row="All workers listed",
+    )
+
+
 def unallocated_table(ctx: ReportContext) -> ReportTable:
     """Open and unallocated cases by team and case type at the snapshot (the case mix).
 
@@ -300,16 +333,43 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
     open_cases["All open cases"] = open_cases.sum(axis=1)
     open_cases["Unallocated"] = cases.groupby("team")["unallocated_cases"].sum()
     totals = open_cases.sum().to_frame(ALL_TEAMS).T
-    if ctx.team:
-        open_cases = open_cases.reindex([ctx.team], fill_value=0)
-    table = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
-    table[columns] = table[columns].astype("int64")
+    every_team = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
+    every_team[columns] = every_team[columns].astype("int64")
+    caption = f"Open cases by case type, and unallocated cases, by team ({_snapshot_words(ctx)})"
+    if not ctx.team:
+        return ReportTable(
+            data=every_team,
+            caption=caption,
+            count_columns=tuple(columns),
+            row_header="Team",
+            total_row=ALL_TEAMS,
+            total_column="All open cases",
+        )
+    # A team's page shows its row and all teams' as the service's page shows them: the same
+    # cells hidden, or the two pages together would give them back.
+    hidden = suppression_mask(
+        every_team,
+        columns,
+        total_row=ALL_TEAMS,
+        total_column="All open cases",
+        settings=ctx.settings if ctx.suppress else ctx.settings.with_overrides(suppression_max=0),
+        label_column="Team",
+    )
+    keep = every_team["Team"].isin([ctx.team, ALL_TEAMS])
+    if not (every_team["Team"] == ctx.team).any():
+        empty = pd.DataFrame([{"Team": ctx.team, **dict.fromkeys(columns, 0)}])
+        every_team = pd.concat([empty, every_team], ignore_index=True)
+        hidden = pd.concat([pd.DataFrame(False, index=[0], columns=hidden.columns), hidden])
+        hidden.index = every_team.index
+        keep = every_team["Team"].isin([ctx.team, ALL_TEAMS])
+    table = every_team[keep].reset_index(drop=True)
     return ReportTable(
         data=table,
-        caption=f"Open cases by case type, and unallocated cases, by team ({_snapshot_words(ctx)})",
+        caption=caption,
         count_columns=tuple(columns),
         row_header="Team",
-        total_row=_total_row_label(ctx),
+        total_column="All open cases",
+        hidden=hidden[keep.to_numpy()].reset_index(drop=True),
     )
 
 
@@ -478,6 +538,8 @@ def over_threshold_chart(ctx: ReportContext) -> Chart:
         overall=_total_row(ctx, "workers_over_threshold_pct")["value"],
         suppress=ctx.suppress,
         settings=ctx.settings,
+        # The teams (or a team and the other teams) make up all teams, shown on every page.
+        partition=True,
     )
 
 

@@ -17,18 +17,13 @@ def context_line(ctx: ReportContext) -> str:
     Returns:
         ``Council (code) · quarter ending ... · data ... · compared with ... · ...``.
     """
-    start, end = ctx.coverage
     parts = [f"{ctx.la_name} ({ctx.la_code})", period_label(ctx.period_end)]
     if ctx.team:
         parts.append(
             f"team: {ctx.team} (caseload figures are the team's; placement and care-leaver "
             "figures are for the whole council, as the SSDA903 return has no teams)"
         )
-    data = f"SSDA903 data {format_date(start)} to {format_date(end)}"
-    if ctx.snapshots:
-        first, last = format_date(ctx.snapshots[0]), format_date(ctx.snapshots[-1])
-        data += f"; caseload snapshots {first} to {last}"
-    parts.append(data)
+    parts.append(coverage_words(ctx))
     if ctx.is_sample:
         parts.append("synthetic sample data: no real child's data")
     parts.append(f"compared with {ctx.comparator_name}")
@@ -38,6 +33,38 @@ def context_line(ctx: ReportContext) -> str:
         else "small numbers not suppressed: for use within the service only"
     )
     return " · ".join(parts)
+
+
+def coverage_words(ctx: ReportContext) -> str:
+    """What each dataset covers, saying plainly which stops before the period end.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        E.g. ``SSDA903 data 1 April 2021 to 31 March 2024 (ends before this period: placement
+        and care-leaver figures not covered); caseload snapshots 30 June 2023 to 30 June 2024``.
+    """
+    words = []
+    ssda903 = ctx.windows.get("ssda903")
+    if ssda903 is None:
+        words.append("no SSDA903 data (placement, care-leaver and permanence figures not covered)")
+    else:
+        text = f"SSDA903 data {format_date(ssda903.start)} to {format_date(ssda903.end)}"
+        if ssda903.end < ctx.period_end:
+            text += (
+                " (ends before this period: placement, care-leaver and permanence figures not "
+                "covered)"
+            )
+        words.append(text)
+    if ctx.snapshots:
+        first, last = format_date(ctx.snapshots[0]), format_date(ctx.snapshots[-1])
+        words.append(f"caseload snapshots {first} to {last}")
+    elif "caseload" in ctx.windows:
+        words.append("no caseload snapshot by this date (caseload figures not covered)")
+    else:
+        words.append("no caseload snapshots (caseload figures not covered)")
+    return "; ".join(words)
 
 
 def context_html(ctx: ReportContext) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from csc_metrics.charts import Chart, heatmap
 from csc_metrics.dates import collection_year, collection_year_label, format_date
 from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
+from csc_metrics.indicators.coverage import DATASET_NAMES, coverage_summary
 from csc_metrics.quality import summarise_issues
 from csc_metrics.quality_rules import rule_meaning
 from csc_metrics.views.builders import ReportTable, empty_chart
@@ -62,8 +63,15 @@ def issues(ctx: ReportContext) -> pd.DataFrame:
     Returns:
         A ``DataQualityIssues`` table.
     """
-    cohort = care_leaver_data_issues(ctx.inputs, ctx.period_end)
+    cohort = _cohort_issues(ctx)
     return pd.concat([ctx.data.dq_issues, cohort], ignore_index=True)
+
+
+def _cohort_issues(ctx: ReportContext) -> pd.DataFrame:
+    """The care-leaver rows left out at the period end (none without SSDA903 data)."""
+    if "ssda903" not in ctx.windows:
+        return ctx.data.dq_issues.iloc[0:0]
+    return care_leaver_data_issues(ctx.inputs, ctx.period_end)
 
 
 # --- what was read -------------------------------------------------------------------------------
@@ -362,8 +370,10 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
 def summary_message(ctx: ReportContext) -> str:
     """What ingest read and how many issues of each severity it found."""
     manifest = ctx.data.manifest
-    found = issues(ctx)
-    counts = found["severity"].value_counts()
+    # Ingest's own counts, as the landing page gives them; the care-leaver rows left out when
+    # the figures at this date were worked out are said separately, so the two pages agree.
+    counts = ctx.data.dq_issues["severity"].value_counts()
+    cohort = len(_cohort_issues(ctx))
     years = manifest.get("collection_years") or []
     returns = (
         f"SSDA903 returns for {len(years)} collection years ({collection_year_label(years[0])} to "
@@ -379,6 +389,12 @@ def summary_message(ctx: ReportContext) -> str:
         f"It found {ctx.count_text(counts.get('error', 0))} errors (rows left out), "
         f"{ctx.count_text(counts.get('warning', 0))} warnings (values changed or used with "
         f"caution) and {ctx.count_text(counts.get('info', 0))} notes."
+        + (
+            f" Working out the care-leaver figures at {format_date(ctx.period_end)} left out "
+            f"{ctx.count_text(cohort)} more OC3 rows (errors, listed below)."
+            if cohort
+            else ""
+        )
     )
 
 
@@ -444,6 +460,39 @@ def snapshot_messages(ctx: ReportContext) -> list[str]:
     ]
 
 
+def look_back_messages(ctx: ReportContext) -> list[str]:
+    """Children whose carer or care began before the earliest return, so stability is unknown.
+
+    Definitions: docs/definitions.md, "Long-term stability" (carer or care that began before
+    the data).
+    """
+    rows = ctx.metrics[
+        ctx.metrics["indicator_id"].eq("long_term_stability_pct")
+        & ctx.metrics["breakdown"].eq("total")
+    ]
+    unknown = rows["unknown"].iloc[0] if len(rows) else 0
+    if pd.isna(unknown) or unknown <= 0:
+        return []
+    return [
+        f"For {ctx.count_text(unknown)} children under 16 the current carer or period of care "
+        "began before the earliest SSDA903 return supplied, so whether they have had the same "
+        "carer for 2 years is not known: they are left out of long-term stability and counted "
+        "as unknown. Supplying earlier returns fixes this."
+    ]
+
+
+def coverage_messages(ctx: ReportContext) -> list[str]:
+    """What each dataset covers, and which of them stops before the report's date."""
+    return [
+        sentence for sentence in coverage_summary(ctx.windows) if sentence.startswith("No ")
+    ] + [
+        f"The {DATASET_NAMES[w.dataset]} end on {format_date(w.end)}, before "
+        f"{format_date(ctx.period_end)}: their figures at this date are not covered."
+        for w in ctx.windows.values()
+        if w.end < ctx.period_end
+    ]
+
+
 def key_messages(ctx: ReportContext) -> list[str]:
     """The data quality report's key messages, generated from the data.
 
@@ -459,4 +508,6 @@ def key_messages(ctx: ReportContext) -> list[str]:
         *rule_messages(ctx),
         *completeness_messages(ctx),
         *snapshot_messages(ctx),
+        *coverage_messages(ctx),
+        *look_back_messages(ctx),
     ]

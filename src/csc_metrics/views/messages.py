@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator
+from csc_metrics.change_points import suggested_line
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
-from csc_metrics.narrative import IndicatorSummary, key_messages
+from csc_metrics.narrative import IndicatorSummary, ranked_messages, run_to_question
 from csc_metrics.spc import RUN_LENGTH, SpcResult, trailing_run
 from csc_metrics.suppression import is_small_count
 from csc_metrics.views.builders import display_label
@@ -138,7 +139,76 @@ def enrich(text: str, summary: IndicatorSummary, suppress: bool, subject: str | 
         named = result.latest["rule"] == "shift"
         unit = get_indicator(summary.indicator_id).unit
         text += " " + shift_sentence(shift, unit, suppress, named)
+        text += " " + declare_suggestion(summary.indicator_id, shift)
+    run = run_to_question(result)
+    if result is not None and run:
+        unit = get_indicator(summary.indicator_id).unit
+        questioned = _shift_of_run(result, run)
+        text += " " + rolling_run_sentence(summary.indicator_id, questioned, unit, suppress)
     return text
+
+
+def _shift_of_run(result: SpcResult, run: int) -> Shift:
+    group = result.latest_group
+    values = group["value"].to_numpy(dtype=float)
+    return Shift(
+        start=pd.Timestamp(group["date"].iloc[-run]),
+        points=run,
+        side="above" if group["relative_to_mean"].iloc[-1] > 0 else "below",
+        before=float(values[:-run].mean()),
+        since=float(values[-run:].mean()),
+    )
+
+
+def rolling_run_sentence(indicator_id: str, run: Shift, unit: str, suppress: bool) -> str:
+    """A run on a rolling measure: said plainly, not called real, with the line to declare it.
+
+    Args:
+        indicator_id: The indicator.
+        run: The run (as a ``Shift``) from ``narrative.run_to_question``.
+        unit: The indicator's unit.
+        suppress: For counts, leave the averages out when either is from 1 to 5.
+
+    Returns:
+        E.g. "The last 9 quarters are all below the average (7% since March 2023, against 11%
+        before). Each point counts 12 months, so neighbouring quarters share most of their data
+        and this alone is not a signal. If this follows a known change, declare it ..."
+    """
+    since = run.start.strftime("%B %Y")
+    hidden = suppress and unit == "count" and bool(is_small_count([run.before, run.since]).any())
+    levels = (
+        ""
+        if hidden
+        else f" ({in_words(run.since, unit)} since {since}, against {in_words(run.before, unit)} "
+        "before)"
+    )
+    return (
+        f"The last {run.points} quarters are all {run.side} the average{levels}. Each point "
+        "counts a rolling window of events, so neighbouring quarters share most of their data "
+        "and this alone is not a signal. " + declare_suggestion(indicator_id, run)
+    )
+
+
+def declare_suggestion(indicator_id: str, shift: Shift) -> str:
+    """Ask whether a detected shift follows a known change, and give the line to declare it.
+
+    Making Data Count: a shift is questioned before the limits are recalculated, never
+    rebased automatically. When the manager knows what changed, one line in the change-points
+    file (``csc-metrics run --change-points``) recalculates the limits from that date.
+
+    Args:
+        indicator_id: The indicator.
+        shift: From ``sustained_shift``.
+
+    Returns:
+        The sentence, which follows ``shift_sentence`` (it says when the run began): "If this
+        follows a known change, declare it to recalculate the limits (add the line
+        placements_3plus_pct,2023-03-31,<what changed> to the change-points file)."
+    """
+    return (
+        "If this follows a known change, declare it to recalculate the limits (add the line "
+        f"{suggested_line(indicator_id, shift.start)} to the change-points file)."
+    )
 
 
 def indicator_messages(
@@ -167,7 +237,7 @@ def indicator_messages(
 def ranked(
     ctx: ReportContext, indicator_ids: list[str], max_messages: int = 6
 ) -> list[tuple[IndicatorSummary, str]]:
-    """The indicators ``narrative.key_messages`` picks, in its order, with its sentence for each.
+    """The indicators ``narrative.ranked_messages`` picks, in its order, with its sentence for each.
 
     Args:
         ctx: The report context.
@@ -182,13 +252,11 @@ def ranked(
         for s in ctx.summaries(indicator_ids)
         if not (s.indicator_id in FTE_BASED_INDICATORS and ctx.is_team_view(s.indicator_id))
     ]
-    texts = key_messages(
-        summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
-    )
-    # Every sentence starts with its indicator's label and a colon.
-    by_label = {get_indicator(s.indicator_id).label + ":": s for s in summaries}
     return [
-        (next(s for label, s in by_label.items() if text.startswith(label)), text) for text in texts
+        (m.summary, m.text)
+        for m in ranked_messages(
+            summaries, max_messages=max_messages, suppress=ctx.suppress, settings=ctx.settings
+        )
     ]
 
 

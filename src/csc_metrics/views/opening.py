@@ -11,10 +11,12 @@ notebooks (``preload.py``), so no notebook computes the series.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from csc_metrics import benchmarks, catalogue, storage
+from csc_metrics.change_points import read_change_points
 from csc_metrics.indicators import resolve_team
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic, sample_processed_dir
@@ -45,6 +47,7 @@ def open_report(
     suppress: bool,
     targets_file: str | Path | None,
     settings: Settings = DEFAULT_SETTINGS,
+    change_points_file: str | Path | None = None,
 ) -> ReportContext:
     """Check a notebook's parameters and build its report context.
 
@@ -58,6 +61,8 @@ def open_report(
         suppress: Hide counts of 1 to 5 everywhere.
         targets_file: A local targets CSV, or None.
         settings: Local rules.
+        change_points_file: Declared change points (``change_points.read_change_points``):
+            each starts a new SPC segment for its indicator, or None.
 
     Returns:
         The context.
@@ -76,12 +81,16 @@ def open_report(
     if is_sample and (not given or given in codes):
         # The sample borrows a real council's code; its reports never carry that name.
         la_name = SAMPLE_COUNCIL_NAME
-    parameters = settle_parameters(
-        data, council, period_end, la_name, comparator, suppress, targets_file, settings
+    parameters = dataclasses.replace(
+        settle_parameters(
+            data, council, period_end, la_name, comparator, suppress, targets_file, settings
+        ),
+        change_points=file_stamp(change_points_file),
     )
     if preloaded is not None and preloaded.parameters == parameters:
         return preload.for_team(preloaded.context, team)
     targets = benchmarks.read_targets(targets_file) if targets_file else None
+    declared = read_change_points(change_points_file) if change_points_file else None
     context = ReportContext(
         data=data,
         processed_dir=folder,
@@ -95,6 +104,7 @@ def open_report(
         targets=targets,
         full_series=cached_indicator_series(data, parameters.la_code, settings),
         settings=settings,
+        change_points=declared,
     )
     context.team = resolve_team(team, context.teams)
     return context
@@ -110,6 +120,7 @@ def preload_report(
     suppress: bool,
     targets_file: str | Path | None,
     settings: Settings = DEFAULT_SETTINGS,
+    change_points_file: str | Path | None = None,
 ) -> dict[str, Any]:
     """Build a report context and what every report notebook works out from it, ahead of them.
 
@@ -130,9 +141,11 @@ def preload_report(
         suppress: As for ``open_report``.
         targets_file: As for ``open_report``.
         settings: Local rules.
+        change_points_file: As for ``open_report``.
 
     Returns:
-        ``{"period_end": "YYYY-MM-DD"}``: the period end the parameters settle on.
+        ``{"period_end": "YYYY-MM-DD", "summary": {...}}``: the period end the parameters
+        settle on, and the run's ``summary.json`` facts (``views.summary.summary_facts``).
 
     Raises:
         ParameterError: A parameter is not valid (the notebooks will say so themselves).
@@ -152,6 +165,7 @@ def preload_report(
         suppress,
         targets_file,
         settings,
+        change_points_file,
     )
     for name in preload.TEAM_INDEPENDENT:
         getattr(context, name)
@@ -164,6 +178,9 @@ def preload_report(
         context.suppress,
         file_stamp(targets_file),
         settings,
+        file_stamp(change_points_file),
     )
     preload.remember(preload.Preloaded(context, parameters, manifest))
-    return {"period_end": context.period_end.date().isoformat()}
+    from csc_metrics.views.summary import summary_facts
+
+    return {"period_end": context.period_end.date().isoformat(), "summary": summary_facts(context)}

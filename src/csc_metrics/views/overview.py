@@ -172,9 +172,19 @@ def benchmark_gaps(ctx: ReportContext) -> pd.DataFrame:
         & aligned["indicator_id"].map(lambda i: get_indicator(i).unit == "pct")
         & ~aligned["indicator_id"].map(ctx.is_team_view)
     ]
+    if ctx.suppress:
+        # Our figure, and so its gap to a published one, is withheld wherever the scorecard
+        # withholds it: ours would be the benchmark plus the gap.
+        rows = rows[~rows["indicator_id"].map(lambda i: _withheld(ctx, i)).astype(bool)]
     return rows.assign(label=rows["indicator_id"].map(display_label))[
         ["indicator_id", "label", "value", "benchmark", "gap_pp", "comparison", "benchmark_year"]
     ].reset_index(drop=True)
+
+
+def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
+    """Whether the indicator's latest figure rests on a small count (``ctx.discloses``)."""
+    latest = ctx.latest(indicator_id)
+    return latest is None or ctx.discloses(latest["numerator"], latest["denominator"])
 
 
 def benchmark_gap_table(ctx: ReportContext) -> ReportTable:

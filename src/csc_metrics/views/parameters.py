@@ -36,6 +36,12 @@ PARAMETERS = (
 #: ``csc-metrics run --scenario`` and ``--costs`` (absolute paths, or None). The runner passes
 #: them only to notebooks whose ``parameters`` cell names them.
 FORECAST_PARAMETERS = ("scenario_file", "costs_file")
+#: Parameters a notebook may declare after the eight when it shows SPC charts:
+#: ``csc-metrics run --change-points`` (an absolute path, or None). Passed, like the forecast's,
+#: only to notebooks whose ``parameters`` cell names them.
+SPC_PARAMETERS = ("change_points_file",)
+#: Every optional parameter, passed only where a notebook declares it.
+OPTIONAL_PARAMETERS = FORECAST_PARAMETERS + SPC_PARAMETERS
 
 #: Benchmark comparators a report can use, with how the parameter is described in messages.
 COMPARATORS: dict[str, str] = {
@@ -57,6 +63,7 @@ class ReportParameters:
         suppress: Whether counts of 1 to 5 are hidden.
         targets: The targets file's path, size and modification time (``file_stamp``), or None.
         settings: Local rules.
+        change_points: The change-points file's ``file_stamp``, or None.
     """
 
     period_end: pd.Timestamp
@@ -66,6 +73,7 @@ class ReportParameters:
     suppress: bool
     targets: tuple[str, int, int] | None
     settings: Settings
+    change_points: tuple[str, int, int] | None = None
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

@@ -321,7 +321,7 @@ def route_table(ctx: ReportContext) -> ReportTable:
                     {
                         "Route out of care": "All children who left care",
                         "Children": total,
-                        "% of children who left care": 100.0 if total else np.nan,
+                        "% of children who left care": 100.0 if total > 0 else np.nan,
                     }
                 ]
             ),
@@ -654,7 +654,9 @@ def returning_table(ctx: ReportContext) -> ReportTable:
             "Children": rows["denominator"].to_numpy(dtype=float),
         }
     )
-    table["% of children who started"] = 100 * table["Children"] / started if started else np.nan
+    table["% of children who started"] = (
+        100 * table["Children"] / started if started > 0 else np.nan
+    )
     table["All who started"] = started
     table = pd.concat(
         [
@@ -664,7 +666,7 @@ def returning_table(ctx: ReportContext) -> ReportTable:
                     {
                         "Before this care": "All children who started care",
                         "Children": started,
-                        "% of children who started": 100.0 if started else np.nan,
+                        "% of children who started": 100.0 if started > 0 else np.nan,
                         "All who started": started,
                     }
                 ]

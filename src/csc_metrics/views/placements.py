@@ -226,14 +226,17 @@ def _mix(ctx: ReportContext, breakdown: str, order: list[str]) -> pd.DataFrame:
 
 def _mix_table(ctx: ReportContext, breakdown: str, order: list[str], name: str) -> ReportTable:
     mix = _mix(ctx, breakdown, order)
+    # A total of 0 (or none at all, when there is no figure a year earlier) is no 100%.
+    now_total = mix["now"].sum(min_count=1)
+    before_total = mix["before"].sum(min_count=1)
     total = pd.DataFrame(
         [
             {
                 "group": "All children looked after",
-                "now": mix["now"].sum(),
-                "before": mix["before"].sum(),
-                "now_pct": 100.0,
-                "before_pct": 100.0,
+                "now": now_total,
+                "before": before_total,
+                "now_pct": 100.0 if now_total > 0 else np.nan,
+                "before_pct": 100.0 if before_total > 0 else np.nan,
             }
         ]
     )

@@ -9,6 +9,7 @@ view helper's result per context in the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from csc_metrics import benchmarks, catalogue
+from csc_metrics.artefacts import (
+    DataProblem,
+    blank_team_changes,
+    describe_problem,
+    identical_workforce_files,
+    missing_snapshots,
+    problems_for,
+)
+from csc_metrics.change_points import change_points_for
 from csc_metrics.dates import collection_year_label
 from csc_metrics.display import show_table
 from csc_metrics.indicators import (
@@ -32,10 +42,12 @@ from csc_metrics.indicators import (
     teams_at,
     window_start,
 )
+from csc_metrics.indicators.coverage import Window, dataset_windows
 from csc_metrics.narrative import IndicatorSummary, summarise_indicator
+from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-from csc_metrics.suppression import is_small_count
+from csc_metrics.suppression import is_small_count, share_is_disclosive
 from csc_metrics.views.series_cache import cached_frame, series_cache_key
 
 if TYPE_CHECKING:
@@ -82,6 +94,7 @@ class ReportContext:
         targets: Local targets (``benchmarks.read_targets``), or None.
         full_series: Every indicator at every quarter end the data cover.
         settings: Local rules.
+        change_points: Declared change points (``change_points.read_change_points``), or None.
     """
 
     data: ProcessedData
@@ -96,14 +109,23 @@ class ReportContext:
     targets: pd.DataFrame | None
     full_series: pd.DataFrame
     settings: Settings = DEFAULT_SETTINGS
+    change_points: pd.DataFrame | None = None
     _summaries: dict[str, IndicatorSummary | None] = field(default_factory=dict, repr=False)
 
     # --- dates and data ranges -------------------------------------------------------------
 
     @cached_property
+    def windows(self) -> dict[str, Window]:
+        """The dates each dataset supplied covers (``indicators.coverage.dataset_windows``)."""
+        return dataset_windows(self.data)
+
+    @cached_property
     def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp]:
-        """The first and last day the SSDA903 returns cover."""
-        return data_coverage(self.data)
+        """The first and last day the SSDA903 returns cover (the snapshots', without them)."""
+        if "ssda903" in self.windows:
+            return data_coverage(self.data)
+        window = next(iter(self.windows.values()))
+        return window.start, window.end
 
     @cached_property
     def snapshots(self) -> list[pd.Timestamp]:
@@ -239,6 +261,9 @@ class ReportContext:
         else:
             rows = rows[(rows["breakdown"] == "team") & (rows["group"] == team)]
             rows = rows.assign(breakdown="total", group="all")
+        if NOT_COVERED in rows.columns:
+            # A figure its data do not cover is blank, and no chart, limit or message uses it.
+            rows = rows[rows[NOT_COVERED].isna()]
         years = WINDOW_YEARS.get(indicator_id)
         if years and len(rows):
             first_day = window_start(rows["period_end"]) - pd.DateOffset(years=years - 1)
@@ -271,10 +296,51 @@ class ReportContext:
                     indicator_id,
                     benchmark=self.benchmark_for(indicator_id) if not team_view else None,
                     target=self.target_for(indicator_id),
+                    rebase_dates=list(self.change_points_for(indicator_id)["date"]),
                     settings=self.settings,
                 )
+                summary = dataclasses.replace(summary, data_problem=self.data_problem(indicator_id))
             self._summaries[indicator_id] = summary
         return self._summaries[indicator_id]
+
+    @cached_property
+    def data_problems(self) -> list[DataProblem]:
+        """Data-quality findings that can explain a caseload or workforce movement.
+
+        Identical workforce files (from the ingest manifest's file hashes), changes in the
+        number of cases with no team, and quarter ends with no snapshot (``artefacts``).
+        """
+        snapshots = snapshot_dates(self.data)
+        quarter_ends = pd.date_range(
+            min(snapshots, default=self.period_end), self.period_end, freq="QE"
+        )
+        return [
+            *identical_workforce_files(self.data.manifest.get("inputs") or []),
+            *blank_team_changes(self.data.cases),
+            *missing_snapshots(snapshots, list(quarter_ends)),
+        ]
+
+    def data_problem(self, indicator_id: str) -> str | None:
+        """The data problem that explains the indicator's latest movement, in words, or None.
+
+        Caseload and workforce indicators are checked at the snapshot they come from (the
+        latest on or before the period end) and, for a missing snapshot, at the period end.
+        The whole service's problems apply to a team's figures too.
+        """
+        if catalogue.get_indicator(indicator_id).area != TEAM_AREA:
+            return None
+        dates = {d for d in (self.snapshot_date, self.period_end) if d is not None}
+        found = [
+            p for d in sorted(dates) for p in problems_for(self.data_problems, indicator_id, d)
+        ]
+        if not found:
+            return None
+        return " ".join(describe_problem(p, self.count_text) for p in found)
+
+    def change_points_for(self, indicator_id: str) -> pd.DataFrame:
+        """The change points declared for an indicator, up to the period end (date, reason)."""
+        declared = change_points_for(self.change_points, indicator_id)
+        return declared[declared["date"] <= self.period_end].reset_index(drop=True)
 
     def summaries(self, indicator_ids: list[str]) -> list[IndicatorSummary]:
         """The summaries of several indicators, leaving out those with no value."""
@@ -292,6 +358,15 @@ class ReportContext:
     def is_small(self, *counts: float) -> bool:
         """Whether suppression is on and any of the counts is from 1 to 5."""
         return self.suppress and bool(is_small_count(list(counts), self.settings).any())
+
+    def discloses(self, numerator: float, denominator: float) -> bool:
+        """Whether suppression is on and a share of these counts must be hidden.
+
+        ``suppression.share_is_disclosive``: a small numerator, denominator or complement.
+        """
+        return self.suppress and bool(
+            share_is_disclosive(numerator, denominator, self.settings).any()
+        )
 
     def show(self, table: ReportTable) -> None:
         """Show a report table, suppressed as this report asks (``display.show_table``).

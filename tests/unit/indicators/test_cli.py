@@ -44,9 +44,24 @@ def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
     ids = [r["id"] for r in records]
     # Every permanence indicator is worked out whenever there are episodes (blank where the
     # county has no adoptions); tests/unit/indicators/test_permanence.py checks their values.
+    # The county has no caseload snapshot: each caseload indicator is listed, not covered.
     permanence = set(indicator_ids("permanence"))
-    assert ids == [i for i in indicator_ids() if i in EXPECTED_AT_2024_03_31 or i in permanence]
-    assert all(set(r) == {"id", "numerator", "denominator", "value", "unknown"} for r in records)
+    caseload = set(indicator_ids("caseloads")) - {"worker_changes_12m"}
+    assert ids == [
+        i
+        for i in indicator_ids()
+        if i in EXPECTED_AT_2024_03_31 or i in permanence or i in caseload
+    ]
+    # The returns start on 2022-04-01: the 3-year adoption averages, which need the 3 years
+    # from 2021-04-01, are not covered either.
+    three_year = {"adoption_a1_3yr_days", "adoption_a2_3yr_days", "adoption_a10_3yr_days"}
+    covered = [r for r in records if r["id"] not in caseload | three_year]
+    assert all(set(r) == {"id", "numerator", "denominator", "value", "unknown"} for r in covered)
+    uncovered = [r for r in records if r["id"] in caseload]
+    assert all(r["value"] is None for r in uncovered)
+    assert {r["not_covered"] for r in uncovered} == {"no caseload snapshots were supplied"}
+    short = [r for r in records if r["id"] in three_year]
+    assert all(r["value"] is None and "36 months" in r["not_covered"] for r in short)
 
 
 def test_json_gives_integers_for_counts_and_null_for_blanks(capsys, processed):
@@ -103,6 +118,7 @@ def test_csv_is_the_full_long_table_with_breakdowns(capsys, processed):
         "denominator",
         "value",
         "unknown",
+        "not_covered",
     ]
     assert {r["breakdown"] for r in rows} >= {"total", "age_band", "placement_group", "activity"}
     first = rows[0]
@@ -178,10 +194,46 @@ def test_a_bad_date_gives_a_clear_message(capsys, processed):
 
 def test_a_bad_council_code_gives_a_clear_message(capsys, processed):
     code, _, err = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "888"
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "E1"
     )
     assert code == 2
     assert "E10000017" in err
+
+
+def test_the_dfe_three_digit_code_is_taken_as_benchmarks_takes_it(capsys, processed):
+    # 888 is Lancashire's old DfE code, E10000017 its E-code: the same output either way.
+    by_old = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        "888",
+        "--format",
+        "json",
+    )
+    by_new = _run(
+        capsys,
+        "--processed",
+        str(processed),
+        "--period-end",
+        "2024-03-31",
+        "--la-code",
+        LA,
+        "--format",
+        "json",
+    )
+    assert by_old[0] == 0
+    assert by_old[1] == by_new[1]
+
+
+def test_a_three_digit_code_of_no_council_is_refused(capsys, processed):
+    code, _, err = _run(
+        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "000"
+    )
+    assert code == 2
+    assert "no council has it" in err
 
 
 def test_a_folder_that_was_never_ingested_gives_a_clear_message(capsys, tmp_path):

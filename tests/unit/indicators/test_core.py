@@ -22,8 +22,8 @@ def county_data():
 
 
 def test_coverage_runs_from_the_earliest_collection_year_start(county_data):
-    # Collection years 2023-2025: start 1 April 2022. The 2025 extract is part-year: its latest
-    # date is 2024-05-01 (T's start), so the data end at the quarter end 2024-06-30.
+    # Collection years 2023-2025: start 1 April 2022. The 2025 return is an in-year extract
+    # taken on 2024-06-30 (its extract date), so the data end there.
     assert data_coverage(county_data) == (pd.Timestamp("2022-04-01"), pd.Timestamp("2024-06-30"))
 
 
@@ -41,21 +41,34 @@ def test_every_quarter_end_covered_oldest_first(county_data):
     ]
 
 
-def test_a_part_year_extract_ends_at_the_quarter_of_its_latest_date():
-    # 2025 return extracted in the autumn: latest date 2024-11-04 -> data end 2024-12-31.
+def test_an_in_year_extract_ends_on_its_extract_date():
+    # 2025 return extracted in the autumn, the user said so with an extract date of
+    # 2024-11-04: the data end on 2024-11-04, so the latest quarter end is 2024-09-30.
+    data = make_data(
+        [
+            episode("X", "2023-01-01", collection_year=2025),
+            episode("Y", "2024-11-04", collection_year=2025),
+        ],
+        extract_dates={2025: "2024-11-04"},
+    )
+    assert data_coverage(data)[1] == pd.Timestamp("2024-11-04")
+    assert quarter_ends_covered(data)[-1] == pd.Timestamp("2024-09-30")
+
+
+def test_a_quiet_return_without_an_extract_date_covers_its_whole_year():
+    # Collection year 2025 whose last event is on 2024-11-04: without an extract date it is a
+    # full-year return (a quiet winter), so the data run to 31 March 2025.
     data = make_data(
         [
             episode("X", "2023-01-01", collection_year=2025),
             episode("Y", "2024-11-04", collection_year=2025),
         ]
     )
-    assert data_coverage(data)[1] == pd.Timestamp("2024-12-31")
-    assert quarter_ends_covered(data)[-1] == pd.Timestamp("2024-12-31")
+    assert data_coverage(data)[1] == pd.Timestamp("2025-03-31")
 
 
 def test_a_latest_date_before_the_latest_collection_year_does_not_shorten_the_data():
-    # Collection year 2024, but nothing happened after 2023-01-01: no sign of a part-year
-    # extract, so the data run to 31 March 2024.
+    # Collection year 2024, but nothing happened after 2023-01-01: the data run to 31 March 2024.
     data = make_data([episode("X", "2023-01-01", collection_year=2024)])
     assert data_coverage(data) == (pd.Timestamp("2023-04-01"), pd.Timestamp("2024-03-31"))
 

@@ -240,6 +240,41 @@ def test_a_temporary_placement_open_at_r_keeps_the_carer_start():
     assert _long_term(episodes) == (True, True)
 
 
+def test_an_l_episode_whose_carer_began_before_the_data_is_not_known():
+    # The S episode that began this care lies in an earlier return that was not supplied; the
+    # first episode held is an L (legal status only) on 2023-01-01, so the carer began on or
+    # before 2023-01-01, which is after R - 2 years (2022-03-31): stability cannot be told.
+    data = make_data([episode("X", "2023-01-01", rne="L")], [child("X", "2012-06-01")])
+    row = cla_at(data, R, LA).iloc[0]
+    assert (row["long_term_denominator"], row["long_term_unknown"]) == (False, True)
+
+
+def test_an_unknown_carer_start_counts_in_unknown_not_the_denominator():
+    # X: first held episode L on 2023-01-01 (carer start unknown, see above).
+    # Y: S on 2019-01-01, same carer since: in the denominator and stable.
+    # Long-term stability = 1/1 = 100.0%, with 1 unknown.
+    data = make_data(
+        [episode("X", "2023-01-01", rne="L"), episode("Y", "2019-01-01")],
+        [child("X", "2012-06-01"), child("Y", "2012-06-01")],
+    )
+    metrics = compute_indicators(data, R, LA)
+    total = metrics[
+        metrics["indicator_id"].eq("long_term_stability_pct") & metrics["breakdown"].eq("total")
+    ].iloc[0]
+    assert (total["numerator"], total["denominator"], total["value"], total["unknown"]) == (
+        1,
+        1,
+        100.0,
+        1,
+    )
+
+
+def test_an_l_episode_held_from_long_enough_ago_is_known_stable():
+    # First held episode L on 2021-01-01: the carer began on or before it, so more than two
+    # years before R (cut-off 2022-03-31), and care began before R - 30 months: stable.
+    assert _long_term([episode("X", "2021-01-01", rne="L")]) == (True, True)
+
+
 def test_a_child_aged_16_is_outside_the_long_term_denominator():
     # Born 2008-03-31: 16 on R.
     assert _long_term([episode("X", "2019-01-01")], dob="2008-03-31") == (False, False)

@@ -138,6 +138,7 @@ def test_notebook_parameters_carry_dates_as_text_and_absolute_paths(config):
         "targets_file": None,
         "scenario_file": None,
         "costs_file": None,
+        "change_points_file": None,
     }
 
 
@@ -178,7 +179,9 @@ def test_a_single_team_run_publishes_beside_the_council_report(config):
     assert checked.publish_name(pd.Timestamp("2025-03-31")) == "2025-03-31_team-assessment-north"
 
 
-def test_the_context_built_ahead_gets_only_the_eight_parameters(config, tmp_path, monkeypatch):
+def test_the_context_built_ahead_gets_the_eight_parameters_and_the_change_points(
+    config, tmp_path, monkeypatch
+):
     from datetime import datetime
 
     from csc_metrics.report import runner
@@ -196,7 +199,18 @@ def test_the_context_built_ahead_gets_only_the_eight_parameters(config, tmp_path
     monkeypatch.setattr(opening, "preload_report", preload)
     run = runner._Run(checked, datetime.now(), "stamp", tmp_path / "log", None, None, None, None)
     assert run._prepare_report_data(None) == pd.Timestamp("2025-03-31")
-    assert list(seen) == list(PARAMETERS)
+    # The change points decide the SPC limits of every summary built ahead; the forecast's
+    # files do not reach it.
+    assert list(seen) == [*PARAMETERS, "change_points_file"]
+
+
+def test_a_bad_change_points_file_stops_the_run_before_ingest(config, tmp_path):
+    bad = tmp_path / "change_points.csv"
+    bad.write_text("indicator,date,reason\nplacements_3plus_pct,31/13/2023,New panel\n")
+    with pytest.raises(InputError, match="column date, row 2"):
+        replace(config, change_points=bad).validated()
+    with pytest.raises(ParameterError, match="--change-points"):
+        replace(config, change_points=tmp_path / "absent.csv").validated()
 
 
 def test_without_a_name_the_council_is_named_from_councils_csv(config):

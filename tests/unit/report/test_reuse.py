@@ -36,7 +36,7 @@ def write_processed_from(raw: Path, processed: Path) -> None:
 
 @pytest.fixture
 def key(monkeypatch):
-    monkeypatch.setenv("CSC_METRICS_KEY", "reuse-test-key")
+    monkeypatch.setenv("CSC_METRICS_KEY", "reuse-test-key-0123456789abcdef0")
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_a_file_outside_the_ingested_folders_does_not_matter(ingested):
 
 def test_another_pseudonymisation_key_forces_an_ingest(ingested, monkeypatch):
     raw, processed = ingested
-    monkeypatch.setenv("CSC_METRICS_KEY", "another-key")
+    monkeypatch.setenv("CSC_METRICS_KEY", "another-key-0123456789abcdef012345")
     decision = processed_up_to_date(processed, hash_inputs(raw))
     assert not decision.up_to_date
     assert "key" in decision.reason
@@ -91,7 +91,9 @@ def test_another_pseudonymisation_key_forces_an_ingest(ingested, monkeypatch):
 
 def test_the_stamp_holds_a_fingerprint_of_the_key_never_the_key(ingested):
     _, processed = ingested
-    assert "reuse-test-key" not in (processed / INGEST_STAMP).read_text(encoding="utf-8")
+    assert "reuse-test-key-0123456789abcdef0" not in (processed / INGEST_STAMP).read_text(
+        encoding="utf-8"
+    )
 
 
 def test_other_local_rules_force_an_ingest(ingested):
@@ -150,7 +152,7 @@ def reruns(tmp_path_factory, report_tools):
     )
     counts, manifests, pages = [], [], []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CSC_METRICS_KEY", "reuse-test-key")
+        patch.setenv("CSC_METRICS_KEY", "reuse-test-key-0123456789abcdef0")
         for changes in ({}, {}, {"fresh_ingest": True}):
             outcome = run_suite(
                 replace(config, **changes),

@@ -66,3 +66,34 @@ def test_an_existing_folder_is_replaced_only_with_force(tmp_path, capsys):
     assert main(["sample", "--out", str(out), *SMALL, "--force"]) == 0
     assert not (out / "notes.txt").exists()
     assert (out / "MANIFEST.md").exists()
+
+
+def test_no_patterns_turns_every_planted_pattern_off():
+    import argparse
+
+    from csc_metrics.sample.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert config_from_args(parser.parse_args(["--out", "x"])).patterns is True
+    assert config_from_args(parser.parse_args(["--out", "x", "--no-patterns"])).patterns is False
+
+
+@pytest.mark.slow
+def test_a_no_patterns_county_plants_nothing(tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from csc_metrics.sample import SampleConfig
+    from csc_metrics.sample.generate import build_council
+    from csc_metrics.sample.manifest import patterns
+
+    config = SampleConfig(seed=3, scale=0.05, first_year=2024, last_year=2025)
+    planted = build_council(config)
+    flat = build_council(dataclasses.replace(config, patterns=False))
+    # The manifest lists the patterns of the default county and none of the flat one.
+    assert len(patterns(planted)) == 7
+    assert patterns(flat) == []
+    # The same noise: the same children, with the same identifiers.
+    assert np.array_equal(np.asarray(planted.child_ids), np.asarray(flat.child_ids))

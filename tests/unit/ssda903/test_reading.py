@@ -5,6 +5,7 @@ import pytest
 from ssda903_helpers import (
     EPISODES,
     HEADER,
+    PSEUDONYMISER,
     episode_row,
     header_row,
     issues_for,
@@ -15,6 +16,8 @@ from ssda903_helpers import (
 )
 
 from csc_metrics.errors import InputError
+from csc_metrics.quality import DataQualityLog
+from csc_metrics.ssda903 import read_ssda903
 
 YEAR = 2024
 
@@ -267,3 +270,147 @@ def test_episodes_none_of_which_can_be_used_are_an_input_error(tmp_path):
     rows = [episode_row("C1", "31/02/2023"), episode_row("", "01/06/2023")]
     with pytest.raises(InputError, match="None of the 2 episode rows"):
         read(_raw(tmp_path, rows, [header_row("C1")]))
+
+
+def test_a_folder_named_by_the_year_its_return_starts_is_refused(tmp_path):
+    # Folder 2017 should hold 1 April 2016 to 31 March 2017. Here C1 started on 01/06/2017 and
+    # left on 01/09/2017, C2 started on 01/12/2017, C3 on 01/03/2016 (an older episode, left
+    # out of the count): 3 of the 3 recent dates fall in 2017-18, so the folder is 2018.
+    rows = [
+        episode_row("C1", "01/06/2017", dec="01/09/2017", rec="E4A"),
+        episode_row("C2", "01/12/2017"),
+        episode_row("C3", "01/03/2016"),
+    ]
+    raw = raw_folder(tmp_path, {2017: rows})
+    with pytest.raises(
+        InputError,
+        match=("ssda903/2017 holds events from 1 April 2017 to 31 March 2018: rename it 2018"),
+    ):
+        read(raw)
+
+
+def test_a_folder_with_a_few_late_typing_slips_is_not_misnamed(tmp_path):
+    # Three dates in 2023-24 and one slip into 2024-25: 1 of 4 recent dates is later (25%).
+    rows = [
+        episode_row("C1", "01/06/2023", dec="01/09/2023", rec="E4A"),
+        episode_row("C2", "01/12/2023", dec="01/06/2024", rec="E4A"),
+    ]
+    tables, _ = read(raw_folder(tmp_path, {2024: rows}))
+    assert len(tables["episodes"]) == 2
+
+
+def test_an_extract_date_file_marks_an_in_year_extract(tmp_path):
+    # The 2024 folder says its return was extracted on 30/09/2023; the file is not a table.
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "extract_date.txt").write_text("30/09/2023\n")
+    log = DataQualityLog()
+    result = read_ssda903(raw / "ssda903", log, PSEUDONYMISER)
+    assert result.extract_dates == {2024: pd.Timestamp("2023-09-30")}
+    assert issues_for(log.to_frame(), "file_ignored").empty
+
+
+def test_an_extract_date_outside_the_collection_year_is_refused(tmp_path):
+    raw = _raw(tmp_path)
+    (raw / "ssda903" / "2024" / "extract_date.txt").write_text("2024-06-30")
+    with pytest.raises(InputError, match=r"extract_date\.txt must hold one date"):
+        read(raw)
+
+
+def test_a_latest_return_ending_early_without_an_extract_date_is_warned(tmp_path):
+    # The 2024 return's last date is 01/06/2023, ten months before 31/03/2024: the warning
+    # says how to mark an in-year extract.
+    _, issues = read(_raw(tmp_path))
+    early = issues_for(issues, "return_ends_early")
+    assert early["file"].tolist() == ["ssda903/2024"]
+    assert "extract_date.txt" in early["message"].iloc[0]
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read_and_noted(tmp_path):
+    # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, fields separated by tabs.
+    raw = _raw(tmp_path)
+    rows = [EPISODES, episode_row("C1", "01/06/2023")]
+    write(
+        raw / "ssda903" / "2024" / "episodes.csv",
+        [row.replace(",", "\t") for row in rows],
+        encoding="utf-16",
+    )
+    tables, issues = read(raw)
+    assert tables["episodes"]["place"].tolist() == ["U4"]
+    noted = issues_for(issues, "delimiter_detected")
+    assert noted["file"].tolist() == ["ssda903/2024/episodes.csv"]
+    assert "tabs" in noted["message"].iloc[0] and "Unicode Text" in noted["message"].iloc[0]
+
+
+def test_a_semicolon_separated_file_is_read_and_noted(tmp_path):
+    raw = _raw(tmp_path)
+    rows = [HEADER, header_row("C1")]
+    write(raw / "ssda903" / "2024" / "header.csv", [row.replace(",", ";") for row in rows])
+    tables, issues = read(raw)
+    assert tables["header"]["child_id"].tolist() == [pseudonym("C1")]
+    assert "semicolons" in issues_for(issues, "delimiter_detected")["message"].iloc[0]
+
+
+def test_an_unreadable_file_names_the_delimiter_found_not_its_values(tmp_path):
+    # A semicolon file whose second row has an unmatched extra field.
+    raw = _raw(tmp_path)
+    lines = [HEADER.replace(",", ";"), header_row("SECRET1").replace(",", ";") + ";x;y;z"]
+    write(raw / "ssda903" / "2024" / "header.csv", lines)
+    with pytest.raises(InputError) as caught:
+        read(raw)
+    assert "semicolon" in str(caught.value)
+    assert "SECRET1" not in str(caught.value)
+
+
+# --- data-quality rules the indicators depend on -------------------------------------------
+
+
+def test_a_reason_without_an_end_and_an_end_without_a_reason_are_warned(tmp_path):
+    # C1: REC E4A but DEC blank; C2: DEC 01/09/2023 but REC blank.
+    rows = [
+        episode_row("C1", "01/06/2023", rec="E4A"),
+        episode_row("C2", "01/06/2023", dec="01/09/2023"),
+    ]
+    _, issues = read(_raw(tmp_path, rows))
+    assert issues_for(issues, "rec_without_dec")["column"].tolist() == ["REC"]
+    assert issues_for(issues, "dec_without_rec")["column"].tolist() == ["DEC"]
+
+
+def test_a_blank_mandatory_item_is_warned_naming_the_column(tmp_path):
+    # LS blank on the only episode: one warning, column LS.
+    _, issues = read(_raw(tmp_path, [episode_row("C1", "01/06/2023", ls="")]))
+    assert issues_for(issues, "mandatory_item_blank")["column"].tolist() == ["LS"]
+
+
+def test_a_repaired_episode_keeps_no_reason_it_did_not_have_evidence_for(tmp_path):
+    # 2023: C1 open with a REC but no DEC; 2024 holds only C2, so C1's episode is closed after
+    # the last return that held it (DEC 01/04/2023) and, as documented, REC is blank.
+    raw = raw_folder(
+        tmp_path,
+        {
+            2023: [episode_row("C1", "01/06/2022", rec="E4A")],
+            2024: [episode_row("C2", "01/06/2023")],
+        },
+    )
+    tables, _ = read(raw)
+    c1 = tables["episodes"][tables["episodes"]["child_id"].eq(pseudonym("C1"))].iloc[0]
+    assert c1["dec"] == pd.Timestamp("2023-04-01")
+    assert pd.isna(c1["rec"])
+
+
+def test_a_duplicate_header_row_with_another_sex_names_both_and_which_was_kept(tmp_path):
+    # C1 twice in the 2024 Header: SEX 1 (M) on row 2, SEX 2 (F) on row 3; row 3 is kept.
+    headers = [header_row("C1", sex="1"), header_row("C1", sex="2", dob="02/05/2010")]
+    tables, issues = read(_raw(tmp_path, headers=headers))
+    message = issues_for(issues, "duplicate_row")["message"].iloc[0]
+    assert "SEX differs: M here, F in the kept row" in message
+    assert "DOB differs" in message and "2010" not in message
+    assert tables["header"]["sex"].tolist() == ["F"]
+
+
+def test_a_postcode_rewritten_in_the_standard_form_is_noted(tmp_path):
+    raw = _raw(tmp_path)
+    row = "C1,01/06/2023,S,C2,N1,U4,PR1,,,,pr12ab,PR2 3CD,SC123456"
+    write(raw / "ssda903" / "2024" / "episodes.csv", [EPISODES, row])
+    tables, issues = read(raw)
+    assert tables["episodes"]["home_post"].tolist() == ["PR1 2AB"]
+    assert issues_for(issues, "postcode_normalised")["column"].tolist() == ["HOME_POST"]

@@ -81,6 +81,27 @@ def test_a_teams_worker_table_lists_its_workers_only(data):
     assert "Team" not in table.columns
 
 
+def test_under_suppression_a_teams_workers_are_bands_not_a_list(data):
+    # North: N1 25 per FTE (band 25 to 30), N2 10 per FTE (band 10 to 15); no worker ids.
+    table = caseloads.worker_table(snapshot_context(data, team="North", suppress=True))
+    assert "Worker" not in table.data.columns and "Cases" not in table.data.columns
+    counts = table.data.set_index("Cases per FTE")["Workers"]
+    assert counts["25 to 30"] == 1 and counts["10 to 15"] == 1 and counts["Under 10"] == 0
+    assert counts["All workers listed"] == 2
+    assert table.count_columns == ("Workers",) and table.total_row == "All workers listed"
+
+
+def test_a_teams_case_mix_hides_the_cells_the_service_table_hides(data):
+    # Every team: North CLA 25, CIN 10 (all 35), unallocated 0; South CP 10 (all 10),
+    # unallocated 2; all teams unallocated 2. The 2s are small: hidden on the service's table,
+    # and so on South's page too (both rows), whatever South's two rows alone would need.
+    table = caseloads.unallocated_table(snapshot_context(data, team="South", suppress=True))
+    assert table.data["Team"].tolist() == ["South", "All teams"]
+    assert table.hidden is not None
+    assert table.hidden["Unallocated"].tolist() == [True, True]
+    assert not table.hidden.drop(columns="Unallocated").to_numpy().any()
+
+
 def test_unallocated_cases_by_team_and_case_type(data):
     table = caseloads.unallocated_table(snapshot_context(data)).data.set_index("Team")
     columns = [

@@ -135,3 +135,21 @@ def test_issues_are_counted_by_file(data):
 )
 def test_rule_meanings(rule, meaning):
     assert data_quality.rule_meaning(rule) == meaning
+
+
+def test_children_whose_carer_began_before_the_data_are_counted_with_the_remedy():
+    # X's first episode held is an L on 2023-01-01: the carer began before the data, and after
+    # R - 2 years (2022-03-31), so X's stability is unknown (1 child). Y began with an S.
+    data = make_data(
+        [episode("X", "2023-01-01", rne="L"), episode("Y", "2019-01-01")],
+        [child("X", "2012-06-01"), child("Y", "2012-06-01")],
+    )
+    messages = data_quality.look_back_messages(context(data=data))
+    assert len(messages) == 1
+    assert messages[0].startswith("For 1 children under 16")
+    assert "Supplying earlier returns fixes this" in messages[0]
+
+
+def test_a_dataset_not_supplied_is_said_in_the_key_messages(data):
+    messages = data_quality.coverage_messages(context(data=data))
+    assert messages == ["No caseload snapshots were supplied: their indicators are not covered."]

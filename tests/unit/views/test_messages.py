@@ -111,8 +111,9 @@ def test_small_averages_of_a_count_are_left_out_when_suppressing():
 
 def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
     rows = [
-        # 3+ placements: the step down above, an improvement (lower is better).
-        *series_rows("placements_3plus_pct", [12.0] * 7 + [8.0] * 7, denominator=100),
+        # Placed over 20 miles: the step down above, an improvement (lower is better). (Not a
+        # rolling measure: each point counts the children looked after at its date.)
+        *series_rows("placed_over_20_miles_pct", [12.0] * 7 + [8.0] * 7, denominator=100),
         # 19-21 EET: 11 steady quarters then a fall beyond the limits, a concern.
         *series_rows(
             "care_leavers_19_21_eet_pct", [50.0, 51.0] * 5 + [50.0, 30.0], denominator=100
@@ -121,19 +122,37 @@ def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
         *series_rows("caseload_per_fte", [15.0, 16.0] * 6),
     ]
     messages = indicator_messages(
-        context(rows), ["placements_3plus_pct", "care_leavers_19_21_eet_pct", "caseload_per_fte"]
+        context(rows),
+        ["placed_over_20_miles_pct", "care_leavers_19_21_eet_pct", "caseload_per_fte"],
     )
     assert len(messages) == 2
     assert messages[0].startswith(
         "Care leavers aged 19-21 in education, employment or training (EET): 30%"
     )
-    assert messages[1].startswith("Children looked after with 3+ placements in 12 months: 8%")
+    assert messages[1].startswith("Placed more than 20 miles from home: 8%")
     # Fourteen quarter ends to 31 March 2024: the eighth, where the run begins, is 30 September
     # 2022.
     assert messages[1].endswith(
         "The change dates from the quarter ending 30 September 2022: all 7 quarters since then "
-        "are below the long-run average, at 8% on average since, against 12% before."
+        "are below the long-run average, at 8% on average since, against 12% before. If this "
+        "follows a known change, declare it to recalculate the limits (add the line "
+        "placed_over_20_miles_pct,2022-09-30,<what changed> to the change-points file)."
     )
+
+
+def test_a_run_on_a_rolling_measure_is_said_plainly_but_not_called_real():
+    # 3+ placements counts 12 months: 11, 12 x 4 then 8, 9 x 3 and 8 (15 points). The last 7
+    # are below the mean (155/15 = 10.33), but runs count only points a year apart.
+    values = [11.0, 12.0] * 4 + [8.0, 9.0] * 3 + [8.0]
+    rows = series_rows("placements_3plus_pct", values, denominator=400)
+    ctx = context(rows)
+    assert ctx.summary("placements_3plus_pct").spc.variation == "common_cause"
+    message = indicator_messages(ctx, ["placements_3plus_pct"])[0]
+    assert "not noise" not in message and "sustained" not in message
+    assert "The last 7 quarters are all below the average" in message
+    assert "this alone is not a signal" in message
+    # Fifteen quarter ends to 31 March 2024: the ninth, where the run begins, is 30 September 2022.
+    assert "placements_3plus_pct,2022-09-30,<what changed>" in message
 
 
 def test_an_indicator_without_a_value_at_the_period_end_gives_no_message():

@@ -73,6 +73,17 @@ def test_benchmark_gaps_leave_out_counts_and_a_teams_caseload():
     assert team["indicator_id"].tolist() == ["placements_3plus_pct"]
 
 
+def test_under_suppression_the_gaps_leave_out_a_figure_the_scorecard_withholds():
+    # Agency workers 1 of 10 (a small count): the scorecard shows c, and ours = benchmark +
+    # gap would give it back. 3+ placements 8 of 100 stays.
+    rows = [
+        metric_row("placements_3plus_pct", R, 8, 100),
+        metric_row("agency_workers_pct", R, 1, 10),
+    ]
+    gaps = overview.benchmark_gaps(context(rows, suppress=True))
+    assert gaps["indicator_id"].tolist() == ["placements_3plus_pct"]
+
+
 def test_where_to_look_next_lists_each_areas_special_cause():
     table = overview.next_steps_table(context(area_rows())).data.set_index("Area")
     assert table.loc["Care leavers", "Special-cause concerns"] == (

@@ -97,6 +97,16 @@ def test_the_area_is_called_the_county_only_for_a_county_council(ctx):
     assert placements._area(ctx_unitary) == "the council's area"
 
 
+def test_a_year_earlier_column_without_children_shows_no_100_percent_total(ctx):
+    # The data start on 1 April 2023, so there is no figure at 31 March 2023: the total row's
+    # year-earlier count and share are blank, not 0 and 100.0%.
+    table = placements.placement_mix_table(ctx).data
+    total = table[table["Placement type"].eq("All children looked after")].iloc[0]
+    assert total["% now"] == 100.0
+    assert total["Children a year earlier"] != total["Children a year earlier"]  # NaN
+    assert total["% a year earlier"] != total["% a year earlier"]  # NaN
+
+
 def test_children_looked_after_by_age_band_add_up_to_all_of_them(ctx):
     table = placements.age_band_mix_table(ctx).data.set_index("Age band")
     # 10 + 2 + 20 + 1 + 1 children looked after at R (the child who left in February is not).

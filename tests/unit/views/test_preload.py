@@ -36,7 +36,7 @@ def sample_processed(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("preload") / "processed"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CSC_METRICS_KEY", "preload-test-key")
+        patch.setenv("CSC_METRICS_KEY", "preload-test-key-0123456789abcdef")
         ingest(ROOT / "data" / "raw" / "sample", folder)
     return folder
 
@@ -60,7 +60,10 @@ def preloaded(sample_processed, monkeypatch):
 def test_preload_answers_the_settled_period_end(sample_processed, monkeypatch):
     monkeypatch.setattr(preload, "_preloaded", None)
     # The sample's last collection year ends on 31 March 2025, its latest quarter end.
-    assert preload_report(sample_processed, **PARAMETERS) == {"period_end": "2025-03-31"}
+    answer = preload_report(sample_processed, **PARAMETERS)
+    assert answer["period_end"] == "2025-03-31"
+    # With it, the facts of the run's summary.json (views.summary).
+    assert answer["summary"]["period_end"] == "2025-03-31"
 
 
 def test_the_same_parameters_get_the_preloaded_context_without_reading_the_data(preloaded):

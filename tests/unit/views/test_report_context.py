@@ -20,7 +20,7 @@ from csc_metrics.indicators import resolve_period_end, resolve_team
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.shipped_sample import sample_processed_dir
 from csc_metrics.views import builders, series_cache
-from csc_metrics.views.context_line import context_line
+from csc_metrics.views.context_line import context_line, coverage_words
 from csc_metrics.views.opening import open_report
 from csc_metrics.views.series_cache import cached_indicator_series, series_cache_key
 
@@ -153,10 +153,10 @@ def test_a_changed_sample_file_is_ingested_again(project):
 def test_the_sample_is_pseudonymised_with_its_own_public_key(project, monkeypatch):
     # The council's own key is neither needed nor created to view the synthetic sample.
     root, _, ingests = project
-    monkeypatch.setenv("CSC_METRICS_KEY", "the council's key")
+    monkeypatch.setenv("CSC_METRICS_KEY", "the council's key, 0123456789abcdef")
     sample_processed_dir(root)
     assert ingests == [shipped_sample.SAMPLE_KEY]
-    assert os.environ["CSC_METRICS_KEY"] == "the council's key"
+    assert os.environ["CSC_METRICS_KEY"] == "the council's key, 0123456789abcdef"
 
 
 def test_no_sample_is_a_parameter_error_naming_processed_dir(tmp_path):
@@ -266,8 +266,19 @@ def test_the_context_line_says_what_the_report_covers_without_counts():
     line = context_line(context(data=data, is_sample=True, suppress=True, comparator="sn"))
     assert line == (
         "Test county (E10000017) · quarter ending 31 March 2024 · SSDA903 data 1 April 2023 "
-        "to 31 March 2024 · synthetic sample data: no real child's data · compared with "
-        "statistical neighbours (median) · counts of 1 to 5 suppressed (shown as c)"
+        "to 31 March 2024; no caseload snapshots (caseload figures not covered) · synthetic "
+        "sample data: no real child's data · compared with statistical neighbours (median) · "
+        "counts of 1 to 5 suppressed (shown as c)"
+    )
+
+
+def test_the_context_line_says_plainly_when_the_ssda903_data_end_before_the_period():
+    # Returns to 31 March 2024, report at 30 June 2024 (as a later caseload snapshot allows).
+    data = make_data([episode("A", "2023-06-01")], header=[child("A", "2012-01-01")])
+    ctx = context(data=data, period_end=pd.Timestamp("2024-06-30"))
+    assert coverage_words(ctx).startswith(
+        "SSDA903 data 1 April 2023 to 31 March 2024 (ends before this period: placement, "
+        "care-leaver and permanence figures not covered)"
     )
 
 

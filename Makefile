@@ -74,8 +74,8 @@ benchmarks-data: $(VENV)/.installed ## Rebuild the packaged DfE benchmark data f
 	$(BIN)/python scripts/build_benchmarks.py
 
 .PHONY: bench
-bench: $(VENV)/.installed-dev ## Run the speed benchmarks (generation, ingest, indicators, report run)
-	$(BIN)/python benchmarks/run_all.py
+bench: $(VENV)/.installed-dev ## Speed figures of issue 20 beside their targets, one table (add ARGS=--national for --scale 40)
+	$(BIN)/python benchmarks/run_all.py $(ARGS)
 
 .PHONY: clean
 clean: ## Remove processed data and rendered reports (raw data is never touched)

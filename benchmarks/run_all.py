@@ -1,93 +1,313 @@
-"""Run every speed benchmark in turn (``make bench``) and print the figures for the README.
+"""Every speed figure of issue 20, measured in turn and printed in one table beside its target.
 
-1. generate a national-size dataset (``csc-metrics sample --scale 40``) into a working folder;
-2. ingest it (``bench_ingest.py``: time and peak memory);
-3. compute every indicator at every quarter end on the result (``bench_indicators.py``);
-4. time the quarterly run on the shipped sample against one empty notebook (``bench_run.py``);
-5. fit the placement demand model and forecast 3 years, on the national dataset and on the
-   shipped sample (``bench_forecast.py``).
+    python benchmarks/run_all.py                   # everything but the national scale (minutes)
+    python benchmarks/run_all.py --national        # also --scale 40 ingest and indicators
+    python benchmarks/run_all.py --only sample,charts --work DIR --keep
 
-Each step is a separate process so that its time and memory are its own. The working folder is
-removed at the end unless ``--keep`` is given.
+Figures (each a separate process, so its time and memory are its own; wall seconds are written
+beside the machine's load, CPU seconds are the process's and its children's user + system):
 
-Usage: python benchmarks/run_all.py [--scale 40] [--keep] [--work DIR]
+- ``sample``: ``csc-metrics sample --scale 1`` (a county: 7 years, 28 snapshots, ~1,950 children
+  looked after, 22 teams). Target <= 20 s.
+- ``county``: ``csc-metrics run --per-team --fresh-ingest`` on that county (cold), then the same
+  run again with unchanged inputs (re-run). Targets <= 30 s and <= 15 s.
+- ``quarter``: the county's processed folder holding the history up to the previous quarter,
+  then one new caseload snapshot and an updated current-year SSDA903 return added; the ingest of
+  the folder with them. Target <= 3 s.
+- ``papermill``: the shipped sample's reports run as a user runs them (``csc-metrics run``)
+  against executing and rendering the same notebooks with the ``papermill`` and ``jupyter
+  nbconvert --no-input`` command lines one after another, measured in turn. Target >= 8x.
+- ``charts``: CPU per chart by median over every chart of the sample's reports
+  (``bench_charts.py``). Target <= 60 ms.
+- ``national`` (only with ``--national``): ``--scale 40`` ingest time and peak memory, and every
+  indicator at every quarter end. Targets < 60 s, < 4 GB, < 60 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SAMPLE = ROOT / "data" / "raw" / "sample"
+LA = ["--la-code", "E10000017", "--period-end", "latest"]
+STEPS = ("sample", "county", "quarter", "papermill", "charts", "national")
 
 
-def _step(title: str, command: list[str]) -> None:
-    print(f"\n== {title}\n$ {' '.join(command)}", flush=True)
-    started = time.perf_counter()
-    subprocess.run(command, check=True)
-    print(f"({title}: {time.perf_counter() - started:.1f} s wall, including start-up)", flush=True)
+@dataclass
+class Figure:
+    """One measured figure beside its target."""
+
+    name: str
+    value: float | None
+    unit: str
+    target: str
+    met: bool | None
+    note: str = ""
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], **kwargs) -> tuple[float, float, str]:
+    """Run a command; return wall seconds, CPU seconds (it and its children) and the load."""
+    cpu, began = _children_cpu(), time.perf_counter()
+    load = _load()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - began, _children_cpu() - cpu, load
+
+
+def csc(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "csc_metrics.cli", *arguments]
+
+
+def step_sample(work: Path) -> list[Figure]:
+    county = work / "county"
+    if county.exists():
+        shutil.rmtree(county)
+    wall, cpu, load = timed(csc("sample", "--out", str(county), "--scale", "1"))
+    return [
+        Figure(
+            "csc-metrics sample --scale 1",
+            wall,
+            "s",
+            "<= 20 s",
+            wall <= 20,
+            f"CPU {cpu:.1f} s; load {load}",
+        )
+    ]
+
+
+def _county(work: Path) -> Path:
+    county = work / "county"
+    if not county.exists():
+        step_sample(work)
+    return county
+
+
+def step_county(work: Path) -> list[Figure]:
+    county, out = _county(work), work / "county-reports"
+    run = csc("run", "--raw", str(county), *LA, "--per-team", "--quiet", "--out", str(out))
+    cold, cold_cpu, cold_load = timed([*run, "--fresh-ingest"])
+    again, again_cpu, again_load = timed(run)
+    return [
+        Figure(
+            "county run --per-team, cold (fresh ingest)",
+            cold,
+            "s",
+            "<= 30 s",
+            cold <= 30,
+            f"CPU {cold_cpu:.1f} s; load {cold_load}",
+        ),
+        Figure(
+            "county run --per-team, unchanged inputs",
+            again,
+            "s",
+            "<= 15 s",
+            again <= 15,
+            f"CPU {again_cpu:.1f} s; load {again_load}",
+        ),
+    ]
+
+
+def _previous_quarter(county: Path, before: Path) -> None:
+    """The county as it was a quarter earlier: no latest snapshot, a shorter current return."""
+    if before.exists():
+        shutil.rmtree(before)
+    shutil.copytree(county, before)
+    snapshots = sorted(p for p in (before / "caseload").iterdir() if p.is_dir())
+    shutil.rmtree(snapshots[-1])
+    years = sorted(p for p in (before / "ssda903").iterdir() if p.is_dir())
+    episodes = next(p for p in years[-1].iterdir() if "episode" in p.name.lower())
+    lines = episodes.read_bytes().splitlines(keepends=True)
+    episodes.write_bytes(b"".join(lines[: max(2, len(lines) * 9 // 10)]))
+
+
+def step_quarter(work: Path) -> list[Figure]:
+    county, before, processed = _county(work), work / "county-previous", work / "quarter"
+    _previous_quarter(county, before)
+    if processed.exists():
+        shutil.rmtree(processed)
+    subprocess.run(
+        csc("ingest", "--raw", str(before), "--processed", str(processed)),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    wall, cpu, load = timed(csc("ingest", "--raw", str(county), "--processed", str(processed)))
+    return [
+        Figure(
+            "quarter re-run ingest (1 new snapshot + updated 903 return)",
+            wall,
+            "s",
+            "<= 3 s",
+            wall <= 3,
+            f"CPU {cpu:.1f} s incl. Python start-up; load {load}",
+        )
+    ]
+
+
+def step_papermill(work: Path) -> list[Figure]:
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    out = work / "papermill"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    ours, ours_cpu, load = timed(
+        csc("run", "--raw", str(SAMPLE), *LA, "--quiet", "--out", str(out / "reports"))
+    )
+    began, cpu = time.perf_counter(), _children_cpu()
+    bin_dir = Path(sys.executable).parent
+    for notebook in notebooks:
+        executed = out / notebook.name
+        subprocess.run(
+            [str(bin_dir / "papermill"), str(notebook), str(executed), "--no-progress-bar"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=ROOT / "notebooks",
+        )
+        subprocess.run(
+            [str(bin_dir / "jupyter-nbconvert"), "--to", "html", "--no-input", str(executed)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    plain, plain_cpu = time.perf_counter() - began, _children_cpu() - cpu
+    speedup = plain / ours
+    return [
+        Figure(
+            f"sample's {len(notebooks)} reports: papermill+nbconvert / csc-metrics run",
+            speedup,
+            "x",
+            ">= 8x",
+            speedup >= 8,
+            f"run {ours:.1f} s (CPU {ours_cpu:.1f}), CLIs {plain:.1f} s (CPU {plain_cpu:.1f}); "
+            f"load {load}",
+        )
+    ]
+
+
+def step_charts(work: Path) -> list[Figure]:
+    result = subprocess.run(
+        [sys.executable, str(HERE / "bench_charts.py"), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(result.stdout)
+    median = figures["median_ms"]
+    return [
+        Figure(
+            "chart CPU, median over every chart of the sample's reports",
+            median,
+            "ms",
+            "<= 60 ms",
+            median <= 60,
+            f"{figures['charts']} charts; build {figures['median_build_ms']:.0f} ms, render "
+            f"{figures['median_render_ms']:.0f} ms; max {figures['max_ms']:.0f} ms",
+        )
+    ]
+
+
+def step_national(work: Path) -> list[Figure]:
+    raw, processed = work / "national", work / "national-processed"
+    if not raw.exists():
+        subprocess.run(
+            csc("sample", "--out", str(raw), "--scale", "40"), check=True, stdout=subprocess.DEVNULL
+        )
+    shutil.rmtree(processed, ignore_errors=True)
+    wall, cpu, load = timed(
+        [sys.executable, str(HERE / "bench_ingest.py"), str(raw), "--processed", str(processed)]
+    )
+    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    indicators, indicators_cpu, indicators_load = timed(
+        [sys.executable, str(HERE / "bench_indicators.py"), str(processed)]
+    )
+    return [
+        Figure(
+            "national (--scale 40) ingest",
+            wall,
+            "s",
+            "< 60 s",
+            wall < 60,
+            f"CPU {cpu:.1f} s incl. start-up; load {load}",
+        ),
+        Figure("national ingest peak memory", peak_gb, "GB", "< 4 GB", peak_gb < 4),
+        Figure(
+            "national indicators, every quarter end",
+            indicators,
+            "s",
+            "< 60 s",
+            indicators < 60,
+            f"CPU {indicators_cpu:.1f} s incl. loading; load {indicators_load}",
+        ),
+    ]
+
+
+def table(figures: list[Figure]) -> str:
+    """The figures as a Markdown table (the README's Performance section shows it)."""
+    lines = [
+        "| figure | measured | target | met | notes |",
+        "|---|---|---|---|---|",
+    ]
+    for f in figures:
+        value = "failed" if f.value is None else f"{f.value:.1f} {f.unit}"
+        met = "?" if f.met is None else ("yes" if f.met else "no")
+        lines.append(f"| {f.name} | {value} | {f.target} | {met} | {f.note} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmarks.
-
-    Args:
-        argv: Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns:
-        0, or the exit code of the first benchmark that failed.
-    """
+    """Run the benchmarks and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", default="40", help="--scale of the national-size dataset")
+    parser.add_argument("--national", action="store_true", help="also the --scale 40 figures")
+    parser.add_argument("--only", help=f"comma-separated steps of {', '.join(STEPS)}")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     args = parser.parse_args(argv)
+    steps = args.only.split(",") if args.only else [s for s in STEPS if s != "national"]
+    if args.national and "national" not in steps:
+        steps.append("national")
+    os.environ.setdefault("CSC_METRICS_KEY", "benchmark-only-key")
     work = args.work or Path(tempfile.mkdtemp(prefix="csc-metrics-bench-"))
-    raw, processed = work / "raw", work / "processed"
-    python = sys.executable
+    work.mkdir(parents=True, exist_ok=True)
+    functions = {name: globals()[f"step_{name}"] for name in STEPS}
+    figures: list[Figure] = []
     try:
-        if not raw.exists():
-            _step(
-                f"generate (--scale {args.scale})",
-                [
-                    python,
-                    "-m",
-                    "csc_metrics.cli",
-                    "sample",
-                    "--out",
-                    str(raw),
-                    "--scale",
-                    args.scale,
-                    "--years",
-                    "2019-2025",
-                ],
-            )
-        _step(
-            "ingest",
-            [python, str(HERE / "bench_ingest.py"), str(raw), "--processed", str(processed)],
-        )
-        _step(
-            "indicators, every quarter end",
-            [python, str(HERE / "bench_indicators.py"), str(processed)],
-        )
-        _step("quarterly run on the shipped sample", [python, str(HERE / "bench_run.py")])
-        _step(
-            "forecast, national dataset",
-            [python, str(HERE / "bench_forecast.py"), str(processed), "--repeat", "1"],
-        )
-        _step("forecast, shipped sample", [python, str(HERE / "bench_forecast.py")])
-    except subprocess.CalledProcessError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        return error.returncode or 1
+        for name in steps:
+            print(f"== {name} (load {_load()})", file=sys.stderr, flush=True)
+            try:
+                figures.extend(functions[name](work))
+            except (subprocess.CalledProcessError, ValueError, OSError) as error:
+                figures.append(Figure(name, None, "", "", False, f"failed: {error}"))
     finally:
         if not args.keep and args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    return 0
+    print(
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
+        f"load {_load()} at the end.\n"
+    )
+    print(table(figures))
+    return 0 if all(f.met for f in figures) else 1
 
 
 if __name__ == "__main__":

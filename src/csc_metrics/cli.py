@@ -17,7 +17,8 @@ import sys
 from collections.abc import Sequence
 
 from csc_metrics import __version__
-from csc_metrics.errors import CscMetricsError
+from csc_metrics.errors import CscMetricsError, capped_message
+from csc_metrics.folders import describe_os_error
 
 #: Subcommand -> (module providing add_arguments/run, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -93,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if top_args.verbose else logging.INFO,
         format="%(levelname)s: %(message)s",
     )
+    # A log file on a full or read-only disk must not print logging's own tracebacks: the
+    # failure reaches the user once, as a message (see the OSError handler below).
+    logging.raiseExceptions = False
     module_name, help_text = COMMANDS[command]
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"csc-metrics {command}", description=help_text)
@@ -101,8 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except CscMetricsError as error:
-        print(f"csc-metrics {command}: {error}", file=sys.stderr)
+        print(f"csc-metrics {command}: {capped_message(str(error))}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # The disk, the file system or a path refused (full disk, read-only folder, a file
+        # where a folder is expected): the environment, not the code, so a message and exit 2.
+        print(
+            f"csc-metrics {command}: {capped_message(describe_os_error(error))} Nothing "
+            "already published or processed was changed.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print(f"csc-metrics {command}: interrupted", file=sys.stderr)
         return 130

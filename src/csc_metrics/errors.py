@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+#: The longest message shown to a user, whatever the input (a 50 MB one-line file included).
+MESSAGE_LIMIT = 600
+
+
+def capped_message(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message cut to at most ``limit`` characters, saying that it was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 30].rstrip() + " ... (message shortened)"
+
 
 class CscMetricsError(Exception):
     """Base class for errors that are reported to the user as a message, never a traceback."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
@@ -43,8 +44,44 @@ def is_hidden(relative: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in relative.parts)
 
 
+def input_files(raw: Path, folders: tuple[str, ...] | None = None) -> list[Path]:
+    """Every input file under a raw folder, following links, in a stable order.
+
+    Links are followed like any folder or file: a year folder linked from an archive is read by
+    ingest, so it is listed (and hashed) like any other input. A link that loops back to a
+    folder already being walked is not followed twice. Hidden files and Excel lock files are
+    left out.
+
+    Args:
+        raw: The raw data folder.
+        folders: Only the files under these sub-folders, in this order (default: every file).
+
+    Returns:
+        Paths under ``raw`` (as reached through any links), sorted within each folder.
+    """
+    raw = Path(raw)
+    roots = [raw / folder for folder in folders] if folders is not None else [raw]
+    found: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        files: list[Path] = []
+        for current, subfolders, names in os.walk(root, followlinks=True):
+            here = Path(current)
+            # Stop a link cycle: a folder whose real path is one of its own parents.
+            real = here.resolve()
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if (here / name).resolve() not in real.parents and (here / name).resolve() != real
+            )
+            files += [here / name for name in names if (here / name).is_file()]
+        found += sorted(f for f in files if not is_hidden(f.relative_to(raw)))
+    return found
+
+
 def hash_inputs(raw: Path, folders: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-    """Hash every file of the raw folder (hidden files and Excel lock files left out).
+    """Hash every input file of the raw folder, following links (``input_files``).
 
     Args:
         raw: The raw data folder.
@@ -52,23 +89,17 @@ def hash_inputs(raw: Path, folders: tuple[str, ...] | None = None) -> list[dict[
 
     Returns:
         One record per file, sorted by path within each folder: ``path`` (relative, with
-        ``/``), ``bytes``, ``sha256``.
+        ``/``, as reached through any link), ``bytes``, ``sha256`` (of the content read, the
+        link's target for a link).
     """
     raw = Path(raw)
-    roots = [raw / folder for folder in folders] if folders is not None else [raw]
-    files = [
-        path
-        for root in roots
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not is_hidden(path.relative_to(raw))
-    ]
     return [
         {
             "path": path.relative_to(raw).as_posix(),
             "bytes": path.stat().st_size,
             "sha256": sha256_file(path),
         }
-        for path in files
+        for path in input_files(raw, folders)
     ]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,11 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
     Raises:
         InputError: If the file is empty or is not text.
     """
-    if not data.strip():
+    # A file holding only a byte-order mark (and perhaps blank lines) is empty too.
+    content = data
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        content = content.removeprefix(bom)
+    if not content.replace(b"\x00", b"").strip():
         raise InputError(f"{path} is empty: it has no column headings and no rows.")
     for signature, kind in BINARY_SIGNATURES.items():
         if data.startswith(signature):
@@ -188,8 +193,10 @@ def parse_csv(text: str, path: str, delimiter: str = ",") -> pd.DataFrame:
             encoding="utf-8",
             sep=delimiter,
         )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path} is empty: it has no column headings and no rows.") from None
     except pd.errors.ParserError as error:
-        detail = str(error).replace("Error tokenizing data. C error: ", "")
+        detail = str(error).replace("Error tokenizing data. C error: ", "")[:200]
         raise InputError(
             f"{path} cannot be read as {name}-separated text (the {name} is the delimiter found "
             f"in its heading row): {detail}. Check for stray delimiters or quotes."
@@ -338,3 +345,41 @@ def describe_heading_row(headings: list[object], known: Any = ()) -> str:
         named = "none recognised"
     plural = "s" if len(filled) != 1 else ""
     return f"its {len(filled)} column heading{plural} ({named})"
+
+
+#: A workbook (a zip file) whose parts expand to more than this many times its size, and to more
+#: than ``WORKBOOK_SUSPECT_BYTES``, is refused before it is parsed: real workbooks compress about
+#: 5 to 20 times; a "zip bomb" of 1 MB that expands to 300 MB would exhaust memory.
+WORKBOOK_MAX_RATIO = 100
+WORKBOOK_SUSPECT_BYTES = 50_000_000
+#: Any workbook expanding beyond this is refused, whatever its ratio.
+WORKBOOK_MAX_BYTES = 2_000_000_000
+
+
+def check_workbook_size(path: Path, source: str) -> None:
+    """Refuse an ``.xlsx`` workbook that would expand to an unreasonable size when parsed.
+
+    Only the zip directory is read (the sizes it declares), never the parts themselves. A file
+    that is not a zip at all is left to the workbook reader, which says so.
+
+    Args:
+        path: The workbook.
+        source: Its path relative to the raw folder, for the message.
+
+    Raises:
+        InputError: If the declared expanded size is too large.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+        size = max(Path(path).stat().st_size, 1)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if expanded > WORKBOOK_MAX_BYTES or (
+        expanded > WORKBOOK_SUSPECT_BYTES and expanded / size > WORKBOOK_MAX_RATIO
+    ):
+        raise InputError(
+            f"{source} is a {size / 1e6:.1f} MB workbook that would expand to "
+            f"{expanded / 1e6:.0f} MB when read, far more than a real workbook; it was not "
+            "opened. Save the workbook again from Excel, or remove it from the raw folder."
+        )

@@ -25,8 +25,9 @@ from filelock import FileLock
 from csc_metrics import project_root
 from csc_metrics.errors import ParameterError
 from csc_metrics.fingerprints import code_fingerprint, hash_inputs, inputs_fingerprint
+from csc_metrics.folders import check_replaceable
 from csc_metrics.privacy import KEY_ENV
-from csc_metrics.storage import CACHE_FOLDER, ProcessedData, write_json
+from csc_metrics.storage import CACHE_FOLDER, ProcessedData, is_legacy_processed, write_json
 
 #: The shipped synthetic sample and where its processed tables are kept, under the project root.
 SAMPLE_RAW = Path("data") / "raw" / "sample"
@@ -101,6 +102,7 @@ def sample_processed_dir(root: Path | None = None) -> Path:
             from csc_metrics.pipeline import ingest
 
             # A fresh folder: ingest would otherwise add the snapshots to an older history.
+            check_replaceable(processed, "processed", str(processed), legacy=_made_here)
             shutil.rmtree(processed, ignore_errors=True)
             with _sample_key():
                 ingest(raw, processed)
@@ -123,6 +125,11 @@ def is_synthetic_raw(raw: Path | str | None) -> bool:
         return manifest is not None and GENERATOR_MARK in manifest.read_text("utf-8")
     except OSError:
         return False
+
+
+def _made_here(folder: Path) -> bool:
+    """Whether an unmarked folder is a sample ingest of an older csc-metrics (it has the stamp)."""
+    return is_legacy_processed(folder) or (folder / CACHE_FOLDER / SAMPLE_STAMP).is_file()
 
 
 def is_synthetic(data: ProcessedData) -> bool:

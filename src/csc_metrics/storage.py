@@ -8,11 +8,7 @@ on the way in.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +19,7 @@ import pandera.pandas as pa
 import pyarrow
 from pyarrow import csv as arrow_csv
 
-from csc_metrics import schemas
+from csc_metrics import fingerprints, folders, schemas
 from csc_metrics.errors import InputError
 from csc_metrics.formatting import neutralise_formulas
 
@@ -95,11 +91,91 @@ def read_table(name: str, folder: Path) -> pd.DataFrame:
 
     Returns:
         The validated table.
+
+    Raises:
+        InputError: If the file does not read back as the table (damaged, truncated).
     """
     path = Path(folder) / f"{name}.parquet"
     if not path.exists():
         return empty_table(name)
-    return PROCESSED_TABLES[name].validate(pd.read_parquet(path))
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, pyarrow.ArrowException) as error:
+        raise InputError(
+            f"The processed table {path} cannot be read ({type(error).__name__}): it is "
+            "damaged. Run `csc-metrics ingest` again to rebuild it from the raw files."
+        ) from None
+    return PROCESSED_TABLES[name].validate(frame)
+
+
+#: The manifest key holding the SHA-256 of every file ingest wrote (name -> hash).
+FILE_HASHES = "files"
+#: Sub-folder of a processed folder holding the previous generation of the caseload tables.
+HISTORY_FOLDER = "_previous"
+#: The caseload tables: a history of snapshots that may exist nowhere else once the raw
+#: snapshots are archived.
+CASELOAD_TABLES = (
+    "clean_caseload__cases",
+    "clean_caseload__workforce",
+    "clean_caseload__establishment",
+)
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every table and data file directly in a folder (not the manifest or marker).
+
+    Args:
+        folder: A processed folder (or its history folder) being written.
+
+    Returns:
+        File name -> hex digest, sorted by name.
+    """
+    skip = {MANIFEST_NAME, folders.MARKER_NAME}
+    return {
+        path.name: fingerprints.sha256_file(path)
+        for path in sorted(Path(folder).iterdir())
+        if path.is_file() and path.name not in skip and path.suffix in (".parquet", ".csv")
+    }
+
+
+def damaged_files(folder: Path, names: tuple[str, ...] | None = None) -> list[str]:
+    """Files of a processed folder that no longer match the hash its manifest recorded.
+
+    A folder whose manifest records no hashes (written before they were kept) has none.
+
+    Args:
+        folder: The processed folder (or its history folder).
+        names: Only these table names (default: every file recorded).
+
+    Returns:
+        The damaged or missing files' names, sorted.
+    """
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    recorded = manifest.get(FILE_HASHES) if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict):
+        return []
+    wanted = {f"{n}.parquet" for n in names} if names is not None else set(recorded)
+    damaged = []
+    for name in sorted(wanted & set(recorded)):
+        path = folder / name
+        if not path.is_file() or fingerprints.sha256_file(path) != recorded[name]:
+            damaged.append(name)
+    return damaged
+
+
+def check_files(folder: Path, names: tuple[str, ...] | None = None) -> None:
+    """Raise ``InputError`` naming every processed file that does not match its recorded hash."""
+    damaged = damaged_files(folder, names)
+    if damaged:
+        raise InputError(
+            f"The processed folder {folder} holds damaged file(s): {', '.join(damaged)} "
+            "(they no longer match the hashes ingest recorded). Run `csc-metrics ingest` again "
+            "to rebuild them from the raw files."
+        )
 
 
 @dataclass
@@ -181,6 +257,7 @@ def load_processed(folder: Path) -> ProcessedData:
             "Run `csc-metrics ingest --raw RAW --processed "
             f"{folder}` first."
         )
+    check_files(folder)
     tables = {name: read_table(name, folder) for name in PROCESSED_TABLES}
     # read_table has validated every table: build the container without checking them again.
     data = ProcessedData(
@@ -191,38 +268,68 @@ def load_processed(folder: Path) -> ProcessedData:
     return data
 
 
+#: Files and folders ingest writes into a processed folder, besides the tables.
+PROCESSED_EXTRAS = frozenset(
+    {
+        MANIFEST_NAME,
+        "dq_issues.csv",
+        "run_ingest_stamp.json",
+        CACHE_FOLDER,
+        "_previous",
+        folders.MARKER_NAME,
+    }
+)
+
+
+def is_legacy_processed(folder: Path) -> bool:
+    """Whether an unmarked folder was written by ``csc-metrics ingest`` before folders had markers.
+
+    It must hold an ingest manifest (one that lists the raw inputs) and nothing but what ingest
+    writes: a report folder (``index.html``) or a folder holding anyone else's file is not one.
+    """
+    folder = Path(folder)
+    allowed = {f"{name}.parquet" for name in PROCESSED_TABLES} | PROCESSED_EXTRAS
+    try:
+        names = {path.name for path in folder.iterdir()}
+        manifest = json.loads((folder / MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "inputs" in manifest and names <= allowed
+
+
 @contextmanager
-def staged_replace(target: Path) -> Iterator[Path]:
+def staged_replace(
+    target: Path,
+    kind: str = "report-period",
+    option: str = "the folder",
+    *,
+    legacy: folders.LegacyCheck | None = None,
+    check: bool = True,
+    keep_retired: Callable[[Path, Path], None] | None = None,
+    mark: bool = True,
+) -> Iterator[Path]:
     """Build a folder's new contents beside it, then swap them in only on success.
 
-    The staging folder sits in the same parent as ``target`` so the final renames are atomic on
-    one filesystem. If the block raises, the staging folder is removed and ``target`` is left
-    exactly as it was.
+    See ``folders.replace_folder``: an interrupted earlier swap is recovered first, a folder
+    csc-metrics does not own (no marker of ``kind``) is refused with ``InputError``, and a
+    failure inside the block leaves ``target`` exactly as it was.
 
     Args:
         target: The folder to replace (it need not exist yet).
+        kind: Its kind (``folders.FOLDER_KINDS``).
+        option: How the user named it, for messages.
+        legacy: Recognises an unmarked folder written before markers existed.
+        check: False when the caller has made its own check (``sample --force``).
+        keep_retired: Called with ``(retired copy, new folder)`` after the swap.
+        mark: False to leave the new folder without a marker (the synthetic raw sample).
 
     Yields:
         An empty staging folder to write into.
     """
-    target = Path(target).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    # mkdtemp makes an owner-only folder; published reports must be readable like any folder
-    # the user creates, so give it the permissions the umask allows.
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    try:
+    with folders.replace_folder(
+        target, kind, option, legacy=legacy, check=check, keep_retired=keep_retired, mark=mark
+    ) as staging:
         yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-    if target.exists():
-        target.replace(retired)
-    staging.replace(target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def unused_path(folder: Path, stem: str, suffix: str = "") -> Path:

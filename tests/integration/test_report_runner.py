@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from csc_metrics import folders
 from csc_metrics.errors import AlreadyRunningError, InputError, ParameterError
 from csc_metrics.report.config import RunConfig
 from csc_metrics.report.jobs import longest_first
@@ -72,6 +73,7 @@ def test_every_report_and_the_run_records_are_published(published):
     folder = out / "2025-03-31"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     assert names == [
+        ".csc-metrics-folder.json",  # the marker: csc-metrics may replace this folder
         "00_overview.html",
         "01_caseloads.html",
         "02_data_quality.html",
@@ -93,6 +95,7 @@ def test_every_report_and_the_run_records_are_published(published):
 def test_nothing_is_left_of_the_build_folder(published):
     _, out = published
     assert sorted(p.name for p in out.iterdir()) == [
+        "._processed.csc-metrics-run.lock",  # the run locks its processed folder too
         ".csc-metrics-run.lock",
         "2025-03-31",
         "_processed",
@@ -284,9 +287,52 @@ def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     with pytest.raises(InputError, match="column DOB, row 3"):
         run(config, report_tools, ingest_fn=broken_ingest)
     out = tmp_path / "reports"
-    assert sorted(p.name for p in out.iterdir()) == [".csc-metrics-run.lock", "logs"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "._processed.csc-metrics-run.lock",
+        ".csc-metrics-run.lock",
+        "logs",
+    ]
     log = next((out / "logs").glob("run-*.log")).read_text()
     assert "column DOB, row 3" in log
+
+
+@pytest.mark.slow
+def test_a_report_left_retired_by_a_killed_run_is_put_back_before_a_run_that_fails(
+    tmp_path, report_tools
+):
+    # Killed between the two renames of the swap: only the retired copy is left. The next run
+    # fails on bad input, yet the last published report is back in place, not deleted.
+    report_tools.write_raw(tmp_path / "raw")
+    retired = tmp_path / "reports" / ".2025-03-31.old-1a2b3c4d"
+    retired.mkdir(parents=True)
+    (retired / "index.html").write_text("<p>last published</p>")
+    folders.write_marker(retired, "report-period")
+    lookalike = tmp_path / "reports" / ".thunderbird.old-profile"
+    lookalike.mkdir()
+    (lookalike / "mail.db").write_text("mail")
+
+    def broken_ingest(raw, processed):
+        raise InputError("header.csv, column DOB, row 3: expected a date dd/mm/yyyy")
+
+    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    with pytest.raises(InputError):
+        run(config, report_tools, ingest_fn=broken_ingest)
+    published = tmp_path / "reports" / "2025-03-31" / "index.html"
+    assert published.read_text() == "<p>last published</p>"
+    assert not retired.exists()
+    assert (lookalike / "mail.db").read_text() == "mail"
+
+
+@pytest.mark.slow
+def test_a_period_folder_holding_a_users_file_is_not_replaced(tmp_path, report_tools):
+    report_tools.write_raw(tmp_path / "raw")
+    period = tmp_path / "reports" / "2025-03-31"
+    period.mkdir(parents=True)
+    (period / "holiday.jpg").write_bytes(b"jpg")
+    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    with pytest.raises(InputError, match="nothing in it was touched"):
+        run(config, report_tools)
+    assert sorted(p.name for p in period.iterdir()) == ["holiday.jpg"]
 
 
 @pytest.mark.slow

@@ -35,6 +35,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "distinct",
         "raw_text",
         "fingerprints",
+        "folders",
+        "locks",
     ),
     "ingest": (
         "ssda903",

@@ -2,17 +2,18 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from csc_metrics import storage
+from csc_metrics import folders, storage
 
 
 def test_staged_replace_swaps_in_the_new_folder(tmp_path):
     target = tmp_path / "processed"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with storage.staged_replace(target) as staging:
+    folders.write_marker(target, "processed")
+    with storage.staged_replace(target, "processed") as staging:
         (staging / "new.txt").write_text("new")
         assert (target / "old.txt").exists()  # untouched until the block succeeds
-    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [folders.MARKER_NAME, "new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["processed"]
 
 
@@ -20,10 +21,11 @@ def test_staged_replace_leaves_the_target_alone_on_failure(tmp_path):
     target = tmp_path / "processed"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with pytest.raises(RuntimeError), storage.staged_replace(target) as staging:
+    folders.write_marker(target, "processed")
+    with pytest.raises(RuntimeError), storage.staged_replace(target, "processed") as staging:
         (staging / "half.txt").write_text("half")
         raise RuntimeError("boom")
-    assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [folders.MARKER_NAME, "old.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["processed"]
 
 
@@ -71,3 +73,18 @@ def test_write_csv_reads_back_the_same_text_with_blanks_commas_and_quotes(tmp_pa
     assert text[1:] == ['3,"a, ""b"""', ","]
     back = pd.read_csv(tmp_path / "issues.csv", dtype="str", keep_default_na=False)
     assert back.to_dict("list") == {"row": ["3", ""], "value": ['a, "b"', ""]}
+
+
+def test_an_unmarked_folder_holding_only_what_ingest_writes_is_a_legacy_processed_folder(
+    tmp_path,
+):
+    (tmp_path / "manifest.json").write_text('{"inputs": []}')
+    storage.write_table(storage.empty_table("dq_issues"), "dq_issues", tmp_path)
+    assert storage.is_legacy_processed(tmp_path)
+
+
+def test_a_report_folder_is_not_a_legacy_processed_folder(tmp_path):
+    # Any manifest.json used to pass: a published report has one too, and an index.html.
+    (tmp_path / "manifest.json").write_text('{"inputs": []}')
+    (tmp_path / "index.html").write_text("<p>report</p>")
+    assert not storage.is_legacy_processed(tmp_path)

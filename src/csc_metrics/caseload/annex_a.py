@@ -36,6 +36,7 @@ from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
+from csc_metrics.raw_text import check_workbook_size
 
 DATASET = "caseload"
 TABLE = "cases"
@@ -134,6 +135,7 @@ def _read_list(
 def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
     # calamine (Rust) reads a workbook 10-20 times faster than openpyxl, which matters when a
     # quarterly run re-reads every historical snapshot.
+    check_workbook_size(path, source)
     try:
         return CalamineWorkbook.from_path(str(path))
     except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:

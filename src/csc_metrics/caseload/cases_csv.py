@@ -14,6 +14,7 @@ import pandas as pd
 from csc_metrics.caseload.csv_files import read_csv_table
 from csc_metrics.caseload.rows import RAW_CASE_COLUMNS, TABLE
 from csc_metrics.caseload.vocabulary import CASES_CSV_HEADINGS, CASES_CSV_REQUIRED
+from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
 
 
@@ -38,6 +39,11 @@ def read_cases_csv_cells(
     cells, headers = read_csv_table(
         path, source, CASES_CSV_HEADINGS, CASES_CSV_REQUIRED, TABLE, log
     )
+    if cells.empty:
+        raise InputError(
+            f"{source} has column headings but no rows: a snapshot's case list needs one row "
+            "per open case. Add the cases, or move the snapshot folder out of caseload/."
+        )
     cells = cells.assign(
         snapshot_date=snapshot_date,
         closure_date=pd.Series(np.nan, index=cells.index, dtype="str"),

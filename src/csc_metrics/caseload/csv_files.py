@@ -6,6 +6,7 @@ Every cell is read as text so identifiers keep their leading zeros, headers are 
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,13 @@ ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
+    with open(path, "rb") as handle:
+        start = handle.read(65536)
+    if b"\x00" in start and not start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(
+            f"{source} is not a CSV text file (it contains binary data). Export it again as "
+            "CSV (comma delimited, UTF-8)."
+        )
     last_error: Exception | None = None
     for encoding in ENCODINGS:
         try:

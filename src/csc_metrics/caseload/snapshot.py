@@ -317,7 +317,7 @@ def _workers_per_case(case: np.ndarray, cases: int, worker_ids: pd.Series) -> np
     """Count the different (non-blank) workers named on each case's rows, in case order."""
     pair = group_codes(pd.Series(case), worker_ids)
     named = pair >= 0
-    case_of_pair = np.zeros(pair.max() + 1, dtype="int64")
+    case_of_pair = np.zeros(pair.max() + 1 if len(pair) else 0, dtype="int64")
     # Every row of a (case, worker) pair has the same case, so repeated writes agree.
     case_of_pair[pair[named]] = case[named]
     return np.bincount(case_of_pair, minlength=cases)

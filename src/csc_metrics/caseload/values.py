@@ -264,7 +264,10 @@ def require_columns(
     expected = "; ".join(f"{c} (any of: {', '.join(variants[c])})" for c in missing)
     known = [v for accepted in variants.values() for v in accepted]
     shown = describe_heading_row(list(headers), known)
-    raise InputError(f"{where}: missing column(s) {expected}. In the file: {shown}.")
+    raise InputError(
+        f"{where}: missing column(s) {expected}. In the file: {shown}. Check that the first "
+        "row holds the column headings."
+    )
 
 
 def excel_row_numbers(count: int, header_row: int) -> np.ndarray:

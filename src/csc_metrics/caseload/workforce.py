@@ -46,6 +46,9 @@ WORKFORCE_ROW_COLUMNS = [*column_names(CleanWorkforce), "source_row"]
 FULL_TIME = 1.0
 #: Tolerance when comparing summed FTEs with a whole post (0.6 + 0.4 is not exactly 1 in floats).
 FTE_TOLERANCE = 1e-9
+#: The largest FTE a worker's row can have: above it (hours typed as FTE, 1e308, inf) it is an
+#: impossible value, not used.
+MAX_FTE = 2.0
 
 
 def read_workforce_cells(
@@ -147,17 +150,20 @@ def _warn(
 def _clean_fte(cells: pd.DataFrame, header: pd.Series, log: DataQualityLog) -> pd.Series:
     fte, unreadable = parse_numbers(cells["fte"])
     raw = as_text(cells["fte"])
-    negative = fte.lt(0)
-    fte = fte.mask(negative)
+    # Negative, infinite or beyond any post (1e308): impossible, so an error and not used.
+    impossible = fte.lt(0) | ~np.isfinite(fte.fillna(0.0)) | fte.gt(MAX_FTE)
+    fte = fte.mask(impossible)
     _warn(
         log,
-        cells.loc[unreadable | negative],
+        cells.loc[unreadable | impossible],
         "invalid_fte",
         header,
-        raw.loc[unreadable | negative],
-        "FTE must be a number from 0 upwards; it was left blank, so this worker is listed "
-        "but not counted in caseload per FTE.",
+        raw.loc[unreadable | impossible],
+        f"FTE must be a number from 0 to {MAX_FTE:g}; it was not used, so this worker is "
+        "listed but not counted in caseload per FTE.",
+        severity="error",
     )
+    negative = impossible
     not_counted = (fte.isna() & ~(unreadable | negative)) | fte.eq(0)
     _warn(
         log,
@@ -250,7 +256,8 @@ def resolve_duplicate_workers(workforce: pd.DataFrame, log: DataQualityLog) -> p
         info["split_post"].to_numpy(),
         "; they are in different teams with FTEs adding up to no more than 1, so they were "
         "taken as one split post: FTE "
-        + info["fte_sum"].round(2).astype(str).to_numpy()
+        # A blank FTE sum (every row blank) is no split post; fill it so the text still joins.
+        + info["fte_sum"].round(2).astype(str).fillna("").to_numpy()
         + " in the team of the last row.",
         "; the last row was kept.",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -20,6 +21,12 @@ from matplotlib.ticker import FuncFormatter
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_cell, format_value
 from csc_metrics.settings import Settings
+
+#: Every label is plain text: a ``$`` in a team name or a title is a dollar sign, never TeX
+#: (matplotlib would parse ``$...$`` as mathtext and fail the whole chart on bad TeX). Set once,
+#: here, where every chart module gets its figure tools from.
+matplotlib.rcParams["text.parse_math"] = False
+matplotlib.rcParams["text.usetex"] = False
 
 #: The Okabe-Ito palette (Okabe and Ito 2008), safe for the common forms of colour blindness.
 OKABE_ITO: dict[str, str] = {

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from csc_metrics.pipeline.core import DQ_CSV, DQ_TABLE, IngestResult, ingest
+from csc_metrics.errors import ParameterError
+from csc_metrics.locks import folder_lock, lock_file_for
+from csc_metrics.pipeline.core import DQ_CSV, DQ_TABLE, IngestResult, ingest, rollback
 from csc_metrics.quality import summarise_issues
+from csc_metrics.storage import HISTORY_FOLDER
 
 #: Rules listed by name in the summary; beyond this many the summary says how many more fired.
 TOP_RULES_SHOWN = 30
@@ -74,7 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--raw",
         type=Path,
-        required=True,
         help="raw folder holding ssda903/<YYYY>/ (and optionally reference/, caseload/)",
     )
     parser.add_argument(
@@ -82,6 +84,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         required=True,
         help="processed folder to (re)build; replaced only when the whole ingest succeeds",
+    )
+    parser.add_argument(
+        "--rollback",
+        action="store_true",
+        help="put back the previous generation of the caseload tables (each ingest keeps the "
+        "one it replaces in PROCESSED/_previous/); run it again to undo. --raw is not needed",
     )
 
 
@@ -95,6 +103,20 @@ def run(args: argparse.Namespace) -> int:
         0 when the input was usable (warnings allowed). Unusable input raises ``InputError``,
         which the command line reports with exit code 2.
     """
-    result = ingest(args.raw, args.processed)
+    processed = Path(args.processed).resolve()
+    if not args.rollback and args.raw is None:
+        raise ParameterError("--raw is required (only --rollback works without it).")
+    with folder_lock(lock_file_for(processed, inside=False), f"the processed folder {processed}"):
+        if args.rollback:
+            current, replaced = rollback(processed)
+            print(
+                f"Rolled back the caseload tables in {processed}: snapshots now "
+                f"{', '.join(current) or 'none'} (were {', '.join(replaced) or 'none'}). The "
+                f"replaced generation is kept in {HISTORY_FOLDER}/: --rollback again undoes "
+                "this. Move a bad snapshot folder out of RAW/caseload before the next ingest, "
+                "or it is read again."
+            )
+            return 0
+        result = ingest(args.raw, processed)
     print(summary_text(result))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ import pandera.errors
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
+from csc_metrics.folders import check_replaceable, recover_folder
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import read_reference
@@ -28,10 +30,17 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import read_ssda903
 from csc_metrics.ssda903.ingest import no_ssda903
 from csc_metrics.storage import (
+    CASELOAD_TABLES,
     EXTRACT_DATES_KEY,
+    FILE_HASHES,
+    HISTORY_FOLDER,
     MANIFEST_NAME,
+    PROCESSED_TABLES,
     ProcessedData,
-    load_processed,
+    damaged_files,
+    file_hashes,
+    is_legacy_processed,
+    read_table,
     staged_replace,
     write_csv,
     write_json,
@@ -78,12 +87,19 @@ def _check_folders(raw: Path, processed: Path) -> None:
         )
     if processed.is_file():
         raise ParameterError(f"--processed {processed} is a file; give a folder.")
-    if processed.is_dir() and any(processed.iterdir()) and not (processed / MANIFEST_NAME).exists():
-        raise ParameterError(
-            f"--processed {processed} already holds files but no {MANIFEST_NAME}, so it was not "
-            "written by csc-metrics ingest. It would be replaced entirely: choose a new or "
-            "empty folder."
-        )
+    check_replaceable(processed, "processed", "--processed", legacy=is_legacy_processed)
+
+
+def _readable_history(folder: Path) -> bool:
+    """Whether a folder's caseload tables match their recorded hashes and read back."""
+    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
+        return False
+    try:
+        for name in CASELOAD_TABLES:
+            read_table(name, folder)
+    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
+        return False
+    return True
 
 
 def _recorded_key_check(processed: Path) -> object:
@@ -96,17 +112,66 @@ def _recorded_key_check(processed: Path) -> object:
 
 
 def _published(processed: Path) -> ProcessedData | None:
-    """Load the processed data currently published, which holds the caseload history."""
+    """The caseload history currently published, which this ingest adds to.
+
+    The caseload tables are checked against the hashes the last ingest recorded. Damaged ones
+    are restored from the previous generation (``_previous/``) with a warning; if that cannot be
+    read either, the ingest stops and says what is lost (the SSDA903 and reference tables are
+    always rebuilt from the raw files, so they do not matter here).
+    """
     if not (processed / MANIFEST_NAME).exists():
         return None
-    try:
-        return load_processed(processed)
-    except (OSError, ValueError, pandera.errors.SchemaError, pandera.errors.SchemaErrors) as e:
-        raise InputError(
-            f"The existing processed folder {processed} cannot be read, and it holds the "
-            f"caseload history that this run would add to ({type(e).__name__}: {e}). "
-            "Restore it from a backup, or ingest into a new folder."
-        ) from None
+    source = processed
+    if not _readable_history(processed):
+        history = processed / HISTORY_FOLDER
+        if not _readable_history(history):
+            raise InputError(
+                f"The caseload history in {processed} is damaged "
+                f"({', '.join(damaged_files(processed, CASELOAD_TABLES)) or 'unreadable'}) and "
+                "no readable previous generation can restore it: every caseload snapshot held "
+                "only there (not in RAW/caseload) is lost. Restore the processed folder from a "
+                "backup, or ingest into a new folder."
+            )
+        logger.warning(
+            "The caseload history in %s is damaged; restored it from the previous generation "
+            "(%s). Snapshots added by the last ingest come back only if they are still in the "
+            "raw caseload folder.",
+            processed,
+            history,
+        )
+        source = history
+    tables = {name: read_table(name, source) for name in CASELOAD_TABLES}
+    data = ProcessedData.from_tables(
+        tables, json.loads((source / MANIFEST_NAME).read_text("utf-8"))
+    )
+    data.folder = source
+    return data
+
+
+def _keep_history(processed: Path, staging: Path) -> None:
+    """Copy the published caseload tables into the new folder's ``_previous/`` generation."""
+    if not _readable_history(processed):
+        # Damaged tables are not kept as a generation; the previous one stays if it reads.
+        source = processed / HISTORY_FOLDER
+        if not _readable_history(source):
+            return
+    else:
+        source = processed
+    history = staging / HISTORY_FOLDER
+    history.mkdir()
+    for name in CASELOAD_TABLES:
+        path = source / f"{name}.parquet"
+        if path.is_file():
+            shutil.copy2(path, history / path.name)
+    old = json.loads((source / MANIFEST_NAME).read_text("utf-8"))
+    write_json(
+        {
+            "created_at": old.get("created_at"),
+            "generation_of": "caseload tables replaced by the ingest of the folder above",
+            FILE_HASHES: file_hashes(history),
+        },
+        history / MANIFEST_NAME,
+    )
 
 
 def _ingest_caseload(
@@ -141,6 +206,8 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
     started = time.perf_counter()
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
+    # Before anything else: put back a processed folder a killed swap left retired.
+    recover_folder(processed)
     _check_folders(raw, processed)
     pseudonymiser = Pseudonymiser.from_environment()
     check_same_key(pseudonymiser.key, _recorded_key_check(processed), processed)
@@ -199,14 +266,78 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         # another key stops instead of breaking the links between caseload snapshots.
         KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
     }
-    with staged_replace(processed) as staging:
+    with staged_replace(
+        processed, "processed", "--processed", legacy=is_legacy_processed
+    ) as staging:
         for name, frame in tables.items():
             write_table(frame, name, staging)
         write_table(dq_issues, DQ_TABLE, staging)
         write_csv(dq_issues, staging / DQ_CSV)
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
+        _keep_history(processed, staging)
+        manifest[FILE_HASHES] = file_hashes(staging)
         write_json(manifest, staging / MANIFEST_NAME)
     # Writing includes the issues table, the input checksums and the manifest.
     stage_done("writing")
     logger.debug("ingest stages (seconds): %s", stage_seconds)
     return IngestResult(processed, tables, dq_issues, manifest, stage_seconds)
+
+
+def _snapshot_dates(folder: Path) -> list[str]:
+    cases = read_table("clean_caseload__cases", folder)
+    workforce = read_table("clean_caseload__workforce", folder)
+    dates = set(pd.to_datetime(cases["snapshot_date"]).dropna().unique())
+    dates |= set(pd.to_datetime(workforce["snapshot_date"]).dropna().unique())
+    return sorted(str(pd.Timestamp(d).date()) for d in dates)
+
+
+def rollback(processed: Path) -> tuple[list[str], list[str]]:
+    """Put the previous generation of the caseload tables back (``csc-metrics ingest --rollback``).
+
+    Every ingest keeps the caseload tables it replaces in ``processed/_previous/``. Rolling back
+    makes that generation current again and keeps the one it replaces as ``_previous/``, so a
+    second rollback undoes the first. The SSDA903 and reference tables are left as they are.
+    The next ``csc-metrics run`` ingests again (the run's reuse stamp is dropped), and reads
+    ``RAW/caseload`` again: move a bad snapshot folder out of it first.
+
+    Args:
+        processed: The processed folder.
+
+    Returns:
+        The snapshot dates now current, and those of the generation set aside.
+
+    Raises:
+        InputError: If there is no readable previous generation, or the folder is not one
+            csc-metrics wrote.
+    """
+    processed = Path(processed).resolve()
+    recover_folder(processed)
+    if not (processed / MANIFEST_NAME).is_file():
+        raise InputError(f"--processed {processed} holds no processed data to roll back.")
+    check_replaceable(processed, "processed", "--processed", legacy=is_legacy_processed)
+    history = processed / HISTORY_FOLDER
+    if not _readable_history(history):
+        raise InputError(
+            f"{processed} has no readable previous generation of the caseload tables in "
+            f"{HISTORY_FOLDER}/ (one is kept from the second ingest on): nothing to roll back to."
+        )
+    manifest = json.loads((processed / MANIFEST_NAME).read_text("utf-8"))
+    replaced = _snapshot_dates(processed) if _readable_history(processed) else []
+    with staged_replace(
+        processed, "processed", "--processed", legacy=is_legacy_processed
+    ) as staging:
+        keep = {f"{name}.parquet" for name in PROCESSED_TABLES if name not in CASELOAD_TABLES}
+        for path in sorted(processed.iterdir()):
+            if path.is_file() and (path.name in keep or path.name == DQ_CSV):
+                shutil.copy2(path, staging / path.name)
+        for name in CASELOAD_TABLES:
+            if (history / f"{name}.parquet").is_file():
+                shutil.copy2(history / f"{name}.parquet", staging / f"{name}.parquet")
+        if replaced:
+            _keep_history(processed, staging)
+        manifest["rolled_back_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest[FILE_HASHES] = file_hashes(staging)
+        write_json(manifest, staging / MANIFEST_NAME)
+    current = _snapshot_dates(processed)
+    logger.info("Rolled back the caseload tables of %s to snapshots %s", processed, current)
+    return current, replaced

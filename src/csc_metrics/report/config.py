@@ -253,8 +253,7 @@ class RunConfig:
             raise ParameterError("--team needs a team name.")
         if int(self.jobs) < 1:
             raise ParameterError(f"--jobs {self.jobs}: give 1 or more notebooks at once.")
-        if self.keep is not None and int(self.keep) < 1:
-            raise ParameterError(f"--keep {self.keep}: give 1 or more periods to keep.")
+        self._check_keep()
         if int(self.cell_timeout) < 1:
             raise ParameterError(f"--timeout {self.cell_timeout}: give 1 or more seconds.")
         if self.comparator not in COMPARATORS:
@@ -269,6 +268,10 @@ class RunConfig:
         out = Path(self.out).expanduser().resolve()
         processed = self.processed_dir.expanduser().resolve()
         for name, path in (("--out", out), ("--processed", processed)):
+            if path.exists() and not path.is_dir():
+                raise ParameterError(
+                    f"{name} {path} is a file. Give a folder (it is created if missing)."
+                )
             if path == raw or raw in path.parents:
                 raise ParameterError(
                     f"{name} {path} is inside the raw folder {raw}, which is only ever read. "
@@ -343,6 +346,11 @@ class RunConfig:
             if costs is not None:
                 read_costs(costs)
         return scenario, costs
+
+    def _check_keep(self) -> None:
+        """Raise ParameterError for a ``--keep`` below 1."""
+        if self.keep is not None and int(self.keep) < 1:
+            raise ParameterError(f"--keep {self.keep}: give 1 or more periods to keep.")
 
     def _check_ingest_options(self, processed: Path) -> None:
         """Raise ParameterError if --skip-ingest and --fresh-ingest cannot be honoured."""

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
+from csc_metrics.raw_text import check_workbook_size
+
 logger = logging.getLogger(__name__)
 
 #: Column headers that hold a child's identifier in raw files, compared after lower-casing and
@@ -148,6 +150,8 @@ def _ids_from_excel(path: Path) -> set[str]:
     from python_calamine import CalamineWorkbook
 
     found: set[str] = set()
+    # A workbook that would expand beyond reason is refused by ingest; never parse it here.
+    check_workbook_size(path, str(path))
     workbook = CalamineWorkbook.from_path(str(path))
     for name in workbook.sheet_names:
         rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -2,67 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
-from csc_metrics.errors import AlreadyRunningError
+from csc_metrics import folders
+from csc_metrics.locks import LOCK_NAME as LOCK_NAME
+from csc_metrics.locks import folder_lock
+from csc_metrics.locks import lock_file_for as lock_file_for
 from csc_metrics.report.config import FAILED_FOLDER
 from csc_metrics.storage import unused_path
 
 logger = logging.getLogger(__name__)
 
-LOCK_NAME = ".csc-metrics-run.lock"
-
-
-@contextmanager
-def run_lock(lock_file: Path, what: str) -> Iterator[Path]:
-    """Hold a lock for the whole run, or fail at once if another run holds it.
-
-    The lock is held with ``filelock``, so it is released even if the run is killed.
-
-    Args:
-        lock_file: The lock file (its folder is created if missing).
-        what: What the lock protects, for the error message (``the reports folder reports``).
-
-    Yields:
-        The lock file's path.
-
-    Raises:
-        AlreadyRunningError: If another run holds the lock.
-    """
-    lock_file = Path(lock_file)
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_file), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise AlreadyRunningError(
-            f"Another csc-metrics run is already writing to {what} (lock file {lock_file}). "
-            "Wait for it to finish; if no run is active, the lock is released as soon as "
-            "that run's process ends."
-        ) from None
-    try:
-        yield lock_file
-    finally:
-        lock.release()
-
-
-def lock_file_for(folder: Path, inside: bool) -> Path:
-    """Where the lock for a folder lives.
-
-    The reports folder is never replaced, so its lock sits inside it. A processed folder is
-    replaced as a whole by ingest, so its lock sits beside it.
-    """
-    folder = Path(folder)
-    if inside:
-        return folder / LOCK_NAME
-    return folder.parent / f".{folder.name}{LOCK_NAME}"
+#: One run at a time per folder: ``locks.folder_lock`` (kept under this name for callers).
+run_lock = folder_lock
 
 
 def git_commit(folder: Path) -> str | None:
@@ -89,21 +45,52 @@ def git_commit(folder: Path) -> str | None:
     return head.stdout.strip() + dirty
 
 
-def remove_stale_builds(out: Path) -> list[Path]:
-    """Remove staging folders left by a run that was killed (call only while holding the lock).
+def remove_stale_builds(out: Path, processed: Path | None = None) -> list[str]:
+    """Recover what a killed run left half done (call only while holding the lock).
 
     ``storage.staged_replace`` builds in ``.<name>.new-*`` and retires the old folder to
-    ``.<name>.old-*``; a killed run can leave either behind.
+    ``.<name>.old-*``. ``folders.recover_folder`` puts a retired copy back when the live folder
+    is missing, and deletes only marked leftovers: an unmarked ``.<x>.old-<y>`` in ``--out``
+    belongs to someone else and is left alone.
+
+    Args:
+        out: The reports folder.
+        processed: The processed folder the run uses, when it is not inside ``out``.
 
     Returns:
-        The folders removed.
+        One line per action, for the log.
     """
-    stale = [
-        p for p in Path(out).glob(".*") if p.is_dir() and (".new-" in p.name or ".old-" in p.name)
-    ]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
-    return stale
+    actions = folders.recover_all(out)
+    if processed is not None and Path(out) not in Path(processed).parents:
+        actions += folders.recover_folder(processed)
+    return actions
+
+
+#: What a published period folder holds besides pages (``*.html``) and data files.
+_REPORT_FOLDERS = frozenset({"notebooks", "teams", "downloads", "csv", "data", "assets"})
+_REPORT_SUFFIXES = frozenset({".html", ".json", ".log", ".csv", ".pdf", ".png", ".svg", ".css"})
+
+
+def is_legacy_report(folder: Path) -> bool:
+    """Whether an unmarked folder is a report period published before folders had markers.
+
+    It must hold a run's ``manifest.json`` and ``index.html`` and nothing a run does not write:
+    a user's ``holiday.jpg`` makes it someone else's folder.
+    """
+    folder = Path(folder)
+    try:
+        entries = list(folder.iterdir())
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or "csc_metrics_version" not in manifest:
+        return False
+    return (folder / "index.html").is_file() and all(
+        (entry.is_dir() and entry.name in _REPORT_FOLDERS)
+        or (entry.is_file() and entry.suffix in _REPORT_SUFFIXES)
+        or entry.name == folders.MARKER_NAME
+        for entry in entries
+    )
 
 
 def set_aside(build: Path, out: Path, name: str, stamp: str) -> Path:

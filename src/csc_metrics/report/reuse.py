@@ -4,10 +4,13 @@ An analyst often runs the same quarter again to change only how it is reported (
 ``--team``, ``--suppress``...). Ingest would rebuild exactly the same processed data, so the run
 reuses it when all of these hold:
 
-* every raw file ingest reads (``ssda903/``, ``reference/``, ``caseload/``) is byte-identical to
+* every raw file ingest reads (``ssda903/``, ``reference/``, ``caseload/``, and the targets of
+  any links there, which are followed like folders) is byte-identical to
   those recorded, with their SHA-256, in the processed folder's ``manifest.json``, and no file
   was added or removed;
-* the processed data were written by this version of csc-metrics, with the same local rules;
+* the processed data were written by the same csc-metrics code (``fingerprints.code_fingerprint``,
+  the check notebook preparation uses too), with the same local rules;
+* every processed file still matches the SHA-256 ingest recorded for it in the manifest;
 * they were pseudonymised with the same key (the run records a keyed fingerprint of the key,
   never the key, in ``INGEST_STAMP`` next to the manifest after each ingest).
 
@@ -26,7 +29,7 @@ from typing import Any
 
 from csc_metrics import __version__, storage
 from csc_metrics.errors import ParameterError
-from csc_metrics.fingerprints import settings_fingerprint
+from csc_metrics.fingerprints import code_fingerprint, settings_fingerprint
 from csc_metrics.privacy import load_key
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
@@ -66,6 +69,9 @@ def ingest_stamp(settings: Settings = DEFAULT_SETTINGS) -> dict[str, Any]:
     """What, besides the raw files, decides the processed data: version, local rules, key."""
     return {
         "package_version": __version__,
+        # The version is 0.1.0 in every checkout: the code itself decides, by the same
+        # fingerprint that decides whether notebook preparation's caches can be reused.
+        "code": code_fingerprint(),
         "settings": json.loads(settings_fingerprint(settings)),
         "key_fingerprint": key_fingerprint(),
     }
@@ -134,6 +140,8 @@ def processed_up_to_date(
         or stamp.get("package_version") != (wanted["package_version"])
     ):
         return ReuseDecision(False, "the processed data were built by another csc-metrics version")
+    if stamp.get("code") != wanted["code"]:
+        return ReuseDecision(False, "the csc-metrics code has changed since the last ingest")
     if stamp.get("settings") != wanted["settings"]:
         return ReuseDecision(False, "the local rules (settings) have changed")
     if (
@@ -141,4 +149,7 @@ def processed_up_to_date(
         or stamp.get("key_fingerprint") != (wanted["key_fingerprint"])
     ):
         return ReuseDecision(False, "the pseudonymisation key is not the one they were built with")
+    damaged = storage.damaged_files(processed)
+    if damaged:
+        return ReuseDecision(False, f"processed file(s) damaged: {', '.join(damaged[:3])}")
     return ReuseDecision(True, "processed data up to date with the raw files")

@@ -24,7 +24,7 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.dates import LATEST, format_date, period_label
-from csc_metrics.errors import CscMetricsError
+from csc_metrics.errors import CscMetricsError, capped_message
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
@@ -41,6 +41,7 @@ from csc_metrics.report.pdf import pdf_links, write_pdfs
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts, raw_child_ids
 from csc_metrics.report.publish import (
     git_commit,
+    is_legacy_report,
     lock_file_for,
     remove_stale_builds,
     run_lock,
@@ -150,17 +151,17 @@ def run_suite(
                     )
                 )
                 processed = config.processed_dir
-                if config.out not in processed.parents:
-                    locks.enter_context(
-                        run_lock(
-                            lock_file_for(processed, inside=False),
-                            f"the processed folder {processed}",
-                        )
+                # Always, even for OUT/_processed: `csc-metrics ingest` takes the same lock.
+                locks.enter_context(
+                    run_lock(
+                        lock_file_for(processed, inside=False),
+                        f"the processed folder {processed}",
                     )
+                )
                 seams = (ingest_fn, latest_fn, teams_fn, fork_server)
                 return _Run(config, started_at, stamp, log_path, *seams)()
         except CscMetricsError as error:
-            file_logger.error("%s", error)
+            file_logger.error("%s", capped_message(str(error)))
             raise
         except KeyboardInterrupt:
             file_logger.error("Interrupted: nothing was published by this run")
@@ -206,8 +207,9 @@ class _Run:
 
     def __call__(self) -> RunOutcome:
         config = self.config
-        for stale in remove_stale_builds(config.out):
-            logger.info("Removed an unfinished build left by an earlier run: %s", stale)
+        # Before anything else: put back what a killed run left retired, so that this run,
+        # whatever happens to it, never removes the last published copy.
+        remove_stale_builds(config.out, config.processed_dir)
         notebooks = discover_notebooks(config.notebooks_folder)
         ahead = min(MAX_KERNELS_AHEAD, max(config.jobs, len(notebooks)))
         with (
@@ -343,7 +345,9 @@ class _Run:
         )
         outcome_box: dict[str, Any] = {}
         try:
-            with storage.staged_replace(target) as build:
+            with storage.staged_replace(
+                target, "report-period", "The report folder", legacy=is_legacy_report
+            ) as build:
                 outcomes = self._execute_all(jobs, pool, build, period_end)
                 findings = self._finish_build(
                     build, outcomes, period_end, inputs.result(), identifiers.result()

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     )
     council = build_council(config)
     log.info("Writing files...")
-    with staged_replace(out) as staging:
+    with staged_replace(out, "sample", "--out", check=False, mark=False) as staging:
         written = write_council(council, staging)
     looked_after = open_episodes(council, config.horizon_end)["child"].nunique()
     years = (

@@ -252,6 +252,8 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     title = display_label(indicator_id)
     ours = ctx.overall_rows(indicator_id)
     ours = ours[(ours["period_end"].dt.month == 3) & (ours["period_end"].dt.day == 31)]
+    # Rows without a value (no OC3 return: no care leavers to count) are no figure either.
+    ours = ours[ours["value"].notna()]
     if ours.empty:
         return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
     years = ours["period_end"].dt.year

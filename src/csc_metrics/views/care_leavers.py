@@ -229,6 +229,17 @@ def _any_disclosive(ctx: ReportContext, gap: dict) -> bool:
     )
 
 
+#: What a care-leaver table says when the data hold no care leavers (no OC3 return).
+NO_CARE_LEAVER_DATA = "No care-leaver figures: the data hold no OC3 return for this period"
+NO_VALUE_TEXT = "no data"
+
+#: What the band-gap table says when there is nothing to compare.
+NO_BAND_GAP = (
+    "No comparison for this period: the data hold no care leavers aged 17-18 and 19-21 to "
+    "compare (no OC3 return, or nobody in one of the bands)."
+)
+
+
 def band_gap_table(ctx: ReportContext) -> ReportTable:
     """The 19-21 against 17-18 gap on each measure, now and a year earlier.
 
@@ -260,6 +271,9 @@ def band_gap_table(ctx: ReportContext) -> ReportTable:
                 "_small": _any_disclosive(ctx, now),
             }
         )
+    if not rows:
+        # No OC3 return, or nobody in one of the bands: say so rather than show no table.
+        rows = [{"Measure": NO_BAND_GAP, "_small": False}]
     table = pd.DataFrame(rows)
     if not table.empty and table["_small"].any():
         # A rate resting on 1 to 5 young people would give the count back: withhold the row.
@@ -324,6 +338,17 @@ def trend_table(ctx: ReportContext) -> ReportTable:
                 ),
             }
         )
+    if not rows:
+        # No OC3 return: say so in the table rather than show a table without columns.
+        rows = [
+            {
+                "Indicator": NO_CARE_LEAVER_DATA,
+                "Now": NO_VALUE_TEXT,
+                "Base (n)": 0,
+                "A year earlier": NO_VALUE_TEXT,
+                "Trend (SPC)": NO_VALUE_TEXT,
+            }
+        ]
     return ReportTable(
         data=pd.DataFrame(rows),
         caption=(

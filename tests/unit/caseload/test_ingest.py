@@ -240,6 +240,33 @@ def test_duplicate_worker_rows_in_two_teams_above_one_fte_keep_the_last_row(tmp_
     assert workforce[["worker_id", "team", "fte"]].values.tolist() == [["W1", "South", 1.0]]
 
 
+def test_a_worker_twice_in_two_teams_with_blank_ftes_keeps_the_last_row(tmp_path):
+    # Both FTEs blank: no sum, so no split post; building the warning used to raise TypeError.
+    log = new_log()
+    workforce = _workforce(
+        tmp_path,
+        "worker_id,team,role,fte,agency,start_date,qualified_date\n"
+        "W1,North,SW,,0,,\nW1,South,SW,,0,,\n",
+        log,
+    )
+    assert workforce[["worker_id", "team"]].values.tolist() == [["W1", "South"]]
+    assert pd.isna(workforce["fte"].iloc[0])
+    assert "the last row was kept" in _issues(log, "duplicate_worker")["message"].iloc[0]
+
+
+@pytest.mark.parametrize("fte", ["inf", "1e308", "-1", "37"])
+def test_an_impossible_fte_is_an_error_and_not_used(tmp_path, fte):
+    # It was used as given: 1e308 FTE made 0.0 cases per FTE a published headline.
+    log = new_log()
+    workforce = _workforce(
+        tmp_path,
+        f"worker_id,team,role,fte,agency,start_date,qualified_date\nW1,North,SW,{fte},0,,\n",
+        log,
+    )
+    assert pd.isna(workforce["fte"].iloc[0])
+    assert _issues(log, "invalid_fte")["severity"].tolist() == ["error"]
+
+
 def test_worker_ids_differing_only_in_capitals_are_duplicate_rows(tmp_path):
     workforce = _workforce(
         tmp_path,

@@ -88,6 +88,16 @@ def test_output_inside_the_read_only_raw_folder_is_refused(config):
         replace(config, out=config.raw / "reports").validated()
 
 
+@pytest.mark.parametrize("option", ["out", "processed"])
+def test_an_output_folder_that_is_a_file_is_refused_naming_it(config, tmp_path, option):
+    # It used to end in a traceback from mkdir (FileExistsError, NotADirectoryError).
+    a_file = tmp_path / "reports.txt"
+    a_file.write_text("mine")
+    with pytest.raises(ParameterError, match=f"--{option} .*is a file"):
+        replace(config, **{option: a_file}).validated()
+    assert a_file.read_text() == "mine"
+
+
 def test_skip_ingest_needs_an_existing_processed_folder(config):
     with pytest.raises(ParameterError, match="--skip-ingest"):
         replace(config, skip_ingest=True).validated()

@@ -8,12 +8,14 @@ import subprocess
 import pandas as pd
 import pytest
 
+from csc_metrics import folders
 from csc_metrics.dates import period_label
 from csc_metrics.errors import AlreadyRunningError
 from csc_metrics.fingerprints import hash_inputs, inputs_fingerprint
 from csc_metrics.report.landing import summarise_data_quality
 from csc_metrics.report.publish import (
     git_commit,
+    is_legacy_report,
     lock_file_for,
     remove_stale_builds,
     run_lock,
@@ -62,12 +64,30 @@ def test_the_fingerprint_changes_when_any_input_changes():
     assert inputs_fingerprint(one) != inputs_fingerprint([{"path": "b.csv", "sha256": "1" * 64}])
 
 
-def test_builds_left_by_a_killed_run_are_removed(tmp_path):
+def test_marked_builds_left_by_a_killed_run_are_removed(tmp_path):
     for name in (".2025-03-31.new-abc", ".2025-03-31.old-def", "2025-03-31", "_failed"):
         (tmp_path / name).mkdir()
-    removed = remove_stale_builds(tmp_path)
-    assert sorted(p.name for p in removed) == [".2025-03-31.new-abc", ".2025-03-31.old-def"]
+    for name in (".2025-03-31.new-abc", ".2025-03-31.old-def", "2025-03-31"):
+        folders.write_marker(tmp_path / name, "report-period")
+    actions = remove_stale_builds(tmp_path)
+    assert len(actions) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2025-03-31", "_failed"]
+
+
+def test_an_unmarked_lookalike_in_out_is_left_alone(tmp_path):
+    profile = tmp_path / ".thunderbird.old-profile"
+    profile.mkdir()
+    (profile / "mail.db").write_text("mail")
+    assert remove_stale_builds(tmp_path) == []
+    assert (profile / "mail.db").read_text() == "mail"
+
+
+def test_a_report_holding_a_users_photo_is_not_a_legacy_report(tmp_path):
+    (tmp_path / "manifest.json").write_text('{"csc_metrics_version": "0.1.0"}')
+    (tmp_path / "index.html").write_text("<p>report</p>")
+    assert is_legacy_report(tmp_path)
+    (tmp_path / "holiday.jpg").write_bytes(b"jpg")
+    assert not is_legacy_report(tmp_path)
 
 
 def test_a_failed_build_is_set_aside_under_a_name_that_never_clashes(tmp_path):

@@ -111,6 +111,45 @@ def test_another_package_version_forces_an_ingest(ingested):
     assert not processed_up_to_date(processed, hash_inputs(raw)).up_to_date
 
 
+def test_a_change_to_the_code_forces_an_ingest_although_the_version_is_the_same(ingested):
+    # The version is 0.1.0 in every checkout; the code fingerprint tells the builds apart.
+    raw, processed = ingested
+    stamp = json.loads((processed / INGEST_STAMP).read_text(encoding="utf-8"))
+    storage.write_json(stamp | {"code": "0" * 64}, processed / INGEST_STAMP)
+    decision = processed_up_to_date(processed, hash_inputs(raw))
+    assert not decision.up_to_date
+    assert "code" in decision.reason
+
+
+def test_a_processed_file_that_no_longer_matches_its_hash_forces_an_ingest(ingested):
+    raw, processed = ingested
+    storage.write_table(storage.empty_table("dq_issues"), "dq_issues", processed)
+    manifest = json.loads((processed / storage.MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest[storage.FILE_HASHES] = storage.file_hashes(processed)
+    storage.write_json(manifest, processed / storage.MANIFEST_NAME)
+    assert processed_up_to_date(processed, hash_inputs(raw)).up_to_date
+    (processed / "dq_issues.parquet").write_bytes(b"PAR1 damaged")
+    decision = processed_up_to_date(processed, hash_inputs(raw))
+    assert not decision.up_to_date
+    assert "dq_issues.parquet" in decision.reason
+
+
+def test_a_linked_year_folder_outside_raw_is_an_input_like_any_other(ingested, tmp_path):
+    # Halving the episodes of a year folder linked in from an archive must force an ingest.
+    raw, processed = ingested
+    archive = tmp_path / "archive" / "2019"
+    archive.mkdir(parents=True)
+    (archive / "episodes.csv").write_text("CHILD,DECOM\nA,01/01/2019\nB,01/02/2019\n")
+    (raw / "ssda903" / "2019").symlink_to(archive, target_is_directory=True)
+    write_processed_from(raw, processed)
+    assert "ssda903/2019/episodes.csv" in ingested_inputs(hash_inputs(raw))
+    assert processed_up_to_date(processed, hash_inputs(raw)).up_to_date
+    (archive / "episodes.csv").write_text("CHILD,DECOM\nA,01/01/2019\n")
+    decision = processed_up_to_date(processed, hash_inputs(raw))
+    assert not decision.up_to_date
+    assert "ssda903/2019/episodes.csv" in decision.reason
+
+
 def test_processed_data_not_written_by_a_run_are_ingested_again(ingested):
     raw, processed = ingested
     (processed / INGEST_STAMP).unlink()
@@ -137,7 +176,7 @@ def reruns(tmp_path_factory, report_tools):
 
     def ingest(raw_folder: Path, processed: Path) -> None:
         ingests.append(processed)
-        with storage.staged_replace(processed) as staging:
+        with storage.staged_replace(processed, "processed") as staging:
             report_tools.write_processed(staging)
             write_processed_from(raw_folder, staging)
 

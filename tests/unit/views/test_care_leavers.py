@@ -88,6 +88,20 @@ def test_the_gap_table_gives_both_bands_with_intervals():
     assert row["Gap a year earlier (points)"] == -15.0
 
 
+def test_the_gap_table_says_so_when_there_is_no_band_to_compare():
+    # No OC3 file (or an empty 19-21 band): no measure has both bands. The table said nothing
+    # and the report failed with KeyError 'Measure'; now it says why in a sentence.
+    table = care_leavers.band_gap_table(context([metric_row(EET_17_18, R, 60, 100)])).data
+    assert list(table["Measure"]) == [care_leavers.NO_BAND_GAP]
+
+
+def test_the_trend_table_says_so_when_there_are_no_care_leaver_figures():
+    # No OC3 file: no care-leaver indicator has a summary. The table had no columns and the
+    # report failed ("has no column(s) Base (n)"); now its one row says why.
+    table = care_leavers.trend_table(context([metric_row("placements_count", R, 3)])).data
+    assert list(table["Indicator"]) == [care_leavers.NO_CARE_LEAVER_DATA]
+
+
 def test_the_band_table_counts_the_cohort_and_each_measure():
     rows = [
         metric_row("care_leavers_19_21_count", R, 100),

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from csc_metrics import __version__
+from csc_metrics.folders import marker_kind
 from csc_metrics.report.render import TEMPLATES, add_heading_ids, normalise_headings, style_sheet
 
 logger = logging.getLogger(__name__)
 
+#: The ownership marker's kind of a published period (``folders.FOLDER_KINDS``).
+REPORT_PERIOD = "report-period"
 #: The compact scorecard of a period, in its folder.
 SCORECARD_FILE = "scorecard.json"
 HISTORY_TEMPLATE = "history.html.j2"
@@ -34,9 +37,10 @@ _PERIOD_FOLDER = re.compile(r"^(\d{4}-\d{2}-\d{2})(_team-[a-z0-9-]+)?$")
 def is_own_report_folder(folder: Path) -> bool:
     """Whether csc-metrics published this folder (so it may list it, and prune it).
 
-    The one place that decides: today a folder is csc-metrics' own when it holds the run's
-    ``manifest.json`` naming the csc-metrics version that wrote it. An ownership marker
-    replaces this function's body and nothing else.
+    The one place that decides: a folder is csc-metrics' own when its ownership marker
+    (``folders.write_marker``) says it is a published report period. A period published before
+    markers existed counts when it holds the run's ``manifest.json`` naming the csc-metrics
+    version that wrote it.
 
     Args:
         folder: A folder under the reports folder.
@@ -44,6 +48,9 @@ def is_own_report_folder(folder: Path) -> bool:
     Returns:
         True for a folder a run published.
     """
+    kind = marker_kind(Path(folder))
+    if kind is not None:
+        return kind == REPORT_PERIOD
     try:
         manifest = json.loads((Path(folder) / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError):

@@ -86,3 +86,16 @@ def test_keep_removes_the_oldest_of_our_periods_and_nothing_else(out):
 def test_without_keep_nothing_is_removed(out):
     assert prune_periods(out, keep=None) == []
     assert (out / "2024-09-30").is_dir()
+
+
+def test_the_ownership_marker_decides_when_there_is_one(tmp_path):
+    from csc_metrics.folders import write_marker
+
+    ours, other = tmp_path / "2025-03-31", tmp_path / "2024-12-31"
+    for folder in (ours, other):
+        folder.mkdir()
+    write_marker(ours, "report-period")
+    # A processed folder's marker, with a run's manifest beside it: still not a report period.
+    write_marker(other, "processed")
+    (other / "manifest.json").write_text(json.dumps({"csc_metrics_version": "0.1.0"}))
+    assert is_own_report_folder(ours) and not is_own_report_folder(other)

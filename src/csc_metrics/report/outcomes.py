@@ -31,6 +31,7 @@ class NotebookOutcome:
     report_bytes: int = 0
     key_messages: list[KeyMessages] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    scorecard: dict[str, Any] | None = None
 
     @property
     def succeeded(self) -> bool:

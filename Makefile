@@ -9,6 +9,7 @@ REPORTS := reports
 LA_CODE ?= E10000017
 LA_NAME ?= Synthetic county (sample data)
 PERIOD_END ?= latest
+TARGETS ?= data/targets.example.csv
 
 .DEFAULT_GOAL := help
 
@@ -36,7 +37,7 @@ install-dev: $(VENV)/.installed-dev ## Create .venv with the development and tes
 
 .PHONY: report
 report: $(VENV)/.installed ## Run the quarterly report suite on the shipped sample and say where it is
-	$(BIN)/csc-metrics run --raw $(SAMPLE) --period-end $(PERIOD_END) --la-code $(LA_CODE) --la-name "$(LA_NAME)" --out $(REPORTS) --per-team
+	$(BIN)/csc-metrics run --raw $(SAMPLE) --period-end $(PERIOD_END) --la-code $(LA_CODE) --la-name "$(LA_NAME)" --out $(REPORTS) --per-team --targets $(TARGETS)
 
 .PHONY: browser
 browser: ## Install headless Chromium (Debian package) for the real-browser tests, if missing

@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
-from csc_metrics.formatting import in_words
+from csc_metrics.formatting import decimals_for, format_value, in_words, round_value
 from csc_metrics.gaps import benchmark_gap
 from csc_metrics.narrative import (
     PEOPLE_BASED_UNITS,
@@ -118,6 +118,12 @@ def figure_html(
         ValueError: If there is no alt text.
     """
     figure = chart.figure if isinstance(chart, Chart) else chart
+    if isinstance(chart, Chart) and chart.is_empty:
+        # Nothing to show: a sentence reads better than a picture of one.
+        return (
+            f'<p class="chart-empty"><strong>{html.escape(caption or chart.title)}.</strong> '
+            f"{html.escape(chart.footnote)}</p>"
+        )
     alt = alt_text or (chart.alt_text if isinstance(chart, Chart) else None)
     if not alt:
         raise ValueError("A figure needs alt text describing what it shows.")
@@ -149,6 +155,12 @@ def show_figure(
     plain = alt_text or (chart.alt_text if isinstance(chart, Chart) else "")
     _publish({"text/html": content, "text/plain": plain})
     plt.close(figure)
+
+
+def show_figures(charts: Sequence[Chart]) -> None:
+    """Show several charts one after another (``show_figure`` for each)."""
+    for chart in charts:
+        show_figure(chart)
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -421,7 +433,68 @@ def show_table(
         hidden,
     )
     plain = _plain_table(content, caption)
-    _publish({"text/html": content, "text/plain": plain})
+    _publish({"text/html": content + csv_download_html(content, caption), "text/plain": plain})
+
+
+# --- CSV downloads -------------------------------------------------------------------------------
+
+#: Spreadsheet programs run a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+_TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+_TABLE_CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.DOTALL)
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _csv_cell(cell_html: str) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", _LINE_BREAK.sub("; ", cell_html))).strip()
+    # A cell Excel would run as a formula is written as text; a plain negative number is kept.
+    if text.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def table_csv(content: str) -> str:
+    """The CSV of an HTML table as it is shown: its cells' text, suppressed cells as ``c``.
+
+    Built from the rendered table, never from the data behind it, so it holds exactly what the
+    page shows (with ``--suppress``, the suppressed figures). Line breaks in a cell become
+    ``; ``; a cell a spreadsheet would run as a formula starts with ``'``.
+
+    Args:
+        content: The HTML of one table (``table_html`` or a scorecard).
+
+    Returns:
+        CSV text, a header row first.
+    """
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in _TABLE_ROW.findall(content):
+        writer.writerow([_csv_cell(cell) for cell in _TABLE_CELL.findall(row)])
+    return buffer.getvalue()
+
+
+def csv_download_html(content: str, caption: str) -> str:
+    """A "Download this table (CSV)" link holding the table's CSV in the page (a data: URI).
+
+    The link works offline, from a shared drive or an e-mail attachment; the CSV starts with a
+    byte-order mark, so Excel reads it as UTF-8.
+
+    Args:
+        content: The HTML of the table.
+        caption: Its caption (the file name is made from it).
+
+    Returns:
+        A paragraph with the link.
+    """
+    data = base64.b64encode(("\ufeff" + table_csv(content)).encode("utf-8")).decode("ascii")
+    name = re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-")[:60].strip("-") or "table"
+    return (
+        f'<p class="table-download"><a href="data:text/csv;base64,{data}" '
+        f'download="{name}.csv">Download this table (CSV)</a></p>'
+    )
 
 
 def _plain_table(content: str, caption: str) -> str:
@@ -721,3 +794,280 @@ def show_scorecard(
     """Show a scorecard table (see ``scorecard_html``)."""
     content = scorecard_html(summaries, caption, suppress, settings, extra_rows)
     _publish({"text/html": content, "text/plain": _plain_table(content, caption)})
+
+
+# --- compact scorecard ---------------------------------------------------------------------------
+
+#: The runner collects the compact scorecard's rows (as text) under this mimetype, for the
+#: history page (``reports/index.html``).
+SCORECARD_MIMETYPE = "application/vnd.csc-metrics.scorecard+json"
+
+#: Colour of the sparkline's latest point by the SPC class of that point.
+_STATE_COLOURS = {
+    "improvement": OKABE_ITO["blue"],
+    "concern": OKABE_ITO["vermillion"],
+    "neutral": "#490092",
+    "common_cause": "#505a5f",
+}
+#: What a gap of one unit is called in the compact change column (a percentage: points).
+_STEP_WORDS = {"pct": ("pt", "pts"), "days": ("day", "days")}
+
+
+def _state(result: SpcResult | None) -> str:
+    if result is None:
+        return "no trend yet"
+    if result.short_series_warning and not result.is_special_cause:
+        return "too few points to judge"
+    return VARIATION_LABELS[result.variation].lower()
+
+
+def sparkline_svg(result: SpcResult | None, label: str, width: int = 96, height: int = 22) -> str:
+    """A small inline SVG of an indicator's trend with its SPC state marked on the latest point.
+
+    The line is the series, the faint line the average of the latest segment, and the latest
+    point a dot coloured by its SPC class (a ring when the chart shows only common cause). The
+    SVG is an image to assistive technology (``role="img"``) named by its ``aria-label`` and
+    ``<title>``, which give the number of quarters and the SPC state in words, never a value.
+
+    Args:
+        result: The indicator's SPC result (None: no trend yet).
+        label: The indicator's label.
+        width: Width in CSS pixels.
+        height: Height in CSS pixels.
+
+    Returns:
+        The ``<svg>``, or a short text when there is no trend.
+    """
+    if result is None or len(result.points) < 2:
+        return '<span class="secondary">no trend yet</span>'
+    values = result.points["value"].to_numpy(dtype=float)
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    span = high - low or 1.0
+    pad = 4.5
+    xs = pad + np.arange(len(values)) * (width - 2 * pad) / (len(values) - 1)
+    ys = height - pad - (values - low) / span * (height - 2 * pad)
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    mean = float(result.latest["mean"])
+    mean_y = height - pad - (mean - low) / span * (height - 2 * pad)
+    kind = result.variation.rsplit("_", 1)[0] if result.is_special_cause else "common_cause"
+    colour = _STATE_COLOURS[kind]
+    fill = colour if result.is_special_cause else "#ffffff"
+    name = f"Trend of {label} over {len(values)} quarters: latest point {_state(result)}"
+    return (
+        f'<svg class="sparkline" role="img" aria-label="{html.escape(name)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}"><title>{html.escape(name)}</title>'
+        f'<line x1="{pad}" x2="{width - pad}" y1="{mean_y:.1f}" y2="{mean_y:.1f}" '
+        'stroke="#b1b4b6" stroke-width="1"/>'
+        f'<polyline points="{path}" fill="none" stroke="#0b0c0c" stroke-width="1.3"/>'
+        f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="3" fill="{fill}" stroke="{colour}" '
+        'stroke-width="1.5"/></svg>'
+    )
+
+
+def change_in_words(
+    latest: float, previous: float | None, unit: str, direction: str
+) -> tuple[str, str]:
+    """The change since last quarter, short: ``("↑", "1 pt, worse")``.
+
+    The size is rounded as the scorecard writes values (``in_words``), so "unchanged" is what a
+    reader sees; better or worse follows the indicator's direction (none for a neutral one).
+
+    Args:
+        latest: The latest value.
+        previous: Last quarter's value (None or NaN: nothing to compare with).
+        unit: The indicator's unit.
+        direction: ``higher``, ``lower`` or ``neutral``: which way is better.
+
+    Returns:
+        The arrow (empty when unchanged or not comparable) and the words.
+    """
+    before = np.nan if previous is None else float(previous)
+    if np.isnan(before) or np.isnan(latest):
+        return "", "no earlier quarter"
+    now, then = (round_value(v, unit, "text") for v in (latest, before))
+    step = round(now - then, decimals_for(unit, "text"))
+    if step == 0:
+        return "", "unchanged"
+    size = format_value(abs(step), unit, precision="text")
+    size = size.rstrip("%")
+    one, many = _STEP_WORDS.get(unit, ("", ""))
+    words = f"{size} {one if abs(step) == 1 else many}".strip()
+    if direction in ("higher", "lower"):
+        better = (step > 0) == (direction == "higher")
+        words += ", better" if better else ", worse"
+    return ("↑" if step > 0 else "↓"), words
+
+
+def _gap_words(summary: IndicatorSummary, value: float, unit: str, direction: str) -> str:
+    if not summary.benchmark or np.isnan(value):
+        return ""
+    bench = float(summary.benchmark["value"])
+    gap = round(benchmark_gap(value, bench), decimals_for(unit, "text"))
+    if gap == 0:
+        return f"level with {summary.benchmark.get('comparator', '')}".strip()
+    one, many = _STEP_WORDS.get(unit, ("", ""))
+    size = format_value(abs(gap), unit, precision="text").rstrip("%")
+    text = f"{'+' if gap > 0 else '−'}{size} {one if abs(gap) == 1 else many}".strip()
+    if direction in ("higher", "lower"):
+        text += ", better" if (gap > 0) == (direction == "higher") else ", worse"
+    return text
+
+
+def compact_scorecard_rows(
+    summaries: Sequence[IndicatorSummary],
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[dict[str, str]]:
+    """The compact scorecard's rows as text (and each row's sparkline as SVG).
+
+    Args:
+        summaries: One summary per indicator, in display order.
+        suppress: Withhold values resting on counts of 1 to ``settings.suppression_max``.
+        settings: Settings.
+
+    Returns:
+        Dicts with ``indicator_id``, ``label``, ``value``, ``arrow``, ``change``, ``target``,
+        ``gap``, ``state`` (the SPC state in words) and ``sparkline`` (SVG).
+    """
+    rows = []
+    for summary in summaries:
+        indicator = get_indicator(summary.indicator_id)
+        latest = Latest.of(summary.latest)
+        counts = [latest.numerator]
+        counts += [latest.denominator] if indicator.unit in PEOPLE_BASED_UNITS else []
+        counts += [latest.value] if indicator.unit == "count" else []
+        withheld = suppress and bool(is_small_count(counts, settings).any())
+        previous = summary.previous_quarter
+        if withheld or (
+            suppress
+            and indicator.unit == "count"
+            and previous is not None
+            and bool(is_small_count(previous, settings)[0])
+        ):
+            arrow, change = "", SUPPRESSED
+        else:
+            arrow, change = change_in_words(
+                latest.value, previous, indicator.unit, indicator.direction
+            )
+        value = (
+            SUPPRESSED if withheld else format_value(latest.value, indicator.unit, precision="text")
+        )
+        rows.append(
+            {
+                "indicator_id": summary.indicator_id,
+                "label": indicator.label,
+                "value": value or "no data",
+                "arrow": arrow,
+                "change": change,
+                "target": in_words(summary.target, indicator.unit)
+                if summary.target is not None
+                else "none",
+                "gap": ""
+                if withheld
+                else _gap_words(summary, latest.value, indicator.unit, indicator.direction),
+                "state": _state(summary.spc),
+                "sparkline": sparkline_svg(summary.spc, indicator.label),
+            }
+        )
+    return rows
+
+
+def _arrow_html(arrow: str) -> str:
+    if not arrow:
+        return ""
+    word = "up" if arrow == "↑" else "down"
+    return f'<span aria-hidden="true">{arrow}</span><span class="visually-hidden">{word}</span> '
+
+
+def compact_scorecard_html(
+    summaries: Sequence[IndicatorSummary],
+    caption: str,
+    comparator: str = "England",
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+    extra_rows: Sequence[Sequence[str]] = (),
+) -> str:
+    """A scorecard one line high per indicator, with the full scorecard in a ``<details>``.
+
+    Each row: the indicator, its latest value, a sparkline with the SPC state marked
+    (``sparkline_svg``), the change since last quarter in words (``change_in_words``), the
+    target and the gap to the comparator. The full scorecard (``scorecard_html``: base, the
+    change since a year ago, SPC and assurance badges, the benchmark's year) follows, folded.
+
+    Args:
+        summaries: One summary per indicator, in display order.
+        caption: Caption of the compact table.
+        comparator: The benchmark's name for the gap column.
+        suppress: Withhold values resting on small counts.
+        settings: Settings.
+        extra_rows: Rows that are not indicators, as ``scorecard_html`` takes them.
+
+    Returns:
+        The HTML.
+    """
+    header = "".join(
+        f'<th scope="col"{css}>{h}</th>'
+        for h, css in (
+            ("Indicator", ""),
+            ("Latest", ' class="num"'),
+            ("Trend", ""),
+            ("Since last quarter", ""),
+            ("Target", ""),
+            (f"Gap to {html.escape(comparator)}", ""),
+        )
+    )
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(row["label"])}</th>'
+        f'<td class="num">{html.escape(row["value"])}</td><td>{row["sparkline"]}</td>'
+        f"<td>{_arrow_html(row['arrow'])}{html.escape(row['change'])}</td>"
+        f"<td>{html.escape(row['target'])}</td><td>{html.escape(row['gap'])}</td></tr>"
+        for row in compact_scorecard_rows(summaries, suppress, settings)
+    )
+    for cells in extra_rows:
+        label, value, _base, change, *_ = (str(c) for c in cells)
+        short_change = change.split(":")[-1].strip() if ":" in change else change
+        body += (
+            f'<tr><th scope="row">{html.escape(label)}</th><td class="num">{html.escape(value)}'
+            f"</td><td></td><td>{html.escape(short_change)}</td><td></td><td></td></tr>"
+        )
+    full = scorecard_html(summaries, caption, suppress, settings, extra_rows)
+    return (
+        '<table class="csc-table csc-scorecard-compact">'
+        f"<caption>{html.escape(caption)}</caption><thead><tr>{header}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+        '<details class="scorecard-details"><summary>The scorecard in full: base, the change '
+        "since a year ago, the SPC and target badges, the benchmark and its year</summary>"
+        f"{full}</details>{csv_download_html(full, caption)}"
+    )
+
+
+def compact_scorecard_bundle(
+    summaries: Sequence[IndicatorSummary],
+    caption: str,
+    comparator: str = "England",
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+    extra_rows: Sequence[Sequence[str]] = (),
+) -> dict[str, Any]:
+    """The display bundle of the compact scorecard, with its rows for the history page."""
+    content = compact_scorecard_html(summaries, caption, comparator, suppress, settings, extra_rows)
+    rows = compact_scorecard_rows(summaries, suppress, settings)
+    return {
+        "text/html": content,
+        "text/plain": _plain_table(content.split("<details", 1)[0], caption),
+        SCORECARD_MIMETYPE: {"caption": caption, "comparator": comparator, "rows": rows},
+    }
+
+
+def show_compact_scorecard(
+    summaries: Sequence[IndicatorSummary],
+    caption: str,
+    comparator: str = "England",
+    suppress: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
+    extra_rows: Sequence[Sequence[str]] = (),
+) -> None:
+    """Show the compact scorecard (``compact_scorecard_html``) and hand its rows to the runner."""
+    _publish(
+        compact_scorecard_bundle(summaries, caption, comparator, suppress, settings, extra_rows)
+    )

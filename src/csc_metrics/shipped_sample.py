@@ -40,6 +40,9 @@ SAMPLE_STAMP = "sample_source.json"
 #: The synthetic data generator (``csc-metrics sample``) writes this into the MANIFEST.md of
 #: every folder it makes; reports on such data say that it is synthetic.
 GENERATOR_MARK = '"generator": "csc-metrics sample"'
+#: What reports call the council when the data are synthetic and no name was given: never the
+#: real council whose code the sample borrows.
+SAMPLE_COUNCIL_NAME = "Synthetic county (sample data)"
 
 
 @contextlib.contextmanager
@@ -108,6 +111,22 @@ def sample_processed_dir(root: Path | None = None) -> Path:
     return processed
 
 
+def is_synthetic_raw(raw: Path | str | None) -> bool:
+    """Whether a raw folder was written by the synthetic generator (its MANIFEST.md's mark).
+
+    Args:
+        raw: A raw data folder, or None.
+
+    Returns:
+        True when ``raw/MANIFEST.md`` carries the generator's mark.
+    """
+    manifest = Path(raw) / "MANIFEST.md" if raw else None
+    try:
+        return manifest is not None and GENERATOR_MARK in manifest.read_text("utf-8")
+    except OSError:
+        return False
+
+
 def _made_here(folder: Path) -> bool:
     """Whether an unmarked folder is a sample ingest of an older csc-metrics (it has the stamp)."""
     return is_legacy_processed(folder) or (folder / CACHE_FOLDER / SAMPLE_STAMP).is_file()
@@ -122,9 +141,4 @@ def is_synthetic(data: ProcessedData) -> bool:
     Returns:
         True when the raw folder's MANIFEST.md carries the generator's mark.
     """
-    raw = data.manifest.get("raw_folder")
-    manifest = Path(raw) / "MANIFEST.md" if raw else None
-    try:
-        return manifest is not None and GENERATOR_MARK in manifest.read_text("utf-8")
-    except OSError:
-        return False
+    return is_synthetic_raw(data.manifest.get("raw_folder"))

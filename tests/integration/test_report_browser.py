@@ -53,3 +53,65 @@ def test_every_image_loads(audits):
 def test_no_serious_or_critical_accessibility_violations(audits):
     found = {p: a.serious_violations for p, a in audits.items() if a.serious_violations}
     assert found == {}
+
+
+# --- What a manager sees first (issue 19): measured in the browser at 1280 x 800 ---------------
+
+
+def _open(path, evaluate):
+    """Open a page at 1280 x 800 in headless Chromium and return ``evaluate``'s result."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            return page.evaluate(evaluate)
+        finally:
+            browser.close()
+
+
+REPORT_LINK_BOTTOMS = """
+Array.from(document.querySelectorAll('.landing-reports a, .landing-teams a'))
+  .map(a => [a.getAttribute('href'), a.getBoundingClientRect().bottom + window.scrollY])
+"""
+
+SCORECARD_ROWS = """
+Array.from(document.querySelectorAll('table.csc-scorecard-compact tbody tr')).map(r => {
+  const cell = r.querySelector('th');
+  return [cell.textContent, r.getBoundingClientRect().height,
+          parseFloat(getComputedStyle(cell).lineHeight)];
+})
+"""
+
+
+def test_every_report_link_on_the_landing_page_is_on_the_first_screen(published, report_tools):
+    report_tools.require_browser()
+    links = _open(published / "index.html", REPORT_LINK_BOTTOMS)
+    hrefs = {href for href, _ in links}
+    assert {f"{r}.html" for r in REPORTS} <= hrefs and any(h.startswith("teams/") for h in hrefs)
+    assert {href: bottom for href, bottom in links if bottom > 800} == {}
+
+
+def test_the_scorecard_rows_are_one_line_high_at_1280_px(published, report_tools):
+    report_tools.require_browser()
+    rows = _open(published / "00_overview.html", SCORECARD_ROWS)
+    assert len(rows) >= 10
+    # A row two lines high would be at least two line heights (plus padding).
+    assert {label: height for label, height, line in rows if height >= 2 * line} == {}
+
+
+def test_the_history_page_has_no_serious_accessibility_violation(
+    default_sample_run, report_tools, tmp_path
+):
+    report_tools.require_browser()
+    import shutil
+
+    shutil.copy(default_sample_run.out / "index.html", tmp_path / "index.html")
+    audits = report_tools.audit_pages(tmp_path, "history")
+    assert audits["index.html"].serious_violations == []
+    assert audits["index.html"].console_errors == []

@@ -10,6 +10,7 @@ tests/integration/test_report_browser.py.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -69,8 +70,11 @@ def test_every_report_notebook_and_team_report_is_linked(sample_run):
 def test_the_landing_page_shows_key_messages(sample_run):
     outcome, _ = sample_run
     index = (outcome.published / "index.html").read_text()
-    section = index[index.index('id="key-messages"') : index.index('id="reports"')]
-    assert "<li>" in section
+    # The reports come first, then the top five key messages, each linking to its section.
+    assert index.index('id="reports"') < index.index('id="key-messages"')
+    section = index[index.index('id="key-messages"') : index.index('class="landing-details"')]
+    assert 1 <= section.count("<li>") <= 5
+    assert section.count('#key-messages">See the report</a>') == section.count("<li>")
     # No message twice on the landing page.
     items = re.findall(r"<li>(.*?)</li>", section, flags=re.S)
     assert len(items) == len(set(items))
@@ -149,3 +153,24 @@ def test_with_suppression_key_messages_show_no_small_count(suppressed_run):
     outcome, _ = suppressed_run
     text = visible_text((outcome.published / "index.html").read_text())
     assert not re.search(r"(?<![\w.,])[1-5] (child|children|young people|care leavers?)\b", text)
+
+
+def test_every_table_has_a_csv_download_holding_its_figures(sample_run):
+    import base64
+
+    outcome, _ = sample_run
+    page = (outcome.published / "03_placements.html").read_text()
+    tables = re.findall(r'<table class="csc-table">.*?</table>', page, flags=re.DOTALL)
+    links = re.findall(r'<a href="data:text/csv;base64,([^"]+)" download="([^"]+\.csv)"', page)
+    assert tables and len(links) == len(tables)
+    # The first table's CSV holds the first table's figures, as the page shows them.
+    csv_text = base64.b64decode(links[0][0]).decode("utf-8-sig")
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tables[0])
+    assert cells and all(html.unescape(c) in csv_text for c in cells if "<" not in c)
+
+
+def test_the_history_page_lists_the_published_period(sample_run):
+    _, out = sample_run
+    history = (out / "index.html").read_text()
+    assert 'href="2025-03-31/index.html"' in history
+    assert "<caption>Headline indicators at 31 March 2025" in history

@@ -1,4 +1,4 @@
-"""``csc-metrics run`` on a raw folder holding only one dataset: it publishes, and says what is missing.
+"""``csc-metrics run`` on a raw folder of one dataset only: it publishes, saying what is missing.
 
 Each raw folder is the shipped sample's caseload or SSDA903 subfolder alone (both end on 31
 March 2025, so ``latest`` is that quarter). The reports whose data are absent get a short "no
@@ -91,7 +91,7 @@ def test_a_caseload_only_folder_says_the_ssda903_reports_have_no_data(caseload_o
 def test_a_caseload_only_landing_page_says_what_is_missing(caseload_only):
     _, published = caseload_only
     index = text_of(published / "index.html")
-    assert "Data: no SSDA903 data (placement, care-leaver and permanence figures not covered)" in (
+    assert "data: no SSDA903 data (placement, care-leaver and permanence figures not covered)" in (
         index
     )
     assert index.count("(no data: it needs SSDA903 returns; no SSDA903 returns were supplied)") == (

@@ -85,6 +85,7 @@ def test_every_report_and_the_run_records_are_published(published):
         "notebooks/teams/assessment-north.ipynb",
         "notebooks/teams/children-in-care.ipynb",
         "run.log",
+        "scorecard.json",
         "teams/assessment-north.html",
         "teams/children-in-care.html",
     ]
@@ -98,6 +99,7 @@ def test_nothing_is_left_of_the_build_folder(published):
         ".csc-metrics-run.lock",
         "2025-03-31",
         "_processed",
+        "index.html",  # the history page
         "logs",
     ]
 
@@ -127,9 +129,11 @@ def test_the_landing_page_links_every_report_and_team_report(published):
 def test_the_landing_page_gathers_the_key_messages(published):
     _, out = published
     html = (out / "2025-03-31" / "index.html").read_text()
-    assert "<h3>Overview: key messages</h3>" in html
-    # The message was written by the notebook from its injected parameters.
-    assert "Data for Sample county (E10000017) to 2025-03-31, compared with england." in html
+    top = html[html.index('id="key-messages"') :]
+    # The message was written by the notebook from its injected parameters; it links to the
+    # report's key messages.
+    assert "<li>Data for Sample county (E10000017) to 2025-03-31, compared with england." in top
+    assert 'href="00_overview.html#key-messages"' in top
 
 
 @pytest.mark.slow
@@ -512,3 +516,50 @@ def test_a_single_team_run_renders_every_report_for_that_team_beside_the_council
     assert "<p>Team: Assessment North</p>" in html
     index = (outcome.published / "index.html").read_text()
     assert "Reports for the quarter ending 31 March 2025, team Assessment North" in index
+
+
+@pytest.mark.slow
+def test_the_history_page_lists_two_periods_after_two_runs_and_keep_prunes(tmp_path, report_tools):
+    report_tools.write_raw(tmp_path / "raw")
+    notebooks = report_tools.notebooks / "suite"
+    for period_end in ("2024-12-31", "2025-03-31"):
+        outcome = run(make_config(tmp_path, notebooks, period_end=period_end), report_tools)
+        assert outcome.exit_code == 0
+    history = (tmp_path / "reports" / "index.html").read_text()
+    assert history.index('href="2025-03-31/index.html"') < history.index(
+        'href="2024-12-31/index.html"'
+    )
+    # --keep 1 on a third run keeps only the newest quarter end.
+    config = make_config(tmp_path, notebooks, period_end="2025-03-31", keep=1)
+    assert run(config, report_tools).exit_code == 0
+    assert not (tmp_path / "reports" / "2024-12-31").exists()
+    assert "2024-12-31" not in (tmp_path / "reports" / "index.html").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_pdf_writes_each_report_and_an_a4_committee_summary(tmp_path, report_tools):
+    report_tools.require_browser()
+    from pypdf import PdfReader
+
+    report_tools.write_raw(tmp_path / "raw")
+    config = make_config(tmp_path, report_tools.notebooks / "suite", pdf=True)
+    outcome = run(config, report_tools)
+    assert outcome.exit_code == 0
+    folder = outcome.published / "pdf"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "00_overview.pdf",
+        "01_caseloads.pdf",
+        "02_data_quality.pdf",
+        "committee-summary.pdf",
+    ]
+    summary = PdfReader(folder / "committee-summary.pdf")
+    assert len(summary.pages) >= 1
+    # A4 is 595 x 842 points.
+    assert [round(float(v)) for v in summary.pages[0].mediabox[2:]] == [595, 842]
+    text = " ".join(page.extract_text() for page in summary.pages)
+    # The overview's key message, the running head (title and period) and the page number.
+    assert "Data for Sample county (E10000017) to 2025-03-31" in " ".join(text.split())
+    assert "Committee summary" in text and "Page 1 of" in text
+    landing = (outcome.published / "index.html").read_text()
+    assert 'href="pdf/committee-summary.pdf"' in landing

@@ -14,10 +14,12 @@ from csc_metrics.charts.style import (
     SERIES_MARKERS,
     TEXT_COLOUR,
     Chart,
+    cap_percent_axis,
     category_label,
     date_axis,
     finish,
     new_figure,
+    spread_labels,
     style_axes,
     suppressed_note,
     unit_formatter,
@@ -106,20 +108,28 @@ def benchmark_chart(
     ax = figure.add_subplot()
     latest_period = wide.index[-1]
     if kind == "line":
+        ends = []
         for name in names:
             series = wide[name].dropna()
             style = styles[name]
             ax.plot(series.index, series.to_numpy(), label=name, markersize=6, **style)
             if len(series):
-                ax.annotate(
-                    name,
-                    (series.index[-1], series.iloc[-1]),
-                    xytext=(6, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=9,
-                    color=style["color"] if name != council else TEXT_COLOUR,
-                )
+                ends.append((name, series.index[-1], float(series.iloc[-1])))
+        cap_percent_axis(ax, unit)
+        low, high = ax.get_ylim()
+        # Names at the line ends, moved apart so that none prints over another.
+        label_heights = spread_labels([y for _, _, y in ends], (high - low) * 0.06)
+        for (name, x, _), y in zip(ends, label_heights, strict=True):
+            ax.annotate(
+                name,
+                (x, y),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                color=styles[name]["color"] if name != council else TEXT_COLOUR,
+                annotation_clip=False,
+            )
         style_axes(ax, x_label, y_label)
         ax.yaxis.set_major_formatter(unit_formatter(unit))
         if isinstance(latest_period, pd.Timestamp):
@@ -148,6 +158,7 @@ def benchmark_chart(
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
         ax.xaxis.set_major_formatter(unit_formatter(unit))
+        cap_percent_axis(ax, unit, axis="x")
     notes = [f"Source: {source}."]
     if suppress and unit == "count" and wide[council].isna().any():
         notes.append(suppressed_note(settings, "Values"))

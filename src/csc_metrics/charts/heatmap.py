@@ -8,12 +8,15 @@ import seaborn as sns
 
 from csc_metrics.catalogue import unit_format
 from csc_metrics.charts.style import (
+    OKABE_ITO,
     TEXT_COLOUR,
     Chart,
+    cap_percent_axis,
     category_label,
     finish,
     new_figure,
     style_axes,
+    unit_formatter,
     value_label,
 )
 from csc_metrics.formatting import format_value
@@ -73,6 +76,9 @@ def heatmap(
         object
     )
     labels[hidden] = "c"
+    if len(values) == 1:
+        # One row has no second dimension to map: a bar per column reads at a glance.
+        return _one_row_bars(values, labels[0], hidden[0], (title, x_label, unit, source), settings)
     height = max(3.5, 1.6 + 0.42 * len(values))
     figure = new_figure((8.0, height))
     ax = figure.add_subplot()
@@ -115,6 +121,41 @@ def heatmap(
         )
     footnote = finish(figure, title, notes)
     return Chart(figure, title, _heatmap_alt_text(values, hidden, title, unit), footnote)
+
+
+def _one_row_bars(
+    values: pd.DataFrame,
+    labels: np.ndarray,
+    hidden: np.ndarray,
+    text: tuple[str, str, str, str],
+    settings: Settings,
+) -> Chart:
+    """A one-row heatmap drawn as horizontal bars, one per column, each labelled with its value.
+
+    ``text`` is the heatmap's title, columns-axis label, unit and source.
+    """
+    title, x_label, unit, source = text
+    row = values.iloc[0].to_numpy(dtype=float)
+    shown = np.where(hidden, np.nan, row)
+    names = [category_label(c) for c in values.columns]
+    figure = new_figure((8.0, max(2.5, 1.4 + 0.4 * len(names))))
+    ax = figure.add_subplot()
+    positions = np.arange(len(names))[::-1]
+    bars = ax.barh(positions, np.nan_to_num(shown), color=OKABE_ITO["blue"], height=0.6)
+    ax.bar_label(bars, labels=list(labels), padding=4, fontsize=9, color=TEXT_COLOUR)
+    ax.set_yticks(positions, names)
+    style_axes(ax, unit_format(unit).axis_label, x_label)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
+    ax.xaxis.set_major_formatter(unit_formatter(unit))
+    cap_percent_axis(ax, unit, axis="x")
+    notes = [f"Source: {source}."]
+    if hidden.any():
+        notes.append(
+            f"c: resting on 1 to {settings.suppression_max}, not shown to protect privacy."
+        )
+    footnote = finish(figure, title, notes)
+    return Chart(figure, title, _heatmap_alt_text(values, hidden[None, :], title, unit), footnote)
 
 
 def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit: str) -> str:

@@ -12,6 +12,7 @@ from csc_metrics.charts.style import (
     OKABE_ITO,
     SPC_POINT_STYLES,
     Chart,
+    cap_percent_axis,
     date_axis,
     finish,
     month_label,
@@ -162,6 +163,7 @@ def spc_chart(
     style_axes(ax, x_label, y_label)
     date_axis(ax)
     ax.yaxis.set_major_formatter(unit_formatter(unit))
+    cap_percent_axis(ax, unit)
     ax.legend(fontsize=9, framealpha=0.9, loc="best")
     footnotes = [
         f"Source: {source}.",

@@ -86,12 +86,15 @@ class Chart:
         title: Its title (also drawn on the figure).
         alt_text: A description of what the chart shows, written from the data.
         footnote: The source and notes line drawn under the chart.
+        is_empty: The chart has nothing to show (no data, no variation): the reports give its
+            ``footnote`` as a sentence instead of a picture of one.
     """
 
     figure: Figure
     title: str
     alt_text: str
     footnote: str
+    is_empty: bool = False
 
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
@@ -148,6 +151,60 @@ def unit_formatter(unit: str) -> FuncFormatter:
     return FuncFormatter(
         lambda v, _pos: format_value(v, unit, decimals=0 if float(v).is_integer() else 1)
     )
+
+
+def cap_percent_axis(ax, unit: str, axis: str = "y") -> None:
+    """Stop a percentage axis at 0% and 100%: a share never goes past them.
+
+    Process limits and labels can reach beyond, and matplotlib's margins add a little more;
+    the axis is cut at the bounds, so no tick reads 110% or -10%.
+
+    Args:
+        ax: The axes, with everything drawn.
+        unit: The values' unit; only ``pct`` is capped.
+        axis: ``y`` or ``x``: the value axis.
+    """
+    if unit != "pct":
+        return
+    get, set_ = (ax.get_ylim, ax.set_ylim) if axis == "y" else (ax.get_xlim, ax.set_xlim)
+    low, high = get()
+    set_(max(low, 0.0), min(high, 100.0))
+
+
+def spread_labels(values: Sequence[float], min_gap: float) -> list[float]:
+    """Positions for labels at ``values`` moved apart so that no two are closer than ``min_gap``.
+
+    Used for the names written at the end of each line: "England" and "North West" at 69% and
+    68% would print over each other. Labels keep their order; a cluster is spread evenly around
+    where it was.
+
+    Args:
+        values: Where each label would sit (data units).
+        min_gap: The least distance between two labels (data units).
+
+    Returns:
+        The new positions, in the order of ``values``.
+    """
+    order = np.argsort(np.asarray(values, dtype=float), kind="stable")
+    wanted = np.asarray(values, dtype=float)[order]
+    placed = wanted.copy()
+    for _ in range(len(placed) + 1):
+        # Stack each label at least min_gap above the one below it ...
+        for i in range(1, len(placed)):
+            placed[i] = max(placed[i], placed[i - 1] + min_gap)
+        # ... then centre each stacked cluster on where its labels wanted to be.
+        starts = [
+            0,
+            *(i for i in range(1, len(placed)) if placed[i] - placed[i - 1] > min_gap + 1e-9),
+        ]
+        ends = [*starts[1:], len(placed)]
+        for start, end in zip(starts, ends, strict=True):
+            placed[start:end] -= (placed[start:end] - wanted[start:end]).mean()
+        if np.all(np.diff(placed) >= min_gap - 1e-9):
+            break
+    result = np.empty_like(placed)
+    result[order] = placed
+    return [float(v) for v in result]
 
 
 def date_axis(ax) -> None:

@@ -46,7 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--la-code", required=True, metavar="CODE", help="council code, e.g. E10000017"
     )
     parser.add_argument(
-        "--la-name", metavar="NAME", help="council name for titles (default: the code)"
+        "--la-name",
+        metavar="NAME",
+        help="council name for titles (default: the name councils.csv gives the code; "
+        "for the synthetic sample, Synthetic county (sample data))",
     )
     parser.add_argument(
         "--out",
@@ -130,6 +133,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="benchmark comparator: england, region or sn (statistical neighbours)",
     )
     parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF of each report and an A4 committee summary under "
+        "OUT/<period>/pdf/ (printed by headless Chromium; without it the HTML is still "
+        "published)",
+    )
+    parser.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="keep only the newest N published quarter ends (default: all); removes only "
+        "folders csc-metrics published",
+    )
+    parser.add_argument(
         "--timeout",
         type=int,
         metavar="SECONDS",
@@ -161,6 +178,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         cell_timeout=args.timeout,
         skip_ingest=args.skip_ingest,
         fresh_ingest=args.fresh_ingest,
+        keep=args.keep,
+        pdf=args.pdf,
         # csc-metrics -v sets the root logger to DEBUG before this module runs.
         verbose=logging.getLogger().level == logging.DEBUG,
     )

@@ -103,6 +103,39 @@ def slugify(text: str) -> str:
     return slug or "team"
 
 
+def council_name(la_code: str, la_name: str | None, raw: Path) -> str:
+    """The council's name for titles: ``--la-name``, else the shipped ``councils.csv``'s.
+
+    Data the synthetic generator wrote are called ``shipped_sample.SAMPLE_COUNCIL_NAME``
+    whatever code they borrow, so a sample report never carries a real council's name.
+
+    Args:
+        la_code: The council's code, checked (upper case).
+        la_name: ``--la-name`` as given, or None.
+        raw: The raw data folder.
+
+    Returns:
+        The name; the code itself when ``councils.csv`` does not list it.
+    """
+    given = (la_name or "").strip()
+    if given and given.upper() != la_code:
+        return given
+    # Imported here: the command line reads this module before it may import pandas.
+    from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic_raw
+
+    if is_synthetic_raw(raw):
+        return SAMPLE_COUNCIL_NAME
+    import csv
+    from importlib.resources import files
+
+    councils = files("csc_metrics") / "reference" / "councils.csv"
+    text = councils.read_text(encoding="utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        if la_code in (row["la_code_new"].upper(), row["la_code_old"].upper()):
+            return row["la_name"]
+    return la_code
+
+
 def parse_period_end(value: str) -> str:
     """Check a ``--period-end`` value (``dates.parse_period_end``) and keep it as text.
 
@@ -127,7 +160,8 @@ class RunConfig:
         raw: The raw data folder (read only).
         period_end: ``"latest"`` or an ISO date.
         la_code: The council's ONS code (E06/E08/E09/E10 and six digits).
-        la_name: The council's name for titles (defaults to the code).
+        la_name: The council's name for titles (by default the name ``councils.csv`` gives the
+            code; for synthetic data, ``shipped_sample.SAMPLE_COUNCIL_NAME``).
         out: The reports folder; each period is published to ``out/<period>/``.
         processed: Where ingest writes; defaults to ``out/_processed`` so that a run never
             overwrites an analyst's working ``data/processed``.
@@ -151,6 +185,8 @@ class RunConfig:
         fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
             (by default such a folder is reused: see ``report.reuse``).
         verbose: Debug logging in the log file.
+        keep: Keep only the newest N published quarter ends (``--keep``); None keeps all.
+        pdf: Also print each report and an A4 committee summary to PDF (``--pdf``).
     """
 
     raw: Path
@@ -174,6 +210,8 @@ class RunConfig:
     skip_ingest: bool = False
     fresh_ingest: bool = False
     verbose: bool = False
+    keep: int | None = None
+    pdf: bool = False
 
     @property
     def processed_dir(self) -> Path:
@@ -215,6 +253,7 @@ class RunConfig:
             raise ParameterError("--team needs a team name.")
         if int(self.jobs) < 1:
             raise ParameterError(f"--jobs {self.jobs}: give 1 or more notebooks at once.")
+        self._check_keep()
         if int(self.cell_timeout) < 1:
             raise ParameterError(f"--timeout {self.cell_timeout}: give 1 or more seconds.")
         if self.comparator not in COMPARATORS:
@@ -245,7 +284,7 @@ class RunConfig:
             raw=raw,
             period_end=parse_period_end(self.period_end),
             la_code=la_code,
-            la_name=(self.la_name or "").strip() or None,
+            la_name=council_name(la_code, self.la_name, raw),
             out=out,
             processed=processed,
             notebooks_dir=notebooks_dir,
@@ -263,6 +302,8 @@ class RunConfig:
             skip_ingest=bool(self.skip_ingest),
             fresh_ingest=bool(self.fresh_ingest),
             verbose=bool(self.verbose),
+            keep=int(self.keep) if self.keep is not None else None,
+            pdf=bool(self.pdf),
         )
 
     def _change_points_file(self) -> Path | None:
@@ -305,6 +346,11 @@ class RunConfig:
             if costs is not None:
                 read_costs(costs)
         return scenario, costs
+
+    def _check_keep(self) -> None:
+        """Raise ParameterError for a ``--keep`` below 1."""
+        if self.keep is not None and int(self.keep) < 1:
+            raise ParameterError(f"--keep {self.keep}: give 1 or more periods to keep.")
 
     def _check_ingest_options(self, processed: Path) -> None:
         """Raise ParameterError if --skip-ingest and --fresh-ingest cannot be honoured."""
@@ -370,4 +416,6 @@ class RunConfig:
             "cell_timeout_seconds": self.cell_timeout,
             "skip_ingest": self.skip_ingest,
             "fresh_ingest": self.fresh_ingest,
+            "keep": self.keep,
+            "pdf": self.pdf,
         }

@@ -158,9 +158,10 @@ def no_data_notebook(missing: MissingData, period_end: pd.Timestamp) -> nbformat
     """
     reasons = "; ".join(missing.reasons)
     text = (
-        f"**No data for this report.** This report needs {missing.needs} covering the {period_label(period_end)}, and there are "
-        f"none: {reasons}. So the report was not produced for this period; "
-        "the other reports were, from the data supplied.\n\n" + " ".join(missing.remedies)
+        f"**No data for this report.** This report needs {missing.needs} covering the "
+        f"{period_label(period_end)}, and there are none: {reasons}. So the report was not "
+        "produced for this period; the other reports were, from the data supplied.\n\n"
+        + " ".join(missing.remedies)
     )
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_markdown_cell(text))

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,15 @@ SEVERITY_LABELS = {
 #: Data-quality rules listed on the landing page.
 TOP_RULES = 8
 
+#: Key messages the landing page lists (the rest are in the reports).
+TOP_MESSAGES = 5
+
+#: The section of a report that holds its key messages (``render.heading_slug("Key messages")``).
+KEY_MESSAGES_ANCHOR = "key-messages"
+
+# A sentence ends at a full stop, question or exclamation mark followed by a capital letter.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
 #: How the processed data came to be, as the landing page says it (``RunFacts.ingest_status``).
 INGEST_DESCRIPTIONS = {
     "fresh": "run",
@@ -39,14 +50,34 @@ INGEST_DESCRIPTIONS = {
 
 @dataclass(frozen=True)
 class ReportLink:
-    """One report on the landing page."""
+    """One report on the landing page, with its single most important message.
+
+    Attributes:
+        title: The report's title.
+        href: The page, relative to the landing page.
+        status: ``succeeded``, ``failed`` or ``no data``.
+        team: The team of a team page.
+        failure: What went wrong, for a failed report.
+        message: The first sentence of the report's first key message, if any.
+        no_data: For a report not run for want of data, what it needs and why there are none.
+    """
 
     title: str
     href: str
     status: str
     team: str | None = None
     failure: str | None = None
+    message: str | None = None
     no_data: str | None = None
+
+
+@dataclass(frozen=True)
+class LandingMessage:
+    """A key message on the landing page and the section of the report that shows it."""
+
+    text: str
+    href: str
+    report: str
 
 
 @dataclass(frozen=True)
@@ -69,11 +100,12 @@ class LandingPage:
     council: str
     la_code: str
     period_label: str
+    coverage: str
     run_date: str
     suppress: bool
     reports: list[ReportLink]
     team_reports: list[ReportLink]
-    key_messages: list[tuple[str, list[KeyMessages]]]
+    key_messages: list[LandingMessage]
     failures: list[str]
     data_quality: DataQualitySummary
     inputs: list[dict[str, object]]
@@ -84,7 +116,7 @@ class LandingPage:
     data_quality_href: str | None = None
     privacy_problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    data_coverage: str = ""
+    pdfs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummary:
@@ -119,15 +151,108 @@ def summarise_data_quality(processed: Path, suppress: bool) -> DataQualitySummar
     return DataQualitySummary(by_severity=by_severity, top_rules=top_rules)
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a message (``"A: 24%. This is..."`` gives ``"A: 24%."``)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
+def _messages(outcome: NotebookOutcome) -> list[str]:
+    return [m for bundle in outcome.key_messages for m in bundle.messages]
+
+
+def _without_team(text: str, team: str | None) -> str:
+    """A team page's message without the team's name in front (the link already says it)."""
+    if team and text.startswith(f"{team}, "):
+        rest = text[len(team) + 2 :]
+        return rest[:1].upper() + rest[1:]
+    return text
+
+
 def _link(outcome: NotebookOutcome) -> ReportLink:
+    messages = [_without_team(m, outcome.job.team) for m in _messages(outcome)]
     return ReportLink(
         title=outcome.title,
         href=outcome.report,
         status=outcome.status,
         team=outcome.job.team,
         failure=outcome.failure.describe() if outcome.failure else None,
+        message=first_sentence(messages[0]) if messages else None,
         no_data=outcome.no_data,
     )
+
+
+def rank_key_messages(candidates: list[LandingMessage]) -> list[LandingMessage]:
+    """Order the key messages for the landing page, most pressing first.
+
+    The one place the landing page takes its ranking from. Today the candidates come in the
+    order the reports give them (the overview's ranking first: ``narrative.key_messages``);
+    a severity ranking replaces this function's body and nothing else.
+
+    Args:
+        candidates: Every report's key messages, deduplicated, the overview's first.
+
+    Returns:
+        The messages in the order to show them.
+    """
+    return list(candidates)
+
+
+def top_key_messages(
+    outcomes: list[NotebookOutcome], limit: int = TOP_MESSAGES
+) -> list[LandingMessage]:
+    """The landing page's key messages: every report's, deduplicated, ranked, the first few.
+
+    Each links to the key messages of the area report that shows it (a message the overview
+    repeats from an area report links to that report), else to its own report's.
+
+    Args:
+        outcomes: The suite's notebooks (team pages are left out by the caller).
+        limit: How many to keep.
+
+    Returns:
+        At most ``limit`` messages, each with the link to its section.
+    """
+    overview = [o for o in outcomes if "overview" in o.job.source.stem.lower()]
+    others = [o for o in outcomes if o not in overview]
+    shown_in: dict[str, str] = {}
+    for outcome in others:
+        for text in _messages(outcome):
+            shown_in.setdefault(text, outcome.report)
+    seen: set[str] = set()
+    candidates = []
+    for outcome in overview + others:
+        for text in _messages(outcome):
+            if text in seen:
+                continue
+            seen.add(text)
+            report = shown_in.get(text, outcome.report)
+            href = f"{report}#{KEY_MESSAGES_ANCHOR}"
+            candidates.append(LandingMessage(text=text, href=href, report=report))
+    return rank_key_messages(candidates)[:limit]
+
+
+def coverage_line(processed: Path) -> str:
+    """What the data cover, in one phrase, from the processed folder's manifest.
+
+    Args:
+        processed: The processed folder ingest wrote.
+
+    Returns:
+        ``SSDA903 returns 2020-21 to 2024-25``, or an empty string without a manifest.
+    """
+    try:
+        manifest = json.loads((Path(processed) / storage.MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return ""
+    years = sorted(int(y) for y in manifest.get("collection_years") or [])
+    if not years:
+        return ""
+
+    def label(year: int) -> str:
+        return f"{year - 1}-{str(year)[-2:]}"
+
+    span = label(years[0]) if len(years) == 1 else f"{label(years[0])} to {label(years[-1])}"
+    return f"SSDA903 returns {span}"
 
 
 def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
@@ -201,13 +326,14 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         council=config.display_name,
         la_code=config.la_code,
         period_label=period_label(facts.period_end) + team,
+        # What each dataset covers and which stops before the period (the reports' context-line
+        # words), else the collection years from the ingest manifest.
+        coverage=facts.data_coverage or coverage_line(config.processed_dir),
         run_date=format_date(facts.started_at, "time"),
         suppress=config.suppress,
         reports=[_link(o) for o in suite],
         team_reports=[_link(o) for o in teams],
-        key_messages=unique_key_messages(
-            [(o.title, o.key_messages) for o in suite if o.key_messages]
-        ),
+        key_messages=top_key_messages(suite),
         failures=[o.failure_line() for o in outcomes if not o.succeeded],
         data_quality=summarise_data_quality(config.processed_dir, config.suppress),
         inputs=facts.inputs,
@@ -218,7 +344,6 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         data_quality_href=quality,
         privacy_problems=facts.findings,
         warnings=[f"{o.job.label}: {w}" for o in outcomes for w in o.warnings],
-        data_coverage=facts.data_coverage,
     )
 
 

@@ -31,6 +31,7 @@ class NotebookOutcome:
     report_bytes: int = 0
     key_messages: list[KeyMessages] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    scorecard: dict[str, Any] | None = None
     # Set when the report had no data for the period, so its notebook was not run: what it
     # needs and why there are none (``data_needs.MissingData.summary``).
     no_data: str | None = None

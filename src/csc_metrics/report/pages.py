@@ -90,4 +90,5 @@ def write_report_page(
         report_bytes=size,
         key_messages=rendered.key_messages,
         warnings=warnings,
+        scorecard=rendered.scorecard,
     )

@@ -8,6 +8,7 @@ sheet, a skip link, a ``<main>`` landmark, headings in order and the notebook's 
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
+#: The compact scorecard's rows (``display.SCORECARD_MIMETYPE``), kept for the history page.
+SCORECARD_MIMETYPE = "application/vnd.csc-metrics.scorecard+json"
 
 #: Cells that never reach a manager: papermill's parameters and error banners, and cells an
 #: analyst tags ``remove-cell`` (the nbconvert convention).
@@ -42,6 +45,7 @@ _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(\b[^>]*)>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]+>")
+_HEADING_ELEMENT = re.compile(r"<h([2-3])(\s[^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,18 @@ class RenderedReport:
     title: str
     key_messages: list[KeyMessages] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    scorecard: dict[str, Any] | None = None
+
+
+def collect_scorecard(notebook: NotebookNode) -> dict[str, Any] | None:
+    """The last compact scorecard a notebook displayed (its caption and rows), or None."""
+    found = None
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) or []:
+            bundle = (output.get("data") or {}).get(SCORECARD_MIMETYPE)
+            if isinstance(bundle, dict) and isinstance(bundle.get("rows"), list):
+                found = dict(bundle)
+    return found
 
 
 def _tags(cell: NotebookNode) -> set[str]:
@@ -104,7 +120,7 @@ def _is_shown(output: NotebookNode) -> bool:
     if kind == "stream":
         return output.get("name") == "stdout"
     data = output.get("data", {})
-    visible = set(data) - {KEY_MESSAGES_MIMETYPE}
+    visible = set(data) - {KEY_MESSAGES_MIMETYPE, SCORECARD_MIMETYPE}
     if not visible:
         return False
     if visible == {"text/plain"}:
@@ -234,6 +250,41 @@ def normalise_headings(html: str) -> str:
     return _HEADING_TAG.sub(renumber, html)
 
 
+def heading_slug(text: str) -> str:
+    """The ``id`` a report gives a heading: its plain text, lower case, words joined by ``-``.
+
+    ``Key messages`` gives ``key-messages``, so the landing page can link to
+    ``02_care_leavers.html#key-messages``.
+    """
+    plain = html_lib.unescape(_HTML_TAG.sub("", text)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "section"
+
+
+def add_heading_ids(html: str) -> str:
+    """Give every ``h2`` and ``h3`` without an ``id`` one made from its text (``heading_slug``).
+
+    A second heading with the same text gets ``-2``, ``-3`` and so on, so every id is unique.
+
+    Args:
+        html: An HTML document.
+
+    Returns:
+        The document with the ids added; headings that had an id keep it.
+    """
+    seen: dict[str, int] = {}
+
+    def add(match: re.Match[str]) -> str:
+        level, attributes, content = match.group(1), match.group(2) or "", match.group(3)
+        if re.search(r"\bid\s*=", attributes):
+            return match.group(0)
+        slug = heading_slug(content)
+        seen[slug] = seen.get(slug, 0) + 1
+        unique = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+        return f'<h{level}{attributes} id="{unique}">{content}</h{level}>'
+
+    return _HEADING_ELEMENT.sub(add, html)
+
+
 @cache
 def style_sheet() -> str:
     """The shared style sheet, inlined into every page."""
@@ -324,10 +375,11 @@ def render_report(notebook: NotebookNode, context: PageContext) -> RenderedRepor
     with _exporter_lock:
         body, _ = _exporter().from_notebook_node(view, resources=resources)
     return RenderedReport(
-        html=normalise_headings(body),
+        html=add_heading_ids(normalise_headings(body)),
         title=context.title,
         key_messages=collect_key_messages(notebook, context.title),
         warnings=warnings,
+        scorecard=collect_scorecard(notebook),
     )
 
 

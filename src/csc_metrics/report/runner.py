@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from csc_metrics import storage
-from csc_metrics.dates import LATEST, period_label
+from csc_metrics.dates import LATEST, format_date, period_label
 from csc_metrics.errors import CscMetricsError, capped_message
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
@@ -37,12 +37,14 @@ from csc_metrics.report.data_needs import (
 )
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
 from csc_metrics.report.forkserver import ForkServer
+from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
 from csc_metrics.report.landing import landing_page, write_landing_page
 from csc_metrics.report.manifest import previous_durations, write_run_manifest
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts, RunOutcome
 from csc_metrics.report.pages import write_report_page
+from csc_metrics.report.pdf import pdf_links, write_pdfs
 from csc_metrics.report.privacy_check import find_identifiers, find_small_counts, raw_child_ids
 from csc_metrics.report.publish import (
     git_commit,
@@ -215,6 +217,8 @@ class _Run:
         # "fresh", "reused" (up to date with the raw files) or "skipped" (--skip-ingest).
         self.ingest_status = "fresh"
         self.ingest_reason = ""
+        # What went wrong printing PDFs (--pdf), for the landing page.
+        self.pdf_problems: list[str] = []
         # The summary.json facts, from the report context built ahead of the notebooks.
         self.summary: dict[str, Any] | None = None
 
@@ -396,6 +400,7 @@ class _Run:
             file_logger.error("%s", outcome.failure_message())
             return outcome
         progress_logger.info("Published %s", target / "index.html")
+        self._update_history()
         return RunOutcome(
             published=target,
             failed_build=None,
@@ -403,6 +408,17 @@ class _Run:
             notebooks=outcome_box["outcomes"],
             period_end=period_end,
         )
+
+    def _update_history(self) -> None:
+        """Prune to ``--keep`` periods and rewrite the history page (a failure only warns)."""
+        config = self.config
+        try:
+            prune_periods(config.out, config.keep)
+            write_history_page(config.out, config.display_name)
+        except OSError as error:
+            logger.warning(
+                "The history page %s was not updated: %s", config.out / "index.html", error
+            )
 
     def _execute_all(
         self, jobs: list[NotebookJob], pool: KernelPool, build: Path, period_end: pd.Timestamp
@@ -499,17 +515,49 @@ class _Run:
         began = time.perf_counter()
         self.commit = git_commit(Path(__file__).resolve().parent)
         self._write_landing_and_manifest(build, outcomes, period_end, inputs, [])
+        scorecards = [o.scorecard for o in outcomes if o.scorecard and not o.job.team]
+        write_period_scorecard(
+            build,
+            {
+                "period_end": period_end.date().isoformat(),
+                "period_label": period_label(period_end),
+                "team": self.team,
+                "scorecard": scorecards[0] if scorecards else None,
+            },
+        )
         # Everything is checked, the landing page and manifest too: they list raw file names.
         findings = self._privacy_findings(build, identifiers)
         if findings:
             self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
         self.timings["landing_and_checks"] = time.perf_counter() - began
+        if self.config.pdf and not findings and all(o.succeeded for o in outcomes):
+            self._write_pdfs(build, outcomes, period_end)
+            self._write_landing_and_manifest(build, outcomes, period_end, inputs, findings)
         if findings or any(not o.succeeded for o in outcomes):
             file_logger.error("Not publishing this build: see the failures above")
         else:
             progress_logger.info("Every notebook succeeded and the checks passed: publishing")
         shutil.copyfile(self.log_path, build / "run.log")
         return findings
+
+    def _write_pdfs(
+        self, build: Path, outcomes: list[NotebookOutcome], period_end: pd.Timestamp
+    ) -> None:
+        """Print each report and the committee summary to PDF (``--pdf``); problems only warn."""
+        began = time.perf_counter()
+        progress_logger.info("Printing the reports to PDF")
+        problems = write_pdfs(
+            build,
+            [(o.report, o.title) for o in outcomes if not o.job.team],
+            f"{self.config.display_name} ({self.config.la_code})",
+            period_label(period_end),
+            format_date(self.started_at, "time"),
+            jobs=self.config.jobs,
+        )
+        for problem in problems:
+            logger.warning("%s", problem)
+        self.pdf_problems = problems
+        self.timings["pdf"] = time.perf_counter() - began
 
     def _privacy_findings(self, build: Path, identifiers: set[str]) -> list[str]:
         findings = [str(f) for f in find_identifiers(build, identifiers)]
@@ -544,7 +592,10 @@ class _Run:
             findings=findings,
             data_coverage=self.dates.coverage_words(period_end) if self.dates else "",
         )
-        write_landing_page(landing_page(facts, outcomes), build / "index.html")
+        page = landing_page(facts, outcomes)
+        page.pdfs = pdf_links(build)
+        page.warnings += self.pdf_problems
+        write_landing_page(page, build / "index.html")
         if self.summary is not None:
             write_summary(self.summary, build / SUMMARY_NAME)
         self.timings["total"] = time.perf_counter() - self.began

@@ -95,6 +95,8 @@ class ReportTable:
 def empty_chart(title: str, message: str) -> Chart:
     """A chart that says why there is nothing to plot (no data for the period, or no team).
 
+    Marked ``is_empty``: ``display.show_figure`` writes it as a sentence, not a picture.
+
     Args:
         title: The chart's title.
         message: Why it is empty, in plain words.
@@ -108,7 +110,7 @@ def empty_chart(title: str, message: str) -> Chart:
     ax.axis("off")
     ax.text(0.0, 0.5, message, fontsize=11, color=TEXT_COLOUR, va="center", wrap=True)
     figure.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", color=TEXT_COLOUR)
-    return Chart(figure, title, f"{title}: {message}", message)
+    return Chart(figure, title, f"{title}: {message}", message, is_empty=True)
 
 
 def chart_title(ctx: ReportContext, indicator_id: str) -> str:

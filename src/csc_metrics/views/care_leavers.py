@@ -17,6 +17,12 @@ from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import care_leaver_data_issues
+from csc_metrics.indicators.care_leavers import care_leaver_cohort
+from csc_metrics.indicators.leaving_care_teams import (
+    SERVICE,
+    care_leaver_allocations,
+    team_care_leaver_outcomes,
+)
 from csc_metrics.narrative import Latest
 from csc_metrics.spc import VARIATION_LABELS
 from csc_metrics.views.builders import (
@@ -644,3 +650,64 @@ def key_messages(ctx: ReportContext) -> list[str]:
         *equity_messages(ctx),
         *data_issue_messages(ctx),
     ]
+
+
+#: Age bands as a table writes them.
+BAND_LABELS = {"17_18": "17-18", "19_21": "19-21"}
+
+
+def team_outcomes_table(ctx: ReportContext) -> ReportTable:
+    """Care leavers' EET, in touch and suitable accommodation by leaving-care team, and the service.
+
+    The teams are those Annex A List 9 allocates care leavers to at the period end's snapshot,
+    joined to the OC3 cohort by the pseudonymised child id
+    (``indicators.leaving_care_teams``). With ``ctx.team`` only that team's rows are shown,
+    beside the service's.
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        One row per team and age band, then the service's: the young people counted and, for
+        each measure, how many and the percentage (suppressed as the report asks).
+    """
+    cohort = care_leaver_cohort(ctx.inputs, ctx.period_end)
+    allocations = care_leaver_allocations(ctx.data.cases, ctx.period_end)
+    outcomes = team_care_leaver_outcomes(cohort, allocations)
+    if ctx.team:
+        outcomes = outcomes[outcomes["team"].isin([ctx.team, SERVICE])]
+    wide = outcomes.pivot_table(
+        index=["team", "band"],
+        columns="measure",
+        values=["numerator", "denominator", "value"],
+        aggfunc="first",
+        sort=False,
+    )
+    names = {
+        "eet": "In EET",
+        "in_touch": "In touch",
+        "suitable_accommodation": "In suitable accommodation",
+    }
+    table = pd.DataFrame(
+        {
+            "Team": wide.index.get_level_values("team").astype(str),
+            "Age": wide.index.get_level_values("band").map(BAND_LABELS).astype(str),
+            "Young people": wide[("denominator", "eet")].to_numpy(dtype=float),
+        }
+    )
+    percents = {}
+    for measure, name in names.items():
+        table[name] = wide[("numerator", measure)].to_numpy(dtype=float)
+        table[f"{name} (%)"] = wide[("value", measure)].to_numpy(dtype=float)
+        percents[f"{name} (%)"] = (name, "Young people")
+    who = f"{ctx.team}'s care leavers" if ctx.team else "Care leavers by leaving-care team"
+    if ctx.team and not (outcomes["team"] == ctx.team).any():
+        who = f"{ctx.team} has no care leavers in the OC3 cohort; the service's care leavers"
+    return ReportTable(
+        table,
+        f"{who} at {format_date(ctx.period_end)} (their team and personal adviser from Annex A "
+        "List 9, their outcomes from the SSDA903 OC3 return), beside the whole service",
+        count_columns=("Young people", *names.values()),
+        percent_columns=percents,
+        row_header="Team",
+    )

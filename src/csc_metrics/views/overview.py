@@ -131,6 +131,29 @@ def lead_indicator(ctx: ReportContext) -> str:
     return available[0].indicator_id if available else headline_ids()[0]
 
 
+#: Trend charts in the overview's "most pressing trends" (and the committee summary).
+PRESSING_TRENDS = 3
+
+
+def pressing_indicators(ctx: ReportContext, count: int = PRESSING_TRENDS) -> list[str]:
+    """The headline indicators the key messages put first, at most ``count`` (no repeats)."""
+    picked = [summary.indicator_id for summary, _ in ranked(ctx, headline_ids(), count * 2)]
+    unique = list(dict.fromkeys(picked))[:count]
+    return unique or [lead_indicator(ctx)]
+
+
+def pressing_spc_charts(ctx: ReportContext, count: int = PRESSING_TRENDS) -> list[Chart]:
+    """The SPC charts of the most pressing headline indicators (``pressing_indicators``)."""
+    return [
+        spc_chart_for(
+            ctx,
+            indicator_id,
+            "caseload" if get_indicator(indicator_id).area == "caseloads" else "ssda903",
+        )
+        for indicator_id in pressing_indicators(ctx, count)
+    ]
+
+
 def lead_spc_chart(ctx: ReportContext) -> Chart:
     """The SPC chart of the indicator the key messages put first."""
     indicator_id = lead_indicator(ctx)

@@ -14,7 +14,7 @@ from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
 from csc_metrics.indicators import cla_at
-from csc_metrics.indicators.groups import PLACEMENT_GROUPS, PROVIDER_GROUPS
+from csc_metrics.indicators.groups import AGE_BAND_LABELS, PLACEMENT_GROUPS, PROVIDER_GROUPS
 from csc_metrics.spc import VARIATION_LABELS
 from csc_metrics.views.builders import (
     ReportTable,
@@ -271,6 +271,11 @@ def placement_mix_table(ctx: ReportContext) -> ReportTable:
 def provider_mix_table(ctx: ReportContext) -> ReportTable:
     """Children looked after by provider, now and a year earlier."""
     return _mix_table(ctx, "provider_group", PROVIDER_GROUPS, "Provider")
+
+
+def age_band_mix_table(ctx: ReportContext) -> ReportTable:
+    """Children looked after by age band, now and a year earlier."""
+    return _mix_table(ctx, "age_band", AGE_BAND_LABELS, "Age band")
 
 
 def placement_mix_chart(ctx: ReportContext) -> Chart:

@@ -141,7 +141,7 @@ def test_notebook_parameters_carry_dates_as_text_and_absolute_paths(config):
         "processed_dir": str(checked.out / "_processed"),
         "period_end": "2025-03-31",
         "la_code": "E10000017",
-        "la_name": "E10000017",
+        "la_name": "Lancashire",
         "team": "North",
         "comparator": "england",
         "suppress": False,
@@ -221,3 +221,21 @@ def test_a_bad_change_points_file_stops_the_run_before_ingest(config, tmp_path):
         replace(config, change_points=bad).validated()
     with pytest.raises(ParameterError, match="--change-points"):
         replace(config, change_points=tmp_path / "absent.csv").validated()
+
+
+def test_without_a_name_the_council_is_named_from_councils_csv(config):
+    # councils.csv: E10000017 is Lancashire. The banner used to read "E10000017 · E10000017".
+    assert config.validated().display_name == "Lancashire"
+
+
+def test_a_given_name_is_kept(config):
+    assert replace(config, la_name=" Our county ").validated().display_name == "Our county"
+
+
+def test_synthetic_data_never_carry_a_real_councils_name(config):
+    # The generator marks its MANIFEST.md; the sample borrows Lancashire's code, not its name.
+    (config.raw / "MANIFEST.md").write_text('{"generator": "csc-metrics sample"}', "utf-8")
+    assert config.validated().display_name == "Synthetic county (sample data)"
+    # ... also when the code itself is passed as the name (as make targets used to).
+    named_by_code = replace(config, la_name="E10000017")
+    assert named_by_code.validated().display_name == "Synthetic county (sample data)"

@@ -105,3 +105,12 @@ def test_a_year_earlier_column_without_children_shows_no_100_percent_total(ctx):
     assert total["% now"] == 100.0
     assert total["Children a year earlier"] != total["Children a year earlier"]  # NaN
     assert total["% a year earlier"] != total["% a year earlier"]  # NaN
+
+
+def test_children_looked_after_by_age_band_add_up_to_all_of_them(ctx):
+    table = placements.age_band_mix_table(ctx).data.set_index("Age band")
+    # 10 + 2 + 20 + 1 + 1 children looked after at R (the child who left in February is not).
+    assert table.loc["All children looked after", "Children now"] == 34
+    bands = table.drop(index="All children looked after")
+    assert list(bands.index) == ["Under 1", "1-4", "5-9", "10-15", "16+", "Not known"]
+    assert bands["Children now"].sum() == 34

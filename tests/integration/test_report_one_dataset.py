@@ -75,6 +75,13 @@ def test_a_caseload_only_folder_runs_the_caseload_overview_and_quality_reports(c
     assert (published / "notebooks" / "01_caseloads.ipynb").is_file()
 
 
+def test_a_caseload_only_folder_builds_the_report_context_ahead(caseload_only):
+    # summary.json is written from the context built ahead of the notebooks; without SSDA903
+    # returns it is built without their inputs (views.preload.BUILT_FROM), not given up.
+    _, published = caseload_only
+    assert (published / "summary.json").is_file()
+
+
 def test_a_caseload_only_folder_says_the_ssda903_reports_have_no_data(caseload_only):
     _, published = caseload_only
     for report in SSDA903_REPORTS:

@@ -184,9 +184,10 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
 def rank_key_messages(candidates: list[LandingMessage]) -> list[LandingMessage]:
     """Order the key messages for the landing page, most pressing first.
 
-    The one place the landing page takes its ranking from. Today the candidates come in the
-    order the reports give them (the overview's ranking first: ``narrative.key_messages``);
-    a severity ranking replaces this function's body and nothing else.
+    The one place the landing page takes its ranking from. The candidates come with the
+    overview's messages first, already in the documented severity order
+    (``narrative.ranked_messages``: SPC signal strength, relative gap, missed target, over
+    every headline indicator), then each area report's further messages; that order is kept.
 
     Args:
         candidates: Every report's key messages, deduplicated, the overview's first.

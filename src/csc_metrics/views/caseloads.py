@@ -15,7 +15,11 @@ from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multip
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import group_gaps
 from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
-from csc_metrics.indicators.caseloads import CASELOAD_BANDS, DISTRIBUTION_COLUMNS
+from csc_metrics.indicators.caseloads import (
+    CASELOAD_BANDS,
+    DISTRIBUTION_COLUMNS,
+    TEAM_NOT_RECORDED,
+)
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
 from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
 from csc_metrics.suppression import suppression_mask
@@ -355,13 +359,16 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
         settings=ctx.settings if ctx.suppress else ctx.settings.with_overrides(suppression_max=0),
         label_column="Team",
     )
-    keep = every_team["Team"].isin([ctx.team, ALL_TEAMS])
+    # Cases with no team recorded belong to no team's page, so every team page shows that line
+    # too: a manager sees how many of the service's unallocated cases nobody's team holds.
+    shown = [ctx.team, TEAM_NOT_RECORDED, ALL_TEAMS]
+    keep = every_team["Team"].isin(shown)
     if not (every_team["Team"] == ctx.team).any():
         empty = pd.DataFrame([{"Team": ctx.team, **dict.fromkeys(columns, 0)}])
         every_team = pd.concat([empty, every_team], ignore_index=True)
         hidden = pd.concat([pd.DataFrame(False, index=[0], columns=hidden.columns), hidden])
         hidden.index = every_team.index
-        keep = every_team["Team"].isin([ctx.team, ALL_TEAMS])
+        keep = every_team["Team"].isin(shown)
     table = every_team[keep].reset_index(drop=True)
     return ReportTable(
         data=table,

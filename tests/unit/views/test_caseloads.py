@@ -197,3 +197,25 @@ def test_the_service_row_is_a_totals_row_only_when_every_team_is_shown(data):
     # suppression must not hide it because the team's own counts are small.
     assert caseloads.team_table(snapshot_context(data)).total_row == "All teams"
     assert caseloads.team_table(snapshot_context(data, team="South")).total_row is None
+
+
+def test_a_team_page_shows_the_cases_with_no_team_recorded(data):
+    # Add 7 child-in-need cases with no team and no worker to the snapshot: they belong to no
+    # team's page, so North's page shows its own row (35 open, 0 unallocated), the "Team not
+    # recorded" row (CIN 7, all 7, unallocated 7) and all teams (CIN 10 + 7 = 17, all 52,
+    # unallocated 2 + 7 = 9).
+    extra = cases(SNAPSHOT, [(f"X-{i}", None, None, "CIN") for i in range(7)])
+    with_blank = ProcessedData.from_tables(
+        {
+            "episodes": data.episodes,
+            "cases": pd.concat([data.cases, extra], ignore_index=True),
+            "workforce": data.workforce,
+        }
+    )
+    table = caseloads.unallocated_table(snapshot_context(with_blank, team="North")).data
+    assert table["Team"].tolist() == ["North", "Team not recorded", "All teams"]
+    rows = table.set_index("Team")
+    assert rows.loc[
+        "Team not recorded", ["Children in need", "All open cases", "Unallocated"]
+    ].tolist() == [7, 7, 7]
+    assert rows.loc["All teams", ["All open cases", "Unallocated"]].tolist() == [52, 9]

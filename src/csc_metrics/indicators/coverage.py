@@ -33,6 +33,10 @@ from csc_metrics.storage import ProcessedData
 #: Dataset -> how messages name it.
 DATASET_NAMES = {"ssda903": "SSDA903 returns", "caseload": "caseload snapshots"}
 
+#: Dataset -> where its raw files go (under the raw data folder), for messages saying how to
+#: supply it.
+DATASET_FOLDERS = {"ssda903": "RAW/ssda903/<YYYY>/", "caseload": "RAW/caseload/<YYYY-MM-DD>/"}
+
 
 @dataclass(frozen=True)
 class Window:
@@ -185,6 +189,23 @@ def _reason(
                 f"{format_date(window.start, 'long')}"
             )
     return None
+
+
+def dataset_not_covered(
+    windows: dict[str, Window], dataset: str, period_end: pd.Timestamp
+) -> str | None:
+    """Why a dataset does not cover a reference date, or None if it does.
+
+    Args:
+        windows: ``dataset_windows``.
+        dataset: ``ssda903`` or ``caseload``.
+        period_end: The reference date.
+
+    Returns:
+        E.g. ``no SSDA903 returns were supplied`` or ``the SSDA903 returns cover 1 April 2021 to
+        31 March 2024, not 30 June 2024``; None when the dataset covers the date.
+    """
+    return _reason(windows.get(dataset), dataset, pd.Timestamp(period_end), 0)
 
 
 def not_covered_reasons(

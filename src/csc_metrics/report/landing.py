@@ -55,10 +55,11 @@ class ReportLink:
     Attributes:
         title: The report's title.
         href: The page, relative to the landing page.
-        status: ``succeeded`` or ``failed``.
+        status: ``succeeded``, ``failed`` or ``no data``.
         team: The team of a team page.
         failure: What went wrong, for a failed report.
         message: The first sentence of the report's first key message, if any.
+        no_data: For a report not run for want of data, what it needs and why there are none.
     """
 
     title: str
@@ -67,6 +68,7 @@ class ReportLink:
     team: str | None = None
     failure: str | None = None
     message: str | None = None
+    no_data: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,11 @@ def _link(outcome: NotebookOutcome) -> ReportLink:
     return ReportLink(
         title=outcome.title,
         href=outcome.report,
-        status="succeeded" if outcome.succeeded else "failed",
+        status=outcome.status,
         team=outcome.job.team,
         failure=outcome.failure.describe() if outcome.failure else None,
         message=first_sentence(messages[0]) if messages else None,
+        no_data=outcome.no_data,
     )
 
 
@@ -324,7 +327,9 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         council=config.display_name,
         la_code=config.la_code,
         period_label=period_label(facts.period_end) + team,
-        coverage=coverage_line(config.processed_dir),
+        # What each dataset covers and which stops before the period (the reports' context-line
+        # words), else the collection years from the ingest manifest.
+        coverage=facts.data_coverage or coverage_line(config.processed_dir),
         run_date=format_date(facts.started_at, "time"),
         suppress=config.suppress,
         reports=[_link(o) for o in suite],

@@ -32,6 +32,16 @@ class NotebookOutcome:
     key_messages: list[KeyMessages] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     scorecard: dict[str, Any] | None = None
+    # Set when the report had no data for the period, so its notebook was not run: what it
+    # needs and why there are none (``data_needs.MissingData.summary``).
+    no_data: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``succeeded``, ``failed`` or ``no data`` (not run: no data for the period)."""
+        if self.failure is not None:
+            return "failed"
+        return "no data" if self.no_data else "succeeded"
 
     @property
     def succeeded(self) -> bool:
@@ -50,7 +60,8 @@ class NotebookOutcome:
             "team": self.job.team,
             "report": self.report,
             "title": self.title,
-            "status": "succeeded" if failure is None else "failed",
+            "status": self.status,
+            "no_data": self.no_data,
             "execute_seconds": round(self.execute_seconds, 2),
             "render_seconds": round(self.render_seconds, 2),
             "report_bytes": self.report_bytes,
@@ -126,6 +137,8 @@ class RunFacts:
         commit: The git commit of the code, or None outside git.
         inputs: The raw files read (``fingerprints.hash_inputs``).
         findings: Problems the privacy check found (file and line only).
+        data_coverage: What each dataset covers at the period end, saying which stops before
+            it (``data_needs.DataDates.coverage_words``); empty when not known.
     """
 
     config: RunConfig
@@ -137,6 +150,7 @@ class RunFacts:
     commit: str | None
     inputs: list[dict[str, Any]]
     findings: list[str] = field(default_factory=list)
+    data_coverage: str = ""
 
     def published(self, outcomes: list[NotebookOutcome]) -> bool:
         """Whether the build is published: every notebook succeeded and nothing was found."""

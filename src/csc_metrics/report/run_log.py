@@ -42,7 +42,15 @@ class Progress:
         """Say that a notebook has finished, how long it took, or where it failed."""
         self.done += 1
         seconds = outcome.execute_seconds + outcome.render_seconds
-        if outcome.succeeded:
+        if outcome.no_data:
+            progress_logger.info(
+                "[%d/%d] no data   %s (%s)",
+                self.done,
+                self.total,
+                outcome.job.label,
+                outcome.no_data,
+            )
+        elif outcome.succeeded:
             progress_logger.info(
                 "[%d/%d] done      %s (%.1f s)", self.done, self.total, outcome.job.label, seconds
             )

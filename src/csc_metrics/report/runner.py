@@ -28,6 +28,13 @@ from csc_metrics.errors import CscMetricsError, capped_message
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
+from csc_metrics.report.data_needs import (
+    DataDates,
+    MissingData,
+    data_dates,
+    missing_data,
+    no_data_notebook,
+)
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
 from csc_metrics.report.forkserver import ForkServer
 from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
@@ -67,6 +74,7 @@ PRELOAD_FUNCTION = "csc_metrics.views.opening:preload_report"
 IngestFn = Callable[[Path, Path], Any]
 LatestFn = Callable[[Path], pd.Timestamp]
 TeamsFn = Callable[[Path, pd.Timestamp], list[str]]
+DatesFn = Callable[[Path], DataDates]
 
 
 def ingest_raw(raw: Path, processed: Path) -> Any:
@@ -113,6 +121,7 @@ def run_suite(
     latest_fn: LatestFn = latest_quarter_end,
     teams_fn: TeamsFn = folder_teams,
     fork_server: ForkServer | None = None,
+    dates_fn: DatesFn = data_dates,
 ) -> RunOutcome:
     """Run the whole quarterly suite and publish it if every notebook succeeds.
 
@@ -130,6 +139,9 @@ def run_suite(
         teams_fn: ``(processed, period_end) -> team names``, for ``--team``/``--per-team``.
         fork_server: A kernel fork server already warming up (the command line starts one
             before its own imports); by default the run starts its own where supported.
+        dates_fn: ``(processed) -> DataDates``: what each dataset covers, so that a report
+            none of whose data cover the period gets a "no data" page instead of running
+            (``data_needs``), and the landing page says which datasets stop early.
 
     Returns:
         The outcome; ``exit_code`` is 0 when published and 1 when not.
@@ -158,7 +170,7 @@ def run_suite(
                         f"the processed folder {processed}",
                     )
                 )
-                seams = (ingest_fn, latest_fn, teams_fn, fork_server)
+                seams = (ingest_fn, latest_fn, teams_fn, fork_server, dates_fn)
                 return _Run(config, started_at, stamp, log_path, *seams)()
         except CscMetricsError as error:
             file_logger.error("%s", capped_message(str(error)))
@@ -181,6 +193,7 @@ class _Run:
         latest_fn: LatestFn,
         teams_fn: TeamsFn,
         fork_server: ForkServer | None,
+        dates_fn: DatesFn = data_dates,
     ) -> None:
         self.config = config
         self.fork_server = fork_server
@@ -190,6 +203,10 @@ class _Run:
         self.ingest_fn = ingest_fn
         self.latest_fn = latest_fn
         self.teams_fn = teams_fn
+        self.dates_fn = dates_fn
+        # What each dataset covers (None when it could not be read: every notebook then runs
+        # and says what is wrong itself).
+        self.dates: DataDates | None = None
         self.timings: dict[str, float] = {}
         self.began = time.perf_counter()
         self.commit: str | None = None
@@ -231,10 +248,13 @@ class _Run:
             inputs = background.submit(hash_inputs, config.raw)
             identifiers = background.submit(raw_child_ids, config.raw)
             self._ingest(inputs)
+            dates = background.submit(self._data_dates)
             prepared_end = self._prepare_report_data(pool.server)
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
-            pool.add_demand(len(jobs) if pool.forks else len(jobs) - len(notebooks))
+            self.dates = dates.result()
+            to_run = sum(self._missing(job, period_end) is None for job in jobs)
+            pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
 
     def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
@@ -304,6 +324,17 @@ class _Run:
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
         self.summary = answer.get("summary")
         return pd.Timestamp(answer["period_end"])
+
+    def _data_dates(self) -> DataDates | None:
+        try:
+            return self.dates_fn(self.config.processed_dir)
+        except Exception as error:  # the notebooks report a problem with the data themselves
+            logger.info("The dates the data cover could not be read: %s", error)
+            return None
+
+    def _missing(self, job: NotebookJob, period_end: pd.Timestamp) -> MissingData | None:
+        """Why a job's report has no data for the period, or None when it has (or unknown)."""
+        return None if self.dates is None else missing_data(job.source, self.dates, period_end)
 
     def _period_end(self) -> pd.Timestamp:
         if self.config.period_end != "latest":
@@ -425,6 +456,21 @@ class _Run:
         progress: Progress,
     ) -> NotebookOutcome:
         progress.started(job)
+        missing = self._missing(job, period_end)
+        if missing is not None:
+            outcome = write_report_page(
+                job,
+                no_data_notebook(missing, period_end),
+                None,
+                build,
+                self.config,
+                period_end,
+                self.started_at,
+                0.0,
+            )
+            outcome.no_data = missing.summary()
+            progress.finished(outcome)
+            return outcome
         executed_path = build / "notebooks" / f"{job.output_name}.ipynb"
         try:
             kernel = pool.acquire()
@@ -544,6 +590,7 @@ class _Run:
             commit=self.commit,
             inputs=inputs,
             findings=findings,
+            data_coverage=self.dates.coverage_words(period_end) if self.dates else "",
         )
         page = landing_page(facts, outcomes)
         page.pdfs = pdf_links(build)

@@ -669,8 +669,16 @@ def team_outcomes_table(ctx: ReportContext) -> ReportTable:
 
     Returns:
         One row per team and age band, then the service's: the young people counted and, for
-        each measure, how many and the percentage (suppressed as the report asks).
+        each measure, how many and the percentage (suppressed as the report asks). Without
+        SSDA903 returns covering the period end (the outcomes come from OC3), one row saying so.
     """
+    uncovered = ctx.not_covered("ssda903")
+    if uncovered is not None:
+        return ReportTable(
+            pd.DataFrame({"Care leavers by leaving-care team": [f"Not covered: {uncovered}."]}),
+            f"Care leavers by leaving-care team at {format_date(ctx.period_end)}: their "
+            "outcomes come from the SSDA903 OC3 return",
+        )
     cohort = care_leaver_cohort(ctx.inputs, ctx.period_end)
     allocations = care_leaver_allocations(ctx.data.cases, ctx.period_end)
     outcomes = team_care_leaver_outcomes(cohort, allocations)

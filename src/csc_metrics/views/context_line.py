@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from csc_metrics.dates import format_date, period_label
+from csc_metrics.indicators.coverage import Window
 from csc_metrics.views.report_context import ReportContext
 
 
@@ -42,25 +45,48 @@ def coverage_words(ctx: ReportContext) -> str:
         ctx: The report context.
 
     Returns:
-        E.g. ``SSDA903 data 1 April 2021 to 31 March 2024 (ends before this period: placement
-        and care-leaver figures not covered); caseload snapshots 30 June 2023 to 30 June 2024``.
+        ``dataset_coverage_words`` for the context's data and period end.
+    """
+    return dataset_coverage_words(ctx.windows, ctx.snapshots, ctx.period_end)
+
+
+def dataset_coverage_words(
+    windows: dict[str, Window], snapshots: list[pd.Timestamp], period_end: pd.Timestamp
+) -> str:
+    """What each dataset covers, saying plainly which stops before the period end.
+
+    The report's context line and the run's landing page both say it with these words.
+
+    Args:
+        windows: The dates each dataset supplied covers (``indicators.coverage.dataset_windows``).
+        snapshots: The caseload snapshot dates on or before the period end, oldest first.
+        period_end: The period end.
+
+    Returns:
+        E.g. ``SSDA903 data 1 April 2021 to 31 March 2024 (ends before this period: placement,
+        care-leaver and permanence figures not covered); caseload snapshots 30 June 2023 to 30
+        June 2024``.
     """
     words = []
-    ssda903 = ctx.windows.get("ssda903")
+    ssda903 = windows.get("ssda903")
     if ssda903 is None:
         words.append("no SSDA903 data (placement, care-leaver and permanence figures not covered)")
     else:
         text = f"SSDA903 data {format_date(ssda903.start)} to {format_date(ssda903.end)}"
-        if ssda903.end < ctx.period_end:
+        if ssda903.end < period_end:
             text += (
                 " (ends before this period: placement, care-leaver and permanence figures not "
                 "covered)"
             )
         words.append(text)
-    if ctx.snapshots:
-        first, last = format_date(ctx.snapshots[0]), format_date(ctx.snapshots[-1])
-        words.append(f"caseload snapshots {first} to {last}")
-    elif "caseload" in ctx.windows:
+    caseload = windows.get("caseload")
+    if snapshots:
+        first, last = format_date(snapshots[0]), format_date(snapshots[-1])
+        text = f"caseload snapshots {first} to {last}"
+        if caseload is not None and caseload.end < period_end:
+            text += " (ends before this period: caseload figures not covered)"
+        words.append(text)
+    elif caseload is not None:
         words.append("no caseload snapshot by this date (caseload figures not covered)")
     else:
         words.append("no caseload snapshots (caseload figures not covered)")

@@ -95,6 +95,10 @@ def open_forecast(
     """
     key = ("forecast", str(scenario_file or ""), str(costs_file or ""))
     remembered = ctx.__dict__.setdefault("_remembered", {})
+    uncovered = ctx.not_covered("ssda903")
+    if key not in remembered and uncovered is not None:
+        # The forecast is built from the SSDA903 episodes: say why there is none.
+        remembered[key] = ForecastView(ctx, None, f"No forecast: {uncovered}")
     if key not in remembered:
         try:
             report = fr.build_report(

@@ -168,7 +168,9 @@ def preload_report(
         change_points_file,
     )
     for name in preload.TEAM_INDEPENDENT:
-        getattr(context, name)
+        needs = preload.BUILT_FROM.get(name)
+        if needs is None or needs in context.windows:
+            getattr(context, name)
     context.summaries(catalogue.indicator_ids())
     parameters = ReportParameters(
         context.period_end,

@@ -7,6 +7,7 @@ telling finding of each area's own analysis (a team, a group of young people, a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,15 @@ def scorecard(ctx: ReportContext, costs_file: str | Path | None = None) -> Score
     )
 
 
+#: The leading finding of each area the overview adds to its messages, with the dataset each
+#: is worked out from: an area whose data do not cover the period end adds none.
+AREA_FINDINGS: tuple[tuple[str, Callable[[ReportContext], list[str]]], ...] = (
+    ("caseload", lambda ctx: caseloads.team_change_messages(ctx, max_messages=1)),
+    ("ssda903", lambda ctx: care_leavers.equity_messages(ctx, max_messages=1)),
+    ("ssda903", placements.location_messages),
+)
+
+
 def key_messages(ctx: ReportContext) -> list[str]:
     """The overview's key messages, across every area, generated from the data.
 
@@ -93,9 +103,9 @@ def key_messages(ctx: ReportContext) -> list[str]:
 
     Returns:
         Indicator messages (concerns, worse gaps, improvements, better gaps), then the leading
-        finding of each area: a team whose caseload shows special cause, a group of care leavers
-        doing worse beyond chance, the placement type that dominates placements outside the
-        council's area.
+        finding of each area whose data cover the period end (``AREA_FINDINGS``): a team whose
+        caseload shows special cause, a group of care leavers doing worse beyond chance, the
+        placement type that dominates placements outside the council's area.
     """
     subjects = {
         i: f"{ctx.team}, {get_indicator(i).label[:1].lower()}{get_indicator(i).label[1:]}"
@@ -107,9 +117,7 @@ def key_messages(ctx: ReportContext) -> list[str]:
         for summary, text in ranked(ctx, headline_ids(), MAX_INDICATOR_MESSAGES)
     ]
     findings = [
-        caseloads.team_change_messages(ctx, max_messages=1),
-        care_leavers.equity_messages(ctx, max_messages=1),
-        placements.location_messages(ctx),
+        finding(ctx) for dataset, finding in AREA_FINDINGS if ctx.not_covered(dataset) is None
     ]
     return messages + [found[0] for found in findings if found]
 

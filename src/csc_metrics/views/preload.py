@@ -37,6 +37,10 @@ TEAM_INDEPENDENT = (
     "comparator_name",
 )
 
+#: Of those, the ones worked out from one dataset only, with that dataset: they are built ahead
+#: only when the data hold it (a report asking for one without its data says so itself).
+BUILT_FROM = {"inputs": "ssda903"}
+
 
 @dataclass(frozen=True)
 class Preloaded:

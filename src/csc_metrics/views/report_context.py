@@ -42,7 +42,7 @@ from csc_metrics.indicators import (
     teams_at,
     window_start,
 )
-from csc_metrics.indicators.coverage import Window, dataset_windows
+from csc_metrics.indicators.coverage import Window, dataset_not_covered, dataset_windows
 from csc_metrics.narrative import IndicatorSummary, summarise_indicator
 from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -118,6 +118,17 @@ class ReportContext:
     def windows(self) -> dict[str, Window]:
         """The dates each dataset supplied covers (``indicators.coverage.dataset_windows``)."""
         return dataset_windows(self.data)
+
+    def not_covered(self, dataset: str) -> str | None:
+        """Why a dataset does not cover the period end, or None when it does.
+
+        Args:
+            dataset: ``ssda903`` or ``caseload``.
+
+        Returns:
+            ``indicators.coverage.dataset_not_covered`` at the period end.
+        """
+        return dataset_not_covered(self.windows, dataset, self.period_end)
 
     @cached_property
     def coverage(self) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -112,3 +112,16 @@ def test_the_band_table_counts_the_cohort_and_each_measure():
     table = care_leavers.band_table(context(rows)).data.set_index("Measure")
     assert table.loc["Care leavers in the cohort", "Aged 19-21: number"] == 100
     assert table.loc["In education, employment or training (EET)"].tolist()[:2] == [3, 75.0]
+
+
+def test_the_team_outcomes_table_says_so_when_there_are_no_ssda903_returns():
+    from views_fixtures import cases
+
+    from csc_metrics.storage import ProcessedData
+
+    # Caseload snapshot only: the teams are known, the outcomes (OC3) are not.
+    data = ProcessedData.from_tables(
+        {"cases": cases(str(R.date()), [("C1", "Leaving Care", "W1", "CLA")])}
+    )
+    table = care_leavers.team_outcomes_table(context(data=data))
+    assert table.data.iloc[0, 0] == "Not covered: no SSDA903 returns were supplied."

@@ -26,7 +26,7 @@ from csc_metrics import folders, locks, privacy, storage
 from csc_metrics.cli import main
 from csc_metrics.errors import AlreadyRunningError
 
-KEY = "faults-test-key"
+KEY = "faults-test-key-long-enough-for-the-32-character-rule"
 
 
 class Killed(BaseException):

@@ -29,7 +29,7 @@ from csc_metrics import folders, privacy
 from csc_metrics.cli import main
 from csc_metrics.errors import MESSAGE_LIMIT
 
-KEY = "corpus-test-key"
+KEY = "corpus-test-key-long-enough-for-the-32-character-rule"
 #: Raw values no message may show: child ids, a date of birth, and the canary in broken files.
 CHILDREN = ("RAWID0001", "RAWID0002")
 DOB = "17/03/2011"
@@ -240,7 +240,8 @@ CORPUS: dict[str, tuple[Breaker, str]] = {
         _both(_remove(Y23 / "episodes.csv"), _remove(Y24 / "episodes.csv")),
         "ssda903",
     ),
-    "no_ssda903_folder": (_remove("ssda903"), "ssda903"),
+    # Caseload data alone is a valid raw folder (issue 12); neither dataset is not.
+    "no_ssda903_or_caseload_folder": (_both(_remove("ssda903"), _remove("caseload")), "ssda903"),
     "empty_ssda903_folder": (
         _both(_remove("ssda903"), lambda raw, p: (raw / "ssda903").mkdir()),
         "ssda903",

@@ -14,7 +14,7 @@ from csc_metrics import privacy, storage
 from csc_metrics.cli import main
 from csc_metrics.errors import InputError
 
-KEY = "history-test-key"
+KEY = "history-test-key-long-enough-for-the-32-character-rule"
 
 #: Every test ingests two or three times (a few seconds each).
 pytestmark = pytest.mark.slow

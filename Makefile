@@ -51,7 +51,7 @@ test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the
 	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast
-test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): under a minute
+test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 1.5 minutes on 2 cores
 	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -q
 
 .PHONY: lint

@@ -39,6 +39,7 @@ from csc_metrics.narrative import (
     IndicatorSummary,
     Latest,
     first_movement,
+    judge,
     limits_basis,
     movement,
     movement_text,
@@ -892,9 +893,8 @@ def change_in_words(
     size = size.rstrip("%")
     one, many = _STEP_WORDS.get(unit, ("", ""))
     words = f"{size} {one if abs(step) == 1 else many}".strip()
-    if direction in ("higher", "lower"):
-        better = (step > 0) == (direction == "higher")
-        words += ", better" if better else ", worse"
+    judgement = judge("up" if step > 0 else "down", direction)
+    words += f", {judgement}" if judgement else ""
     return ("↑" if step > 0 else "↓"), words
 
 

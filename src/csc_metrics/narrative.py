@@ -285,11 +285,22 @@ def movement(indicator_id: str, now: float, before: float | None, since: str) ->
         return None
     rounded_now, rounded_then = _rounded(now, indicator.unit), _rounded(then, indicator.unit)
     way = "unchanged" if rounded_now == rounded_then else "up" if now > then else "down"
-    judgement = None
-    if way != "unchanged" and indicator.direction != "neutral":
-        better = (way == "up") == (indicator.direction == "higher")
-        judgement = "better" if better else "worse"
-    return Movement(since, then, float(now), way, judgement)
+    return Movement(since, then, float(now), way, judge(way, indicator.direction))
+
+
+def judge(way: str, direction: str) -> str | None:
+    """``better`` or ``worse`` for a movement ``up`` or ``down`` in the catalogue's direction.
+
+    Args:
+        way: ``up``, ``down`` or ``unchanged``.
+        direction: ``higher``, ``lower`` or ``neutral``: which way is better.
+
+    Returns:
+        The judgement; None when unchanged or the direction is neutral.
+    """
+    if way == "unchanged" or direction not in ("higher", "lower"):
+        return None
+    return "better" if (way == "up") == (direction == "higher") else "worse"
 
 
 def movement_text(indicator_id: str, moved: Movement) -> str:

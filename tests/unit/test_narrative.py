@@ -16,6 +16,7 @@ from csc_metrics.narrative import (
     IndicatorSummary,
     Latest,
     describe_indicator,
+    judge,
     key_messages,
     summarise_indicator,
 )
@@ -525,3 +526,18 @@ def test_a_base_of_fte_is_written_as_fte_not_as_people():
     assert "n=" not in text
     # A percentage of people keeps n=.
     assert "(n=212)" in describe_indicator(EET, LATEST_EET)
+
+
+@pytest.mark.parametrize(
+    ("way", "direction", "expected"),
+    [
+        ("up", "higher", "better"),
+        ("up", "lower", "worse"),
+        ("down", "lower", "better"),
+        ("down", "higher", "worse"),
+        ("unchanged", "higher", None),
+        ("up", "neutral", None),
+    ],
+)
+def test_a_movement_is_judged_in_the_catalogues_direction(way, direction, expected):
+    assert judge(way, direction) == expected

@@ -52,7 +52,7 @@ test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the
 
 .PHONY: test-fast
 test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 1.5 minutes on 2 cores
-	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -q
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -p no:nbval -q
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## Check style, formatting and types: ruff check, ruff format --check, mypy

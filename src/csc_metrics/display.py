@@ -32,7 +32,13 @@ from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
-from csc_metrics.formatting import decimals_for, format_value, in_words, round_value
+from csc_metrics.formatting import (
+    ColumnFormat,
+    decimals_for,
+    format_value,
+    in_words,
+    round_value,
+)
 from csc_metrics.gaps import benchmark_gap
 from csc_metrics.narrative import (
     PEOPLE_BASED_UNITS,
@@ -290,6 +296,7 @@ def table_html(
     decimals: int = 1,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
     hidden: pd.DataFrame | None = None,
+    column_formats: Mapping[str, ColumnFormat] | None = None,
 ) -> str:
     """An accessible HTML table of any frame, with suppression applied when asked.
 
@@ -315,6 +322,9 @@ def table_html(
         row_groups: (part rows, total row): rows that add up to another row, such as the
             activity bands of one cohort (see ``suppression.suppression_mask``).
         hidden: Count cells already hidden by the same figures elsewhere in the run.
+        column_formats: Columns of indicator values (ours, a benchmark, a gap) written in
+            their unit's decimals (``formatting.ColumnFormat``) instead of ``decimals``; a cell
+            already withheld stays withheld.
 
     Returns:
         The HTML.
@@ -358,6 +368,10 @@ def table_html(
                 classes[column] = "pct"
             elif pd.api.types.is_numeric_dtype(table[column]):
                 classes[column] = "num"
+    for column, style in (column_formats or {}).items():
+        written = pd.Series(style.write(table[column].tolist()), index=shown.index)
+        shown[column] = shown[column].where(shown[column].eq(SUPPRESSED), written)
+        classes[column] = "num"
     return _render_table(table, shown, classes, caption, header)
 
 
@@ -417,6 +431,7 @@ def show_table(
     decimals: int = 1,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
     hidden: pd.DataFrame | None = None,
+    column_formats: Mapping[str, ColumnFormat] | None = None,
 ) -> None:
     """Show a table as accessible HTML (see ``table_html`` for the arguments)."""
     content = table_html(
@@ -432,6 +447,7 @@ def show_table(
         decimals,
         row_groups,
         hidden,
+        column_formats,
     )
     plain = _plain_table(content, caption)
     _publish({"text/html": content + csv_download_html(content, caption), "text/plain": plain})
@@ -718,9 +734,12 @@ def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings
         bench_value = float(summary.benchmark["value"])
         gap = benchmark_gap(latest.value, bench_value)
         year = summary.benchmark.get("year")
+        # The comparator's figure as DfE published it; the gap as a sentence writes our figure.
+        published = format_value(bench_value, indicator.unit, precision="published", words=True)
+        gap_text = format_value(gap, indicator.unit, precision="text", symbol=False, signed=True)
         benchmark = html.escape(
-            f"{summary.benchmark.get('comparator', '')} {in_words(bench_value, indicator.unit)}"
-            f" ({'+' if gap > 0 else ''}{gap:,.1f}{' points' if indicator.unit == 'pct' else ''})"
+            f"{summary.benchmark.get('comparator', '')} {published}"
+            f" ({gap_text}{' points' if indicator.unit == 'pct' else ''})"
             + (f", {year}" if year is not None else "")
         )
     change = _change_html(summary, latest, withheld, suppress, settings)

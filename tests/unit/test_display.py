@@ -13,6 +13,7 @@ from matplotlib import pyplot as plt
 
 from csc_metrics import display
 from csc_metrics.charts import spc_chart
+from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary
 from csc_metrics.spc import spc
 
@@ -134,6 +135,36 @@ def test_table_with_an_index_uses_it_as_row_headers():
     content = display.table_html(table, "t", suppress=True)
     assert '<th scope="col">team</th>' in content
     assert '<th scope="row">A</th><td class="count">c</td>' in content
+
+
+def test_table_columns_of_values_follow_the_catalogue_decimals():
+    # Ours 64.4 and 8.0 (one decimal, as the catalogue writes a percentage figure); England as
+    # DfE published it, 64 and 10 (not 64.0 and 10.0); the gap signed: +0.4 and -2.0.
+    table = pd.DataFrame(
+        {"Indicator": ["EET 17-18", "3+ placements"], "Ours (%)": [64.4, 8.0]}
+        | {"England (%)": [64.0, 10.0], "Gap (points)": [0.4, -2.0]}
+    )
+    formats = {
+        "Ours (%)": ColumnFormat("pct"),
+        "England (%)": ColumnFormat("pct", "published"),
+        "Gap (points)": ColumnFormat("pct", signed=True),
+    }
+    content = display.table_html(table, "Gaps", column_formats=formats)
+    assert cells(content, "num") == ["64.4", "64", "+0.4", "8.0", "10", "-2.0"]
+
+
+def test_a_withheld_cell_stays_withheld_in_a_formatted_column():
+    # 3 children of 4: the share rests on a small count, so with suppression it is "c".
+    table = pd.DataFrame({"Team": ["A", "B"], "Children": [3, 40], "Share (%)": [75.0, 50.0]})
+    content = display.table_html(
+        table,
+        "Shares",
+        suppress=True,
+        count_columns=["Children"],
+        percent_columns=["Share (%)"],
+        column_formats={"Share (%)": ColumnFormat("pct")},
+    )
+    assert cells(content, "num") == ["c", "50.0"]
 
 
 def test_metric_table_cells_are_classed_by_unit_and_suppressed():
@@ -264,7 +295,7 @@ def test_scorecard_rows_show_value_badges_and_benchmark():
     )
     assert cells(content, "pct") == ["48%"]
     assert cells(content, "count") == ["212"]
-    assert "England 55% (-6.8 points)" in content
+    assert "England 55% (-7 points)" in content
     assert "Consistently misses the target" in content
 
 
@@ -325,7 +356,21 @@ def test_scorecard_shows_the_target_and_the_benchmark_year():
     )
     content = display.scorecard_html([summary], "Scorecard")
     assert "<td>20%<br><span" in content
-    assert "England 55% (-6.8 points), 2024" in content
+    # Ours is written 48% in a sentence, so the gap is too: 48.2 - 55 = -6.8, written -7 points.
+    assert "England 55% (-7 points), 2024" in content
+
+
+def test_scorecard_writes_the_benchmark_as_published_and_the_gap_in_text_decimals():
+    # A rate: ours 77.6, England published 67 (written "67", not "67.0"); gap +10.6 at the
+    # rate's one decimal.
+    summary = IndicatorSummary(
+        "cla_rate_per_10k",
+        (77.6, 400, np.nan, "2024-06-30"),
+        None,
+        {"comparator": "England", "value": 67.0, "year": 2025},
+    )
+    content = display.scorecard_html([summary], "Scorecard")
+    assert "England 67 per 10,000 children (+10.6), 2025" in content
 
 
 def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():

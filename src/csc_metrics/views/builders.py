@@ -17,7 +17,7 @@ from csc_metrics import benchmarks
 from csc_metrics.catalogue import get_indicator, rolling_months, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.dates import format_date
-from csc_metrics.formatting import format_value
+from csc_metrics.formatting import ColumnFormat, format_value
 from csc_metrics.views.report_context import ReportContext
 
 #: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
@@ -63,6 +63,8 @@ class ReportTable:
             column (the activity bands of one cohort), for secondary suppression.
         hidden: Count cells hidden by the same figures elsewhere in the run (a team's row of
             the table of every team), aligned with ``data``.
+        column_formats: Columns of indicator values written in their unit's decimals (ours,
+            a benchmark as DfE published it, a gap), see ``formatting.ColumnFormat``.
     """
 
     data: pd.DataFrame
@@ -74,6 +76,7 @@ class ReportTable:
     total_column: str | None = None
     row_groups: tuple[tuple[tuple[str, ...], str], ...] = ()
     hidden: pd.DataFrame | None = None
+    column_formats: dict[str, ColumnFormat] = field(default_factory=dict)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -86,6 +89,7 @@ class ReportTable:
             "total_column": self.total_column,
             "row_groups": self.row_groups,
             "hidden": self.hidden,
+            "column_formats": dict(self.column_formats),
         }
 
 
@@ -211,15 +215,39 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
     )
     if not table["Why no gap"].ne("").any():
         table = table.drop(columns="Why no gap")
+    # The rows mix units (percentages, rates), so each cell says its own; DfE's figure is
+    # written as DfE published it.
+    units = tuple(aligned["indicator_id"].map(lambda i: get_indicator(i).unit))
     return ReportTable(
         data=table.reset_index(drop=True),
+        column_formats={
+            "Ours": ColumnFormat(units, symbol=True),
+            ctx.comparator_name: ColumnFormat(units, "published", symbol=True),
+            "Gap": ColumnFormat(units, signed=True),
+        },
         caption=(
             f"{subject} at {format_date(ctx.period_end)} compared with {ctx.comparator_name}: "
-            "gaps in percentage points (our figure minus theirs); each quarter is compared "
+            f"gaps {_gap_units(units)} (our figure minus theirs); each quarter is compared "
             "with the latest DfE year ended on or before it"
         ),
         row_header="Indicator",
     )
+
+
+def _gap_units(units: tuple[str, ...]) -> str:
+    """What a benchmark table's gaps are in: ``in percentage points``, or one unit at a time.
+
+    ``in percentage points for percentages and per 10,000 children for rates`` when the rows
+    mix units.
+    """
+    # Percentages first: most rows are percentages, and the sentence reads best that way.
+    ordered = sorted(dict.fromkeys(units), key=lambda unit: unit != "pct")
+    named = {unit: unit_format(unit).gap_label for unit in ordered}
+    if len(set(named.values())) <= 1:
+        return "in " + (next(iter(named.values())) if named else "percentage points")
+    kinds = {"pct": "percentages", "rate": "rates", "ratio": "ratios", "count": "counts"}
+    parts = [f"{label} for {kinds.get(unit, unit)}" for unit, label in named.items()]
+    return "in " + ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def benchmark_focus(ctx: ReportContext, indicator_ids: list[str]) -> str:

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary, Latest
 from csc_metrics.views import care_leavers, caseloads, forecast, placements
 from csc_metrics.views.builders import ReportTable, display_label, empty_chart, spc_chart_for
@@ -213,6 +214,11 @@ def benchmark_gap_table(ctx: ReportContext) -> ReportTable:
         f"Headline percentages at {format_date(ctx.period_end)} against {ctx.comparator_name}, "
         "with the DfE year each is compared with",
         row_header="Indicator",
+        column_formats={
+            "Ours (%)": ColumnFormat("pct"),
+            f"{ctx.comparator_name} (%)": ColumnFormat("pct", "published"),
+            "Gap (points)": ColumnFormat("pct", signed=True),
+        },
     )
 
 

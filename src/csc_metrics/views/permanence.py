@@ -15,7 +15,7 @@ from csc_metrics.benchmarks import adoption_stage_benchmarks
 from csc_metrics.charts import Chart, benchmark_chart
 from csc_metrics.charts.permanence import count_bars, stage_timeline, survival_curves
 from csc_metrics.dates import format_date
-from csc_metrics.formatting import format_value, in_words
+from csc_metrics.formatting import ColumnFormat, format_value, in_words
 from csc_metrics.indicators import PermanenceInputs, prepare_permanence
 from csc_metrics.indicators.adoption import (
     PLAN_ENDED_LABELS,
@@ -341,6 +341,7 @@ def route_table(ctx: ReportContext) -> ReportTable:
         },
         row_header="Route out of care",
         total_row="All children who left care",
+        column_formats={f"{ctx.comparator_name} %": ColumnFormat("pct", "published")},
     )
 
 
@@ -440,6 +441,13 @@ def stage_table(ctx: ReportContext) -> ReportTable:
         ),
         count_columns=("Children (12 months)", "Records without the dates", "Children (3 years)"),
         row_header="Stage",
+        # Averages in whole days, as the catalogue writes days (DfE's years and months too).
+        column_formats={
+            "Days (12 months)": ColumnFormat("days"),
+            "Days (3 years)": ColumnFormat("days"),
+            england_name: ColumnFormat("days"),
+            "Days more than England": ColumnFormat("days", signed=True),
+        },
     )
 
 
@@ -468,6 +476,10 @@ def stage_age_table(ctx: ReportContext) -> ReportTable:
         ),
         count_columns=("Children",),
         row_header="Age on entering care",
+        column_formats={
+            "Days (12 months)": ColumnFormat("days"),
+            f"England {year} (days)": ColumnFormat("days"),
+        },
     )
 
 

@@ -137,8 +137,11 @@ def figure_html(
     if caption is None:
         caption = chart.title if isinstance(chart, Chart) else ""
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    series = chart.series if isinstance(chart, Chart) else ()
+    # Which trends the chart draws, for the check that a page never draws one twice.
+    drawn = f' data-series="{html.escape("|".join(series))}"' if series else ""
     return (
-        '<figure class="csc-figure">'
+        f'<figure class="csc-figure"{drawn}>'
         f'<img src="data:image/png;base64,{png_base64(figure)}" alt="{html.escape(alt)}" '
         'style="max-width:100%;height:auto">'
         f"{figcaption}</figure>"

@@ -7,7 +7,7 @@ compose them with their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -123,6 +123,25 @@ def chart_title(ctx: ReportContext, indicator_id: str) -> str:
     return f"{label}: {ctx.team}" if ctx.is_team_view(indicator_id) else label
 
 
+QUARTER_ENDS = "@quarter ends"
+YEAR_ENDS = "@31 March"
+
+
+def trend_key(ctx: ReportContext, indicator_id: str, points: str = QUARTER_ENDS) -> str:
+    """The key of an indicator's trend as a chart draws it (see ``Chart.series``).
+
+    ``indicator_id`` for the whole service, ``indicator_id[team]`` for a team's own series,
+    followed by which points are drawn: every quarter end, or each 31 March.
+    """
+    group = f"[{ctx.team}]" if ctx.is_team_view(indicator_id) else ""
+    return f"{indicator_id}{group}{points}"
+
+
+def drawing(chart: Chart, *series: str) -> Chart:
+    """The chart, marked with the trends it draws (none when it is a sentence instead)."""
+    return chart if chart.is_empty else replace(chart, series=tuple(series))
+
+
 def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903") -> Chart:
     """The SPC chart of an indicator's series up to the period end.
 
@@ -152,7 +171,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
             f"{format_date(points['date'].iloc[0])} to {format_date(ctx.period_end)}: no variation "
             "to chart.",
         )
-    return spc_chart(
+    chart = spc_chart(
         summary.spc,
         title,
         unit_format(unit).axis_label,
@@ -163,6 +182,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
         change_points=ctx.change_points_for(indicator_id),
         notes=rolling_note(indicator_id),
     )
+    return drawing(chart, trend_key(ctx, indicator_id))
 
 
 def rolling_note(indicator_id: str) -> tuple[str, ...]:
@@ -299,7 +319,7 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     wide = wide.dropna(axis=1, how="all")
     wide.index.name = "year"
     unit = get_indicator(indicator_id).unit
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         unit_format(unit).axis_label,
@@ -309,3 +329,4 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, trend_key(ctx, indicator_id, YEAR_ENDS))

@@ -13,6 +13,7 @@ import pandas as pd
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multiples
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import in_words
 from csc_metrics.gaps import group_gaps
 from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
 from csc_metrics.indicators.caseloads import (
@@ -23,7 +24,13 @@ from csc_metrics.indicators.caseloads import (
 from csc_metrics.narrative import IndicatorSummary, describe_indicator
 from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
 from csc_metrics.suppression import suppression_mask
-from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
+from csc_metrics.views.builders import (
+    QUARTER_ENDS,
+    ReportTable,
+    drawing,
+    empty_chart,
+    spc_chart_for,
+)
 from csc_metrics.views.messages import (
     enrich,
     indicator_messages,
@@ -466,13 +473,19 @@ def unallocated_spc_chart(ctx: ReportContext) -> Chart:
 def team_trends_chart(ctx: ReportContext) -> Chart:
     """Each team's cases per FTE over time, one small panel each, with the service dashed.
 
+    On a team's page the team's own trend is already ``caseload_spc_chart``, so this is a
+    sentence instead (a page never draws one trend twice): the service's latest figure to
+    compare with, and where every team's panel is.
+
     Args:
         ctx: The report context.
 
     Returns:
-        The chart (one panel with ``ctx.team``).
+        The chart, or on a team's page a sentence.
     """
     title = "Cases per case-holding FTE by team"
+    if ctx.team:
+        return empty_chart(f"{title}: {ctx.team}", _service_comparison(ctx))
     series = ctx.series
     rows = series[
         (series["indicator_id"] == TEAM_TREND_INDICATOR)
@@ -490,16 +503,38 @@ def team_trends_chart(ctx: ReportContext) -> Chart:
         .dropna()
     )
     data = rows.rename(columns={"group": "team"})[["team", "period_end", "value", "numerator"]]
-    return team_small_multiples(
+    chart = team_small_multiples(
         data,
         title + (f": {ctx.team}" if ctx.team else ""),
         "Cases per FTE",
         ctx.source("caseload"),
         unit="ratio",
         overall=overall,
-        ncols=1 if ctx.team else 3,
+        ncols=3,
         suppress=ctx.suppress,
         settings=ctx.settings,
+    )
+    return drawing(
+        chart, *(f"{TEAM_TREND_INDICATOR}[{team}]{QUARTER_ENDS}" for team in data["team"].unique())
+    )
+
+
+def _service_comparison(ctx: ReportContext) -> str:
+    """A team page's sentence in place of the small multiples: the service's latest figure."""
+    series = ctx.series
+    service = series[
+        (series["indicator_id"] == TEAM_TREND_INDICATOR)
+        & (series["breakdown"] == "total")
+        & (series["period_end"] <= ctx.period_end)
+    ].dropna(subset=["value"])
+    where = "The whole-service report has one small chart per team."
+    if service.empty:
+        return f"This team's own trend is the chart above. {where}"
+    latest = service.sort_values("period_end").iloc[-1]
+    figure = in_words(latest["value"], get_indicator(TEAM_TREND_INDICATOR).unit)
+    return (
+        f"This team's own trend is the chart above. Across the whole service it was {figure} at "
+        f"{format_date(latest['period_end'])}. {where}"
     )
 
 

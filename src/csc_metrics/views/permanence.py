@@ -39,8 +39,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
+    drawing,
     empty_chart,
     spc_chart_for,
+    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -271,7 +273,7 @@ def route_chart(ctx: ReportContext) -> Chart:
             f"{format_date(ctx.period_end)}.",
         )
     wide.index.name = "period_end"
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         "% of children who left care",
@@ -282,6 +284,7 @@ def route_chart(ctx: ReportContext) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, *(trend_key(ctx, i) for i in ROUTE_SERIES))
 
 
 def route_table(ctx: ReportContext) -> ReportTable:

@@ -248,8 +248,9 @@ def _analyse_segment(
     """Limits, rule flags and sides for the points of one rebase segment.
 
     For a rolling or stock measure (``window`` > 1) only two rules apply (docs/definitions.md,
-    "Rolling measures" and "Stock measures"): a point beyond the limits (set from moving ranges a window apart),
-    and 7 in a row on one side of the average counted on points a full window apart. The trend
+    "Rolling measures" and "Stock measures"): a point beyond the limits (set from moving
+    ranges a window apart), and 7 in a row on one side of the average counted on points a full
+    window apart. The trend
     and 2-of-3 rules are left out: overlapping points rise and fall together by construction.
     """
     mean, mean_mr = _segment_limits(y, baseline_points, window)

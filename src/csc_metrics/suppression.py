@@ -533,7 +533,8 @@ def metric_suppression_mask(
     within each line and repeated until stable (hiding an overall figure affects every
     breakdown of it). Which columns are counts depends on the indicator's unit
     (``METRIC_COUNT_COLUMNS``); a value is hidden with its numerator (and, for a percentage,
-    its denominator).
+    its denominator). A percentage's numerator is also hidden when its complement (the
+    denominator minus it) is small, as ``share_is_disclosive`` rules for shares.
 
     Args:
         metric_df: A ``MetricTable`` frame.
@@ -569,6 +570,11 @@ def metric_suppression_mask(
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
         is_count = np.isin(units, [u for u, cols in METRIC_COUNT_COLUMNS.items() if column in cols])
         mask = is_count & is_small_count(values, settings)
+        if column == "numerator":
+            # A percentage's numerator shown beside its denominator also shows the rest: 58 of
+            # 59 in touch shows the 1 who is not, so a small complement hides the numerator.
+            bases = pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float)
+            mask |= (units == "pct") & is_small_count(bases - values, settings)
         member = is_count & ~is_total
         while _protect_metric_column(values, mask, member, line, total_pos):
             pass

@@ -193,8 +193,8 @@ def stock_months(indicator_id: str) -> int:
     """How long the people counted by a stock measure mostly stay counted, in months; else 0.
 
     ``reference/indicator_stocks.csv`` lists the stock measures: those counted over the
-    children looked after at each reference date (the number, or a share of them). Most of
-    the children counted at one quarter end are still counted at the next, so consecutive
+    children looked after (or the social workers in post) at each reference date. Most of
+    the people counted at one quarter end are still counted at the next, so consecutive
     quarterly points share most of their data, like a rolling measure's; a year apart they
     are nearly independent (docs/definitions.md, "Stock measures").
 
@@ -206,6 +206,16 @@ def stock_months(indicator_id: str) -> int:
     """
     get_indicator(indicator_id)
     return _stock_months().get(indicator_id, 0)
+
+
+def stock_counted(indicator_id: str) -> str:
+    """Who a stock measure counts at each date, in words ("the children looked after").
+
+    Returns "" when the indicator is not a stock measure (``reference/indicator_stocks.csv``).
+    """
+    get_indicator(indicator_id)
+    table = _read_reference("indicator_stocks.csv")
+    return dict(zip(table["id"], table["counted"], strict=True)).get(indicator_id, "")
 
 
 def overlap_months(indicator_id: str) -> int:

@@ -483,6 +483,7 @@ def test_a_stock_measure_is_judged_with_a_years_window_from_the_catalogue():
     assert stock_months("placements_3plus_pct") == 0  # rolling, not a stock
     assert overlap_months("placements_3plus_pct") == 12
     assert overlap_months("caseload_per_fte") == 0  # caseload snapshots: independent points
+    assert stock_months("agency_workers_pct") == 12  # the social workers in post: a stock
     quarters = pd.date_range("2021-03-31", periods=13, freq="QE")
     rows = pd.DataFrame({"period_end": quarters, "value": ROLLING})
     assert spc_table(rows, "long_term_stability_pct").window == 4

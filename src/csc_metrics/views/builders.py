@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from csc_metrics import benchmarks
-from csc_metrics.catalogue import get_indicator, rolling_months, stock_months, unit_format
+from csc_metrics.catalogue import get_indicator, rolling_months, stock_counted, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat, format_value
@@ -201,11 +201,12 @@ def rolling_note(indicator_id: str) -> tuple[str, ...]:
 
 def stock_note(indicator_id: str) -> tuple[str, ...]:
     """The footnote under a stock measure's SPC chart (children looked after at each date)."""
-    if not stock_months(indicator_id):
+    counted = stock_counted(indicator_id)
+    if not counted:
         return ()
     return (
-        "Each point counts the children looked after on its date, and most of them are still "
-        "looked after a quarter later, so neighbouring quarters share most of their data: only "
+        f"Each point counts {counted} on its date, and most of them are still there a quarter "
+        "later, so neighbouring quarters share most of their data: only "
         "a point beyond the limits (set from changes a year apart), or 7 points in a row on one "
         "side of the average counted a year apart, is special cause (docs/definitions.md, "
         "Stock measures).",

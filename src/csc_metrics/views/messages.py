@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csc_metrics.catalogue import get_indicator, stock_months
+from csc_metrics.catalogue import get_indicator, stock_counted
 from csc_metrics.change_points import suggested_line
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
@@ -182,9 +182,10 @@ def rolling_run_sentence(indicator_id: str, run: Shift, unit: str, suppress: boo
         else f" ({in_words(run.since, unit)} since {since}, against {in_words(run.before, unit)} "
         "before)"
     )
+    stock = stock_counted(indicator_id)
     counted = (
-        "counts the children looked after on its date, most of them still there a quarter later"
-        if stock_months(indicator_id)
+        f"counts {stock} on its date, most of them still there a quarter later"
+        if stock
         else "counts a rolling window of events"
     )
     return (

@@ -186,3 +186,7 @@ def test_a_stock_measures_chart_note_says_it_is_judged_a_year_apart():
     # A rolling measure keeps its own note; caseload snapshots get none.
     assert "Rolling measures" in rolling_note("placements_3plus_pct")[0]
     assert rolling_note("caseload_per_fte") == ()
+    # The agency share is a stock of staff: the note says who it counts.
+    assert rolling_note("agency_workers_pct")[0].startswith(
+        "Each point counts the social workers in post on its date"
+    )

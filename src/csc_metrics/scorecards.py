@@ -41,6 +41,7 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
 from csc_metrics.suppression import (
     SUPPRESSED,
+    figure_is_disclosive,
     format_count,
     format_number,
     is_small_count,
@@ -180,11 +181,9 @@ def _trend_html(
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
     indicator = get_indicator(summary.indicator_id)
     latest = Latest.of(summary.latest)
-    # As narrative's rule: the numerator, and the people a percentage or average rests on.
-    counts = [latest.numerator]
-    counts += [latest.denominator] if indicator.unit in PEOPLE_BASED_UNITS else []
-    counts += [latest.value] if indicator.unit == "count" else []
-    withheld = suppress and bool(is_small_count(counts, settings).any())
+    withheld = suppress and figure_is_disclosive(
+        indicator.unit, latest.numerator, latest.denominator, latest.value, settings
+    )
     value_css = {"count": "count", "pct": "pct"}.get(indicator.unit, "num")
     value = SUPPRESSED if withheld else in_words(latest.value, indicator.unit)
     base = ""
@@ -409,10 +408,9 @@ def compact_scorecard_rows(
     for summary in summaries:
         indicator = get_indicator(summary.indicator_id)
         latest = Latest.of(summary.latest)
-        counts = [latest.numerator]
-        counts += [latest.denominator] if indicator.unit in PEOPLE_BASED_UNITS else []
-        counts += [latest.value] if indicator.unit == "count" else []
-        withheld = suppress and bool(is_small_count(counts, settings).any())
+        withheld = suppress and figure_is_disclosive(
+            indicator.unit, latest.numerator, latest.denominator, latest.value, settings
+        )
         previous = summary.previous_quarter
         if withheld or (
             suppress

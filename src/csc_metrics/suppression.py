@@ -104,6 +104,39 @@ def share_is_disclosive(
     )
 
 
+def figure_is_disclosive(
+    unit: str,
+    numerator: float,
+    denominator: float,
+    value: float,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> bool:
+    """Whether one indicator's figure must be withheld (a sentence, a scorecard, a landing page).
+
+    The rule of a table cell, for a single figure: a count of 1 to 5; a percentage whose
+    numerator, people counted or complement is 1 to 5 (``share_is_disclosive``: 58 of 59 in
+    touch shows the 1 who is not); an average of days resting on 1 to 5 children (or a total
+    of 1 to 5 days); a rate or ratio whose numerator is 1 to 5 (its population or FTE
+    identifies nobody).
+
+    Args:
+        unit: The indicator's unit.
+        numerator: Its numerator.
+        denominator: Its denominator.
+        value: Its value.
+        settings: ``suppression_max``.
+
+    Returns:
+        True when the figure must not be shown.
+    """
+    if unit == "pct":
+        return bool(share_is_disclosive(numerator, denominator, settings)[0])
+    counts = [numerator]
+    counts += [denominator] if unit == "days" else []
+    counts += [value] if unit == "count" else []
+    return bool(is_small_count(counts, settings).any())
+
+
 def fewer_than(settings: Settings = DEFAULT_SETTINGS) -> str:
     """How a sentence names a suppressed count: ``fewer than 6``."""
     return f"fewer than {settings.suppression_max + 1}"

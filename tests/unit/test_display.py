@@ -336,6 +336,15 @@ def test_scorecard_calls_a_change_real_only_with_special_cause():
     assert "Judged against the 12 quarters from" in content
 
 
+def test_scorecard_withholds_a_percentage_whose_complement_is_small():
+    # 208 of 212 in EET: the 98% and its base would show the 4 who are not.
+    summary = IndicatorSummary("care_leavers_19_21_eet_pct", (98.1, 208, 212, "2024-06-30"))
+    content = scorecards.scorecard_html([summary], "Scorecard", suppress=True)
+    assert cells(content, "pct") == ["c"]
+    compact = scorecards.compact_scorecard_rows([summary], suppress=True)
+    assert compact[0]["value"] == "c"
+
+
 def test_scorecard_hides_a_small_earlier_count_when_suppressing():
     # Unallocated cases 12 now, 4 a quarter earlier: 4 would disclose a small number.
     summary = IndicatorSummary(

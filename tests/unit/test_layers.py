@@ -53,6 +53,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "gaps",
         "suppression",
         "narrative",
+        "ranking",
         "forecast",
         "change_points",
         "artefacts",

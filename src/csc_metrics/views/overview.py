@@ -1,7 +1,7 @@
 """The overview report: the quarterly scorecard of every headline indicator, and where to look.
 
 The key messages summarise across the areas: special-cause concerns first, then benchmark gaps
-in the worse direction, then improvements (``narrative.key_messages``), then the single most
+in the worse direction, then improvements (``ranking.key_messages``), then the single most
 telling finding of each area's own analysis (a team, a group of young people, a placement type).
 """
 

@@ -18,6 +18,7 @@ from csc_metrics.catalogue import get_indicator, rolling_months, stock_counted, 
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat, format_value
+from csc_metrics.suppression import SUPPRESSED
 from csc_metrics.views.report_context import ReportContext
 
 #: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
@@ -236,12 +237,14 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
         why there is no gap where there is none.
     """
     aligned = _aligned_at_end(ctx, indicator_ids)
+    # Ours, and so the gap (ours = theirs + gap), is withheld wherever the scorecard withholds it.
+    withheld = aligned["indicator_id"].map(lambda i: _withheld(ctx, i)).astype(bool)
     table = pd.DataFrame(
         {
             "Indicator": aligned["indicator_id"].map(display_label),
-            "Ours": aligned["value"],
+            "Ours": aligned["value"].astype(object).where(~withheld, SUPPRESSED),
             ctx.comparator_name: aligned["benchmark"],
-            "Gap": aligned["gap_pp"],
+            "Gap": aligned["gap_pp"].astype(object).where(~withheld, SUPPRESSED),
             "Better or worse": aligned["comparison"].str.capitalize(),
             "DfE year": aligned["benchmark_year"].astype("string").fillna(""),
             "Why no gap": aligned["reason"],
@@ -266,6 +269,12 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
         ),
         row_header="Indicator",
     )
+
+
+def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
+    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
+    latest = ctx.latest(indicator_id)
+    return latest is not None and ctx.withholds(indicator_id, latest)
 
 
 def _gap_units(units: tuple[str, ...]) -> str:

@@ -323,7 +323,7 @@ def trend_table(ctx: ReportContext) -> ReportTable:
             continue
         latest = Latest.of(summary.latest)
         result = summary.spc
-        small = ctx.is_small(latest.numerator, latest.denominator)
+        small = ctx.withholds(indicator_id, latest)
         rows.append(
             {
                 "Indicator": display_label(indicator_id),

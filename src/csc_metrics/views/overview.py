@@ -191,9 +191,9 @@ def benchmark_gaps(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
-    """Whether the indicator's latest figure rests on a small count (``ctx.discloses``)."""
+    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
     latest = ctx.latest(indicator_id)
-    return latest is None or ctx.discloses(latest["numerator"], latest["denominator"])
+    return latest is None or ctx.withholds(indicator_id, latest)
 
 
 def benchmark_gap_table(ctx: ReportContext) -> ReportTable:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -46,11 +46,11 @@ from csc_metrics.indicators import (
     window_start,
 )
 from csc_metrics.indicators.coverage import Window, dataset_not_covered, dataset_windows
-from csc_metrics.narrative import IndicatorSummary, summarise_indicator
+from csc_metrics.narrative import IndicatorSummary, Latest, summarise_indicator
 from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-from csc_metrics.suppression import is_small_count, share_is_disclosive
+from csc_metrics.suppression import figure_is_disclosive, is_small_count, share_is_disclosive
 from csc_metrics.views.series_cache import cached_frame, series_cache_key
 
 if TYPE_CHECKING:
@@ -393,6 +393,23 @@ class ReportContext:
     def is_small(self, *counts: float) -> bool:
         """Whether suppression is on and any of the counts is from 1 to 5."""
         return self.suppress and bool(is_small_count(list(counts), self.settings).any())
+
+    def withholds(self, indicator_id: str, figure: Latest | Mapping[str, Any] | pd.Series) -> bool:
+        """Whether suppression is on and an indicator's figure must not be shown as ours.
+
+        The one rule for a single figure (``suppression.figure_is_disclosive``), so a figure
+        withheld on the scorecard or in a sentence is withheld in every table too: a small
+        count, or a percentage whose numerator, base or complement is small (58 of 59).
+
+        Args:
+            indicator_id: The indicator.
+            figure: Its ``value``, ``numerator`` and ``denominator``.
+        """
+        latest = Latest.of(figure)
+        unit = catalogue.get_indicator(indicator_id).unit
+        return self.suppress and figure_is_disclosive(
+            unit, latest.numerator, latest.denominator, latest.value, self.settings
+        )
 
     def discloses(self, numerator: float, denominator: float) -> bool:
         """Whether suppression is on and a share of these counts must be hidden.

@@ -276,6 +276,7 @@ PROCESSED_EXTRAS = frozenset(
         "run_ingest_stamp.json",
         CACHE_FOLDER,
         "_previous",
+        "_ingest_cache",
         folders.MARKER_NAME,
     }
 )

@@ -277,7 +277,7 @@ def fake_caseload(monkeypatch):
     """A stand-in csc_metrics.caseload that records its calls and returns one case."""
     calls = []
 
-    def ingest_caseload(folder, previous, log, pseudonymiser):
+    def ingest_caseload(folder, previous, log, pseudonymiser, settings=None, cache=None):
         calls.append({"folder": folder, "previous": previous})
         log.add(dataset="caseload", rule="fake", severity="info", message="seen")
         cases = pd.DataFrame(

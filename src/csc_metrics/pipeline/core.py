@@ -23,12 +23,13 @@ from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
+from csc_metrics.ingest_cache import IngestCache
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.reference_data import read_reference
+from csc_metrics.reference_data import ReferenceResult, read_reference
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import read_ssda903
-from csc_metrics.ssda903.ingest import no_ssda903
+from csc_metrics.ssda903.ingest import Ssda903Result, no_ssda903
 from csc_metrics.storage import (
     CASELOAD_TABLES,
     EXTRACT_DATES_KEY,
@@ -175,7 +176,12 @@ def _keep_history(processed: Path, staging: Path) -> None:
 
 
 def _ingest_caseload(
-    raw: Path, processed: Path, log: DataQualityLog, pseudonymiser: Pseudonymiser
+    raw: Path,
+    processed: Path,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+    cache: IngestCache,
 ) -> dict[str, pd.DataFrame]:
     folder = raw / CASELOAD_FOLDER
     if not folder.is_dir():
@@ -183,8 +189,52 @@ def _ingest_caseload(
     # Imported only when needed: the caseload stage is its own module.
     from csc_metrics.caseload import ingest_caseload
 
-    tables = ingest_caseload(folder, _published(processed), log, pseudonymiser)
+    tables = ingest_caseload(
+        folder, _published(processed), log, pseudonymiser, settings=settings, cache=cache
+    )
     return {f"clean_caseload__{name}": frame for name, frame in tables.items()}
+
+
+def _manifest(
+    raw: Path,
+    created_at: str,
+    inputs: list[dict[str, Any]],
+    ssda903: Ssda903Result,
+    reference: ReferenceResult,
+    tables: dict[str, pd.DataFrame],
+    dq_issues: pd.DataFrame,
+    settings: Settings,
+    pseudonymiser: Pseudonymiser,
+) -> dict[str, Any]:
+    """The ingest manifest: inputs, files read, rows in and out, issues, settings, key check."""
+    rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
+    rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
+    return {
+        "package_version": __version__,
+        "created_at": created_at,
+        "raw_folder": str(raw),
+        "inputs": inputs,
+        "ssda903_files": ssda903.files,
+        "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
+        EXTRACT_DATES_KEY: {
+            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
+        },
+        "tables": {
+            name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
+            for name, frame in sorted(tables.items())
+        },
+        "issues": {
+            severity: int(dq_issues["severity"].eq(severity).sum())
+            for severity in ("error", "warning", "info")
+        },
+        "issues_by_rule": {
+            str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
+        },
+        "settings": {"short_break_ls": sorted(settings.short_break_ls)},
+        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
+        # another key stops instead of breaking the links between caseload snapshots.
+        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
+    }
 
 
 def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) -> IngestResult:
@@ -222,57 +272,44 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_seconds[stage] = now - stage_started
         stage_started = now
 
-    # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
-    caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
-    ssda903 = (
-        no_ssda903()
-        if caseload_only
-        else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    inputs = hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER))
+    stage_done("hashing")
+    cache = IngestCache(
+        processed if (processed / MANIFEST_NAME).is_file() else None,
+        settings,
+        pseudonymiser.key,
+        raw,
+        {item["path"]: item["sha256"] for item in inputs},
     )
-    stage_done("ssda903")
-    reference = read_reference(raw / REFERENCE_FOLDER, log)
-    stage_done("reference")
-    tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
-    tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
-    tables |= _ingest_caseload(raw, processed, log, pseudonymiser)
-    stage_done("caseload")
-    dq_issues = log.to_frame()
-
-    rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
-    rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
-    manifest: dict[str, Any] = {
-        "package_version": __version__,
-        "created_at": created_at,
-        "raw_folder": str(raw),
-        "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
-        "ssda903_files": ssda903.files,
-        "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
-        EXTRACT_DATES_KEY: {
-            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
-        },
-        "tables": {
-            name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
-            for name, frame in sorted(tables.items())
-        },
-        "issues": {
-            severity: int(dq_issues["severity"].eq(severity).sum())
-            for severity in ("error", "warning", "info")
-        },
-        "issues_by_rule": {
-            str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
-        },
-        "settings": {"short_break_ls": sorted(settings.short_break_ls)},
-        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
-        # another key stops instead of breaking the links between caseload snapshots.
-        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
-    }
+    # Everything is built in a staging folder, swapped in only when the whole ingest succeeded:
+    # the unit cache is written there as each unit is read, so it is published with the tables.
     with staged_replace(
         processed, "processed", "--processed", legacy=is_legacy_processed
     ) as staging:
+        cache.start(staging)
+        # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
+        caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
+        ssda903 = (
+            no_ssda903()
+            if caseload_only
+            else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
+        )
+        stage_done("ssda903")
+        reference = read_reference(raw / REFERENCE_FOLDER, log)
+        stage_done("reference")
+        tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
+        tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
+        tables |= _ingest_caseload(raw, processed, log, pseudonymiser, settings, cache)
+        stage_done("caseload")
+        dq_issues = log.to_frame()
+        manifest = _manifest(
+            raw, created_at, inputs, ssda903, reference, tables, dq_issues, settings, pseudonymiser
+        )
         for name, frame in tables.items():
             write_table(frame, name, staging)
         write_table(dq_issues, DQ_TABLE, staging)
         write_csv(dq_issues, staging / DQ_CSV)
+        cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         _keep_history(processed, staging)
         manifest[FILE_HASHES] = file_hashes(staging)

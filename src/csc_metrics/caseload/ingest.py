@@ -20,7 +20,7 @@ from csc_metrics import schemas, storage
 from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
-from csc_metrics.ingest_cache import CachedUnit, IngestCache, split_issues
+from csc_metrics.ingest_cache import CachedUnit, IngestCache, joined_frames, split_issues
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -141,12 +141,10 @@ def ingest_caseload(
         units[_unit_name(job[0], folder.parent)] = unit
         if cache is not None:
             cache.store(_unit_name(job[0], folder.parent), unit)
-    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    for path in folders.values():
-        unit = units[_unit_name(path, folder.parent)]
+    in_order = [units[_unit_name(path, folder.parent)] for path in folders.values()]
+    for unit in in_order:
         log.extend(unit.issues)
-        for key in CASELOAD_TABLES:
-            parts[key].append(unit.tables[key])
+    parts = {key: joined_frames([unit.tables[key] for unit in in_order]) for key in CASELOAD_TABLES}
     if previous is not None:
         _keep_previous(previous, set(folders), parts, log)
     return {key: _finish(key, frames) for key, frames in parts.items()}

@@ -39,6 +39,7 @@ from csc_metrics.storage import (
     PROCESSED_TABLES,
     ProcessedData,
     damaged_files,
+    empty_table,
     file_hashes,
     is_legacy_processed,
     read_table,
@@ -91,16 +92,19 @@ def _check_folders(raw: Path, processed: Path) -> None:
     check_replaceable(processed, "processed", "--processed", legacy=is_legacy_processed)
 
 
+def _history_tables(folder: Path) -> dict[str, pd.DataFrame] | None:
+    """A folder's caseload tables, if they match their recorded hashes and read back, else None."""
+    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
+        return None
+    try:
+        return {name: read_table(name, folder) for name in CASELOAD_TABLES}
+    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
+        return None
+
+
 def _readable_history(folder: Path) -> bool:
     """Whether a folder's caseload tables match their recorded hashes and read back."""
-    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
-        return False
-    try:
-        for name in CASELOAD_TABLES:
-            read_table(name, folder)
-    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
-        return False
-    return True
+    return _history_tables(folder) is not None
 
 
 def _recorded_key_check(processed: Path) -> object:
@@ -112,20 +116,29 @@ def _recorded_key_check(processed: Path) -> object:
     return manifest.get(KEY_CHECK_FIELD) if isinstance(manifest, dict) else None
 
 
-def _published(processed: Path) -> ProcessedData | None:
+def _published(
+    processed: Path, tables: dict[str, pd.DataFrame] | None = None
+) -> ProcessedData | None:
     """The caseload history currently published, which this ingest adds to.
 
     The caseload tables are checked against the hashes the last ingest recorded. Damaged ones
     are restored from the previous generation (``_previous/``) with a warning; if that cannot be
     read either, the ingest stops and says what is lost (the SSDA903 and reference tables are
     always rebuilt from the raw files, so they do not matter here).
+
+    Args:
+        processed: The processed folder.
+        tables: Its caseload tables, when the caller has read them already (``_history_tables``).
     """
     if not (processed / MANIFEST_NAME).exists():
         return None
     source = processed
-    if not _readable_history(processed):
+    if tables is None:
+        tables = _history_tables(processed)
+    if tables is None:
         history = processed / HISTORY_FOLDER
-        if not _readable_history(history):
+        tables = _history_tables(history)
+        if tables is None:
             raise InputError(
                 f"The caseload history in {processed} is damaged "
                 f"({', '.join(damaged_files(processed, CASELOAD_TABLES)) or 'unreadable'}) and "
@@ -141,17 +154,27 @@ def _published(processed: Path) -> ProcessedData | None:
             history,
         )
         source = history
-    tables = {name: read_table(name, source) for name in CASELOAD_TABLES}
-    data = ProcessedData.from_tables(
-        tables, json.loads((source / MANIFEST_NAME).read_text("utf-8"))
+    # read_table has validated the tables: the other tables are not needed here.
+    data = ProcessedData(
+        **{
+            name.split("__", 1)[-1]: tables[name] if name in tables else empty_table(name)
+            for name in PROCESSED_TABLES
+        },
+        manifest=json.loads((source / MANIFEST_NAME).read_text("utf-8")),
     )
     data.folder = source
     return data
 
 
-def _keep_history(processed: Path, staging: Path) -> None:
-    """Copy the published caseload tables into the new folder's ``_previous/`` generation."""
-    if not _readable_history(processed):
+def _keep_history(processed: Path, staging: Path, readable: bool | None = None) -> None:
+    """Copy the published caseload tables into the new folder's ``_previous/`` generation.
+
+    Args:
+        processed: The processed folder.
+        staging: Its new contents being built.
+        readable: Whether its caseload tables read back, when the caller knows already.
+    """
+    if not (_readable_history(processed) if readable is None else readable):
         # Damaged tables are not kept as a generation; the previous one stays if it reads.
         source = processed / HISTORY_FOLDER
         if not _readable_history(source):
@@ -182,6 +205,7 @@ def _ingest_caseload(
     pseudonymiser: Pseudonymiser,
     settings: Settings,
     cache: IngestCache,
+    published: dict[str, pd.DataFrame] | None,
 ) -> dict[str, pd.DataFrame]:
     folder = raw / CASELOAD_FOLDER
     if not folder.is_dir():
@@ -190,7 +214,12 @@ def _ingest_caseload(
     from csc_metrics.caseload import ingest_caseload
 
     tables = ingest_caseload(
-        folder, _published(processed), log, pseudonymiser, settings=settings, cache=cache
+        folder,
+        _published(processed, published),
+        log,
+        pseudonymiser,
+        settings=settings,
+        cache=cache,
     )
     return {f"clean_caseload__{name}": frame for name, frame in tables.items()}
 
@@ -237,14 +266,26 @@ def _manifest(
     }
 
 
-def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) -> IngestResult:
+def ingest(
+    raw: Path,
+    processed: Path,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    use_cache: bool = True,
+) -> IngestResult:
     """Read and clean every raw input into ``processed``, replacing it only on success.
+
+    Each SSDA903 year folder and caseload snapshot whose files, the code, settings and key are
+    unchanged since the last ingest into ``processed`` is taken from its ingest cache
+    (``ingest_cache``) instead of being read again; what depends on several of them is always
+    worked out again, so the result is the same as reading every file.
 
     Args:
         raw: The raw folder, holding ``ssda903/<YYYY>/`` and optionally ``reference/`` and
             ``caseload/<YYYY-MM-DD>/``.
         processed: The processed folder to (re)build.
         settings: Local rules.
+        use_cache: False reads every raw file again (the new cache is still written).
 
     Returns:
         What was written.
@@ -273,9 +314,11 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_started = now
 
     inputs = hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER))
+    # The published caseload history, read once (None when damaged or absent).
+    published = _history_tables(processed)
     stage_done("hashing")
     cache = IngestCache(
-        processed if (processed / MANIFEST_NAME).is_file() else None,
+        processed if use_cache and (processed / MANIFEST_NAME).is_file() else None,
         settings,
         pseudonymiser.key,
         raw,
@@ -299,19 +342,20 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_done("reference")
         tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
         tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
-        tables |= _ingest_caseload(raw, processed, log, pseudonymiser, settings, cache)
+        tables |= _ingest_caseload(raw, processed, log, pseudonymiser, settings, cache, published)
         stage_done("caseload")
         dq_issues = log.to_frame()
         manifest = _manifest(
             raw, created_at, inputs, ssda903, reference, tables, dq_issues, settings, pseudonymiser
         )
         for name, frame in tables.items():
-            write_table(frame, name, staging)
-        write_table(dq_issues, DQ_TABLE, staging)
+            # The SSDA903 and caseload readers hand on tables checked against their models.
+            write_table(frame, name, staging, validated=not name.startswith("clean_reference"))
+        write_table(dq_issues, DQ_TABLE, staging, validated=True)
         write_csv(dq_issues, staging / DQ_CSV)
         cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
-        _keep_history(processed, staging)
+        _keep_history(processed, staging, readable=published is not None)
         manifest[FILE_HASHES] = file_hashes(staging)
         write_json(manifest, staging / MANIFEST_NAME)
     # Writing includes the issues table, the input checksums and the manifest.

@@ -11,9 +11,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute
 
 from csc_metrics.errors import InputError
-from csc_metrics.ingest_cache import CachedUnit, IngestCache, split_issues
+from csc_metrics.ingest_cache import (
+    CachedUnit,
+    IngestCache,
+    UnitTable,
+    joined_frames,
+    split_issues,
+)
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.schemas import column_names
@@ -249,25 +257,40 @@ def misnamed_year_folders(episodes: pd.DataFrame) -> list[str]:
     Returns:
         One message per misnamed folder, saying which name its data fit.
     """
-    dates = pd.concat(
-        [
-            episodes[["source_file", "collection_year", column]].rename(columns={column: "date"})
-            for column in ("decom", "dec")
-        ],
-        ignore_index=True,
-    ).dropna(subset=["date"])
-    year = dates["collection_year"].astype(int)
-    year_start = pd.to_datetime((year - 1).astype(str) + "-04-01", format="%Y-%m-%d")
-    year_end = pd.to_datetime(year.astype(str) + "-03-31", format="%Y-%m-%d")
-    next_end = pd.to_datetime((year + 1).astype(str) + "-03-31", format="%Y-%m-%d")
-    recent = dates["date"].ge(year_start.to_numpy())
-    in_next = dates["date"].gt(year_end.to_numpy()) & dates["date"].le(next_end.to_numpy())
-    folder = dates["source_file"].str.rsplit("/", n=1).str[0]
-    share = in_next[recent].groupby([folder[recent], year[recent]]).mean()
+    # Worked out on (folder, year) codes and date arrays: the episodes of every year are many,
+    # their folders and years few.
+    file_codes, files = pd.factorize(episodes["source_file"])
+    folder_of_file, folder_names = pd.factorize(
+        pd.Index([str(f).rsplit("/", 1)[0] for f in files], dtype="object")
+    )
+    folder = folder_of_file[file_codes]
+    years, year_code = np.unique(episodes["collection_year"].astype(int), return_inverse=True)
+
+    def boundary(offset: int, month_day: str) -> np.ndarray:
+        texts = [f"{year + offset}-{month_day}" for year in years]
+        return pd.to_datetime(texts, format="%Y-%m-%d").to_numpy(dtype="datetime64[ns]")
+
+    year_start = boundary(-1, "04-01")[year_code]
+    year_end = boundary(0, "03-31")[year_code]
+    next_end = boundary(1, "03-31")[year_code]
+    group = folder * len(years) + year_code
+    groups = len(folder_names) * len(years)
+    recent_count = np.zeros(groups, dtype="int64")
+    in_next_count = np.zeros(groups, dtype="int64")
+    for column in ("decom", "dec"):
+        dates = episodes[column].to_numpy(dtype="datetime64[ns]")
+        recent = ~np.isnat(dates) & (dates >= year_start)
+        in_next = recent & (dates > year_end) & (dates <= next_end)
+        recent_count += np.bincount(group[recent], minlength=groups)
+        in_next_count += np.bincount(group[in_next], minlength=groups)
+    found = [
+        (str(folder_names[g // len(years)]), int(years[g % len(years)]))
+        for g in np.flatnonzero(recent_count)
+        if in_next_count[g] / recent_count[g] > MISNAMED_SHARE
+    ]
     return [
         f"{name} holds events from 1 April {named} to 31 March {named + 1}: rename it {named + 1}."
-        for (name, named), fraction in share.items()
-        if fraction > MISNAMED_SHARE
+        for name, named in sorted(found)
     ]
 
 
@@ -335,7 +358,7 @@ class _YearUnit:
 
     name: str
     year: int
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, UnitTable]
     issues: pd.DataFrame
     files: list[dict]
     rows_in: dict[str, int]
@@ -502,19 +525,27 @@ def _year_units(
 
 def _merge_years(units: list[_YearUnit]) -> dict[str, pd.DataFrame]:
     """Each table's rows of every year, oldest first, ``file_order`` counted across the years."""
-    parts: dict[str, list[pd.DataFrame]] = {}
+    parts: dict[str, list[UnitTable]] = {}
     files_before = 0
     for unit in units:
         for table, frame in unit.tables.items():
-            parts.setdefault(table, []).append(
-                frame.assign(file_order=frame["file_order"] + files_before)
-            )
+            parts.setdefault(table, []).append(_file_order_after(frame, files_before))
         files_before += unit.files_read
     return {
-        table: pd.concat(parts[table], ignore_index=True)
+        table: pd.concat(joined_frames(parts[table]), ignore_index=True)
         for table in specs.USED_TABLES
         if table in parts
     }
+
+
+def _file_order_after(frame: UnitTable, files_before: int) -> UnitTable:
+    """A year's table with ``file_order`` counted on from the earlier years' files."""
+    if isinstance(frame, pd.DataFrame):
+        return frame.assign(file_order=frame["file_order"] + files_before)
+    position = frame.schema.get_field_index("file_order")
+    return frame.set_column(
+        position, "file_order", pyarrow.compute.add(frame["file_order"], files_before)
+    )
 
 
 def read_ssda903(

@@ -239,3 +239,26 @@ def test_a_failed_ingest_leaves_the_published_folder_and_cache_alone(quarter, tm
         ingest(raw, processed)
     after = {p.relative_to(processed): p.read_bytes() for p in processed.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_fresh_reads_every_folder_again_and_gives_the_same_tables(quarter, spy_reads):
+    cached = _copy(quarter, "cached")
+    ingest(quarter["raw"], cached)
+    fresh = _copy(quarter, "fresh-read")
+    spy_reads.clear()
+    ingest(quarter["raw"], fresh, use_cache=False)
+    assert len(spy_reads) == 4
+    assert _processed_files(fresh) == _processed_files(cached)
+
+
+def test_folders_cleaned_one_by_one_give_the_same_result_as_cleaned_together(quarter, monkeypatch):
+    together = quarter["root"] / "together"
+    alone = quarter["root"] / "alone"
+    for folder in (together, alone):
+        shutil.rmtree(folder, ignore_errors=True)
+    ingest(quarter["raw"], together)
+    # When a batch's issues cannot be handed to their folders, each folder is cleaned alone.
+    monkeypatch.setattr(ssda903_ingest, "split_issues", lambda issues, units: None)
+    monkeypatch.setattr(caseload_ingest, "split_issues", lambda issues, units: None)
+    ingest(quarter["raw"], alone)
+    assert _processed_files(alone) == _processed_files(together)

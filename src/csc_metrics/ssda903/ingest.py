@@ -11,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow
-import pyarrow.compute
 
 from csc_metrics.errors import InputError
 from csc_metrics.ingest_cache import (
@@ -524,28 +522,25 @@ def _year_units(
 
 
 def _merge_years(units: list[_YearUnit]) -> dict[str, pd.DataFrame]:
-    """Each table's rows of every year, oldest first, ``file_order`` counted across the years."""
-    parts: dict[str, list[UnitTable]] = {}
-    files_before = 0
-    for unit in units:
-        for table, frame in unit.tables.items():
-            parts.setdefault(table, []).append(_file_order_after(frame, files_before))
-        files_before += unit.files_read
-    return {
-        table: pd.concat(joined_frames(parts[table]), ignore_index=True)
-        for table in specs.USED_TABLES
-        if table in parts
-    }
+    """Each table's rows of every year, oldest first, ``file_order`` counted across the years.
 
-
-def _file_order_after(frame: UnitTable, files_before: int) -> UnitTable:
-    """A year's table with ``file_order`` counted on from the earlier years' files."""
-    if isinstance(frame, pd.DataFrame):
-        return frame.assign(file_order=frame["file_order"] + files_before)
-    position = frame.schema.get_field_index("file_order")
-    return frame.set_column(
-        position, "file_order", pyarrow.compute.add(frame["file_order"], files_before)
-    )
+    The years' tables are let go as they are stacked, so a national history is not held twice.
+    """
+    files_before = np.cumsum([0, *(unit.files_read for unit in units[:-1])])
+    merged = {}
+    for table in specs.USED_TABLES:
+        having = [(unit, before) for unit, before in zip(units, files_before, strict=True)]
+        having = [(unit, before) for unit, before in having if table in unit.tables]
+        if not having:
+            continue
+        parts = [unit.tables.pop(table) for unit, _ in having]
+        lengths = [len(part) for part in parts]
+        frame = pd.concat(joined_frames(parts), ignore_index=True)
+        del parts
+        offsets = np.repeat([before for _, before in having], lengths)
+        frame["file_order"] = frame["file_order"].to_numpy() + offsets
+        merged[table] = frame
+    return merged
 
 
 def read_ssda903(

@@ -30,7 +30,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 import pyarrow
@@ -95,7 +95,7 @@ def unit_signature(raw: Path, unit: str, input_hashes: dict[str, str]) -> dict[s
 
 #: A unit's table: a frame when just cleaned, an Arrow table when loaded from the cache (turned
 #: into a frame together with the other units' tables, see ``joined_frames``).
-UnitTable = pd.DataFrame | pyarrow.Table
+UnitTable: TypeAlias = pd.DataFrame | pyarrow.Table
 
 
 @dataclass

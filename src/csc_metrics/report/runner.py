@@ -154,7 +154,8 @@ def run_suite(
             (``data_needs``), and the landing page says which datasets stop early.
 
     Returns:
-        The outcome; ``exit_code`` is 0 when published and 1 when not.
+        The outcome; ``exit_code`` is 0 when published, 2 when only a full or read-only disk
+        stopped it, and 1 otherwise.
 
     Raises:
         ParameterError: A bad parameter (exit 2).

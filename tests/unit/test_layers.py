@@ -35,6 +35,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "distinct",
         "raw_text",
         "fingerprints",
+        "ingest_cache",
         "folders",
         "locks",
     ),

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import base_of, get_indicator
 from csc_metrics.charts import OKABE_ITO, Chart
+from csc_metrics.charts.render import figure_svg
 from csc_metrics.formatting import decimals_for, format_value, in_words, round_value
 from csc_metrics.gaps import benchmark_gap
 from csc_metrics.narrative import (
@@ -102,10 +103,15 @@ def png_base64(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def svg_base64(figure: Figure) -> str:
+    """The figure as a base64 SVG, its text kept as text (``charts.render.figure_svg``)."""
+    return base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
+
+
 def figure_html(
     chart: Chart | Figure, alt_text: str | None = None, caption: str | None = None
 ) -> str:
-    """An accessible ``<figure>``: the chart as an embedded PNG with alt text and a caption.
+    """An accessible ``<figure>``: the chart as an embedded SVG image with alt text and a caption.
 
     Args:
         chart: A ``Chart`` (its alt text and title are used by default) or a bare figure.
@@ -133,7 +139,7 @@ def figure_html(
     figcaption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
         '<figure class="csc-figure">'
-        f'<img src="data:image/png;base64,{png_base64(figure)}" alt="{html.escape(alt)}" '
+        f'<img src="data:image/svg+xml;base64,{svg_base64(figure)}" alt="{html.escape(alt)}" '
         'style="max-width:100%;height:auto">'
         f"{figcaption}</figure>"
     )

@@ -242,15 +242,30 @@ def freeze_ticks(axes: Iterable[Axes]) -> None:
             set_limits(limits)
 
 
+def unclip_texts(axes: Iterable[Axes]) -> None:
+    """Let every text of the axes (annotations, bar and line-end labels) run past the axes' edge.
+
+    Matplotlib clips an axes' texts to the axes patch, but the Agg canvas the charts were drawn
+    on before ignored that clip for text, and the charts rely on it: a bar's label may sit beyond
+    the last tick and a line's name beyond the last point. SVG honours the clip, so it is
+    turned off; ``fit_axes`` then makes room for these texts inside the figure.
+    """
+    for ax in axes:
+        for text in ax.texts:
+            text.set_clip_on(False)
+
+
 def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     """Move the figure's axes so that they and everything around them fit in ``rect``.
 
-    One pass: the decorations of every visible axes (tick labels, axis labels, titles,
-    annotations, legends, a colour bar's labels) are measured where the axes stand; the axes,
-    taken together, are then stretched or shrunk so that the box around all of them and their
+    The decorations of every visible axes (tick labels, axis labels, titles, annotations,
+    legends, a colour bar's labels) are measured once where the axes stand; the axes, taken
+    together, are then stretched or shrunk so that the box around all of them and their
     decorations fills ``rect`` with ``PAD`` to spare. Axes keep their places relative to each
-    other (a colour bar stays beside its heatmap). Figure-level texts (title, footnote, a
-    figure's y label) are outside ``rect`` and not measured.
+    other (a colour bar stays beside its heatmap). Texts placed at data points (a bar's label,
+    a line's name) and legends placed relative to the axes move with them, so only those are
+    measured again, up to twice, and the axes moved in further if they now stick out.
+    Figure-level texts (title, footnote, a figure's y label) are outside ``rect``.
 
     Args:
         figure: The figure, with everything drawn on it and its ticks frozen.
@@ -261,30 +276,64 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
         return
     renderer = measuring_renderer(figure)
     width, height = figure.get_size_inches() * POINTS
+    band = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
+    movable = [
+        artist
+        for ax in axes
+        for artist in [*ax.texts, *([ax.get_legend()] if ax.get_legend() else [])]
+        if artist.get_visible()
+    ]
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
         boxes = Bbox.union([ax.get_position() for ax in axes])
         extents = [ax.get_tightbbox(renderer) for ax in axes]
         tight = Bbox.union([box for box in extents if box is not None])
+        # How far the decorations reach beyond the axes' boxes on each side (points).
+        reach = [
+            max(0.0, boxes.x0 * width - tight.x0),
+            max(0.0, boxes.y0 * height - tight.y0),
+            max(0.0, tight.x1 - boxes.x1 * width),
+            max(0.0, tight.y1 - boxes.y1 * height),
+        ]
+        for _ in range(3):
+            target = Bbox.from_extents(
+                band.x0 + reach[0] + PAD,
+                band.y0 + reach[1] + PAD,
+                band.x1 - reach[2] - PAD,
+                band.y1 - reach[3] - PAD,
+            )
+            if target.width <= 0 or target.height <= 0:
+                return
+            _place(axes, boxes, target, width, height)
+            boxes = Bbox.union([ax.get_position() for ax in axes])
+            if not movable:
+                break
+            moved = Bbox.union([artist.get_window_extent(renderer) for artist in movable])
+            beyond = [
+                band.x0 + PAD - moved.x0,
+                band.y0 + PAD - moved.y0,
+                moved.x1 - (band.x1 - PAD),
+                moved.y1 - (band.y1 - PAD),
+            ]
+            if max(beyond) <= 0.5:
+                break
+            reach = [r + max(0.0, b) for r, b in zip(reach, beyond, strict=True)]
     finally:
         figure.dpi = dpi
-    # Overhangs of the decorations beyond the axes' boxes, in figure fractions.
-    left = max(0.0, boxes.x0 - tight.x0 / width) + PAD / width
-    right = max(0.0, tight.x1 / width - boxes.x1) + PAD / width
-    bottom = max(0.0, boxes.y0 - tight.y0 / height) + PAD / height
-    top = max(0.0, tight.y1 / height - boxes.y1) + PAD / height
-    target = Bbox.from_extents(rect[0] + left, rect[1] + bottom, rect[2] - right, rect[3] - top)
-    if target.width <= 0 or target.height <= 0:
-        return
+
+
+def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: float) -> None:
+    """Map the axes' positions from the box around them (``boxes``, figure fractions) onto
+    ``target`` (points)."""
     for ax in axes:
         position = ax.get_position()
         ax.set_position(
             Bbox.from_extents(
-                target.x0 + (position.x0 - boxes.x0) / boxes.width * target.width,
-                target.y0 + (position.y0 - boxes.y0) / boxes.height * target.height,
-                target.x0 + (position.x1 - boxes.x0) / boxes.width * target.width,
-                target.y0 + (position.y1 - boxes.y0) / boxes.height * target.height,
+                (target.x0 + (position.x0 - boxes.x0) / boxes.width * target.width) / width,
+                (target.y0 + (position.y0 - boxes.y0) / boxes.height * target.height) / height,
+                (target.x0 + (position.x1 - boxes.x0) / boxes.width * target.width) / width,
+                (target.y0 + (position.y1 - boxes.y0) / boxes.height * target.height) / height,
             )
         )
 
@@ -309,3 +358,32 @@ def warm_up() -> None:
         for character in _COMMON_CHARACTERS:
             _glyph(path, size, character)
         _height_metrics(path, size)
+
+
+def freeze_legends(figure: Figure) -> None:
+    """Keep each legend placed at ``loc="best"`` where it is now best, as a fixed place.
+
+    Finding the best place tests every line and point of the axes against the legend's
+    candidate places; it would otherwise run again every time the figure is measured or drawn.
+    Call this once the axes have their final positions.
+    """
+    legends = [
+        legend
+        for legend in (ax.get_legend() for ax in figure.axes)
+        # matplotlib has no public getter for a legend's loc; 0 is "best".
+        if legend is not None and legend._get_loc() == 0  # noqa: SLF001
+    ]
+    if not legends:
+        return
+    renderer = measuring_renderer(figure)
+    dpi = figure.dpi
+    figure.dpi = POINTS
+    try:
+        for legend in legends:
+            box = legend._legend_box.get_window_extent(renderer)  # noqa: SLF001
+            anchor = legend.get_bbox_to_anchor()
+            legend.set_loc(
+                ((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height)
+            )
+    finally:
+        figure.dpi = dpi

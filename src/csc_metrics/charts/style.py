@@ -149,6 +149,7 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
     A figure-level y label (``supylabel``) is kept clear of on the left.
     """
     render.freeze_ticks(figure.axes)
+    render.unclip_texts(figure.axes)
     width, height = figure.get_size_inches() * render.POINTS
     renderer = render.measuring_renderer(figure)
     dpi = figure.dpi
@@ -165,6 +166,7 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
         figure,
         ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
     )
+    render.freeze_legends(figure)
 
 
 def style_axes(ax, x_label: str, y_label: str) -> None:
@@ -240,9 +242,9 @@ def spread_labels(values: Sequence[float], min_gap: float) -> list[float]:
     return [float(v) for v in result]
 
 
-def date_axis(ax) -> None:
-    """A date x axis with 3 to 8 ticks, labelled by month (``Jun 2024``)."""
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+def date_axis(ax, maxticks: int = 8) -> None:
+    """A date x axis with 3 to ``maxticks`` ticks, labelled by month (``Jun 2024``)."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=maxticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: month_label(mdates.num2date(v))))
 
 

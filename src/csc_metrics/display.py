@@ -2,8 +2,9 @@
 
 Notebooks call the ``show_*`` functions; each builds its output with a ``*_html`` or ``*_bundle``
 function (which tests and the runner can call directly) and publishes it with
-``IPython.display.display(..., raw=True)``. Everything is self-contained (images are base64 PNGs,
-icons are inline SVG; no CDN, no web fonts) and escaped with ``html.escape``.
+``IPython.display.display(..., raw=True)``. Everything is self-contained (charts are base64 SVG
+images whose text stays text, ``charts.render``; icons are inline SVG; no CDN, no web fonts)
+and escaped with ``html.escape``.
 
 - Figures are ``<figure>`` elements with an ``<img alt="...">`` and a ``<figcaption>``.
 - Tables are real ``<table>`` elements with a ``<caption>``, ``<th scope="col">`` headers and
@@ -78,6 +79,8 @@ def _publish(bundle: dict[str, Any]) -> None:
 
 def png_base64(figure: Figure) -> str:
     """Render a figure on white to a base64 PNG (no metadata, so output is reproducible).
+
+    The reports embed charts as SVG (``svg_base64``); this is for a caller that needs pixels.
 
     The figure is drawn once on an Agg canvas and its pixels encoded as they are. ``savefig``
     would draw it twice (a first pass to lay it out, then the drawing), which is about a tenth

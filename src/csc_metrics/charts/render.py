@@ -31,11 +31,12 @@ import io
 import re
 import string
 from collections.abc import Iterable
+from typing import Any
 
 import matplotlib
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
@@ -48,7 +49,7 @@ POINTS = 72.0
 #: Space left between the decorations of an axes and the band they must fit in (points).
 PAD = 4.0
 #: SVG output settings: text stays text; ids do not change from run to run.
-SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "csc-metrics", "svg.id": None}
+SVG_RC: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "csc-metrics", "svg.id": None}
 
 #: No date, creator, format or type in the SVG: the same figure gives the same bytes.
 NO_METADATA: dict[str, None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -133,15 +134,19 @@ def _font_path(key: tuple) -> str:
 def _height_metrics(font_path: str, size: float) -> tuple[float, float, float]:
     """Ascent, descent and line gap (points) of a font, as ``Text`` reads them from its tables."""
     font = get_font(font_path)
-    scale = size / font.get_sfnt_table("head")["unitsPerEm"]
-    for table_name, gap, ascent, descent in (
-        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-        ("hhea", "lineGap", "ascent", "descent"),
-    ):
-        table = font.get_sfnt_table(table_name)
-        if table is not None:
-            return table[ascent] * scale, -table[descent] * scale, table[gap] * scale
-    width, height, low = text_extent("lp", font_path, size)
+    head = font.get_sfnt_table("head")
+    os2, hhea = font.get_sfnt_table("OS/2"), font.get_sfnt_table("hhea")
+    if head is not None:
+        scale = size / head["unitsPerEm"]
+        if os2 is not None:
+            return (
+                os2["sTypoAscender"] * scale,
+                -os2["sTypoDescender"] * scale,
+                os2["sTypoLineGap"] * scale,
+            )
+        if hhea is not None:
+            return hhea["ascent"] * scale, -hhea["descent"] * scale, hhea["lineGap"] * scale
+    _, height, low = text_extent("lp", font_path, size)
     return height - low, low, 0.0
 
 
@@ -173,15 +178,10 @@ def _round_numbers(text: str) -> str:
     return _NUMBER.sub(lambda m: f"{float(m.group()):.1f}", text)
 
 
-def _renderer(figure: Figure, out: io.StringIO) -> RendererBase:
-    width, height = figure.get_size_inches()
-    return MixedModeRenderer(
-        figure,
-        width,
-        height,
-        POINTS,
-        ChartRenderer(width * POINTS, height * POINTS, out, image_dpi=POINTS, metadata=NO_METADATA),
-    )
+def _renderer(figure: Figure, out: io.StringIO) -> ChartRenderer:
+    # No MixedModeRenderer: no chart has a rasterised artist.
+    width, height = figure.get_size_inches() * POINTS
+    return ChartRenderer(width, height, out, image_dpi=POINTS, metadata=NO_METADATA)
 
 
 def figure_svg(figure: Figure) -> str:
@@ -193,7 +193,7 @@ def figure_svg(figure: Figure) -> str:
     """
     dpi, facecolor = figure.dpi, figure.get_facecolor()
     out = io.StringIO()
-    with matplotlib.rc_context(SVG_RC):
+    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]
         figure.dpi = POINTS
         figure.set_facecolor("white")
         try:
@@ -208,7 +208,7 @@ def figure_svg(figure: Figure) -> str:
     return _TAG.sub(lambda tag: _round_numbers(tag.group()), document)
 
 
-def measuring_renderer(figure: Figure) -> RendererBase:
+def measuring_renderer(figure: Figure) -> ChartRenderer:
     """A renderer for measuring the figure's texts (at 72 dpi: boxes come out in points)."""
     return _renderer(figure, io.StringIO())
 
@@ -277,12 +277,22 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     renderer = measuring_renderer(figure)
     width, height = figure.get_size_inches() * POINTS
     band = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
-    movable = [
-        artist
-        for ax in axes
-        for artist in [*ax.texts, *([ax.get_legend()] if ax.get_legend() else [])]
-        if artist.get_visible()
+    movable: list[Artist] = [text for ax in axes for text in ax.texts if text.get_visible()]
+    movable += [
+        legend
+        for legend in (ax.get_legend() for ax in axes)
+        if legend is not None and legend.get_visible()
     ]
+    # A legend at loc="best" stays inside its axes wherever it goes: while the axes' outside is
+    # measured it stands in one corner, and its best place is found once the axes are placed.
+    best = [
+        legend
+        for legend in (ax.get_legend() for ax in axes)
+        # matplotlib has no public getter for a legend's loc; 0 is "best".
+        if legend is not None and legend._get_loc() == 0  # type: ignore[attr-defined]
+    ]
+    for legend in best:
+        legend.set_loc("upper right")
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
@@ -307,6 +317,9 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
                 return
             _place(axes, boxes, target, width, height)
             boxes = Bbox.union([ax.get_position() for ax in axes])
+            for legend in best:
+                _fix_best_place(legend, renderer)
+            best = []
             if not movable:
                 break
             moved = Bbox.union([artist.get_window_extent(renderer) for artist in movable])
@@ -323,9 +336,23 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
         figure.dpi = dpi
 
 
+def _fix_best_place(legend, renderer: RendererBase) -> None:
+    """Find the legend's best place in its axes now, once, and keep it there.
+
+    Finding it tests every line and point of the axes against each candidate place; left at
+    "best", it would run again every time the figure is measured or drawn.
+    """
+    legend.set_loc("best")
+    box = legend._legend_box.get_window_extent(renderer)
+    anchor = legend.get_bbox_to_anchor()
+    legend.set_loc(((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height))
+
+
 def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: float) -> None:
-    """Map the axes' positions from the box around them (``boxes``, figure fractions) onto
-    ``target`` (points)."""
+    """Map the axes' positions from the box around them onto ``target``.
+
+    ``boxes`` is in figure fractions, ``target`` in points.
+    """
     for ax in axes:
         position = ax.get_position()
         ax.set_position(
@@ -339,11 +366,16 @@ def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: fl
 
 
 #: The characters the reports write, measured ahead by ``warm_up``.
-_COMMON_CHARACTERS = (
-    string.ascii_letters + string.digits + string.punctuation + " £±×–—’"
-)
+_COMMON_CHARACTERS = string.ascii_letters + string.digits + string.punctuation + " £±×–—’"
 #: The fonts the charts use: (size in points, bold).
-_CHART_FONTS = ((8.0, False), (8.5, False), (9.0, False), (10.0, False), (11.0, False), (13.0, True))
+_CHART_FONTS = (
+    (8.0, False),
+    (8.5, False),
+    (9.0, False),
+    (10.0, False),
+    (11.0, False),
+    (13.0, True),
+)
 
 
 def warm_up() -> None:
@@ -358,32 +390,3 @@ def warm_up() -> None:
         for character in _COMMON_CHARACTERS:
             _glyph(path, size, character)
         _height_metrics(path, size)
-
-
-def freeze_legends(figure: Figure) -> None:
-    """Keep each legend placed at ``loc="best"`` where it is now best, as a fixed place.
-
-    Finding the best place tests every line and point of the axes against the legend's
-    candidate places; it would otherwise run again every time the figure is measured or drawn.
-    Call this once the axes have their final positions.
-    """
-    legends = [
-        legend
-        for legend in (ax.get_legend() for ax in figure.axes)
-        # matplotlib has no public getter for a legend's loc; 0 is "best".
-        if legend is not None and legend._get_loc() == 0  # noqa: SLF001
-    ]
-    if not legends:
-        return
-    renderer = measuring_renderer(figure)
-    dpi = figure.dpi
-    figure.dpi = POINTS
-    try:
-        for legend in legends:
-            box = legend._legend_box.get_window_extent(renderer)  # noqa: SLF001
-            anchor = legend.get_bbox_to_anchor()
-            legend.set_loc(
-                ((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height)
-            )
-    finally:
-        figure.dpi = dpi

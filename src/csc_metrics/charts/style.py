@@ -157,7 +157,8 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
     try:
         top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
         bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
-        supylabel = figure._supylabel  # matplotlib keeps it here; there is no getter
+        # matplotlib keeps the figure's y label here; there is no getter.
+        supylabel = figure._supylabel  # type: ignore[attr-defined]
         left = supylabel.get_window_extent(renderer).x1 if supylabel is not None else 0.0
     finally:
         figure.dpi = dpi
@@ -166,7 +167,6 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
         figure,
         ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
     )
-    render.freeze_legends(figure)
 
 
 def style_axes(ax, x_label: str, y_label: str) -> None:

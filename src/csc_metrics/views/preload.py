@@ -36,11 +36,13 @@ TEAM_INDEPENDENT = (
     "council",
     "aligned_benchmarks",
     "comparator_name",
+    "data_problems",
+    "service_frames",
 )
 
 #: Of those, the ones worked out from one dataset only, with that dataset: they are built ahead
 #: only when the data hold it (a report asking for one without its data says so itself).
-BUILT_FROM = {"inputs": "ssda903"}
+BUILT_FROM = {"inputs": "ssda903", "data_problems": "caseload"}
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,9 @@ def warm_up() -> None:
 
     Loads DfE's benchmark tables with every council's values, ranks and neighbours' medians
     (the first benchmark comparison would otherwise take most of a second), measures the
-    characters of the report fonts (``charts.render.warm_up``) and draws a chart. The run's kernel server calls this while ingest is still running, so every
-    kernel it forks starts with it done.
+    characters of the report fonts (``charts.render.warm_up``) and draws a chart. The run's
+    kernel server calls this while ingest is still running, so every kernel it forks starts
+    with it done.
     """
     data = benchmarks.load_benchmark_data()
     for name in ("grid", "by_area", "by_council", "neighbour_medians", "council_rows"):

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from csc_metrics import __version__
-from csc_metrics.errors import CscMetricsError, capped_message
+from csc_metrics.errors import SHOWN_ON_STDERR, CscMetricsError, capped_message
 from csc_metrics.folders import describe_os_error
 
 #: Subcommand -> (module providing add_arguments/run, one-line help).
@@ -69,6 +69,29 @@ def _top_level_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_console_logging(verbose: bool) -> logging.Handler | None:
+    """Log to stderr as ``LEVEL: message``, as ``logging.basicConfig`` does.
+
+    A record already printed on stderr by itself (``errors.SHOWN_ON_STDERR``: the notice that
+    a pseudonymisation key was made) is not printed twice; log files still get it.
+
+    Args:
+        verbose: Log debug messages too.
+
+    Returns:
+        The console handler added, or None when logging was already set up.
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    if root.handlers:
+        return None
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(lambda record: not getattr(record, SHOWN_ON_STDERR, False))
+    root.addHandler(handler)
+    return handler
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -90,10 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     top_args = top.parse_args([*leading, command])
-    logging.basicConfig(
-        level=logging.DEBUG if top_args.verbose else logging.INFO,
-        format="%(levelname)s: %(message)s",
-    )
+    configure_console_logging(top_args.verbose)
     # A log file on a full or read-only disk must not print logging's own tracebacks: the
     # failure reaches the user once, as a message (see the OSError handler below).
     logging.raiseExceptions = False

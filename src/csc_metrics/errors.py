@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+#: A log record with this attribute set was already printed on stderr by itself (a notice that
+#: must reach cron mail whatever the logging set-up); the command line's console skips it.
+SHOWN_ON_STDERR = "shown_on_stderr"
 #: The longest message shown to a user, whatever the input (a 50 MB one-line file included).
 MESSAGE_LIMIT = 600
 

@@ -18,6 +18,8 @@ written by ``format_count``, ``format_number`` and ``format_cell``, on the same 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -52,6 +54,8 @@ def format_value(
     words: bool = False,
     blank: str = "",
     decimals: int | None = None,
+    symbol: bool = True,
+    signed: bool = False,
 ) -> str:
     """Write a value in its unit.
 
@@ -63,9 +67,12 @@ def format_value(
         words: Add the unit's words after a space (``per 10,000 children``), for sentences.
         blank: What a blank value is written as.
         decimals: Decimals to use instead of the precision's (a chart tick).
+        symbol: Write the unit's symbol (``%``); a table whose heading names the unit leaves
+            it out.
+        signed: Start a value above zero (as written) with ``+``, for a gap or a change.
 
     Returns:
-        The text: ``48.2%``, ``48%``, ``65.3 per 10,000 children``, ``1,234``.
+        The text: ``48.2%``, ``48%``, ``65.3 per 10,000 children``, ``1,234``, ``+2.5``.
     """
     if _is_blank(value):
         return blank
@@ -77,7 +84,49 @@ def format_value(
         text = format_number(
             number, decimals if decimals is not None else decimals_for(unit, precision)
         )
-    return text + style.symbol + (f" {style.words}" if words and style.words else "")
+    if signed and not text.startswith("-") and text.strip("0.,") != "":
+        text = "+" + text
+    if text.startswith("-") and text.strip("-0.,") == "":
+        text = text[1:]  # a value that rounds to zero is written without a sign
+    return (
+        text
+        + (style.symbol if symbol else "")
+        + (f" {style.words}" if words and style.words else "")
+    )
+
+
+@dataclass(frozen=True)
+class ColumnFormat:
+    """How a table column of indicator values is written, so tables follow the catalogue.
+
+    A table cell is otherwise written with the table's one number of decimals; a column of
+    values in a unit (ours, a benchmark, a gap) is written by ``format_value`` instead, so a
+    DfE figure published as ``64`` is not shown as ``64.0`` and a rate keeps its decimal.
+
+    Attributes:
+        units: The unit of every row (``pct``), or one unit per row for a table mixing
+            indicators.
+        precision: ``figure``, ``text`` or ``published`` (see ``format_value``).
+        symbol: Write the unit's symbol in each cell (when the heading does not name the unit).
+        signed: Write ``+`` before a value above zero (a gap).
+    """
+
+    units: str | tuple[str, ...]
+    precision: Precision = "figure"
+    symbol: bool = False
+    signed: bool = False
+
+    def write(self, values: Sequence[object]) -> list[str]:
+        """The column's values as text (blank for no value)."""
+        units = (self.units,) * len(values) if isinstance(self.units, str) else self.units
+        if len(units) != len(values):
+            raise ValueError(f"{len(units)} units for a column of {len(values)} values")
+        return [
+            format_value(
+                value, unit, precision=self.precision, symbol=self.symbol, signed=self.signed
+            )
+            for value, unit in zip(values, units, strict=True)
+        ]
 
 
 def in_words(value: object, unit: str) -> str:

@@ -24,7 +24,7 @@ from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap, gap_is_better
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import RUN_LENGTH, SpcResult, spc_table, trailing_run
-from csc_metrics.suppression import count_text, fewer_than, is_small_count
+from csc_metrics.suppression import count_text, fewer_than, figure_is_disclosive, is_small_count
 
 #: Word for the kind of special cause, by point type.
 CHANGE_WORD: dict[str, str] = {
@@ -105,18 +105,10 @@ def _rounded(value: float, unit: str) -> float:
 
 
 def _is_withheld(indicator: Indicator, latest: Latest, suppress: bool, settings: Settings) -> bool:
-    """Whether the value itself must not be shown (it would give a small count away)."""
-    if not suppress:
-        return False
-    counts = [latest.numerator]
-    # A percentage or an average of days rests on the people in its denominator. (An average's
-    # numerator is its total of days, checked too: hiding a total of 1 to 5 days costs nothing,
-    # and the median time to permanence counts children there.)
-    if indicator.unit in PEOPLE_BASED_UNITS:
-        counts.append(latest.denominator)
-    if indicator.unit == "count":
-        counts.append(latest.value)
-    return bool(is_small_count(counts, settings).any())
+    """Whether the value itself must not be shown (``suppression.figure_is_disclosive``)."""
+    return suppress and figure_is_disclosive(
+        indicator.unit, latest.numerator, latest.denominator, latest.value, settings
+    )
 
 
 def _benchmark_clause(indicator: Indicator, value: float, benchmark: Mapping[str, Any]) -> str:
@@ -158,9 +150,11 @@ def _figure_sentence(
             and not np.isnan(latest.denominator)
             and not is_small_count(latest.denominator, settings)[0]
         )
-        base = f" (n={latest.denominator:,.0f})" if show_base else ""
+        base = f" (out of {latest.denominator:,.0f})" if show_base else ""
+        # A percentage withheld for its complement (58 of 59) counts many people, so the
+        # sentence says what is small: a group of people, in the measure or out of it.
         return (
-            f"{indicator.label}: figure withheld {when} because it rests on "
+            f"{indicator.label}: figure withheld {when} because it would show a group of "
             f"{fewer_than(settings)} people{base}."
         )
     if np.isnan(latest.value):

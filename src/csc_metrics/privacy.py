@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc_metrics.errors import ParameterError
+from csc_metrics.errors import SHOWN_ON_STDERR, ParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def _announce_new_key(path: Path) -> None:
         "caseload history, no longer link to new data."
     )
     print(message, file=sys.stderr, flush=True)
-    logger.info("%s", message)
+    # For the run log; the console already has it (see ``cli.configure_console_logging``).
+    logger.info("%s", message, extra={SHOWN_ON_STDERR: True})
 
 
 def load_key(create: bool = True) -> bytes:

@@ -104,6 +104,39 @@ def share_is_disclosive(
     )
 
 
+def figure_is_disclosive(
+    unit: str,
+    numerator: float,
+    denominator: float,
+    value: float,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> bool:
+    """Whether one indicator's figure must be withheld (a sentence, a scorecard, a landing page).
+
+    The rule of a table cell, for a single figure: a count of 1 to 5; a percentage whose
+    numerator, people counted or complement is 1 to 5 (``share_is_disclosive``: 58 of 59 in
+    touch shows the 1 who is not); an average of days resting on 1 to 5 children (or a total
+    of 1 to 5 days); a rate or ratio whose numerator is 1 to 5 (its population or FTE
+    identifies nobody).
+
+    Args:
+        unit: The indicator's unit.
+        numerator: Its numerator.
+        denominator: Its denominator.
+        value: Its value.
+        settings: ``suppression_max``.
+
+    Returns:
+        True when the figure must not be shown.
+    """
+    if unit == "pct":
+        return bool(share_is_disclosive(numerator, denominator, settings)[0])
+    counts = [numerator]
+    counts += [denominator] if unit == "days" else []
+    counts += [value] if unit == "count" else []
+    return bool(is_small_count(counts, settings).any())
+
+
 def fewer_than(settings: Settings = DEFAULT_SETTINGS) -> str:
     """How a sentence names a suppressed count: ``fewer than 6``."""
     return f"fewer than {settings.suppression_max + 1}"
@@ -533,7 +566,8 @@ def metric_suppression_mask(
     within each line and repeated until stable (hiding an overall figure affects every
     breakdown of it). Which columns are counts depends on the indicator's unit
     (``METRIC_COUNT_COLUMNS``); a value is hidden with its numerator (and, for a percentage,
-    its denominator).
+    its denominator). A percentage's numerator is also hidden when its complement (the
+    denominator minus it) is small, as ``share_is_disclosive`` rules for shares.
 
     Args:
         metric_df: A ``MetricTable`` frame.
@@ -569,6 +603,11 @@ def metric_suppression_mask(
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
         is_count = np.isin(units, [u for u, cols in METRIC_COUNT_COLUMNS.items() if column in cols])
         mask = is_count & is_small_count(values, settings)
+        if column == "numerator":
+            # A percentage's numerator shown beside its denominator also shows the rest: 58 of
+            # 59 in touch shows the 1 who is not, so a small complement hides the numerator.
+            bases = pd.to_numeric(frame["denominator"], errors="coerce").to_numpy(dtype=float)
+            mask |= (units == "pct") & is_small_count(bases - values, settings)
         member = is_count & ~is_total
         while _protect_metric_column(values, mask, member, line, total_pos):
             pass

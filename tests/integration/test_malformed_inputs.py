@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import standard_snapshot, write_workbook
-from ssda903_helpers import EPISODES, episode_row, header_row, raw_folder, write
+from ssda903_helpers import EPISODES, HEADER, episode_row, header_row, raw_folder, write
 
 from csc_metrics import folders, privacy
 from csc_metrics.cli import main
@@ -323,6 +323,17 @@ CORPUS: dict[str, tuple[Breaker, str]] = {
         "establishment.csv",
     ),
     "establishment_empty": (_bytes(SNAP / "establishment.csv", b""), "establishment.csv"),
+    # A heading given twice: every value after it would sit one column to the right.
+    "header_heading_given_twice": (
+        _text(
+            Y24 / "header.csv", "CHILD," + HEADER + "\n" + header_row(CHILDREN[1], dob=DOB) + "\n"
+        ),
+        "header.csv",
+    ),
+    "workforce_heading_given_twice": (
+        _text(SNAP / "workforce.csv", "worker_id," + WORKFORCE_HEAD + f"{CANARY},North,SW,1,0,,\n"),
+        "workforce.csv",
+    ),
     # Folders given on the command line
     "processed_is_a_file": (_processed_file, "processed"),
     "processed_is_a_report_folder": (_processed_report, "processed"),

@@ -249,6 +249,19 @@ def test_unusable_input_exits_2_with_a_clear_message_and_leaves_processed_alone(
     assert _snapshot(published) == before
 
 
+def test_a_date_of_birth_with_a_two_digit_year_is_never_shown(raw, published, capsys):
+    # Every DOB written dd/mm/yy: refused, naming the file, column and row, never the date.
+    write(
+        raw / "ssda903" / "2024" / "header.csv",
+        [HEADER, header_row("RAWID0001", dob="17/03/11"), header_row("RAWID0002", dob="02/09/14")],
+    )
+    capsys.readouterr()
+    assert _ingest(raw, published) == 2
+    err = capsys.readouterr().err
+    assert "header.csv, column DOB: dates have two-digit years" in err
+    assert "17/03/11" not in err and "02/09/14" not in err
+
+
 def test_a_folder_that_ingest_did_not_write_is_never_replaced(raw, tmp_path, key, capsys):
     documents = tmp_path / "documents"
     documents.mkdir()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -174,3 +176,30 @@ def test_the_history_page_lists_the_published_period(sample_run):
     history = (out / "index.html").read_text()
     assert 'href="2025-03-31/index.html"' in history
     assert "<caption>Headline indicators at 31 March 2025" in history
+
+
+def _trends_drawn_twice(page: Path) -> dict[str, int]:
+    """Trends (``Chart.series`` keys) that more than one chart on the page draws."""
+    drawn = Counter(
+        key
+        for attribute in re.findall(
+            r'<figure class="csc-figure" data-series="([^"]*)"', page.read_text()
+        )
+        for key in html.unescape(attribute).split("|")
+    )
+    return {key: count for key, count in drawn.items() if count > 1}
+
+
+def test_no_page_draws_the_same_trend_twice(sample_run):
+    # Every report and team page of `make report`: each trend chart says which series it draws;
+    # none may be drawn by two charts on one page (a team page's own cases per FTE was, by its
+    # SPC chart and by the one-team small multiple).
+    outcome, _ = sample_run
+    pages = sorted(outcome.published.glob("*.html")) + sorted(
+        outcome.published.glob("teams/*.html")
+    )
+    marked = [p.name for p in pages if 'data-series="' in p.read_text()]
+    # Guards against a check that passes because no chart was marked.
+    assert len(marked) >= 8, marked
+    twice = {p.name: _trends_drawn_twice(p) for p in pages}
+    assert not {name: keys for name, keys in twice.items() if keys}

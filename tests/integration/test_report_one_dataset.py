@@ -124,3 +124,27 @@ def test_an_ssda903_only_folder_runs_every_other_report(ssda903_only):
     for report in ("00_overview", "04_data_quality", *SSDA903_REPORTS):
         assert NO_DATA not in text_of(published / f"{report}.html"), report
         assert (published / "notebooks" / f"{report}.ipynb").is_file(), report
+
+
+def test_a_period_end_no_data_cover_is_refused_and_nothing_is_published(tmp_path, capsys):
+    # The caseload snapshots run from 30 June 2022 to 31 March 2025: every report would be a
+    # "no data" page for 31 March 2031 (a mistyped year), so the run stops with exit 2.
+    if not (SAMPLE / "caseload").is_dir():
+        pytest.skip(f"the shipped sample {SAMPLE} is absent")
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE / "caseload", raw / "caseload")
+    code = main(
+        [
+            "run",
+            "--raw", str(raw),
+            "--period-end", "2031-03-31",
+            "--la-code", LA_CODE,
+            "--out", str(tmp_path / "reports"),
+            "--quiet",
+        ]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--period-end 2031-03-31: none of the data cover it" in err
+    assert "caseload snapshots cover 30 June 2022 to 31 March 2025" in err
+    assert not (tmp_path / "reports" / "2031-03-31").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from disclosure_attacker import attack
 
-from csc_metrics.display import table_html
+from csc_metrics.html_tables import table_html
 
 #            CLA  CP  CIN  All
 #   North     10   3   20   33     CP 3 is small. Hidden alone, 33 - 10 - 20 gives it back,

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 
-from csc_metrics import display
+from csc_metrics import display, html_tables, scorecards
 from csc_metrics.charts import spc_chart
+from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary
 from csc_metrics.spc import spc
 
@@ -98,7 +99,7 @@ def team_table():
 
 
 def test_table_has_caption_column_and_row_headers(team_table):
-    content = display.table_html(team_table, "Cases by team")
+    content = html_tables.table_html(team_table, "Cases by team")
     assert content.startswith('<table class="csc-table"><caption>Cases by team</caption>')
     assert re.findall(r'<th scope="col">(.*?)</th>', content) == [
         "team",
@@ -116,7 +117,7 @@ def test_table_has_caption_column_and_row_headers(team_table):
 
 
 def test_table_marks_count_and_percentage_cells(team_table):
-    content = display.table_html(team_table, "Cases by team")
+    content = html_tables.table_html(team_table, "Cases by team")
     assert cells(content, "count") == ["3", "12", "20", "35"]
     assert cells(content, "pct") == ["0.0", "25.0", "50.0", "33.3"]
     assert cells(content, "num") == ["2.5", "4.0", "6.0", "12.5"]  # FTE is not a count
@@ -124,16 +125,46 @@ def test_table_marks_count_and_percentage_cells(team_table):
 
 def test_suppressed_table_shows_no_count_from_one_to_five(team_table):
     # North 3 hidden; with the total shown, South 12 is hidden too; their shares go with them.
-    content = display.table_html(team_table, "Cases by team", suppress=True, total_row="Total")
+    content = html_tables.table_html(team_table, "Cases by team", suppress=True, total_row="Total")
     assert cells(content, "count") == ["c", "c", "20", "35"]
     assert cells(content, "pct") == ["c", "c", "50.0", "33.3"]
 
 
 def test_table_with_an_index_uses_it_as_row_headers():
     table = pd.DataFrame({"CLA": [4, 10]}, index=pd.Index(["A", "B"], name="team"))
-    content = display.table_html(table, "t", suppress=True)
+    content = html_tables.table_html(table, "t", suppress=True)
     assert '<th scope="col">team</th>' in content
     assert '<th scope="row">A</th><td class="count">c</td>' in content
+
+
+def test_table_columns_of_values_follow_the_catalogue_decimals():
+    # Ours 64.4 and 8.0 (one decimal, as the catalogue writes a percentage figure); England as
+    # DfE published it, 64 and 10 (not 64.0 and 10.0); the gap signed: +0.4 and -2.0.
+    table = pd.DataFrame(
+        {"Indicator": ["EET 17-18", "3+ placements"], "Ours (%)": [64.4, 8.0]}
+        | {"England (%)": [64.0, 10.0], "Gap (points)": [0.4, -2.0]}
+    )
+    formats = {
+        "Ours (%)": ColumnFormat("pct"),
+        "England (%)": ColumnFormat("pct", "published"),
+        "Gap (points)": ColumnFormat("pct", signed=True),
+    }
+    content = html_tables.table_html(table, "Gaps", column_formats=formats)
+    assert cells(content, "num") == ["64.4", "64", "+0.4", "8.0", "10", "-2.0"]
+
+
+def test_a_withheld_cell_stays_withheld_in_a_formatted_column():
+    # 3 children of 4: the share rests on a small count, so with suppression it is "c".
+    table = pd.DataFrame({"Team": ["A", "B"], "Children": [3, 40], "Share (%)": [75.0, 50.0]})
+    content = html_tables.table_html(
+        table,
+        "Shares",
+        suppress=True,
+        count_columns=["Children"],
+        percent_columns=["Share (%)"],
+        column_formats={"Share (%)": ColumnFormat("pct")},
+    )
+    assert cells(content, "num") == ["c", "50.0"]
 
 
 def test_metric_table_cells_are_classed_by_unit_and_suppressed():
@@ -149,7 +180,7 @@ def test_metric_table_cells_are_classed_by_unit_and_suppressed():
             "unknown": [0.0, 0.0, 0.0],
         }
     )
-    content = display.table_html(rows, "3+ placements", suppress=True)
+    content = html_tables.table_html(rows, "3+ placements", suppress=True)
     assert cells(content, "pct") == ["20.0", "c", "c"]
     assert cells(content, "count") == [
         "10",
@@ -225,7 +256,7 @@ def test_show_key_messages_publishes_the_raw_bundle(published):
     ],
 )
 def test_variation_badge_pairs_an_icon_with_a_text_label(variation, label):
-    badge = display.variation_badge_html(variation)
+    badge = scorecards.variation_badge_html(variation)
     assert f"<span>{label}</span>" in badge
     assert '<svg aria-hidden="true"' in badge
     assert f"spc-variation-{variation}" in badge
@@ -233,20 +264,20 @@ def test_variation_badge_pairs_an_icon_with_a_text_label(variation, label):
 
 
 def test_assurance_badge_and_its_absence():
-    assert "Consistently misses the target" in display.assurance_badge_html("fail")
-    assert display.assurance_badge_html(None) == ""
+    assert "Consistently misses the target" in scorecards.assurance_badge_html("fail")
+    assert scorecards.assurance_badge_html(None) == ""
 
 
 def test_unknown_badge_is_refused():
     with pytest.raises(ValueError, match="variation"):
-        display.variation_badge_html("great")
+        scorecards.variation_badge_html("great")
 
 
 def test_spc_badges_of_a_result_include_assurance_only_with_a_target():
     result = spc(quarterly([10.0, 12.0] * 6), "higher", target=20.0)
-    content = display.spc_badges_html(result)
+    content = scorecards.spc_badges_html(result)
     assert "Common cause" in content and "Consistently misses the target" in content
-    no_target = display.spc_badges_html(spc(quarterly([10.0, 12.0] * 6), "higher"))
+    no_target = scorecards.spc_badges_html(spc(quarterly([10.0, 12.0] * 6), "higher"))
     assert "spc-assurance" not in no_target
 
 
@@ -258,19 +289,19 @@ def test_scorecard_rows_show_value_badges_and_benchmark():
         result,
         {"comparator": "England", "value": 55.0, "year": 2024},
     )
-    content = display.scorecard_html([summary], "Scorecard")
+    content = scorecards.scorecard_html([summary], "Scorecard")
     assert '<th scope="row">Care leavers aged 19-21 in education, employment or training</th>' in (
         content
     )
     assert cells(content, "pct") == ["48%"]
     assert cells(content, "count") == ["212"]
-    assert "England 55% (-6.8 points)" in content
+    assert "England 55% (-7 points)" in content
     assert "Consistently misses the target" in content
 
 
 def test_scorecard_suppresses_values_on_small_counts():
     summary = IndicatorSummary("unallocated_cases_count", (3, 3, np.nan, "2024-06-30"))
-    content = display.scorecard_html([summary], "Scorecard", suppress=True)
+    content = scorecards.scorecard_html([summary], "Scorecard", suppress=True)
     assert cells(content, "count") == ["c", ""]
     assert "No trend yet" in content
 
@@ -286,7 +317,7 @@ def test_scorecard_gives_changes_in_words_better_or_worse():
         previous_quarter=10.0,
         previous_year=12.0,
     )
-    content = display.scorecard_html([summary], "Scorecard")
+    content = scorecards.scorecard_html([summary], "Scorecard")
     assert (
         "<td>Up from 10% last quarter (better)<br>Unchanged from 12% a year ago</td>"
     ) in content
@@ -298,11 +329,20 @@ def test_scorecard_calls_a_change_real_only_with_special_cause():
     summary = IndicatorSummary(
         "care_leavers_19_21_eet_pct", (30.0, 30, 100, "2023-12-31"), result, previous_quarter=10.0
     )
-    content = display.scorecard_html([summary], "Scorecard")
+    content = scorecards.scorecard_html([summary], "Scorecard")
     # The change column describes the movement only; the SPC verdict is the trend column's.
     assert "<td>Up from 10% last quarter (better)</td>" in content
     assert "Special cause: improvement (higher)" in content
     assert "Judged against the 12 quarters from" in content
+
+
+def test_scorecard_withholds_a_percentage_whose_complement_is_small():
+    # 208 of 212 in EET: the 98% and its base would show the 4 who are not.
+    summary = IndicatorSummary("care_leavers_19_21_eet_pct", (98.1, 208, 212, "2024-06-30"))
+    content = scorecards.scorecard_html([summary], "Scorecard", suppress=True)
+    assert cells(content, "pct") == ["c"]
+    compact = scorecards.compact_scorecard_rows([summary], suppress=True)
+    assert compact[0]["value"] == "c"
 
 
 def test_scorecard_hides_a_small_earlier_count_when_suppressing():
@@ -310,7 +350,7 @@ def test_scorecard_hides_a_small_earlier_count_when_suppressing():
     summary = IndicatorSummary(
         "unallocated_cases_count", (12, 12, np.nan, "2024-06-30"), previous_quarter=4.0
     )
-    content = display.scorecard_html([summary], "Scorecard", suppress=True)
+    content = scorecards.scorecard_html([summary], "Scorecard", suppress=True)
     assert "<td>Last quarter: c</td>" in content and "from 4" not in content
 
 
@@ -323,9 +363,23 @@ def test_scorecard_shows_the_target_and_the_benchmark_year():
         {"comparator": "England", "value": 55.0, "year": 2024},
         target=20.0,
     )
-    content = display.scorecard_html([summary], "Scorecard")
+    content = scorecards.scorecard_html([summary], "Scorecard")
     assert "<td>20%<br><span" in content
-    assert "England 55% (-6.8 points), 2024" in content
+    # Ours is written 48% in a sentence, so the gap is too: 48.2 - 55 = -6.8, written -7 points.
+    assert "England 55% (-7 points), 2024" in content
+
+
+def test_scorecard_writes_the_benchmark_as_published_and_the_gap_in_text_decimals():
+    # A rate: ours 77.6, England published 67 (written "67", not "67.0"); gap +10.6 at the
+    # rate's one decimal.
+    summary = IndicatorSummary(
+        "cla_rate_per_10k",
+        (77.6, 400, np.nan, "2024-06-30"),
+        None,
+        {"comparator": "England", "value": 67.0, "year": 2025},
+    )
+    content = scorecards.scorecard_html([summary], "Scorecard")
+    assert "England 67 per 10,000 children (+10.6), 2025" in content
 
 
 def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
@@ -333,10 +387,10 @@ def test_scorecard_changes_leave_long_unit_words_to_the_latest_value():
     summary = IndicatorSummary(
         "caseload_per_fte", (15.7, 980, 62.4, "2025-03-31"), previous_quarter=16.4
     )
-    content = display.scorecard_html([summary], "Scorecard")
+    content = scorecards.scorecard_html([summary], "Scorecard")
     assert "<td>Down from 16.4 last quarter (better)</td>" in content
 
 
 def test_the_scorecard_labels_a_base_of_fte():
     summary = IndicatorSummary("agency_workers_pct", (1.4, 1.0, 73.4, "2025-03-31"))
-    assert '<td class="count">73.4 FTE</td>' in display.scorecard_html([summary], "Scorecard")
+    assert '<td class="count">73.4 FTE</td>' in scorecards.scorecard_html([summary], "Scorecard")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csc_metrics import display
+from csc_metrics import display, html_tables, scorecards
 from csc_metrics.narrative import IndicatorSummary
 from csc_metrics.spc import spc
 
@@ -32,13 +32,13 @@ def quarterly(values):
     ],
 )
 def test_change_in_words(latest, previous, unit, direction, expected):
-    assert display.change_in_words(latest, previous, unit, direction) == expected
+    assert scorecards.change_in_words(latest, previous, unit, direction) == expected
 
 
 def test_the_sparkline_is_an_accessible_image_naming_the_spc_state():
     # Eleven points of 10 and 11, then 30: beyond the upper limit, a special-cause improvement.
     result = spc(quarterly([10.0, 11.0] * 5 + [10.0, 30.0]), "higher")
-    svg = display.sparkline_svg(result, "EET 19-21")
+    svg = scorecards.sparkline_svg(result, "EET 19-21")
     assert svg.startswith('<svg class="sparkline" role="img" aria-label="Trend of EET 19-21 over ')
     assert "12 quarters: latest point special cause: improvement" in svg.lower()
     assert "<title>" in svg
@@ -50,12 +50,12 @@ def test_the_sparkline_is_an_accessible_image_naming_the_spc_state():
 
 def test_a_common_cause_sparkline_marks_the_latest_point_with_a_ring():
     result = spc(quarterly([10.0, 12.0] * 6), "higher")
-    svg = display.sparkline_svg(result, "X")
+    svg = scorecards.sparkline_svg(result, "X")
     assert 'fill="#ffffff"' in svg
 
 
 def test_without_a_trend_the_sparkline_says_so():
-    assert "no trend yet" in display.sparkline_svg(None, "X")
+    assert "no trend yet" in scorecards.sparkline_svg(None, "X")
 
 
 def summary_eet():
@@ -71,11 +71,11 @@ def summary_eet():
 
 
 def test_a_compact_row_gives_value_change_target_and_gap_in_one_line_each():
-    [row] = display.compact_scorecard_rows([summary_eet()])
+    [row] = scorecards.compact_scorecard_rows([summary_eet()])
     # 48% now, 50% last quarter: down 2 points, worse (higher is better); 48 - 55 = -7 points.
     assert (row["value"], row["arrow"], row["change"]) == ("48%", "↓", "2 pts, worse")
     assert (row["target"], row["gap"]) == ("60%", "−7 pts, worse")
-    content = display.compact_scorecard_html([summary_eet()], "Scorecard")
+    content = scorecards.compact_scorecard_html([summary_eet()], "Scorecard")
     compact = content.split("<details", 1)[0]
     assert "<br>" not in compact
     assert '<span aria-hidden="true">↓</span><span class="visually-hidden">down</span> ' in compact
@@ -87,13 +87,13 @@ def test_a_compact_row_withholds_a_value_on_small_counts():
     summary = IndicatorSummary(
         "unallocated_cases_count", (3, 3, np.nan, "2024-06-30"), previous_quarter=12.0
     )
-    [row] = display.compact_scorecard_rows([summary], suppress=True)
+    [row] = scorecards.compact_scorecard_rows([summary], suppress=True)
     assert (row["value"], row["change"]) == ("c", "c")
 
 
 def test_the_bundle_hands_the_rows_to_the_runner():
-    bundle = display.compact_scorecard_bundle([summary_eet()], "Scorecard", "England")
-    data = bundle[display.SCORECARD_MIMETYPE]
+    bundle = scorecards.compact_scorecard_bundle([summary_eet()], "Scorecard", "England")
+    data = bundle[scorecards.SCORECARD_MIMETYPE]
     assert data["comparator"] == "England"
     assert data["rows"][0]["indicator_id"] == "care_leavers_19_21_eet_pct"
 
@@ -111,8 +111,8 @@ def download_csv(link_html: str) -> str:
 
 def test_a_shown_table_carries_a_csv_of_its_figures():
     table = pd.DataFrame({"Team": ["North", "South"], "Cases": [120, 3], "Share (%)": [97.6, 2.4]})
-    content = display.table_html(table, "Cases by team")
-    link = display.csv_download_html(content, "Cases by team")
+    content = html_tables.table_html(table, "Cases by team")
+    link = html_tables.csv_download_html(content, "Cases by team")
     assert ">Download this table (CSV)</a>" in link and 'download="cases-by-team.csv"' in link
     # A byte-order mark first, so Excel reads UTF-8; the figures as the table shows them.
     assert download_csv(link) == "\ufeffTeam,Cases,Share (%)\r\nNorth,120,97.6\r\nSouth,3,2.4\r\n"
@@ -120,14 +120,14 @@ def test_a_shown_table_carries_a_csv_of_its_figures():
 
 def test_the_csv_respects_suppression_because_it_is_built_from_the_table_shown():
     table = pd.DataFrame({"Team": ["North", "South"], "Cases": [120, 3]})
-    content = display.table_html(table, "Cases by team", suppress=True)
-    csv_text = download_csv(display.csv_download_html(content, "Cases by team"))
+    content = html_tables.table_html(table, "Cases by team", suppress=True)
+    csv_text = download_csv(html_tables.csv_download_html(content, "Cases by team"))
     assert ",3" not in csv_text and "South,c" in csv_text
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text():
     content = "<table><tr><td>=HYPERLINK(1)</td><td>-7</td><td>@SUM</td></tr></table>"
-    assert display.table_csv(content) == "'=HYPERLINK(1),-7,'@SUM\r\n"
+    assert html_tables.table_csv(content) == "'=HYPERLINK(1),-7,'@SUM\r\n"
 
 
 def test_show_table_publishes_the_download_link(monkeypatch):

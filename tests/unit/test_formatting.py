@@ -12,6 +12,7 @@ from csc_metrics.catalogue import indicator_table, unit_table
 from csc_metrics.dates import collection_year, format_date, parse_period_end, period_label
 from csc_metrics.errors import ParameterError
 from csc_metrics.formatting import (
+    ColumnFormat,
     format_cell,
     format_count,
     format_money,
@@ -44,6 +45,12 @@ def test_every_indicator_unit_is_declared():
         (1234.0, "count", {"precision": "published"}, "1,234"),
         # A chart tick asks for its own decimals.
         (20.0, "pct", {"decimals": 0}, "20%"),
+        # A gap: signed, without the symbol when a heading names the unit; a value that
+        # rounds to zero has no sign.
+        (2.04, "pct", {"signed": True, "symbol": False}, "+2.0"),
+        (-8.84, "pct", {"signed": True}, "-8.8%"),
+        (-0.04, "pct", {"signed": True}, "0.0%"),
+        (10.6, "rate", {"precision": "text", "signed": True}, "+10.6"),
         # Blank values.
         (np.nan, "pct", {}, ""),
         (None, "rate", {"blank": "-"}, "-"),
@@ -51,6 +58,20 @@ def test_every_indicator_unit_is_declared():
 )
 def test_format_value(value, unit, options, text):
     assert format_value(value, unit, **options) == text
+
+
+def test_column_format_writes_each_row_in_its_own_unit():
+    # A table mixing a rate and a percentage: DfE published 67 per 10,000 and 64%; written as
+    # published ("64", not "64.0"); ours at the figure decimals (one), with the symbol.
+    published = ColumnFormat(("rate", "pct"), "published", symbol=True)
+    assert published.write([67.0, 64.0]) == ["67", "64%"]
+    assert ColumnFormat(("rate", "pct"), symbol=True).write([77.64, 64.35]) == ["77.6", "64.3%"]
+    assert ColumnFormat("pct", signed=True).write([0.44, np.nan]) == ["+0.4", ""]
+
+
+def test_column_format_needs_a_unit_per_row():
+    with pytest.raises(ValueError, match="2 units for a column of 3 values"):
+        ColumnFormat(("pct", "pct")).write([1.0, 2.0, 3.0])
 
 
 def test_in_words_is_the_sentence_style():

@@ -57,7 +57,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "change_points",
         "artefacts",
     ),
-    "presentation": ("charts", "display", "views"),
+    "presentation": ("charts", "html_tables", "scorecards", "display", "views"),
     "report": ("report",),
     "cli": ("cli",),
 }

@@ -242,7 +242,16 @@ def test_percentage_on_a_small_numerator_is_withheld():
     text = describe_indicator(EET, (1.9, 4, 212, "2024-06-30"), benchmark=ENGLAND_55, suppress=True)
     assert text == (
         "Care leavers aged 19-21 in education, employment or training: figure withheld at "
-        "30 June 2024 because it rests on fewer than 6 people (n=212)."
+        "30 June 2024 because it would show a group of fewer than 6 people (out of 212)."
+    )
+
+
+def test_percentage_with_a_small_complement_is_withheld():
+    # 208 of 212 in EET leaves 4 who are not: the share would give the 4 away.
+    text = describe_indicator(EET, (98.1, 208, 212, "2024-06-30"), suppress=True)
+    assert text == (
+        "Care leavers aged 19-21 in education, employment or training: figure withheld at "
+        "30 June 2024 because it would show a group of fewer than 6 people (out of 212)."
     )
 
 

@@ -54,6 +54,25 @@ def test_missing_key_is_generated_once_and_announced_on_stderr(no_key, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_the_new_key_notice_reaches_the_console_once(no_key, capsys):
+    # The notice is printed on stderr by itself and logged for the run log; the command
+    # line's console handler must not print it a second time.
+    import logging
+
+    from csc_metrics import cli
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    root.handlers = []
+    try:
+        handler = cli.configure_console_logging(verbose=False)
+        assert handler is not None
+        privacy.load_key()
+    finally:
+        root.handlers, root.level = saved_handlers, saved_level
+    assert capsys.readouterr().err.count("Back this file up") == 1
+
+
 @pytest.mark.parametrize("key", ["", "a", "   ", "k" * 31])
 def test_an_empty_or_short_key_in_the_environment_is_refused(monkeypatch, no_key, key):
     monkeypatch.setenv(privacy.KEY_ENV, key)

@@ -237,6 +237,33 @@ def test_metric_percentage_hides_numerator_secondary_and_values():
     assert list(shown["denominator"]) == ["50", "20", "30"]
 
 
+def test_metric_percentage_hides_a_numerator_whose_complement_is_small():
+    # care_leavers_19_21_eet_pct: total 40/60; F 18/20 leaves 2 not in EET (small), so its
+    # numerator and share go; then M 22/40 is hidden too, or 40 - 22 would give 18 back.
+    rows = metric_rows(
+        [
+            ("care_leavers_19_21_eet_pct", "total", "all", 40, 60, 66.7),
+            ("care_leavers_19_21_eet_pct", "sex", "F", 18, 20, 90.0),
+            ("care_leavers_19_21_eet_pct", "sex", "M", 22, 40, 55.0),
+        ]
+    )
+    shown = suppress_metric_table(rows)
+    assert list(shown["numerator"]) == ["40", "c", "c"]
+    assert list(shown["value"]) == ["66.7", "c", "c"]
+    assert list(shown["denominator"]) == ["60", "20", "40"]
+
+
+def test_a_complement_of_zero_or_over_the_limit_is_no_reason_to_hide():
+    # 20 of 20 (none left over) and 14 of 20 (6 left over) both stay.
+    rows = metric_rows(
+        [
+            ("care_leavers_19_21_eet_pct", "total", "all", 20, 20, 100.0),
+            ("care_leavers_17_18_eet_pct", "total", "all", 14, 20, 70.0),
+        ]
+    )
+    assert not metric_suppression_mask(rows).any(axis=None)
+
+
 def test_hiding_an_overall_figure_protects_its_other_breakdowns():
     # Sex: F 3 hidden, M 0 (the rest unknown) -> nothing to hide but the total 20.
     # Age band: total now hidden, so 10-15 (8, smaller than 12) is hidden too.

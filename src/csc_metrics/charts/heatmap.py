@@ -155,7 +155,14 @@ def _one_row_bars(
             f"c: resting on 1 to {settings.suppression_max}, not shown to protect privacy."
         )
     footnote = finish(figure, title, notes)
-    return Chart(figure, title, _heatmap_alt_text(values, hidden[None, :], title, unit), footnote)
+    return Chart(figure, title, _one_row_alt_text(names, labels, title), footnote)
+
+
+def _one_row_alt_text(names: list[str], labels: np.ndarray, title: str) -> str:
+    """The bars' alt text: each column's name and its label as drawn (``c`` when withheld)."""
+    # A heading broken over two lines on the chart reads as one phrase.
+    parts = [f"{' '.join(name.split())} {label}" for name, label in zip(names, labels, strict=True)]
+    return f"Bar chart of {title}: " + "; ".join(parts) + "."
 
 
 def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit: str) -> str:
@@ -164,10 +171,11 @@ def _heatmap_alt_text(values: pd.DataFrame, hidden: np.ndarray, title: str, unit
     if len(visible):
         (high_row, high_col), high = visible.idxmax(), visible.max()
         (low_row, low_col), low = visible.idxmin(), visible.min()
+        high_name, low_name = (" ".join(category_label(c).split()) for c in (high_col, low_col))
         text += (
-            f" Highest: {category_label(high_row)}, {category_label(high_col)} "
+            f" Highest: {category_label(high_row)}, {high_name} "
             f"{value_label(high, unit)}. Lowest: {category_label(low_row)}, "
-            f"{category_label(low_col)} {value_label(low, unit)}."
+            f"{low_name} {value_label(low, unit)}."
         )
     if hidden.any():
         text += f" {int(hidden.sum())} cells withheld (small numbers)."

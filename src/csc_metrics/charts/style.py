@@ -89,6 +89,11 @@ class Chart:
         footnote: The source and notes line drawn under the chart.
         is_empty: The chart has nothing to show (no data, no variation): the reports give its
             ``footnote`` as a sentence instead of a picture of one.
+        series: The trends the chart is about, as ``indicator_id`` (the whole service) or
+            ``indicator_id[group]`` with ``@quarter ends`` or ``@31 March``: written into the
+            page (``data-series``, separated by ``|``), so a test can check that no trend is
+            drawn twice on one page. A comparator
+            drawn for reference (England, the service's dashed line) is not one of them.
     """
 
     figure: Figure
@@ -96,6 +101,7 @@ class Chart:
     alt_text: str
     footnote: str
     is_empty: bool = False
+    series: tuple[str, ...] = ()
 
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:

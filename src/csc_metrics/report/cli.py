@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from csc_metrics.errors import NotebookFailedError
+from csc_metrics.errors import InputError, NotebookFailedError
 from csc_metrics.report.config import (
     COMPARATORS,
     DEFAULT_CELL_TIMEOUT,
@@ -225,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             server.close()
+    if outcome.exit_code == 2:
+        raise InputError(outcome.failure_message())
     if outcome.exit_code:
         raise NotebookFailedError(outcome.failure_message())
     return 0

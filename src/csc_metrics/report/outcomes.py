@@ -6,6 +6,7 @@ these, so they always agree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,11 @@ import pandas as pd
 from csc_metrics.report.config import RunConfig
 from csc_metrics.report.execute import CellFailure, NotebookJob
 from csc_metrics.report.render import KeyMessages
+
+#: A notebook that failed because the disk is full, over quota or read-only (errno 28, 122 or
+#: 30, as an ``OSError`` in the kernel) failed for the machine, not for the code: the run exits
+#: 2 like any other folder that cannot be written, with the same advice.
+_DISK_ERROR = re.compile(r"\[Errno (28|30|122)\]")
 
 
 @dataclass
@@ -47,6 +53,14 @@ class NotebookOutcome:
     def succeeded(self) -> bool:
         """Whether the notebook ran to the end."""
         return self.failure is None
+
+    @property
+    def failed_on_disk(self) -> bool:
+        """Whether it failed writing to a full, over-quota or read-only disk."""
+        failure = self.failure
+        return failure is not None and bool(
+            failure.error_type.endswith("Error") and _DISK_ERROR.search(failure.message)
+        )
 
     def failure_line(self) -> str:
         """``03_placements.ipynb: cell 7 (KeyError: 'decom')``."""
@@ -98,13 +112,26 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 when published, 1 otherwise."""
-        return 0 if self.published is not None else 1
+        """0 when published; 2 when only a full or read-only disk stopped it; 1 otherwise."""
+        if self.published is not None:
+            return 0
+        return 2 if self.failed_on_disk else 1
+
+    @property
+    def failed_on_disk(self) -> bool:
+        """Whether every failed notebook failed on a full or read-only disk, and nothing else."""
+        failed = [o for o in self.notebooks if not o.succeeded]
+        return bool(failed) and not self.privacy_findings and all(o.failed_on_disk for o in failed)
 
     def failure_message(self) -> str:
         """The message for stderr when the run did not publish."""
         failed = [o.failure_line() for o in self.notebooks if not o.succeeded]
         lines = []
+        if self.failed_on_disk:
+            lines.append(
+                "The disk the reports are written to is full or read-only: free some space "
+                "(or choose a writable --out) and run again."
+            )
         if failed:
             lines.append(f"{len(failed)} notebook(s) failed: " + "; ".join(failed) + ".")
         if self.privacy_findings:

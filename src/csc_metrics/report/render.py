@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 KEY_MESSAGES_MIMETYPE = "application/vnd.csc-metrics.key-messages+json"
-#: The compact scorecard's rows (``display.SCORECARD_MIMETYPE``), kept for the history page.
+#: The compact scorecard's rows (``scorecards.SCORECARD_MIMETYPE``), kept for the history page.
 SCORECARD_MIMETYPE = "application/vnd.csc-metrics.scorecard+json"
 
 #: Cells that never reach a manager: papermill's parameters and error banners, and cells an

@@ -24,7 +24,7 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.dates import LATEST, format_date, period_label
-from csc_metrics.errors import CscMetricsError, capped_message
+from csc_metrics.errors import CscMetricsError, ParameterError, capped_message
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
@@ -144,7 +144,8 @@ def run_suite(
             (``data_needs``), and the landing page says which datasets stop early.
 
     Returns:
-        The outcome; ``exit_code`` is 0 when published and 1 when not.
+        The outcome; ``exit_code`` is 0 when published, 2 when only a full or read-only disk
+        stopped it, and 1 otherwise.
 
     Raises:
         ParameterError: A bad parameter (exit 2).
@@ -253,6 +254,7 @@ class _Run:
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             self.dates = dates.result()
+            self._refuse_a_period_no_data_cover(jobs, period_end)
             to_run = sum(self._missing(job, period_end) is None for job in jobs)
             pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
@@ -331,6 +333,28 @@ class _Run:
         except Exception as error:  # the notebooks report a problem with the data themselves
             logger.info("The dates the data cover could not be read: %s", error)
             return None
+
+    def _refuse_a_period_no_data_cover(
+        self, jobs: list[NotebookJob], period_end: pd.Timestamp
+    ) -> None:
+        """Stop (exit 2) when no report has data for the period: a mistyped ``--period-end``.
+
+        One report without data gets a "no data" page and the others run; when none has any,
+        publishing a period of empty pages would only hide the mistake (a scheduled run would
+        report success).
+
+        Raises:
+            ParameterError: If no dataset covers the period end.
+        """
+        missing = [self._missing(job, period_end) for job in jobs]
+        if not jobs or any(m is None for m in missing):
+            return
+        reasons = list(dict.fromkeys(r for m in missing if m is not None for r in m.reasons))
+        raise ParameterError(
+            f"--period-end {period_end.date()}: none of the data cover it ("
+            + "; ".join(reasons)
+            + "). Give a quarter end the data cover, or 'latest' for the most recent one."
+        )
 
     def _missing(self, job: NotebookJob, period_end: pd.Timestamp) -> MissingData | None:
         """Why a job's report has no data for the period, or None when it has (or unknown)."""

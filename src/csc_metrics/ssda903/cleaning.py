@@ -172,10 +172,11 @@ def _two_digit_year_problems(
     problems = []
     for file in share[share > TWO_DIGIT_YEAR_SHARE].index:
         first = frame[two_digit & frame["source_file"].eq(file)].index[0]
+        # The row, never the date itself: it may be a child's date of birth (DOB, MC_DOB).
         problems.append(
-            f"{describe_location(file, column)}: dates have two-digit years (e.g. "
-            f"'{raw[first]}' on row {frame.at[first, 'source_row']}), so the century is unknown. "
-            "Save the file again with four-digit years (dd/mm/yyyy)."
+            f"{describe_location(file, column)}: dates have two-digit years (the first on row "
+            f"{frame.at[first, 'source_row']}, written like dd/mm/yy), so the century is "
+            "unknown. Save the file again with four-digit years (dd/mm/yyyy)."
         )
     return problems
 

@@ -1,13 +1,15 @@
 """The report notebooks' library layer: each notebook loads, calls one function here, and shows.
 
 ``open_report`` builds the shared report context once per notebook; ``overview``,
-``caseloads``, ``care_leavers``, ``placements``, ``permanence``, ``data_quality`` and ``forecast``
-(demand and cost) hold the composition of each report (which indicators, breakdowns, tables,
-charts and key messages), as tested functions that return tables, charts and message lists.
+``caseloads`` (with ``caseload_messages``), ``care_leavers``, ``placements``, ``permanence``,
+``data_quality`` and ``forecast`` (demand and cost) hold the composition of each report
+(which indicators, breakdowns, tables, charts and key messages), as tested functions that
+return tables, charts and message lists.
 """
 
 from csc_metrics.views import (
     care_leavers,
+    caseload_messages,
     caseloads,
     data_quality,
     forecast,
@@ -29,6 +31,7 @@ __all__ = [
     "ReportContext",
     "ReportTable",
     "care_leavers",
+    "caseload_messages",
     "caseloads",
     "data_quality",
     "forecast",

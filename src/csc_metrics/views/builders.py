@@ -7,7 +7,7 @@ compose them with their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from csc_metrics.catalogue import get_indicator, rolling_months, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.charts.style import new_figure
 from csc_metrics.dates import format_date
-from csc_metrics.formatting import format_value
+from csc_metrics.formatting import ColumnFormat, format_value
 from csc_metrics.views.report_context import ReportContext
 
 #: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
@@ -63,6 +63,8 @@ class ReportTable:
             column (the activity bands of one cohort), for secondary suppression.
         hidden: Count cells hidden by the same figures elsewhere in the run (a team's row of
             the table of every team), aligned with ``data``.
+        column_formats: Columns of indicator values written in their unit's decimals (ours,
+            a benchmark as DfE published it, a gap), see ``formatting.ColumnFormat``.
     """
 
     data: pd.DataFrame
@@ -74,6 +76,7 @@ class ReportTable:
     total_column: str | None = None
     row_groups: tuple[tuple[tuple[str, ...], str], ...] = ()
     hidden: pd.DataFrame | None = None
+    column_formats: dict[str, ColumnFormat] = field(default_factory=dict)
 
     @property
     def options(self) -> dict[str, Any]:
@@ -86,6 +89,7 @@ class ReportTable:
             "total_column": self.total_column,
             "row_groups": self.row_groups,
             "hidden": self.hidden,
+            "column_formats": dict(self.column_formats),
         }
 
 
@@ -118,6 +122,25 @@ def chart_title(ctx: ReportContext, indicator_id: str) -> str:
     return f"{label}: {ctx.team}" if ctx.is_team_view(indicator_id) else label
 
 
+QUARTER_ENDS = "@quarter ends"
+YEAR_ENDS = "@31 March"
+
+
+def trend_key(ctx: ReportContext, indicator_id: str, points: str = QUARTER_ENDS) -> str:
+    """The key of an indicator's trend as a chart draws it (see ``Chart.series``).
+
+    ``indicator_id`` for the whole service, ``indicator_id[team]`` for a team's own series,
+    followed by which points are drawn: every quarter end, or each 31 March.
+    """
+    group = f"[{ctx.team}]" if ctx.is_team_view(indicator_id) else ""
+    return f"{indicator_id}{group}{points}"
+
+
+def drawing(chart: Chart, *series: str) -> Chart:
+    """The chart, marked with the trends it draws (none when it is a sentence instead)."""
+    return chart if chart.is_empty else replace(chart, series=tuple(series))
+
+
 def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903") -> Chart:
     """The SPC chart of an indicator's series up to the period end.
 
@@ -147,7 +170,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
             f"{format_date(points['date'].iloc[0])} to {format_date(ctx.period_end)}: no variation "
             "to chart.",
         )
-    return spc_chart(
+    chart = spc_chart(
         summary.spc,
         title,
         unit_format(unit).axis_label,
@@ -158,6 +181,7 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
         change_points=ctx.change_points_for(indicator_id),
         notes=rolling_note(indicator_id),
     )
+    return drawing(chart, trend_key(ctx, indicator_id))
 
 
 def rolling_note(indicator_id: str) -> tuple[str, ...]:
@@ -210,15 +234,39 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
     )
     if not table["Why no gap"].ne("").any():
         table = table.drop(columns="Why no gap")
+    # The rows mix units (percentages, rates), so each cell says its own; DfE's figure is
+    # written as DfE published it.
+    units = tuple(aligned["indicator_id"].map(lambda i: get_indicator(i).unit))
     return ReportTable(
         data=table.reset_index(drop=True),
+        column_formats={
+            "Ours": ColumnFormat(units, symbol=True),
+            ctx.comparator_name: ColumnFormat(units, "published", symbol=True),
+            "Gap": ColumnFormat(units, signed=True),
+        },
         caption=(
             f"{subject} at {format_date(ctx.period_end)} compared with {ctx.comparator_name}: "
-            "gaps in percentage points (our figure minus theirs); each quarter is compared "
+            f"gaps {_gap_units(units)} (our figure minus theirs); each quarter is compared "
             "with the latest DfE year ended on or before it"
         ),
         row_header="Indicator",
     )
+
+
+def _gap_units(units: tuple[str, ...]) -> str:
+    """What a benchmark table's gaps are in: ``in percentage points``, or one unit at a time.
+
+    ``in percentage points for percentages and per 10,000 children for rates`` when the rows
+    mix units.
+    """
+    # Percentages first: most rows are percentages, and the sentence reads best that way.
+    ordered = sorted(dict.fromkeys(units), key=lambda unit: unit != "pct")
+    named = {unit: unit_format(unit).gap_label for unit in ordered}
+    if len(set(named.values())) <= 1:
+        return "in " + (next(iter(named.values())) if named else "percentage points")
+    kinds = {"pct": "percentages", "rate": "rates", "ratio": "ratios", "count": "counts"}
+    parts = [f"{label} for {kinds.get(unit, unit)}" for unit, label in named.items()]
+    return "in " + ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def benchmark_focus(ctx: ReportContext, indicator_ids: list[str]) -> str:
@@ -270,7 +318,7 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     wide = wide.dropna(axis=1, how="all")
     wide.index.name = "year"
     unit = get_indicator(indicator_id).unit
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         unit_format(unit).axis_label,
@@ -280,3 +328,4 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, trend_key(ctx, indicator_id, YEAR_ENDS))

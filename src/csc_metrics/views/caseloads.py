@@ -13,6 +13,7 @@ import pandas as pd
 from csc_metrics.catalogue import get_indicator
 from csc_metrics.charts import Chart, breakdown_bars, heatmap, team_small_multiples
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import in_words
 from csc_metrics.gaps import group_gaps
 from csc_metrics.indicators import caseload_distribution, unallocated_cases, worker_caseloads
 from csc_metrics.indicators.caseloads import (
@@ -20,32 +21,19 @@ from csc_metrics.indicators.caseloads import (
     DISTRIBUTION_COLUMNS,
     TEAM_NOT_RECORDED,
 )
-from csc_metrics.narrative import IndicatorSummary, describe_indicator
-from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc, trailing_run
+from csc_metrics.spc import VARIATION_LABELS, SpcResult, spc
 from csc_metrics.suppression import suppression_mask
-from csc_metrics.views.builders import ReportTable, empty_chart, spc_chart_for
-from csc_metrics.views.messages import (
-    enrich,
-    indicator_messages,
-    percent,
-    ranked,
+from csc_metrics.views.builders import (
+    QUARTER_ENDS,
+    ReportTable,
+    drawing,
+    empty_chart,
+    spc_chart_for,
 )
 from csc_metrics.views.report_context import ReportContext, per_context
 
-#: The caseload and workforce indicators whose notable changes become key messages.
-MESSAGE_INDICATORS = [
-    "caseload_per_fte",
-    "workers_over_threshold_pct",
-    "unallocated_cases_count",
-    "agency_workers_pct",
-    "vacancy_rate_pct",
-    "social_worker_turnover_pct",
-    "worker_changes_12m",
-]
 #: The indicator whose per-team series is checked for special cause in every team.
 TEAM_TREND_INDICATOR = "caseload_per_fte"
-#: Key messages about single teams, at most.
-MAX_TEAM_MESSAGES = 3
 
 #: How Annex A case types are written in the reports, in report order.
 CASE_TYPE_LABELS: dict[str, str] = {
@@ -67,22 +55,25 @@ ALL_TEAMS = "All teams"
 OTHER_TEAMS = "Other teams"
 
 
-def _no_snapshot(ctx: ReportContext) -> str:
+def no_snapshot(ctx: ReportContext) -> str:
+    """The sentence for a period with no caseload snapshot on or before its end."""
     return f"No caseload snapshot was taken on or before {format_date(ctx.period_end)}."
 
 
-def _snapshot_words(ctx: ReportContext) -> str:
+def snapshot_words(ctx: ReportContext) -> str:
+    """Which snapshot the figures come from, for the end of a sentence."""
     return f"snapshot of {format_date(ctx.snapshot_date)}" if ctx.snapshot_date else "no snapshot"
 
 
-def _team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
+def team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
     """One indicator's per-team rows at the period end, indexed by team."""
     metrics = ctx.metrics
     rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "team")]
     return rows.set_index("group")[["numerator", "denominator", "value"]]
 
 
-def _total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
+def total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
+    """One indicator's whole-service row at the period end (blank when there is none)."""
     metrics = ctx.metrics
     rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "total")]
     if rows.empty:
@@ -99,7 +90,8 @@ def _total_row_label(ctx: ReportContext) -> str | None:
     return None if ctx.team else ALL_TEAMS
 
 
-def _teams_shown(ctx: ReportContext) -> list[str]:
+def teams_shown(ctx: ReportContext) -> list[str]:
+    """The teams a report shows: the report's team alone, or every team."""
     return [ctx.team] if ctx.team else list(ctx.teams)
 
 
@@ -115,10 +107,10 @@ def team_table(ctx: ReportContext) -> ReportTable:
     Returns:
         One row per team (only ``ctx.team`` when set) and a row for the whole service.
     """
-    per_fte = _team_rows(ctx, "caseload_per_fte")
-    over = _team_rows(ctx, "workers_over_threshold_pct")
-    unallocated = _team_rows(ctx, "unallocated_cases_count")
-    teams = [t for t in _teams_shown(ctx) if t in per_fte.index or t in unallocated.index]
+    per_fte = team_rows(ctx, "caseload_per_fte")
+    over = team_rows(ctx, "workers_over_threshold_pct")
+    unallocated = team_rows(ctx, "unallocated_cases_count")
+    teams = [t for t in teams_shown(ctx) if t in per_fte.index or t in unallocated.index]
     table = pd.DataFrame(
         {
             "Team": teams,
@@ -133,20 +125,20 @@ def team_table(ctx: ReportContext) -> ReportTable:
     )
     totals = {
         "Team": ALL_TEAMS,
-        "Case-holding workers": _total_row(ctx, "workers_over_threshold_pct")["denominator"],
-        "FTE": _total_row(ctx, "caseload_per_fte")["denominator"],
-        "Cases held": _total_row(ctx, "caseload_per_fte")["numerator"],
-        "Cases per FTE": _total_row(ctx, "caseload_per_fte")["value"],
-        "Workers over threshold": _total_row(ctx, "workers_over_threshold_pct")["numerator"],
-        "% over threshold": _total_row(ctx, "workers_over_threshold_pct")["value"],
-        "Unallocated cases": _total_row(ctx, "unallocated_cases_count")["numerator"],
+        "Case-holding workers": total_row(ctx, "workers_over_threshold_pct")["denominator"],
+        "FTE": total_row(ctx, "caseload_per_fte")["denominator"],
+        "Cases held": total_row(ctx, "caseload_per_fte")["numerator"],
+        "Cases per FTE": total_row(ctx, "caseload_per_fte")["value"],
+        "Workers over threshold": total_row(ctx, "workers_over_threshold_pct")["numerator"],
+        "% over threshold": total_row(ctx, "workers_over_threshold_pct")["value"],
+        "Unallocated cases": total_row(ctx, "unallocated_cases_count")["numerator"],
     }
     table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
     threshold = f"{ctx.settings.caseload_threshold:g}"
     return ReportTable(
         data=table,
         caption=(
-            f"Caseloads by team, {_snapshot_words(ctx)}: case-holding workers, their FTE and "
+            f"Caseloads by team, {snapshot_words(ctx)}: case-holding workers, their FTE and "
             f"cases, and workers over the threshold of {threshold} cases per FTE"
         ),
         count_columns=(
@@ -178,7 +170,7 @@ def team_spc(ctx: ReportContext, indicator_id: str = TEAM_TREND_INDICATOR) -> di
     """
     direction = get_indicator(indicator_id).direction
     results = {}
-    for team in _teams_shown(ctx):
+    for team in teams_shown(ctx):
         rows = ctx.overall_rows(indicator_id, team=team).dropna(subset=["value"])
         if len(rows) >= 2 and rows["period_end"].iloc[-1] == ctx.period_end:
             series = pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["period_end"]))
@@ -198,7 +190,7 @@ def team_trend_table(ctx: ReportContext) -> ReportTable:
     results = team_spc(ctx)
     year_ago = ctx.period_end - pd.DateOffset(years=1)
     rows = []
-    for team in _teams_shown(ctx):
+    for team in teams_shown(ctx):
         series = ctx.overall_rows(TEAM_TREND_INDICATOR, team=team).set_index("period_end")["value"]
         result = results.get(team)
         rows.append(
@@ -309,7 +301,7 @@ def worker_table(ctx: ReportContext) -> ReportTable:
         table = table.drop(columns="Not counted because")
     return ReportTable(
         data=table,
-        caption=f"{what}, {_snapshot_words(ctx)} (threshold: "
+        caption=f"{what}, {snapshot_words(ctx)} (threshold: "
         f"{ctx.settings.caseload_threshold:g} cases per FTE)",
         count_columns=("Cases",),
         # A ratio whose cases are hidden would give them back with the FTE beside it.
@@ -339,7 +331,7 @@ def _worker_band_table(ctx: ReportContext, workers: pd.DataFrame, what: str) -> 
     )
     return ReportTable(
         data=table,
-        caption=f"{what}, by cases per FTE, {_snapshot_words(ctx)} (threshold: "
+        caption=f"{what}, by cases per FTE, {snapshot_words(ctx)} (threshold: "
         f"{ctx.settings.caseload_threshold:g} cases per FTE; bands, not individual workers, "
         "because small numbers are suppressed)",
         count_columns=("Workers",),
@@ -362,7 +354,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
     if ctx.snapshot_date is None:
         return ReportTable(
             data=pd.DataFrame(columns=["Team", *columns]),
-            caption=f"Open and unallocated cases by team: {_no_snapshot(ctx)}",
+            caption=f"Open and unallocated cases by team: {no_snapshot(ctx)}",
             row_header="Team",
         )
     cases = ctx.shared(
@@ -378,7 +370,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
     totals = open_cases.sum().to_frame(ALL_TEAMS).T
     every_team = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
     every_team[columns] = every_team[columns].astype("int64")
-    caption = f"Open cases by case type, and unallocated cases, by team ({_snapshot_words(ctx)})"
+    caption = f"Open cases by case type, and unallocated cases, by team ({snapshot_words(ctx)})"
     if not ctx.team:
         return ReportTable(
             data=every_team,
@@ -455,7 +447,7 @@ def distribution_table(ctx: ReportContext) -> ReportTable:
     return ReportTable(
         data=table,
         caption=(
-            f"Cases per FTE across case-holding workers ({_snapshot_words(ctx)}): a quarter of "
+            f"Cases per FTE across case-holding workers ({snapshot_words(ctx)}): a quarter of "
             "workers are below the lower quartile and a quarter above the upper quartile"
         ),
         count_columns=("Case-holding workers",),
@@ -481,7 +473,7 @@ def band_table(ctx: ReportContext) -> ReportTable:
     return ReportTable(
         data=table,
         caption=(
-            f"Case-holding workers by cases per FTE ({_snapshot_words(ctx)}); each band includes "
+            f"Case-holding workers by cases per FTE ({snapshot_words(ctx)}); each band includes "
             "its lower bound"
         ),
         count_columns=("All", *bands.values()),
@@ -505,21 +497,27 @@ def unallocated_spc_chart(ctx: ReportContext) -> Chart:
 def team_trends_chart(ctx: ReportContext) -> Chart:
     """Each team's cases per FTE over time, one small panel each, with the service dashed.
 
+    On a team's page the team's own trend is already ``caseload_spc_chart``, so this is a
+    sentence instead (a page never draws one trend twice): the service's latest figure to
+    compare with, and where every team's panel is.
+
     Args:
         ctx: The report context.
 
     Returns:
-        The chart (one panel with ``ctx.team``).
+        The chart, or on a team's page a sentence.
     """
     title = "Cases per case-holding FTE by team"
+    if ctx.team:
+        return empty_chart(f"{title}: {ctx.team}", _service_comparison(ctx))
     series = ctx.series
     rows = series[
         (series["indicator_id"] == TEAM_TREND_INDICATOR)
         & (series["breakdown"] == "team")
-        & series["group"].isin(_teams_shown(ctx))
+        & series["group"].isin(teams_shown(ctx))
     ]
     if rows.empty:
-        return empty_chart(title, _no_snapshot(ctx))
+        return empty_chart(title, no_snapshot(ctx))
     overall = (
         ctx.series[
             (ctx.series["indicator_id"] == TEAM_TREND_INDICATOR)
@@ -529,16 +527,38 @@ def team_trends_chart(ctx: ReportContext) -> Chart:
         .dropna()
     )
     data = rows.rename(columns={"group": "team"})[["team", "period_end", "value", "numerator"]]
-    return team_small_multiples(
+    chart = team_small_multiples(
         data,
         title + (f": {ctx.team}" if ctx.team else ""),
         "Cases per FTE",
         ctx.source("caseload"),
         unit="ratio",
         overall=overall,
-        ncols=1 if ctx.team else 3,
+        ncols=3,
         suppress=ctx.suppress,
         settings=ctx.settings,
+    )
+    return drawing(
+        chart, *(f"{TEAM_TREND_INDICATOR}[{team}]{QUARTER_ENDS}" for team in data["team"].unique())
+    )
+
+
+def _service_comparison(ctx: ReportContext) -> str:
+    """A team page's sentence in place of the small multiples: the service's latest figure."""
+    series = ctx.series
+    service = series[
+        (series["indicator_id"] == TEAM_TREND_INDICATOR)
+        & (series["breakdown"] == "total")
+        & (series["period_end"] <= ctx.period_end)
+    ].dropna(subset=["value"])
+    where = "The whole-service report has one small chart per team."
+    if service.empty:
+        return f"This team's own trend is the chart above. {where}"
+    latest = service.sort_values("period_end").iloc[-1]
+    figure = in_words(latest["value"], get_indicator(TEAM_TREND_INDICATOR).unit)
+    return (
+        f"This team's own trend is the chart above. Across the whole service it was {figure} at "
+        f"{format_date(latest['period_end'])}. {where}"
     )
 
 
@@ -556,10 +576,10 @@ def over_threshold_chart(ctx: ReportContext) -> Chart:
     """
     threshold = f"{ctx.settings.caseload_threshold:g}"
     title = f"Case-holding workers with more than {threshold} cases per FTE"
-    rows = _team_rows(ctx, "workers_over_threshold_pct").reset_index()
+    rows = team_rows(ctx, "workers_over_threshold_pct").reset_index()
     rows = rows[rows["denominator"] > 0]
     if rows.empty:
-        return empty_chart(title, _no_snapshot(ctx))
+        return empty_chart(title, no_snapshot(ctx))
     if ctx.team:
         mine = rows["group"] == ctx.team
         rows = pd.DataFrame(
@@ -581,7 +601,7 @@ def over_threshold_chart(ctx: ReportContext) -> Chart:
         title,
         "% of case-holding workers",
         ctx.source("caseload"),
-        overall=_total_row(ctx, "workers_over_threshold_pct")["value"],
+        overall=total_row(ctx, "workers_over_threshold_pct")["value"],
         suppress=ctx.suppress,
         settings=ctx.settings,
         # The teams (or a team and the other teams) make up all teams, shown on every page.
@@ -603,7 +623,7 @@ def distribution_chart(ctx: ReportContext) -> Chart:
     table = band_table(ctx).data
     row = table[table["Group"] == (ctx.team or ALL_TEAMS)]
     if row.empty or not row["All"].iloc[0]:
-        return empty_chart(title, _no_snapshot(ctx))
+        return empty_chart(title, no_snapshot(ctx))
     if ctx.is_small(row["All"].iloc[0]):
         return empty_chart(
             title,
@@ -639,7 +659,7 @@ def case_mix_chart(ctx: ReportContext) -> Chart:
     title = "Open cases by team and case type"
     table = unallocated_table(ctx).data
     if table.empty:
-        return empty_chart(title, _no_snapshot(ctx))
+        return empty_chart(title, no_snapshot(ctx))
     pivot = table[table["Team"] != ALL_TEAMS].set_index("Team")[list(CASE_TYPE_LABELS.values())]
     # Two short lines per column heading, so the headings never run into each other.
     pivot.columns = [label.replace(" ", "\n", 1) for label in pivot.columns]
@@ -654,177 +674,3 @@ def case_mix_chart(ctx: ReportContext) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
-
-
-# --- key messages ------------------------------------------------------------------------------
-
-
-def _team_subject(team: str, indicator_id: str) -> str:
-    label = get_indicator(indicator_id).label
-    return f"{team}, {label[:1].lower()}{label[1:]}"
-
-
-@per_context
-def team_changes(ctx: ReportContext) -> list[tuple[bool, str]]:
-    """Teams whose cases per FTE show special cause at the latest point, with a message each.
-
-    Args:
-        ctx: The report context.
-
-    Returns:
-        ``(is_concern, message)`` pairs: rising caseloads (a concern) first, then falling ones
-        (an improvement), each in the order of the size of the change over the series.
-    """
-    ranked = []
-    for team, result in team_spc(ctx).items():
-        if not result.is_special_cause:
-            continue
-        rows = ctx.overall_rows(TEAM_TREND_INDICATOR, team=team).dropna(subset=["value"])
-        latest = rows.iloc[-1]
-        text = describe_indicator(
-            TEAM_TREND_INDICATOR, latest, result, suppress=ctx.suppress, settings=ctx.settings
-        )
-        message = enrich(
-            text,
-            IndicatorSummary(TEAM_TREND_INDICATOR, latest, result),
-            ctx.suppress,
-            _team_subject(team, TEAM_TREND_INDICATOR),
-        ) + _run_start_sentence(result)
-        concern = result.variation.startswith("concern")
-        change = abs(result.points["value"].iloc[-1] - result.points["value"].iloc[0])
-        ranked.append((not concern, -change, team, message))
-    ranked.sort()
-    return [(not improvement, message) for improvement, _, _, message in ranked]
-
-
-def team_change_messages(ctx: ReportContext, max_messages: int = MAX_TEAM_MESSAGES) -> list[str]:
-    """Messages for teams whose cases per FTE show special cause (see ``team_changes``).
-
-    Args:
-        ctx: The report context.
-        max_messages: Keep at most this many.
-
-    Returns:
-        One message per team, naming the team and what its SPC chart shows.
-    """
-    return [message for _, message in team_changes(ctx)[:max_messages]]
-
-
-def _run_start_sentence(result: SpcResult) -> str:
-    """For a trend, the value where the run of rises or falls started, as a sentence."""
-    if result.latest["rule"] != "trend":
-        return ""
-    group = result.latest_group
-    run = trailing_run(np.sign(np.diff(group["value"].to_numpy(dtype=float))))
-    start = group.iloc[-run - 1]
-    return f" It was {start['value']:,.1f} at {format_date(start['date'])}."
-
-
-def over_threshold_messages(ctx: ReportContext) -> list[str]:
-    """Teams with a larger share of workers over the threshold than the rest, beyond chance.
-
-    Args:
-        ctx: The report context.
-
-    Returns:
-        One message per such team (none when suppression would hide its counts).
-    """
-    rows = _team_rows(ctx, "workers_over_threshold_pct").reset_index()
-    rows = rows[rows["denominator"] > 0]
-    if rows.empty:
-        return []
-    gaps = group_gaps(rows, total_group=None, settings=ctx.settings)
-    called = gaps[gaps["gap_side"].eq("higher") & gaps["group"].isin(_teams_shown(ctx))]
-    threshold = f"{ctx.settings.caseload_threshold:g}"
-    messages = []
-    for row in called.sort_values("gap_pp", ascending=False).itertuples(index=False):
-        if ctx.is_small(row.numerator, row.denominator):
-            continue
-        messages.append(
-            f"{row.group}: {percent(row.rate)} of its case-holding workers have more than "
-            f"{threshold} cases per FTE ({ctx.count_text(row.numerator)} of "
-            f"{ctx.count_text(row.denominator)}), against {percent(row.comparison_rate)} in "
-            "the other teams; the 95% intervals do not overlap, so this is unlikely to be "
-            "chance."
-        )
-    return messages
-
-
-def team_overview_messages(ctx: ReportContext) -> list[str]:
-    """For a team's report: its caseload against the service, workers over, unallocated cases.
-
-    Args:
-        ctx: The report context (``ctx.team`` set).
-
-    Returns:
-        Messages that always apply to the team (nothing when no team is set).
-    """
-    if not ctx.team or ctx.snapshot_date is None:
-        return []
-    mine = _team_rows(ctx, "caseload_per_fte").reindex([ctx.team]).iloc[0]
-    service = _total_row(ctx, "caseload_per_fte")
-    over = _team_rows(ctx, "workers_over_threshold_pct").reindex([ctx.team]).iloc[0]
-    unallocated = _team_rows(ctx, "unallocated_cases_count").reindex([ctx.team]).iloc[0]
-    threshold = f"{ctx.settings.caseload_threshold:g}"
-    messages = []
-    if not pd.isna(mine["value"]):
-        messages.append(
-            f"{ctx.team} holds {ctx.count_text(mine['numerator'])} cases with "
-            f"{mine['denominator']:,.1f} case-holding FTE: {mine['value']:,.1f} cases per FTE, "
-            f"against {service['value']:,.1f} across the whole service "
-            f"({_snapshot_words(ctx)})."
-        )
-    if not pd.isna(over["denominator"]):
-        over_text = "None" if over["numerator"] == 0 else ctx.count_text(over["numerator"])
-        messages.append(
-            f"{over_text[:1].upper()}{over_text[1:]} of the team's "
-            f"{ctx.count_text(over['denominator'])} case-holding workers "
-            f"{'has' if over['numerator'] == 1 else 'have'} more than {threshold} cases per FTE."
-        )
-    count = 0 if pd.isna(unallocated["numerator"]) else unallocated["numerator"]
-    messages.append(
-        "The team has no unallocated cases."
-        if count == 0
-        else f"The team has {ctx.count_text(count)} unallocated cases."
-    )
-    return messages
-
-
-def key_messages(ctx: ReportContext) -> list[str]:
-    """The caseload report's key messages, generated from the data.
-
-    Whole service: notable caseload and workforce indicators (SPC and benchmark rules), then
-    teams whose caseload shows special cause, then teams with more workers over the threshold
-    than the rest beyond chance. For a team: the team's own notable changes, then where it
-    stands.
-
-    Args:
-        ctx: The report context.
-
-    Returns:
-        The messages, most important first.
-    """
-    if ctx.snapshot_date is None:
-        return [f"{_no_snapshot(ctx)} There are no caseload figures for this period."]
-    if ctx.team:
-        subjects = {i: _team_subject(ctx.team, i) for i in MESSAGE_INDICATORS}
-        team_ids = [i for i in MESSAGE_INDICATORS if ctx.is_team_view(i)]
-        return [
-            *indicator_messages(ctx, team_ids, max_messages=3, subjects=subjects),
-            *team_overview_messages(ctx),
-        ]
-    # Concerns first, whether the whole service's or a team's; then everything else.
-    summaries = ranked(ctx, MESSAGE_INDICATORS, max_messages=4)
-    service = [
-        (s.spc is not None and s.spc.variation.startswith("concern"), enrich(text, s, ctx.suppress))
-        for s, text in summaries
-    ]
-    teams = team_changes(ctx)[:MAX_TEAM_MESSAGES]
-    concerns = [m for concern, m in service + teams if concern]
-    others = [m for concern, m in service if not concern]
-    return [
-        *concerns,
-        *over_threshold_messages(ctx)[:2],
-        *others,
-        *[m for concern, m in teams if not concern],
-    ]

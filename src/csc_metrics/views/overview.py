@@ -18,8 +18,9 @@ from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
 from csc_metrics.charts.style import finish, new_figure
 from csc_metrics.dates import format_date
+from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary, Latest
-from csc_metrics.views import care_leavers, caseloads, forecast, placements
+from csc_metrics.views import care_leavers, caseload_messages, forecast, placements
 from csc_metrics.views.builders import ReportTable, display_label, empty_chart, spc_chart_for
 from csc_metrics.views.messages import enrich, ranked
 from csc_metrics.views.report_context import ReportContext
@@ -89,7 +90,7 @@ def scorecard(ctx: ReportContext, costs_file: str | Path | None = None) -> Score
 #: The leading finding of each area the overview adds to its messages, with the dataset each
 #: is worked out from: an area whose data do not cover the period end adds none.
 AREA_FINDINGS: tuple[tuple[str, Callable[[ReportContext], list[str]]], ...] = (
-    ("caseload", lambda ctx: caseloads.team_change_messages(ctx, max_messages=1)),
+    ("caseload", lambda ctx: caseload_messages.team_change_messages(ctx, max_messages=1)),
     ("ssda903", lambda ctx: care_leavers.equity_messages(ctx, max_messages=1)),
     ("ssda903", placements.location_messages),
 )
@@ -213,6 +214,11 @@ def benchmark_gap_table(ctx: ReportContext) -> ReportTable:
         f"Headline percentages at {format_date(ctx.period_end)} against {ctx.comparator_name}, "
         "with the DfE year each is compared with",
         row_header="Indicator",
+        column_formats={
+            "Ours (%)": ColumnFormat("pct"),
+            f"{ctx.comparator_name} (%)": ColumnFormat("pct", "published"),
+            "Gap (points)": ColumnFormat("pct", signed=True),
+        },
     )
 
 

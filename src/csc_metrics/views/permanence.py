@@ -15,7 +15,7 @@ from csc_metrics.benchmarks import adoption_stage_benchmarks
 from csc_metrics.charts import Chart, benchmark_chart
 from csc_metrics.charts.permanence import count_bars, stage_timeline, survival_curves
 from csc_metrics.dates import format_date
-from csc_metrics.formatting import format_value, in_words
+from csc_metrics.formatting import ColumnFormat, format_value, in_words
 from csc_metrics.indicators import PermanenceInputs, prepare_permanence
 from csc_metrics.indicators.adoption import (
     PLAN_ENDED_LABELS,
@@ -39,8 +39,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
+    drawing,
     empty_chart,
     spc_chart_for,
+    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -271,7 +273,7 @@ def route_chart(ctx: ReportContext) -> Chart:
             f"{format_date(ctx.period_end)}.",
         )
     wide.index.name = "period_end"
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         "% of children who left care",
@@ -282,6 +284,7 @@ def route_chart(ctx: ReportContext) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, *(trend_key(ctx, i) for i in ROUTE_SERIES))
 
 
 def route_table(ctx: ReportContext) -> ReportTable:
@@ -341,6 +344,7 @@ def route_table(ctx: ReportContext) -> ReportTable:
         },
         row_header="Route out of care",
         total_row="All children who left care",
+        column_formats={f"{ctx.comparator_name} %": ColumnFormat("pct", "published")},
     )
 
 
@@ -440,6 +444,13 @@ def stage_table(ctx: ReportContext) -> ReportTable:
         ),
         count_columns=("Children (12 months)", "Records without the dates", "Children (3 years)"),
         row_header="Stage",
+        # Averages in whole days, as the catalogue writes days (DfE's years and months too).
+        column_formats={
+            "Days (12 months)": ColumnFormat("days"),
+            "Days (3 years)": ColumnFormat("days"),
+            england_name: ColumnFormat("days"),
+            "Days more than England": ColumnFormat("days", signed=True),
+        },
     )
 
 
@@ -468,6 +479,10 @@ def stage_age_table(ctx: ReportContext) -> ReportTable:
         ),
         count_columns=("Children",),
         row_header="Age on entering care",
+        column_formats={
+            "Days (12 months)": ColumnFormat("days"),
+            f"England {year} (days)": ColumnFormat("days"),
+        },
     )
 
 

@@ -22,8 +22,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
+    drawing,
     empty_chart,
     spc_chart_for,
+    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages, percent, sustained_shift
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -195,7 +197,7 @@ def activity_chart(ctx: ReportContext) -> Chart:
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
     wide.index.name = "period_end"
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         "Children",
@@ -206,6 +208,7 @@ def activity_chart(ctx: ReportContext) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, *(trend_key(ctx, i) for i in names))
 
 
 # --- placement and provider mix -------------------------------------------------------------
@@ -323,7 +326,7 @@ def cost_chart(ctx: ReportContext) -> Chart:
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
     wide.index.name = "period_end"
-    return benchmark_chart(
+    chart = benchmark_chart(
         wide,
         title,
         "% of children looked after",
@@ -334,6 +337,7 @@ def cost_chart(ctx: ReportContext) -> Chart:
         suppress=ctx.suppress,
         settings=ctx.settings,
     )
+    return drawing(chart, *(trend_key(ctx, i) for i in COST_SERIES))
 
 
 # --- inside and outside the council's area ---------------------------------------------------

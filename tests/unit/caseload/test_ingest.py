@@ -294,6 +294,21 @@ def test_a_workforce_list_without_fte_is_refused_naming_the_file(tmp_path):
         _workforce(tmp_path, "worker_id,team,agency\nW1,North,0\n")
 
 
+def test_a_workforce_heading_given_twice_is_refused_naming_it_and_its_columns(tmp_path):
+    # "worker_id,worker_id,team,...": the team would be read from the fte column and so on.
+    with pytest.raises(
+        InputError, match=r"workforce\.csv.*more than once \(worker_id in columns 1 and 2\)"
+    ):
+        _workforce(tmp_path, "worker_id," + STANDARD_WORKFORCE)
+
+
+def test_a_workforce_heading_repeated_under_another_accepted_name_is_refused(tmp_path):
+    # "FTE" and "fte" are one column as far as the reader knows.
+    text = "worker_id,team,FTE,role,fte,agency\nW1,North,1,SW,1,0\n"
+    with pytest.raises(InputError, match=r"FTE in columns 3 and 5"):
+        _workforce(tmp_path, text)
+
+
 # --- Establishment -----------------------------------------------------------------------------
 
 

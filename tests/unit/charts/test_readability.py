@@ -60,3 +60,13 @@ def test_a_one_row_heatmap_is_drawn_as_bars():
     assert len(chart.figure.axes) == 1 and len(ax.patches) == 3
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Foster", "Residential", "Other"]
     assert ax.get_xlim()[1] <= 100.0
+
+
+def test_a_one_row_heatmap_drawn_as_bars_is_described_as_bars():
+    # The alt text says what is drawn: bars, with each column's label as written on it; a
+    # heading broken over two lines ("Care\nleavers") reads as one phrase.
+    from csc_metrics.charts import heatmap
+
+    pivot = pd.DataFrame({"Child in\nneed": [12.0], "Care\nleavers": [89.0]}, index=["East"])
+    chart = heatmap(pivot, "Open cases: East", "Case type", "", "s", unit="count")
+    assert chart.alt_text == "Bar chart of Open cases: East: Child in need 12; Care leavers 89."

@@ -150,6 +150,24 @@ def test_a_missing_required_column_names_the_file_and_the_columns(tmp_path):
         read(raw)
 
 
+def test_a_heading_given_twice_is_refused_naming_it_and_its_columns(tmp_path):
+    # "CHILD,CHILD,SEX,..." over rows of one CHILD each: every value after it would sit one
+    # column to the right (SEX under the second CHILD, DOB under SEX), so nothing is read.
+    raw = _raw(tmp_path, headers=[header_row("C1")])
+    write(raw / "ssda903" / "2024" / "header.csv", ["CHILD," + HEADER, header_row("C1")])
+    with pytest.raises(
+        InputError, match=r"header\.csv.*more than once \(CHILD in columns 1 and 2\)"
+    ):
+        read(raw)
+
+
+def test_a_heading_repeated_in_another_case_is_refused_too(tmp_path):
+    raw = _raw(tmp_path, headers=[header_row("C1")])
+    write(raw / "ssda903" / "2024" / "header.csv", [HEADER + ",sex", header_row("C1") + ",1"])
+    with pytest.raises(InputError, match=r"SEX in columns 2 and 8"):
+        read(raw)
+
+
 def test_headings_are_matched_ignoring_case_and_spaces(tmp_path):
     raw = _raw(tmp_path)
     headings = EPISODES.lower().replace("place_provider", " Place Provider ")

@@ -18,7 +18,7 @@ from views_fixtures import R, cases, context, metric_row, series_rows, workers
 
 from csc_metrics.indicators import compute_caseload_indicators
 from csc_metrics.storage import ProcessedData
-from csc_metrics.views import caseloads
+from csc_metrics.views import caseload_messages, caseloads
 
 SNAPSHOT = "2024-03-31"
 
@@ -145,7 +145,7 @@ def team_series_context(data, team=None):
 
 
 def test_a_team_whose_caseload_rises_steadily_is_named_with_what_happened(data):
-    messages = caseloads.team_change_messages(team_series_context(data))
+    messages = caseload_messages.team_change_messages(team_series_context(data))
     assert messages == [
         "North, cases per case-holding FTE: 16.0 cases per FTE at 31 March 2024. The last eight "
         "quarters form a steady rise: a sustained deterioration, not noise. It was 12.5 at 30 "
@@ -154,7 +154,7 @@ def test_a_team_whose_caseload_rises_steadily_is_named_with_what_happened(data):
 
 
 def test_a_teams_own_report_leads_with_its_own_change(data):
-    messages = caseloads.key_messages(team_series_context(data, team="North"))
+    messages = caseload_messages.key_messages(team_series_context(data, team="North"))
     assert messages[0].startswith("North, cases per case-holding FTE: 16.0")
 
 
@@ -164,7 +164,7 @@ def test_a_team_with_more_workers_over_the_threshold_beyond_chance_is_named(data
         metric_row("workers_over_threshold_pct", R, 9, 10, breakdown="team", group="North"),
         metric_row("workers_over_threshold_pct", R, 1, 20, breakdown="team", group="South"),
     ]
-    messages = caseloads.over_threshold_messages(context(rows, data=data))
+    messages = caseload_messages.over_threshold_messages(context(rows, data=data))
     assert messages == [
         "North: 90% of its case-holding workers have more than 20 cases per FTE (9 of 10), "
         "against 5% in the other teams; the 95% intervals do not overlap, so this is unlikely "
@@ -178,12 +178,14 @@ def test_a_team_gap_resting_on_small_counts_is_not_a_message_when_suppressing(da
         metric_row("workers_over_threshold_pct", R, 5, 5, breakdown="team", group="North"),
         metric_row("workers_over_threshold_pct", R, 0, 30, breakdown="team", group="South"),
     ]
-    assert caseloads.over_threshold_messages(context(rows, data=data)) != []
-    assert caseloads.over_threshold_messages(context(rows, data=data, suppress=True)) == []
+    assert caseload_messages.over_threshold_messages(context(rows, data=data)) != []
+    assert caseload_messages.over_threshold_messages(context(rows, data=data, suppress=True)) == []
 
 
 def test_a_teams_report_says_where_it_stands_with_small_counts_hidden(data):
-    messages = caseloads.team_overview_messages(snapshot_context(data, team="South", suppress=True))
+    messages = caseload_messages.team_overview_messages(
+        snapshot_context(data, team="South", suppress=True)
+    )
     assert messages == [
         "South holds 8 cases with 0.5 case-holding FTE: 16.0 cases per FTE, against 17.2 across "
         "the whole service (snapshot of 31 March 2024).",

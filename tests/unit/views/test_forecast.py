@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from forecast_fixtures import LA, ORIGIN, four_children
 
-from csc_metrics.display import scorecard_html
 from csc_metrics.indicators import compute_indicator_series
+from csc_metrics.scorecards import scorecard_html
 from csc_metrics.views import forecast
 from csc_metrics.views.report_context import ReportContext
 

@@ -90,3 +90,21 @@ def test_where_to_look_next_lists_each_areas_special_cause():
         "Care leavers aged 19-21 in education, employment or training (EET)"
     )
     assert table.loc["Caseloads", "Special-cause concerns"] == "None"
+
+
+def test_the_benchmark_table_writes_each_row_in_its_unit_and_names_each_gap_unit():
+    # Placements mix a rate (per 10,000) and percentages: each row's cells carry their own
+    # unit, and the caption says what each gap is in.
+    from csc_metrics.views import placements
+
+    rows = [
+        metric_row("cla_rate_per_10k", R, 400, 51_500),
+        metric_row("placements_3plus_pct", R, 8, 100),
+    ]
+    table = placements.benchmark_table(context(rows))
+    assert "in percentage points for percentages and per 10,000 children for rates" in (
+        table.caption
+    )
+    ours = table.column_formats["Ours"]
+    assert ours.units[:2] == ("rate", "pct")
+    assert ours.write(table.data["Ours"].tolist())[1] == "8.0%"

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from csc_metrics import benchmarks
-from csc_metrics.catalogue import get_indicator, rolling_months, unit_format
+from csc_metrics.catalogue import get_indicator, rolling_months, stock_counted, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
 from csc_metrics.charts.style import new_figure
 from csc_metrics.dates import format_date
@@ -185,16 +185,30 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
 
 
 def rolling_note(indicator_id: str) -> tuple[str, ...]:
-    """The footnote under a rolling measure's SPC chart: how its signals are judged."""
+    """The footnote under a rolling or stock measure's SPC chart: how its signals are judged."""
     months = rolling_months(indicator_id)
     if not months:
-        return ()
+        return stock_note(indicator_id)
     window = "12 months" if months == 12 else f"{months // 12} years"
     return (
         f"Each point counts the {window} to its date, so neighbouring quarters share most of "
         f"their data: only a point beyond the limits (set from changes {window} apart), or 7 "
         f"points in a row on one side of the average counted {window} apart, is special cause "
         "(docs/definitions.md, Rolling measures).",
+    )
+
+
+def stock_note(indicator_id: str) -> tuple[str, ...]:
+    """The footnote under a stock measure's SPC chart (children looked after at each date)."""
+    counted = stock_counted(indicator_id)
+    if not counted:
+        return ()
+    return (
+        f"Each point counts {counted} on its date, and most of them are still there a quarter "
+        "later, so neighbouring quarters share most of their data: only "
+        "a point beyond the limits (set from changes a year apart), or 7 points in a row on one "
+        "side of the average counted a year apart, is special cause (docs/definitions.md, "
+        "Stock measures).",
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csc_metrics.catalogue import get_indicator
+from csc_metrics.catalogue import get_indicator, stock_counted
 from csc_metrics.change_points import suggested_line
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
@@ -182,10 +182,16 @@ def rolling_run_sentence(indicator_id: str, run: Shift, unit: str, suppress: boo
         else f" ({in_words(run.since, unit)} since {since}, against {in_words(run.before, unit)} "
         "before)"
     )
+    stock = stock_counted(indicator_id)
+    counted = (
+        f"counts {stock} on its date, most of them still there a quarter later"
+        if stock
+        else "counts a rolling window of events"
+    )
     return (
         f"The last {run.points} quarters are all {run.side} the average{levels}. Each point "
-        "counts a rolling window of events, so neighbouring quarters share most of their data "
-        "and this alone is not a signal. " + declare_suggestion(indicator_id, run)
+        f"{counted}, so neighbouring quarters share most of their data and this alone is not a "
+        "signal. " + declare_suggestion(indicator_id, run)
     )
 
 

@@ -22,10 +22,13 @@ import pandas as pd
 from csc_metrics import benchmarks, catalogue
 from csc_metrics.artefacts import (
     DataProblem,
+    blank_rate_jumps,
     blank_team_changes,
     describe_problem,
+    episode_blank_rates,
     identical_workforce_files,
     missing_snapshots,
+    oc3_blank_rates,
     problems_for,
 )
 from csc_metrics.change_points import change_points_for
@@ -349,7 +352,8 @@ class ReportContext:
         """Data-quality findings that can explain a caseload or workforce movement.
 
         Identical workforce files (from the ingest manifest's file hashes), changes in the
-        number of cases with no team, and quarter ends with no snapshot (``artefacts``).
+        number of cases with no team, quarter ends with no snapshot, and jumps in the blank
+        rate of a field an SSDA903 indicator depends on (``artefacts``).
         """
         snapshots = snapshot_dates(self.data)
         quarter_ends = pd.date_range(
@@ -359,7 +363,26 @@ class ReportContext:
             *identical_workforce_files(self.data.manifest.get("inputs") or []),
             *blank_team_changes(self.data.cases),
             *missing_snapshots(snapshots, list(quarter_ends)),
+            *self.blank_rate_problems,
         ]
+
+    @cached_property
+    def blank_rate_problems(self) -> list[DataProblem]:
+        """Fields whose blank rate jumped between the period end and the quarter end before.
+
+        The fields the SSDA903 indicators depend on (``reference/field_dependencies.csv``),
+        over the records the indicators count at each date (``artefacts``); the threshold is
+        ``settings.blank_rate_jump_pp``.
+        """
+        compared = [self.period_end - pd.offsets.QuarterEnd(1), self.period_end]
+        rates = pd.concat(
+            [
+                episode_blank_rates(self.data.episodes, compared),
+                oc3_blank_rates(self.data.oc3, compared),
+            ],
+            ignore_index=True,
+        )
+        return blank_rate_jumps(rates, self.settings.blank_rate_jump_pp)
 
     def data_problem(self, indicator_id: str) -> str | None:
         """The data problem that explains the indicator's latest movement, in words, or None.
@@ -369,7 +392,8 @@ class ReportContext:
         The whole service's problems apply to a team's figures too.
         """
         if catalogue.get_indicator(indicator_id).area != TEAM_AREA:
-            return None
+            found = problems_for(self.blank_rate_problems, indicator_id, self.period_end)
+            return " ".join(describe_problem(p) for p in found) or None
         dates = {d for d in (self.snapshot_date, self.period_end) if d is not None}
         found = [
             p for d in sorted(dates) for p in problems_for(self.data_problems, indicator_id, d)

@@ -235,8 +235,10 @@ def step_charts(work: Path) -> list[Figure]:
             "ms",
             "<= 60 ms",
             median <= 60,
-            f"{figures['charts']} charts; build {figures['median_build_ms']:.0f} ms, render "
-            f"{figures['median_render_ms']:.0f} ms; max {figures['max_ms']:.0f} ms",
+            f"{figures['charts']} charts; medians: data {figures['median_data_ms']:.0f}, figure "
+            f"{figures['median_figure_ms']:.0f}, layout {figures['median_layout_ms']:.0f}, render "
+            f"{figures['median_render_ms']:.0f} ms (drawing alone "
+            f"{figures['median_drawing_ms']:.0f}); max {figures['max_ms']:.0f} ms",
         )
     ]
 

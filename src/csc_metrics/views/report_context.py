@@ -318,6 +318,36 @@ class ReportContext:
         return self._summaries[indicator_id]
 
     @cached_property
+    def service_frames(self) -> dict[str, Any]:
+        """Whole-service results that do not depend on the team (``shared``), by key.
+
+        A team's report is a copy of the service's context that shares this store
+        (``preload.TEAM_INDEPENDENT``), so what one works out the other finds.
+        """
+        return {}
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A whole-service result, worked out once for the service's report and every team's.
+
+        The run works out the team pages' ones in its kernel server before it forks the
+        report kernels (``views.caseloads.prepare_team_pages``), so every team page starts
+        with them. Use it only for results that do not depend on ``self.team``; frames are
+        handed out as copies.
+
+        Args:
+            key: What the result is, with every argument it depends on (e.g. the snapshot).
+            compute: Works the result out.
+
+        Returns:
+            The result.
+        """
+        frames = self.service_frames
+        if key not in frames:
+            frames[key] = compute()
+        value = frames[key]
+        return value.copy() if isinstance(value, pd.DataFrame | pd.Series) else value
+
+    @cached_property
     def data_problems(self) -> list[DataProblem]:
         """Data-quality findings that can explain a caseload or workforce movement.
 

@@ -22,13 +22,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
-from sample_runs import SampleRun, made_once, sample_run
 
-from csc_metrics import storage
-from csc_metrics.quality import DataQualityLog
+if TYPE_CHECKING:
+    from sample_runs import SampleRun
+
+# Heavy modules (pandas, pandera, the report runner, nbformat and jsonschema: about 5 s of CPU)
+# are imported where they are used, not here: pytest-xdist's controller process loads this file
+# too, and runs beside the two workers on a 2-core machine.
 
 collect_ignore_glob = ["fixtures/*"]
 
@@ -41,6 +44,8 @@ REPORT_RAW_CHILD_IDS = ("CH900001", "CH900002", "CH900003")
 
 def write_report_raw(folder: Path) -> Path:
     """Write a small raw folder: an SSDA903 header file and a caseload snapshot."""
+    import pandas as pd
+
     ssda903 = folder / "ssda903" / "2025"
     ssda903.mkdir(parents=True)
     pd.DataFrame(
@@ -69,6 +74,9 @@ def write_report_processed(folder: Path) -> Path:
     The log has 7 errors of one rule and 1 warning of another, so suppression (1-5) hides the
     warning total and nothing else.
     """
+    from csc_metrics import storage
+    from csc_metrics.quality import DataQualityLog
+
     log = DataQualityLog()
     for row in range(2, 9):
         log.add(
@@ -95,6 +103,8 @@ def write_report_processed(folder: Path) -> Path:
 
 def fake_report_ingest(raw: Path, processed: Path) -> None:
     """Stand-in for ``pipeline.ingest``: replaces the processed folder as the real one does."""
+    from csc_metrics import storage
+
     with storage.staged_replace(processed) as staging:
         write_report_processed(staging)
 
@@ -160,24 +170,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def default_sample_run(tmp_path_factory) -> SampleRun:
     """``make report`` on the sample: latest quarter, every team's page, England, unsuppressed."""
+    from sample_runs import sample_run
+
     return sample_run(tmp_path_factory, "default")
 
 
 @pytest.fixture(scope="session")
 def variant_sample_run(tmp_path_factory) -> SampleRun:
     """The sample a year earlier, for one team, against the region, with suppression."""
+    from sample_runs import sample_run
+
     return sample_run(tmp_path_factory, "variant")
 
 
 @pytest.fixture(scope="session")
 def suppressed_sample_run(tmp_path_factory) -> SampleRun:
     """The latest quarter with every team's page and suppression on: the disclosure audit's."""
+    from sample_runs import sample_run
+
     return sample_run(tmp_path_factory, "suppressed")
 
 
 @pytest.fixture(scope="session")
 def messy_sample(tmp_path_factory) -> Path:
     """A small ``--messy`` sample (read only), written once per session for every test file."""
+    from sample_runs import made_once
+
     from csc_metrics.cli import main
 
     def build(base: Path) -> Path:

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
-from csc_metrics.report.config import RunConfig
+from csc_metrics.report.config import PROCESSED_FOLDER, RunConfig
 from csc_metrics.report.outcomes import RunOutcome
 from csc_metrics.report.runner import folder_teams, ingest_raw, latest_quarter_end, run_suite
 
@@ -116,15 +116,12 @@ def _variant(base: Path) -> SampleRun:
 
 def _suppressed(base: Path) -> SampleRun:
     out = base / "reports"
-    teams = tuple(folder_teams_of_sample(base))
-    return SampleRun(run_suite(_config(base, per_team=True, suppress=True)), out, None, teams)
-
-
-def folder_teams_of_sample(base: Path) -> list[str]:
-    """The sample's teams at its latest quarter end (for the attacker's cross-page relations)."""
-    processed = base / "processed"
-    ingest_raw(SAMPLE, processed)
-    return folder_teams(processed, latest_quarter_end(processed))
+    outcome = run_suite(_config(base, per_team=True, suppress=True))
+    # The sample's teams at its latest quarter end (for the attacker's cross-page relations),
+    # read from the folder the run ingested into rather than from an ingest of its own.
+    processed = out / PROCESSED_FOLDER
+    teams = folder_teams(processed, latest_quarter_end(processed)) if outcome.exit_code == 0 else []
+    return SampleRun(outcome, out, None, tuple(teams))
 
 
 BUILDERS = {"default": _default, "variant": _variant, "suppressed": _suppressed}

@@ -67,10 +67,31 @@ def raw_folder(
     return root
 
 
+#: What ``read`` gave for each raw ssda903 folder, by the names and bytes of its files: several
+#: tests read the same returns (each read validates every table, about half a second).
+_READ: dict[tuple[tuple[str, bytes], ...], tuple[dict[str, pd.DataFrame], pd.DataFrame]] = {}
+
+
 def read(raw: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Ingest raw/ssda903 with the test key; return the clean tables and the issues."""
+    """Ingest raw/ssda903 with the test key; return the clean tables and the issues.
+
+    The same files (same names, same bytes) are read once per process; each call gets its
+    own copies. Anything but plain files and folders (a symbolic link) is read every time.
+    """
+    folder = raw / "ssda903"
+    paths = sorted(folder.rglob("*"))
+    if any(p.is_symlink() or not (p.is_file() or p.is_dir()) for p in paths):
+        return _read(folder)
+    key = tuple((p.relative_to(folder).as_posix(), p.read_bytes()) for p in paths if p.is_file())
+    if key not in _READ:
+        _READ[key] = _read(folder)
+    tables, issues = _READ[key]
+    return {name: table.copy() for name, table in tables.items()}, issues.copy()
+
+
+def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     log = DataQualityLog()
-    tables = read_ssda903(raw / "ssda903", log, PSEUDONYMISER).tables
+    tables = read_ssda903(folder, log, PSEUDONYMISER).tables
     return tables, log.to_frame()
 
 

@@ -7,6 +7,8 @@ rows by hand; ``cases`` and ``workers`` write caseload snapshot rows.
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import pandas as pd
@@ -83,14 +85,22 @@ def metric_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def default_data() -> ProcessedData:
-    """Data covering 1 April 2015 to 31 March 2024, so that no series is cut at its start."""
+@functools.cache
+def _default_data() -> ProcessedData:
     return make_data(
         [
             episode("Z1", "2015-05-01", "2015-06-01", collection_year=2016),
             episode("Z2", "2023-05-01", "2024-02-01"),
         ]
     )
+
+
+def default_data() -> ProcessedData:
+    """Data covering 1 April 2015 to 31 March 2024, so that no series is cut at its start.
+
+    Built once per process (most views tests use it); each call gets its own deep copy.
+    """
+    return copy.deepcopy(_default_data())
 
 
 def context(

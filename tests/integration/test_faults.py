@@ -61,18 +61,36 @@ def _snapshots(processed: Path) -> list[str]:
     return sorted(str(d.date()) for d in cases["snapshot_date"].unique())
 
 
-@pytest.fixture
-def two_snapshots(tmp_path: Path) -> tuple[Path, Path]:
-    """A processed folder whose caseload history holds a snapshot no longer in the raw folder."""
-    raw = _raw(tmp_path / "raw")
-    processed = tmp_path / "processed"
-    assert _ingest(raw, processed) == 0
-    # The 2024-03-31 snapshot is archived away; the next one arrives.
-    shutil.move(raw / "caseload" / "2024-03-31", tmp_path / "archived")
-    standard_snapshot(raw, "2024-06-30")
-    assert _ingest(raw, processed) == 0
+@pytest.fixture(scope="module")
+def two_snapshots_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folders ``two_snapshots`` copies, made once for the module (two ingests)."""
+    base = tmp_path_factory.mktemp("two-snapshots")
+    raw = _raw(base / "raw")
+    processed = base / "processed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(privacy.KEY_ENV, KEY)
+        assert _ingest(raw, processed) == 0
+        # The 2024-03-31 snapshot is archived away; the next one arrives.
+        shutil.move(raw / "caseload" / "2024-03-31", base / "archived")
+        standard_snapshot(raw, "2024-06-30")
+        assert _ingest(raw, processed) == 0
     assert _snapshots(processed) == ["2024-03-31", "2024-06-30"]
-    return raw, processed
+    return base
+
+
+@pytest.fixture
+def two_snapshots(two_snapshots_made: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A processed folder whose caseload history holds a snapshot no longer in the raw folder.
+
+    A copy (files, times and the lock file beside the processed folder) of the module's
+    ``two_snapshots_made``: each test kills or breaks its own copy.
+    """
+    for item in two_snapshots_made.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, tmp_path / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, tmp_path / item.name)
+    return tmp_path / "raw", tmp_path / "processed"
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from csc_metrics.errors import InputError
 
 KEY = "history-test-key-long-enough-for-the-32-character-rule"
 
-#: Every test ingests two or three times (a few seconds each).
+#: Every test reads or ingests again a copy of two ingests (a few seconds each).
 pytestmark = pytest.mark.slow
 
 
@@ -34,17 +34,35 @@ def _snapshots(folder: Path) -> list[str]:
     return sorted(str(d.date()) for d in cases["snapshot_date"].unique())
 
 
-@pytest.fixture
-def generations(tmp_path: Path) -> tuple[Path, Path]:
-    """Two ingests: March (later archived out of raw), then June added on top of it."""
-    raw = raw_folder(tmp_path / "raw", {2024: [episode_row("RAWID0001", "01/06/2022")]})
+@pytest.fixture(scope="module")
+def generations_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folders ``generations`` copies, made once for the module (two ingests)."""
+    base = tmp_path_factory.mktemp("generations")
+    raw = raw_folder(base / "raw", {2024: [episode_row("RAWID0001", "01/06/2022")]})
     standard_snapshot(raw)
-    processed = tmp_path / "processed"
-    assert _ingest(raw, processed) == 0
-    shutil.move(raw / "caseload" / "2024-03-31", tmp_path / "archived")
-    standard_snapshot(raw, "2024-06-30")
-    assert _ingest(raw, processed) == 0
-    return raw, processed
+    processed = base / "processed"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(privacy.KEY_ENV, KEY)
+        assert _ingest(raw, processed) == 0
+        shutil.move(raw / "caseload" / "2024-03-31", base / "archived")
+        standard_snapshot(raw, "2024-06-30")
+        assert _ingest(raw, processed) == 0
+    return base
+
+
+@pytest.fixture
+def generations(generations_made: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Two ingests: March (later archived out of raw), then June added on top of it.
+
+    A copy (files, times and the lock file beside the processed folder) of the module's
+    ``generations_made``: each test damages or rolls back its own copy.
+    """
+    for item in generations_made.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, tmp_path / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, tmp_path / item.name)
+    return tmp_path / "raw", tmp_path / "processed"
 
 
 def test_the_manifest_records_a_hash_of_every_processed_file(generations):

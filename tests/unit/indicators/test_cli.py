@@ -27,11 +27,24 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+#: What each command run on the module's read-only ``processed`` folder gave, by its arguments:
+#: several tests read the same output (each run loads every table and works out every
+#: indicator, about a second).
+_ON_PROCESSED: dict[tuple[str, ...], tuple[int, str, str]] = {}
+
+
+def _run_on(capsys, processed: Path, *args: str) -> tuple[int, str, str]:
+    """``_run`` with ``--processed processed``, run once per module for the same arguments."""
+    key = (str(processed), *args)
+    if key not in _ON_PROCESSED:
+        _ON_PROCESSED[key] = _run(capsys, "--processed", str(processed), *args)
+    return _ON_PROCESSED[key]
+
+
 def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
-    code, out, _ = _run(
+    code, out, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -65,10 +78,9 @@ def test_json_lists_the_overall_figures_in_catalogue_order(capsys, processed):
 
 
 def test_json_gives_integers_for_counts_and_null_for_blanks(capsys, processed):
-    _, out, _ = _run(
+    _, out, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -96,10 +108,9 @@ def test_json_gives_integers_for_counts_and_null_for_blanks(capsys, processed):
 
 
 def test_csv_is_the_full_long_table_with_breakdowns(capsys, processed):
-    code, out, _ = _run(
+    code, out, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -130,9 +141,7 @@ def test_csv_is_the_full_long_table_with_breakdowns(capsys, processed):
 
 
 def test_table_is_readable_with_labels_and_units(capsys, processed):
-    code, out, _ = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA
-    )
+    code, out, _ = _run_on(capsys, processed, "--period-end", "2024-03-31", "--la-code", LA)
     assert code == 0
     assert "Indicators for E10000017 at 31 March 2024" in out
     assert "Long-term placement stability" in out and "83.3%" in out
@@ -141,9 +150,9 @@ def test_table_is_readable_with_labels_and_units(capsys, processed):
 
 
 def test_table_breakdowns_are_shown_only_when_asked(capsys, processed):
-    args = ("--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA)
-    _, plain, _ = _run(capsys, *args)
-    _, detailed, _ = _run(capsys, *args, "--breakdowns")
+    args = ("--period-end", "2024-03-31", "--la-code", LA)
+    _, plain, _ = _run_on(capsys, processed, *args)
+    _, detailed, _ = _run_on(capsys, processed, *args, "--breakdowns")
     assert "placement type: Foster: external (IFA)" not in plain
     assert "placement type: Foster: external (IFA)" in detailed
 
@@ -152,10 +161,9 @@ def test_output_names_no_child(capsys, processed):
     # The fixture's child ids (pseudonyms in real data) include CL7 and CL15, which the table's
     # data-quality note is about; neither may be printed.
     for fmt in ("table", "csv", "json"):
-        _, out, _ = _run(
+        _, out, _ = _run_on(
             capsys,
-            "--processed",
-            str(processed),
+            processed,
             "--period-end",
             "2024-03-31",
             "--la-code",
@@ -168,16 +176,12 @@ def test_output_names_no_child(capsys, processed):
 
 
 def test_latest_is_the_last_quarter_end_covered(capsys, processed):
-    _, out, _ = _run(
-        capsys, "--processed", str(processed), "--period-end", "latest", "--la-code", LA
-    )
+    _, out, _ = _run_on(capsys, processed, "--period-end", "latest", "--la-code", LA)
     assert "at 30 June 2024" in out
 
 
 def test_a_date_after_the_data_gives_a_clear_message_and_exit_code_2(capsys, processed):
-    code, out, err = _run(
-        capsys, "--processed", str(processed), "--period-end", "2025-03-31", "--la-code", LA
-    )
+    code, out, err = _run_on(capsys, processed, "--period-end", "2025-03-31", "--la-code", LA)
     assert code == 2
     assert out == ""
     assert "after the data" in err and "2022-04-01 to 2024-06-30" in err
@@ -185,27 +189,22 @@ def test_a_date_after_the_data_gives_a_clear_message_and_exit_code_2(capsys, pro
 
 
 def test_a_bad_date_gives_a_clear_message(capsys, processed):
-    code, _, err = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-02-30", "--la-code", LA
-    )
+    code, _, err = _run_on(capsys, processed, "--period-end", "2024-02-30", "--la-code", LA)
     assert code == 2
     assert "YYYY-MM-DD" in err
 
 
 def test_a_bad_council_code_gives_a_clear_message(capsys, processed):
-    code, _, err = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "E1"
-    )
+    code, _, err = _run_on(capsys, processed, "--period-end", "2024-03-31", "--la-code", "E1")
     assert code == 2
     assert "E10000017" in err
 
 
 def test_the_dfe_three_digit_code_is_taken_as_benchmarks_takes_it(capsys, processed):
     # 888 is Lancashire's old DfE code, E10000017 its E-code: the same output either way.
-    by_old = _run(
+    by_old = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -213,10 +212,9 @@ def test_the_dfe_three_digit_code_is_taken_as_benchmarks_takes_it(capsys, proces
         "--format",
         "json",
     )
-    by_new = _run(
+    by_new = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -229,9 +227,7 @@ def test_the_dfe_three_digit_code_is_taken_as_benchmarks_takes_it(capsys, proces
 
 
 def test_a_three_digit_code_of_no_council_is_refused(capsys, processed):
-    code, _, err = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", "000"
-    )
+    code, _, err = _run_on(capsys, processed, "--period-end", "2024-03-31", "--la-code", "000")
     assert code == 2
     assert "no council has it" in err
 
@@ -299,10 +295,9 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     data.cases, data.workforce = tables["cases"], tables["workforce"]
     data.establishment = tables["establishment"]
     processed = write_processed(data, tmp_path / "processed")
-    _, out, _ = _run(
+    _, out, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -317,10 +312,9 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     assert by_id["caseload_per_fte"]["value"] == 7.2
     assert by_id["workers_over_threshold_pct"]["value"] == 33.3
     assert by_id["unallocated_cases_count"]["value"] == 2
-    _, table, _ = _run(
+    _, table, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -333,10 +327,9 @@ def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_p
     from permanence_fixtures import county as permanence_county
 
     processed = write_processed(permanence_county(), tmp_path / "processed")
-    _, out, _ = _run(
+    _, out, _ = _run_on(
         capsys,
-        "--processed",
-        str(processed),
+        processed,
         "--period-end",
         "2024-03-31",
         "--la-code",
@@ -362,8 +355,6 @@ def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_p
         "value": 285,
         "unknown": 0,
     }
-    _, table, _ = _run(
-        capsys, "--processed", str(processed), "--period-end", "2024-03-31", "--la-code", LA
-    )
+    _, table, _ = _run_on(capsys, processed, "--period-end", "2024-03-31", "--la-code", LA)
     assert "Permanence and adoption" in table
     assert "285 days" in table

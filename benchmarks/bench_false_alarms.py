@@ -18,6 +18,7 @@ Target: no more than one headline indicator flagged at the latest quarter on ave
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import os
 import statistics
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("CSC_METRICS_KEY", "false-alarm-benchmark")
     flagged_counts, called_counts, shares = [], [], []
+    by_indicator: collections.Counter[str] = collections.Counter()
     for seed in args.seeds:
         began = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="csc-false-alarms-") as folder:
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             write_council(build_council(config), raw)
             ingest(raw, processed)
             flagged, called, headline = flagged_at_latest(processed)
+        by_indicator.update(flagged)
         flagged_counts.append(len(flagged))
         called_counts.append(len(called))
         shares.append(len(flagged) / headline)
@@ -73,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Mean over {len(args.seeds)} seeds: {statistics.mean(flagged_counts):.2f} headline "
         f"indicators flagged ({100 * statistics.mean(shares):.1f}% of them), "
         f"{statistics.mean(called_counts):.2f} called real. Target: at most 1."
+    )
+    print(
+        "Seeds flagging each indicator: "
+        + (", ".join(f"{i} {n}" for i, n in by_indicator.most_common()) or "none")
     )
     return 0
 

@@ -13,7 +13,9 @@ beside the machine's load, CPU seconds are the process's and its children's user
   run again with unchanged inputs (re-run). Targets <= 30 s and <= 15 s.
 - ``quarter``: the county's processed folder holding the history up to the previous quarter,
   then one new caseload snapshot and an updated current-year SSDA903 return added; the ingest of
-  the folder with them. Target <= 3 s.
+  the folder with them (``csc-metrics ingest``, Python start-up included), which reads only those
+  two folders and takes the rest from the ingest cache. Target <= 3 s. Beside it, for scale, the
+  full ingest of the same files (``ingest --fresh``, every file read again).
 - ``papermill``: the shipped sample's reports run as a user runs them (``csc-metrics run``)
   against executing and rendering the same notebooks with the ``papermill`` and ``jupyter
   nbconvert --no-input`` command lines one after another, measured in turn. Target >= 8x.
@@ -154,6 +156,9 @@ def step_quarter(work: Path) -> list[Figure]:
         stdout=subprocess.DEVNULL,
     )
     wall, cpu, load = timed(csc("ingest", "--raw", str(county), "--processed", str(processed)))
+    full, full_cpu, full_load = timed(
+        csc("ingest", "--raw", str(county), "--processed", str(processed), "--fresh")
+    )
     return [
         Figure(
             "quarter re-run ingest (1 new snapshot + updated 903 return)",
@@ -162,7 +167,15 @@ def step_quarter(work: Path) -> list[Figure]:
             "<= 3 s",
             wall <= 3,
             f"CPU {cpu:.1f} s incl. Python start-up; load {load}",
-        )
+        ),
+        Figure(
+            "county ingest of every file (ingest --fresh), for scale",
+            full,
+            "s",
+            "-",
+            None,
+            f"CPU {full_cpu:.1f} s; load {full_load}",
+        ),
     ]
 
 
@@ -222,8 +235,10 @@ def step_charts(work: Path) -> list[Figure]:
             "ms",
             "<= 60 ms",
             median <= 60,
-            f"{figures['charts']} charts; build {figures['median_build_ms']:.0f} ms, render "
-            f"{figures['median_render_ms']:.0f} ms; max {figures['max_ms']:.0f} ms",
+            f"{figures['charts']} charts; medians: data {figures['median_data_ms']:.0f}, figure "
+            f"{figures['median_figure_ms']:.0f}, layout {figures['median_layout_ms']:.0f}, render "
+            f"{figures['median_render_ms']:.0f} ms (drawing alone "
+            f"{figures['median_drawing_ms']:.0f}); max {figures['max_ms']:.0f} ms",
         )
     ]
 
@@ -271,7 +286,7 @@ def table(figures: list[Figure]) -> str:
     ]
     for f in figures:
         value = "failed" if f.value is None else f"{f.value:.1f} {f.unit}"
-        met = "?" if f.met is None else ("yes" if f.met else "no")
+        met = ("-" if f.target == "-" else "?") if f.met is None else ("yes" if f.met else "no")
         lines.append(f"| {f.name} | {value} | {f.target} | {met} | {f.note} |")
     return "\n".join(lines)
 
@@ -287,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.only.split(",") if args.only else [s for s in STEPS if s != "national"]
     if args.national and "national" not in steps:
         steps.append("national")
-    os.environ.setdefault("CSC_METRICS_KEY", "benchmark-only-key")
+    # A throwaway key (32 characters or more, the key rule), never the user's key file.
+    os.environ.setdefault("CSC_METRICS_KEY", "benchmark-only-key-0123456789abcdef")
     work = args.work or Path(tempfile.mkdtemp(prefix="csc-metrics-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     functions = {name: globals()[f"step_{name}"] for name in STEPS}
@@ -307,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load {_load()} at the end.\n"
     )
     print(table(figures))
-    return 0 if all(f.met for f in figures) else 1
+    return 0 if all(f.met is not False for f in figures) else 1
 
 
 if __name__ == "__main__":

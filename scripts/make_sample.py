@@ -22,7 +22,11 @@ SAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "data" / "raw" / "sample"
 def main() -> int:
     """Rebuild data/raw/sample; the old copy is replaced only once the new one is complete."""
     council = build_council(SHIPPED_SAMPLE)
-    with staged_replace(SAMPLE_FOLDER) as staging:
+    # The repository's own sample folder, always replaced (as ``sample --force`` does): it is
+    # committed without a csc-metrics marker, since it is raw input, not a folder ingest owns.
+    with staged_replace(
+        SAMPLE_FOLDER, "sample", "data/raw/sample", check=False, mark=False
+    ) as staging:
         written = write_council(council, staging)
     size = sum(path.stat().st_size for path in SAMPLE_FOLDER.rglob("*") if path.is_file())
     print(f"Wrote {len(written)} files ({size / 1e6:.1f} MB) to {SAMPLE_FOLDER}")

@@ -175,6 +175,59 @@ def rolling_months(indicator_id: str) -> int:
 
 
 @cache
+def _stock_months() -> dict[str, int]:
+    table = _read_reference("indicator_stocks.csv")
+    unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
+    if unknown:
+        raise KeyError(f"reference/indicator_stocks.csv names unknown indicator(s): {unknown}")
+    overlap = sorted(set(table["id"]) & set(_rolling_months()))
+    if overlap:
+        raise KeyError(
+            "reference/indicator_stocks.csv and indicator_windows.csv both name: "
+            f"{overlap}; an indicator is either counted at a date or over a window"
+        )
+    return dict(zip(table["id"], table["overlap_months"].astype(int), strict=True))
+
+
+def stock_months(indicator_id: str) -> int:
+    """How long the people counted by a stock measure mostly stay counted, in months; else 0.
+
+    ``reference/indicator_stocks.csv`` lists the stock measures: those counted over the
+    children looked after (or the social workers in post) at each reference date. Most of
+    the people counted at one quarter end are still counted at the next, so consecutive
+    quarterly points share most of their data, like a rolling measure's; a year apart they
+    are nearly independent (docs/definitions.md, "Stock measures").
+
+    Args:
+        indicator_id: An id from the catalogue.
+
+    Returns:
+        12 for a stock measure, 0 otherwise.
+    """
+    get_indicator(indicator_id)
+    return _stock_months().get(indicator_id, 0)
+
+
+def stock_counted(indicator_id: str) -> str:
+    """Who a stock measure counts at each date, in words ("the children looked after").
+
+    Returns "" when the indicator is not a stock measure (``reference/indicator_stocks.csv``).
+    """
+    get_indicator(indicator_id)
+    table = _read_reference("indicator_stocks.csv")
+    return dict(zip(table["id"], table["counted"], strict=True)).get(indicator_id, "")
+
+
+def overlap_months(indicator_id: str) -> int:
+    """The months over which an indicator's consecutive points share data: SPC's window.
+
+    A rolling measure's window (``rolling_months``) or a stock measure's (``stock_months``);
+    0 for an indicator whose points share no data.
+    """
+    return rolling_months(indicator_id) or stock_months(indicator_id)
+
+
+@cache
 def _bases() -> dict[str, str]:
     table = _read_reference("indicator_bases.csv")
     return dict(zip(table["id"], table["base"], strict=True))

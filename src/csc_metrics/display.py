@@ -2,8 +2,9 @@
 
 Notebooks call the ``show_*`` functions; each builds its output with a ``*_html`` or ``*_bundle``
 function (which tests and the runner can call directly) and publishes it with
-``IPython.display.display(..., raw=True)``. Everything is self-contained (images are base64 PNGs,
-icons are inline SVG; no CDN, no web fonts) and escaped with ``html.escape``.
+``IPython.display.display(..., raw=True)``. Everything is self-contained (charts are base64 SVG
+images whose text stays text, ``charts.render``; icons are inline SVG; no CDN, no web fonts)
+and escaped with ``html.escape``.
 
 - Figures are ``<figure>`` elements with an ``<img alt="...">`` and a ``<figcaption>``.
 - Tables are real ``<table>`` elements with a ``<caption>``, ``<th scope="col">`` headers and
@@ -32,6 +33,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from csc_metrics.charts import Chart
+from csc_metrics.charts.render import figure_svg
 from csc_metrics.formatting import ColumnFormat
 from csc_metrics.html_tables import csv_download_html, plain_table, table_html
 from csc_metrics.narrative import IndicatorSummary
@@ -58,6 +60,8 @@ def _publish(bundle: dict[str, Any]) -> None:
 def png_base64(figure: Figure) -> str:
     """Render a figure on white to a base64 PNG (no metadata, so output is reproducible).
 
+    The reports embed charts as SVG (``svg_base64``); this is for a caller that needs pixels.
+
     The figure is drawn once on an Agg canvas and its pixels encoded as they are. ``savefig``
     would draw it twice (a first pass to lay it out, then the drawing), which is about a tenth
     of a report's run time; the pixels are the same. The figure is opaque on white, so the
@@ -82,10 +86,15 @@ def png_base64(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def svg_base64(figure: Figure) -> str:
+    """The figure as a base64 SVG, its text kept as text (``charts.render.figure_svg``)."""
+    return base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
+
+
 def figure_html(
     chart: Chart | Figure, alt_text: str | None = None, caption: str | None = None
 ) -> str:
-    """An accessible ``<figure>``: the chart as an embedded PNG with alt text and a caption.
+    """An accessible ``<figure>``: the chart as an embedded SVG image with alt text and a caption.
 
     Args:
         chart: A ``Chart`` (its alt text and title are used by default) or a bare figure.
@@ -116,7 +125,7 @@ def figure_html(
     drawn = f' data-series="{html.escape("|".join(series))}"' if series else ""
     return (
         f'<figure class="csc-figure"{drawn}>'
-        f'<img src="data:image/png;base64,{png_base64(figure)}" alt="{html.escape(alt)}" '
+        f'<img src="data:image/svg+xml;base64,{svg_base64(figure)}" alt="{html.escape(alt)}" '
         'style="max-width:100%;height:auto">'
         f"{figcaption}</figure>"
     )

@@ -117,12 +117,15 @@ class ColumnFormat:
     signed: bool = False
 
     def write(self, values: Sequence[object]) -> list[str]:
-        """The column's values as text (blank for no value)."""
+        """The column's values as text (blank for no value; text cells as they are)."""
         units = (self.units,) * len(values) if isinstance(self.units, str) else self.units
         if len(units) != len(values):
             raise ValueError(f"{len(units)} units for a column of {len(values)} values")
+        # Text is already written (a withheld "c"): kept as it is.
         return [
-            format_value(
+            value
+            if isinstance(value, str)
+            else format_value(
                 value, unit, precision=self.precision, symbol=self.symbol, signed=self.signed
             )
             for value, unit in zip(values, units, strict=True)

@@ -39,6 +39,9 @@ class Settings:
         spc_baseline_points: Fix each SPC segment's average and limits on its first this many
             points and judge later points against them; None (the default) sets them on every
             point of the segment (definitions.md, "Baseline length").
+        blank_rate_jump_pp: A field's blank rate moving by at least this many percentage points
+            between the two quarter ends compared is a data problem that explains the movement
+            of the indicators depending on the field (definitions.md, "Data artefacts").
         small_group: Groups with a denominator below this are flagged as small in gap analyses.
         left_care_routes: How children leave care: route name and the REC codes that mean it,
             grouped as the DfE publishes its reasons (adopted E11-E12; special guardianship
@@ -94,6 +97,7 @@ class Settings:
     suppression_max: int = 5
     spc_short_series: int = 12
     spc_baseline_points: int | None = None
+    blank_rate_jump_pp: float = 10.0
     small_group: int = 10
     left_care_routes: tuple[tuple[str, frozenset[str]], ...] = (
         ("adopted", frozenset({"E11", "E12"})),

@@ -34,7 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from csc_metrics.catalogue import Direction, get_indicator, rolling_months
+from csc_metrics.catalogue import Direction, get_indicator, overlap_months
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -247,9 +247,10 @@ def _analyse_segment(
 ) -> dict[str, np.ndarray]:
     """Limits, rule flags and sides for the points of one rebase segment.
 
-    For a rolling measure (``window`` > 1) only two rules apply (docs/definitions.md,
-    "Rolling measures"): a point beyond the limits (set from moving ranges a window apart),
-    and 7 in a row on one side of the average counted on points a full window apart. The trend
+    For a rolling or stock measure (``window`` > 1) only two rules apply (docs/definitions.md,
+    "Rolling measures" and "Stock measures"): a point beyond the limits (set from moving
+    ranges a window apart), and 7 in a row on one side of the average counted on points a full
+    window apart. The trend
     and 2-of-3 rules are left out: overlapping points rise and fall together by construction.
     """
     mean, mean_mr = _segment_limits(y, baseline_points, window)
@@ -391,8 +392,9 @@ def spc(
         settings: Settings (``spc_short_series`` is used).
         baseline_points: If given, each segment's mean and limits are fixed on its first this
             many points and later points are judged against them.
-        window: How many consecutive points share data (4 for a 12-month measure at quarter
-            ends; 1, the default, for independent points). See ``_analyse_segment``.
+        window: How many consecutive points share data (4 for a 12-month measure or a stock
+            of children looked after at quarter ends; 1, the default, for independent points).
+            See ``_analyse_segment``.
 
     Returns:
         The points with their limits and flags, and the latest point's classes.
@@ -450,7 +452,9 @@ def window_points(dates: pd.DatetimeIndex, rolling_months: int) -> int:
 
     Args:
         dates: The series' dates.
-        rolling_months: The measure's window (``catalogue.rolling_months``; 0 if none).
+        rolling_months: The months over which the measure's points share data
+            (``catalogue.overlap_months``: a rolling measure's window or a stock measure's
+            overlap; 0 if none).
 
     Returns:
         4 for a 12-month measure at quarter ends, 12 for a 3-year one; 1 when points share no
@@ -516,5 +520,5 @@ def spc_table(
         rebase_dates,
         settings,
         baseline_points=settings.spc_baseline_points,
-        window=window_points(series.index, rolling_months(indicator_id)),
+        window=window_points(series.index, overlap_months(indicator_id)),
     )

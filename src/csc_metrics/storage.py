@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -63,31 +64,35 @@ def empty_table(name: str) -> pd.DataFrame:
     Returns:
         A zero-row frame that passes the table's model.
     """
-    return _validated_empty_table(name).copy()
+    return _empty_table(name).copy()
 
 
-@functools.cache
-def _validated_empty_table(name: str) -> pd.DataFrame:
+@cache
+def _empty_table(name: str) -> pd.DataFrame:
+    """The validated empty table, built once per process (validating costs a tenth of a second)."""
     model = PROCESSED_TABLES[name]
     schema = model.to_schema()
     frame = pd.DataFrame({col: pd.Series(dtype=str(c.dtype)) for col, c in schema.columns.items()})
     return model.validate(frame)
 
 
-def write_table(frame: pd.DataFrame, name: str, folder: Path) -> Path:
+def write_table(frame: pd.DataFrame, name: str, folder: Path, validated: bool = False) -> Path:
     """Validate a processed table against its model and write it as parquet.
 
     Args:
         frame: The table.
         name: A key of ``PROCESSED_TABLES``.
         folder: Folder to write to.
+        validated: True when ``frame`` is what the model's ``validate`` returned just before
+            (checking it again would cost a national ingest seconds).
 
     Returns:
         The path written.
     """
-    validated = PROCESSED_TABLES[name].validate(frame, lazy=True)
+    if not validated:
+        frame = PROCESSED_TABLES[name].validate(frame, lazy=True)
     path = Path(folder) / f"{name}.parquet"
-    validated.to_parquet(path, index=False)
+    frame.to_parquet(path, index=False)
     return path
 
 
@@ -285,6 +290,7 @@ PROCESSED_EXTRAS = frozenset(
         "run_ingest_stamp.json",
         CACHE_FOLDER,
         "_previous",
+        "_ingest_cache",
         folders.MARKER_NAME,
     }
 )

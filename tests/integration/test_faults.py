@@ -144,7 +144,7 @@ def test_a_full_disk_is_a_message_and_the_processed_data_stay(
     assert _ingest(raw, processed) == 0
     before = _digest(processed)
 
-    def full(frame: object, name: str, folder: Path) -> Path:
+    def full(frame: object, name: str, folder: Path, validated: bool = False) -> Path:
         raise OSError(errno.ENOSPC, "No space left on device", str(Path(folder) / name))
 
     monkeypatch.setattr("csc_metrics.pipeline.core.write_table", full)

@@ -59,7 +59,12 @@ def _ingest(raw, processed):
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file in the folder, its sub-folders (the ingest cache) included."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -87,6 +92,7 @@ def test_ingest_writes_every_table_the_issues_and_a_manifest(published):
         "dq_issues.csv",
         "manifest.json",
         ".csc-metrics-folder.json",  # the marker: csc-metrics may replace this folder
+        "_ingest_cache",  # each year folder's cleaned rows, for the next ingest
     } == names
 
 
@@ -138,11 +144,14 @@ def test_no_raw_child_id_appears_in_processed_files_logs_or_output(
     assert _ingest(raw, processed) == 0
     captured = capsys.readouterr()
     texts = [captured.out, captured.err, caplog.text]
-    for path in processed.iterdir():
+    # The ingest cache's files too: they are compressed, so they are read as tables.
+    for path in (p for p in processed.rglob("*") if p.is_file()):
         assert b"RAWID" not in path.read_bytes().upper(), path.name
         assert CHILDREN[1].encode() not in path.read_bytes(), path.name
         if path.suffix == ".parquet":
             texts.append(pd.read_parquet(path).astype(str).to_csv())
+        elif path.suffix == ".feather":
+            texts.append(pd.read_feather(path).astype(str).to_csv())
         else:
             texts.append(path.read_text())
     assert not [t for t in texts if "RAWID" in t.upper() or CHILDREN[1] in t]
@@ -290,7 +299,7 @@ def fake_caseload(monkeypatch):
     """A stand-in csc_metrics.caseload that records its calls and returns one case."""
     calls = []
 
-    def ingest_caseload(folder, previous, log, pseudonymiser):
+    def ingest_caseload(folder, previous, log, pseudonymiser, settings=None, cache=None):
         calls.append({"folder": folder, "previous": previous})
         log.add(dataset="caseload", rule="fake", severity="info", message="seen")
         cases = pd.DataFrame(

@@ -52,15 +52,15 @@ def chart():
     return spc_chart(result, 'EET "19-21" & more', "%", "OC3")
 
 
-def test_figure_html_embeds_a_png_with_alt_text_and_caption(chart):
+def test_figure_html_embeds_an_svg_with_alt_text_and_caption(chart):
     content = display.figure_html(chart)
     match = re.fullmatch(
-        r'<figure class="csc-figure"><img src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
+        r'<figure class="csc-figure"><img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" '
         r'alt="([^"]*)" style="[^"]*"><figcaption>(.*)</figcaption></figure>',
         content,
     )
     assert match
-    assert base64.b64decode(match.group(1)).startswith(b"\x89PNG")
+    assert b"<svg" in base64.b64decode(match.group(1))
     assert html.unescape(match.group(2)) == chart.alt_text
     assert match.group(3) == "EET &quot;19-21&quot; &amp; more"
     assert_self_contained(content)

@@ -17,9 +17,9 @@ from csc_metrics.narrative import (
     Latest,
     describe_indicator,
     judge,
-    key_messages,
     summarise_indicator,
 )
+from csc_metrics.ranking import key_messages
 from csc_metrics.spc import spc
 
 EET = "care_leavers_19_21_eet_pct"
@@ -446,7 +446,7 @@ def test_reconciling_sentence_names_the_limit_a_point_is_beyond():
 
 
 def test_severity_adds_signal_gap_and_target():
-    from csc_metrics.narrative import severity
+    from csc_metrics.ranking import severity
 
     spike_low = spc(quarterly([50.0, 52.0] * 9 + [50.0, 24.0]), "higher")  # beyond the LPL
     england_54 = {"comparator": "England", "value": 54.0, "year": 2025}
@@ -460,7 +460,7 @@ def test_severity_adds_signal_gap_and_target():
 
 
 def test_key_messages_rank_concerns_by_severity():
-    from csc_metrics.narrative import ranked_messages
+    from csc_metrics.ranking import ranked_messages
 
     # Hand-built: four concerns whose scores are worked out below, given in catalogue order.
     spike_high = quarterly([10.0, 12.0] * 9 + [10.0, 24.0])  # beyond the UPL
@@ -502,7 +502,7 @@ def test_key_messages_rank_concerns_by_severity():
 
 
 def test_key_messages_never_repeat_an_indicator():
-    from csc_metrics.narrative import ranked_messages
+    from csc_metrics.ranking import ranked_messages
 
     bench = {"comparator": "England", "value": 60.0, "year": 2024}
     twice = [_summary(EET, 40.0, None, bench), _summary(EET, 40.0, None, bench)]

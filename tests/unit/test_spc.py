@@ -469,7 +469,35 @@ def test_a_rolling_measure_is_judged_with_its_window_from_the_catalogue():
     assert window_points(quarters, 0) == 1
     rows = pd.DataFrame({"period_end": quarters, "value": ROLLING})
     assert spc_table(rows, "placements_3plus_pct").window == 4
-    assert spc_table(rows, "long_term_stability_pct").window == 1
+    assert spc_table(rows, "caseload_per_fte").window == 1
+
+
+def test_a_stock_measure_is_judged_with_a_years_window_from_the_catalogue():
+    from csc_metrics.catalogue import overlap_months, rolling_months, stock_months
+    from csc_metrics.spc import spc_table
+
+    # Children looked after at each date: counted at the date (no rolling window), but most of
+    # them are still counted a quarter later, so points a year (4 quarters) apart are compared.
+    assert rolling_months("cla_count") == 0
+    assert stock_months("cla_count") == 12 and overlap_months("cla_count") == 12
+    assert stock_months("placements_3plus_pct") == 0  # rolling, not a stock
+    assert overlap_months("placements_3plus_pct") == 12
+    assert overlap_months("caseload_per_fte") == 0  # caseload snapshots: independent points
+    assert stock_months("agency_workers_pct") == 12  # the social workers in post: a stock
+    quarters = pd.date_range("2021-03-31", periods=13, freq="QE")
+    rows = pd.DataFrame({"period_end": quarters, "value": ROLLING})
+    assert spc_table(rows, "long_term_stability_pct").window == 4
+    assert spc_table(rows, "ifa_fostering_pct").window == 4
+
+
+def test_no_indicator_is_both_a_stock_and_a_rolling_measure():
+    from csc_metrics.catalogue import indicator_ids, rolling_months, stock_months
+
+    both = [i for i in indicator_ids() if rolling_months(i) and stock_months(i)]
+    assert both == []
+    # The check can fail: each list is non-empty.
+    assert any(stock_months(i) for i in indicator_ids())
+    assert any(rolling_months(i) for i in indicator_ids())
 
 
 def test_a_rolling_series_takes_its_limits_from_points_a_window_apart():

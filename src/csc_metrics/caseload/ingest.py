@@ -20,6 +20,7 @@ from csc_metrics import schemas, storage
 from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
+from csc_metrics.ingest_cache import CachedUnit, IngestCache, joined_frames, split_issues
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -103,6 +104,7 @@ def ingest_caseload(
     log: DataQualityLog,
     pseudonymiser: Pseudonymiser,
     settings: Settings = DEFAULT_SETTINGS,
+    cache: IngestCache | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every snapshot under ``RAW/caseload`` and merge it into the caseload history.
 
@@ -114,6 +116,8 @@ def ingest_caseload(
         log: Data-quality log.
         pseudonymiser: Turns child identifiers into pseudonyms.
         settings: Local rules (``case_type_priority``).
+        cache: The ingest cache: a snapshot whose files are unchanged is taken from it instead
+            of being read again. None reads every snapshot.
 
     Returns:
         ``{"cases", "workforce", "establishment"}``, passing ``schemas.CleanCases``,
@@ -124,14 +128,31 @@ def ingest_caseload(
     """
     folder = Path(folder)
     folders = snapshot_folders(folder, log)
-    jobs = [(path, date, folder.parent) for date, path in folders.items()]
-    parts: dict[str, list[pd.DataFrame]] = {key: [] for key in CASELOAD_TABLES}
-    for tables in _ingest_batches(jobs, log, pseudonymiser, settings):
-        for key, table in tables.items():
-            parts[key].append(table)
+    units: dict[str, CachedUnit] = {}
+    jobs: list[Job] = []
+    for date, path in folders.items():
+        name = _unit_name(path, folder.parent)
+        cached = cache.load(name) if cache is not None else None
+        if cached is not None:
+            units[name] = cached
+        else:
+            jobs.append((path, date, folder.parent))
+    for job, unit in _ingest_batches(jobs, pseudonymiser, settings):
+        units[_unit_name(job[0], folder.parent)] = unit
+        if cache is not None:
+            cache.store(_unit_name(job[0], folder.parent), unit)
+    in_order = [units[_unit_name(path, folder.parent)] for path in folders.values()]
+    for unit in in_order:
+        log.extend(unit.issues)
+    parts = {key: joined_frames([unit.tables[key] for unit in in_order]) for key in CASELOAD_TABLES}
     if previous is not None:
         _keep_previous(previous, set(folders), parts, log)
     return {key: _finish(key, frames) for key, frames in parts.items()}
+
+
+def _unit_name(path: Path, raw_root: Path) -> str:
+    """A snapshot folder's name in the ingest cache and in issues: ``caseload/2024-06-30``."""
+    return path.relative_to(raw_root).as_posix()
 
 
 #: A snapshot to read: its folder, its date and the raw folder (for relative file names).
@@ -175,33 +196,62 @@ def _ingest_batch(
     return clean_snapshots(snapshots, log, pseudonymiser, settings)
 
 
-def _ingest_batch_in_worker(
+def _ingest_units(
     batch: tuple[list[Job], Pseudonymiser, Settings],
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """``_ingest_batch`` with its own data-quality log, handed back as a table."""
+) -> list[CachedUnit]:
+    """Read and clean a batch of snapshots together, then hand each snapshot its rows and issues.
+
+    Cleaning is done snapshot by snapshot in effect (every rule works within one snapshot), so
+    each snapshot's share is what reading it alone gives; a batch saves pandas' per-call cost.
+    An issue that names no snapshot folder cannot be handed to one: then each snapshot of the
+    batch is read and cleaned alone.
+    """
     jobs, pseudonymiser, settings = batch
     log = DataQualityLog()
     tables = _ingest_batch(jobs, log, pseudonymiser, settings)
-    return tables, log.to_frame()
+    names = [_unit_name(job[0], job[2]) for job in jobs]
+    issues = split_issues(log.to_frame(), names)
+    if issues is None:
+        if len(jobs) > 1:
+            alone = [([job], pseudonymiser, settings) for job in jobs]
+            return [unit for batch in alone for unit in _ingest_units(batch)]
+        issues = {names[0]: log.to_frame()}
+    units = []
+    for (_, date, _), name in zip(jobs, names, strict=True):
+        units.append(
+            CachedUnit(
+                {
+                    key: table.loc[table["snapshot_date"].eq(date).to_numpy()].reset_index(
+                        drop=True
+                    )
+                    for key, table in tables.items()
+                },
+                issues[name],
+            )
+        )
+    return units
 
 
 def _ingest_batches(
-    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
-) -> Iterator[dict[str, pd.DataFrame]]:
-    """Read and clean every batch of snapshots, in date order; in parallel when they are large."""
+    jobs: list[Job], pseudonymiser: Pseudonymiser, settings: Settings
+) -> Iterator[tuple[Job, CachedUnit]]:
+    """Read and clean every batch of snapshots, in date order; in parallel when they are large.
+
+    Yields:
+        Each snapshot and its cleaned rows and issues, in date order.
+    """
     batches = _batches(jobs)
+    work = [(batch, pseudonymiser, settings) for batch in batches]
     if sum(_folder_bytes(job[0]) for job in jobs) < PARALLEL_MIN_BYTES:
-        for batch in batches:
-            yield _ingest_batch(batch, log, pseudonymiser, settings)
+        for batch in work:
+            yield from zip(batch[0], _ingest_units(batch), strict=True)
         return
     workers = min(os.cpu_count() or 1, len(batches))
     # "spawn" starts clean workers: forking a process that may be running threads (the report
     # runner's) can deadlock.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        work = [(batch, pseudonymiser, settings) for batch in batches]
-        for tables, issues in pool.map(_ingest_batch_in_worker, work):
-            log.extend(issues)
-            yield tables
+        for batch, units in zip(work, pool.map(_ingest_units, work), strict=True):
+            yield from zip(batch[0], units, strict=True)
 
 
 def _keep_previous(

@@ -106,7 +106,8 @@ def forecast_chart(
         style_axes(ax, "", y_label if index % columns == 0 else "")
         ax.yaxis.set_major_formatter(unit_formatter("count"))
         ax.set_ylim(bottom=0)
-        date_axis(ax)
+        # A small panel: at most four dates, or the labels run into each other.
+        date_axis(ax, maxticks=4)
         descriptions.append(_describe(panel_title, actual, forecast, hidden and suppress))
     for index in range(len(panels), rows * columns):
         axes[index // columns][index % columns].axis("off")

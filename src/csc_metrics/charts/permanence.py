@@ -31,6 +31,9 @@ STAGE_STYLES: tuple[tuple[str, str], ...] = (
     (OKABE_ITO["sky_blue"], "xx"),
 )
 DAYS_PER_YEAR = 365.25
+#: The gap between the axes and a legend under them, in the legend's font sizes (9 pt): room
+#: for the tick labels (10 pt) and the axis label (11 pt) with their pads.
+LEGEND_BELOW_AXIS_LABEL = 4.4
 
 
 def stage_timeline(
@@ -106,9 +109,14 @@ def stage_timeline(
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
     ax.set_xlim(0, max(widest * 1.22, 30))
+    # Under the axis label, a fixed distance below the axes (in font sizes, not a fraction of
+    # the axes' height, which would run into the label on a short chart), right-aligned with
+    # the axes so that a legend wider than the axes runs left under the row labels, not off
+    # the figure.
     ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.22),
+        loc="upper right",
+        bbox_to_anchor=(1.0, 0.0),
+        borderaxespad=LEGEND_BELOW_AXIS_LABEL,
         ncol=min(3, len(labelled)),
         frameon=False,
         fontsize=9,

@@ -15,9 +15,10 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from csc_metrics.charts import render
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_cell, format_value
 from csc_metrics.settings import Settings
@@ -104,19 +105,36 @@ class Chart:
 
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
-    """A white figure with constrained layout, made without pyplot."""
-    figure = Figure(figsize=figsize, dpi=100, layout="constrained")
+    """A white figure, made without pyplot; ``finish`` lays it out once it is drawn on."""
+    figure = Figure(figsize=figsize, dpi=100)
     figure.set_facecolor("white")
     return figure
 
 
 def finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
-    """Draw the title and the footnote, and leave room for the footnote under the axes."""
-    figure.suptitle(
-        title, x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold", color=TEXT_COLOUR
+    """Draw the title and the footnote, and lay the figure out around them (``render``).
+
+    The title is written at the top left and the footnote at the bottom left, wrapped to the
+    figure's width. The axes are then fitted, in one pass, into the band between them:
+    every tick label, axis label, annotation and legend inside the figure, none on the title
+    or the footnote (``render.fit_axes``). Ticks are fixed as they are now
+    (``render.freeze_ticks``), so call this after everything is drawn.
+
+    Returns:
+        The footnote as one line of text (the notes joined by spaces).
+    """
+    suptitle = figure.suptitle(
+        title,
+        x=0.01,
+        y=0.99,
+        ha="left",
+        va="top",
+        fontsize=TITLE_SIZE,
+        fontweight="bold",
+        color=TEXT_COLOUR,
     )
     footnote = " ".join(n.strip() for n in notes if n and n.strip())
-    figure.text(
+    text = figure.text(
         0.01,
         0.01,
         footnote,
@@ -127,17 +145,34 @@ def finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
         wrap=True,
         gid="footnote",
     )
-    # Constrained layout ignores figure texts; reserve a band for the wrapped footnote.
-    # Characters per line: the width in points over an average character width (about 0.6
-    # of the font size in DejaVu Sans); undercounting lines lets the text run into the axes.
-    width_chars = figure.get_figwidth() * 72 / (FOOTNOTE_SIZE * 0.6)
-    lines = max(1, int(np.ceil(len(footnote) / width_chars)))
-    band = (lines * FOOTNOTE_SIZE * 1.45 + 8) / (figure.get_figheight() * 72)
-    engine = figure.get_layout_engine()
-    if not isinstance(engine, ConstrainedLayoutEngine):
-        raise TypeError("finish() needs a figure with constrained layout (see new_figure).")
-    engine.set(rect=(0, band, 1, 1 - band))
+    lay_out(figure, [suptitle], [text])
     return footnote
+
+
+def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> None:
+    """Fit the axes between figure texts at the top (``above``) and bottom (``below``).
+
+    A figure-level y label (``supylabel``) is kept clear of on the left.
+    """
+    render.freeze_ticks(figure.axes)
+    render.unclip_texts(figure.axes)
+    width, height = figure.get_size_inches() * render.POINTS
+    renderer = render.measuring_renderer(figure)
+    dpi = figure.dpi
+    figure.dpi = render.POINTS
+    try:
+        top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
+        bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
+        # matplotlib keeps the figure's y label here; there is no getter.
+        supylabel = figure._supylabel  # type: ignore[attr-defined]
+        left = supylabel.get_window_extent(renderer).x1 if supylabel is not None else 0.0
+    finally:
+        figure.dpi = dpi
+    gap = render.PAD
+    render.fit_axes(
+        figure,
+        ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
+    )
 
 
 def style_axes(ax, x_label: str, y_label: str) -> None:
@@ -213,9 +248,9 @@ def spread_labels(values: Sequence[float], min_gap: float) -> list[float]:
     return [float(v) for v in result]
 
 
-def date_axis(ax) -> None:
-    """A date x axis with 3 to 8 ticks, labelled by month (``Jun 2024``)."""
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+def date_axis(ax, maxticks: int = 8) -> None:
+    """A date x axis with 3 to ``maxticks`` ticks, labelled by month (``Jun 2024``)."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=maxticks))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: month_label(mdates.num2date(v))))
 
 

@@ -86,6 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processed folder to (re)build; replaced only when the whole ingest succeeds",
     )
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="read every raw file again; by default a year folder or caseload snapshot whose "
+        "files are unchanged since the last ingest into --processed (same code, settings and "
+        "key) is taken from its cache in PROCESSED/_ingest_cache/",
+    )
+    parser.add_argument(
         "--rollback",
         action="store_true",
         help="put back the previous generation of the caseload tables (each ingest keeps the "
@@ -117,6 +124,6 @@ def run(args: argparse.Namespace) -> int:
                 "or it is read again."
             )
             return 0
-        result = ingest(args.raw, processed)
+        result = ingest(args.raw, processed, use_cache=not getattr(args, "fresh", False))
     print(summary_text(result))
     return 0

@@ -23,12 +23,13 @@ from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
+from csc_metrics.ingest_cache import IngestCache
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.reference_data import read_reference
+from csc_metrics.reference_data import ReferenceResult, read_reference
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import read_ssda903
-from csc_metrics.ssda903.ingest import no_ssda903
+from csc_metrics.ssda903.ingest import Ssda903Result, no_ssda903
 from csc_metrics.storage import (
     CASELOAD_TABLES,
     EXTRACT_DATES_KEY,
@@ -38,6 +39,7 @@ from csc_metrics.storage import (
     PROCESSED_TABLES,
     ProcessedData,
     damaged_files,
+    empty_table,
     file_hashes,
     is_legacy_processed,
     read_table,
@@ -90,16 +92,19 @@ def _check_folders(raw: Path, processed: Path) -> None:
     check_replaceable(processed, "processed", "--processed", legacy=is_legacy_processed)
 
 
+def _history_tables(folder: Path) -> dict[str, pd.DataFrame] | None:
+    """A folder's caseload tables, if they match their recorded hashes and read back, else None."""
+    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
+        return None
+    try:
+        return {name: read_table(name, folder) for name in CASELOAD_TABLES}
+    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
+        return None
+
+
 def _readable_history(folder: Path) -> bool:
     """Whether a folder's caseload tables match their recorded hashes and read back."""
-    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
-        return False
-    try:
-        for name in CASELOAD_TABLES:
-            read_table(name, folder)
-    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
-        return False
-    return True
+    return _history_tables(folder) is not None
 
 
 def _recorded_key_check(processed: Path) -> object:
@@ -111,20 +116,29 @@ def _recorded_key_check(processed: Path) -> object:
     return manifest.get(KEY_CHECK_FIELD) if isinstance(manifest, dict) else None
 
 
-def _published(processed: Path) -> ProcessedData | None:
+def _published(
+    processed: Path, tables: dict[str, pd.DataFrame] | None = None
+) -> ProcessedData | None:
     """The caseload history currently published, which this ingest adds to.
 
     The caseload tables are checked against the hashes the last ingest recorded. Damaged ones
     are restored from the previous generation (``_previous/``) with a warning; if that cannot be
     read either, the ingest stops and says what is lost (the SSDA903 and reference tables are
     always rebuilt from the raw files, so they do not matter here).
+
+    Args:
+        processed: The processed folder.
+        tables: Its caseload tables, when the caller has read them already (``_history_tables``).
     """
     if not (processed / MANIFEST_NAME).exists():
         return None
     source = processed
-    if not _readable_history(processed):
+    if tables is None:
+        tables = _history_tables(processed)
+    if tables is None:
         history = processed / HISTORY_FOLDER
-        if not _readable_history(history):
+        tables = _history_tables(history)
+        if tables is None:
             raise InputError(
                 f"The caseload history in {processed} is damaged "
                 f"({', '.join(damaged_files(processed, CASELOAD_TABLES)) or 'unreadable'}) and "
@@ -140,17 +154,27 @@ def _published(processed: Path) -> ProcessedData | None:
             history,
         )
         source = history
-    tables = {name: read_table(name, source) for name in CASELOAD_TABLES}
-    data = ProcessedData.from_tables(
-        tables, json.loads((source / MANIFEST_NAME).read_text("utf-8"))
+    # read_table has validated the tables: the other tables are not needed here.
+    data = ProcessedData(
+        **{
+            name.split("__", 1)[-1]: tables[name] if name in tables else empty_table(name)
+            for name in PROCESSED_TABLES
+        },
+        manifest=json.loads((source / MANIFEST_NAME).read_text("utf-8")),
     )
     data.folder = source
     return data
 
 
-def _keep_history(processed: Path, staging: Path) -> None:
-    """Copy the published caseload tables into the new folder's ``_previous/`` generation."""
-    if not _readable_history(processed):
+def _keep_history(processed: Path, staging: Path, readable: bool | None = None) -> None:
+    """Copy the published caseload tables into the new folder's ``_previous/`` generation.
+
+    Args:
+        processed: The processed folder.
+        staging: Its new contents being built.
+        readable: Whether its caseload tables read back, when the caller knows already.
+    """
+    if not (_readable_history(processed) if readable is None else readable):
         # Damaged tables are not kept as a generation; the previous one stays if it reads.
         source = processed / HISTORY_FOLDER
         if not _readable_history(source):
@@ -175,7 +199,13 @@ def _keep_history(processed: Path, staging: Path) -> None:
 
 
 def _ingest_caseload(
-    raw: Path, processed: Path, log: DataQualityLog, pseudonymiser: Pseudonymiser
+    raw: Path,
+    processed: Path,
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+    cache: IngestCache,
+    published: dict[str, pd.DataFrame] | None,
 ) -> dict[str, pd.DataFrame]:
     folder = raw / CASELOAD_FOLDER
     if not folder.is_dir():
@@ -183,18 +213,79 @@ def _ingest_caseload(
     # Imported only when needed: the caseload stage is its own module.
     from csc_metrics.caseload import ingest_caseload
 
-    tables = ingest_caseload(folder, _published(processed), log, pseudonymiser)
+    tables = ingest_caseload(
+        folder,
+        _published(processed, published),
+        log,
+        pseudonymiser,
+        settings=settings,
+        cache=cache,
+    )
     return {f"clean_caseload__{name}": frame for name, frame in tables.items()}
 
 
-def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) -> IngestResult:
+def _manifest(
+    raw: Path,
+    created_at: str,
+    inputs: list[dict[str, Any]],
+    ssda903: Ssda903Result,
+    reference: ReferenceResult,
+    tables: dict[str, pd.DataFrame],
+    dq_issues: pd.DataFrame,
+    settings: Settings,
+    pseudonymiser: Pseudonymiser,
+) -> dict[str, Any]:
+    """The ingest manifest: inputs, files read, rows in and out, issues, settings, key check."""
+    rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
+    rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
+    return {
+        "package_version": __version__,
+        "created_at": created_at,
+        "raw_folder": str(raw),
+        "inputs": inputs,
+        "ssda903_files": ssda903.files,
+        "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
+        EXTRACT_DATES_KEY: {
+            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
+        },
+        "tables": {
+            name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
+            for name, frame in sorted(tables.items())
+        },
+        "issues": {
+            severity: int(dq_issues["severity"].eq(severity).sum())
+            for severity in ("error", "warning", "info")
+        },
+        "issues_by_rule": {
+            str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
+        },
+        "settings": {"short_break_ls": sorted(settings.short_break_ls)},
+        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
+        # another key stops instead of breaking the links between caseload snapshots.
+        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
+    }
+
+
+def ingest(
+    raw: Path,
+    processed: Path,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    use_cache: bool = True,
+) -> IngestResult:
     """Read and clean every raw input into ``processed``, replacing it only on success.
+
+    Each SSDA903 year folder and caseload snapshot whose files, the code, settings and key are
+    unchanged since the last ingest into ``processed`` is taken from its ingest cache
+    (``ingest_cache``) instead of being read again; what depends on several of them is always
+    worked out again, so the result is the same as reading every file.
 
     Args:
         raw: The raw folder, holding ``ssda903/<YYYY>/`` and optionally ``reference/`` and
             ``caseload/<YYYY-MM-DD>/``.
         processed: The processed folder to (re)build.
         settings: Local rules.
+        use_cache: False reads every raw file again (the new cache is still written).
 
     Returns:
         What was written.
@@ -222,59 +313,49 @@ def ingest(raw: Path, processed: Path, settings: Settings = DEFAULT_SETTINGS) ->
         stage_seconds[stage] = now - stage_started
         stage_started = now
 
-    # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
-    caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
-    ssda903 = (
-        no_ssda903()
-        if caseload_only
-        else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings)
+    inputs = hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER))
+    # The published caseload history, read once (None when damaged or absent).
+    published = _history_tables(processed)
+    stage_done("hashing")
+    cache = IngestCache(
+        processed if use_cache and (processed / MANIFEST_NAME).is_file() else None,
+        settings,
+        pseudonymiser.key,
+        raw,
+        {item["path"]: item["sha256"] for item in inputs},
     )
-    stage_done("ssda903")
-    reference = read_reference(raw / REFERENCE_FOLDER, log)
-    stage_done("reference")
-    tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
-    tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
-    tables |= _ingest_caseload(raw, processed, log, pseudonymiser)
-    stage_done("caseload")
-    dq_issues = log.to_frame()
-
-    rows_in = {f"clean_ssda903__{t}": n for t, n in ssda903.rows_in.items()}
-    rows_in |= {f"clean_reference__{t}": n for t, n in reference.rows_in.items()}
-    manifest: dict[str, Any] = {
-        "package_version": __version__,
-        "created_at": created_at,
-        "raw_folder": str(raw),
-        "inputs": hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER)),
-        "ssda903_files": ssda903.files,
-        "collection_years": sorted({f["collection_year"] for f in ssda903.files}),
-        EXTRACT_DATES_KEY: {
-            str(year): date.date().isoformat() for year, date in ssda903.extract_dates.items()
-        },
-        "tables": {
-            name: {"rows_in": rows_in.get(name), "rows_out": len(frame)}
-            for name, frame in sorted(tables.items())
-        },
-        "issues": {
-            severity: int(dq_issues["severity"].eq(severity).sum())
-            for severity in ("error", "warning", "info")
-        },
-        "issues_by_rule": {
-            str(rule): int(count) for rule, count in dq_issues["rule"].value_counts().items()
-        },
-        "settings": {"short_break_ls": sorted(settings.short_break_ls)},
-        # Identifies the key (an HMAC of a fixed label, never the key): a later run with
-        # another key stops instead of breaking the links between caseload snapshots.
-        KEY_CHECK_FIELD: key_check_value(pseudonymiser.key),
-    }
+    # Everything is built in a staging folder, swapped in only when the whole ingest succeeded:
+    # the unit cache is written there as each unit is read, so it is published with the tables.
     with staged_replace(
         processed, "processed", "--processed", legacy=is_legacy_processed
     ) as staging:
+        cache.start(staging)
+        # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
+        caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
+        ssda903 = (
+            no_ssda903()
+            if caseload_only
+            else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
+        )
+        stage_done("ssda903")
+        reference = read_reference(raw / REFERENCE_FOLDER, log)
+        stage_done("reference")
+        tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
+        tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
+        tables |= _ingest_caseload(raw, processed, log, pseudonymiser, settings, cache, published)
+        stage_done("caseload")
+        dq_issues = log.to_frame()
+        manifest = _manifest(
+            raw, created_at, inputs, ssda903, reference, tables, dq_issues, settings, pseudonymiser
+        )
         for name, frame in tables.items():
-            write_table(frame, name, staging)
-        write_table(dq_issues, DQ_TABLE, staging)
+            # The SSDA903 and caseload readers hand on tables checked against their models.
+            write_table(frame, name, staging, validated=not name.startswith("clean_reference"))
+        write_table(dq_issues, DQ_TABLE, staging, validated=True)
         write_csv(dq_issues, staging / DQ_CSV)
+        cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
-        _keep_history(processed, staging)
+        _keep_history(processed, staging, readable=published is not None)
         manifest[FILE_HASHES] = file_hashes(staging)
         write_json(manifest, staging / MANIFEST_NAME)
     # Writing includes the issues table, the input checksums and the manifest.

@@ -186,7 +186,7 @@ def rank_key_messages(candidates: list[LandingMessage]) -> list[LandingMessage]:
 
     The one place the landing page takes its ranking from. The candidates come with the
     overview's messages first, already in the documented severity order
-    (``narrative.ranked_messages``: SPC signal strength, relative gap, missed target, over
+    (``ranking.ranked_messages``: SPC signal strength, relative gap, missed target, over
     every headline indicator), then each area report's further messages; that order is kept.
 
     Args:

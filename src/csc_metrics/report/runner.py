@@ -78,10 +78,20 @@ DatesFn = Callable[[Path], DataDates]
 
 
 def ingest_raw(raw: Path, processed: Path) -> Any:
-    """Run ``csc-metrics ingest`` (``csc_metrics.pipeline.ingest``) from raw into processed."""
+    """Run ``csc-metrics ingest`` (``csc_metrics.pipeline.ingest``) from raw into processed.
+
+    Year folders and snapshots unchanged since the last ingest come from its cache.
+    """
     from csc_metrics.pipeline import ingest
 
     return ingest(raw, processed)
+
+
+def ingest_raw_fresh(raw: Path, processed: Path) -> Any:
+    """``ingest_raw`` reading every raw file again (``--fresh-ingest``), not the ingest cache."""
+    from csc_metrics.pipeline import ingest
+
+    return ingest(raw, processed, use_cache=False)
 
 
 def latest_quarter_end(processed: Path) -> pd.Timestamp:
@@ -171,6 +181,8 @@ def run_suite(
                         f"the processed folder {processed}",
                     )
                 )
+                if ingest_fn is ingest_raw and config.fresh_ingest:
+                    ingest_fn = ingest_raw_fresh
                 seams = (ingest_fn, latest_fn, teams_fn, fork_server, dates_fn)
                 return _Run(config, started_at, stamp, log_path, *seams)()
         except CscMetricsError as error:

@@ -129,12 +129,54 @@ def simulate_care(config: SampleConfig, geography: Geography) -> CareHistory:
 # --- Entrants and periods -----------------------------------------------------------------
 
 
+def future_entrants(config: SampleConfig, geography: Geography, first_child: int) -> pd.DataFrame:
+    """Children who will come into care in the year after the data end, at the same rate.
+
+    They are never looked after within the data, but their social care began before it ended:
+    the child protection plans and the involvement that lead to care start up to
+    ``FUTURE_ENTRY_DAYS`` before entry. Without them the open cases of the last snapshots
+    would lack those cases and thin out (an edge effect, not a change), so they are simulated
+    and given to the caseload (``caseload.build_service``), never to the SSDA903 returns.
+    Drawn from their own random stream, so the rest of the council is unchanged.
+
+    Args:
+        config: The run's configuration.
+        geography: Districts and postcodes.
+        first_child: The first child index to use (after every other child's).
+
+    Returns:
+        One row per child, as ``CareHistory.children`` (``first_start`` is the day of entry,
+        after the data end), with a ``disability`` flag and no short breaks.
+    """
+    rng = component_rng(config.seed, "future_entrants")
+    entrants = _first_entrants(
+        rng, config, geography, config.horizon_end + 1, config.horizon_end + FUTURE_ENTRY_DAYS
+    )
+    n = len(entrants)
+    return entrants.assign(
+        child=first_child + np.arange(n),
+        short_break=False,
+        disability=rng.random(n) < p.DISABILITY_SHARE,
+    )
+
+
+#: How long before entering care a child's plans and involvement can start (the longest of
+#: ``CP_STARTS_BEFORE_ENTRY_DAYS`` and ``PRE_CARE_INVOLVEMENT_DAYS``).
+FUTURE_ENTRY_DAYS = max(p.CP_STARTS_BEFORE_ENTRY_DAYS[1], p.PRE_CARE_INVOLVEMENT_DAYS[1])
+
+
 def _first_entrants(
-    rng: np.random.Generator, config: SampleConfig, geography: Geography
+    rng: np.random.Generator,
+    config: SampleConfig,
+    geography: Geography,
+    first_day: int | None = None,
+    last_day: int | None = None,
 ) -> pd.DataFrame:
-    span_years = (config.horizon_end - config.simulation_start) / _YEAR
+    first_day = config.simulation_start if first_day is None else first_day
+    last_day = config.horizon_end if last_day is None else last_day
+    span_years = (last_day - first_day) / _YEAR
     n = int(rng.poisson(p.FIRST_ENTRIES_PER_YEAR * config.scale * span_years))
-    start = np.sort(rng.integers(config.simulation_start, config.horizon_end + 1, size=n))
+    start = np.sort(rng.integers(first_day, last_day + 1, size=n))
     bands = np.array([b[2] for b in p.ENTRY_AGE_BANDS])
     band = rng.choice(len(bands), size=n, p=bands / bands.sum())
     low = np.array([b[0] for b in p.ENTRY_AGE_BANDS])[band]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from csc_metrics.sample import parameters as p
 from csc_metrics.sample.allocation import assign_workers, plant_rising_team
-from csc_metrics.sample.care import CareHistory
+from csc_metrics.sample.care import CareHistory, future_entrants
 from csc_metrics.sample.config import SampleConfig, add_years, component_rng
 from csc_metrics.sample.draws import choose, uniform_int
 from csc_metrics.sample.geography import Geography
@@ -90,8 +90,24 @@ def build_service(
     first_extra = int(history.children["child"].max()) + 1
     extra, cin, cp_extra = _children_in_need(rng, config, geography, start_of_time, first_extra)
     cin = pd.concat([cin, _short_break_cin(history)], ignore_index=True)
-    cp_before_care = _plans_before_care(rng, history)
-    cp = pd.concat([cp_extra, cp_before_care], ignore_index=True)
+    cp_before_care = _plans_before_care(rng, history.periods)
+    # Children coming into care after the data end: their plans and involvement before care
+    # are open at the last snapshots (``care.future_entrants``), from their own streams.
+    future = future_entrants(
+        config, geography, max(first_extra, int(extra["child"].max()) + 1 if len(extra) else 0)
+    )
+    future_periods = pd.DataFrame(
+        {
+            "child": future["child"].to_numpy(),
+            "start": future["first_start"].to_numpy(),
+            "end": future["first_start"].to_numpy() + int(_YEAR),
+            "dob": future["dob"].to_numpy(),
+            "uasc": future["uasc"].to_numpy(),
+            "period": -1,
+        }
+    )
+    cp_future = _plans_before_care(component_rng(config.seed, "future_plans"), future_periods)
+    cp = pd.concat([cp_extra, cp_before_care, cp_future], ignore_index=True)
     care_leavers = _leaving_care_spells(history, cohort_children)
     teams = team_layout(config.scale)
     district_names = geography.districts["name"].to_numpy()
@@ -106,6 +122,16 @@ def build_service(
         start_of_time,
         config.horizon_end + 1,
     )
+    spells = _with_future_spells(
+        component_rng(config.seed, "future_spells"),
+        spells,
+        future_periods,
+        future,
+        teams,
+        district_names,
+        config.horizon_end + 1,
+    )
+    extra = pd.concat([extra, future], ignore_index=True)
     rising, source = (
         int(np.flatnonzero(teams["team"] == name)[0]) for name in rising_team_name(teams)
     )
@@ -258,9 +284,13 @@ def _plan_details(rng: np.random.Generator, cp: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _plans_before_care(rng: np.random.Generator, history: CareHistory) -> pd.DataFrame:
-    """Child protection plans that led to care and end shortly after the child is looked after."""
-    periods = history.periods
+def _plans_before_care(rng: np.random.Generator, periods: pd.DataFrame) -> pd.DataFrame:
+    """Child protection plans that led to care and end shortly after the child is looked after.
+
+    Args:
+        rng: Random generator.
+        periods: Periods of care (``child, start, end, uasc``), as ``CareHistory.periods``.
+    """
     chosen = periods[rng.random(len(periods)) < p.CP_BEFORE_CARE_SHARE]
     chosen = chosen[~chosen["uasc"]]
     start = chosen["start"].to_numpy()
@@ -282,6 +312,54 @@ def _plans_before_care(rng: np.random.Generator, history: CareHistory) -> pd.Dat
     )
     cp = cp[cp["end"] > cp["start"]]
     return _plan_details(rng, cp.reset_index(drop=True))
+
+
+def _with_future_spells(
+    rng: np.random.Generator,
+    spells: pd.DataFrame,
+    future_periods: pd.DataFrame,
+    future: pd.DataFrame,
+    teams: pd.DataFrame,
+    district_names: np.ndarray,
+    end_of_time: int,
+) -> pd.DataFrame:
+    """Add the involvement before care of children entering care after the data end.
+
+    As for every period of care (``_allocation_spells``): a safeguarding (or disabilities)
+    team holds the child from ``PRE_CARE_INVOLVEMENT_DAYS`` before entry; here the spell is
+    cut at the data end. The spells are renumbered.
+    """
+    n = len(future_periods)
+    entry = future_periods["start"].to_numpy()
+    before = np.maximum(
+        entry - uniform_int(rng, p.PRE_CARE_INVOLVEMENT_DAYS, n), future_periods["dob"].to_numpy()
+    )
+    disabled = future["disability"].to_numpy(dtype=bool) & (
+        rng.random(n) < p.DISABLED_CLA_WITH_CWD_TEAM_SHARE
+    )
+    kind = np.where(disabled, "cwd", "safeguarding").astype(object)
+    added = pd.DataFrame(
+        {
+            "child": future_periods["child"].to_numpy(),
+            "start": before,
+            "end": np.minimum(entry, end_of_time),
+            "kind": kind,
+            "first_reason": "FCONTA",
+            "period": -1,
+        }
+    )
+    added = added[added["end"] > added["start"]].reset_index(drop=True)
+    home = future.set_index("child")["home_district"].reindex(added["child"])
+    added["team"] = assign_teams(
+        rng,
+        teams,
+        added["kind"].to_numpy(dtype=object),
+        district_names[home.to_numpy(dtype=np.int64)],
+    )
+    combined = pd.concat([spells.drop(columns="spell"), added], ignore_index=True)
+    combined = combined.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
+    combined.insert(0, "spell", np.arange(len(combined)))
+    return combined
 
 
 def _leaving_care_spells(history: CareHistory, cohort_children: np.ndarray) -> pd.DataFrame:

@@ -7,6 +7,8 @@ code, date, postcode, text), so every table is cleaned the same way. Only the co
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -49,10 +51,15 @@ MESSAGES = {
 
 def output_columns(table: str) -> list[str]:
     """Return the DfE columns of a table that ``processed/`` keeps."""
+    return list(_output_columns(table))
+
+
+@cache
+def _output_columns(table: str) -> tuple[str, ...]:
     kept = set(PROCESSED_TABLES[f"clean_ssda903__{table}"].to_schema().columns)
     # CHILD becomes child_id; Header's UPN becomes upn_code (the unknown-UPN code only).
     kept |= {"child", "upn"} if table == "header" else {"child"}
-    return [c for c in specs.table_specs()[table].columns if c.lower() in kept]
+    return tuple(c for c in specs.table_specs()[table].columns if c.lower() in kept)
 
 
 #: Messages about the child identifier, which never show the identifier itself.

@@ -288,6 +288,84 @@ def _mixed_formats(year_folder: Path, root: Path) -> str | None:
     return None
 
 
+def year_folders(folder: Path, log: DataQualityLog) -> tuple[list[tuple[int, Path]], list[str]]:
+    """The collection-year folders of ``RAW/ssda903``, oldest first, and layout problems.
+
+    Args:
+        folder: The ``RAW/ssda903`` folder.
+        log: Data-quality log (files outside any year folder).
+
+    Returns:
+        ``(year, folder)`` pairs, and the problems that make the input unusable.
+    """
+    return _year_folders(folder, folder.parent, log)
+
+
+@dataclass
+class YearRead:
+    """Everything read from one collection-year folder.
+
+    Attributes:
+        tables: The tables read, numbered from ``file_order`` 1 within the year.
+        problems: Problems that make the input unusable (not yet raised).
+        extract_date: The in-year extract's date, when ``extract_date.txt`` gives one.
+        files_read: How many CSV or XML files were read (the year's ``file_order`` count).
+    """
+
+    tables: list[RawTable]
+    problems: list[str]
+    extract_date: pd.Timestamp | None
+    files_read: int
+
+
+def read_year(year: int, year_folder: Path, root: Path, log: DataQualityLog) -> YearRead:
+    """Read every file of one collection-year folder, detecting each file's table.
+
+    Args:
+        year: The collection year the folder stands for.
+        year_folder: The folder.
+        root: The raw folder, for the relative file names.
+        log: Data-quality log.
+
+    Returns:
+        What was read; ``file_order`` counts from 1 within the year.
+    """
+    mixed = _mixed_formats(year_folder, root)
+    if mixed:
+        return YearRead([], [mixed], None, 0)
+    tables: list[RawTable] = []
+    problems: list[str] = []
+    extract_date = None
+    file_order = 0
+    for path in sorted(year_folder.iterdir()):
+        relative = path.relative_to(root).as_posix()
+        if path.name.startswith((".", "~$")):
+            continue
+        if path.name.lower() == EXTRACT_DATE_FILE:
+            try:
+                extract_date = read_extract_date(path, relative, year)
+            except InputError as error:
+                problems.append(str(error))
+            continue
+        kind = READABLE_SUFFIXES.get(path.suffix.lower()) if path.is_file() else None
+        if kind is None:
+            what = "a folder inside a year folder" if path.is_dir() else "not a CSV or XML file"
+            log_file(log, "file_ignored", f"{what}; not read", file=relative)
+            continue
+        file_order += 1
+        try:
+            data = path.read_bytes()
+            if kind == "csv":
+                tables.append(read_csv_table(data, relative, year, file_order, log))
+            else:
+                tables.extend(read_xml_tables(data, relative, year, file_order))
+        except InputError as error:
+            problems.append(str(error))
+        except OSError as error:
+            problems.append(f"{relative} cannot be read: {error.strerror or error}.")
+    return YearRead(tables, problems, extract_date, file_order)
+
+
 def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
     """Read every SSDA903 file under ``folder/<YYYY>/``, detecting each file's table.
 
@@ -296,42 +374,20 @@ def read_folder(folder: Path, log: DataQualityLog) -> ReadResult:
         log: Data-quality log.
 
     Returns:
-        The tables read and the problems that make the input unusable (not yet raised).
+        The tables read (``file_order`` counting across the years) and the problems that make
+        the input unusable (not yet raised).
     """
-    root = folder.parent
-    years, problems = _year_folders(folder, root, log)
+    years, problems = year_folders(folder, log)
     tables: list[RawTable] = []
     extract_dates: dict[int, pd.Timestamp] = {}
-    file_order = 0
+    files_before = 0
     for year, year_folder in years:
-        mixed = _mixed_formats(year_folder, root)
-        if mixed:
-            problems.append(mixed)
-            continue
-        for path in sorted(year_folder.iterdir()):
-            relative = path.relative_to(root).as_posix()
-            if path.name.startswith((".", "~$")):
-                continue
-            if path.name.lower() == EXTRACT_DATE_FILE:
-                try:
-                    extract_dates[year] = read_extract_date(path, relative, year)
-                except InputError as error:
-                    problems.append(str(error))
-                continue
-            kind = READABLE_SUFFIXES.get(path.suffix.lower()) if path.is_file() else None
-            if kind is None:
-                what = "a folder inside a year folder" if path.is_dir() else "not a CSV or XML file"
-                log_file(log, "file_ignored", f"{what}; not read", file=relative)
-                continue
-            file_order += 1
-            try:
-                data = path.read_bytes()
-                if kind == "csv":
-                    tables.append(read_csv_table(data, relative, year, file_order, log))
-                else:
-                    tables.extend(read_xml_tables(data, relative, year, file_order))
-            except InputError as error:
-                problems.append(str(error))
-            except OSError as error:
-                problems.append(f"{relative} cannot be read: {error.strerror or error}.")
+        read = read_year(year, year_folder, folder.parent, log)
+        problems += read.problems
+        for raw in read.tables:
+            raw.frame["file_order"] += files_before
+        tables += read.tables
+        files_before += read.files_read
+        if read.extract_date is not None:
+            extract_dates[year] = read.extract_date
     return ReadResult(tables, problems, extract_dates)

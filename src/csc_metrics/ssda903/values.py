@@ -21,6 +21,8 @@ EXCEL_NUMBER = r"^(\d+)\.0+$"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 DAY_FIRST = rf"^(?P<day>\d{{1,2}})[/.\-](?P<month>\d{{1,2}})[/.\-](?P<year>\d{{4}}){_TIME}$"
 ISO = rf"^(?P<year>\d{{4}})[\-/](?P<month>\d{{1,2}})[\-/](?P<day>\d{{1,2}}){_TIME}$"
+#: The DfE's own date form, dd/mm/yyyy, read directly.
+STANDARD_DATE = r"\d{2}/\d{2}/\d{4}"
 EXCEL_SERIAL = r"^(?P<serial>\d{5})(?:\.\d+)?$"
 TWO_DIGIT_YEAR = r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}" + _TIME + "$"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -82,15 +84,20 @@ def parse_dates(raw: pd.Series) -> Cleaned:
     def clean(distinct: pd.Series) -> pd.DataFrame:
         text = distinct.str.strip()
         present = text.notna() & text.ne("")
-        parts = text.str.extract(DAY_FIRST).fillna(text.str.extract(ISO))
+        # Nearly every date is written dd/mm/yyyy: those are read in one step, and only the
+        # others go through the patterns below (they give the same dates for dd/mm/yyyy).
+        standard = text.str.fullmatch(STANDARD_DATE).fillna(False).astype(bool)
+        dates = pd.to_datetime(text.where(standard), format="%d/%m/%Y", errors="coerce")
+        other = text.where(~standard)
+        parts = other.str.extract(DAY_FIRST).fillna(other.str.extract(ISO))
         iso_text = (
             parts["year"] + "-" + parts["month"].str.zfill(2) + "-" + parts["day"].str.zfill(2)
         )
-        dates = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce")
-        serial = pd.to_numeric(text.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
+        dates = dates.fillna(pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce"))
+        serial = pd.to_numeric(other.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
         dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
         dates = dates.where(dates.between(EARLIEST_DATE, LATEST_DATE))
-        two_digit = present & text.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
+        two_digit = present & other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
         return pd.DataFrame(
             {
                 "value": dates.astype("datetime64[ns]"),
@@ -120,15 +127,21 @@ def _code_lookup(table: str, column: str, year: int) -> pd.DataFrame:
     other = codes[~in_year & ~codes["code"].isin(valid["code"])].assign(
         status="code_not_valid_in_year"
     )
+    lookup = pd.concat([valid, other, _label_lookup(table, column)], ignore_index=True)
+    lookup = lookup.drop_duplicates("code", keep="first")
+    return lookup.set_index("code")[["current_code", "status"]]
+
+
+@cache
+def _label_lookup(table: str, column: str) -> pd.DataFrame:
+    """The labels of a column's codes (the same in every year), each mapped to its code."""
+    codes = codes_for(table, column)
     labels = codes.assign(
         code=codes["label"].str.upper().str.strip(), status="label_instead_of_code"
     )
     # A label that could mean two different codes is no evidence of either.
     labels = labels.drop_duplicates(["code", "current_code"])
-    labels = labels[~labels["code"].duplicated(keep=False)]
-    lookup = pd.concat([valid, other, labels], ignore_index=True)
-    lookup = lookup.drop_duplicates("code", keep="first")
-    return lookup.set_index("code")[["current_code", "status"]]
+    return labels[~labels["code"].duplicated(keep=False)]
 
 
 def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cleaned:

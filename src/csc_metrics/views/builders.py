@@ -11,13 +11,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from csc_metrics import benchmarks
-from csc_metrics.catalogue import get_indicator, rolling_months, unit_format
+from csc_metrics.catalogue import get_indicator, rolling_months, stock_counted, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
+from csc_metrics.charts.style import new_figure
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat, format_value
+from csc_metrics.suppression import SUPPRESSED
 from csc_metrics.views.report_context import ReportContext
 
 #: Phrases in indicator labels and the abbreviation managers use for them, longest first (the
@@ -108,8 +109,7 @@ def empty_chart(title: str, message: str) -> Chart:
     Returns:
         The chart, with the message as its alt text.
     """
-    figure = Figure(figsize=(8.0, 1.6), dpi=100, layout="constrained")
-    figure.set_facecolor("white")
+    figure = new_figure((8.0, 1.6))
     ax = figure.add_subplot()
     ax.axis("off")
     ax.text(0.0, 0.5, message, fontsize=11, color=TEXT_COLOUR, va="center", wrap=True)
@@ -186,16 +186,30 @@ def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903"
 
 
 def rolling_note(indicator_id: str) -> tuple[str, ...]:
-    """The footnote under a rolling measure's SPC chart: how its signals are judged."""
+    """The footnote under a rolling or stock measure's SPC chart: how its signals are judged."""
     months = rolling_months(indicator_id)
     if not months:
-        return ()
+        return stock_note(indicator_id)
     window = "12 months" if months == 12 else f"{months // 12} years"
     return (
         f"Each point counts the {window} to its date, so neighbouring quarters share most of "
         f"their data: only a point beyond the limits (set from changes {window} apart), or 7 "
         f"points in a row on one side of the average counted {window} apart, is special cause "
         "(docs/definitions.md, Rolling measures).",
+    )
+
+
+def stock_note(indicator_id: str) -> tuple[str, ...]:
+    """The footnote under a stock measure's SPC chart (children looked after at each date)."""
+    counted = stock_counted(indicator_id)
+    if not counted:
+        return ()
+    return (
+        f"Each point counts {counted} on its date, and most of them are still there a quarter "
+        "later, so neighbouring quarters share most of their data: only "
+        "a point beyond the limits (set from changes a year apart), or 7 points in a row on one "
+        "side of the average counted a year apart, is special cause (docs/definitions.md, "
+        "Stock measures).",
     )
 
 
@@ -222,12 +236,14 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
         why there is no gap where there is none.
     """
     aligned = _aligned_at_end(ctx, indicator_ids)
+    # Ours, and so the gap (ours = theirs + gap), is withheld wherever the scorecard withholds it.
+    withheld = aligned["indicator_id"].map(lambda i: _withheld(ctx, i)).astype(bool)
     table = pd.DataFrame(
         {
             "Indicator": aligned["indicator_id"].map(display_label),
-            "Ours": aligned["value"],
+            "Ours": aligned["value"].astype(object).where(~withheld, SUPPRESSED),
             ctx.comparator_name: aligned["benchmark"],
-            "Gap": aligned["gap_pp"],
+            "Gap": aligned["gap_pp"].astype(object).where(~withheld, SUPPRESSED),
             "Better or worse": aligned["comparison"].str.capitalize(),
             "DfE year": aligned["benchmark_year"].astype("string").fillna(""),
             "Why no gap": aligned["reason"],
@@ -252,6 +268,12 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
         ),
         row_header="Indicator",
     )
+
+
+def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
+    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
+    latest = ctx.latest(indicator_id)
+    return latest is not None and ctx.withholds(indicator_id, latest)
 
 
 def _gap_units(units: tuple[str, ...]) -> str:

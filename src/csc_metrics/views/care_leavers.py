@@ -323,7 +323,7 @@ def trend_table(ctx: ReportContext) -> ReportTable:
             continue
         latest = Latest.of(summary.latest)
         result = summary.spc
-        small = ctx.is_small(latest.numerator, latest.denominator)
+        small = ctx.withholds(indicator_id, latest)
         rows.append(
             {
                 "Indicator": display_label(indicator_id),
@@ -656,6 +656,21 @@ def key_messages(ctx: ReportContext) -> list[str]:
 BAND_LABELS = {"17_18": "17-18", "19_21": "19-21"}
 
 
+def service_team_outcomes(ctx: ReportContext) -> pd.DataFrame:
+    """Every leaving-care team's outcomes and the service's, worked out once for the run.
+
+    ``indicators.leaving_care_teams`` at the period end; the same for the service's report and
+    every team's (``ReportContext.shared``). Needs SSDA903 returns covering the period end.
+    """
+
+    def compute() -> pd.DataFrame:
+        cohort = care_leaver_cohort(ctx.inputs, ctx.period_end)
+        allocations = care_leaver_allocations(ctx.data.cases, ctx.period_end)
+        return team_care_leaver_outcomes(cohort, allocations)
+
+    return ctx.shared(f"team_care_leaver_outcomes {ctx.period_end}", compute)
+
+
 def team_outcomes_table(ctx: ReportContext) -> ReportTable:
     """Care leavers' EET, in touch and suitable accommodation by leaving-care team, and the service.
 
@@ -679,9 +694,7 @@ def team_outcomes_table(ctx: ReportContext) -> ReportTable:
             f"Care leavers by leaving-care team at {format_date(ctx.period_end)}: their "
             "outcomes come from the SSDA903 OC3 return",
         )
-    cohort = care_leaver_cohort(ctx.inputs, ctx.period_end)
-    allocations = care_leaver_allocations(ctx.data.cases, ctx.period_end)
-    outcomes = team_care_leaver_outcomes(cohort, allocations)
+    outcomes = service_team_outcomes(ctx)
     if ctx.team:
         outcomes = outcomes[outcomes["team"].isin([ctx.team, SERVICE])]
     wide = outcomes.pivot_table(

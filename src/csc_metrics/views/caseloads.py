@@ -213,6 +213,42 @@ def team_trend_table(ctx: ReportContext) -> ReportTable:
     )
 
 
+def _service_workers(ctx: ReportContext) -> pd.DataFrame:
+    """``worker_caseloads`` at the snapshot, every team's, worked out once for the run."""
+    return ctx.shared(
+        f"worker_caseloads {ctx.snapshot_date}",
+        lambda: worker_caseloads(ctx.data, ctx.snapshot_date, ctx.settings),
+    )
+
+
+def _service_distribution(ctx: ReportContext) -> pd.DataFrame:
+    """``caseload_distribution`` at the snapshot, every team's, worked out once for the run."""
+    return ctx.shared(
+        f"caseload_distribution {ctx.snapshot_date}",
+        lambda: caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings),
+    )
+
+
+def prepare_team_pages(ctx: ReportContext) -> None:
+    """Work out ahead what every team's caseload page starts from and is the same for all.
+
+    The run calls this in its kernel server (``opening.preload_report``) before it forks the
+    report kernels: each team page then only picks its team's rows. Nothing is done without a
+    caseload snapshot.
+
+    Args:
+        ctx: The whole service's report context.
+    """
+    if ctx.snapshot_date is None:
+        return
+    _service_workers(ctx)
+    _service_distribution(ctx)
+    ctx.shared(
+        f"unallocated_cases {ctx.snapshot_date}",
+        lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
+    )
+
+
 def worker_table(ctx: ReportContext) -> ReportTable:
     """Workers behind the figures: a team's every worker, or the service's workers of concern.
 
@@ -228,7 +264,7 @@ def worker_table(ctx: ReportContext) -> ReportTable:
     if ctx.snapshot_date is None:
         workers = worker_caseloads(ctx.data, ctx.period_end, ctx.settings).iloc[:0]
     else:
-        workers = worker_caseloads(ctx.data, ctx.snapshot_date, ctx.settings)
+        workers = _service_workers(ctx)
     if ctx.team:
         workers = workers[workers["team"] == ctx.team]
         what = f"Every worker in {ctx.team}"
@@ -321,7 +357,10 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
             caption=f"Open and unallocated cases by team: {no_snapshot(ctx)}",
             row_header="Team",
         )
-    cases = unallocated_cases(ctx.data, ctx.snapshot_date)
+    cases = ctx.shared(
+        f"unallocated_cases {ctx.snapshot_date}",
+        lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
+    )
     open_cases = cases.pivot_table(
         index="team", columns="case_type", values="open_cases", aggfunc="sum", fill_value=0
     ).reindex(columns=list(CASE_TYPE_LABELS), fill_value=0)
@@ -377,7 +416,7 @@ def _distribution(ctx: ReportContext) -> pd.DataFrame:
     """``caseload_distribution`` at the snapshot: the service (``All teams``) and teams shown."""
     if ctx.snapshot_date is None:
         return pd.DataFrame(columns=DISTRIBUTION_COLUMNS)
-    spread = caseload_distribution(ctx.data, ctx.snapshot_date, ctx.settings)
+    spread = _service_distribution(ctx)
     spread = spread.assign(group=spread["group"].where(spread["breakdown"] == "team", ALL_TEAMS))
     if ctx.team:
         spread = spread[spread["group"].isin([ctx.team, ALL_TEAMS])]

@@ -1,6 +1,6 @@
 """Key messages written from the data by general rules, shared by every report.
 
-The rules come from the toolkit: ``narrative.key_messages`` ranks indicators (special-cause
+The rules come from the toolkit: ``ranking.key_messages`` ranks indicators (special-cause
 concerns first, then benchmark gaps in the worse direction, then special-cause improvements, then
 gaps in the better direction) and never calls noise a change. This module adds what a manager
 needs around those sentences: the short forms of labels they know (EET, NEET), and, when the SPC
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from csc_metrics.catalogue import get_indicator
+from csc_metrics.catalogue import get_indicator, stock_counted
 from csc_metrics.change_points import suggested_line
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value, in_words
-from csc_metrics.narrative import IndicatorSummary, ranked_messages, run_to_question
+from csc_metrics.narrative import IndicatorSummary
+from csc_metrics.ranking import ranked_messages, run_to_question
 from csc_metrics.spc import RUN_LENGTH, SpcResult, trailing_run
 from csc_metrics.suppression import is_small_count
 from csc_metrics.views.builders import display_label
@@ -165,7 +166,7 @@ def rolling_run_sentence(indicator_id: str, run: Shift, unit: str, suppress: boo
 
     Args:
         indicator_id: The indicator.
-        run: The run (as a ``Shift``) from ``narrative.run_to_question``.
+        run: The run (as a ``Shift``) from ``ranking.run_to_question``.
         unit: The indicator's unit.
         suppress: For counts, leave the averages out when either is from 1 to 5.
 
@@ -182,10 +183,16 @@ def rolling_run_sentence(indicator_id: str, run: Shift, unit: str, suppress: boo
         else f" ({in_words(run.since, unit)} since {since}, against {in_words(run.before, unit)} "
         "before)"
     )
+    stock = stock_counted(indicator_id)
+    counted = (
+        f"counts {stock} on its date, most of them still there a quarter later"
+        if stock
+        else "counts a rolling window of events"
+    )
     return (
         f"The last {run.points} quarters are all {run.side} the average{levels}. Each point "
-        "counts a rolling window of events, so neighbouring quarters share most of their data "
-        "and this alone is not a signal. " + declare_suggestion(indicator_id, run)
+        f"{counted}, so neighbouring quarters share most of their data and this alone is not a "
+        "signal. " + declare_suggestion(indicator_id, run)
     )
 
 
@@ -217,7 +224,7 @@ def indicator_messages(
     max_messages: int = 6,
     subjects: dict[str, str] | None = None,
 ) -> list[str]:
-    """Ranked key messages for a set of indicators (``narrative.key_messages`` rules).
+    """Ranked key messages for a set of indicators (``ranking.key_messages`` rules).
 
     Args:
         ctx: The report context.
@@ -237,7 +244,7 @@ def indicator_messages(
 def ranked(
     ctx: ReportContext, indicator_ids: list[str], max_messages: int = 6
 ) -> list[tuple[IndicatorSummary, str]]:
-    """The indicators ``narrative.ranked_messages`` picks, in its order, with its sentence for each.
+    """The indicators ``ranking.ranked_messages`` picks, in its order, with its sentence for each.
 
     Args:
         ctx: The report context.

@@ -21,7 +21,7 @@ from csc_metrics.indicators import resolve_team
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic, sample_processed_dir
 from csc_metrics.storage import MANIFEST_NAME
-from csc_metrics.views import preload
+from csc_metrics.views import care_leavers, caseloads, preload
 from csc_metrics.views.parameters import (
     ReportParameters,
     check_parameters,
@@ -172,6 +172,11 @@ def preload_report(
         if needs is None or needs in context.windows:
             getattr(context, name)
     context.summaries(catalogue.indicator_ids())
+    # What every team's caseload page starts from, the same for all: worked out here, once.
+    if "caseload" in context.windows:
+        caseloads.prepare_team_pages(context)
+        if context.not_covered("ssda903") is None:
+            care_leavers.service_team_outcomes(context)
     parameters = ReportParameters(
         context.period_end,
         context.la_code,

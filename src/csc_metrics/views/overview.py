@@ -1,7 +1,7 @@
 """The overview report: the quarterly scorecard of every headline indicator, and where to look.
 
 The key messages summarise across the areas: special-cause concerns first, then benchmark gaps
-in the worse direction, then improvements (``narrative.key_messages``), then the single most
+in the worse direction, then improvements (``ranking.key_messages``), then the single most
 telling finding of each area's own analysis (a team, a group of young people, a placement type).
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
+from csc_metrics.charts.style import finish, new_figure
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary, Latest
@@ -191,9 +191,9 @@ def benchmark_gaps(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
-    """Whether the indicator's latest figure rests on a small count (``ctx.discloses``)."""
+    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
     latest = ctx.latest(indicator_id)
-    return latest is None or ctx.discloses(latest["numerator"], latest["denominator"])
+    return latest is None or ctx.withholds(indicator_id, latest)
 
 
 def benchmark_gap_table(ctx: ReportContext) -> ReportTable:
@@ -243,8 +243,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
         )
     worse = gaps["comparison"].eq("worse").to_numpy()
     positions = np.arange(len(gaps))[::-1]
-    figure = Figure(figsize=(8.0, 1.6 + 0.5 * len(gaps)), dpi=100, layout="constrained")
-    figure.set_facecolor("white")
+    figure = new_figure((8.0, 1.6 + 0.5 * len(gaps)))
     ax = figure.add_subplot()
     # A share where neither direction is better (how children leave care) is grey.
     neutral = gaps["comparison"].eq("").to_numpy()
@@ -273,13 +272,15 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
         ax.spines[side].set_visible(False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
     ax.set_axisbelow(True)
-    figure.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", color=TEXT_COLOUR)
-    footnote = (
-        f"Source: {ctx.source('benchmarks')}. Hatched red bars: worse than "
-        f"{ctx.comparator_name}; solid blue: better"
-        + ("; grey: neither direction is better." if neutral.any() else ".")
+    footnote = finish(
+        figure,
+        title,
+        [
+            f"Source: {ctx.source('benchmarks')}. Hatched red bars: worse than "
+            f"{ctx.comparator_name}; solid blue: better"
+            + ("; grey: neither direction is better." if neutral.any() else ".")
+        ],
     )
-    figure.supxlabel(footnote, x=0.01, ha="left", fontsize=9, color=TEXT_COLOUR, wrap=True)
     described = "; ".join(
         f"{label} {gap:+.1f} points ({word})"
         for label, gap, word in zip(gaps["label"], gaps["gap_pp"], words, strict=True)

@@ -153,9 +153,7 @@ def indicator_trend_table(ctx: ReportContext, ids: list[str], caption: str) -> R
         if latest is None:
             continue
         unit = get_indicator(indicator_id).unit
-        hidden = ctx.is_small(latest["numerator"]) or (
-            unit == "pct" and ctx.is_small(latest["denominator"])
-        )
+        hidden = ctx.withholds(indicator_id, latest)
         before = _value_at(ctx, indicator_id, year_ago)
         rows.append(
             {

@@ -11,11 +11,12 @@ parameters (``preloaded_for``), or a copy sharing its data and series for anothe
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from csc_metrics import benchmarks
+from csc_metrics.charts import render
+from csc_metrics.charts.render import figure_svg
 from csc_metrics.indicators import resolve_team
 from csc_metrics.storage import MANIFEST_NAME
 from csc_metrics.views.builders import empty_chart
@@ -35,11 +36,13 @@ TEAM_INDEPENDENT = (
     "council",
     "aligned_benchmarks",
     "comparator_name",
+    "data_problems",
+    "service_frames",
 )
 
 #: Of those, the ones worked out from one dataset only, with that dataset: they are built ahead
 #: only when the data hold it (a report asking for one without its data says so itself).
-BUILT_FROM = {"inputs": "ssda903"}
+BUILT_FROM = {"inputs": "ssda903", "data_problems": "caseload"}
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,14 @@ def warm_up() -> None:
     """Do once the work every report repeats whatever its data.
 
     Loads DfE's benchmark tables with every council's values, ranks and neighbours' medians
-    (the first benchmark comparison would otherwise take most of a second), and draws a chart in
-    the report fonts. The run's kernel server calls this while ingest is still running, so every
-    kernel it forks starts with it done.
+    (the first benchmark comparison would otherwise take most of a second), measures the
+    characters of the report fonts (``charts.render.warm_up``) and draws a chart. The run's
+    kernel server calls this while ingest is still running, so every kernel it forks starts
+    with it done.
     """
     data = benchmarks.load_benchmark_data()
     for name in ("grid", "by_area", "by_council", "neighbour_medians", "council_rows"):
         getattr(data, name)
     benchmarks.measure_table()
-    chart = empty_chart("Warm-up", "Warm-up")
-    chart.figure.savefig(BytesIO(), format="png", dpi=chart.figure.dpi)
+    render.warm_up()
+    figure_svg(empty_chart("Warm-up", "Warm-up").figure)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,10 +22,13 @@ import pandas as pd
 from csc_metrics import benchmarks, catalogue
 from csc_metrics.artefacts import (
     DataProblem,
+    blank_rate_jumps,
     blank_team_changes,
     describe_problem,
+    episode_blank_rates,
     identical_workforce_files,
     missing_snapshots,
+    oc3_blank_rates,
     problems_for,
 )
 from csc_metrics.change_points import change_points_for
@@ -43,11 +46,11 @@ from csc_metrics.indicators import (
     window_start,
 )
 from csc_metrics.indicators.coverage import Window, dataset_not_covered, dataset_windows
-from csc_metrics.narrative import IndicatorSummary, summarise_indicator
+from csc_metrics.narrative import IndicatorSummary, Latest, summarise_indicator
 from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-from csc_metrics.suppression import is_small_count, share_is_disclosive
+from csc_metrics.suppression import figure_is_disclosive, is_small_count, share_is_disclosive
 from csc_metrics.views.series_cache import cached_frame, series_cache_key
 
 if TYPE_CHECKING:
@@ -315,11 +318,42 @@ class ReportContext:
         return self._summaries[indicator_id]
 
     @cached_property
+    def service_frames(self) -> dict[str, Any]:
+        """Whole-service results that do not depend on the team (``shared``), by key.
+
+        A team's report is a copy of the service's context that shares this store
+        (``preload.TEAM_INDEPENDENT``), so what one works out the other finds.
+        """
+        return {}
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A whole-service result, worked out once for the service's report and every team's.
+
+        The run works out the team pages' ones in its kernel server before it forks the
+        report kernels (``views.caseloads.prepare_team_pages``), so every team page starts
+        with them. Use it only for results that do not depend on ``self.team``; frames are
+        handed out as copies.
+
+        Args:
+            key: What the result is, with every argument it depends on (e.g. the snapshot).
+            compute: Works the result out.
+
+        Returns:
+            The result.
+        """
+        frames = self.service_frames
+        if key not in frames:
+            frames[key] = compute()
+        value = frames[key]
+        return value.copy() if isinstance(value, pd.DataFrame | pd.Series) else value
+
+    @cached_property
     def data_problems(self) -> list[DataProblem]:
         """Data-quality findings that can explain a caseload or workforce movement.
 
         Identical workforce files (from the ingest manifest's file hashes), changes in the
-        number of cases with no team, and quarter ends with no snapshot (``artefacts``).
+        number of cases with no team, quarter ends with no snapshot, and jumps in the blank
+        rate of a field an SSDA903 indicator depends on (``artefacts``).
         """
         snapshots = snapshot_dates(self.data)
         quarter_ends = pd.date_range(
@@ -329,7 +363,26 @@ class ReportContext:
             *identical_workforce_files(self.data.manifest.get("inputs") or []),
             *blank_team_changes(self.data.cases),
             *missing_snapshots(snapshots, list(quarter_ends)),
+            *self.blank_rate_problems,
         ]
+
+    @cached_property
+    def blank_rate_problems(self) -> list[DataProblem]:
+        """Fields whose blank rate jumped between the period end and the quarter end before.
+
+        The fields the SSDA903 indicators depend on (``reference/field_dependencies.csv``),
+        over the records the indicators count at each date (``artefacts``); the threshold is
+        ``settings.blank_rate_jump_pp``.
+        """
+        compared = [self.period_end - pd.offsets.QuarterEnd(1), self.period_end]
+        rates = pd.concat(
+            [
+                episode_blank_rates(self.data.episodes, compared),
+                oc3_blank_rates(self.data.oc3, compared),
+            ],
+            ignore_index=True,
+        )
+        return blank_rate_jumps(rates, self.settings.blank_rate_jump_pp)
 
     def data_problem(self, indicator_id: str) -> str | None:
         """The data problem that explains the indicator's latest movement, in words, or None.
@@ -339,7 +392,8 @@ class ReportContext:
         The whole service's problems apply to a team's figures too.
         """
         if catalogue.get_indicator(indicator_id).area != TEAM_AREA:
-            return None
+            found = problems_for(self.blank_rate_problems, indicator_id, self.period_end)
+            return " ".join(describe_problem(p) for p in found) or None
         dates = {d for d in (self.snapshot_date, self.period_end) if d is not None}
         found = [
             p for d in sorted(dates) for p in problems_for(self.data_problems, indicator_id, d)
@@ -369,6 +423,23 @@ class ReportContext:
     def is_small(self, *counts: float) -> bool:
         """Whether suppression is on and any of the counts is from 1 to 5."""
         return self.suppress and bool(is_small_count(list(counts), self.settings).any())
+
+    def withholds(self, indicator_id: str, figure: Latest | Mapping[str, Any] | pd.Series) -> bool:
+        """Whether suppression is on and an indicator's figure must not be shown as ours.
+
+        The one rule for a single figure (``suppression.figure_is_disclosive``), so a figure
+        withheld on the scorecard or in a sentence is withheld in every table too: a small
+        count, or a percentage whose numerator, base or complement is small (58 of 59).
+
+        Args:
+            indicator_id: The indicator.
+            figure: Its ``value``, ``numerator`` and ``denominator``.
+        """
+        latest = Latest.of(figure)
+        unit = catalogue.get_indicator(indicator_id).unit
+        return self.suppress and figure_is_disclosive(
+            unit, latest.numerator, latest.denominator, latest.value, self.settings
+        )
 
     def discloses(self, numerator: float, denominator: float) -> bool:
         """Whether suppression is on and a share of these counts must be hidden.

@@ -18,14 +18,8 @@ import pandas as pd
 
 from csc_metrics import __version__
 from csc_metrics.catalogue import base_of, get_indicator
-from csc_metrics.narrative import (
-    IndicatorSummary,
-    Latest,
-    first_movement,
-    relative_gap,
-    severity,
-    target_missed,
-)
+from csc_metrics.narrative import IndicatorSummary, Latest, first_movement
+from csc_metrics.ranking import relative_gap, severity, target_missed
 from csc_metrics.spc import RULE_LABELS, VARIATION_LABELS
 from csc_metrics.suppression import is_small_count
 from csc_metrics.views.messages import enrich, ranked

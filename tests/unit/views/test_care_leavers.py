@@ -125,3 +125,18 @@ def test_the_team_outcomes_table_says_so_when_there_are_no_ssda903_returns():
     )
     table = care_leavers.team_outcomes_table(context(data=data))
     assert table.data.iloc[0, 0] == "Not covered: no SSDA903 returns were supplied."
+
+
+def test_the_trend_table_withholds_a_share_whose_complement_is_small():
+    # 58 of 59 in suitable accommodation shows the 1 who is not: "c" with suppression, as on
+    # the scorecard; 50 of 200 in EET stays.
+    rows = [
+        metric_row("care_leavers_17_18_suitable_accommodation_pct", R, 58, 59),
+        metric_row("care_leavers_19_21_eet_pct", R, 50, 200),
+    ]
+    table = care_leavers.trend_table(context(rows, suppress=True)).data.set_index("Indicator")
+    assert table.loc["Care leavers aged 17-18 in suitable accommodation", "Now"] == "c"
+    assert (
+        table.loc["Care leavers aged 19-21 in education, employment or training (EET)", "Now"]
+        == "25.0%"
+    )

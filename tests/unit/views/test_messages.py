@@ -109,10 +109,13 @@ def test_small_averages_of_a_count_are_left_out_when_suppressing():
     assert sentence.endswith("below the long-run average.") and "on average" not in sentence
 
 
-def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
+def test_indicator_messages_put_concerns_first_and_say_when_a_run_began():
     rows = [
-        # Placed over 20 miles: the step down above, an improvement (lower is better). (Not a
-        # rolling measure: each point counts the children looked after at its date.)
+        # Placed over 20 miles: the step down above, 14 points below England. A stock measure
+        # (the children looked after at each date), judged on changes a year apart: the lag-4
+        # moving ranges are 0, 0, 0, 4, 4, 4, 4, 0, 0, 0 (mean 1.6), so the limits are
+        # 10 +/- 4.26 and 8% is inside them; the 7 quarters below the average are a run to
+        # question, not a signal.
         *series_rows("placed_over_20_miles_pct", [12.0] * 7 + [8.0] * 7, denominator=100),
         # 19-21 EET: 11 steady quarters then a fall beyond the limits, a concern.
         *series_rows(
@@ -133,10 +136,12 @@ def test_indicator_messages_put_concerns_first_and_add_when_a_shift_began():
     # Fourteen quarter ends to 31 March 2024: the eighth, where the run begins, is 30 September
     # 2022.
     assert messages[1].endswith(
-        "The change dates from the quarter ending 30 September 2022: all 7 quarters since then "
-        "are below the long-run average, at 8% on average since, against 12% before. If this "
-        "follows a known change, declare it to recalculate the limits (add the line "
-        "placed_over_20_miles_pct,2022-09-30,<what changed> to the change-points file)."
+        "The last 7 quarters are all below the average (8% since September 2022, against 12% "
+        "before). Each point counts the children looked after on its date, most of them still "
+        "there a quarter later, so neighbouring quarters share most of their data and this alone "
+        "is not a signal. If this follows a known change, declare it to recalculate the limits "
+        "(add the line placed_over_20_miles_pct,2022-09-30,<what changed> to the change-points "
+        "file)."
     )
 
 
@@ -170,3 +175,18 @@ def test_a_teams_share_of_fte_is_not_a_key_message():
     ]
     assert len(indicator_messages(context(rows), ["vacancy_rate_pct"])) == 1
     assert indicator_messages(context(rows, team="North"), ["vacancy_rate_pct"]) == []
+
+
+def test_a_stock_measures_chart_note_says_it_is_judged_a_year_apart():
+    from csc_metrics.views.builders import rolling_note
+
+    (note,) = rolling_note("ifa_fostering_pct")
+    assert note.startswith("Each point counts the children looked after on its date")
+    assert "set from changes a year apart" in note and "Stock measures" in note
+    # A rolling measure keeps its own note; caseload snapshots get none.
+    assert "Rolling measures" in rolling_note("placements_3plus_pct")[0]
+    assert rolling_note("caseload_per_fte") == ()
+    # The agency share is a stock of staff: the note says who it counts.
+    assert rolling_note("agency_workers_pct")[0].startswith(
+        "Each point counts the social workers in post on its date"
+    )

@@ -118,3 +118,21 @@ def test_the_benchmark_table_writes_each_row_in_its_unit_and_names_each_gap_unit
     ours = table.column_formats["Ours"]
     assert ours.units[:2] == ("rate", "pct")
     assert ours.write(table.data["Ours"].tolist())[1] == "8.0%"
+
+
+def test_the_benchmark_table_withholds_ours_and_the_gap_where_the_scorecard_does():
+    # 58 of 59 care leavers in suitable accommodation: the 98.3% and its base would show the
+    # 1 who is not, so with suppression ours is "c", and so is the gap (ours = theirs + gap).
+    from csc_metrics.views import care_leavers
+
+    rows = [
+        metric_row("care_leavers_17_18_suitable_accommodation_pct", R, 58, 59),
+        metric_row("care_leavers_19_21_eet_pct", R, 50, 200),
+    ]
+    table = care_leavers.benchmark_table(context(rows, suppress=True)).data.set_index("Indicator")
+    accommodation = "Care leavers aged 17-18 in suitable accommodation"
+    eet = "Care leavers aged 19-21 in education, employment or training (EET)"
+    assert table.loc[accommodation, ["Ours", "Gap"]].tolist() == ["c", "c"]
+    assert table.loc[eet, "Ours"] == 25.0
+    shown = care_leavers.benchmark_table(context(rows)).data.set_index("Indicator")
+    assert shown.loc[accommodation, "Ours"] == pytest.approx(98.305, abs=0.01)

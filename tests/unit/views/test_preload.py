@@ -101,6 +101,37 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
     assert for_team.series is shared.series
 
 
+def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
+    preloaded, monkeypatch
+):
+    # The workers, caseload spread, unallocated cases and care leavers' team outcomes are the
+    # same for every team: the preload works them out once and each team's context shares them.
+    from csc_metrics.views import care_leavers, caseloads
+
+    folder, _ = preloaded
+    shared = open_report(folder, **PARAMETERS)
+    for_team = open_report(folder, **(PARAMETERS | {"team": shared.teams[0]}))
+    assert for_team.service_frames is shared.service_frames
+    assert {key.split()[0] for key in shared.service_frames} == {
+        "worker_caseloads",
+        "caseload_distribution",
+        "unallocated_cases",
+        "team_care_leaver_outcomes",
+    }
+    assert for_team.data_problems is shared.data_problems
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("worked out again for a team")
+
+    for name in ("worker_caseloads", "caseload_distribution", "unallocated_cases"):
+        monkeypatch.setattr(caseloads, name, not_again)
+    monkeypatch.setattr(care_leavers, "team_care_leaver_outcomes", not_again)
+    assert len(caseloads.worker_table(for_team).data) > 0
+    caseloads.unallocated_table(for_team)
+    caseloads.distribution_table(for_team)
+    care_leavers.team_outcomes_table(for_team)
+
+
 def test_a_new_ingest_is_never_served_the_preloaded_context(preloaded, tmp_path):
     folder, loads = preloaded
     shared = open_report(folder, **PARAMETERS)

@@ -341,3 +341,18 @@ def test_ctx_show_applies_the_reports_suppression(monkeypatch):
     suppressed, plain = shown
     assert '<td class="count">c</td>' in suppressed and ">12<" not in suppressed
     assert ">3<" in plain and ">12<" in plain
+
+
+def test_a_jump_in_the_oc3_activity_blank_rate_is_named_for_the_indicators_it_moves():
+    # Collection year 2024 (1 April 2023 to 31 March 2024). Four care leavers had their
+    # birthday in May 2023 with their activity recorded; four in February 2024 with it blank.
+    # 12 months to 31 December 2023: 0 of 4 blank (0%); to 31 March 2024: 4 of 8 (50%).
+    answered = [leaver(f"a{i}", "2003-05-0" + str(i + 1), "YES", "F1", "Y") for i in range(4)]
+    blank = [leaver(f"b{i}", "2003-02-0" + str(i + 1), "YES", None, "Y") for i in range(4)]
+    ctx = context(data=make_data(oc3=answered + blank))
+    problem = ctx.data_problem("care_leavers_19_21_eet_pct")
+    assert problem is not None
+    assert "activity (OC3 ACTIV) left blank went from 0% at 31 December 2023 to 50%" in problem
+    # Accommodation was recorded for everyone, and the children looked after use no OC3 field.
+    assert ctx.data_problem("care_leavers_19_21_suitable_accommodation_pct") is None
+    assert ctx.data_problem("cla_count") is None

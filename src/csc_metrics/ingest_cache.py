@@ -1,0 +1,313 @@
+"""The ingest cache: each raw file unit's cleaned rows, so a re-run reads only what changed.
+
+A *unit* is the smallest part of the raw folder that is read and cleaned on its own: one
+SSDA903 collection-year folder (``ssda903/2024``) or one caseload snapshot folder
+(``caseload/2024-06-30``). Ingest keeps, in ``processed/_ingest_cache/``, every unit's cleaned
+and pseudonymised rows (never a raw identifier) with the data-quality issues reading and
+cleaning it raised. The next ingest reuses a unit only when all of these are unchanged:
+
+- the content (SHA-256) of every file in the unit's folder, and the names in it;
+- the code fingerprint (``fingerprints.code_fingerprint``), the settings and the cache format;
+- the pseudonymisation key, identified by its check value (``privacy.key_check_value``, an HMAC
+  of a fixed label); the key itself is never stored.
+
+Everything that depends on several units (episodes merged across years, the latest record of a
+child, the caseload history) is worked out again from the units on every ingest, so the result
+is the same as reading every file again.
+
+The cache lives inside the processed folder and is written into its staging copy, so it is
+swapped in with the tables it was built with, or not at all; a unit whose cached files are
+missing or damaged (their hashes are recorded) is simply read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import pandas as pd
+import pyarrow
+from pyarrow import feather
+
+from csc_metrics import fingerprints
+from csc_metrics.privacy import key_check_value
+from csc_metrics.quality import DQ_COLUMNS
+from csc_metrics.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Sub-folder of a processed folder holding the cache.
+INGEST_CACHE_FOLDER = "_ingest_cache"
+INDEX_NAME = "index.json"
+#: Bumped whenever what a unit holds changes shape, so older caches are not read.
+CACHE_FORMAT = 1
+ISSUES = "issues"
+#: Folders read again that the log line names; beyond these it gives a count.
+SHOWN_UNITS = 5
+
+
+def cache_fingerprint(settings: Settings, key: bytes) -> str:
+    """What every cached unit was built with: cache format, code, settings and key check value.
+
+    Args:
+        settings: The ingest's settings.
+        key: The pseudonymisation key (only its check value enters the fingerprint).
+
+    Returns:
+        A SHA-256 hex digest.
+    """
+    payload = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "code": fingerprints.code_fingerprint(),
+            "settings": fingerprints.settings_fingerprint(settings),
+            "key": key_check_value(key),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def unit_signature(raw: Path, unit: str, input_hashes: dict[str, str]) -> dict[str, Any]:
+    """What a unit's folder holds: every entry's name and kind, and each file's SHA-256.
+
+    Args:
+        raw: The raw folder.
+        unit: The unit's folder relative to ``raw`` (``ssda903/2024``).
+        input_hashes: Relative path -> SHA-256 of every raw input file (as ``hash_inputs``).
+
+    Returns:
+        A JSON-ready record; two records are equal only when the folder is unchanged.
+    """
+    folder = Path(raw) / unit
+    prefix = f"{unit}/"
+    entries = sorted(f"{path.name}{'/' if path.is_dir() else ''}" for path in folder.iterdir())
+    files = {path: digest for path, digest in input_hashes.items() if path.startswith(prefix)}
+    return {"entries": entries, "files": dict(sorted(files.items()))}
+
+
+#: A unit's table: a frame when just cleaned, an Arrow table when loaded from the cache (turned
+#: into a frame together with the other units' tables, see ``joined_frames``).
+UnitTable: TypeAlias = pd.DataFrame | pyarrow.Table
+
+
+@dataclass
+class CachedUnit:
+    """One unit's cleaned tables, the issues raised while reading it, and what else it noted."""
+
+    tables: dict[str, UnitTable]
+    issues: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def joined_frames(parts: Sequence[UnitTable]) -> list[pd.DataFrame]:
+    """The units' tables as frames, in order; each run of cached (Arrow) tables made one frame.
+
+    Turning one Arrow table into a frame has a fixed cost of a few milliseconds: a county's
+    history has hundreds of cached tables, so runs of them are joined first.
+
+    Args:
+        parts: One table per unit, in unit order.
+
+    Returns:
+        Frames whose rows, stacked in order, are the parts' rows in order.
+    """
+    frames: list[pd.DataFrame] = []
+    run: list[pyarrow.Table] = []
+    for part in [*parts, None]:
+        if isinstance(part, pyarrow.Table):
+            run.append(part)
+            continue
+        if run:
+            joined = pyarrow.concat_tables(run, promote_options="default")
+            frames.append(joined.to_pandas())
+            run = []
+        if part is not None:
+            frames.append(part)
+    return frames
+
+
+def _folder_name(unit: str) -> str:
+    return hashlib.sha256(unit.encode("utf-8")).hexdigest()[:20]
+
+
+def _write_frame(frame: UnitTable, path: Path) -> None:
+    table = (
+        frame
+        if isinstance(frame, pyarrow.Table)
+        else pyarrow.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    )
+    feather.write_feather(table, str(path), compression="lz4")
+
+
+class IngestCache:
+    """The units cached in a published processed folder, and those the new one will hold.
+
+    Args:
+        published: The live processed folder (its cache is read; it may not exist).
+        settings: The ingest's settings.
+        key: The pseudonymisation key.
+        raw: The raw folder.
+        input_hashes: Relative path -> SHA-256 of every raw input file.
+    """
+
+    def __init__(
+        self,
+        published: Path | None,
+        settings: Settings,
+        key: bytes,
+        raw: Path,
+        input_hashes: dict[str, str],
+    ) -> None:
+        self.fingerprint = cache_fingerprint(settings, key)
+        self.raw = Path(raw)
+        self.input_hashes = input_hashes
+        self._old = Path(published) / INGEST_CACHE_FOLDER if published is not None else None
+        self._old_units = self._read_index(self._old)
+        self._staging: Path | None = None
+        self._new_units: dict[str, dict[str, Any]] = {}
+        #: Units reused and units read, for the log and the tests.
+        self.reused: list[str] = []
+        self.read: list[str] = []
+
+    @staticmethod
+    def _read_index(folder: Path | None) -> dict[str, dict[str, Any]]:
+        if folder is None:
+            return {}
+        try:
+            index = json.loads((folder / INDEX_NAME).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(index, dict) or index.get("format") != CACHE_FORMAT:
+            return {}
+        units = index.get("units")
+        return units if isinstance(units, dict) else {}
+
+    def start(self, staging: Path) -> None:
+        """Write the new cache into this processed staging folder (created here)."""
+        self._staging = Path(staging) / INGEST_CACHE_FOLDER
+        self._staging.mkdir()
+
+    def signature(self, unit: str) -> dict[str, Any]:
+        """The unit's current signature (see ``unit_signature``)."""
+        return unit_signature(self.raw, unit, self.input_hashes)
+
+    def load(self, unit: str) -> CachedUnit | None:
+        """The unit's cached rows, if its files, the code, settings and key are all unchanged.
+
+        A unit found is carried into the new cache. A damaged or missing cache file, or any
+        change, gives None: the caller reads the unit from its raw files.
+        """
+        record = self._old_units.get(unit)
+        if self._old is None or not isinstance(record, dict):
+            return None
+        if record.get("fingerprint") != self.fingerprint:
+            return None
+        if record.get("signature") != self.signature(unit):
+            return None
+        folder = self._old / _folder_name(unit)
+        stored = record.get("files")
+        if not isinstance(stored, dict):
+            return None
+        try:
+            for name, digest in stored.items():
+                if fingerprints.sha256_file(folder / name) != digest:
+                    return None
+            tables = {
+                name.removesuffix(".feather"): feather.read_table(str(folder / name))
+                for name in stored
+            }
+            issues_table = tables.pop(ISSUES, None)
+            issues = None if issues_table is None else issues_table.to_pandas()
+        except (OSError, ValueError, pyarrow.ArrowException):
+            return None
+        if issues is None or list(issues.columns) != DQ_COLUMNS:
+            return None
+        self._carry(unit, folder, record)
+        self.reused.append(unit)
+        return CachedUnit(dict(tables), issues, dict(record.get("meta") or {}))
+
+    def _carry(self, unit: str, folder: Path, record: dict[str, Any]) -> None:
+        """Put an unchanged unit's files into the new cache (a hard link where possible)."""
+        if self._staging is None:
+            return
+        target = self._staging / _folder_name(unit)
+        target.mkdir()
+        for name in record["files"]:
+            try:
+                os.link(folder / name, target / name)
+            except OSError:
+                shutil.copy2(folder / name, target / name)
+        self._new_units[unit] = record
+
+    def store(self, unit: str, cached: CachedUnit) -> None:
+        """Keep a unit just read and cleaned in the new cache.
+
+        Args:
+            unit: The unit's folder relative to the raw folder.
+            cached: Its tables (as the reader hands them on), issues and notes.
+        """
+        self.read.append(unit)
+        if self._staging is None:
+            return
+        folder = self._staging / _folder_name(unit)
+        folder.mkdir()
+        stored: dict[str, str] = {}
+        for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+            path = folder / f"{name}.feather"
+            _write_frame(frame, path)
+            stored[path.name] = fingerprints.sha256_file(path)
+        self._new_units[unit] = {
+            "signature": self.signature(unit),
+            "fingerprint": self.fingerprint,
+            "files": stored,
+            "meta": cached.meta,
+        }
+
+    def finish(self) -> None:
+        """Write the new cache's index (after every unit is stored)."""
+        if self._staging is None:
+            return
+        index = {"format": CACHE_FORMAT, "units": dict(sorted(self._new_units.items()))}
+        (self._staging / INDEX_NAME).write_text(
+            json.dumps(index, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8"
+        )
+        if self.reused:
+            shown = ", ".join(self.read[:SHOWN_UNITS]) or "none"
+            hidden = len(self.read) - SHOWN_UNITS
+            more = f" and {hidden} more" if hidden > 0 else ""
+            logger.info(
+                "Ingest cache: %d of %d folders unchanged and reused; read: %s%s.",
+                len(self.reused),
+                len(self.reused) + len(self.read),
+                shown,
+                more,
+            )
+
+
+def split_issues(issues: pd.DataFrame, units: Sequence[str]) -> dict[str, pd.DataFrame] | None:
+    """Split a batch's issues by the unit folder their file lies in, keeping their order.
+
+    Args:
+        issues: Issues raised while reading and cleaning several units together.
+        units: The units of the batch (folders relative to the raw folder).
+
+    Returns:
+        Unit -> its issues, in the order they were raised; None when an issue names no file
+        inside one of the units (the caller then cleans the units one at a time).
+    """
+    files = issues["file"].astype("object")
+    owner = pd.Series(None, index=issues.index, dtype="object")
+    for unit in units:
+        inside = files.str.startswith(f"{unit}/", na=False).astype(bool)
+        owner = owner.mask(inside & owner.isna(), unit)
+    if owner.isna().any():
+        return None
+    return {unit: issues.loc[owner.eq(unit).to_numpy()].reset_index(drop=True) for unit in units}

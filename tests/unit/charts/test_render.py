@@ -1,0 +1,130 @@
+"""Charts out as SVG: text measured as FreeType measures it, kept as text, laid out inside."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.textpath import TextToPath
+
+from csc_metrics.charts import breakdown_bars, spc_chart
+from csc_metrics.charts.render import POINTS, figure_svg, measuring_renderer, text_extent
+from csc_metrics.charts.style import finish, new_figure
+from csc_metrics.spc import spc
+
+
+def freetype(text: str, size: float = 10.0, weight: str = "normal") -> tuple[float, ...]:
+    """What matplotlib's own measure (FreeType laying the string out) gives, in points."""
+    return TextToPath().get_text_width_height_descent(
+        text, FontProperties(size=size, weight=weight), False
+    )
+
+
+def ours(text: str, size: float = 10.0, weight: str = "normal") -> tuple[float, ...]:
+    return text_extent(text, findfont(FontProperties(size=size, weight=weight)), size)
+
+
+@pytest.mark.parametrize("text", ["20%", "1,412", "gjpqy", "100.0% (n=5)", "Quarter ending"])
+def test_a_string_measures_as_freetype_measures_it(text):
+    # No kerning pair in these strings: width, height and descent agree to a hundredth of a
+    # point.
+    assert ours(text) == pytest.approx(freetype(text), abs=0.02)
+
+
+@pytest.mark.parametrize("text", ["AVAVA To", "Jun 2024", "Way of Life", "Tyne and Wear"])
+def test_a_string_with_kerning_never_measures_narrower_than_it_draws(text):
+    # Kerning pulls "AV" and "To" together; leaving it out can only overstate the width.
+    width, height, descent = ours(text, 13.0, "bold")
+    expected = freetype(text, 13.0, "bold")
+    assert width >= expected[0] - 0.01
+    assert (height, descent) == pytest.approx(expected[1:], abs=0.02)
+
+
+def test_an_empty_string_has_no_size():
+    assert ours("") == (0.0, 0.0, 0.0)
+
+
+@pytest.fixture
+def chart():
+    values = pd.Series(
+        [10.0, 12.0] * 5 + [10.0, 24.0],
+        index=pd.date_range("2021-03-31", periods=12, freq="QE"),
+    )
+    return spc_chart(spc(values, "lower", target=15.0), "Placements & moves", "%", "Returns")
+
+
+def test_the_svg_keeps_every_label_as_text(chart):
+    svg = figure_svg(chart.figure)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "Placements &amp; moves" in texts  # the title, escaped
+    assert "Quarter ending" in texts and "Special cause: concern" in texts
+    assert "Target (15.0%)" in texts
+    assert any(t.startswith("Source: Returns.") for t in texts)
+
+
+def test_the_same_figure_gives_the_same_bytes_without_a_date_or_creator(chart):
+    svg = figure_svg(chart.figure)
+    assert svg == figure_svg(chart.figure)
+    assert svg.startswith("<svg")
+    assert "<metadata>" not in svg and "Matplotlib v" not in svg
+
+
+def test_numbers_in_the_drawing_are_written_to_a_tenth_of_a_point(chart):
+    tags = "".join(re.findall(r"<[^>]*>", figure_svg(chart.figure)))
+    assert re.search(r"\d\.\d{2,}", tags) is None
+
+
+def test_the_figure_keeps_its_dpi_and_facecolor(chart):
+    chart.figure.set_facecolor("none")
+    figure_svg(chart.figure)
+    assert chart.figure.dpi == 100
+    assert chart.figure.get_facecolor() == (0.0, 0.0, 0.0, 0.0)
+
+
+def extents_in_points(figure):
+    """Each axes' box with its decorations, the title's and the footnote's, in points."""
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    footnote = next(t for t in figure.texts if t.get_gid() == "footnote")
+    return (
+        [ax.get_tightbbox(renderer) for ax in figure.axes],
+        figure._suptitle.get_window_extent(renderer),
+        footnote.get_window_extent(renderer),
+    )
+
+
+def test_a_bar_label_past_the_last_tick_stays_inside_the_figure():
+    # 5 of 5 in a group with a long name: the label "100.0% (n=5)" sits past the 100% tick,
+    # and the long name leaves the axes narrow; the label used to run off the figure's edge.
+    rates = pd.DataFrame(
+        {
+            "group": ["Accommodation: Ordinary lodgings, no formal support (K)", "B"],
+            "numerator": [5, 3],
+            "denominator": [5, 5],
+        }
+    )
+    figure = breakdown_bars(rates, "Share", "% of the group", "Test").figure
+    width, _ = figure.get_size_inches() * POINTS
+    labels = [t for t in figure.axes[0].texts if t.get_text().startswith("100.0%")]
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    assert labels and all(t.get_window_extent(renderer).x1 <= width for t in labels)
+
+
+def test_the_axes_and_their_labels_sit_between_the_title_and_the_footnote(chart):
+    (axes,), title, footnote = extents_in_points(chart.figure)
+    width, height = chart.figure.get_size_inches() * POINTS
+    assert footnote.y1 <= axes.y0 and axes.y1 <= title.y0
+    assert axes.x0 >= 0 and axes.x1 <= width and title.y1 <= height and footnote.y0 >= 0
+
+
+def test_a_long_footnote_wraps_and_the_axes_make_room_for_it():
+    figure = new_figure()
+    figure.add_subplot().plot([1, 2], [3, 4])
+    footnote = finish(figure, "Title", ["Source: a long source. " * 12])
+    (axes,), _, box = extents_in_points(figure)
+    assert footnote.startswith("Source: a long source.")
+    assert box.height > 3 * 9  # three lines of 9 pt at least
+    assert box.y1 <= axes.y0

@@ -22,6 +22,7 @@ import codecs
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,45 @@ def parse_csv(text: str, path: str, delimiter: str = ",") -> pd.DataFrame:
             "Check for stray delimiters or a missing column heading."
         )
     return frame
+
+
+def refuse_repeated_headings(
+    headings: list[object], accepted: Callable[[str], str | None], source: str, fix: str
+) -> None:
+    """Refuse a heading row that gives one of the format's columns more than once.
+
+    The rows no longer line up with such headings (every value after the extra heading sits
+    one column to the right), so reading on would shift the data. pandas renames a second
+    ``CHILD`` to ``CHILD.1``; both count. Only headings the format accepts are named: a heading
+    row that is really a row of data repeats values, not headings.
+
+    Args:
+        headings: The heading cells as read.
+        accepted: The heading as the format knows it (``CHILD``), or None when it is not one.
+        source: The file, for the message.
+        fix: What to do, ending the message.
+
+    Raises:
+        InputError: If an accepted heading appears more than once.
+    """
+    places: dict[str, list[int]] = {}
+    written: dict[str, str] = {}
+    for number, heading in enumerate(headings, start=1):
+        text = re.sub(r"\.\d+$", "", str(heading)).strip()
+        key = accepted(text)
+        if key is not None:
+            places.setdefault(key, []).append(number)
+            written.setdefault(key, text)
+    twice = {key: numbers for key, numbers in places.items() if len(numbers) > 1}
+    if twice:
+        named = "; ".join(
+            f"{written[key]} in columns {' and '.join(str(n) for n in numbers)}"
+            for key, numbers in twice.items()
+        )
+        raise InputError(
+            f"{source}: its heading row gives the same column heading more than once ({named}). "
+            f"Each column needs its own heading: {fix}"
+        )
 
 
 def normalise_column(name: object) -> str:

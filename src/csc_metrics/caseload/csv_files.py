@@ -7,7 +7,6 @@ Every cell is read as text so identifiers keep their leading zeros, headers are 
 from __future__ import annotations
 
 import codecs
-import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from csc_metrics.caseload.values import (
 )
 from csc_metrics.errors import InputError
 from csc_metrics.quality import DataQualityLog
-from csc_metrics.raw_text import read_text_csv
+from csc_metrics.raw_text import read_text_csv, refuse_repeated_headings
 
 DATASET = "caseload"
 
@@ -52,38 +51,6 @@ def _read_text_cells(path: Path, source: str) -> pd.DataFrame:
     raise InputError(
         f"{source} is not UTF-8 or Windows-1252 text ({last_error}). Save it as CSV UTF-8."
     )
-
-
-def _refuse_repeated_headings(
-    headers: list[object], variants: dict[str, tuple[str, ...]], source: str
-) -> None:
-    """Refuse a heading row that gives one of the file's columns twice.
-
-    Rows no longer line up with such headings (every value after the extra heading sits one
-    column to the right), so reading on would shift the data. pandas renames the second
-    ``fte`` to ``fte.1``; both count. Only headings the format accepts are named (a heading
-    row that is really a row of data repeats values, not headings).
-    """
-    accepted = {normalise_label(v) for names in variants.values() for v in names}
-    places: dict[str, list[int]] = {}
-    written: dict[str, str] = {}
-    for number, header in enumerate(headers, start=1):
-        text = re.sub(r"\.\d+$", "", str(header)).strip()
-        key = normalise_label(text)
-        if key in accepted:
-            places.setdefault(key, []).append(number)
-            written.setdefault(key, text)
-    twice = {key: numbers for key, numbers in places.items() if len(numbers) > 1}
-    if twice:
-        named = "; ".join(
-            f"{written[key]} in columns {' and '.join(str(n) for n in numbers)}"
-            for key, numbers in twice.items()
-        )
-        raise InputError(
-            f"{source}: its heading row gives the same column heading more than once ({named}). "
-            "Each column needs its own heading: remove the extra heading (or column) and save "
-            "the file again."
-        )
 
 
 def _blank_to_missing(column: pd.Series) -> pd.Series:
@@ -123,7 +90,13 @@ def read_csv_table(
     """
     cells = _read_text_cells(path, source)
     headers = list(cells.columns)
-    _refuse_repeated_headings(headers, variants, source)
+    accepted = {normalise_label(v) for names in variants.values() for v in names}
+    refuse_repeated_headings(
+        headers,
+        lambda heading: normalise_label(heading) if normalise_label(heading) in accepted else None,
+        source,
+        "remove the extra heading (or column) and save the file again.",
+    )
     positions = find_columns(headers, variants)
     require_columns(positions, required, variants, headers, source)
     unused = [str(h) for i, h in enumerate(headers) if i not in positions.values()]

@@ -24,6 +24,7 @@ from csc_metrics.raw_text import (
     detect_delimiter,
     normalise_column,
     parse_csv,
+    refuse_repeated_headings,
 )
 from csc_metrics.ssda903.issues import log_file
 from csc_metrics.ssda903.raw import RawTable, finish_table
@@ -93,27 +94,6 @@ def detect_table(columns: list[str]) -> tuple[TableSpec | None, list[str]]:
     return None, []
 
 
-def repeated_headings(columns: list[str], known: tuple[str, ...]) -> dict[str, list[int]]:
-    """Known column headings that a heading row gives more than once, with their positions.
-
-    pandas renames the second ``CHILD`` to ``CHILD.1``; both count. Only headings of the
-    format are named (a heading row that is really a row of data repeats values, not headings).
-
-    Args:
-        columns: The normalised headings as read.
-        known: The table's DfE columns.
-
-    Returns:
-        Heading -> 1-based column numbers, for headings given more than once.
-    """
-    base = [re.sub(r"\.\d+$", "", c) if re.sub(r"\.\d+$", "", c) in known else c for c in columns]
-    places: dict[str, list[int]] = {}
-    for number, name in enumerate(base, start=1):
-        if name in known:
-            places.setdefault(name, []).append(number)
-    return {name: numbers for name, numbers in places.items() if len(numbers) > 1}
-
-
 def read_csv_table(
     data: bytes, path: str, collection_year: int, file_order: int, log: DataQualityLog
 ) -> RawTable:
@@ -153,19 +133,13 @@ def read_csv_table(
             f"{path} looks like the {spec.dfe_name} table but lacks the required "
             f"column(s) {', '.join(missing)}."
         )
-    twice = repeated_headings(list(frame.columns), spec.columns)
-    if twice:
-        # With a heading given twice the rows no longer line up with the headings (every value
-        # after it sits one column to the right), so reading on would shift the data.
-        named = "; ".join(
-            f"{name} in columns {' and '.join(str(i) for i in places)}"
-            for name, places in twice.items()
-        )
-        raise InputError(
-            f"{path}: its heading row gives the same column heading more than once ({named}). "
-            "Each column needs its own heading: remove the extra heading (or column) and "
-            "export the table again."
-        )
+    dfe_columns = set(spec.columns)
+    refuse_repeated_headings(
+        list(frame.columns),
+        lambda heading: heading if heading in dfe_columns else None,
+        path,
+        "remove the extra heading (or column) and export the table again.",
+    )
     frame = frame.loc[:, ~frame.columns.duplicated()]
     extra = [c for c in frame.columns if c not in spec.columns]
     blank = blank_rows(frame)

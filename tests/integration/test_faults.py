@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import standard_snapshot
+from snapshot_history import copy_of, ingest_twice_archiving_a_snapshot
 from ssda903_helpers import episode_row, raw_folder
 
 from csc_metrics import folders, locks, privacy, storage
@@ -65,16 +65,8 @@ def _snapshots(processed: Path) -> list[str]:
 def two_snapshots_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folders ``two_snapshots`` copies, made once for the module (two ingests)."""
     base = tmp_path_factory.mktemp("two-snapshots")
-    raw = _raw(base / "raw")
-    processed = base / "processed"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(privacy.KEY_ENV, KEY)
-        assert _ingest(raw, processed) == 0
-        # The 2024-03-31 snapshot is archived away; the next one arrives.
-        shutil.move(raw / "caseload" / "2024-03-31", base / "archived")
-        standard_snapshot(raw, "2024-06-30")
-        assert _ingest(raw, processed) == 0
-    assert _snapshots(processed) == ["2024-03-31", "2024-06-30"]
+    ingest_twice_archiving_a_snapshot(base, _raw(base / "raw"), KEY)
+    assert _snapshots(base / "processed") == ["2024-03-31", "2024-06-30"]
     return base
 
 
@@ -82,15 +74,9 @@ def two_snapshots_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def two_snapshots(two_snapshots_made: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A processed folder whose caseload history holds a snapshot no longer in the raw folder.
 
-    A copy (files, times and the lock file beside the processed folder) of the module's
-    ``two_snapshots_made``: each test kills or breaks its own copy.
+    A copy of the module's ``two_snapshots_made``: each test kills or breaks its own copy.
     """
-    for item in two_snapshots_made.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, tmp_path / item.name, symlinks=True)
-        else:
-            shutil.copy2(item, tmp_path / item.name)
-    return tmp_path / "raw", tmp_path / "processed"
+    return copy_of(two_snapshots_made, tmp_path)
 
 
 @pytest.mark.slow

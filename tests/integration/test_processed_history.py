@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from caseload_fixtures import standard_snapshot
+from snapshot_history import copy_of, ingest_twice_archiving_a_snapshot
 from ssda903_helpers import episode_row, raw_folder
 
 from csc_metrics import privacy, storage
@@ -40,29 +40,16 @@ def generations_made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("generations")
     raw = raw_folder(base / "raw", {2024: [episode_row("RAWID0001", "01/06/2022")]})
     standard_snapshot(raw)
-    processed = base / "processed"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(privacy.KEY_ENV, KEY)
-        assert _ingest(raw, processed) == 0
-        shutil.move(raw / "caseload" / "2024-03-31", base / "archived")
-        standard_snapshot(raw, "2024-06-30")
-        assert _ingest(raw, processed) == 0
-    return base
+    return ingest_twice_archiving_a_snapshot(base, raw, KEY)
 
 
 @pytest.fixture
 def generations(generations_made: Path, tmp_path: Path) -> tuple[Path, Path]:
     """Two ingests: March (later archived out of raw), then June added on top of it.
 
-    A copy (files, times and the lock file beside the processed folder) of the module's
-    ``generations_made``: each test damages or rolls back its own copy.
+    A copy of the module's ``generations_made``: each test damages or rolls back its own copy.
     """
-    for item in generations_made.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, tmp_path / item.name, symlinks=True)
-        else:
-            shutil.copy2(item, tmp_path / item.name)
-    return tmp_path / "raw", tmp_path / "processed"
+    return copy_of(generations_made, tmp_path)
 
 
 def test_the_manifest_records_a_hash_of_every_processed_file(generations):

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import standard_snapshot
-from snapshot_history import copy_of, ingest_twice_archiving_a_snapshot
+from snapshot_history import copy_of, ingest, ingest_twice_archiving_a_snapshot
 from ssda903_helpers import episode_row, raw_folder
 
 from csc_metrics import folders, locks, privacy, storage
-from csc_metrics.cli import main
 from csc_metrics.errors import AlreadyRunningError
 
 KEY = "faults-test-key-long-enough-for-the-32-character-rule"
@@ -42,10 +41,6 @@ def _raw(root: Path) -> Path:
     raw = raw_folder(root, {2024: [episode_row("RAWID0001", "01/06/2022")]})
     standard_snapshot(raw)
     return raw
-
-
-def _ingest(raw: Path, processed: Path) -> int:
-    return main(["ingest", "--raw", str(raw), "--processed", str(processed)])
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -96,13 +91,13 @@ def test_an_ingest_killed_at_any_step_of_the_swap_loses_no_caseload_history(
 
     monkeypatch.setattr(folders, "swap_step", kill)
     with pytest.raises(Killed):
-        _ingest(raw, processed)
+        ingest(raw, processed)
     monkeypatch.setattr(folders, "swap_step", lambda name: None)
     if next_input == "bad":
         (raw / "ssda903" / "2024" / "episodes.csv").write_bytes(b"")
-        assert _ingest(raw, processed) == 2
+        assert ingest(raw, processed) == 2
     else:
-        assert _ingest(raw, processed) == 0
+        assert ingest(raw, processed) == 0
     # Both snapshots are still there, although the first is no longer in the raw folder.
     assert _snapshots(processed) == ["2024-03-31", "2024-06-30"]
     assert [p.name for p in processed.parent.iterdir() if p.name.startswith(".processed.")] in (
@@ -117,7 +112,7 @@ def test_ingest_refuses_a_processed_folder_holding_someone_elses_file(tmp_path: 
     processed.mkdir()
     (processed / "manifest.json").write_text('{"inputs": []}')
     (processed / "thesis.docx").write_bytes(b"years of work")
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     assert (processed / "thesis.docx").read_bytes() == b"years of work"
 
 
@@ -127,7 +122,7 @@ def test_a_full_disk_is_a_message_and_the_processed_data_stay(
     # A monkeypatched writer: works on every machine (the tmpfs test below needs root).
     raw = _raw(tmp_path / "raw")
     processed = tmp_path / "processed"
-    assert _ingest(raw, processed) == 0
+    assert ingest(raw, processed) == 0
     before = _digest(processed)
 
     def full(frame: object, name: str, folder: Path, validated: bool = False) -> Path:
@@ -135,7 +130,7 @@ def test_a_full_disk_is_a_message_and_the_processed_data_stay(
 
     monkeypatch.setattr("csc_metrics.pipeline.core.write_table", full)
     capsys.readouterr()
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     message = capsys.readouterr().err
     assert "disk is full" in message and "Traceback" not in message
     assert str(processed.parent) in message
@@ -167,13 +162,13 @@ def test_a_really_full_disk_is_a_message_and_the_processed_data_stay(
 ) -> None:
     raw = _raw(tmp_path / "raw")
     processed = small_disk / "processed"
-    assert _ingest(raw, processed) == 0
+    assert ingest(raw, processed) == 0
     before = _digest(processed)
     # Fill the disk, leaving a few kilobytes: not enough for a second copy of the tables.
     free = os.statvfs(small_disk)
     (small_disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 16384))
     capsys.readouterr()
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     message = capsys.readouterr().err
     assert "disk is full" in message and "Traceback" not in message
     assert _digest(processed) == before
@@ -186,11 +181,11 @@ def test_a_read_only_processed_folder_is_a_message_and_stays(
 ) -> None:
     raw = _raw(tmp_path / "raw")
     processed = small_disk / "processed"
-    assert _ingest(raw, processed) == 0
+    assert ingest(raw, processed) == 0
     before = _digest(processed)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     capsys.readouterr()
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     message = capsys.readouterr().err
     assert "read-only" in message and "Traceback" not in message
     assert str(small_disk) in message
@@ -207,7 +202,7 @@ def test_a_read_only_folder_without_a_mount_is_a_message(
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
 
     monkeypatch.setattr(folders.tempfile, "mkdtemp", read_only)
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     message = capsys.readouterr().err
     assert "read-only" in message and str(tmp_path) in message
 
@@ -244,7 +239,7 @@ def test_a_second_process_is_refused_while_the_first_holds_the_lock(tmp_path: Pa
         ):
             pass
         raw = _raw(tmp_path / "raw")
-        assert _ingest(raw, processed) == 3  # csc-metrics ingest takes the same lock
+        assert ingest(raw, processed) == 3  # csc-metrics ingest takes the same lock
         assert not processed.exists()
     finally:
         holder.kill()

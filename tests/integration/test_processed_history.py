@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import standard_snapshot
-from snapshot_history import copy_of, ingest_twice_archiving_a_snapshot
+from snapshot_history import copy_of, ingest, ingest_twice_archiving_a_snapshot
 from ssda903_helpers import episode_row, raw_folder
 
 from csc_metrics import privacy, storage
@@ -23,10 +23,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(autouse=True)
 def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(privacy.KEY_ENV, KEY)
-
-
-def _ingest(raw: Path, processed: Path) -> int:
-    return main(["ingest", "--raw", str(raw), "--processed", str(processed)])
 
 
 def _snapshots(folder: Path) -> list[str]:
@@ -76,7 +72,7 @@ def test_a_damaged_table_is_named_when_the_data_are_loaded(generations):
 def test_damaged_ssda903_tables_are_rebuilt_from_raw(generations):
     raw, processed = generations
     (processed / "clean_ssda903__episodes.parquet").write_bytes(b"PAR1 not thrift")
-    assert _ingest(raw, processed) == 0
+    assert ingest(raw, processed) == 0
     assert storage.damaged_files(processed) == []
     assert len(storage.load_processed(processed).episodes) == 1
 
@@ -85,7 +81,7 @@ def test_a_damaged_caseload_history_is_restored_from_the_previous_generation(gen
     raw, processed = generations
     (processed / "clean_caseload__cases.parquet").write_bytes(b"PAR1 not thrift")
     with caplog.at_level("WARNING"):
-        assert _ingest(raw, processed) == 0
+        assert ingest(raw, processed) == 0
     assert "restored it from the previous generation" in caplog.text
     # March from the previous generation, June read again from the raw folder.
     assert _snapshots(processed) == ["2024-03-31", "2024-06-30"]
@@ -97,7 +93,7 @@ def test_a_history_nothing_can_restore_stops_and_says_what_is_lost(generations, 
     (processed / storage.HISTORY_FOLDER / "clean_caseload__cases.parquet").write_bytes(b"x")
     before = (processed / storage.MANIFEST_NAME).read_bytes()
     capsys.readouterr()
-    assert _ingest(raw, processed) == 2
+    assert ingest(raw, processed) == 2
     message = capsys.readouterr().err
     assert "clean_caseload__cases.parquet" in message and "lost" in message
     assert (processed / storage.MANIFEST_NAME).read_bytes() == before
@@ -118,7 +114,7 @@ def test_rollback_without_a_previous_generation_is_a_message(tmp_path, capsys):
     raw = raw_folder(tmp_path / "raw", {2024: [episode_row("RAWID0001", "01/06/2022")]})
     standard_snapshot(raw)
     processed = tmp_path / "processed"
-    assert _ingest(raw, processed) == 0
+    assert ingest(raw, processed) == 0
     capsys.readouterr()
     assert main(["ingest", "--rollback", "--processed", str(processed)]) == 2
     assert "nothing to roll back" in capsys.readouterr().err

@@ -237,7 +237,7 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
     """
     aligned = _aligned_at_end(ctx, indicator_ids)
     # Ours, and so the gap (ours = theirs + gap), is withheld wherever the scorecard withholds it.
-    withheld = aligned["indicator_id"].map(lambda i: _withheld(ctx, i)).astype(bool)
+    withheld = aligned["indicator_id"].map(ctx.withholds_latest).astype(bool)
     table = pd.DataFrame(
         {
             "Indicator": aligned["indicator_id"].map(display_label),
@@ -268,12 +268,6 @@ def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: s
         ),
         row_header="Indicator",
     )
-
-
-def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
-    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
-    latest = ctx.latest(indicator_id)
-    return latest is not None and ctx.withholds(indicator_id, latest)
 
 
 def _gap_units(units: tuple[str, ...]) -> str:

@@ -518,14 +518,7 @@ def team_trends_chart(ctx: ReportContext) -> Chart:
     ]
     if rows.empty:
         return empty_chart(title, no_snapshot(ctx))
-    overall = (
-        ctx.series[
-            (ctx.series["indicator_id"] == TEAM_TREND_INDICATOR)
-            & (ctx.series["breakdown"] == "total")
-        ]
-        .set_index("period_end")["value"]
-        .dropna()
-    )
+    overall = _service_series(ctx).set_index("period_end")["value"]
     data = rows.rename(columns={"group": "team"})[["team", "period_end", "value", "numerator"]]
     chart = team_small_multiples(
         data,
@@ -543,18 +536,22 @@ def team_trends_chart(ctx: ReportContext) -> Chart:
     )
 
 
-def _service_comparison(ctx: ReportContext) -> str:
-    """A team page's sentence in place of the small multiples: the service's latest figure."""
+def _service_series(ctx: ReportContext) -> pd.DataFrame:
+    """The whole service's cases per FTE at each quarter end with a figure, oldest first."""
     series = ctx.series
     service = series[
-        (series["indicator_id"] == TEAM_TREND_INDICATOR)
-        & (series["breakdown"] == "total")
-        & (series["period_end"] <= ctx.period_end)
-    ].dropna(subset=["value"])
+        (series["indicator_id"] == TEAM_TREND_INDICATOR) & (series["breakdown"] == "total")
+    ]
+    return service.dropna(subset=["value"]).sort_values("period_end")
+
+
+def _service_comparison(ctx: ReportContext) -> str:
+    """A team page's sentence in place of the small multiples: the service's latest figure."""
+    service = _service_series(ctx)
     where = "The whole-service report has one small chart per team."
     if service.empty:
         return f"This team's own trend is the chart above. {where}"
-    latest = service.sort_values("period_end").iloc[-1]
+    latest = service.iloc[-1]
     figure = in_words(latest["value"], get_indicator(TEAM_TREND_INDICATOR).unit)
     return (
         f"This team's own trend is the chart above. Across the whole service it was {figure} at "

@@ -184,16 +184,13 @@ def benchmark_gaps(ctx: ReportContext) -> pd.DataFrame:
     if ctx.suppress:
         # Our figure, and so its gap to a published one, is withheld wherever the scorecard
         # withholds it: ours would be the benchmark plus the gap.
-        rows = rows[~rows["indicator_id"].map(lambda i: _withheld(ctx, i)).astype(bool)]
+        withheld = rows["indicator_id"].map(
+            lambda i: ctx.latest(i) is None or ctx.withholds_latest(i)
+        )
+        rows = rows[~withheld.astype(bool)]
     return rows.assign(label=rows["indicator_id"].map(display_label))[
         ["indicator_id", "label", "value", "benchmark", "gap_pp", "comparison", "benchmark_year"]
     ].reset_index(drop=True)
-
-
-def _withheld(ctx: ReportContext, indicator_id: str) -> bool:
-    """Whether the indicator's latest figure is withheld (``ctx.withholds``)."""
-    latest = ctx.latest(indicator_id)
-    return latest is None or ctx.withholds(indicator_id, latest)
 
 
 def benchmark_gap_table(ctx: ReportContext) -> ReportTable:

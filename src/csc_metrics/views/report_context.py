@@ -441,6 +441,11 @@ class ReportContext:
             unit, latest.numerator, latest.denominator, latest.value, self.settings
         )
 
+    def withholds_latest(self, indicator_id: str) -> bool:
+        """Whether the indicator's latest figure is withheld (``withholds``); False without one."""
+        latest = self.latest(indicator_id)
+        return latest is not None and self.withholds(indicator_id, latest)
+
     def discloses(self, numerator: float, denominator: float) -> bool:
         """Whether suppression is on and a share of these counts must be hidden.
 

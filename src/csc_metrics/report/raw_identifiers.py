@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from csc_metrics import storage
 from csc_metrics.errors import ParameterError
@@ -121,6 +122,40 @@ def collect_raw_identifiers(raw: Path, processed: Path) -> RawIdentifiers:
         if key is not None and all(privacy_check.is_word(i) for i in wanted):
             found.by_file[digest] = sorted(identifier_digest(key, i) for i in wanted)
     return found
+
+
+def collect_as_record(raw: str, processed: str) -> dict[str, Any]:
+    """``collect_raw_identifiers`` as JSON values, for the run's kernel fork server to answer.
+
+    The run asks its fork server, idle while ingest runs in the run's own process, to read the
+    raw files, so that the two use both cores instead of sharing one. The identifiers travel
+    over the pipe between the two processes and are kept nowhere.
+
+    Returns:
+        ``identifiers``, ``digests``, ``by_file`` and ``key_check`` (the key's digest of an
+        empty text, so the run can tell the server used the run's key; None without a key).
+    """
+    found = collect_raw_identifiers(Path(raw), Path(processed))
+    return {
+        "identifiers": sorted(found.identifiers),
+        "digests": sorted(found.digests),
+        "by_file": found.by_file,
+        "key_check": None if found.key is None else identifier_digest(found.key, ""),
+    }
+
+
+def from_record(record: dict[str, Any]) -> RawIdentifiers | None:
+    """What ``collect_as_record`` answered, or None when its key is not this process's key."""
+    key = _key()
+    check = None if key is None else identifier_digest(key, "")
+    if record.get("key_check") != check:
+        return None
+    return RawIdentifiers(
+        identifiers=set(record["identifiers"]),
+        digests=set(record["digests"]),
+        key=key,
+        by_file={str(k): list(v) for k, v in record["by_file"].items()},
+    )
 
 
 def remember_raw_identifiers(found: RawIdentifiers, processed: Path) -> None:

@@ -45,7 +45,7 @@ from csc_metrics.report.executions import (
     reusable_executions,
     run_inputs_fingerprint,
 )
-from csc_metrics.report.forkserver import ForkServer
+from csc_metrics.report.forkserver import ForkServer, ServerCallError
 from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
@@ -67,6 +67,7 @@ from csc_metrics.report.raw_identifiers import (
     RawIdentifiers,
     collect_raw_identifiers,
     find_raw_identifiers,
+    from_record,
     remember_raw_identifiers,
 )
 from csc_metrics.report.render import (
@@ -82,6 +83,9 @@ logger = logging.getLogger(__name__)
 
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
+
+#: Reads the raw child identifiers in the fork server (see ``_Run._raw_identifiers``).
+RAW_IDENTIFIERS_FUNCTION = "csc_metrics.report.raw_identifiers:collect_as_record"
 
 #: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
 PRELOAD_FUNCTION = "csc_metrics.views.opening:preload_report"
@@ -280,9 +284,7 @@ class _Run:
             # While ingest runs: warm the renderer and executor, hash inputs, read raw ids.
             background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
-            identifiers = background.submit(
-                collect_raw_identifiers, config.raw, config.processed_dir
-            )
+            identifiers = background.submit(self._raw_identifiers, pool.server)
             self._ingest(inputs)
             dates = background.submit(self._data_dates)
             self.shared = run_inputs_fingerprint(config.processed_dir)
@@ -311,6 +313,26 @@ class _Run:
                 )
             pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
+
+    def _raw_identifiers(self, server: ForkServer | None) -> RawIdentifiers:
+        """The raw files' child identifiers for the privacy check (``raw_identifiers``).
+
+        Read in the kernel fork server when there is one: it is idle while ingest runs in this
+        process, so the two use both cores instead of sharing one.
+        """
+        raw, processed = self.config.raw, self.config.processed_dir
+        if server is not None:
+            try:
+                record = server.call(
+                    RAW_IDENTIFIERS_FUNCTION, raw=str(raw), processed=str(processed)
+                )
+                found = from_record(record)
+            except (ServerCallError, KeyError, TypeError, AttributeError) as error:
+                logger.info("The fork server did not read the raw identifiers: %s", error)
+            else:
+                if found is not None:
+                    return found
+        return collect_raw_identifiers(raw, processed)
 
     def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
         config = self.config

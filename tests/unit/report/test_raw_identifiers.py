@@ -9,8 +9,10 @@ import pytest
 from csc_metrics import storage
 from csc_metrics.report.raw_identifiers import (
     REMEMBERED_FILE,
+    collect_as_record,
     collect_raw_identifiers,
     find_raw_identifiers,
+    from_record,
     remember_raw_identifiers,
 )
 
@@ -121,3 +123,15 @@ def test_without_a_key_nothing_is_remembered(raw, tmp_path, monkeypatch):
         "CH900002",
         "CH900003",
     }
+
+
+def test_what_the_fork_server_answers_is_what_the_run_would_have_read(raw, tmp_path, key):
+    processed = tmp_path / "processed"
+    record = collect_as_record(str(raw), str(processed))
+    assert from_record(record) == collect_raw_identifiers(raw, processed)
+
+
+def test_an_answer_made_with_another_key_is_not_used(raw, tmp_path, key, monkeypatch):
+    record = collect_as_record(str(raw), str(tmp_path / "processed"))
+    monkeypatch.setenv("CSC_METRICS_KEY", "another-raw-identifiers-key-0123456789ab")
+    assert from_record(record) is None

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # jsonschema (imported with nbformat) imports rfc3987-syntax when it is installed, which builds
 # a parser as it is imported (1.5 s of CPU in each process). Only jsonschema's "iri" formats use
 # it, which no schema of ours has; `csc-metrics run` marks it missing for the same reason
-# (report/cli.py, _skip_slow_imports). Done only if nothing has imported it yet (nbval has,
+# (report/__init__.py). Done only if nothing has imported it yet (nbval has,
 # under `make test`).
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 

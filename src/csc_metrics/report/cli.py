@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -21,9 +20,6 @@ from csc_metrics.report.config import (
     RunConfig,
     available_cores,
 )
-
-#: Modules whose import is slow and not needed by this process (see _skip_slow_imports).
-_UNUSED_SLOW_MODULES = ("rfc3987_syntax",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -186,15 +182,6 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     )
 
 
-def _skip_slow_imports() -> None:
-    # jsonschema (imported by nbformat) imports rfc3987-syntax when it is installed, which
-    # builds a parser at import time (about a second). Only jsonschema's "iri" format checks
-    # use it, and notebook validation never does; marking it missing saves that second on
-    # every run. Done only if nothing has imported it yet.
-    for name in _UNUSED_SLOW_MODULES:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -209,7 +196,6 @@ def run(args: argparse.Namespace) -> int:
         NotebookFailedError: When a notebook failed (exit 1); the message names the notebook,
             the cell, where the failed build is and where the log is.
     """
-    _skip_slow_imports()
     # A scheduler stops a run with SIGTERM: treat it as Ctrl-C, so kernels are killed and the
     # half-built folder removed, and the published report is left as it was.
     if threading.current_thread() is threading.main_thread():

@@ -8,6 +8,7 @@ the caller logs them, because only the caller knows the file, table and child.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -88,16 +89,22 @@ def parse_dates(raw: pd.Series) -> Cleaned:
         # others go through the patterns below (they give the same dates for dd/mm/yyyy).
         standard = text.str.fullmatch(STANDARD_DATE).fillna(False).astype(bool)
         dates = pd.to_datetime(text.where(standard), format="%d/%m/%Y", errors="coerce")
-        other = text.where(~standard)
-        parts = other.str.extract(DAY_FIRST).fillna(other.str.extract(ISO))
-        iso_text = (
-            parts["year"] + "-" + parts["month"].str.zfill(2) + "-" + parts["day"].str.zfill(2)
-        )
-        dates = dates.fillna(pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce"))
-        serial = pd.to_numeric(other.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
-        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+        two_digit = pd.Series(False, index=text.index)
+        other_rows = present & ~standard
+        if other_rows.any():
+            # Most files have no other form: their dates skip the patterns' many steps.
+            other = text[other_rows]
+            parts = other.str.extract(DAY_FIRST).fillna(other.str.extract(ISO))
+            iso_text = (
+                parts["year"] + "-" + parts["month"].str.zfill(2) + "-" + parts["day"].str.zfill(2)
+            )
+            found = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce")
+            serial = pd.to_numeric(other.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
+            found = found.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+            dates = dates.fillna(found.reindex(text.index))
+            two_digit = other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
+            two_digit = two_digit.reindex(text.index, fill_value=False)
         dates = dates.where(dates.between(EARLIEST_DATE, LATEST_DATE))
-        two_digit = present & other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
         return pd.DataFrame(
             {
                 "value": dates.astype("datetime64[ns]"),
@@ -113,35 +120,101 @@ def parse_dates(raw: pd.Series) -> Cleaned:
     )
 
 
+#: What a value is in a collection year's code list (``_code_grid``); -1 is none of these.
+VALID, NOT_VALID_IN_YEAR, LABEL = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _ColumnCodes:
+    """One column's code list as arrays, built once per process (see ``_column_codes``).
+
+    Attributes:
+        spellings: Each distinct code as written in the list, in list order.
+        spelling_of_row: For each row of the list, its position in ``spellings``.
+        first_year: First collection year of each row (0 when open-ended).
+        last_year: Last collection year of each row (9999 when open-ended).
+        current_code: Today's code of each row.
+        labels: Each label (upper case, stripped) that names one code only and is not itself
+            a code's spelling.
+        label_code: Today's code of each label.
+    """
+
+    spellings: pd.Index
+    spelling_of_row: np.ndarray
+    first_year: np.ndarray
+    last_year: np.ndarray
+    current_code: np.ndarray
+    labels: pd.Index
+    label_code: np.ndarray
+
+
 @cache
-def _code_lookup(table: str, column: str, year: int) -> pd.DataFrame:
-    """Return, for one column and collection year, every accepted spelling and its meaning.
+def _column_codes(table: str, column: str) -> _ColumnCodes:
+    """Return a column's code list as arrays, for ``_code_grid``."""
+    codes = codes_for(table, column)
+    spelling_of_row, spellings = pd.factorize(codes["code"])
+    labels = codes.assign(code=codes["label"].str.upper().str.strip())
+    # A label that could mean two different codes is no evidence of either; a label spelled
+    # like a code is read as that code.
+    labels = labels.drop_duplicates(["code", "current_code"])
+    labels = labels[~labels["code"].duplicated(keep=False) & ~labels["code"].isin(spellings)]
+    return _ColumnCodes(
+        spellings=pd.Index(spellings, dtype=object),
+        spelling_of_row=spelling_of_row,
+        first_year=codes["first_year"].to_numpy(dtype="int64"),
+        last_year=codes["last_year"].to_numpy(dtype="int64"),
+        current_code=codes["current_code"].to_numpy(dtype=object),
+        labels=pd.Index(labels["code"], dtype=object),
+        label_code=labels["current_code"].to_numpy(dtype=object),
+    )
+
+
+def _code_grid(
+    table: str, column: str, values: pd.Index, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Look every value up in every year's code list at once.
+
+    A code valid in the year reads as the ``current_code`` of its first row valid that year
+    (``VALID``); a code of the list that is not valid in the year reads as the ``current_code``
+    of its first row (``NOT_VALID_IN_YEAR``); a label of one code reads as that code
+    (``LABEL``); anything else reads as None with status -1.
+
+    Args:
+        table: Table short name.
+        column: DfE column name.
+        values: Distinct tidied values.
+        years: Distinct collection years.
 
     Returns:
-        Indexed by accepted text, columns ``current_code`` and ``status`` (``valid``,
-        ``code_not_valid_in_year`` or ``label_instead_of_code``).
+        ``(current, status)``: (value, year) grids of today's code (object) and status (int).
     """
-    codes = codes_for(table, column)
-    in_year = codes["first_year"].le(year) & codes["last_year"].ge(year)
-    valid = codes[in_year].assign(status="valid")
-    other = codes[~in_year & ~codes["code"].isin(valid["code"])].assign(
-        status="code_not_valid_in_year"
+    codes = _column_codes(table, column)
+    rows = len(codes.current_code)
+    in_year = (codes.first_year[:, None] <= years[None, :]) & (
+        codes.last_year[:, None] >= years[None, :]
     )
-    lookup = pd.concat([valid, other, _label_lookup(table, column)], ignore_index=True)
-    lookup = lookup.drop_duplicates("code", keep="first")
-    return lookup.set_index("code")[["current_code", "status"]]
-
-
-@cache
-def _label_lookup(table: str, column: str) -> pd.DataFrame:
-    """The labels of a column's codes (the same in every year), each mapped to its code."""
-    codes = codes_for(table, column)
-    labels = codes.assign(
-        code=codes["label"].str.upper().str.strip(), status="label_instead_of_code"
-    )
-    # A label that could mean two different codes is no evidence of either.
-    labels = labels.drop_duplicates(["code", "current_code"])
-    return labels[~labels["code"].duplicated(keep=False)]
+    # First row of each spelling valid in each year (``rows`` when none), and its first row.
+    first_valid = np.full((len(codes.spellings), len(years)), rows, dtype="int64")
+    row_numbers = np.arange(rows)
+    np.minimum.at(first_valid, codes.spelling_of_row, np.where(in_year, row_numbers[:, None], rows))
+    first_row = np.full(len(codes.spellings), rows, dtype="int64")
+    np.minimum.at(first_row, codes.spelling_of_row, row_numbers)
+    valid = first_valid < rows
+    row = np.where(valid, first_valid, first_row[:, None])
+    spelling_current = codes.current_code[row]
+    spelling_status = np.where(valid, VALID, NOT_VALID_IN_YEAR)
+    # Each value's position among the spellings and among the labels (-1: not there).
+    spelling = codes.spellings.get_indexer(values)
+    label = codes.labels.get_indexer(values)
+    current = np.full((len(values), len(years)), None, dtype=object)
+    status = np.full((len(values), len(years)), -1, dtype="int64")
+    is_label = (spelling < 0) & (label >= 0)
+    current[is_label] = codes.label_code[label[is_label]][:, None]
+    status[is_label] = LABEL
+    is_code = spelling >= 0
+    current[is_code] = spelling_current[spelling[is_code]]
+    status[is_code] = spelling_status[spelling[is_code]]
+    return current, status
 
 
 def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cleaned:
@@ -165,27 +238,22 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
     """
     tidy = clean_identifiers(raw)
     issues = dict(tidy.issues)
-    if codes_for(table, column).empty:
+    if _column_codes(table, column).spellings.empty:
         return Cleaned(tidy.values, issues)
     # Look each distinct code up once per collection year, then spread over the rows.
     value_ids, distinct = pd.factorize(tidy.values)
     year_ids, distinct_years = pd.factorize(years)
-    current_grid = np.full((len(distinct) + 1, len(distinct_years)), None, dtype=object)
-    status_grid = current_grid.copy()
-    for position, year in enumerate(distinct_years):
-        lookup = _code_lookup(table, column, int(year))
-        found = lookup.reindex(distinct)
-        current_grid[:-1, position] = found["current_code"].to_numpy(dtype=object)
-        status_grid[:-1, position] = found["status"].to_numpy(dtype=object)
+    found, found_status = _code_grid(
+        table, column, pd.Index(distinct, dtype=object), np.asarray(distinct_years, dtype="int64")
+    )
     # Blank values (id -1) read the grid's last, empty row.
+    current_grid = np.vstack([found, np.full((1, len(distinct_years)), None, dtype=object)])
+    status_grid = np.vstack([found_status, np.full((1, len(distinct_years)), -1)])
     current = _spread_grid(current_grid, value_ids, year_ids, raw.index)
-    # Statuses compared as numbers: -1 is no status (not a code of any year).
-    status_ids, statuses = pd.factorize(status_grid.ravel())
-    status = status_ids.reshape(status_grid.shape)[value_ids, year_ids]
-    status_number = {name: number for number, name in enumerate(statuses)}
+    status = status_grid[value_ids, year_ids]
     present = tidy.values.notna()
-    for rule in ("code_not_valid_in_year", "label_instead_of_code"):
-        issues[rule] = pd.Series(status == status_number.get(rule, -2), index=raw.index)
+    issues["code_not_valid_in_year"] = pd.Series(status == NOT_VALID_IN_YEAR, index=raw.index)
+    issues["label_instead_of_code"] = pd.Series(status == LABEL, index=raw.index)
     issues["invalid_code"] = present & pd.Series(status < 0, index=raw.index)
     # A label or an invalid code is reported as such; that it was also upper-cased adds nothing.
     reported = issues["label_instead_of_code"] | issues["invalid_code"]

@@ -40,23 +40,24 @@ def clean_identifiers(raw: pd.Series) -> Cleaned:
     Returns:
         Cleaned identifiers; issues ``value_tidied`` and ``excel_number_artefact``.
     """
-
-    def clean(distinct: pd.Series) -> pd.DataFrame:
-        tidy = distinct.str.strip().str.upper()
-        unexcel = tidy.str.replace(EXCEL_NUMBER, r"\1", regex=True)
-        present = tidy.notna() & tidy.ne("")
-        return pd.DataFrame(
-            {
-                "value": unexcel.mask(~present),
-                "value_tidied": present & tidy.ne(distinct),
-                "excel_number_artefact": present & unexcel.ne(tidy),
-            }
-        )
-
-    result = on_distinct(raw, clean, dtype="str")
+    result = on_distinct(raw, _tidy_identifiers, dtype="str")
     return Cleaned(
         result["value"].astype("str"),
         {rule: result[rule].astype(bool) for rule in ("value_tidied", "excel_number_artefact")},
+    )
+
+
+def _tidy_identifiers(distinct: pd.Series) -> pd.DataFrame:
+    """Strip, upper-case and undo Excel's ``123.0`` in distinct texts, with the rules that fired."""
+    tidy = distinct.str.strip().str.upper()
+    unexcel = tidy.str.replace(EXCEL_NUMBER, r"\1", regex=True)
+    present = tidy.notna() & tidy.ne("")
+    return pd.DataFrame(
+        {
+            "value": unexcel.mask(~present),
+            "value_tidied": present & tidy.ne(distinct),
+            "excel_number_artefact": present & unexcel.ne(tidy),
+        }
     )
 
 
@@ -236,30 +237,36 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
         The current codes; issues ``value_tidied``, ``excel_number_artefact``,
         ``code_not_valid_in_year``, ``label_instead_of_code`` and ``invalid_code``.
     """
-    tidy = clean_identifiers(raw)
-    issues = dict(tidy.issues)
     if _column_codes(table, column).spellings.empty:
-        return Cleaned(tidy.values, issues)
-    # Look each distinct code up once per collection year, then spread over the rows.
-    value_ids, distinct = pd.factorize(tidy.values)
+        return clean_identifiers(raw)
+    # Each distinct text is tidied and looked up once per collection year (the texts and years
+    # are few, however many rows there are); each row then picks its result by position.
+    raw_ids, raw_distinct = pd.factorize(raw)
+    # The blank's entry comes last: blank rows (id -1) read it.
+    tidy = _tidy_identifiers(pd.Series([*raw_distinct.tolist(), None], dtype="str"))
     year_ids, distinct_years = pd.factorize(years)
-    found, found_status = _code_grid(
-        table, column, pd.Index(distinct, dtype=object), np.asarray(distinct_years, dtype="int64")
+    current, status = _code_grid(
+        table,
+        column,
+        pd.Index(tidy["value"], dtype=object),
+        np.asarray(distinct_years, dtype="int64"),
     )
-    # Blank values (id -1) read the grid's last, empty row.
-    current_grid = np.vstack([found, np.full((1, len(distinct_years)), None, dtype=object)])
-    status_grid = np.vstack([found_status, np.full((1, len(distinct_years)), -1)])
-    current = _spread_grid(current_grid, value_ids, year_ids, raw.index)
-    status = status_grid[value_ids, year_ids]
-    present = tidy.values.notna()
-    issues["code_not_valid_in_year"] = pd.Series(status == NOT_VALID_IN_YEAR, index=raw.index)
-    issues["label_instead_of_code"] = pd.Series(status == LABEL, index=raw.index)
-    issues["invalid_code"] = present & pd.Series(status < 0, index=raw.index)
+    row_status = status[raw_ids, year_ids]
+    present = tidy["value"].notna().to_numpy(dtype=bool)[raw_ids]
+    label = row_status == LABEL
+    invalid = present & (row_status < 0)
     # A label or an invalid code is reported as such; that it was also upper-cased adds nothing.
-    reported = issues["label_instead_of_code"] | issues["invalid_code"]
-    issues["value_tidied"] = issues["value_tidied"] & ~reported
-    issues["excel_number_artefact"] = issues["excel_number_artefact"] & ~reported
-    return Cleaned(current.astype("str"), issues)
+    reported = label | invalid
+    tidied = tidy["value_tidied"].to_numpy(dtype=bool)[raw_ids] & ~reported
+    excel = tidy["excel_number_artefact"].to_numpy(dtype=bool)[raw_ids] & ~reported
+    issues = {
+        "value_tidied": pd.Series(tidied, index=raw.index),
+        "excel_number_artefact": pd.Series(excel, index=raw.index),
+        "code_not_valid_in_year": pd.Series(row_status == NOT_VALID_IN_YEAR, index=raw.index),
+        "label_instead_of_code": pd.Series(label, index=raw.index),
+        "invalid_code": pd.Series(invalid, index=raw.index),
+    }
+    return Cleaned(_spread_grid(current, raw_ids, year_ids, raw.index), issues)
 
 
 def _spread_grid(

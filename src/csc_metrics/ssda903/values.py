@@ -105,7 +105,14 @@ def parse_dates(raw: pd.Series) -> Cleaned:
             dates = dates.fillna(found.reindex(text.index))
             two_digit = other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
             two_digit = two_digit.reindex(text.index, fill_value=False)
-        dates = dates.where(dates.between(EARLIEST_DATE, LATEST_DATE))
+        # Compared as numpy dates (pandas' ``where`` on dates costs more than all the parsing).
+        # A date outside 1900-2100 (or NaT, which compares as False) becomes NaT before the
+        # conversion to nanoseconds, which could not hold it.
+        moments = dates.to_numpy()
+        in_range = (moments >= EARLIEST_DATE.to_datetime64()) & (
+            moments <= LATEST_DATE.to_datetime64()
+        )
+        dates = pd.Series(np.where(in_range, moments, np.datetime64("NaT")), index=text.index)
         return pd.DataFrame(
             {
                 "value": dates.astype("datetime64[ns]"),

@@ -54,7 +54,9 @@ def test_a_preparation_is_remembered_for_the_same_parameters_and_inputs_only(tmp
     remember_preparation(tmp_path, parameters, "shared", ANSWER)
     assert remembered_preparation(tmp_path, parameters, "shared") == ANSWER
     assert remembered_preparation(tmp_path, parameters, "other shared") is None
-    assert remembered_preparation(tmp_path, {**parameters, "la_code": "E10000016"}, "shared") is None
+    assert (
+        remembered_preparation(tmp_path, {**parameters, "la_code": "E10000016"}, "shared") is None
+    )
 
 
 def test_a_preparation_remembered_for_a_file_parameter_is_forgotten_when_its_content_changes(

@@ -138,13 +138,19 @@ def _folder_name(unit: str) -> str:
     return hashlib.sha256(unit.encode("utf-8")).hexdigest()[:20]
 
 
-def _write_frame(frame: UnitTable, path: Path) -> None:
+def _write_frame(frame: UnitTable, path: Path) -> str:
+    """Write a unit's table as Feather (lz4) and return the file's SHA-256."""
     table = (
         frame
         if isinstance(frame, pyarrow.Table)
         else pyarrow.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     )
-    feather.write_feather(table, str(path), compression="lz4")
+    # Written to memory first, so that the bytes are hashed as written, not read back.
+    sink = pyarrow.BufferOutputStream()
+    feather.write_feather(table, sink, compression="lz4")
+    data = sink.getvalue()
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 class IngestCache:
@@ -262,8 +268,7 @@ class IngestCache:
         stored: dict[str, str] = {}
         for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
             path = folder / f"{name}.feather"
-            _write_frame(frame, path)
-            stored[path.name] = fingerprints.sha256_file(path)
+            stored[path.name] = _write_frame(frame, path)
         self._new_units[unit] = {
             "signature": self.signature(unit),
             "fingerprint": self.fingerprint,

@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 from pyarrow import csv as arrow_csv
+from pyarrow import parquet
 
 from csc_metrics import fingerprints, folders, schemas
 from csc_metrics.errors import InputError
@@ -91,8 +92,29 @@ def write_table(frame: pd.DataFrame, name: str, folder: Path, validated: bool = 
     if not validated:
         frame = PROCESSED_TABLES[name].validate(frame, lazy=True)
     path = Path(folder) / f"{name}.parquet"
-    frame.to_parquet(path, index=False)
+    write_parquet(frame, path)
     return path
+
+
+#: Rows per parquet row group: pyarrow's default, which ``DataFrame.to_parquet`` uses.
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write a frame as ``DataFrame.to_parquet(path, index=False)`` does, byte for byte.
+
+    A text column stacked from several frames is held in several pieces, and parquet's pages
+    follow them, so the same rows could give other bytes; here each row group is made whole
+    first (one row group at a time, so a national table is never copied whole).
+
+    Args:
+        frame: The table.
+        path: The file to write.
+    """
+    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
+    with parquet.ParquetWriter(path, table.schema, compression="snappy") as writer:
+        for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+            writer.write_table(table.slice(start, ROW_GROUP_ROWS).combine_chunks())
 
 
 def read_table(name: str, folder: Path) -> pd.DataFrame:

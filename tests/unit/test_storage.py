@@ -88,3 +88,25 @@ def test_a_report_folder_is_not_a_legacy_processed_folder(tmp_path):
     (tmp_path / "manifest.json").write_text('{"inputs": []}')
     (tmp_path / "index.html").write_text("<p>report</p>")
     assert not storage.is_legacy_processed(tmp_path)
+
+
+def test_write_parquet_gives_the_same_bytes_however_the_rows_were_stacked(tmp_path):
+    # 100,000 distinct identifiers stacked from two frames are held in two pieces; written as
+    # they are, parquet's pages follow the pieces and the file differs from one written whole.
+    ids = pd.Series([f"{i * 2654435761 % 2**61:016x}" for i in range(100_000)], dtype="str")
+    whole = pd.DataFrame({"child_id": ids})
+    stacked = pd.concat([whole.iloc[:50_000], whole.iloc[50_000:]], ignore_index=True)
+    whole.to_parquet(tmp_path / "pandas.parquet", index=False)
+    storage.write_parquet(stacked, tmp_path / "stacked.parquet")
+    assert (tmp_path / "stacked.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+
+
+def test_write_parquet_writes_row_groups_as_pandas_does(tmp_path, monkeypatch):
+    # Five rows in row groups of 2: 2 + 2 + 1, as to_parquet(row_group_size=2) writes them.
+    monkeypatch.setattr(storage, "ROW_GROUP_ROWS", 2)
+    frame = pd.DataFrame(
+        {"team": pd.Series(["N", "S", "N", None, "E"], dtype="str"), "n": [1, 2, 3, 4, 5]}
+    )
+    frame.to_parquet(tmp_path / "pandas.parquet", index=False, row_group_size=2)
+    storage.write_parquet(frame, tmp_path / "ours.parquet")
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()

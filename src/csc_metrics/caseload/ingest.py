@@ -144,10 +144,15 @@ def ingest_caseload(
     in_order = [units[_unit_name(path, folder.parent)] for path in folders.values()]
     for unit in in_order:
         log.extend(unit.issues)
-    parts = {key: joined_frames([unit.tables[key] for unit in in_order]) for key in CASELOAD_TABLES}
-    if previous is not None:
-        _keep_previous(previous, set(folders), parts, log)
-    return {key: _finish(key, frames) for key, frames in parts.items()}
+    kept = _keep_previous(previous, set(folders), log) if previous is not None else {}
+    # Each table is stacked from its snapshots' rows and finished before the next, and each
+    # snapshot's rows are let go once stacked: a national history is not held twice over.
+    return {
+        key: _finish(
+            key, [*joined_frames([unit.tables.pop(key) for unit in in_order]), *kept.pop(key, [])]
+        )
+        for key in CASELOAD_TABLES
+    }
 
 
 def _unit_name(path: Path, raw_root: Path) -> str:
@@ -208,7 +213,12 @@ def _ingest_units(
     """
     jobs, pseudonymiser, settings = batch
     log = DataQualityLog()
-    tables = _ingest_batch(jobs, log, pseudonymiser, settings)
+    # Each table is put in its final order here, so that the snapshots stacked in date order
+    # need no second sort (``_finish`` then sorts without copying a national history).
+    tables = {
+        key: table.sort_values(CASELOAD_TABLES[key][2], na_position="last", kind="stable")
+        for key, table in _ingest_batch(jobs, log, pseudonymiser, settings).items()
+    }
     names = [_unit_name(job[0], job[2]) for job in jobs]
     issues = split_issues(log.to_frame(), names)
     if issues is None:
@@ -257,16 +267,20 @@ def _ingest_batches(
 def _keep_previous(
     previous: storage.ProcessedData,
     read_dates: set[pd.Timestamp],
-    parts: dict[str, list[pd.DataFrame]],
     log: DataQualityLog,
-) -> None:
-    """Add the previous history's snapshots that were not re-read, and say which were replaced."""
+) -> dict[str, list[pd.DataFrame]]:
+    """The previous history's snapshots that were not re-read; say which were replaced.
+
+    Returns:
+        Table key -> its rows to keep (one frame, maybe empty), to stack after the read ones.
+    """
     previous_dates = set(pd.to_datetime(previous.cases["snapshot_date"]).unique()) | set(
         pd.to_datetime(previous.workforce["snapshot_date"]).unique()
     )
+    kept_rows = {}
     for key in CASELOAD_TABLES:
         table = getattr(previous, key)
-        parts[key].append(table.loc[~table["snapshot_date"].isin(list(read_dates))])
+        kept_rows[key] = [table.loc[~table["snapshot_date"].isin(list(read_dates))]]
     kept = sorted(previous_dates - read_dates)
     replaced = sorted(previous_dates & read_dates)
     if kept:
@@ -288,12 +302,16 @@ def _keep_previous(
             message="Snapshots re-read from their raw folders, replacing the earlier processed "
             "rows: " + ", ".join(f"{format_date(d, 'iso')}" for d in replaced) + ".",
         )
+    return kept_rows
 
 
 def _finish(key: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack a table's snapshots, sort it and check it against its model."""
     name, model, order = CASELOAD_TABLES[key]
-    frames = [frame for frame in frames if len(frame)]
-    table = pd.concat(frames, ignore_index=True) if frames else storage.empty_table(name)
+    stacked = [frame for frame in frames if len(frame)]
+    # The caller's list is emptied so that the parts are freed as soon as they are stacked.
+    frames.clear()
+    table = pd.concat(stacked, ignore_index=True) if stacked else storage.empty_table(name)
+    del stacked
     table = table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
     return model.validate(table)

@@ -205,14 +205,22 @@ def _ingest_caseload(
     pseudonymiser: Pseudonymiser,
     settings: Settings,
     cache: IngestCache,
-    published: dict[str, pd.DataFrame] | None,
-) -> dict[str, pd.DataFrame]:
+) -> tuple[dict[str, pd.DataFrame], bool | None]:
+    """Read the caseload snapshots into the published caseload history.
+
+    Returns:
+        The caseload tables, and whether the published history read back (None when there is
+        no caseload folder, so it was not read).
+    """
     folder = raw / CASELOAD_FOLDER
     if not folder.is_dir():
-        return {}
+        return {}, None
     # Imported only when needed: the caseload stage is its own module.
     from csc_metrics.caseload import ingest_caseload
 
+    # The published history is read here, once, and let go when this stage ends: a national
+    # history held through the SSDA903 stage as well would raise the ingest's peak memory.
+    published = _history_tables(processed)
     tables = ingest_caseload(
         folder,
         _published(processed, published),
@@ -221,7 +229,8 @@ def _ingest_caseload(
         settings=settings,
         cache=cache,
     )
-    return {f"clean_caseload__{name}": frame for name, frame in tables.items()}
+    caseload = {f"clean_caseload__{name}": frame for name, frame in tables.items()}
+    return caseload, published is not None
 
 
 def _manifest(
@@ -314,8 +323,6 @@ def ingest(
         stage_started = now
 
     inputs = hash_inputs(raw, (SSDA903_FOLDER, REFERENCE_FOLDER, CASELOAD_FOLDER))
-    # The published caseload history, read once (None when damaged or absent).
-    published = _history_tables(processed)
     stage_done("hashing")
     cache = IngestCache(
         processed if use_cache and (processed / MANIFEST_NAME).is_file() else None,
@@ -342,7 +349,10 @@ def ingest(
         stage_done("reference")
         tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
         tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
-        tables |= _ingest_caseload(raw, processed, log, pseudonymiser, settings, cache, published)
+        caseload, history_readable = _ingest_caseload(
+            raw, processed, log, pseudonymiser, settings, cache
+        )
+        tables |= caseload
         stage_done("caseload")
         dq_issues = log.to_frame()
         manifest = _manifest(
@@ -355,7 +365,7 @@ def ingest(
         write_csv(dq_issues, staging / DQ_CSV)
         cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
-        _keep_history(processed, staging, readable=published is not None)
+        _keep_history(processed, staging, readable=history_readable)
         manifest[FILE_HASHES] = file_hashes(staging)
         write_json(manifest, staging / MANIFEST_NAME)
     # Writing includes the issues table, the input checksums and the manifest.

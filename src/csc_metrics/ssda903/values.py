@@ -8,6 +8,7 @@ the caller logs them, because only the caller knows the file, table and child.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -39,23 +40,24 @@ def clean_identifiers(raw: pd.Series) -> Cleaned:
     Returns:
         Cleaned identifiers; issues ``value_tidied`` and ``excel_number_artefact``.
     """
-
-    def clean(distinct: pd.Series) -> pd.DataFrame:
-        tidy = distinct.str.strip().str.upper()
-        unexcel = tidy.str.replace(EXCEL_NUMBER, r"\1", regex=True)
-        present = tidy.notna() & tidy.ne("")
-        return pd.DataFrame(
-            {
-                "value": unexcel.mask(~present),
-                "value_tidied": present & tidy.ne(distinct),
-                "excel_number_artefact": present & unexcel.ne(tidy),
-            }
-        )
-
-    result = on_distinct(raw, clean, dtype="str")
+    result = on_distinct(raw, _tidy_identifiers, dtype="str")
     return Cleaned(
         result["value"].astype("str"),
         {rule: result[rule].astype(bool) for rule in ("value_tidied", "excel_number_artefact")},
+    )
+
+
+def _tidy_identifiers(distinct: pd.Series) -> pd.DataFrame:
+    """Strip, upper-case and undo Excel's ``123.0`` in distinct texts, with the rules that fired."""
+    tidy = distinct.str.strip().str.upper()
+    unexcel = tidy.str.replace(EXCEL_NUMBER, r"\1", regex=True)
+    present = tidy.notna() & tidy.ne("")
+    return pd.DataFrame(
+        {
+            "value": unexcel.mask(~present),
+            "value_tidied": present & tidy.ne(distinct),
+            "excel_number_artefact": present & unexcel.ne(tidy),
+        }
     )
 
 
@@ -88,16 +90,29 @@ def parse_dates(raw: pd.Series) -> Cleaned:
         # others go through the patterns below (they give the same dates for dd/mm/yyyy).
         standard = text.str.fullmatch(STANDARD_DATE).fillna(False).astype(bool)
         dates = pd.to_datetime(text.where(standard), format="%d/%m/%Y", errors="coerce")
-        other = text.where(~standard)
-        parts = other.str.extract(DAY_FIRST).fillna(other.str.extract(ISO))
-        iso_text = (
-            parts["year"] + "-" + parts["month"].str.zfill(2) + "-" + parts["day"].str.zfill(2)
+        two_digit = pd.Series(False, index=text.index)
+        other_rows = present & ~standard
+        if other_rows.any():
+            # Most files have no other form: their dates skip the patterns' many steps.
+            other = text[other_rows]
+            parts = other.str.extract(DAY_FIRST).fillna(other.str.extract(ISO))
+            iso_text = (
+                parts["year"] + "-" + parts["month"].str.zfill(2) + "-" + parts["day"].str.zfill(2)
+            )
+            found = pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce")
+            serial = pd.to_numeric(other.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
+            found = found.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
+            dates = dates.fillna(found.reindex(text.index))
+            two_digit = other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
+            two_digit = two_digit.reindex(text.index, fill_value=False)
+        # Compared as numpy dates (pandas' ``where`` on dates costs more than all the parsing).
+        # A date outside 1900-2100 (or NaT, which compares as False) becomes NaT before the
+        # conversion to nanoseconds, which could not hold it.
+        moments = dates.to_numpy()
+        in_range = (moments >= EARLIEST_DATE.to_datetime64()) & (
+            moments <= LATEST_DATE.to_datetime64()
         )
-        dates = dates.fillna(pd.to_datetime(iso_text, format="%Y-%m-%d", errors="coerce"))
-        serial = pd.to_numeric(other.str.extract(EXCEL_SERIAL)["serial"], errors="coerce")
-        dates = dates.fillna(EXCEL_EPOCH + pd.to_timedelta(serial, unit="D"))
-        dates = dates.where(dates.between(EARLIEST_DATE, LATEST_DATE))
-        two_digit = present & other.str.fullmatch(TWO_DIGIT_YEAR).fillna(False).astype(bool)
+        dates = pd.Series(np.where(in_range, moments, np.datetime64("NaT")), index=text.index)
         return pd.DataFrame(
             {
                 "value": dates.astype("datetime64[ns]"),
@@ -113,35 +128,101 @@ def parse_dates(raw: pd.Series) -> Cleaned:
     )
 
 
+#: What a value is in a collection year's code list (``_code_grid``); -1 is none of these.
+VALID, NOT_VALID_IN_YEAR, LABEL = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _ColumnCodes:
+    """One column's code list as arrays, built once per process (see ``_column_codes``).
+
+    Attributes:
+        spellings: Each distinct code as written in the list, in list order.
+        spelling_of_row: For each row of the list, its position in ``spellings``.
+        first_year: First collection year of each row (0 when open-ended).
+        last_year: Last collection year of each row (9999 when open-ended).
+        current_code: Today's code of each row.
+        labels: Each label (upper case, stripped) that names one code only and is not itself
+            a code's spelling.
+        label_code: Today's code of each label.
+    """
+
+    spellings: pd.Index
+    spelling_of_row: np.ndarray
+    first_year: np.ndarray
+    last_year: np.ndarray
+    current_code: np.ndarray
+    labels: pd.Index
+    label_code: np.ndarray
+
+
 @cache
-def _code_lookup(table: str, column: str, year: int) -> pd.DataFrame:
-    """Return, for one column and collection year, every accepted spelling and its meaning.
+def _column_codes(table: str, column: str) -> _ColumnCodes:
+    """Return a column's code list as arrays, for ``_code_grid``."""
+    codes = codes_for(table, column)
+    spelling_of_row, spellings = pd.factorize(codes["code"])
+    labels = codes.assign(code=codes["label"].str.upper().str.strip())
+    # A label that could mean two different codes is no evidence of either; a label spelled
+    # like a code is read as that code.
+    labels = labels.drop_duplicates(["code", "current_code"])
+    labels = labels[~labels["code"].duplicated(keep=False) & ~labels["code"].isin(spellings)]
+    return _ColumnCodes(
+        spellings=pd.Index(spellings, dtype=object),
+        spelling_of_row=spelling_of_row,
+        first_year=codes["first_year"].to_numpy(dtype="int64"),
+        last_year=codes["last_year"].to_numpy(dtype="int64"),
+        current_code=codes["current_code"].to_numpy(dtype=object),
+        labels=pd.Index(labels["code"], dtype=object),
+        label_code=labels["current_code"].to_numpy(dtype=object),
+    )
+
+
+def _code_grid(
+    table: str, column: str, values: pd.Index, years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Look every value up in every year's code list at once.
+
+    A code valid in the year reads as the ``current_code`` of its first row valid that year
+    (``VALID``); a code of the list that is not valid in the year reads as the ``current_code``
+    of its first row (``NOT_VALID_IN_YEAR``); a label of one code reads as that code
+    (``LABEL``); anything else reads as None with status -1.
+
+    Args:
+        table: Table short name.
+        column: DfE column name.
+        values: Distinct tidied values.
+        years: Distinct collection years.
 
     Returns:
-        Indexed by accepted text, columns ``current_code`` and ``status`` (``valid``,
-        ``code_not_valid_in_year`` or ``label_instead_of_code``).
+        ``(current, status)``: (value, year) grids of today's code (object) and status (int).
     """
-    codes = codes_for(table, column)
-    in_year = codes["first_year"].le(year) & codes["last_year"].ge(year)
-    valid = codes[in_year].assign(status="valid")
-    other = codes[~in_year & ~codes["code"].isin(valid["code"])].assign(
-        status="code_not_valid_in_year"
+    codes = _column_codes(table, column)
+    rows = len(codes.current_code)
+    in_year = (codes.first_year[:, None] <= years[None, :]) & (
+        codes.last_year[:, None] >= years[None, :]
     )
-    lookup = pd.concat([valid, other, _label_lookup(table, column)], ignore_index=True)
-    lookup = lookup.drop_duplicates("code", keep="first")
-    return lookup.set_index("code")[["current_code", "status"]]
-
-
-@cache
-def _label_lookup(table: str, column: str) -> pd.DataFrame:
-    """The labels of a column's codes (the same in every year), each mapped to its code."""
-    codes = codes_for(table, column)
-    labels = codes.assign(
-        code=codes["label"].str.upper().str.strip(), status="label_instead_of_code"
-    )
-    # A label that could mean two different codes is no evidence of either.
-    labels = labels.drop_duplicates(["code", "current_code"])
-    return labels[~labels["code"].duplicated(keep=False)]
+    # First row of each spelling valid in each year (``rows`` when none), and its first row.
+    first_valid = np.full((len(codes.spellings), len(years)), rows, dtype="int64")
+    row_numbers = np.arange(rows)
+    np.minimum.at(first_valid, codes.spelling_of_row, np.where(in_year, row_numbers[:, None], rows))
+    first_row = np.full(len(codes.spellings), rows, dtype="int64")
+    np.minimum.at(first_row, codes.spelling_of_row, row_numbers)
+    valid = first_valid < rows
+    row = np.where(valid, first_valid, first_row[:, None])
+    spelling_current = codes.current_code[row]
+    spelling_status = np.where(valid, VALID, NOT_VALID_IN_YEAR)
+    # Each value's position among the spellings and among the labels (-1: not there).
+    spelling = codes.spellings.get_indexer(values)
+    label = codes.labels.get_indexer(values)
+    current = np.full((len(values), len(years)), None, dtype=object)
+    status = np.full((len(values), len(years)), -1, dtype="int64")
+    is_label = (spelling < 0) & (label >= 0)
+    current[is_label] = codes.label_code[label[is_label]][:, None]
+    status[is_label] = LABEL
+    is_code = spelling >= 0
+    current[is_code] = spelling_current[spelling[is_code]]
+    status[is_code] = spelling_status[spelling[is_code]]
+    return current, status
 
 
 def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cleaned:
@@ -163,35 +244,36 @@ def clean_codes(raw: pd.Series, years: pd.Series, table: str, column: str) -> Cl
         The current codes; issues ``value_tidied``, ``excel_number_artefact``,
         ``code_not_valid_in_year``, ``label_instead_of_code`` and ``invalid_code``.
     """
-    tidy = clean_identifiers(raw)
-    issues = dict(tidy.issues)
-    if codes_for(table, column).empty:
-        return Cleaned(tidy.values, issues)
-    # Look each distinct code up once per collection year, then spread over the rows.
-    value_ids, distinct = pd.factorize(tidy.values)
+    if _column_codes(table, column).spellings.empty:
+        return clean_identifiers(raw)
+    # Each distinct text is tidied and looked up once per collection year (the texts and years
+    # are few, however many rows there are); each row then picks its result by position.
+    raw_ids, raw_distinct = pd.factorize(raw)
+    # The blank's entry comes last: blank rows (id -1) read it.
+    tidy = _tidy_identifiers(pd.Series([*raw_distinct.tolist(), None], dtype="str"))
     year_ids, distinct_years = pd.factorize(years)
-    current_grid = np.full((len(distinct) + 1, len(distinct_years)), None, dtype=object)
-    status_grid = current_grid.copy()
-    for position, year in enumerate(distinct_years):
-        lookup = _code_lookup(table, column, int(year))
-        found = lookup.reindex(distinct)
-        current_grid[:-1, position] = found["current_code"].to_numpy(dtype=object)
-        status_grid[:-1, position] = found["status"].to_numpy(dtype=object)
-    # Blank values (id -1) read the grid's last, empty row.
-    current = _spread_grid(current_grid, value_ids, year_ids, raw.index)
-    # Statuses compared as numbers: -1 is no status (not a code of any year).
-    status_ids, statuses = pd.factorize(status_grid.ravel())
-    status = status_ids.reshape(status_grid.shape)[value_ids, year_ids]
-    status_number = {name: number for number, name in enumerate(statuses)}
-    present = tidy.values.notna()
-    for rule in ("code_not_valid_in_year", "label_instead_of_code"):
-        issues[rule] = pd.Series(status == status_number.get(rule, -2), index=raw.index)
-    issues["invalid_code"] = present & pd.Series(status < 0, index=raw.index)
+    current, status = _code_grid(
+        table,
+        column,
+        pd.Index(tidy["value"], dtype=object),
+        np.asarray(distinct_years, dtype="int64"),
+    )
+    row_status = status[raw_ids, year_ids]
+    present = tidy["value"].notna().to_numpy(dtype=bool)[raw_ids]
+    label = row_status == LABEL
+    invalid = present & (row_status < 0)
     # A label or an invalid code is reported as such; that it was also upper-cased adds nothing.
-    reported = issues["label_instead_of_code"] | issues["invalid_code"]
-    issues["value_tidied"] = issues["value_tidied"] & ~reported
-    issues["excel_number_artefact"] = issues["excel_number_artefact"] & ~reported
-    return Cleaned(current.astype("str"), issues)
+    reported = label | invalid
+    tidied = tidy["value_tidied"].to_numpy(dtype=bool)[raw_ids] & ~reported
+    excel = tidy["excel_number_artefact"].to_numpy(dtype=bool)[raw_ids] & ~reported
+    issues = {
+        "value_tidied": pd.Series(tidied, index=raw.index),
+        "excel_number_artefact": pd.Series(excel, index=raw.index),
+        "code_not_valid_in_year": pd.Series(row_status == NOT_VALID_IN_YEAR, index=raw.index),
+        "label_instead_of_code": pd.Series(label, index=raw.index),
+        "invalid_code": pd.Series(invalid, index=raw.index),
+    }
+    return Cleaned(_spread_grid(current, raw_ids, year_ids, raw.index), issues)
 
 
 def _spread_grid(

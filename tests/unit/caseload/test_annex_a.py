@@ -181,6 +181,24 @@ def test_a_row_without_a_child_id_is_an_error_and_not_counted(tmp_path):
     assert (issue["severity"], issue["row"]) == ("error", 2)
 
 
+def test_a_row_of_spaces_only_is_blank_and_short_rows_are_read(tmp_path):
+    sheets = {
+        "List 7": [
+            ["Child Unique ID", "Allocated Team", "Allocated Worker", "Notes"],
+            ["   ", " ", "", None],  # spaces only: a blank row, neither counted nor an error
+            ["B", "North"],  # short row: no worker, nothing after it
+            ["C", "South", "W2", 12.0],  # a number cell is never blank
+        ]
+    }
+    log = new_log()
+    rows = _read(tmp_path, sheets, log)
+    # Header on sheet row 1, so B is on row 3 and C on row 4.
+    assert rows["child_id"].tolist() == [pseudonym("B"), pseudonym("C")]
+    assert rows["source_row"].tolist() == [3, 4]
+    assert pd.isna(rows["worker_id"].iloc[0])
+    assert log.to_frame().query("rule == 'missing_child_id'").empty
+
+
 def test_a_missing_closure_column_is_a_warning_and_rows_are_open(tmp_path):
     sheets = {
         "List 8": [["Child Unique ID", "Allocated Team", "Allocated Worker"], ["A", "North", "W1"]]

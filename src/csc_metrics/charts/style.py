@@ -154,13 +154,13 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
 
     A figure-level y label (``supylabel``) is kept clear of on the left.
     """
-    render.freeze_ticks(figure.axes)
     render.unclip_texts(figure.axes)
     width, height = figure.get_size_inches() * render.POINTS
     renderer = render.measuring_renderer(figure)
     dpi = figure.dpi
     figure.dpi = render.POINTS
     try:
+        render.draw_ticks_once(figure, renderer)
         top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
         bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
         # matplotlib keeps the figure's y label here; there is no getter.

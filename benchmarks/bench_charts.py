@@ -9,9 +9,11 @@ parameters cell, then every cell in order), with the display functions' publishi
 A chart cell is one that calls ``show_figure(...)``: its argument (the chart function) and the
 rendering to the embedded image are timed in CPU seconds (``time.process_time``), so other work
 on a shared machine does not count. The report's other cells (context, key messages, tables)
-run untimed first, so a chart is not charged for the report's shared preparation, and before
-any notebook the process is warmed up as the run's kernel server warms up before it forks the
-report kernels (``views.preload.warm_up``: glyph tables, the one-axes figure template).
+run untimed first, so a chart is not charged for the report's shared preparation. As in
+``csc-metrics run``, the process is first warmed up and the report context built ahead
+(``views.preload.warm_up``, ``views.opening.preload_report``: glyph tables, the one-axes
+figure template, the context's team-independent frames), and each notebook runs in a child
+forked from it, as each report runs in a kernel forked from the run's kernel server.
 
 Each chart's CPU is split into its parts:
 
@@ -30,11 +32,14 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import inspect
 import io
 import json
+import os
 import statistics
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +164,52 @@ def _time_chart(argument: str, namespace: dict[str, Any]) -> dict[str, float]:
     }
 
 
+def _prepare_as_the_run_does(notebook: Path, parameters: dict[str, Any]) -> None:
+    """Warm up and build the report context ahead, as the run's kernel server does.
+
+    ``csc-metrics run`` calls ``views.preload.warm_up`` and ``views.opening.preload_report``
+    (with the notebooks' parameters) in its kernel server, then forks a kernel per report:
+    each report's ``open_report`` finds the context built, with its team-independent frames.
+    """
+    from csc_metrics.views import opening, preload
+
+    preload.warm_up()
+    cells = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    namespace: dict[str, Any] = {}
+    exec(cells[0], namespace)  # the parameters cell
+    namespace.update(parameters)
+    names = inspect.signature(opening.preload_report).parameters
+    with contextlib.redirect_stdout(io.StringIO()):
+        opening.preload_report(**{name: namespace[name] for name in names if name in namespace})
+
+
+def _in_a_fork(function: Any, *args: Any) -> Any:
+    """``function(*args)`` in a forked child, as each report runs in a kernel forked for it.
+
+    What one report works out and remembers (on the context, in caches) is then not found
+    by the next, as in a run. The result comes back as JSON.
+    """
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.close(reading)
+        code = 0
+        try:
+            with os.fdopen(writing, "w") as out:
+                json.dump(function(*args), out)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        os._exit(code)
+    os.close(writing)
+    with os.fdopen(reading) as answer:
+        text = answer.read()
+    _, status = os.waitpid(child, 0)
+    if status != 0:
+        raise RuntimeError(f"timing {args[0]} failed (see above)")
+    return json.loads(text)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Time every chart; print a table (or JSON) and return the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -176,14 +227,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.team is not None:
         parameters["team"] = args.team
     charts: list[dict[str, Any]] = []
-    from csc_metrics.views import preload
-
-    preload.warm_up()
+    notebooks = sorted(args.notebooks.glob("[0-9]*.ipynb"))
+    _prepare_as_the_run_does(notebooks[0], parameters)
     CLOCK.install()
     # Cells that display through IPython directly print their output outside a kernel.
     with contextlib.redirect_stdout(io.StringIO()):
-        for path in sorted(args.notebooks.glob("[0-9]*.ipynb")):
-            charts.extend(time_notebook(path, parameters, args.repeat))
+        for path in notebooks:
+            charts.extend(_in_a_fork(time_notebook, path, parameters, args.repeat))
     totals = [c["total_ms"] for c in charts]
     medians = {
         part: statistics.median(c[f"{part}_ms"] for c in charts) if charts else float("nan")

@@ -44,7 +44,9 @@ from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.offsetbox import DrawingArea, OffsetBox, PackerBase, PaddedBox, TextArea
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
@@ -383,11 +385,11 @@ def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
 def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
     """Fix every axis' ticks now and draw them as an ``AxisTicks`` instead of matplotlib's ticks.
 
-    The ticks and limits are fixed as ``freeze_ticks`` fixes them. An axis with minor ticks
-    keeps matplotlib's ticks. Each axis label is placed as matplotlib places it, ``labelpad``
-    beyond its ticks' labels; that distance does not change when the axes move, so it is
-    fixed now, in points from the axes' edge. Shared axes share a locator, so every axis' ticks
-    are worked out before any locator is replaced. The figure's dpi must be ``POINTS``.
+    The ticks and limits are fixed as ``freeze_ticks`` fixes them. An axis with a minor
+    locator keeps matplotlib's ticks. Each axis label is placed as matplotlib places it,
+    ``labelpad`` beyond its ticks' labels; that distance does not change when the axes move,
+    so it is fixed now, in points from the axes' edge. Shared axes share a locator, so every
+    axis' ticks are worked out before any locator is replaced. The figure's dpi must be ``POINTS``.
     """
     found = []
     for ax in _axes_to_fix(figure.axes):
@@ -396,7 +398,8 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
             (ax.yaxis, ax.get_ylim(), ax.set_ylim),
         ):
             ticks, labels = _fixed_ticks(axis, limits)
-            simple = axis.get_visible() and not len(axis.get_minorticklocs())
+            # (Asking for the minor ticks' places would run the major locator again.)
+            simple = axis.get_visible() and isinstance(axis.get_minor_locator(), NullLocator)
             drawn = AxisTicks(axis, ticks, labels) if simple else None
             found.append((axis, limits, set_limits, ticks, labels, drawn))
     for axis, limits, set_limits, ticks, labels, drawn in found:
@@ -492,6 +495,9 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     ]
     for legend in best:
         legend.set_loc("upper right")
+    for legend in (ax.get_legend() for ax in axes):
+        if legend is not None:
+            remember_legend_layout(legend)
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
@@ -533,6 +539,44 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
             reach = [r + max(0.0, b) for r, b in zip(reach, beyond, strict=True)]
     finally:
         figure.dpi = dpi
+
+
+def remember_legend_layout(legend: Legend) -> None:
+    """Lay the legend's boxes out once per dpi instead of each time it is measured or drawn.
+
+    A legend is a tree of boxes (rows of a marker and a text, packed in columns) that
+    matplotlib lays out again, from every text's size, whenever the legend is measured or
+    drawn: five or six times a chart. Its entries do not change once the chart is drawn, so
+    each box keeps its size and its children's offsets for the renderer's dpi; where the legend
+    stands (its offset in the axes) is still worked out every time.
+    """
+    boxes: list[Any] = [legend._legend_box]  # type: ignore[attr-defined]
+    while boxes:
+        box = boxes.pop()
+        boxes += [child for child in box.get_children() if isinstance(child, OffsetBox)]
+        if isinstance(box, PackerBase | PaddedBox):
+            box._get_bbox_and_child_offsets = _per_dpi(  # type: ignore[method-assign]
+                box._get_bbox_and_child_offsets
+            )
+        elif isinstance(box, TextArea | DrawingArea):
+            box.get_bbox = _per_dpi(box.get_bbox)  # type: ignore[method-assign]
+
+
+def _per_dpi(compute: Any) -> Any:
+    """``compute(renderer)`` remembered for each dpi (pixels to a point) it is asked at."""
+    results: dict[float, Any] = {}
+
+    def remembered(renderer: RendererBase) -> Any:
+        key = renderer.points_to_pixels(1.0)
+        if key not in results:
+            results[key] = compute(renderer)
+        result = results[key]
+        if isinstance(result, Bbox):
+            return result.frozen()
+        bbox, offsets = result
+        return bbox.frozen(), list(offsets)
+
+    return remembered
 
 
 def _fix_best_place(legend, renderer: RendererBase) -> None:

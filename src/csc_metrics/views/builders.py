@@ -320,7 +320,8 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     if ours.empty:
         return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
     years = ours["period_end"].dt.year
-    published = benchmarks.benchmark_series(ctx.la_code, [indicator_id]).set_index("year")
+    published = ctx.published_benchmarks
+    published = published[published["id"] == indicator_id].set_index("year")
     published = published.loc[published.index.isin(years)]
     council = "This council (our figures)"
     wide = pd.DataFrame(

@@ -6,6 +6,9 @@
   to decide whether ingest can be skipped.
 - The package code: ``code_fingerprint`` changes whenever the code or reference data that
   ingest and the indicators use change, so that caches built by older code are not reused.
+- The whole package: ``package_fingerprint`` changes whenever any file of it changes, the
+  presentation code and templates included, so that an executed report is re-used only by the
+  code that would execute it the same way.
 - The settings: ``settings_fingerprint`` is the same text in every Python process.
 """
 
@@ -129,6 +132,24 @@ def code_fingerprint() -> str:
             or relative.parts[0] in PRESENTATION_CODE
             or "__pycache__" in relative.parts
         ):
+            continue
+        digest.update(relative.as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def package_fingerprint() -> str:
+    """A hash of every file of the package: code, reference data, templates and styles.
+
+    Returns:
+        A SHA-256 hex digest over each file's path and bytes (compiled ``__pycache__`` aside).
+    """
+    package = Path(csc_metrics.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if not path.is_file() or "__pycache__" in relative.parts or path.suffix == ".pyc":
             continue
         digest.update(relative.as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -93,9 +93,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fresh-ingest",
         action="store_true",
-        help="ingest --raw even when the processed data are up to date with its files (by "
-        "default a re-run with byte-identical raw files, the same version and settings reuses "
-        "them)",
+        help="ingest --raw and execute every notebook again, even when nothing changed (by "
+        "default a re-run with byte-identical raw files, the same code and settings reuses the "
+        "processed data, and each report whose notebook, parameters and data are unchanged "
+        "is taken from the last published run and only its page written again)",
     )
     parser.add_argument(
         "--notebooks",

@@ -183,7 +183,9 @@ class RunConfig:
         cell_timeout: Seconds a single notebook cell may run before it counts as failed.
         skip_ingest: Reuse the processed folder as it is instead of ingesting ``raw`` again.
         fresh_ingest: Ingest ``raw`` even when the processed folder is up to date with it
-            (by default such a folder is reused: see ``report.reuse``).
+            (by default such a folder is reused: see ``report.reuse``), and execute every
+            notebook again (by default one whose inputs are unchanged since the last published
+            run is re-used: see ``report.executions``).
         verbose: Debug logging in the log file.
         keep: Keep only the newest N published quarter ends (``--keep``); None keeps all.
         pdf: Also print each report and an A4 committee summary to PDF (``--pdf``).

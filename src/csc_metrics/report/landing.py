@@ -279,6 +279,25 @@ def _parameter_rows(facts: RunFacts) -> list[tuple[str, str]]:
     ]
 
 
+def notebooks_run_words(outcomes: list[NotebookOutcome]) -> str:
+    """How the reports were made: executed now, or re-used from the last run on the same inputs.
+
+    Args:
+        outcomes: What each notebook produced.
+
+    Returns:
+        ``all 7 executed``, or ``2 executed; 5 re-used from the last run ...``.
+    """
+    reused = sum(o.reused for o in outcomes)
+    executed = sum(not o.reused and not o.no_data for o in outcomes)
+    if not reused:
+        return f"all {executed} executed" if executed > 1 else f"{executed} executed"
+    return (
+        f"{executed} executed; {reused} re-used from the last run, whose notebook, parameters, "
+        "processed data and code were the same (--fresh-ingest executes every one)"
+    )
+
+
 def unique_key_messages(
     groups: list[tuple[str, list[KeyMessages]]],
 ) -> list[tuple[str, list[KeyMessages]]]:
@@ -339,7 +358,7 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
         data_quality=summarise_data_quality(config.processed_dir, config.suppress),
         inputs=facts.inputs,
         inputs_fingerprint=inputs_fingerprint(facts.inputs),
-        parameters=_parameter_rows(facts),
+        parameters=[*_parameter_rows(facts), ("Notebooks", notebooks_run_words(outcomes))],
         git_commit=facts.commit,
         published=facts.published(outcomes),
         data_quality_href=quality,

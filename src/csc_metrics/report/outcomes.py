@@ -41,6 +41,12 @@ class NotebookOutcome:
     # Set when the report had no data for the period, so its notebook was not run: what it
     # needs and why there are none (``data_needs.MissingData.summary``).
     no_data: str | None = None
+    # The execution key (``executions.execution_key``) and the executed notebook's SHA-256,
+    # recorded so that the next run can re-use this execution; ``reused`` when this run took
+    # it from the last published run instead of executing the notebook.
+    execution_key: str | None = None
+    executed_sha256: str | None = None
+    reused: bool = False
 
     @property
     def status(self) -> str:
@@ -79,6 +85,9 @@ class NotebookOutcome:
             "execute_seconds": round(self.execute_seconds, 2),
             "render_seconds": round(self.render_seconds, 2),
             "report_bytes": self.report_bytes,
+            "execution_key": self.execution_key,
+            "executed_sha256": self.executed_sha256,
+            "reused_execution": self.reused,
             "failure": None
             if failure is None
             else {

@@ -10,7 +10,7 @@ import bisect
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,17 +115,34 @@ def raw_child_ids(raw: Path) -> set[str]:
     """
     identifiers: set[str] = set()
     for path in sorted(Path(raw).rglob("*")):
-        if not path.is_file() or path.name.startswith((".", "~$")):
-            continue
-        suffix = path.suffix.lower()
-        try:
-            if suffix == ".csv":
-                identifiers |= _ids_from_csv(path)
-            elif suffix in (".xlsx", ".xlsm"):
-                identifiers |= _ids_from_excel(path)
-        except Exception as error:  # an unreadable file is ingest's business, not ours
-            logger.debug("Privacy check could not read %s: %s", path, error)
+        if path.is_file() and not path.name.startswith((".", "~$")):
+            identifiers |= file_child_ids(path)
     return identifiers
+
+
+def file_child_ids(path: Path) -> set[str]:
+    """The child identifiers of one raw file (none for a file that is not CSV or Excel).
+
+    Args:
+        path: A raw file.
+
+    Returns:
+        The identifiers, stripped; none for a file that cannot be read (ingest reports it).
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _ids_from_csv(path)
+        if suffix in (".xlsx", ".xlsm"):
+            return _ids_from_excel(path)
+    except Exception as error:  # an unreadable file is ingest's business, not ours
+        logger.debug("Privacy check could not read %s: %s", path, error)
+    return set()
+
+
+def is_word(identifier: str) -> bool:
+    """Whether an identifier is one word of letters and digits (found as a whole word)."""
+    return _WORD.fullmatch(identifier) is not None
 
 
 def _ids_from_csv(path: Path) -> set[str]:
@@ -175,7 +192,11 @@ def output_files(folder: Path) -> list[Path]:
 
 
 def find_identifiers(
-    folder: Path, identifiers: Iterable[str], min_length: int = MIN_IDENTIFIER_LENGTH
+    folder: Path,
+    identifiers: Iterable[str],
+    min_length: int = MIN_IDENTIFIER_LENGTH,
+    *,
+    word_check: Callable[[Iterable[str]], bool] | None = None,
 ) -> list[Finding]:
     """Find raw identifiers anywhere in the text files of an output folder.
 
@@ -191,6 +212,8 @@ def find_identifiers(
         folder: The output folder.
         identifiers: Raw identifiers from the input.
         min_length: Shorter identifiers are ignored.
+        word_check: Also counts a text as a leak when this says one of its words is an
+            identifier (``raw_identifiers`` passes the identifiers it knows by digest).
 
     Returns:
         One finding per file and line (or notebook cell), without the identifier.
@@ -200,10 +223,15 @@ def find_identifiers(
     unusual = wanted - plain
 
     def leaks(text: str) -> bool:
-        return bool(set(_WORD.findall(text)) & plain) or any(u in text for u in unusual)
+        words = set(_WORD.findall(text))
+        return (
+            bool(words & plain)
+            or any(u in text for u in unusual)
+            or (word_check is not None and word_check(words))
+        )
 
     findings: list[Finding] = []
-    if not wanted:
+    if not wanted and word_check is None:
         return findings
     for path in output_files(folder):
         parts = readable_parts(path)

@@ -50,6 +50,13 @@ class Progress:
                 outcome.job.label,
                 outcome.no_data,
             )
+        elif outcome.reused:
+            progress_logger.info(
+                "[%d/%d] re-used   %s (inputs unchanged since the last run)",
+                self.done,
+                self.total,
+                outcome.job.label,
+            )
         elif outcome.succeeded:
             progress_logger.info(
                 "[%d/%d] done      %s (%.1f s)", self.done, self.total, outcome.job.label, seconds

@@ -20,12 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.dates import LATEST, format_date, period_label
 from csc_metrics.errors import CscMetricsError, ParameterError, capped_message
-from csc_metrics.fingerprints import hash_inputs
+from csc_metrics.fingerprints import hash_inputs, sha256_file
 from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
 from csc_metrics.report.data_needs import (
@@ -36,7 +37,15 @@ from csc_metrics.report.data_needs import (
     no_data_notebook,
 )
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
-from csc_metrics.report.forkserver import ForkServer
+from csc_metrics.report.executions import (
+    ReusableExecution,
+    execution_key,
+    remember_preparation,
+    remembered_preparation,
+    reusable_executions,
+    run_inputs_fingerprint,
+)
+from csc_metrics.report.forkserver import ForkServer, ServerCallError
 from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
@@ -45,7 +54,7 @@ from csc_metrics.report.manifest import previous_durations, write_run_manifest
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts, RunOutcome
 from csc_metrics.report.pages import write_report_page
 from csc_metrics.report.pdf import pdf_links, write_pdfs
-from csc_metrics.report.privacy_check import find_identifiers, find_small_counts, raw_child_ids
+from csc_metrics.report.privacy_check import find_small_counts
 from csc_metrics.report.publish import (
     git_commit,
     is_legacy_report,
@@ -53,6 +62,13 @@ from csc_metrics.report.publish import (
     remove_stale_builds,
     run_lock,
     set_aside,
+)
+from csc_metrics.report.raw_identifiers import (
+    RawIdentifiers,
+    collect_raw_identifiers,
+    find_raw_identifiers,
+    from_record,
+    remember_raw_identifiers,
 )
 from csc_metrics.report.render import (
     prepare_renderer,
@@ -67,6 +83,9 @@ logger = logging.getLogger(__name__)
 
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
+
+#: Reads the raw child identifiers in the fork server (see ``_Run._raw_identifiers``).
+RAW_IDENTIFIERS_FUNCTION = "csc_metrics.report.raw_identifiers:collect_as_record"
 
 #: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
 PRELOAD_FUNCTION = "csc_metrics.views.opening:preload_report"
@@ -234,6 +253,12 @@ class _Run:
         self.pdf_problems: list[str] = []
         # The summary.json facts, from the report context built ahead of the notebooks.
         self.summary: dict[str, Any] | None = None
+        # Report name -> execution key, and the executions of the last published run that
+        # this run re-uses instead of executing the notebook again (``executions``).
+        self.keys: dict[str, str] = {}
+        self.reusable: dict[str, ReusableExecution] = {}
+        # What the notebooks share (``executions.run_inputs_fingerprint``), once ingested.
+        self.shared: str | None = None
 
     def __call__(self) -> RunOutcome:
         config = self.config
@@ -259,17 +284,55 @@ class _Run:
             # While ingest runs: warm the renderer and executor, hash inputs, read raw ids.
             background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
-            identifiers = background.submit(raw_child_ids, config.raw)
+            identifiers = background.submit(self._raw_identifiers, pool.server)
             self._ingest(inputs)
             dates = background.submit(self._data_dates)
-            prepared_end = self._prepare_report_data(pool.server)
+            self.shared = run_inputs_fingerprint(config.processed_dir)
+            remembered = self._remembered_preparation()
+            prepared_end = (
+                pd.Timestamp(remembered["period_end"])
+                if remembered is not None
+                else self._prepare_report_data(pool.server)
+            )
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             self.dates = dates.result()
             self._refuse_a_period_no_data_cover(jobs, period_end)
-            to_run = sum(self._missing(job, period_end) is None for job in jobs)
+            self._find_reusable_executions(jobs, period_end)
+            to_run = sum(
+                self._missing(job, period_end) is None and job.output_name not in self.reusable
+                for job in jobs
+            )
+            if remembered is not None and to_run:
+                # Some notebook runs: it needs the report data in the kernels' memory.
+                self._prepare_report_data(pool.server)
+            elif remembered is not None:
+                self.summary = remembered.get("summary")
+                progress_logger.info(
+                    "Every report is re-used: the report data are not prepared again"
+                )
             pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
+
+    def _raw_identifiers(self, server: ForkServer | None) -> RawIdentifiers:
+        """The raw files' child identifiers for the privacy check (``raw_identifiers``).
+
+        Read in the kernel fork server when there is one: it is idle while ingest runs in this
+        process, so the two use both cores instead of sharing one.
+        """
+        raw, processed = self.config.raw, self.config.processed_dir
+        if server is not None:
+            try:
+                record = server.call(
+                    RAW_IDENTIFIERS_FUNCTION, raw=str(raw), processed=str(processed)
+                )
+                found = from_record(record)
+            except (ServerCallError, KeyError, TypeError, AttributeError) as error:
+                logger.info("The fork server did not read the raw identifiers: %s", error)
+            else:
+                if found is not None:
+                    return found
+        return collect_raw_identifiers(raw, processed)
 
     def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
         config = self.config
@@ -316,13 +379,7 @@ class _Run:
             what is wrong with the data or parameters if anything is.
         """
         began = time.perf_counter()
-        parameters = {
-            name: value
-            for name, value in self.config.notebook_parameters(
-                self.config.period_end, self.config.team
-            ).items()
-            if name in PARAMETERS or name in SPC_PARAMETERS
-        }
+        parameters = self._preparation_parameters()
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
             if server is not None:
@@ -337,7 +394,27 @@ class _Run:
         self.timings["prepare_report_data"] = time.perf_counter() - began
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
         self.summary = answer.get("summary")
+        if self.shared is not None:
+            remember_preparation(self.config.processed_dir, parameters, self.shared, answer)
         return pd.Timestamp(answer["period_end"])
+
+    def _preparation_parameters(self) -> dict[str, Any]:
+        """The notebooks' parameters that preparing the report data takes."""
+        return {
+            name: value
+            for name, value in self.config.notebook_parameters(
+                self.config.period_end, self.config.team
+            ).items()
+            if name in PARAMETERS or name in SPC_PARAMETERS
+        }
+
+    def _remembered_preparation(self) -> dict[str, Any] | None:
+        """What the last preparation on the same inputs answered (none with --fresh-ingest)."""
+        if self.shared is None or self.config.fresh_ingest:
+            return None
+        return remembered_preparation(
+            self.config.processed_dir, self._preparation_parameters(), self.shared
+        )
 
     def _data_dates(self) -> DataDates | None:
         try:
@@ -367,6 +444,27 @@ class _Run:
             + "; ".join(reasons)
             + "). Give a quarter end the data cover, or 'latest' for the most recent one."
         )
+
+    def _find_reusable_executions(self, jobs: list[NotebookJob], period_end: pd.Timestamp) -> None:
+        """Key every job, and find the executions of the last published run to re-use.
+
+        ``--fresh-ingest`` re-uses nothing: it is the way to rebuild everything from scratch.
+        """
+        shared = self.shared
+        if shared is None:
+            return
+        self.keys = {job.output_name: execution_key(job, shared) for job in jobs}
+        if self.config.fresh_ingest:
+            return
+        previous = self.config.out / self.config.publish_name(period_end)
+        self.reusable = reusable_executions(previous, self.keys, self.config.processed_dir)
+        if self.reusable:
+            progress_logger.info(
+                "Re-using %d of %d executed notebook(s) from the last run: their notebook, "
+                "parameters, processed data and code have not changed",
+                len(self.reusable),
+                len(jobs),
+            )
 
     def _missing(self, job: NotebookJob, period_end: pd.Timestamp) -> MissingData | None:
         """Why a job's report has no data for the period, or None when it has (or unknown)."""
@@ -399,7 +497,7 @@ class _Run:
         pool: KernelPool,
         period_end: pd.Timestamp,
         inputs: Future[list[dict[str, Any]]],
-        identifiers: Future[set[str]],
+        identifiers: Future[RawIdentifiers],
     ) -> RunOutcome:
         config = self.config
         name = config.publish_name(period_end)
@@ -491,6 +589,12 @@ class _Run:
         period_end: pd.Timestamp,
         progress: Progress,
     ) -> NotebookOutcome:
+        executed_path = build / "notebooks" / f"{job.output_name}.ipynb"
+        reusable = self.reusable.get(job.output_name)
+        if reusable is not None:
+            outcome = self._reuse_execution(job, reusable, executed_path, build, period_end)
+            progress.finished(outcome)
+            return outcome
         progress.started(job)
         missing = self._missing(job, period_end)
         if missing is not None:
@@ -507,7 +611,6 @@ class _Run:
             outcome.no_data = missing.summary()
             progress.finished(outcome)
             return outcome
-        executed_path = build / "notebooks" / f"{job.output_name}.ipynb"
         try:
             kernel = pool.acquire()
         except Exception as error:
@@ -535,9 +638,34 @@ class _Run:
         if self.stopping:
             progress_logger.info("  stopped   %s", job.label)
             return outcome
+        outcome.execution_key = self.keys.get(job.output_name)
+        if outcome.succeeded and executed_path.is_file():
+            outcome.executed_sha256 = sha256_file(executed_path)
         for warning in outcome.warnings:
             logger.warning("%s: %s", job.label, warning)
         progress.finished(outcome)
+        return outcome
+
+    def _reuse_execution(
+        self,
+        job: NotebookJob,
+        reusable: ReusableExecution,
+        executed_path: Path,
+        build: Path,
+        period_end: pd.Timestamp,
+    ) -> NotebookOutcome:
+        """Take a notebook the last run executed on the same inputs, and render its page again."""
+        executed_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(reusable.path, executed_path)
+        notebook = nbformat.read(executed_path, as_version=4)
+        outcome = write_report_page(
+            job, notebook, None, build, self.config, period_end, self.started_at, 0.0
+        )
+        outcome.reused = True
+        outcome.execution_key = self.keys.get(job.output_name)
+        outcome.executed_sha256 = reusable.sha256
+        for warning in outcome.warnings:
+            logger.warning("%s: %s", job.label, warning)
         return outcome
 
     def _finish_build(
@@ -546,7 +674,7 @@ class _Run:
         outcomes: list[NotebookOutcome],
         period_end: pd.Timestamp,
         inputs: list[dict[str, Any]],
-        identifiers: set[str],
+        identifiers: RawIdentifiers,
     ) -> list[str]:
         began = time.perf_counter()
         self.commit = git_commit(Path(__file__).resolve().parent)
@@ -595,8 +723,10 @@ class _Run:
         self.pdf_problems = problems
         self.timings["pdf"] = time.perf_counter() - began
 
-    def _privacy_findings(self, build: Path, identifiers: set[str]) -> list[str]:
-        findings = [str(f) for f in find_identifiers(build, identifiers)]
+    def _privacy_findings(self, build: Path, identifiers: RawIdentifiers) -> list[str]:
+        findings = [str(f) for f in find_raw_identifiers(build, identifiers)]
+        # Ingest has finished: what each raw file held can be kept in the processed cache.
+        remember_raw_identifiers(identifiers, self.config.processed_dir)
         if self.config.suppress:
             findings += [
                 f"small count not suppressed in {f}"

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from csc_metrics.dates import format_date, period_label
 from csc_metrics.indicators.coverage import Window
-from csc_metrics.views.report_context import ReportContext
+
+if TYPE_CHECKING:
+    # Only for annotations: the report runner reads this module's words and must not import
+    # the report context's charts (seaborn, scipy) into its own process.
+    from csc_metrics.views.report_context import ReportContext
 
 
 def context_line(ctx: ReportContext) -> str:

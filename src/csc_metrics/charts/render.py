@@ -273,7 +273,7 @@ class AxisTicks(Artist):
 
     def __init__(self, axis: Axis, ticks: list[float], labels: list[str]) -> None:
         super().__init__()
-        self.axis_name = axis.axis_name
+        self.axis_name: str = axis.axis_name  # type: ignore[attr-defined]
         template = axis.majorTicks[0]
         figure = axis.get_figure(root=False)
         self.set_figure(figure)  # type: ignore[arg-type]
@@ -313,12 +313,12 @@ class AxisTicks(Artist):
         for label in (template.label1, template.label2):
             if not label.get_visible():
                 continue
-            across = label.get_position()[1 - along]
+            level = float(label.get_position()[1 - along])
             for tick, text in zip(ticks, labels, strict=True):
                 drawn = Text(text=text)
                 drawn.update_from(label)
                 drawn.set_rotation_mode(label.get_rotation_mode())
-                drawn.set_position((tick, across) if along == 0 else (across, tick))
+                drawn.set_position((tick, level) if along == 0 else (level, tick))
                 drawn.set_figure(figure)  # type: ignore[arg-type]
                 self.labels.append(drawn)
 
@@ -414,13 +414,16 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
             axis.set_major_formatter(NullFormatter())
         set_limits(limits)
     for axis, _, _, _, _, drawn in found:
-        if drawn is not None and axis._autolabelpos:  # type: ignore[attr-defined]
+        # matplotlib has no public getter for whether the label is placed automatically.
+        if drawn is not None and getattr(axis, "_autolabelpos", False):
             _fix_label_place(axis, drawn, renderer)
 
 
 def _fix_label_place(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> None:
     reach = (_side_reach(axis, ticks, renderer) + axis.labelpad) / POINTS
     ax, figure = axis.axes, axis.get_figure(root=False)
+    if figure is None:
+        return
     side = axis.get_label_position()
     x, y = axis.label.get_position()
     shift = {
@@ -495,9 +498,9 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     ]
     for legend in best:
         legend.set_loc("upper right")
-    for legend in (ax.get_legend() for ax in axes):
-        if legend is not None:
-            remember_legend_layout(legend)
+    for shown in (ax.get_legend() for ax in axes):
+        if shown is not None:
+            remember_legend_layout(shown)
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
@@ -552,19 +555,21 @@ def remember_legend_layout(legend: Legend) -> None:
     """
     boxes: list[Any] = [legend._legend_box]  # type: ignore[attr-defined]
     while boxes:
-        box = boxes.pop()
+        box: Any = boxes.pop()
         boxes += [child for child in box.get_children() if isinstance(child, OffsetBox)]
-        if isinstance(box, PackerBase | PaddedBox):
-            box._get_bbox_and_child_offsets = _per_dpi(  # type: ignore[method-assign]
-                box._get_bbox_and_child_offsets
-            )
-        elif isinstance(box, TextArea | DrawingArea):
-            box.get_bbox = _per_dpi(box.get_bbox)  # type: ignore[method-assign]
+        packs = isinstance(box, PackerBase | PaddedBox)
+        sized = isinstance(box, TextArea | DrawingArea)
+        # (Set through a name typed Any: mypy does not let a method be replaced.)
+        same: Any = box
+        if packs:
+            same._get_bbox_and_child_offsets = _per_dpi(same._get_bbox_and_child_offsets)
+        elif sized:
+            same.get_bbox = _per_dpi(same.get_bbox)
 
 
 def _per_dpi(compute: Any) -> Any:
     """``compute(renderer)`` remembered for each dpi (pixels to a point) it is asked at."""
-    results: dict[float, Any] = {}
+    results: dict[Any, Any] = {}
 
     def remembered(renderer: RendererBase) -> Any:
         key = renderer.points_to_pixels(1.0)

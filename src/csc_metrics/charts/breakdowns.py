@@ -13,6 +13,7 @@ from csc_metrics.charts.style import (
     Chart,
     finish,
     month_label,
+    new_axes,
     new_figure,
     style_axes,
     suppressed_note,
@@ -91,8 +92,7 @@ def breakdown_bars(
         left_out = [str(g) for g in table.loc[small, group_column]]
         table = table[~small].reset_index(drop=True)
     positions = np.arange(len(table))[::-1]
-    figure = new_figure((8.0, max(3.2, 1.3 + 0.45 * len(table))))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, max(3.2, 1.3 + 0.45 * len(table))))
     is_small = table.get("is_small", pd.Series(False, index=table.index)).astype(bool)
     bars = ax.barh(
         positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6

@@ -18,7 +18,7 @@ from csc_metrics.charts.style import (
     category_label,
     date_axis,
     finish,
-    new_figure,
+    new_axes,
     spread_labels,
     style_axes,
     suppressed_note,
@@ -104,8 +104,7 @@ def benchmark_chart(
         wide[council] = wide[council].where(~is_small_count(wide[council].to_numpy(), settings))
     names = [council, *[c for c in wide.columns if c != council]]
     styles = _series_styles(names, council)
-    figure = new_figure()
-    ax = figure.add_subplot()
+    figure, ax = new_axes()
     latest_period = wide.index[-1]
     if kind == "line":
         ends = []

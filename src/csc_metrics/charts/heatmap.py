@@ -14,7 +14,7 @@ from csc_metrics.charts.style import (
     cap_percent_axis,
     category_label,
     finish,
-    new_figure,
+    new_axes,
     style_axes,
     unit_formatter,
     value_label,
@@ -80,8 +80,7 @@ def heatmap(
         # One row has no second dimension to map: a bar per column reads at a glance.
         return _one_row_bars(values, labels[0], hidden[0], (title, x_label, unit, source), settings)
     height = max(3.5, 1.6 + 0.42 * len(values))
-    figure = new_figure((8.0, height))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, height))
     column_names = [category_label(c) for c in values.columns]
     row_names = [category_label(r) for r in values.index]
     sns.heatmap(
@@ -138,8 +137,7 @@ def _one_row_bars(
     row = values.iloc[0].to_numpy(dtype=float)
     shown = np.where(hidden, np.nan, row)
     names = [category_label(c) for c in values.columns]
-    figure = new_figure((8.0, max(2.5, 1.4 + 0.4 * len(names))))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, max(2.5, 1.4 + 0.4 * len(names))))
     positions = np.arange(len(names))[::-1]
     bars = ax.barh(positions, np.nan_to_num(shown), color=OKABE_ITO["blue"], height=0.6)
     ax.bar_label(bars, labels=list(labels), padding=4, fontsize=9, color=TEXT_COLOUR)

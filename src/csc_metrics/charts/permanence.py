@@ -13,7 +13,7 @@ from csc_metrics.charts.style import (
     TEXT_COLOUR,
     Chart,
     finish,
-    new_figure,
+    new_axes,
     style_axes,
     suppressed_note,
     value_label,
@@ -55,8 +55,7 @@ def stage_timeline(
     """
     rows = list(dict.fromkeys(stages["row"]))
     stage_names = list(dict.fromkeys(stages["stage"]))
-    figure = new_figure((8.0, max(2.8, 1.6 + 0.8 * len(rows))))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, max(2.8, 1.6 + 0.8 * len(rows))))
     positions = {row: len(rows) - 1 - n for n, row in enumerate(rows)}
     widest = 0.0
     labelled: set[str] = set()
@@ -180,8 +179,7 @@ def survival_curves(
         small_groups = set(sizes.index[small.reshape(-1, 2).any(axis=1)])
         left_out = [g for g in groups if g in small_groups]
         groups = [g for g in groups if g not in small_groups]
-    figure = new_figure()
-    ax = figure.add_subplot()
+    figure, ax = new_axes()
     described = []
     for index, group in enumerate(groups):
         rows = curves[curves["group"] == group]
@@ -271,8 +269,7 @@ def count_bars(
     )
     shown = table["count"].where(~hidden)
     positions = np.arange(len(table))[::-1]
-    figure = new_figure((8.0, max(2.8, 1.3 + 0.45 * len(table))))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, max(2.8, 1.3 + 0.45 * len(table))))
     ax.barh(positions, shown.fillna(0).to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6)
     labels = np.where(hidden, "c", table["count"].map(format_count))
     for position, value, label in zip(positions, shown.fillna(0), labels, strict=True):

@@ -34,15 +34,22 @@ from collections.abc import Iterable
 from typing import Any
 
 import matplotlib
+import matplotlib.artist
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
-from matplotlib.transforms import Bbox
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.offsetbox import DrawingArea, OffsetBox, PackerBase, PaddedBox, TextArea
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 #: Points per inch: SVG user units are points, so the figure is drawn at 72 dpi.
 POINTS = 72.0
@@ -213,6 +220,22 @@ def measuring_renderer(figure: Figure) -> ChartRenderer:
     return _renderer(figure, io.StringIO())
 
 
+def _fixed_ticks(axis: Axis, limits: tuple[float, float]) -> tuple[list[float], list[str]]:
+    """The axis' tick positions inside ``limits`` and their labels, as drawing would give them."""
+    low, high = sorted(limits)
+    slack = 1e-9 * abs(high - low)
+    ticks = [t for t in axis.get_majorticklocs() if low - slack <= t <= high + slack]
+    formatter = axis.get_major_formatter()
+    if isinstance(formatter, NullFormatter):
+        return ticks, [""] * len(ticks)
+    formatter.set_locs(ticks)
+    return ticks, [formatter(t, i) for i, t in enumerate(ticks)]
+
+
+def _axes_to_fix(axes: Iterable[Axes]) -> list[Axes]:
+    return [ax for ax in axes if ax.get_visible() and ax.axison]
+
+
 def freeze_ticks(axes: Iterable[Axes]) -> None:
     """Work out each axis' ticks and labels now, once, and keep them as they are.
 
@@ -221,25 +244,207 @@ def freeze_ticks(axes: Iterable[Axes]) -> None:
     and limits are kept as fixed positions with fixed labels. The limits are fixed too, so
     that nothing drawn afterwards moves them away from the ticks.
     """
-    for ax in axes:
-        if not ax.get_visible() or not ax.axison:
-            continue
+    for ax in _axes_to_fix(axes):
         for axis, limits, set_limits in (
             (ax.xaxis, ax.get_xlim(), ax.set_xlim),
             (ax.yaxis, ax.get_ylim(), ax.set_ylim),
         ):
-            low, high = sorted(limits)
-            ticks = [t for t in axis.get_majorticklocs() if low - 1e-9 * abs(high - low) <= t]
-            ticks = [t for t in ticks if t <= high + 1e-9 * abs(high - low)]
-            formatter = axis.get_major_formatter()
-            if isinstance(formatter, NullFormatter):
-                labels = [""] * len(ticks)
-            else:
-                formatter.set_locs(ticks)
-                labels = [formatter(t, i) for i, t in enumerate(ticks)]
+            ticks, labels = _fixed_ticks(axis, limits)
             axis.set_major_locator(FixedLocator(ticks))
             axis.set_major_formatter(FixedFormatter(labels))
             set_limits(limits)
+
+
+class AxisTicks(Artist):
+    """One axis' ticks, drawn as they are but as a few artists instead of five per tick.
+
+    Matplotlib keeps a ``Tick`` for every tick of an axis (two tick lines, a grid line and two
+    labels), made by copying the first one's properties, and places them again each time the
+    axis is measured or drawn: most of a simple chart's cost. An ``AxisTicks`` is made once,
+    from the axis' first tick (the one every other tick copies): the tick marks are one line of
+    markers, the grid lines one line broken between ticks, and each label one text, each with
+    the first tick's properties and transform, so everything lands where the axis would have
+    drawn it. The axis itself keeps its label and spine and draws no ticks.
+
+    Attributes:
+        axis_name: ``x`` or ``y``.
+        labels: The tick labels as drawn, in tick order (the first side's, then the second's).
+    """
+
+    def __init__(self, axis: Axis, ticks: list[float], labels: list[str]) -> None:
+        super().__init__()
+        self.axis_name: str = axis.axis_name  # type: ignore[attr-defined]
+        template = axis.majorTicks[0]
+        figure = axis.get_figure(root=False)
+        self.set_figure(figure)  # type: ignore[arg-type]
+        self.set_zorder(axis.get_zorder())
+        self.set_clip_on(False)
+        # Which coordinate the tick position sets: x for the x axis, y for the y axis.
+        along = 0 if self.axis_name == "x" else 1
+        self._grid: list[Line2D] = []
+        self._marks: list[Line2D] = []
+        if template.gridline.get_visible() and ticks:
+            across = np.asarray(template.gridline.get_data()[1 - along], dtype=float)
+            self._grid.append(
+                self._line(
+                    template.gridline,
+                    np.repeat(ticks, len(across) + 1).reshape(-1, len(across) + 1),
+                    np.tile(np.append(across, np.nan), (len(ticks), 1)),
+                    along,
+                )
+            )
+        for mark in (template.tick1line, template.tick2line):
+            if mark.get_visible() and ticks:
+                across = np.asarray(mark.get_data()[1 - along], dtype=float)[:1]
+                self._marks.append(
+                    self._line(mark, np.asarray(ticks), np.repeat(across, len(ticks)), along)
+                )
+        # How far (points) the tick marks reach out from the spine, as matplotlib counts it.
+        out = {"out": 1.0, "in": 0.0}.get(template._tickdir, 0.5)  # type: ignore[attr-defined]
+        self.mark_reach = {
+            side: template._size * out if mark.get_visible() else 0.0  # type: ignore[attr-defined]
+            for side, mark in zip(
+                ("bottom", "top") if along == 0 else ("left", "right"),
+                (template.tick1line, template.tick2line),
+                strict=True,
+            )
+        }
+        self.labels: list[Text] = []
+        for label in (template.label1, template.label2):
+            if not label.get_visible():
+                continue
+            level = float(label.get_position()[1 - along])
+            for tick, text in zip(ticks, labels, strict=True):
+                drawn = Text(text=text)
+                drawn.update_from(label)
+                drawn.set_rotation_mode(label.get_rotation_mode())
+                drawn.set_position((tick, level) if along == 0 else (level, tick))
+                drawn.set_figure(figure)  # type: ignore[arg-type]
+                self.labels.append(drawn)
+
+    def _line(self, template: Line2D, ticks: np.ndarray, across: np.ndarray, along: int) -> Line2D:
+        line = Line2D([], [])
+        line.update_from(template)
+        ticks, across = ticks.ravel(), across.ravel()
+        line.set_data((ticks, across) if along == 0 else (across, ticks))
+        line.set_figure(self.get_figure(root=False))  # type: ignore[arg-type]
+        return line
+
+    def get_children(self) -> list[Artist]:
+        """The grid and tick lines, then the labels."""
+        return [*self._grid, *self._marks, *self.labels]
+
+    def get_window_extent(self, renderer: RendererBase | None = None) -> Bbox:
+        """The box around the tick marks and the labels (the grid lies inside the axes).
+
+        An empty box (``Bbox.null()``) when the axis has no tick.
+        """
+        box = self.get_tightbbox(renderer)
+        return Bbox.null() if box is None else box
+
+    def get_tightbbox(self, renderer: RendererBase | None = None) -> Bbox | None:
+        """The box around the tick marks and the labels, or None when there are none."""
+        boxes = [mark.get_window_extent(renderer) for mark in self._marks]
+        boxes += [
+            label.get_window_extent(renderer)
+            for label in self.labels
+            if label.get_visible() and label.get_text()
+        ]
+        return Bbox.union(boxes) if boxes else None
+
+    @matplotlib.artist.allow_rasterization
+    def draw(self, renderer: RendererBase) -> None:
+        """Draw the grid, the tick marks and the labels, in that order, as the axis would."""
+        if not self.get_visible():
+            return
+        for artist in self.get_children():
+            artist.draw(renderer)
+        self.stale = False
+
+
+def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
+    """How far (points) the axis' ticks, labels and spine reach out on its label's side."""
+    ax = axis.axes
+    box = ax.get_window_extent(renderer)
+    side = axis.get_label_position()
+    spine = ax.spines.get(side)
+    boxes = [spine.get_window_extent(renderer)] if spine is not None else [box]
+    outer = ticks.get_tightbbox(renderer)
+    if outer is not None:
+        boxes.append(outer)
+    union = Bbox.union(boxes)
+    reach = {
+        "bottom": box.y0 - union.y0,
+        "top": union.y1 - box.y1,
+        "left": box.x0 - union.x0,
+        "right": union.x1 - box.x1,
+    }[side]
+    return max(reach, ticks.mark_reach[side])
+
+
+def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
+    """Fix every axis' ticks now and draw them as an ``AxisTicks`` instead of matplotlib's ticks.
+
+    The ticks and limits are fixed as ``freeze_ticks`` fixes them. An axis with a minor
+    locator keeps matplotlib's ticks. Each axis label is placed as matplotlib places it,
+    ``labelpad`` beyond its ticks' labels; that distance does not change when the axes move,
+    so it is fixed now, in points from the axes' edge. Shared axes share a locator, so every
+    axis' ticks are worked out before any locator is replaced. The figure's dpi must be ``POINTS``.
+    """
+    found = []
+    for ax in _axes_to_fix(figure.axes):
+        for axis, limits, set_limits in (
+            (ax.xaxis, ax.get_xlim(), ax.set_xlim),
+            (ax.yaxis, ax.get_ylim(), ax.set_ylim),
+        ):
+            ticks, labels = _fixed_ticks(axis, limits)
+            # (Asking for the minor ticks' places would run the major locator again.)
+            simple = axis.get_visible() and isinstance(axis.get_minor_locator(), NullLocator)
+            drawn = AxisTicks(axis, ticks, labels) if simple else None
+            found.append((axis, limits, set_limits, ticks, labels, drawn))
+    for axis, limits, set_limits, ticks, labels, drawn in found:
+        if drawn is None:
+            axis.set_major_locator(FixedLocator(ticks))
+            axis.set_major_formatter(FixedFormatter(labels))
+        else:
+            axis.axes.add_artist(drawn)
+            drawn.set_clip_path(None)
+            drawn.set_clip_on(False)
+            axis.set_major_locator(NullLocator())
+            axis.set_major_formatter(NullFormatter())
+        set_limits(limits)
+    for axis, _, _, _, _, drawn in found:
+        # matplotlib has no public getter for whether the label is placed automatically.
+        if drawn is not None and getattr(axis, "_autolabelpos", False):
+            _fix_label_place(axis, drawn, renderer)
+
+
+def _fix_label_place(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> None:
+    reach = (_side_reach(axis, ticks, renderer) + axis.labelpad) / POINTS
+    ax, figure = axis.axes, axis.get_figure(root=False)
+    if figure is None:
+        return
+    side = axis.get_label_position()
+    x, y = axis.label.get_position()
+    shift = {
+        "bottom": (0.0, -reach),
+        "top": (0.0, reach),
+        "left": (-reach, 0.0),
+        "right": (reach, 0.0),
+    }[side]
+    at = {"bottom": (x, 0.0), "top": (x, 1.0), "left": (0.0, y), "right": (1.0, y)}[side]
+    axis.set_label_coords(
+        *at, transform=ax.transAxes + ScaledTranslation(*shift, figure.dpi_scale_trans)
+    )
+
+
+def tick_labels(ax: Axes, axis_name: str) -> list[Text]:
+    """The tick labels drawn on one axis of ``ax`` (``x`` or ``y``), in tick order."""
+    drawn = [a for a in ax.artists if isinstance(a, AxisTicks) and a.axis_name == axis_name]
+    if drawn:
+        return drawn[0].labels
+    axis = ax.xaxis if axis_name == "x" else ax.yaxis
+    return list(axis.get_ticklabels())
 
 
 def unclip_texts(axes: Iterable[Axes]) -> None:
@@ -293,6 +498,9 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     ]
     for legend in best:
         legend.set_loc("upper right")
+    for shown in (ax.get_legend() for ax in axes):
+        if shown is not None:
+            remember_legend_layout(shown)
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
@@ -334,6 +542,46 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
             reach = [r + max(0.0, b) for r, b in zip(reach, beyond, strict=True)]
     finally:
         figure.dpi = dpi
+
+
+def remember_legend_layout(legend: Legend) -> None:
+    """Lay the legend's boxes out once per dpi instead of each time it is measured or drawn.
+
+    A legend is a tree of boxes (rows of a marker and a text, packed in columns) that
+    matplotlib lays out again, from every text's size, whenever the legend is measured or
+    drawn: five or six times a chart. Its entries do not change once the chart is drawn, so
+    each box keeps its size and its children's offsets for the renderer's dpi; where the legend
+    stands (its offset in the axes) is still worked out every time.
+    """
+    boxes: list[Any] = [legend._legend_box]  # type: ignore[attr-defined]
+    while boxes:
+        box: Any = boxes.pop()
+        boxes += [child for child in box.get_children() if isinstance(child, OffsetBox)]
+        packs = isinstance(box, PackerBase | PaddedBox)
+        sized = isinstance(box, TextArea | DrawingArea)
+        # (Set through a name typed Any: mypy does not let a method be replaced.)
+        same: Any = box
+        if packs:
+            same._get_bbox_and_child_offsets = _per_dpi(same._get_bbox_and_child_offsets)
+        elif sized:
+            same.get_bbox = _per_dpi(same.get_bbox)
+
+
+def _per_dpi(compute: Any) -> Any:
+    """``compute(renderer)`` remembered for each dpi (pixels to a point) it is asked at."""
+    results: dict[Any, Any] = {}
+
+    def remembered(renderer: RendererBase) -> Any:
+        key = renderer.points_to_pixels(1.0)
+        if key not in results:
+            results[key] = compute(renderer)
+        result = results[key]
+        if isinstance(result, Bbox):
+            return result.frozen()
+        bbox, offsets = result
+        return bbox.frozen(), list(offsets)
+
+    return remembered
 
 
 def _fix_best_place(legend, renderer: RendererBase) -> None:

@@ -16,7 +16,7 @@ from csc_metrics.charts.style import (
     date_axis,
     finish,
     month_label,
-    new_figure,
+    new_axes,
     style_axes,
     suppressed_note,
     unit_formatter,
@@ -98,8 +98,7 @@ def spc_chart(
         if suppress and unit == "count"
         else np.zeros(len(points), dtype=bool)
     )
-    figure = new_figure()
-    ax = figure.add_subplot()
+    figure, ax = new_axes()
     shown = points[~hidden]
     ax.plot(shown["date"], shown["value"], color="#9e9e9e", linewidth=1.2, zorder=1)
     for group_id, segment in points.groupby("group"):

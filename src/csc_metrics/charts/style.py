@@ -7,6 +7,8 @@ Values in labels and alt text are written by ``formatting.format_value``, dates 
 
 from __future__ import annotations
 
+import functools
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
@@ -111,6 +114,27 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE) -> Figure:
     return figure
 
 
+@functools.cache
+def _one_axes_figure() -> bytes:
+    """A white figure with one axes, as ``new_figure`` and ``add_subplot`` make it, pickled."""
+    figure = new_figure()
+    figure.add_subplot()
+    return pickle.dumps(figure)
+
+
+def new_axes(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+    """A white figure with one axes, as ``new_figure(figsize).add_subplot()`` makes it.
+
+    Making an axes builds its two axes, four spines, three titles and first ticks from the
+    settings, about 7 ms; a copy of one made once for the process (unpickled) takes under 3.
+    The axes' place is a fraction of the figure, so a copy is resized, not made again.
+    """
+    figure = pickle.loads(_one_axes_figure())
+    if tuple(figsize) != FIGSIZE:
+        figure.set_size_inches(figsize)
+    return figure, figure.axes[0]
+
+
 def finish(figure: Figure, title: str, notes: Sequence[str]) -> str:
     """Draw the title and the footnote, and lay the figure out around them (``render``).
 
@@ -154,13 +178,13 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
 
     A figure-level y label (``supylabel``) is kept clear of on the left.
     """
-    render.freeze_ticks(figure.axes)
     render.unclip_texts(figure.axes)
     width, height = figure.get_size_inches() * render.POINTS
     renderer = render.measuring_renderer(figure)
     dpi = figure.dpi
     figure.dpi = render.POINTS
     try:
+        render.draw_ticks_once(figure, renderer)
         top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
         bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
         # matplotlib keeps the figure's y label here; there is no getter.

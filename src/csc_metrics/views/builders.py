@@ -15,7 +15,7 @@ import pandas as pd
 from csc_metrics import benchmarks
 from csc_metrics.catalogue import get_indicator, rolling_months, stock_counted, unit_format
 from csc_metrics.charts import TEXT_COLOUR, Chart, benchmark_chart, spc_chart
-from csc_metrics.charts.style import new_figure
+from csc_metrics.charts.style import new_axes
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat, format_value
 from csc_metrics.suppression import SUPPRESSED
@@ -109,8 +109,7 @@ def empty_chart(title: str, message: str) -> Chart:
     Returns:
         The chart, with the message as its alt text.
     """
-    figure = new_figure((8.0, 1.6))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, 1.6))
     ax.axis("off")
     ax.text(0.0, 0.5, message, fontsize=11, color=TEXT_COLOUR, va="center", wrap=True)
     figure.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold", color=TEXT_COLOUR)
@@ -321,7 +320,8 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     if ours.empty:
         return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
     years = ours["period_end"].dt.year
-    published = benchmarks.benchmark_series(ctx.la_code, [indicator_id]).set_index("year")
+    published = ctx.published_benchmarks
+    published = published[published["id"] == indicator_id].set_index("year")
     published = published.loc[published.index.isin(years)]
     council = "This council (our figures)"
     wide = pd.DataFrame(

@@ -16,7 +16,7 @@ import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
-from csc_metrics.charts.style import finish, new_figure
+from csc_metrics.charts.style import finish, new_axes
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary, Latest
@@ -240,8 +240,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
         )
     worse = gaps["comparison"].eq("worse").to_numpy()
     positions = np.arange(len(gaps))[::-1]
-    figure = new_figure((8.0, 1.6 + 0.5 * len(gaps)))
-    ax = figure.add_subplot()
+    figure, ax = new_axes((8.0, 1.6 + 0.5 * len(gaps)))
     # A share where neither direction is better (how children leave care) is grey.
     neutral = gaps["comparison"].eq("").to_numpy()
     colours = np.where(

@@ -35,6 +35,7 @@ TEAM_INDEPENDENT = (
     "metrics",
     "council",
     "aligned_benchmarks",
+    "published_benchmarks",
     "comparator_name",
     "data_problems",
     "service_frames",

@@ -204,6 +204,15 @@ class ReportContext:
         return aligned[aligned["period_end"] <= self.period_end].reset_index(drop=True)
 
     @cached_property
+    def published_benchmarks(self) -> pd.DataFrame:
+        """Every published year of every benchmark for the council (``benchmark_series``).
+
+        The benchmark line charts take their indicator's rows from here: the table is worked
+        out once (about 30 ms), before the report kernels fork, not once per chart.
+        """
+        return benchmarks.benchmark_series(self.la_code)
+
+    @cached_property
     def comparator_name(self) -> str:
         """What the comparator is called: England, the region's name, or the neighbours."""
         names = {

@@ -19,6 +19,7 @@ from csc_metrics.charts import (
     spc_chart,
     team_small_multiples,
 )
+from csc_metrics.charts.render import tick_labels
 from csc_metrics.gaps import group_gaps
 from csc_metrics.spc import spc
 
@@ -37,7 +38,7 @@ def all_text(chart: Chart) -> str:
     for ax in chart.figure.axes:
         texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
         texts += [t.get_text() for t in ax.texts]
-        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        texts += [t.get_text() for t in tick_labels(ax, "x") + tick_labels(ax, "y")]
         legend = ax.get_legend()
         if legend:
             texts += [t.get_text() for t in legend.get_texts()]
@@ -174,7 +175,7 @@ def test_benchmark_bar_chart_from_a_long_table(benchmark_table):
     chart = benchmark_chart(long, "EET", "% of care leavers", "DfE", "Lancashire", kind="bar")
     ax = chart.figure.axes[0]
     assert ax.get_xlabel() == "% of care leavers"
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Lancashire", "England", "North West"]
+    assert [t.get_text() for t in tick_labels(ax, "y")] == ["Lancashire", "England", "North West"]
     assert "Bar chart of EET for Lancashire compared with England, North West for 2024." in (
         chart.alt_text
     )
@@ -212,7 +213,7 @@ def test_breakdown_bars_label_groups_and_intervals(ethnic_gaps):
     assert_titled_and_sourced(chart, "3+ placements by ethnic group", "SSDA903")
     ax = chart.figure.axes[0]
     assert ax.get_xlabel() == "% with 3+ placements"
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["White", "Black", "Asian", "Mixed"]
+    assert [t.get_text() for t in tick_labels(ax, "y")] == ["White", "Black", "Asian", "Mixed"]
     labels = {t.get_text() for t in ax.texts}
     assert "60.0% (n=50) *" in labels and "All: 19.0%" in labels
     assert "95% confidence intervals" in chart.footnote
@@ -229,7 +230,7 @@ def test_breakdown_bars_leave_out_groups_with_small_counts(ethnic_gaps):
     # Asian 3 of 20 is a small count; Mixed 6 of 8 leaves 2 without: a small complement.
     chart = breakdown_bars(ethnic_gaps, "3+ placements", "%", "s", suppress=True)
     ax = chart.figure.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["White", "Black"]
+    assert [t.get_text() for t in tick_labels(ax, "y")] == ["White", "Black"]
     assert "not shown, to protect privacy: Asian, Mixed." in chart.footnote
     assert not re.search(r"n=[1-5]\b", all_text(chart) + chart.alt_text)
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from csc_metrics.charts import benchmark_chart, spc_chart
+from csc_metrics.charts.render import tick_labels
 from csc_metrics.charts.style import spread_labels
 from csc_metrics.spc import spc
 
@@ -58,7 +59,7 @@ def test_a_one_row_heatmap_is_drawn_as_bars():
     ax = chart.figure.axes[0]
     # Three bars, no colour bar (a heatmap would add a second axes for it).
     assert len(chart.figure.axes) == 1 and len(ax.patches) == 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Foster", "Residential", "Other"]
+    assert [t.get_text() for t in tick_labels(ax, "y")] == ["Foster", "Residential", "Other"]
     assert ax.get_xlim()[1] <= 100.0
 
 

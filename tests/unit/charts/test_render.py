@@ -10,8 +10,15 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.textpath import TextToPath
 
 from csc_metrics.charts import breakdown_bars, spc_chart
-from csc_metrics.charts.render import POINTS, figure_svg, measuring_renderer, text_extent
-from csc_metrics.charts.style import finish, new_figure
+from csc_metrics.charts.render import (
+    POINTS,
+    AxisTicks,
+    figure_svg,
+    measuring_renderer,
+    text_extent,
+    tick_labels,
+)
+from csc_metrics.charts.style import finish, new_axes, new_figure
 from csc_metrics.spc import spc
 
 
@@ -128,3 +135,42 @@ def test_a_long_footnote_wraps_and_the_axes_make_room_for_it():
     assert footnote.startswith("Source: a long source.")
     assert box.height > 3 * 9  # three lines of 9 pt at least
     assert box.y1 <= axes.y0
+
+
+def test_a_copied_axes_draws_as_a_new_one_does():
+    # new_axes unpickles a template; the same drawing on add_subplot's axes gives the same SVG.
+    made = new_figure((8.0, 3.0))
+    made_ax = made.add_subplot()
+    copied, copied_ax = new_axes((8.0, 3.0))
+    for figure, ax in ((made, made_ax), (copied, copied_ax)):
+        ax.plot([1, 2, 3], [4, 1, 3], label="Line")
+        ax.legend(loc="best")
+        finish(figure, "Title", ["Source: test."])
+    assert figure_svg(copied) == figure_svg(made)
+
+
+def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):
+    ax = chart.figure.axes[0]
+    drawn = [a for a in ax.artists if isinstance(a, AxisTicks)]
+    assert sorted(a.axis_name for a in drawn) == ["x", "y"]
+    # matplotlib's own ticks are gone: nothing would be drawn twice.
+    assert len(ax.xaxis.get_majorticklocs()) == len(ax.yaxis.get_majorticklocs()) == 0
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", figure_svg(chart.figure))
+    labels = [t.get_text() for t in tick_labels(ax, "x") + tick_labels(ax, "y")]
+    assert labels and all(label in texts for label in labels)
+    assert any(label.endswith("%") for label in labels)
+
+
+def test_the_x_axis_label_sits_its_labelpad_below_the_tick_labels(chart):
+    # As matplotlib places it: the label's top labelpad (4 pt) under the lowest tick label.
+    figure = chart.figure
+    ax = figure.axes[0]
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    lowest = min(t.get_window_extent(renderer).y0 for t in tick_labels(ax, "x"))
+    label = ax.xaxis.label.get_window_extent(renderer)
+    assert label.y1 == pytest.approx(lowest - ax.xaxis.labelpad, abs=0.05)
+    leftmost = min(t.get_window_extent(renderer).x0 for t in tick_labels(ax, "y"))
+    assert ax.yaxis.label.get_window_extent(renderer).x1 == pytest.approx(
+        leftmost - ax.yaxis.labelpad, abs=0.05
+    )

@@ -132,6 +132,27 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     care_leavers.team_outcomes_table(for_team)
 
 
+def test_the_forecast_and_the_published_benchmarks_are_built_in_the_preload(preloaded, monkeypatch):
+    # The overview's spend row and the demand and cost report both start from the forecast at
+    # the shipped unit costs, and every benchmark line chart from the council's published
+    # table: a kernel forked after the preload builds neither again.
+    from csc_metrics import benchmarks
+    from csc_metrics.forecast import report as forecast_report
+    from csc_metrics.views import forecast
+
+    folder, _ = preloaded
+    shared = open_report(folder, **PARAMETERS)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("built again after the preload")
+
+    monkeypatch.setattr(forecast_report, "build_report", not_again)
+    monkeypatch.setattr(benchmarks, "benchmark_series", not_again)
+    assert forecast.open_forecast(shared, None, None).report is not None
+    assert forecast.spend_row(shared)[1] != ""
+    assert not shared.published_benchmarks.empty
+
+
 def test_a_new_ingest_is_never_served_the_preloaded_context(preloaded, tmp_path):
     folder, loads = preloaded
     shared = open_report(folder, **PARAMETERS)

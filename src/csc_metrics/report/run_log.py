@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,6 +131,11 @@ def run_logging(log_dir: Path, stamp: str, quiet: bool, verbose: bool) -> Iterat
     file_logger.propagate = False
     file_logger.addHandler(file_handler)
     logging.captureWarnings(True)
+    # requests tries urllib3's optional SOCKS support as papermill is imported; the warning it
+    # raises when PySocks is missing is about proxies no run uses, and is shown only when
+    # another thread happens to be changing the warning filters (it is not repeatable), so it
+    # would only alarm a reader of the log.
+    warnings.filterwarnings("ignore", message="SOCKS support in urllib3 requires")
     try:
         yield log_path
     finally:

@@ -281,11 +281,17 @@ class _Run:
             # kernel started as a new process takes seconds: start those while ingest runs.
             if not pool.forks:
                 pool.add_demand(len(notebooks))
-            # While ingest runs: warm the renderer and executor, hash inputs, read raw ids.
-            background.submit(_prepare_execution_and_rendering)
+            # While ingest runs: hash inputs, read raw ids (in the fork server when there is
+            # one, on the other core). Warming the renderer and executor (importing papermill,
+            # compiling the template) would take this process's GIL from ingest: with a fork
+            # server it waits until the server prepares the report data and this process idles.
+            if pool.server is None:
+                background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
             identifiers = background.submit(self._raw_identifiers, pool.server)
             self._ingest(inputs)
+            if pool.server is not None:
+                background.submit(_prepare_execution_and_rendering)
             dates = background.submit(self._data_dates)
             self.shared = run_inputs_fingerprint(config.processed_dir)
             remembered = self._remembered_preparation()

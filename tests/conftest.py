@@ -109,6 +109,25 @@ def write_report_processed(folder: Path) -> Path:
     return folder
 
 
+def report_config(base: Path, notebooks: Path, **changes):
+    """A run of fixture notebooks on ``base/raw`` into ``base/reports``, with any changes."""
+    from dataclasses import replace
+
+    from csc_metrics.report.config import RunConfig
+
+    config = RunConfig(
+        raw=base / "raw",
+        period_end="2025-03-31",
+        la_code="E10000017",
+        la_name="Sample county",
+        out=base / "reports",
+        notebooks_dir=notebooks,
+        jobs=2,
+        quiet=True,
+    )
+    return replace(config, **changes)
+
+
 def fake_report_ingest(raw: Path, processed: Path) -> None:
     """Stand-in for ``pipeline.ingest``: replaces the processed folder as the real one does."""
     from csc_metrics import storage
@@ -138,6 +157,7 @@ def report_tools() -> SimpleNamespace:
         write_raw=write_report_raw,
         write_processed=write_report_processed,
         fake_ingest=fake_report_ingest,
+        config=report_config,
         require_browser=require_browser,
         audit_pages=audit_pages,
     )

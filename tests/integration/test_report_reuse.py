@@ -46,20 +46,6 @@ def hashed_ingest(write_processed, *, extra_issue: bool = False):
     return ingest
 
 
-def config_for(base: Path, notebooks: Path, **changes) -> RunConfig:
-    config = RunConfig(
-        raw=base / "raw",
-        period_end=PERIOD,
-        la_code="E10000017",
-        la_name="Sample county",
-        out=base / "reports",
-        notebooks_dir=notebooks,
-        jobs=2,
-        quiet=True,
-    )
-    return replace(config, **changes)
-
-
 def run(config: RunConfig, tools, **seams) -> RunOutcome:
     seams.setdefault("ingest_fn", hashed_ingest(tools.write_processed))
     seams.setdefault("latest_fn", lambda processed: pd.Timestamp(PERIOD))
@@ -80,7 +66,7 @@ def two_runs(tmp_path_factory, report_tools):
     """The fixture suite run twice on the same raw files, code and parameters."""
     base = tmp_path_factory.mktemp("rerun")
     report_tools.write_raw(base / "raw")
-    config = config_for(base, report_tools.notebooks / "suite")
+    config = report_tools.config(base, report_tools.notebooks / "suite")
     published = base / "reports" / PERIOD
     first = run(config, report_tools)
     pages = {p.name: p.read_text("utf-8") for p in sorted(published.glob("*.html"))}
@@ -140,7 +126,7 @@ def changes(tmp_path_factory, report_tools) -> dict[str, RunOutcome]:
     report_tools.write_raw(base / "raw")
     targets = base / "targets.csv"
     targets.write_text("indicator_id,target\nplacements_3plus_pct,9\n", encoding="utf-8")
-    config = config_for(base, report_tools.notebooks / "suite", targets=targets)
+    config = report_tools.config(base, report_tools.notebooks / "suite", targets=targets)
     run(config, report_tools)
     outcomes = {}
     executed = config.out / PERIOD / "notebooks" / "00_overview.ipynb"

@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,20 +28,6 @@ from csc_metrics.report.runner import run_suite
 TEAMS = ["Assessment North", "Children in care"]
 
 
-def make_config(base: Path, notebooks: Path, **changes) -> RunConfig:
-    config = RunConfig(
-        raw=base / "raw",
-        period_end="2025-03-31",
-        la_code="E10000017",
-        la_name="Sample county",
-        out=base / "reports",
-        notebooks_dir=notebooks,
-        jobs=2,
-        quiet=True,
-    )
-    return replace(config, **changes)
-
-
 def run(config: RunConfig, tools, **seams) -> RunOutcome:
     seams.setdefault("ingest_fn", tools.fake_ingest)
     seams.setdefault("latest_fn", lambda processed: pd.Timestamp("2025-03-31"))
@@ -55,7 +40,9 @@ def published(tmp_path_factory, report_tools):
     """The good suite, with 'latest' and a caseload report per team."""
     base = tmp_path_factory.mktemp("published")
     report_tools.write_raw(base / "raw")
-    config = make_config(base, report_tools.notebooks / "suite", period_end="latest", per_team=True)
+    config = report_tools.config(
+        base, report_tools.notebooks / "suite", period_end="latest", per_team=True
+    )
     outcome = run(config, report_tools)
     return outcome, base / "reports"
 
@@ -209,10 +196,10 @@ def failed_after_published(tmp_path_factory, report_tools):
     """A good run publishes; a later run of the same period has a failing notebook."""
     base = tmp_path_factory.mktemp("failed")
     report_tools.write_raw(base / "raw")
-    good = run(make_config(base, report_tools.notebooks / "suite"), report_tools)
+    good = run(report_tools.config(base, report_tools.notebooks / "suite"), report_tools)
     published = good.published
     before = {p: p.read_bytes() for p in published.rglob("*") if p.is_file()}
-    failed = run(make_config(base, report_tools.notebooks / "failing"), report_tools)
+    failed = run(report_tools.config(base, report_tools.notebooks / "failing"), report_tools)
     return failed, published, before
 
 
@@ -283,7 +270,7 @@ def test_unusable_input_publishes_nothing(tmp_path, report_tools):
     def broken_ingest(raw, processed):
         raise InputError("header.csv, column DOB, row 3: expected a date dd/mm/yyyy")
 
-    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite")
     with pytest.raises(InputError, match="column DOB, row 3"):
         run(config, report_tools, ingest_fn=broken_ingest)
     out = tmp_path / "reports"
@@ -314,7 +301,7 @@ def test_a_report_left_retired_by_a_killed_run_is_put_back_before_a_run_that_fai
     def broken_ingest(raw, processed):
         raise InputError("header.csv, column DOB, row 3: expected a date dd/mm/yyyy")
 
-    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite")
     with pytest.raises(InputError):
         run(config, report_tools, ingest_fn=broken_ingest)
     published = tmp_path / "reports" / "2025-03-31" / "index.html"
@@ -329,7 +316,7 @@ def test_a_period_folder_holding_a_users_file_is_not_replaced(tmp_path, report_t
     period = tmp_path / "reports" / "2025-03-31"
     period.mkdir(parents=True)
     (period / "holiday.jpg").write_bytes(b"jpg")
-    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite")
     with pytest.raises(InputError, match="nothing in it was touched"):
         run(config, report_tools)
     assert sorted(p.name for p in period.iterdir()) == ["holiday.jpg"]
@@ -338,7 +325,7 @@ def test_a_period_folder_holding_a_users_file_is_not_replaced(tmp_path, report_t
 @pytest.mark.slow
 def test_a_second_run_while_one_holds_the_lock_stops_at_once(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "suite")
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite")
     began = time.monotonic()
     with (
         run_lock(lock_file_for(tmp_path / "reports", inside=True), "a run"),
@@ -351,7 +338,7 @@ def test_a_second_run_while_one_holds_the_lock_stops_at_once(tmp_path, report_to
 @pytest.mark.slow
 def test_an_unknown_team_is_a_parameter_error(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "suite", team="Nowhere")
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite", team="Nowhere")
     with pytest.raises(ParameterError, match="Teams: Assessment North, Children in care"):
         run(config, report_tools)
 
@@ -359,7 +346,7 @@ def test_an_unknown_team_is_a_parameter_error(tmp_path, report_tools):
 @pytest.mark.slow
 def test_a_raw_child_id_in_a_report_stops_publication(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    outcome = run(make_config(tmp_path, report_tools.notebooks / "leaky"), report_tools)
+    outcome = run(report_tools.config(tmp_path, report_tools.notebooks / "leaky"), report_tools)
     assert outcome.exit_code == 1 and outcome.published is None
     # The executed notebook has papermill's injected cell, so the source's cell 3 is its cell 4.
     html_finding, notebook_finding = outcome.privacy_findings
@@ -371,7 +358,7 @@ def test_a_raw_child_id_in_a_report_stops_publication(tmp_path, report_tools):
 @pytest.mark.slow
 def test_with_suppression_an_unsuppressed_small_count_stops_publication(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "small_counts", suppress=True)
+    config = report_tools.config(tmp_path, report_tools.notebooks / "small_counts", suppress=True)
     outcome = run(config, report_tools)
     assert outcome.exit_code == 1
     [finding] = outcome.privacy_findings
@@ -383,7 +370,7 @@ def test_with_suppression_an_unsuppressed_small_count_stops_publication(tmp_path
 @pytest.mark.slow
 def test_with_suppression_no_count_of_1_to_5_is_visible(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "suite", suppress=True)
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite", suppress=True)
     outcome = run(config, report_tools)
     assert outcome.exit_code == 0
     assert find_small_counts(outcome.published, narrative=True) == []
@@ -394,7 +381,7 @@ def test_with_suppression_no_count_of_1_to_5_is_visible(tmp_path, report_tools):
 @pytest.mark.slow
 def test_a_cell_over_the_time_limit_fails_its_notebook(tmp_path, report_tools):
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "slow", cell_timeout=2)
+    config = report_tools.config(tmp_path, report_tools.notebooks / "slow", cell_timeout=2)
     began = time.monotonic()
     outcome = run(config, report_tools)
     assert time.monotonic() - began < 60
@@ -411,7 +398,9 @@ def test_charts_appear_even_when_the_environment_asks_for_the_agg_backend(
     # is given the inline backend.
     monkeypatch.setenv("MPLBACKEND", "Agg")
     report_tools.write_raw(tmp_path / "raw")
-    outcome = run(make_config(tmp_path, report_tools.notebooks / "plain_chart"), report_tools)
+    outcome = run(
+        report_tools.config(tmp_path, report_tools.notebooks / "plain_chart"), report_tools
+    )
     assert outcome.exit_code == 0
     html = (outcome.published / "00_plain_chart.html").read_text()
     assert 'alt="Chart (the report gave no text description of this chart)"' in html
@@ -509,7 +498,9 @@ def test_a_single_team_run_renders_every_report_for_that_team_beside_the_council
 ):
     report_tools.write_raw(tmp_path / "raw")
     # Team names match whatever their case; the run uses the name as the data spell it.
-    config = make_config(tmp_path, report_tools.notebooks / "suite", team="assessment north")
+    config = report_tools.config(
+        tmp_path, report_tools.notebooks / "suite", team="assessment north"
+    )
     outcome = run(config, report_tools)
     assert outcome.published == tmp_path / "reports" / "2025-03-31_team-assessment-north"
     html = (outcome.published / "01_caseloads.html").read_text()
@@ -523,14 +514,14 @@ def test_the_history_page_lists_two_periods_after_two_runs_and_keep_prunes(tmp_p
     report_tools.write_raw(tmp_path / "raw")
     notebooks = report_tools.notebooks / "suite"
     for period_end in ("2024-12-31", "2025-03-31"):
-        outcome = run(make_config(tmp_path, notebooks, period_end=period_end), report_tools)
+        outcome = run(report_tools.config(tmp_path, notebooks, period_end=period_end), report_tools)
         assert outcome.exit_code == 0
     history = (tmp_path / "reports" / "index.html").read_text()
     assert history.index('href="2025-03-31/index.html"') < history.index(
         'href="2024-12-31/index.html"'
     )
     # --keep 1 on a third run keeps only the newest quarter end.
-    config = make_config(tmp_path, notebooks, period_end="2025-03-31", keep=1)
+    config = report_tools.config(tmp_path, notebooks, period_end="2025-03-31", keep=1)
     assert run(config, report_tools).exit_code == 0
     assert not (tmp_path / "reports" / "2024-12-31").exists()
     assert "2024-12-31" not in (tmp_path / "reports" / "index.html").read_text()
@@ -543,7 +534,7 @@ def test_pdf_writes_each_report_and_an_a4_committee_summary(tmp_path, report_too
     from pypdf import PdfReader
 
     report_tools.write_raw(tmp_path / "raw")
-    config = make_config(tmp_path, report_tools.notebooks / "suite", pdf=True)
+    config = report_tools.config(tmp_path, report_tools.notebooks / "suite", pdf=True)
     outcome = run(config, report_tools)
     assert outcome.exit_code == 0
     folder = outcome.published / "pdf"

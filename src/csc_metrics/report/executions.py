@@ -36,18 +36,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import nbformat
+import pandas as pd
+
 from csc_metrics import storage
 from csc_metrics.fingerprints import package_fingerprint, settings_fingerprint, sha256_file
 from csc_metrics.privacy import KEY_CHECK_FIELD
+from csc_metrics.report.config import RunConfig
 from csc_metrics.report.execute import NotebookJob
 from csc_metrics.report.manifest import MANIFEST_FILE
+from csc_metrics.report.outcomes import NotebookOutcome
+from csc_metrics.report.pages import write_report_page
+from csc_metrics.report.run_log import progress_logger
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 logger = logging.getLogger(__name__)
@@ -249,3 +258,69 @@ def reusable_executions(
         logger.info("Processed files differ from their recorded hashes: executing every notebook")
         return {}
     return found
+
+
+def find_reusable(
+    config: RunConfig, jobs: list[NotebookJob], period_end: pd.Timestamp, shared: str
+) -> tuple[dict[str, str], dict[str, ReusableExecution]]:
+    """Key every job of a run, and find the executions of the last published run to re-use.
+
+    ``--fresh-ingest`` re-uses nothing: it is the way to rebuild everything from scratch.
+
+    Args:
+        config: The run's parameters.
+        jobs: The run's notebooks.
+        period_end: The period the run publishes.
+        shared: ``run_inputs_fingerprint`` of the run.
+
+    Returns:
+        Report name -> execution key, and report name -> the execution to re-use.
+    """
+    keys = {job.output_name: execution_key(job, shared) for job in jobs}
+    if config.fresh_ingest:
+        return keys, {}
+    previous = config.out / config.publish_name(period_end)
+    reusable = reusable_executions(previous, keys, config.processed_dir)
+    if reusable:
+        progress_logger.info(
+            "Re-using %d of %d executed notebook(s) from the last run: their notebook, "
+            "parameters, processed data and code have not changed",
+            len(reusable),
+            len(jobs),
+        )
+    return keys, reusable
+
+
+def reuse_execution(
+    job: NotebookJob,
+    reusable: ReusableExecution,
+    key: str,
+    executed_path: Path,
+    build: Path,
+    config: RunConfig,
+    period_end: pd.Timestamp,
+    started_at: datetime,
+) -> NotebookOutcome:
+    """Take a notebook the last run executed on the same inputs, and render its page again.
+
+    Args:
+        job: The notebook job.
+        reusable: The last run's execution (``reusable_executions``).
+        key: The job's execution key, recorded again in this run's manifest.
+        executed_path: Where this build keeps the executed notebook.
+        build: The build folder.
+        config: The run's parameters.
+        period_end: The period reported on.
+        started_at: When this run started (the page says so).
+
+    Returns:
+        The outcome, marked re-used.
+    """
+    executed_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(reusable.path, executed_path)
+    notebook = nbformat.read(executed_path, as_version=4)
+    outcome = write_report_page(job, notebook, None, build, config, period_end, started_at, 0.0)
+    outcome.reused = True
+    outcome.execution_key = key
+    outcome.executed_sha256 = reusable.sha256
+    return outcome

@@ -31,6 +31,7 @@ from csc_metrics.errors import ParameterError
 from csc_metrics.fingerprints import sha256_file
 from csc_metrics.privacy import load_key
 from csc_metrics.report import privacy_check
+from csc_metrics.report.forkserver import ForkServer, ServerCallError
 from csc_metrics.report.privacy_check import MIN_IDENTIFIER_LENGTH, Finding
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ REMEMBERED_FILE = "raw_identifiers.json"
 FORMAT = 1
 #: Keeps these digests apart from the pseudonyms (another label, so another value).
 _LABEL = b"csc-metrics raw identifier check\0"
+#: What the run asks its kernel fork server to call (``read_raw_identifiers``).
+SERVER_FUNCTION = "csc_metrics.report.raw_identifiers:collect_as_record"
 #: Raw files the privacy check reads.
 READ_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -156,6 +159,35 @@ def from_record(record: dict[str, Any]) -> RawIdentifiers | None:
         key=key,
         by_file={str(k): list(v) for k, v in record["by_file"].items()},
     )
+
+
+def read_raw_identifiers(
+    raw: Path, processed: Path, server: ForkServer | None = None
+) -> RawIdentifiers:
+    """``collect_raw_identifiers``, in the run's kernel fork server when there is one.
+
+    The server is idle while ingest runs in the run's own process, so the two use both cores
+    instead of sharing one. Its answer is used only when it was made with the run's key.
+
+    Args:
+        raw: The raw data folder.
+        processed: The processed folder (its cache remembers the last run's digests).
+        server: The run's kernel fork server, or None to read them in this process.
+
+    Returns:
+        What to look for in the build, and what to remember for the next run.
+    """
+    if server is not None:
+        try:
+            found = from_record(
+                server.call(SERVER_FUNCTION, raw=str(raw), processed=str(processed))
+            )
+        except (ServerCallError, KeyError, TypeError, AttributeError) as error:
+            logger.info("The fork server did not read the raw identifiers: %s", error)
+        else:
+            if found is not None:
+                return found
+    return collect_raw_identifiers(raw, processed)
 
 
 def remember_raw_identifiers(found: RawIdentifiers, processed: Path) -> None:

@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pandas as pd
 
 from csc_metrics import storage
@@ -39,13 +38,13 @@ from csc_metrics.report.data_needs import (
 from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
 from csc_metrics.report.executions import (
     ReusableExecution,
-    execution_key,
+    find_reusable,
     remember_preparation,
     remembered_preparation,
-    reusable_executions,
+    reuse_execution,
     run_inputs_fingerprint,
 )
-from csc_metrics.report.forkserver import ForkServer, ServerCallError
+from csc_metrics.report.forkserver import ForkServer
 from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
@@ -65,9 +64,8 @@ from csc_metrics.report.publish import (
 )
 from csc_metrics.report.raw_identifiers import (
     RawIdentifiers,
-    collect_raw_identifiers,
     find_raw_identifiers,
-    from_record,
+    read_raw_identifiers,
     remember_raw_identifiers,
 )
 from csc_metrics.report.render import (
@@ -83,9 +81,6 @@ logger = logging.getLogger(__name__)
 
 #: Most kernels started ahead of need (each holds its own Python with pandas loaded).
 MAX_KERNELS_AHEAD = 8
-
-#: Reads the raw child identifiers in the fork server (see ``_Run._raw_identifiers``).
-RAW_IDENTIFIERS_FUNCTION = "csc_metrics.report.raw_identifiers:collect_as_record"
 
 #: Builds the report context every notebook shares (see ``_Run._prepare_report_data``).
 PRELOAD_FUNCTION = "csc_metrics.views.opening:preload_report"
@@ -288,7 +283,9 @@ class _Run:
             if pool.server is None:
                 background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
-            identifiers = background.submit(self._raw_identifiers, pool.server)
+            identifiers = background.submit(
+                read_raw_identifiers, config.raw, config.processed_dir, pool.server
+            )
             self._ingest(inputs)
             if pool.server is not None:
                 background.submit(_prepare_execution_and_rendering)
@@ -304,7 +301,8 @@ class _Run:
             jobs = self._jobs(notebooks, period_end)
             self.dates = dates.result()
             self._refuse_a_period_no_data_cover(jobs, period_end)
-            self._find_reusable_executions(jobs, period_end)
+            if self.shared is not None:
+                self.keys, self.reusable = find_reusable(self.config, jobs, period_end, self.shared)
             to_run = sum(
                 self._missing(job, period_end) is None and job.output_name not in self.reusable
                 for job in jobs
@@ -319,26 +317,6 @@ class _Run:
                 )
             pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
-
-    def _raw_identifiers(self, server: ForkServer | None) -> RawIdentifiers:
-        """The raw files' child identifiers for the privacy check (``raw_identifiers``).
-
-        Read in the kernel fork server when there is one: it is idle while ingest runs in this
-        process, so the two use both cores instead of sharing one.
-        """
-        raw, processed = self.config.raw, self.config.processed_dir
-        if server is not None:
-            try:
-                record = server.call(
-                    RAW_IDENTIFIERS_FUNCTION, raw=str(raw), processed=str(processed)
-                )
-                found = from_record(record)
-            except (ServerCallError, KeyError, TypeError, AttributeError) as error:
-                logger.info("The fork server did not read the raw identifiers: %s", error)
-            else:
-                if found is not None:
-                    return found
-        return collect_raw_identifiers(raw, processed)
 
     def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
         config = self.config
@@ -450,27 +428,6 @@ class _Run:
             + "; ".join(reasons)
             + "). Give a quarter end the data cover, or 'latest' for the most recent one."
         )
-
-    def _find_reusable_executions(self, jobs: list[NotebookJob], period_end: pd.Timestamp) -> None:
-        """Key every job, and find the executions of the last published run to re-use.
-
-        ``--fresh-ingest`` re-uses nothing: it is the way to rebuild everything from scratch.
-        """
-        shared = self.shared
-        if shared is None:
-            return
-        self.keys = {job.output_name: execution_key(job, shared) for job in jobs}
-        if self.config.fresh_ingest:
-            return
-        previous = self.config.out / self.config.publish_name(period_end)
-        self.reusable = reusable_executions(previous, self.keys, self.config.processed_dir)
-        if self.reusable:
-            progress_logger.info(
-                "Re-using %d of %d executed notebook(s) from the last run: their notebook, "
-                "parameters, processed data and code have not changed",
-                len(self.reusable),
-                len(jobs),
-            )
 
     def _missing(self, job: NotebookJob, period_end: pd.Timestamp) -> MissingData | None:
         """Why a job's report has no data for the period, or None when it has (or unknown)."""
@@ -598,7 +555,18 @@ class _Run:
         executed_path = build / "notebooks" / f"{job.output_name}.ipynb"
         reusable = self.reusable.get(job.output_name)
         if reusable is not None:
-            outcome = self._reuse_execution(job, reusable, executed_path, build, period_end)
+            outcome = reuse_execution(
+                job,
+                reusable,
+                self.keys[job.output_name],
+                executed_path,
+                build,
+                self.config,
+                period_end,
+                self.started_at,
+            )
+            for warning in outcome.warnings:
+                logger.warning("%s: %s", job.label, warning)
             progress.finished(outcome)
             return outcome
         progress.started(job)
@@ -650,28 +618,6 @@ class _Run:
         for warning in outcome.warnings:
             logger.warning("%s: %s", job.label, warning)
         progress.finished(outcome)
-        return outcome
-
-    def _reuse_execution(
-        self,
-        job: NotebookJob,
-        reusable: ReusableExecution,
-        executed_path: Path,
-        build: Path,
-        period_end: pd.Timestamp,
-    ) -> NotebookOutcome:
-        """Take a notebook the last run executed on the same inputs, and render its page again."""
-        executed_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(reusable.path, executed_path)
-        notebook = nbformat.read(executed_path, as_version=4)
-        outcome = write_report_page(
-            job, notebook, None, build, self.config, period_end, self.started_at, 0.0
-        )
-        outcome.reused = True
-        outcome.execution_key = self.keys.get(job.output_name)
-        outcome.executed_sha256 = reusable.sha256
-        for warning in outcome.warnings:
-            logger.warning("%s: %s", job.label, warning)
         return outcome
 
     def _finish_build(

@@ -114,10 +114,24 @@ def raw_child_ids(raw: Path) -> set[str]:
         The identifiers, stripped.
     """
     identifiers: set[str] = set()
-    for path in sorted(Path(raw).rglob("*")):
-        if path.is_file() and not path.name.startswith((".", "~$")):
-            identifiers |= file_child_ids(path)
+    for path in raw_files(raw):
+        identifiers |= file_child_ids(path)
     return identifiers
+
+
+#: Raw files that can hold child identifiers (CSV and Excel workbooks).
+READ_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def raw_files(raw: Path) -> list[Path]:
+    """The raw folder's CSV and Excel files, sorted; hidden files and Excel lock files left out."""
+    return [
+        path
+        for path in sorted(Path(raw).rglob("*"))
+        if path.is_file()
+        and not path.name.startswith((".", "~$"))
+        and path.suffix.lower() in READ_SUFFIXES
+    ]
 
 
 def file_child_ids(path: Path) -> set[str]:

@@ -44,8 +44,6 @@ FORMAT = 1
 _LABEL = b"csc-metrics raw identifier check\0"
 #: What the run asks its kernel fork server to call (``read_raw_identifiers``).
 SERVER_FUNCTION = "csc_metrics.report.raw_identifiers:collect_as_record"
-#: Raw files the privacy check reads.
-READ_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def identifier_digest(key: bytes, identifier: str) -> str:
@@ -90,16 +88,6 @@ def _remembered(processed: Path, key: bytes) -> dict[str, list[str]]:
         return {}
 
 
-def _raw_files(raw: Path) -> list[Path]:
-    return [
-        path
-        for path in sorted(Path(raw).rglob("*"))
-        if path.is_file()
-        and not path.name.startswith((".", "~$"))
-        and path.suffix.lower() in READ_SUFFIXES
-    ]
-
-
 def collect_raw_identifiers(raw: Path, processed: Path) -> RawIdentifiers:
     """The child identifiers of a raw folder, reading only the files changed since last time.
 
@@ -113,7 +101,7 @@ def collect_raw_identifiers(raw: Path, processed: Path) -> RawIdentifiers:
     key = _key()
     remembered = _remembered(Path(processed), key) if key is not None else {}
     found = RawIdentifiers(key=key)
-    for path in _raw_files(raw):
+    for path in privacy_check.raw_files(raw):
         digest = sha256_file(path)
         if digest in remembered:
             found.digests.update(remembered[digest])

@@ -205,6 +205,19 @@ class IngestCache:
         """The unit's current signature (see ``unit_signature``)."""
         return unit_signature(self.raw, unit, self.input_hashes)
 
+    def holds(self, unit: str) -> bool:
+        """Whether the unit was cached with its current files, code, settings and key.
+
+        Its cached files are not checked here: ``load`` may still find them damaged.
+        """
+        record = self._old_units.get(unit)
+        return (
+            self._old is not None
+            and isinstance(record, dict)
+            and record.get("fingerprint") == self.fingerprint
+            and record.get("signature") == self.signature(unit)
+        )
+
     def load(self, unit: str) -> CachedUnit | None:
         """The unit's cached rows, if its files, the code, settings and key are all unchanged.
 

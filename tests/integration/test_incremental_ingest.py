@@ -121,9 +121,9 @@ def spy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         reads.append(folder.relative_to(root).as_posix())
         return read_year(number, folder, root, log)
 
-    def snapshot(folder, date, root, log):
+    def snapshot(folder, date, root, log, **options):
         reads.append(folder.relative_to(root).as_posix())
-        return read_snapshot(folder, date, root, log)
+        return read_snapshot(folder, date, root, log, **options)
 
     monkeypatch.setattr(ssda903_ingest, "read_year", year)
     monkeypatch.setattr(caseload_ingest, "read_snapshot_cells", snapshot)

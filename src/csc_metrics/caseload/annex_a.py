@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, RAW_CASE_COLUMNS, case_rows
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
@@ -145,8 +145,55 @@ def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
         ) from error
 
 
-def _sheet_rows(workbook: CalamineWorkbook, sheet_name: str) -> list[tuple[object, ...]]:
-    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+@dataclass
+class OpenedWorkbook:
+    """An Annex A workbook opened, and its case list sheets parsed, ahead of being read.
+
+    Attributes:
+        workbook: The open workbook (``read_annex_a_cells`` closes it).
+        sheets: Sheet name -> the parsed sheet, for each sheet holding one of Lists 6-9.
+    """
+
+    workbook: CalamineWorkbook
+    sheets: dict[str, CalamineSheet]
+
+
+def open_case_lists(path: Path, source: str) -> OpenedWorkbook | None:
+    """Open a workbook and parse the sheets of its case lists, for reading it later.
+
+    Made to run in a worker thread: calamine parses a sheet without holding the GIL, so the
+    workbooks of later snapshots are parsed while earlier ones are cleaned (``caseload.prefetch``).
+    Nothing is logged or raised here: when anything fails, None is returned and
+    ``read_annex_a_cells`` opens the workbook itself, so that the problem is reported as always
+    and in its place among the snapshots.
+
+    Args:
+        path: The workbook.
+        source: Its path relative to the raw folder.
+
+    Returns:
+        The open workbook and its parsed case list sheets, or None.
+    """
+    try:
+        check_workbook_size(path, source)
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception:  # reported by read_annex_a_cells, which tries again
+        return None
+    try:
+        sheets = _case_list_sheets(list(workbook.sheet_names), source)
+        return OpenedWorkbook(
+            workbook, {name: workbook.get_sheet_by_name(name) for name in sheets.values()}
+        )
+    except Exception:  # reported by read_annex_a_cells, which tries again
+        workbook.close()
+        return None
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook, sheet_name: str, parsed: CalamineSheet | None = None
+) -> list[tuple[object, ...]]:
+    sheet = parsed if parsed is not None else workbook.get_sheet_by_name(sheet_name)
+    rows = sheet.to_python(skip_empty_area=False)
     # calamine gives an empty cell as ""; blank and spaces-only text become None here, once, so
     # that later steps can tell an empty row with a plain null test.
     return [
@@ -172,7 +219,11 @@ class AnnexACells:
 
 
 def read_annex_a_cells(
-    path: Path, source: str, snapshot_date: pd.Timestamp, log: DataQualityLog
+    path: Path,
+    source: str,
+    snapshot_date: pd.Timestamp,
+    log: DataQualityLog,
+    opened: OpenedWorkbook | None = None,
 ) -> AnnexACells:
     """Read the case rows of Annex A Lists 6-9 of a workbook, every cell as text.
 
@@ -184,6 +235,8 @@ def read_annex_a_cells(
         source: Its path relative to the raw folder, used in messages and ``source_file``.
         snapshot_date: The snapshot date ``S``, stored on every row.
         log: Data-quality log.
+        opened: The workbook already opened and parsed (``open_case_lists``), or None to
+            open it here.
 
     Returns:
         The rows, the headers of each sheet, and which list each sheet holds.
@@ -192,7 +245,8 @@ def read_annex_a_cells(
         InputError: If the file is not a readable workbook, holds none of Lists 6-9, holds one list
             twice, or a list lacks the child, team or worker column.
     """
-    workbook = _open_workbook(path, source)
+    workbook = opened.workbook if opened is not None else _open_workbook(path, source)
+    parsed = opened.sheets if opened is not None else {}
     try:
         sheets = _case_list_sheets(list(workbook.sheet_names), source)
         if not sheets:
@@ -204,7 +258,10 @@ def read_annex_a_cells(
         _log_lists_found(sheets, source, log)
         lists = {
             f"{source} [{sheet_name}]": _read_list(
-                _sheet_rows(workbook, sheet_name), number, f"{source} [{sheet_name}]", log
+                _sheet_rows(workbook, sheet_name, parsed.get(sheet_name)),
+                number,
+                f"{source} [{sheet_name}]",
+                log,
             )
             for number, sheet_name in sheets.items()
         }

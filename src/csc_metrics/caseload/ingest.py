@@ -17,7 +17,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csc_metrics import schemas, storage
-from csc_metrics.caseload.snapshot import clean_snapshots, read_snapshot_cells
+from csc_metrics.caseload.prefetch import WorkbookPrefetch
+from csc_metrics.caseload.snapshot import (
+    WORKBOOK_SUFFIXES,
+    clean_snapshots,
+    find_snapshot_files,
+    read_snapshot_cells,
+)
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.ingest_cache import CachedUnit, IngestCache, joined_frames, split_issues
@@ -64,11 +70,9 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
         InputError: If two folders name the same date (e.g. ``2024-03-31`` and ``2024-3-31``).
     """
     found: dict[pd.Timestamp, Path] = {}
-    if not folder.is_dir():
-        return found
-    for path in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for path in _subfolders(folder):
         source = f"{folder.name}/{path.name}"
-        date = pd.to_datetime(path.name, format="%Y-%m-%d", errors="coerce")
+        date = _folder_date(path)
         if pd.isna(date):
             log.add(
                 dataset=DATASET,
@@ -98,6 +102,54 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
     return dict(sorted(found.items()))
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders directly in ``folder`` (none when it is no folder), hidden ones left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _folder_date(path: Path) -> pd.Timestamp:
+    """The snapshot date a folder's name gives, or NaT."""
+    return pd.to_datetime(path.name, format="%Y-%m-%d", errors="coerce")
+
+
+def prefetch_workbooks(folder: Path, cache: IngestCache | None) -> WorkbookPrefetch | None:
+    """Start parsing the Annex A workbooks of the snapshots that the caseload stage will read.
+
+    Called before the SSDA903 stage, so that the workbooks are parsed while it runs (see
+    ``caseload.prefetch``); hand the result to ``ingest_caseload`` and close it when done.
+    Snapshots the cache holds are left out; nothing is logged or raised here.
+
+    Args:
+        folder: ``RAW/caseload``.
+        cache: The ingest cache, or None.
+
+    Returns:
+        The workbooks being parsed, or None when there are none to parse.
+    """
+    jobs = [
+        (path, date, folder.parent)
+        for path in _subfolders(folder)
+        if not pd.isna(date := _folder_date(path))
+        and not (cache is not None and cache.holds(_unit_name(path, folder.parent)))
+    ]
+    return _start_prefetch(jobs)
+
+
+def _start_prefetch(jobs: list[Job]) -> WorkbookPrefetch | None:
+    """Parse ahead the Annex A workbooks of the snapshots to read in this process, if any."""
+    if _jobs_bytes(jobs) >= PARALLEL_MIN_BYTES:
+        # Read by worker processes, each parsing its own.
+        return None
+    workbooks = []
+    for path, _, raw_root in jobs:
+        case_lists = find_snapshot_files(path).case_lists
+        if len(case_lists) == 1 and case_lists[0].suffix.lower() in WORKBOOK_SUFFIXES:
+            workbooks.append((case_lists[0], _unit_name(case_lists[0], raw_root)))
+    return WorkbookPrefetch(workbooks) if workbooks else None
+
+
 def ingest_caseload(
     folder: Path,
     previous: storage.ProcessedData | None,
@@ -105,6 +157,7 @@ def ingest_caseload(
     pseudonymiser: Pseudonymiser,
     settings: Settings = DEFAULT_SETTINGS,
     cache: IngestCache | None = None,
+    workbooks: WorkbookPrefetch | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every snapshot under ``RAW/caseload`` and merge it into the caseload history.
 
@@ -118,6 +171,8 @@ def ingest_caseload(
         settings: Local rules (``case_type_priority``).
         cache: The ingest cache: a snapshot whose files are unchanged is taken from it instead
             of being read again. None reads every snapshot.
+        workbooks: The Annex A workbooks already being parsed (``prefetch_workbooks``), or
+            None to start parsing them here. The caller closes what it hands in.
 
     Returns:
         ``{"cases", "workforce", "establishment"}``, passing ``schemas.CleanCases``,
@@ -137,10 +192,15 @@ def ingest_caseload(
             units[name] = cached
         else:
             jobs.append((path, date, folder.parent))
-    for job, unit in _ingest_batches(jobs, pseudonymiser, settings):
-        units[_unit_name(job[0], folder.parent)] = unit
-        if cache is not None:
-            cache.store(_unit_name(job[0], folder.parent), unit)
+    own = _start_prefetch(jobs) if workbooks is None else None
+    try:
+        for job, unit in _ingest_batches(jobs, pseudonymiser, settings, workbooks or own):
+            units[_unit_name(job[0], folder.parent)] = unit
+            if cache is not None:
+                cache.store(_unit_name(job[0], folder.parent), unit)
+    finally:
+        if own is not None:
+            own.close()
     in_order = [units[_unit_name(path, folder.parent)] for path in folders.values()]
     for unit in in_order:
         log.extend(unit.issues)
@@ -179,6 +239,10 @@ def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
 
 
+def _jobs_bytes(jobs: list[Job]) -> int:
+    return sum(_folder_bytes(job[0]) for job in jobs)
+
+
 def _batches(jobs: list[Job]) -> list[list[Job]]:
     """Split the snapshots, in date order, into consecutive batches of up to ``BATCH_BYTES``."""
     batches: list[list[Job]] = []
@@ -194,22 +258,28 @@ def _batches(jobs: list[Job]) -> list[list[Job]]:
 
 
 def _ingest_batch(
-    jobs: list[Job], log: DataQualityLog, pseudonymiser: Pseudonymiser, settings: Settings
+    jobs: list[Job],
+    log: DataQualityLog,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+    workbooks: WorkbookPrefetch | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read a batch of snapshots, then clean their rows together."""
-    snapshots = [read_snapshot_cells(*job, log) for job in jobs]
+    snapshots = [read_snapshot_cells(*job, log, workbooks=workbooks) for job in jobs]
     return clean_snapshots(snapshots, log, pseudonymiser, settings)
 
 
 def _ingest_units(
     batch: tuple[list[Job], Pseudonymiser, Settings],
+    workbooks: WorkbookPrefetch | None = None,
 ) -> list[CachedUnit]:
     """Read and clean a batch of snapshots together, then hand each snapshot its rows and issues.
 
     Cleaning is done snapshot by snapshot in effect (every rule works within one snapshot), so
     each snapshot's share is what reading it alone gives; a batch saves pandas' per-call cost.
     An issue that names no snapshot folder cannot be handed to one: then each snapshot of the
-    batch is read and cleaned alone.
+    batch is read and cleaned alone. ``workbooks``: Annex A workbooks parsed ahead, or None
+    (in a worker process).
     """
     jobs, pseudonymiser, settings = batch
     log = DataQualityLog()
@@ -217,7 +287,7 @@ def _ingest_units(
     # need no second sort (``_finish`` then sorts without copying a national history).
     tables = {
         key: table.sort_values(CASELOAD_TABLES[key][2], na_position="last", kind="stable")
-        for key, table in _ingest_batch(jobs, log, pseudonymiser, settings).items()
+        for key, table in _ingest_batch(jobs, log, pseudonymiser, settings, workbooks).items()
     }
     names = [_unit_name(job[0], job[2]) for job in jobs]
     issues = split_issues(log.to_frame(), names)
@@ -243,18 +313,23 @@ def _ingest_units(
 
 
 def _ingest_batches(
-    jobs: list[Job], pseudonymiser: Pseudonymiser, settings: Settings
+    jobs: list[Job],
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+    workbooks: WorkbookPrefetch | None = None,
 ) -> Iterator[tuple[Job, CachedUnit]]:
     """Read and clean every batch of snapshots, in date order; in parallel when they are large.
+
+    ``workbooks``: the Annex A workbooks being parsed ahead (in this process), or None.
 
     Yields:
         Each snapshot and its cleaned rows and issues, in date order.
     """
     batches = _batches(jobs)
     work = [(batch, pseudonymiser, settings) for batch in batches]
-    if sum(_folder_bytes(job[0]) for job in jobs) < PARALLEL_MIN_BYTES:
+    if _jobs_bytes(jobs) < PARALLEL_MIN_BYTES:
         for batch in work:
-            yield from zip(batch[0], _ingest_units(batch), strict=True)
+            yield from zip(batch[0], _ingest_units(batch, workbooks), strict=True)
         return
     workers = min(os.cpu_count() or 1, len(batches))
     # "spawn" starts clean workers: forking a process that may be running threads (the report

@@ -14,6 +14,7 @@ import pandas as pd
 
 from csc_metrics.caseload.annex_a import drop_closed_rows, read_annex_a_cells
 from csc_metrics.caseload.cases_csv import read_cases_csv_cells
+from csc_metrics.caseload.prefetch import WorkbookPrefetch
 from csc_metrics.caseload.rows import case_rows
 from csc_metrics.caseload.values import group_codes, same_spelling
 from csc_metrics.caseload.workforce import (
@@ -124,7 +125,11 @@ class SnapshotCells:
 
 
 def read_snapshot_cells(
-    folder: Path, snapshot_date: pd.Timestamp, raw_root: Path, log: DataQualityLog
+    folder: Path,
+    snapshot_date: pd.Timestamp,
+    raw_root: Path,
+    log: DataQualityLog,
+    workbooks: WorkbookPrefetch | None = None,
 ) -> SnapshotCells:
     """Read one snapshot folder's case list, workforce and establishment lists as text.
 
@@ -135,6 +140,7 @@ def read_snapshot_cells(
         snapshot_date: Its date (from the folder name).
         raw_root: The raw folder, for the relative file names in messages.
         log: Data-quality log (file-level issues: columns, lists, files ignored).
+        workbooks: Annex A workbooks being parsed ahead, or None.
 
     Returns:
         The snapshot's cells, each row tagged with ``snapshot_date``, ``source_file`` and
@@ -150,7 +156,8 @@ def read_snapshot_cells(
     source = _relative(case_list, raw_root)
     headers: dict[str, dict[str, str]] = {}
     if case_list.suffix.lower() in WORKBOOK_SUFFIXES:
-        annex_a = read_annex_a_cells(case_list, source, snapshot_date, log)
+        opened = workbooks.take(case_list) if workbooks is not None else None
+        annex_a = read_annex_a_cells(case_list, source, snapshot_date, log, opened)
         cases, sheets = annex_a.rows, annex_a.sheets
         headers |= annex_a.headers.to_dict(orient="index")
     else:

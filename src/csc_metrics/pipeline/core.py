@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pandera.errors
@@ -48,6 +48,9 @@ from csc_metrics.storage import (
     write_json,
     write_table,
 )
+
+if TYPE_CHECKING:
+    from csc_metrics.caseload.prefetch import WorkbookPrefetch
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +201,17 @@ def _keep_history(processed: Path, staging: Path, readable: bool | None = None) 
     )
 
 
+def _prefetch_workbooks(raw: Path, cache: IngestCache) -> WorkbookPrefetch | None:
+    """Start parsing the Annex A workbooks the caseload stage will read, if there are any."""
+    folder = raw / CASELOAD_FOLDER
+    if not folder.is_dir():
+        return None
+    # Imported only when needed: the caseload stage is its own module.
+    from csc_metrics.caseload.ingest import prefetch_workbooks
+
+    return prefetch_workbooks(folder, cache)
+
+
 def _ingest_caseload(
     raw: Path,
     processed: Path,
@@ -205,8 +219,11 @@ def _ingest_caseload(
     pseudonymiser: Pseudonymiser,
     settings: Settings,
     cache: IngestCache,
+    workbooks: WorkbookPrefetch | None = None,
 ) -> tuple[dict[str, pd.DataFrame], bool | None]:
     """Read the caseload snapshots into the published caseload history.
+
+    ``workbooks`` are the Annex A workbooks being parsed ahead (``_prefetch_workbooks``).
 
     Returns:
         The caseload tables, and whether the published history read back (None when there is
@@ -228,6 +245,7 @@ def _ingest_caseload(
         pseudonymiser,
         settings=settings,
         cache=cache,
+        workbooks=workbooks,
     )
     caseload = {f"clean_caseload__{name}": frame for name, frame in tables.items()}
     return caseload, published is not None
@@ -337,21 +355,31 @@ def ingest(
         processed, "processed", "--processed", legacy=is_legacy_processed
     ) as staging:
         cache.start(staging)
-        # A council with only caseload snapshots has no ssda903/ folder: its caseload report runs.
-        caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
-        ssda903 = (
-            no_ssda903()
-            if caseload_only
-            else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
-        )
-        stage_done("ssda903")
-        reference = read_reference(raw / REFERENCE_FOLDER, log)
-        stage_done("reference")
-        tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
-        tables |= {f"clean_reference__{name}": frame for name, frame in reference.tables.items()}
-        caseload, history_readable = _ingest_caseload(
-            raw, processed, log, pseudonymiser, settings, cache
-        )
+        # The Annex A workbooks are parsed in threads while the SSDA903 returns are read (the
+        # parser releases the GIL); every thread has finished when this block is left.
+        workbooks = _prefetch_workbooks(raw, cache)
+        try:
+            # A council with only caseload snapshots has no ssda903/ folder: its caseload
+            # report runs.
+            caseload_only = not (raw / SSDA903_FOLDER).exists() and (raw / CASELOAD_FOLDER).is_dir()
+            ssda903 = (
+                no_ssda903()
+                if caseload_only
+                else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
+            )
+            stage_done("ssda903")
+            reference = read_reference(raw / REFERENCE_FOLDER, log)
+            stage_done("reference")
+            tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
+            tables |= {
+                f"clean_reference__{name}": frame for name, frame in reference.tables.items()
+            }
+            caseload, history_readable = _ingest_caseload(
+                raw, processed, log, pseudonymiser, settings, cache, workbooks
+            )
+        finally:
+            if workbooks is not None:
+                workbooks.close()
         tables |= caseload
         stage_done("caseload")
         dq_issues = log.to_frame()

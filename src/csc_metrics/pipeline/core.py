@@ -11,6 +11,8 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pandera.errors
+import pyarrow
 
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
@@ -293,6 +296,25 @@ def _manifest(
     }
 
 
+@contextmanager
+def _system_memory_pool() -> Iterator[None]:
+    """Arrow allocates from the C library's ``malloc`` inside this block, its own pool after.
+
+    pandas keeps text columns in Arrow arrays, so an ingest allocates and frees gigabytes of
+    Arrow buffers. Arrow's default pool (mimalloc) hands freed memory back to the system soon
+    after and faults it in again at the next allocation; on the 2-core virtual machine this
+    was measured on, a page fault costs about 10 microseconds, and the national ingest spent
+    about 40 of its 120 CPU seconds in the kernel. With ``malloc`` the caseload stage of the
+    national ingest took 8 s of system time instead of 23 s, at the same peak memory.
+    """
+    previous = pyarrow.default_memory_pool()
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+    try:
+        yield
+    finally:
+        pyarrow.set_memory_pool(previous)
+
+
 def ingest(
     raw: Path,
     processed: Path,
@@ -321,6 +343,12 @@ def ingest(
         InputError: If the input is unusable (the message says which file and why).
         ParameterError: If the folders given cannot be used.
     """
+    with _system_memory_pool():
+        return _ingest(raw, processed, settings, use_cache)
+
+
+def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> IngestResult:
+    """``ingest``'s work (see there)."""
     started = time.perf_counter()
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     raw, processed = Path(raw).resolve(), Path(processed).resolve()

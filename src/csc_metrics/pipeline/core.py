@@ -11,10 +11,12 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -296,6 +298,30 @@ def _manifest(
     }
 
 
+#: Files written at once: Arrow encodes and compresses parquet without holding the GIL.
+WRITER_THREADS = 2
+
+
+def _write_outputs(tables: dict[str, pd.DataFrame], dq_issues: pd.DataFrame, staging: Path) -> None:
+    """Write every table, the issues table and its CSV, two files at a time.
+
+    Each file is written whole by one thread, so its bytes are those of writing it alone. When
+    writes fail (a full disk), the first failure in this order is raised, after every thread
+    has finished.
+    """
+    writes: list[Callable[[], object]] = [
+        # The SSDA903 and caseload readers hand on tables checked against their models.
+        partial(write_table, frame, name, staging, validated=not name.startswith("clean_reference"))
+        for name, frame in tables.items()
+    ]
+    writes.append(partial(write_table, dq_issues, DQ_TABLE, staging, validated=True))
+    writes.append(partial(write_csv, dq_issues, staging / DQ_CSV))
+    with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="ingest-write") as pool:
+        done = [pool.submit(write) for write in writes]
+    for future in done:
+        future.result()
+
+
 @contextmanager
 def _system_memory_pool() -> Iterator[None]:
     """Arrow allocates from the C library's ``malloc`` inside this block, its own pool after.
@@ -414,11 +440,7 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
         manifest = _manifest(
             raw, created_at, inputs, ssda903, reference, tables, dq_issues, settings, pseudonymiser
         )
-        for name, frame in tables.items():
-            # The SSDA903 and caseload readers hand on tables checked against their models.
-            write_table(frame, name, staging, validated=not name.startswith("clean_reference"))
-        write_table(dq_issues, DQ_TABLE, staging, validated=True)
-        write_csv(dq_issues, staging / DQ_CSV)
+        _write_outputs(tables, dq_issues, staging)
         cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         _keep_history(processed, staging, readable=history_readable)

@@ -7,6 +7,7 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import shutil
@@ -341,6 +342,27 @@ def _system_memory_pool() -> Iterator[None]:
         pyarrow.set_memory_pool(previous)
 
 
+def _release_free_memory() -> None:
+    """Give the memory freed by the C library's ``malloc`` back to the system (glibc only).
+
+    With Arrow allocating from ``malloc`` (``_system_memory_pool``), memory freed in one stage
+    stays with the process, scattered between blocks still in use, and the next stage's peak
+    comes on top of it: the national ingest peaked at 3.7 GB without this call after the SSDA903
+    stage and at 3.2 GB with it (0.3 s).
+    """
+    trim = getattr(_c_library(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+def _c_library() -> ctypes.CDLL | None:
+    """The C library of this process, where ``ctypes`` can load it, else None."""
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
+
 def ingest(
     raw: Path,
     processed: Path,
@@ -421,6 +443,7 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
                 if caseload_only
                 else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
             )
+            _release_free_memory()
             stage_done("ssda903")
             reference = read_reference(raw / REFERENCE_FOLDER, log)
             stage_done("reference")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -207,9 +208,14 @@ def ingest_caseload(
     kept = _keep_previous(previous, set(folders), log) if previous is not None else {}
     # Each table is stacked from its snapshots' rows and finished before the next, and each
     # snapshot's rows are let go once stacked: a national history is not held twice over.
+    # Each snapshot's rows come sorted (``_ingest_units``, or the cache, which holds them as
+    # sorted then), and the snapshots in date order: only rows kept from the published history
+    # can be out of order.
     return {
         key: _finish(
-            key, [*joined_frames([unit.tables.pop(key) for unit in in_order]), *kept.pop(key, [])]
+            key,
+            [*joined_frames([unit.tables.pop(key) for unit in in_order]), *kept.pop(key, [])],
+            sorted_parts=not any(len(frame) for frame in kept.get(key, [])),
         )
         for key in CASELOAD_TABLES
     }
@@ -300,16 +306,21 @@ def _ingest_units(
     for (_, date, _), name in zip(jobs, names, strict=True):
         units.append(
             CachedUnit(
-                {
-                    key: table.loc[table["snapshot_date"].eq(date).to_numpy()].reset_index(
-                        drop=True
-                    )
-                    for key, table in tables.items()
-                },
-                issues[name],
+                {key: _rows_of_date(table, date) for key, table in tables.items()}, issues[name]
             )
         )
     return units
+
+
+def _rows_of_date(table: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
+    """A table's rows of one snapshot date, the table being sorted by date first.
+
+    The rows are one slice, taken without copying them (or scanning the table for each date).
+    """
+    dates = table["snapshot_date"].to_numpy(dtype="datetime64[ns]")
+    day = np.datetime64(date, "ns")
+    start, stop = np.searchsorted(dates, day, "left"), np.searchsorted(dates, day, "right")
+    return table.iloc[start:stop].reset_index(drop=True)
 
 
 def _ingest_batches(
@@ -380,13 +391,35 @@ def _keep_previous(
     return kept_rows
 
 
-def _finish(key: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack a table's snapshots, sort it and check it against its model."""
+def _finish(key: str, frames: list[pd.DataFrame], sorted_parts: bool = False) -> pd.DataFrame:
+    """Stack a table's snapshots, sort it and check it against its model.
+
+    Args:
+        key: The table (``cases``, ``workforce``, ``establishment``).
+        frames: Its parts; the list is emptied, so that each part is freed once stacked.
+        sorted_parts: Whether each part is sorted already (by the table's sort order, which
+            starts with ``snapshot_date``). Parts whose dates follow one another without
+            overlapping then stack into a sorted table, and sorting it again (which compares
+            every text key of a national history) is skipped: a stable sort of sorted rows
+            would leave them as they are.
+    """
     name, model, order = CASELOAD_TABLES[key]
     stacked = [frame for frame in frames if len(frame)]
-    # The caller's list is emptied so that the parts are freed as soon as they are stacked.
     frames.clear()
+    in_order = sorted_parts and _dates_follow(stacked)
     table = pd.concat(stacked, ignore_index=True) if stacked else storage.empty_table(name)
     del stacked
-    table = table.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
-    return model.validate(table)
+    if not in_order:
+        table = table.sort_values(order, na_position="last", kind="stable")
+    return model.validate(table.reset_index(drop=True))
+
+
+def _dates_follow(parts: list[pd.DataFrame]) -> bool:
+    """Whether each part's snapshot dates all come after the previous part's, none missing."""
+    last = None
+    for part in parts:
+        dates = part["snapshot_date"].to_numpy(dtype="datetime64[ns]")
+        if np.isnat(dates).any() or (last is not None and dates.min() <= last):
+            return False
+        last = dates.max()
+    return True

@@ -8,6 +8,7 @@ import pandas as pd
 from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 
 from csc_metrics.caseload import ingest as caseload_ingest
+from csc_metrics.storage import PROCESSED_TABLES, ProcessedData, empty_table
 
 
 def _three_snapshots(tmp_path):
@@ -45,3 +46,36 @@ def test_batches_follow_date_order_and_fill_up_to_the_byte_limit(tmp_path, monke
         [pd.Timestamp("2024-03-31"), pd.Timestamp("2024-06-30")],
         [pd.Timestamp("2024-09-30")],
     ]
+
+
+def _dated(*dates: str) -> pd.DataFrame:
+    return pd.DataFrame({"snapshot_date": pd.to_datetime(list(dates))})
+
+
+def test_parts_whose_dates_follow_one_another_need_no_second_sort():
+    # 31 March then 30 June, then 30 September: each part after the one before.
+    parts = [_dated("2024-03-31", "2024-03-31"), _dated("2024-06-30"), _dated("2024-09-30")]
+    assert caseload_ingest._dates_follow(parts)
+
+
+def test_parts_whose_dates_overlap_or_go_back_are_sorted_again():
+    # A kept history snapshot of 31 March after the June one read: out of order.
+    assert not caseload_ingest._dates_follow([_dated("2024-06-30"), _dated("2024-03-31")])
+    # Two parts sharing a date cannot be told apart by date: sorted again.
+    assert not caseload_ingest._dates_follow([_dated("2024-03-31"), _dated("2024-03-31")])
+
+
+def test_a_history_kept_from_before_is_sorted_into_the_snapshots_read(tmp_path):
+    caseload = _three_snapshots(tmp_path)
+    whole = caseload_ingest.ingest_caseload(caseload, None, new_log(), PSEUDONYMISER)
+    previous = ProcessedData(
+        **{name.split("__", 1)[-1]: empty_table(name) for name in PROCESSED_TABLES},
+        manifest={},
+    )
+    # The published history held 31 March only; June and September are read again after it
+    # is archived: 31 March (kept, stacked last) must come first in the result.
+    previous.cases = whole["cases"].loc[whole["cases"]["snapshot_date"].eq("2024-03-31")]
+    shutil.rmtree(caseload / "2024-03-31")
+    log = new_log()
+    merged = caseload_ingest.ingest_caseload(caseload, previous, log, PSEUDONYMISER)
+    pd.testing.assert_frame_equal(merged["cases"], whole["cases"])

@@ -12,12 +12,11 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -303,24 +302,43 @@ def _manifest(
 WRITER_THREADS = 2
 
 
-def _write_outputs(tables: dict[str, pd.DataFrame], dq_issues: pd.DataFrame, staging: Path) -> None:
-    """Write every table, the issues table and its CSV, two files at a time.
+class _Writer:
+    """Writes the processed files in worker threads, while the ingest goes on.
 
-    Each file is written whole by one thread, so its bytes are those of writing it alone. When
-    writes fail (a full disk), the first failure in this order is raised, after every thread
-    has finished.
+    The SSDA903 and reference tables are written while the caseload stage runs, the rest after
+    it, each file whole by one thread, so its bytes are those of writing it alone. ``finish``
+    raises the first failure (a full disk) in the order the files were handed in, after every
+    thread has finished, where the writing stage raised it before.
     """
-    writes: list[Callable[[], object]] = [
-        # The SSDA903 and caseload readers hand on tables checked against their models.
-        partial(write_table, frame, name, staging, validated=not name.startswith("clean_reference"))
-        for name, frame in tables.items()
-    ]
-    writes.append(partial(write_table, dq_issues, DQ_TABLE, staging, validated=True))
-    writes.append(partial(write_csv, dq_issues, staging / DQ_CSV))
-    with ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="ingest-write") as pool:
-        done = [pool.submit(write) for write in writes]
-    for future in done:
-        future.result()
+
+    def __init__(self, staging: Path) -> None:
+        self._staging = staging
+        self._pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="ingest-write")
+        self._writes: list[Future[object]] = []
+
+    def table(self, frame: pd.DataFrame, name: str) -> None:
+        """Write a processed table (``write_table``)."""
+        if name.startswith("clean_reference"):
+            # Checked here, not in a worker: the SSDA903 and caseload readers hand on tables
+            # checked against their models already.
+            frame = PROCESSED_TABLES[name].validate(frame, lazy=True)
+        self._writes.append(
+            self._pool.submit(write_table, frame, name, self._staging, validated=True)
+        )
+
+    def csv(self, frame: pd.DataFrame, name: str) -> None:
+        """Write a table as CSV (``write_csv``)."""
+        self._writes.append(self._pool.submit(write_csv, frame, self._staging / name))
+
+    def finish(self) -> None:
+        """Wait for every write; raise the first failure."""
+        self._pool.shutdown(wait=True)
+        for write in self._writes:
+            write.result()
+
+    def abandon(self) -> None:
+        """Wait for the writes already started and drop the rest (the ingest failed)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
@@ -432,8 +450,10 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
     ) as staging:
         cache.start(staging)
         # The Annex A workbooks are parsed in threads while the SSDA903 returns are read (the
-        # parser releases the GIL); every thread has finished when this block is left.
+        # parser releases the GIL), and the tables are written in threads as they are done;
+        # every thread has finished when this block is left.
         workbooks = _prefetch_workbooks(raw, cache)
+        writer = _Writer(staging)
         try:
             # A council with only caseload snapshots has no ssda903/ folder: its caseload
             # report runs.
@@ -451,19 +471,38 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
             tables |= {
                 f"clean_reference__{name}": frame for name, frame in reference.tables.items()
             }
+            for name, frame in tables.items():
+                writer.table(frame, name)
             caseload, history_readable = _ingest_caseload(
                 raw, processed, log, pseudonymiser, settings, cache, workbooks
             )
+            if workbooks is not None:
+                workbooks.close()
+            tables |= caseload
+            stage_done("caseload")
+            for name, frame in caseload.items():
+                writer.table(frame, name)
+            dq_issues = log.to_frame()
+            manifest = _manifest(
+                raw,
+                created_at,
+                inputs,
+                ssda903,
+                reference,
+                tables,
+                dq_issues,
+                settings,
+                pseudonymiser,
+            )
+            writer.table(dq_issues, DQ_TABLE)
+            writer.csv(dq_issues, DQ_CSV)
+            writer.finish()
+        except BaseException:
+            writer.abandon()
+            raise
         finally:
             if workbooks is not None:
                 workbooks.close()
-        tables |= caseload
-        stage_done("caseload")
-        dq_issues = log.to_frame()
-        manifest = _manifest(
-            raw, created_at, inputs, ssda903, reference, tables, dq_issues, settings, pseudonymiser
-        )
-        _write_outputs(tables, dq_issues, staging)
         cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         _keep_history(processed, staging, readable=history_readable)

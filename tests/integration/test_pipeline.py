@@ -299,7 +299,9 @@ def fake_caseload(monkeypatch):
     """A stand-in csc_metrics.caseload that records its calls and returns one case."""
     calls = []
 
-    def ingest_caseload(folder, previous, log, pseudonymiser, settings=None, cache=None):
+    def ingest_caseload(
+        folder, previous, log, pseudonymiser, settings=None, cache=None, workbooks=None
+    ):
         calls.append({"folder": folder, "previous": previous})
         log.add(dataset="caseload", rule="fake", severity="info", message="seen")
         cases = pd.DataFrame(
@@ -318,6 +320,7 @@ def fake_caseload(monkeypatch):
 
     module = types.ModuleType("csc_metrics.caseload")
     module.ingest_caseload = ingest_caseload
+    module.prefetch_workbooks = lambda folder, cache: None
     monkeypatch.setitem(sys.modules, "csc_metrics.caseload", module)
     return calls
 

@@ -1,10 +1,11 @@
 """Caseloads: reading and cleaning allocation snapshots (Annex A or cases.csv) and workforce lists.
 
 ``ingest_caseload`` turns ``RAW/caseload/<YYYY-MM-DD>/`` folders into the processed ``cases``,
-``workforce`` and ``establishment`` tables, accumulating a history of snapshots. The caseload
+``workforce`` and ``establishment`` tables, accumulating a history of snapshots;
+``prefetch_workbooks`` starts parsing their Annex A workbooks ahead, in threads. The caseload
 indicators computed from them are in ``csc_metrics.indicators.caseloads``.
 """
 
-from csc_metrics.caseload.ingest import ingest_caseload
+from csc_metrics.caseload.ingest import ingest_caseload, prefetch_workbooks
 
-__all__ = ["ingest_caseload"]
+__all__ = ["ingest_caseload", "prefetch_workbooks"]

@@ -212,7 +212,7 @@ def _prefetch_workbooks(raw: Path, cache: IngestCache) -> WorkbookPrefetch | Non
     if not folder.is_dir():
         return None
     # Imported only when needed: the caseload stage is its own module.
-    from csc_metrics.caseload.ingest import prefetch_workbooks
+    from csc_metrics.caseload import prefetch_workbooks
 
     return prefetch_workbooks(folder, cache)
 

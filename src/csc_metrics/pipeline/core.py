@@ -7,14 +7,11 @@ into a staging folder, and swaps it in only when everything succeeded. ``RAW`` i
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import shutil
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pandera.errors
-import pyarrow
 
 from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
 from csc_metrics.ingest_cache import IngestCache
+from csc_metrics.pipeline.memory import ingest_allocation, release_free_memory
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import ReferenceResult, read_reference
@@ -341,46 +338,6 @@ class _Writer:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def _system_memory_pool() -> Iterator[None]:
-    """Arrow allocates from the C library's ``malloc`` inside this block, its own pool after.
-
-    pandas keeps text columns in Arrow arrays, so an ingest allocates and frees gigabytes of
-    Arrow buffers. Arrow's default pool (mimalloc) hands freed memory back to the system soon
-    after and faults it in again at the next allocation; on the 2-core virtual machine this
-    was measured on, a page fault costs about 10 microseconds, and the national ingest spent
-    about 40 of its 120 CPU seconds in the kernel. With ``malloc`` the caseload stage of the
-    national ingest took 8 s of system time instead of 23 s, at the same peak memory.
-    """
-    previous = pyarrow.default_memory_pool()
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-    try:
-        yield
-    finally:
-        pyarrow.set_memory_pool(previous)
-
-
-def _release_free_memory() -> None:
-    """Give the memory freed by the C library's ``malloc`` back to the system (glibc only).
-
-    With Arrow allocating from ``malloc`` (``_system_memory_pool``), memory freed in one stage
-    stays with the process, scattered between blocks still in use, and the next stage's peak
-    comes on top of it: the national ingest peaked at 3.7 GB without this call after the SSDA903
-    stage and at 3.2 GB with it (0.3 s).
-    """
-    trim = getattr(_c_library(), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
-def _c_library() -> ctypes.CDLL | None:
-    """The C library of this process, where ``ctypes`` can load it, else None."""
-    try:
-        return ctypes.CDLL(None)
-    except OSError:
-        return None
-
-
 def ingest(
     raw: Path,
     processed: Path,
@@ -409,7 +366,7 @@ def ingest(
         InputError: If the input is unusable (the message says which file and why).
         ParameterError: If the folders given cannot be used.
     """
-    with _system_memory_pool():
+    with ingest_allocation():
         return _ingest(raw, processed, settings, use_cache)
 
 
@@ -463,7 +420,7 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
                 if caseload_only
                 else read_ssda903(raw / SSDA903_FOLDER, log, pseudonymiser, settings, cache)
             )
-            _release_free_memory()
+            release_free_memory()
             stage_done("ssda903")
             reference = read_reference(raw / REFERENCE_FOLDER, log)
             stage_done("reference")

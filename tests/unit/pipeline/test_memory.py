@@ -1,0 +1,27 @@
+"""The ingest's allocation: Arrow on malloc inside, its own pool again after, errors or not."""
+
+from __future__ import annotations
+
+import pyarrow
+import pytest
+
+from csc_metrics.pipeline import memory
+
+
+def test_arrow_allocates_from_malloc_inside_and_from_its_own_pool_after():
+    before = pyarrow.default_memory_pool().backend_name
+    with memory.ingest_allocation():
+        assert pyarrow.default_memory_pool().backend_name == "system"
+    assert pyarrow.default_memory_pool().backend_name == before
+
+
+def test_the_pool_is_put_back_when_the_ingest_fails():
+    before = pyarrow.default_memory_pool().backend_name
+    with pytest.raises(RuntimeError), memory.ingest_allocation():
+        raise RuntimeError("ingest failed")
+    assert pyarrow.default_memory_pool().backend_name == before
+
+
+def test_releasing_free_memory_is_harmless_where_there_is_no_glibc(monkeypatch):
+    monkeypatch.setattr(memory, "_glibc", lambda: None)
+    memory.release_free_memory()

@@ -25,6 +25,7 @@ even if that run was killed; each kernel is told to exit if the server goes away
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -37,7 +38,20 @@ from pathlib import Path
 from typing import Any
 
 #: Modules every kernel has imported before it is given a notebook. Missing ones are skipped.
+#: The ipykernel and IPython ones are what a kernel imports while it starts (its shell, the
+#: debugger with debugpy's pydevd, the history's sqlite3): imported once in the fork server,
+#: a forked kernel starts in about 0.05 s of CPU instead of 0.3 s.
 WARM_IMPORTS = (
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "tornado.platform.asyncio",
+    "sqlite3",
+    "psutil",
     "numpy",
     "pandas",
     "matplotlib.pyplot",
@@ -224,6 +238,10 @@ def _call(request: dict[str, Any]) -> dict[str, Any]:
 
 def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
     """In the forked child: detach, redirect output, and run an IPython kernel."""
+    # Everything inherited from the server (modules, the preloaded report data) lives as long
+    # as the kernel: out of the garbage collector's sight, its full collections no longer walk
+    # it, nor copy its pages by touching them (about 0.15 s of CPU a kernel on the sample).
+    gc.freeze()
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -39,6 +39,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "folders",
         "locks",
         "forked",
+        "memory",
     ),
     "ingest": (
         "ssda903",

@@ -28,6 +28,7 @@ from csc_metrics.caseload.snapshot import (
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
 from csc_metrics.ingest_cache import CachedUnit, IngestCache, joined_frames, split_issues
+from csc_metrics.memory import release_free_memory
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -341,6 +342,8 @@ def _ingest_batches(
     if _jobs_bytes(jobs) < PARALLEL_MIN_BYTES:
         for batch in work:
             yield from zip(batch[0], _ingest_units(batch, workbooks), strict=True)
+            # A batch's temporary arrays are freed: hand their memory back before the next.
+            release_free_memory()
         return
     workers = min(os.cpu_count() or 1, len(batches))
     # "spawn" starts clean workers: forking a process that may be running threads (the report

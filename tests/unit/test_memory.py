@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow
 import pytest
 
-from csc_metrics.pipeline import memory
+from csc_metrics import memory
 
 
 def test_arrow_allocates_from_malloc_inside_and_from_its_own_pool_after():

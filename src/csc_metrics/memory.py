@@ -7,14 +7,14 @@ figures below were measured on, a page fault costs about 10 microseconds, and th
 (``--scale 40``) spent 45 of its 125 CPU seconds in the kernel.
 
 Inside ``ingest_allocation`` Arrow allocates from the C library's ``malloc`` instead, which
-reuses freed memory: the national ingest's system time went from 45 to 16-19 s (29 s with the
-releases below). ``malloc`` keeps what is freed, though, scattered between blocks still in use,
-and the next stage's peak comes on top of it, so ``release_free_memory`` hands it back after the
-SSDA903 stage and after each batch of caseload snapshots. Measured on the national ingest at load 2 to 6, against Arrow's pool: CPU
-125 -> 105 s (with the other changes of issue 20), peak 3.0-3.2 -> 3.2 GB; a full re-read into
-a folder holding the national history 3.66 -> 3.58 GB. Without the release per batch the CPU was
-94 s but that re-read peaked at 4.05 GB; with ``malloc`` never trimming nor unmapping (glibc's
-``mallopt``) 88 s but 3.8 GB cold.
+reuses freed memory: the national ingest's system time went from 45 to 16-19 s (27-29 s with
+the releases below). ``malloc`` keeps what is freed, though, scattered between blocks still in
+use, and the next stage's peak comes on top of it, so ``release_free_memory`` hands it back
+after the SSDA903 stage and after each batch of caseload snapshots. Measured on the national
+ingest at load 2 to 6, against Arrow's pool: CPU 125 -> 105 s (with the other changes of issue
+20), peak 3.0-3.2 -> 3.2 GB; a full re-read into a folder holding the national history
+3.66 -> 3.6 GB. Without the release per batch the CPU was 94 s but that re-read peaked at
+4.05 GB; with ``malloc`` never trimming nor unmapping (glibc's ``mallopt``) 88 s but 3.8 GB cold.
 """
 
 from __future__ import annotations

@@ -11,13 +11,15 @@ datetime cells, Excel serial numbers or text.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from csc_metrics.caseload.rows import CASE_ROW_COLUMNS, RAW_CASE_COLUMNS, case_rows
 from csc_metrics.caseload.values import excel_row_numbers, find_columns, require_columns
@@ -40,6 +42,9 @@ from csc_metrics.raw_text import check_workbook_size
 
 DATASET = "caseload"
 TABLE = "cases"
+
+#: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, sheet.
+SheetObserver = Callable[[Path, str, CalamineSheet], None]
 
 
 def list_number_of_sheet(sheet_name: str) -> int | None:
@@ -145,8 +150,36 @@ def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
         ) from error
 
 
-def _sheet_rows(workbook: CalamineWorkbook, sheet_name: str) -> list[tuple[object, ...]]:
-    rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+#: Called with each case list sheet read (the workbook's path, the sheet's name, the parsed
+#: sheet) while ``observing_sheets`` is in force.
+_sheet_observers: list[SheetObserver] = []
+
+
+@contextmanager
+def observing_sheets(observer: SheetObserver) -> Iterator[None]:
+    """Show ``observer`` each case list sheet read while in force, as calamine parsed it.
+
+    The report run's privacy check reads the child identifiers of every raw workbook by its own
+    rule; shown the sheets ingest parses anyway, it need not parse them a second time (about 4 s
+    of CPU for a county's 28 workbooks). The observer is called in the reading thread.
+
+    Args:
+        observer: Called with the workbook's path, the sheet's name and the parsed sheet.
+    """
+    _sheet_observers.append(observer)
+    try:
+        yield
+    finally:
+        _sheet_observers.remove(observer)
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook, sheet_name: str, path: Path
+) -> list[tuple[object, ...]]:
+    sheet = workbook.get_sheet_by_name(sheet_name)
+    for observer in list(_sheet_observers):
+        observer(path, sheet_name, sheet)
+    rows = sheet.to_python(skip_empty_area=False)
     # calamine gives an empty cell as ""; blank and spaces-only text become None here, once, so
     # that later steps can tell an empty row with a plain null test.
     return [
@@ -204,7 +237,7 @@ def read_annex_a_cells(
         _log_lists_found(sheets, source, log)
         lists = {
             f"{source} [{sheet_name}]": _read_list(
-                _sheet_rows(workbook, sheet_name), number, f"{source} [{sheet_name}]", log
+                _sheet_rows(workbook, sheet_name, path), number, f"{source} [{sheet_name}]", log
             )
             for number, sheet_name in sheets.items()
         }

@@ -64,15 +64,15 @@ class BorrowedServer:
 
 
 @contextlib.contextmanager
-def lent_to_the_command_line() -> Iterator[None]:
+def lent_to_the_command_line(server: ForkServer | None = None) -> Iterator[None]:
     """While open, ``csc-metrics run`` called in this process forks from the shared server.
 
     The command starts a server of its own and closes it when the run ends; it is lent the
-    shared one instead, which it cannot close (``BorrowedServer``).
+    shared one (or ``server``) instead, which it cannot close (``BorrowedServer``).
     """
     from csc_metrics.report import forkserver
 
-    server = shared_server()
+    server = server or shared_server()
     with pytest.MonkeyPatch.context() as patch:
         if server is not None:
             patch.setattr(forkserver, "start_fork_server", lambda: BorrowedServer(server))

@@ -49,6 +49,20 @@ def shared_server() -> ForkServer | None:
     return _server
 
 
+@contextlib.contextmanager
+def server_in_this_environment() -> Iterator[ForkServer | None]:
+    """A fork server of its own, started in the environment as it is now (the key set by the
+    test, say), for several runs; closed at the end. None where kernels are not forked."""
+    from csc_metrics.report.forkserver import ForkServer, fork_server_supported
+
+    server = ForkServer() if fork_server_supported() else None
+    try:
+        yield server
+    finally:
+        if server is not None:
+            server.close()
+
+
 class BorrowedServer:
     """The shared server, lent to code that closes the server it is given (the command line's
     ``run``): everything passes through but ``close``, which leaves it running."""

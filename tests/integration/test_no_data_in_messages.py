@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import STANDARD_WORKFORCE, write_text, write_workbook
-from kernel_server import lent_to_the_command_line
+from kernel_server import lent_to_the_command_line, server_in_this_environment
 from ssda903_helpers import EPISODES, HEADER, episode_row, raw_folder, write
 
 from csc_metrics import privacy
@@ -113,16 +113,11 @@ def kernel_server():
     What it writes to stderr still goes to each run's log (``KernelPool.close``), which the
     test searches.
     """
-    from csc_metrics.report.forkserver import ForkServer, fork_server_supported
-
-    if not fork_server_supported():
-        yield None
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(privacy.KEY_ENV, KEY)
-        server = ForkServer()
-    yield server
-    server.close()
+    patch = pytest.MonkeyPatch()
+    patch.setenv(privacy.KEY_ENV, KEY)
+    with server_in_this_environment() as server:
+        patch.undo()  # the key stays in the server's environment only
+        yield server
 
 
 @pytest.mark.slow

@@ -190,13 +190,16 @@ def cli_uses_the_shared_kernel_server():
 # --- Order: the longest scopes start first ---------------------------------------------------
 
 #: Files (xdist ``--dist loadscope`` scopes) that take longest, in the order they should start:
-#: the shared sample runs and what reads them, the notebooks under nbval, the runner's runs.
-#: ``make test`` passes ``--no-loadscope-reorder`` so xdist keeps this order rather than
-#: sorting scopes by their number of tests; started last, they would leave one worker idle.
+#: the three shared sample runs and what reads them (the default run, the variant, the
+#: suppressed run of the disclosure audit: a minute or more of wall time each), the notebooks
+#: under nbval, the runner's runs. ``make test`` passes ``--no-loadscope-reorder`` so xdist
+#: keeps this order rather than sorting scopes by their number of tests; started last, they
+#: would leave one worker idle.
 LONGEST_FIRST = (
     "tests/integration/test_report_end_to_end.py",
     "tests/integration/test_notebooks.py",
     "tests/integration/test_report_browser.py",
+    "tests/integration/test_disclosure_audit.py",
     "notebooks/",
     "tests/integration/test_report_runner.py",
 )

@@ -38,6 +38,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "ingest_cache",
         "folders",
         "locks",
+        "forked",
     ),
     "ingest": (
         "ssda903",

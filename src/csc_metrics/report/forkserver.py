@@ -37,7 +37,20 @@ from pathlib import Path
 from typing import Any
 
 #: Modules every kernel has imported before it is given a notebook. Missing ones are skipped.
+#: The ipykernel and IPython ones are what a kernel imports while it starts (its shell, the
+#: debugger with debugpy's pydevd, the history's sqlite3): imported once in the fork server,
+#: a forked kernel starts in about 0.05 s of CPU instead of 0.3 s.
 WARM_IMPORTS = (
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "tornado.platform.asyncio",
+    "sqlite3",
+    "psutil",
     "numpy",
     "pandas",
     "matplotlib.pyplot",

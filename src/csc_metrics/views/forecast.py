@@ -10,7 +10,9 @@ expected values, rounded to whole children like the counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ from csc_metrics.forecast import report as fr
 from csc_metrics.forecast.model import BASE
 from csc_metrics.forecast.projection import ALL
 from csc_metrics.forecast.states import CATEGORY_IDS, EXIT_REASON_LABELS
+from csc_metrics.forked import ForkedCall
 from csc_metrics.formatting import format_money
 from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.report_context import ReportContext
@@ -74,10 +77,25 @@ def forecast_origin(period_end: pd.Timestamp) -> pd.Timestamp:
     return (pd.Timestamp(period_end) + pd.Timedelta(days=1)) - pd.offsets.QuarterEnd(1)
 
 
+def _build_report(
+    ctx: ReportContext, scenario_file: str | Path | None, costs_file: str | Path | None
+) -> fr.ForecastReport:
+    return fr.build_report(
+        ctx.data,
+        ctx.la_code,
+        start=forecast_origin(ctx.period_end),
+        scenario_file=scenario_file,
+        costs_file=costs_file,
+        settings=ctx.settings,
+    )
+
+
 def open_forecast(
     ctx: ReportContext,
     scenario_file: str | Path | None = None,
     costs_file: str | Path | None = None,
+    *,
+    build: Callable[[], fr.ForecastReport] | None = None,
 ) -> ForecastView:
     """Build the forecast for a report, once per context and files.
 
@@ -85,6 +103,8 @@ def open_forecast(
         ctx: The report context.
         scenario_file: A scenario file (``csc-metrics run --scenario``), or None.
         costs_file: A unit-costs file (``--costs``), or None for the shipped defaults.
+        build: What gives the forecast report, when it is not to be built here the usual way
+            (``forecast_in_background``); it raises as ``forecast.report.build_report`` does.
 
     Returns:
         The forecast view.
@@ -101,18 +121,30 @@ def open_forecast(
         remembered[key] = ForecastView(ctx, None, f"No forecast: {uncovered}")
     if key not in remembered:
         try:
-            report = fr.build_report(
-                ctx.data,
-                ctx.la_code,
-                start=forecast_origin(ctx.period_end),
-                scenario_file=scenario_file,
-                costs_file=costs_file,
-                settings=ctx.settings,
-            )
+            report = build() if build else _build_report(ctx, scenario_file, costs_file)
             remembered[key] = ForecastView(ctx, report)
         except ParameterError as error:
             remembered[key] = ForecastView(ctx, None, f"No forecast: {error}")
     return remembered[key]
+
+
+def forecast_in_background(ctx: ReportContext) -> Callable[[], ForecastView]:
+    """Start building the forecast at the shipped unit costs while the caller does other work.
+
+    In a process that can fork safely (the run's kernel server) the forecast is built in a
+    forked child (``forked.ForkedCall``), on the other core; elsewhere, or if the child fails,
+    it is built when asked for, so the view is the same either way.
+
+    Args:
+        ctx: The report context, its data loaded.
+
+    Returns:
+        What gives the forecast view (``open_forecast(ctx)``), waiting for the child if needed.
+    """
+    if ctx.not_covered("ssda903") is not None:
+        return lambda: open_forecast(ctx)
+    call = ForkedCall(partial(_build_report, ctx, None, None))
+    return lambda: open_forecast(ctx, build=call.result)
 
 
 def _unavailable_table(view: ForecastView, caption: str) -> ReportTable:

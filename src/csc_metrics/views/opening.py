@@ -167,6 +167,10 @@ def preload_report(
         settings,
         change_points_file,
     )
+    # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
+    # report both start from it. It is about half of this preparation and needs only the data,
+    # so it is built in a forked child while the rest is worked out here.
+    forecast_view = forecast.forecast_in_background(context)
     for name in preload.TEAM_INDEPENDENT:
         needs = preload.BUILT_FROM.get(name)
         if needs is None or needs in context.windows:
@@ -177,9 +181,7 @@ def preload_report(
         caseloads.prepare_team_pages(context)
         if context.not_covered("ssda903") is None:
             care_leavers.service_team_outcomes(context)
-    # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
-    # report both start from it (about 3 s, once here instead of in both kernels).
-    forecast.open_forecast(context)
+    forecast_view()
     parameters = ReportParameters(
         context.period_end,
         context.la_code,

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from forecast_fixtures import LA, ORIGIN, four_children
 
+from csc_metrics.forked import ForkedCall
 from csc_metrics.indicators import compute_indicator_series
 from csc_metrics.scorecards import scorecard_html
 from csc_metrics.views import forecast
@@ -114,3 +115,26 @@ def test_too_little_data_gives_a_report_that_says_why_instead_of_failing():
     assert view.reason in forecast.stock_chart(view).alt_text
     cells = forecast.spend_row(view.ctx)
     assert cells[1] == "" and cells[3] == view.reason
+
+
+def test_the_forecast_built_in_a_forked_child_is_the_one_built_here(monkeypatch, view):
+    # The run's kernel server has one thread; pytest-xdist's worker has more.
+    monkeypatch.setattr("threading.active_count", lambda: 1)
+    calls = []
+    monkeypatch.setattr(forecast, "ForkedCall", lambda f: calls.append(ForkedCall(f)) or calls[-1])
+    ctx = context()
+
+    built = forecast.forecast_in_background(ctx)()
+
+    assert calls and calls[0].forked
+    assert built is forecast.open_forecast(ctx)
+    pd.testing.assert_frame_equal(forecast.stock_table(built).data, forecast.stock_table(view).data)
+    assert forecast.key_messages(built) == forecast.key_messages(view)
+
+
+def test_a_forecast_the_data_cannot_support_says_why_when_built_in_a_child(monkeypatch):
+    monkeypatch.setattr("threading.active_count", lambda: 1)
+
+    built = forecast.forecast_in_background(context(period_end="2023-06-30"))()
+
+    assert built.report is None and "at least a year" in built.reason

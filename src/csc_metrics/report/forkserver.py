@@ -25,6 +25,7 @@ even if that run was killed; each kernel is told to exit if the server goes away
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -237,6 +238,10 @@ def _call(request: dict[str, Any]) -> dict[str, Any]:
 
 def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
     """In the forked child: detach, redirect output, and run an IPython kernel."""
+    # Everything inherited from the server (modules, the preloaded report data) lives as long
+    # as the kernel: out of the garbage collector's sight, its full collections no longer walk
+    # it, nor copy its pages by touching them (about 0.15 s of CPU a kernel on the sample).
+    gc.freeze()
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -32,6 +32,7 @@ TEAM_INDEPENDENT = (
     "teams",
     "inputs",
     "series",
+    "series_by_indicator",
     "metrics",
     "council",
     "aligned_benchmarks",

@@ -1,4 +1,4 @@
-"""One warm kernel fork server per test process, for the fixture-notebook runs and for nbval.
+"""Warm kernel fork servers, one per test process and use: the fixture-notebook runs, nbval.
 
 ``csc-metrics run`` forks each notebook's kernel from a warm server (``report/forkserver.py``)
 that has imported pandas, matplotlib, seaborn and the package once: about 3.4 s of CPU. Every
@@ -10,10 +10,11 @@ environment differs from the session's, keep starting their own.
 
 nbval (``make test``) starts each committed notebook's kernel as a new Python that imports
 everything itself. ``start_new_kernel`` below, which ``tests/conftest.py`` puts in nbval's
-place, forks the kernel from the same server instead: still a fresh kernel per notebook, with
-nothing of another notebook's state (the server holds imports and the warm-up only, never a
-report context: nothing calls the preload in it), running the committed notebook with its own
-default parameters.
+place, forks the kernel from a server of nbval's own instead: a fresh kernel per notebook,
+running the committed notebook with its own default parameters, from a server that has only
+imported the libraries and done the warm-up (``forkserver.WARM_CALLS``), as every run's server
+has before its report data are prepared. It is not the runs' server, in which each run
+prepares its report context: nbval's kernels inherit nothing of any run.
 """
 
 from __future__ import annotations
@@ -29,24 +30,23 @@ import pytest
 if TYPE_CHECKING:
     from csc_metrics.report.forkserver import ForkServer
 
-_server: ForkServer | None = None
-_started = False
+#: The servers started in this process, by use ("runs", "nbval"); None where not forking.
+_servers: dict[str, ForkServer | None] = {}
 #: nbval's own ``start_new_kernel``, used where kernels cannot be forked.
 _nbval_own: Any = None
 
 
-def shared_server() -> ForkServer | None:
-    """This process's warm fork server, started at the first call (None where forking is not
-    supported: each run then starts kernels its own way)."""
-    global _server, _started
-    if not _started:
+def shared_server(use: str = "runs") -> ForkServer | None:
+    """This process's warm fork server for ``use``, started at the first call (None where
+    forking is not supported: each run then starts kernels its own way)."""
+    if use not in _servers:
         from csc_metrics.report.forkserver import ForkServer, fork_server_supported
 
-        _started = True
-        if fork_server_supported():
-            _server = ForkServer()
-            atexit.register(_server.close)
-    return _server
+        server = ForkServer() if fork_server_supported() else None
+        _servers[use] = server
+        if server is not None:
+            atexit.register(server.close)
+    return _servers[use]
 
 
 @contextlib.contextmanager
@@ -94,7 +94,7 @@ def lent_to_the_command_line(server: ForkServer | None = None) -> Iterator[None]
 
 
 def start_new_kernel(startup_timeout: float = 60, kernel_name: str = "python", **kwargs: Any):
-    """nbval's ``start_new_kernel``, forking the kernel from the shared server.
+    """nbval's ``start_new_kernel``, forking the kernel from nbval's server.
 
     Same contract as ``nbval.kernel.start_new_kernel``: returns a started kernel's manager and
     a client whose channels are running, ready. Without a fork server, nbval's own.
@@ -110,7 +110,7 @@ def start_new_kernel(startup_timeout: float = 60, kernel_name: str = "python", *
     )
 
     # Only nbval's kernel of this interpreter (--nbval-current-env) is the server's Python.
-    server = shared_server() if kernel_name == CURRENT_ENV_KERNEL_NAME else None
+    server = shared_server("nbval") if kernel_name == CURRENT_ENV_KERNEL_NAME else None
     if server is None:
         return _nbval_own(startup_timeout=startup_timeout, kernel_name=kernel_name, **kwargs)
     manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ProjectKernelSpecManager())

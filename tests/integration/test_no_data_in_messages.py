@@ -108,8 +108,8 @@ def key(monkeypatch):
 def kernel_server():
     """One warm kernel server for this module's runs, started with the tests' key set.
 
-    ``csc-metrics run`` would start one per run (3.4 s of CPU each); the server reads the raw
-    identifiers with the key of its own environment, so it must be started with the same one.
+    ``csc-metrics run`` would start one per run (3.4 s of CPU each); like a run's own server, it
+    is started in the environment the run has, the key set.
     What it writes to stderr still goes to each run's log (``KernelPool.close``), which the
     test searches.
     """

@@ -193,7 +193,7 @@ def reruns(tmp_path_factory, report_tools):
     counts, manifests, pages = [], [], []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CSC_METRICS_KEY", "reuse-test-key-0123456789abcdef0")
-        # One warm kernel server for the three runs, with the key in its environment.
+        # One warm kernel server for the three runs, started in the runs' environment.
         with server_in_this_environment() as server:
             for changes in ({}, {}, {"fresh_ingest": True}):
                 outcome = run_suite(

@@ -150,7 +150,10 @@ def report_processed(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def report_tools() -> SimpleNamespace:
-    """The runner tests' helpers: fixture notebooks, raw and processed writers, a fake ingest."""
+    """The runner tests' helpers: fixture notebooks, raw and processed writers, a fake ingest,
+    and ``fork_server()``: this process's warm kernel server, to pass to ``run_suite``."""
+    from kernel_server import shared_server
+
     return SimpleNamespace(
         notebooks=REPORT_NOTEBOOKS,
         raw_child_ids=REPORT_RAW_CHILD_IDS,
@@ -160,19 +163,43 @@ def report_tools() -> SimpleNamespace:
         config=report_config,
         require_browser=require_browser,
         audit_pages=audit_pages,
+        fork_server=shared_server,
     )
+
+
+# --- Kernels: one warm fork server per test process (tests/kernel_server.py) ----------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under nbval with this interpreter's kernel, fork nbval's kernels from the warm server."""
+    if getattr(config.option, "nbval_current_env", False):
+        from kernel_server import install_in_nbval
+
+        install_in_nbval()
+
+
+@pytest.fixture
+def cli_uses_the_shared_kernel_server():
+    """``csc-metrics run`` called in this test's process forks from the shared server."""
+    from kernel_server import lent_to_the_command_line
+
+    with lent_to_the_command_line():
+        yield
 
 
 # --- Order: the longest scopes start first ---------------------------------------------------
 
 #: Files (xdist ``--dist loadscope`` scopes) that take longest, in the order they should start:
-#: the shared sample runs and what reads them, the notebooks under nbval, the runner's runs.
-#: ``make test`` passes ``--no-loadscope-reorder`` so xdist keeps this order rather than
-#: sorting scopes by their number of tests; started last, they would leave one worker idle.
+#: the three shared sample runs and what reads them (the default run, the variant, the
+#: suppressed run of the disclosure audit: a minute or more of wall time each), the notebooks
+#: under nbval, the runner's runs. ``make test`` passes ``--no-loadscope-reorder`` so xdist
+#: keeps this order rather than sorting scopes by their number of tests; started last, they
+#: would leave one worker idle.
 LONGEST_FIRST = (
     "tests/integration/test_report_end_to_end.py",
     "tests/integration/test_notebooks.py",
     "tests/integration/test_report_browser.py",
+    "tests/integration/test_disclosure_audit.py",
     "notebooks/",
     "tests/integration/test_report_runner.py",
 )

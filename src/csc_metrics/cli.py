@@ -118,6 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # failure reaches the user once, as a message (see the OSError handler below).
     logging.raiseExceptions = False
     module_name, help_text = COMMANDS[command]
+    if command == "run" and not {"-h", "--help"} & set(rest):
+        # The report kernels' fork server imports for seconds: start it before this process
+        # imports the runner (report.forkserver itself imports nothing heavy).
+        from csc_metrics.report.forkserver import start_early
+
+        start_early()
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"csc-metrics {command}", description=help_text)
     module.add_arguments(parser)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from caseload_fixtures import STANDARD_WORKFORCE, write_text, write_workbook
+from kernel_server import lent_to_the_command_line, server_in_this_environment
 from ssda903_helpers import EPISODES, HEADER, episode_row, raw_folder, write
 
 from csc_metrics import privacy
@@ -95,35 +96,55 @@ def _written_files(root: Path, skip: tuple[Path, ...]) -> list[Path]:
     ]
 
 
+KEY = "message-scan-test-key-0123456789abcdef"
+
+
 @pytest.fixture
 def key(monkeypatch):
-    monkeypatch.setenv(privacy.KEY_ENV, "message-scan-test-key-0123456789abcdef")
+    monkeypatch.setenv(privacy.KEY_ENV, KEY)
+
+
+@pytest.fixture(scope="module")
+def kernel_server():
+    """One warm kernel server for this module's runs, started with the tests' key set.
+
+    ``csc-metrics run`` would start one per run (3.4 s of CPU each); like a run's own server, it
+    is started in the environment the run has, the key set.
+    What it writes to stderr still goes to each run's log (``KernelPool.close``), which the
+    test searches.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv(privacy.KEY_ENV, KEY)
+    with server_in_this_environment() as server:
+        patch.undo()  # the key stays in the server's environment only
+        yield server
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", list(MALFORMED))
 def test_a_malformed_file_exits_2_and_nothing_written_or_printed_holds_its_values(
-    case, tmp_path, capsys, key
+    case, tmp_path, capsys, key, kernel_server
 ):
     raw, outside = tmp_path / "raw", tmp_path / "system"
     MALFORMED[case](raw, outside)
     ingest = main(["ingest", "--raw", str(raw), "--processed", str(tmp_path / "processed")])
-    run = main(
-        [
-            "-v",
-            "run",
-            "--raw",
-            str(raw),
-            "--period-end",
-            "2024-03-31",
-            "--la-code",
-            "E10000017",
-            "--out",
-            str(tmp_path / "reports"),
-            "--processed",
-            str(tmp_path / "processed-run"),
-        ]
-    )
+    with lent_to_the_command_line(kernel_server):
+        run = main(
+            [
+                "-v",
+                "run",
+                "--raw",
+                str(raw),
+                "--period-end",
+                "2024-03-31",
+                "--la-code",
+                "E10000017",
+                "--out",
+                str(tmp_path / "reports"),
+                "--processed",
+                str(tmp_path / "processed-run"),
+            ]
+        )
     printed = capsys.readouterr()
     assert ingest == 2 and run == 2, printed.err
     assert "csc-metrics ingest:" in printed.err  # there is a message, and it names the file

@@ -21,7 +21,9 @@ from csc_metrics.report.publish import lock_file_for, run_lock
 
 
 @pytest.fixture
-def args(tmp_path, report_tools):
+def args(tmp_path, report_tools, cli_uses_the_shared_kernel_server):
+    # The runs in this process fork their kernels from the shared server (conftest); the
+    # stopped run below is a process of its own, which starts and stops its own server.
     raw = report_tools.write_raw(tmp_path / "raw")
     processed = report_tools.write_processed(tmp_path / "processed")
     return [

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from kernel_server import lent_to_the_command_line
 from sample_runs import LA_CODE, SAMPLE
 
 from csc_metrics.cli import main
@@ -32,22 +33,26 @@ def text_of(page: Path) -> str:
 
 
 def run_on(base: Path, dataset: str) -> tuple[int, Path]:
-    """Run the real suite on the sample's ``dataset`` subfolder alone; (exit code, published)."""
+    """Run the real suite on the sample's ``dataset`` subfolder alone; (exit code, published).
+
+    Its kernels are forked from this process's warm server (tests/kernel_server.py).
+    """
     if not (SAMPLE / dataset).is_dir():
         pytest.skip(f"the shipped sample {SAMPLE} is absent")
     raw = base / "raw"
     shutil.copytree(SAMPLE / dataset, raw / dataset)
-    code = main(
-        [
-            "run",
-            "--raw", str(raw),
-            "--period-end", "latest",
-            "--la-code", LA_CODE,
-            "--out", str(base / "reports"),
-            "--jobs", "2",
-            "--quiet",
-        ]
-    )  # fmt: skip
+    with lent_to_the_command_line():
+        code = main(
+            [
+                "run",
+                "--raw", str(raw),
+                "--period-end", "latest",
+                "--la-code", LA_CODE,
+                "--out", str(base / "reports"),
+                "--jobs", "2",
+                "--quiet",
+            ]
+        )  # fmt: skip
     return code, base / "reports" / "2025-03-31"
 
 

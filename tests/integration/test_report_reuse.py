@@ -47,6 +47,7 @@ def hashed_ingest(write_processed, *, extra_issue: bool = False):
 
 
 def run(config: RunConfig, tools, **seams) -> RunOutcome:
+    seams.setdefault("fork_server", tools.fork_server())  # tests/kernel_server.py
     seams.setdefault("ingest_fn", hashed_ingest(tools.write_processed))
     seams.setdefault("latest_fn", lambda processed: pd.Timestamp(PERIOD))
     seams.setdefault("teams_fn", lambda processed, period_end: [])

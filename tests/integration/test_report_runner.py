@@ -29,6 +29,9 @@ TEAMS = ["Assessment North", "Children in care"]
 
 
 def run(config: RunConfig, tools, **seams) -> RunOutcome:
+    # Kernels come from this process's warm server (tests/kernel_server.py) unless a test says
+    # otherwise; fork_server=None makes the run start its own, as run_suite does by default.
+    seams.setdefault("fork_server", tools.fork_server())
     seams.setdefault("ingest_fn", tools.fake_ingest)
     seams.setdefault("latest_fn", lambda processed: pd.Timestamp("2025-03-31"))
     seams.setdefault("teams_fn", lambda processed, period_end: TEAMS)
@@ -398,8 +401,11 @@ def test_charts_appear_even_when_the_environment_asks_for_the_agg_backend(
     # is given the inline backend.
     monkeypatch.setenv("MPLBACKEND", "Agg")
     report_tools.write_raw(tmp_path / "raw")
+    # A server of the run's own, started in that environment (the shared one is not).
     outcome = run(
-        report_tools.config(tmp_path, report_tools.notebooks / "plain_chart"), report_tools
+        report_tools.config(tmp_path, report_tools.notebooks / "plain_chart"),
+        report_tools,
+        fork_server=None,
     )
     assert outcome.exit_code == 0
     html = (outcome.published / "00_plain_chart.html").read_text()

@@ -11,6 +11,8 @@ datetime cells, Excel serial numbers or text.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -40,6 +42,9 @@ from csc_metrics.raw_text import check_workbook_size
 
 DATASET = "caseload"
 TABLE = "cases"
+
+#: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, sheet.
+SheetObserver = Callable[[Path, str, CalamineSheet], None]
 
 
 def list_number_of_sheet(sheet_name: str) -> int | None:
@@ -145,6 +150,29 @@ def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
         ) from error
 
 
+#: Called with each case list sheet read (the workbook's path, the sheet's name, the parsed
+#: sheet) while ``observing_sheets`` is in force.
+_sheet_observers: list[SheetObserver] = []
+
+
+@contextmanager
+def observing_sheets(observer: SheetObserver) -> Iterator[None]:
+    """Show ``observer`` each case list sheet read while in force, as calamine parsed it.
+
+    The report run's privacy check reads the child identifiers of every raw workbook by its own
+    rule; shown the sheets ingest parses anyway, it need not parse them a second time (about 4 s
+    of CPU for a county's 28 workbooks). The observer is called in the reading thread.
+
+    Args:
+        observer: Called with the workbook's path, the sheet's name and the parsed sheet.
+    """
+    _sheet_observers.append(observer)
+    try:
+        yield
+    finally:
+        _sheet_observers.remove(observer)
+
+
 @dataclass
 class OpenedWorkbook:
     """An Annex A workbook opened, and its case list sheets parsed, ahead of being read.
@@ -190,9 +218,11 @@ def open_case_lists(path: Path, source: str) -> OpenedWorkbook | None:
 
 
 def _sheet_rows(
-    workbook: CalamineWorkbook, sheet_name: str, parsed: CalamineSheet | None = None
+    workbook: CalamineWorkbook, sheet_name: str, path: Path, parsed: CalamineSheet | None = None
 ) -> list[tuple[object, ...]]:
     sheet = parsed if parsed is not None else workbook.get_sheet_by_name(sheet_name)
+    for observer in list(_sheet_observers):
+        observer(path, sheet_name, sheet)
     rows = sheet.to_python(skip_empty_area=False)
     # calamine gives an empty cell as ""; blank and spaces-only text become None here, once, so
     # that later steps can tell an empty row with a plain null test.
@@ -258,7 +288,7 @@ def read_annex_a_cells(
         _log_lists_found(sheets, source, log)
         lists = {
             f"{source} [{sheet_name}]": _read_list(
-                _sheet_rows(workbook, sheet_name, parsed.get(sheet_name)),
+                _sheet_rows(workbook, sheet_name, path, parsed.get(sheet_name)),
                 number,
                 f"{source} [{sheet_name}]",
                 log,

@@ -12,6 +12,7 @@ from csc_metrics.indicators.care_leavers import (
 )
 from csc_metrics.indicators.caseloads import (
     HEADLINE_CASELOAD_INDICATORS,
+    case_holding_workers,
     caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
@@ -58,6 +59,7 @@ __all__ = [
     "care_leaver_cohort",
     "care_leaver_data_issues",
     "care_leaver_indicators",
+    "case_holding_workers",
     "caseload_distribution",
     "caseload_series",
     "cla_at",

@@ -103,6 +103,27 @@ def worker_caseloads(
     return workers[WORKER_COLUMNS]
 
 
+def case_holding_workers(
+    data: ProcessedData, snapshot_dates: list[pd.Timestamp], settings: Settings = DEFAULT_SETTINGS
+) -> pd.Series:
+    """How many case-holding workers (``worker_caseloads``) each snapshot has, worked out at once.
+
+    Args:
+        data: Processed data.
+        snapshot_dates: The snapshot dates.
+        settings: Local rules deciding who is case-holding.
+
+    Returns:
+        The count at each date (0 for a date without workers), indexed by the dates as given.
+    """
+    dates = [pd.Timestamp(d) for d in snapshot_dates]
+    if not dates:
+        return pd.Series([], index=pd.DatetimeIndex([]), dtype="int64")
+    workers = _worker_caseloads(data, dates, settings)
+    counts = workers["is_case_holding"].groupby(workers["snapshot_date"]).sum()
+    return counts.reindex(pd.DatetimeIndex(dates), fill_value=0).astype("int64")
+
+
 def _worker_caseloads(
     data: ProcessedData, snapshots: list[pd.Timestamp], settings: Settings
 ) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import bisect
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,11 +134,13 @@ def raw_files(raw: Path) -> list[Path]:
     ]
 
 
-def file_child_ids(path: Path) -> set[str]:
+def file_child_ids(path: Path, read_sheets: Mapping[str, set[str]] | None = None) -> set[str]:
     """The child identifiers of one raw file (none for a file that is not CSV or Excel).
 
     Args:
         path: A raw file.
+        read_sheets: For a workbook, the identifiers of sheets already read by this same rule
+            (``sheet_child_ids``, sheet name -> identifiers): those sheets are not parsed again.
 
     Returns:
         The identifiers, stripped; none for a file that cannot be read (ingest reports it).
@@ -148,7 +150,7 @@ def file_child_ids(path: Path) -> set[str]:
         if suffix == ".csv":
             return _ids_from_csv(path)
         if suffix in (".xlsx", ".xlsm"):
-            return _ids_from_excel(path)
+            return _ids_from_excel(path, read_sheets or {})
     except Exception as error:  # an unreadable file is ingest's business, not ours
         logger.debug("Privacy check could not read %s: %s", path, error)
     return set()
@@ -170,13 +172,14 @@ def _ids_from_csv(path: Path) -> set[str]:
     return set().union(*(_clean_identifiers(frame[c]) for c in columns))
 
 
-def _ids_from_excel(path: Path) -> set[str]:
+def _ids_from_excel(path: Path, read_sheets: Mapping[str, set[str]]) -> set[str]:
     """The identifiers in a workbook's child-identifier columns (header on each sheet's first row).
 
     Read with calamine, as ingest reads Annex A, but straight into Python values rather than
     through ``pd.read_excel``: that would convert every cell of every sheet to text, about a
     second for a year of Annex A returns, when only the identifier columns matter. What is
-    found is the same: cells pandas reads as missing (``NA``, ``#N/A``...) are left out.
+    found is the same: cells pandas reads as missing (``NA``, ``#N/A``...) are left out. Sheets
+    in ``read_sheets`` were read already (by ``sheet_child_ids``, from ingest's own parse).
     """
     from python_calamine import CalamineWorkbook
 
@@ -185,16 +188,33 @@ def _ids_from_excel(path: Path) -> set[str]:
     check_workbook_size(path, str(path))
     workbook = CalamineWorkbook.from_path(str(path))
     for name in workbook.sheet_names:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if not rows:
+        if name in read_sheets:
+            found |= read_sheets[name]
             continue
-        columns = [i for i, h in enumerate(rows[0]) if _normalise_header(h) in CHILD_ID_HEADERS]
-        if not columns or len(rows) < 2:
-            continue
-        cells = pd.DataFrame(rows[1:], dtype=object)
-        for column in columns:
-            values = cells[column].astype(str).str.strip()
-            found |= _clean_identifiers(values[~values.isin(_MISSING_TEXT)])
+        found |= sheet_child_ids(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    return found
+
+
+def sheet_child_ids(rows: Sequence[Sequence[object]]) -> set[str]:
+    """The identifiers in one sheet's child-identifier columns, header on its first row.
+
+    Args:
+        rows: The sheet's cells as calamine gives them (``to_python(skip_empty_area=False)``).
+
+    Returns:
+        The identifiers, stripped.
+    """
+    if len(rows) < 2:
+        return set()
+    columns = [i for i, h in enumerate(rows[0]) if _normalise_header(h) in CHILD_ID_HEADERS]
+    found: set[str] = set()
+    for column in columns:
+        # A short row has no cell there: pandas would pad it with None, read as missing.
+        cells = pd.Series(
+            [row[column] if column < len(row) else None for row in rows[1:]], dtype=object
+        )
+        values = cells.astype(str).str.strip()
+        found |= _clean_identifiers(values[~values.isin(_MISSING_TEXT)])
     return found
 
 

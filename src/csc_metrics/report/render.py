@@ -7,7 +7,6 @@ sheet, a skip link, a ``<main>`` landmark, headings in order and the notebook's 
 
 from __future__ import annotations
 
-import copy
 import html as html_lib
 import re
 import threading
@@ -141,10 +140,15 @@ def manager_view(notebook: NotebookNode) -> tuple[NotebookNode, list[str]]:
     Returns:
         The cleaned copy and a list of warnings for the log.
     """
-    view = copy.deepcopy(notebook)
+    from nbformat import NotebookNode as Node
+
+    # Copies of the notebook and of each cell kept, sharing everything else: only their cell
+    # and output lists are replaced here, and the exporter copies the whole view before its
+    # preprocessors change anything, so the executed notebook is never touched.
+    view = Node(notebook)
     view.cells = [
-        cell
-        for cell in view.cells
+        Node(cell)
+        for cell in notebook.cells
         if not (_tags(cell) & REMOVED_CELL_TAGS) and not _not_reached(cell)
     ]
     warnings: list[str] = []

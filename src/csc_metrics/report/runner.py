@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from csc_metrics import storage
+from csc_metrics.caseload.annex_a import observing_sheets
 from csc_metrics.dates import LATEST, format_date, period_label
 from csc_metrics.errors import CscMetricsError, ParameterError, capped_message
 from csc_metrics.fingerprints import hash_inputs, sha256_file
@@ -64,9 +65,11 @@ from csc_metrics.report.publish import (
 )
 from csc_metrics.report.raw_identifiers import (
     RawIdentifiers,
+    SheetsReadByIngest,
+    collect_raw_identifiers,
     find_raw_identifiers,
-    read_raw_identifiers,
     remember_raw_identifiers,
+    remembered_identifiers,
 )
 from csc_metrics.report.render import (
     prepare_renderer,
@@ -276,25 +279,31 @@ class _Run:
             # kernel started as a new process takes seconds: start those while ingest runs.
             if not pool.forks:
                 pool.add_demand(len(notebooks))
-            # While ingest runs: hash inputs, read raw ids (in the fork server when there is
-            # one, on the other core). Warming the renderer and executor (importing papermill,
+            # While ingest runs: hash inputs (the fork server warms up on the other core).
+            # Warming the renderer and executor (importing papermill,
             # compiling the template) would take this process's GIL from ingest: with a fork
             # server it waits until the server prepares the report data and this process idles.
             if pool.server is None:
                 background.submit(_prepare_execution_and_rendering)
             inputs = background.submit(hash_inputs, config.raw)
+            # The raw identifiers for the privacy check: the last run's digests are read before
+            # ingest replaces the processed folder; the workbook sheets ingest parses are read
+            # as it parses them; the other changed files once it has finished.
+            remembered = remembered_identifiers(config.processed_dir)
+            read_by_ingest = SheetsReadByIngest()
+            with observing_sheets(read_by_ingest):
+                self._ingest(inputs)
             identifiers = background.submit(
-                read_raw_identifiers, config.raw, config.processed_dir, pool.server
+                collect_raw_identifiers, config.raw, remembered, read_by_ingest
             )
-            self._ingest(inputs)
             if pool.server is not None:
                 background.submit(_prepare_execution_and_rendering)
             dates = background.submit(self._data_dates)
             self.shared = run_inputs_fingerprint(config.processed_dir)
-            remembered = self._remembered_preparation()
+            preparation = self._remembered_preparation()
             prepared_end = (
-                pd.Timestamp(remembered["period_end"])
-                if remembered is not None
+                pd.Timestamp(preparation["period_end"])
+                if preparation is not None
                 else self._prepare_report_data(pool.server)
             )
             period_end = prepared_end if prepared_end is not None else self._period_end()
@@ -307,11 +316,11 @@ class _Run:
                 self._missing(job, period_end) is None and job.output_name not in self.reusable
                 for job in jobs
             )
-            if remembered is not None and to_run:
+            if preparation is not None and to_run:
                 # Some notebook runs: it needs the report data in the kernels' memory.
                 self._prepare_report_data(pool.server)
-            elif remembered is not None:
-                self.summary = remembered.get("summary")
+            elif preparation is not None:
+                self.summary = preparation.get("summary")
                 progress_logger.info(
                     "Every report is re-used: the report data are not prepared again"
                 )

@@ -11,7 +11,7 @@ import pandas as pd
 
 from csc_metrics.charts import Chart, heatmap
 from csc_metrics.dates import collection_year, collection_year_label, format_date
-from csc_metrics.indicators import care_leaver_data_issues, worker_caseloads
+from csc_metrics.indicators import care_leaver_data_issues, case_holding_workers
 from csc_metrics.indicators.coverage import DATASET_NAMES, coverage_summary
 from csc_metrics.quality import summarise_issues
 from csc_metrics.quality_rules import rule_meaning
@@ -335,11 +335,7 @@ def snapshot_table(ctx: ReportContext) -> ReportTable:
         .groupby("snapshot_date")
         .agg(listed=("worker_id", "size"), no_fte=("no_fte", "sum"))
     )
-    holding = pd.Series(
-        [int(worker_caseloads(ctx.data, d, ctx.settings)["is_case_holding"].sum()) for d in dates],
-        index=pd.DatetimeIndex(dates),
-        dtype="int64",
-    )
+    holding = case_holding_workers(ctx.data, list(dates), ctx.settings)
     index = pd.DatetimeIndex(sorted([*dates, *missing_snapshots(ctx)]))
     table = pd.DataFrame(
         {

@@ -14,7 +14,7 @@ from caseload_fixtures import (
     write_workbook,
 )
 
-from csc_metrics.caseload.annex_a import list_number_of_sheet, read_annex_a
+from csc_metrics.caseload.annex_a import list_number_of_sheet, observing_sheets, read_annex_a
 from csc_metrics.errors import InputError
 
 SNAPSHOT = pd.Timestamp("2024-03-31")
@@ -223,3 +223,21 @@ def test_no_raw_child_id_reaches_the_rows_or_the_log(tmp_path):
     for raw_id in ("C10", "C42", "C70", "1018"):
         assert raw_id not in set(rows["child_id"])
         assert not issues.apply(lambda col, r=raw_id: col.str.contains(rf"\b{r}\b")).any().any()
+
+
+def test_while_observed_each_case_list_sheet_read_is_shown_once(tmp_path):
+    shown = []
+    with observing_sheets(lambda path, name, sheet: shown.append((path.name, name))):
+        _read(tmp_path, STANDARD_LISTS)
+    # List 1 is no case list, so it is never parsed (nor shown).
+    assert sorted(shown) == sorted(
+        ("annex_a.xlsx", name) for name in STANDARD_LISTS if name != "List 1"
+    )
+
+
+def test_no_sheet_is_shown_once_the_observation_ends(tmp_path):
+    shown = []
+    with observing_sheets(lambda path, name, sheet: shown.append(name)):
+        pass
+    _read(tmp_path, STANDARD_LISTS)
+    assert shown == []

@@ -11,6 +11,7 @@ from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 from csc_metrics import schemas
 from csc_metrics.caseload import ingest_caseload
 from csc_metrics.indicators import (
+    case_holding_workers,
     caseload_distribution,
     caseload_series,
     compute_caseload_indicators,
@@ -57,6 +58,18 @@ def test_worker_table_counts_cases_and_marks_who_is_case_holding(data):
     workers = worker_caseloads(data, S).set_index("worker_id")
     assert workers["cases"].to_dict() == {"W1": 4, "W2": 11, "W3": 2, "W4": 3, "W5": 6, "W9": 1}
     assert workers.loc[workers["is_case_holding"]].index.tolist() == ["W1", "W2", "W4"]
+
+
+def test_case_holding_workers_are_counted_for_every_snapshot_at_once(tmp_path):
+    raw = tmp_path / "raw"
+    standard_snapshot(raw)
+    standard_snapshot(raw, "2024-06-30")
+    tables = ingest_caseload(raw / "caseload", None, new_log(), PSEUDONYMISER)
+    data = ProcessedData.from_tables(tables)
+    dates = [pd.Timestamp("2024-06-30"), S, pd.Timestamp("2023-12-31")]
+    counts = case_holding_workers(data, dates)
+    # W1, W2 and W4 hold cases in each snapshot (the test above); none before the first.
+    assert counts.to_dict() == {dates[0]: 3, dates[1]: 3, dates[2]: 0}
 
 
 def test_a_part_time_worker_over_twenty_times_fte_is_over_the_threshold(data):

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from jupyter_client.kernelspec import NoSuchKernel
+from kernel_server import shared_server
 from nbformat.v4 import new_code_cell, new_notebook
 
 from csc_metrics.report.execute import NotebookJob, execute_job
@@ -24,6 +25,18 @@ MODES = [
     ),
     pytest.param(False, id="new-process"),
 ]
+
+
+def pool(tmp_path: Path, ahead: int, fork: bool) -> KernelPool:
+    """A pool whose kernels are forked from this process's warm server, or new processes.
+
+    The forked kernels come from the shared server (tests/kernel_server.py), as ``csc-metrics
+    run`` lends the pool the server it started: the pool must stop its kernels itself, since
+    the server outlives it. (A pool starting a server of its own: the runner tests.)
+    """
+    if fork:
+        return KernelPool(cwd=tmp_path, ahead=ahead, server=shared_server())
+    return KernelPool(cwd=tmp_path, ahead=ahead, fork=False)
 
 
 def notebook_file(folder: Path, name: str, *sources: str) -> Path:
@@ -54,18 +67,18 @@ def alive(pid: int) -> bool:
 def test_a_kernel_runs_this_interpreter_and_notebooks_share_nothing(tmp_path, fork):
     first = notebook_file(tmp_path, "a.ipynb", "import sys\nleft_behind = 1\nprint(sys.executable)")
     second = notebook_file(tmp_path, "b.ipynb", "print('left_behind' in globals())")
-    with KernelPool(cwd=tmp_path, ahead=2, fork=fork) as pool:
-        pool.add_demand(2)
+    with pool(tmp_path, 2, fork) as kernels:
+        kernels.add_demand(2)
         results = []
         for path in (first, second):
-            kernel = pool.acquire()
+            kernel = kernels.acquire()
             try:
                 job = NotebookJob(source=path, output_name=path.stem, parameters={"x": 1})
                 results.append(
                     execute_job(job, kernel, tmp_path / "out" / path.name, cell_timeout=60)
                 )
             finally:
-                pool.discard(kernel)
+                kernels.discard(kernel)
     assert [r.failure for r in results] == [None, None]
     assert stdout_of(results[0].notebook).strip() == sys.executable
     assert stdout_of(results[1].notebook).strip() == "False"
@@ -74,12 +87,12 @@ def test_a_kernel_runs_this_interpreter_and_notebooks_share_nothing(tmp_path, fo
 @pytest.mark.slow
 @pytest.mark.parametrize("fork", MODES)
 def test_a_discarded_kernel_process_is_gone(tmp_path, fork):
-    with KernelPool(cwd=tmp_path, ahead=1, fork=fork) as pool:
-        pool.add_demand(1)
-        kernel = pool.acquire()
+    with pool(tmp_path, 1, fork) as kernels:
+        kernels.add_demand(1)
+        kernel = kernels.acquire()
         pid = kernel.manager.provisioner.pid
         assert alive(pid)
-        pool.discard(kernel)
+        kernels.discard(kernel)
     deadline = time.monotonic() + 5
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -88,14 +101,16 @@ def test_a_discarded_kernel_process_is_gone(tmp_path, fork):
 
 @pytest.mark.slow
 def test_kernels_started_ahead_but_never_used_are_stopped_on_close(tmp_path):
-    with KernelPool(cwd=tmp_path, ahead=2) as pool:
-        pool.add_demand(2)
-        kernel = pool.acquire()  # the second kernel is started but never handed out
-        pool.discard(kernel)
+    # From a server that outlives the pool (where kernels are forked), so that only the pool's
+    # close can have stopped the unused kernel: a server's own end stops its kernels too.
+    with pool(tmp_path, 2, fork_server_supported()) as kernels:
+        kernels.add_demand(2)
+        kernel = kernels.acquire()  # the second kernel is started but never handed out
+        kernels.discard(kernel)
         deadline = time.monotonic() + 30
-        while len(pool.kernel_pids) < 1 and time.monotonic() < deadline:
+        while len(kernels.kernel_pids) < 1 and time.monotonic() < deadline:
             time.sleep(0.05)
-        [unused] = pool.kernel_pids
+        [unused] = kernels.kernel_pids
     deadline = time.monotonic() + 5
     while alive(unused) and time.monotonic() < deadline:
         time.sleep(0.05)

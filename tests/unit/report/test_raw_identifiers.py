@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from caseload_fixtures import new_log, standard_snapshot
 
 from csc_metrics import storage
+from csc_metrics.caseload.annex_a import observing_sheets, read_annex_a_cells
 from csc_metrics.report.raw_identifiers import (
     REMEMBERED_FILE,
-    collect_as_record,
+    SheetsReadByIngest,
     collect_raw_identifiers,
     find_raw_identifiers,
-    from_record,
     remember_raw_identifiers,
+    remembered_identifiers,
 )
 
 KEY = "raw-identifiers-test-key-0123456789abcdef"
@@ -39,9 +43,14 @@ def raw(tmp_path) -> Path:
     return folder
 
 
+def collect(raw: Path, processed: Path, read: SheetsReadByIngest | None = None):
+    """What a run collects: the remembered digests first (before ingest), then the files."""
+    return collect_raw_identifiers(raw, remembered_identifiers(processed), read)
+
+
 def remembered_run(raw: Path, processed: Path):
     """What a run collects, after which it remembers the digests (as the runner does)."""
-    found = collect_raw_identifiers(raw, processed)
+    found = collect(raw, processed)
     remember_raw_identifiers(found, processed)
     return found
 
@@ -55,7 +64,7 @@ def test_the_first_run_reads_every_file(raw, tmp_path, key):
 def test_a_rerun_reads_no_unchanged_file_and_knows_its_identifiers_by_digest(raw, tmp_path, key):
     processed = tmp_path / "processed"
     remembered_run(raw, processed)
-    again = collect_raw_identifiers(raw, processed)
+    again = collect(raw, processed)
     assert again.identifiers == set()
     assert len(again.digests) == 3
 
@@ -64,7 +73,7 @@ def test_only_a_changed_file_is_read_again(raw, tmp_path, key):
     processed = tmp_path / "processed"
     remembered_run(raw, processed)
     write(raw, "caseload/2025-03-31/cases.csv", "child_id,team\nCH900004,North\n")
-    again = collect_raw_identifiers(raw, processed)
+    again = collect(raw, processed)
     assert again.identifiers == {"CH900004"}
     assert len(again.digests) == 2
 
@@ -74,7 +83,7 @@ def test_an_identifier_known_by_digest_is_found_in_the_build(raw, tmp_path, key)
     remembered_run(raw, processed)
     build = tmp_path / "build"
     write(build, "report.html", "<p>fine</p>\n<p>child CH900002 moved</p>")
-    findings = find_raw_identifiers(build, collect_raw_identifiers(raw, processed))
+    findings = find_raw_identifiers(build, collect(raw, processed))
     assert [str(f) for f in findings] == ["report.html, line 2: a raw child identifier"]
 
 
@@ -83,7 +92,7 @@ def test_a_build_without_identifiers_has_no_finding(raw, tmp_path, key):
     remembered_run(raw, processed)
     build = tmp_path / "build"
     write(build, "report.html", "<p>CH90000 and CH9000021 are not identifiers here</p>")
-    assert find_raw_identifiers(build, collect_raw_identifiers(raw, processed)) == []
+    assert find_raw_identifiers(build, collect(raw, processed)) == []
 
 
 def test_what_is_remembered_holds_no_identifier(raw, tmp_path, key):
@@ -98,14 +107,14 @@ def test_a_file_with_an_identifier_that_is_not_one_word_is_read_every_time(tmp_p
     write(raw, "cases.csv", "child_id\nCH-0001/2\n")
     processed = tmp_path / "processed"
     remembered_run(raw, processed)
-    assert collect_raw_identifiers(raw, processed).identifiers == {"CH-0001/2"}
+    assert collect(raw, processed).identifiers == {"CH-0001/2"}
 
 
 def test_another_key_forgets_what_was_remembered(raw, tmp_path, key, monkeypatch):
     processed = tmp_path / "processed"
     remembered_run(raw, processed)
     monkeypatch.setenv("CSC_METRICS_KEY", "another-raw-identifiers-key-0123456789ab")
-    assert collect_raw_identifiers(raw, processed).identifiers == {
+    assert collect(raw, processed).identifiers == {
         "CH900001",
         "CH900002",
         "CH900003",
@@ -118,20 +127,52 @@ def test_without_a_key_nothing_is_remembered(raw, tmp_path, monkeypatch):
     processed = tmp_path / "processed"
     remembered_run(raw, processed)
     assert not (processed / storage.CACHE_FOLDER / REMEMBERED_FILE).exists()
-    assert collect_raw_identifiers(raw, processed).identifiers == {
+    assert collect(raw, processed).identifiers == {
         "CH900001",
         "CH900002",
         "CH900003",
     }
 
 
-def test_what_the_fork_server_answers_is_what_the_run_would_have_read(raw, tmp_path, key):
+def test_the_digests_are_read_before_ingest_replaces_the_processed_folder(raw, tmp_path, key):
     processed = tmp_path / "processed"
-    record = collect_as_record(str(raw), str(processed))
-    assert from_record(record) == collect_raw_identifiers(raw, processed)
+    remembered_run(raw, processed)
+    remembered = remembered_identifiers(processed)
+    shutil.rmtree(processed)  # an ingest builds the folder anew, without the cache
+    again = collect_raw_identifiers(raw, remembered)
+    assert again.identifiers == set()
+    assert len(again.digests) == 3
 
 
-def test_an_answer_made_with_another_key_is_not_used(raw, tmp_path, key, monkeypatch):
-    record = collect_as_record(str(raw), str(tmp_path / "processed"))
-    monkeypatch.setenv("CSC_METRICS_KEY", "another-raw-identifiers-key-0123456789ab")
-    assert from_record(record) is None
+def read_standard_workbook(raw: Path) -> SheetsReadByIngest:
+    """Ingest's reading of the standard Annex A workbook, its sheets shown to the privacy check."""
+    read = SheetsReadByIngest()
+    workbook = standard_snapshot(raw) / "2024-03-31" / "annex_a.xlsx"
+    with observing_sheets(read):
+        read_annex_a_cells(workbook, "annex_a.xlsx", pd.Timestamp("2024-03-31"), new_log())
+    return read
+
+
+def test_sheets_ingest_read_give_the_identifiers_of_reading_the_workbook(tmp_path, key):
+    raw = tmp_path / "raw"
+    read = read_standard_workbook(raw)
+    processed = tmp_path / "processed"
+    assert collect(raw, processed, read).identifiers == collect(raw, processed).identifiers
+    # List 1 is no case list: ingest never parses it, so the privacy check reads it itself.
+    assert "C99" in collect(raw, processed, read).identifiers
+
+
+def test_a_sheet_ingest_read_is_not_parsed_again(tmp_path, key):
+    raw = tmp_path / "raw"
+    read = read_standard_workbook(raw)
+    workbook = raw / "caseload" / "2024-03-31" / "annex_a.xlsx"
+
+    class Sheet:
+        def to_python(self, skip_empty_area: bool = True) -> list[list[object]]:
+            return [["Child ID"], ["C99999"]]
+
+    read(workbook, "List 7", Sheet())  # what ingest saw in List 7 stands
+    assert "C15" in collect(raw, tmp_path / "processed").identifiers
+    found = collect(raw, tmp_path / "processed", read).identifiers
+    assert "C99999" in found
+    assert "C15" not in found  # List 7's own child, whom only a new parse would give

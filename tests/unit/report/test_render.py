@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -120,6 +121,14 @@ def test_key_messages_are_collected_from_their_bundle():
 )
 def test_headings_start_at_h1_and_never_skip_a_level(html, expected):
     assert normalise_headings(html) == expected
+
+
+def test_rendering_leaves_the_executed_notebook_as_it_was():
+    notebook = executed_notebook()
+    before = copy.deepcopy(notebook)
+    manager_view(notebook)
+    render_report(notebook, CONTEXT)
+    assert notebook == before
 
 
 @pytest.fixture(scope="module")

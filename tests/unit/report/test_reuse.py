@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from kernel_server import server_in_this_environment
 
 from csc_metrics import __version__, storage
 from csc_metrics.fingerprints import hash_inputs
@@ -192,17 +193,20 @@ def reruns(tmp_path_factory, report_tools):
     counts, manifests, pages = [], [], []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CSC_METRICS_KEY", "reuse-test-key-0123456789abcdef0")
-        for changes in ({}, {}, {"fresh_ingest": True}):
-            outcome = run_suite(
-                replace(config, **changes),
-                ingest_fn=ingest,
-                latest_fn=lambda processed: pd.Timestamp("2025-03-31"),
-                teams_fn=lambda processed, period_end: [],
-            )
-            assert outcome.exit_code == 0
-            counts.append(len(ingests))
-            manifests.append(json.loads((outcome.published / "manifest.json").read_text()))
-            pages.append((outcome.published / "index.html").read_text(encoding="utf-8"))
+        # One warm kernel server for the three runs, started in the runs' environment.
+        with server_in_this_environment() as server:
+            for changes in ({}, {}, {"fresh_ingest": True}):
+                outcome = run_suite(
+                    replace(config, **changes),
+                    fork_server=server,
+                    ingest_fn=ingest,
+                    latest_fn=lambda processed: pd.Timestamp("2025-03-31"),
+                    teams_fn=lambda processed, period_end: [],
+                )
+                assert outcome.exit_code == 0
+                counts.append(len(ingests))
+                manifests.append(json.loads((outcome.published / "manifest.json").read_text()))
+                pages.append((outcome.published / "index.html").read_text(encoding="utf-8"))
     return counts, manifests, pages
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -41,11 +42,27 @@ def sample_processed(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def preloaded_once(sample_processed):
+    """``preload_report`` called once on the sample: its answer and the context it kept.
+
+    Building the context takes about 6 s of CPU; each test gets a deep copy of it as it was
+    right after the preload (``preloaded``), so nothing one test works out on its context is
+    there for the next: a test asserting that the preload built something still sees only
+    what the preload built.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(preload, "_preloaded", None)
+        answer = preload_report(sample_processed, **PARAMETERS)
+        kept = preload._preloaded
+    assert kept is not None
+    return answer, kept
+
+
 @pytest.fixture
-def preloaded(sample_processed, monkeypatch):
+def preloaded(sample_processed, preloaded_once, monkeypatch):
     """The sample's context preloaded; afterwards, loads of the processed data are counted."""
-    monkeypatch.setattr(preload, "_preloaded", None)
-    preload_report(sample_processed, **PARAMETERS)
+    monkeypatch.setattr(preload, "_preloaded", copy.deepcopy(preloaded_once[1]))
     loads: list[Path] = []
     real = storage.load_processed
 
@@ -57,10 +74,9 @@ def preloaded(sample_processed, monkeypatch):
     return sample_processed, loads
 
 
-def test_preload_answers_the_settled_period_end(sample_processed, monkeypatch):
-    monkeypatch.setattr(preload, "_preloaded", None)
+def test_preload_answers_the_settled_period_end(preloaded_once):
+    answer, _ = preloaded_once
     # The sample's last collection year ends on 31 March 2025, its latest quarter end.
-    answer = preload_report(sample_processed, **PARAMETERS)
     assert answer["period_end"] == "2025-03-31"
     # With it, the facts of the run's summary.json (views.summary).
     assert answer["summary"]["period_end"] == "2025-03-31"

@@ -2,7 +2,7 @@
 
 Parsing the sheets of an Annex A workbook is most of the cost of reading a snapshot, and
 calamine parses without holding the GIL. So the workbooks of the snapshots to be read are opened
-and parsed in a small thread pool, in snapshot order, a bounded number of bytes ahead (a long
+and parsed in a worker thread, in snapshot order, a bounded number of bytes ahead (a long
 national Annex A history is never all held parsed), while the main thread reads the SSDA903
 returns and cleans the snapshots already parsed. The reader takes each workbook in its turn
 (``WorkbookPrefetch.take``); anything that failed in a worker is simply opened again by the
@@ -24,8 +24,10 @@ from csc_metrics.caseload.annex_a import OpenedWorkbook, open_case_lists
 #: a workbook waits until the reader has taken an earlier one (at least one is always ahead).
 #: A county's 28 quarterly workbooks are about 20 MB in all.
 PREFETCH_BYTES = 32 * 1024**2
-#: Worker threads: two cores.
-PREFETCH_THREADS = 2
+#: Worker threads. One: on two cores, the main thread keeps the other for the SSDA903 stage (the
+#: county's ingest took 8.9-10.2 s with one, 10.7-10.9 s with two, main's 12.4 s, in turn at
+#: load 1.2-1.6).
+PREFETCH_THREADS = 1
 
 
 class WorkbookPrefetch:

@@ -47,7 +47,7 @@ browser: ## Install headless Chromium (Debian package) for the real-browser test
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
 .PHONY: test
-test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4 min on an idle 2-core machine, estimated (5.5 min before the shared kernel server; target: under 2 minutes)
+test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4 to 5 min on an idle 2-core machine (5.5 min before the shared kernel servers; target: under 2 minutes)
 	$(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast

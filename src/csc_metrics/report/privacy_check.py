@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
+from csc_metrics.caseload.vocabulary import ANNEX_A_HEADINGS, HEADER_SEARCH_ROWS
 from csc_metrics.raw_text import check_workbook_size
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,12 @@ logger = logging.getLogger(__name__)
 #: removing everything but letters and digits (SSDA903 ``CHILD``, Annex A ``Child Unique ID``,
 #: allocation lists ``child_id``).
 CHILD_ID_HEADERS = frozenset({"child", "childid", "childuniqueid", "childuid"})
+
+#: In a workbook, also every header ingest reads a child's identifier from in an Annex A list
+#: (``Person ID``, ``Child Reference``...): an identifier ingest reads is one to look for.
+WORKBOOK_CHILD_ID_HEADERS = CHILD_ID_HEADERS | frozenset(
+    re.sub(r"[^a-z0-9]", "", header.lower()) for header in ANNEX_A_HEADINGS["child_id"]
+)
 
 #: Identifiers shorter than this are not searched for: a three-digit identifier would match
 #: ordinary numbers in any report.
@@ -196,7 +203,11 @@ def _ids_from_excel(path: Path, read_sheets: Mapping[str, set[str]]) -> set[str]
 
 
 def sheet_child_ids(rows: Sequence[Sequence[object]]) -> set[str]:
-    """The identifiers in one sheet's child-identifier columns, header on its first row.
+    """The identifiers in one sheet's child-identifier columns.
+
+    The header is the first row, among the first ``HEADER_SEARCH_ROWS`` (as ingest looks), that
+    names a child-identifier column (``WORKBOOK_CHILD_ID_HEADERS``): an Annex A list often has a
+    title row or two above it.
 
     Args:
         rows: The sheet's cells as calamine gives them (``to_python(skip_empty_area=False)``).
@@ -204,18 +215,28 @@ def sheet_child_ids(rows: Sequence[Sequence[object]]) -> set[str]:
     Returns:
         The identifiers, stripped.
     """
-    if len(rows) < 2:
-        return set()
-    columns = [i for i, h in enumerate(rows[0]) if _normalise_header(h) in CHILD_ID_HEADERS]
+    header, columns = _child_id_header(rows)
     found: set[str] = set()
     for column in columns:
         # A short row has no cell there: pandas would pad it with None, read as missing.
         cells = pd.Series(
-            [row[column] if column < len(row) else None for row in rows[1:]], dtype=object
+            [row[column] if column < len(row) else None for row in rows[header + 1 :]],
+            dtype=object,
         )
         values = cells.astype(str).str.strip()
         found |= _clean_identifiers(values[~values.isin(_MISSING_TEXT)])
     return found
+
+
+def _child_id_header(rows: Sequence[Sequence[object]]) -> tuple[int, list[int]]:
+    """The header row's index and its child-identifier columns (none found: ``(0, [])``)."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = [
+            i for i, h in enumerate(row) if _normalise_header(h) in WORKBOOK_CHILD_ID_HEADERS
+        ]
+        if columns:
+            return index, columns
+    return 0, []
 
 
 def output_files(folder: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,25 @@ def dataset_windows(data: ProcessedData) -> dict[str, Window]:
             (last + pd.offsets.QuarterEnd(0)).normalize(),
         )
     return windows
+
+
+def dates_record(windows: dict[str, Window], snapshots: list[pd.Timestamp]) -> dict[str, Any]:
+    """The dates processed data cover, as JSON values (``report.data_needs.DataDates``).
+
+    Args:
+        windows: Each dataset's window (``dataset_windows``).
+        snapshots: Every caseload snapshot date (``snapshots.snapshot_dates``).
+
+    Returns:
+        ``{"windows": {dataset: [start, end]}, "snapshots": [date, ...]}``, dates in ISO form.
+    """
+    return {
+        "windows": {
+            name: [window.start.isoformat(), window.end.isoformat()]
+            for name, window in windows.items()
+        },
+        "snapshots": [pd.Timestamp(date).isoformat() for date in snapshots],
+    }
 
 
 def covered_quarter_ends(windows: dict[str, Window]) -> list[pd.Timestamp]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -65,6 +66,15 @@ class DataDates:
 
     windows: dict[str, Window]
     snapshots: list[pd.Timestamp]
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> DataDates:
+        """The dates of a ``coverage.dates_record`` (the report preparation's answer)."""
+        windows = {
+            str(name): Window(str(name), pd.Timestamp(start), pd.Timestamp(end))
+            for name, (start, end) in record["windows"].items()
+        }
+        return cls(windows, [pd.Timestamp(date) for date in record["snapshots"]])
 
     def coverage_words(self, period_end: pd.Timestamp) -> str:
         """What each dataset covers at a period end, in the reports' context-line words."""

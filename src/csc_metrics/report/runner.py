@@ -251,6 +251,8 @@ class _Run:
         self.pdf_problems: list[str] = []
         # The summary.json facts, from the report context built ahead of the notebooks.
         self.summary: dict[str, Any] | None = None
+        # The dates the data cover, as the report preparation answered them (or None).
+        self.prepared_dates: dict[str, Any] | None = None
         # Report name -> execution key, and the executions of the last published run that
         # this run re-uses instead of executing the notebook again (``executions``).
         self.keys: dict[str, str] = {}
@@ -298,7 +300,6 @@ class _Run:
             )
             if pool.server is not None:
                 background.submit(_prepare_execution_and_rendering)
-            dates = background.submit(self._data_dates)
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
             prepared_end = (
@@ -308,7 +309,7 @@ class _Run:
             )
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
-            self.dates = dates.result()
+            self.dates = self._dates_covered(preparation)
             self._refuse_a_period_no_data_cover(jobs, period_end)
             if self.shared is not None:
                 self.keys, self.reusable = find_reusable(self.config, jobs, period_end, self.shared)
@@ -387,6 +388,7 @@ class _Run:
         self.timings["prepare_report_data"] = time.perf_counter() - began
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
         self.summary = answer.get("summary")
+        self.prepared_dates = answer.get("data_dates")
         if self.shared is not None:
             remember_preparation(self.config.processed_dir, parameters, self.shared, answer)
         return pd.Timestamp(answer["period_end"])
@@ -415,6 +417,19 @@ class _Run:
         except Exception as error:  # the notebooks report a problem with the data themselves
             logger.info("The dates the data cover could not be read: %s", error)
             return None
+
+    def _dates_covered(self, remembered: dict[str, Any] | None) -> DataDates | None:
+        """The dates the data cover, from the report preparation's answer when there is one.
+
+        The preparation had the data loaded; read here, every processed table is loaded again.
+        """
+        record = self.prepared_dates or (remembered or {}).get("data_dates")
+        if record is not None and self.dates_fn is data_dates:
+            try:
+                return DataDates.from_record(record)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                logger.info("The prepared data dates could not be read: %s", error)
+        return self._data_dates()
 
     def _refuse_a_period_no_data_cover(
         self, jobs: list[NotebookJob], period_end: pd.Timestamp

@@ -17,7 +17,8 @@ from typing import Any
 
 from csc_metrics import benchmarks, catalogue, storage
 from csc_metrics.change_points import read_change_points
-from csc_metrics.indicators import resolve_team
+from csc_metrics.indicators import resolve_team, snapshot_dates
+from csc_metrics.indicators.coverage import dataset_windows, dates_record
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic, sample_processed_dir
 from csc_metrics.storage import MANIFEST_NAME
@@ -144,8 +145,10 @@ def preload_report(
         change_points_file: As for ``open_report``.
 
     Returns:
-        ``{"period_end": "YYYY-MM-DD", "summary": {...}}``: the period end the parameters
-        settle on, and the run's ``summary.json`` facts (``views.summary.summary_facts``).
+        ``{"period_end": "YYYY-MM-DD", "summary": {...}, "data_dates": {...}}``: the period end
+        the parameters settle on, the run's ``summary.json`` facts
+        (``views.summary.summary_facts``) and the dates the data cover
+        (``indicators.coverage.dates_record``).
 
     Raises:
         ParameterError: A parameter is not valid (the notebooks will say so themselves).
@@ -195,4 +198,9 @@ def preload_report(
     preload.remember(preload.Preloaded(context, parameters, manifest))
     from csc_metrics.views.summary import summary_facts
 
-    return {"period_end": context.period_end.date().isoformat(), "summary": summary_facts(context)}
+    return {
+        "period_end": context.period_end.date().isoformat(),
+        "summary": summary_facts(context),
+        # The dates the data cover, so that the run need not load the data to read them.
+        "data_dates": dates_record(dataset_windows(context.data), snapshot_dates(context.data)),
+    }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
-from csc_metrics.indicators.coverage import Window
+from csc_metrics.indicators.coverage import Window, dates_record
 from csc_metrics.report.data_needs import (
     DataDates,
     missing_data,
@@ -112,3 +113,10 @@ def test_the_landing_coverage_sentence_says_the_caseload_snapshots_stop_before_t
 
 def test_with_no_data_at_all_every_report_runs_and_says_what_is_wrong_itself():
     assert missing_data(Path("03_placements.ipynb"), DataDates({}, []), T("2024-06-30")) is None
+
+
+def test_the_dates_as_the_report_preparation_answers_them_read_back_the_same():
+    record = dates_record(BOTH.windows, BOTH.snapshots)
+    assert json.loads(json.dumps(record)) == record  # JSON values, as the fork server sends
+    assert DataDates.from_record(record) == BOTH
+    assert DataDates.from_record(dates_record({}, [])) == DataDates({}, [])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from csc_metrics import storage
+from csc_metrics.report.data_needs import DataDates, data_dates
 from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_server_supported
 from csc_metrics.views import preload
 from csc_metrics.views.opening import open_report, preload_report
@@ -80,6 +81,11 @@ def test_preload_answers_the_settled_period_end(preloaded_once):
     assert answer["period_end"] == "2025-03-31"
     # With it, the facts of the run's summary.json (views.summary).
     assert answer["summary"]["period_end"] == "2025-03-31"
+
+
+def test_preload_answers_the_dates_the_data_cover(preloaded_once, sample_processed):
+    answer, _ = preloaded_once
+    assert DataDates.from_record(answer["data_dates"]) == data_dates(sample_processed)
 
 
 def test_the_same_parameters_get_the_preloaded_context_without_reading_the_data(preloaded):

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
-from csc_metrics.caseload.vocabulary import ANNEX_A_HEADINGS, HEADER_SEARCH_ROWS
+from csc_metrics.caseload.vocabulary import ANNEX_A_HEADINGS, HEADER_SEARCH_ROWS, normalise_label
 from csc_metrics.raw_text import check_workbook_size
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ CHILD_ID_HEADERS = frozenset({"child", "childid", "childuniqueid", "childuid"})
 #: In a workbook, also every header ingest reads a child's identifier from in an Annex A list
 #: (``Person ID``, ``Child Reference``...): an identifier ingest reads is one to look for.
 WORKBOOK_CHILD_ID_HEADERS = CHILD_ID_HEADERS | frozenset(
-    re.sub(r"[^a-z0-9]", "", header.lower()) for header in ANNEX_A_HEADINGS["child_id"]
+    normalise_label(header) for header in ANNEX_A_HEADINGS["child_id"]
 )
 
 #: Identifiers shorter than this are not searched for: a three-digit identifier would match
@@ -95,10 +95,6 @@ class Finding:
 
 #: Cell text pandas reads as missing, and ``pd.read_excel`` would have left out.
 _MISSING_TEXT = frozenset(STR_NA_VALUES) | {"None", "nan"}
-
-
-def _normalise_header(header: object) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(header).lower())
 
 
 def _clean_identifiers(values: pd.Series) -> set[str]:
@@ -170,7 +166,7 @@ def is_word(identifier: str) -> bool:
 
 def _ids_from_csv(path: Path) -> set[str]:
     header = pd.read_csv(path, nrows=0, dtype=str, encoding_errors="replace")
-    columns = [c for c in header.columns if _normalise_header(c) in CHILD_ID_HEADERS]
+    columns = [c for c in header.columns if normalise_label(c) in CHILD_ID_HEADERS]
     if not columns:
         return set()
     frame = pd.read_csv(
@@ -231,9 +227,7 @@ def sheet_child_ids(rows: Sequence[Sequence[object]]) -> set[str]:
 def _child_id_header(rows: Sequence[Sequence[object]]) -> tuple[int, list[int]]:
     """The header row's index and its child-identifier columns (none found: ``(0, [])``)."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns = [
-            i for i, h in enumerate(row) if _normalise_header(h) in WORKBOOK_CHILD_ID_HEADERS
-        ]
+        columns = [i for i, h in enumerate(row) if normalise_label(h) in WORKBOOK_CHILD_ID_HEADERS]
         if columns:
             return index, columns
     return 0, []

@@ -27,7 +27,7 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs
 from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
 from csc_metrics.ssda903.issues import log_file, log_rows
-from csc_metrics.ssda903.merge import keep_latest, merge_episodes
+from csc_metrics.ssda903.merge import keep_latest, merge_episodes, year_boundary
 from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
 from csc_metrics.ssda903.reading import YearRead, read_year, year_folders
 from csc_metrics.storage import PROCESSED_TABLES, empty_table
@@ -217,9 +217,7 @@ def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
 
 def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
     """Warn about episode dates later than the end of their return's collection year."""
-    year_end = pd.to_datetime(
-        frame["collection_year"].astype("str") + "-03-31", format="%Y-%m-%d"
-    ).astype("datetime64[ns]")
+    year_end = year_boundary(frame["collection_year"], "03-31")
     for column in ("decom", "dec"):
         late = frame[column].gt(year_end).fillna(False).astype(bool)
         log_rows(
@@ -404,9 +402,21 @@ def _without_full_upn(header: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_by_unit(frame: pd.DataFrame, units: list[str]) -> dict[str, pd.DataFrame]:
-    """Rows of a table cleaned for several year folders, by the folder their file is in."""
+    """Rows of a table cleaned for several year folders, by the folder their file is in.
+
+    The folders' rows are stacked in the order of ``units``, so each folder's rows are one
+    slice, taken without copying them; rows in any other order are picked out by mask.
+    """
     codes, files = pd.factorize(frame["source_file"])
     folder_of_file = pd.Index([str(f).rsplit("/", 1)[0] for f in files])
+    unit_of_file = pd.Index(units).get_indexer(folder_of_file)
+    unit_of_row = np.append(unit_of_file, -1)[codes]
+    if len(unit_of_row) and (unit_of_row.min() >= 0) and (np.diff(unit_of_row) >= 0).all():
+        bounds = np.searchsorted(unit_of_row, np.arange(len(units) + 1), "left")
+        return {
+            unit: frame.iloc[bounds[number] : bounds[number + 1]].reset_index(drop=True)
+            for number, unit in enumerate(units)
+        }
     return {
         unit: frame.loc[np.isin(codes, np.flatnonzero(folder_of_file == unit))].reset_index(
             drop=True

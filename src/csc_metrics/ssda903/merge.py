@@ -15,6 +15,7 @@ amend earlier years. The rules, in order (each is described for managers in
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from csc_metrics.quality import DataQualityLog
@@ -167,6 +168,25 @@ def _dates(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y")
 
 
+def year_boundary(collection_year: pd.Series, month_day: str) -> pd.Series:
+    """One date of each row's collection year (``month_day`` of the year it ends in).
+
+    Worked out once per distinct year and picked by position: a national history has millions
+    of episode rows but only a few collection years.
+
+    Args:
+        collection_year: The collection year of each row.
+        month_day: ``MM-DD`` (``03-31`` is the last day of the collection year).
+
+    Returns:
+        ``datetime64[ns]`` dates aligned with ``collection_year``.
+    """
+    years, position = np.unique(collection_year.to_numpy(dtype="int64"), return_inverse=True)
+    texts = [f"{year}-{month_day}" for year in years]
+    dates = pd.to_datetime(texts, format="%Y-%m-%d").to_numpy(dtype="datetime64[ns]")
+    return pd.Series(dates[position.reshape(-1)], index=collection_year.index)
+
+
 def _same_as_next(episodes: pd.DataFrame, neighbours: pd.DataFrame) -> pd.Series:
     same = pd.Series(True, index=episodes.index)
     for column in SAME_EPISODE_COLUMNS:
@@ -216,9 +236,7 @@ def _close_left_open(episodes: pd.DataFrame, log: DataQualityLog) -> pd.DataFram
     neighbours = _neighbours(episodes, ["collection_year", "decom", "rne"])
     open_old = _open_in_older_return(episodes)
     next_decom = neighbours["next_decom"]
-    day_after_year_end = pd.to_datetime(
-        episodes["collection_year"].astype("str") + "-04-01", format="%Y-%m-%d"
-    ).astype("datetime64[ns]")
+    day_after_year_end = year_boundary(episodes["collection_year"], "04-01")
     next_in_later_return = neighbours["has_next"] & neighbours["next_collection_year"].gt(
         episodes["collection_year"]
     )

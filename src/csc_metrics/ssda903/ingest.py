@@ -600,8 +600,10 @@ def read_ssda903(
     if problems:
         raise InputError(_problem_message(problems))
 
-    built = {"header": _build_header(cleaned["header"], log)}
-    built["episodes"] = _build_episodes(cleaned["episodes"], log, settings)
+    built = {"header": _build_header(cleaned.pop("header"), log)}
+    # Handed over, not kept here: each step of the merge lets go of the rows before it, so a
+    # national history is not held once more for the whole merge.
+    built["episodes"] = _build_episodes(cleaned.pop("episodes"), log, settings)
     if built["episodes"].empty:
         raise InputError(
             f"None of the {rows_in['episodes']} episode rows under {folder} can be used: each "
@@ -609,7 +611,9 @@ def read_ssda903(
         )
     for table, (key, across_years) in RECORD_KEYS.items():
         if table in cleaned and table != "header":
-            built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)
+            built[table] = keep_latest(
+                cleaned.pop(table), key, table, log, across_years=across_years
+            )
     _log_children_without_header(built["episodes"], built["header"], log)
     _log_return_ending_early(built["episodes"], extract_dates, log)
     tables = {table: _to_model(built.get(table), table) for table in specs.USED_TABLES}

@@ -20,6 +20,7 @@ from csc_metrics.ingest_cache import (
     joined_frames,
     split_issues,
 )
+from csc_metrics.memory import release_free_memory
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.schemas import column_names
@@ -595,6 +596,9 @@ def read_ssda903(
             rows_in[table] = rows_in.get(table, 0) + count
     extract_dates = {u.year: u.extract_date for u in units if u.extract_date is not None}
     cleaned = _merge_years(units)
+    # The years' raw text and cleaning's temporary arrays are freed: hand their memory back
+    # before the merge's own peak (a caseload worker may be running beside it).
+    release_free_memory()
 
     problems = misnamed_year_folders(cleaned["episodes"])
     if problems:

@@ -161,7 +161,7 @@ class BackgroundCaseload:
                     # Whatever it put before it stopped has been read by now.
                     with contextlib.suppress(queue.Empty):
                         while True:
-                            done, written = self._results.get(timeout=POLL_SECONDS)
+                            done, written = self._results.get(timeout=0.1)
                             self._finished[done] = written
                     self._finished.setdefault(number, None)
                 continue

@@ -2,7 +2,7 @@
 
 Both ends live here. ``ForkServer`` (used by the run) starts ``python -m
 csc_metrics.report.forkserver MODULE... MODULE:FUNCTION...``, which imports ipykernel and the
-given modules once (pandas, matplotlib, seaborn, csc_metrics...: about a second), calls the
+given modules once (pandas, matplotlib, csc_metrics...: about three seconds), calls the
 given functions (work every report does whatever its data), and then reads requests from
 stdin, one JSON object a line:
 
@@ -55,7 +55,6 @@ WARM_IMPORTS = (
     "numpy",
     "pandas",
     "matplotlib.pyplot",
-    "seaborn",
     "pyarrow.parquet",
     "csc_metrics.storage",
     "csc_metrics.catalogue",

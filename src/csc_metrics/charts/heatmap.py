@@ -153,7 +153,7 @@ def _draw_cells(
         colour_label: Label of the colour bar.
     """
     cells = np.ma.masked_where(shown.isna().to_numpy(), shown.to_numpy())
-    finite = cells.astype(float).filled(np.nan)
+    finite = np.ma.filled(cells.astype(float), np.nan)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     mesh = ax.pcolormesh(
@@ -171,19 +171,22 @@ def _draw_cells(
     ax.set(xticks=np.arange(len(column_names)) + 0.5, yticks=np.arange(len(row_names)) + 0.5)
     column_ticks = ax.set_xticklabels(column_names)
     row_ticks = ax.set_yticklabels(row_names, rotation="vertical")
-    matplotlib.artist.setp(row_ticks, va="center")
+    for label in row_ticks:
+        label.set(va="center")
     if _overlap(column_ticks):
-        matplotlib.artist.setp(column_ticks, rotation="vertical")
+        for label in column_ticks:
+            label.set(rotation="vertical")
     if _overlap(row_ticks):
-        matplotlib.artist.setp(row_ticks, rotation="horizontal")
+        for label in row_ticks:
+            label.set(rotation="horizontal")
     ax.set(xlabel=shown.columns.name or "", ylabel=shown.index.name or "")
     if labels is None:
         return
     mesh.update_scalarmappable()
-    rgb = to_rgba_array(mesh.get_facecolors())[:, :3]
+    rgb = to_rgba_array(mesh.get_facecolor())[:, :3]
     linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     dark = linear.dot([0.2126, 0.7152, 0.0722]) > _DARK_LABEL_ABOVE
-    blank = np.ma.getmaskarray(mesh.get_array()).ravel()
+    blank = np.ma.getmaskarray(np.ma.asarray(mesh.get_array())).ravel()
     rows, columns = np.divmod(np.arange(blank.size), shown.shape[1])
     for index in np.flatnonzero(~blank):
         ax.text(

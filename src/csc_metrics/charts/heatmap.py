@@ -201,10 +201,16 @@ def _draw_cells(
 
 
 def _overlap(tick_labels: list) -> bool:
-    """Whether any two tick labels overlap, measured where they are drawn now."""
+    """Whether any two tick labels overlap, measured where they are drawn now.
+
+    Measured as seaborn measures them, by the renderer the figure would be saved with (Agg),
+    but with one renderer for all the labels: asked without one, each label makes its own
+    (a canvas and a pixel buffer the size of the figure).
+    """
     if not tick_labels:
         return False
-    boxes = [label.get_window_extent() for label in tick_labels]
+    renderer = tick_labels[0].get_figure(root=True)._get_renderer()
+    boxes = [label.get_window_extent(renderer) for label in tick_labels]
     return max(box.count_overlaps(boxes) for box in boxes) > 1
 
 

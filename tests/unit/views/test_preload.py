@@ -138,6 +138,8 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "worker_caseloads",
         "caseload_distribution",
         "unallocated_cases",
+        "unallocated_every_team",
+        "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
     }
     assert for_team.data_problems is shared.data_problems
@@ -145,7 +147,12 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     def not_again(*args, **kwargs):
         raise AssertionError("worked out again for a team")
 
-    for name in ("worker_caseloads", "caseload_distribution", "unallocated_cases"):
+    for name in (
+        "worker_caseloads",
+        "caseload_distribution",
+        "unallocated_cases",
+        "suppression_mask",
+    ):
         monkeypatch.setattr(caseloads, name, not_again)
     monkeypatch.setattr(care_leavers, "team_care_leaver_outcomes", not_again)
     assert len(caseloads.worker_table(for_team).data) > 0

@@ -213,4 +213,10 @@ def start_background(
     """
     if (os.cpu_count() or 1) < 2 or len(batches) < 2 or total_bytes < BACKGROUND_MIN_BYTES:
         return None
-    return BackgroundCaseload(batches, pseudonymiser, settings, scratch)
+    try:
+        return BackgroundCaseload(batches, pseudonymiser, settings, scratch)
+    except OSError:
+        # No process or shared memory to be had here (a locked-down machine): one process does
+        # it all, as on one core.
+        shutil.rmtree(scratch, ignore_errors=True)
+        return None

@@ -131,8 +131,12 @@ class ChildPseudonyms:
             hashed = self._pseudonymiser.series(pd.Series(new, dtype="str"))
             self._known = pd.concat([self._known, pd.Series(hashed.to_numpy(), index=new)])
         pseudonyms = self._known.reindex(distinct).to_numpy(dtype=object)
-        spread = np.append(pseudonyms, np.array(None, dtype=object))[codes]
-        return pd.Series(spread, index=identifiers.index, dtype="str")
+        # Spread as text picked by position (blank, code -1, picks the trailing None): turning
+        # millions of Python strings into a text column one by one is what would cost.
+        choices = pd.Series(np.append(pseudonyms, np.array(None, dtype=object)), dtype="str")
+        spread = choices.take(np.where(codes < 0, len(pseudonyms), codes))
+        spread.index = identifiers.index
+        return spread
 
 
 def pseudonymise_children(

@@ -105,6 +105,11 @@ def main() -> int:
     parser.add_argument(
         "--json", type=Path, help="also write the figures to this file, for benchmarks/run_all.py"
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="read every raw file again, as `ingest --fresh` (into --processed's history)",
+    )
     args = parser.parse_args()
     if not os.environ.get(privacy.KEY_ENV):
         # A throwaway key, so the benchmark never creates the user's key file.
@@ -115,7 +120,7 @@ def main() -> int:
     try:
         started, cpu_started = time.perf_counter(), time.process_time()
         children_cpu = _children_cpu()
-        result = ingest(args.raw, processed)
+        result = ingest(args.raw, processed, use_cache=not args.fresh)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu_started
         worker_cpu = _children_cpu() - children_cpu

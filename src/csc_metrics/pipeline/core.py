@@ -463,6 +463,10 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
             if background is not None:
                 background.close()
             tables |= caseload
+            # The published history read back and the stage's temporary arrays are freed: hand
+            # their memory back before the writers' buffers and the issues table (a full
+            # re-read into a folder holding the national history peaked there at 3.9 GB).
+            release_free_memory()
             stage_done("caseload")
             # Not written during the caseload stage: the writers' buffers would add to its peak
             # (a national re-run with the history read back peaked 0.2 GB higher).

@@ -59,9 +59,19 @@ WORKER_COLUMNS = [
 # --- Snapshots -----------------------------------------------------------------------------------
 
 
-def _cases_at(data: ProcessedData, snapshots: list[pd.Timestamp]) -> pd.DataFrame:
-    """The cases of the given snapshots, in table order, with a team for every case."""
-    cases = data.cases.loc[data.cases["snapshot_date"].isin(snapshots)]
+def _cases_at(
+    data: ProcessedData, snapshots: list[pd.Timestamp], columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The cases of the given snapshots, in table order, with a team for every case.
+
+    Args:
+        data: Processed data.
+        snapshots: The snapshot dates.
+        columns: Only these columns (with ``team``), or None for all: a national history has
+            5.4 million case rows, and every text column taken costs time.
+    """
+    cases = data.cases if columns is None else data.cases[columns]
+    cases = cases.loc[cases["snapshot_date"].isin(snapshots).to_numpy()]
     return cases.assign(team=cases["team"].fillna(TEAM_NOT_RECORDED))
 
 
@@ -132,12 +142,15 @@ def _worker_caseloads(
     Returns:
         ``WORKER_COLUMNS`` and ``snapshot_date``, sorted by snapshot, team and worker.
     """
-    cases = _cases_at(data, snapshots)
+    cases = _cases_at(data, snapshots, ["snapshot_date", "worker_id", "team", "child_id"])
     listed = _workforce_at(data, snapshots)[
         ["snapshot_date", "worker_id", "team", "role", "fte", "agency"]
     ]
-    allocated = cases.loc[cases["worker_id"].notna()]
-    held = allocated.groupby(["snapshot_date", "worker_id"])["child_id"].nunique()
+    allocated = cases.loc[cases["worker_id"].notna().to_numpy()]
+    # A child is one case per snapshot (``CleanCases.one_case_per_child``), so the children a
+    # worker holds are distinct: counting them is counting their distinct identifiers, without
+    # hashing millions of them again (a national series: 2.8 s -> 0.3 s).
+    held = allocated.groupby(["snapshot_date", "worker_id"])["child_id"].count()
     unlisted = _unlisted_workers(allocated, listed)
     workers = pd.concat(
         [listed.assign(agency=listed["agency"].astype("boolean"), in_list=True), unlisted],
@@ -365,7 +378,10 @@ def _by_total_and(
     names, columns = list(sums), list(sums.values())
     # Each total is a plain column sum of its snapshot's rows, as for a single snapshot, so
     # a series adds up exactly as the figures at one date do.
-    by_snapshot = dict(tuple(frame.groupby("snapshot_date")))
+    # Split with only the columns summed: the frame's other columns (text) need not be copied.
+    by_snapshot = dict(
+        tuple(frame[["snapshot_date", *dict.fromkeys(columns)]].groupby("snapshot_date"))
+    )
     totals = pd.DataFrame(
         {
             name: [
@@ -576,7 +592,10 @@ def _snapshot_rows(
     workforce = _workforce_at(data, snapshots)
     blocks = [
         *_caseload_rows(_worker_caseloads(data, snapshots, settings), snapshots),
-        *_case_rows(_cases_at(data, snapshots), snapshots),
+        *_case_rows(
+            _cases_at(data, snapshots, ["snapshot_date", "team", "case_type", "worker_id"]),
+            snapshots,
+        ),
         *_workforce_rows(workforce, snapshots, settings),
         *_vacancy_rows(data, workforce, snapshots),
         *_turnover_rows(data, workforce, snapshots),

@@ -30,8 +30,8 @@ from csc_metrics.catalogue import indicator_table
 from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.formatting import format_count, format_value, neutralise_formulas
-from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.allocation import malloc_allocation
+from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.coverage import has_ssda903
 from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN

@@ -1,7 +1,7 @@
 """Warm kernel fork servers, one per test process and use: the fixture-notebook runs, nbval.
 
 ``csc-metrics run`` forks each notebook's kernel from a warm server (``report/forkserver.py``)
-that has imported pandas, matplotlib, seaborn and the package once: about 3.4 s of CPU. Every
+that has imported pandas, matplotlib and the package once: about 2.5 s of CPU. Every
 ``run_suite`` without a server starts its own, so the runner, CLI and re-use tests, which run
 small fixture notebooks many times, spent most of their CPU importing the same libraries again.
 They pass this process's shared server instead (``run_suite(fork_server=...)``, the seam the

@@ -214,8 +214,13 @@ def stock_counted(indicator_id: str) -> str:
     Returns "" when the indicator is not a stock measure (``reference/indicator_stocks.csv``).
     """
     get_indicator(indicator_id)
+    return _stock_counted().get(indicator_id, "")
+
+
+@cache
+def _stock_counted() -> dict[str, str]:
     table = _read_reference("indicator_stocks.csv")
-    return dict(zip(table["id"], table["counted"], strict=True)).get(indicator_id, "")
+    return dict(zip(table["id"], table["counted"], strict=True))
 
 
 def overlap_months(indicator_id: str) -> int:

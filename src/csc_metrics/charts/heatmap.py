@@ -1,10 +1,18 @@
-"""A heatmap of a table of counts or rates (teams by case type, rules by year)."""
+"""A heatmap of a table of counts or rates (teams by case type, rules by year).
+
+The cells are drawn with matplotlib directly, as ``seaborn.heatmap`` draws them (the same
+artists, in the same order, so the same picture), without importing seaborn: seaborn imports
+scipy's statistics on import, about a second of CPU in every process that draws a chart, and
+the heatmap was the reports' only use of it.
+"""
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba_array
 
 from csc_metrics.catalogue import unit_format
 from csc_metrics.charts.style import (
@@ -83,22 +91,17 @@ def heatmap(
     figure, ax = new_axes((8.0, height))
     column_names = [category_label(c) for c in values.columns]
     row_names = [category_label(r) for r in values.index]
-    sns.heatmap(
+    _draw_cells(
+        ax,
         values.where(~hidden),
-        ax=ax,
-        cmap="cividis",
-        annot=labels if annotate else False,
-        fmt="",
-        annot_kws={"fontsize": 9},
-        linewidths=0.5,
-        linecolor="white",
-        xticklabels=column_names,
-        yticklabels=row_names,
-        cbar_kws={"label": colour_label or unit_format(unit).axis_label},
+        labels if annotate else None,
+        column_names,
+        row_names,
+        colour_label or unit_format(unit).axis_label,
     )
     ax.set_facecolor("#d9d9d9")
     if annotate:
-        # seaborn does not annotate blanked cells, so their "c" is written here.
+        # Blank cells carry no value label, so their "c" is written here.
         for row, column in zip(*np.nonzero(hidden), strict=True):
             ax.text(
                 column + 0.5,
@@ -120,6 +123,95 @@ def heatmap(
         )
     footnote = finish(figure, title, notes)
     return Chart(figure, title, _heatmap_alt_text(values, hidden, title, unit), footnote)
+
+
+#: Relative luminance above which a cell's label is written dark, else white (as seaborn).
+_DARK_LABEL_ABOVE = 0.408
+
+
+def _draw_cells(
+    ax: Axes,
+    shown: pd.DataFrame,
+    labels: np.ndarray | None,
+    column_names: list[str],
+    row_names: list[str],
+    colour_label: str,
+) -> None:
+    """Draw a table's cells as ``seaborn.heatmap`` does, with a colour bar and cell labels.
+
+    Missing values are left blank. The colours run over the cividis map from the smallest
+    value shown to the largest. The cells are split by thin white lines, the first row at the
+    top. Each column and row is named at its middle, and the names turn when they would
+    overlap. Each shown cell has its label, dark on light cells and white on dark ones.
+
+    Args:
+        ax: The axes to draw on (the colour bar takes its space from them).
+        shown: The values, NaN where a cell is blank.
+        labels: The label of each cell (same shape), or None for no labels.
+        column_names: Names of the columns, left to right.
+        row_names: Names of the rows, top to bottom.
+        colour_label: Label of the colour bar.
+    """
+    cells = np.ma.masked_where(shown.isna().to_numpy(), shown.to_numpy())
+    finite = np.ma.filled(cells.astype(float), np.nan)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    mesh = ax.pcolormesh(
+        cells,
+        cmap=matplotlib.colormaps["cividis"],
+        linewidths=0.5,
+        edgecolor="white",
+        vmin=np.nanmin(finite),
+        vmax=np.nanmax(finite),
+    )
+    ax.set(xlim=(0, shown.shape[1]), ylim=(0, shown.shape[0]))
+    ax.invert_yaxis()
+    colour_bar = ax.figure.colorbar(mesh, None, ax, label=colour_label)
+    colour_bar.outline.set_linewidth(0)
+    ax.set(xticks=np.arange(len(column_names)) + 0.5, yticks=np.arange(len(row_names)) + 0.5)
+    column_ticks = ax.set_xticklabels(column_names)
+    row_ticks = ax.set_yticklabels(row_names, rotation="vertical")
+    for label in row_ticks:
+        label.set(va="center")
+    if _overlap(column_ticks):
+        for label in column_ticks:
+            label.set(rotation="vertical")
+    if _overlap(row_ticks):
+        for label in row_ticks:
+            label.set(rotation="horizontal")
+    ax.set(xlabel=shown.columns.name or "", ylabel=shown.index.name or "")
+    if labels is None:
+        return
+    mesh.update_scalarmappable()
+    rgb = to_rgba_array(mesh.get_facecolor())[:, :3]
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    dark = linear.dot([0.2126, 0.7152, 0.0722]) > _DARK_LABEL_ABOVE
+    blank = np.ma.getmaskarray(np.ma.asarray(mesh.get_array())).ravel()
+    rows, columns = np.divmod(np.arange(blank.size), shown.shape[1])
+    for index in np.flatnonzero(~blank):
+        ax.text(
+            columns[index] + 0.5,
+            rows[index] + 0.5,
+            str(labels.flat[index]),
+            color=".15" if dark[index] else "w",
+            ha="center",
+            va="center",
+            fontsize=9,
+        )
+
+
+def _overlap(tick_labels: list) -> bool:
+    """Whether any two tick labels overlap, measured where they are drawn now.
+
+    Measured as seaborn measures them, by the renderer the figure would be saved with (Agg),
+    but with one renderer for all the labels: asked without one, each label makes its own
+    (a canvas and a pixel buffer the size of the figure).
+    """
+    if not tick_labels:
+        return False
+    renderer = tick_labels[0].get_figure(root=True)._get_renderer()
+    boxes = [label.get_window_extent(renderer) for label in tick_labels]
+    return max(box.count_overlaps(boxes) for box in boxes) > 1
 
 
 def _one_row_bars(

@@ -40,17 +40,18 @@ def _spc_alt_text(result: SpcResult, title: str, unit: str, hidden: np.ndarray) 
         f"Average {value_label(latest['mean'], unit)}, process limits "
         f"{value_label(latest['lpl'], unit)} to {value_label(latest['upl'], unit)}."
     )
+    point_types, dates = points["point_type"].to_numpy(), points["date"]
     for point_type, words in (
         ("special_cause_concern", "special-cause concern"),
         ("special_cause_improvement", "special-cause improvement"),
         ("special_cause_neutral", "special cause"),
     ):
-        flagged = points[points["point_type"] == point_type]
+        flagged = np.flatnonzero(point_types == point_type)
         if len(flagged):
             plural = "s" if len(flagged) != 1 else ""
             parts.append(
                 f"{len(flagged)} point{plural} of {words}, the latest in "
-                f"{month_label(flagged['date'].iloc[-1])}."
+                f"{month_label(dates.iloc[flagged[-1]])}."
             )
     if result.assurance:
         assurance = ASSURANCE_LABELS[result.assurance].lower()
@@ -99,7 +100,8 @@ def spc_chart(
         else np.zeros(len(points), dtype=bool)
     )
     figure, ax = new_axes()
-    shown = points[~hidden]
+    # Selections as arrays: a few dozen points, where a frame's boolean indexing costs more.
+    shown = points[~hidden] if hidden.any() else points
     ax.plot(shown["date"], shown["value"], color="#9e9e9e", linewidth=1.2, zorder=1)
     for group_id, segment in points.groupby("group"):
         first = group_id == points["group"].iloc[0]
@@ -137,12 +139,14 @@ def spc_chart(
                     color=LIMIT_COLOUR,
                     wrap=True,
                 )
+    shown_types = shown["point_type"].to_numpy()
+    shown_dates, shown_values = shown["date"].to_numpy(), shown["value"].to_numpy()
     for point_type, style in SPC_POINT_STYLES.items():
-        chosen = shown[shown["point_type"] == point_type]
-        if len(chosen):
+        chosen = shown_types == point_type
+        if chosen.any():
             ax.scatter(
-                chosen["date"],
-                chosen["value"],
+                shown_dates[chosen],
+                shown_values[chosen],
                 color=style["color"],
                 marker=style["marker"],
                 s=46 if point_type == "common_cause" else 70,

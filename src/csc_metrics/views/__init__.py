@@ -8,7 +8,7 @@ return tables, charts and message lists.
 
 The names below are imported when first used (PEP 562), not when the package is: the report
 runner reads a few light modules of ``views`` (the parameters, the context line's words) and
-must not pay for importing the charts, seaborn and scipy, which only the notebooks' kernels use.
+must not pay for importing matplotlib and the charts, which only the notebooks' kernels use.
 """
 
 from __future__ import annotations

@@ -243,10 +243,10 @@ def prepare_team_pages(ctx: ReportContext) -> None:
         return
     _service_workers(ctx)
     _service_distribution(ctx)
-    ctx.shared(
-        f"unallocated_cases {ctx.snapshot_date}",
-        lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
+    every_team = ctx.shared(
+        f"unallocated_every_team {ctx.snapshot_date}", lambda: _every_team_open_cases(ctx)
     )
+    _every_team_hidden(ctx, every_team)
 
 
 def worker_table(ctx: ReportContext) -> ReportTable:
@@ -357,19 +357,9 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
             caption=f"Open and unallocated cases by team: {no_snapshot(ctx)}",
             row_header="Team",
         )
-    cases = ctx.shared(
-        f"unallocated_cases {ctx.snapshot_date}",
-        lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
+    every_team = ctx.shared(
+        f"unallocated_every_team {ctx.snapshot_date}", lambda: _every_team_open_cases(ctx)
     )
-    open_cases = cases.pivot_table(
-        index="team", columns="case_type", values="open_cases", aggfunc="sum", fill_value=0
-    ).reindex(columns=list(CASE_TYPE_LABELS), fill_value=0)
-    open_cases.columns = list(CASE_TYPE_LABELS.values())
-    open_cases["All open cases"] = open_cases.sum(axis=1)
-    open_cases["Unallocated"] = cases.groupby("team")["unallocated_cases"].sum()
-    totals = open_cases.sum().to_frame(ALL_TEAMS).T
-    every_team = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
-    every_team[columns] = every_team[columns].astype("int64")
     caption = f"Open cases by case type, and unallocated cases, by team ({snapshot_words(ctx)})"
     if not ctx.team:
         return ReportTable(
@@ -382,14 +372,7 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
         )
     # A team's page shows its row and all teams' as the service's page shows them: the same
     # cells hidden, or the two pages together would give them back.
-    hidden = suppression_mask(
-        every_team,
-        columns,
-        total_row=ALL_TEAMS,
-        total_column="All open cases",
-        settings=ctx.settings if ctx.suppress else ctx.settings.with_overrides(suppression_max=0),
-        label_column="Team",
-    )
+    hidden = _every_team_hidden(ctx, every_team)
     # Cases with no team recorded belong to no team's page, so every team page shows that line
     # too: a manager sees how many of the service's unallocated cases nobody's team holds.
     shown = [ctx.team, TEAM_NOT_RECORDED, ALL_TEAMS]
@@ -408,6 +391,42 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
         row_header="Team",
         total_column="All open cases",
         hidden=hidden[keep.to_numpy()].reset_index(drop=True),
+    )
+
+
+def _every_team_open_cases(ctx: ReportContext) -> pd.DataFrame:
+    """Open cases per case type, all open cases and unallocated cases: each team, all teams."""
+    columns = [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"]
+    cases = ctx.shared(
+        f"unallocated_cases {ctx.snapshot_date}",
+        lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
+    )
+    open_cases = cases.pivot_table(
+        index="team", columns="case_type", values="open_cases", aggfunc="sum", fill_value=0
+    ).reindex(columns=list(CASE_TYPE_LABELS), fill_value=0)
+    open_cases.columns = list(CASE_TYPE_LABELS.values())
+    open_cases["All open cases"] = open_cases.sum(axis=1)
+    open_cases["Unallocated"] = cases.groupby("team")["unallocated_cases"].sum()
+    totals = open_cases.sum().to_frame(ALL_TEAMS).T
+    every_team = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
+    every_team[columns] = every_team[columns].astype("int64")
+    return every_team
+
+
+def _every_team_hidden(ctx: ReportContext, every_team: pd.DataFrame) -> pd.DataFrame:
+    """The cells of ``_every_team_open_cases`` the service's page hides (none unsuppressed)."""
+    settings = ctx.settings if ctx.suppress else ctx.settings.with_overrides(suppression_max=0)
+    # The mask reads only suppression_max of the settings.
+    return ctx.shared(
+        f"unallocated_every_team_hidden {ctx.snapshot_date} {settings.suppression_max}",
+        lambda: suppression_mask(
+            every_team,
+            [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"],
+            total_row=ALL_TEAMS,
+            total_column="All open cases",
+            settings=settings,
+            label_column="Team",
+        ),
     )
 
 

@@ -28,6 +28,9 @@ from csc_metrics.forecast.projection import ALL
 from csc_metrics.forecast.states import CATEGORY_IDS, EXIT_REASON_LABELS
 from csc_metrics.forked import ForkedCall
 from csc_metrics.formatting import format_money
+from csc_metrics.indicators.coverage import dataset_not_covered, dataset_windows
+from csc_metrics.settings import Settings
+from csc_metrics.storage import ProcessedData
 from csc_metrics.views.builders import ReportTable, empty_chart
 from csc_metrics.views.report_context import ReportContext
 
@@ -128,23 +131,41 @@ def open_forecast(
     return remembered[key]
 
 
-def forecast_in_background(ctx: ReportContext) -> Callable[[], ForecastView]:
+def forecast_in_background(
+    data: ProcessedData, la_code: str, period_end: pd.Timestamp, settings: Settings
+) -> Callable[[ReportContext], ForecastView]:
     """Start building the forecast at the shipped unit costs while the caller does other work.
 
-    In a process that can fork safely (the run's kernel server) the forecast is built in a
-    forked child (``forked.ForkedCall``), on the other core; elsewhere, or if the child fails,
-    it is built when asked for, so the view is the same either way.
+    It needs only the data and the settled period end, so it can start before the report
+    context is built. In a process that can fork safely (the run's kernel server) the forecast
+    is built in a forked child (``forked.ForkedCall``), on the other core; elsewhere, or if the
+    child fails, it is built when asked for, so the view is the same either way.
 
     Args:
-        ctx: The report context, its data loaded.
+        data: The processed data.
+        la_code: The council's settled code.
+        period_end: The settled period end.
+        settings: Local rules.
 
     Returns:
-        What gives the forecast view (``open_forecast(ctx)``), waiting for the child if needed.
+        What gives the forecast view of the report context later built from the same data and
+        parameters (``open_forecast(ctx)``), waiting for the child if needed.
     """
-    if ctx.not_covered("ssda903") is not None:
-        return lambda: open_forecast(ctx)
-    call = ForkedCall(partial(_build_report, ctx, None, None))
-    return lambda: open_forecast(ctx, build=call.result)
+    if dataset_not_covered(dataset_windows(data), "ssda903", period_end) is not None:
+        # No forecast to build: the view says why (and no child is left waiting).
+        return open_forecast
+    call = ForkedCall(
+        partial(
+            fr.build_report,
+            data,
+            la_code,
+            start=forecast_origin(period_end),
+            scenario_file=None,
+            costs_file=None,
+            settings=settings,
+        )
+    )
+    return partial(open_forecast, build=call.result)
 
 
 def _unavailable_table(view: ForecastView, caption: str) -> ReportTable:

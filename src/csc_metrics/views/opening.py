@@ -12,6 +12,7 @@ notebooks (``preload.py``), so no notebook computes the series.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,44 @@ def open_report(
         ParameterError: A parameter is not valid; the message names it and what is allowed.
         InputError: The processed folder or targets file cannot be used.
     """
+    settled = _settle(
+        processed_dir, period_end, la_code, la_name, comparator, suppress, targets_file, settings
+    )
+    settled = dataclasses.replace(
+        settled,
+        parameters=dataclasses.replace(
+            settled.parameters, change_points=file_stamp(change_points_file)
+        ),
+    )
+    preloaded = settled.preloaded
+    if preloaded is not None and preloaded.parameters == settled.parameters:
+        return preload.for_team(preloaded.context, team)
+    return _new_context(settled, team, targets_file, settings, change_points_file)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A report's processed data and its parameters settled against them."""
+
+    folder: Path
+    data: storage.ProcessedData
+    is_sample: bool
+    comparator: str
+    parameters: ReportParameters
+    preloaded: preload.Preloaded | None
+
+
+def _settle(
+    processed_dir: str | Path | None,
+    period_end: str,
+    la_code: str,
+    la_name: str | None,
+    comparator: str,
+    suppress: bool,
+    targets_file: str | Path | None,
+    settings: Settings,
+) -> _Settled:
+    """Check the parameters, read the data (or take the preloaded) and settle them."""
     council, comparator = check_parameters(la_code, comparator, suppress)
     folder = _folder(processed_dir)
     preloaded = preload.preloaded_for(folder)
@@ -82,28 +121,35 @@ def open_report(
     if is_sample and (not given or given in codes):
         # The sample borrows a real council's code; its reports never carry that name.
         la_name = SAMPLE_COUNCIL_NAME
-    parameters = dataclasses.replace(
-        settle_parameters(
-            data, council, period_end, la_name, comparator, suppress, targets_file, settings
-        ),
-        change_points=file_stamp(change_points_file),
+    parameters = settle_parameters(
+        data, council, period_end, la_name, comparator, suppress, targets_file, settings
     )
-    if preloaded is not None and preloaded.parameters == parameters:
-        return preload.for_team(preloaded.context, team)
+    return _Settled(folder, data, is_sample, comparator, parameters, preloaded)
+
+
+def _new_context(
+    settled: _Settled,
+    team: str | None,
+    targets_file: str | Path | None,
+    settings: Settings,
+    change_points_file: str | Path | None,
+) -> ReportContext:
+    """The report context of settled data and parameters: the indicator series worked out."""
+    parameters = settled.parameters
     targets = benchmarks.read_targets(targets_file) if targets_file else None
     declared = read_change_points(change_points_file) if change_points_file else None
     context = ReportContext(
-        data=data,
-        processed_dir=folder,
-        is_sample=is_sample,
+        data=settled.data,
+        processed_dir=settled.folder,
+        is_sample=settled.is_sample,
         period_end=parameters.period_end,
         la_code=parameters.la_code,
         la_name=parameters.la_name,
         team=None,
-        comparator=comparator,
-        suppress=suppress,
+        comparator=settled.comparator,
+        suppress=parameters.suppress,
         targets=targets,
-        full_series=cached_indicator_series(data, parameters.la_code, settings),
+        full_series=cached_indicator_series(settled.data, parameters.la_code, settings),
         settings=settings,
         change_points=declared,
     )
@@ -158,22 +204,17 @@ def preload_report(
     folder = _folder(processed_dir)
     # Read before the data, so that an ingest finishing meanwhile makes the context stale.
     manifest = (folder / MANIFEST_NAME).read_bytes()
-    context = open_report(
-        processed_dir,
-        period_end,
-        la_code,
-        la_name,
-        team,
-        comparator,
-        suppress,
-        targets_file,
-        settings,
-        change_points_file,
+    settled = _settle(
+        processed_dir, period_end, la_code, la_name, comparator, suppress, targets_file, settings
     )
     # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
-    # report both start from it. It is about half of this preparation and needs only the data,
-    # so it is built in a forked child while the rest is worked out here.
-    forecast_view = forecast.forecast_in_background(context)
+    # report both start from it. It is about half of this preparation and needs only the data
+    # and the period end, so it is built in a forked child, started before anything else is
+    # worked out here (the indicator series first, which the forecast does not need).
+    forecast_view = forecast.forecast_in_background(
+        settled.data, settled.parameters.la_code, settled.parameters.period_end, settings
+    )
+    context = _new_context(settled, team, targets_file, settings, change_points_file)
     for name in preload.TEAM_INDEPENDENT:
         needs = preload.BUILT_FROM.get(name)
         if needs is None or needs in context.windows:
@@ -184,7 +225,7 @@ def preload_report(
         caseloads.prepare_team_pages(context)
         if context.not_covered("ssda903") is None:
             care_leavers.service_team_outcomes(context)
-    forecast_view()
+    forecast_view(context)
     parameters = ReportParameters(
         context.period_end,
         context.la_code,

@@ -267,7 +267,12 @@ class ReportContext:
         """Whether the indicator is shown for ``team`` rather than for the whole service."""
         if self.team is None or catalogue.get_indicator(indicator_id).area != TEAM_AREA:
             return False
-        return bool(self.indicator_series(indicator_id)["breakdown"].eq("team").any())
+        # Asked for every table, chart and sentence: worked out once per indicator.
+        known = self.__dict__.setdefault("_team_views", {})
+        if indicator_id not in known:
+            series = self.indicator_series(indicator_id)
+            known[indicator_id] = bool(series["breakdown"].eq("team").any())
+        return known[indicator_id]
 
     def first_full_window(self) -> pd.Timestamp:
         """The first reference date whose 12-month window lies wholly inside the data."""
@@ -427,6 +432,8 @@ class ReportContext:
     def change_points_for(self, indicator_id: str) -> pd.DataFrame:
         """The change points declared for an indicator, up to the period end (date, reason)."""
         declared = change_points_for(self.change_points, indicator_id)
+        if declared.empty:  # the usual case: no change points declared
+            return declared
         return declared[declared["date"] <= self.period_end].reset_index(drop=True)
 
     def summaries(self, indicator_ids: list[str]) -> list[IndicatorSummary]:

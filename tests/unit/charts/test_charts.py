@@ -338,6 +338,86 @@ def test_heatmap_of_percentages_suppresses_by_their_counts(placement_pivot):
     assert [t.get_text() for t in chart.figure.axes[0].texts].count("c") == 2
 
 
+def _cells_drawn_both_ways(pivot, labels, column_names, row_names):
+    """The SVG of a table's cells drawn by ``_draw_cells`` and by ``seaborn.heatmap``."""
+    import seaborn as sns
+
+    from csc_metrics.charts.heatmap import _draw_cells
+    from csc_metrics.charts.render import figure_svg
+    from csc_metrics.charts.style import new_axes
+
+    ours, ours_ax = new_axes((8.0, 4.0))
+    _draw_cells(ours_ax, pivot, labels, column_names, row_names, "number")
+    theirs, theirs_ax = new_axes((8.0, 4.0))
+    sns.heatmap(
+        pivot,
+        ax=theirs_ax,
+        cmap="cividis",
+        annot=labels if labels is not None else False,
+        fmt="",
+        annot_kws={"fontsize": 9},
+        linewidths=0.5,
+        linecolor="white",
+        xticklabels=column_names,
+        yticklabels=row_names,
+        cbar_kws={"label": "number"},
+    )
+    return figure_svg(ours), figure_svg(theirs), ours_ax
+
+
+def test_heatmap_cells_are_drawn_as_seaborn_draws_them(placement_pivot):
+    # One blank cell (NaN), labels on the others: the same picture, byte for byte.
+    shown = placement_pivot.astype(float).where(placement_pivot != 2)
+    labels = placement_pivot.astype(str).to_numpy().astype(object)
+    ours, theirs, _ = _cells_drawn_both_ways(shown, labels, list(shown.columns), list(shown.index))
+    assert ours == theirs
+
+
+def test_heatmap_column_names_that_would_overlap_turn_as_seaborn_turns_them():
+    long_names = [f"A rather long case type name {i}" for i in range(8)]
+    pivot = pd.DataFrame(np.arange(16.0).reshape(2, 8), index=["East", "West"], columns=long_names)
+    ours, theirs, ax = _cells_drawn_both_ways(pivot, None, long_names, ["East", "West"])
+    assert ours == theirs
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {90.0}
+
+
+def test_heatmap_short_column_names_stay_level_and_rows_run_top_down(placement_pivot):
+    from csc_metrics.charts.heatmap import _draw_cells
+    from csc_metrics.charts.style import new_axes
+
+    _, ax = new_axes((8.0, 4.0))
+    _draw_cells(ax, placement_pivot.astype(float), None, ["F", "R", "O"], ["a", "b", "c"], "n")
+    assert {label.get_rotation() for label in ax.get_xticklabels()} == {0.0}
+    # The first row at the top: the y axis runs from the number of rows down to 0.
+    assert ax.get_ylim() == (3.0, 0.0)
+    assert list(ax.get_xticks()) == [0.5, 1.5, 2.5]
+
+
+def test_heatmap_labels_are_white_on_dark_cells_and_dark_on_light_ones(placement_pivot):
+    chart = heatmap(placement_pivot, "t", "x", "y", "s", unit="count")
+    colours = {t.get_text(): t.get_color() for t in chart.figure.axes[0].texts}
+    # cividis runs from dark blue (0, the smallest) to yellow (55, the largest).
+    assert colours["0"] == "w"
+    assert colours["55"] == ".15"
+
+
+def test_drawing_a_heatmap_imports_neither_seaborn_nor_scipy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd\n"
+        "from csc_metrics.charts import heatmap\n"
+        "heatmap(pd.DataFrame([[1, 2], [3, 4]], index=['a', 'b'], columns=['c', 'd']),"
+        " 't', 'x', 'y', 's', unit='count')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('seaborn', 'scipy')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_charts_are_small_enough_for_a_report(spike_result, tmp_path):
     chart = spc_chart(spike_result, "t", "%", "s")
     path = tmp_path / "chart.png"

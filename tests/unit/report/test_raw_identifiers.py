@@ -13,9 +13,11 @@ from csc_metrics import storage
 from csc_metrics.caseload.annex_a import observing_sheets, read_annex_a_cells
 from csc_metrics.report.raw_identifiers import (
     REMEMBERED_FILE,
+    IdentifierDigests,
     SheetsReadByIngest,
     collect_raw_identifiers,
     find_raw_identifiers,
+    identifier_digest,
     remember_raw_identifiers,
     remembered_identifiers,
 )
@@ -176,3 +178,11 @@ def test_a_sheet_ingest_read_is_not_parsed_again(tmp_path, key):
     found = collect(raw, tmp_path / "processed", read).identifiers
     assert "C99999" in found
     assert "C15" not in found  # List 7's own child, whom only a new parse would give
+
+
+def test_identifier_digests_are_identifier_digest_under_their_key():
+    key = KEY.encode()
+    digests = IdentifierDigests(key)
+    for identifier in ["CH900001", "CH900002", "CH900001", "", "Ünïcode-7"]:
+        assert digests(identifier) == identifier_digest(key, identifier)
+    assert IdentifierDigests(b"another-key-0123456789abcdef-xyz")("CH900001") != digests("CH900001")

@@ -124,7 +124,9 @@ def test_the_forecast_built_in_a_forked_child_is_the_one_built_here(monkeypatch,
     monkeypatch.setattr(forecast, "ForkedCall", lambda f: calls.append(ForkedCall(f)) or calls[-1])
     ctx = context()
 
-    built = forecast.forecast_in_background(ctx)()
+    built = forecast.forecast_in_background(ctx.data, ctx.la_code, ctx.period_end, ctx.settings)(
+        ctx
+    )
 
     assert calls and calls[0].forked
     assert built is forecast.open_forecast(ctx)
@@ -135,6 +137,10 @@ def test_the_forecast_built_in_a_forked_child_is_the_one_built_here(monkeypatch,
 def test_a_forecast_the_data_cannot_support_says_why_when_built_in_a_child(monkeypatch):
     monkeypatch.setattr("threading.active_count", lambda: 1)
 
-    built = forecast.forecast_in_background(context(period_end="2023-06-30"))()
+    ctx = context(period_end="2023-06-30")
+
+    built = forecast.forecast_in_background(ctx.data, ctx.la_code, ctx.period_end, ctx.settings)(
+        ctx
+    )
 
     assert built.report is None and "at least a year" in built.reason

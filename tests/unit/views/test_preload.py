@@ -138,6 +138,8 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "worker_caseloads",
         "caseload_distribution",
         "unallocated_cases",
+        "unallocated_every_team",
+        "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
     }
     assert for_team.data_problems is shared.data_problems
@@ -145,7 +147,12 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     def not_again(*args, **kwargs):
         raise AssertionError("worked out again for a team")
 
-    for name in ("worker_caseloads", "caseload_distribution", "unallocated_cases"):
+    for name in (
+        "worker_caseloads",
+        "caseload_distribution",
+        "unallocated_cases",
+        "suppression_mask",
+    ):
         monkeypatch.setattr(caseloads, name, not_again)
     monkeypatch.setattr(care_leavers, "team_care_leaver_outcomes", not_again)
     assert len(caseloads.worker_table(for_team).data) > 0
@@ -205,3 +212,31 @@ def test_the_fork_server_answers_a_call_with_the_function_result(fork_server):
 def test_a_failing_call_in_the_fork_server_names_the_function_and_error(fork_server):
     with pytest.raises(ServerCallError, match=r"json:loads failed.*JSONDecodeError"):
         fork_server.call("json:loads", s="{")
+
+
+def test_the_forecast_is_started_before_the_indicator_series_are_worked_out(
+    sample_processed, monkeypatch
+):
+    # The forecast needs only the data: started first, its child works on the other core
+    # while the series (the preparation's largest part) are worked out here.
+    from csc_metrics.views import opening
+
+    order: list[str] = []
+
+    class StopError(Exception):
+        pass
+
+    def series(*_args, **_kwargs):
+        order.append("series")
+        raise StopError
+
+    monkeypatch.setattr(
+        opening.forecast,
+        "forecast_in_background",
+        lambda *_args: order.append("forecast") or (lambda _ctx: None),
+    )
+    monkeypatch.setattr(opening, "cached_indicator_series", series)
+    monkeypatch.setattr(preload, "_preloaded", None)
+    with pytest.raises(StopError):
+        preload_report(sample_processed, **PARAMETERS)
+    assert order == ["forecast", "series"]

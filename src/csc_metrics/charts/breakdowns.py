@@ -166,22 +166,23 @@ def breakdown_bars(
 def _breakdown_alt_text(
     table: pd.DataFrame, title: str, group_column: str, unit: str, left_out: list[str]
 ) -> str:
-    base = ""
+    # Joined as lists: a few groups, where each Series operation costs more than the text.
+    bases = [""] * len(table)
     if "denominator" in table.columns:
-        base = (", n=" + table["denominator"].map(format_cell).astype(str)).where(
-            table["denominator"].notna(), ""
+        counts = table["denominator"].map(format_cell).astype(str).tolist()
+        present = table["denominator"].notna().tolist()
+        bases = [f", n={n}" if shown else "" for n, shown in zip(counts, present, strict=True)]
+    described = [
+        f"{group} {rate} (95% interval {low} to {high}{base})"
+        for group, rate, low, high, base in zip(
+            table[group_column].astype(str).tolist(),
+            _in_unit(table["rate"], unit).tolist(),
+            _in_unit(table["ci_low"], unit).tolist(),
+            _in_unit(table["ci_high"], unit).tolist(),
+            bases,
+            strict=True,
         )
-    described = (
-        table[group_column].astype(str)
-        + " "
-        + _in_unit(table["rate"], unit)
-        + " (95% interval "
-        + _in_unit(table["ci_low"], unit)
-        + " to "
-        + _in_unit(table["ci_high"], unit)
-        + base
-        + ")"
-    )
+    ]
     text = f"Bar chart of {title}: {'; '.join(described)}."
     if "gap_called" in table.columns:
         called = table[table["gap_called"].astype(bool)]

@@ -14,7 +14,7 @@ from csc_metrics.charts.style import (
     finish,
     month_label,
     new_axes,
-    new_figure,
+    new_subplots,
     style_axes,
     suppressed_note,
     unit_formatter,
@@ -248,8 +248,8 @@ def team_small_multiples(
     table["_shown"] = table[value_column].where(~hidden)
     teams = list(dict.fromkeys(table[team_column]))
     nrows = int(np.ceil(len(teams) / ncols))
-    figure = new_figure((8.0, 1.2 + 2.1 * nrows))
-    axes = figure.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    figure, grid = new_subplots((8.0, 1.2 + 2.1 * nrows), nrows, ncols, sharex=True, sharey=True)
+    axes = grid.ravel()
     for ax, team in zip(axes, teams, strict=False):
         rows = table[table[team_column] == team]
         if overall is not None:

@@ -110,15 +110,54 @@ class DataQualityLog:
         """Return all issues as a ``DataQualityIssues`` table."""
         if not self._parts:
             frame = pd.DataFrame({c: pd.Series(dtype="str") for c in DQ_COLUMNS})
-        else:
-            frame = pd.concat([p.astype(object) for p in self._parts], ignore_index=True)
-        frame["row"] = pd.array(frame["row"], dtype="Int64")
-        return DataQualityIssues.validate(frame[DQ_COLUMNS])
+            frame["row"] = pd.array(frame["row"], dtype="Int64")
+            return DataQualityIssues.validate(frame[DQ_COLUMNS])
+        return DataQualityIssues.validate(_stacked_issues(self._parts))
 
     def counts(self) -> dict[str, int]:
         """Count issues by severity."""
         frame = self.to_frame()
         return {s: int((frame["severity"] == s).sum()) for s in ("error", "warning", "info")}
+
+
+def _stacked_issues(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' issues stacked in order, as ``DataQualityIssues`` columns and dtypes.
+
+    Parts that already have the table's columns and dtypes (issues of a cached folder, or of a
+    log turned into a table before) are stacked as they are; the others (just added, as Python
+    objects) are turned into the table's dtypes together, once. Turning every part to objects
+    and back cost about 0.1 s for a county's 18,000 cached issues on every ingest.
+    """
+    typed = _issue_dtypes()
+    untyped = [
+        n
+        for n, part in enumerate(parts)
+        if list(part.columns) != DQ_COLUMNS or not part.dtypes.equals(typed)
+    ]
+    converted: dict[int, pd.DataFrame] = {}
+    if untyped:
+        loose = pd.concat([parts[n].astype(object) for n in untyped], ignore_index=True)
+        loose["row"] = pd.array(loose["row"], dtype="Int64")
+        loose = DataQualityIssues.validate(loose[DQ_COLUMNS])
+        start = 0
+        for n in untyped:
+            converted[n] = loose.iloc[start : start + len(parts[n])]
+            start += len(parts[n])
+    return pd.concat([converted.get(n, part) for n, part in enumerate(parts)], ignore_index=True)[
+        DQ_COLUMNS
+    ]
+
+
+_DQ_DTYPES: list[pd.Series] = []
+
+
+def _issue_dtypes() -> pd.Series:
+    """The dtypes of a validated ``DataQualityIssues`` table (worked out once)."""
+    if not _DQ_DTYPES:
+        empty = pd.DataFrame({c: pd.Series(dtype="str") for c in DQ_COLUMNS})
+        empty["row"] = pd.array(empty["row"], dtype="Int64")
+        _DQ_DTYPES.append(DataQualityIssues.validate(empty[DQ_COLUMNS]).dtypes)
+    return _DQ_DTYPES[0]
 
 
 def summarise_issues(issues: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,9 @@ import dataclasses
 
 import pandas as pd
 import pyarrow
+import pytest
 
+from csc_metrics import ingest_cache
 from csc_metrics.ingest_cache import cache_fingerprint, joined_frames, split_issues
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.settings import DEFAULT_SETTINGS
@@ -59,3 +61,21 @@ def test_the_fingerprint_changes_with_the_settings_and_the_key():
     assert cache_fingerprint(other_settings, KEY) != fingerprint
     assert cache_fingerprint(DEFAULT_SETTINGS, KEY + b"!") != fingerprint
     assert KEY.decode() not in fingerprint
+
+
+@pytest.mark.parametrize("small_file_bytes", [8 * 1024**2, 0])
+def test_a_cached_table_is_read_only_when_its_file_has_the_recorded_hash(
+    tmp_path, monkeypatch, small_file_bytes
+):
+    # Both ways of reading (a small file read once into memory, a large one from the file)
+    # give the table back, and neither gives a changed file's content.
+    monkeypatch.setattr(ingest_cache, "SMALL_FILE_BYTES", small_file_bytes)
+    path = tmp_path / "cases.feather"
+    digest = ingest_cache._write_frame(pd.DataFrame({"child_id": ["p1", "p2"]}), path)
+    table = ingest_cache._read_checked(path, digest)
+    assert table is not None
+    assert table.column("child_id").to_pylist() == ["p1", "p2"]
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    assert ingest_cache._read_checked(path, digest) is None

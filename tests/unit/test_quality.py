@@ -42,3 +42,22 @@ def test_summary_puts_errors_first():
 
 def test_empty_log_is_a_valid_empty_table():
     assert DataQualityLog().to_frame().empty
+
+
+def test_issues_already_a_table_keep_their_place_among_new_ones():
+    # A cached folder's issues come as a DataQualityIssues table, between issues just added:
+    # the stacked log is the same, row for row and dtype for dtype, as adding them all anew.
+    cached = DataQualityLog()
+    cached.add(dataset="caseload", rule="r2", severity="info", message="m2", file="c/2024", row=5)
+    fresh = DataQualityLog()
+    fresh.add(dataset="ssda903", rule="r1", severity="error", message="m1", file="a.csv", row=2)
+    fresh.extend(cached.to_frame())
+    fresh.add(dataset="ssda903", rule="r3", severity="warning", message="m3")
+    anew = DataQualityLog()
+    anew.add(dataset="ssda903", rule="r1", severity="error", message="m1", file="a.csv", row=2)
+    anew.add(dataset="caseload", rule="r2", severity="info", message="m2", file="c/2024", row=5)
+    anew.add(dataset="ssda903", rule="r3", severity="warning", message="m3")
+    frame = fresh.to_frame()
+    assert frame["rule"].tolist() == ["r1", "r2", "r3"]
+    assert frame["row"].tolist()[:2] == [2, 5]
+    pd.testing.assert_frame_equal(frame, anew.to_frame())

@@ -174,7 +174,12 @@ def _parse_distinct_dates(cells: pd.Series) -> pd.DataFrame:
         in_range, EXCEL_EPOCH + pd.to_timedelta(serial.where(in_range).round(), unit="D")
     )
     for date_format in DATE_FORMATS:
-        parsed = pd.to_datetime(bare, format=date_format, errors="coerce")
+        # Each format is tried on the values no earlier one read (most dates are read by the
+        # first): parsing every value with every format cost most of a snapshot's date work.
+        todo = dates.isna() & bare.notna()
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(bare[todo], format=date_format, errors="coerce")
         dates = dates.fillna(parsed)
     unreadable = text.notna() & dates.isna()
     return pd.DataFrame({"date": dates.astype("datetime64[ns]"), "unreadable": unreadable})

@@ -14,7 +14,7 @@ from csc_metrics.charts.style import (
     finish,
     month_label,
     new_axes,
-    new_figure,
+    new_subplots,
     style_axes,
     suppressed_note,
     unit_formatter,
@@ -166,22 +166,23 @@ def breakdown_bars(
 def _breakdown_alt_text(
     table: pd.DataFrame, title: str, group_column: str, unit: str, left_out: list[str]
 ) -> str:
-    base = ""
+    # Joined as lists: a few groups, where each Series operation costs more than the text.
+    bases = [""] * len(table)
     if "denominator" in table.columns:
-        base = (", n=" + table["denominator"].map(format_cell).astype(str)).where(
-            table["denominator"].notna(), ""
+        counts = table["denominator"].map(format_cell).astype(str).tolist()
+        present = table["denominator"].notna().tolist()
+        bases = [f", n={n}" if shown else "" for n, shown in zip(counts, present, strict=True)]
+    described = [
+        f"{group} {rate} (95% interval {low} to {high}{base})"
+        for group, rate, low, high, base in zip(
+            table[group_column].astype(str).tolist(),
+            _in_unit(table["rate"], unit).tolist(),
+            _in_unit(table["ci_low"], unit).tolist(),
+            _in_unit(table["ci_high"], unit).tolist(),
+            bases,
+            strict=True,
         )
-    described = (
-        table[group_column].astype(str)
-        + " "
-        + _in_unit(table["rate"], unit)
-        + " (95% interval "
-        + _in_unit(table["ci_low"], unit)
-        + " to "
-        + _in_unit(table["ci_high"], unit)
-        + base
-        + ")"
-    )
+    ]
     text = f"Bar chart of {title}: {'; '.join(described)}."
     if "gap_called" in table.columns:
         called = table[table["gap_called"].astype(bool)]
@@ -247,8 +248,8 @@ def team_small_multiples(
     table["_shown"] = table[value_column].where(~hidden)
     teams = list(dict.fromkeys(table[team_column]))
     nrows = int(np.ceil(len(teams) / ncols))
-    figure = new_figure((8.0, 1.2 + 2.1 * nrows))
-    axes = figure.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    figure, grid = new_subplots((8.0, 1.2 + 2.1 * nrows), nrows, ncols, sharex=True, sharey=True)
+    axes = grid.ravel()
     for ax, team in zip(axes, teams, strict=False):
         rows = table[table[team_column] == team]
         if overall is not None:

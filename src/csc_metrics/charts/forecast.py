@@ -18,7 +18,7 @@ from csc_metrics.charts.style import (
     date_axis,
     finish,
     month_label,
-    new_figure,
+    new_subplots,
     style_axes,
     suppressed_note,
     unit_formatter,
@@ -73,8 +73,7 @@ def forecast_chart(
     """
     rows = int(np.ceil(len(panels) / columns)) if len(panels) > 1 else 1
     columns = min(columns, len(panels))
-    figure = new_figure((3.2 * columns + 0.8, 2.5 * rows + 1.4))
-    axes = figure.subplots(rows, columns, squeeze=False, sharex=True)
+    figure, axes = new_subplots((3.2 * columns + 0.8, 2.5 * rows + 1.4), rows, columns, sharex=True)
     hidden = False
     descriptions = []
     scenarios = [s for s in paths["series"].unique() if s not in (ACTUAL, base)]

@@ -285,7 +285,8 @@ def permanence_survival_series(
     rows: list[tuple[Any, ...]] = []
     for period_end in period_ends:
         cohort = _cohort(inputs, period_end)
-        for breakdown, group, members in _groups(cohort)[:1]:
+        # The whole cohort only (the first of ``_groups``, without grouping it by age band).
+        for breakdown, group, members in [(TOTAL_BREAKDOWN, TOTAL_GROUP, cohort)]:
             children = float(len(members))
             fitter = _fit(members, confidence, group) if len(members) else None
             for indicator_id, days in WITHIN_DAYS.items():

@@ -67,15 +67,15 @@ def snapshot_words(ctx: ReportContext) -> str:
 
 def team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
     """One indicator's per-team rows at the period end, indexed by team."""
-    metrics = ctx.metrics
-    rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "team")]
+    metrics = ctx.indicator_metrics(indicator_id)
+    rows = metrics[metrics["breakdown"] == "team"]
     return rows.set_index("group")[["numerator", "denominator", "value"]]
 
 
 def total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
     """One indicator's whole-service row at the period end (blank when there is none)."""
-    metrics = ctx.metrics
-    rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == "total")]
+    metrics = ctx.indicator_metrics(indicator_id)
+    rows = metrics[metrics["breakdown"] == "total"]
     if rows.empty:
         return pd.Series({"numerator": np.nan, "denominator": np.nan, "value": np.nan})
     return rows.iloc[0][["numerator", "denominator", "value"]]

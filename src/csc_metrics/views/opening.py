@@ -19,6 +19,7 @@ from typing import Any
 from csc_metrics import benchmarks, catalogue, storage
 from csc_metrics.change_points import read_change_points
 from csc_metrics.indicators import resolve_team, snapshot_dates
+from csc_metrics.indicators.allocation import malloc_allocation
 from csc_metrics.indicators.coverage import dataset_windows, dates_record
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic, sample_processed_dir
@@ -157,6 +158,10 @@ def _new_context(
     return context
 
 
+# Arrow on malloc while the data are loaded and the report's figures worked out, as the
+# indicators command does: with Arrow's own pool, freed memory is handed back at once and the
+# next array faults it in again (see ``indicators.allocation``).
+@malloc_allocation()
 def preload_report(
     processed_dir: str | Path | None,
     period_end: str,

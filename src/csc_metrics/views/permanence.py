@@ -252,8 +252,8 @@ def records_message(ctx: ReportContext) -> str | None:
 
 def _breakdown(ctx: ReportContext, indicator_id: str, breakdown: str) -> pd.DataFrame:
     """One indicator's groups of a breakdown at the period end, indexed by group."""
-    metrics = ctx.metrics
-    rows = metrics[(metrics["indicator_id"] == indicator_id) & (metrics["breakdown"] == breakdown)]
+    metrics = ctx.indicator_metrics(indicator_id)
+    rows = metrics[metrics["breakdown"] == breakdown]
     return rows.set_index("group")
 
 

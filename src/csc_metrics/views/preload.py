@@ -34,6 +34,7 @@ TEAM_INDEPENDENT = (
     "series",
     "series_by_indicator",
     "metrics",
+    "metrics_by_indicator",
     "council",
     "aligned_benchmarks",
     "published_benchmarks",

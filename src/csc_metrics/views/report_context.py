@@ -72,6 +72,8 @@ WINDOW_YEARS: dict[str, int] = {
 #: Caseload indicators that have a value per team: with ``team`` set, the team's own series
 #: takes the place of the whole service's.
 TEAM_AREA = "caseloads"
+#: What ``change_points_for`` gives an indicator when no change points are declared.
+_NO_CHANGE_POINTS = change_points_for(None, "")
 #: Percentages of FTE rather than of people. Narrative writes their base as "n=", which for one
 #: team's few FTE (5.4 shown as "n=5") reads as a small count of people; and a team's share of a
 #: handful of posts says little. Team reports leave them out of key messages.
@@ -190,6 +192,16 @@ class ReportContext:
     def metrics(self) -> pd.DataFrame:
         """Every indicator and breakdown at the period end."""
         return self.series[self.series["period_end"] == self.period_end].reset_index(drop=True)
+
+    @cached_property
+    def metrics_by_indicator(self) -> dict[str, pd.DataFrame]:
+        """``metrics`` split by indicator, once, so a look-up does not compare every row."""
+        return dict(tuple(self.metrics.groupby("indicator_id", sort=False)))
+
+    def indicator_metrics(self, indicator_id: str) -> pd.DataFrame:
+        """One indicator's rows of ``metrics`` (every breakdown), in their order there."""
+        found = self.metrics_by_indicator.get(indicator_id)
+        return self.metrics.iloc[:0] if found is None else found
 
     # --- benchmarks and targets --------------------------------------------------------------
 
@@ -431,8 +443,10 @@ class ReportContext:
 
     def change_points_for(self, indicator_id: str) -> pd.DataFrame:
         """The change points declared for an indicator, up to the period end (date, reason)."""
+        if self.change_points is None:  # the usual case: no change points declared
+            return _NO_CHANGE_POINTS.copy()
         declared = change_points_for(self.change_points, indicator_id)
-        if declared.empty:  # the usual case: no change points declared
+        if declared.empty:
             return declared
         return declared[declared["date"] <= self.period_end].reset_index(drop=True)
 

@@ -458,3 +458,23 @@ def test_breakdown_bars_with_every_group_suppressed_still_draw():
     rates = pd.DataFrame({"group": ["A", "B"], "numerator": [1, 2], "denominator": [3, 4]})
     chart = breakdown_bars(rates, "Share", "%", "Test", suppress=True)
     assert "Groups counting 1 to 5 are not shown, to protect privacy: A, B." in chart.footnote
+
+
+def test_a_grid_of_axes_copied_from_the_template_draws_as_one_made_afresh():
+    from csc_metrics.charts.render import figure_svg
+    from csc_metrics.charts.style import new_figure, new_subplots
+
+    def draw(figure, grid):
+        for number, ax in enumerate(grid.ravel()):
+            ax.plot([0, 1, 2], [number, number + 3, number * 2])
+        return figure_svg(figure)
+
+    made = new_figure((8.0, 5.0))
+    afresh = draw(made, made.subplots(2, 3, sharex=True, sharey=True, squeeze=False))
+    figure, grid = new_subplots((8.0, 5.0), 2, 3, sharex=True, sharey=True)
+    assert grid.shape == (2, 3)
+    # Shared axes stay shared: one panel's limits are every panel's.
+    assert grid[0, 0].get_shared_x_axes().joined(grid[0, 0], grid[1, 2])
+    assert draw(figure, grid) == afresh
+    # Each call is a figure of its own.
+    assert new_subplots((8.0, 5.0), 2, 3, sharex=True, sharey=True)[0] is not figure

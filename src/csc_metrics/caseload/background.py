@@ -47,8 +47,6 @@ if TYPE_CHECKING:
 BACKGROUND_MIN_BYTES = 128 * 1024**2
 #: Seconds between checks that the worker is still alive while its next batch is awaited.
 POLL_SECONDS = 1.0
-#: The scratch folder, in the processed staging folder, that the worker writes into.
-SCRATCH_FOLDER = "_caseload_worker"
 
 
 @dataclass
@@ -158,7 +156,7 @@ class BackgroundCaseload:
                 done, written = self._results.get(timeout=POLL_SECONDS)
             except queue.Empty:
                 if self._process is None or not self._process.is_alive():
-                    # Whatever it put before it stopped has been read by now.
+                    # It stopped: read what it put before, and clean the rest here.
                     with contextlib.suppress(queue.Empty):
                         while True:
                             done, written = self._results.get(timeout=0.1)

@@ -138,6 +138,50 @@ def _folder_name(unit: str) -> str:
     return hashlib.sha256(unit.encode("utf-8")).hexdigest()[:20]
 
 
+def unit_folder_name(unit: str) -> str:
+    """The folder a unit's files are kept in, inside the cache (a hash of the unit's name)."""
+    return _folder_name(unit)
+
+
+def write_unit_files(folder: Path, cached: CachedUnit) -> dict[str, str]:
+    """Write a unit's tables and issues as the cache keeps them, into an existing folder.
+
+    For a unit cleaned in another process (``caseload.background``), taken into the cache by
+    ``IngestCache.adopt``.
+
+    Returns:
+        File name -> SHA-256 of each file written.
+    """
+    stored: dict[str, str] = {}
+    for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+        path = folder / f"{name}.feather"
+        stored[path.name] = _write_frame(frame, path)
+    return stored
+
+
+def read_unit_files(folder: Path, files: dict[str, str]) -> CachedUnit | None:
+    """A unit's tables (as Arrow tables) and issues read back from its files, or None.
+
+    Args:
+        folder: The unit's folder.
+        files: Its file names (``write_unit_files``'s answer).
+
+    Returns:
+        The unit, as ``IngestCache.load`` gives a cached one; None when a file cannot be read.
+    """
+    try:
+        tables = {
+            name.removesuffix(".feather"): feather.read_table(str(folder / name)) for name in files
+        }
+        issues_table = tables.pop(ISSUES, None)
+        issues = None if issues_table is None else issues_table.to_pandas()
+    except (OSError, ValueError, pyarrow.ArrowException):
+        return None
+    if issues is None or list(issues.columns) != DQ_COLUMNS:
+        return None
+    return CachedUnit(dict(tables), issues)
+
+
 def _write_frame(frame: UnitTable, path: Path) -> str:
     """Write a unit's table as Feather (lz4) and return the file's SHA-256."""
     table = (
@@ -305,6 +349,27 @@ class IngestCache:
             "fingerprint": self.fingerprint,
             "files": stored,
             "meta": cached.meta,
+        }
+
+    def adopt(self, unit: str, folder: Path, files: dict[str, str]) -> None:
+        """Keep a unit cleaned and written by another process in the new cache, as ``store``.
+
+        Args:
+            unit: The unit's folder relative to the raw folder.
+            folder: The folder its files were written into (``write_unit_files``); moved into
+                the new cache.
+            files: File name -> SHA-256 of each of its files.
+        """
+        self.read.append(unit)
+        if self._staging is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        folder.rename(self._staging / _folder_name(unit))
+        self._new_units[unit] = {
+            "signature": self.signature(unit),
+            "fingerprint": self.fingerprint,
+            "files": files,
+            "meta": {},
         }
 
     def finish(self) -> None:

@@ -164,11 +164,33 @@ def detect_delimiter(text: str) -> str:
     Returns:
         One of ``DELIMITER_NAMES``.
     """
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_non_blank_line(text)
     unquoted = re.sub(r'"[^"]*"', "", first)
     counts = {delimiter: unquoted.count(delimiter) for delimiter in DELIMITER_NAMES}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+#: Characters of a file looked at first for its heading row (``_first_non_blank_line``).
+HEAD_CHARACTERS = 64 * 1024
+
+
+def _first_non_blank_line(text: str) -> str:
+    """The first line of ``text`` that is not blank, as ``str.splitlines`` cuts lines, or "".
+
+    Only the start of the text is split (a national file has hundreds of thousands of lines):
+    every line of a prefix but its last is a whole line of the text, so the prefix grows only
+    while no whole line in it holds anything.
+    """
+    size = HEAD_CHARACTERS
+    while True:
+        head = text[:size]
+        lines = head.splitlines()
+        whole = lines if len(head) == len(text) else lines[:-1]
+        found = next((line for line in whole if line.strip()), None)
+        if found is not None or len(head) == len(text):
+            return found or ""
+        size *= 4
 
 
 def parse_csv(text: str, path: str, delimiter: str = ",") -> pd.DataFrame:

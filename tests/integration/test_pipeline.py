@@ -300,7 +300,14 @@ def fake_caseload(monkeypatch):
     calls = []
 
     def ingest_caseload(
-        folder, previous, log, pseudonymiser, settings=None, cache=None, workbooks=None
+        folder,
+        previous,
+        log,
+        pseudonymiser,
+        settings=None,
+        cache=None,
+        workbooks=None,
+        background=None,
     ):
         calls.append({"folder": folder, "previous": previous})
         log.add(dataset="caseload", rule="fake", severity="info", message="seen")
@@ -321,6 +328,7 @@ def fake_caseload(monkeypatch):
     module = types.ModuleType("csc_metrics.caseload")
     module.ingest_caseload = ingest_caseload
     module.prefetch_workbooks = lambda folder, cache: None
+    module.start_caseload_worker = lambda folder, cache, pseudonymiser, settings, scratch: None
     monkeypatch.setitem(sys.modules, "csc_metrics.caseload", module)
     return calls
 

@@ -8,7 +8,7 @@ import pytest
 from pandera.engines import pandas_engine
 from pandera.typing import Series
 
-from csc_metrics import schemas  # noqa: F401 - installs the whole-column text check
+from csc_metrics import schemas
 
 
 class _Codes(pa.DataFrameModel):
@@ -31,3 +31,18 @@ def test_a_column_with_a_value_that_is_not_text_still_fails_naming_the_value():
     cases = failed.value.failure_cases
     assert cases["column"].tolist() == ["code"]
     assert cases["failure_case"].astype(str).tolist() == ["3"]
+
+
+def test_repeats_any_finds_a_repeated_pair_and_treats_blanks_as_equal():
+    # (A, 1) twice -> repeated; (A, 1) and (A, 2) -> not; (blank, 1) twice -> repeated, as
+    # DataFrame.duplicated counts blanks equal.
+    repeated = pd.DataFrame({"child": ["A", "B", "A"], "day": [1, 1, 1]})
+    distinct = pd.DataFrame({"child": ["A", "B", "A"], "day": [1, 1, 2]})
+    blanks = pd.DataFrame({"child": [None, None, "A"], "day": [1, 1, 1]})
+    three = pd.DataFrame({"a": ["x", "x", "x"], "b": [1, 1, 1], "c": ["p", "q", "p"]})
+    assert schemas.repeats_any(repeated, ["child", "day"])
+    assert not schemas.repeats_any(distinct, ["child", "day"])
+    assert schemas.repeats_any(blanks, ["child", "day"])
+    assert schemas.repeats_any(three, ["a", "b", "c"])
+    assert not schemas.repeats_any(three.iloc[:2], ["a", "b", "c"])
+    assert not schemas.repeats_any(repeated.iloc[:0], ["child", "day"])

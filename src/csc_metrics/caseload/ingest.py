@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from csc_metrics import schemas, storage
+from csc_metrics.caseload.background import BackgroundCaseload, start_background
 from csc_metrics.caseload.prefetch import WorkbookPrefetch
 from csc_metrics.caseload.snapshot import (
     WORKBOOK_SUFFIXES,
@@ -160,6 +161,7 @@ def ingest_caseload(
     settings: Settings = DEFAULT_SETTINGS,
     cache: IngestCache | None = None,
     workbooks: WorkbookPrefetch | None = None,
+    background: BackgroundCaseload | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every snapshot under ``RAW/caseload`` and merge it into the caseload history.
 
@@ -175,6 +177,9 @@ def ingest_caseload(
             of being read again. None reads every snapshot.
         workbooks: The Annex A workbooks already being parsed (``prefetch_workbooks``), or
             None to start parsing them here. The caller closes what it hands in.
+        background: The snapshots' batches being cleaned in a worker process
+            (``start_caseload_worker``), or None. Used only when its batches are the ones to
+            read; the caller closes it.
 
     Returns:
         ``{"cases", "workforce", "establishment"}``, passing ``schemas.CleanCases``,
@@ -194,11 +199,24 @@ def ingest_caseload(
             units[name] = cached
         else:
             jobs.append((path, date, folder.parent))
-    own = _start_prefetch(jobs) if workbooks is None else None
+    in_worker = (
+        background is not None
+        and cache is not None
+        and [job for batch in background.batches for job in batch] == jobs
+    )
+    own = _start_prefetch(jobs) if workbooks is None and not in_worker else None
     try:
-        for job, unit in _ingest_batches(jobs, pseudonymiser, settings, workbooks or own):
+        produced = (
+            _ingest_with_background(background, cache, pseudonymiser, settings)
+            if in_worker and background is not None and cache is not None
+            else (
+                (job, unit, False)
+                for job, unit in _ingest_batches(jobs, pseudonymiser, settings, workbooks or own)
+            )
+        )
+        for job, unit, stored in produced:
             units[_unit_name(job[0], folder.parent)] = unit
-            if cache is not None:
+            if cache is not None and not stored:
                 cache.store(_unit_name(job[0], folder.parent), unit)
     finally:
         if own is not None:
@@ -235,6 +253,10 @@ Job = tuple[Path, pd.Timestamp, Path]
 #: batch), small enough that a long national history is never held as raw text all at once.
 BATCH_BYTES = 64 * 1024**2
 
+#: Batches of a history cleaned with a second process (``start_caseload_worker``) are smaller:
+#: the worker's batch in memory comes on top of the SSDA903 stage's peak in the main process.
+WORKER_BATCH_BYTES = 32 * 1024**2
+
 #: Above this many bytes of files in all, the batches are shared between worker processes.
 #: Measured at national scale (430 MB, 28 snapshots) on a shared 2-core machine, two workers
 #: saved at most a few seconds of ~35 s and sometimes none, while each worker grew to ~3 GB on
@@ -250,13 +272,17 @@ def _jobs_bytes(jobs: list[Job]) -> int:
     return sum(_folder_bytes(job[0]) for job in jobs)
 
 
-def _batches(jobs: list[Job]) -> list[list[Job]]:
-    """Split the snapshots, in date order, into consecutive batches of up to ``BATCH_BYTES``."""
+def _batches(jobs: list[Job], limit: int | None = None) -> list[list[Job]]:
+    """Split the snapshots, in date order, into consecutive batches of up to ``limit`` bytes.
+
+    ``limit`` is ``BATCH_BYTES`` unless given.
+    """
+    limit = BATCH_BYTES if limit is None else limit
     batches: list[list[Job]] = []
     batch_bytes = 0
     for job in jobs:
         size = _folder_bytes(job[0])
-        if not batches or batch_bytes + size > BATCH_BYTES:
+        if not batches or batch_bytes + size > limit:
             batches.append([])
             batch_bytes = 0
         batches[-1].append(job)
@@ -351,6 +377,87 @@ def _ingest_batches(
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for batch, units in zip(work, pool.map(_ingest_units, work), strict=True):
             yield from zip(batch[0], units, strict=True)
+
+
+def start_caseload_worker(
+    folder: Path,
+    cache: IngestCache | None,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+    scratch: Path,
+) -> BackgroundCaseload | None:
+    """Start cleaning the snapshots the caseload stage will read in a worker process.
+
+    Called before the SSDA903 stage, so that a long history is cleaned on the second core
+    while the returns are read (``caseload.background``). Snapshots the cache holds are left
+    out; nothing is logged or raised here (``ingest_caseload`` does that, as without a worker).
+    Hand the result to ``ingest_caseload`` and close it when done.
+
+    Args:
+        folder: ``RAW/caseload``.
+        cache: The ingest cache, or None.
+        pseudonymiser: Turns child identifiers into pseudonyms.
+        settings: Local rules.
+        scratch: A folder (not yet existing) in the processed staging folder for its files.
+
+    Returns:
+        The batches being cleaned, or None when a worker would not pay or cannot be used.
+    """
+    if cache is None:
+        return None
+    try:
+        folders = snapshot_folders(folder, DataQualityLog())
+    except InputError:
+        return None
+    jobs = [
+        (path, date, folder.parent)
+        for date, path in folders.items()
+        if not cache.holds(_unit_name(path, folder.parent))
+    ]
+    total = _jobs_bytes(jobs)
+    if total >= PARALLEL_MIN_BYTES:
+        # Shared out between worker processes by ``_ingest_batches``.
+        return None
+    return start_background(
+        _batches(jobs, WORKER_BATCH_BYTES), pseudonymiser, settings, scratch, total
+    )
+
+
+def _ingest_with_background(
+    background: BackgroundCaseload,
+    cache: IngestCache,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+) -> Iterator[tuple[Job, CachedUnit, bool]]:
+    """Clean the batches the worker has not started, newest first, and take the worker's.
+
+    Yields:
+        Each snapshot, its cleaned rows and issues, and whether it is in the new cache already
+        (the worker's), in date order.
+    """
+    batches = background.batches
+    own: dict[int, list[CachedUnit] | InputError] = {}
+    while (number := background.claim_from_back()) is not None:
+        try:
+            own[number] = _ingest_units((batches[number], pseudonymiser, settings))
+        except InputError as error:
+            # Raised in its turn: an earlier unusable snapshot is the one reported, as without
+            # a worker.
+            own[number] = error
+        release_free_memory()
+    for number, batch in enumerate(batches):
+        units = own.pop(number, None)
+        if isinstance(units, InputError):
+            raise units
+        adopted = False
+        if units is None:
+            units = background.take(number, cache)
+            adopted = units is not None
+        if units is None:
+            # The worker failed it: cleaned here, raising what reading it raises.
+            units = _ingest_units((batch, pseudonymiser, settings))
+        for job, unit in zip(batch, units, strict=True):
+            yield job, unit, adopted
 
 
 def _keep_previous(

@@ -52,6 +52,7 @@ from csc_metrics.storage import (
 )
 
 if TYPE_CHECKING:
+    from csc_metrics.caseload.background import BackgroundCaseload
     from csc_metrics.caseload.prefetch import WorkbookPrefetch
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ REFERENCE_FOLDER = "reference"
 CASELOAD_FOLDER = "caseload"
 DQ_TABLE = "dq_issues"
 DQ_CSV = "dq_issues.csv"
+#: Scratch folder in the staging folder for the caseload worker's files (removed before the swap).
+CASELOAD_WORKER_FOLDER = "_caseload_worker"
 
 
 @dataclass
@@ -214,6 +217,25 @@ def _prefetch_workbooks(raw: Path, cache: IngestCache) -> WorkbookPrefetch | Non
     return prefetch_workbooks(folder, cache)
 
 
+def _start_caseload_worker(
+    raw: Path,
+    staging: Path,
+    cache: IngestCache,
+    pseudonymiser: Pseudonymiser,
+    settings: Settings,
+) -> BackgroundCaseload | None:
+    """Start cleaning a long caseload history in a second process, if there is one to clean."""
+    folder = raw / CASELOAD_FOLDER
+    if not folder.is_dir():
+        return None
+    # Imported only when needed: the caseload stage is its own module.
+    from csc_metrics.caseload import start_caseload_worker
+
+    return start_caseload_worker(
+        folder, cache, pseudonymiser, settings, staging / CASELOAD_WORKER_FOLDER
+    )
+
+
 def _ingest_caseload(
     raw: Path,
     processed: Path,
@@ -222,10 +244,12 @@ def _ingest_caseload(
     settings: Settings,
     cache: IngestCache,
     workbooks: WorkbookPrefetch | None = None,
+    background: BackgroundCaseload | None = None,
 ) -> tuple[dict[str, pd.DataFrame], bool | None]:
     """Read the caseload snapshots into the published caseload history.
 
-    ``workbooks`` are the Annex A workbooks being parsed ahead (``_prefetch_workbooks``).
+    ``workbooks`` are the Annex A workbooks being parsed ahead (``_prefetch_workbooks``), and
+    ``background`` the snapshots being cleaned in a second process (``_start_caseload_worker``).
 
     Returns:
         The caseload tables, and whether the published history read back (None when there is
@@ -248,6 +272,7 @@ def _ingest_caseload(
         settings=settings,
         cache=cache,
         workbooks=workbooks,
+        background=background,
     )
     caseload = {f"clean_caseload__{name}": frame for name, frame in tables.items()}
     return caseload, published is not None
@@ -408,7 +433,10 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
         # The Annex A workbooks are parsed in threads while the SSDA903 returns are read (the
         # parser releases the GIL), and the tables are written in threads; every thread has
         # finished when this block is left.
-        workbooks = _prefetch_workbooks(raw, cache)
+        # A long caseload history is cleaned in a second process meanwhile (then the workbooks
+        # are parsed there).
+        background = _start_caseload_worker(raw, staging, cache, pseudonymiser, settings)
+        workbooks = _prefetch_workbooks(raw, cache) if background is None else None
         writer = _Writer(staging)
         try:
             # A council with only caseload snapshots has no ssda903/ folder: its caseload
@@ -428,11 +456,17 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
                 f"clean_reference__{name}": frame for name, frame in reference.tables.items()
             }
             caseload, history_readable = _ingest_caseload(
-                raw, processed, log, pseudonymiser, settings, cache, workbooks
+                raw, processed, log, pseudonymiser, settings, cache, workbooks, background
             )
             if workbooks is not None:
                 workbooks.close()
+            if background is not None:
+                background.close()
             tables |= caseload
+            # The published history read back and the stage's temporary arrays are freed: hand
+            # their memory back before the writers' buffers and the issues table (a full
+            # re-read into a folder holding the national history peaked there at 3.9 GB).
+            release_free_memory()
             stage_done("caseload")
             # Not written during the caseload stage: the writers' buffers would add to its peak
             # (a national re-run with the history read back peaked 0.2 GB higher).
@@ -459,6 +493,8 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
         finally:
             if workbooks is not None:
                 workbooks.close()
+            if background is not None:
+                background.close()
         cache.finish()
         manifest["run_seconds"] = round(time.perf_counter() - started, 1)
         _keep_history(processed, staging, readable=history_readable)

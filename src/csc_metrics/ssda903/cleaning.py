@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from csc_metrics.distinct import on_distinct
 from csc_metrics.errors import describe_location
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
@@ -130,8 +131,12 @@ class ChildPseudonyms:
             hashed = self._pseudonymiser.series(pd.Series(new, dtype="str"))
             self._known = pd.concat([self._known, pd.Series(hashed.to_numpy(), index=new)])
         pseudonyms = self._known.reindex(distinct).to_numpy(dtype=object)
-        spread = np.append(pseudonyms, np.array(None, dtype=object))[codes]
-        return pd.Series(spread, index=identifiers.index, dtype="str")
+        # Spread as text picked by position (blank, code -1, picks the trailing None): turning
+        # millions of Python strings into a text column one by one is what would cost.
+        choices = pd.Series(np.append(pseudonyms, np.array(None, dtype=object)), dtype="str")
+        spread = choices.take(np.where(codes < 0, len(pseudonyms), codes))
+        spread.index = identifiers.index
+        return spread
 
 
 def pseudonymise_children(
@@ -188,6 +193,42 @@ def _two_digit_year_problems(
     return problems
 
 
+def _upper_text(distinct: pd.Series) -> pd.Series:
+    """Free text stripped and upper-cased, with Excel's ``123.0`` undone (``clean_text``)."""
+    return clean_text(distinct, upper=True)
+
+
+def _blank(distinct: pd.Series) -> pd.Series:
+    """Whether each value is blank as given: missing, empty or spaces."""
+    return distinct.isna() | distinct.astype("object").str.strip().eq("")
+
+
+def _clean_postcodes(values: pd.Series) -> Cleaned:
+    """Postcodes normalised, with the rows whose postcode was rewritten (``postcode_normalised``).
+
+    Worked out on the distinct postcodes (``on_distinct``): a national episode table repeats
+    the same postcodes in millions of rows.
+    """
+
+    def clean(distinct: pd.Series) -> pd.DataFrame:
+        cleaned = normalise_postcodes(distinct)
+        as_given = distinct.astype("object").str.strip()
+        rewritten = cleaned.values.notna() & as_given.notna() & cleaned.values.ne(as_given)
+        return pd.DataFrame(
+            {
+                "value": cleaned.values,
+                "invalid_postcode": cleaned.issues["invalid_postcode"],
+                "postcode_normalised": rewritten.astype(bool),
+            }
+        )
+
+    result = on_distinct(values, clean, dtype="str")
+    return Cleaned(
+        result["value"].astype("str"),
+        {rule: result[rule].astype(bool) for rule in ("invalid_postcode", "postcode_normalised")},
+    )
+
+
 def clean_columns(
     raw: pd.DataFrame,
     table: str,
@@ -222,16 +263,12 @@ def clean_columns(
             cleaned = parse_dates(values)
             problems.extend(_two_digit_year_problems(frame, values, cleaned, column))
         elif kind == "postcode":
-            cleaned = normalise_postcodes(values)
-            as_given = values.astype("object").str.strip()
-            cleaned.issues["postcode_normalised"] = (
-                cleaned.values.notna() & as_given.notna() & cleaned.values.ne(as_given)
-            ).astype(bool)
+            cleaned = _clean_postcodes(values)
         else:
-            cleaned = Cleaned(clean_text(values, upper=True))
+            cleaned = Cleaned(on_distinct(values, _upper_text, dtype="str"))
         if (table, column) in MANDATORY_ITEMS:
             # Blank as given; a value that is not a valid code has its own invalid_code warning.
-            blank = values.isna() | values.astype("object").str.strip().eq("")
+            blank = on_distinct(values, _blank, dtype="str").astype(bool)
             log_rows(
                 log,
                 frame[blank],

@@ -20,6 +20,7 @@ from csc_metrics.ingest_cache import (
     joined_frames,
     split_issues,
 )
+from csc_metrics.memory import release_free_memory
 from csc_metrics.privacy import Pseudonymiser
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.schemas import column_names
@@ -27,7 +28,7 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs
 from csc_metrics.ssda903.cleaning import ChildPseudonyms, clean_columns
 from csc_metrics.ssda903.issues import log_file, log_rows
-from csc_metrics.ssda903.merge import keep_latest, merge_episodes
+from csc_metrics.ssda903.merge import keep_latest, merge_episodes, year_boundary
 from csc_metrics.ssda903.raw import ESSENTIAL_TABLES, RawTable
 from csc_metrics.ssda903.reading import YearRead, read_year, year_folders
 from csc_metrics.storage import PROCESSED_TABLES, empty_table
@@ -217,9 +218,7 @@ def _log_incomplete_episodes(frame: pd.DataFrame, log: DataQualityLog) -> None:
 
 def _log_dates_after_year_end(frame: pd.DataFrame, log: DataQualityLog) -> None:
     """Warn about episode dates later than the end of their return's collection year."""
-    year_end = pd.to_datetime(
-        frame["collection_year"].astype("str") + "-03-31", format="%Y-%m-%d"
-    ).astype("datetime64[ns]")
+    year_end = year_boundary(frame["collection_year"], "03-31")
     for column in ("decom", "dec"):
         late = frame[column].gt(year_end).fillna(False).astype(bool)
         log_rows(
@@ -404,9 +403,21 @@ def _without_full_upn(header: pd.DataFrame) -> pd.DataFrame:
 
 
 def _split_by_unit(frame: pd.DataFrame, units: list[str]) -> dict[str, pd.DataFrame]:
-    """Rows of a table cleaned for several year folders, by the folder their file is in."""
+    """Rows of a table cleaned for several year folders, by the folder their file is in.
+
+    The folders' rows are stacked in the order of ``units``, so each folder's rows are one
+    slice, taken without copying them; rows in any other order are picked out by mask.
+    """
     codes, files = pd.factorize(frame["source_file"])
     folder_of_file = pd.Index([str(f).rsplit("/", 1)[0] for f in files])
+    unit_of_file = pd.Index(units).get_indexer(folder_of_file)
+    unit_of_row = np.append(unit_of_file, -1)[codes]
+    if len(unit_of_row) and (unit_of_row.min() >= 0) and (np.diff(unit_of_row) >= 0).all():
+        bounds = np.searchsorted(unit_of_row, np.arange(len(units) + 1), "left")
+        return {
+            unit: frame.iloc[bounds[number] : bounds[number + 1]].reset_index(drop=True)
+            for number, unit in enumerate(units)
+        }
     return {
         unit: frame.loc[np.isin(codes, np.flatnonzero(folder_of_file == unit))].reset_index(
             drop=True
@@ -585,13 +596,18 @@ def read_ssda903(
             rows_in[table] = rows_in.get(table, 0) + count
     extract_dates = {u.year: u.extract_date for u in units if u.extract_date is not None}
     cleaned = _merge_years(units)
+    # The years' raw text and cleaning's temporary arrays are freed: hand their memory back
+    # before the merge's own peak (a caseload worker may be running beside it).
+    release_free_memory()
 
     problems = misnamed_year_folders(cleaned["episodes"])
     if problems:
         raise InputError(_problem_message(problems))
 
-    built = {"header": _build_header(cleaned["header"], log)}
-    built["episodes"] = _build_episodes(cleaned["episodes"], log, settings)
+    built = {"header": _build_header(cleaned.pop("header"), log)}
+    # Handed over, not kept here: each step of the merge lets go of the rows before it, so a
+    # national history is not held once more for the whole merge.
+    built["episodes"] = _build_episodes(cleaned.pop("episodes"), log, settings)
     if built["episodes"].empty:
         raise InputError(
             f"None of the {rows_in['episodes']} episode rows under {folder} can be used: each "
@@ -599,7 +615,9 @@ def read_ssda903(
         )
     for table, (key, across_years) in RECORD_KEYS.items():
         if table in cleaned and table != "header":
-            built[table] = keep_latest(cleaned[table], key, table, log, across_years=across_years)
+            built[table] = keep_latest(
+                cleaned.pop(table), key, table, log, across_years=across_years
+            )
     _log_children_without_header(built["episodes"], built["header"], log)
     _log_return_ending_early(built["episodes"], extract_dates, log)
     tables = {table: _to_model(built.get(table), table) for table in specs.USED_TABLES}

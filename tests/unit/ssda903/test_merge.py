@@ -1,7 +1,10 @@
 """Merging several years of returns, checked against hand-worked expected tables."""
 
 import pandas as pd
+import pytest
 from ssda903_helpers import episode_row, header_row, issues_for, pseudonym, raw_folder, read
+
+from csc_metrics.ssda903 import merge
 
 # Three returns. Each row's comment gives its line in the file (line 1 is the headings).
 RETURNS = {
@@ -320,3 +323,27 @@ def test_social_worker_episodes_repeated_across_returns_are_kept_once(tmp_path):
     assert sw[["sw_id", "sw_dec", "sw_reason", "collection_year"]].values.tolist() == [
         ["SW123", pd.Timestamp("2024-05-05"), "LEFTRL", 2025]
     ]
+
+
+def _keys_frame() -> pd.DataFrame:
+    # Ties, blanks in text, dates and numbers, and a bool column: every case the merge sorts on.
+    return pd.DataFrame(
+        {
+            "child": pd.Series(["B", "A", None, "B", "A", "b", None], dtype="str"),
+            "day": pd.to_datetime(
+                ["2024-01-02", "2024-01-01", "2024-01-01", None, "2024-01-01", "2024-01-01", None]
+            ),
+            "year": [2024, 2023, 2024, 2024, 2023, 2024, 2024],
+            "ended": [True, False, True, False, False, True, True],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16],
+    )
+
+
+@pytest.mark.parametrize(
+    "columns", [["child", "day"], ["year", "ended", "child"], ["day"], ["ended", "year", "day"]]
+)
+def test_sorted_rows_is_a_stable_sort_with_blanks_last(columns):
+    frame = _keys_frame()
+    expected = frame.sort_values(columns, kind="stable", na_position="last")
+    pd.testing.assert_frame_equal(merge.sorted_rows(frame, columns), expected)

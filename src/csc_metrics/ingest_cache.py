@@ -170,16 +170,23 @@ def read_unit_files(folder: Path, files: dict[str, str]) -> CachedUnit | None:
         The unit, as ``IngestCache.load`` gives a cached one; None when a file cannot be read.
     """
     try:
-        tables = {
-            name.removesuffix(".feather"): feather.read_table(str(folder / name)) for name in files
-        }
-        issues_table = tables.pop(ISSUES, None)
-        issues = None if issues_table is None else issues_table.to_pandas()
+        unit = _tables_and_issues(
+            {name.removesuffix(".feather"): feather.read_table(folder / name) for name in files}
+        )
     except (OSError, ValueError, pyarrow.ArrowException):
         return None
+    return None if unit is None else CachedUnit(*unit)
+
+
+def _tables_and_issues(
+    tables: dict[str, pyarrow.Table],
+) -> tuple[dict[str, pyarrow.Table], pd.DataFrame] | None:
+    """A unit's tables without its issues, and the issues as a frame; None if they are not."""
+    issues_table = tables.pop(ISSUES, None)
+    issues = None if issues_table is None else issues_table.to_pandas()
     if issues is None or list(issues.columns) != DQ_COLUMNS:
         return None
-    return CachedUnit(dict(tables), issues)
+    return dict(tables), issues
 
 
 def _write_frame(frame: UnitTable, path: Path) -> str:
@@ -305,15 +312,14 @@ class IngestCache:
                 if table is None:
                     return None
                 tables[name.removesuffix(".feather")] = table
-            issues_table = tables.pop(ISSUES, None)
-            issues = None if issues_table is None else issues_table.to_pandas()
+            found = _tables_and_issues(tables)
         except (OSError, ValueError, pyarrow.ArrowException):
             return None
-        if issues is None or list(issues.columns) != DQ_COLUMNS:
+        if found is None:
             return None
         self._carry(unit, folder, record)
         self.reused.append(unit)
-        return CachedUnit(dict(tables), issues, dict(record.get("meta") or {}))
+        return CachedUnit(*found, dict(record.get("meta") or {}))
 
     def _carry(self, unit: str, folder: Path, record: dict[str, Any]) -> None:
         """Put an unchanged unit's files into the new cache (a hard link where possible)."""

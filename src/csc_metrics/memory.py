@@ -1,4 +1,4 @@
-"""How an ingest allocates memory: Arrow on ``malloc``, memory handed back between stages.
+"""How ingest and the indicators allocate memory: Arrow on ``malloc``, memory handed back.
 
 An ingest allocates and frees gigabytes of short-lived arrays (pandas keeps text columns in
 Arrow arrays). Arrow's default pool (mimalloc) hands freed memory back to the system after a few
@@ -15,6 +15,13 @@ ingest at load 2 to 6, against Arrow's pool: CPU 125 -> 105 s (with the other ch
 20), peak 3.0-3.2 -> 3.2 GB; a full re-read into a folder holding the national history
 3.66 -> 3.6 GB. Without the release per batch the CPU was 94 s but that re-read peaked at
 4.05 GB; with ``malloc`` never trimming nor unmapping (glibc's ``mallopt``) 88 s but 3.8 GB cold.
+
+The indicator series takes, filters and groups text columns of millions of rows (a national
+caseload history is 5.4 million case rows) and pays the same faults, so it is worked out, and
+the indicators command and the report preparation load the tables, inside ``malloc_allocation``
+too. Measured on the ``--scale 40`` processed data, loading and every quarter end's indicators
+in one process, values identical: wall 65.1 -> 43.3 s, CPU user 37.7 -> 35.4 s, system 28.3 ->
+8.5 s, peak memory 4.16 -> 4.12 GB.
 """
 
 from __future__ import annotations
@@ -28,8 +35,12 @@ import pyarrow
 
 
 @contextmanager
-def ingest_allocation() -> Iterator[None]:
-    """Inside: Arrow allocates from ``malloc``; its own pool again after."""
+def malloc_allocation() -> Iterator[None]:
+    """Inside: Arrow allocates from ``malloc``; after: the pool it had, and free memory returned.
+
+    Arrays made inside stay valid after (each buffer frees to the pool it came from). Nesting is
+    harmless: the inner block puts back the pool the outer one set.
+    """
     previous_pool = pyarrow.default_memory_pool()
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     try:

@@ -88,9 +88,9 @@ def _worker(
     ``(batch number, None)`` when cleaning it failed (the main process then cleans it).
     """
     from csc_metrics.caseload.ingest import _ingest_units, _unit_name
-    from csc_metrics.memory import ingest_allocation, release_free_memory
+    from csc_metrics.memory import malloc_allocation, release_free_memory
 
-    with ingest_allocation():
+    with malloc_allocation():
         while (number := claims.from_front()) is not None:
             batch = batches[number]
             try:

@@ -30,7 +30,6 @@ from csc_metrics.catalogue import indicator_table
 from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.formatting import format_count, format_value, neutralise_formulas
-from csc_metrics.indicators.allocation import malloc_allocation
 from csc_metrics.indicators.care_leavers import care_leaver_data_issues
 from csc_metrics.indicators.core import compute_indicators
 from csc_metrics.indicators.coverage import has_ssda903
@@ -41,6 +40,7 @@ from csc_metrics.indicators.prepare import (
     resolve_period_end,
     window_start,
 )
+from csc_metrics.memory import malloc_allocation
 from csc_metrics.schemas import NOT_COVERED
 
 #: A council code: E (England), W, S or N followed by eight digits, e.g. E10000017.
@@ -184,7 +184,7 @@ def load_source(args: argparse.Namespace) -> storage.ProcessedData:
     """
     if args.processed is not None:
         # Arrow on malloc while the tables are read: a national history's text columns are
-        # otherwise faulted in afresh page by page (see ``indicators.allocation``).
+        # otherwise faulted in afresh page by page (see ``memory``).
         with malloc_allocation():
             return storage.load_processed(args.processed)
     return _ingest_in_memory(args.raw)

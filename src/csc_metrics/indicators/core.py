@@ -8,7 +8,6 @@ import pandas as pd
 
 from csc_metrics.catalogue import indicator_ids
 from csc_metrics.dates import parse_period_end
-from csc_metrics.indicators.allocation import malloc_allocation
 from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
 from csc_metrics.indicators.caseloads import caseload_indicator_series
 from csc_metrics.indicators.coverage import (
@@ -23,6 +22,7 @@ from csc_metrics.indicators.metrics import TOTAL_BREAKDOWN, validate_metrics
 from csc_metrics.indicators.permanence import permanence_indicator_series, prepare_permanence
 from csc_metrics.indicators.placements import placement_indicator_series
 from csc_metrics.indicators.prepare import IndicatorInputs, prepare_inputs
+from csc_metrics.memory import malloc_allocation
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData

@@ -25,7 +25,7 @@ from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
 from csc_metrics.ingest_cache import IngestCache
-from csc_metrics.memory import ingest_allocation, release_free_memory
+from csc_metrics.memory import malloc_allocation, release_free_memory
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
 from csc_metrics.reference_data import ReferenceResult, read_reference
@@ -390,7 +390,7 @@ def ingest(
         InputError: If the input is unusable (the message says which file and why).
         ParameterError: If the folders given cannot be used.
     """
-    with ingest_allocation():
+    with malloc_allocation():
         return _ingest(raw, processed, settings, use_cache)
 
 

@@ -19,8 +19,8 @@ from typing import Any
 from csc_metrics import benchmarks, catalogue, storage
 from csc_metrics.change_points import read_change_points
 from csc_metrics.indicators import resolve_team, snapshot_dates
-from csc_metrics.indicators.allocation import malloc_allocation
 from csc_metrics.indicators.coverage import dataset_windows, dates_record
+from csc_metrics.memory import malloc_allocation
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.shipped_sample import SAMPLE_COUNCIL_NAME, is_synthetic, sample_processed_dir
 from csc_metrics.storage import MANIFEST_NAME
@@ -160,7 +160,7 @@ def _new_context(
 
 # Arrow on malloc while the data are loaded and the report's figures worked out, as the
 # indicators command does: with Arrow's own pool, freed memory is handed back at once and the
-# next array faults it in again (see ``indicators.allocation``).
+# next array faults it in again (see ``memory``).
 @malloc_allocation()
 def preload_report(
     processed_dir: str | Path | None,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.indicators import compute_indicator_series, prepare_inputs, quarter_ends_covered
-from csc_metrics.indicators.allocation import malloc_allocation
+from csc_metrics.memory import malloc_allocation
 
 FIRST_YEAR, LAST_YEAR = 2019, 2025  # collection years: 28 quarter ends, 2018-06-30..2025-03-31
 PLACES = np.array(["U1", "U3", "U4", "U6", "K2", "R1", "H5", "P1", "A4", "T1", "K3", "Z1"])
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give a processed folder or --synthetic")
 
     started = time.perf_counter()
-    # Loaded as `csc-metrics indicators` loads it: Arrow on malloc (indicators.allocation).
+    # Loaded as `csc-metrics indicators` loads it: Arrow on malloc (memory.malloc_allocation).
     with malloc_allocation():
         data = (
             synthetic_data(args.children, args.seed)

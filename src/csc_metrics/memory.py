@@ -6,7 +6,7 @@ milliseconds, and the next array faults its pages in afresh. On the 2-core virtu
 figures below were measured on, a page fault costs about 10 microseconds, and the national ingest
 (``--scale 40``) spent 45 of its 125 CPU seconds in the kernel.
 
-Inside ``ingest_allocation`` Arrow allocates from the C library's ``malloc`` instead, which
+Inside ``malloc_allocation`` Arrow allocates from the C library's ``malloc`` instead, which
 reuses freed memory: the national ingest's system time went from 45 to 16-19 s (27-29 s with
 the releases below). ``malloc`` keeps what is freed, though, scattered between blocks still in
 use, and the next stage's peak comes on top of it, so ``release_free_memory`` hands it back

@@ -70,3 +70,25 @@ def test_make_help_lists_every_target():
     result = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True)
     for target in targets:
         assert f"make {target}" in result.stdout
+
+
+def test_every_benchmark_script_imports_what_it_names():
+    # The benchmarks are scripts, run by hand and by `make bench`, not by the tests: a module
+    # they import that was renamed or removed would only show when someone next measured.
+    scripts = sorted((ROOT / "benchmarks").glob("*.py"))
+    assert scripts
+    code = (
+        "import importlib.util, sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    name = 'benchmark_' + path.rsplit('/', 1)[-1].removesuffix('.py')\n"
+        "    spec = importlib.util.spec_from_file_location(name, path)\n"
+        "    sys.modules[name] = module = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(module)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, scripts)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "benchmarks",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -135,6 +135,12 @@ def new_axes(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     return figure, figure.axes[0]
 
 
+#: The largest grid copied from a template. Pickling a figure walks its shared axes
+#: recursively: a national run's hundreds of team panels exceed Python's recursion limit, and a
+#: grid that large costs its drawing far more than its making anyway.
+TEMPLATE_GRID_MAX_AXES = 36
+
+
 @functools.cache
 def _subplots_figure(
     figsize: tuple[float, float], rows: int, columns: int, sharex: bool, sharey: bool
@@ -157,12 +163,21 @@ def new_subplots(
 
     As ``new_figure(figsize).subplots(rows, columns, squeeze=False, ...)`` makes it, but a
     copy of one made once for the process: a grid of small multiples made afresh costs about
-    20 ms an axes (22 teams' panels, half a second), a copy a fraction of that.
+    20 ms an axes (22 teams' panels, half a second), a copy a fraction of that. A grid of more
+    than ``TEMPLATE_GRID_MAX_AXES``, or one that cannot be copied, is made afresh.
     """
-    figure = pickle.loads(
-        _subplots_figure((float(figsize[0]), float(figsize[1])), rows, columns, sharex, sharey)
-    )
-    grid = np.array(figure.axes, dtype=object).reshape(rows, columns)
+    if rows * columns <= TEMPLATE_GRID_MAX_AXES:
+        try:
+            template = _subplots_figure(
+                (float(figsize[0]), float(figsize[1])), rows, columns, sharex, sharey
+            )
+        except RecursionError:
+            template = None
+        if template is not None:
+            figure = pickle.loads(template)
+            return figure, np.array(figure.axes, dtype=object).reshape(rows, columns)
+    figure = new_figure(figsize)
+    grid = figure.subplots(rows, columns, sharex=sharex, sharey=sharey, squeeze=False)
     return figure, grid
 
 

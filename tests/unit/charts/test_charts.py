@@ -478,3 +478,28 @@ def test_a_grid_of_axes_copied_from_the_template_draws_as_one_made_afresh():
     assert draw(figure, grid) == afresh
     # Each call is a figure of its own.
     assert new_subplots((8.0, 5.0), 2, 3, sharex=True, sharey=True)[0] is not figure
+
+
+def test_a_grid_too_large_for_the_template_is_made_afresh(monkeypatch):
+    # A national run's hundreds of team panels: pickling that figure exceeds the recursion limit.
+    from csc_metrics.charts import style
+
+    def no_template(*_args):
+        raise AssertionError("a template was made for a large grid")
+
+    monkeypatch.setattr(style, "_subplots_figure", no_template)
+    rows = style.TEMPLATE_GRID_MAX_AXES // 2 + 1
+    figure, grid = style.new_subplots((8.0, 30.0), rows, 2, sharex=True, sharey=True)
+    assert grid.shape == (rows, 2) and len(figure.axes) == rows * 2
+    assert grid[0, 0].get_shared_y_axes().joined(grid[0, 0], grid[-1, -1])
+
+
+def test_a_grid_whose_template_cannot_be_pickled_is_made_afresh(monkeypatch):
+    from csc_metrics.charts import style
+
+    def too_deep(*_args):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(style, "_subplots_figure", too_deep)
+    figure, grid = style.new_subplots((8.0, 5.0), 2, 3, sharex=True)
+    assert grid.shape == (2, 3) and len(figure.axes) == 6

@@ -42,6 +42,8 @@ CASE_TYPE_LABELS: dict[str, str] = {
     "CIN": "Children in need",
     "CARE_LEAVER": "Care leavers",
 }
+#: The count columns of the case-mix table (``unallocated_table``), after its ``Team``.
+CASE_MIX_COLUMNS = [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"]
 #: Short column headers for the caseload bands of ``indicators.caseloads.CASELOAD_BANDS``.
 BAND_HEADERS: dict[str, str] = {
     "under 10": "Under 10",
@@ -243,9 +245,7 @@ def prepare_team_pages(ctx: ReportContext) -> None:
         return
     _service_workers(ctx)
     _service_distribution(ctx)
-    every_team = ctx.shared(
-        f"unallocated_every_team {ctx.snapshot_date}", lambda: _every_team_open_cases(ctx)
-    )
+    every_team = _every_team(ctx)
     _every_team_hidden(ctx, every_team)
 
 
@@ -350,16 +350,14 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
         One row per team shown with open cases per case type, all open cases and unallocated
         cases, and a row for all teams.
     """
-    columns = [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"]
+    columns = CASE_MIX_COLUMNS
     if ctx.snapshot_date is None:
         return ReportTable(
             data=pd.DataFrame(columns=["Team", *columns]),
             caption=f"Open and unallocated cases by team: {no_snapshot(ctx)}",
             row_header="Team",
         )
-    every_team = ctx.shared(
-        f"unallocated_every_team {ctx.snapshot_date}", lambda: _every_team_open_cases(ctx)
-    )
+    every_team = _every_team(ctx)
     caption = f"Open cases by case type, and unallocated cases, by team ({snapshot_words(ctx)})"
     if not ctx.team:
         return ReportTable(
@@ -394,9 +392,17 @@ def unallocated_table(ctx: ReportContext) -> ReportTable:
     )
 
 
+def _every_team(ctx: ReportContext) -> pd.DataFrame:
+    """Open cases per case type, all open cases and unallocated cases: each team, all teams.
+
+    Worked out once for the service's page and every team's (``prepare_team_pages``).
+    """
+    return ctx.shared(
+        f"unallocated_every_team {ctx.snapshot_date}", lambda: _every_team_open_cases(ctx)
+    )
+
+
 def _every_team_open_cases(ctx: ReportContext) -> pd.DataFrame:
-    """Open cases per case type, all open cases and unallocated cases: each team, all teams."""
-    columns = [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"]
     cases = ctx.shared(
         f"unallocated_cases {ctx.snapshot_date}",
         lambda: unallocated_cases(ctx.data, ctx.snapshot_date),
@@ -409,7 +415,7 @@ def _every_team_open_cases(ctx: ReportContext) -> pd.DataFrame:
     open_cases["Unallocated"] = cases.groupby("team")["unallocated_cases"].sum()
     totals = open_cases.sum().to_frame(ALL_TEAMS).T
     every_team = pd.concat([open_cases, totals]).rename_axis("Team").reset_index()
-    every_team[columns] = every_team[columns].astype("int64")
+    every_team[CASE_MIX_COLUMNS] = every_team[CASE_MIX_COLUMNS].astype("int64")
     return every_team
 
 
@@ -421,7 +427,7 @@ def _every_team_hidden(ctx: ReportContext, every_team: pd.DataFrame) -> pd.DataF
         f"unallocated_every_team_hidden {ctx.snapshot_date} {settings.suppression_max}",
         lambda: suppression_mask(
             every_team,
-            [*CASE_TYPE_LABELS.values(), "All open cases", "Unallocated"],
+            CASE_MIX_COLUMNS,
             total_row=ALL_TEAMS,
             total_column="All open cases",
             settings=settings,

@@ -446,8 +446,6 @@ class ReportContext:
         if self.change_points is None:  # the usual case: no change points declared
             return _NO_CHANGE_POINTS.copy()
         declared = change_points_for(self.change_points, indicator_id)
-        if declared.empty:
-            return declared
         return declared[declared["date"] <= self.period_end].reset_index(drop=True)
 
     def summaries(self, indicator_ids: list[str]) -> list[IndicatorSummary]:

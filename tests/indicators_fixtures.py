@@ -18,6 +18,7 @@ Postcode lookup (home of every child is PR1 1AA at 350000, 430000):
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -321,6 +322,35 @@ def county(population: bool = True) -> ProcessedData:
         # The 2025 return is an in-year extract taken on 30 June 2024.
         extract_dates={2025: "2024-06-30"},
     )
+
+
+@functools.cache
+def _county_indicators_at_r() -> pd.DataFrame:
+    from csc_metrics.indicators import compute_indicators
+
+    return compute_indicators(county(), R, LA)
+
+
+def county_indicators_at_r() -> pd.DataFrame:
+    """``compute_indicators(county(), R, LA)``, worked out once per test process (a copy each).
+
+    The placement, care-leaver and core tests all read the county's indicators at R; each
+    computation costs about 0.6 s of CPU.
+    """
+    return _county_indicators_at_r().copy()
+
+
+@functools.cache
+def _county_series() -> pd.DataFrame:
+    from csc_metrics.indicators import compute_indicator_series
+
+    return compute_indicator_series(county(), LA)
+
+
+def county_series() -> pd.DataFrame:
+    """``compute_indicator_series(county(), LA)`` at every quarter end covered, worked out once
+    per test process (a copy each): the core and coverage tests both read it (about 0.9 s)."""
+    return _county_series().copy()
 
 
 #: indicator id -> (numerator, denominator, value, unknown) at R = 2024-03-31 (None = blank).

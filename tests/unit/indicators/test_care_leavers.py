@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from indicators_fixtures import (
     EXPECTED_AT_2024_03_31,
-    LA,
     R,
     child,
     county,
+    county_indicators_at_r,
     leaver,
     make_data,
     uasc,
@@ -25,7 +25,6 @@ from csc_metrics.indicators import (
     care_leaver_cohort,
     care_leaver_data_issues,
     care_leaver_indicators,
-    compute_indicators,
 )
 from csc_metrics.schemas import DataQualityIssues
 
@@ -34,7 +33,7 @@ CARE_LEAVER_IDS = [i for i in EXPECTED_AT_2024_03_31 if i.startswith("care_leave
 
 @pytest.fixture(scope="module")
 def county_metrics() -> pd.DataFrame:
-    return compute_indicators(county(), R, LA)
+    return county_indicators_at_r()
 
 
 def _total(metrics: pd.DataFrame, indicator_id: str) -> pd.Series:

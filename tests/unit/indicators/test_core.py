@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from indicators_fixtures import LA, county, episode, leaver, make_data
+from indicators_fixtures import (
+    LA,
+    county,
+    county_indicators_at_r,
+    county_series,
+    episode,
+    leaver,
+    make_data,
+)
 
 from csc_metrics.errors import ParameterError
 from csc_metrics.indicators import (
@@ -74,7 +82,7 @@ def test_a_latest_date_before_the_latest_collection_year_does_not_shorten_the_da
 
 
 def test_series_defaults_to_every_quarter_end(county_data):
-    series = compute_indicator_series(county_data, LA)
+    series = county_series()  # compute_indicator_series(county(), LA), shared
     assert sorted(series["period_end"].unique()) == quarter_ends_covered(county_data)
 
 
@@ -124,5 +132,5 @@ def test_prepared_inputs_give_the_same_figures(county_data):
     inputs = prepare_inputs(county_data)
     pd.testing.assert_frame_equal(
         compute_indicators(county_data, "2024-03-31", LA, inputs=inputs),
-        compute_indicators(county_data, "2024-03-31", LA),
+        county_indicators_at_r(),  # compute_indicators(county(), R, LA), shared
     )

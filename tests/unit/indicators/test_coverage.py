@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
-from indicators_fixtures import LA, county, episode, make_data
+from indicators_fixtures import LA, county, county_series, episode, make_data
 
 from csc_metrics.caseload import ingest_caseload
 from csc_metrics.errors import InputError
@@ -79,7 +79,7 @@ def test_the_first_quarter_ends_of_a_history_leave_12_month_indicators_not_cover
     # Returns from 2022-04-01. At 2022-06-30, 2022-09-30 and 2022-12-31 the 12 months to R
     # reach before 2022-04-01: placements_3plus_pct is not covered; at 2023-03-31 the window
     # starts on 2022-04-01 exactly, so it is. cla_count needs no window: covered throughout.
-    metrics = compute_indicator_series(county(), LA)
+    metrics = county_series()  # compute_indicator_series(county(), LA), shared
     three_plus = metrics[
         metrics["indicator_id"].eq("placements_3plus_pct") & metrics["breakdown"].eq("total")
     ].set_index("period_end")

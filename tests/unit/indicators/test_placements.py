@@ -14,7 +14,7 @@ from indicators_fixtures import (
     LA,
     R,
     child,
-    county,
+    county_indicators_at_r,
     episode,
     make_data,
     uasc,
@@ -40,7 +40,7 @@ PLACEMENT_IDS = [
 
 @pytest.fixture(scope="module")
 def county_metrics() -> pd.DataFrame:
-    return compute_indicators(county(), R, LA)
+    return county_indicators_at_r()
 
 
 def _total(metrics: pd.DataFrame, indicator_id: str) -> pd.Series:

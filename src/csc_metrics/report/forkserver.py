@@ -330,6 +330,9 @@ def serve(modules: list[str]) -> None:
     """Warm up, then fork a kernel for each request until stdin closes."""
     # Ctrl-C in the terminal reaches the whole process group; the run stops the server itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from csc_metrics.startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     _warm(modules)
     # Finished kernels are reaped by the system, so none lingers as a zombie.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

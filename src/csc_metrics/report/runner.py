@@ -289,7 +289,7 @@ class _Run:
             # compiling the template) would take this process's GIL from ingest: with a fork
             # server it waits until the server prepares the report data and this process idles.
             if pool.server is None:
-                background.submit(_prepare_execution_and_rendering)
+                background.submit(_prepare_execution_and_rendering, pool)
             inputs = background.submit(hash_inputs, config.raw)
             # The raw identifiers for the privacy check: the last run's digests are read before
             # ingest replaces the processed folder; the workbook sheets ingest parses are read
@@ -302,7 +302,7 @@ class _Run:
                 collect_raw_identifiers, config.raw, remembered, read_by_ingest
             )
             if pool.server is not None:
-                background.submit(_prepare_execution_and_rendering)
+                background.submit(_prepare_execution_and_rendering, pool)
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
             prepared_end = (
@@ -745,7 +745,7 @@ class _Run:
         write_run_manifest(facts, outcomes, self.timings, build)
 
 
-def _prepare_execution_and_rendering() -> None:
-    import papermill  # noqa: F401 - imported now so the first notebook does not wait for it
-
+def _prepare_execution_and_rendering(pool: KernelPool) -> None:
+    if not forks_notebooks(pool):  # forked children have papermill from the server
+        import papermill  # noqa: F401 - imported now so the first notebook does not wait for it
     prepare_renderer()

@@ -11,7 +11,9 @@ jsonschema: ``jsonschema`` then simply has no "iri" format check, as when the pa
 installed. Code that imports ``csc_metrics`` as a library (a notebook in JupyterLab) is left
 alone.
 
-Standard library only: it runs before the heavy imports.
+Standard library only: it runs before the heavy imports. Importing this module applies it (the
+command line and the kernel server import it first thing; pytest loads it as a plugin, with
+``-p csc_metrics.startup`` in ``pyproject.toml``, before its other plugins import nbformat).
 """
 
 from __future__ import annotations
@@ -35,3 +37,8 @@ def skip_slow_optional_imports() -> None:
     """
     for name in SKIPPED_OPTIONAL_IMPORTS:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+# Importing the module is what its users want: pytest loads it as a plugin (``-p``) before it
+# imports the other plugins, and has no earlier hook to call.
+skip_slow_optional_imports()

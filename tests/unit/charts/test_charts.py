@@ -401,6 +401,7 @@ def test_heatmap_labels_are_white_on_dark_cells_and_dark_on_light_ones(placement
     assert colours["55"] == ".15"
 
 
+@pytest.mark.slow  # starts a Python process, about 1.5 s
 def test_drawing_a_heatmap_imports_neither_seaborn_nor_scipy():
     import subprocess
     import sys

@@ -44,6 +44,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow  # a whole forecast through the command, over a second
 def test_json_lists_every_quarter_state_and_total(capsys, processed):
     code, out, _ = run(
         capsys,
@@ -71,6 +72,7 @@ def test_json_lists_every_quarter_state_and_total(capsys, processed):
     assert state["weekly_cost"] == 820
 
 
+@pytest.mark.slow  # two whole forecasts through the command, about 1.5 s
 def test_a_scenario_is_shown_beside_the_base(capsys, processed, tmp_path):
     scenario = tmp_path / "no_entries.csv"
     scenario.write_text("flow,change,value\nentry,multiply,0\n")
@@ -97,6 +99,7 @@ def test_a_scenario_is_shown_beside_the_base(capsys, processed, tmp_path):
     assert totals[("no entries", "2027-03-31")] < totals[("base", "2027-03-31")]
 
 
+@pytest.mark.slow  # a whole forecast through the command, over a second
 def test_the_table_says_the_costs_are_defaults(capsys, processed):
     code, out, _ = run(
         capsys, "--processed", str(processed), "--la-code", "E10000017", "--reference-years", "1"

@@ -70,6 +70,7 @@ def test_quarter_ends_follow_the_origin():
     ]
 
 
+@pytest.mark.slow  # a model fitted and projected, over a second
 def test_the_band_contains_the_expected_value_and_widens():
     model = fit_model(four_children(), LA, reference_years=1)
     table = forecast(model, quarters=8).base.projection.frame()

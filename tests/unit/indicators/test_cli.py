@@ -157,6 +157,7 @@ def test_table_breakdowns_are_shown_only_when_asked(capsys, processed):
     assert "placement type: Foster: external (IFA)" in detailed
 
 
+@pytest.mark.slow  # the command three times, about 2 s of CPU
 def test_output_names_no_child(capsys, processed):
     # The fixture's child ids (pseudonyms in real data) include CL7 and CL15, which the table's
     # data-quality note is about; neither may be printed.
@@ -285,6 +286,7 @@ def test_a_missing_raw_folder_gives_a_clear_message(capsys, tmp_path):
     assert "no such folder" in err
 
 
+@pytest.mark.slow  # a caseload ingest and the command twice, about 2.5 s
 def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsys, tmp_path):
     from caseload_fixtures import PSEUDONYMISER, new_log, standard_snapshot
 
@@ -323,6 +325,7 @@ def test_json_also_reports_the_caseload_headlines_from_the_latest_snapshot(capsy
     assert "Caseloads and the workforce" in table
 
 
+@pytest.mark.slow  # the command twice on a folder of its own, about 2 s
 def test_json_includes_every_permanence_indicator_with_its_figures(capsys, tmp_path):
     from permanence_fixtures import county as permanence_county
 

@@ -49,6 +49,7 @@ def test_the_forecast_starts_at_the_quarter_end_on_or_before_the_period_end():
     assert forecast.forecast_origin(pd.Timestamp("2024-02-15")) == pd.Timestamp("2023-12-31")
 
 
+@pytest.mark.slow  # a whole forecast of its own, about 1.5 s
 def test_the_forecast_is_built_once_per_context_and_files():
     ctx = context()
     assert forecast.open_forecast(ctx) is forecast.open_forecast(ctx)
@@ -126,6 +127,7 @@ def test_too_little_data_gives_a_report_that_says_why_instead_of_failing():
     assert cells[1] == "" and cells[3] == view.reason
 
 
+@pytest.mark.slow  # forks a process that builds a forecast
 def test_the_forecast_built_in_a_forked_child_is_the_one_built_here(monkeypatch, view):
     # The run's kernel server has one thread; pytest-xdist's worker has more.
     monkeypatch.setattr("threading.active_count", lambda: 1)
@@ -143,6 +145,7 @@ def test_the_forecast_built_in_a_forked_child_is_the_one_built_here(monkeypatch,
     assert forecast.key_messages(built) == forecast.key_messages(view)
 
 
+@pytest.mark.slow  # forks a process
 def test_a_forecast_the_data_cannot_support_says_why_when_built_in_a_child(monkeypatch):
     monkeypatch.setattr("threading.active_count", lambda: 1)
 

@@ -97,6 +97,7 @@ def test_the_series_is_computed_once_then_read_from_the_cache(processed, counted
     assert len(list((processed.folder / "_cache").glob("indicator_series-*.parquet"))) == 1
 
 
+@pytest.mark.slow  # works out the series twice, over a second
 def test_a_new_ingest_is_never_served_the_old_series(processed, counted_series):
     cached_indicator_series(processed, LA)
     storage.write_json({"created_at": "second ingest"}, processed.folder / storage.MANIFEST_NAME)

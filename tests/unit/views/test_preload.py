@@ -14,7 +14,6 @@ from csc_metrics.report.forkserver import ForkServer, ServerCallError, fork_serv
 from csc_metrics.views import preload
 from csc_metrics.views.opening import open_report, preload_report
 
-ROOT = Path(__file__).resolve().parents[3]
 LA = "E10000017"
 PARAMETERS = {
     "period_end": "latest",
@@ -33,13 +32,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample_processed(tmp_path_factory) -> Path:
-    """The shipped sample, ingested once for this module."""
-    from csc_metrics.pipeline import ingest
+    """The shipped sample as the session ingested it once (``sample_runs.ingested_sample``,
+    shared with the variant sample run), copied for this module: the preload writes into it."""
+    from sample_runs import ingested_sample
 
     folder = tmp_path_factory.mktemp("preload") / "processed"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CSC_METRICS_KEY", "preload-test-key-0123456789abcdef")
-        ingest(ROOT / "data" / "raw" / "sample", folder)
+    shutil.copytree(ingested_sample(tmp_path_factory), folder)
     return folder
 
 

@@ -27,7 +27,8 @@ from csc_metrics.pipeline.core import CASELOAD_WORKER_FOLDER, ingest
 KEY = "caseload-worker-test-key-long-enough-for-the-rule"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
 
-#: Each test ingests the shipped sample once or twice (a few seconds each, and a process).
+#: Each test ingests the shipped sample once or twice (a few seconds each, and a process); the
+#: ingest by one process that two tests compare with is made once (``alone``).
 pytestmark = pytest.mark.slow
 
 
@@ -36,9 +37,8 @@ def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(privacy.KEY_ENV, KEY)
 
 
-@pytest.fixture
-def starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Each worker ``start_background`` gave (None where it started none)."""
+def _record_starts(patch: pytest.MonkeyPatch) -> list[object]:
+    """Each worker ``start_background`` gives from now on (None where it starts none)."""
     started: list[object] = []
     start = background.start_background
 
@@ -47,8 +47,26 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         started.append(worker)
         return worker
 
-    monkeypatch.setattr(caseload_ingest, "start_background", spy)
+    patch.setattr(caseload_ingest, "start_background", spy)
     return started
+
+
+@pytest.fixture
+def starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each worker ``start_background`` gave in this test (None where it started none)."""
+    return _record_starts(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[object]]:
+    """The shipped sample ingested by one process, once for the module (read only), with the
+    workers ``start_background`` gave meanwhile: two tests compare an ingest with it."""
+    folder = tmp_path_factory.mktemp("caseload-worker") / "alone"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(privacy.KEY_ENV, KEY)
+        started = _record_starts(patch)
+        ingest(SAMPLE, folder)
+    return folder, started
 
 
 def _worker_for_any_history(patch: pytest.MonkeyPatch) -> None:
@@ -89,11 +107,10 @@ def _cache_index(folder: Path) -> dict[str, object]:
     return index
 
 
-def test_the_worker_gives_what_one_process_gives(tmp_path, starts, monkeypatch):
-    alone = tmp_path / "alone"
-    ingest(SAMPLE, alone)
+def test_the_worker_gives_what_one_process_gives(tmp_path, alone, starts, monkeypatch):
+    alone, alone_starts = alone
     # The shipped sample's caseload is about 2 MB: far below the worker's threshold.
-    assert starts == [None]
+    assert alone_starts == [None]
     _worker_for_any_history(monkeypatch)
     shared = tmp_path / "shared"
     ingest(SAMPLE, shared)
@@ -136,9 +153,8 @@ def test_the_earliest_unusable_snapshot_is_the_one_reported(tmp_path, starts, mo
     assert str(shared.value) == str(alone.value)
 
 
-def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(tmp_path, monkeypatch):
-    alone = tmp_path / "alone"
-    ingest(SAMPLE, alone)
+def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(tmp_path, alone, monkeypatch):
+    alone, _ = alone
     _worker_for_any_history(monkeypatch)
 
     class Died(background.BackgroundCaseload):

@@ -18,7 +18,7 @@ from typing import Any
 
 from csc_metrics import benchmarks, catalogue, storage
 from csc_metrics.change_points import read_change_points
-from csc_metrics.indicators import resolve_team, snapshot_dates
+from csc_metrics.indicators import IndicatorInputs, prepare_inputs, resolve_team, snapshot_dates
 from csc_metrics.indicators.coverage import dataset_windows, dates_record
 from csc_metrics.memory import malloc_allocation
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
@@ -134,8 +134,15 @@ def _new_context(
     targets_file: str | Path | None,
     settings: Settings,
     change_points_file: str | Path | None,
+    inputs: IndicatorInputs | None = None,
+    permanence_in_child: bool = False,
 ) -> ReportContext:
-    """The report context of settled data and parameters: the indicator series worked out."""
+    """The report context of settled data and parameters: the indicator series worked out.
+
+    ``inputs`` (``prepare_inputs`` of the data and settings, when the caller has it) is the
+    context's own and the series is computed from it; ``permanence_in_child`` as for
+    ``cached_indicator_series``.
+    """
     parameters = settled.parameters
     targets = benchmarks.read_targets(targets_file) if targets_file else None
     declared = read_change_points(change_points_file) if change_points_file else None
@@ -150,10 +157,18 @@ def _new_context(
         comparator=settled.comparator,
         suppress=parameters.suppress,
         targets=targets,
-        full_series=cached_indicator_series(settled.data, parameters.la_code, settings),
+        full_series=cached_indicator_series(
+            settled.data,
+            parameters.la_code,
+            settings,
+            inputs=inputs,
+            permanence_in_child=permanence_in_child,
+        ),
         settings=settings,
         change_points=declared,
     )
+    if inputs is not None:
+        context.__dict__["inputs"] = inputs  # the cached property, already worked out
     context.team = resolve_team(team, context.teams)
     return context
 
@@ -219,7 +234,22 @@ def preload_report(
     forecast_view = forecast.forecast_in_background(
         settled.data, settled.parameters.la_code, settled.parameters.period_end, settings
     )
-    context = _new_context(settled, team, targets_file, settings, change_points_file)
+    # The per-child structures every SSDA903 figure starts from: prepared once, for the series
+    # (when it is not in the cache) and for the context, whose reports' tables use them. The
+    # permanence indicators, about half of a cold series, are worked out in a forked child
+    # while the other indicators are worked out here.
+    windows = dataset_windows(settled.data)
+    needed = preload.BUILT_FROM["inputs"] in windows
+    inputs = prepare_inputs(settled.data, settings) if needed else None
+    context = _new_context(
+        settled,
+        team,
+        targets_file,
+        settings,
+        change_points_file,
+        inputs=inputs,
+        permanence_in_child=True,
+    )
     for name in preload.TEAM_INDEPENDENT:
         needs = preload.BUILT_FROM.get(name)
         if needs is None or needs in context.windows:

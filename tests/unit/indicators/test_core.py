@@ -10,10 +10,10 @@ import pytest
 from indicators_fixtures import LA, county, episode, leaver, make_data
 
 from csc_metrics.errors import ParameterError
-from csc_metrics.indicators import core
 from csc_metrics.indicators import (
     compute_indicator_series,
     compute_indicators,
+    core,
     data_coverage,
     prepare_inputs,
     quarter_ends_covered,

@@ -254,7 +254,7 @@ def preload_report(
         needs = preload.BUILT_FROM.get(name)
         if needs is None or needs in context.windows:
             getattr(context, name)
-    context.summaries(catalogue.indicator_ids())
+    preload.work_out_summaries(context, catalogue.indicator_ids())
     # What every team's caseload page starts from, the same for all: worked out here, once.
     if "caseload" in context.windows:
         caseloads.prepare_team_pages(context)

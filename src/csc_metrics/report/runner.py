@@ -36,7 +36,7 @@ from csc_metrics.report.data_needs import (
     missing_data,
     no_data_notebook,
 )
-from csc_metrics.report.execute import CellFailure, NotebookJob, execute_job
+from csc_metrics.report.execute import CellFailure, NotebookJob
 from csc_metrics.report.executions import (
     ReusableExecution,
     find_reusable,
@@ -45,7 +45,8 @@ from csc_metrics.report.executions import (
     reuse_execution,
     run_inputs_fingerprint,
 )
-from csc_metrics.report.forkserver import ForkServer
+from csc_metrics.report.forked_notebooks import ChildRegistry, execute_on_pool, forks_notebooks
+from csc_metrics.report.forkserver import ForkServer, KernelStartError
 from csc_metrics.report.history import prune_periods, write_history_page, write_period_scorecard
 from csc_metrics.report.jobs import longest_first, plan_jobs
 from csc_metrics.report.kernels import KernelPool
@@ -253,6 +254,8 @@ class _Run:
         self.summary: dict[str, Any] | None = None
         # The dates the data cover, as the report preparation answered them (or None).
         self.prepared_dates: dict[str, Any] | None = None
+        # Notebooks executing in children forked from the server (``shell_engine``).
+        self.children = ChildRegistry()
         # Report name -> execution key, and the executions of the last published run that
         # this run re-uses instead of executing the notebook again (``executions``).
         self.keys: dict[str, str] = {}
@@ -286,7 +289,7 @@ class _Run:
             # compiling the template) would take this process's GIL from ingest: with a fork
             # server it waits until the server prepares the report data and this process idles.
             if pool.server is None:
-                background.submit(_prepare_execution_and_rendering)
+                background.submit(_prepare_execution_and_rendering, pool)
             inputs = background.submit(hash_inputs, config.raw)
             # The raw identifiers for the privacy check: the last run's digests are read before
             # ingest replaces the processed folder; the workbook sheets ingest parses are read
@@ -299,7 +302,7 @@ class _Run:
                 collect_raw_identifiers, config.raw, remembered, read_by_ingest
             )
             if pool.server is not None:
-                background.submit(_prepare_execution_and_rendering)
+                background.submit(_prepare_execution_and_rendering, pool)
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
             prepared_end = (
@@ -325,7 +328,8 @@ class _Run:
                 progress_logger.info(
                     "Every report is re-used: the report data are not prepared again"
                 )
-            pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
+            if not forks_notebooks(pool):
+                pool.add_demand(to_run if pool.forks else max(0, to_run - len(notebooks)))
             return self._build_and_publish(jobs, pool, period_end, inputs, identifiers)
 
     def _ingest(self, inputs: Future[list[dict[str, Any]]]) -> None:
@@ -561,6 +565,7 @@ class _Run:
             # kill the kernels, so the running ones stop now rather than when they finish.
             self.stopping = True
             executor.shutdown(wait=False, cancel_futures=True)
+            self.children.kill_all()
             pool.close()
             executor.shutdown(wait=True)
             raise
@@ -610,19 +615,15 @@ class _Run:
             progress.finished(outcome)
             return outcome
         try:
-            kernel = pool.acquire()
-        except Exception as error:
+            result = execute_on_pool(
+                job, pool, executed_path, self.config.cell_timeout, self.children
+            )
+        except KernelStartError as error:
             failure = CellFailure(None, "KernelStartError", str(error))
             outcome = write_report_page(
                 job, None, failure, build, self.config, period_end, self.started_at, 0.0
             )
         else:
-            try:
-                result = execute_job(
-                    job, kernel, executed_path, cell_timeout=self.config.cell_timeout
-                )
-            finally:
-                pool.discard(kernel)
             outcome = write_report_page(
                 job,
                 result.notebook,
@@ -744,7 +745,7 @@ class _Run:
         write_run_manifest(facts, outcomes, self.timings, build)
 
 
-def _prepare_execution_and_rendering() -> None:
-    import papermill  # noqa: F401 - imported now so the first notebook does not wait for it
-
+def _prepare_execution_and_rendering(pool: KernelPool) -> None:
+    if not forks_notebooks(pool):  # forked children have papermill from the server
+        import papermill  # noqa: F401 - imported now so the first notebook does not wait for it
     prepare_renderer()

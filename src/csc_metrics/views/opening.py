@@ -198,6 +198,12 @@ def preload_report(
     indicator series and the benchmark alignment are also written to the processed folder's
     cache, for notebooks run later in JupyterLab.
 
+    Where this process can fork safely (one thread, as the kernel server), the second core
+    works alongside it: the forecast, the permanence indicators of a series not yet cached and
+    the later half of the summaries are worked out in forked children (``forked.ForkedCall``)
+    while the rest is worked out here. Elsewhere, or when a child fails, all of it is worked
+    out here; the context and the answer are the same.
+
     Args:
         processed_dir: As for ``open_report``.
         period_end: As for ``open_report``.

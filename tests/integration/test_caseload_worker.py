@@ -2,11 +2,11 @@
 
 The worker (``caseload.background``) is spawned only for a history of more than
 ``BACKGROUND_MIN_BYTES`` in two or more batches, and forked (from a process running one thread)
-for more than ``FORK_MIN_BYTES``; here the limits are lowered so that the shipped sample's
-snapshots are batches cleaned by the worker and the main process together, and everything
-ingest writes is compared with an ingest without the worker. Each test runs with the worker
-spawned and forked (pytest-xdist's workers run an execnet thread, so forking is forced there:
-the child runs only the worker).
+for such a history or a few new snapshots (``FORK_MIN_BYTES`` to ``FORK_MAX_BYTES``); here the
+limits are lowered so that the shipped sample's snapshots are batches cleaned by the worker and
+the main process together, and everything ingest writes is compared with an ingest without the
+worker. Each test runs with the worker spawned and forked (pytest-xdist's workers run an
+execnet thread, so forking is forced there: the child runs only the worker).
 """
 
 from __future__ import annotations

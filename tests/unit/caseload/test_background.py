@@ -30,6 +30,18 @@ def test_a_few_kilobytes_are_not_worth_a_fork(two_cores, monkeypatch):
     assert background.start_method(1, 100 * 1024) is None
 
 
+def test_a_county_history_read_cold_is_left_to_the_parsing_thread(two_cores, monkeypatch):
+    # 20 MB (a county's 28 workbooks) > 4 MB and < 128 MB: no worker, forked or spawned.
+    _fork_safe(monkeypatch, True)
+    assert background.start_method(5, 20 * MB) is None
+
+
+def test_a_long_history_is_forked_where_it_can_be(two_cores, monkeypatch):
+    # 200 MB in two batches, one thread running: forked (no imports to pay for).
+    _fork_safe(monkeypatch, True)
+    assert background.start_method(2, 200 * MB) == "fork"
+
+
 def test_with_threads_running_a_long_history_is_spawned(two_cores, monkeypatch):
     # Not fork-safe; two batches of 200 MB in all >= 128 MB: spawned.
     _fork_safe(monkeypatch, False)

@@ -264,18 +264,30 @@ class _Run:
             read_by_ingest = SheetsReadByIngest()
             with observing_sheets(read_by_ingest):
                 self._ingest(inputs)
-            identifiers = background.submit(
-                collect_raw_identifiers, config.raw, remembered, read_by_ingest
-            )
-            if pool.server is not None:
-                background.submit(_prepare_execution_and_rendering, pool)
+            # Started once the server has been asked to prepare the report data: threads of
+            # this process started before would take the GIL this thread needs to ask (0.5 s
+            # on the sample's critical path).
+            later: list[Future[Any]] = []
+
+            def start_background() -> None:
+                if not later:
+                    later.append(
+                        background.submit(
+                            collect_raw_identifiers, config.raw, remembered, read_by_ingest
+                        )
+                    )
+                    if pool.server is not None:
+                        background.submit(_prepare_execution_and_rendering, pool)
+
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
             prepared_end = (
                 pd.Timestamp(preparation["period_end"])
                 if preparation is not None
-                else self._prepare_report_data(pool.server)
+                else self._prepare_report_data(pool.server, then=start_background)
             )
+            start_background()
+            identifiers: Future[RawIdentifiers] = later[0]
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             self.dates = self._dates_covered(preparation)
@@ -327,7 +339,9 @@ class _Run:
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
 
-    def _prepare_report_data(self, server: ForkServer | None) -> pd.Timestamp | None:
+    def _prepare_report_data(
+        self, server: ForkServer | None, then: Callable[[], None] | None = None
+    ) -> pd.Timestamp | None:
         """Build what every notebook shares, once, before any notebook starts.
 
         That is the report context of ``views.open_report``: the processed data loaded and
@@ -336,6 +350,10 @@ class _Run:
         the server, and every kernel forked afterwards starts with it in memory; without one it
         is built here, and the notebooks read the series and alignment from the processed
         folder's cache. Either way no notebook computes the series or waits for another to.
+
+        Args:
+            server: The kernel fork server, or None.
+            then: Called once the server has been asked (or before preparing here).
 
         Returns:
             The period end the notebooks' parameters settle on (``latest`` resolved), or None
@@ -347,10 +365,12 @@ class _Run:
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
             if server is not None:
-                answer = server.call(PRELOAD_FUNCTION, **parameters)
+                answer = server.call(PRELOAD_FUNCTION, after_sending=then, **parameters)
             else:
                 from csc_metrics.views.opening import preload_report
 
+                if then is not None:
+                    then()
                 answer = preload_report(**parameters)
         except Exception as error:  # the notebooks report a problem with the data themselves
             logger.info("The report data were not prepared ahead of the notebooks: %s", error)

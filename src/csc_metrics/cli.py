@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from csc_metrics import __version__
 from csc_metrics.errors import SHOWN_ON_STDERR, CscMetricsError, capped_message
 from csc_metrics.folders import describe_os_error
+from csc_metrics.startup import skip_slow_optional_imports
 
 #: Subcommand -> (module providing add_arguments/run, one-line help).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The process exit code.
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    skip_slow_optional_imports()
     top = _top_level_parser()
     # Split "csc-metrics [-v] COMMAND [options]" so only COMMAND's module is imported.
     leading = []

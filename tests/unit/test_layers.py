@@ -23,6 +23,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "foundations": (
         "",
         "errors",
+        "startup",
         "settings",
         "catalogue",
         "formatting",

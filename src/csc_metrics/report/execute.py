@@ -17,6 +17,9 @@ from csc_metrics.report.kernels import KERNEL_NAME, WarmKernel
 #: Longest error message kept for the log and the landing page.
 MAX_MESSAGE_CHARS = 300
 
+#: What a failure says when the process running the notebook died.
+KERNEL_DIED_MESSAGE = "the Python kernel stopped while running the cell (out of memory?)"
+
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DESCRIPTION = re.compile(r"^#\s*papermill_description=(\S+)")
 
@@ -127,10 +130,11 @@ def source_cell_number(executed_index: int, injected_index: int) -> int:
 class _Tracker:
     """nbclient hooks: remember the notebook object and the cell being executed."""
 
-    def __init__(self) -> None:
+    def __init__(self, also: Any = None) -> None:
         self.notebook: NotebookNode | None = None
         self.cell_index: int | None = None
         self.cell_source = ""
+        self._also = also
 
     def notebook_started(self, notebook: NotebookNode, **_: Any) -> None:
         self.notebook = notebook
@@ -138,6 +142,8 @@ class _Tracker:
     def cell_started(self, cell: NotebookNode, cell_index: int, **_: Any) -> None:
         self.cell_index = cell_index
         self.cell_source = cell.get("source", "")
+        if self._also is not None:
+            self._also(cell=cell, cell_index=cell_index)
 
 
 def execute_job(
@@ -162,30 +168,59 @@ def execute_job(
     Returns:
         The executed notebook, the failure if any, and the wall time.
     """
+    return execute_with_papermill(
+        job, executed_path, cell_timeout=cell_timeout, km=kernel.manager, kernel_name=KERNEL_NAME
+    )
+
+
+def execute_with_papermill(
+    job: NotebookJob,
+    executed_path: Path,
+    *,
+    cell_timeout: int,
+    on_cell_start: Any = None,
+    **engine_options: Any,
+) -> ExecutionResult:
+    """Execute a notebook with papermill, by whatever engine ``engine_options`` choose.
+
+    ``execute_job`` gives a kernel (papermill's nbclient engine); a child forked from the
+    kernel server gives its own engine (``report.shell_engine``). Never raises for a problem
+    inside the notebook (see ``execute_job``).
+
+    Args:
+        job: The notebook and its parameters.
+        executed_path: Where to save the executed ``.ipynb``.
+        cell_timeout: Seconds one cell may run.
+        on_cell_start: Also called as each cell starts (``cell=..., cell_index=...``).
+        **engine_options: ``km`` and ``kernel_name``, or ``engine_name``.
+
+    Returns:
+        The executed notebook, the failure if any, and the wall time.
+    """
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     source = nbformat.read(job.source, as_version=4)
     injected = injected_cell_index(source)
-    tracker = _Tracker()
+    tracker = _Tracker(also=on_cell_start)
     executed_path.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     failure: CellFailure | None = None
     notebook: NotebookNode | None = None
+    options = {"kernel_name": KERNEL_NAME, **engine_options}
     try:
         notebook = papermill.execute_notebook(
             str(job.source),
             str(executed_path),
             parameters=job.parameters,
-            kernel_name=KERNEL_NAME,
             language="python",
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=cell_timeout,
-            km=kernel.manager,
             on_notebook_start=tracker.notebook_started,
             on_cell_start=tracker.cell_started,
+            **options,
         )
     except PapermillExecutionError as error:
         failure = CellFailure(
@@ -202,7 +237,7 @@ def execute_job(
             "Timeout" if isinstance(error, CellTimeoutError) else "KernelDied",
             f"the cell ran for more than {cell_timeout} s"
             if isinstance(error, CellTimeoutError)
-            else "the Python kernel stopped while running the cell (out of memory?)",
+            else KERNEL_DIED_MESSAGE,
         )
         notebook = _save_partial(tracker.notebook, executed_path)
         _cancel_pending_tasks()

@@ -10,7 +10,9 @@ stdin, one JSON object a line:
   those arguments, and answers ``{"pid": N}``;
 - ``{"call": "module:function", "kwargs": {...}}`` calls the function in the server itself and
   answers ``{"result": ...}``. The run uses it to build the report context once the data are
-  ingested: every kernel forked afterwards starts with it in memory.
+  ingested: every kernel forked afterwards starts with it in memory;
+- ``{"notebook": {...}, "cwd": ..., "log": ...}`` forks a child that executes one notebook
+  itself, without a kernel (``report.shell_engine``), and answers ``{"pid": N}``.
 
 A failure is answered ``{"error": "..."}``. A forked kernel is ready in a few tenths of a second
 and shares the imported libraries (and whatever the calls built) with its siblings,
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +78,7 @@ WARM_IMPORTS = (
 
 #: Functions the server calls once its imports are done, before it forks any kernel: work every
 #: report does whatever its data. A function that fails is skipped.
-WARM_CALLS = ("csc_metrics.views.preload:warm_up",)
+WARM_CALLS = ("csc_metrics.views.preload:warm_up", "csc_metrics.report.shell_engine:warm_up")
 
 #: Environment for every kernel. The inline backend is set explicitly because a scheduler's
 #: environment may carry MPLBACKEND=Agg, which silently drops every chart from the output.
@@ -150,11 +153,31 @@ class ForkServer:
             raise KernelStartError(f"the kernel fork server failed: {reason}")
         return int(reply["pid"])
 
-    def call(self, function: str, **kwargs: Any) -> Any:
+    def run_notebook(self, request: dict[str, Any], cwd: str | None, log: str | None = None) -> int:
+        """Fork a child that executes one notebook (``shell_engine.run_notebook``); its pid.
+
+        Args:
+            request: What ``shell_engine.run_notebook`` is given (JSON values).
+            cwd: The child's working directory (the notebook's folder, as for a kernel).
+            log: File for the child's own stdout and stderr (not the notebook's output).
+
+        Raises:
+            KernelStartError: If the server has stopped or could not fork.
+        """
+        reply = self._ask({"notebook": request, "cwd": cwd, "log": log})
+        if "pid" not in reply:
+            reason = reply.get("error") or self.errors() or "it stopped"
+            raise KernelStartError(f"the kernel fork server failed: {reason}")
+        return int(reply["pid"])
+
+    def call(
+        self, function: str, after_sending: Callable[[], None] | None = None, **kwargs: Any
+    ) -> Any:
         """Call a function in the server, so that kernels forked afterwards inherit its work.
 
         Args:
             function: ``"module:function"``; it must return something JSON can carry.
+            after_sending: Called once the request is sent, while the server works on it.
             **kwargs: Its keyword arguments (JSON values).
 
         Returns:
@@ -164,23 +187,35 @@ class ForkServer:
             ServerCallError: If the function raised (the message gives its error) or the server
                 has stopped.
         """
-        reply = self._ask({"call": function, "kwargs": kwargs})
+        reply = self._ask({"call": function, "kwargs": kwargs}, after_sending)
         if "result" not in reply:
             reason = reply.get("error") or self.errors() or "the server stopped"
             raise ServerCallError(f"{function} failed in the kernel fork server: {reason}")
         return reply["result"]
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one request and read its answer (an empty one if the server has stopped)."""
+    def _ask(
+        self, request: dict[str, Any], after_sending: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        """Send one request and read its answer (an empty one if the server has stopped).
+
+        ``after_sending`` is called once the request is sent (or could not be), before the
+        answer is read.
+        """
+        answer: dict[str, Any] = {}
         with self._lock:
             stdin, stdout = self._process.stdin, self._process.stdout
-            if stdin is None or stdout is None or self._process.poll() is not None:
-                return {}
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(json.dumps(request) + "\n")
-                stdin.flush()
-                return json.loads(stdout.readline() or "{}")
-        return {}
+            sent = False
+            if stdin is not None and stdout is not None and self._process.poll() is None:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.write(json.dumps(request) + "\n")
+                    stdin.flush()
+                    sent = True
+            if after_sending is not None:
+                after_sending()
+            if sent and stdout is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    answer = json.loads(stdout.readline() or "{}")
+        return answer
 
     def errors(self) -> str:
         """The end of what the server wrote to stderr."""
@@ -259,8 +294,8 @@ def _call(request: dict[str, Any]) -> dict[str, Any]:
     return {"result": result}
 
 
-def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
-    """In the forked child: detach, redirect output, and run an IPython kernel."""
+def _detach(request: dict[str, Any]) -> None:
+    """In a forked child: its own session, signals, working directory and output files."""
     # Everything inherited from the server (modules, the preloaded report data) lives as long
     # as the kernel: out of the garbage collector's sight, its full collections no longer walk
     # it, nor copy its pages by touching them (about 0.15 s of CPU a kernel on the sample).
@@ -275,6 +310,11 @@ def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
     os.dup2(devnull, 0)
     os.dup2(sink, 1)
     os.dup2(sink, 2)
+
+
+def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
+    """In the forked child: detach, redirect output, and run an IPython kernel."""
+    _detach(request)
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
@@ -282,10 +322,33 @@ def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
     app.start()
 
 
+def _run_notebook(request: dict[str, Any], server_pid: int) -> None:
+    """In the forked child: detach, and execute one notebook without a kernel."""
+    _detach(request)
+    _end_with_server(server_pid)
+    from csc_metrics.report.shell_engine import run_notebook
+
+    run_notebook(request["notebook"])
+
+
+def _end_with_server(server_pid: int) -> None:
+    """Have the system kill this child if the server ends (a run that was killed)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != server_pid:  # the server ended before the line above took effect
+        os._exit(1)
+
+
 def serve(modules: list[str]) -> None:
     """Warm up, then fork a kernel for each request until stdin closes."""
     # Ctrl-C in the terminal reaches the whole process group; the run stops the server itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from csc_metrics.startup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     _warm(modules)
     # Finished kernels are reaped by the system, so none lingers as a zombie.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
@@ -299,10 +362,20 @@ def serve(modules: list[str]) -> None:
                 sys.stdout.flush()
                 pid = os.fork()
                 if pid == 0:
+                    code = 0
                     try:
-                        _become_kernel(request, server_pid)
+                        if "notebook" in request:
+                            _run_notebook(request, server_pid)
+                        else:
+                            _become_kernel(request, server_pid)
+                    except BaseException:
+                        code = 1
+                        with contextlib.suppress(Exception):
+                            import traceback
+
+                            traceback.print_exc()
                     finally:
-                        os._exit(0)
+                        os._exit(code)
                 reply = {"pid": pid}
         except Exception as error:
             reply = {"error": f"{type(error).__name__}: {error}"}

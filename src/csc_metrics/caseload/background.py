@@ -149,7 +149,11 @@ class BackgroundCaseload:
         self.method = method
         self._scratch = scratch
         scratch.mkdir()
-        context = multiprocessing.get_context(method)
+        context = (
+            multiprocessing.get_context("fork")
+            if method == "fork"
+            else multiprocessing.get_context("spawn")
+        )
         self._claims = _Claims(context.Array("i", [0, len(batches)]))
         self._results: Any = context.Queue()
         self._finished: dict[int, list[tuple[str, dict[str, str]]] | None] = {}

@@ -2,11 +2,11 @@
 
 The worker (``caseload.background``) is spawned only for a history of more than
 ``BACKGROUND_MIN_BYTES`` in two or more batches, and forked (from a process running one thread)
-for such a history or a few new snapshots (``FORK_MIN_BYTES`` to ``FORK_MAX_BYTES``); here the
-limits are lowered so that the shipped sample's snapshots are batches cleaned by the worker and
-the main process together, and everything ingest writes is compared with an ingest without the
-worker. Each test runs with the worker spawned and forked (pytest-xdist's workers run an
-execnet thread, so forking is forced there: the child runs only the worker).
+for a few new snapshots (``FORK_MIN_BYTES`` to ``FORK_MAX_BYTES``); here the limits are set so
+that the shipped sample's snapshots are batches cleaned by the worker and the main process
+together, and everything ingest writes is compared with an ingest without the worker. Each test
+runs with the worker spawned and forked (pytest-xdist's workers run an execnet thread, so
+forking is forced there: the child runs only the worker).
 """
 
 from __future__ import annotations
@@ -61,10 +61,13 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return started
 
 
-def _worker_for_any_history(patch: pytest.MonkeyPatch) -> None:
-    """Every snapshot its own batch, and a worker started whatever the history's size."""
-    patch.setattr(background, "BACKGROUND_MIN_BYTES", 0)
-    patch.setattr(background, "FORK_MIN_BYTES", 0)
+def _worker_for_any_history(patch: pytest.MonkeyPatch, method: str) -> None:
+    """Every snapshot its own batch, and a worker started (by ``method``) whatever the size."""
+    if method == "spawn":
+        patch.setattr(background, "BACKGROUND_MIN_BYTES", 0)
+    else:
+        patch.setattr(background, "FORK_MIN_BYTES", 0)
+        patch.setattr(background, "FORK_MAX_BYTES", 2**62)
     patch.setattr(caseload_ingest, "WORKER_BATCH_BYTES", 1)
 
 
@@ -107,7 +110,7 @@ def test_the_worker_gives_what_one_process_gives(tmp_path, method, starts, monke
         ingest(SAMPLE, alone)
     # The shipped sample's caseload is about 2 MB: far below the spawned worker's threshold.
     assert starts == [None]
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
     shared = tmp_path / "shared"
     ingest(SAMPLE, shared)
     assert isinstance(starts[-1], background.BackgroundCaseload)
@@ -144,7 +147,7 @@ def test_the_earliest_unusable_snapshot_is_the_one_reported(tmp_path, method, st
         patch.setattr(background, "FORK_MIN_BYTES", 2**62)
         ingest(raw, tmp_path / "alone")
     assert second in str(alone.value)
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
     with pytest.raises(InputError) as shared:
         ingest(raw, tmp_path / "shared")
     assert starts[-1] is not None
@@ -156,7 +159,7 @@ def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(tmp_path, met
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(background, "FORK_MIN_BYTES", 2**62)
         ingest(SAMPLE, alone)
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
 
     class Died(background.BackgroundCaseload):
         """A worker that took every batch and stopped before it cleaned any."""

@@ -1,9 +1,12 @@
 """A long caseload history is cleaned in a second process; nothing may depend on it.
 
-The worker (``caseload.background``) starts only for a history of more than
-``BACKGROUND_MIN_BYTES`` in two or more batches; here both limits are lowered so that the
-shipped sample's three snapshots are three batches cleaned by the worker and the main process
-together, and everything ingest writes is compared with an ingest without the worker.
+The worker (``caseload.background``) is spawned only for a history of more than
+``BACKGROUND_MIN_BYTES`` in two or more batches, and forked (from a process running one thread)
+for a few new snapshots (``FORK_MIN_BYTES`` to ``FORK_MAX_BYTES``); here the limits are set so
+that the shipped sample's snapshots are batches cleaned by the worker and the main process
+together, and everything ingest writes is compared with an ingest without the worker. Each test
+runs with the worker spawned and forked (pytest-xdist's workers run an execnet thread, so
+forking is forced there: the child runs only the worker).
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ def key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(privacy.KEY_ENV, KEY)
 
 
+@pytest.fixture(params=["spawn", "fork"])
+def method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the worker starts: forked where this process counts as running one thread."""
+    monkeypatch.setattr(background, "fork_is_safe", lambda: request.param == "fork")
+    return str(request.param)
+
+
 def _record_starts(patch: pytest.MonkeyPatch) -> list[object]:
     """Each worker ``start_background`` gives from now on (None where it starts none)."""
     started: list[object] = []
@@ -59,19 +69,25 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 @pytest.fixture(scope="module")
 def alone(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[object]]:
-    """The shipped sample ingested by one process, once for the module (read only), with the
-    workers ``start_background`` gave meanwhile: two tests compare an ingest with it."""
+    """The shipped sample ingested by one process (no worker, spawned or forked), once for the
+    module (read only), with the workers ``start_background`` gave meanwhile: four tests (two
+    tests, each with both start methods) compare an ingest with it."""
     folder = tmp_path_factory.mktemp("caseload-worker") / "alone"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(privacy.KEY_ENV, KEY)
+        patch.setattr(background, "FORK_MIN_BYTES", 2**62)
         started = _record_starts(patch)
         ingest(SAMPLE, folder)
     return folder, started
 
 
-def _worker_for_any_history(patch: pytest.MonkeyPatch) -> None:
-    """Every snapshot its own batch, and a worker started whatever the history's size."""
-    patch.setattr(background, "BACKGROUND_MIN_BYTES", 0)
+def _worker_for_any_history(patch: pytest.MonkeyPatch, method: str) -> None:
+    """Every snapshot its own batch, and a worker started (by ``method``) whatever the size."""
+    if method == "spawn":
+        patch.setattr(background, "BACKGROUND_MIN_BYTES", 0)
+    else:
+        patch.setattr(background, "FORK_MIN_BYTES", 0)
+        patch.setattr(background, "FORK_MAX_BYTES", 2**62)
     patch.setattr(caseload_ingest, "WORKER_BATCH_BYTES", 1)
 
 
@@ -107,14 +123,15 @@ def _cache_index(folder: Path) -> dict[str, object]:
     return index
 
 
-def test_the_worker_gives_what_one_process_gives(tmp_path, alone, starts, monkeypatch):
+def test_the_worker_gives_what_one_process_gives(tmp_path, alone, method, starts, monkeypatch):
     alone, alone_starts = alone
-    # The shipped sample's caseload is about 2 MB: far below the worker's threshold.
+    # The shipped sample's caseload is about 2 MB: far below the spawned worker's threshold.
     assert alone_starts == [None]
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
     shared = tmp_path / "shared"
     ingest(SAMPLE, shared)
-    assert starts[-1] is not None
+    assert isinstance(starts[-1], background.BackgroundCaseload)
+    assert starts[-1].method == method
     # Every table and the issues, byte for byte, and every cached snapshot's and year's rows.
     assert _processed_files(shared) == _processed_files(alone)
     manifests = [json.loads((f / storage.MANIFEST_NAME).read_text()) for f in (alone, shared)]
@@ -140,22 +157,25 @@ def _raw_with_unusable_snapshots(tmp_path: Path) -> Path:
     return raw
 
 
-def test_the_earliest_unusable_snapshot_is_the_one_reported(tmp_path, starts, monkeypatch):
+def test_the_earliest_unusable_snapshot_is_the_one_reported(tmp_path, method, starts, monkeypatch):
     raw = _raw_with_unusable_snapshots(tmp_path)
     second = sorted(p.name for p in (raw / "caseload").iterdir())[1]
-    with pytest.raises(InputError) as alone:
+    with pytest.raises(InputError) as alone, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(background, "FORK_MIN_BYTES", 2**62)
         ingest(raw, tmp_path / "alone")
     assert second in str(alone.value)
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
     with pytest.raises(InputError) as shared:
         ingest(raw, tmp_path / "shared")
     assert starts[-1] is not None
     assert str(shared.value) == str(alone.value)
 
 
-def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(tmp_path, alone, monkeypatch):
+def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(
+    tmp_path, alone, method, monkeypatch
+):
     alone, _ = alone
-    _worker_for_any_history(monkeypatch)
+    _worker_for_any_history(monkeypatch, method)
 
     class Died(background.BackgroundCaseload):
         """A worker that took every batch and stopped before it cleaned any."""

@@ -110,3 +110,14 @@ def test_write_parquet_writes_row_groups_as_pandas_does(tmp_path, monkeypatch):
     frame.to_parquet(tmp_path / "pandas.parquet", index=False, row_group_size=2)
     storage.write_parquet(frame, tmp_path / "ours.parquet")
     assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(storage.PROCESSED_TABLES))
+def test_an_empty_table_is_what_its_model_gives_when_it_checks_one(name):
+    # Built without validating: the model's checks pass and change no dtype (episodes' child_id
+    # stays the model's text dtype, decom datetime64[ns]; the index a RangeIndex of 0 rows).
+    empty = storage.empty_table(name)
+    checked = storage.PROCESSED_TABLES[name].validate(empty.copy())
+    pd.testing.assert_frame_equal(empty, checked, check_index_type=True, check_column_type=True)
+    assert [repr(dtype) for dtype in empty.dtypes] == [repr(dtype) for dtype in checked.dtypes]
+    assert len(empty) == 0

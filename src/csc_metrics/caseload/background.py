@@ -3,7 +3,11 @@
 A national caseload history (28 snapshots of about 200,000 case rows each) takes as long to
 clean as the SSDA903 stage, and both are pandas work that holds the GIL, so a thread cannot
 share it out. On a machine with two or more cores ``start_background`` starts one worker
-process (``spawn``: the caller may be running threads) before the SSDA903 stage. The worker
+process before the SSDA903 stage. For a long history it is started with ``spawn`` (the caller
+may be running threads, so must not fork), which imports pandas afresh (about 1.5 s of CPU),
+so only a long history pays for it. For a quarter's few new snapshots, where this process runs
+one thread (``csc-metrics ingest``), the worker is forked: it starts in a few milliseconds with
+everything imported, so even one new quarterly workbook is worth handing to it. The worker
 cleans the snapshots' batches from the oldest on, and writes each snapshot's cleaned rows and
 issues as the ingest cache's files, into a scratch folder: nothing it cleans is held in memory
 by either process (holding it in the main process during the SSDA903 stage would break the
@@ -29,6 +33,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csc_metrics.forked import fork_is_safe
 from csc_metrics.ingest_cache import (
     CachedUnit,
     IngestCache,
@@ -42,9 +47,20 @@ from csc_metrics.settings import Settings
 if TYPE_CHECKING:
     from csc_metrics.caseload.ingest import Job
 
-#: Snapshot bytes to read below which no worker is started: two batches at least, so that each
-#: process has one (a county's 28 quarterly workbooks are about 20 MB; the national 430 MB).
+#: Snapshot bytes to read below which no spawned worker is started: two batches at least, so
+#: that each process has one (a county's 28 quarterly workbooks are about 20 MB; the national
+#: 430 MB).
 BACKGROUND_MIN_BYTES = 128 * 1024**2
+#: Snapshot bytes to read below which no forked worker is started. Forking, writing the
+#: snapshots' files and reading them back costs a few tens of milliseconds; cleaning one
+#: county's quarterly Annex A workbook (0.75 MB) about 0.3 s, done meanwhile by the worker.
+FORK_MIN_BYTES = 512 * 1024
+#: Snapshot bytes above which a forked worker is not started for a history shorter than
+#: ``BACKGROUND_MIN_BYTES``: there the main process's workbook parsing thread (``prefetch``)
+#: already keeps the second core busy during the SSDA903 stage, and a worker's extra batches
+#: and files cost more than it saves (a county's 28 workbooks, 21 MB, cold: 15.9 s of CPU in
+#: both processes against 14.4 s in one).
+FORK_MAX_BYTES = 4 * 1024**2
 #: Seconds between checks that the worker is still alive while its next batch is awaited.
 POLL_SECONDS = 1.0
 
@@ -117,6 +133,8 @@ class BackgroundCaseload:
         pseudonymiser: Turns child identifiers into pseudonyms.
         settings: Local rules.
         scratch: An empty folder for the worker's files, removed by ``close``.
+        method: How the worker process starts: ``spawn``, or ``fork`` (only from a process
+            running one thread: ``forked.fork_is_safe``).
     """
 
     def __init__(
@@ -125,11 +143,17 @@ class BackgroundCaseload:
         pseudonymiser: Pseudonymiser,
         settings: Settings,
         scratch: Path,
+        method: str = "spawn",
     ) -> None:
         self.batches = batches
+        self.method = method
         self._scratch = scratch
         scratch.mkdir()
-        context = multiprocessing.get_context("spawn")
+        context = (
+            multiprocessing.get_context("fork")
+            if method == "fork"
+            else multiprocessing.get_context("spawn")
+        )
         self._claims = _Claims(context.Array("i", [0, len(batches)]))
         self._results: Any = context.Queue()
         self._finished: dict[int, list[tuple[str, dict[str, str]]] | None] = {}
@@ -209,12 +233,32 @@ def start_background(
     Returns:
         The batches being cleaned, or None when it would not pay (one core, a small history).
     """
-    if (os.cpu_count() or 1) < 2 or len(batches) < 2 or total_bytes < BACKGROUND_MIN_BYTES:
+    method = start_method(len(batches), total_bytes)
+    if method is None:
         return None
     try:
-        return BackgroundCaseload(batches, pseudonymiser, settings, scratch)
+        return BackgroundCaseload(batches, pseudonymiser, settings, scratch, method)
     except OSError:
         # No process or shared memory to be had here (a locked-down machine): one process does
         # it all, as on one core.
         shutil.rmtree(scratch, ignore_errors=True)
         return None
+
+
+def start_method(batches: int, total_bytes: int) -> str | None:
+    """How a worker for this many batches and bytes starts (``fork``, ``spawn``), or None.
+
+    A forked worker costs little, so it pays for a few new snapshots (a quarter's re-run): this
+    process has the SSDA903 stage to do meanwhile. A spawned one imports for about 1.5 s of CPU
+    first, so it needs a long history, and two batches at least so that each process has one.
+    A long history is spawned even where it could be forked: that is how the national ingest's
+    time and memory (both processes' peaks summed) were measured; a forked worker there, which
+    would save the imports, has not been.
+    """
+    if (os.cpu_count() or 1) < 2 or batches < 1:
+        return None
+    if batches >= 2 and total_bytes >= BACKGROUND_MIN_BYTES:
+        return "spawn"
+    if fork_is_safe() and FORK_MIN_BYTES <= total_bytes <= FORK_MAX_BYTES:
+        return "fork"
+    return None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 import pandas as pd
 
 from csc_metrics.catalogue import indicator_ids
 from csc_metrics.dates import parse_period_end
+from csc_metrics.forked import ForkedCall
 from csc_metrics.indicators.care_leavers import care_leaver_indicator_series
 from csc_metrics.indicators.caseloads import caseload_indicator_series
 from csc_metrics.indicators.coverage import (
@@ -34,31 +36,54 @@ def _indicators_at(
     period_ends: list[pd.Timestamp],
     la_code: str,
     settings: Settings,
+    permanence_in_child: bool = False,
 ) -> pd.DataFrame:
     """Every area's metric rows at the reference dates each dataset covers; the rest marked.
 
     SSDA903 areas are computed at the dates the SSDA903 returns cover, caseload indicators at
     the dates a snapshot covers; every indicator not covered at a date (no data, or a look-back
     window reaching before the data) is one blank overall row with its ``not_covered`` reason.
+    With ``permanence_in_child`` the permanence area is worked out in a forked child while the
+    other areas are worked out here (``forked.ForkedCall``: here too where forking is unsafe or
+    the child fails); the rows are the same, in the same order, either way.
     """
     windows = dataset_windows(data)
     ssda903_dates = covered_dates(windows, "ssda903", period_ends)
     caseload_dates = covered_dates(windows, "caseload", period_ends)
     parts = [_empty_metrics()]
+    permanence: ForkedCall[pd.DataFrame] | None = None
     if ssda903_dates:
         inputs = inputs if inputs is not None else prepare_inputs(data, settings)
+        work_out_permanence = partial(_permanence_series, data, inputs, ssda903_dates)
+        # Started before the other areas, which are then worked out here meanwhile.
+        permanence = ForkedCall(work_out_permanence) if permanence_in_child else None
         parts += [
             placement_indicator_series(inputs, ssda903_dates, la_code),
             care_leaver_indicator_series(inputs, ssda903_dates),
-            permanence_indicator_series(prepare_permanence(data, inputs), ssda903_dates),
         ]
+        if permanence is None:
+            parts.append(work_out_permanence())
     # The caseload area also holds worker_changes_12m, an SSDA903 indicator (SWEpisodes): it is
     # worked out at both datasets' dates, and mark_not_covered drops what is not covered.
     caseload_area_dates = sorted(set(ssda903_dates) | set(caseload_dates))
-    if caseload_area_dates:
-        parts.append(caseload_indicator_series(data, caseload_area_dates, settings))
+    caseload = (
+        caseload_indicator_series(data, caseload_area_dates, settings)
+        if caseload_area_dates
+        else None
+    )
+    if permanence is not None:
+        parts.append(permanence.result())
+    if caseload is not None:
+        parts.append(caseload)
     metrics = pd.concat(parts, ignore_index=True)
     return mark_not_covered(metrics, not_covered_reasons(windows, period_ends))
+
+
+def _permanence_series(
+    data: ProcessedData, inputs: IndicatorInputs, dates: list[pd.Timestamp]
+) -> pd.DataFrame:
+    """The permanence area's rows at the dates (its structures prepared from ``inputs``)."""
+    return permanence_indicator_series(prepare_permanence(data, inputs), dates)
 
 
 def _empty_metrics() -> pd.DataFrame:
@@ -120,6 +145,9 @@ def compute_indicator_series(
     la_code: str,
     period_ends: Iterable[str | pd.Timestamp] | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    *,
+    inputs: IndicatorInputs | None = None,
+    permanence_in_child: bool = False,
 ) -> pd.DataFrame:
     """Every indicator at each of a series of reference dates, oldest first.
 
@@ -132,6 +160,12 @@ def compute_indicator_series(
         period_ends: Reference dates; default every quarter end any dataset covers
             (``coverage.covered_quarter_ends``).
         settings: Local rules.
+        inputs: ``prepare_inputs(data, settings)`` when the caller already has it (used as it
+            is, with its own settings), to avoid preparing the data twice.
+        permanence_in_child: Work the permanence indicators (about half of a county's series)
+            out in a forked child while the others are worked out here, on a second core. For
+            a process that forks safely (one thread, e.g. the run's kernel server); elsewhere,
+            or if the child fails, they are worked out here. The result is the same.
 
     Returns:
         A validated ``MetricTable`` frame, sorted by reference date then catalogue order.
@@ -139,6 +173,7 @@ def compute_indicator_series(
     Raises:
         ParameterError: If a reference date is not a date, or is outside the data.
     """
+    settings = inputs.settings if inputs is not None else settings
     windows = dataset_windows(data)
     dates = (
         covered_quarter_ends(windows)
@@ -151,5 +186,5 @@ def compute_indicator_series(
         return _empty_metrics()
     # Arrow on malloc: a national series spent more CPU faulting in memory than computing.
     with malloc_allocation():
-        metrics = _indicators_at(data, None, dates, la_code, settings)
+        metrics = _indicators_at(data, inputs, dates, la_code, settings, permanence_in_child)
         return order_metrics(validate_metrics(metrics))

@@ -86,6 +86,29 @@ def _cohort_at(
 
 
 def _cohort(inputs: PermanenceInputs, period_end: pd.Timestamp) -> pd.DataFrame:
+    latest, followed = _followed(inputs, period_end)
+    age = age_at(latest["dob"], latest["period_start"])
+    return pd.DataFrame(
+        {
+            "child_id": latest["child_id"],
+            "entered": latest["period_start"],
+            "age_at_entry": age,
+            "entry_age_band": groups.age_band(age),
+            **followed,
+        }
+    )[COHORT_COLUMNS]
+
+
+def _followed(
+    inputs: PermanenceInputs, period_end: pd.Timestamp
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The cohort's periods of care at R and how each was followed up: exit, route, days.
+
+    Returns:
+        The periods of care (each cohort child's latest), and the cohort's columns from
+        ``exit`` to ``days`` (``COHORT_COLUMNS``), by name. The whole-cohort series needs only
+        these, not the ages at entry.
+    """
     settings = inputs.settings
     periods = inputs.periods
     earliest = max(
@@ -108,21 +131,14 @@ def _cohort(inputs: PermanenceInputs, period_end: pd.Timestamp) -> pd.DataFrame:
     if settings.permanence_other_exits == "censored_at_exit":
         censored_at = censored_at.mask(left_otherwise, ended)
     end = ended.where(reached, censored_at)
-    age = age_at(latest["dob"], latest["period_start"])
-    return pd.DataFrame(
-        {
-            "child_id": latest["child_id"],
-            "entered": latest["period_start"],
-            "age_at_entry": age,
-            "entry_age_band": groups.age_band(age),
-            "exit": ended,
-            "route": route,
-            "reached": reached.to_numpy(),
-            "still_looked_after": ended.isna().to_numpy(),
-            "left_otherwise": left_otherwise.to_numpy(),
-            "days": (end - latest["period_start"]).dt.days.astype(float),
-        }
-    )[COHORT_COLUMNS]
+    return latest, {
+        "exit": ended,
+        "route": route,
+        "reached": reached.to_numpy(),
+        "still_looked_after": ended.isna().to_numpy(),
+        "left_otherwise": left_otherwise.to_numpy(),
+        "days": (end - latest["period_start"]).dt.days.astype(float),
+    }
 
 
 def _fit(cohort: pd.DataFrame, confidence: float, label: str) -> KaplanMeierFitter:
@@ -284,7 +300,9 @@ def permanence_survival_series(
     confidence = inputs.settings.permanence_confidence
     rows: list[tuple[Any, ...]] = []
     for period_end in period_ends:
-        cohort = _cohort(inputs, period_end)
+        # How each child was followed up, without the ages at entry the series does not use.
+        followed = _followed(inputs, period_end)[1]
+        cohort = pd.DataFrame({name: followed[name] for name in ("reached", "days")})
         # The whole cohort only (the first of ``_groups``, without grouping it by age band).
         for breakdown, group, members in [(TOTAL_BREAKDOWN, TOTAL_GROUP, cohort)]:
             children = float(len(members))
@@ -305,7 +323,8 @@ def permanence_survival_series(
                         float(short.sum()),
                     )
                 )
-            median = float("nan") if fitter is None else _median(fitter, confidence)[0]
+            # The median alone: its interval (``_median``) is for the report's table.
+            median = float("nan") if fitter is None else _finite(fitter.median_survival_time_)
             rows.append(
                 (
                     MEDIAN_ID,

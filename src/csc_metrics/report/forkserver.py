@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,11 +170,14 @@ class ForkServer:
             raise KernelStartError(f"the kernel fork server failed: {reason}")
         return int(reply["pid"])
 
-    def call(self, function: str, **kwargs: Any) -> Any:
+    def call(
+        self, function: str, after_sending: Callable[[], None] | None = None, **kwargs: Any
+    ) -> Any:
         """Call a function in the server, so that kernels forked afterwards inherit its work.
 
         Args:
             function: ``"module:function"``; it must return something JSON can carry.
+            after_sending: Called once the request is sent, while the server works on it.
             **kwargs: Its keyword arguments (JSON values).
 
         Returns:
@@ -183,23 +187,35 @@ class ForkServer:
             ServerCallError: If the function raised (the message gives its error) or the server
                 has stopped.
         """
-        reply = self._ask({"call": function, "kwargs": kwargs})
+        reply = self._ask({"call": function, "kwargs": kwargs}, after_sending)
         if "result" not in reply:
             reason = reply.get("error") or self.errors() or "the server stopped"
             raise ServerCallError(f"{function} failed in the kernel fork server: {reason}")
         return reply["result"]
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one request and read its answer (an empty one if the server has stopped)."""
+    def _ask(
+        self, request: dict[str, Any], after_sending: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
+        """Send one request and read its answer (an empty one if the server has stopped).
+
+        ``after_sending`` is called once the request is sent (or could not be), before the
+        answer is read.
+        """
+        answer: dict[str, Any] = {}
         with self._lock:
             stdin, stdout = self._process.stdin, self._process.stdout
-            if stdin is None or stdout is None or self._process.poll() is not None:
-                return {}
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(json.dumps(request) + "\n")
-                stdin.flush()
-                return json.loads(stdout.readline() or "{}")
-        return {}
+            sent = False
+            if stdin is not None and stdout is not None and self._process.poll() is None:
+                with contextlib.suppress(OSError, ValueError):
+                    stdin.write(json.dumps(request) + "\n")
+                    stdin.flush()
+                    sent = True
+            if after_sending is not None:
+                after_sending()
+            if sent and stdout is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    answer = json.loads(stdout.readline() or "{}")
+        return answer
 
     def errors(self) -> str:
         """The end of what the server wrote to stderr."""

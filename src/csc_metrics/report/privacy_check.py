@@ -246,6 +246,7 @@ def find_identifiers(
     min_length: int = MIN_IDENTIFIER_LENGTH,
     *,
     word_check: Callable[[Iterable[str]], bool] | None = None,
+    files: Iterable[Path] | None = None,
 ) -> list[Finding]:
     """Find raw identifiers anywhere in the text files of an output folder.
 
@@ -263,6 +264,7 @@ def find_identifiers(
         min_length: Shorter identifiers are ignored.
         word_check: Also counts a text as a leak when this says one of its words is an
             identifier (``raw_identifiers`` passes the identifiers it knows by digest).
+        files: Only these files of the folder (default: every text file, ``output_files``).
 
     Returns:
         One finding per file and line (or notebook cell), without the identifier.
@@ -282,7 +284,7 @@ def find_identifiers(
     findings: list[Finding] = []
     if not wanted and word_check is None:
         return findings
-    for path in output_files(folder):
+    for path in output_files(folder) if files is None else files:
         parts = readable_parts(path)
         if not leaks("\n".join(text for _, text in parts)):
             continue

@@ -218,11 +218,19 @@ def remember_raw_identifiers(found: RawIdentifiers, processed: Path) -> None:
         logger.info("The raw identifiers' digests were not remembered: %s", error)
 
 
-def find_raw_identifiers(folder: Path, found: RawIdentifiers) -> list[Finding]:
-    """``privacy_check.find_identifiers`` for identifiers read now or known by their digests."""
+def find_raw_identifiers(
+    folder: Path, found: RawIdentifiers, files: Iterable[Path] | None = None
+) -> list[Finding]:
+    """``privacy_check.find_identifiers`` for identifiers read now or known by their digests.
+
+    Args:
+        folder: The output folder.
+        found: The raw folder's identifiers (``collect_raw_identifiers``).
+        files: Only these files of the folder (default: every text file).
+    """
     key = found.key
     if key is None or not found.digests:
-        return privacy_check.find_identifiers(folder, found.identifiers)
+        return privacy_check.find_identifiers(folder, found.identifiers, files=files)
     digests = found.digests
     digest_of = IdentifierDigests(key)
     seen: dict[str, bool] = {}
@@ -236,4 +244,53 @@ def find_raw_identifiers(folder: Path, found: RawIdentifiers) -> list[Finding]:
                 return True
         return False
 
-    return privacy_check.find_identifiers(folder, found.identifiers, word_check=remembered)
+    return privacy_check.find_identifiers(
+        folder, found.identifiers, word_check=remembered, files=files
+    )
+
+
+class BuildScan:
+    """``find_raw_identifiers`` over a build, file by file as the run writes it.
+
+    A report's page and executed notebook are checked as soon as they are written, while other
+    notebooks still run, so that the check left for the end of the run covers only what is
+    written last (the landing page, the manifest). ``finish`` checks every file of the build that
+    was not checked, or has changed since (its size or modification time), and returns the
+    findings in the order a scan of the whole folder gives them.
+    """
+
+    def __init__(self, build: Path) -> None:
+        self._build = Path(build)
+        self._lock = threading.Lock()
+        # Path -> (modification time, size, findings) when it was checked.
+        self._checked: dict[Path, tuple[int, int, list[Finding]]] = {}
+
+    def check(self, files: Iterable[Path], found: RawIdentifiers) -> None:
+        """Check these files of the build now (missing ones are left for ``finish``)."""
+        for path in files:
+            stamp = _stamp(path)
+            if stamp is None:
+                continue
+            findings = find_raw_identifiers(self._build, found, [path])
+            with self._lock:
+                self._checked[path] = (*stamp, findings)
+
+    def finish(self, found: RawIdentifiers) -> list[Finding]:
+        """Every finding in the build: each file checked once, unless it changed since."""
+        findings: list[Finding] = []
+        for path in privacy_check.output_files(self._build):
+            with self._lock:
+                earlier = self._checked.get(path)
+            if earlier is not None and _stamp(path) == earlier[:2]:
+                findings.extend(earlier[2])
+            else:
+                findings.extend(find_raw_identifiers(self._build, found, [path]))
+        return findings
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size

@@ -24,10 +24,10 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.caseload.annex_a import observing_sheets
-from csc_metrics.dates import LATEST, format_date, period_label
+from csc_metrics.dates import format_date, period_label
 from csc_metrics.errors import CscMetricsError, ParameterError, capped_message
 from csc_metrics.fingerprints import hash_inputs, sha256_file
-from csc_metrics.indicators import resolve_period_end, resolve_team, teams_at
+from csc_metrics.indicators import resolve_team
 from csc_metrics.report.config import LOGS_FOLDER, RunConfig, discover_notebooks
 from csc_metrics.report.data_needs import (
     DataDates,
@@ -36,7 +36,7 @@ from csc_metrics.report.data_needs import (
     missing_data,
     no_data_notebook,
 )
-from csc_metrics.report.execute import CellFailure, NotebookJob
+from csc_metrics.report.execute import CellFailure, ExecutionResult, NotebookJob
 from csc_metrics.report.executions import (
     ReusableExecution,
     find_reusable,
@@ -65,10 +65,10 @@ from csc_metrics.report.publish import (
     set_aside,
 )
 from csc_metrics.report.raw_identifiers import (
+    BuildScan,
     RawIdentifiers,
     SheetsReadByIngest,
     collect_raw_identifiers,
-    find_raw_identifiers,
     remember_raw_identifiers,
     remembered_identifiers,
 )
@@ -76,6 +76,12 @@ from csc_metrics.report.render import (
     prepare_renderer,
 )
 from csc_metrics.report.reuse import processed_up_to_date, write_ingest_stamp
+from csc_metrics.report.run_defaults import (
+    folder_teams,
+    ingest_raw,
+    ingest_raw_fresh,
+    latest_quarter_end,
+)
 from csc_metrics.report.run_log import Progress, file_logger, progress_logger, run_logging
 from csc_metrics.report.summary_file import SUMMARY_NAME, write_summary
 from csc_metrics.settings import DEFAULT_SETTINGS
@@ -93,49 +99,6 @@ IngestFn = Callable[[Path, Path], Any]
 LatestFn = Callable[[Path], pd.Timestamp]
 TeamsFn = Callable[[Path, pd.Timestamp], list[str]]
 DatesFn = Callable[[Path], DataDates]
-
-
-def ingest_raw(raw: Path, processed: Path) -> Any:
-    """Run ``csc-metrics ingest`` (``csc_metrics.pipeline.ingest``) from raw into processed.
-
-    Year folders and snapshots unchanged since the last ingest come from its cache.
-    """
-    from csc_metrics.pipeline import ingest
-
-    return ingest(raw, processed)
-
-
-def ingest_raw_fresh(raw: Path, processed: Path) -> Any:
-    """``ingest_raw`` reading every raw file again (``--fresh-ingest``), not the ingest cache."""
-    from csc_metrics.pipeline import ingest
-
-    return ingest(raw, processed, use_cache=False)
-
-
-def latest_quarter_end(processed: Path) -> pd.Timestamp:
-    """The most recent quarter end the processed data cover (``indicators.resolve_period_end``).
-
-    Raises:
-        ParameterError: If the data cover no quarter end.
-    """
-    return resolve_period_end(LATEST, storage.load_processed(processed), "--period-end")
-
-
-def folder_teams(processed: Path, period_end: pd.Timestamp) -> list[str]:
-    """The teams of the caseload data in a processed folder (``indicators.teams_at``).
-
-    Args:
-        processed: The processed folder (only its cases and workforce are read).
-        period_end: The period end.
-
-    Returns:
-        Team names, sorted; empty without caseload data.
-    """
-    tables = {
-        name: storage.read_table(name, processed)
-        for name in ("clean_caseload__cases", "clean_caseload__workforce")
-    }
-    return teams_at(storage.ProcessedData.from_tables(tables), period_end)
 
 
 class _NotPublishedError(Exception):
@@ -256,6 +219,9 @@ class _Run:
         self.prepared_dates: dict[str, Any] | None = None
         # Notebooks executing in children forked from the server (``shell_engine``).
         self.children = ChildRegistry()
+        # The privacy check, done for each report as it is written (``_build_and_publish``).
+        self.scan = BuildScan(config.out)
+        self.identifiers: Future[RawIdentifiers] | None = None
         # Report name -> execution key, and the executions of the last published run that
         # this run re-uses instead of executing the notebook again (``executions``).
         self.keys: dict[str, str] = {}
@@ -298,18 +264,30 @@ class _Run:
             read_by_ingest = SheetsReadByIngest()
             with observing_sheets(read_by_ingest):
                 self._ingest(inputs)
-            identifiers = background.submit(
-                collect_raw_identifiers, config.raw, remembered, read_by_ingest
-            )
-            if pool.server is not None:
-                background.submit(_prepare_execution_and_rendering, pool)
+            # Started once the server has been asked to prepare the report data: threads of
+            # this process started before would take the GIL this thread needs to ask (0.5 s
+            # on the sample's critical path).
+            later: list[Future[Any]] = []
+
+            def start_background() -> None:
+                if not later:
+                    later.append(
+                        background.submit(
+                            collect_raw_identifiers, config.raw, remembered, read_by_ingest
+                        )
+                    )
+                    if pool.server is not None:
+                        background.submit(_prepare_execution_and_rendering, pool)
+
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
             prepared_end = (
                 pd.Timestamp(preparation["period_end"])
                 if preparation is not None
-                else self._prepare_report_data(pool.server)
+                else self._prepare_report_data(pool.server, then=start_background)
             )
+            start_background()
+            identifiers: Future[RawIdentifiers] = later[0]
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             self.dates = self._dates_covered(preparation)
@@ -361,7 +339,9 @@ class _Run:
         self.timings["ingest"] = time.perf_counter() - began
         progress_logger.info("Ingest finished in %.1f s", self.timings["ingest"])
 
-    def _prepare_report_data(self, server: ForkServer | None) -> pd.Timestamp | None:
+    def _prepare_report_data(
+        self, server: ForkServer | None, then: Callable[[], None] | None = None
+    ) -> pd.Timestamp | None:
         """Build what every notebook shares, once, before any notebook starts.
 
         That is the report context of ``views.open_report``: the processed data loaded and
@@ -370,6 +350,10 @@ class _Run:
         the server, and every kernel forked afterwards starts with it in memory; without one it
         is built here, and the notebooks read the series and alignment from the processed
         folder's cache. Either way no notebook computes the series or waits for another to.
+
+        Args:
+            server: The kernel fork server, or None.
+            then: Called once the server has been asked (or before preparing here).
 
         Returns:
             The period end the notebooks' parameters settle on (``latest`` resolved), or None
@@ -381,10 +365,12 @@ class _Run:
         progress_logger.info("Preparing the indicator series and summaries for the notebooks")
         try:
             if server is not None:
-                answer = server.call(PRELOAD_FUNCTION, **parameters)
+                answer = server.call(PRELOAD_FUNCTION, after_sending=then, **parameters)
             else:
                 from csc_metrics.views.opening import preload_report
 
+                if then is not None:
+                    then()
                 answer = preload_report(**parameters)
         except Exception as error:  # the notebooks report a problem with the data themselves
             logger.info("The report data were not prepared ahead of the notebooks: %s", error)
@@ -504,6 +490,7 @@ class _Run:
             with storage.staged_replace(
                 target, "report-period", "The report folder", legacy=is_legacy_report
             ) as build:
+                self.scan, self.identifiers = BuildScan(build), identifiers
                 outcomes = self._execute_all(jobs, pool, build, period_end)
                 findings = self._finish_build(
                     build, outcomes, period_end, inputs.result(), identifiers.result()
@@ -619,27 +606,24 @@ class _Run:
                 job, pool, executed_path, self.config.cell_timeout, self.children
             )
         except KernelStartError as error:
-            failure = CellFailure(None, "KernelStartError", str(error))
-            outcome = write_report_page(
-                job, None, failure, build, self.config, period_end, self.started_at, 0.0
-            )
-        else:
-            outcome = write_report_page(
-                job,
-                result.notebook,
-                result.failure,
-                build,
-                self.config,
-                period_end,
-                self.started_at,
-                result.seconds,
-            )
+            result = ExecutionResult(None, CellFailure(None, "KernelStartError", str(error)), 0.0)
+        outcome = write_report_page(
+            job,
+            result.notebook,
+            result.failure,
+            build,
+            self.config,
+            period_end,
+            self.started_at,
+            result.seconds,
+        )
         if self.stopping:
             progress_logger.info("  stopped   %s", job.label)
             return outcome
         outcome.execution_key = self.keys.get(job.output_name)
         if outcome.succeeded and executed_path.is_file():
             outcome.executed_sha256 = sha256_file(executed_path)
+        self._check_early(build / f"{job.output_name}.html", executed_path)
         for warning in outcome.warnings:
             logger.warning("%s: %s", job.label, warning)
         progress.finished(outcome)
@@ -700,8 +684,17 @@ class _Run:
         self.pdf_problems = problems
         self.timings["pdf"] = time.perf_counter() - began
 
+    def _check_early(self, *files: Path) -> None:
+        """Look for raw identifiers in a report's files now, if they are known yet.
+
+        The privacy check at the end then skips them (``raw_identifiers.BuildScan``).
+        """
+        identifiers = self.identifiers
+        if identifiers is not None and identifiers.done() and identifiers.exception() is None:
+            self.scan.check(files, identifiers.result())
+
     def _privacy_findings(self, build: Path, identifiers: RawIdentifiers) -> list[str]:
-        findings = [str(f) for f in find_raw_identifiers(build, identifiers)]
+        findings = [str(f) for f in self.scan.finish(identifiers)]
         # Ingest has finished: what each raw file held can be kept in the processed cache.
         remember_raw_identifiers(identifiers, self.config.processed_dir)
         if self.config.suppress:

@@ -11,13 +11,16 @@ parameters (``preloaded_for``), or a copy sharing its data and series for anothe
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from csc_metrics import benchmarks
 from csc_metrics.charts import render
 from csc_metrics.charts.render import figure_svg
+from csc_metrics.forked import ForkedCall
 from csc_metrics.indicators import resolve_team
+from csc_metrics.narrative import IndicatorSummary
 from csc_metrics.storage import MANIFEST_NAME
 from csc_metrics.views.builders import empty_chart
 from csc_metrics.views.parameters import ReportParameters
@@ -96,6 +99,31 @@ def for_team(context: ReportContext, team: Any) -> ReportContext:
             derived.__dict__[name] = context.__dict__[name]
     derived.team = resolve_team(team, derived.teams)
     return derived
+
+
+def work_out_summaries(context: ReportContext, indicator_ids: list[str]) -> None:
+    """Work out the context's summaries of the indicators, the later half in a forked child.
+
+    Each indicator's summary (SPC, benchmark, target) depends only on the context's series and
+    benchmark alignment, already worked out: while this process works out the first half, a
+    forked child works out the second on the other core (``forked.ForkedCall``; here, after
+    the first half, where forking is unsafe or the child fails). The context then holds every
+    summary, as ``context.summaries(indicator_ids)`` would have left it.
+
+    Args:
+        context: The report context (its series and benchmark alignment worked out).
+        indicator_ids: The indicators, in the order they are worked out here.
+    """
+    half = len(indicator_ids) // 2
+    later = ForkedCall(partial(_summaries_of, context, indicator_ids[half:]))
+    context.summaries(indicator_ids[:half])
+    context.keep_summaries(later.result())
+
+
+def _summaries_of(
+    context: ReportContext, indicator_ids: list[str]
+) -> dict[str, IndicatorSummary | None]:
+    return {indicator_id: context.summary(indicator_id) for indicator_id in indicator_ids}
 
 
 def warm_up() -> None:

@@ -453,6 +453,15 @@ class ReportContext:
         found = [self.summary(i) for i in indicator_ids]
         return [s for s in found if s is not None]
 
+    def keep_summaries(self, summaries: Mapping[str, IndicatorSummary | None]) -> None:
+        """Keep summaries worked out elsewhere from this context's data (e.g. in a child).
+
+        Args:
+            summaries: Indicator id -> what ``summary`` gives it, worked out from a copy of
+                this context as it is (``preload.work_out_summaries``).
+        """
+        self._summaries.update(summaries)
+
     # --- words -------------------------------------------------------------------------------
 
     def count_text(self, count: float) -> str:

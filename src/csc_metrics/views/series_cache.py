@@ -21,7 +21,7 @@ import pandera.errors
 from filelock import FileLock
 
 from csc_metrics.fingerprints import code_fingerprint, settings_fingerprint
-from csc_metrics.indicators import compute_indicator_series
+from csc_metrics.indicators import IndicatorInputs, compute_indicator_series
 from csc_metrics.schemas import MetricTable
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import CACHE_FOLDER, MANIFEST_NAME, ProcessedData
@@ -109,7 +109,12 @@ def cached_frame(
 
 
 def cached_indicator_series(
-    data: ProcessedData, la_code: str, settings: Settings = DEFAULT_SETTINGS
+    data: ProcessedData,
+    la_code: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    *,
+    inputs: IndicatorInputs | None = None,
+    permanence_in_child: bool = False,
 ) -> pd.DataFrame:
     """Every indicator at every quarter end the data cover, from the cache when it holds them.
 
@@ -119,6 +124,10 @@ def cached_indicator_series(
         data: Processed data loaded from a folder (``data.folder`` set; else nothing is cached).
         la_code: The council.
         settings: Local rules.
+        inputs: ``prepare_inputs(data, settings)`` when the caller has it, so that computing
+            the series does not prepare it again.
+        permanence_in_child: Compute the permanence indicators in a forked child meanwhile
+            (``compute_indicator_series``); the series is the same.
 
     Returns:
         A ``MetricTable`` frame.
@@ -128,6 +137,12 @@ def cached_indicator_series(
         data.folder,
         SERIES_CACHE_PREFIX.rstrip("-"),
         key,
-        lambda: compute_indicator_series(data, la_code, settings=settings),
+        lambda: compute_indicator_series(
+            data,
+            la_code,
+            settings=settings,
+            inputs=inputs,
+            permanence_in_child=permanence_in_child,
+        ),
         MetricTable.validate,
     )

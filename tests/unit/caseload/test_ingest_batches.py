@@ -79,3 +79,18 @@ def test_a_history_kept_from_before_is_sorted_into_the_snapshots_read(tmp_path):
     log = new_log()
     merged = caseload_ingest.ingest_caseload(caseload, previous, log, PSEUDONYMISER)
     pd.testing.assert_frame_equal(merged["cases"], whole["cases"])
+
+
+def test_a_county_history_is_shared_with_a_worker_in_four_batches():
+    # 20 MB (a county's 28 workbooks) / 4 = 5 MB a batch: between the 4 MB floor and 32 MB.
+    assert caseload_ingest.worker_batch_bytes(20 * 1024**2) == 5 * 1024**2
+
+
+def test_a_quarter_s_one_workbook_is_one_worker_batch():
+    # 0.75 MB / 4 is under the 4 MB floor: one batch of up to 4 MB holds the whole workbook.
+    assert caseload_ingest.worker_batch_bytes(786_432) == 4 * 1024**2
+
+
+def test_a_national_history_is_shared_in_batches_of_32_mb():
+    # 430 MB / 4 = 107.5 MB, over the 32 MB a worker's batch may hold in memory.
+    assert caseload_ingest.worker_batch_bytes(430 * 1024**2) == 32 * 1024**2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pandas as pd
 import pytest
 from indicators_fixtures import (
@@ -18,6 +21,7 @@ from csc_metrics.errors import ParameterError
 from csc_metrics.indicators import (
     compute_indicator_series,
     compute_indicators,
+    core,
     data_coverage,
     prepare_inputs,
     quarter_ends_covered,
@@ -134,3 +138,76 @@ def test_prepared_inputs_give_the_same_figures(county_data):
         compute_indicators(county_data, "2024-03-31", LA, inputs=inputs),
         county_indicators_at_r(),  # compute_indicators(county(), R, LA), shared
     )
+
+
+def test_a_series_from_prepared_inputs_is_the_series_prepared_here(county_data):
+    pd.testing.assert_frame_equal(
+        compute_indicator_series(county_data, LA, inputs=prepare_inputs(county_data)),
+        compute_indicator_series(county_data, LA),
+    )
+
+
+# --- the permanence indicators worked out in a forked child -----------------------------------
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    # The run's kernel server has one thread; a pytest-xdist worker runs an execnet thread.
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+
+
+@pytest.fixture
+def permanence_calls(monkeypatch):
+    """Every ``ForkedCall`` the series starts, kept to see where it was worked out."""
+    calls = []
+    real = core.ForkedCall
+    monkeypatch.setattr(
+        core, "ForkedCall", lambda function: calls.append(real(function)) or calls[-1]
+    )
+    return calls
+
+
+def _permanence_rows(series):
+    return series[series["indicator_id"].str.startswith(("left_care_", "permanence_"))]
+
+
+@needs_fork
+def test_the_series_with_permanence_worked_out_in_a_child_is_the_series_worked_out_here(
+    county_data, one_thread, permanence_calls
+):
+    split = compute_indicator_series(county_data, LA, permanence_in_child=True)
+
+    assert [call.forked for call in permanence_calls] == [True]
+    # B left care (E4A, returned home) on 2024-03-31: the child's rows are really there.
+    assert not _permanence_rows(split).empty
+    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))
+
+
+@needs_fork
+def test_a_permanence_child_that_fails_is_worked_out_here(county_data, one_thread, monkeypatch):
+    parent = os.getpid()
+    real = core._permanence_series
+
+    def dies_in_the_child(*args):
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    monkeypatch.setattr(core, "_permanence_series", dies_in_the_child)
+
+    split = compute_indicator_series(county_data, LA, permanence_in_child=True)
+
+    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))
+
+
+def test_where_forking_is_unsafe_the_permanence_indicators_are_worked_out_here(
+    county_data, monkeypatch, permanence_calls
+):
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+
+    split = compute_indicator_series(county_data, LA, permanence_in_child=True)
+
+    assert [call.forked for call in permanence_calls] == [False]
+    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))

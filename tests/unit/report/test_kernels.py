@@ -140,3 +140,37 @@ def test_a_stopped_fork_server_says_so_instead_of_hanging():
     server.close()
     with pytest.raises(KernelStartError, match="the kernel fork server failed"):
         server.spawn(["-f", "/nonexistent.json"], cwd=None, log=None)
+
+
+@pytest.mark.skipif(not fork_server_supported(), reason="Linux only")
+def test_a_call_runs_its_after_sending_hook_while_the_server_works():
+    # The run starts its background threads once the preparation is asked for, not before
+    # (they would take the GIL it needs to ask), and not after the answer (they would wait).
+    from csc_metrics.report.forkserver import ForkServer
+
+    server = ForkServer(modules=())
+    try:
+        began = time.monotonic()
+        hooked: list[float] = []
+        answer = server.call(
+            "subprocess:getoutput",
+            after_sending=lambda: hooked.append(time.monotonic() - began),
+            cmd="sleep 1",
+        )
+        total = time.monotonic() - began
+    finally:
+        server.close()
+    assert answer == ""
+    assert len(hooked) == 1
+    assert hooked[0] < 0.5 and total >= 1.0
+
+
+def test_the_after_sending_hook_is_called_even_when_the_server_has_stopped():
+    from csc_metrics.report.forkserver import ForkServer, ServerCallError
+
+    server = ForkServer(modules=())
+    server.close()
+    hooked: list[str] = []
+    with pytest.raises(ServerCallError):
+        server.call("json:dumps", after_sending=lambda: hooked.append("called"), obj=1)
+    assert hooked == ["called"]

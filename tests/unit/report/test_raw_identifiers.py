@@ -13,6 +13,7 @@ from csc_metrics import storage
 from csc_metrics.caseload.annex_a import observing_sheets, read_annex_a_cells
 from csc_metrics.report.raw_identifiers import (
     REMEMBERED_FILE,
+    BuildScan,
     IdentifierDigests,
     SheetsReadByIngest,
     collect_raw_identifiers,
@@ -95,6 +96,38 @@ def test_a_build_without_identifiers_has_no_finding(raw, tmp_path, key):
     build = tmp_path / "build"
     write(build, "report.html", "<p>CH90000 and CH9000021 are not identifiers here</p>")
     assert find_raw_identifiers(build, collect(raw, processed)) == []
+
+
+def test_a_build_checked_file_by_file_has_the_findings_of_one_whole_scan(raw, tmp_path, key):
+    processed = tmp_path / "processed"
+    remembered_run(raw, processed)
+    found = collect(raw, processed)
+    build = tmp_path / "build"
+    early = write(build, "b.html", "<p>child CH900001</p>")
+    write(build, "notebooks/b.ipynb", '{"cells": [{"source": "CH900003", "outputs": []}]}')
+    scan = BuildScan(build)
+    scan.check([early, build / "notebooks" / "b.ipynb", build / "missing.html"], found)
+    write(build, "a.html", "<p>fine</p>\n<p>CH900002</p>")  # written after the early check
+    # In the order of a whole scan: a.html, b.html, then the notebook (paths sorted).
+    assert (
+        [str(f) for f in scan.finish(found)]
+        == [str(f) for f in find_raw_identifiers(build, found)]
+        == [
+            "a.html, line 2: a raw child identifier",
+            "b.html, line 1: a raw child identifier",
+            "notebooks/b.ipynb, cell 1: a raw child identifier",
+        ]
+    )
+
+
+def test_a_file_changed_after_its_early_check_is_checked_again(raw, tmp_path, key):
+    found = remembered_run(raw, tmp_path / "processed")
+    build = tmp_path / "build"
+    page = write(build, "page.html", "<p>fine</p>")
+    scan = BuildScan(build)
+    scan.check([page], found)
+    write(build, "page.html", "<p>now with CH900001 in it</p>")
+    assert [str(f) for f in scan.finish(found)] == ["page.html, line 1: a raw child identifier"]
 
 
 def test_what_is_remembered_holds_no_identifier(raw, tmp_path, key):

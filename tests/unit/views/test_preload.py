@@ -238,3 +238,29 @@ def test_the_forecast_is_started_before_the_indicator_series_are_worked_out(
     with pytest.raises(StopError):
         preload_report(sample_processed, **PARAMETERS)
     assert order == ["forecast", "series"]
+
+
+def test_the_preload_prepares_the_per_child_inputs_once(sample_processed, tmp_path, monkeypatch):
+    # A cold series (no cache) and the context's child-level tables start from the same
+    # prepared inputs: prepared once, not once for the series and again for the context.
+    from csc_metrics.indicators import core, placements, prepare
+    from csc_metrics.views import opening, report_context
+
+    folder = tmp_path / "processed"
+    shutil.copytree(sample_processed, folder, ignore=shutil.ignore_patterns("_cache"))
+    prepared = []
+    real = prepare.prepare_inputs
+
+    def counting(*args, **kwargs):
+        prepared.append(args)
+        return real(*args, **kwargs)
+
+    for module in (prepare, core, placements, opening, report_context):
+        monkeypatch.setattr(module, "prepare_inputs", counting)
+    monkeypatch.setattr(preload, "_preloaded", None)
+
+    preload_report(folder, **PARAMETERS)
+
+    assert len(prepared) == 1
+    kept = preload._preloaded
+    assert kept is not None and "inputs" in kept.context.__dict__

@@ -6,7 +6,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from csc_metrics.startup import SKIPPED_OPTIONAL_IMPORTS
+
+#: Each test starts a Python process (up to a second of CPU): left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def run_python(code: str) -> str:

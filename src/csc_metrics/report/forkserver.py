@@ -147,11 +147,7 @@ class ForkServer:
         Raises:
             KernelStartError: If the server has stopped or could not fork.
         """
-        reply = self._ask({"argv": argv, "cwd": cwd, "log": log})
-        if "pid" not in reply:
-            reason = reply.get("error") or self.errors() or "it stopped"
-            raise KernelStartError(f"the kernel fork server failed: {reason}")
-        return int(reply["pid"])
+        return self._fork({"argv": argv, "cwd": cwd, "log": log})
 
     def run_notebook(self, request: dict[str, Any], cwd: str | None, log: str | None = None) -> int:
         """Fork a child that executes one notebook (``shell_engine.run_notebook``); its pid.
@@ -164,7 +160,15 @@ class ForkServer:
         Raises:
             KernelStartError: If the server has stopped or could not fork.
         """
-        reply = self._ask({"notebook": request, "cwd": cwd, "log": log})
+        return self._fork({"notebook": request, "cwd": cwd, "log": log})
+
+    def _fork(self, request: dict[str, Any]) -> int:
+        """Ask for a forked child; its process id.
+
+        Raises:
+            KernelStartError: If the server has stopped or could not fork.
+        """
+        reply = self._ask(request)
         if "pid" not in reply:
             reason = reply.get("error") or self.errors() or "it stopped"
             raise KernelStartError(f"the kernel fork server failed: {reason}")

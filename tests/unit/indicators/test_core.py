@@ -7,6 +7,7 @@ import threading
 
 import pandas as pd
 import pytest
+from forked_helpers import pretend_one_thread, record_forked_calls
 from indicators_fixtures import (
     LA,
     county,
@@ -154,19 +155,13 @@ needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
 @pytest.fixture
 def one_thread(monkeypatch):
-    # The run's kernel server has one thread; a pytest-xdist worker runs an execnet thread.
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    pretend_one_thread(monkeypatch)
 
 
 @pytest.fixture
 def permanence_calls(monkeypatch):
     """Every ``ForkedCall`` the series starts, kept to see where it was worked out."""
-    calls = []
-    real = core.ForkedCall
-    monkeypatch.setattr(
-        core, "ForkedCall", lambda function: calls.append(real(function)) or calls[-1]
-    )
-    return calls
+    return record_forked_calls(monkeypatch, core)
 
 
 def _permanence_rows(series):

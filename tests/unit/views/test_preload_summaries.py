@@ -11,6 +11,7 @@ import pickle
 import threading
 
 import pytest
+from forked_helpers import pretend_one_thread, record_forked_calls
 from views_fixtures import context, series_rows
 
 from csc_metrics.views import preload
@@ -48,19 +49,13 @@ def _pickled(ctx) -> dict[str, bytes]:
 
 @pytest.fixture
 def one_thread(monkeypatch):
-    # The run's kernel server has one thread; a pytest-xdist worker runs an execnet thread.
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    pretend_one_thread(monkeypatch)
 
 
 @pytest.fixture
 def summary_calls(monkeypatch):
     """Every ``ForkedCall`` the summaries start, kept to see where they were worked out."""
-    calls = []
-    real = preload.ForkedCall
-    monkeypatch.setattr(
-        preload, "ForkedCall", lambda function: calls.append(real(function)) or calls[-1]
-    )
-    return calls
+    return record_forked_calls(monkeypatch, preload)
 
 
 @pytest.fixture(scope="module")

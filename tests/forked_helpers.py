@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from types import ModuleType
 from typing import Any
@@ -23,3 +24,17 @@ def record_forked_calls(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> 
         module, "ForkedCall", lambda function: calls.append(real(function)) or calls[-1]
     )
     return calls
+
+
+def dies_in_a_child(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> None:
+    """Make ``module.name`` end any forked child that calls it (exit 3), and work as before in
+    this process: the work handed to a child must then be done here."""
+    parent = os.getpid()
+    real = getattr(module, name)
+
+    def dies_in_the_child(*args: Any) -> Any:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(*args)
+
+    monkeypatch.setattr(module, name, dies_in_the_child)

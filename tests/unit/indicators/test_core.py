@@ -7,7 +7,7 @@ import threading
 
 import pandas as pd
 import pytest
-from forked_helpers import pretend_one_thread, record_forked_calls
+from forked_helpers import dies_in_a_child, pretend_one_thread, record_forked_calls
 from indicators_fixtures import (
     LA,
     county,
@@ -182,15 +182,7 @@ def test_the_series_with_permanence_worked_out_in_a_child_is_the_series_worked_o
 
 @needs_fork
 def test_a_permanence_child_that_fails_is_worked_out_here(county_data, one_thread, monkeypatch):
-    parent = os.getpid()
-    real = core._permanence_series
-
-    def dies_in_the_child(*args):
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(*args)
-
-    monkeypatch.setattr(core, "_permanence_series", dies_in_the_child)
+    dies_in_a_child(monkeypatch, core, "_permanence_series")
 
     split = compute_indicator_series(county_data, LA, permanence_in_child=True)
 

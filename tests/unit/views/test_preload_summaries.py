@@ -11,7 +11,7 @@ import pickle
 import threading
 
 import pytest
-from forked_helpers import pretend_one_thread, record_forked_calls
+from forked_helpers import dies_in_a_child, pretend_one_thread, record_forked_calls
 from views_fixtures import context, series_rows
 
 from csc_metrics.views import preload
@@ -88,15 +88,7 @@ def test_the_summaries_split_with_a_child_are_the_ones_worked_out_here(one_threa
 
 @needs_fork
 def test_a_summary_child_that_fails_is_worked_out_here(one_thread, monkeypatch, worked_out_here):
-    parent = os.getpid()
-    real = preload._summaries_of
-
-    def dies_in_the_child(*args):
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(*args)
-
-    monkeypatch.setattr(preload, "_summaries_of", dies_in_the_child)
+    dies_in_a_child(monkeypatch, preload, "_summaries_of")
     ctx = _context()
 
     work_out_summaries(ctx, IDS)

@@ -207,54 +207,54 @@ def _timestamp() -> str:
     return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _engine() -> type:
+class ShellEngine(Engine):
     """The papermill engine that runs each cell in this process's shell."""
 
-    class ShellEngine(Engine):
-        """Executes the cells in this process, recording what papermill records."""
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        execution_timeout: int | None = None,
+        on_notebook_start: Any = None,
+        on_cell_start: Any = None,
+        **_: Any,
+    ) -> None:
+        """Execute the cells in order, recording what papermill records, up to an error.
 
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            execution_timeout: int | None = None,
-            on_notebook_start: Any = None,
-            on_cell_start: Any = None,
-            **_: Any,
-        ) -> None:
-            shell = _new_shell()
-            notebook = nb_man.nb
-            # The hooks nbclient would call (report.execute tracks the cell being run).
-            if on_notebook_start is not None:
-                on_notebook_start(notebook=notebook)
-            for index, cell in enumerate(notebook.cells):
-                try:
-                    nb_man.cell_start(cell, index)
-                    if on_cell_start is not None:
-                        on_cell_start(cell=cell, cell_index=index)
-                    if cell.cell_type != "code" or not cell.source.strip():
-                        continue
-                    error = _run_cell(shell, cell, execution_timeout)
-                    if error is not None:
-                        raise CellExecutionError(
-                            "\n".join(error["traceback"]), error["ename"], error["evalue"]
-                        )
-                except CellTimedOut:
-                    raise CellTimeoutError.error_from_timeout_and_cell(
-                        "Cell execution timed out", execution_timeout or 0, cell
-                    ) from None
-                except CellExecutionError as error:
-                    nb_man.cell_exception(notebook.cells[index], cell_index=index, exception=error)
-                    break
-                finally:
-                    nb_man.cell_complete(notebook.cells[index], cell_index=index)
-            notebook.metadata["language_info"] = dict(IPythonKernel.language_info)
-
-    return ShellEngine
+        Raises:
+            CellTimeoutError: A cell ran longer than ``execution_timeout`` seconds.
+        """
+        shell = _new_shell()
+        notebook = nb_man.nb
+        # The hooks nbclient would call (report.execute tracks the cell being run).
+        if on_notebook_start is not None:
+            on_notebook_start(notebook=notebook)
+        for index, cell in enumerate(notebook.cells):
+            try:
+                nb_man.cell_start(cell, index)
+                if on_cell_start is not None:
+                    on_cell_start(cell=cell, cell_index=index)
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                error = _run_cell(shell, cell, execution_timeout)
+                if error is not None:
+                    raise CellExecutionError(
+                        "\n".join(error["traceback"]), error["ename"], error["evalue"]
+                    )
+            except CellTimedOut:
+                raise CellTimeoutError.error_from_timeout_and_cell(
+                    "Cell execution timed out", execution_timeout or 0, cell
+                ) from None
+            except CellExecutionError as error:
+                nb_man.cell_exception(notebook.cells[index], cell_index=index, exception=error)
+                break
+            finally:
+                nb_man.cell_complete(notebook.cells[index], cell_index=index)
+        notebook.metadata["language_info"] = dict(IPythonKernel.language_info)
 
 
-def _run_cell(shell: Any, cell: Any, timeout: int | None) -> dict[str, Any] | None:
+def _run_cell(shell: _Shell, cell: Any, timeout: int | None) -> dict[str, Any] | None:
     """Execute one code cell; fill its outputs and metadata; return its error, if any.
 
     Raises:
@@ -290,7 +290,7 @@ def _alarm(signum: int, frame: Any) -> None:
 
 def register_engine() -> None:
     """Make the engine known to papermill (the fork server does this before forking)."""
-    papermill_engines.register(ENGINE_NAME, _engine())
+    papermill_engines.register(ENGINE_NAME, ShellEngine)
 
 
 def warm_up() -> None:

@@ -40,6 +40,10 @@ from csc_metrics.report.kernels import KernelPool
 #: it (to compare the two, or if a notebook ever needs something only a kernel offers).
 ENGINE_VARIABLE = "CSC_METRICS_NOTEBOOK_ENGINE"
 
+#: How long past the cell time limit the run waits before it kills a child whose cell the alarm
+#: could not stop (a long call inside a C library, which checks for signals only when it ends).
+KILL_GRACE_SECONDS = 30
+
 
 def notebook_engine() -> str:
     """``forked`` (the default: notebooks run in children of the fork server) or ``kernel``."""
@@ -64,9 +68,10 @@ def execute_on_pool(
     Raises:
         KernelStartError: No child or kernel could be started.
     """
-    if pool.server is not None and forks_notebooks(pool):
+    server = pool.server
+    if server is not None and notebook_engine() == "forked":
         return execute_job_forked(
-            job, pool.server, executed_path, cell_timeout=cell_timeout, children=children
+            job, server, executed_path, cell_timeout=cell_timeout, children=children
         )
     kernel = pool.acquire()
     try:
@@ -78,11 +83,6 @@ def execute_on_pool(
 def failure_from_record(record: dict[str, Any] | None) -> CellFailure | None:
     """The ``CellFailure`` a child's result file describes (None: the notebook succeeded)."""
     return CellFailure(**record) if record else None
-
-
-#: How long past the cell time limit the run waits before it kills a child whose cell the alarm
-#: could not stop (a long call inside a C library, which checks for signals only when it ends).
-KILL_GRACE_SECONDS = 30
 
 
 def execute_job_forked(

@@ -267,25 +267,35 @@ class BuildScan:
 
     def check(self, files: Iterable[Path], found: RawIdentifiers) -> None:
         """Check these files of the build now (missing ones are left for ``finish``)."""
-        for path in files:
-            stamp = _stamp(path)
-            if stamp is None:
-                continue
-            findings = find_raw_identifiers(self._build, found, [path])
-            with self._lock:
-                self._checked[path] = (*stamp, findings)
+        stamps = {path: _stamp(path) for path in files}
+        present = {path: stamp for path, stamp in stamps.items() if stamp is not None}
+        found_in = self._findings_by_file(list(present), found)
+        with self._lock:
+            for path, stamp in present.items():
+                self._checked[path] = (*stamp, found_in.get(path, []))
 
     def finish(self, found: RawIdentifiers) -> list[Finding]:
         """Every finding in the build: each file checked once, unless it changed since."""
-        findings: list[Finding] = []
-        for path in privacy_check.output_files(self._build):
-            with self._lock:
-                earlier = self._checked.get(path)
-            if earlier is not None and _stamp(path) == earlier[:2]:
-                findings.extend(earlier[2])
-            else:
-                findings.extend(find_raw_identifiers(self._build, found, [path]))
-        return findings
+        files = privacy_check.output_files(self._build)
+        with self._lock:
+            earlier = dict(self._checked)
+        known = {
+            path: earlier[path][2]
+            for path in files
+            if path in earlier and _stamp(path) == earlier[path][:2]
+        }
+        found_in = self._findings_by_file([p for p in files if p not in known], found)
+        return [f for path in files for f in known.get(path, found_in.get(path, []))]
+
+    def _findings_by_file(
+        self, files: list[Path], found: RawIdentifiers
+    ) -> dict[Path, list[Finding]]:
+        """One search over these files (the identifiers' sets built once), by file."""
+        by_file: dict[Path, list[Finding]] = {}
+        if files:
+            for finding in find_raw_identifiers(self._build, found, files):
+                by_file.setdefault(self._build / finding.file, []).append(finding)
+        return by_file
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -220,7 +220,7 @@ class _Run:
         # Notebooks executing in children forked from the server (``shell_engine``).
         self.children = ChildRegistry()
         # The privacy check, done for each report as it is written (``_build_and_publish``).
-        self.scan = BuildScan(config.out)
+        self.scan: BuildScan | None = None
         self.identifiers: Future[RawIdentifiers] | None = None
         # Report name -> execution key, and the executions of the last published run that
         # this run re-uses instead of executing the notebook again (``executions``).
@@ -264,30 +264,28 @@ class _Run:
             read_by_ingest = SheetsReadByIngest()
             with observing_sheets(read_by_ingest):
                 self._ingest(inputs)
-            # Started once the server has been asked to prepare the report data: threads of
-            # this process started before would take the GIL this thread needs to ask (0.5 s
-            # on the sample's critical path).
-            later: list[Future[Any]] = []
+            # Started once the server has been asked to prepare the report data (exactly once:
+            # by the preparation, or here when it is re-used): threads of this process started
+            # before would take the GIL this thread needs to ask (0.5 s on the sample's path).
+            started: list[Future[RawIdentifiers]] = []
 
             def start_background() -> None:
-                if not later:
-                    later.append(
-                        background.submit(
-                            collect_raw_identifiers, config.raw, remembered, read_by_ingest
-                        )
+                started.append(
+                    background.submit(
+                        collect_raw_identifiers, config.raw, remembered, read_by_ingest
                     )
-                    if pool.server is not None:
-                        background.submit(_prepare_execution_and_rendering, pool)
+                )
+                if pool.server is not None:
+                    background.submit(_prepare_execution_and_rendering, pool)
 
             self.shared = run_inputs_fingerprint(config.processed_dir)
             preparation = self._remembered_preparation()
-            prepared_end = (
-                pd.Timestamp(preparation["period_end"])
-                if preparation is not None
-                else self._prepare_report_data(pool.server, then=start_background)
-            )
-            start_background()
-            identifiers: Future[RawIdentifiers] = later[0]
+            if preparation is None:
+                prepared_end = self._prepare_report_data(pool.server, then=start_background)
+            else:
+                start_background()
+                prepared_end = pd.Timestamp(preparation["period_end"])
+            [identifiers] = started
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
             self.dates = self._dates_covered(preparation)
@@ -689,12 +687,16 @@ class _Run:
 
         The privacy check at the end then skips them (``raw_identifiers.BuildScan``).
         """
-        identifiers = self.identifiers
-        if identifiers is not None and identifiers.done() and identifiers.exception() is None:
-            self.scan.check(files, identifiers.result())
+        scan, identifiers = self.scan, self.identifiers
+        if scan is None or identifiers is None:
+            return
+        if identifiers.done() and identifiers.exception() is None:
+            scan.check(files, identifiers.result())
 
     def _privacy_findings(self, build: Path, identifiers: RawIdentifiers) -> list[str]:
-        findings = [str(f) for f in self.scan.finish(identifiers)]
+        # What was checked as each report was written is not checked again.
+        scan = self.scan if self.scan is not None else BuildScan(build)
+        findings = [str(f) for f in scan.finish(identifiers)]
         # Ingest has finished: what each raw file held can be kept in the processed cache.
         remember_raw_identifiers(identifiers, self.config.processed_dir)
         if self.config.suppress:

@@ -27,10 +27,9 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from csc_metrics import storage
 from csc_metrics.errors import ParameterError
@@ -127,9 +126,9 @@ class SheetsReadByIngest:
         self._lock = threading.Lock()
         self._sheets: dict[Path, dict[str, set[str]]] = {}
 
-    def __call__(self, path: Path, sheet_name: str, sheet: Any) -> None:
-        """Read the identifiers of one parsed sheet (``annex_a.SheetObserver``)."""
-        identifiers = privacy_check.sheet_child_ids(sheet.to_python(skip_empty_area=False))
+    def __call__(self, path: Path, sheet_name: str, rows: Sequence[Sequence[object]]) -> None:
+        """Read the identifiers of one parsed sheet's rows (``annex_a.SheetObserver``)."""
+        identifiers = privacy_check.sheet_child_ids(rows)
         with self._lock:
             self._sheets.setdefault(Path(path).resolve(), {})[sheet_name] = identifiers
 

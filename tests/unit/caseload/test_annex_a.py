@@ -241,3 +241,13 @@ def test_no_sheet_is_shown_once_the_observation_ends(tmp_path):
         pass
     _read(tmp_path, STANDARD_LISTS)
     assert shown == []
+
+
+def test_an_observer_is_shown_each_sheet_s_rows_as_calamine_gives_them(tmp_path):
+    shown = {}
+    with observing_sheets(lambda path, name, rows: shown.update({name: rows})):
+        _read(tmp_path, STANDARD_LISTS)
+    # List 7's header row, then its first child; an empty cell comes as "" (C03's end date).
+    rows = shown["List 7"]
+    assert rows[0][0] == "Child Unique ID"
+    assert list(rows[1]) == ["C03", "01/01/2024", "", "North", "W1"]

@@ -157,3 +157,13 @@ def test_a_sheets_identifier_cells_are_taken_first_and_cleaned_later(tmp_path):
     cells = sheet_child_id_cells(rows)
     assert cells == [[" AA11111 ", "#N/A", ""], [123456.0, None, "BB22222"]]
     assert child_ids_of_cells(cells) == sheet_child_ids(rows) == {"AA11111", "123456", "BB22222"}
+
+
+def test_an_embedded_image_ends_where_its_base64_ends(tmp_path):
+    # Base64 broken by spaces and JSON-escaped line breaks is skipped whole; what follows the
+    # image is read again.
+    image = "data:image/svg+xml;base64,QUJD CH900001\\nREVG=="
+    write(tmp_path, "page.html", f'<img src="{image}" alt="chart">')
+    assert find_identifiers(tmp_path, {"CH900001"}) == []
+    write(tmp_path, "page.html", f'<img src="{image}" alt="CH900001">')
+    assert [f.where for f in find_identifiers(tmp_path, {"CH900001"})] == ["line 1"]

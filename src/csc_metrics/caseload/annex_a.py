@@ -47,7 +47,7 @@ TABLE = "cases"
 CELL_COLUMNS = ("child_id", "team", "worker_id", "closure_date")
 
 #: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, and the
-#: sheet's rows as calamine gives them (``to_python(skip_empty_area=False)``; not to be changed).
+#: sheet's cells as calamine gives them (``to_python(skip_empty_area=False)``), to read only.
 SheetObserver = Callable[[Path, str, Sequence[Sequence[object]]], None]
 
 
@@ -242,23 +242,23 @@ def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
         ) from error
 
 
-#: Called with each case list sheet read (the workbook's path, the sheet's name, its rows)
+#: Called with each case list sheet read (the workbook's path, the sheet's name, its cells)
 #: while ``observing_sheets`` is in force.
 _sheet_observers: list[SheetObserver] = []
 
 
 @contextmanager
 def observing_sheets(observer: SheetObserver) -> Iterator[None]:
-    """Show ``observer`` each case list sheet read while in force, as calamine parsed it.
+    """Show ``observer`` each case list sheet read while in force, as calamine gave its cells.
 
     The report run's privacy check reads the child identifiers of every raw workbook by its own
     rule; shown the sheets ingest parses anyway, it need not parse them a second time (about 4 s
-    of CPU for a county's 28 workbooks), nor turn their cells into Python objects again (about
-    0.5 s more, on ingest's own thread). The observer is called in the reading thread.
+    of CPU for a county's 28 workbooks), nor turn their cells into Python values again. The
+    observer is called in the reading thread, so it should only keep what it needs.
 
     Args:
-        observer: Called with the workbook's path, the sheet's name and the sheet's rows as
-            calamine gives them (``to_python(skip_empty_area=False)``), which it must not change.
+        observer: Called with the workbook's path, the sheet's name and the sheet's cells
+            (``to_python(skip_empty_area=False)``), which it must not change.
     """
     _sheet_observers.append(observer)
     try:

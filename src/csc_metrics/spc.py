@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -410,20 +410,23 @@ def spc(
     values = _clean_series(series)
     groups = _segment_ids(values.index, rebase_dates)
     y = values.to_numpy(dtype=float)
-    parts = [
-        pd.DataFrame(_analyse_segment(y[groups == g], baseline_points, window))
-        for g in np.unique(groups)
+    # Each segment's columns, joined in numpy (the segments are in date order): a frame per
+    # segment and a concatenation of them cost more than the analysis itself.
+    analysed = [
+        _analyse_segment(y[groups == g], baseline_points, window) for g in np.unique(groups)
     ]
-    segments = pd.concat(parts, ignore_index=True)
-    rule = segments["rule"].to_numpy()
-    side_sign = segments["side_sign"].to_numpy()
+    segments: dict[str, Any] = {
+        c: np.concatenate([part[c] for part in analysed]) for c in analysed[0]
+    }
+    rule = segments["rule"]
+    side_sign = segments["side_sign"]
     points = pd.DataFrame(
         {
             "date": values.index,
             "value": y,
-            **{c: segments[c].to_numpy() for c in ("mean", "upl", "lpl", "near_upl", "near_lpl")},
+            **{c: segments[c] for c in ("mean", "upl", "lpl", "near_upl", "near_lpl")},
             "group": groups,
-            "relative_to_mean": segments["relative_to_mean"].to_numpy(),
+            "relative_to_mean": segments["relative_to_mean"],
             "rule": pd.Series(np.where(rule == "", None, rule), dtype=object),
             "special_cause": rule != "",
             "side": pd.Series(
@@ -491,7 +494,7 @@ def spc_table(
             indicator.
         KeyError: If the indicator id is not in the catalogue.
     """
-    indicator = get_indicator(indicator_id)
+    get_indicator(indicator_id)  # an unknown id fails here, before the table is read
     missing = [c for c in ("period_end", "value") if c not in metric_series.columns]
     if missing:
         raise InputError(
@@ -505,9 +508,40 @@ def spc_table(
         rows = rows[rows["breakdown"] == "total"]
     if "group" in rows.columns:
         rows = rows[rows["group"] == "all"]
+    target = targets.get(indicator_id) if isinstance(targets, Mapping) else targets
+    return overall_spc(rows, indicator_id, target, rebase_dates, settings)
+
+
+def overall_spc(
+    rows: pd.DataFrame,
+    indicator_id: str,
+    target: float | None = None,
+    rebase_dates: Sequence | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> SpcResult:
+    """Run SPC on rows that are already one indicator's overall series (``spc_table``'s pick).
+
+    A report context's summaries start from such rows (``ReportContext.overall_rows``): picking
+    them out again by indicator, breakdown and group would compare every row's text three times
+    over and change nothing.
+
+    Args:
+        rows: ``MetricTable`` rows of ``indicator_id``, one per ``period_end`` (``value`` and
+            ``period_end`` are used).
+        indicator_id: The catalogue id; its improvement direction is used.
+        target: A target for this indicator, or None.
+        rebase_dates: Dates where the process changed (see ``spc``).
+        settings: Settings.
+
+    Returns:
+        The SPC result, as ``spc_table`` gives it for a table holding these rows.
+
+    Raises:
+        InputError: If there are no rows.
+    """
+    indicator = get_indicator(indicator_id)
     if rows.empty:
         raise InputError(f"The metric table has no overall rows for {indicator_id}.")
-    target = targets.get(indicator_id) if isinstance(targets, Mapping) else targets
     series = pd.Series(
         rows["value"].to_numpy(dtype=float),
         index=pd.DatetimeIndex(rows["period_end"]),

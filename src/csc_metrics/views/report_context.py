@@ -351,6 +351,7 @@ class ReportContext:
                     target=self.target_for(indicator_id),
                     rebase_dates=list(self.change_points_for(indicator_id)["date"]),
                     settings=self.settings,
+                    overall=True,
                 )
                 summary = dataclasses.replace(summary, data_problem=self.data_problem(indicator_id))
             self._summaries[indicator_id] = summary

@@ -335,7 +335,7 @@ def _point_types(rule: np.ndarray, side_sign: np.ndarray, direction: str) -> np.
     )
 
 
-def _variation(latest: pd.Series) -> str:
+def _variation(latest: Mapping[str, Any]) -> str:
     kinds = {
         "common_cause": "common_cause",
         "special_cause_improvement": "improvement",
@@ -346,7 +346,7 @@ def _variation(latest: pd.Series) -> str:
     return kind if kind == "common_cause" else f"{kind}_{latest['side']}"
 
 
-def _assurance(latest: pd.Series, direction: str, target: float | None) -> str | None:
+def _assurance(latest: Mapping[str, Any], direction: str, target: float | None) -> str | None:
     """Making Data Count assurance: where the target sits against the latest limits."""
     if target is None or direction == "neutral":
         return None
@@ -357,14 +357,15 @@ def _assurance(latest: pd.Series, direction: str, target: float | None) -> str |
     return "inconsistent"
 
 
-def _short_series_warning(points: pd.DataFrame, settings: Settings) -> str | None:
-    latest_group = points[points["group"] == points["group"].iloc[-1]]
-    n = len(latest_group)
+def _short_series_warning(
+    groups: np.ndarray, dates: pd.DatetimeIndex, settings: Settings
+) -> str | None:
+    """The warning for a latest segment of too few points (``groups``: each point's segment)."""
+    in_latest = groups == groups[-1]
+    n = int(in_latest.sum())
     if n >= settings.spc_short_series:
         return None
-    since = (
-        f" since {format_date(latest_group['date'].iloc[0])}" if points["group"].iloc[-1] else ""
-    )
+    since = f" since {format_date(dates[in_latest][0])}" if groups[-1] else ""
     return (
         f"Only {n} point{'s' if n != 1 else ''}{since}: fewer than "
         f"{settings.spc_short_series}, so the limits are provisional and the trend cannot yet "
@@ -438,12 +439,19 @@ def spc(
             "point_type": _point_types(rule, side_sign, direction),
         }
     )
-    latest = points.iloc[-1]
+    # The latest point's class and limits, read from the columns (a row of the frame is a
+    # Series of every column, several times dearer).
+    latest = {
+        "point_type": points["point_type"].iat[-1],
+        "side": points["side"].iat[-1],
+        "upl": segments["upl"][-1],
+        "lpl": segments["lpl"][-1],
+    }
     return SpcResult(
         points=points,
         variation=_variation(latest),
         assurance=_assurance(latest, direction, target),
-        short_series_warning=_short_series_warning(points, settings),
+        short_series_warning=_short_series_warning(groups, values.index, settings),
         direction=direction,
         target=target,
         window=window,

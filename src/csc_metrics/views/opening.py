@@ -289,6 +289,7 @@ def preload_report(
     # What every team's caseload page starts from, the same for all: worked out here, once.
     if "caseload" in context.windows:
         caseloads.prepare_team_pages(context)
+        preload.split_team_series(context)
         if context.not_covered("ssda903") is None:
             care_leavers.service_team_outcomes(context)
     forecast_view(context)

@@ -124,8 +124,9 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     preloaded, monkeypatch
 ):
-    # The workers, caseload spread, unallocated cases and care leavers' team outcomes are the
-    # same for every team: the preload works them out once and each team's context shares them.
+    # The workers, caseload spread, unallocated cases, care leavers' team outcomes and the
+    # caseload indicators' rows split by team are the same for every team: the preload works
+    # them out once and each team's context shares them.
     from csc_metrics.views import care_leavers, caseloads
 
     folder, _ = preloaded
@@ -139,6 +140,7 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "unallocated_every_team",
         "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
+        "team_series",
     }
     assert for_team.data_problems is shared.data_problems
 

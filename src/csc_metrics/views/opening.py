@@ -261,10 +261,10 @@ def preload_report(
     inputs = prepare_inputs(settled.data, settings) if needed else None
     # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
     # report both start from it. It needs only the data, their prepared episodes and the
-    # period end, so it is built in a forked child, started before anything else is worked
-    # out here (the indicator series first, which the forecast does not need). Starting it
-    # from the episodes prepared above saves the child preparing them again (0.7 s of a
-    # county's 1.1 s of CPU there) and, on a national folder, a second copy of them.
+    # period end, so it is built in a forked child, started before the rest is worked out here
+    # (the indicator series first, which the forecast does not need). Starting it from the
+    # episodes prepared above saves the child preparing them again (0.7 s of a county's 1.1 s
+    # of CPU there) and, on a national folder, a second copy of them.
     forecast_view = forecast.forecast_in_background(
         settled.data,
         settled.parameters.la_code,

@@ -11,7 +11,7 @@ datetime cells, Excel serial numbers or text.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -43,8 +43,9 @@ from csc_metrics.raw_text import check_workbook_size
 DATASET = "caseload"
 TABLE = "cases"
 
-#: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, sheet.
-SheetObserver = Callable[[Path, str, CalamineSheet], None]
+#: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, and the
+#: sheet's cells as calamine gives them (``to_python(skip_empty_area=False)``), to read only.
+SheetObserver = Callable[[Path, str, Sequence[Sequence[object]]], None]
 
 
 def list_number_of_sheet(sheet_name: str) -> int | None:
@@ -150,21 +151,23 @@ def _open_workbook(path: Path, source: str) -> CalamineWorkbook:
         ) from error
 
 
-#: Called with each case list sheet read (the workbook's path, the sheet's name, the parsed
-#: sheet) while ``observing_sheets`` is in force.
+#: Called with each case list sheet read (the workbook's path, the sheet's name, its cells)
+#: while ``observing_sheets`` is in force.
 _sheet_observers: list[SheetObserver] = []
 
 
 @contextmanager
 def observing_sheets(observer: SheetObserver) -> Iterator[None]:
-    """Show ``observer`` each case list sheet read while in force, as calamine parsed it.
+    """Show ``observer`` each case list sheet read while in force, as calamine gave its cells.
 
     The report run's privacy check reads the child identifiers of every raw workbook by its own
     rule; shown the sheets ingest parses anyway, it need not parse them a second time (about 4 s
-    of CPU for a county's 28 workbooks). The observer is called in the reading thread.
+    of CPU for a county's 28 workbooks), nor turn their cells into Python values again. The
+    observer is called in the reading thread, so it should only keep what it needs.
 
     Args:
-        observer: Called with the workbook's path, the sheet's name and the parsed sheet.
+        observer: Called with the workbook's path, the sheet's name and the sheet's cells
+            (``to_python(skip_empty_area=False)``), which it must not change.
     """
     _sheet_observers.append(observer)
     try:
@@ -221,9 +224,9 @@ def _sheet_rows(
     workbook: CalamineWorkbook, sheet_name: str, path: Path, parsed: CalamineSheet | None = None
 ) -> list[tuple[object, ...]]:
     sheet = parsed if parsed is not None else workbook.get_sheet_by_name(sheet_name)
-    for observer in list(_sheet_observers):
-        observer(path, sheet_name, sheet)
     rows = sheet.to_python(skip_empty_area=False)
+    for observer in list(_sheet_observers):
+        observer(path, sheet_name, rows)
     # calamine gives an empty cell as ""; blank and spaces-only text become None here, once, so
     # that later steps can tell an empty row with a plain null test.
     return [

@@ -27,10 +27,9 @@ import hmac
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from csc_metrics import storage
 from csc_metrics.errors import ParameterError
@@ -117,26 +116,34 @@ def _remembered(processed: Path, key: bytes) -> dict[str, list[str]]:
 class SheetsReadByIngest:
     """The child identifiers of the workbook sheets ingest parsed, by the privacy check's rule.
 
-    Used as ``caseload.annex_a.observing_sheets``'s observer while the run ingests: each sheet
-    ingest parses is read here by ``privacy_check.sheet_child_ids``, so that collecting the raw
-    identifiers afterwards does not parse it again. The rule stays the privacy check's own.
+    Used as ``caseload.annex_a.observing_sheets``'s observer while the run ingests: of each
+    sheet ingest parses, the cells under its child-identifier headers are kept here
+    (``privacy_check.sheet_child_id_cells``), so that collecting the raw identifiers afterwards
+    does not parse the sheet again. Only that is done in ingest's thread; the cells are cleaned
+    into identifiers (``privacy_check.child_ids_of_cells``) when they are asked for, after
+    ingest. The rule stays the privacy check's own.
     """
 
     def __init__(self) -> None:
         """Start with no sheet read."""
         self._lock = threading.Lock()
-        self._sheets: dict[Path, dict[str, set[str]]] = {}
+        # Workbook -> sheet name -> the sheet's identifiers, or its cells not yet cleaned.
+        self._sheets: dict[Path, dict[str, set[str] | list[list[object]]]] = {}
 
-    def __call__(self, path: Path, sheet_name: str, sheet: Any) -> None:
-        """Read the identifiers of one parsed sheet (``annex_a.SheetObserver``)."""
-        identifiers = privacy_check.sheet_child_ids(sheet.to_python(skip_empty_area=False))
+    def __call__(self, path: Path, sheet_name: str, rows: Sequence[Sequence[object]]) -> None:
+        """Keep the identifier cells of one parsed sheet (``annex_a.SheetObserver``)."""
+        cells = privacy_check.sheet_child_id_cells(rows)
         with self._lock:
-            self._sheets.setdefault(Path(path).resolve(), {})[sheet_name] = identifiers
+            self._sheets.setdefault(Path(path).resolve(), {})[sheet_name] = cells
 
     def of(self, path: Path) -> dict[str, set[str]]:
         """Sheet name -> identifiers of the sheets of ``path`` read so far (maybe none)."""
         with self._lock:
-            return dict(self._sheets.get(Path(path).resolve(), {}))
+            sheets = self._sheets.get(Path(path).resolve(), {})
+            for name, kept in sheets.items():
+                if not isinstance(kept, set):
+                    sheets[name] = privacy_check.child_ids_of_cells(kept)
+            return {name: kept for name, kept in sheets.items() if isinstance(kept, set)}
 
 
 @dataclass(frozen=True)
@@ -218,19 +225,18 @@ def remember_raw_identifiers(found: RawIdentifiers, processed: Path) -> None:
         logger.info("The raw identifiers' digests were not remembered: %s", error)
 
 
-def find_raw_identifiers(
-    folder: Path, found: RawIdentifiers, files: Iterable[Path] | None = None
-) -> list[Finding]:
-    """``privacy_check.find_identifiers`` for identifiers read now or known by their digests.
+def identifier_search(found: RawIdentifiers) -> privacy_check.IdentifierSearch:
+    """The search for identifiers read now or known by their digests, built once.
+
+    A word of the build is looked up among the remembered digests once per search, however
+    many reports it is in (a county's reports share most of their words).
 
     Args:
-        folder: The output folder.
         found: The raw folder's identifiers (``collect_raw_identifiers``).
-        files: Only these files of the folder (default: every text file).
     """
     key = found.key
     if key is None or not found.digests:
-        return privacy_check.find_identifiers(folder, found.identifiers, files=files)
+        return privacy_check.IdentifierSearch(found.identifiers)
     digests = found.digests
     digest_of = IdentifierDigests(key)
     seen: dict[str, bool] = {}
@@ -244,9 +250,20 @@ def find_raw_identifiers(
                 return True
         return False
 
-    return privacy_check.find_identifiers(
-        folder, found.identifiers, word_check=remembered, files=files
-    )
+    return privacy_check.IdentifierSearch(found.identifiers, word_check=remembered)
+
+
+def find_raw_identifiers(
+    folder: Path, found: RawIdentifiers, files: Iterable[Path] | None = None
+) -> list[Finding]:
+    """``privacy_check.find_identifiers`` for identifiers read now or known by their digests.
+
+    Args:
+        folder: The output folder.
+        found: The raw folder's identifiers (``collect_raw_identifiers``).
+        files: Only these files of the folder (default: every text file).
+    """
+    return identifier_search(found).findings(folder, files)
 
 
 class BuildScan:
@@ -264,6 +281,8 @@ class BuildScan:
         self._lock = threading.Lock()
         # Path -> (modification time, size, findings) when it was checked.
         self._checked: dict[Path, tuple[int, int, list[Finding]]] = {}
+        # The search for the run's identifiers, shared by every report's check, and what for.
+        self._kept_search: tuple[RawIdentifiers, privacy_check.IdentifierSearch] | None = None
 
     def check(self, files: Iterable[Path], found: RawIdentifiers) -> None:
         """Check these files of the build now (missing ones are left for ``finish``)."""
@@ -290,12 +309,19 @@ class BuildScan:
     def _findings_by_file(
         self, files: list[Path], found: RawIdentifiers
     ) -> dict[Path, list[Finding]]:
-        """One search over these files (the identifiers' sets built once), by file."""
+        """The findings in these files, by file."""
         by_file: dict[Path, list[Finding]] = {}
         if files:
-            for finding in find_raw_identifiers(self._build, found, files):
+            for finding in self._search(found).findings(self._build, files):
                 by_file.setdefault(self._build / finding.file, []).append(finding)
         return by_file
+
+    def _search(self, found: RawIdentifiers) -> privacy_check.IdentifierSearch:
+        """The search for ``found``'s identifiers, built at its first use and kept."""
+        with self._lock:
+            if self._kept_search is None or self._kept_search[0] is not found:
+                self._kept_search = (found, identifier_search(found))
+            return self._kept_search[1]
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ from caseload_fixtures import (
     pseudonym,
     write_workbook,
 )
+from python_calamine import CalamineWorkbook
 
 from csc_metrics.caseload.annex_a import list_number_of_sheet, observing_sheets, read_annex_a
 from csc_metrics.errors import InputError
@@ -232,6 +233,19 @@ def test_while_observed_each_case_list_sheet_read_is_shown_once(tmp_path):
     # List 1 is no case list, so it is never parsed (nor shown).
     assert sorted(shown) == sorted(
         ("annex_a.xlsx", name) for name in STANDARD_LISTS if name != "List 1"
+    )
+
+
+def test_an_observer_is_shown_the_cells_as_calamine_gives_them(tmp_path):
+    # The cells ingest turned into Python values, before its own cleaning (blank text to
+    # None): the privacy check reads identifiers by its own rule from the same cells.
+    shown = {}
+    with observing_sheets(lambda path, name, rows: shown.update({name: rows})):
+        _read(tmp_path, STANDARD_LISTS)
+    workbook = CalamineWorkbook.from_path(str(tmp_path / "annex_a.xlsx"))
+    assert shown and all(
+        rows == workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for name, rows in shown.items()
     )
 
 

@@ -10,9 +10,13 @@ import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from csc_metrics.report.privacy_check import (
+    IdentifierSearch,
+    child_ids_of_cells,
     find_identifiers,
     find_small_counts,
     raw_child_ids,
+    sheet_child_id_cells,
+    sheet_child_ids,
 )
 
 
@@ -119,3 +123,47 @@ def test_a_count_cell_over_several_lines_is_found_on_its_first_line(tmp_path):
 def test_style_sheets_are_not_read_as_text(tmp_path):
     write(tmp_path, "r.html", "<style>\n.x { n: 3; }\n</style>\n<p>2 children</p>")
     assert [str(f) for f in find_small_counts(tmp_path)] == ["r.html, line 4: '2 …' in the text"]
+
+
+def test_one_search_finds_in_each_folder_what_a_search_of_its_own_finds(tmp_path):
+    # The run builds one search and checks every report with it: the identifiers are sorted
+    # into whole words (CH900001) and others (AB-12345, found anywhere) once.
+    first, second = tmp_path / "a", tmp_path / "b"
+    write(first, "page.html", "<p>fine</p>\n<p>id=CH900001,</p>")
+    write(second, "page.html", "<p>refAB-12345x</p>\n<p>fine</p>")
+    search = IdentifierSearch({"CH900001", "AB-12345", "CH9"})
+    for folder in (first, second, first):
+        assert search.findings(folder) == find_identifiers(folder, {"CH900001", "AB-12345"})
+    assert [f.where for f in search.findings(second)] == ["line 1"]
+
+
+def test_a_search_for_nothing_reads_no_file(tmp_path):
+    write(tmp_path, "page.html", "<p>CH900001</p>")
+    search = IdentifierSearch({"CH9"})  # shorter than an identifier is searched for
+    assert not search.searches
+    assert search.findings(tmp_path, files=[tmp_path / "not-even-there.html"]) == []
+
+
+def test_a_sheets_identifier_cells_are_taken_first_and_cleaned_later(tmp_path):
+    # A title row above the header; a short row (no cell under the second id column); text
+    # pandas reads as missing; an Excel number; spaces.
+    rows = [
+        ["Annex A list 8", None, None],
+        ["Child Unique ID", "Team", "Child ID"],
+        [" AA11111 ", "North", 123456.0],
+        ["#N/A", "South"],
+        ["", "East", "BB22222"],
+    ]
+    cells = sheet_child_id_cells(rows)
+    assert cells == [[" AA11111 ", "#N/A", ""], [123456.0, None, "BB22222"]]
+    assert child_ids_of_cells(cells) == sheet_child_ids(rows) == {"AA11111", "123456", "BB22222"}
+
+
+def test_an_embedded_image_ends_where_its_base64_ends(tmp_path):
+    # Base64 broken by spaces and JSON-escaped line breaks is skipped whole; what follows the
+    # image is read again.
+    image = "data:image/svg+xml;base64,QUJD CH900001\\nREVG=="
+    write(tmp_path, "page.html", f'<img src="{image}" alt="chart">')
+    assert find_identifiers(tmp_path, {"CH900001"}) == []
+    write(tmp_path, "page.html", f'<img src="{image}" alt="CH900001">')
+    assert [f.where for f in find_identifiers(tmp_path, {"CH900001"})] == ["line 1"]

@@ -202,11 +202,7 @@ def test_a_sheet_ingest_read_is_not_parsed_again(tmp_path, key):
     read = read_standard_workbook(raw)
     workbook = raw / "caseload" / "2024-03-31" / "annex_a.xlsx"
 
-    class Sheet:
-        def to_python(self, skip_empty_area: bool = True) -> list[list[object]]:
-            return [["Child ID"], ["C99999"]]
-
-    read(workbook, "List 7", Sheet())  # what ingest saw in List 7 stands
+    read(workbook, "List 7", [["Child ID"], ["C99999"]])  # what ingest saw in List 7 stands
     assert "C15" in collect(raw, tmp_path / "processed").identifiers
     found = collect(raw, tmp_path / "processed", read).identifiers
     assert "C99999" in found
@@ -219,3 +215,29 @@ def test_identifier_digests_are_identifier_digest_under_their_key():
     for identifier in ["CH900001", "CH900002", "CH900001", "", "Ünïcode-7"]:
         assert digests(identifier) == identifier_digest(key, identifier)
     assert IdentifierDigests(b"another-key-0123456789abcdef-xyz")("CH900001") != digests("CH900001")
+
+
+def test_a_build_scan_builds_its_search_once_and_digests_each_word_once(
+    raw, tmp_path, key, monkeypatch
+):
+    processed = tmp_path / "processed"
+    remembered_run(raw, processed)
+    found = collect(raw, processed)  # every file unchanged: known by digest only
+    assert found.digests and not found.identifiers
+    digested: list[str] = []
+    real_call = IdentifierDigests.__call__
+
+    def counting(self, identifier):
+        digested.append(identifier)
+        return real_call(self, identifier)
+
+    monkeypatch.setattr(IdentifierDigests, "__call__", counting)
+    build = tmp_path / "build"
+    first = write(build, "a.html", "<p>Caseloads in North</p>")
+    second = write(build, "b.html", "<p>Caseloads in North: CH900002</p>")
+    scan = BuildScan(build)
+    scan.check([first], found)
+    scan.check([second], found)
+    # "Caseloads" and "North" are in both pages but digested once; "in" is too short to be one.
+    assert sorted(digested) == ["CH900002", "Caseloads", "North"]
+    assert [str(f) for f in scan.finish(found)] == ["b.html, line 1: a raw child identifier"]

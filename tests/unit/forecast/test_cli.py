@@ -215,6 +215,7 @@ def test_bad_options_exit_2_with_a_message(capsys, processed, args, words):
         assert word in err
 
 
+@pytest.mark.slow  # a whole forecast through the command, over a second
 def test_output_names_no_child(capsys, processed):
     _, out, _ = run(
         capsys,

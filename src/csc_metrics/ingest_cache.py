@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 import pyarrow
 from pyarrow import feather
@@ -410,11 +411,25 @@ def split_issues(issues: pd.DataFrame, units: Sequence[str]) -> dict[str, pd.Dat
         Unit -> its issues, in the order they were raised; None when an issue names no file
         inside one of the units (the caller then cleans the units one at a time).
     """
-    files = issues["file"].astype("object")
-    owner = pd.Series(None, index=issues.index, dtype="object")
-    for unit in units:
-        inside = files.str.startswith(f"{unit}/", na=False).astype(bool)
-        owner = owner.mask(inside & owner.isna(), unit)
-    if owner.isna().any():
+    # Each distinct file is placed once (a batch's issues name few files), not each issue.
+    codes, files = pd.factorize(issues["file"].astype("object"))
+    owners = [_owner(file, units) for file in files]
+    owner = np.array([*owners, -1], dtype="int64")[codes]
+    if (owner < 0).any():
         return None
-    return {unit: issues.loc[owner.eq(unit).to_numpy()].reset_index(drop=True) for unit in units}
+    # Issues grouped by unit, each unit's in the order raised (a stable sort keeps it).
+    order = np.argsort(owner, kind="stable")
+    ends = np.cumsum(np.bincount(owner, minlength=len(units)))
+    starts = np.concatenate([[0], ends[:-1]])
+    return {
+        unit: issues.take(order[start:end]).reset_index(drop=True)
+        for unit, start, end in zip(units, starts, ends, strict=True)
+    }
+
+
+def _owner(file: object, units: Sequence[str]) -> int:
+    """The position of the first unit whose folder holds ``file``, or -1."""
+    for position, unit in enumerate(units):
+        if isinstance(file, str) and file.startswith(f"{unit}/"):
+            return position
+    return -1

@@ -23,7 +23,7 @@ from csc_metrics.catalogue import Indicator, base_of, get_indicator
 from csc_metrics.dates import format_date
 from csc_metrics.gaps import benchmark_gap
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
-from csc_metrics.spc import RUN_LENGTH, SpcResult, spc_table, trailing_run
+from csc_metrics.spc import RUN_LENGTH, SpcResult, overall_spc, spc_table, trailing_run
 from csc_metrics.suppression import count_text, fewer_than, figure_is_disclosive, is_small_count
 
 #: Word for the kind of special cause, by point type.
@@ -534,6 +534,8 @@ def summarise_indicator(
     target: float | None = None,
     rebase_dates: Sequence | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    *,
+    overall: bool = False,
 ) -> IndicatorSummary:
     """Build an ``IndicatorSummary`` from a metric-table series (for notebooks).
 
@@ -544,17 +546,24 @@ def summarise_indicator(
         target: Its target, if any.
         rebase_dates: SPC rebase dates.
         settings: Settings.
+        overall: The rows are already the indicator's overall rows, oldest first, one per date
+            (``ReportContext.overall_rows``): they are used as they are, not picked and sorted
+            again (which would give the same rows at several times the cost).
 
     Returns:
         The latest figure, SPC result (over all dates) and the values a quarter and a year
         before the latest date, where present.
     """
-    rows = metric_series[
-        (metric_series["indicator_id"] == indicator_id)
-        & (metric_series["breakdown"] == "total")
-        & (metric_series["group"] == "all")
-    ].sort_values("period_end")
-    result = spc_table(rows, indicator_id, target, rebase_dates, settings)
+    if overall:
+        rows = metric_series
+        result = overall_spc(rows, indicator_id, target, rebase_dates, settings)
+    else:
+        rows = metric_series[
+            (metric_series["indicator_id"] == indicator_id)
+            & (metric_series["breakdown"] == "total")
+            & (metric_series["group"] == "all")
+        ].sort_values("period_end")
+        result = spc_table(rows, indicator_id, target, rebase_dates, settings)
     latest = rows.iloc[-1]
     by_date = rows.set_index("period_end")["value"]
     end = pd.Timestamp(latest["period_end"])

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -335,7 +335,7 @@ def _point_types(rule: np.ndarray, side_sign: np.ndarray, direction: str) -> np.
     )
 
 
-def _variation(latest: pd.Series) -> str:
+def _variation(latest: Mapping[str, Any]) -> str:
     kinds = {
         "common_cause": "common_cause",
         "special_cause_improvement": "improvement",
@@ -346,7 +346,7 @@ def _variation(latest: pd.Series) -> str:
     return kind if kind == "common_cause" else f"{kind}_{latest['side']}"
 
 
-def _assurance(latest: pd.Series, direction: str, target: float | None) -> str | None:
+def _assurance(latest: Mapping[str, Any], direction: str, target: float | None) -> str | None:
     """Making Data Count assurance: where the target sits against the latest limits."""
     if target is None or direction == "neutral":
         return None
@@ -357,14 +357,15 @@ def _assurance(latest: pd.Series, direction: str, target: float | None) -> str |
     return "inconsistent"
 
 
-def _short_series_warning(points: pd.DataFrame, settings: Settings) -> str | None:
-    latest_group = points[points["group"] == points["group"].iloc[-1]]
-    n = len(latest_group)
+def _short_series_warning(
+    groups: np.ndarray, dates: pd.DatetimeIndex, settings: Settings
+) -> str | None:
+    """The warning for a latest segment of too few points (``groups``: each point's segment)."""
+    in_latest = groups == groups[-1]
+    n = int(in_latest.sum())
     if n >= settings.spc_short_series:
         return None
-    since = (
-        f" since {format_date(latest_group['date'].iloc[0])}" if points["group"].iloc[-1] else ""
-    )
+    since = f" since {format_date(dates[in_latest][0])}" if groups[-1] else ""
     return (
         f"Only {n} point{'s' if n != 1 else ''}{since}: fewer than "
         f"{settings.spc_short_series}, so the limits are provisional and the trend cannot yet "
@@ -410,20 +411,23 @@ def spc(
     values = _clean_series(series)
     groups = _segment_ids(values.index, rebase_dates)
     y = values.to_numpy(dtype=float)
-    parts = [
-        pd.DataFrame(_analyse_segment(y[groups == g], baseline_points, window))
-        for g in np.unique(groups)
+    # Each segment's columns, joined in numpy (the segments are in date order): a frame per
+    # segment and a concatenation of them cost more than the analysis itself.
+    analysed = [
+        _analyse_segment(y[groups == g], baseline_points, window) for g in np.unique(groups)
     ]
-    segments = pd.concat(parts, ignore_index=True)
-    rule = segments["rule"].to_numpy()
-    side_sign = segments["side_sign"].to_numpy()
+    segments: dict[str, Any] = {
+        c: np.concatenate([part[c] for part in analysed]) for c in analysed[0]
+    }
+    rule = segments["rule"]
+    side_sign = segments["side_sign"]
     points = pd.DataFrame(
         {
             "date": values.index,
             "value": y,
-            **{c: segments[c].to_numpy() for c in ("mean", "upl", "lpl", "near_upl", "near_lpl")},
+            **{c: segments[c] for c in ("mean", "upl", "lpl", "near_upl", "near_lpl")},
             "group": groups,
-            "relative_to_mean": segments["relative_to_mean"].to_numpy(),
+            "relative_to_mean": segments["relative_to_mean"],
             "rule": pd.Series(np.where(rule == "", None, rule), dtype=object),
             "special_cause": rule != "",
             "side": pd.Series(
@@ -435,12 +439,19 @@ def spc(
             "point_type": _point_types(rule, side_sign, direction),
         }
     )
-    latest = points.iloc[-1]
+    # The latest point's class and limits, read from the columns (a row of the frame is a
+    # Series of every column, several times dearer).
+    latest = {
+        "point_type": points["point_type"].iat[-1],
+        "side": points["side"].iat[-1],
+        "upl": segments["upl"][-1],
+        "lpl": segments["lpl"][-1],
+    }
     return SpcResult(
         points=points,
         variation=_variation(latest),
         assurance=_assurance(latest, direction, target),
-        short_series_warning=_short_series_warning(points, settings),
+        short_series_warning=_short_series_warning(groups, values.index, settings),
         direction=direction,
         target=target,
         window=window,
@@ -491,7 +502,7 @@ def spc_table(
             indicator.
         KeyError: If the indicator id is not in the catalogue.
     """
-    indicator = get_indicator(indicator_id)
+    get_indicator(indicator_id)  # an unknown id fails here, before the table is read
     missing = [c for c in ("period_end", "value") if c not in metric_series.columns]
     if missing:
         raise InputError(
@@ -505,9 +516,40 @@ def spc_table(
         rows = rows[rows["breakdown"] == "total"]
     if "group" in rows.columns:
         rows = rows[rows["group"] == "all"]
+    target = targets.get(indicator_id) if isinstance(targets, Mapping) else targets
+    return overall_spc(rows, indicator_id, target, rebase_dates, settings)
+
+
+def overall_spc(
+    rows: pd.DataFrame,
+    indicator_id: str,
+    target: float | None = None,
+    rebase_dates: Sequence | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> SpcResult:
+    """Run SPC on rows that are already one indicator's overall series (``spc_table``'s pick).
+
+    A report context's summaries start from such rows (``ReportContext.overall_rows``): picking
+    them out again by indicator, breakdown and group would compare every row's text three times
+    over and change nothing.
+
+    Args:
+        rows: ``MetricTable`` rows of ``indicator_id``, one per ``period_end`` (``value`` and
+            ``period_end`` are used).
+        indicator_id: The catalogue id; its improvement direction is used.
+        target: A target for this indicator, or None.
+        rebase_dates: Dates where the process changed (see ``spc``).
+        settings: Settings.
+
+    Returns:
+        The SPC result, as ``spc_table`` gives it for a table holding these rows.
+
+    Raises:
+        InputError: If there are no rows.
+    """
+    indicator = get_indicator(indicator_id)
     if rows.empty:
         raise InputError(f"The metric table has no overall rows for {indicator_id}.")
-    target = targets.get(indicator_id) if isinstance(targets, Mapping) else targets
     series = pd.Series(
         rows["value"].to_numpy(dtype=float),
         index=pd.DatetimeIndex(rows["period_end"]),

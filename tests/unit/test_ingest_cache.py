@@ -79,3 +79,11 @@ def test_a_cached_table_is_read_only_when_its_file_has_the_recorded_hash(
     data[-1] ^= 1
     path.write_bytes(bytes(data))
     assert ingest_cache._read_checked(path, digest) is None
+
+
+def test_a_unit_of_the_batch_without_issues_gets_an_empty_table_of_issues():
+    issues = _issues(["ssda903/2024/header.csv"])
+    split = split_issues(issues, ["ssda903/2023", "ssda903/2024"])
+    assert split is not None
+    assert split["ssda903/2023"].empty
+    assert list(split["ssda903/2023"].columns) == list(issues.columns)

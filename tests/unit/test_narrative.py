@@ -353,6 +353,32 @@ def test_summarise_indicator_reads_the_series():
     assert summary.spc.direction == "higher"
 
 
+def test_a_summary_of_rows_already_picked_is_the_summary_of_the_table():
+    # A report context's overall rows (one indicator, breakdown total, oldest first) are used
+    # as they are; picking them again from a table holding other rows gives the same summary.
+    dates = pd.date_range("2021-03-31", periods=13, freq="QE")
+    overall = pd.DataFrame(
+        {
+            "indicator_id": EET,
+            "period_end": dates,
+            "breakdown": "total",
+            "group": "all",
+            "numerator": 10.0,
+            "denominator": 100.0,
+            "value": [10.0, 12.0] * 6 + [11.0],
+        }
+    )
+    table = pd.concat([overall.assign(breakdown="sex", group="F", value=99.0), overall[::-1]])
+    picked = summarise_indicator(table, EET)
+    given = summarise_indicator(overall, EET, overall=True)
+    pd.testing.assert_frame_equal(given.spc.points, picked.spc.points, check_exact=True)
+    assert (given.latest, given.previous_quarter, given.previous_year) == (
+        picked.latest,
+        picked.previous_quarter,
+        picked.previous_year,
+    )
+
+
 def test_a_gap_of_one_point_is_singular():
     # 55.6% against England 55% rounds to a gap of 1 point (whole percentages).
     text = describe_indicator(

@@ -17,7 +17,7 @@ import pytest
 
 from csc_metrics.errors import InputError
 from csc_metrics.settings import DEFAULT_SETTINGS
-from csc_metrics.spc import spc, spc_table
+from csc_metrics.spc import overall_spc, spc, spc_table
 
 BASE_HIGH_FIRST = [12.0, 10.0] * 10  # 20 points, sum 220, 19 MRs of 2
 BASE_LOW_FIRST = [10.0, 12.0] * 10
@@ -414,6 +414,30 @@ def test_spc_table_uses_the_overall_rows_and_the_catalogue_direction():
     # Mean 22 - 11.6 = 10.4, limits (5.08, 15.72): a target of 30 above the UPL is always met
     # when lower is better.
     assert result.assurance == "pass"
+
+
+def test_overall_spc_of_the_picked_rows_is_spc_table_of_the_whole_table():
+    rows = _metric_rows("placements_3plus_pct", [12.0, 10.0] * 9 + [12.0, -2.0])
+    picked = rows[rows["breakdown"] == "total"]
+    whole = spc_table(rows, "placements_3plus_pct", targets=30.0)
+    alone = overall_spc(picked, "placements_3plus_pct", target=30.0)
+    pd.testing.assert_frame_equal(alone.points, whole.points, check_exact=True)
+    assert (alone.variation, alone.assurance) == (whole.variation, whole.assurance)
+
+
+def test_overall_spc_of_no_rows_says_so():
+    with pytest.raises(InputError, match="no overall rows for placements_3plus_pct"):
+        overall_spc(_metric_rows("placements_3plus_pct", []), "placements_3plus_pct")
+
+
+def test_a_rebased_series_keeps_each_segments_limits_in_date_order():
+    # Segment 0: 10, 12, 10, 12 (mean 11); segment 1 from 2022-03-31: 30, 32, 30 (mean 30.67).
+    dates = pd.date_range("2021-03-31", periods=7, freq="QE")
+    series = pd.Series([10.0, 12.0, 10.0, 12.0, 30.0, 32.0, 30.0], index=dates)
+    result = spc(series, "lower", rebase_dates=["2022-03-31"])
+    assert list(result.points["group"]) == [0, 0, 0, 0, 1, 1, 1]
+    assert list(result.points["mean"].round(2)) == [11.0] * 4 + [30.67] * 3
+    assert result.points["rule"].tolist() == [None] * 7
 
 
 def test_spc_table_fixes_the_baseline_when_the_setting_asks():

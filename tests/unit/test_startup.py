@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from csc_metrics.startup import SKIPPED_OPTIONAL_IMPORTS
+from csc_metrics.startup import ONE_THREAD_VARIABLES, SKIPPED_OPTIONAL_IMPORTS, one_blas_thread
 
 #: Each test starts a Python process (up to a second of CPU): left out of `make test-fast`.
 pytestmark = pytest.mark.slow
@@ -64,3 +65,30 @@ def test_the_command_line_skips_them_before_importing_a_command():
         """
     )
     assert out.splitlines()[-1] == str(sorted(SKIPPED_OPTIONAL_IMPORTS))
+
+
+def test_linear_algebra_is_set_to_one_thread(monkeypatch):
+    for name in ONE_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    one_blas_thread()
+    assert {name: os.environ[name] for name in ONE_THREAD_VARIABLES} == dict.fromkeys(
+        ONE_THREAD_VARIABLES, "1"
+    )
+
+
+def test_a_thread_count_the_environment_gives_is_kept(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+
+
+def test_the_command_line_sets_one_thread_before_numpy_is_loaded():
+    out = run_python(
+        """
+        import os, sys
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        import csc_metrics.cli
+        print("numpy" in sys.modules, os.environ.get("OPENBLAS_NUM_THREADS"))
+        """
+    )
+    assert out == "False 1"

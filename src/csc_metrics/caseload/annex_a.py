@@ -14,7 +14,8 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import zip_longest
+from itertools import chain, zip_longest
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,8 @@ from csc_metrics.raw_text import check_workbook_size
 
 DATASET = "caseload"
 TABLE = "cases"
+#: The columns of a case list read as cells (besides each row's number).
+CELL_COLUMNS = ("child_id", "team", "worker_id", "closure_date")
 
 #: Shown each case list sheet read (``observing_sheets``): workbook path, sheet name, and the
 #: sheet's cells as calamine gives them (``to_python(skip_empty_area=False)``), to read only.
@@ -82,7 +85,7 @@ def _case_list_sheets(sheet_names: list[str], source: str) -> dict[int, str]:
     return {n: names[0] for n, names in sorted(found.items())}
 
 
-def _header_row(rows: list[tuple[object, ...]]) -> int | None:
+def _header_row(rows: Sequence[Sequence[object]]) -> int | None:
     """Return the 0-based index of the first row that holds a child identifier header."""
     accepted = {normalise_label(v) for v in ANNEX_A_HEADINGS["child_id"]}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -91,17 +94,104 @@ def _header_row(rows: list[tuple[object, ...]]) -> int | None:
     return None
 
 
-def _sheet_columns(rows: list[tuple[object, ...]], header_index: int) -> np.ndarray:
-    """Return the cells below the header as a (column, row) grid, short rows padded with None."""
-    # Rows may be shorter than the header (trailing blank cells are not stored).
-    grid = np.array(list(zip_longest(*rows[header_index:], fillvalue=None)), dtype=object)
-    return grid[:, 1:]
+def sheet_grid(rows: Sequence[Sequence[object]]) -> np.ndarray:
+    """Return a sheet's rows as one (row, column) grid of cells, short rows padded with None.
+
+    calamine gives every row of a sheet the same width, so the cells are taken in one pass
+    without looking at each; rows of other widths (trailing blank cells not stored) are padded.
+
+    Args:
+        rows: The sheet's rows, each a list of cells.
+
+    Returns:
+        An ``object`` array of shape (rows, widest row).
+    """
+    width = max(map(len, rows), default=0)
+    if min(map(len, rows), default=0) == width:
+        cells = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * width)
+        return cells.reshape(len(rows), width)
+    return np.array(list(zip_longest(*rows, fillvalue=None)), dtype=object).T
+
+
+#: Whether a cell is text, and whether a text cell is spaces only (at C speed on a whole array).
+_IS_TEXT = np.frompyfunc(isinstance, 2, 1)
+_STR_TYPE = np.array(str, dtype=object)
+_IS_SPACES = np.frompyfunc(str.isspace, 1, 1)
+
+
+def blank_text(cells: np.ndarray) -> np.ndarray:
+    """Tell which cells are empty text or text of nothing but spaces (calamine's blank cells).
+
+    Args:
+        cells: Cells of a sheet, an ``object`` array of any shape.
+
+    Returns:
+        A boolean array of the same shape: True where the cell is text with nothing but
+        whitespace (or nothing) in it. Missing values (None, NaN) are not text: False.
+    """
+    text = _IS_TEXT(cells, _STR_TYPE).astype(bool)
+    texts = cells[text]
+    blank = np.zeros(cells.shape, dtype=bool)
+    blank[text] = np.equal(texts, "").astype(bool) | _IS_SPACES(texts).astype(bool)
+    return blank
+
+
+def _blank_text_as_none(cells: np.ndarray) -> np.ndarray:
+    """The cells with empty and spaces-only text made None, so a plain null test finds them."""
+    cells = cells.copy()
+    cells[blank_text(cells)] = None
+    return cells
+
+
+def read_columns(
+    rows: Sequence[Sequence[object]], columns: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Take columns of a sheet's rows, blank text made None, and tell which rows hold anything.
+
+    A row holds something when any of its cells, in any column, is neither missing nor blank
+    text. Only the columns taken are looked at in every row; a row blank there (rare: the end
+    of a sheet) is looked at whole.
+
+    Args:
+        rows: The sheet's rows (below the header), each a list of cells.
+        columns: The columns to take, at least one.
+
+    Returns:
+        ``(cells, filled)``: the columns' cells, (row, column taken), with empty and
+        spaces-only text made None; and one boolean per row, True where the row is filled.
+    """
+    if rows and min(map(len, rows)) > max(columns):
+        # Only the cells taken are copied (a list's other columns are most of its cells).
+        take = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+        taken = np.fromiter(
+            chain.from_iterable(map(take, rows)), dtype=object, count=len(rows) * len(columns)
+        ).reshape(len(rows), len(columns))
+    else:
+        taken = _padded(sheet_grid(rows), max(columns) + 1)[:, columns]
+    cells = _blank_text_as_none(taken)
+    filled = ~pd.isna(cells).all(axis=1)
+    undecided = np.flatnonzero(~filled)
+    if len(undecided):
+        rest = sheet_grid([rows[index] for index in undecided.tolist()])
+        filled[undecided] = ~(pd.isna(rest) | blank_text(rest)).all(axis=1)
+    return cells, filled
+
+
+def _padded(grid: np.ndarray, width: int) -> np.ndarray:
+    """A grid widened with None cells to at least ``width`` columns."""
+    if grid.shape[1] >= width:
+        return grid
+    padding = np.full((grid.shape[0], width - grid.shape[1]), None, dtype=object)
+    return np.hstack([grid, padding])
 
 
 def _read_list(
-    rows: list[tuple[object, ...]], number: int, source: str, log: DataQualityLog
+    rows: Sequence[Sequence[object]], number: int, source: str, log: DataQualityLog
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Read one list sheet's case rows as raw cells, with the header of each column used.
+
+    Empty and spaces-only text cells (calamine gives an empty cell as "") are blanks: None in
+    the cells returned, and a row of nothing but blanks is not a case row.
 
     Returns:
         ``(cells, headers)``: the child, team, worker and closure date cells and the sheet row
@@ -110,10 +200,10 @@ def _read_list(
     where = f"{source} (Annex A List {number}, {ANNEX_A_LIST_TITLES[number]})"
     header_index = _header_row(rows)
     if header_index is None:
-        first_row = list(rows[0]) if rows else []
+        first_row = list(_blank_text_as_none(np.array(rows[0], dtype=object))) if rows else []
         require_columns({}, ("child_id",), ANNEX_A_HEADINGS, first_row, where)  # always raises
         raise AssertionError("unreachable")
-    headers = list(rows[header_index])
+    headers = list(_blank_text_as_none(np.array(rows[header_index], dtype=object)))
     variants = {**ANNEX_A_HEADINGS, "closure_date": ANNEX_A_CLOSURE_HEADINGS.get(number, ())}
     positions = find_columns(headers, variants)
     require_columns(positions, ("child_id", "team", "worker_id"), variants, headers, where)
@@ -127,12 +217,13 @@ def _read_list(
             message=f"{where} has no closure date column (expected one of: "
             f"{', '.join(ANNEX_A_CLOSURE_HEADINGS[number])}); every row is taken as open.",
         )
-    grid = _sheet_columns(rows, header_index)
-    filled = pd.notna(grid).any(axis=0)
-    blank = np.full(int(filled.sum()), None, dtype=object)
+    taken = sorted({positions[column] for column in CELL_COLUMNS if column in positions})
+    read, filled = read_columns(rows[header_index + 1 :], taken)
+    read = read[filled]
+    blank = np.full(len(read), None, dtype=object)
     cells = {
-        column: grid[positions[column], filled] if column in positions else blank
-        for column in ("child_id", "team", "worker_id", "closure_date")
+        column: read[:, taken.index(positions[column])] if column in positions else blank
+        for column in CELL_COLUMNS
     }
     cells["source_row"] = excel_row_numbers(len(filled), header_index + 1)[filled]
     return cells, {name: str(headers[position]) for name, position in positions.items()}
@@ -222,17 +313,13 @@ def open_case_lists(path: Path, source: str) -> OpenedWorkbook | None:
 
 def _sheet_rows(
     workbook: CalamineWorkbook, sheet_name: str, path: Path, parsed: CalamineSheet | None = None
-) -> list[tuple[object, ...]]:
+) -> Sequence[Sequence[object]]:
     sheet = parsed if parsed is not None else workbook.get_sheet_by_name(sheet_name)
-    rows = sheet.to_python(skip_empty_area=False)
+    # An empty cell comes as "": ``_read_list`` tells blanks column by column.
+    rows: Sequence[Sequence[object]] = sheet.to_python(skip_empty_area=False)
     for observer in list(_sheet_observers):
         observer(path, sheet_name, rows)
-    # calamine gives an empty cell as ""; blank and spaces-only text become None here, once, so
-    # that later steps can tell an empty row with a plain null test.
-    return [
-        tuple(None if isinstance(cell, str) and not cell.strip() else cell for cell in row)
-        for row in rows
-    ]
+    return rows
 
 
 @dataclass
@@ -302,7 +389,7 @@ def read_annex_a_cells(
         workbook.close()
     columns = {
         column: np.concatenate([cells[column] for cells, _ in lists.values()])
-        for column in ("child_id", "team", "worker_id", "closure_date", "source_row")
+        for column in (*CELL_COLUMNS, "source_row")
     }
     lengths = [len(cells["source_row"]) for cells, _ in lists.values()]
     # Cells arrive as text, numbers or datetimes; as text they are cleaned like any CSV cell.

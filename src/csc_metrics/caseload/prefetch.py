@@ -48,7 +48,7 @@ class WorkbookPrefetch:
     ) -> None:
         self._waiting = list(workbooks)
         self._lookahead = lookahead_bytes
-        self._submitted: OrderedDict[Path, tuple[Future[OpenedWorkbook | None], int]] = (
+        self._submitted: OrderedDict[Path, tuple[Future[OpenedWorkbook | None], int, str]] = (
             OrderedDict()
         )
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="annex-a-parse")
@@ -56,14 +56,18 @@ class WorkbookPrefetch:
 
     def _top_up(self) -> None:
         """Submit waiting workbooks, in order, while fewer bytes than the look-ahead are out."""
-        held = sum(size for _, size in self._submitted.values())
+        held = sum(size for _, size, _ in self._submitted.values())
         while self._waiting and (not self._submitted or held < self._lookahead):
             path, source = self._waiting.pop(0)
             try:
                 size = path.stat().st_size
             except OSError:
                 size = 0
-            self._submitted[path] = (self._pool.submit(open_case_lists, path, source), size)
+            self._submitted[path] = (
+                self._pool.submit(open_case_lists, path, source),
+                size,
+                source,
+            )
             held += size
 
     def take(self, path: Path) -> OpenedWorkbook | None:
@@ -83,21 +87,40 @@ class WorkbookPrefetch:
             self._waiting = [entry for entry in self._waiting if entry[0] != path]
             return None
         while True:
-            first, (future, _) = self._submitted.popitem(last=False)
+            first, (future, _, source) = self._submitted.popitem(last=False)
             if first == path:
                 break
             _let_go(future)
         self._top_up()
+        if future.cancel():
+            # Not started yet (the worker is busy with one let go): parsed here, now.
+            return open_case_lists(path, source)
+        self._parse_while_waiting(future)
         # Any failure in the worker is met again when the reader opens the workbook itself.
         return None if future.exception() is not None else future.result()
+
+    def _parse_while_waiting(self, wanted: Future[OpenedWorkbook | None]) -> None:
+        """While the worker still parses the workbook wanted, parse the next ones here.
+
+        The reader would only wait: calamine parses without holding the GIL, so the worker
+        goes on meanwhile, and a workbook the reader parsed is ready when its turn comes
+        (the county's reader outran its one worker once cleaning was vectorised).
+        """
+        for path, (future, size, source) in list(self._submitted.items()):
+            if wanted.done():
+                return
+            if future.cancel():
+                parsed: Future[OpenedWorkbook | None] = Future()
+                parsed.set_result(open_case_lists(path, source))
+                self._submitted[path] = (parsed, size, source)
 
     def close(self) -> None:
         """Stop parsing, wait for the workers, and close every workbook not taken."""
         self._waiting.clear()
-        for future, _ in self._submitted.values():
+        for future, _, _ in self._submitted.values():
             future.cancel()
         self._pool.shutdown(wait=True)
-        for future, _ in self._submitted.values():
+        for future, _, _ in self._submitted.values():
             _let_go(future)
         self._submitted.clear()
 

@@ -87,14 +87,45 @@ GROUPS = output_groups()
 class RateDraws:
     """Multipliers for the rate part of the band (see the module docstring).
 
+    Only the rates measured from at least one event are drawn (the others keep a multiplier of
+    1), so only theirs are kept: a county's 200 draws of every move and exit probability would
+    be a ``(200, 135, 141)`` array, 30 MB, mostly ones, and each such array costs a fresh
+    allocation (and, from the forecast's forked child, a copy through pickle).
+
     Attributes:
-        transition: ``(draws, n, n + r)`` multipliers of the quarterly move and exit
-            probabilities (1 where nothing was seen).
+        seen: ``(n, n + r)``: the move and exit probabilities measured from at least one event.
+        seen_multipliers: ``(draws, seen.sum())`` multipliers of those probabilities, in the
+            order of ``np.flatnonzero(seen)``.
         entries: ``(draws, n)`` multipliers of the entry rates.
     """
 
-    transition: np.ndarray
+    seen: np.ndarray
+    seen_multipliers: np.ndarray
     entries: np.ndarray
+
+    @property
+    def transition(self) -> np.ndarray:
+        """``(draws, n, n + r)`` multipliers of every move and exit probability (1 if unseen)."""
+        return self.multiply(np.ones(self.seen.shape))
+
+    def multiply(self, rates: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Each draw's multipliers times ``rates``: ``rates * self.transition``, bit for bit.
+
+        A rate whose multiplier is 1 is copied (``x * 1.0`` is ``x``), so only the seen ones
+        are multiplied.
+
+        Args:
+            rates: ``(n, n + r)`` move and exit probabilities (or entry positions).
+            out: A ``(draws, n, n + r)`` array to write into (allocated when None).
+
+        Returns:
+            ``(draws, n, n + r)``: ``out``, or a new array.
+        """
+        shape = (len(self.entries), *self.seen.shape)
+        out = np.empty(shape) if out is None else out
+        out[...] = rates
+        out[:, self.seen] = rates[self.seen] * self.seen_multipliers
+        return out
 
 
 def draw_rate_multipliers(
@@ -113,15 +144,14 @@ def draw_rate_multipliers(
     rng = np.random.default_rng(seed)
     events = np.hstack([counts.moves, counts.exits])
     seen = events > 0
-    transition = np.ones((draws, *events.shape))
-    transition[:, seen] = rng.gamma(events[seen], size=(draws, int(seen.sum()))) / events[seen]
+    seen_multipliers = rng.gamma(events[seen], size=(draws, int(seen.sum()))) / events[seen]
     entries = np.ones((draws, counts.entries.shape[0]))
     entered = counts.entries > 0
     entries[:, entered] = (
         rng.gamma(counts.entries[entered], size=(draws, int(entered.sum())))
         / counts.entries[entered]
     )
-    return RateDraws(transition=transition, entries=entries)
+    return RateDraws(seen=seen, seen_multipliers=seen_multipliers, entries=entries)
 
 
 @dataclass
@@ -189,17 +219,56 @@ def expected_path(
     Returns:
         ``(stock path (..., quarters + 1, n), exits (..., quarters, r))``.
     """
-    n = rates.n_states
-    batch = rates.transition.shape[:-2]
-    x = np.broadcast_to(stock, (*batch, n)).astype(float)
-    arrivals = (rates.entries[..., None, :] @ rates.entry_position)[..., 0, :]
+    arrivals = _arrivals(rates.entries, rates.entry_position)
+    return _walk(stock, rates.transition, arrivals, quarters)
+
+
+def _arrivals(entries: np.ndarray, entry_position: np.ndarray) -> np.ndarray:
+    """Where a quarter's expected entrants are at its end, ``e M`` (``(..., n + r)``)."""
+    return (entries[..., None, :] @ entry_position)[..., 0, :]
+
+
+def _walk(
+    stock: np.ndarray, transition: np.ndarray, arrivals: np.ndarray, quarters: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``expected_path`` from the arrivals of each quarter (``_arrivals``)."""
+    n = stock.shape[-1]
+    x = np.broadcast_to(stock, (*transition.shape[:-2], n)).astype(float)
     path, exits = [x], []
     for _ in range(quarters):
-        full = (x[..., None, :] @ rates.transition)[..., 0, :] + arrivals
+        full = (x[..., None, :] @ transition)[..., 0, :] + arrivals
         x = full[..., :n]
         path.append(x)
         exits.append(full[..., n:])
     return np.stack(path, axis=-2), np.stack(exits, axis=-2)
+
+
+def drawn_paths(
+    stock: np.ndarray, rates: QuarterlyRates, draws: RateDraws, quarters: int
+) -> np.ndarray:
+    """Each rate draw's expected stock path (the rate part of the band, module docstring).
+
+    The same as ``expected_path`` of the drawn rates (``draws.multiply`` of each, kept valid
+    by ``scenarios.normalise_rows``), worked out in one ``(draws, n, n + r)`` array: the
+    drawn entry positions give the arrivals, then the same array takes the drawn transition
+    probabilities. A county's array is 30 MB, and each fresh one costs its page faults.
+
+    Args:
+        stock: Children in each state at the origin, ``(n,)``.
+        rates: One set of quarterly rates.
+        draws: The rate multipliers.
+        quarters: Number of quarters.
+
+    Returns:
+        ``(draws, quarters + 1, n)``.
+    """
+    from csc_metrics.forecast.scenarios import normalise_rows  # the one validity rule
+
+    drawn = normalise_rows(draws.multiply(rates.entry_position), in_place=True)
+    arrivals = _arrivals(rates.entries * draws.entries, drawn)
+    drawn = normalise_rows(draws.multiply(rates.transition, out=drawn), in_place=True)
+    path, _ = _walk(stock, drawn, arrivals, quarters)
+    return path
 
 
 def process_variance(
@@ -249,19 +318,12 @@ def project(
     Returns:
         The projection.
     """
-    from csc_metrics.forecast.scenarios import normalise_rows  # the one validity rule
-
     matrix = GROUPS.matrix
     path, exits = expected_path(stock, rates, quarters)
     expected = path @ matrix
     variance = process_variance(stock, rates, quarters, matrix)
     if draws is not None and len(draws.entries):
-        drawn = QuarterlyRates(
-            transition=normalise_rows(rates.transition * draws.transition),
-            entry_position=normalise_rows(rates.entry_position * draws.transition),
-            entries=rates.entries * draws.entries,
-        )
-        drawn_path, _ = expected_path(stock, drawn, quarters)
+        drawn_path = drawn_paths(stock, rates, draws, quarters)
         variance = variance + (drawn_path @ matrix).var(axis=0)
     return Projection(
         dates=quarter_ends_after(origin, quarters),

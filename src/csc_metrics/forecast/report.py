@@ -31,6 +31,7 @@ from csc_metrics.forecast.model import (
     MAX_QUARTERS,
     DemandModel,
     ForecastResult,
+    build_model_timeline,
     fit_model,
     forecast,
 )
@@ -97,6 +98,7 @@ def build_report(
     scenario_file: str | Path | None = None,
     costs_file: str | Path | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    episodes: pd.DataFrame | None = None,
 ) -> ForecastReport:
     """Fit, forecast, backtest and check, for the report.
 
@@ -110,6 +112,9 @@ def build_report(
         scenario_file: A scenario file, or None.
         costs_file: A costs file, or None for the defaults.
         settings: Local rules (caseload threshold).
+        episodes: The data's episodes as ``indicators.prepare.prepare_episodes`` gives them
+            with these settings, when the caller has them already (the report preparation's
+            ``prepare_inputs``); None prepares them here.
 
     Returns:
         The report's results.
@@ -123,6 +128,7 @@ def build_report(
         reference_years=reference_years,
         half_life_years=half_life_years,
         settings=settings,
+        timeline=build_model_timeline(data, la_code, settings, episodes),
     )
     result = forecast(model, quarters=quarters, scenario=scenario, costs=costs)
     today = todays_workforce(data, model.origin, settings)

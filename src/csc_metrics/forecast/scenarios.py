@@ -255,23 +255,29 @@ def read_scenario(path: Path) -> Scenario:
 # --- Applying --------------------------------------------------------------------------------
 
 
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+def normalise_rows(matrix: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     """Keep quarterly rates valid (rule in the module docstring).
+
+    Only the rows adding to more than 1 are scaled (the others would be multiplied by 1, which
+    changes nothing), and with ``in_place`` no other array of the matrix's size is made: the
+    200 rate draws of a county are 30 MB each.
 
     Args:
         matrix: ``(..., n, n + r)`` rates; the diagonal (staying) is ignored and recomputed.
+        in_place: Write the result into ``matrix`` (which must be writable floats).
 
     Returns:
-        The valid rates: off-diagonal values at least 0 and adding to at most 1, staying = 1
-        minus their sum.
+        The valid rates (``matrix`` itself with ``in_place``): off-diagonal values at least 0
+        and adding to at most 1, staying = 1 minus their sum.
     """
     n = matrix.shape[-2]
     idx = np.arange(n)
-    off = np.clip(matrix, 0.0, None)
+    off = np.maximum(matrix, 0.0, out=matrix if in_place else None)  # np.clip at 0
     off[..., idx, idx] = 0.0
     leaving = off.sum(axis=-1)
-    scale = np.where(leaving > 1.0, 1.0 / np.where(leaving > 0, leaving, 1.0), 1.0)
-    off = off * scale[..., None]
+    over = leaving > 1.0
+    if over.any():
+        off[over] *= (1.0 / leaving[over])[:, None]
     off[..., idx, idx] = 1.0 - np.minimum(leaving, 1.0)
     return off
 

@@ -132,7 +132,11 @@ def open_forecast(
 
 
 def forecast_in_background(
-    data: ProcessedData, la_code: str, period_end: pd.Timestamp, settings: Settings
+    data: ProcessedData,
+    la_code: str,
+    period_end: pd.Timestamp,
+    settings: Settings,
+    episodes: pd.DataFrame | None = None,
 ) -> Callable[[ReportContext], ForecastView]:
     """Start building the forecast at the shipped unit costs while the caller does other work.
 
@@ -146,6 +150,8 @@ def forecast_in_background(
         la_code: The council's settled code.
         period_end: The settled period end.
         settings: Local rules.
+        episodes: The data's prepared episodes (``IndicatorInputs.episodes``) if the caller
+            has them: the forecast starts from them instead of preparing them again.
 
     Returns:
         What gives the forecast view of the report context later built from the same data and
@@ -163,6 +169,7 @@ def forecast_in_background(
             scenario_file=None,
             costs_file=None,
             settings=settings,
+            episodes=episodes,
         )
     )
     return partial(open_forecast, build=call.result)

@@ -252,20 +252,26 @@ def preload_report(
     settled = _settle(
         processed_dir, period_end, la_code, la_name, comparator, suppress, targets_file, settings
     )
-    # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
-    # report both start from it. It is about half of this preparation and needs only the data
-    # and the period end, so it is built in a forked child, started before anything else is
-    # worked out here (the indicator series first, which the forecast does not need).
-    forecast_view = forecast.forecast_in_background(
-        settled.data, settled.parameters.la_code, settled.parameters.period_end, settings
-    )
     # The per-child structures every SSDA903 figure starts from: prepared once, for the series
-    # (when it is not in the cache) and for the context, whose reports' tables use them. The
-    # permanence indicators, about half of a cold series, are worked out in a forked child
-    # while the other indicators are worked out here.
+    # (when it is not in the cache), for the context, whose reports' tables use them, and for
+    # the forecast. The permanence indicators, about half of a cold series, are worked out in
+    # a forked child while the other indicators are worked out here.
     windows = dataset_windows(settled.data)
     needed = preload.BUILT_FROM["inputs"] in windows
     inputs = prepare_inputs(settled.data, settings) if needed else None
+    # The forecast at the shipped unit costs: the overview's spend row and the demand and cost
+    # report both start from it. It needs only the data, their prepared episodes and the
+    # period end, so it is built in a forked child, started before the rest is worked out here
+    # (the indicator series first, which the forecast does not need). Starting it from the
+    # episodes prepared above saves the child preparing them again (0.7 s of a county's 1.1 s
+    # of CPU there) and, on a national folder, a second copy of them.
+    forecast_view = forecast.forecast_in_background(
+        settled.data,
+        settled.parameters.la_code,
+        settled.parameters.period_end,
+        settings,
+        episodes=None if inputs is None else inputs.episodes,
+    )
     context = _new_context(
         settled,
         team,
@@ -283,6 +289,7 @@ def preload_report(
     # What every team's caseload page starts from, the same for all: worked out here, once.
     if "caseload" in context.windows:
         caseloads.prepare_team_pages(context)
+        preload.split_team_series(context)
         if context.not_covered("ssda903") is None:
             care_leavers.service_team_outcomes(context)
     forecast_view(context)

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from csc_metrics import benchmarks
+from csc_metrics import benchmarks, catalogue
 from csc_metrics.charts import render
 from csc_metrics.charts.render import figure_svg
 from csc_metrics.forked import ForkedCall
@@ -24,7 +24,7 @@ from csc_metrics.narrative import IndicatorSummary
 from csc_metrics.storage import MANIFEST_NAME
 from csc_metrics.views.builders import empty_chart
 from csc_metrics.views.parameters import ReportParameters
-from csc_metrics.views.report_context import ReportContext
+from csc_metrics.views.report_context import TEAM_AREA, ReportContext
 
 #: Cached properties of a context that do not depend on its team: a team's report shares them
 #: with the whole service's. (Its summaries do depend on the team, and are worked out afresh.)
@@ -118,6 +118,16 @@ def work_out_summaries(context: ReportContext, indicator_ids: list[str]) -> None
     later = ForkedCall(partial(_summaries_of, context, indicator_ids[half:]))
     context.summaries(indicator_ids[:half])
     context.keep_summaries(later.result())
+
+
+def split_team_series(context: ReportContext) -> None:
+    """Split each caseload indicator's team rows by team, once, for every team page to share.
+
+    Args:
+        context: The whole service's report context (its series worked out).
+    """
+    for indicator_id in catalogue.indicator_ids(area=TEAM_AREA):
+        context.team_series(indicator_id)
 
 
 def _summaries_of(

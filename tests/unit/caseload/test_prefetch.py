@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pandas as pd
 import pytest
@@ -131,3 +132,33 @@ def test_a_bad_workbook_after_good_ones_raises_the_reader_s_error_in_its_place(t
         caseload_ingest.ingest_caseload(
             caseload, None, new_log(), PSEUDONYMISER, workbooks=workbooks
         )
+
+
+def test_while_the_worker_parses_the_workbook_wanted_the_reader_parses_the_next(
+    tmp_path, monkeypatch
+):
+    caseload = _snapshots(tmp_path)
+    paths = [
+        caseload / date / "annex_a.xlsx" for date in sorted(p.name for p in caseload.iterdir())
+    ]
+    parsed_by: dict[str, str] = {}
+    second_parsed = threading.Event()
+
+    def spy(path, source):
+        parsed_by[source] = threading.current_thread().name
+        if source == "0":
+            # The worker is still on the first workbook until the reader has parsed the second.
+            second_parsed.wait(timeout=10)
+        if source == "1":
+            second_parsed.set()
+        return open_case_lists(path, source)
+
+    monkeypatch.setattr(prefetch_module, "open_case_lists", spy)
+    with WorkbookPrefetch([(path, str(n)) for n, path in enumerate(paths)]) as workbooks:
+        for path in paths:
+            opened = workbooks.take(path)
+            assert opened is not None
+            opened.workbook.close()
+    reader = threading.current_thread().name
+    assert parsed_by["0"] != reader
+    assert parsed_by["1"] == reader

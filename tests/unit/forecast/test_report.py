@@ -14,6 +14,7 @@ from csc_metrics.forecast.report import (
     spend_change,
     spend_last_year,
 )
+from csc_metrics.indicators.prepare import prepare_episodes
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,16 @@ def test_no_scenario_no_scenario_table(report):
 
 def test_money_is_written_for_people():
     assert (money(1_234_567), money(85_000), money(900)) == ("£1.2m", "£85k", "£900")
+
+
+def test_the_report_starts_from_the_episodes_it_is_given():
+    # The preparation hands the forecast the episodes it prepared for the indicators. Given
+    # them without B's IFA placement, nobody is in IFA care at the origin (B is, in the data).
+    data = four_children()
+    episodes = prepare_episodes(data)
+    without_b = build_report(
+        data, LA, reference_years=1, episodes=episodes[episodes["place"] != "U6"]
+    )
+    now = pressure_table(without_b)
+    now = now[now["quarter_end"] == without_b.model.origin].set_index("category")
+    assert now.loc["ifa", "children"] == 0

@@ -58,6 +58,24 @@ def test_rates_adding_to_more_than_one_are_scaled_down_in_proportion():
     assert valid[2] == pytest.approx([0.0, 0.0, 1.0, 0.0])
 
 
+def test_normalising_in_place_writes_into_the_matrix_and_gives_the_same_rates():
+    # The same rows as above: the in-place rule must give the very same numbers.
+    matrix = np.array([[0.5, 0.7, 0.6, 0.2], [-0.1, 0.9, 0.0, 0.3], [0.0, 0.0, 1.0, 0.0]])
+    expected = normalise_rows(matrix)
+    valid = normalise_rows(matrix, in_place=True)
+    assert valid is matrix
+    assert np.array_equal(valid, expected)
+
+
+def test_rows_adding_to_one_or_less_keep_their_rates_exactly():
+    # Moves of 0.1 and 0.3 add to 0.4: nothing is scaled, so each keeps its exact bits (a
+    # multiplication by 1 would too; none is made); staying = 1 - 0.4.
+    matrix = np.array([[0.9, 0.1, 0.3], [0.2, 0.5, 0.0]])
+    valid = normalise_rows(matrix)
+    assert valid[0, 1] == 0.1 and valid[0, 2] == 0.3
+    assert valid[0, 0] == 1.0 - 0.4
+
+
 def test_a_scenario_that_overfills_a_state_is_normalised_and_noted(tmp_path):
     rates = base_rates()
     teen = state("10-16", "kinship")

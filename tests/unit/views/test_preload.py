@@ -124,8 +124,9 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     preloaded, monkeypatch
 ):
-    # The workers, caseload spread, unallocated cases and care leavers' team outcomes are the
-    # same for every team: the preload works them out once and each team's context shares them.
+    # The workers, caseload spread, unallocated cases, care leavers' team outcomes and the
+    # caseload indicators' rows split by team are the same for every team: the preload works
+    # them out once and each team's context shares them.
     from csc_metrics.views import care_leavers, caseloads
 
     folder, _ = preloaded
@@ -139,6 +140,7 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "unallocated_every_team",
         "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
+        "team_series",
     }
     assert for_team.data_problems is shared.data_problems
 
@@ -231,13 +233,43 @@ def test_the_forecast_is_started_before_the_indicator_series_are_worked_out(
     monkeypatch.setattr(
         opening.forecast,
         "forecast_in_background",
-        lambda *_args: order.append("forecast") or (lambda _ctx: None),
+        lambda *_args, **_kwargs: order.append("forecast") or (lambda _ctx: None),
     )
     monkeypatch.setattr(opening, "cached_indicator_series", series)
     monkeypatch.setattr(preload, "_preloaded", None)
     with pytest.raises(StopError):
         preload_report(sample_processed, **PARAMETERS)
     assert order == ["forecast", "series"]
+
+
+def test_the_forecast_starts_from_the_episodes_the_preparation_prepared(
+    sample_processed, monkeypatch
+):
+    # The child would otherwise prepare the same episodes again (most of its work).
+    from csc_metrics.views import opening
+
+    prepared = []
+    started_with = []
+    real = opening.prepare_inputs
+
+    class StopError(Exception):
+        pass
+
+    def prepare(*args, **kwargs):
+        prepared.append(real(*args, **kwargs))
+        return prepared[-1]
+
+    def forecast_in_background(*_args, episodes=None):
+        started_with.append(episodes)
+        raise StopError
+
+    monkeypatch.setattr(opening, "prepare_inputs", prepare)
+    monkeypatch.setattr(opening.forecast, "forecast_in_background", forecast_in_background)
+    monkeypatch.setattr(preload, "_preloaded", None)
+    with pytest.raises(StopError):
+        preload_report(sample_processed, **PARAMETERS)
+    assert len(prepared) == 1
+    assert started_with[0] is prepared[0].episodes
 
 
 def test_the_preload_prepares_the_per_child_inputs_once(sample_processed, tmp_path, monkeypatch):

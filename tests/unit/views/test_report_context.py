@@ -256,6 +256,35 @@ def test_a_team_report_takes_the_teams_caseload_series():
     assert ctx.latest("placements_3plus_pct")["value"] == 8.0
 
 
+def test_a_teams_rows_are_split_once_and_shared_with_every_teams_report():
+    from csc_metrics.views import preload
+
+    rows = [
+        *series_rows("caseload_per_fte", [14.0, 16.0], breakdown="team", group="North"),
+        *series_rows("caseload_per_fte", [21.0, 19.0], breakdown="team", group="South"),
+        *series_rows("caseload_per_fte", [17.0, 18.0]),
+    ]
+    service = context(rows)
+    service.__dict__["teams"] = ["North", "South"]  # as the caseload snapshot would list them
+    preload.split_team_series(service)
+    split = service.team_series("caseload_per_fte")
+    assert {team: list(r["value"]) for team, r in split.items()} == {
+        "North": [14.0, 16.0],
+        "South": [21.0, 19.0],
+    }
+    south = preload.for_team(service, "South")
+    assert south.team_series("caseload_per_fte") is split
+    # The South report's series is South's, as the whole service's rows: oldest first.
+    overall = south.overall_rows("caseload_per_fte")
+    assert list(overall["value"]) == [21.0, 19.0]
+    assert set(overall["breakdown"]) == {"total"} and set(overall["group"]) == {"all"}
+
+
+def test_a_team_with_no_rows_of_an_indicator_has_an_empty_series():
+    rows = series_rows("caseload_per_fte", [14.0, 16.0], breakdown="team", group="North")
+    assert context(rows, team="North").overall_rows("caseload_per_fte", team="West").empty
+
+
 # --- the context line --------------------------------------------------------------------------
 
 

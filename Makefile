@@ -53,11 +53,11 @@ browser: ## Install headless Chromium (Debian package) for the real-browser test
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 .PHONY: test
-test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4 to 5 min on an idle 2-core machine (8 to 12 min at load 4-8 on 7 Dec; target: under 2 minutes, not reachable on 2 cores: see README)
+test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 5 min on an idle 2-core machine (10 min 38 s at load 2.8-5.6 on 7 Dec 20:30; target: under 2 minutes, not reachable on 2 cores: see README)
 	$(PYTEST) -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast
-test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 75 s on a near-idle 2-core machine (7 Dec 18:54, load 1.4-1.9; target: under 60 s, not met: see README)
+test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 57 s on a near-idle 2-core machine (7 Dec 21:46, load 1.4-1.8; target: under 60 s)
 	$(PYTEST) -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -p no:nbval -q
 
 .PHONY: lint

@@ -191,6 +191,9 @@ def test_a_worker_that_dies_leaves_its_batches_to_the_main_process(
     shared = tmp_path / "shared"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(background, "BackgroundCaseload", Died)
+        # The main process waits POLL_SECONDS (1 s) for each batch the dead worker claimed
+        # before it cleans that batch itself: every snapshot is a batch here (about 16 s).
+        patch.setattr(background, "POLL_SECONDS", 0.05)
         ingest(SAMPLE, shared)
     pd.testing.assert_frame_equal(
         storage.read_table("clean_caseload__cases", shared),

@@ -111,6 +111,7 @@ def test_the_table_says_the_costs_are_defaults(capsys, processed):
         assert label in out
 
 
+@pytest.mark.slow  # a model fitted and backtested from two origins through the command, 1.5-2 s
 def test_the_backtest_has_its_own_fields(capsys, steady):
     code, out, _ = run(
         capsys,
@@ -132,6 +133,7 @@ def test_the_backtest_has_its_own_fields(capsys, steady):
     assert {r["category"] for r in result["detail"]} == {*CATEGORY_IDS, "all"}
 
 
+@pytest.mark.slow  # a model fitted and backtested from two origins through the command, 1.5-2 s
 def test_the_backtest_table_says_whether_the_goal_is_met(capsys, steady):
     code, out, _ = run(
         capsys,
@@ -213,6 +215,7 @@ def test_bad_options_exit_2_with_a_message(capsys, processed, args, words):
         assert word in err
 
 
+@pytest.mark.slow  # a whole forecast through the command, over a second
 def test_output_names_no_child(capsys, processed):
     _, out, _ = run(
         capsys,

@@ -144,11 +144,14 @@ def test_prepared_inputs_give_the_same_figures(county_data):
 def test_a_series_from_prepared_inputs_is_the_series_prepared_here(county_data):
     pd.testing.assert_frame_equal(
         compute_indicator_series(county_data, LA, inputs=prepare_inputs(county_data)),
-        compute_indicator_series(county_data, LA),
+        county_series(),  # compute_indicator_series(county(), LA), shared
     )
 
 
 # --- the permanence indicators worked out in a forked child -----------------------------------
+# Each is compared with the series worked out here in one process (``county_series()``, shared).
+# The two that fork a child to work out the permanence indicators are marked slow: each starts
+# a process and takes over a second of CPU with it.
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -168,6 +171,7 @@ def _permanence_rows(series):
     return series[series["indicator_id"].str.startswith(("left_care_", "permanence_"))]
 
 
+@pytest.mark.slow
 @needs_fork
 def test_the_series_with_permanence_worked_out_in_a_child_is_the_series_worked_out_here(
     county_data, one_thread, permanence_calls
@@ -177,16 +181,17 @@ def test_the_series_with_permanence_worked_out_in_a_child_is_the_series_worked_o
     assert [call.forked for call in permanence_calls] == [True]
     # B left care (E4A, returned home) on 2024-03-31: the child's rows are really there.
     assert not _permanence_rows(split).empty
-    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))
+    pd.testing.assert_frame_equal(split, county_series())
 
 
+@pytest.mark.slow
 @needs_fork
 def test_a_permanence_child_that_fails_is_worked_out_here(county_data, one_thread, monkeypatch):
     dies_in_a_child(monkeypatch, core, "_permanence_series")
 
     split = compute_indicator_series(county_data, LA, permanence_in_child=True)
 
-    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))
+    pd.testing.assert_frame_equal(split, county_series())
 
 
 def test_where_forking_is_unsafe_the_permanence_indicators_are_worked_out_here(
@@ -197,4 +202,4 @@ def test_where_forking_is_unsafe_the_permanence_indicators_are_worked_out_here(
     split = compute_indicator_series(county_data, LA, permanence_in_child=True)
 
     assert [call.forked for call in permanence_calls] == [False]
-    pd.testing.assert_frame_equal(split, compute_indicator_series(county_data, LA))
+    pd.testing.assert_frame_equal(split, county_series())

@@ -142,6 +142,7 @@ def test_a_stopped_fork_server_says_so_instead_of_hanging():
         server.spawn(["-f", "/nonexistent.json"], cwd=None, log=None)
 
 
+@pytest.mark.slow  # starts a fork server and waits a second on purpose (2 s of wall time)
 @pytest.mark.skipif(not fork_server_supported(), reason="Linux only")
 def test_a_call_runs_its_after_sending_hook_while_the_server_works():
     # The run starts its background threads once the preparation is asked for, not before

@@ -107,6 +107,7 @@ def test_charts_describe_every_panel(view):
     assert "forecast" in chart.alt_text
 
 
+@pytest.mark.slow  # a whole forecast of its own (suppressed), about 1.5 s
 def test_with_suppression_small_actual_numbers_are_not_drawn_or_told():
     view = forecast.open_forecast(context(suppress=True))
     chart = forecast.pressure_chart(view)

@@ -331,21 +331,23 @@ def test_key_messages_accept_mappings():
     assert messages == [describe_indicator(EET, LATEST_EET, benchmark=ENGLAND_55)]
 
 
-def test_summarise_indicator_reads_the_series():
-    dates = pd.date_range("2021-03-31", periods=13, freq="QE")
-    values = [10.0, 12.0] * 6 + [11.0]
-    rows = pd.DataFrame(
+def _eet_quarters() -> pd.DataFrame:
+    """The EET total at 13 quarter ends from 2021-03-31: 10, 12, 10... then 11 at 2024-03-31."""
+    return pd.DataFrame(
         {
             "indicator_id": EET,
-            "period_end": dates,
+            "period_end": pd.date_range("2021-03-31", periods=13, freq="QE"),
             "breakdown": "total",
             "group": "all",
             "numerator": 10.0,
             "denominator": 100.0,
-            "value": values,
-            "unknown": np.nan,
+            "value": [10.0, 12.0] * 6 + [11.0],
         }
     )
+
+
+def test_summarise_indicator_reads_the_series():
+    rows = _eet_quarters().assign(unknown=np.nan)
     summary = summarise_indicator(rows, EET)
     assert summary.latest == Latest(11.0, 10.0, 100.0, pd.Timestamp("2024-03-31"))
     assert summary.previous_quarter == 12.0  # 2023-12-31
@@ -356,18 +358,7 @@ def test_summarise_indicator_reads_the_series():
 def test_a_summary_of_rows_already_picked_is_the_summary_of_the_table():
     # A report context's overall rows (one indicator, breakdown total, oldest first) are used
     # as they are; picking them again from a table holding other rows gives the same summary.
-    dates = pd.date_range("2021-03-31", periods=13, freq="QE")
-    overall = pd.DataFrame(
-        {
-            "indicator_id": EET,
-            "period_end": dates,
-            "breakdown": "total",
-            "group": "all",
-            "numerator": 10.0,
-            "denominator": 100.0,
-            "value": [10.0, 12.0] * 6 + [11.0],
-        }
-    )
+    overall = _eet_quarters()
     table = pd.concat([overall.assign(breakdown="sex", group="F", value=99.0), overall[::-1]])
     picked = summarise_indicator(table, EET)
     given = summarise_indicator(overall, EET, overall=True)

@@ -157,6 +157,8 @@ class BackgroundCaseload:
         self._claims = _Claims(context.Array("i", [0, len(batches)]))
         self._results: Any = context.Queue()
         self._finished: dict[int, list[tuple[str, dict[str, str]]] | None] = {}
+        # Set once the worker is known to have stopped and everything it put was read.
+        self._stopped = False
         self._process: BaseProcess | None = context.Process(
             target=_worker,
             args=(batches, pseudonymiser, settings, scratch, self._claims, self._results),
@@ -173,9 +175,13 @@ class BackgroundCaseload:
         """A batch the worker cleaned: its snapshots taken into ``cache`` and read back.
 
         Waits for the worker to finish the batch. Returns None when the worker failed it or
-        died (the caller cleans it itself).
+        died (the caller cleans it itself): once it is known to have died, at once, without
+        waiting again for each batch it left.
         """
         while number not in self._finished:
+            if self._stopped:
+                self._finished[number] = None
+                break
             try:
                 done, written = self._results.get(timeout=POLL_SECONDS)
             except queue.Empty:
@@ -185,7 +191,7 @@ class BackgroundCaseload:
                         while True:
                             done, written = self._results.get(timeout=0.1)
                             self._finished[done] = written
-                    self._finished.setdefault(number, None)
+                    self._stopped = True
                 continue
             self._finished[done] = written
         written = self._finished.pop(number)

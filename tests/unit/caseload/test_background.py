@@ -1,6 +1,8 @@
-"""How the caseload worker starts: forked, spawned, or not at all (``background.start_method``)."""
+"""The caseload worker: how it starts (``background.start_method``), and a worker that died."""
 
 from __future__ import annotations
+
+import queue
 
 import pytest
 
@@ -64,3 +66,26 @@ def test_one_core_starts_no_worker(monkeypatch):
     monkeypatch.setattr(background.os, "cpu_count", lambda: 1)
     _fork_safe(monkeypatch, True)
     assert background.start_method(4, 200 * MB) is None
+
+
+class _EmptyQueue:
+    """A results queue the worker never put anything on: each ``get`` times out."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def get(self, timeout: float) -> object:
+        self.waits.append(timeout)
+        raise queue.Empty
+
+
+def test_once_the_worker_is_known_dead_its_batches_are_given_back_without_waiting():
+    # A worker that died before finishing any of its three batches: the first batch asked for
+    # waits once (a poll, then the queue drained); the other two come back at once, for the
+    # main process to clean, instead of a poll each.
+    worker = object.__new__(background.BackgroundCaseload)
+    results = _EmptyQueue()
+    worker._results, worker._process = results, None
+    worker._finished, worker._stopped = {}, False
+    assert [worker.take(number, cache=None) for number in (0, 1, 2)] == [None, None, None]
+    assert results.waits == [background.POLL_SECONDS, 0.1]

@@ -53,7 +53,7 @@ browser: ## Install headless Chromium (Debian package) for the real-browser test
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 .PHONY: test
-test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 5 min on an idle 2-core machine (10 min 38 s at load 2.8-5.6 on 7 Dec 20:30; target: under 2 minutes, not reachable on 2 cores: see README)
+test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4.5 min on an idle 2-core machine (4 min 31 s on 7 Dec 21:49; 10 min 38 s at load 2.8-5.6 at 20:30; target: under 2 minutes, not reachable on 2 cores: see README)
 	$(PYTEST) -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast

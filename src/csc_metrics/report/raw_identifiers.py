@@ -138,12 +138,14 @@ class SheetsReadByIngest:
 
     def of(self, path: Path) -> dict[str, set[str]]:
         """Sheet name -> identifiers of the sheets of ``path`` read so far (maybe none)."""
+        found: dict[str, set[str]] = {}
         with self._lock:
             sheets = self._sheets.get(Path(path).resolve(), {})
             for name, kept in sheets.items():
                 if not isinstance(kept, set):
-                    sheets[name] = privacy_check.child_ids_of_cells(kept)
-            return {name: kept for name, kept in sheets.items() if isinstance(kept, set)}
+                    kept = sheets[name] = privacy_check.child_ids_of_cells(kept)
+                found[name] = kept
+        return found
 
 
 @dataclass(frozen=True)

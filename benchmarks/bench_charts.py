@@ -76,13 +76,17 @@ class _Clock:
         self.layout = 0.0
 
     def install(self) -> None:
-        """Wrap ``Figure.__init__``, ``__setstate__`` and ``style.lay_out`` to note their times."""
+        """Wrap ``Figure.__init__``, ``__setstate__`` and ``style.lay_out`` to note their times.
+
+        A figure made ahead (``style.make_figures_ahead``) is noted when it is taken.
+        """
         from matplotlib.figure import Figure
 
         from csc_metrics.charts import style
 
         make_figure, lay_out = Figure.__init__, style.lay_out
         copy_figure = Figure.__setstate__
+        clock = self
 
         def timed_figure(figure, *args, **kwargs):
             if self.first_figure is None:
@@ -93,6 +97,14 @@ class _Clock:
             if self.first_figure is None:
                 self.first_figure = time.process_time()
             copy_figure(figure, state)
+
+        class TimedFigures(list):  # figures made ahead, noted as each is taken
+            def pop(self, *args):
+                if clock.first_figure is None:
+                    clock.first_figure = time.process_time()
+                return super().pop(*args)
+
+        style._made_ahead = TimedFigures(style._made_ahead)  # type: ignore[attr-defined]
 
         def timed_lay_out(*args, **kwargs):
             began = time.process_time()

@@ -122,14 +122,36 @@ def _one_axes_figure() -> bytes:
     return pickle.dumps(figure)
 
 
+#: How many one-axes figures ``make_figures_ahead`` makes: as many as a report draws (the
+#: caseloads report draws ten charts, nine of them on one axes).
+FIGURES_AHEAD = 10
+
+#: One-axes figures made ahead (``make_figures_ahead``), taken by ``new_axes`` first.
+_made_ahead: list[Figure] = []
+
+
+def make_figures_ahead(count: int = FIGURES_AHEAD) -> None:
+    """Make ``count`` one-axes figures now, for ``new_axes`` to hand out later.
+
+    The run's kernel server calls this before it forks the report kernels
+    (``views.preload.warm_up``): each kernel inherits the figures, so a report's chart starts
+    from a figure made once for the whole run instead of making its own (3 to 6 ms a chart).
+    Each figure is a copy of the same template as ``new_axes`` makes, so a chart is drawn the
+    same either way.
+    """
+    template = _one_axes_figure()
+    _made_ahead.extend(pickle.loads(template) for _ in range(count - len(_made_ahead)))
+
+
 def new_axes(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     """A white figure with one axes, as ``new_figure(figsize).add_subplot()`` makes it.
 
     Making an axes builds its two axes, four spines, three titles and first ticks from the
-    settings, about 7 ms; a copy of one made once for the process (unpickled) takes under 3.
-    The axes' place is a fraction of the figure, so a copy is resized, not made again.
+    settings, about 7 ms; a copy of one made once for the process (unpickled) takes under 3,
+    and one made ahead (``make_figures_ahead``) nothing. The axes' place is a fraction of the
+    figure, so a copy is resized, not made again.
     """
-    figure = pickle.loads(_one_axes_figure())
+    figure = _made_ahead.pop() if _made_ahead else pickle.loads(_one_axes_figure())
     if tuple(figsize) != FIGSIZE:
         figure.set_size_inches(figsize)
     return figure, figure.axes[0]

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.textpath import TextToPath
 
-from csc_metrics.charts import breakdown_bars, spc_chart
+from csc_metrics.charts import breakdown_bars, spc_chart, style
 from csc_metrics.charts.render import (
     POINTS,
     AxisTicks,
@@ -147,6 +147,22 @@ def test_a_copied_axes_draws_as_a_new_one_does():
         ax.legend(loc="best")
         finish(figure, "Title", ["Source: test."])
     assert figure_svg(copied) == figure_svg(made)
+
+
+def test_a_figure_made_ahead_draws_as_a_new_one_does(monkeypatch):
+    # make_figures_ahead fills the list new_axes takes from; the same drawing on a figure made
+    # ahead and on one unpickled when asked for gives the same SVG, at any size.
+    monkeypatch.setattr(style, "_made_ahead", [])
+    style.make_figures_ahead(1)
+    ahead, ahead_ax = new_axes((8.0, 3.0))
+    assert style._made_ahead == []  # taken
+    asked, asked_ax = new_axes((8.0, 3.0))
+    for figure, ax in ((ahead, ahead_ax), (asked, asked_ax)):
+        ax.plot([1, 2, 3], [4, 1, 3], label="Line")
+        ax.legend(loc="best")
+        finish(figure, "Title", ["Source: test."])
+    assert ahead is not asked
+    assert figure_svg(ahead) == figure_svg(asked)
 
 
 def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):

@@ -17,9 +17,10 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from csc_metrics.charts import render
 from csc_metrics.dates import format_date
@@ -276,6 +277,24 @@ def style_axes(ax, x_label: str, y_label: str) -> None:
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.8)
     ax.set_axisbelow(True)
+
+
+def category_ticks(axis: Axis, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """Name ``positions`` on ``axis`` with ``labels``, as ``axis.set_ticks(positions, labels)``.
+
+    The same ticks, labels and limits (widened to take in every position), without the
+    ``Tick`` matplotlib makes for each label (a tick line, a grid line and two texts, about a
+    millisecond each): the charts draw their ticks as ``render.AxisTicks``, which needs none of
+    them. For an axis shared with no other axes.
+    """
+    locator = FixedLocator(axis.convert_units(positions))
+    if len(labels) != len(locator.locs):
+        raise ValueError(f"{len(labels)} labels for {len(locator.locs)} ticks")
+    if len(locator.locs):
+        axis.set_view_interval(min(locator.locs), max(locator.locs))
+    axis.set_major_locator(locator)
+    named = dict(zip(locator.locs, labels, strict=True))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: named.get(value, "")))
 
 
 def unit_formatter(unit: str) -> FuncFormatter:

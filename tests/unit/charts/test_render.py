@@ -165,6 +165,30 @@ def test_a_figure_made_ahead_draws_as_a_new_one_does(monkeypatch):
     assert figure_svg(ahead) == figure_svg(asked)
 
 
+@pytest.mark.parametrize("positions", [[2, 1, 0], [0.5, 3.5]])
+def test_category_ticks_draw_as_set_ticks_does_without_a_tick_per_label(positions):
+    labels = [f"Group {n}" for n in range(len(positions))]
+    drawn = []
+    for name_them in (
+        lambda ax: ax.set_yticks(positions, labels),
+        lambda ax: style.category_ticks(ax.yaxis, positions, labels),
+    ):
+        figure, ax = new_axes((8.0, 3.0))
+        ax.barh([0, 1], [3, 4])  # the limits do not reach 3.5 until the ticks widen them
+        name_them(ax)
+        ticks_made = len(ax.yaxis.majorTicks)
+        finish(figure, "Title", ["Source: test."])
+        drawn.append(figure_svg(figure))
+    assert drawn[1] == drawn[0]
+    assert ticks_made == 1  # the first tick only, which every axis has
+
+
+def test_category_ticks_need_a_label_for_each_position():
+    _, ax = new_axes()
+    with pytest.raises(ValueError, match="2 labels for 3 ticks"):
+        style.category_ticks(ax.xaxis, [0, 1, 2], ["a", "b"])
+
+
 def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):
     ax = chart.figure.axes[0]
     drawn = [a for a in ax.artists if isinstance(a, AxisTicks)]

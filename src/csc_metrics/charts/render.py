@@ -176,6 +176,65 @@ class ChartRenderer(RendererSVG):
         return _round_numbers(super()._convert_path(path, transform, clip, simplify, sketch))
 
 
+#: Each text's layout (``Text._get_layout``: its lines, their sizes and offsets) as measured
+#: on a ``ChartRenderer``, by what it is worked out from (``_layout_key``).
+_LAYOUTS: dict[tuple, Any] = {}
+#: More layouts than this and the table starts again (a national run's hundreds of teams).
+_LAYOUTS_MAX = 50_000
+_matplotlib_layout = Text._get_layout
+
+
+def _layout_key(text: Text) -> tuple:
+    """What a text's layout is worked out from, on a ``ChartRenderer`` (whose metrics are fixed).
+
+    The string, or for a wrapped text the string and the width it wraps in (the line breaks
+    follow from them), the font, the rotation, the alignments, the line spacing and the dpi.
+    """
+    wraps = text.get_wrap()
+    # (Asked first: working out the wrapping width sets a wrapped text's rotation mode.)
+    wrap_width = text._get_wrap_line_width() if wraps else None  # type: ignore[attr-defined]
+    prop = text.get_fontproperties()
+    figure = text.get_figure(root=True)
+    return (
+        text.get_text(),
+        wrap_width,
+        _font_key(prop),
+        prop.get_size_in_points(),
+        text.get_rotation(),
+        text.get_rotation_mode(),
+        text.get_horizontalalignment(),
+        text.get_verticalalignment(),
+        text._get_multialignment(),  # type: ignore[attr-defined]
+        text.get_linespacing(),
+        text.get_usetex(),
+        figure.dpi if figure is not None else None,
+    )
+
+
+def _remembered_layout(text: Text, renderer: Any) -> Any:
+    """``Text._get_layout``, worked out once for each ``_layout_key`` on a ``ChartRenderer``.
+
+    Matplotlib lays a text out again each time it is measured or drawn: a chart's labels are
+    measured three or four times (its ticks fixed, its axes fitted, then drawn), and the same
+    tick labels, axis labels and legend entries recur from chart to chart. On a
+    ``ChartRenderer`` a layout depends only on the key, so it is worked out once for the
+    process; another renderer (a PNG's) is left to matplotlib. The layout is only read by its
+    callers (``get_window_extent``, ``draw``, a legend's ``TextArea``), never changed.
+    """
+    if not isinstance(renderer, ChartRenderer):
+        return _matplotlib_layout(text, renderer)
+    key = _layout_key(text)
+    found = _LAYOUTS.get(key)
+    if found is None:
+        if len(_LAYOUTS) >= _LAYOUTS_MAX:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _matplotlib_layout(text, renderer)
+    return found
+
+
+Text._get_layout = _remembered_layout  # type: ignore[method-assign]
+
+
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
 _TAG = re.compile(r"<[^>]*>")
 

@@ -7,9 +7,10 @@ import re
 import pandas as pd
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
-from csc_metrics.charts import breakdown_bars, spc_chart, style
+from csc_metrics.charts import breakdown_bars, render, spc_chart, style
 from csc_metrics.charts.render import (
     POINTS,
     AxisTicks,
@@ -187,6 +188,42 @@ def test_category_ticks_need_a_label_for_each_position():
     _, ax = new_axes()
     with pytest.raises(ValueError, match="2 labels for 3 ticks"):
         style.category_ticks(ax.xaxis, [0, 1, 2], ["a", "b"])
+
+
+def matplotlib_extent(text, renderer):
+    """The text's box as matplotlib lays it out afresh, without the remembered layouts."""
+    bbox, _, _ = render._matplotlib_layout(text, renderer)
+    return bbox.translated(*text.get_transform().transform(text.get_position()))
+
+
+def test_a_remembered_layout_is_the_one_matplotlib_works_out(chart):
+    renderer = measuring_renderer(chart.figure)
+    chart.figure.dpi = POINTS
+    texts = [t for t in chart.figure.findobj(Text) if t.get_text()]
+    assert len(texts) > 10  # title, wrapped footnote, tick labels, axis labels, legend
+    for _ in range(2):  # worked out, then remembered
+        for text in texts:
+            assert (
+                text.get_window_extent(renderer).bounds == matplotlib_extent(text, renderer).bounds
+            )
+
+
+def test_a_text_changed_after_it_was_measured_is_laid_out_again():
+    figure, ax = new_axes()
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    label = ax.text(0.5, 0.5, "Short", fontsize=10)
+    first = label.get_window_extent(renderer)
+    for change in (
+        lambda: label.set_text("A much longer label"),
+        lambda: label.set_fontsize(14),
+        lambda: label.set_fontweight("bold"),
+        lambda: label.set_rotation(90),
+        lambda: label.set_ha("right"),
+    ):
+        change()
+        assert label.get_window_extent(renderer).bounds == matplotlib_extent(label, renderer).bounds
+    assert label.get_window_extent(renderer).bounds != first.bounds
 
 
 def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):

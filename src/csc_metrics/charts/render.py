@@ -181,7 +181,7 @@ class ChartRenderer(RendererSVG):
 _LAYOUTS: dict[tuple, Any] = {}
 #: More layouts than this and the table starts again (a national run's hundreds of teams).
 _LAYOUTS_MAX = 50_000
-_matplotlib_layout = Text._get_layout
+_matplotlib_layout = Text._get_layout  # type: ignore[attr-defined]
 
 
 def _layout_key(text: Text) -> tuple:
@@ -232,7 +232,7 @@ def _remembered_layout(text: Text, renderer: Any) -> Any:
     return found
 
 
-Text._get_layout = _remembered_layout  # type: ignore[method-assign]
+Text._get_layout = _remembered_layout  # type: ignore[attr-defined]
 
 
 _NUMBER = re.compile(r"-?\d+\.\d\d+")

@@ -279,7 +279,9 @@ def style_axes(ax, x_label: str, y_label: str) -> None:
     ax.set_axisbelow(True)
 
 
-def category_ticks(axis: Axis, positions: Sequence[float], labels: Sequence[str]) -> None:
+def category_ticks(
+    axis: Axis, positions: Sequence[float] | np.ndarray, labels: Sequence[str]
+) -> None:
     """Name ``positions`` on ``axis`` with ``labels``, as ``axis.set_ticks(positions, labels)``.
 
     The same ticks, labels and limits (widened to take in every position), without the
@@ -287,13 +289,14 @@ def category_ticks(axis: Axis, positions: Sequence[float], labels: Sequence[str]
     millisecond each): the charts draw their ticks as ``render.AxisTicks``, which needs none of
     them. For an axis shared with no other axes.
     """
-    locator = FixedLocator(axis.convert_units(positions))
-    if len(labels) != len(locator.locs):
-        raise ValueError(f"{len(labels)} labels for {len(locator.locs)} ticks")
-    if len(locator.locs):
-        axis.set_view_interval(min(locator.locs), max(locator.locs))
-    axis.set_major_locator(locator)
-    named = dict(zip(locator.locs, labels, strict=True))
+    ticks = axis.convert_units(positions)
+    locs = np.asarray(ticks)  # as the locator keeps them
+    if len(labels) != len(locs):
+        raise ValueError(f"{len(labels)} labels for {len(locs)} ticks")
+    if len(locs):
+        axis.set_view_interval(min(ticks), max(ticks))
+    axis.set_major_locator(FixedLocator(ticks))
+    named = dict(zip(locs, labels, strict=True))
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: named.get(value, "")))
 
 

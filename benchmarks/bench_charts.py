@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import gc
 import inspect
 import io
 import json
@@ -104,7 +105,7 @@ class _Clock:
                     clock.first_figure = time.process_time()
                 return super().pop(*args)
 
-        style._made_ahead = TimedFigures(style._made_ahead)  # type: ignore[attr-defined]
+        style._made_ahead = TimedFigures(getattr(style, "_made_ahead", []))  # type: ignore[attr-defined]
 
         def timed_lay_out(*args, **kwargs):
             began = time.process_time()
@@ -199,11 +200,15 @@ def _in_a_fork(function: Any, *args: Any) -> Any:
     """``function(*args)`` in a forked child, as each report runs in a kernel forked for it.
 
     What one report works out and remembers (on the context, in caches) is then not found
-    by the next, as in a run. The result comes back as JSON.
+    by the next, as in a run; what the child inherits is frozen out of the garbage collector's
+    sight, as a kernel's is. The result comes back as JSON.
     """
     reading, writing = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child
+        # As a kernel forked from the run's kernel server does (report.forkserver._detach):
+        # what it inherits is kept out of the garbage collector's sight.
+        gc.freeze()
         os.close(reading)
         code = 0
         try:

@@ -101,15 +101,27 @@ def text_extent(text: str, font_path: str, size: float) -> tuple[float, float, f
     """
     if not text:
         return 0.0, 0.0, 0.0
-    pen = 0.0
-    left, right, low, high = 0.0, 0.0, 0.0, 0.0
-    for character in text:
+    # Wrapping a text measures each run of its first words, one word longer each time: a
+    # string that extends the one measured last goes on from where that one ended, with the
+    # same sums in the same order (so the same result as measuring it from its start).
+    last_text, last_font, state = _last_measured
+    if last_font == (font_path, size) and text.startswith(last_text):
+        start, (pen, left, right, low, high) = len(last_text), state
+    else:
+        start, (pen, left, right, low, high) = 0, (0.0, 0.0, 0.0, 0.0, 0.0)
+    for character in text[start:]:
         advance, x0, x1, y0, y1 = _glyph(font_path, size, character)
         if x1 > x0:
             left, right = min(left, pen + x0), max(right, pen + x1)
         low, high = min(low, y0), max(high, y1)
         pen += advance
+    _last_measured[:] = [text, (font_path, size), (pen, left, right, low, high)]
     return max(right, pen) - left, high - low, -low
+
+
+#: The string ``text_extent`` measured last, its font and size, and where its measuring ended:
+#: the pen's place and the ink's left, right, bottom and top.
+_last_measured: list[Any] = ["", ("", 0.0), (0.0, 0.0, 0.0, 0.0, 0.0)]
 
 
 def _font_key(prop: FontProperties) -> tuple:

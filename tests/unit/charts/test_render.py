@@ -50,6 +50,20 @@ def test_a_string_with_kerning_never_measures_narrower_than_it_draws(text):
     assert (height, descent) == pytest.approx(expected[1:], abs=0.02)
 
 
+def test_a_string_extending_the_last_one_measures_as_it_does_from_its_start():
+    # Wrapping measures "Source:", "Source: DfE", ... each one word longer: each goes on from
+    # the last; measured longest first, each is measured from its start. Both agree exactly.
+    words = "Source: DfE (2024), ‘Children looked after’ — AVAVA To gjpqy.".split(" ")
+    runs = [" ".join(words[:n]) for n in range(1, len(words) + 1)]
+    path = findfont(FontProperties(size=9.0))
+    text_extent.cache_clear()
+    growing = [text_extent(run, path, 9.0) for run in runs]
+    text_extent.cache_clear()
+    shrinking = [text_extent(run, path, 9.0) for run in reversed(runs)][::-1]
+    assert growing == shrinking
+    assert text_extent("x", path, 10.0) == ours("x")  # another size is measured afresh
+
+
 def test_an_empty_string_has_no_size():
     assert ours("") == (0.0, 0.0, 0.0)
 

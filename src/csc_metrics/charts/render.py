@@ -249,6 +249,8 @@ Text._get_layout = _remembered_layout  # type: ignore[attr-defined]
 
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
 _TAG = re.compile(r"<[^>]*>")
+#: A number ``_NUMBER`` would round written between two tags (in a text's content).
+_TEXT_NUMBER = re.compile(r">[^<]*?-?\d+\.\d\d")
 
 
 def _round_numbers(text: str) -> str:
@@ -283,6 +285,10 @@ def figure_svg(figure: Figure) -> str:
             figure.set_facecolor(facecolor)
     document = out.getvalue()
     document = document[document.index("<svg") :]
+    if _TEXT_NUMBER.search(document) is None:
+        # No number to keep between the tags (in a label): every one is in a tag, so the
+        # document is rounded in one pass (a match never runs across a tag's edge).
+        return _round_numbers(document)
     return _TAG.sub(lambda tag: _round_numbers(tag.group()), document)
 
 

@@ -98,6 +98,18 @@ def test_numbers_in_the_drawing_are_written_to_a_tenth_of_a_point(chart):
     assert re.search(r"\d\.\d{2,}", tags) is None
 
 
+@pytest.mark.parametrize("label", ["Rate 0.125 per child", "Rate 0.1 per child"])
+def test_numbers_in_a_label_are_written_as_they_are(label):
+    # Only numbers in tags are rounded, whether a label holds a long number or not.
+    figure, ax = new_axes()
+    ax.plot([0.123456, 1.0], [2.0, 3.0])
+    ax.text(0.5, 2.5, label)
+    finish(figure, "Title", ["Source: test."])
+    svg = figure_svg(figure)
+    assert label in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert re.search(r"\d\.\d{2,}", "".join(re.findall(r"<[^>]*>", svg))) is None
+
+
 def test_the_figure_keeps_its_dpi_and_facecolor(chart):
     chart.figure.set_facecolor("none")
     figure_svg(chart.figure)

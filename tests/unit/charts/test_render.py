@@ -53,7 +53,18 @@ def test_a_string_with_kerning_never_measures_narrower_than_it_draws(text):
 def test_a_string_extending_the_last_one_measures_as_it_does_from_its_start():
     # Wrapping measures "Source:", "Source: DfE", ... each one word longer: each goes on from
     # the last; measured longest first, each is measured from its start. Both agree exactly.
-    words = "Source: DfE (2024), ‘Children looked after’ — AVAVA To gjpqy.".split(" ")
+    words = [
+        "Source:",
+        "DfE",
+        "(2024),",
+        "‘Children",
+        "looked",
+        "after’",
+        "—",
+        "AVAVA",
+        "To",
+        "gjpqy.",
+    ]
     runs = [" ".join(words[:n]) for n in range(1, len(words) + 1)]
     path = findfont(FontProperties(size=9.0))
     text_extent.cache_clear()

@@ -248,9 +248,8 @@ Text._get_layout = _remembered_layout  # type: ignore[attr-defined]
 
 
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
-_TAG = re.compile(r"<[^>]*>")
-#: A number ``_NUMBER`` would round written between two tags (in a text's content).
-_TEXT_NUMBER = re.compile(r">[^<]*?-?\d+\.\d\d")
+#: A text's content (between two tags) holding a number ``_NUMBER`` would round.
+_TEXT_NUMBER = re.compile(r"(?<=>)[^<>]*\d\.\d\d[^<]*")
 
 
 def _round_numbers(text: str) -> str:
@@ -285,11 +284,15 @@ def figure_svg(figure: Figure) -> str:
             figure.set_facecolor(facecolor)
     document = out.getvalue()
     document = document[document.index("<svg") :]
-    if _TEXT_NUMBER.search(document) is None:
-        # No number to keep between the tags (in a label): every one is in a tag, so the
-        # document is rounded in one pass (a match never runs across a tag's edge).
-        return _round_numbers(document)
-    return _TAG.sub(lambda tag: _round_numbers(tag.group()), document)
+    # Numbers are rounded in the tags only, never in a text's content (a label's "2.66"). No
+    # number runs across a tag's edge, so the stretches between the contents holding one are
+    # each rounded in one pass: the same numbers as tag by tag.
+    pieces, start = [], 0
+    for content in _TEXT_NUMBER.finditer(document):
+        pieces += [_round_numbers(document[start : content.start()]), content.group()]
+        start = content.end()
+    pieces.append(_round_numbers(document[start:]))
+    return "".join(pieces)
 
 
 def measuring_renderer(figure: Figure) -> ChartRenderer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
@@ -261,6 +262,28 @@ def test_a_text_changed_after_it_was_measured_is_laid_out_again():
         change()
         assert label.get_window_extent(renderer).bounds == matplotlib_extent(label, renderer).bounds
     assert label.get_window_extent(renderer).bounds != first.bounds
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_legend_goes_where_matplotlib_would_put_it_best(seed):
+    # Lines, points, bars and a text in random places: the legend's best place is the one
+    # matplotlib's own search finds.
+    rng = np.random.default_rng(seed)
+    figure, ax = new_axes()
+    for n in range(rng.integers(1, 4)):
+        ax.plot(rng.random(12), rng.random(12), label=f"Line {n}")
+    ax.scatter(rng.random(20), rng.random(20), label="Points")
+    if seed % 2:
+        ax.bar(rng.random(3), rng.random(3) / 2, width=0.1, label="Bars")
+        ax.text(rng.random(), rng.random(), "A note")
+    legend = ax.legend(loc="best")
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    box = legend.get_window_extent(renderer)
+    width, height = box.width, box.height
+    assert render._best_position(legend, width, height, renderer) == pytest.approx(
+        legend._find_best_position(width, height, renderer), abs=0
+    )
 
 
 def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):

@@ -28,6 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "catalogue",
         "formatting",
         "dates",
+        "council_files",
         "schemas",
         "storage",
         "quality",

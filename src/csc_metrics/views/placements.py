@@ -286,16 +286,16 @@ def placement_mix_chart(ctx: ReportContext) -> Chart:
     mix = mix[mix["now"].notna()]
     if mix.empty or not mix["now"].sum():
         return empty_chart(title, f"No children looked after {_at(ctx)}.")
-    rates = pd.DataFrame(
-        {"group": mix["group"], "numerator": mix["now"], "denominator": mix["now"].sum()}
-    )
+    return _share_bars(ctx, mix["group"], mix["now"], title, "% of children looked after")
+
+
+def _share_bars(
+    ctx: ReportContext, groups: pd.Series, children: pd.Series, title: str, x_label: str
+) -> Chart:
+    """Each group's share of all the children counted, as bars with 95% intervals."""
+    rates = pd.DataFrame({"group": groups, "numerator": children, "denominator": children.sum()})
     return breakdown_bars(
-        rates,
-        title,
-        "% of children looked after",
-        ctx.source(),
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+        rates, title, x_label, ctx.source(), suppress=ctx.suppress, settings=ctx.settings
     )
 
 
@@ -546,19 +546,14 @@ def distance_chart(ctx: ReportContext) -> Chart:
     title = f"How far children live from home, {_at(ctx)}"
     table = distance_table(ctx).data
     bands = table.iloc[: len(DISTANCE_BANDS)]
-    known = bands["Children"].sum()
-    if not known:
+    if not bands["Children"].sum():
         return empty_chart(title, f"No child's placement distance is known {_at(ctx)}.")
-    rates = pd.DataFrame(
-        {"group": bands["Distance from home"], "numerator": bands["Children"], "denominator": known}
-    )
-    return breakdown_bars(
-        rates,
+    return _share_bars(
+        ctx,
+        bands["Distance from home"],
+        bands["Children"],
         title,
         "% of children looked after with a known distance",
-        ctx.source(),
-        suppress=ctx.suppress,
-        settings=ctx.settings,
     )
 
 

@@ -287,6 +287,14 @@ def route_chart(ctx: ReportContext) -> Chart:
     return drawing(chart, *(trend_key(ctx, i) for i in ROUTE_SERIES))
 
 
+def _with_total_row(
+    table: pd.DataFrame, header: str, label: str, children: float, percent_column: str
+) -> pd.DataFrame:
+    """The table with a last row for all the children: how many, and 100% (blank for none)."""
+    total = {header: label, "Children": children, percent_column: 100.0 if children > 0 else np.nan}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
 def route_table(ctx: ReportContext) -> ReportTable:
     """Children who left care by route: now, a year earlier, the trend and the comparator."""
     year_ago = ctx.period_end - pd.DateOffset(years=1)
@@ -316,20 +324,12 @@ def route_table(ctx: ReportContext) -> ReportTable:
     table = pd.DataFrame(rows).drop(columns=["Left care (all routes)", "All a year earlier"])
     now = ctx.latest("left_care_adopted_pct")
     total = np.nan if now is None else now["denominator"]
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                [
-                    {
-                        "Route out of care": "All children who left care",
-                        "Children": total,
-                        "% of children who left care": 100.0 if total > 0 else np.nan,
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
+    table = _with_total_row(
+        table,
+        "Route out of care",
+        "All children who left care",
+        total,
+        "% of children who left care",
     )
     return ReportTable(
         data=table,
@@ -672,25 +672,15 @@ def returning_table(ctx: ReportContext) -> ReportTable:
     table["% of children who started"] = (
         100 * table["Children"] / started if started > 0 else np.nan
     )
-    table["All who started"] = started
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                [
-                    {
-                        "Before this care": "All children who started care",
-                        "Children": started,
-                        "% of children who started": 100.0 if started > 0 else np.nan,
-                        "All who started": started,
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
+    table = _with_total_row(
+        table,
+        "Before this care",
+        "All children who started care",
+        started,
+        "% of children who started",
     )
     return ReportTable(
-        data=table.drop(columns="All who started"),
+        data=table,
         caption=(
             f"Children who started to be looked after in {_year_to(ctx)} by the permanent home "
             "they had before (PrevPerm): an earlier adoption, special guardianship or child "

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_ids
-from csc_metrics.charts import Chart, benchmark_chart, breakdown_bars
+from csc_metrics.charts import Chart, breakdown_bars
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
@@ -22,10 +22,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
-    drawing,
     empty_chart,
+    overall_series,
+    series_lines_chart,
     spc_chart_for,
-    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages, percent, sustained_shift
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -185,28 +185,12 @@ def activity_table(ctx: ReportContext) -> ReportTable:
 def activity_chart(ctx: ReportContext) -> Chart:
     """Children looked after at each quarter end, with those starting and ceasing in 12 months."""
     title = "Children looked after, starting and ceasing to be looked after"
-    names = ACTIVITY_SERIES
-    wide = pd.DataFrame(
-        {
-            name: ctx.overall_rows(indicator_id).set_index("period_end")["value"]
-            for indicator_id, name in names.items()
-        }
-    ).sort_index()
+    wide = overall_series(ctx, ACTIVITY_SERIES)
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    wide.index.name = "period_end"
-    chart = benchmark_chart(
-        wide,
-        title,
-        "Children",
-        ctx.source(),
-        names["cla_count"],
-        unit="count",
-        x_label="Quarter ending",
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+    return series_lines_chart(
+        ctx, ACTIVITY_SERIES, wide, title, "Children", ACTIVITY_SERIES["cla_count"], "count"
     )
-    return drawing(chart, *(trend_key(ctx, i) for i in names))
 
 
 # --- placement and provider mix -------------------------------------------------------------
@@ -315,27 +299,18 @@ def cost_table(ctx: ReportContext) -> ReportTable:
 def cost_chart(ctx: ReportContext) -> Chart:
     """The two cost-pressure shares at each quarter end."""
     title = "The cost pressure: external residential care and IFA fostering"
-    wide = pd.DataFrame(
-        {
-            name: ctx.overall_rows(i).set_index("period_end")["value"]
-            for i, name in COST_SERIES.items()
-        }
-    ).sort_index()
+    wide = overall_series(ctx, COST_SERIES)
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    wide.index.name = "period_end"
-    chart = benchmark_chart(
+    return series_lines_chart(
+        ctx,
+        COST_SERIES,
         wide,
         title,
         "% of children looked after",
-        ctx.source(),
         COST_SERIES[COST_INDICATORS[0]],
-        unit="pct",
-        x_label="Quarter ending",
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+        "pct",
     )
-    return drawing(chart, *(trend_key(ctx, i) for i in COST_SERIES))
 
 
 # --- inside and outside the council's area ---------------------------------------------------

@@ -184,13 +184,29 @@ def activity_table(ctx: ReportContext) -> ReportTable:
 
 def activity_chart(ctx: ReportContext) -> Chart:
     """Children looked after at each quarter end, with those starting and ceasing in 12 months."""
-    title = "Children looked after, starting and ceasing to be looked after"
-    wide = overall_series(ctx, ACTIVITY_SERIES)
+    return _lines_chart(
+        ctx,
+        ACTIVITY_SERIES,
+        "Children looked after, starting and ceasing to be looked after",
+        "Children",
+        ACTIVITY_SERIES["cla_count"],
+        "count",
+    )
+
+
+def _lines_chart(
+    ctx: ReportContext,
+    series: dict[str, str],
+    title: str,
+    y_label: str,
+    highlighted: str,
+    unit: str,
+) -> Chart:
+    """Some whole-service series at each quarter end as lines; a sentence when there are none."""
+    wide = overall_series(ctx, series)
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    return series_lines_chart(
-        ctx, ACTIVITY_SERIES, wide, title, "Children", ACTIVITY_SERIES["cla_count"], "count"
-    )
+    return series_lines_chart(ctx, series, wide, title, y_label, highlighted, unit)
 
 
 # --- placement and provider mix -------------------------------------------------------------
@@ -298,15 +314,10 @@ def cost_table(ctx: ReportContext) -> ReportTable:
 
 def cost_chart(ctx: ReportContext) -> Chart:
     """The two cost-pressure shares at each quarter end."""
-    title = "The cost pressure: external residential care and IFA fostering"
-    wide = overall_series(ctx, COST_SERIES)
-    if wide.empty:
-        return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    return series_lines_chart(
+    return _lines_chart(
         ctx,
         COST_SERIES,
-        wide,
-        title,
+        "The cost pressure: external residential care and IFA fostering",
         "% of children looked after",
         COST_SERIES[COST_INDICATORS[0]],
         "pct",

@@ -26,6 +26,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "startup",
         "settings",
         "catalogue",
+        "reference_files",
         "formatting",
         "dates",
         "council_files",

@@ -143,12 +143,22 @@ def get_indicator(indicator_id: str) -> Indicator:
         ) from None
 
 
-@cache
-def _rolling_months() -> dict[str, int]:
-    table = read_reference("indicator_windows.csv")
+def _indicator_reference(name: str) -> pd.DataFrame:
+    """A reference table with a row per indicator (``id``); every id must be in the catalogue.
+
+    Raises:
+        KeyError: If the table names an indicator the catalogue does not have.
+    """
+    table = read_reference(name)
     unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
     if unknown:
-        raise KeyError(f"reference/indicator_windows.csv names unknown indicator(s): {unknown}")
+        raise KeyError(f"reference/{name} names unknown indicator(s): {unknown}")
+    return table
+
+
+@cache
+def _rolling_months() -> dict[str, int]:
+    table = _indicator_reference("indicator_windows.csv")
     return dict(zip(table["id"], table["rolling_months"].astype(int), strict=True))
 
 
@@ -171,10 +181,7 @@ def rolling_months(indicator_id: str) -> int:
 
 @cache
 def _stock_months() -> dict[str, int]:
-    table = read_reference("indicator_stocks.csv")
-    unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
-    if unknown:
-        raise KeyError(f"reference/indicator_stocks.csv names unknown indicator(s): {unknown}")
+    table = _indicator_reference("indicator_stocks.csv")
     overlap = sorted(set(table["id"]) & set(_rolling_months()))
     if overlap:
         raise KeyError(

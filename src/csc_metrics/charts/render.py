@@ -7,7 +7,7 @@ label as one ``<text>`` element that the browser draws, so no text is rasterised
 PNG-encoded, the picture stays sharp at any zoom and in the printed PDF, and the text in a chart
 can be selected and found.
 
-Three things keep a chart cheap:
+What keeps a chart cheap:
 
 - Text is measured from a table of each glyph's advance and ink box, kept for the whole process
   (``text_extent``): the same width, height and descent FreeType gives for the string, except
@@ -18,6 +18,9 @@ Three things keep a chart cheap:
   solved the same problem with two passes and a constraint solver, a third of a chart's cost.
 - Tick positions and labels are worked out once (``freeze_ticks``), so drawing does not run the
   date locator again.
+- Each text is laid out (its lines, their sizes and offsets) once for what it depends on, not at
+  each measuring and drawing (``_remembered_layout``), and a legend's best place is searched
+  for all its candidate places at once (``_best_position``).
 
 Coordinates in the SVG are written to a tenth of a point (a tenth of a pixel at the reports'
 old 100 dpi): finer than any screen or printer shows, smaller files, and no more precision about

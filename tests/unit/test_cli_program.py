@@ -18,7 +18,7 @@ slow = pytest.mark.slow
 #: A command module for the tests: it logs to a file through a buffer, has a handler run at
 #: exit and a non-daemon thread still working when ``run`` returns, then prints and returns
 #: the exit code given.
-COMMAND_MODULE = '''
+COMMAND_MODULE = """
 import atexit, logging, logging.handlers, sys, threading, time
 from pathlib import Path
 
@@ -44,7 +44,7 @@ def run(args):
     sys.stdout.write("x" * 200_000 + "\\n")
     print("the end")
     return args.code
-'''
+"""
 
 
 def run_program(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

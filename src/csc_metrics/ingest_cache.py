@@ -15,6 +15,10 @@ Everything that depends on several units (episodes merged across years, the late
 child, the caseload history) is worked out again from the units on every ingest, so the result
 is the same as reading every file again.
 
+A unit whose files changed is read again; its reader may still take from the unit as last
+cached (``IngestCache.earlier``) what came from the files that did not change: an SSDA903 year
+folder cleans again only the tables whose files changed (``ssda903.ingest``).
+
 The cache lives inside the processed folder and is written into its staging copy, so it is
 swapped in with the tables it was built with, or not at all; a unit whose cached files are
 missing or damaged (their hashes are recorded) is simply read again.
@@ -296,11 +300,34 @@ class IngestCache:
         change, gives None: the caller reads the unit from its raw files.
         """
         record = self._old_units.get(unit)
+        if not isinstance(record, dict) or record.get("signature") != self.signature(unit):
+            return None
+        found = self._read_unit(unit, record)
+        if found is None or self._old is None:
+            return None
+        self._carry(unit, self._old / _folder_name(unit), record)
+        self.reused.append(unit)
+        return found
+
+    def earlier(self, unit: str) -> CachedUnit | None:
+        """The unit as the last ingest cached it, when only its files may have changed since.
+
+        For a unit being read again because some of its files changed: the reader may take
+        from it what came from the files that did not change (its ``meta`` says what came from
+        which), as those files, the code, settings and key are the same. Nothing is carried
+        into the new cache.
+
+        Returns:
+            The cached unit, or None when there is none built with this code, settings and key,
+            or one of its files is damaged.
+        """
+        return self._read_unit(unit, self._old_units.get(unit))
+
+    def _read_unit(self, unit: str, record: dict[str, Any] | None) -> CachedUnit | None:
+        """A unit's cached files read back, if built with this code, settings and key, else None."""
         if self._old is None or not isinstance(record, dict):
             return None
         if record.get("fingerprint") != self.fingerprint:
-            return None
-        if record.get("signature") != self.signature(unit):
             return None
         folder = self._old / _folder_name(unit)
         stored = record.get("files")
@@ -318,8 +345,6 @@ class IngestCache:
             return None
         if found is None:
             return None
-        self._carry(unit, folder, record)
-        self.reused.append(unit)
         return CachedUnit(*found, dict(record.get("meta") or {}))
 
     def _carry(self, unit: str, folder: Path, record: dict[str, Any]) -> None:

@@ -101,6 +101,10 @@ class DataQualityLog:
         )
         self._parts.append(part)
 
+    def issue_count(self) -> int:
+        """How many issues have been recorded so far."""
+        return sum(len(part) for part in self._parts)
+
     def extend(self, issues: pd.DataFrame) -> None:
         """Add issues already collected elsewhere (e.g. by a worker process), as a table."""
         if not issues.empty:

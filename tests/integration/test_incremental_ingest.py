@@ -19,9 +19,10 @@ import pytest
 from caseload_fixtures import standard_snapshot
 from ssda903_helpers import EPISODES, HEADER, episode_row, header_row, write
 
-from csc_metrics import fingerprints, ingest_cache, privacy, storage
+from csc_metrics import fingerprints, ingest_cache, privacy, reference_data, storage
 from csc_metrics.caseload import ingest as caseload_ingest
 from csc_metrics.errors import InputError
+from csc_metrics.pipeline import core
 from csc_metrics.pipeline.core import ingest
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.ssda903 import ingest as ssda903_ingest
@@ -290,26 +291,41 @@ def _year_with_cleaning_issues(raw: Path, episodes: list[str]) -> None:
 
 
 def _quarter_of_one_changed_file(root: Path) -> tuple[Path, Path]:
-    """A processed folder of 2023 and 2024; then only 2024's Episodes file changes."""
+    """A processed folder of 2023, 2024 and reference files; then only 2024's Episodes change."""
     raw, previous = root / "raw", root / "previous"
     first = [episode_row("RAWID0001", "01/06/2022"), episode_row("RAWID0004", "01/05/2023")]
     _write_year(raw, 2023, [episode_row("RAWID0001", "01/06/2022")])
     _year_with_cleaning_issues(raw, first)
+    # A population row that cannot be used (an error), and no postcodes file (a note).
+    population = ["la_code,year,population_0_17", "E10000017,2023,240000", "E10000017,2024,x"]
+    write(raw / "reference" / "population.csv", population)
     ingest(raw, previous)
     # A quarter later: a new placement of a child already in the Header, with an invalid LS.
     _year_with_cleaning_issues(raw, [*first, episode_row("RAWID0004", "01/02/2024", ls="ZZ")])
     return raw, previous
 
 
-def test_a_changed_year_cleans_again_only_the_tables_whose_files_changed(tmp_path, spy_cleaning):
+def test_a_changed_year_cleans_again_only_the_tables_whose_files_changed(
+    tmp_path, spy_cleaning, monkeypatch
+):
     raw, previous = _quarter_of_one_changed_file(tmp_path)
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     shutil.copytree(previous, incremental)
     shutil.copytree(previous, full)
     spy_cleaning.clear()
+    references: list[Path] = []
+
+    def read_reference(folder, log):
+        references.append(folder)
+        return reference_data.read_reference(folder, log)
+
+    monkeypatch.setattr(core, "read_reference", read_reference)
     ingest(raw, incremental)
     assert spy_cleaning == [("episodes", ["ssda903/2024/episodes.csv"])]
+    # The unchanged reference files are not read again either.
+    assert references == []
     ingest(raw, full, use_cache=False)
+    assert references == [raw / "reference"]
     assert _processed_files(incremental) == _processed_files(full)
     # The issues, in the same order: reading's, the Header's cleaning's (taken from the cache),
     # the Episodes' cleaning's, then the merge's.
@@ -318,6 +334,13 @@ def test_a_changed_year_cleans_again_only_the_tables_whose_files_changed(tmp_pat
     header_issues = issues["table"].eq("header") & issues["file"].eq("ssda903/2024/header.csv")
     assert issues.loc[header_issues, "rule"].tolist() == ["extra_column", *["value_tidied"] * 2]
     assert "invalid_code" in set(issues.loc[issues["table"].eq("episodes"), "rule"])
+    reference_issues = issues.loc[issues["dataset"].eq("reference"), "rule"]
+    assert reference_issues.tolist() == ["file_absent", "invalid_population_row"]
+    population = storage.read_table("clean_reference__population", incremental)
+    assert population["year"].tolist() == [2023]
+    manifests = [json.loads((f / storage.MANIFEST_NAME).read_text()) for f in (incremental, full)]
+    for key in ("ssda903_files", "tables", "issues", "issues_by_rule"):
+        assert manifests[0][key] == manifests[1][key]
 
 
 def test_a_file_read_at_another_position_is_cleaned_again(tmp_path, spy_cleaning):

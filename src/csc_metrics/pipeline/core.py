@@ -24,7 +24,7 @@ from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
-from csc_metrics.ingest_cache import IngestCache
+from csc_metrics.ingest_cache import CachedUnit, IngestCache
 from csc_metrics.memory import malloc_allocation, release_free_memory
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
@@ -204,6 +204,35 @@ def _keep_history(processed: Path, staging: Path, readable: bool | None = None) 
         },
         history / MANIFEST_NAME,
     )
+
+
+def _read_reference(raw: Path, log: DataQualityLog, cache: IngestCache) -> ReferenceResult:
+    """The reference files' tables, taken from the ingest cache while the files are unchanged.
+
+    ``RAW/reference`` is one unit of the cache, as a year folder is: its clean tables, the rows
+    read from each file and the issues reading them raised.
+    """
+    folder = raw / REFERENCE_FOLDER
+    if not folder.is_dir():
+        return read_reference(folder, log)
+    cached = cache.load(REFERENCE_FOLDER)
+    if cached is not None:
+        log.extend(cached.issues)
+        return ReferenceResult(
+            tables={
+                name: table if isinstance(table, pd.DataFrame) else table.to_pandas()
+                for name, table in cached.tables.items()
+            },
+            rows_in={str(name): int(rows) for name, rows in cached.meta["rows_in"].items()},
+        )
+    own = DataQualityLog()
+    result = read_reference(folder, own)
+    issues = own.to_frame()
+    log.extend(issues)
+    cache.store(
+        REFERENCE_FOLDER, CachedUnit(dict(result.tables), issues, {"rows_in": result.rows_in})
+    )
+    return result
 
 
 def _prefetch_workbooks(raw: Path, cache: IngestCache) -> WorkbookPrefetch | None:
@@ -449,7 +478,7 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
             )
             release_free_memory()
             stage_done("ssda903")
-            reference = read_reference(raw / REFERENCE_FOLDER, log)
+            reference = _read_reference(raw, log, cache)
             stage_done("reference")
             tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
             tables |= {

@@ -4,7 +4,8 @@ A *unit* is the smallest part of the raw folder that is read and cleaned on its 
 SSDA903 collection-year folder (``ssda903/2024``), one caseload snapshot folder
 (``caseload/2024-06-30``), or the reference files' folder (``reference``). Ingest keeps, in
 ``processed/_ingest_cache/``, every unit's cleaned and pseudonymised rows (never a raw
-identifier) with the data-quality issues reading and cleaning it raised. The next ingest reuses a unit only when all of these are unchanged:
+identifier) with the data-quality issues reading and cleaning it raised. The next ingest
+reuses a unit only when all of these are unchanged:
 
 - the content (SHA-256) of every file in the unit's folder, and the names in it;
 - the code fingerprint (``fingerprints.code_fingerprint``), the settings and the cache format;

@@ -361,3 +361,22 @@ def test_a_file_read_at_another_position_is_cleaned_again(tmp_path, spy_cleaning
     pd.testing.assert_frame_equal(
         storage.read_table("dq_issues", incremental), storage.read_table("dq_issues", full)
     )
+
+
+def test_a_history_whose_every_snapshot_is_read_again_is_not_read_back(quarter, monkeypatch):
+    processed = _copy(quarter, "history")
+    tables_read: list[str] = []
+    read_table = core.read_table
+
+    def spy(name, folder):
+        tables_read.append(name)
+        return read_table(name, folder)
+
+    monkeypatch.setattr(core, "read_table", spy)
+    ingest(quarter["raw"], processed)
+    # March's snapshot is in the raw folder and the cache: the published rows are replaced.
+    assert not [name for name in tables_read if name.startswith("clean_caseload__")]
+    issues = storage.read_table("dq_issues", processed)
+    note = issues.loc[issues["rule"].eq("snapshots_replaced"), "value"]
+    assert note.tolist() == ["2024-03-31"]
+    assert storage.read_table("clean_caseload__cases", processed)["snapshot_date"].nunique() == 2

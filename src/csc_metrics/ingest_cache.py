@@ -106,10 +106,14 @@ UnitTable: TypeAlias = pd.DataFrame | pyarrow.Table
 
 @dataclass
 class CachedUnit:
-    """One unit's cleaned tables, the issues raised while reading it, and what else it noted."""
+    """One unit's cleaned tables, the issues raised while reading it, and what else it noted.
+
+    Its issues are a frame when just raised, an Arrow table when loaded from the cache (turned
+    into a frame together with the other units' issues, by ``DataQualityLog.to_frame``).
+    """
 
     tables: dict[str, UnitTable]
-    issues: pd.DataFrame
+    issues: UnitTable
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -159,7 +163,7 @@ def write_unit_files(folder: Path, cached: CachedUnit) -> dict[str, str]:
         File name -> SHA-256 of each file written.
     """
     stored: dict[str, str] = {}
-    for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+    for name, frame in [*cached.tables.items(), (ISSUES, _issue_columns(cached.issues))]:
         path = folder / f"{name}.feather"
         stored[path.name] = _write_frame(frame, path)
     return stored
@@ -186,13 +190,19 @@ def read_unit_files(folder: Path, files: dict[str, str]) -> CachedUnit | None:
 
 def _tables_and_issues(
     tables: dict[str, pyarrow.Table],
-) -> tuple[dict[str, pyarrow.Table], pd.DataFrame] | None:
-    """A unit's tables without its issues, and the issues as a frame; None if they are not."""
-    issues_table = tables.pop(ISSUES, None)
-    issues = None if issues_table is None else issues_table.to_pandas()
-    if issues is None or list(issues.columns) != DQ_COLUMNS:
+) -> tuple[dict[str, pyarrow.Table], pyarrow.Table] | None:
+    """A unit's tables without its issues, and the issues; None if they are not issues."""
+    issues = tables.pop(ISSUES, None)
+    if issues is None or issues.column_names != DQ_COLUMNS:
         return None
     return dict(tables), issues
+
+
+def _issue_columns(issues: UnitTable) -> UnitTable:
+    """Issues with the data-quality table's columns only, in its order."""
+    if isinstance(issues, pyarrow.Table):
+        return issues.select(DQ_COLUMNS)
+    return issues[DQ_COLUMNS]
 
 
 def _write_frame(frame: UnitTable, path: Path) -> str:
@@ -374,7 +384,7 @@ class IngestCache:
         folder = self._staging / _folder_name(unit)
         folder.mkdir()
         stored: dict[str, str] = {}
-        for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+        for name, frame in [*cached.tables.items(), (ISSUES, _issue_columns(cached.issues))]:
             path = folder / f"{name}.feather"
             stored[path.name] = _write_frame(frame, path)
         self._new_units[unit] = {

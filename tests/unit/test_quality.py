@@ -1,4 +1,5 @@
 import pandas as pd
+import pyarrow as pa
 
 from csc_metrics.quality import DataQualityLog, summarise_issues
 
@@ -81,3 +82,21 @@ def test_issues_added_one_at_a_time_keep_their_order_among_rows_and_tables():
     # Row numbers: 9, 3, blank, 4, blank (a whole-number column with blanks).
     assert frame["row"].tolist() == [9, 3, pd.NA, 4, pd.NA]
     assert str(frame["row"].dtype) == "Int64"
+
+
+def test_issues_read_back_as_arrow_tables_stack_as_their_frames_would():
+    # A cached folder's issues come back from the ingest cache as Arrow tables: two of them in
+    # a row, between issues just added, give the log the same table as the frames would.
+    cached = DataQualityLog()
+    cached.add(dataset="caseload", rule="r2", severity="info", message="m2", file="c/1", row=5)
+    cached.add(dataset="caseload", rule="r3", severity="warning", message="m3", file="c/2")
+    table = cached.to_frame()
+    as_frames, as_arrow = DataQualityLog(), DataQualityLog()
+    for log, part in ((as_frames, table), (as_arrow, pa.Table.from_pandas(table))):
+        log.add(dataset="ssda903", rule="r1", severity="error", message="m1", row=2)
+        log.extend(part)
+        log.extend(part.slice(1) if isinstance(part, pa.Table) else part.iloc[1:])
+        log.add(dataset="ssda903", rule="r4", severity="info", message="m4")
+    assert as_arrow.issue_count() == 5
+    pd.testing.assert_frame_equal(as_arrow.to_frame(), as_frames.to_frame())
+    assert as_arrow.to_frame()["rule"].tolist() == ["r1", "r2", "r3", "r3", "r4"]

@@ -356,7 +356,7 @@ class _YearUnit:
     name: str
     year: int
     tables: dict[str, UnitTable]
-    issues: pd.DataFrame
+    issues: UnitTable
     files: list[dict]
     rows_in: dict[str, int]
     files_read: int
@@ -446,7 +446,7 @@ class _FreshYear:
     sources: dict[str, list[list[object]]] = field(default_factory=dict)
     #: Tables whose files are those the last ingest cleaned: their cleaned rows and cleaning
     #: issues, taken from the ingest cache instead of being cleaned again.
-    earlier: dict[str, tuple[UnitTable, pd.DataFrame]] = field(default_factory=dict)
+    earlier: dict[str, tuple[UnitTable, UnitTable]] = field(default_factory=dict)
 
 
 #: Cache notes of a year folder: each table's files, and the issue counts (``_issue_counts``).
@@ -482,7 +482,7 @@ def _issue_counts(read: int, tables: dict[str, int]) -> dict[str, object]:
 
 def _earlier_tables(
     earlier: CachedUnit | None, sources: dict[str, list[list[object]]]
-) -> dict[str, tuple[UnitTable, pd.DataFrame]]:
+) -> dict[str, tuple[UnitTable, UnitTable]]:
     """The tables of a year folder's last cleaning whose files are unchanged, with their issues.
 
     Args:
@@ -513,7 +513,7 @@ def _earlier_tables(
     return {
         table: (
             earlier.tables[table],
-            earlier.issues.iloc[segments[table][0] : segments[table][1]].reset_index(drop=True),
+            _rows(earlier.issues, *segments[table]),
         )
         for table, files in sources.items()
         if table in segments
@@ -521,6 +521,13 @@ def _earlier_tables(
         and cleaned_from.get(table) == files
         and all(digest is not None for _, digest, _ in files)
     }
+
+
+def _rows(table: UnitTable, start: int, stop: int) -> UnitTable:
+    """Rows ``start`` to ``stop`` (not included) of a frame or an Arrow table."""
+    if isinstance(table, pd.DataFrame):
+        return table.iloc[start:stop].reset_index(drop=True)
+    return table.slice(start, stop - start)
 
 
 def _read_year_folder(name: str, year: int, year_folder: Path, root: Path) -> _FreshYear:

@@ -60,11 +60,15 @@ class Preloaded:
         parameters: Its settled parameters.
         manifest: The processed folder's ``manifest.json`` as it was read before the data, so
             that an ingest finishing meanwhile makes the context stale.
+        settled_key: The arguments its parameters were settled from (``opening._settle``).
+        settled: What they settled to, for a report opened with the same arguments.
     """
 
     context: ReportContext
     parameters: ReportParameters
     manifest: bytes
+    settled_key: tuple[Any, ...] | None = None
+    settled: Any = None
 
 
 #: The context ``preload_report`` built last in this process (kernels forked from the run's

@@ -146,9 +146,9 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     preloaded, monkeypatch
 ):
-    # The workers, caseload spread, unallocated cases, care leavers' team outcomes and the
-    # caseload indicators' rows split by team are the same for every team: the preload works
-    # them out once and each team's context shares them.
+    # The workers, caseload spread, unallocated cases, care leavers' team outcomes, the
+    # caseload indicators' rows split by team and the team table's rows are the same for every
+    # team: the preload works them out once and each team's context shares them.
     from csc_metrics.views import care_leavers, caseloads
 
     folder, _ = preloaded
@@ -163,6 +163,8 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
         "team_series",
+        "team_rows",
+        "total_row",
     }
     assert for_team.data_problems is shared.data_problems
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import Literal
 
 import pandas as pd
+
+from csc_metrics.reference_files import read_reference
 
 Direction = Literal["higher", "lower", "neutral"]
 Unit = Literal["count", "pct", "rate", "ratio", "days"]
@@ -79,16 +80,10 @@ class UnitFormat:
     gap_label: str
 
 
-def _read_reference(name: str) -> pd.DataFrame:
-    path = files("csc_metrics") / "reference" / name
-    with path.open(encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
-
-
 @cache
 def indicator_table() -> pd.DataFrame:
     """Return the catalogue as a table, one row per indicator, in report order."""
-    table = _read_reference("indicators.csv")
+    table = read_reference("indicators.csv")
     table["headline"] = table["headline"].eq("yes")
     return table
 
@@ -96,7 +91,7 @@ def indicator_table() -> pd.DataFrame:
 @cache
 def unit_table() -> pd.DataFrame:
     """Return how each unit is written, one row per unit (``reference/units.csv``)."""
-    table = _read_reference("units.csv")
+    table = read_reference("units.csv")
     return table.astype({"decimals": int, "text_decimals": int})
 
 
@@ -148,12 +143,22 @@ def get_indicator(indicator_id: str) -> Indicator:
         ) from None
 
 
-@cache
-def _rolling_months() -> dict[str, int]:
-    table = _read_reference("indicator_windows.csv")
+def _indicator_reference(name: str) -> pd.DataFrame:
+    """A reference table with a row per indicator (``id``); every id must be in the catalogue.
+
+    Raises:
+        KeyError: If the table names an indicator the catalogue does not have.
+    """
+    table = read_reference(name)
     unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
     if unknown:
-        raise KeyError(f"reference/indicator_windows.csv names unknown indicator(s): {unknown}")
+        raise KeyError(f"reference/{name} names unknown indicator(s): {unknown}")
+    return table
+
+
+@cache
+def _rolling_months() -> dict[str, int]:
+    table = _indicator_reference("indicator_windows.csv")
     return dict(zip(table["id"], table["rolling_months"].astype(int), strict=True))
 
 
@@ -176,10 +181,7 @@ def rolling_months(indicator_id: str) -> int:
 
 @cache
 def _stock_months() -> dict[str, int]:
-    table = _read_reference("indicator_stocks.csv")
-    unknown = sorted(set(table["id"]) - set(indicator_table()["id"]))
-    if unknown:
-        raise KeyError(f"reference/indicator_stocks.csv names unknown indicator(s): {unknown}")
+    table = _indicator_reference("indicator_stocks.csv")
     overlap = sorted(set(table["id"]) & set(_rolling_months()))
     if overlap:
         raise KeyError(
@@ -219,7 +221,7 @@ def stock_counted(indicator_id: str) -> str:
 
 @cache
 def _stock_counted() -> dict[str, str]:
-    table = _read_reference("indicator_stocks.csv")
+    table = read_reference("indicator_stocks.csv")
     return dict(zip(table["id"], table["counted"], strict=True))
 
 
@@ -234,7 +236,7 @@ def overlap_months(indicator_id: str) -> int:
 
 @cache
 def _bases() -> dict[str, str]:
-    table = _read_reference("indicator_bases.csv")
+    table = read_reference("indicator_bases.csv")
     return dict(zip(table["id"], table["base"], strict=True))
 
 

@@ -20,16 +20,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import indicator_ids
+from csc_metrics.council_files import numbered_rows, raise_problems, read_council_csv, written_dates
 from csc_metrics.errors import InputError, describe_location
 
 #: The columns of a change-points file, in order.
 CHANGE_POINT_COLUMNS = ("indicator", "date", "reason")
 #: Written in the indicator column for a change point that applies to every indicator.
 EVERY_INDICATOR = "*"
+#: What a change-points file is called in messages.
+KIND = "Change-points file"
 
 
 def read_change_points(path: str | Path) -> pd.DataFrame:
@@ -48,15 +50,7 @@ def read_change_points(path: str | Path) -> pd.DataFrame:
             message names the file, column and row (the header is row 1) of every problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"Change-points file {path} not found.")
-    try:
-        raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"Change-points file {path} could not be read as CSV: {error}") from None
-    raw.columns = raw.columns.str.strip().str.lower()
+    raw = read_council_csv(path, KIND)
     missing = [c for c in CHANGE_POINT_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(
@@ -64,13 +58,9 @@ def read_change_points(path: str | Path) -> pd.DataFrame:
             "the columns indicator (an indicator id, or * for every indicator), date "
             "(YYYY-MM-DD or DD/MM/YYYY) and reason."
         )
-    raw = raw[list(CHANGE_POINT_COLUMNS)].apply(lambda col: col.str.strip())
-    raw["row"] = np.arange(len(raw)) + 2
-    raw = raw[raw[list(CHANGE_POINT_COLUMNS)].ne("").any(axis=1)]
+    raw = numbered_rows(raw, CHANGE_POINT_COLUMNS)
     known = {*indicator_ids(), EVERY_INDICATOR}
-    iso = pd.to_datetime(raw["date"], format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(raw["date"], format="%d/%m/%Y", errors="coerce")
-    dates = iso.fillna(uk)
+    dates = written_dates(raw["date"])
     checks = (
         (
             ~raw["indicator"].isin(known),
@@ -90,11 +80,7 @@ def read_change_points(path: str | Path) -> pd.DataFrame:
         for bad, column, text in checks
         for row in raw.loc[bad, "row"]
     ]
-    if problems:
-        listed = [text for _, text in sorted(problems)]
-        shown = "\n  ".join(listed[:20])
-        more = f"\n  ... and {len(listed) - 20} more" if len(listed) > 20 else ""
-        raise InputError(f"Change-points file {path} has problems:\n  {shown}{more}")
+    raise_problems(KIND, path, [text for _, text in sorted(problems)])
     return (
         pd.DataFrame(
             {

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from csc_metrics import __version__
 from csc_metrics.errors import SHOWN_ON_STDERR, CscMetricsError, capped_message
@@ -48,6 +50,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "the quarterly run: ingest, execute every report notebook, publish HTML",
     ),
 }
+
+
+@contextmanager
+def printing_to_stdout() -> Iterator[None]:
+    """Print a command's output; a reader that stops early (``| head``) is not an error.
+
+    The output is flushed at the end. When the reader has gone, stdout is pointed at the null
+    device so that Python's own flush at exit does not fail again, and the command goes on to
+    exit 0.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _top_level_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
@@ -122,20 +123,11 @@ def code_fingerprint() -> str:
         A SHA-256 hex digest over every ``.py``, ``.csv`` and ``.json`` file of the package,
         except the presentation code (``PRESENTATION_CODE``).
     """
-    package = Path(csc_metrics.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        relative = path.relative_to(package)
-        if (
-            not path.is_file()
-            or path.suffix not in (".py", ".csv", ".json")
-            or relative.parts[0] in PRESENTATION_CODE
-            or "__pycache__" in relative.parts
-        ):
-            continue
-        digest.update(relative.as_posix().encode("utf-8") + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return _package_digest(
+        lambda path, relative: (
+            path.suffix in (".py", ".csv", ".json") and relative.parts[0] not in PRESENTATION_CODE
+        )
+    )
 
 
 @cache
@@ -145,11 +137,19 @@ def package_fingerprint() -> str:
     Returns:
         A SHA-256 hex digest over each file's path and bytes (compiled ``__pycache__`` aside).
     """
+    return _package_digest(lambda path, relative: path.suffix != ".pyc")
+
+
+def _package_digest(keep: Callable[[Path, Path], bool]) -> str:
+    """A SHA-256 over the path and bytes of each package file ``keep(path, relative)`` keeps.
+
+    Files are taken in path order; folders and compiled ``__pycache__`` files never count.
+    """
     package = Path(csc_metrics.__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
         relative = path.relative_to(package)
-        if not path.is_file() or "__pycache__" in relative.parts or path.suffix == ".pyc":
+        if not path.is_file() or "__pycache__" in relative.parts or not keep(path, relative):
             continue
         digest.update(relative.as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")

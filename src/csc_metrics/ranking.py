@@ -31,14 +31,19 @@ def _benchmark_gap_size(
     summary: IndicatorSummary, indicator: Indicator
 ) -> tuple[float, bool | None]:
     """The benchmark gap (value minus benchmark) and whether it is in the better direction."""
-    latest = Latest.of(summary.latest)
-    if not summary.benchmark or np.isnan(latest.value):
-        return 0.0, None
-    bench = number_or_nan(summary.benchmark.get("value"))
-    gap = benchmark_gap(latest.value, bench)
+    gap, _ = _gap_and_benchmark(summary)
     if np.isnan(gap):
         return 0.0, None
     return float(gap), gap_is_better(gap, indicator.direction)
+
+
+def _gap_and_benchmark(summary: IndicatorSummary) -> tuple[float, float]:
+    """The latest value minus the comparator's, and the comparator's value (NaN where none)."""
+    latest = Latest.of(summary.latest)
+    if not summary.benchmark or np.isnan(latest.value):
+        return float("nan"), float("nan")
+    bench = number_or_nan(summary.benchmark.get("value"))
+    return benchmark_gap(latest.value, bench), bench
 
 
 #: Severity points for the SPC signal of a special-cause concern at the latest point, by rule
@@ -87,11 +92,7 @@ def relative_gap(summary: IndicatorSummary) -> tuple[float, bool | None]:
         ``(size, better)``: size 0 and better None without a comparable figure.
     """
     indicator = get_indicator(summary.indicator_id)
-    latest = Latest.of(summary.latest)
-    if not summary.benchmark or np.isnan(latest.value):
-        return 0.0, None
-    bench = number_or_nan(summary.benchmark.get("value"))
-    gap = benchmark_gap(latest.value, bench)
+    gap, bench = _gap_and_benchmark(summary)
     if np.isnan(gap) or bench == 0 or np.isnan(bench):
         return 0.0, None
     return float(abs(gap) / abs(bench)), gap_is_better(gap, indicator.direction)

@@ -31,6 +31,7 @@ from csc_metrics.narrative import (
     IndicatorSummary,
     Latest,
     first_movement,
+    is_withheld,
     judge,
     limits_basis,
     movement,
@@ -41,7 +42,6 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.spc import ASSURANCE_LABELS, VARIATION_LABELS, SpcResult
 from csc_metrics.suppression import (
     SUPPRESSED,
-    figure_is_disclosive,
     format_count,
     format_number,
     is_small_count,
@@ -181,9 +181,7 @@ def _trend_html(
 def _scorecard_row(summary: IndicatorSummary, suppress: bool, settings: Settings) -> str:
     indicator = get_indicator(summary.indicator_id)
     latest = Latest.of(summary.latest)
-    withheld = suppress and figure_is_disclosive(
-        indicator.unit, latest.numerator, latest.denominator, latest.value, settings
-    )
+    withheld = is_withheld(indicator, latest, suppress, settings)
     value_css = {"count": "count", "pct": "pct"}.get(indicator.unit, "num")
     value = SUPPRESSED if withheld else in_words(latest.value, indicator.unit)
     base = ""
@@ -408,9 +406,7 @@ def compact_scorecard_rows(
     for summary in summaries:
         indicator = get_indicator(summary.indicator_id)
         latest = Latest.of(summary.latest)
-        withheld = suppress and figure_is_disclosive(
-            indicator.unit, latest.numerator, latest.denominator, latest.value, settings
-        )
+        withheld = is_withheld(indicator, latest, suppress, settings)
         previous = summary.previous_quarter
         if withheld or (
             suppress

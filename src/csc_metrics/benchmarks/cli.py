@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from typing import Any
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from csc_metrics.benchmarks.councils import council_info
 from csc_metrics.benchmarks.tables import SYMBOL_REASONS, benchmark_table
+from csc_metrics.cli import printing_to_stdout
 from csc_metrics.dates import DATE_STYLES
 from csc_metrics.formatting import format_value, neutralise_formulas
 
@@ -64,12 +64,8 @@ def run(args: argparse.Namespace) -> int:
         text = to_csv(table)
     else:
         text = render_table(table, council_info(args.la_code)) + "\n"
-    try:
+    with printing_to_stdout():
         sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader stopped early (e.g. `| head`): not an error; silence the final flush.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, cached_property
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
 from csc_metrics import catalogue
+from csc_metrics.reference_files import read_reference
 
 ENGLAND_CODE = "E92000001"
 ENGLAND_NAME = "England"
@@ -293,12 +293,6 @@ class BenchmarkData:
         return ranked[["indicator_id", "year", "area_code", "rank", "of", "quartile"]]
 
 
-def _read_reference(name: str) -> pd.DataFrame:
-    path = files("csc_metrics") / "reference" / name
-    with path.open(encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
-
-
 @cache
 def load_benchmark_data() -> BenchmarkData:
     """Load the packaged benchmark tables (once per process).
@@ -307,10 +301,10 @@ def load_benchmark_data() -> BenchmarkData:
         The data.
     """
     return BenchmarkData.from_tables(
-        _read_reference("benchmarks.csv"),
-        _read_reference("benchmark_sources.csv"),
-        _read_reference("councils.csv"),
-        _read_reference("statistical_neighbours.csv"),
+        read_reference("benchmarks.csv"),
+        read_reference("benchmark_sources.csv"),
+        read_reference("councils.csv"),
+        read_reference("statistical_neighbours.csv"),
     )
 
 

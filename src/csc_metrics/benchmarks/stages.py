@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
+
+from csc_metrics.reference_files import read_reference
 
 #: Days in a month on average (a year of 365.25 days over 12 months). The DfE rounds each
 #: average to whole months, so a converted figure is within about 15 days of the true average.
@@ -80,9 +81,7 @@ def adoption_stage_benchmarks() -> pd.DataFrame:
         stage (``adoption.INTERVALS`` name), the age group (the groups of ``age_at_entry``, or
         ``All ages``), the cell as published, months, days and the DfE symbol where withheld.
     """
-    path = files("csc_metrics") / "reference" / "adoption_stage_benchmarks.csv"
-    with path.open(encoding="utf-8") as handle:
-        table = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    table = read_reference("adoption_stage_benchmarks.csv")
     table["year"] = table["year"].astype(int)
     for column in ("months", "days"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)

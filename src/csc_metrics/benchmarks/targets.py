@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.benchmarks.data import measure_table
+from csc_metrics.council_files import numbered_rows, raise_problems, read_council_csv, written_dates
 from csc_metrics.errors import InputError, describe_location
+
+#: What a targets file is called in messages.
+KIND = "Targets file"
 
 
 def read_targets(path: str | Path) -> pd.DataFrame:
@@ -31,15 +35,7 @@ def read_targets(path: str | Path) -> pd.DataFrame:
             names the file, column and row (the header is row 1) of every problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"Targets file {path} not found.")
-    try:
-        raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"Targets file {path} could not be read as CSV: {error}") from None
-    raw.columns = raw.columns.str.strip().str.lower()
+    raw = read_council_csv(path, KIND)
     missing = [c for c in ("id", "target") if c not in raw.columns]
     if missing:
         raise InputError(
@@ -48,15 +44,11 @@ def read_targets(path: str | Path) -> pd.DataFrame:
         )
     if "from_date" not in raw.columns:
         raw["from_date"] = ""
-    raw = raw[["id", "target", "from_date"]].apply(lambda col: col.str.strip())
-    raw["row"] = np.arange(len(raw)) + 2
-    raw = raw[raw[["id", "target", "from_date"]].ne("").any(axis=1)]
+    raw = numbered_rows(raw, ["id", "target", "from_date"])
 
     known = set(measure_table()["id"])
     target = pd.to_numeric(raw["target"].str.removesuffix("%").str.strip(), errors="coerce")
-    iso = pd.to_datetime(raw["from_date"], format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(raw["from_date"], format="%d/%m/%Y", errors="coerce")
-    from_date = iso.fillna(uk)
+    from_date = written_dates(raw["from_date"])
     problems = pd.concat(
         [
             _problems(
@@ -95,11 +87,7 @@ def read_targets(path: str | Path) -> pd.DataFrame:
                 ),
             ]
         )
-    if not problems.empty:
-        listed = problems.sort_values("row")["text"].tolist()
-        shown = "\n  ".join(listed[:20])
-        more = f"\n  ... and {len(listed) - 20} more" if len(listed) > 20 else ""
-        raise InputError(f"Targets file {path} has problems:\n  {shown}{more}")
+    raise_problems(KIND, path, problems.sort_values("row")["text"].tolist())
     return (
         targets.drop(columns="row")
         .sort_values(["id", "from_date"], na_position="first")

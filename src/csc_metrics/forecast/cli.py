@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,6 +22,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from csc_metrics.cli import printing_to_stdout
 from csc_metrics.forecast.backtest import MIN_ACTUAL, Backtest, run_backtest
 from csc_metrics.forecast.costs import Calibration, Costs, calibrate, read_costs
 from csc_metrics.forecast.model import (
@@ -394,15 +394,12 @@ def run(args: argparse.Namespace) -> int:
         reference_years=args.reference_years,
         half_life_years=args.half_life_years,
     )
-    try:
+    with printing_to_stdout():
         if args.backtest:
             _print_backtest(run_backtest(model), args.format, sys.stdout)
         else:
             result = forecast(model, quarters=quarters, scenario=scenario, costs=costs)
             _print_forecast(result, data, args.format, sys.stdout)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

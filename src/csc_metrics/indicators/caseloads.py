@@ -410,6 +410,29 @@ def _by_total_and(
     return out
 
 
+def _by_team(
+    frame: pd.DataFrame,
+    snapshots: list[pd.Timestamp],
+    indicator_id: str,
+    unit: str,
+    numerator: str,
+    denominator: str,
+    unknown: str | None = None,
+) -> list[pd.DataFrame]:
+    """One indicator's metric rows for the service and each team, snapshot by snapshot.
+
+    The value is the sum of ``numerator`` over the sum of ``denominator`` (``_rows``);
+    ``unknown`` names the column counting what was left out, where there is one.
+    """
+    sums = {"numerator": numerator, "denominator": denominator}
+    if unknown is not None:
+        sums["unknown"] = unknown
+    return [
+        _rows(indicator_id, breakdown, groups, unit)
+        for breakdown, groups in _by_total_and(frame, snapshots, {"team": "team"}, sums)
+    ]
+
+
 def _caseload_rows(workers: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
     holding = workers["is_case_holding"]
     left_out = workers["cases"].gt(0) & ~holding
@@ -421,21 +444,11 @@ def _caseload_rows(workers: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list
         over=workers["over_threshold"].fillna(False).astype(int),
         left_out_workers=left_out.astype(int),
     )
-    per_fte = _by_total_and(
-        frame,
-        snapshots,
-        {"team": "team"},
-        {"numerator": "held_cases", "denominator": "held_fte", "unknown": "left_out_cases"},
+    return _by_team(
+        frame, snapshots, "caseload_per_fte", "ratio", "held_cases", "held_fte", "left_out_cases"
+    ) + _by_team(
+        frame, snapshots, "workers_over_threshold_pct", "pct", "over", "holders", "left_out_workers"
     )
-    over = _by_total_and(
-        frame,
-        snapshots,
-        {"team": "team"},
-        {"numerator": "over", "denominator": "holders", "unknown": "left_out_workers"},
-    )
-    return [_rows("caseload_per_fte", b, g, "ratio") for b, g in per_fte] + [
-        _rows("workers_over_threshold_pct", b, g, "pct") for b, g in over
-    ]
 
 
 def _case_rows(cases: pd.DataFrame, snapshots: list[pd.Timestamp]) -> list[pd.DataFrame]:
@@ -486,21 +499,17 @@ def _workforce_rows(
         newly_fte=workforce["fte"].where(known_qualified & qualified.gt(newly_since), 0.0),
         qualified_unknown=(in_post & ~known_qualified).astype(int),
     )
-    agency = _by_total_and(
+    return _by_team(
+        frame, snapshots, "agency_workers_pct", "pct", "agency_fte", "fte_in_post", "no_fte"
+    ) + _by_team(
         frame,
         snapshots,
-        {"team": "team"},
-        {"numerator": "agency_fte", "denominator": "fte_in_post", "unknown": "no_fte"},
+        "newly_qualified_pct",
+        "pct",
+        "newly_fte",
+        "known_fte",
+        "qualified_unknown",
     )
-    newly = _by_total_and(
-        frame,
-        snapshots,
-        {"team": "team"},
-        {"numerator": "newly_fte", "denominator": "known_fte", "unknown": "qualified_unknown"},
-    )
-    return [_rows("agency_workers_pct", b, g, "pct") for b, g in agency] + [
-        _rows("newly_qualified_pct", b, g, "pct") for b, g in newly
-    ]
 
 
 def _vacancy_rows(
@@ -520,10 +529,7 @@ def _vacancy_rows(
     teams["vacant"] = (teams["funded_fte"] - teams["in_post"]).clip(lower=0.0)
     with_list = set(establishment["snapshot_date"])
     funded = [d for d in snapshots if d in with_list]
-    vacancies = _by_total_and(
-        teams, funded, {"team": "team"}, {"numerator": "vacant", "denominator": "funded_fte"}
-    )
-    return [_rows("vacancy_rate_pct", b, g, "pct") for b, g in vacancies]
+    return _by_team(teams, funded, "vacancy_rate_pct", "pct", "vacant", "funded_fte")
 
 
 def _turnover_rows(
@@ -555,13 +561,9 @@ def _turnover_rows(
         fte_then=earlier["fte"].where(in_post, 0.0),
         leavers_fte=earlier["fte"].where(in_post & left, 0.0),
     )
-    turnover = _by_total_and(
-        frame,
-        list(earlier_of),
-        {"team": "team"},
-        {"numerator": "leavers_fte", "denominator": "fte_then"},
+    return _by_team(
+        frame, list(earlier_of), "social_worker_turnover_pct", "pct", "leavers_fte", "fte_then"
     )
-    return [_rows("social_worker_turnover_pct", b, g, "pct") for b, g in turnover]
 
 
 def _empty_metric_table() -> pd.DataFrame:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import re
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import pandas as pd
 
 from csc_metrics import storage
 from csc_metrics.catalogue import indicator_table
+from csc_metrics.cli import printing_to_stdout
 from csc_metrics.dates import DATE_STYLES, format_date, parse_period_end
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.formatting import format_count, format_value, neutralise_formulas
@@ -360,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
     period_end = resolve_period_end(args.period_end, data, OPTION)
     inputs = prepare_inputs(data) if has_ssda903(data) else None
     metrics = compute_indicators(data, period_end, la_code, inputs=inputs)
-    try:
+    with printing_to_stdout():
         if args.format == "json":
             write_json(metrics, sys.stdout)
         elif args.format == "csv":
@@ -374,9 +374,4 @@ def run(args: argparse.Namespace) -> int:
                 breakdowns=args.breakdowns,
                 notes=table_notes(metrics, inputs, la_code, period_end),
             )
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) stopped early: not an error. Point stdout at devnull so
-        # Python's own flush at exit does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

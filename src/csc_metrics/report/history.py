@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from csc_metrics import __version__
 from csc_metrics.folders import marker_kind
-from csc_metrics.report.render import TEMPLATES, add_heading_ids, normalise_headings, style_sheet
+from csc_metrics.report.render import add_heading_ids, normalise_headings, render_page
 
 logger = logging.getLogger(__name__)
 
@@ -136,17 +135,7 @@ def prune_periods(out: Path, keep: int | None) -> list[Path]:
 
 def render_history_page(periods: list[PublishedPeriod], council: str) -> str:
     """The history page as a self-contained HTML document."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    environment = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    html = environment.get_template(HISTORY_TEMPLATE).render(
-        periods=periods, council=council, css=style_sheet(), version=__version__
-    )
+    html = render_page(HISTORY_TEMPLATE, periods=periods, council=council)
     return add_heading_ids(normalise_headings(html))
 
 

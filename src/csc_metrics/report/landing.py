@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from csc_metrics import __version__, storage
+from csc_metrics import storage
 from csc_metrics.dates import format_date, period_label
 from csc_metrics.fingerprints import inputs_fingerprint
 from csc_metrics.quality import summarise_issues
 from csc_metrics.report.outcomes import NotebookOutcome, RunFacts
-from csc_metrics.report.render import TEMPLATES, KeyMessages, normalise_headings, style_sheet
+from csc_metrics.report.render import KeyMessages, normalise_headings, render_page
 from csc_metrics.suppression import count_text
 
 LANDING_TEMPLATE = "landing.html.j2"
@@ -369,17 +369,7 @@ def landing_page(facts: RunFacts, outcomes: list[NotebookOutcome]) -> LandingPag
 
 def render_landing_page(page: LandingPage) -> str:
     """Render the landing page as a self-contained HTML document."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    environment = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    template = environment.get_template(LANDING_TEMPLATE)
-    html = template.render(page=page, css=style_sheet(), version=__version__)
-    return normalise_headings(html)
+    return normalise_headings(render_page(LANDING_TEMPLATE, page=page))
 
 
 def write_landing_page(page: LandingPage, path: Path) -> Path:

@@ -414,3 +414,26 @@ def failure_notice(label: str, describe: str) -> str:
         f"This report did not finish: {label} stopped at {describe}. "
         "Everything after that point is missing."
     )
+
+
+def render_page(template: str, **values: Any) -> str:
+    """One of the run's own pages (the landing page, the history page) from its template.
+
+    Args:
+        template: The template's file name in ``templates/``.
+        **values: What the template reads besides ``css`` (the style sheet) and ``version``.
+
+    Returns:
+        The HTML document.
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template(template).render(
+        css=style_sheet(), version=__version__, **values
+    )

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 
+from csc_metrics.reference_files import read_reference
 from csc_metrics.sample.care import BLANK_ROW, CareHistory
 from csc_metrics.sample.config import SampleConfig, add_years
 from csc_metrics.sample.geography import Geography
@@ -61,9 +61,7 @@ FILE_NAMES = {table: f"{table}.csv" for table in TABLES}
 @cache
 def table_columns() -> dict[str, tuple[list[str], int | None]]:
     """Columns of each SSDA903 table and the first year it exists, from the shared reference."""
-    path = files("csc_metrics") / "reference" / "ssda903_tables.csv"
-    with path.open(encoding="utf-8") as handle:
-        reference = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    reference = read_reference("ssda903_tables.csv")
     result = {}
     for table, rows in reference.groupby("table", sort=False):
         first = rows["first_year"].iloc[0]

@@ -20,6 +20,17 @@ from csc_metrics.sample.draws import choose, uniform_int
 
 _YEAR = 365.25
 
+#: The county's three areas, each with its districts.
+NORTH = ("Lancaster", "Fylde", "Wyre")
+CENTRAL = ("Preston", "South Ribble", "Chorley", "West Lancashire")
+EAST = ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")
+#: Teams the same at every scale: one for disabled children county-wide, leaving care by area.
+WHOLE_AREA_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Children with Disabilities Team", "cwd", ()),
+    ("Leaving Care North", "leaving_care", NORTH),
+    ("Leaving Care Central", "leaving_care", CENTRAL),
+    ("Leaving Care East", "leaving_care", EAST),
+)
 #: Team, kind of work, and the districts whose children it serves, for a county-sized run.
 DISTRICT_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Lancaster Safeguarding Team", "safeguarding", ("Lancaster",)),
@@ -40,48 +51,18 @@ DISTRICT_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Burnley CLA Team", "cla", ("Burnley",)),
     ("Pendle and Rossendale CLA Team", "cla", ("Pendle", "Rossendale")),
     ("Hyndburn and Ribble Valley CLA Team", "cla", ("Hyndburn", "Ribble Valley")),
-    ("Children with Disabilities Team", "cwd", ()),
-    ("Leaving Care North", "leaving_care", ("Lancaster", "Fylde", "Wyre")),
-    (
-        "Leaving Care Central",
-        "leaving_care",
-        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
-    ),
-    (
-        "Leaving Care East",
-        "leaving_care",
-        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
-    ),
+    *WHOLE_AREA_TEAMS,
 )
 #: The same service with area-level teams, for small runs.
 AREA_TEAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("North Safeguarding Team", "safeguarding", ("Lancaster", "Fylde", "Wyre")),
-    (
-        "Central Safeguarding Team",
-        "safeguarding",
-        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
-    ),
-    (
-        "East Safeguarding Team",
-        "safeguarding",
-        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
-    ),
-    ("North CLA Team", "cla", ("Lancaster", "Fylde", "Wyre")),
-    ("Preston CLA Team 1", "cla", ("Preston", "South Ribble", "Chorley", "West Lancashire")),
-    ("Preston CLA Team 2", "cla", ("Preston", "South Ribble", "Chorley", "West Lancashire")),
-    ("East CLA Team", "cla", ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley")),
-    ("Children with Disabilities Team", "cwd", ()),
-    ("Leaving Care North", "leaving_care", ("Lancaster", "Fylde", "Wyre")),
-    (
-        "Leaving Care Central",
-        "leaving_care",
-        ("Preston", "South Ribble", "Chorley", "West Lancashire"),
-    ),
-    (
-        "Leaving Care East",
-        "leaving_care",
-        ("Burnley", "Pendle", "Hyndburn", "Rossendale", "Ribble Valley"),
-    ),
+    ("North Safeguarding Team", "safeguarding", NORTH),
+    ("Central Safeguarding Team", "safeguarding", CENTRAL),
+    ("East Safeguarding Team", "safeguarding", EAST),
+    ("North CLA Team", "cla", NORTH),
+    ("Preston CLA Team 1", "cla", CENTRAL),
+    ("Preston CLA Team 2", "cla", CENTRAL),
+    ("East CLA Team", "cla", EAST),
+    *WHOLE_AREA_TEAMS,
 )
 #: The team whose caseload is planted to rise, and the team it takes cases from.
 RISING_TEAM = "Preston CLA Team 2"

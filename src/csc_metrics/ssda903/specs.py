@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 
 import pandas as pd
+
+from csc_metrics.reference_files import read_reference
 
 #: Tables csc-metrics cleans and writes to ``processed/``; the others are recognised and noted.
 USED_TABLES = (
@@ -79,17 +80,11 @@ class TableSpec:
         return frozenset(self.columns) - COMMON_COLUMNS
 
 
-def _read_reference(name: str) -> pd.DataFrame:
-    path = files("csc_metrics") / "reference" / name
-    with path.open(encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
-
-
 @cache
 def table_specs() -> dict[str, TableSpec]:
     """Return every recognised SSDA903 table, keyed by short name, in DfE order."""
     tables = pd.concat(
-        [_read_reference("ssda903_tables.csv"), EXTRA_TABLES.astype(str)], ignore_index=True
+        [read_reference("ssda903_tables.csv"), EXTRA_TABLES.astype(str)], ignore_index=True
     )
     specs = {}
     for name, rows in tables.groupby("table", sort=False):
@@ -111,7 +106,7 @@ def code_list() -> pd.DataFrame:
         Columns ``table, column, code, first_year, last_year, label, current_code``; the years
         are integers, with 0 and 9999 standing for open-ended.
     """
-    codes = _read_reference("ssda903_codes.csv")
+    codes = read_reference("ssda903_codes.csv")
     codes["first_year"] = pd.to_numeric(codes["first_year"].replace("", "0")).astype(int)
     codes["last_year"] = pd.to_numeric(codes["last_year"].replace("", "9999")).astype(int)
     return codes

@@ -141,6 +141,63 @@ def drawing(chart: Chart, *series: str) -> Chart:
     return chart if chart.is_empty else replace(chart, series=tuple(series))
 
 
+def overall_series(ctx: ReportContext, series: dict[str, str]) -> pd.DataFrame:
+    """Several indicators' whole-service values at each date, side by side.
+
+    Args:
+        ctx: The report context.
+        series: Indicator id -> the name of its column (and of its line on a chart).
+
+    Returns:
+        One row per ``period_end`` (the index), oldest first; a column per indicator.
+    """
+    wide = pd.DataFrame(
+        {
+            name: ctx.overall_rows(indicator_id).set_index("period_end")["value"]
+            for indicator_id, name in series.items()
+        }
+    ).sort_index()
+    wide.index.name = "period_end"
+    return wide
+
+
+def series_lines_chart(
+    ctx: ReportContext,
+    series: dict[str, str],
+    wide: pd.DataFrame,
+    title: str,
+    y_label: str,
+    highlighted: str,
+    unit: str,
+) -> Chart:
+    """Several indicators at each quarter end as lines against each other (``overall_series``).
+
+    Args:
+        ctx: The report context.
+        series: Indicator id -> its column of ``wide``.
+        wide: From ``overall_series(ctx, series)``.
+        title: Chart title.
+        y_label: Value-axis label.
+        highlighted: The column drawn thickest, in blue.
+        unit: The indicators' unit.
+
+    Returns:
+        The chart, marked with each indicator's trend.
+    """
+    chart = benchmark_chart(
+        wide,
+        title,
+        y_label,
+        ctx.source(),
+        highlighted,
+        unit=unit,
+        x_label="Quarter ending",
+        suppress=ctx.suppress,
+        settings=ctx.settings,
+    )
+    return drawing(chart, *(trend_key(ctx, i) for i in series))
+
+
 def spc_chart_for(ctx: ReportContext, indicator_id: str, source: str = "ssda903") -> Chart:
     """The SPC chart of an indicator's series up to the period end.
 

@@ -80,14 +80,7 @@ def sustained_shift(result: SpcResult | None) -> Shift | None:
     run = trailing_run(group["relative_to_mean"].to_numpy())
     if run < RUN_LENGTH or run >= len(group):
         return None
-    values = group["value"].to_numpy(dtype=float)
-    return Shift(
-        start=pd.Timestamp(group["date"].iloc[-run]),
-        points=run,
-        side="above" if group["relative_to_mean"].iloc[-1] > 0 else "below",
-        before=float(values[:-run].mean()),
-        since=float(values[-run:].mean()),
-    )
+    return _shift_of_run(result, run)
 
 
 def shift_sentence(shift: Shift, unit: str, suppress: bool = False, named: bool = False) -> str:
@@ -150,6 +143,7 @@ def enrich(text: str, summary: IndicatorSummary, suppress: bool, subject: str | 
 
 
 def _shift_of_run(result: SpcResult, run: int) -> Shift:
+    """The last ``run`` points of the latest SPC segment as a shift: start, side, before, since."""
     group = result.latest_group
     values = group["value"].to_numpy(dtype=float)
     return Shift(

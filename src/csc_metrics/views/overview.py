@@ -96,6 +96,29 @@ AREA_FINDINGS: tuple[tuple[str, Callable[[ReportContext], list[str]]], ...] = (
 )
 
 
+def headline_messages(ctx: ReportContext) -> list[tuple[IndicatorSummary, str]]:
+    """The headline indicators' messages in rank order, each with the summary it was written from.
+
+    On a team's page, a message about the team's own figure names the team
+    (``Team A, cases per FTE ...``).
+
+    Args:
+        ctx: The report context.
+
+    Returns:
+        At most ``MAX_INDICATOR_MESSAGES`` ``(summary, text)`` pairs, most severe first.
+    """
+    subjects = {
+        i: f"{ctx.team}, {get_indicator(i).label[:1].lower()}{get_indicator(i).label[1:]}"
+        for i in headline_ids()
+        if ctx.is_team_view(i)
+    }
+    return [
+        (summary, enrich(text, summary, ctx.suppress, subjects.get(summary.indicator_id)))
+        for summary, text in ranked(ctx, headline_ids(), MAX_INDICATOR_MESSAGES)
+    ]
+
+
 def key_messages(ctx: ReportContext) -> list[str]:
     """The overview's key messages, across every area, generated from the data.
 
@@ -108,15 +131,7 @@ def key_messages(ctx: ReportContext) -> list[str]:
         caseload shows special cause, a group of care leavers doing worse beyond chance, the
         placement type that dominates placements outside the council's area.
     """
-    subjects = {
-        i: f"{ctx.team}, {get_indicator(i).label[:1].lower()}{get_indicator(i).label[1:]}"
-        for i in headline_ids()
-        if ctx.is_team_view(i)
-    }
-    messages = [
-        enrich(text, summary, ctx.suppress, subjects.get(summary.indicator_id))
-        for summary, text in ranked(ctx, headline_ids(), MAX_INDICATOR_MESSAGES)
-    ]
+    messages = [text for _, text in headline_messages(ctx)]
     findings = [
         finding(ctx) for dataset, finding in AREA_FINDINGS if ctx.not_covered(dataset) is None
     ]

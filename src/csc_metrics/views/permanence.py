@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.benchmarks import adoption_stage_benchmarks
-from csc_metrics.charts import Chart, benchmark_chart
+from csc_metrics.charts import Chart
 from csc_metrics.charts.permanence import count_bars, stage_timeline, survival_curves
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat, format_value, in_words
@@ -39,10 +39,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
-    drawing,
     empty_chart,
+    overall_series,
+    series_lines_chart,
     spc_chart_for,
-    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -260,31 +260,30 @@ def _breakdown(ctx: ReportContext, indicator_id: str, breakdown: str) -> pd.Data
 def route_chart(ctx: ReportContext) -> Chart:
     """The share of children leaving care by each route, at every quarter end."""
     title = "How children left care: share by route, 12 months to each quarter end"
-    wide = pd.DataFrame(
-        {
-            name: ctx.overall_rows(indicator_id).set_index("period_end")["value"]
-            for indicator_id, name in ROUTE_SERIES.items()
-        }
-    ).sort_index()
+    wide = overall_series(ctx, ROUTE_SERIES)
     if wide.dropna(how="all").empty:
         return empty_chart(
             title,
             f"No child left care in the 12 months to any quarter end up to "
             f"{format_date(ctx.period_end)}.",
         )
-    wide.index.name = "period_end"
-    chart = benchmark_chart(
+    return series_lines_chart(
+        ctx,
+        ROUTE_SERIES,
         wide,
         title,
         "% of children who left care",
-        ctx.source(),
         ROUTE_SERIES["left_care_adopted_pct"],
-        unit="pct",
-        x_label="Quarter ending",
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+        "pct",
     )
-    return drawing(chart, *(trend_key(ctx, i) for i in ROUTE_SERIES))
+
+
+def _with_total_row(
+    table: pd.DataFrame, header: str, label: str, children: float, percent_column: str
+) -> pd.DataFrame:
+    """The table with a last row for all the children: how many, and 100% (blank for none)."""
+    total = {header: label, "Children": children, percent_column: 100.0 if children > 0 else np.nan}
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
 def route_table(ctx: ReportContext) -> ReportTable:
@@ -316,20 +315,12 @@ def route_table(ctx: ReportContext) -> ReportTable:
     table = pd.DataFrame(rows).drop(columns=["Left care (all routes)", "All a year earlier"])
     now = ctx.latest("left_care_adopted_pct")
     total = np.nan if now is None else now["denominator"]
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                [
-                    {
-                        "Route out of care": "All children who left care",
-                        "Children": total,
-                        "% of children who left care": 100.0 if total > 0 else np.nan,
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
+    table = _with_total_row(
+        table,
+        "Route out of care",
+        "All children who left care",
+        total,
+        "% of children who left care",
     )
     return ReportTable(
         data=table,
@@ -672,25 +663,15 @@ def returning_table(ctx: ReportContext) -> ReportTable:
     table["% of children who started"] = (
         100 * table["Children"] / started if started > 0 else np.nan
     )
-    table["All who started"] = started
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                [
-                    {
-                        "Before this care": "All children who started care",
-                        "Children": started,
-                        "% of children who started": 100.0 if started > 0 else np.nan,
-                        "All who started": started,
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
+    table = _with_total_row(
+        table,
+        "Before this care",
+        "All children who started care",
+        started,
+        "% of children who started",
     )
     return ReportTable(
-        data=table.drop(columns="All who started"),
+        data=table,
         caption=(
             f"Children who started to be looked after in {_year_to(ctx)} by the permanent home "
             "they had before (PrevPerm): an earlier adoption, special guardianship or child "

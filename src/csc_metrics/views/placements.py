@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_ids
-from csc_metrics.charts import Chart, benchmark_chart, breakdown_bars
+from csc_metrics.charts import Chart, breakdown_bars
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import format_value
 from csc_metrics.gaps import group_gaps, wilson_interval
@@ -22,10 +22,10 @@ from csc_metrics.views.builders import (
     benchmark_line_chart,
     benchmark_table_for,
     display_label,
-    drawing,
     empty_chart,
+    overall_series,
+    series_lines_chart,
     spc_chart_for,
-    trend_key,
 )
 from csc_metrics.views.messages import indicator_messages, percent, sustained_shift
 from csc_metrics.views.report_context import ReportContext, per_context
@@ -184,29 +184,29 @@ def activity_table(ctx: ReportContext) -> ReportTable:
 
 def activity_chart(ctx: ReportContext) -> Chart:
     """Children looked after at each quarter end, with those starting and ceasing in 12 months."""
-    title = "Children looked after, starting and ceasing to be looked after"
-    names = ACTIVITY_SERIES
-    wide = pd.DataFrame(
-        {
-            name: ctx.overall_rows(indicator_id).set_index("period_end")["value"]
-            for indicator_id, name in names.items()
-        }
-    ).sort_index()
+    return _lines_chart(
+        ctx,
+        ACTIVITY_SERIES,
+        "Children looked after, starting and ceasing to be looked after",
+        "Children",
+        ACTIVITY_SERIES["cla_count"],
+        "count",
+    )
+
+
+def _lines_chart(
+    ctx: ReportContext,
+    series: dict[str, str],
+    title: str,
+    y_label: str,
+    highlighted: str,
+    unit: str,
+) -> Chart:
+    """Some whole-service series at each quarter end as lines; a sentence when there are none."""
+    wide = overall_series(ctx, series)
     if wide.empty:
         return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    wide.index.name = "period_end"
-    chart = benchmark_chart(
-        wide,
-        title,
-        "Children",
-        ctx.source(),
-        names["cla_count"],
-        unit="count",
-        x_label="Quarter ending",
-        suppress=ctx.suppress,
-        settings=ctx.settings,
-    )
-    return drawing(chart, *(trend_key(ctx, i) for i in names))
+    return series_lines_chart(ctx, series, wide, title, y_label, highlighted, unit)
 
 
 # --- placement and provider mix -------------------------------------------------------------
@@ -286,16 +286,16 @@ def placement_mix_chart(ctx: ReportContext) -> Chart:
     mix = mix[mix["now"].notna()]
     if mix.empty or not mix["now"].sum():
         return empty_chart(title, f"No children looked after {_at(ctx)}.")
-    rates = pd.DataFrame(
-        {"group": mix["group"], "numerator": mix["now"], "denominator": mix["now"].sum()}
-    )
+    return _share_bars(ctx, mix["group"], mix["now"], title, "% of children looked after")
+
+
+def _share_bars(
+    ctx: ReportContext, groups: pd.Series, children: pd.Series, title: str, x_label: str
+) -> Chart:
+    """Each group's share of all the children counted, as bars with 95% intervals."""
+    rates = pd.DataFrame({"group": groups, "numerator": children, "denominator": children.sum()})
     return breakdown_bars(
-        rates,
-        title,
-        "% of children looked after",
-        ctx.source(),
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+        rates, title, x_label, ctx.source(), suppress=ctx.suppress, settings=ctx.settings
     )
 
 
@@ -314,28 +314,14 @@ def cost_table(ctx: ReportContext) -> ReportTable:
 
 def cost_chart(ctx: ReportContext) -> Chart:
     """The two cost-pressure shares at each quarter end."""
-    title = "The cost pressure: external residential care and IFA fostering"
-    wide = pd.DataFrame(
-        {
-            name: ctx.overall_rows(i).set_index("period_end")["value"]
-            for i, name in COST_SERIES.items()
-        }
-    ).sort_index()
-    if wide.empty:
-        return empty_chart(title, f"No children looked after up to {format_date(ctx.period_end)}.")
-    wide.index.name = "period_end"
-    chart = benchmark_chart(
-        wide,
-        title,
+    return _lines_chart(
+        ctx,
+        COST_SERIES,
+        "The cost pressure: external residential care and IFA fostering",
         "% of children looked after",
-        ctx.source(),
         COST_SERIES[COST_INDICATORS[0]],
-        unit="pct",
-        x_label="Quarter ending",
-        suppress=ctx.suppress,
-        settings=ctx.settings,
+        "pct",
     )
-    return drawing(chart, *(trend_key(ctx, i) for i in COST_SERIES))
 
 
 # --- inside and outside the council's area ---------------------------------------------------
@@ -546,19 +532,14 @@ def distance_chart(ctx: ReportContext) -> Chart:
     title = f"How far children live from home, {_at(ctx)}"
     table = distance_table(ctx).data
     bands = table.iloc[: len(DISTANCE_BANDS)]
-    known = bands["Children"].sum()
-    if not known:
+    if not bands["Children"].sum():
         return empty_chart(title, f"No child's placement distance is known {_at(ctx)}.")
-    rates = pd.DataFrame(
-        {"group": bands["Distance from home"], "numerator": bands["Children"], "denominator": known}
-    )
-    return breakdown_bars(
-        rates,
+    return _share_bars(
+        ctx,
+        bands["Distance from home"],
+        bands["Children"],
         title,
         "% of children looked after with a known distance",
-        ctx.source(),
-        suppress=ctx.suppress,
-        settings=ctx.settings,
     )
 
 

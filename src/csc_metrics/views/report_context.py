@@ -46,11 +46,11 @@ from csc_metrics.indicators import (
     window_start,
 )
 from csc_metrics.indicators.coverage import Window, dataset_not_covered, dataset_windows
-from csc_metrics.narrative import IndicatorSummary, Latest, summarise_indicator
+from csc_metrics.narrative import IndicatorSummary, Latest, is_withheld, summarise_indicator
 from csc_metrics.schemas import NOT_COVERED
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-from csc_metrics.suppression import figure_is_disclosive, is_small_count, share_is_disclosive
+from csc_metrics.suppression import is_small_count, share_is_disclosive
 from csc_metrics.views.series_cache import cached_frame, series_cache_key
 
 if TYPE_CHECKING:
@@ -502,11 +502,8 @@ class ReportContext:
             indicator_id: The indicator.
             figure: Its ``value``, ``numerator`` and ``denominator``.
         """
-        latest = Latest.of(figure)
-        unit = catalogue.get_indicator(indicator_id).unit
-        return self.suppress and figure_is_disclosive(
-            unit, latest.numerator, latest.denominator, latest.value, self.settings
-        )
+        indicator = catalogue.get_indicator(indicator_id)
+        return is_withheld(indicator, Latest.of(figure), self.suppress, self.settings)
 
     def withholds_latest(self, indicator_id: str) -> bool:
         """Whether the indicator's latest figure is withheld (``withholds``); False without one."""

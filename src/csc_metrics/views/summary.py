@@ -22,8 +22,7 @@ from csc_metrics.narrative import IndicatorSummary, Latest, first_movement
 from csc_metrics.ranking import relative_gap, severity, target_missed
 from csc_metrics.spc import RULE_LABELS, VARIATION_LABELS
 from csc_metrics.suppression import is_small_count
-from csc_metrics.views.messages import enrich, ranked
-from csc_metrics.views.overview import MAX_INDICATOR_MESSAGES, headline_ids
+from csc_metrics.views.overview import headline_ids, headline_messages
 from csc_metrics.views.report_context import ReportContext
 
 #: The schema's file name under ``csc_metrics/reference/``.
@@ -159,21 +158,14 @@ def summary_facts(ctx: ReportContext) -> dict[str, Any]:
         order, each with its indicator id, severity and text.
     """
     summaries = ctx.summaries(headline_ids())
-    subjects = {
-        i: f"{ctx.team}, {get_indicator(i).label[:1].lower()}{get_indicator(i).label[1:]}"
-        for i in headline_ids()
-        if ctx.is_team_view(i)
-    }
     messages = [
         {
             "rank": rank,
             "indicator_id": summary.indicator_id,
             "severity": severity(summary),
-            "text": enrich(text, summary, ctx.suppress, subjects.get(summary.indicator_id)),
+            "text": text,
         }
-        for rank, (summary, text) in enumerate(
-            ranked(ctx, headline_ids(), MAX_INDICATOR_MESSAGES), start=1
-        )
+        for rank, (summary, text) in enumerate(headline_messages(ctx), start=1)
     ]
     return {
         "schema_version": SUMMARY_VERSION,

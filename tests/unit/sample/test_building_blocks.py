@@ -208,3 +208,12 @@ def test_workbooks_are_the_same_bytes_every_time():
     assert first == second
     entries = zipfile.ZipFile(io.BytesIO(first)).infolist()
     assert {e.date_time for e in entries} == {(2025, 3, 31, 8, 0, 0)}
+
+
+def test_a_year_return_has_every_table_the_reader_uses_in_its_order():
+    # The generator keeps its own list so that `csc-metrics sample` need not import the reader
+    # (importing ssda903 loads the whole ingest); this keeps the two lists one rule.
+    from csc_metrics.sample.ssda903 import TABLES
+    from csc_metrics.ssda903.specs import USED_TABLES
+
+    assert TABLES == USED_TABLES

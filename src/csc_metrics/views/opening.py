@@ -260,10 +260,11 @@ def preload_report(
         change_points_file: As for ``open_report``.
 
     Returns:
-        ``{"period_end": "YYYY-MM-DD", "summary": {...}, "data_dates": {...}}``: the period end
-        the parameters settle on, the run's ``summary.json`` facts
-        (``views.summary.summary_facts``) and the dates the data cover
-        (``indicators.coverage.dates_record``).
+        ``{"period_end": "YYYY-MM-DD", "summary": {...}, "data_dates": {...}, "teams": [...]}``:
+        the period end the parameters settle on, the run's ``summary.json`` facts
+        (``views.summary.summary_facts``), the dates the data cover
+        (``indicators.coverage.dates_record``) and the teams at the period end
+        (``indicators.teams_at``, as ``report.run_defaults.folder_teams`` reads them).
 
     Raises:
         ParameterError: A parameter is not valid (the notebooks will say so themselves).
@@ -338,4 +339,6 @@ def preload_report(
         "summary": summary_facts(context),
         # The dates the data cover, so that the run need not load the data to read them.
         "data_dates": dates_record(dataset_windows(context.data), snapshot_dates(context.data)),
+        # The teams at the period end, for --per-team: the run need not read the cases again.
+        "teams": context.teams if all(isinstance(t, str) for t in context.teams) else None,
     }

@@ -6,6 +6,7 @@ import copy
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from csc_metrics import storage
@@ -79,6 +80,18 @@ def test_preload_answers_the_settled_period_end(preloaded_once):
     assert answer["period_end"] == "2025-03-31"
     # With it, the facts of the run's summary.json (views.summary).
     assert answer["summary"]["period_end"] == "2025-03-31"
+
+
+def test_preload_answers_the_teams_the_run_would_read_from_the_folder(
+    preloaded_once, sample_processed
+):
+    # --per-team takes the teams from the preparation instead of reading the cases again.
+    from csc_metrics.report.run_defaults import folder_teams
+
+    answer, _ = preloaded_once
+    teams = folder_teams(sample_processed, pd.Timestamp(answer["period_end"]))
+    assert len(teams) > 1
+    assert answer["teams"] == teams
 
 
 def test_preload_answers_the_dates_the_data_cover(preloaded_once, sample_processed):

@@ -160,14 +160,21 @@ def step_quarter(work: Path) -> list[Figure]:
     _previous_quarter(county, before)
     if processed.exists():
         shutil.rmtree(processed)
+    # Python's compiled modules are written (by the first run) and read, as in an installed
+    # package: with PYTHONDONTWRITEBYTECODE set, every run of a changed checkout would compile
+    # the package's modules again (0.1-0.2 s of a 2-3 s figure).
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(
         csc("ingest", "--raw", str(before), "--processed", str(processed)),
         check=True,
         stdout=subprocess.DEVNULL,
+        env=env,
     )
-    wall, cpu, load = timed(csc("ingest", "--raw", str(county), "--processed", str(processed)))
+    wall, cpu, load = timed(
+        csc("ingest", "--raw", str(county), "--processed", str(processed)), env=env
+    )
     full, full_cpu, full_load = timed(
-        csc("ingest", "--raw", str(county), "--processed", str(processed), "--fresh")
+        csc("ingest", "--raw", str(county), "--processed", str(processed), "--fresh"), env=env
     )
     return [
         Figure(

@@ -30,7 +30,7 @@ from csc_metrics.suppression import (
     format_cell,
     format_number,
     suppress_metric_table,
-    suppress_table,
+    suppressed_cells,
 )
 
 #: Columns that mark a frame as metric-table rows (``schemas.MetricTable``), shown as such.
@@ -113,10 +113,11 @@ def _display_generic_table(
     decimals: int,
     row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
     hidden: pd.DataFrame | None = None,
-) -> pd.DataFrame:
+) -> dict[Hashable, list[str]]:
+    """Each column's cells as shown (``suppression.suppressed_cells``), top to bottom."""
     # Without suppression the same formatting applies with nothing small enough to hide.
     active = settings if suppress else settings.with_overrides(suppression_max=0)
-    shown = suppress_table(
+    shown = suppressed_cells(
         table,
         count_columns,
         total_row if suppress else None,
@@ -130,16 +131,20 @@ def _display_generic_table(
     )
     if unmapped_percents:
         formatted = {
-            c: table[c].map(lambda v: format_number(v, decimals)) for c in unmapped_percents
+            c: [format_number(v, decimals) for v in table[c].tolist()] for c in unmapped_percents
         }
         # A share whose counts are unknown to us is hidden on any row with a hidden count.
         row_hidden = (
-            (shown[count_columns] == SUPPRESSED).any(axis=1)
+            [SUPPRESSED in row for row in zip(*(shown[c] for c in count_columns), strict=True)]
             if count_columns
-            else (pd.Series(False, index=table.index))
+            else [False] * len(table)
         )
         for column, values in formatted.items():
-            shown[column] = values.where(~row_hidden, SUPPRESSED) if suppress else values
+            shown[column] = (
+                [SUPPRESSED if h else v for v, h in zip(values, row_hidden, strict=True)]
+                if suppress
+                else values
+            )
     return shown
 
 
@@ -201,9 +206,13 @@ def table_html(
         The HTML.
     """
     header = _row_header_column(table, row_header)
+    shown: dict[Hashable, list[str]]
+    classes: dict[Hashable, list[str]]
     if _is_metric_table(table):
-        shown = _display_metric_table(table, suppress, settings, decimals)
-        classes = _cell_classes_for_metric(table)
+        metric = _display_metric_table(table, suppress, settings, decimals)
+        shown = {column: metric[column].tolist() for column in metric.columns}
+        metric_classes = _cell_classes_for_metric(table)
+        classes = {column: metric_classes[column].tolist() for column in metric_classes.columns}
     else:
         counts = list(count_columns) if count_columns is not None else infer_count_columns(table)
         if isinstance(percent_columns, Mapping):
@@ -231,32 +240,36 @@ def table_html(
             row_groups,
             hidden,
         )
-        classes = pd.DataFrame("", index=table.index, columns=table.columns)
-        for column in shown.columns:
+        classes = {}
+        for column in table.columns:
             if column in counts or column == total_column:
-                classes[column] = "count"
+                css = "count"
             elif column in mapped or column in unmapped:
-                classes[column] = "pct"
+                css = "pct"
             elif pd.api.types.is_numeric_dtype(table[column]):
-                classes[column] = "num"
+                css = "num"
+            else:
+                css = ""
+            classes[column] = [css] * len(table)
     for column, style in (column_formats or {}).items():
-        written = pd.Series(style.write(table[column].tolist()), index=shown.index)
-        shown[column] = shown[column].where(shown[column].eq(SUPPRESSED), written)
-        classes[column] = "num"
+        written = style.write(table[column].tolist())
+        shown[column] = [
+            cell if cell == SUPPRESSED else text
+            for cell, text in zip(shown[column], written, strict=True)
+        ]
+        classes[column] = ["num"] * len(table)
     return _render_table(table, shown, classes, caption, header)
 
 
-def _escaped(values: pd.Series | pd.Index) -> np.ndarray:
-    # Text as pandas writes it, escaped, as an object array: a rendered table is small, and
-    # numpy joins object arrays cell by cell without pandas' cost per operation.
-    text = pd.Series(values).astype(str).tolist()
-    return np.array([html.escape(cell) for cell in text], dtype=object)
+def _escaped(values: Sequence[object]) -> list[str]:
+    # Text as pandas writes it (``astype(str)``), escaped.
+    return [html.escape(str(cell)) for cell in values]
 
 
 def _render_table(
     table: pd.DataFrame,
-    shown: pd.DataFrame,
-    classes: pd.DataFrame,
+    shown: Mapping[Hashable, Sequence[str]],
+    classes: Mapping[Hashable, Sequence[str]],
     caption: str,
     row_header: str | None,
 ) -> str:
@@ -268,17 +281,28 @@ def _render_table(
     if row_header is not None:
         header_cells.append(f'<th scope="col">{html.escape(str(row_header))}</th>')
     header_cells += [f'<th scope="col">{html.escape(_column_name(c))}</th>' for c in columns]
-    # Build the body column by column (string operations on whole columns), then join rows.
-    rows = np.full(len(table), "", dtype=object)
+    # Built column by column, then joined into rows: a rendered table is small, and plain
+    # strings cost far less than pandas' operations on whole columns did.
+    body_columns: list[list[str]] = []
     if use_index:
-        rows += '<th scope="row">' + _escaped(table.index.map(format_cell)) + "</th>"
+        labels = _escaped([format_cell(label) for label in table.index.tolist()])
+        body_columns.append([f'<th scope="row">{label}</th>' for label in labels])
     if row_header is not None:
-        rows += '<th scope="row">' + _escaped(shown[row_header]) + "</th>"
+        body_columns.append(
+            [f'<th scope="row">{cell}</th>' for cell in _escaped(shown[row_header])]
+        )
     for column in columns:
-        css = np.asarray(classes[column].tolist(), dtype=object)
-        opening = np.where(css != "", '<td class="' + css + '">', "<td>")
-        rows += opening + _escaped(shown[column]) + "</td>"
-    body = "".join("<tr>" + rows + "</tr>")
+        opening = {
+            css: f'<td class="{css}">' if css != "" else "<td>" for css in set(classes[column])
+        }
+        body_columns.append(
+            [
+                f"{opening[css]}{cell}</td>"
+                for css, cell in zip(classes[column], _escaped(shown[column]), strict=True)
+            ]
+        )
+    rows = ["".join(row) for row in zip(*body_columns, strict=True)] or [""] * len(table)
+    body = "".join(f"<tr>{row}</tr>" for row in rows)
     return (
         f'<table class="csc-table"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{''.join(header_cells)}</tr></thead>"

@@ -1,10 +1,11 @@
 """The ingest cache: each raw file unit's cleaned rows, so a re-run reads only what changed.
 
 A *unit* is the smallest part of the raw folder that is read and cleaned on its own: one
-SSDA903 collection-year folder (``ssda903/2024``) or one caseload snapshot folder
-(``caseload/2024-06-30``). Ingest keeps, in ``processed/_ingest_cache/``, every unit's cleaned
-and pseudonymised rows (never a raw identifier) with the data-quality issues reading and
-cleaning it raised. The next ingest reuses a unit only when all of these are unchanged:
+SSDA903 collection-year folder (``ssda903/2024``), one caseload snapshot folder
+(``caseload/2024-06-30``), or the reference files' folder (``reference``). Ingest keeps, in
+``processed/_ingest_cache/``, every unit's cleaned and pseudonymised rows (never a raw
+identifier) with the data-quality issues reading and cleaning it raised. The next ingest
+reuses a unit only when all of these are unchanged:
 
 - the content (SHA-256) of every file in the unit's folder, and the names in it;
 - the code fingerprint (``fingerprints.code_fingerprint``), the settings and the cache format;
@@ -14,6 +15,10 @@ cleaning it raised. The next ingest reuses a unit only when all of these are unc
 Everything that depends on several units (episodes merged across years, the latest record of a
 child, the caseload history) is worked out again from the units on every ingest, so the result
 is the same as reading every file again.
+
+A unit whose files changed is read again; its reader may still take from the unit as last
+cached (``IngestCache.earlier``) what came from the files that did not change: an SSDA903 year
+folder cleans again only the tables whose files changed (``ssda903.ingest``).
 
 The cache lives inside the processed folder and is written into its staging copy, so it is
 swapped in with the tables it was built with, or not at all; a unit whose cached files are
@@ -101,10 +106,14 @@ UnitTable: TypeAlias = pd.DataFrame | pyarrow.Table
 
 @dataclass
 class CachedUnit:
-    """One unit's cleaned tables, the issues raised while reading it, and what else it noted."""
+    """One unit's cleaned tables, the issues raised while reading it, and what else it noted.
+
+    Its issues are a frame when just raised, an Arrow table when loaded from the cache (turned
+    into a frame together with the other units' issues, by ``DataQualityLog.to_frame``).
+    """
 
     tables: dict[str, UnitTable]
-    issues: pd.DataFrame
+    issues: UnitTable
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -154,7 +163,7 @@ def write_unit_files(folder: Path, cached: CachedUnit) -> dict[str, str]:
         File name -> SHA-256 of each file written.
     """
     stored: dict[str, str] = {}
-    for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+    for name, frame in [*cached.tables.items(), (ISSUES, _issue_columns(cached.issues))]:
         path = folder / f"{name}.feather"
         stored[path.name] = _write_frame(frame, path)
     return stored
@@ -181,13 +190,19 @@ def read_unit_files(folder: Path, files: dict[str, str]) -> CachedUnit | None:
 
 def _tables_and_issues(
     tables: dict[str, pyarrow.Table],
-) -> tuple[dict[str, pyarrow.Table], pd.DataFrame] | None:
-    """A unit's tables without its issues, and the issues as a frame; None if they are not."""
-    issues_table = tables.pop(ISSUES, None)
-    issues = None if issues_table is None else issues_table.to_pandas()
-    if issues is None or list(issues.columns) != DQ_COLUMNS:
+) -> tuple[dict[str, pyarrow.Table], pyarrow.Table] | None:
+    """A unit's tables without its issues, and the issues; None if they are not issues."""
+    issues = tables.pop(ISSUES, None)
+    if issues is None or issues.column_names != DQ_COLUMNS:
         return None
     return dict(tables), issues
+
+
+def _issue_columns(issues: UnitTable) -> UnitTable:
+    """Issues with the data-quality table's columns only, in its order."""
+    if isinstance(issues, pyarrow.Table):
+        return issues.select(DQ_COLUMNS)
+    return issues[DQ_COLUMNS]
 
 
 def _write_frame(frame: UnitTable, path: Path) -> str:
@@ -296,11 +311,34 @@ class IngestCache:
         change, gives None: the caller reads the unit from its raw files.
         """
         record = self._old_units.get(unit)
+        if not isinstance(record, dict) or record.get("signature") != self.signature(unit):
+            return None
+        found = self._read_unit(unit, record)
+        if found is None or self._old is None:
+            return None
+        self._carry(unit, self._old / _folder_name(unit), record)
+        self.reused.append(unit)
+        return found
+
+    def earlier(self, unit: str) -> CachedUnit | None:
+        """The unit as the last ingest cached it, when only its files may have changed since.
+
+        For a unit being read again because some of its files changed: the reader may take
+        from it what came from the files that did not change (its ``meta`` says what came from
+        which), as those files, the code, settings and key are the same. Nothing is carried
+        into the new cache.
+
+        Returns:
+            The cached unit, or None when there is none built with this code, settings and key,
+            or one of its files is damaged.
+        """
+        return self._read_unit(unit, self._old_units.get(unit))
+
+    def _read_unit(self, unit: str, record: dict[str, Any] | None) -> CachedUnit | None:
+        """A unit's cached files read back, if built with this code, settings and key, else None."""
         if self._old is None or not isinstance(record, dict):
             return None
         if record.get("fingerprint") != self.fingerprint:
-            return None
-        if record.get("signature") != self.signature(unit):
             return None
         folder = self._old / _folder_name(unit)
         stored = record.get("files")
@@ -318,8 +356,6 @@ class IngestCache:
             return None
         if found is None:
             return None
-        self._carry(unit, folder, record)
-        self.reused.append(unit)
         return CachedUnit(*found, dict(record.get("meta") or {}))
 
     def _carry(self, unit: str, folder: Path, record: dict[str, Any]) -> None:
@@ -348,7 +384,7 @@ class IngestCache:
         folder = self._staging / _folder_name(unit)
         folder.mkdir()
         stored: dict[str, str] = {}
-        for name, frame in [*cached.tables.items(), (ISSUES, cached.issues[DQ_COLUMNS])]:
+        for name, frame in [*cached.tables.items(), (ISSUES, _issue_columns(cached.issues))]:
             path = folder / f"{name}.feather"
             stored[path.name] = _write_frame(frame, path)
         self._new_units[unit] = {

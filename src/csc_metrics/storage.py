@@ -157,6 +157,32 @@ CASELOAD_TABLES = (
 )
 
 
+def snapshot_dates(name: str, folder: Path) -> set[pd.Timestamp]:
+    """The snapshot dates in a processed caseload table, reading only that column.
+
+    Args:
+        name: A caseload table's name (``CASELOAD_TABLES``).
+        folder: The processed folder.
+
+    Returns:
+        Its distinct ``snapshot_date`` values (none when the file is absent).
+
+    Raises:
+        InputError: If the file does not read back.
+    """
+    path = Path(folder) / f"{name}.parquet"
+    if not path.exists():
+        return set()
+    try:
+        column = parquet.read_table(path, columns=["snapshot_date"])["snapshot_date"]
+    except (OSError, ValueError, KeyError, pyarrow.ArrowException) as error:
+        raise InputError(
+            f"The processed table {path} cannot be read ({type(error).__name__}): it is "
+            "damaged. Run `csc-metrics ingest` again to rebuild it from the raw files."
+        ) from None
+    return {pd.Timestamp(date) for date in column.unique().to_pylist() if date is not None}
+
+
 def file_hashes(folder: Path) -> dict[str, str]:
     """SHA-256 of every table and data file directly in a folder (not the manifest or marker).
 
@@ -242,6 +268,10 @@ class ProcessedData:
         default_factory=lambda: empty_table("clean_ssda903__placed_adoption")
     )
     prev_perm: pd.DataFrame = field(default_factory=lambda: empty_table("clean_ssda903__prev_perm"))
+    #: The snapshot dates of the caseload history, when a caseload table was left empty
+    #: because every one of its rows is of a snapshot being read again (ingest does not read
+    #: those back); None when the caseload tables hold every row.
+    caseload_dates: frozenset[pd.Timestamp] | None = None
 
     @classmethod
     def from_tables(

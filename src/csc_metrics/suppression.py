@@ -47,13 +47,18 @@ METRIC_VALUE_COLUMNS = ("numerator", "denominator", "value", "unknown")
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def _format_column(column: pd.Series, decimals: int) -> pd.Series:
-    """Format a column consistently: fractional numbers all with the same decimals."""
+def _format_column(column: pd.Series, decimals: int) -> list[str]:
+    """Format a column consistently: fractional numbers all with the same decimals.
+
+    Each cell as ``column.map`` would pass it (``tolist`` gives the same values for every
+    dtype), written cell by cell: a table is small, and pandas' cost per call was most of it.
+    """
+    values = column.tolist()
     if pd.api.types.is_float_dtype(column):
         present = column.dropna().to_numpy(dtype=float)
         if len(present) and not np.all(np.mod(present, 1) == 0):
-            return column.map(lambda v: format_number(v, decimals))
-    return column.map(lambda v: format_cell(v, decimals))
+            return [format_number(v, decimals) for v in values]
+    return [format_cell(v, decimals) for v in values]
 
 
 # --- primary and secondary suppression ----------------------------------------------------------
@@ -152,6 +157,20 @@ def _locate_total_row(table: pd.DataFrame, total_row: Hashable, label_column: st
     return int(matches[0])
 
 
+def _check_rows_named(
+    table: pd.DataFrame,
+    total_row: Hashable | None,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]],
+    label_column: str | None,
+) -> None:
+    """Raise ``InputError`` as ``suppression_mask`` would for a total or group row not there."""
+    labels = [total_row] if total_row is not None else []
+    for part_labels, group_total in row_groups:
+        labels += [group_total, *part_labels]
+    for label in labels:
+        _locate_total_row(table, label, label_column)
+
+
 @dataclass(frozen=True)
 class _Line:
     """Cells (flat positions) that add up to a total cell; ``remainder``: the unshown rest."""
@@ -217,6 +236,21 @@ def _protect(values: np.ndarray, mask: np.ndarray, lines: list[_Line]) -> None:
                 changed = True
 
 
+def _numeric_grid(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as floats, text that is not a number as NaN (``pd.to_numeric``'s coercion).
+
+    Columns of plain numbers (integers, floats, booleans) are taken as they are; anything
+    else goes through ``pd.to_numeric``.
+    """
+    dtypes = [table[c].dtype for c in columns]
+    if columns and all(isinstance(d, np.dtype) and d.kind in "iufb" for d in dtypes):
+        grid = np.empty((len(table), len(columns)))
+        for at, column in enumerate(columns):
+            grid[:, at] = table[column].to_numpy(dtype=float)
+        return grid
+    return table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+
+
 def suppression_mask(
     table: pd.DataFrame,
     count_columns: Sequence[str],
@@ -265,7 +299,12 @@ def suppression_mask(
     missing += [c for pair in complements for c in pair if c not in columns]
     if missing:
         raise InputError(f"The table to suppress has no column(s) {', '.join(map(str, missing))}.")
-    grid = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if settings.suppression_max <= 0 and hidden is None:
+        # No count is small enough to hide and nothing is hidden already: secondary
+        # suppression has nothing to protect. The rows named must still be there.
+        _check_rows_named(table, total_row, row_groups, label_column)
+        return pd.DataFrame(False, index=table.index, columns=columns)
+    grid = _numeric_grid(table, columns)
     n_rows, n_columns = grid.shape
     values = list(grid.ravel())
 
@@ -350,6 +389,58 @@ def suppress_table(
         InputError: If a column or the total row is missing, or a percentage's numerator or
             denominator is not a count column.
     """
+    cells = suppressed_cells(
+        table,
+        count_columns,
+        total_row,
+        total_column,
+        percent_columns,
+        settings,
+        label_column,
+        decimals,
+        row_groups,
+        hidden,
+    )
+    return pd.DataFrame(cells, index=table.index, columns=table.columns, dtype=object)
+
+
+def suppressed_cells(
+    table: pd.DataFrame,
+    count_columns: Sequence[str],
+    total_row: Hashable | None = None,
+    total_column: str | None = None,
+    percent_columns: Mapping[str, tuple[str, str]] | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    label_column: str | None = None,
+    decimals: int = 1,
+    row_groups: Sequence[tuple[Sequence[Hashable], Hashable]] = (),
+    hidden: pd.DataFrame | None = None,
+) -> dict[Hashable, list[str]]:
+    """``suppress_table``'s display strings, column by column (what ``table_html`` writes).
+
+    Args:
+        table: Any table of counts (and percentages).
+        count_columns: Columns holding counts of people.
+        total_row: Label of the row of column totals, if any (see ``suppression_mask``).
+        total_column: Column of row totals, if any.
+        percent_columns: Derived column (a percentage, rate, interval, year-earlier value or
+            change) -> (numerator column, denominator column): hidden when either is hidden.
+            Both must be count columns; a numerator and a different denominator are also a
+            complement (see ``suppression_mask``).
+        settings: Settings (``suppression_max`` is used).
+        label_column: Column holding the row labels, when they are not the index.
+        decimals: Decimals for percentages and other fractional numbers.
+        row_groups: Rows that add up to another row (see ``suppression_mask``).
+        hidden: Cells already hidden elsewhere in the run (see ``suppression_mask``).
+
+    Returns:
+        Each column of the table (in its order) -> its cells, top to bottom, as
+        ``suppress_table`` shows them.
+
+    Raises:
+        InputError: If a column or the total row is missing, or a percentage's numerator or
+            denominator is not a count column.
+    """
     percent_columns = dict(percent_columns or {})
     # A percentage's count and base are a complement: 58 of 59 shows the 1 who is not.
     complements = list(
@@ -372,10 +463,25 @@ def suppress_table(
         complements=complements,
         hidden=hidden,
     )
-    display = table.apply(lambda column: _format_column(column, decimals)).astype(object)
-    for column in mask.columns:
-        shown = table[column].map(format_count)
-        display[column] = shown.where(~mask[column], SUPPRESSED)
+    return _suppressed_cells(table, mask, percent_columns, decimals)
+
+
+def _suppressed_cells(
+    table: pd.DataFrame,
+    mask: pd.DataFrame,
+    percent_columns: Mapping[str, tuple[str, str]],
+    decimals: int,
+) -> dict[Hashable, list[str]]:
+    """``suppress_table``'s display strings, column by column, from its mask.
+
+    Raises:
+        InputError: A percentage's numerator or denominator is not among the mask's columns.
+    """
+    cells = {column: _format_column(table[column], decimals) for column in table.columns}
+    hide = {column: mask[column].tolist() for column in mask.columns}
+    for column, hidden_cells in hide.items():
+        counts = [format_count(v) for v in table[column].tolist()]
+        cells[column] = [SUPPRESSED if h else v for v, h in zip(counts, hidden_cells, strict=True)]
     for pct_column, (numerator, denominator) in percent_columns.items():
         unknown = [c for c in (pct_column,) if c not in table.columns]
         unknown += [c for c in (numerator, denominator) if c not in mask.columns]
@@ -384,13 +490,16 @@ def suppress_table(
                 f"Percentage column {pct_column!r} needs {numerator!r} and {denominator!r} among "
                 f"the count columns and itself in the table; missing: {', '.join(unknown)}."
             )
-        hidden = mask[numerator] | mask[denominator]
         # Text (an interval written "16.6 to 35.8") is shown as it is.
-        shown = table[pct_column].map(
-            lambda v: v if isinstance(v, str) else format_number(v, decimals)
-        )
-        display[pct_column] = shown.where(~hidden, SUPPRESSED)
-    return display
+        shares = [
+            v if isinstance(v, str) else format_number(v, decimals)
+            for v in table[pct_column].tolist()
+        ]
+        cells[pct_column] = [
+            SUPPRESSED if a or b else v
+            for v, a, b in zip(shares, hide[numerator], hide[denominator], strict=True)
+        ]
+    return cells
 
 
 def hidden_groups(

@@ -3,7 +3,8 @@
 The fixture is a processed folder holding the history (SSDA903 2023 and 2024, the March caseload
 snapshot); then a quarter passes: the June snapshot is added and the current year's (2024)
 return is updated with one more episode. The incremental ingest of that folder is compared with
-a full ingest of the same raw files into a copy of the folder without its cache.
+a full ingest of the same raw files into a copy of the folder without its cache. In a changed
+year folder, only the tables whose files changed are cleaned again.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pytest
 from caseload_fixtures import standard_snapshot
 from ssda903_helpers import EPISODES, HEADER, episode_row, header_row, write
 
-from csc_metrics import fingerprints, ingest_cache, privacy, storage
+from csc_metrics import fingerprints, ingest_cache, privacy, reference_data, storage
 from csc_metrics.caseload import ingest as caseload_ingest
 from csc_metrics.errors import InputError
+from csc_metrics.pipeline import core
 from csc_metrics.pipeline.core import ingest
 from csc_metrics.settings import DEFAULT_SETTINGS
 from csc_metrics.ssda903 import ingest as ssda903_ingest
@@ -262,3 +264,119 @@ def test_folders_cleaned_one_by_one_give_the_same_result_as_cleaned_together(qua
     monkeypatch.setattr(caseload_ingest, "split_issues", lambda issues, units: None)
     ingest(quarter["raw"], alone)
     assert _processed_files(alone) == _processed_files(together)
+
+
+@pytest.fixture
+def spy_cleaning(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """Every SSDA903 table cleaned, with the files its rows came from."""
+    cleaned: list[tuple[str, list[str]]] = []
+    clean_columns = ssda903_ingest.clean_columns
+
+    def spy(raw, table, *arguments):
+        cleaned.append((table, sorted(set(raw["source_file"]))))
+        return clean_columns(raw, table, *arguments)
+
+    monkeypatch.setattr(ssda903_ingest, "clean_columns", spy)
+    return cleaned
+
+
+def _year_with_cleaning_issues(raw: Path, episodes: list[str]) -> None:
+    """2024's return: a Header whose codes need tidying and Episodes as given."""
+    folder = raw / "ssda903" / "2024"
+    write(folder / "episodes.csv", [EPISODES, *episodes])
+    # Lower-case codes are tidied (warnings), so the Header's cleaning raises issues of its own;
+    # a local column is noted as the file is read (an issue before every cleaning issue).
+    headers = [f"{child},1,01/05/2010,wbri,UN1,,note" for child in ("RAWID0001", "RAWID0004")]
+    write(folder / "header.csv", [f"{HEADER},LOCAL_NOTE", *headers])
+
+
+def _quarter_of_one_changed_file(root: Path) -> tuple[Path, Path]:
+    """A processed folder of 2023, 2024 and reference files; then only 2024's Episodes change."""
+    raw, previous = root / "raw", root / "previous"
+    first = [episode_row("RAWID0001", "01/06/2022"), episode_row("RAWID0004", "01/05/2023")]
+    _write_year(raw, 2023, [episode_row("RAWID0001", "01/06/2022")])
+    _year_with_cleaning_issues(raw, first)
+    # A population row that cannot be used (an error), and no postcodes file (a note).
+    population = ["la_code,year,population_0_17", "E10000017,2023,240000", "E10000017,2024,x"]
+    write(raw / "reference" / "population.csv", population)
+    ingest(raw, previous)
+    # A quarter later: a new placement of a child already in the Header, with an invalid LS.
+    _year_with_cleaning_issues(raw, [*first, episode_row("RAWID0004", "01/02/2024", ls="ZZ")])
+    return raw, previous
+
+
+def test_a_changed_year_cleans_again_only_the_tables_whose_files_changed(
+    tmp_path, spy_cleaning, monkeypatch
+):
+    raw, previous = _quarter_of_one_changed_file(tmp_path)
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    shutil.copytree(previous, incremental)
+    shutil.copytree(previous, full)
+    spy_cleaning.clear()
+    references: list[Path] = []
+
+    def read_reference(folder, log):
+        references.append(folder)
+        return reference_data.read_reference(folder, log)
+
+    monkeypatch.setattr(core, "read_reference", read_reference)
+    ingest(raw, incremental)
+    assert spy_cleaning == [("episodes", ["ssda903/2024/episodes.csv"])]
+    # The unchanged reference files are not read again either.
+    assert references == []
+    ingest(raw, full, use_cache=False)
+    assert references == [raw / "reference"]
+    assert _processed_files(incremental) == _processed_files(full)
+    # The issues, in the same order: reading's, the Header's cleaning's (taken from the cache),
+    # the Episodes' cleaning's, then the merge's.
+    issues = storage.read_table("dq_issues", incremental)
+    pd.testing.assert_frame_equal(issues, storage.read_table("dq_issues", full))
+    header_issues = issues["table"].eq("header") & issues["file"].eq("ssda903/2024/header.csv")
+    assert issues.loc[header_issues, "rule"].tolist() == ["extra_column", *["value_tidied"] * 2]
+    assert "invalid_code" in set(issues.loc[issues["table"].eq("episodes"), "rule"])
+    reference_issues = issues.loc[issues["dataset"].eq("reference"), "rule"]
+    assert reference_issues.tolist() == ["file_absent", "invalid_population_row"]
+    population = storage.read_table("clean_reference__population", incremental)
+    assert population["year"].tolist() == [2023]
+    manifests = [json.loads((f / storage.MANIFEST_NAME).read_text()) for f in (incremental, full)]
+    for key in ("ssda903_files", "tables", "issues", "issues_by_rule"):
+        assert manifests[0][key] == manifests[1][key]
+
+
+def test_a_file_read_at_another_position_is_cleaned_again(tmp_path, spy_cleaning):
+    raw, previous = _quarter_of_one_changed_file(tmp_path)
+    # A second Episodes file, read before header.csv: the Header's rows get another file_order.
+    write(
+        raw / "ssda903" / "2024" / "episodes_late.csv",
+        [EPISODES, episode_row("RAWID0001", "01/03/2024", rne="P")],
+    )
+    incremental, full = tmp_path / "incremental", tmp_path / "full"
+    shutil.copytree(previous, incremental)
+    shutil.copytree(previous, full)
+    spy_cleaning.clear()
+    ingest(raw, incremental)
+    assert [table for table, _ in spy_cleaning] == ["header", "episodes"]
+    ingest(raw, full, use_cache=False)
+    assert _processed_files(incremental) == _processed_files(full)
+    pd.testing.assert_frame_equal(
+        storage.read_table("dq_issues", incremental), storage.read_table("dq_issues", full)
+    )
+
+
+def test_a_history_whose_every_snapshot_is_read_again_is_not_read_back(quarter, monkeypatch):
+    processed = _copy(quarter, "history")
+    tables_read: list[str] = []
+    read_table = core.read_table
+
+    def spy(name, folder):
+        tables_read.append(name)
+        return read_table(name, folder)
+
+    monkeypatch.setattr(core, "read_table", spy)
+    ingest(quarter["raw"], processed)
+    # March's snapshot is in the raw folder and the cache: the published rows are replaced.
+    assert not [name for name in tables_read if name.startswith("clean_caseload__")]
+    issues = storage.read_table("dq_issues", processed)
+    note = issues.loc[issues["rule"].eq("snapshots_replaced"), "value"]
+    assert note.tolist() == ["2024-03-31"]
+    assert storage.read_table("clean_caseload__cases", processed)["snapshot_date"].nunique() == 2

@@ -130,6 +130,12 @@ def test_suppressed_table_shows_no_count_from_one_to_five(team_table):
     assert cells(content, "pct") == ["c", "c", "50.0", "33.3"]
 
 
+def test_table_without_columns_still_has_a_row_each():
+    table = pd.DataFrame(index=pd.RangeIndex(2))
+    content = html_tables.table_html(table, "Nothing to show")
+    assert "<tbody><tr></tr><tr></tr></tbody>" in content
+
+
 def test_table_with_an_index_uses_it_as_row_headers():
     table = pd.DataFrame({"CLA": [4, 10]}, index=pd.Index(["A", "B"], name="team"))
     content = html_tables.table_html(table, "t", suppress=True)

@@ -98,6 +98,27 @@ def test_missing_total_row_is_named():
         suppress_table(table, ["cases"], total_row="Total")
 
 
+def test_missing_total_row_is_named_even_when_nothing_can_be_hidden():
+    # With suppression_max 0 no count is hidden, so secondary suppression is skipped; the
+    # total row and a group's rows must still be there.
+    table = teams({"A": [3], "B": [4]}, ["cases"])
+    nothing_small = DEFAULT_SETTINGS.with_overrides(suppression_max=0)
+    with pytest.raises(InputError, match="'Total'"):
+        suppress_table(table, ["cases"], total_row="Total", settings=nothing_small)
+    with pytest.raises(InputError, match="'C'"):
+        suppress_table(table, ["cases"], row_groups=[(["A", "C"], "B")], settings=nothing_small)
+
+
+def test_a_blank_in_a_nullable_count_column_is_not_a_count():
+    # Counts as nullable integers (not plain numbers): the blank is shown blank, not hidden;
+    # the 2 is hidden, and with the total 42 shown, the next smallest count (40) too.
+    table = pd.DataFrame(
+        {"cases": pd.array([None, 2, 40, 42], dtype="Int64")}, index=["A", "B", "C", "Total"]
+    )
+    shown = suppress_table(table, ["cases"], total_row="Total")
+    assert list(shown["cases"]) == ["", "c", "c", "42"]
+
+
 def test_missing_count_column_is_named():
     with pytest.raises(InputError, match="cases"):
         suppress_table(teams({"A": [3]}, ["n"]), ["cases"])

@@ -87,7 +87,7 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
                 "e.g. 2024-03-31); its files were not read. Rename the folder to its date.",
             )
             continue
-        if not any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.iterdir()):
+        if not _holds_files(path):
             log.add(
                 dataset=DATASET,
                 file=source,
@@ -103,6 +103,26 @@ def snapshot_folders(folder: Path, log: DataQualityLog) -> dict[pd.Timestamp, Pa
             )
         found[date] = path
     return dict(sorted(found.items()))
+
+
+def _holds_files(path: Path) -> bool:
+    """Whether a snapshot folder holds a file to read (hidden and Excel lock files left out)."""
+    return any(p.is_file() and not p.name.startswith((".", "~$")) for p in path.iterdir())
+
+
+def dates_to_read(folder: Path) -> set[pd.Timestamp]:
+    """The snapshot dates ``ingest_caseload`` reads from ``RAW/caseload``, nothing logged.
+
+    The dates of the folders ``snapshot_folders`` finds: named by a date, holding a file.
+
+    Args:
+        folder: ``RAW/caseload`` (it need not exist).
+    """
+    return {
+        date
+        for path in _subfolders(folder)
+        if not pd.isna(date := _folder_date(path)) and _holds_files(path)
+    }
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -487,8 +507,11 @@ def _keep_previous(
     Returns:
         Table key -> its rows to keep (one frame, maybe empty), to stack after the read ones.
     """
-    previous_dates = set(pd.to_datetime(previous.cases["snapshot_date"]).unique()) | set(
-        pd.to_datetime(previous.workforce["snapshot_date"]).unique()
+    previous_dates = (
+        set(previous.caseload_dates)
+        if previous.caseload_dates is not None
+        else set(pd.to_datetime(previous.cases["snapshot_date"]).unique())
+        | set(pd.to_datetime(previous.workforce["snapshot_date"]).unique())
     )
     kept_rows = {}
     for key in CASELOAD_TABLES:

@@ -155,7 +155,67 @@ def _share_reached(fitter: KaplanMeierFitter, cohort: pd.DataFrame, days: int) -
     Blank beyond the longest follow-up, where the estimate says nothing, unless every child
     still followed had reached permanence by then (the curve reached 100%).
     """
-    surviving = float(fitter.survival_function_at_times(days).iloc[0])
+    return _share_within(cohort, float(fitter.survival_function_at_times(days).iloc[0]), days)
+
+
+def kaplan_meier(days: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Kaplan-Meier estimate of staying without permanence, as lifelines works it out.
+
+    ``lifelines.KaplanMeierFitter`` costs tens of milliseconds a fit however small the cohort
+    (its event table is built with pandas); the series makes one fit per reference date. This
+    is the same arithmetic in numpy, operation for operation, so the estimate is the same to
+    the last bit (a test compares it with lifelines): the event table's counts, then
+    ``exp(cumsum(log(at risk - events) - log(at risk)))`` over the distinct times.
+
+    Args:
+        days: Each child's days to permanence or to being censored.
+        reached: Whether each child reached permanence (the event).
+
+    Returns:
+        The times (every distinct day, and 0) and the estimated share not yet permanent at each.
+
+    Raises:
+        ValueError: A day is blank or infinite (as lifelines refuses it).
+    """
+    days = np.asarray(days, dtype=float)
+    if not np.isfinite(days).all():
+        raise ValueError("Days to permanence must all be finite numbers.")
+    events = np.asarray(reached).astype(int).astype(bool)
+    # Everyone enters at 0 (or at the earliest day, were one negative).
+    entered_at = min(0.0, float(days.min()))
+    times, at = np.unique(np.append(days, entered_at), return_inverse=True)
+    removed = np.bincount(at[:-1], minlength=len(times))
+    observed = np.bincount(at[:-1], weights=events, minlength=len(times)).astype(int)
+    entrance = np.zeros(len(times), dtype=int)
+    entrance[at[-1]] = len(days)
+    at_risk = np.cumsum(entrance) - np.concatenate([[0], np.cumsum(removed)[:-1]])
+    # lifelines counts the first time's entrants before its events, and no other entrants.
+    population = at_risk - np.concatenate([[0], entrance[1:]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        steps = np.log(population - observed) - np.log(population)
+    blank = np.isnan(steps)
+    log_estimate = np.cumsum(np.where(blank, 0.0, steps))
+    log_estimate[blank] = np.nan
+    # A blank step (no one at risk) carries the estimate before it forward.
+    log_estimate = pd.Series(log_estimate).ffill().to_numpy()
+    return times, np.exp(log_estimate)
+
+
+def _survival_at(times: np.ndarray, surviving: np.ndarray, day: int) -> float:
+    """The estimate at ``day``: its value at the last time on or before it (blank before any)."""
+    known = np.flatnonzero(~np.isnan(surviving) & (times <= day))
+    return float(surviving[known[-1]]) if len(known) else float("nan")
+
+
+def _median_of(times: np.ndarray, surviving: np.ndarray) -> float:
+    """The first time the estimate is at or below 50%; blank when it never gets there."""
+    if surviving[-1] > 0.5:
+        return float("nan")
+    return _finite(times[np.searchsorted(-surviving, -0.5)])
+
+
+def _share_within(cohort: pd.DataFrame, surviving: float, days: int) -> float:
+    """``_share_reached`` from the estimate at ``days`` (see there)."""
     if cohort.empty or (cohort["days"].max() < days and surviving > 0):
         return float("nan")
     return float(round_half_up(100 * (1 - surviving), 1))
@@ -286,9 +346,9 @@ def permanence_survival_series(
     (numerator: children who reached it; denominator: the cohort), blank while fewer than half
     are estimated to reach it.
 
-    Each estimate is its own lifelines fit, which costs tens of milliseconds however small the
-    cohort; so the series holds the whole cohort only, and the breakdown by age band at entry
-    is ``permanence_summary`` at the report's date.
+    Each estimate is worked out as lifelines would (``kaplan_meier``), without its cost per fit;
+    the series holds the whole cohort only, and the breakdown by age band at entry is
+    ``permanence_summary`` at the report's date.
 
     Args:
         inputs: Prepared permanence inputs.
@@ -297,7 +357,6 @@ def permanence_survival_series(
     Returns:
         Metric-table rows, not yet validated or in catalogue order.
     """
-    confidence = inputs.settings.permanence_confidence
     rows: list[tuple[Any, ...]] = []
     for period_end in period_ends:
         # How each child was followed up, without the ages at entry the series does not use.
@@ -306,11 +365,19 @@ def permanence_survival_series(
         # The whole cohort only (the first of ``_groups``, without grouping it by age band).
         for breakdown, group, members in [(TOTAL_BREAKDOWN, TOTAL_GROUP, cohort)]:
             children = float(len(members))
-            fitter = _fit(members, confidence, group) if len(members) else None
+            estimate = (
+                kaplan_meier(members["days"].to_numpy(), members["reached"].to_numpy())
+                if len(members)
+                else None
+            )
             for indicator_id, days in WITHIN_DAYS.items():
                 seen = members["reached"] & (members["days"] <= days)
                 short = ~members["reached"] & (members["days"] < days)
-                value = float("nan") if fitter is None else _share_reached(fitter, members, days)
+                value = (
+                    float("nan")
+                    if estimate is None
+                    else _share_within(members, _survival_at(*estimate, days), days)
+                )
                 rows.append(
                     (
                         indicator_id,
@@ -324,7 +391,7 @@ def permanence_survival_series(
                     )
                 )
             # The median alone: its interval (``_median``) is for the report's table.
-            median = float("nan") if fitter is None else _finite(fitter.median_survival_time_)
+            median = float("nan") if estimate is None else _median_of(*estimate)
             rows.append(
                 (
                     MEDIAN_ID,

@@ -24,7 +24,7 @@ from csc_metrics import __version__
 from csc_metrics.errors import InputError, ParameterError
 from csc_metrics.fingerprints import hash_inputs
 from csc_metrics.folders import check_replaceable, recover_folder
-from csc_metrics.ingest_cache import IngestCache
+from csc_metrics.ingest_cache import CachedUnit, IngestCache
 from csc_metrics.memory import malloc_allocation, release_free_memory
 from csc_metrics.privacy import KEY_CHECK_FIELD, Pseudonymiser, check_same_key, key_check_value
 from csc_metrics.quality import DataQualityLog
@@ -45,6 +45,7 @@ from csc_metrics.storage import (
     file_hashes,
     is_legacy_processed,
     read_table,
+    snapshot_dates,
     staged_replace,
     write_csv,
     write_json,
@@ -108,6 +109,38 @@ def _history_tables(folder: Path) -> dict[str, pd.DataFrame] | None:
         return {name: read_table(name, folder) for name in CASELOAD_TABLES}
     except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
         return None
+
+
+def _history_to_keep(
+    folder: Path, read_again: set[pd.Timestamp]
+) -> tuple[dict[str, pd.DataFrame], frozenset[pd.Timestamp]] | None:
+    """``_history_tables``, without reading a table whose every snapshot is read again.
+
+    A quarter's re-run reads every snapshot of the history again from the raw folder (the
+    ingest cache has them): the published rows would all be replaced, so reading and checking
+    them (about 0.1 s for a county) is skipped; a table holding some snapshot that is not read
+    again (archived out of the raw folder) is read whole, as before.
+
+    Args:
+        folder: The processed folder.
+        read_again: The snapshot dates the caseload stage reads (``dates_to_read``).
+
+    Returns:
+        The tables (those not read left empty) and the history's snapshot dates, or None when
+        the tables do not match their recorded hashes or do not read back.
+    """
+    if not (folder / MANIFEST_NAME).is_file() or damaged_files(folder, CASELOAD_TABLES):
+        return None
+    try:
+        dates = {name: snapshot_dates(name, folder) for name in CASELOAD_TABLES}
+        tables = {
+            name: empty_table(name) if dates[name] <= read_again else read_table(name, folder)
+            for name in CASELOAD_TABLES
+        }
+    except (InputError, pandera.errors.SchemaError, pandera.errors.SchemaErrors):
+        return None
+    history = dates["clean_caseload__cases"] | dates["clean_caseload__workforce"]
+    return tables, frozenset(history)
 
 
 def _readable_history(folder: Path) -> bool:
@@ -206,6 +239,35 @@ def _keep_history(processed: Path, staging: Path, readable: bool | None = None) 
     )
 
 
+def _read_reference(raw: Path, log: DataQualityLog, cache: IngestCache) -> ReferenceResult:
+    """The reference files' tables, taken from the ingest cache while the files are unchanged.
+
+    ``RAW/reference`` is one unit of the cache, as a year folder is: its clean tables, the rows
+    read from each file and the issues reading them raised.
+    """
+    folder = raw / REFERENCE_FOLDER
+    if not folder.is_dir():
+        return read_reference(folder, log)
+    cached = cache.load(REFERENCE_FOLDER)
+    if cached is not None:
+        log.extend(cached.issues)
+        return ReferenceResult(
+            tables={
+                name: table if isinstance(table, pd.DataFrame) else table.to_pandas()
+                for name, table in cached.tables.items()
+            },
+            rows_in={str(name): int(rows) for name, rows in cached.meta["rows_in"].items()},
+        )
+    own = DataQualityLog()
+    result = read_reference(folder, own)
+    issues = own.to_frame()
+    log.extend(issues)
+    cache.store(
+        REFERENCE_FOLDER, CachedUnit(dict(result.tables), issues, {"rows_in": result.rows_in})
+    )
+    return result
+
+
 def _prefetch_workbooks(raw: Path, cache: IngestCache) -> WorkbookPrefetch | None:
     """Start parsing the Annex A workbooks the caseload stage will read, if there are any."""
     folder = raw / CASELOAD_FOLDER
@@ -260,13 +322,18 @@ def _ingest_caseload(
         return {}, None
     # Imported only when needed: the caseload stage is its own module.
     from csc_metrics.caseload import ingest_caseload
+    from csc_metrics.caseload.ingest import dates_to_read
 
     # The published history is read here, once, and let go when this stage ends: a national
     # history held through the SSDA903 stage as well would raise the ingest's peak memory.
-    published = _history_tables(processed)
+    found = _history_to_keep(processed, dates_to_read(folder))
+    published, history_dates = found if found is not None else (None, None)
+    previous = _published(processed, published)
+    if previous is not None and history_dates is not None and previous.folder == processed:
+        previous.caseload_dates = history_dates
     tables = ingest_caseload(
         folder,
-        _published(processed, published),
+        previous,
         log,
         pseudonymiser,
         settings=settings,
@@ -449,7 +516,7 @@ def _ingest(raw: Path, processed: Path, settings: Settings, use_cache: bool) -> 
             )
             release_free_memory()
             stage_done("ssda903")
-            reference = read_reference(raw / REFERENCE_FOLDER, log)
+            reference = _read_reference(raw, log, cache)
             stage_done("reference")
             tables = {f"clean_ssda903__{name}": frame for name, frame in ssda903.tables.items()}
             tables |= {

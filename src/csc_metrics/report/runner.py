@@ -217,6 +217,8 @@ class _Run:
         self.summary: dict[str, Any] | None = None
         # The dates the data cover, as the report preparation answered them (or None).
         self.prepared_dates: dict[str, Any] | None = None
+        # The teams at the period end, as the report preparation answered them (or None).
+        self.prepared_teams: list[str] | None = None
         # Notebooks executing in children forked from the server (``shell_engine``).
         self.children = ChildRegistry()
         # The privacy check, done for each report as it is written (``_build_and_publish``).
@@ -285,6 +287,7 @@ class _Run:
             else:
                 start_background()
                 prepared_end = pd.Timestamp(preparation["period_end"])
+                self.prepared_teams = preparation.get("teams")
             [identifiers] = started
             period_end = prepared_end if prepared_end is not None else self._period_end()
             jobs = self._jobs(notebooks, period_end)
@@ -377,6 +380,7 @@ class _Run:
         logger.info("Report data prepared in %.1f s", self.timings["prepare_report_data"])
         self.summary = answer.get("summary")
         self.prepared_dates = answer.get("data_dates")
+        self.prepared_teams = answer.get("teams")
         if self.shared is not None:
             remember_preparation(self.config.processed_dir, parameters, self.shared, answer)
         return pd.Timestamp(answer["period_end"])
@@ -457,7 +461,14 @@ class _Run:
     def _jobs(self, notebooks: list[Path], period_end: pd.Timestamp) -> list[NotebookJob]:
         config = self.config
         wanted = config.team is not None or config.per_team
-        teams = self.teams_fn(config.processed_dir, period_end) if wanted else []
+        if not wanted:
+            teams = []
+        elif self.prepared_teams is not None and self.teams_fn is folder_teams:
+            # The preparation found them in the data it loaded (0.3 s less before the first
+            # notebook starts, with a core idle, than reading the cases again).
+            teams = self.prepared_teams
+        else:
+            teams = self.teams_fn(config.processed_dir, period_end)
         self.team = resolve_team(config.team, teams, "--team")
         if config.per_team and not teams:
             logger.warning(

@@ -356,11 +356,16 @@ class _YearUnit:
     name: str
     year: int
     tables: dict[str, UnitTable]
-    issues: pd.DataFrame
+    issues: UnitTable
     files: list[dict]
     rows_in: dict[str, int]
     files_read: int
     extract_date: pd.Timestamp | None
+    #: Each table's files (``_table_sources``), and how many of ``issues`` reading raised and
+    #: cleaning each table raised (``_issue_counts``): kept in the cache's notes, so that a
+    #: later ingest re-reading the folder can take a table whose files did not change from it.
+    sources: dict[str, list[list[object]]] = field(default_factory=dict)
+    issue_counts: dict[str, object] = field(default_factory=dict)
 
     def to_cache(self) -> CachedUnit:
         return CachedUnit(
@@ -373,6 +378,8 @@ class _YearUnit:
                 "extract_date": (
                     None if self.extract_date is None else self.extract_date.date().isoformat()
                 ),
+                SOURCES: self.sources,
+                ISSUE_COUNTS: self.issue_counts,
             },
         )
 
@@ -435,6 +442,92 @@ class _FreshYear:
     read: YearRead
     log: DataQualityLog
     files: list[dict]
+    #: Each table's files (``_table_sources``), when the folder goes into the ingest cache.
+    sources: dict[str, list[list[object]]] = field(default_factory=dict)
+    #: Tables whose files are those the last ingest cleaned: their cleaned rows and cleaning
+    #: issues, taken from the ingest cache instead of being cleaned again.
+    earlier: dict[str, tuple[UnitTable, UnitTable]] = field(default_factory=dict)
+
+
+#: Cache notes of a year folder: each table's files, and the issue counts (``_issue_counts``).
+SOURCES = "sources"
+ISSUE_COUNTS = "issue_counts"
+
+
+def _table_sources(
+    tables: list[RawTable], input_hashes: dict[str, str]
+) -> dict[str, list[list[object]]]:
+    """Each table's files in a year folder: path, SHA-256 and reading position, in order.
+
+    A table's cleaned rows and issues depend on nothing else (the code, settings and key are
+    the ingest cache's fingerprint): the rows are cleaned one by one, and their source columns
+    come from the path, the folder's year and the file's position.
+    """
+    sources: dict[str, list[list[object]]] = {}
+    for raw in tables:
+        sources.setdefault(raw.table, []).append(
+            [raw.path, input_hashes.get(raw.path), int(raw.file_order)]
+        )
+    return sources
+
+
+def _issue_counts(read: int, tables: dict[str, int]) -> dict[str, object]:
+    """How a year folder's issues divide, for its cache notes.
+
+    Its issues are those reading its files raised (``read`` of them) first, then, table by
+    table in ``specs.USED_TABLES`` order, those cleaning each table raised (``tables``).
+    """
+    return {"read": read, "tables": tables}
+
+
+def _earlier_tables(
+    earlier: CachedUnit | None, sources: dict[str, list[list[object]]]
+) -> dict[str, tuple[UnitTable, UnitTable]]:
+    """The tables of a year folder's last cleaning whose files are unchanged, with their issues.
+
+    Args:
+        earlier: The folder as the last ingest cached it (``IngestCache.earlier``), or None.
+        sources: Each table's files now (``_table_sources``).
+
+    Returns:
+        Table -> its cleaned rows and the issues cleaning them raised, for each table whose
+        files (paths, contents and reading positions) are those it was cleaned from.
+    """
+    if earlier is None:
+        return {}
+    counts = earlier.meta.get(ISSUE_COUNTS)
+    cleaned_from = earlier.meta.get(SOURCES)
+    if not isinstance(counts, dict) or not isinstance(cleaned_from, dict):
+        return {}
+    read, tables = counts.get("read"), counts.get("tables")
+    if not isinstance(read, int) or not isinstance(tables, dict):
+        return {}
+    segments: dict[str, tuple[int, int]] = {}
+    start = read
+    for table in specs.USED_TABLES:
+        if table in tables:
+            segments[table] = (start, start + int(tables[table]))
+            start += int(tables[table])
+    if start != len(earlier.issues):
+        return {}
+    return {
+        table: (
+            earlier.tables[table],
+            _rows(earlier.issues, *segments[table]),
+        )
+        for table, files in sources.items()
+        if table in segments
+        and table in earlier.tables
+        and cleaned_from.get(table) == files
+        and all(digest is not None for _, digest, _ in files)
+    }
+
+
+def _rows(table: UnitTable, start: int, stop: int) -> UnitTable:
+    """Rows ``start`` to ``stop`` (not included) of a frame or an Arrow table."""
+    if isinstance(table, pd.DataFrame):
+        return table.iloc[start:stop].reset_index(drop=True)
+    return table.slice(start, stop - start)
 
 
 def _read_year_folder(name: str, year: int, year_folder: Path, root: Path) -> _FreshYear:
@@ -451,35 +544,66 @@ def _clean_years(
     """Clean the tables of several year folders together, then hand each folder its share.
 
     Cleaning is row by row, so each folder's rows and issues are the same as if it were
-    cleaned alone; cleaning the folders together saves pandas' per-call cost.
+    cleaned alone; cleaning the folders together saves pandas' per-call cost. A table whose
+    files the last ingest cleaned (``_FreshYear.earlier``) is taken from there instead.
     """
     names = [fresh.name for fresh in reads]
     clean_log = DataQualityLog()
     cleaned: dict[str, dict[str, pd.DataFrame]] = {}
+    bounds: dict[str, tuple[int, int]] = {}
     for table in specs.USED_TABLES:
-        raws = [raw.frame for fresh in reads for raw in fresh.read.tables if raw.table == table]
+        raws = [
+            raw.frame
+            for fresh in reads
+            if table not in fresh.earlier
+            for raw in fresh.read.tables
+            if raw.table == table
+        ]
         if raws:
+            start = clean_log.issue_count()
             frame = clean_columns(
                 pd.concat(raws, ignore_index=True), table, clean_log, pseudonyms, problems
             )
+            bounds[table] = (start, clean_log.issue_count())
             if table == "header":
                 frame = _without_full_upn(frame)
             cleaned[table] = _split_by_unit(frame, names)
-    issues = split_issues(clean_log.to_frame(), names)
-    if issues is None:
-        # An issue that names no year folder cannot be handed to one: clean them one by one.
-        if len(reads) > 1:
-            return [u for fresh in reads for u in _clean_years([fresh], pseudonyms, [])]
-        issues = {names[0]: clean_log.to_frame()}
+    every_issue = clean_log.to_frame()
+    split = {
+        table: split_issues(every_issue.iloc[start:stop], names)
+        for table, (start, stop) in bounds.items()
+    }
+    issues: dict[str, dict[str, pd.DataFrame]] = {}
+    for table, by_unit in split.items():
+        if by_unit is None:
+            # An issue that names no year folder cannot be handed to one: clean them one by one.
+            if len(reads) > 1:
+                return [u for fresh in reads for u in _clean_years([fresh], pseudonyms, [])]
+            start, stop = bounds[table]
+            by_unit = {names[0]: every_issue.iloc[start:stop].reset_index(drop=True)}
+        issues[table] = by_unit
     units = []
     for fresh in reads:
-        fresh.log.extend(issues[fresh.name])
+        read_issues = fresh.log.issue_count()
         tables_read = [raw.table for raw in fresh.read.tables]
+        tables: dict[str, UnitTable] = {}
+        counts: dict[str, int] = {}
+        # The folder's issues: reading's, then each table's cleaning's, in table order (as
+        # cleaning it alone would raise them).
+        for table in specs.USED_TABLES:
+            if table not in tables_read:
+                continue
+            if table in fresh.earlier:
+                tables[table], table_issues = fresh.earlier[table]
+            else:
+                tables[table], table_issues = cleaned[table][fresh.name], issues[table][fresh.name]
+            fresh.log.extend(table_issues)
+            counts[table] = len(table_issues)
         units.append(
             _YearUnit(
                 fresh.name,
                 fresh.year,
-                {t: frames[fresh.name] for t, frames in cleaned.items() if t in tables_read},
+                tables,
                 fresh.log.to_frame(),
                 fresh.files,
                 {
@@ -488,6 +612,8 @@ def _clean_years(
                 },
                 fresh.read.files_read,
                 fresh.read.extract_date,
+                fresh.sources,
+                _issue_counts(read_issues, counts),
             )
         )
     return units
@@ -521,6 +647,10 @@ def _year_units(
     problems += _check_tables_present(folder, found)
     if problems:
         raise InputError(_problem_message(problems))
+    if reads and cache is not None:
+        for fresh in reads:
+            fresh.sources = _table_sources(fresh.read.tables, cache.input_hashes)
+            fresh.earlier = _earlier_tables(cache.earlier(fresh.name), fresh.sources)
     if reads:
         for unit in _clean_years(reads, ChildPseudonyms(pseudonymiser), problems):
             units[unit.name] = unit

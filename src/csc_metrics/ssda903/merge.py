@@ -97,8 +97,45 @@ def keep_latest(
     rows = sorted_rows(frame[needed], order)
     complete = rows[key].notna().all(axis=1)
     group = [*key, "collection_year"]
-    # Only the rows of repeated records are looked at closely: they are few.
+    # Only the rows of repeated records are looked at closely: they are few, often none.
     repeated = rows[complete & rows.duplicated(group, keep=False)]
+    if len(repeated):
+        rows = _drop_duplicates(frame, rows, repeated, key, table, log)
+    if across_years:
+        complete = rows[key].notna().all(axis=1)
+        older = complete & rows.duplicated(key, keep="last")
+        for file, count in rows.loc[older, "source_file"].value_counts(sort=False).items():
+            log_file(
+                log,
+                "repeated_in_later_file",
+                f"{count} {table} record(s) in this file are repeated in a later return; "
+                "the later return's version was kept",
+                file=str(file),
+                table=table,
+            )
+        rows = rows[~older]
+    return frame[frame.index.isin(rows.index)].sort_index()
+
+
+def _drop_duplicates(
+    frame: pd.DataFrame,
+    rows: pd.DataFrame,
+    repeated: pd.DataFrame,
+    key: list[str],
+    table: str,
+    log: DataQualityLog,
+) -> pd.DataFrame:
+    """``keep_latest``'s rows without the duplicates within a year, each logged as dropped.
+
+    Args:
+        frame: The rows given to ``keep_latest``.
+        rows: Their columns ``keep_latest`` works on, sorted.
+        repeated: The rows of ``rows`` whose record is repeated within its year.
+        key: Columns that identify a record.
+        table: Table name, for the log.
+        log: Data-quality log.
+    """
+    group = [*key, "collection_year"]
     kept_at = (
         repeated.assign(_kept=repeated.index)
         .groupby(group)[["source_file", "source_row", "_kept"]]
@@ -120,21 +157,7 @@ def keep_latest(
         + _conflicts(frame, dropped.index, kept_at["_kept"]),
         table=table,
     )
-    rows = rows[~rows.index.isin(dropped.index)]
-    if across_years:
-        complete = rows[key].notna().all(axis=1)
-        older = complete & rows.duplicated(key, keep="last")
-        for file, count in rows.loc[older, "source_file"].value_counts(sort=False).items():
-            log_file(
-                log,
-                "repeated_in_later_file",
-                f"{count} {table} record(s) in this file are repeated in a later return; "
-                "the later return's version was kept",
-                file=str(file),
-                table=table,
-            )
-        rows = rows[~older]
-    return frame[frame.index.isin(rows.index)].sort_index()
+    return rows[~rows.index.isin(dropped.index)]
 
 
 def _conflicts(frame: pd.DataFrame, dropped: pd.Index, kept: pd.Series) -> pd.Series:

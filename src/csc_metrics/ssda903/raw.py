@@ -27,6 +27,7 @@ class RawTable:
             row 1), ``collection_year`` and ``file_order``; blank rows removed.
         blank_rows: Completely blank rows skipped.
         extra_columns: Local columns that are not in the DfE table, dropped.
+        file_order: Position of the file in reading order (every row's ``file_order``).
     """
 
     table: str
@@ -36,6 +37,7 @@ class RawTable:
     frame: pd.DataFrame
     blank_rows: int = 0
     extra_columns: list[str] = field(default_factory=list)
+    file_order: int = 0
 
 
 def finish_table(
@@ -79,4 +81,6 @@ def finish_table(
         collection_year=collection_year,
         file_order=file_order,
     ).reset_index(drop=True)
-    return RawTable(spec.table, path, collection_year, encoding, frame, blank_rows, extra or [])
+    return RawTable(
+        spec.table, path, collection_year, encoding, frame, blank_rows, extra or [], file_order
+    )

@@ -67,20 +67,40 @@ def snapshot_words(ctx: ReportContext) -> str:
     return f"snapshot of {format_date(ctx.snapshot_date)}" if ctx.snapshot_date else "no snapshot"
 
 
+#: The caseload indicators whose team and total rows every team page shows (``team_table``).
+TABLE_INDICATORS = ("caseload_per_fte", "workers_over_threshold_pct", "unallocated_cases_count")
+
+
 def team_rows(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
-    """One indicator's per-team rows at the period end, indexed by team."""
-    metrics = ctx.indicator_metrics(indicator_id)
-    rows = metrics[metrics["breakdown"] == "team"]
-    return rows.set_index("group")[["numerator", "denominator", "value"]]
+    """One indicator's per-team rows at the period end, indexed by team.
+
+    The same for every team's page: picked once for the run (``ReportContext.shared``).
+    """
+
+    def pick() -> pd.DataFrame:
+        metrics = ctx.indicator_metrics(indicator_id)
+        rows = metrics[metrics["breakdown"] == "team"]
+        return rows.set_index("group")[["numerator", "denominator", "value"]]
+
+    rows: pd.DataFrame = ctx.shared(f"team_rows {indicator_id}", pick)
+    return rows
 
 
 def total_row(ctx: ReportContext, indicator_id: str) -> pd.Series:
-    """One indicator's whole-service row at the period end (blank when there is none)."""
-    metrics = ctx.indicator_metrics(indicator_id)
-    rows = metrics[metrics["breakdown"] == "total"]
-    if rows.empty:
-        return pd.Series({"numerator": np.nan, "denominator": np.nan, "value": np.nan})
-    return rows.iloc[0][["numerator", "denominator", "value"]]
+    """One indicator's whole-service row at the period end (blank when there is none).
+
+    The same for every team's page: picked once for the run (``ReportContext.shared``).
+    """
+
+    def pick() -> pd.Series:
+        metrics = ctx.indicator_metrics(indicator_id)
+        rows = metrics[metrics["breakdown"] == "total"]
+        if rows.empty:
+            return pd.Series({"numerator": np.nan, "denominator": np.nan, "value": np.nan})
+        return rows.iloc[0][["numerator", "denominator", "value"]]
+
+    row: pd.Series = ctx.shared(f"total_row {indicator_id}", pick)
+    return row
 
 
 def _total_row_label(ctx: ReportContext) -> str | None:
@@ -245,6 +265,9 @@ def prepare_team_pages(ctx: ReportContext) -> None:
         return
     _service_workers(ctx)
     _service_distribution(ctx)
+    for indicator_id in TABLE_INDICATORS:
+        team_rows(ctx, indicator_id)
+        total_row(ctx, indicator_id)
     every_team = _every_team(ctx)
     _every_team_hidden(ctx, every_team)
 

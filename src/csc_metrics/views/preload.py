@@ -29,6 +29,7 @@ from csc_metrics.views.report_context import TEAM_AREA, ReportContext
 #: Cached properties of a context that do not depend on its team: a team's report shares them
 #: with the whole service's. (Its summaries do depend on the team, and are worked out afresh.)
 TEAM_INDEPENDENT = (
+    "windows",
     "coverage",
     "snapshots",
     "snapshot_date",
@@ -43,12 +44,13 @@ TEAM_INDEPENDENT = (
     "published_benchmarks",
     "comparator_name",
     "data_problems",
+    "blank_rate_problems",
     "service_frames",
 )
 
 #: Of those, the ones worked out from one dataset only, with that dataset: they are built ahead
 #: only when the data hold it (a report asking for one without its data says so itself).
-BUILT_FROM = {"inputs": "ssda903", "data_problems": "caseload"}
+BUILT_FROM = {"inputs": "ssda903", "data_problems": "caseload", "blank_rate_problems": "caseload"}
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,15 @@ class Preloaded:
         parameters: Its settled parameters.
         manifest: The processed folder's ``manifest.json`` as it was read before the data, so
             that an ingest finishing meanwhile makes the context stale.
+        settled_key: The arguments its parameters were settled from (``opening._settle``).
+        settled: What they settled to, for a report opened with the same arguments.
     """
 
     context: ReportContext
     parameters: ReportParameters
     manifest: bytes
+    settled_key: tuple[Any, ...] | None = None
+    settled: Any = None
 
 
 #: The context ``preload_report`` built last in this process (kernels forked from the run's

@@ -25,12 +25,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from indicators_fixtures import child, episode, make_data
 
 from csc_metrics.indicators import compute_indicators
 from csc_metrics.indicators.survival import (
+    _median_of,
+    _survival_at,
+    kaplan_meier,
     permanence_cohort,
     permanence_curves,
     permanence_summary,
@@ -169,3 +173,61 @@ def test_the_curve_starts_at_zero_and_rises_at_each_permanence(data):
     assert everyone.loc[0.0, "reached_pct"] == 0
     assert round(everyone.loc[200.0, "reached_pct"], 1) == 46.7  # 1 - 0.5333
     assert everyone.loc[100.0, "at_risk"] == 5
+
+
+# --- the estimate without lifelines's cost per fit ----------------------------------------------
+
+
+def _lifelines_estimate(days: list[float], reached: list[bool]) -> tuple[list, list, float]:
+    from lifelines import KaplanMeierFitter
+
+    fitter = KaplanMeierFitter(alpha=0.05).fit(pd.Series(days), event_observed=pd.Series(reached))
+    surviving = fitter.survival_function_.iloc[:, 0]
+    return list(surviving.index), list(surviving), float(fitter.median_survival_time_)
+
+
+@pytest.mark.parametrize(
+    ("days", "reached"),
+    [
+        # Hand-sized: ties at 10 (one event, one censored), the last child censored.
+        ([10, 10, 20, 30, 45], [True, False, True, True, False]),
+        # Everyone reaches permanence: the estimate falls to 0 at the last day.
+        ([5, 5, 8, 300], [True, True, True, True]),
+        # No one does: it stays at 1 and has no median.
+        ([100, 200, 365], [False, False, False]),
+        # One child, reaching permanence on the day of entry.
+        ([0], [True]),
+    ],
+)
+def test_kaplan_meier_is_lifelines_estimate_to_the_bit(days, reached):
+    times, surviving = kaplan_meier(np.array(days, dtype=float), np.array(reached))
+    expected_times, expected_surviving, expected_median = _lifelines_estimate(days, reached)
+    assert list(times) == expected_times
+    assert list(surviving) == expected_surviving  # exact: the same arithmetic, not close to it
+    median = _median_of(times, surviving)
+    assert median == expected_median or (math.isnan(median) and math.isinf(expected_median))
+
+
+def test_kaplan_meier_matches_lifelines_on_county_sized_cohorts():
+    # 600 children with days from 0 to 2,500, many ties, a third reaching permanence: the
+    # shape of a county's cohort at one reference date.
+    generator = np.random.default_rng(20)
+    for _ in range(5):
+        days = generator.integers(0, 2500, size=600).astype(float)
+        reached = generator.random(600) < 0.35
+        times, surviving = kaplan_meier(days, reached)
+        expected_times, expected_surviving, expected_median = _lifelines_estimate(
+            list(days), list(reached)
+        )
+        assert list(times) == expected_times
+        assert list(surviving) == expected_surviving
+        assert _median_of(times, surviving) == expected_median
+        assert (
+            _survival_at(times, surviving, 365)
+            == expected_surviving[int(np.searchsorted(expected_times, 365, side="right")) - 1]
+        )
+
+
+def test_kaplan_meier_refuses_a_blank_day():
+    with pytest.raises(ValueError, match="finite"):
+        kaplan_meier(np.array([10.0, np.nan]), np.array([True, False]))

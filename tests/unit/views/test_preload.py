@@ -6,6 +6,7 @@ import copy
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from csc_metrics import storage
@@ -81,6 +82,18 @@ def test_preload_answers_the_settled_period_end(preloaded_once):
     assert answer["summary"]["period_end"] == "2025-03-31"
 
 
+def test_preload_answers_the_teams_the_run_would_read_from_the_folder(
+    preloaded_once, sample_processed
+):
+    # --per-team takes the teams from the preparation instead of reading the cases again.
+    from csc_metrics.report.run_defaults import folder_teams
+
+    answer, _ = preloaded_once
+    teams = folder_teams(sample_processed, pd.Timestamp(answer["period_end"]))
+    assert len(teams) > 1
+    assert answer["teams"] == teams
+
+
 def test_preload_answers_the_dates_the_data_cover(preloaded_once, sample_processed):
     answer, _ = preloaded_once
     assert DataDates.from_record(answer["data_dates"]) == data_dates(sample_processed)
@@ -91,6 +104,28 @@ def test_the_same_parameters_get_the_preloaded_context_without_reading_the_data(
     first = open_report(folder, **PARAMETERS)
     assert open_report(folder, **PARAMETERS) is first
     assert loads == []
+
+
+def test_the_preloads_parameters_are_not_settled_again_but_others_are(preloaded, monkeypatch):
+    # A report of the run opens with the arguments the preload settled: nothing is checked
+    # again (about 25 ms a report). Any other argument is checked as always.
+    from csc_metrics.views import opening
+
+    folder, _ = preloaded
+    checked: list[str] = []
+    real = opening.check_parameters
+
+    def counting(la_code, comparator, suppress):
+        checked.append(comparator)
+        return real(la_code, comparator, suppress)
+
+    monkeypatch.setattr(opening, "check_parameters", counting)
+    service = open_report(folder, **PARAMETERS)
+    team = open_report(folder, **(PARAMETERS | {"team": service.teams[0]}))
+    assert team.team == service.teams[0]
+    assert checked == []
+    open_report(folder, **(PARAMETERS | {"comparator": "region"}))
+    assert checked == ["region"]
 
 
 def test_the_period_end_given_as_a_date_matches_latest_once_settled(preloaded):
@@ -124,9 +159,9 @@ def test_a_team_gets_its_own_context_sharing_the_series(preloaded):
 def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
     preloaded, monkeypatch
 ):
-    # The workers, caseload spread, unallocated cases, care leavers' team outcomes and the
-    # caseload indicators' rows split by team are the same for every team: the preload works
-    # them out once and each team's context shares them.
+    # The workers, caseload spread, unallocated cases, care leavers' team outcomes, the
+    # caseload indicators' rows split by team and the team table's rows are the same for every
+    # team: the preload works them out once and each team's context shares them.
     from csc_metrics.views import care_leavers, caseloads
 
     folder, _ = preloaded
@@ -141,6 +176,8 @@ def test_a_team_page_starts_with_the_service_frames_worked_out_in_the_preload(
         "unallocated_every_team_hidden",
         "team_care_leaver_outcomes",
         "team_series",
+        "team_rows",
+        "total_row",
     }
     assert for_team.data_problems is shared.data_problems
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import gc
 import inspect
 import io
 import json
@@ -76,13 +77,17 @@ class _Clock:
         self.layout = 0.0
 
     def install(self) -> None:
-        """Wrap ``Figure.__init__``, ``__setstate__`` and ``style.lay_out`` to note their times."""
+        """Wrap ``Figure.__init__``, ``__setstate__`` and ``style.lay_out`` to note their times.
+
+        A figure made ahead (``style.make_figures_ahead``) is noted when it is taken.
+        """
         from matplotlib.figure import Figure
 
         from csc_metrics.charts import style
 
         make_figure, lay_out = Figure.__init__, style.lay_out
         copy_figure = Figure.__setstate__
+        clock = self
 
         def timed_figure(figure, *args, **kwargs):
             if self.first_figure is None:
@@ -93,6 +98,14 @@ class _Clock:
             if self.first_figure is None:
                 self.first_figure = time.process_time()
             copy_figure(figure, state)
+
+        class TimedFigures(list):  # figures made ahead, noted as each is taken
+            def pop(self, *args):
+                if clock.first_figure is None:
+                    clock.first_figure = time.process_time()
+                return super().pop(*args)
+
+        style._made_ahead = TimedFigures(getattr(style, "_made_ahead", []))  # type: ignore[attr-defined]
 
         def timed_lay_out(*args, **kwargs):
             began = time.process_time()
@@ -187,11 +200,15 @@ def _in_a_fork(function: Any, *args: Any) -> Any:
     """``function(*args)`` in a forked child, as each report runs in a kernel forked for it.
 
     What one report works out and remembers (on the context, in caches) is then not found
-    by the next, as in a run. The result comes back as JSON.
+    by the next, as in a run; what the child inherits is frozen out of the garbage collector's
+    sight, as a kernel's is. The result comes back as JSON.
     """
     reading, writing = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child
+        # As a kernel forked from the run's kernel server does (report.forkserver._detach):
+        # what it inherits is kept out of the garbage collector's sight.
+        gc.freeze()
         os.close(reading)
         code = 0
         try:

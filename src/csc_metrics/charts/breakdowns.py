@@ -11,6 +11,7 @@ from csc_metrics.charts.style import (
     OKABE_ITO,
     TEXT_COLOUR,
     Chart,
+    category_ticks,
     finish,
     month_label,
     new_axes,
@@ -136,7 +137,7 @@ def breakdown_bars(
             color=TEXT_COLOUR,
             transform=ax.get_xaxis_transform(),
         )
-    ax.set_yticks(positions, [str(g) for g in table[group_column]])
+    category_ticks(ax.yaxis, positions, [str(g) for g in table[group_column]])
     style_axes(ax, x_label, "")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)

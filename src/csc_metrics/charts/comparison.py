@@ -16,6 +16,7 @@ from csc_metrics.charts.style import (
     Chart,
     cap_percent_axis,
     category_label,
+    category_ticks,
     date_axis,
     finish,
     new_axes,
@@ -134,8 +135,7 @@ def benchmark_chart(
         if isinstance(latest_period, pd.Timestamp):
             date_axis(ax)
         else:
-            ax.set_xticks(list(wide.index))
-            ax.set_xticklabels([category_label(p) for p in wide.index])
+            category_ticks(ax.xaxis, list(wide.index), [category_label(p) for p in wide.index])
         ax.legend(fontsize=9, framealpha=0.9, loc="best")
     else:
         latest = wide.loc[latest_period, names]
@@ -146,7 +146,7 @@ def benchmark_chart(
             if name != council:
                 bar.set_hatch("//")
                 bar.set_edgecolor("white")
-        ax.set_yticks(positions, names)
+        category_ticks(ax.yaxis, positions, names)
         ax.bar_label(
             bars,
             labels=[value_label(v, unit) for v in latest],

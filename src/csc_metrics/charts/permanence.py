@@ -12,6 +12,7 @@ from csc_metrics.charts.style import (
     SERIES_LINESTYLES,
     TEXT_COLOUR,
     Chart,
+    category_ticks,
     finish,
     new_axes,
     style_axes,
@@ -103,7 +104,7 @@ def stage_timeline(
                 fontsize=LABEL_SIZE - 1,
                 color=TEXT_COLOUR,
             )
-    ax.set_yticks([positions[r] for r in rows], rows)
+    category_ticks(ax.yaxis, [positions[r] for r in rows], rows)
     style_axes(ax, "Days from entering care", "")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
@@ -282,7 +283,7 @@ def count_bars(
             fontsize=9,
             color=TEXT_COLOUR,
         )
-    ax.set_yticks(positions, [str(g) for g in table["group"]])
+    category_ticks(ax.yaxis, positions, [str(g) for g in table["group"]])
     style_axes(ax, x_label, "")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)

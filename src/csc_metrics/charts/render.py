@@ -7,7 +7,7 @@ label as one ``<text>`` element that the browser draws, so no text is rasterised
 PNG-encoded, the picture stays sharp at any zoom and in the printed PDF, and the text in a chart
 can be selected and found.
 
-Three things keep a chart cheap:
+What keeps a chart cheap:
 
 - Text is measured from a table of each glyph's advance and ink box, kept for the whole process
   (``text_extent``): the same width, height and descent FreeType gives for the string, except
@@ -18,6 +18,9 @@ Three things keep a chart cheap:
   solved the same problem with two passes and a constraint solver, a third of a chart's cost.
 - Tick positions and labels are worked out once (``freeze_ticks``), so drawing does not run the
   date locator again.
+- Each text is laid out (its lines, their sizes and offsets) once for what it depends on, not at
+  each measuring and drawing (``_remembered_layout``), and a legend's best place is searched
+  for all its candidate places at once (``_best_position``).
 
 Coordinates in the SVG are written to a tenth of a point (a tenth of a pixel at the reports'
 old 100 dpi): finer than any screen or printer shows, smaller files, and no more precision about
@@ -36,6 +39,7 @@ from typing import Any
 import matplotlib
 import matplotlib.artist
 import numpy as np
+from matplotlib._path import count_bboxes_overlapping_bbox
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
@@ -101,15 +105,27 @@ def text_extent(text: str, font_path: str, size: float) -> tuple[float, float, f
     """
     if not text:
         return 0.0, 0.0, 0.0
-    pen = 0.0
-    left, right, low, high = 0.0, 0.0, 0.0, 0.0
-    for character in text:
+    # Wrapping a text measures each run of its first words, one word longer each time: a
+    # string that extends the one measured last goes on from where that one ended, with the
+    # same sums in the same order (so the same result as measuring it from its start).
+    last_text, last_font, state = _last_measured
+    if last_font == (font_path, size) and text.startswith(last_text):
+        start, (pen, left, right, low, high) = len(last_text), state
+    else:
+        start, (pen, left, right, low, high) = 0, (0.0, 0.0, 0.0, 0.0, 0.0)
+    for character in text[start:]:
         advance, x0, x1, y0, y1 = _glyph(font_path, size, character)
         if x1 > x0:
             left, right = min(left, pen + x0), max(right, pen + x1)
         low, high = min(low, y0), max(high, y1)
         pen += advance
+    _last_measured[:] = [text, (font_path, size), (pen, left, right, low, high)]
     return max(right, pen) - left, high - low, -low
+
+
+#: The string ``text_extent`` measured last, its font and size, and where its measuring ended:
+#: the pen's place and the ink's left, right, bottom and top.
+_last_measured: list[Any] = ["", ("", 0.0), (0.0, 0.0, 0.0, 0.0, 0.0)]
 
 
 def _font_key(prop: FontProperties) -> tuple:
@@ -176,8 +192,68 @@ class ChartRenderer(RendererSVG):
         return _round_numbers(super()._convert_path(path, transform, clip, simplify, sketch))
 
 
+#: Each text's layout (``Text._get_layout``: its lines, their sizes and offsets) as measured
+#: on a ``ChartRenderer``, by what it is worked out from (``_layout_key``).
+_LAYOUTS: dict[tuple, Any] = {}
+#: More layouts than this and the table starts again (a national run's hundreds of teams).
+_LAYOUTS_MAX = 50_000
+_matplotlib_layout = Text._get_layout  # type: ignore[attr-defined]
+
+
+def _layout_key(text: Text) -> tuple:
+    """What a text's layout is worked out from, on a ``ChartRenderer`` (whose metrics are fixed).
+
+    The string, or for a wrapped text the string and the width it wraps in (the line breaks
+    follow from them), the font, the rotation, the alignments, the line spacing and the dpi.
+    """
+    wraps = text.get_wrap()
+    # (Asked first: working out the wrapping width sets a wrapped text's rotation mode.)
+    wrap_width = text._get_wrap_line_width() if wraps else None  # type: ignore[attr-defined]
+    prop = text.get_fontproperties()
+    figure = text.get_figure(root=True)
+    return (
+        text.get_text(),
+        wrap_width,
+        _font_key(prop),
+        prop.get_size_in_points(),
+        text.get_rotation(),
+        text.get_rotation_mode(),
+        text.get_horizontalalignment(),
+        text.get_verticalalignment(),
+        text._get_multialignment(),  # type: ignore[attr-defined]
+        text.get_linespacing(),
+        text.get_usetex(),
+        figure.dpi if figure is not None else None,
+    )
+
+
+def _remembered_layout(text: Text, renderer: Any) -> Any:
+    """``Text._get_layout``, worked out once for each ``_layout_key`` on a ``ChartRenderer``.
+
+    Matplotlib lays a text out again each time it is measured or drawn: a chart's labels are
+    measured three or four times (its ticks fixed, its axes fitted, then drawn), and the same
+    tick labels, axis labels and legend entries recur from chart to chart. On a
+    ``ChartRenderer`` a layout depends only on the key, so it is worked out once for the
+    process; another renderer (a PNG's) is left to matplotlib. The layout is only read by its
+    callers (``get_window_extent``, ``draw``, a legend's ``TextArea``), never changed.
+    """
+    if not isinstance(renderer, ChartRenderer):
+        return _matplotlib_layout(text, renderer)
+    key = _layout_key(text)
+    found = _LAYOUTS.get(key)
+    if found is None:
+        if len(_LAYOUTS) >= _LAYOUTS_MAX:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _matplotlib_layout(text, renderer)
+    return found
+
+
+Text._get_layout = _remembered_layout  # type: ignore[attr-defined]
+
+
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
-_TAG = re.compile(r"<[^>]*>")
+#: A text's content (between two tags) holding a number ``_NUMBER`` would round.
+_TEXT_NUMBER = re.compile(r"(?<=>)[^<>]*\d\.\d\d[^<]*")
 
 
 def _round_numbers(text: str) -> str:
@@ -212,7 +288,15 @@ def figure_svg(figure: Figure) -> str:
             figure.set_facecolor(facecolor)
     document = out.getvalue()
     document = document[document.index("<svg") :]
-    return _TAG.sub(lambda tag: _round_numbers(tag.group()), document)
+    # Numbers are rounded in the tags only, never in a text's content (a label's "2.66"). No
+    # number runs across a tag's edge, so the stretches between the contents holding one are
+    # each rounded in one pass: the same numbers as tag by tag.
+    pieces, start = [], 0
+    for content in _TEXT_NUMBER.finditer(document):
+        pieces += [_round_numbers(document[start : content.start()]), content.group()]
+        start = content.end()
+    pieces.append(_round_numbers(document[start:]))
+    return "".join(pieces)
 
 
 def measuring_renderer(figure: Figure) -> ChartRenderer:
@@ -591,9 +675,56 @@ def _fix_best_place(legend, renderer: RendererBase) -> None:
     "best", it would run again every time the figure is measured or drawn.
     """
     legend.set_loc("best")
-    box = legend._legend_box.get_window_extent(renderer)
+    # (An instance attribute: the legend's own search, done as ``_best_position`` does it.)
+    legend._find_best_position = functools.partial(_best_position, legend)
+    try:
+        box = legend._legend_box.get_window_extent(renderer)
+    finally:
+        del legend._find_best_position
     anchor = legend.get_bbox_to_anchor()
     legend.set_loc(((box.x0 - anchor.x0) / anchor.width, (box.y0 - anchor.y0) / anchor.height))
+
+
+def _best_position(
+    legend: Legend, width: float, height: float, renderer: RendererBase
+) -> tuple[float, float]:
+    """Where matplotlib's ``Legend._find_best_position`` puts the legend, found at once.
+
+    Matplotlib tries the nine places in its axes in turn, and for each counts the lines'
+    vertices and the collections' points inside it, the patches and texts it overlaps and the
+    lines that cross it, with a few numpy calls a line: a millisecond or two a chart. The same
+    counts are made here for all nine places together (the vertices of every line in one
+    array), and the least bad place kept, the first of equals, as matplotlib keeps it.
+    """
+    bboxes, lines, offsets = legend._auto_legend_data(renderer)  # type: ignore[attr-defined]
+    anchor = legend.get_bbox_to_anchor()
+    size = Bbox.from_bounds(0, 0, width, height)
+    corners = [
+        legend._get_anchored_bbox(code, size, anchor, renderer)  # type: ignore[attr-defined]
+        for code in range(1, len(legend.codes))
+    ]
+    places = [Bbox.from_bounds(left, bottom, width, height) for left, bottom in corners]
+    lows = np.array([place.min for place in places])[:, None, :]
+    highs = np.array([place.max for place in places])[:, None, :]
+    points = [line.vertices for line in lines if len(line.vertices)]
+    if len(offsets):
+        points.append(np.asarray(offsets))
+    inside = np.zeros(len(places), dtype=int)
+    if points:
+        every = np.concatenate(points)[None, :, :]
+        with np.errstate(invalid="ignore"):
+            inside = ((lows < every) & (every < highs)).all(axis=2).sum(axis=1)
+    # (As Bbox.count_overlaps passes them; the stubs say a sequence of boxes.)
+    boxes: Any = np.atleast_3d([np.array(box) for box in bboxes]) if bboxes else None
+    badness = [
+        int(inside[n])
+        + (count_bboxes_overlapping_bbox(place, boxes) if boxes is not None else 0)
+        + sum(line.intersects_bbox(place, filled=False) for line in lines)
+        for n, place in enumerate(places)
+    ]
+    least = min(range(len(places)), key=lambda n: (badness[n], n))
+    left, bottom = corners[least]
+    return left, bottom
 
 
 def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: float) -> None:

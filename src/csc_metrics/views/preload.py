@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from csc_metrics import benchmarks, catalogue
-from csc_metrics.charts import render
+from csc_metrics.charts import render, style
 from csc_metrics.charts.render import figure_svg
 from csc_metrics.forked import ForkedCall
 from csc_metrics.indicators import resolve_team
@@ -147,7 +147,8 @@ def warm_up() -> None:
 
     Loads DfE's benchmark tables with every council's values, ranks and neighbours' medians
     (the first benchmark comparison would otherwise take most of a second), measures the
-    characters of the report fonts (``charts.render.warm_up``) and draws a chart. The run's
+    characters of the report fonts (``charts.render.warm_up``), draws a chart and makes the
+    figures the report's charts will draw on (``charts.style.make_figures_ahead``). The run's
     kernel server calls this while ingest is still running, so every kernel it forks starts
     with it done.
     """
@@ -157,3 +158,4 @@ def warm_up() -> None:
     benchmarks.measure_table()
     render.warm_up()
     figure_svg(empty_chart("Warm-up", "Warm-up").figure)
+    style.make_figures_ahead()

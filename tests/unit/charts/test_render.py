@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
-from csc_metrics.charts import breakdown_bars, spc_chart
+from csc_metrics.charts import breakdown_bars, render, spc_chart, style
 from csc_metrics.charts.render import (
     POINTS,
     AxisTicks,
@@ -49,6 +51,31 @@ def test_a_string_with_kerning_never_measures_narrower_than_it_draws(text):
     assert (height, descent) == pytest.approx(expected[1:], abs=0.02)
 
 
+def test_a_string_extending_the_last_one_measures_as_it_does_from_its_start():
+    # Wrapping measures "Source:", "Source: DfE", ... each one word longer: each goes on from
+    # the last; measured longest first, each is measured from its start. Both agree exactly.
+    words = [
+        "Source:",
+        "DfE",
+        "(2024),",
+        "‘Children",
+        "looked",
+        "after’",
+        "—",
+        "AVAVA",
+        "To",
+        "gjpqy.",
+    ]
+    runs = [" ".join(words[:n]) for n in range(1, len(words) + 1)]
+    path = findfont(FontProperties(size=9.0))
+    text_extent.cache_clear()
+    growing = [text_extent(run, path, 9.0) for run in runs]
+    text_extent.cache_clear()
+    shrinking = [text_extent(run, path, 9.0) for run in reversed(runs)][::-1]
+    assert growing == shrinking
+    assert text_extent("x", path, 10.0) == ours("x")  # another size is measured afresh
+
+
 def test_an_empty_string_has_no_size():
     assert ours("") == (0.0, 0.0, 0.0)
 
@@ -81,6 +108,18 @@ def test_the_same_figure_gives_the_same_bytes_without_a_date_or_creator(chart):
 def test_numbers_in_the_drawing_are_written_to_a_tenth_of_a_point(chart):
     tags = "".join(re.findall(r"<[^>]*>", figure_svg(chart.figure)))
     assert re.search(r"\d\.\d{2,}", tags) is None
+
+
+@pytest.mark.parametrize("label", ["Rate 0.125 per child", "Rate 0.1 per child"])
+def test_numbers_in_a_label_are_written_as_they_are(label):
+    # Only numbers in tags are rounded, whether a label holds a long number or not.
+    figure, ax = new_axes()
+    ax.plot([0.123456, 1.0], [2.0, 3.0])
+    ax.text(0.5, 2.5, label)
+    finish(figure, "Title", ["Source: test."])
+    svg = figure_svg(figure)
+    assert label in re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert re.search(r"\d\.\d{2,}", "".join(re.findall(r"<[^>]*>", svg))) is None
 
 
 def test_the_figure_keeps_its_dpi_and_facecolor(chart):
@@ -147,6 +186,104 @@ def test_a_copied_axes_draws_as_a_new_one_does():
         ax.legend(loc="best")
         finish(figure, "Title", ["Source: test."])
     assert figure_svg(copied) == figure_svg(made)
+
+
+def test_a_figure_made_ahead_draws_as_a_new_one_does(monkeypatch):
+    # make_figures_ahead fills the list new_axes takes from; the same drawing on a figure made
+    # ahead and on one unpickled when asked for gives the same SVG, at any size.
+    monkeypatch.setattr(style, "_made_ahead", [])
+    style.make_figures_ahead(1)
+    ahead, ahead_ax = new_axes((8.0, 3.0))
+    assert style._made_ahead == []  # taken
+    asked, asked_ax = new_axes((8.0, 3.0))
+    for figure, ax in ((ahead, ahead_ax), (asked, asked_ax)):
+        ax.plot([1, 2, 3], [4, 1, 3], label="Line")
+        ax.legend(loc="best")
+        finish(figure, "Title", ["Source: test."])
+    assert ahead is not asked
+    assert figure_svg(ahead) == figure_svg(asked)
+
+
+@pytest.mark.parametrize("positions", [[2, 1, 0], [0.5, 3.5]])
+def test_category_ticks_draw_as_set_ticks_does_without_a_tick_per_label(positions):
+    labels = [f"Group {n}" for n in range(len(positions))]
+    drawn = []
+    for name_them in (
+        lambda ax: ax.set_yticks(positions, labels),
+        lambda ax: style.category_ticks(ax.yaxis, positions, labels),
+    ):
+        figure, ax = new_axes((8.0, 3.0))
+        ax.barh([0, 1], [3, 4])  # the limits do not reach 3.5 until the ticks widen them
+        name_them(ax)
+        ticks_made = len(ax.yaxis.majorTicks)
+        finish(figure, "Title", ["Source: test."])
+        drawn.append(figure_svg(figure))
+    assert drawn[1] == drawn[0]
+    assert ticks_made == 1  # the first tick only, which every axis has
+
+
+def test_category_ticks_need_a_label_for_each_position():
+    _, ax = new_axes()
+    with pytest.raises(ValueError, match="2 labels for 3 ticks"):
+        style.category_ticks(ax.xaxis, [0, 1, 2], ["a", "b"])
+
+
+def matplotlib_extent(text, renderer):
+    """The text's box as matplotlib lays it out afresh, without the remembered layouts."""
+    bbox, _, _ = render._matplotlib_layout(text, renderer)
+    return bbox.translated(*text.get_transform().transform(text.get_position()))
+
+
+def test_a_remembered_layout_is_the_one_matplotlib_works_out(chart):
+    renderer = measuring_renderer(chart.figure)
+    chart.figure.dpi = POINTS
+    texts = [t for t in chart.figure.findobj(Text) if t.get_text()]
+    assert len(texts) > 10  # title, wrapped footnote, tick labels, axis labels, legend
+    for _ in range(2):  # worked out, then remembered
+        for text in texts:
+            assert (
+                text.get_window_extent(renderer).bounds == matplotlib_extent(text, renderer).bounds
+            )
+
+
+def test_a_text_changed_after_it_was_measured_is_laid_out_again():
+    figure, ax = new_axes()
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    label = ax.text(0.5, 0.5, "Short", fontsize=10)
+    first = label.get_window_extent(renderer)
+    for change in (
+        lambda: label.set_text("A much longer label"),
+        lambda: label.set_fontsize(14),
+        lambda: label.set_fontweight("bold"),
+        lambda: label.set_rotation(90),
+        lambda: label.set_ha("right"),
+    ):
+        change()
+        assert label.get_window_extent(renderer).bounds == matplotlib_extent(label, renderer).bounds
+    assert label.get_window_extent(renderer).bounds != first.bounds
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_legend_goes_where_matplotlib_would_put_it_best(seed):
+    # Lines, points, bars and a text in random places: the legend's best place is the one
+    # matplotlib's own search finds.
+    rng = np.random.default_rng(seed)
+    figure, ax = new_axes()
+    for n in range(rng.integers(1, 4)):
+        ax.plot(rng.random(12), rng.random(12), label=f"Line {n}")
+    ax.scatter(rng.random(20), rng.random(20), label="Points")
+    if seed % 2:
+        ax.bar(rng.random(3), rng.random(3) / 2, width=0.1, label="Bars")
+        ax.text(rng.random(), rng.random(), "A note")
+    legend = ax.legend(loc="best")
+    renderer = measuring_renderer(figure)
+    figure.dpi = POINTS
+    box = legend.get_window_extent(renderer)
+    width, height = box.width, box.height
+    assert render._best_position(legend, width, height, renderer) == pytest.approx(
+        legend._find_best_position(width, height, renderer), abs=0
+    )
 
 
 def test_each_axis_draws_its_ticks_once_as_one_artist_with_every_label(chart):

@@ -311,3 +311,12 @@ def test_the_x_axis_label_sits_its_labelpad_below_the_tick_labels(chart):
     assert ax.yaxis.label.get_window_extent(renderer).x1 == pytest.approx(
         leftmost - ax.yaxis.labelpad, abs=0.05
     )
+
+
+def test_the_installed_matplotlib_is_one_whose_text_layouts_are_kept():
+    # A matplotlib outside LAYOUT_KEPT_FOR lays texts out as usual (correct, but charts cost
+    # more): fail here so that an upgrade is checked with the layout tests above and added.
+    import matplotlib
+
+    assert tuple(matplotlib.__version_info__[:2]) in render.LAYOUT_KEPT_FOR
+    assert Text._get_layout is render._remembered_layout

@@ -125,10 +125,6 @@ def work_out_summaries(context: ReportContext, indicator_ids: list[str]) -> None
     half = len(indicator_ids) // 2
     later = ForkedCall(partial(_summaries_of, context, indicator_ids[half:]))
     context.summaries(indicator_ids[:half])
-    # The later half's overall rows, which their summaries work out in the child, are kept
-    # here too (while the child works): every report's charts and sentences start from them.
-    for indicator_id in indicator_ids[half:]:
-        context.overall_rows(indicator_id)
     context.keep_summaries(later.result())
 
 

@@ -273,10 +273,8 @@ def stock_note(indicator_id: str) -> tuple[str, ...]:
 
 
 def _aligned_at_end(ctx: ReportContext, indicator_ids: list[str]) -> pd.DataFrame:
-    aligned = ctx.aligned_benchmarks
-    return aligned[
-        aligned["indicator_id"].isin(indicator_ids) & (aligned["period_end"] == ctx.period_end)
-    ]
+    aligned = ctx.aligned_at_end
+    return aligned[aligned["indicator_id"].isin(indicator_ids)]
 
 
 def benchmark_table_for(ctx: ReportContext, indicator_ids: list[str], subject: str) -> ReportTable:
@@ -377,8 +375,7 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     if ours.empty:
         return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
     years = ours["period_end"].dt.year
-    published = ctx.published_benchmarks
-    published = published[published["id"] == indicator_id].set_index("year")
+    published = ctx.published_for(indicator_id)
     published = published.loc[published.index.isin(years)]
     council = "This council (our figures)"
     wide = pd.DataFrame(

@@ -188,10 +188,9 @@ def benchmark_gaps(ctx: ReportContext) -> pd.DataFrame:
         (better or worse) and ``benchmark_year``, in catalogue order, for the indicators with a
         gap (caseload indicators are left out when they are a team's).
     """
-    aligned = ctx.aligned_benchmarks
+    aligned = ctx.aligned_at_end
     rows = aligned[
         aligned["indicator_id"].isin(headline_ids())
-        & (aligned["period_end"] == ctx.period_end)
         & aligned["gap_pp"].notna()
         & aligned["indicator_id"].map(lambda i: get_indicator(i).unit == "pct")
         & ~aligned["indicator_id"].map(ctx.is_team_view)

@@ -289,8 +289,7 @@ def _with_total_row(
 def route_table(ctx: ReportContext) -> ReportTable:
     """Children who left care by route: now, a year earlier, the trend and the comparator."""
     year_ago = ctx.period_end - pd.DateOffset(years=1)
-    aligned = ctx.aligned_benchmarks
-    aligned = aligned[aligned["period_end"] == ctx.period_end].set_index("indicator_id")
+    aligned = ctx.aligned_at_end.set_index("indicator_id")
     rows = []
     for route, indicator_id in ROUTE_IDS.items():
         series = ctx.overall_rows(indicator_id).set_index("period_end")

@@ -230,6 +230,16 @@ class ReportContext:
         return aligned[aligned["period_end"] <= self.period_end].reset_index(drop=True)
 
     @cached_property
+    def aligned_at_end(self) -> pd.DataFrame:
+        """The rows of ``aligned_benchmarks`` at the period end, in their order, with their labels.
+
+        Tables, charts and sentences each look some indicators up at the period end: picking
+        them out of every quarter's rows compared every row each time (several milliseconds).
+        """
+        aligned = self.aligned_benchmarks
+        return aligned[aligned["period_end"] == self.period_end]
+
+    @cached_property
     def published_benchmarks(self) -> pd.DataFrame:
         """Every published year of every benchmark for the council (``benchmark_series``).
 
@@ -237,6 +247,24 @@ class ReportContext:
         out once (about 30 ms), before the report kernels fork, not once per chart.
         """
         return benchmarks.benchmark_series(self.la_code)
+
+    @cached_property
+    def published_by_indicator(self) -> dict[str, pd.DataFrame]:
+        """``published_benchmarks`` split by indicator id, each indexed by ``year``, once.
+
+        A benchmark line chart wants one indicator's published years: picking them out of
+        every indicator's rows compared every row's id each time. Do not change the frames.
+        """
+        published = self.published_benchmarks
+        return {
+            str(indicator_id): rows.set_index("year")
+            for indicator_id, rows in published.groupby("id", sort=False)
+        }
+
+    def published_for(self, indicator_id: str) -> pd.DataFrame:
+        """One indicator's rows of ``published_benchmarks`` by ``year`` (none when unpublished)."""
+        found = self.published_by_indicator.get(indicator_id)
+        return self.published_benchmarks.iloc[:0].set_index("year") if found is None else found
 
     @cached_property
     def comparator_name(self) -> str:
@@ -257,8 +285,8 @@ class ReportContext:
         Returns:
             ``{"comparator", "value", "year"}``, or None when there is no comparable figure.
         """
-        rows = self.aligned_benchmarks
-        row = rows[(rows["indicator_id"] == indicator_id) & (rows["period_end"] == self.period_end)]
+        rows = self.aligned_at_end
+        row = rows[rows["indicator_id"] == indicator_id]
         if row.empty or pd.isna(row["gap_pp"].iloc[0]):
             return None
         return {
@@ -303,11 +331,20 @@ class ReportContext:
             team: A team to use instead of the report's.
 
         Returns:
-            Metric rows with ``breakdown`` "total" and ``group`` "all".
+            Metric rows with ``breakdown`` "total" and ``group`` "all". Worked out once per
+            indicator and team (each summary, chart and sentence asks again): do not change the
+            frame.
         """
         team = (
             team if team is not None else (self.team if self.is_team_view(indicator_id) else None)
         )
+        known = self.__dict__.setdefault("_overall_rows", {})
+        if (indicator_id, team) not in known:
+            known[indicator_id, team] = self._work_out_overall_rows(indicator_id, team)
+        rows: pd.DataFrame = known[indicator_id, team]
+        return rows
+
+    def _work_out_overall_rows(self, indicator_id: str, team: str | None) -> pd.DataFrame:
         if team is None:
             rows = self.indicator_series(indicator_id)
             rows = rows[rows["breakdown"] == "total"]

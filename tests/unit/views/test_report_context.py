@@ -285,6 +285,57 @@ def test_a_team_with_no_rows_of_an_indicator_has_an_empty_series():
     assert context(rows, team="North").overall_rows("caseload_per_fte", team="West").empty
 
 
+def test_an_indicators_overall_rows_are_worked_out_once_per_team():
+    from csc_metrics.views import preload
+
+    rows = [
+        *series_rows("caseload_per_fte", [14.0, 16.0], breakdown="team", group="North"),
+        *series_rows("caseload_per_fte", [17.0, 18.0]),
+    ]
+    service = context(rows)
+    service.__dict__["teams"] = ["North"]
+    kept = service.overall_rows("caseload_per_fte")
+    assert service.overall_rows("caseload_per_fte") is kept
+    # North's report (a copy of the service's context) has North's rows, not the service's.
+    assert list(preload.for_team(service, "North").overall_rows("caseload_per_fte")["value"]) == [
+        14.0,
+        16.0,
+    ]
+    assert list(service.overall_rows("caseload_per_fte", team="North")["value"]) == [14.0, 16.0]
+    assert list(service.overall_rows("caseload_per_fte")["value"]) == [17.0, 18.0]
+
+
+def test_the_benchmark_rows_at_the_period_end_keep_their_order_and_labels():
+    ctx = context(series_rows("placements_3plus_pct", [8.0]))
+    # Two quarters of two indicators; only R's rows (labels 1 and 3) are the period end's.
+    ctx.__dict__["aligned_benchmarks"] = pd.DataFrame(
+        {
+            "indicator_id": ["a", "b", "a", "b"],
+            "period_end": [R - pd.DateOffset(months=3), R, R - pd.DateOffset(months=3), R],
+            "gap_pp": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    at_end = ctx.aligned_at_end
+    assert list(at_end.index) == [1, 3] and list(at_end["gap_pp"]) == [2.0, 4.0]
+
+
+def test_dfes_published_years_are_split_by_indicator_once():
+    ctx = context(series_rows("placements_3plus_pct", [8.0]))
+    ctx.__dict__["published_benchmarks"] = pd.DataFrame(
+        {"id": ["a", "b", "a"], "year": [2022, 2022, 2023], "england": [10.0, 20.0, 11.0]}
+    )
+    a = ctx.published_for("a")
+    # a's rows in their order, by year: 2022 -> 10, 2023 -> 11.
+    assert a["england"].to_dict() == {2022: 10.0, 2023: 11.0} and list(a.columns) == [
+        "id",
+        "england",
+    ]
+    assert ctx.published_for("a") is a
+    # An indicator DfE does not publish has no years, and the same columns.
+    none = ctx.published_for("c")
+    assert none.empty and none.index.name == "year" and list(none.columns) == ["id", "england"]
+
+
 # --- the context line --------------------------------------------------------------------------
 
 

@@ -100,7 +100,7 @@ def unit_signature(raw: Path, unit: str, input_hashes: dict[str, str]) -> dict[s
 
 
 #: A unit's table: a frame when just cleaned, an Arrow table when loaded from the cache (turned
-#: into a frame together with the other units' tables, see ``joined_frames``).
+#: into a frame together with the other units' tables, see ``quality.joined_frames``).
 UnitTable: TypeAlias = pd.DataFrame | pyarrow.Table
 
 
@@ -115,33 +115,6 @@ class CachedUnit:
     tables: dict[str, UnitTable]
     issues: UnitTable
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def joined_frames(parts: Sequence[UnitTable]) -> list[pd.DataFrame]:
-    """The units' tables as frames, in order; each run of cached (Arrow) tables made one frame.
-
-    Turning one Arrow table into a frame has a fixed cost of a few milliseconds: a county's
-    history has hundreds of cached tables, so runs of them are joined first.
-
-    Args:
-        parts: One table per unit, in unit order.
-
-    Returns:
-        Frames whose rows, stacked in order, are the parts' rows in order.
-    """
-    frames: list[pd.DataFrame] = []
-    run: list[pyarrow.Table] = []
-    for part in [*parts, None]:
-        if isinstance(part, pyarrow.Table):
-            run.append(part)
-            continue
-        if run:
-            joined = pyarrow.concat_tables(run, promote_options="default")
-            frames.append(joined.to_pandas())
-            run = []
-        if part is not None:
-            frames.append(part)
-    return frames
 
 
 def _folder_name(unit: str) -> str:

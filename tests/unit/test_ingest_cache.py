@@ -9,8 +9,8 @@ import pyarrow
 import pytest
 
 from csc_metrics import ingest_cache
-from csc_metrics.ingest_cache import cache_fingerprint, joined_frames, split_issues
-from csc_metrics.quality import DataQualityLog
+from csc_metrics.ingest_cache import cache_fingerprint, split_issues
+from csc_metrics.quality import DataQualityLog, joined_frames
 from csc_metrics.settings import DEFAULT_SETTINGS
 
 KEY = b"unit-test-key-long-enough-for-the-32-character-rule"

@@ -28,10 +28,10 @@ from csc_metrics.caseload.snapshot import (
 )
 from csc_metrics.dates import format_date
 from csc_metrics.errors import InputError
-from csc_metrics.ingest_cache import CachedUnit, IngestCache, joined_frames, split_issues
+from csc_metrics.ingest_cache import CachedUnit, IngestCache, split_issues
 from csc_metrics.memory import release_free_memory
 from csc_metrics.privacy import Pseudonymiser
-from csc_metrics.quality import DataQualityLog
+from csc_metrics.quality import DataQualityLog, joined_frames
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 
 DATASET = "caseload"

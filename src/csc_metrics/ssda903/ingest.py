@@ -17,12 +17,11 @@ from csc_metrics.ingest_cache import (
     CachedUnit,
     IngestCache,
     UnitTable,
-    joined_frames,
     split_issues,
 )
 from csc_metrics.memory import release_free_memory
 from csc_metrics.privacy import Pseudonymiser
-from csc_metrics.quality import DataQualityLog
+from csc_metrics.quality import DataQualityLog, joined_frames
 from csc_metrics.schemas import column_names
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.ssda903 import specs

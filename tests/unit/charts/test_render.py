@@ -11,7 +11,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
-from csc_metrics.charts import breakdown_bars, render, spc_chart, style
+from csc_metrics.charts import breakdown_bars, legend_layout, render, spc_chart, style
 from csc_metrics.charts.render import (
     POINTS,
     AxisTicks,
@@ -281,7 +281,7 @@ def test_the_legend_goes_where_matplotlib_would_put_it_best(seed):
     figure.dpi = POINTS
     box = legend.get_window_extent(renderer)
     width, height = box.width, box.height
-    assert render._best_position(legend, width, height, renderer) == pytest.approx(
+    assert legend_layout.best_position(legend, width, height, renderer) == pytest.approx(
         legend._find_best_position(width, height, renderer), abs=0
     )
 

@@ -3,7 +3,8 @@
 A year without a header, episodes left incomplete, dates after the collection year's end, a
 year folder named by the wrong year, a latest return that ends early (an in-year extract), and
 children with episodes but no header record. Each is a rule of ``docs/definitions.md``; none
-changes a table, they only tell the analyst (``ingest.read_ssda903`` runs them).
+changes a table, they only tell the analyst (``ingest`` runs them as it reads, builds and
+merges the years).
 """
 
 from __future__ import annotations

@@ -44,7 +44,15 @@ def lists_with(values: list[object]) -> dict[str, pd.DataFrame]:
             None,
             np.nan,
             pd.NaT,
-        ]
+        ],
+        # Columns of one kind, whose cells are written for all their values at once: plain
+        # text with edge spaces, only spaces and an empty text; dates around Excel's day 60
+        # (its 29 February 1900) and after; whole numbers, one too long for the plain form.
+        ["a) Male", " stray ", "   ", "", "x", None],
+        [np.str_("numpy text"), "text", "numpy text"],
+        [dt.date(1900, 1, 1), dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(2014, 7, 14)],
+        [7, -3, np.int64(12), 7, None],
+        [7, 10**15, -(10**16)],
     ],
 )
 def test_fast_rows_give_the_bytes_openpyxl_writes(values):

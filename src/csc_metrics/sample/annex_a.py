@@ -285,6 +285,8 @@ class SnapshotInputs:
     seed: int
     people: pd.DataFrame
     care_episodes: pd.DataFrame
+    placement_keys: np.ndarray
+    missing_keys: dict[str, np.ndarray]
 
 
 def snapshot_inputs(
@@ -295,32 +297,55 @@ def snapshot_inputs(
     geography: Geography,
     seed: int,
 ) -> SnapshotInputs:
-    """Collect the inputs of every snapshot, with the look-up tables computed once."""
+    """Collect the inputs of every snapshot, with the look-up tables computed once.
+
+    The tables every snapshot reads keep their text as Python strings (``object``), which each
+    snapshot then takes without converting it from Arrow again.
+    """
     people = (
         pd.concat([history.children, service.extra_children], ignore_index=True)
         .set_index("child")
         .sort_index()
     )
     oc3 = oc3.sort_values(["child", "birthday"], kind="stable").reset_index(drop=True)
+    care_episodes = _care_episodes(history)
+    new = care_episodes[care_episodes["new_placement"]].sort_values(
+        ["child", "decom"], kind="stable"
+    )
+    missing = history.missing
     return SnapshotInputs(
         history=history,
         service=service,
-        oc3=oc3,
+        oc3=_python_text(oc3),
         child_ids=child_ids,
         geography=geography,
         seed=seed,
-        people=people,
-        care_episodes=_care_episodes(history),
+        people=_python_text(people),
+        care_episodes=_python_text(care_episodes),
+        placement_keys=child_key(new["child"].to_numpy(), new["decom"].to_numpy()),
+        missing_keys={
+            kind: child_key(rows["child"].to_numpy(), rows["start"].to_numpy())
+            for kind, rows in ((kind, missing[missing["missing"] == kind]) for kind in "MA")
+        },
     )
+
+
+def _python_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its text columns as ``object`` columns of Python strings (a copy)."""
+    text = [name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
 
 
 def _map(values: np.ndarray, table: dict, default: object = None) -> np.ndarray:
-    return (
-        pd.Series(values, dtype=object)
-        .map(table)
-        .where(lambda s: s.notna(), default)
-        .to_numpy(dtype=object)
-    )
+    """Look each value up in ``table``: ``default`` for a missing value or one not in it.
+
+    Each distinct value is looked up once (``pd.factorize``); an ``object`` array comes back.
+    """
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    found = np.empty(len(distinct) + 1, dtype=object)
+    found[:-1] = [table.get(value, default) for value in distinct]
+    found[-1] = default  # code -1: a missing value
+    return found[codes]
 
 
 def _dates(days: np.ndarray, blank: np.ndarray | None = None) -> np.ndarray:
@@ -462,8 +487,9 @@ def list_8(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
 
     previous_end = periods.groupby("child")["end"].shift(1).reindex(rows.index)
     second_period = (start - previous_end.fillna(-(10**7)).to_numpy()) <= 365
-    placements = _placements_in_year(episodes, child, last_day, start)
-    missing_count, away_count = _missing_in_year(history.missing, child, last_day)
+    placements = _placements_in_year(inputs.placement_keys, child, last_day, start)
+    missing_count = _in_year(inputs.missing_keys["M"], child, last_day)
+    away_count = _in_year(inputs.missing_keys["A"], child, last_day)
     any_missing = (missing_count + away_count) > 0
     offered = any_missing & (rng.random(n) < 0.92)
     accepted = offered & (rng.random(n) < 0.6)
@@ -573,11 +599,19 @@ def list_9(inputs: SnapshotInputs, when: int, rng: np.random.Generator) -> pd.Da
 
 
 def _frame(columns: dict[str, np.ndarray], order: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame({name: columns[name] for name in order})
+    """A list's table, rows in order of child id (ties as built), every listed column ``object``.
+
+    The columns stay ``object`` (no text dtype is inferred): the workbook writer takes them
+    as Python values, so a round trip through Arrow text would only cost time.
+    """
+    rows = np.argsort(np.asarray(columns["Child Unique ID"], dtype=object), kind="stable")
+    frame = pd.DataFrame(
+        {name: np.asarray(columns[name], dtype=object)[rows] for name in order}, dtype=object
+    )
     for hidden in ("_allocated", "_worker"):
         if hidden in columns:
-            frame[hidden] = columns[hidden]
-    return frame.sort_values("Child Unique ID", kind="stable").reset_index(drop=True)
+            frame[hidden] = np.asarray(columns[hidden])[rows]
+    return frame
 
 
 def _care_episodes(history: CareHistory) -> pd.DataFrame:
@@ -610,27 +644,21 @@ def _care_episodes(history: CareHistory) -> pd.DataFrame:
 
 
 def _placements_in_year(
-    episodes: pd.DataFrame, child: np.ndarray, last_day: np.ndarray, start: np.ndarray
+    keys: np.ndarray, child: np.ndarray, last_day: np.ndarray, start: np.ndarray
 ) -> np.ndarray:
-    new = episodes[episodes["new_placement"]].sort_values(["child", "decom"], kind="stable")
-    keys = child_key(new["child"].to_numpy(), new["decom"].to_numpy())
+    """Placements in the year to ``last_day``: the new ones started in it, and the one held then.
+
+    ``keys`` are the sorted child-and-day keys of the new placements.
+    """
+    held_at_start = start < last_day - 364
+    return _in_year(keys, child, last_day) + held_at_start.astype(np.int64)
+
+
+def _in_year(keys: np.ndarray, child: np.ndarray, last_day: np.ndarray) -> np.ndarray:
+    """How many of ``keys`` (sorted child-and-day keys) fall in each child's year to a day."""
     upper = np.searchsorted(keys, child_key(child, last_day), side="right")
     lower = np.searchsorted(keys, child_key(child, last_day - 364), side="left")
-    held_at_start = start < last_day - 364
-    return (upper - lower) + held_at_start.astype(np.int64)
-
-
-def _missing_in_year(
-    missing: pd.DataFrame, child: np.ndarray, last_day: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    counts = []
-    for kind in ("M", "A"):
-        rows = missing[missing["missing"] == kind]
-        keys = child_key(rows["child"].to_numpy(), rows["start"].to_numpy())
-        upper = np.searchsorted(keys, child_key(child, last_day), side="right")
-        lower = np.searchsorted(keys, child_key(child, last_day - 364), side="left")
-        counts.append(upper - lower)
-    return counts[0], counts[1]
+    return upper - lower
 
 
 def _placement_location(

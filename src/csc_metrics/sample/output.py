@@ -11,18 +11,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pickle
+import signal
+import struct
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from csc_metrics.forked import fork_is_safe
 from csc_metrics.sample.annex_a import (
     establishment_table,
     open_cases,
     workbook_bytes,
     workforce_table,
 )
-from csc_metrics.sample.config import to_date
+from csc_metrics.sample.config import SampleConfig, to_date
 from csc_metrics.sample.generate import SyntheticCouncil
 from csc_metrics.sample.geography import lookup_table, population_table
 from csc_metrics.sample.manifest import render
@@ -40,6 +47,11 @@ def snapshot_folder_name(when: int) -> str:
 def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
     """Write every file of the council under ``out``.
 
+    The caseload snapshots' files (each a workbook or ``cases.csv``, the workforce and the
+    establishment) depend only on the council, so where this process can fork, a child writes
+    them beside it: the two take snapshots from one queue (``_SnapshotQueue``), this process
+    once it has written the SSDA903 returns. The files are the same wherever they are written.
+
     Args:
         council: The generated council.
         out: Output folder (created if needed; existing files of the same names are replaced).
@@ -51,57 +63,45 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
     config = council.config
     plan = plan_messy(config) if config.messy else None
     writer = _Writer(out, plan)
-    used_postcodes: set[str] = set()
-    row_counts: dict[int, dict[str, int]] = {}
-    for year in config.years:
-        tables = council.year_tables(year)
-        row_counts[year] = {table: len(frame) for table, frame in tables.items()}
-        if plan is not None:
-            tables = apply_messy(config, plan, year, tables)
-        for table, frame in tables.items():
-            writer.csv(frame, f"ssda903/{year}/{FILE_NAMES[table]}")
-            if table == "episodes":
-                used_postcodes.update(frame["PL_POST"].str.strip().str.upper().unique())
-                used_postcodes.update(frame["HOME_POST"].str.strip().str.upper().unique())
     establishment = establishment_table(council.service)
-    for when in config.snapshot_dates:
-        folder = f"caseload/{snapshot_folder_name(when)}"
-        lists = council.snapshot_lists(when)
-        if config.write_workbooks:
-            used_postcodes.update(lists["List 8"]["Placement postcode"].dropna().unique())
-            headers = None
-            if plan is not None and when == plan.header_variant:
-                headers = {"Age": "Age of Child (Years)"}
-                plan.quirks.append(
-                    {
-                        "quirk": "header_variant",
-                        "files": [f"{folder}/annex_a.xlsx"],
-                        "rows": [1],
-                        "column": "Age",
-                        "count": 4,
-                        "detail": "every list's 'Age' header reads 'Age of Child (Years)'",
-                    }
-                )
-            writer.raw(workbook_bytes(lists, when, headers), f"{folder}/annex_a.xlsx")
-        else:
-            writer.csv(open_cases(lists), f"{folder}/cases.csv")
-        workforce = workforce_table(council.service, when)
-        if plan is not None and when == plan.workforce_duplicate:
-            workforce = pd.concat(
-                [workforce.iloc[:4], workforce.iloc[[3]], workforce.iloc[4:]], ignore_index=True
-            )
-            plan.quirks.append(
-                {
-                    "quirk": "duplicated_worker",
-                    "files": [f"{folder}/workforce.csv"],
-                    "rows": [6],
-                    "column": None,
-                    "count": 1,
-                    "detail": "an exact copy of the worker row above",
-                }
-            )
-        writer.csv(workforce, f"{folder}/workforce.csv")
-        writer.csv(establishment, f"{folder}/establishment.csv")
+    snapshots = config.snapshot_dates
+    queue = _SnapshotQueue(len(snapshots))
+    helper = _SnapshotHelper.start(lambda: _write_queued(council, plan, out, establishment, queue))
+    try:
+        used_postcodes: set[str] = set()
+        row_counts: dict[int, dict[str, int]] = {}
+        for year in config.years:
+            tables = council.year_tables(year)
+            row_counts[year] = {table: len(frame) for table, frame in tables.items()}
+            if plan is not None:
+                tables = apply_messy(config, plan, year, tables)
+            for table, frame in tables.items():
+                writer.csv(frame, f"ssda903/{year}/{FILE_NAMES[table]}")
+                if table == "episodes":
+                    used_postcodes.update(frame["PL_POST"].str.strip().str.upper().unique())
+                    used_postcodes.update(frame["HOME_POST"].str.strip().str.upper().unique())
+        if plan is not None:
+            for when in snapshots:
+                plan.quirks.extend(_snapshot_quirks(config, plan, when))
+        done, postcodes = _write_queued(council, plan, out, establishment, queue)
+        used_postcodes |= postcodes
+        helped = helper.result() if helper is not None else None
+    except BaseException:
+        if helper is not None:
+            helper.stop()
+        raise
+    finally:
+        queue.close()
+    if helped is not None:
+        done |= helped[0]
+        used_postcodes |= helped[1]
+    # Whatever the child did not finish (it failed, or none was started), written here.
+    left = [number for number in range(len(snapshots)) if number not in done]
+    if left:
+        _, postcodes = _write_snapshots(council, plan, out, establishment, left)
+        used_postcodes |= postcodes
+    for when in snapshots:
+        writer.written.extend(out / name for name in _snapshot_files(config, when))
     pool = council.geography.postcodes
     used_rows = np.flatnonzero(pool["postcode"].isin(used_postcodes).to_numpy())
     writer.csv(lookup_table(council.geography, used_rows), "reference/postcodes.csv")
@@ -111,6 +111,203 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
     )
     writer.raw(render(council, plan, row_counts).encode("utf-8"), MANIFEST_NAME)
     return writer.written
+
+
+def _snapshot_files(config: SampleConfig, when: int) -> list[str]:
+    """The files of one caseload snapshot, in the order they are written."""
+    folder = f"caseload/{snapshot_folder_name(when)}"
+    cases = "annex_a.xlsx" if config.write_workbooks else "cases.csv"
+    return [f"{folder}/{cases}", f"{folder}/workforce.csv", f"{folder}/establishment.csv"]
+
+
+def _snapshot_quirks(config: SampleConfig, plan: MessyPlan, when: int) -> list[dict]:
+    """The quirks a messy run plants in one snapshot's files, as the manifest lists them."""
+    folder = f"caseload/{snapshot_folder_name(when)}"
+    quirks: list[dict] = []
+    if config.write_workbooks and when == plan.header_variant:
+        quirks.append(
+            {
+                "quirk": "header_variant",
+                "files": [f"{folder}/annex_a.xlsx"],
+                "rows": [1],
+                "column": "Age",
+                "count": 4,
+                "detail": "every list's 'Age' header reads 'Age of Child (Years)'",
+            }
+        )
+    if when == plan.workforce_duplicate:
+        quirks.append(
+            {
+                "quirk": "duplicated_worker",
+                "files": [f"{folder}/workforce.csv"],
+                "rows": [6],
+                "column": None,
+                "count": 1,
+                "detail": "an exact copy of the worker row above",
+            }
+        )
+    return quirks
+
+
+def _write_snapshot(
+    council: SyntheticCouncil,
+    plan: MessyPlan | None,
+    writer: _Writer,
+    establishment: pd.DataFrame,
+    when: int,
+) -> set[str]:
+    """Write one caseload snapshot's files; return the placement postcodes its lists use."""
+    config = council.config
+    cases, workforce_file, establishment_file = _snapshot_files(config, when)
+    lists = council.snapshot_lists(when)
+    used_postcodes: set[str] = set()
+    if config.write_workbooks:
+        used_postcodes.update(lists["List 8"]["Placement postcode"].dropna().unique())
+        headers = None
+        if plan is not None and when == plan.header_variant:
+            headers = {"Age": "Age of Child (Years)"}
+        writer.raw(workbook_bytes(lists, when, headers), cases)
+    else:
+        writer.csv(open_cases(lists), cases)
+    workforce = workforce_table(council.service, when)
+    if plan is not None and when == plan.workforce_duplicate:
+        workforce = pd.concat(
+            [workforce.iloc[:4], workforce.iloc[[3]], workforce.iloc[4:]], ignore_index=True
+        )
+    writer.csv(workforce, workforce_file)
+    writer.csv(establishment, establishment_file)
+    return used_postcodes
+
+
+def _write_snapshots(
+    council: SyntheticCouncil,
+    plan: MessyPlan | None,
+    out: Path,
+    establishment: pd.DataFrame,
+    numbers: Iterable[int],
+) -> tuple[set[int], set[str]]:
+    """Write the snapshots of these numbers (places in the configuration's snapshot dates).
+
+    Returns:
+        The numbers written and the placement postcodes their lists use.
+    """
+    writer = _Writer(out, plan)
+    done: set[int] = set()
+    used_postcodes: set[str] = set()
+    for number in numbers:
+        when = council.config.snapshot_dates[number]
+        used_postcodes |= _write_snapshot(council, plan, writer, establishment, when)
+        done.add(number)
+    return done, used_postcodes
+
+
+def _write_queued(
+    council: SyntheticCouncil,
+    plan: MessyPlan | None,
+    out: Path,
+    establishment: pd.DataFrame,
+    queue: _SnapshotQueue,
+) -> tuple[set[int], set[str]]:
+    """Write snapshots taken from ``queue`` one at a time until it is empty."""
+    return _write_snapshots(council, plan, out, establishment, iter(queue.take, None))
+
+
+class _SnapshotQueue:
+    """Snapshot numbers handed out once each to whichever process asks next.
+
+    The numbers wait in a pipe, four bytes each, written before any child is forked; a read of
+    four bytes takes one whole number (Linux reads a pipe under its lock), so this process and
+    a forked child never take the same one. An empty pipe whose writing end is closed reads
+    as the end.
+    """
+
+    _RECORD = struct.Struct("<I")
+
+    def __init__(self, count: int) -> None:
+        """Queue the numbers 0 to ``count - 1``.
+
+        Args:
+            count: How many snapshots.
+        """
+        data = b"".join(self._RECORD.pack(number) for number in range(count))
+        self._read, write = os.pipe()
+        try:
+            # A pipe holds 64 KiB: 16,000 snapshots, far more than any run has.
+            os.write(write, data)
+        finally:
+            os.close(write)
+
+    def take(self) -> int | None:
+        """The next number, or None once every number has been taken."""
+        data = os.read(self._read, self._RECORD.size)
+        if not data:
+            return None
+        return int(self._RECORD.unpack(data)[0])
+
+    def close(self) -> None:
+        """Close this process's end of the pipe."""
+        with contextlib.suppress(OSError):
+            os.close(self._read)
+
+
+class _SnapshotHelper:
+    """A forked child that writes snapshots beside this process, and its answer."""
+
+    def __init__(self, pid: int, answer: int) -> None:
+        self._pid = pid
+        self._answer = answer
+
+    @classmethod
+    def start(cls, work: Callable[[], tuple[set[int], set[str]]]) -> _SnapshotHelper | None:
+        """Fork a child that runs ``work`` and sends back what it returns.
+
+        Returns:
+            The child, or None where this process cannot fork safely (it then does all).
+        """
+        if not fork_is_safe():
+            return None
+        answer, send = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(answer)
+            os.close(send)
+            return None
+        if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+            os.close(answer)
+            status = 1
+            try:
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(send, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            finally:
+                # No atexit handlers, no flushing of buffers the parent also holds.
+                os._exit(status)
+        os.close(send)
+        return cls(pid, answer)
+
+    def result(self) -> tuple[set[int], set[str]] | None:
+        """What the child wrote, once it is done; None if it failed."""
+        try:
+            with os.fdopen(self._answer, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            if status != 0 or not data:
+                return None
+            done, postcodes = pickle.loads(data)  # our own child's answer
+            return set(done), set(postcodes)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            return None
+
+    def stop(self) -> None:
+        """End the child early (this process failed) and collect it."""
+        with contextlib.suppress(OSError):
+            os.kill(self._pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self._pid, 0)
+        with contextlib.suppress(OSError):
+            os.close(self._answer)
 
 
 class _Writer:

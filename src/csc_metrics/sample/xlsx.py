@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -216,7 +217,8 @@ def _bulk_tails(distinct: list[object], kinds: set[type]) -> np.ndarray | None:
         tails = opening + values + "</t></is></c>"
         return np.where(values == "", ' t="inlineStr" />', tails).astype(object)
     if kinds == {dt.date}:
-        days = np.fromiter(map(dt.date.toordinal, distinct), np.int64, len(distinct))
+        dates = cast("list[dt.date]", distinct)
+        days = np.fromiter(map(dt.date.toordinal, dates), np.int64, len(dates))
         days -= _EXCEL_EPOCH_ORDINAL
         days = np.where((days > 0) & (days <= _EXCEL_LEAP_BUG_DAYS), days - 1, days)
         return f' s="{DATE_STYLE_ID}" t="n"><v>' + _texts(days.tolist()) + "</v></c>"

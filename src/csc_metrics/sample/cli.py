@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from csc_metrics.errors import ParameterError
+from csc_metrics.folders import replace_folder
 from csc_metrics.sample.config import (
     DEFAULT_SEED,
     DEFAULT_YEARS,
@@ -16,7 +17,6 @@ from csc_metrics.sample.config import (
     parse_years,
     to_date,
 )
-from csc_metrics.storage import staged_replace
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     )
     council = build_council(config)
     log.info("Writing files...")
-    with staged_replace(out, "sample", "--out", check=False, mark=False) as staging:
+    with replace_folder(out, "sample", "--out", check=False, mark=False) as staging:
         written = write_council(council, staging)
     looked_after = open_episodes(council, config.horizon_end)["child"].nunique()
     years = (

@@ -83,6 +83,9 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
         if plan is not None:
             for when in snapshots:
                 plan.quirks.extend(_snapshot_quirks(config, plan, when))
+        # Every quirk is planned now: the manifest is made before this process takes snapshots
+        # from the queue, so that the child has none left to write when this one is done.
+        manifest = render(council, plan, row_counts).encode("utf-8")
         done, postcodes = _write_queued(council, plan, out, establishment, queue)
         used_postcodes |= postcodes
         helped = helper.result() if helper is not None else None
@@ -109,7 +112,7 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
         population_table(config.first_year, config.last_year, config.scale),
         "reference/population.csv",
     )
-    writer.raw(render(council, plan, row_counts).encode("utf-8"), MANIFEST_NAME)
+    writer.raw(manifest, MANIFEST_NAME)
     return writer.written
 
 

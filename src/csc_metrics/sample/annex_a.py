@@ -17,11 +17,14 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.packaging.core import DocumentProperties
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import tostring
 
 from csc_metrics.sample import parameters as p
 from csc_metrics.sample.allocation import allocation_at, child_key
@@ -781,7 +784,8 @@ def workbook_bytes(
 ) -> bytes:
     """Write Lists 6-9 as an .xlsx workbook whose bytes depend only on the data and the date.
 
-    openpyxl writes the workbook with the header rows; the data rows are written as XML by
+    openpyxl writes the workbook with the header rows (once for each set of headers: only its
+    document properties hold the date); the data rows are written as XML by
     ``xlsx.sheet_rows_xml`` (the same bytes, many times faster) unless a value needs openpyxl's
     own writer, when openpyxl writes every row.
 
@@ -794,8 +798,63 @@ def workbook_bytes(
         The workbook file's bytes.
     """
     rows = {name: sheet_rows_xml(frame, LIST_COLUMNS[name]) for name, frame in lists.items()}
-    fast = all(xml is not None for xml in rows.values())
-    return _openpyxl_workbook_bytes(lists, when, headers, rows if fast else None)
+    if not all(xml is not None for xml in rows.values()):
+        return _openpyxl_workbook_bytes(lists, when, headers, None)
+    stamp = _stamp(when)
+    # openpyxl registers the date style when it writes the first date; the frame has a date row
+    # under the first header for that, which the rows then replace.
+    date_probe = any(DATE_CELL in (xml or "") for xml in rows.values())
+    sheets = tuple(
+        (name, tuple((headers or {}).get(column, column) for column in LIST_COLUMNS[name]))
+        for name in lists
+    )
+    frame = _frame_parts(sheets, date_probe)
+    inserts = {
+        f"xl/worksheets/sheet{number}.xml": (rows[name] or "").encode("utf-8")
+        for number, name in enumerate(lists, start=1)
+    }
+    parts = [
+        (name, _core_properties(stamp) if name == _CORE_PART else content)
+        for name, content in frame
+    ]
+    return _zip_parts(parts, stamp, inserts)
+
+
+def _stamp(when: int) -> dt.datetime:
+    """A snapshot's workbook date: the snapshot day at 08:00."""
+    return dt.datetime.combine(to_date(when), dt.time(8, 0))
+
+
+_CREATOR = "csc-metrics sample"
+_CORE_PART = "docProps/core.xml"
+
+
+@cache
+def _frame_parts(
+    sheets: tuple[tuple[str, tuple[str, ...]], ...], date_probe: bool
+) -> list[tuple[str, bytes]]:
+    """The parts openpyxl writes for a workbook of these sheets and header rows, in its order.
+
+    Every part but the document properties (``_CORE_PART``, which hold the date) is the same
+    for every workbook with these headers, so openpyxl writes it once per process.
+    """
+    workbook = Workbook(write_only=True)
+    for number, (name, header) in enumerate(sheets, start=1):
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(header))
+        if date_probe and number == 1:
+            sheet.append([dt.date(2000, 1, 1)])
+    buffer = io.BytesIO()
+    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(workbook, archive).save()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    return [(info.filename, source.read(info)) for info in source.infolist()]
+
+
+def _core_properties(stamp: dt.datetime) -> bytes:
+    """The document properties part of a workbook created and modified at ``stamp``."""
+    properties = DocumentProperties(creator=_CREATOR, created=stamp, modified=stamp)
+    return tostring(properties.to_tree())
 
 
 def _openpyxl_workbook_bytes(
@@ -825,8 +884,8 @@ def _openpyxl_workbook_bytes(
         values = frame[columns].astype(object).where(frame[columns].notna(), None)
         for record in values.itertuples(index=False, name=None):
             sheet.append(record)
-    stamp = dt.datetime.combine(to_date(when), dt.time(8, 0))
-    workbook.properties.creator = "csc-metrics sample"
+    stamp = _stamp(when)
+    workbook.properties.creator = _CREATOR
     workbook.properties.created = stamp
     workbook.properties.modified = stamp
     buffer = io.BytesIO()
@@ -850,16 +909,28 @@ def _fixed_zip(data: bytes, stamp: dt.datetime, inserts: dict[str, bytes] | None
     ``inserts`` maps a worksheet's name in the zip to rows to add at the end of its sheet data.
     """
     source = zipfile.ZipFile(io.BytesIO(data))
+    parts = [(info.filename, source.read(info)) for info in source.infolist()]
+    return _zip_parts(parts, stamp, inserts)
+
+
+def _zip_parts(
+    parts: list[tuple[str, bytes]], stamp: dt.datetime, inserts: dict[str, bytes] | None = None
+) -> bytes:
+    """A zip of ``parts`` (name, content), every entry's time set to ``stamp``.
+
+    ``inserts`` maps a worksheet's name in the zip to rows to add at the end of its sheet data.
+    """
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+        for name, content in parts:
+            entry = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 0
             entry.external_attr = 0
-            content = _APP_XML if info.filename == "docProps/app.xml" else source.read(info)
-            if inserts and info.filename in inserts:
-                content = _insert_rows(content, inserts[info.filename])
+            if name == "docProps/app.xml":
+                content = _APP_XML
+            if inserts and name in inserts:
+                content = _insert_rows(content, inserts[name])
             target.writestr(entry, content)
     return out.getvalue()
 

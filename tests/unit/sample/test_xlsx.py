@@ -90,3 +90,10 @@ def test_rows_are_numbered_from_under_the_header():
         '</row><row r="3"><c r="A3" t="inlineStr"><is><t>y</t></is></c><c r="B3" t="n"><v>2</v>'
         "</c></row>"
     )
+
+
+def test_a_workbook_frame_written_once_serves_other_dates():
+    # The second and third workbooks take openpyxl's parts from the first, with their own date.
+    lists = lists_with(["x", dt.date(2014, 7, 14)])
+    for when in (WHEN, day(dt.date(2024, 12, 31)), day(dt.date(2019, 6, 30))):
+        assert workbook_bytes(lists, when) == _openpyxl_workbook_bytes(lists, when, None, None)

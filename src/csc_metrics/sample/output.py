@@ -23,18 +23,14 @@ import numpy as np
 import pandas as pd
 
 from csc_metrics.forked import fork_is_safe
-from csc_metrics.sample.annex_a import (
-    establishment_table,
-    open_cases,
-    workbook_bytes,
-    workforce_table,
-)
+from csc_metrics.sample.annex_a import establishment_table, open_cases, workforce_table
 from csc_metrics.sample.config import SampleConfig, to_date
 from csc_metrics.sample.generate import SyntheticCouncil
 from csc_metrics.sample.geography import lookup_table, population_table
 from csc_metrics.sample.manifest import render
 from csc_metrics.sample.messy import FileOptions, MessyPlan, apply_messy, csv_bytes, plan_messy
 from csc_metrics.sample.ssda903 import FILE_NAMES
+from csc_metrics.sample.workbook import workbook_bytes
 
 MANIFEST_NAME = "MANIFEST.md"
 

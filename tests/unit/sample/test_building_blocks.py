@@ -12,7 +12,7 @@ import pytest
 
 from csc_metrics.errors import ParameterError
 from csc_metrics.sample.allocation import allocation_at
-from csc_metrics.sample.annex_a import LIST_COLUMNS, workbook_bytes
+from csc_metrics.sample.annex_a import LIST_COLUMNS
 from csc_metrics.sample.care import CareHistory
 from csc_metrics.sample.care_leavers import care_leaver_cohort, ethnic_group
 from csc_metrics.sample.config import (
@@ -26,6 +26,7 @@ from csc_metrics.sample.config import (
 from csc_metrics.sample.messy import FileOptions, csv_bytes
 from csc_metrics.sample.ssda903 import _recode
 from csc_metrics.sample.teams import assign_teams, team_layout
+from csc_metrics.sample.workbook import workbook_bytes
 from csc_metrics.sample.writer import format_days
 
 

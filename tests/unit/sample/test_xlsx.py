@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csc_metrics.sample.annex_a import LIST_COLUMNS, _openpyxl_workbook_bytes, workbook_bytes
+from csc_metrics.sample.annex_a import LIST_COLUMNS
 from csc_metrics.sample.config import day
+from csc_metrics.sample.workbook import _openpyxl_workbook_bytes, workbook_bytes
 from csc_metrics.sample.xlsx import sheet_rows_xml
 
 WHEN = day(dt.date(2025, 3, 31))

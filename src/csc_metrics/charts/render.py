@@ -52,7 +52,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
 
-from csc_metrics.charts import legend_layout
+from csc_metrics.charts import legend_layout, measure
 
 #: Points per inch: SVG user units are points, so the figure is drawn at 72 dpi.
 POINTS = 72.0
@@ -431,14 +431,18 @@ class AxisTicks(Artist):
         return Bbox.null() if box is None else box
 
     def get_tightbbox(self, renderer: RendererBase | None = None) -> Bbox | None:
-        """The box around the tick marks and the labels, or None when there are none."""
+        """The box around the tick marks and the labels, or None when there are none.
+
+        The labels' boxes are those ``Text.get_window_extent`` gives, worked out together
+        (``measure.text_corners``).
+        """
         boxes = [mark.get_window_extent(renderer) for mark in self._marks]
-        boxes += [
-            label.get_window_extent(renderer)
-            for label in self.labels
-            if label.get_visible() and label.get_text()
-        ]
-        return Bbox.union(boxes) if boxes else None
+        shown = [label for label in self.labels if label.get_visible() and label.get_text()]
+        if shown and renderer is not None:
+            boxes += [Bbox(corners) for corners in measure.text_corners(shown, renderer)]
+        else:
+            boxes += [label.get_window_extent(renderer) for label in shown]
+        return measure.union(boxes) if boxes else None
 
     @matplotlib.artist.allow_rasterization
     def draw(self, renderer: RendererBase) -> None:
@@ -460,7 +464,7 @@ def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
     outer = ticks.get_tightbbox(renderer)
     if outer is not None:
         boxes.append(outer)
-    union = Bbox.union(boxes)
+    union = measure.union(boxes)
     reach = {
         "bottom": box.y0 - union.y0,
         "top": union.y1 - box.y1,
@@ -592,9 +596,9 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     dpi = figure.dpi
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
-        boxes = Bbox.union([ax.get_position() for ax in axes])
-        extents = [ax.get_tightbbox(renderer) for ax in axes]
-        tight = Bbox.union([box for box in extents if box is not None])
+        boxes = measure.union([ax.get_position() for ax in axes])
+        extents = [measure.tight_box(ax, renderer) for ax in axes]
+        tight = measure.union([box for box in extents if box is not None])
         # How far the decorations reach beyond the axes' boxes on each side (points).
         reach = [
             max(0.0, boxes.x0 * width - tight.x0),
@@ -612,13 +616,13 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
             if target.width <= 0 or target.height <= 0:
                 return
             _place(axes, boxes, target, width, height)
-            boxes = Bbox.union([ax.get_position() for ax in axes])
+            boxes = measure.union([ax.get_position() for ax in axes])
             for legend in best:
                 legend_layout.fix_best_place(legend, renderer)
             best = []
             if not movable:
                 break
-            moved = Bbox.union([artist.get_window_extent(renderer) for artist in movable])
+            moved = measure.union([measure.window_extent(artist, renderer) for artist in movable])
             beyond = [
                 band.x0 + PAD - moved.x0,
                 band.y0 + PAD - moved.y0,

@@ -20,7 +20,8 @@ values, only grouped differently); tests hold them equal on the charts' kinds of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -113,17 +114,42 @@ def _annotation_tight_box(annotation: Annotation, renderer: RendererBase) -> Bbo
     return _drawn_annotation_extent(annotation, renderer)
 
 
-def tight_box(ax: Axes, renderer: RendererBase) -> Bbox | None:
+def standing(ax: Axes) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Where an axes stands: its box in the figure and its data limits (what moves its artists)."""
+    return tuple(ax.bbox.bounds), tuple(ax.viewLim.bounds)
+
+
+@dataclass
+class Measured:
+    """Tight boxes measured of some of an axes' artists, and where the axes stood then.
+
+    Attributes:
+        where: ``standing(ax)`` when they were measured.
+        boxes: Each artist's tight box (``get_tightbbox``).
+    """
+
+    where: tuple[tuple[float, ...], tuple[float, ...]]
+    boxes: dict[Artist, Bbox | None] = field(default_factory=dict)
+
+
+def tight_box(
+    ax: Axes, renderer: RendererBase, measured: Mapping[Axes, Measured] | None = None
+) -> Bbox | None:
     """``ax.get_tightbbox(renderer)``: the axes with its axis labels, titles and other artists.
 
     The same steps as matplotlib's, in its order, but an annotation's point is checked once
-    (``_annotation_tight_box``) and the boxes are merged by ``union``. None when the axes is
-    hidden.
+    (``_annotation_tight_box``), an artist whose tight box is in ``measured`` is not measured
+    again if its axes stands where it stood then, and the boxes are merged by ``union``. None
+    when the axes is hidden.
     """
     if not ax.get_visible():
         return None
     locator: Any = ax.get_axes_locator()
     ax.apply_aspect(locator(ax, renderer) if locator else None)
+    known = (measured or {}).get(ax)
+    if known is not None and known.where != standing(ax):
+        known = None  # (moved by its aspect)
+    kept = known.boxes if known is not None else {}
     boxes: list[Bbox] = []
     for axis in ax._axis_map.values():
         if ax.axison and axis.get_visible():
@@ -137,7 +163,9 @@ def tight_box(ax: Axes, renderer: RendererBase) -> Bbox | None:
             boxes.append(title.get_window_extent(renderer))
     for artist in ax.get_default_bbox_extra_artists():
         box: Any
-        if type(artist) is Annotation:
+        if artist in kept:
+            box = kept[artist]
+        elif type(artist) is Annotation:
             box = _annotation_tight_box(artist, renderer)
         else:
             box = artist.get_tightbbox(renderer)

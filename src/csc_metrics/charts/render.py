@@ -454,14 +454,30 @@ class AxisTicks(Artist):
         self.stale = False
 
 
-def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
-    """How far (points) the axis' ticks, labels and spine reach out on its label's side."""
+def _side_reach(
+    axis: Axis, ticks: AxisTicks, renderer: RendererBase, measured: dict[Axes, measure.Measured]
+) -> float:
+    """How far (points) the axis' ticks, labels and spine reach out on its label's side.
+
+    The boxes measured are kept in ``measured`` (the ticks' and the spine's tight boxes).
+    """
     ax = axis.axes
     box = ax.get_window_extent(renderer)
+    where = measure.standing(ax)
+    if ax not in measured or measured[ax].where != where:
+        measured[ax] = measure.Measured(where)
+    kept = measured[ax].boxes
     side = axis.get_label_position()
     spine = ax.spines.get(side)
-    boxes = [spine.get_window_extent(renderer)] if spine is not None else [box]
-    outer = ticks.get_tightbbox(renderer)
+    if spine is not None:
+        boxes = [spine.get_window_extent(renderer)]
+        if not spine.get_clip_on() or (
+            spine.get_clip_box() is None and spine.get_clip_path() is None
+        ):
+            kept[spine] = boxes[0]  # unclipped, so its tight box too
+    else:
+        boxes = [box]
+    outer = kept[ticks] = ticks.get_tightbbox(renderer)
     if outer is not None:
         boxes.append(outer)
     union = measure.union(boxes)
@@ -474,7 +490,7 @@ def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
     return max(reach, ticks.mark_reach[side])
 
 
-def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
+def draw_ticks_once(figure: Figure, renderer: RendererBase) -> dict[Axes, measure.Measured]:
     """Fix every axis' ticks now and draw them as an ``AxisTicks`` instead of matplotlib's ticks.
 
     The ticks and limits are fixed as ``freeze_ticks`` fixes them. An axis with a minor
@@ -482,6 +498,10 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
     ``labelpad`` beyond its ticks' labels; that distance does not change when the axes move,
     so it is fixed now, in points from the axes' edge. Shared axes share a locator, so every
     axis' ticks are worked out before any locator is replaced. The figure's dpi must be ``POINTS``.
+
+    Returns:
+        The tight boxes measured to place the axis labels (of ``AxisTicks`` and spines), for
+        ``fit_axes`` to use while nothing has moved.
     """
     found = []
     for ax in _axes_to_fix(figure.axes):
@@ -505,14 +525,18 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
             axis.set_major_locator(NullLocator())
             axis.set_major_formatter(NullFormatter())
         set_limits(limits)
+    measured: dict[Axes, measure.Measured] = {}
     for axis, _, _, _, _, drawn in found:
         # matplotlib has no public getter for whether the label is placed automatically.
         if drawn is not None and getattr(axis, "_autolabelpos", False):
-            _fix_label_place(axis, drawn, renderer)
+            _fix_label_place(axis, drawn, renderer, measured)
+    return measured
 
 
-def _fix_label_place(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> None:
-    reach = (_side_reach(axis, ticks, renderer) + axis.labelpad) / POINTS
+def _fix_label_place(
+    axis: Axis, ticks: AxisTicks, renderer: RendererBase, measured: dict[Axes, measure.Measured]
+) -> None:
+    reach = (_side_reach(axis, ticks, renderer, measured) + axis.labelpad) / POINTS
     ax, figure = axis.axes, axis.get_figure(root=False)
     if figure is None:
         return
@@ -552,7 +576,11 @@ def unclip_texts(axes: Iterable[Axes]) -> None:
             text.set_clip_on(False)
 
 
-def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
+def fit_axes(
+    figure: Figure,
+    rect: tuple[float, float, float, float],
+    measured: dict[Axes, measure.Measured] | None = None,
+) -> None:
     """Move the figure's axes so that they and everything around them fit in ``rect``.
 
     The decorations of every visible axes (tick labels, axis labels, titles, annotations,
@@ -567,6 +595,8 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     Args:
         figure: The figure, with everything drawn on it and its ticks frozen.
         rect: ``(left, bottom, right, top)`` in figure fractions.
+        measured: Tight boxes of artists measured at 72 dpi (``draw_ticks_once``'s), not
+            measured again while their axes stands where it stood then.
     """
     axes = [ax for ax in figure.axes if ax.get_visible()]
     if not axes:
@@ -597,7 +627,7 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     figure.dpi = POINTS  # window extents in points, as the SVG is drawn
     try:
         boxes = measure.union([ax.get_position() for ax in axes])
-        extents = [measure.tight_box(ax, renderer) for ax in axes]
+        extents = [measure.tight_box(ax, renderer, measured) for ax in axes]
         tight = measure.union([box for box in extents if box is not None])
         # How far the decorations reach beyond the axes' boxes on each side (points).
         reach = [

@@ -253,7 +253,7 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
     dpi = figure.dpi
     figure.dpi = render.POINTS
     try:
-        render.draw_ticks_once(figure, renderer)
+        measured = render.draw_ticks_once(figure, renderer)
         top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
         bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
         # matplotlib keeps the figure's y label here; there is no getter.
@@ -265,6 +265,7 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
     render.fit_axes(
         figure,
         ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
+        measured,
     )
 
 

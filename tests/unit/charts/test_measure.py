@@ -24,8 +24,9 @@ def compared(monkeypatch):
     tight_box, window_extent = measure.tight_box, measure.window_extent
     ticks_box = AxisTicks.get_tightbbox
 
-    def both_tight(ax, renderer):
-        ours = tight_box(ax, renderer)
+    def both_tight(ax, renderer, measured=None):
+        # (With the boxes draw_ticks_once measured, when the layout hands them over.)
+        ours = tight_box(ax, renderer, measured)
         seen.append(("axes", ours, ax.get_tightbbox(renderer)))
         return ours
 

@@ -11,8 +11,9 @@ the same steps in fewer calls:
   greatest corner with two numpy reductions for every box);
 - ``text_corners``: the boxes of many texts that share a transform, their positions transformed
   together (``Text.get_window_extent`` transforms them one by one);
-- ``annotation_extent`` and ``tight_box``: an annotation's box with its point checked once, and
-  an axes' tight box (``Axes.get_tightbbox``) built from those.
+- ``annotation_extent`` and ``tight_box``: an annotation's box with its point checked once
+  (``point_in_axes``: at once when it is clear of the axes' edge), and an axes' tight box
+  (``Axes.get_tightbbox``) built from those.
 
 Each gives the same numbers as matplotlib's own answer (the same float operations on the same
 values, only grouped differently); tests hold them equal on the charts' kinds of axes.
@@ -28,6 +29,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
+from matplotlib.patches import Rectangle
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
@@ -67,12 +69,54 @@ def text_corners(texts: Sequence[Text], renderer: RendererBase) -> np.ndarray:
     return corners
 
 
+#: How far (display units) from its axes' edge a point is known to be inside or outside the
+#: axes without matplotlib's test: ``Axes.contains_point`` tests the point against the axes'
+#: rectangle widened or narrowed by a contour of width 1 (half a unit, two at a mitred corner).
+CLEAR_OF_EDGE = 4.0
+
+
+def point_in_axes(ax: Axes, x: float, y: float) -> bool:
+    """``ax.contains_point((x, y))`` (display units), at once for a point clear of the edge.
+
+    A point more than ``CLEAR_OF_EDGE`` inside or outside the axes' box is inside or outside
+    whatever the contour; a point nearer the edge, or an axes that is not a plain rectangle,
+    is left to matplotlib.
+    """
+    patch = ax.patch
+    rectangle = (
+        type(patch) is Rectangle
+        and Artist.get_transform(patch) is ax.transAxes
+        and patch.get_xy() == (0, 0)
+        and (patch.get_width(), patch.get_height(), patch.get_angle()) == (1, 1, 0)
+    )
+    if rectangle:  # the axes' box
+        x0, y0, x1, y1 = ax.bbox.extents
+        clear = CLEAR_OF_EDGE
+        if x0 + clear < x < x1 - clear and y0 + clear < y < y1 - clear:
+            return True
+        if x < x0 - clear or x > x1 + clear or y < y0 - clear or y > y1 + clear:
+            return False
+    point: Any = (x, y)  # (the stubs say integers)
+    return bool(ax.contains_point(point))
+
+
+def _point_drawn(annotation: Annotation, renderer: RendererBase) -> bool:
+    # Annotation._check_xy, its point tested by point_in_axes.
+    clip, ax = annotation.get_annotation_clip(), annotation.axes
+    if not isinstance(ax, Axes):
+        return bool(annotation._check_xy(renderer))  # type: ignore[attr-defined]
+    if clip or (clip is None and annotation.xycoords == "data"):
+        x, y = annotation._get_position_xy(renderer)  # type: ignore[attr-defined]
+        return point_in_axes(ax, x, y)
+    return True
+
+
 def annotation_extent(annotation: Annotation, renderer: RendererBase) -> Bbox:
     """``annotation.get_window_extent(renderer)``: its text's box, with its arrow's if it has one.
 
     ``Bbox.unit()`` when it is hidden or its point is not drawn (outside its axes).
     """
-    if not annotation.get_visible() or not annotation._check_xy(renderer):  # type: ignore[attr-defined]
+    if not annotation.get_visible() or not _point_drawn(annotation, renderer):
         return Bbox.unit()
     return _drawn_annotation_extent(annotation, renderer)
 
@@ -98,7 +142,7 @@ def _annotation_tight_box(annotation: Annotation, renderer: RendererBase) -> Bbo
     # Annotation.get_tightbbox: its point checked once, not three times.
     if annotation.get_clip_on():
         return annotation.get_tightbbox(renderer)
-    if not annotation._check_xy(renderer):  # type: ignore[attr-defined]
+    if not _point_drawn(annotation, renderer):
         return Bbox.null()
     # Text.get_tightbbox
     if not annotation.get_visible() or annotation.get_text() == "":

@@ -152,3 +152,17 @@ def test_texts_sharing_a_transform_measure_as_each_alone():
     figure.dpi = POINTS
     corners = measure.text_corners(texts, renderer)
     assert corners.tolist() == [t.get_window_extent(renderer).get_points().tolist() for t in texts]
+
+
+def test_a_point_is_in_the_axes_as_matplotlib_finds_it():
+    # Points across the axes' box and just either side of every edge and corner: inside or
+    # outside as Axes.contains_point says (near an edge, it is asked).
+    figure, ax = new_axes()
+    figure.dpi = POINTS
+    x0, y0, x1, y1 = ax.bbox.extents
+    offsets = [-50.0, -4.5, -3.9, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.9, 4.5, 50.0]
+    xs = [x0 + d for d in offsets] + [(x0 + x1) / 2] + [x1 + d for d in offsets]
+    ys = [y0 + d for d in offsets] + [(y0 + y1) / 2] + [y1 + d for d in offsets]
+    found = [[measure.point_in_axes(ax, x, y) for x in xs] for y in ys]
+    assert found == [[bool(ax.contains_point((x, y))) for x in xs] for y in ys]
+    assert found[len(ys) // 2][len(xs) // 2] and not found[0][0]

@@ -44,6 +44,7 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.cbook import CallbackRegistry
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
@@ -402,10 +403,15 @@ class AxisTicks(Artist):
             if not label.get_visible():
                 continue
             level = float(label.get_position()[1 - along])
+            first: Text | None = None
             for tick, text in zip(ticks, labels, strict=True):
-                drawn = Text(text=text)
-                drawn.update_from(label)
-                drawn.set_rotation_mode(label.get_rotation_mode())
+                if first is None:
+                    drawn = first = Text(text=text)
+                    drawn.update_from(label)
+                    drawn.set_rotation_mode(label.get_rotation_mode())
+                else:
+                    drawn = _copy_text(first)
+                    drawn.set_text(text)
                 drawn.set_position((tick, level) if along == 0 else (level, tick))
                 drawn.set_figure(figure)  # type: ignore[arg-type]
                 self.labels.append(drawn)
@@ -452,6 +458,21 @@ class AxisTicks(Artist):
         for artist in self.get_children():
             artist.draw(renderer)
         self.stale = False
+
+
+def _copy_text(text: Text) -> Text:
+    """A new ``Text`` with the properties of ``text``, as ``Text()`` and ``update_from`` make it.
+
+    Each tick label is a ``Text`` with the first one's properties; making one afresh works out
+    every default again (``Text.__init__``), about a tenth of a chart's layout. The copy has its
+    own font properties (``update_from`` copies them too) and listeners (none), and shares
+    nothing else that changes in place; a test holds its state equal to a label made afresh.
+    """
+    copied = Text.__new__(Text)
+    copied.__dict__.update(text.__dict__)
+    copied._callbacks = CallbackRegistry(signals=["pchanged"])  # type: ignore[attr-defined]
+    copied._fontproperties = text.get_fontproperties().copy()  # type: ignore[attr-defined]
+    return copied
 
 
 def _side_reach(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from csc_metrics.charts import breakdown_bars, heatmap, measure, spc_chart, team_small_multiples
@@ -166,3 +167,30 @@ def test_a_point_is_in_the_axes_as_matplotlib_finds_it():
     found = [[measure.point_in_axes(ax, x, y) for x in xs] for y in ys]
     assert found == [[bool(ax.contains_point((x, y))) for x in xs] for y in ys]
     assert found[len(ys) // 2][len(xs) // 2] and not found[0][0]
+
+
+def test_tick_labels_copied_from_the_first_are_as_labels_made_afresh():
+    # AxisTicks makes its first label with Text() and update_from, then copies it: each copy's
+    # state is what Text() and update_from would give (its own font properties and listeners).
+    figure, ax = new_axes()
+    ax.plot([0, 1, 2], [3, 4, 5])
+    template = ax.xaxis.majorTicks[0].label1
+    ticks = AxisTicks(ax.xaxis, [0.0, 1.0, 2.0], ["Zero", "One", "Zero"])
+    level = float(template.get_position()[1])
+    assert len(ticks.labels) == 3  # the bottom labels only
+    for tick, text, drawn in zip(
+        [0.0, 1.0, 2.0], ["Zero", "One", "Zero"], ticks.labels, strict=True
+    ):
+        afresh = Text(text=text)
+        afresh.update_from(template)
+        afresh.set_rotation_mode(template.get_rotation_mode())
+        afresh.set_position((tick, level))
+        afresh.set_figure(figure)
+        ours, theirs = vars(drawn), vars(afresh)
+        assert ours.keys() == theirs.keys()
+        assert ours["_fontproperties"] == theirs["_fontproperties"]
+        assert ours["_callbacks"].callbacks == theirs["_callbacks"].callbacks == {}
+        for name in ("_fontproperties", "_callbacks"):
+            assert ours[name] is not vars(ticks.labels[0])[name] or drawn is ticks.labels[0]
+        same = {k: v for k, v in ours.items() if k not in ("_fontproperties", "_callbacks")}
+        assert same == {k: theirs[k] for k in same}

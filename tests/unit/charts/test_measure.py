@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from csc_metrics.charts import breakdown_bars, heatmap, measure, spc_chart, team_small_multiples
+from csc_metrics.charts import (
+    breakdown_bars,
+    heatmap,
+    measure,
+    spc_chart,
+    style,
+    team_small_multiples,
+)
 from csc_metrics.charts.render import POINTS, AxisTicks, measuring_renderer
 from csc_metrics.charts.style import finish, new_axes
 from csc_metrics.spc import spc
@@ -194,3 +202,38 @@ def test_tick_labels_copied_from_the_first_are_as_labels_made_afresh():
             assert ours[name] is not vars(ticks.labels[0])[name] or drawn is ticks.labels[0]
         same = {k: v for k, v in ours.items() if k not in ("_fontproperties", "_callbacks")}
         assert same == {k: theirs[k] for k in same}
+
+
+def test_tick_marks_and_grid_lines_are_as_lines_made_afresh():
+    # AxisTicks' lines start from a copy of a blank line made once: each has the state that
+    # Line2D([], []) and update_from give (own listeners, data and marker style).
+    figure, ax = new_axes()
+    ax.plot([0, 1, 2], [3, 4, 5])
+    style.style_axes(ax, "x", "y")
+    ax.tick_params(axis="x", length=6, width=2, color="red")
+    for axis in (ax.xaxis, ax.yaxis):
+        template = axis.majorTicks[0]
+        ticks = AxisTicks(axis, [0.0, 1.0], ["a", "b"])
+        for ours, model in zip(
+            ticks._grid + ticks._marks,
+            [template.gridline] * len(ticks._grid) + [template.tick1line, template.tick2line],
+            strict=False,
+        ):
+            afresh = Line2D([], [])
+            afresh.update_from(model)
+            afresh.set_data(ours.get_data())
+            afresh.set_figure(figure)
+            mine, theirs = vars(ours), vars(afresh)
+            assert mine.keys() == theirs.keys()
+            assert mine["_callbacks"] is not theirs["_callbacks"]
+            assert mine["_marker"] is not model._marker
+            assert mine["_marker"].get_marker() == theirs["_marker"].get_marker()
+            assert mine["_xorig"] is not theirs["_xorig"]
+            for name, value in mine.items():
+                if name in ("_callbacks", "_marker"):
+                    continue
+                assert (
+                    np.array_equal(value, theirs[name], equal_nan=True)
+                    if isinstance(value, np.ndarray)
+                    else value == theirs[name]
+                ), name

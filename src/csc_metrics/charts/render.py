@@ -29,11 +29,12 @@ the values drawn than the picture needs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import matplotlib
@@ -625,10 +626,28 @@ def unclip_texts(axes: Iterable[Axes]) -> None:
             text.set_clip_on(False)
 
 
+@contextlib.contextmanager
+def at_points(figure: Figure) -> Iterator[None]:
+    """The figure at ``POINTS`` dpi inside the block, its own dpi again after it.
+
+    Left alone when it is already at ``POINTS``: setting the dpi, even to the same value, makes
+    every transform of the figure again.
+    """
+    dpi = figure.dpi
+    if dpi != POINTS:
+        figure.dpi = POINTS
+    try:
+        yield
+    finally:
+        if figure.dpi != dpi:
+            figure.dpi = dpi
+
+
 def fit_axes(
     figure: Figure,
     rect: tuple[float, float, float, float],
     measured: dict[Axes, measure.Measured] | None = None,
+    renderer: ChartRenderer | None = None,
 ) -> None:
     """Move the figure's axes so that they and everything around them fit in ``rect``.
 
@@ -646,11 +665,13 @@ def fit_axes(
         rect: ``(left, bottom, right, top)`` in figure fractions.
         measured: Tight boxes of artists measured at 72 dpi (``draw_ticks_once``'s), not
             measured again while their axes stands where it stood then.
+        renderer: The figure's ``measuring_renderer``, if the caller has one.
     """
     axes = [ax for ax in figure.axes if ax.get_visible()]
     if not axes:
         return
-    renderer = measuring_renderer(figure)
+    if renderer is None:
+        renderer = measuring_renderer(figure)
     width, height = figure.get_size_inches() * POINTS
     band = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
     movable: list[Artist] = [text for ax in axes for text in ax.texts if text.get_visible()]
@@ -672,9 +693,7 @@ def fit_axes(
     for shown in (ax.get_legend() for ax in axes):
         if shown is not None:
             legend_layout.remember_legend_layout(shown)
-    dpi = figure.dpi
-    figure.dpi = POINTS  # window extents in points, as the SVG is drawn
-    try:
+    with at_points(figure):  # window extents in points, as the SVG is drawn
         boxes = measure.union([ax.get_position() for ax in axes])
         extents = [measure.tight_box(ax, renderer, measured) for ax in axes]
         tight = measure.union([box for box in extents if box is not None])
@@ -711,8 +730,6 @@ def fit_axes(
             if max(beyond) <= 0.5:
                 break
             reach = [r + max(0.0, b) for r, b in zip(reach, beyond, strict=True)]
-    finally:
-        figure.dpi = dpi
 
 
 def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: float) -> None:

@@ -477,7 +477,8 @@ def _new_line() -> Line2D:
     own listeners and data lists. It shares the blank's marker style until ``update_from`` gives
     it its own, as ``_line`` does at once (a test holds such lines equal to lines made afresh).
     """
-    settings = [matplotlib.rcParams[key] for key in _LINE_SETTINGS]
+    # (Read as a dict: RcParams' own lookup checks each key for deprecation first.)
+    settings = [dict.__getitem__(matplotlib.rcParams, key) for key in _LINE_SETTINGS]
     blank, made_under = _blank_line
     if blank is None or made_under != settings:
         blank = Line2D([], [])
@@ -554,16 +555,23 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> dict[Axes, measur
         ``fit_axes`` to use while nothing has moved.
     """
     found = []
+    # Shared axes share one locator and formatter, which read the first axis' limits: their
+    # ticks are worked out once (a grid of small multiples ran the date locator per panel).
+    located: dict[tuple, tuple[list[float], list[str]]] = {}
     for ax in _axes_to_fix(figure.axes):
         for axis, limits, set_limits in (
             (ax.xaxis, ax.get_xlim(), ax.set_xlim),
             (ax.yaxis, ax.get_ylim(), ax.set_ylim),
         ):
-            ticks, labels = _fixed_ticks(axis, limits)
+            key = (id(axis.get_major_locator()), id(axis.get_major_formatter()), limits)
+            if key not in located:
+                located[key] = _fixed_ticks(axis, limits)
+            ticks, labels = located[key]
             # (Asking for the minor ticks' places would run the major locator again.)
             simple = axis.get_visible() and isinstance(axis.get_minor_locator(), NullLocator)
             drawn = AxisTicks(axis, ticks, labels) if simple else None
             found.append((axis, limits, set_limits, ticks, labels, drawn))
+    limited: list[tuple[Axis, tuple[float, float]]] = []
     for axis, limits, set_limits, ticks, labels, drawn in found:
         if drawn is None:
             axis.set_major_locator(FixedLocator(ticks))
@@ -574,13 +582,31 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> dict[Axes, measur
             drawn.set_clip_on(False)
             axis.set_major_locator(NullLocator())
             axis.set_major_formatter(NullFormatter())
-        set_limits(limits)
+        if not _limited_already(axis, limits, limited):
+            set_limits(limits)
+            limited.append((axis, limits))
     measured: dict[Axes, measure.Measured] = {}
     for axis, _, _, _, _, drawn in found:
         # matplotlib has no public getter for whether the label is placed automatically.
         if drawn is not None and getattr(axis, "_autolabelpos", False):
             _fix_label_place(axis, drawn, renderer, measured)
     return measured
+
+
+def _limited_already(
+    axis: Axis, limits: tuple[float, float], limited: list[tuple[Axis, tuple[float, float]]]
+) -> bool:
+    """Whether an axis shared with ``axis`` has had its limits set to ``limits`` already.
+
+    Setting a shared axis' limits sets every axis it is shared with (its listeners told, its
+    autoscaling turned off), so setting the same limits on another of them changes nothing.
+    """
+    ax = axis.axes
+    shared = ax.get_shared_x_axes() if axis is ax.xaxis else ax.get_shared_y_axes()
+    return any(
+        done == limits and other.axis_name == axis.axis_name and shared.joined(ax, other.axes)  # type: ignore[attr-defined]
+        for other, done in limited
+    )
 
 
 def _fix_label_place(

@@ -13,11 +13,12 @@ from csc_metrics.charts import (
     breakdown_bars,
     heatmap,
     measure,
+    render,
     spc_chart,
     style,
     team_small_multiples,
 )
-from csc_metrics.charts.render import POINTS, AxisTicks, measuring_renderer
+from csc_metrics.charts.render import POINTS, AxisTicks, figure_svg, measuring_renderer
 from csc_metrics.charts.style import finish, new_axes
 from csc_metrics.spc import spc
 
@@ -237,3 +238,32 @@ def test_tick_marks_and_grid_lines_are_as_lines_made_afresh():
                     if isinstance(value, np.ndarray)
                     else value == theirs[name]
                 ), name
+
+
+def _small_multiples():
+    dates = pd.date_range("2023-06-30", periods=6, freq="QE")
+    table = pd.DataFrame(
+        {
+            "team": [name for name in ("North", "South", "East", "West") for _ in dates],
+            "period_end": list(dates) * 4,
+            "value": np.arange(24, dtype=float) % 7 + 10.0,
+        }
+    )
+    return team_small_multiples(table, "Cases", "Cases per FTE", "Snapshots", unit="ratio")
+
+
+def test_shared_axes_have_their_ticks_located_and_limits_set_once(monkeypatch):
+    # Four panels sharing x and y: each shared axis' ticks are worked out once (not per
+    # panel), and the drawing is the one setting every panel's limits again gives.
+    calls = []
+    fixed_ticks = render._fixed_ticks
+
+    def counted(axis, limits):
+        calls.append(axis.axis_name)
+        return fixed_ticks(axis, limits)
+
+    monkeypatch.setattr(render, "_fixed_ticks", counted)
+    once = figure_svg(_small_multiples().figure)
+    assert sorted(calls) == ["x", "y"]
+    monkeypatch.setattr(render, "_limited_already", lambda *args: False)
+    assert figure_svg(_small_multiples().figure) == once

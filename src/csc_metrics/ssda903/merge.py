@@ -53,22 +53,6 @@ def _row_key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return key
 
 
-def _joined_codes(frame: pd.DataFrame, columns: list[str] | None = None) -> np.ndarray:
-    """One integer per row, equal for two rows exactly when their values in ``columns`` are.
-
-    Blanks count as equal, as ``DataFrame.duplicated`` counts them; so ``duplicated`` on these
-    integers marks the rows it marks on the columns themselves. (Not ordered: ``_row_key`` is.)
-    """
-    key = np.zeros(len(frame), dtype="int64")
-    for number, column in enumerate(columns if columns is not None else list(frame.columns)):
-        if number > 1:
-            # Numbered afresh (below the row count), so that the next product cannot overflow.
-            key = pd.factorize(key)[0]
-        codes, distinct = pd.factorize(frame[column])
-        key = key * (len(distinct) + 1) + (codes + 1)
-    return key
-
-
 def sorted_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """``frame.sort_values(columns, kind="stable")``: rows sorted by ``columns``, blanks last.
 
@@ -112,18 +96,14 @@ def keep_latest(
     needed = list(dict.fromkeys([*key, *order, "source_file", "child_id"]))
     rows = sorted_rows(frame[needed], order)
     complete = rows[key].notna().all(axis=1)
-    # Each record's key as one integer, worked out once for both checks below (as
-    # ``duplicated`` on the text columns would factorise them again for each).
-    record = pd.Series(_joined_codes(rows, key), index=rows.index)
-    in_year = _joined_codes(pd.DataFrame({"record": record, "year": rows["collection_year"]}))
+    group = [*key, "collection_year"]
     # Only the rows of repeated records are looked at closely: they are few, often none.
-    repeated = rows[complete & pd.Series(in_year, index=rows.index).duplicated(keep=False)]
+    repeated = rows[complete & rows.duplicated(group, keep=False)]
     if len(repeated):
         rows = _drop_duplicates(frame, rows, repeated, key, table, log)
-        record = record.reindex(rows.index)
     if across_years:
         complete = rows[key].notna().all(axis=1)
-        older = complete & record.duplicated(keep="last")
+        older = complete & rows.duplicated(key, keep="last")
         for file, count in rows.loc[older, "source_file"].value_counts(sort=False).items():
             log_file(
                 log,

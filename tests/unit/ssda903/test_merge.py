@@ -347,20 +347,3 @@ def test_sorted_rows_is_a_stable_sort_with_blanks_last(columns):
     frame = _keys_frame()
     expected = frame.sort_values(columns, kind="stable", na_position="last")
     pd.testing.assert_frame_equal(merge.sorted_rows(frame, columns), expected)
-
-
-def test_joined_codes_match_rows_as_duplicated_does_blanks_equal():
-    # Rows 0 and 2 hold (A, 2024-01-01); rows 1 and 3 both have a blank child on 2024-01-02,
-    # equal as duplicated counts blanks; row 4 differs from row 0 only by its date.
-    frame = pd.DataFrame(
-        {
-            "child_id": pd.Series(["A", None, "A", None, "A"], dtype="string[pyarrow]"),
-            "decom": pd.to_datetime(
-                ["2024-01-01", "2024-01-02", "2024-01-01", "2024-01-02", "2024-01-03"]
-            ),
-        }
-    )
-    codes = pd.Series(merge._joined_codes(frame, ["child_id", "decom"]))
-    for keep in ("first", "last", False):
-        assert codes.duplicated(keep=keep).tolist() == frame.duplicated(keep=keep).tolist()
-    assert codes[0] == codes[2] and codes[1] == codes[3] and codes[4] != codes[0]

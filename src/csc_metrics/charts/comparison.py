@@ -110,11 +110,14 @@ def benchmark_chart(
     if kind == "line":
         ends = []
         for name in names:
-            series = wide[name].dropna()
+            # Each series without its blank periods, selected as arrays (a few periods).
+            values = wide[name].to_numpy()
+            kept = ~pd.isna(values)
+            periods, values = wide.index[kept], values[kept]
             style = styles[name]
-            ax.plot(series.index, series.to_numpy(), label=name, markersize=6, **style)
-            if len(series):
-                ends.append((name, series.index[-1], float(series.iloc[-1])))
+            ax.plot(periods, values, label=name, markersize=6, **style)
+            if len(values):
+                ends.append((name, periods[-1], float(values[-1])))
         cap_percent_axis(ax, unit)
         low, high = ax.get_ylim()
         # Names at the line ends, moved apart so that none prints over another.

@@ -6,6 +6,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     LABEL_SIZE,
     OKABE_ITO,
@@ -108,8 +109,8 @@ def breakdown_bars(
     positions = np.arange(len(table))[::-1]
     figure, ax = new_axes((8.0, max(3.2, 1.3 + 0.45 * len(table))))
     is_small = table.get("is_small", pd.Series(False, index=table.index)).astype(bool)
-    bars = ax.barh(
-        positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6
+    bars = barh(
+        ax, positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6
     )
     for bar, small_group in zip(bars, is_small, strict=True):
         if small_group:

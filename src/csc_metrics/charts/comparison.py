@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     OKABE_ITO,
     SERIES_COLOURS,
@@ -144,7 +145,7 @@ def benchmark_chart(
         latest = wide.loc[latest_period, names]
         positions = np.arange(len(names))[::-1]
         colours = [styles[n]["color"] for n in names]
-        bars = ax.barh(positions, latest.to_numpy(dtype=float), color=colours)
+        bars = barh(ax, positions, latest.to_numpy(dtype=float), color=colours)
         for bar, name in zip(bars, names, strict=True):
             if name != council:
                 bar.set_hatch("//")

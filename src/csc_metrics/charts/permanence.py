@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     LABEL_SIZE,
     OKABE_ITO,
@@ -68,7 +69,8 @@ def stage_timeline(
                 continue
             index = stage_names.index(name)
             colour, hatch = STAGE_STYLES[index % len(STAGE_STYLES)]
-            ax.barh(
+            barh(
+                ax,
                 positions[row],
                 days,
                 left=left,
@@ -271,7 +273,7 @@ def count_bars(
     shown = table["count"].where(~hidden)
     positions = np.arange(len(table))[::-1]
     figure, ax = new_axes((8.0, max(2.8, 1.3 + 0.45 * len(table))))
-    ax.barh(positions, shown.fillna(0).to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6)
+    barh(ax, positions, shown.fillna(0).to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6)
     labels = np.where(hidden, "c", table["count"].map(format_count))
     for position, value, label in zip(positions, shown.fillna(0), labels, strict=True):
         ax.annotate(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import finish, new_axes
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat
@@ -260,7 +261,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     colours = np.where(
         worse, OKABE_ITO["vermillion"], np.where(neutral, NEUTRAL_GREY, OKABE_ITO["blue"])
     )
-    bars = ax.barh(positions, gaps["gap_pp"].to_numpy(dtype=float), color=colours, height=0.6)
+    bars = barh(ax, positions, gaps["gap_pp"].to_numpy(dtype=float), color=colours, height=0.6)
     for bar, is_worse in zip(bars, worse, strict=True):
         if is_worse:
             bar.set_hatch("//")

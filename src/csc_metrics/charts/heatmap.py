@@ -22,6 +22,7 @@ from csc_metrics.charts.style import (
     Chart,
     cap_percent_axis,
     category_label,
+    category_ticks,
     finish,
     new_axes,
     style_axes,
@@ -234,7 +235,7 @@ def _one_row_bars(
     positions = np.arange(len(names))[::-1]
     bars = barh(ax, positions, np.nan_to_num(shown), color=OKABE_ITO["blue"], height=0.6)
     ax.bar_label(bars, labels=list(labels), padding=4, fontsize=9, color=TEXT_COLOUR)
-    ax.set_yticks(positions, names)
+    category_ticks(ax.yaxis, positions, names)
     style_axes(ax, unit_format(unit).axis_label, x_label)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)

@@ -61,10 +61,14 @@ def stage_timeline(
     positions = {row: len(rows) - 1 - n for n, row in enumerate(rows)}
     widest = 0.0
     labelled: set[str] = set()
+    # Each bar's stages picked out as arrays (a frame's selection per bar cost more), their
+    # values as Python's, as iterating the frame's columns gave them.
+    row_of, stage_of = stages["row"].to_numpy(), stages["stage"].to_numpy()
+    days_of = stages["days"].astype(float).to_numpy()
     for row in rows:
-        part = stages[stages["row"] == row]
+        chosen = row_of == row
         left = 0.0
-        for name, days in zip(part["stage"], part["days"].astype(float), strict=True):
+        for name, days in zip(stage_of[chosen].tolist(), days_of[chosen].tolist(), strict=True):
             if np.isnan(days):
                 continue
             index = stage_names.index(name)
@@ -135,12 +139,12 @@ def stage_timeline(
     )
     described = []
     for row in rows:
-        parts = stages[stages["row"] == row]
+        chosen = row_of == row
         text = ", ".join(
             f"{stage} {value_label(days, 'days')} days"
             if not np.isnan(days)
             else f"{stage} not known"
-            for stage, days in zip(parts["stage"], parts["days"].astype(float), strict=True)
+            for stage, days in zip(stage_of[chosen].tolist(), days_of[chosen].tolist(), strict=True)
         )
         described.append(f"{row}: {text}")
     alt = f"Timeline of {title}: " + "; ".join(described) + "."

@@ -3,7 +3,7 @@
 Notebooks call the ``show_*`` functions; each builds its output with a ``*_html`` or ``*_bundle``
 function (which tests and the runner can call directly) and publishes it with
 ``IPython.display.display(..., raw=True)``. Everything is self-contained (charts are base64 SVG
-images whose text stays text, ``charts.render``; icons are inline SVG; no CDN, no web fonts)
+images whose text stays text, ``charts.svg_writer``; icons are inline SVG; no CDN, no web fonts)
 and escaped with ``html.escape``.
 
 - Figures are ``<figure>`` elements with an ``<img alt="...">`` and a ``<figcaption>``.
@@ -33,7 +33,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from csc_metrics.charts import Chart
-from csc_metrics.charts.render import figure_svg
+from csc_metrics.charts.svg_writer import figure_svg
 from csc_metrics.formatting import ColumnFormat
 from csc_metrics.html_tables import csv_download_html, plain_table, table_html
 from csc_metrics.narrative import IndicatorSummary
@@ -87,7 +87,7 @@ def png_base64(figure: Figure) -> str:
 
 
 def svg_base64(figure: Figure) -> str:
-    """The figure as a base64 SVG, its text kept as text (``charts.render.figure_svg``)."""
+    """The figure as a base64 SVG, its text kept as text (``charts.svg_writer.figure_svg``)."""
     return base64.b64encode(figure_svg(figure).encode("utf-8")).decode("ascii")
 
 

@@ -11,7 +11,7 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.text import Text
 from matplotlib.textpath import TextToPath
 
-from csc_metrics.charts import breakdown_bars, legend_layout, render, spc_chart, style
+from csc_metrics.charts import breakdown_bars, legend_layout, spc_chart, style, svg_writer
 from csc_metrics.charts.render import (
     POINTS,
     AxisTicks,
@@ -230,7 +230,7 @@ def test_category_ticks_need_a_label_for_each_position():
 
 def matplotlib_extent(text, renderer):
     """The text's box as matplotlib lays it out afresh, without the remembered layouts."""
-    bbox, _, _ = render._matplotlib_layout(text, renderer)
+    bbox, _, _ = svg_writer._matplotlib_layout(text, renderer)
     return bbox.translated(*text.get_transform().transform(text.get_position()))
 
 
@@ -318,5 +318,5 @@ def test_the_installed_matplotlib_is_one_whose_text_layouts_are_kept():
     # more): fail here so that an upgrade is checked with the layout tests above and added.
     import matplotlib
 
-    assert tuple(matplotlib.__version_info__[:2]) in render.LAYOUT_KEPT_FOR
-    assert Text._get_layout is render._remembered_layout
+    assert tuple(matplotlib.__version_info__[:2]) in svg_writer.LAYOUT_KEPT_FOR
+    assert Text._get_layout is svg_writer._remembered_layout

@@ -37,11 +37,11 @@ def barh(ax: Axes, y: Any, width: Any, **kwargs: Any) -> BarContainer:
         The bars, as ``Axes.barh`` returns them.
     """
     # An attribute of this axes alone, removed again below: the class' method is untouched.
-    ax._update_patch_limits = _limits_later  # type: ignore[method-assign]
+    ax._update_patch_limits = _limits_later  # type: ignore[attr-defined]
     try:
         bars = ax.barh(y, width, **kwargs)
     finally:
-        del ax._update_patch_limits
+        del ax._update_patch_limits  # type: ignore[attr-defined]
     _take_in_limits(ax, bars.patches)
     return bars
 

@@ -150,7 +150,7 @@ def spc_chart(
                     color=LIMIT_COLOUR,
                     wrap=True,
                 )
-    ax._request_autoscale_view()  # as ax.plot does once its lines are added
+    ax._request_autoscale_view()  # type: ignore[attr-defined]  # as ax.plot does after its lines
     shown_types = points["point_type"].to_numpy()[shown]
     shown_dates, shown_values = dates[shown], values[shown]
     for point_type, style in SPC_POINT_STYLES.items():

@@ -42,7 +42,7 @@ def test_bars_and_their_limits_are_those_of_axes_barh(kwargs):
 
 
 def test_limits_are_taken_in_only_afterwards_and_the_axes_method_is_put_back():
-    figure, ax = new_axes()
+    _figure, ax = new_axes()
     barh(ax, [0, 1], [2.0, 3.0])
     # No attribute of the axes shadows its class' method once the bars are drawn.
     assert "_update_patch_limits" not in vars(ax)
@@ -50,7 +50,7 @@ def test_limits_are_taken_in_only_afterwards_and_the_axes_method_is_put_back():
 
 
 def test_bars_with_no_length_and_no_height_leave_the_limits_alone():
-    figure, ax = new_axes()
+    _figure, ax = new_axes()
     before = ax.dataLim.get_points().copy()
     barh(ax, [0.0], [0.0], height=0.0)  # matplotlib ignores such a rectangle too
     assert (ax.dataLim.get_points() == before).all()

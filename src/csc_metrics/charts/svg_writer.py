@@ -28,14 +28,27 @@ import functools
 import io
 import re
 import string
+from collections.abc import Iterable
 from typing import Any
 
 import matplotlib
-from matplotlib.backends.backend_svg import RendererSVG
+import matplotlib.font_manager as fm
+import numpy as np
+from matplotlib.backends.backend_svg import (
+    RendererSVG,
+    _escape_cdata,
+    _escape_comment,
+    _generate_css,
+    _generate_transform,
+    _quote_escape_attrib,
+)
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
+from matplotlib.path import Path
 from matplotlib.text import Text
+from matplotlib.transforms import Affine2D
 
 #: Points per inch: SVG user units are points, so the figure is drawn at 72 dpi.
 POINTS = 72.0
@@ -153,8 +166,269 @@ def _height_metrics(font_path: str, size: float) -> tuple[float, float, float]:
     return height - low, low, 0.0
 
 
+#: The matplotlib versions whose SVG writer (``backend_svg.RendererSVG``, ``_XMLWriter``)
+#: ``ChartRenderer`` writes the same bytes as, more cheaply (tests compare the two). Under any
+#: other version the charts are written by matplotlib's own writer: slower, never different.
+WRITER_CHECKED_FOR = {(3, 11)}
+#: The generic font families whose font lists (rcParams ``font.<family>``) a text's CSS names.
+_GENERIC_FAMILIES = ("serif", "sans-serif", "cursive", "fantasy", "monospace")
+#: Style strings (``_get_style``) and texts' CSS by what they are worked out from.
+_STYLES: dict[tuple, str] = {}
+_TEXT_STYLES: dict[tuple, str] = {}
+#: Numbers as written (``_rounded``) by value, and decimals rounded (``_round_numbers``).
+_ROUNDED_VALUES: dict[float, str] = {}
+_ROUNDED_DECIMALS: dict[str, str] = {}
+#: More entries than this in one of the tables above and it starts again.
+_MEMO_MAX = 100_000
+_INDENT = " " * 64  # matplotlib's _XMLWriter indents by one space a level, to 64 at most
+_ANCHORS = {"left": "start", "right": "end", "center": "middle"}
+
+
+def _attribute(name: str, value: str | None) -> str:
+    """`` name="value"`` as matplotlib's XML writer writes it; nothing for an empty value."""
+    return f" {name}={_quote_escape_attrib(value)}" if value else ""
+
+
+def _rounded(value: float) -> str:
+    """A number as matplotlib writes it (``%f``, trailing zeros cut), then rounded to a tenth.
+
+    The same as ``_round_numbers`` on matplotlib's string: ``12.3456`` -> ``12.3``, ``12.04`` ->
+    ``12.0``, ``12.5`` and ``12`` as they are, ``-0.04`` -> ``-0.0``.
+    """
+    if value != value or value == 0:  # NaN, and 0.0 / -0.0 (equal as keys, written apart)
+        return _round_numbers(f"{value:f}".rstrip("0").rstrip("."))
+    found = _ROUNDED_VALUES.get(value)
+    if found is None:
+        if len(_ROUNDED_VALUES) >= _MEMO_MAX:
+            _ROUNDED_VALUES.clear()
+        found = _ROUNDED_VALUES[value] = _round_numbers(f"{value:f}".rstrip("0").rstrip("."))
+    return found
+
+
+def _style_key(gc: Any, rgb_face: Any) -> tuple:
+    """What ``RendererSVG._get_style_dict`` reads from a graphics context without a hatch."""
+    offset, dashes = gc.get_dashes()
+    return (
+        None if rgb_face is None else tuple(rgb_face),
+        gc.get_forced_alpha(),
+        gc.get_alpha(),
+        offset,
+        None if dashes is None else tuple(dashes),
+        gc.get_linewidth(),
+        tuple(gc.get_rgb()),
+        gc.get_joinstyle(),
+        gc.get_capstyle(),
+    )
+
+
+def _font_family_names(prop: FontProperties) -> list[str]:
+    """The font names a text's CSS lists, as matplotlib's ``_draw_text_as_text`` expands them."""
+
+    def normalized(name: str) -> str:
+        return "sans-serif" if name in ["sans", "sans serif"] else name
+
+    def expanded(entry: str) -> Iterable[str]:
+        entry = normalized(entry)
+        if entry in fm.font_family_aliases:
+            for name in fm.FontManager._expand_aliases(entry):  # type: ignore[attr-defined]
+                yield normalized(name)
+        yield entry
+
+    return [
+        name if name in fm.font_family_aliases else repr(name)
+        for entry in prop.get_family()
+        for name in expanded(entry)
+    ]
+
+
+def _text_css(prop: FontProperties, rgb: Any, alpha: float, ha: str | None) -> str:
+    """A plain text's CSS as matplotlib's ``_draw_text_as_text`` writes it (before rounding).
+
+    ``ha`` is the text's horizontal alignment when it is written anchored, else None.
+    """
+    font_style: dict[str, str] = {}
+    color_style: dict[str, str] = {}
+    color = to_hex(rgb)
+    if color != "#000000":
+        color_style["fill"] = color
+    if alpha != 1:
+        color_style["opacity"] = _short_float(alpha)
+    if prop.get_style() != "normal":
+        font_style["font-style"] = prop.get_style()
+    if prop.get_variant() != "normal":
+        font_style["font-variant"] = prop.get_variant()
+    weight: Any = prop.get_weight()
+    weight = fm.weight_dict.get(weight, weight)
+    if weight != 400:
+        font_style["font-weight"] = f"{weight}"
+    font_style["font-size"] = f"{_short_float(prop.get_size())}px"
+    font_style["font-family"] = ", ".join(dict.fromkeys(_font_family_names(prop)))
+    if prop.get_stretch() != "normal":
+        font_style["font-stretch"] = str(prop.get_stretch())
+    if ha is not None:
+        font_style["text-anchor"] = _ANCHORS[ha]
+    return _generate_css({**font_style, **color_style})
+
+
+def _short_float(value: float) -> str:
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
+def _segment_ends(cleaned: Path) -> list[list[float]]:
+    """The last vertex of each segment of a cleaned path, as ``Path.iter_segments`` gives them."""
+    codes, vertices = np.asarray(cleaned.codes).tolist(), np.asarray(cleaned.vertices).tolist()
+    counts = Path.NUM_VERTICES_FOR_CODE
+    ends, at = [], 0
+    while at < len(codes):
+        code = codes[at]
+        if code == Path.STOP:
+            break
+        at += counts[code]
+        ends.append(vertices[at - 1])
+    return ends
+
+
+class _Writer:
+    """matplotlib's ``backend_svg._XMLWriter``, the same bytes with less work per element.
+
+    Tags and attribute names are matplotlib's own (no character to escape in them); values and
+    texts are escaped as matplotlib escapes them. ``leaf``, ``leaf_with_text`` and ``leaves``
+    write whole elements built by the caller.
+    """
+
+    def __init__(self, write: Any, tags: list[str]) -> None:
+        self._write = write
+        self._tags = tags
+        self._open = False  # a start tag is open (its ">" not yet written)
+        self._data: list[str] = []
+
+    @classmethod
+    def taking_over(cls, writer: Any, write: Any) -> _Writer:
+        """A writer that goes on where matplotlib's ``writer`` (nothing pending) stands."""
+        state = vars(writer)
+        if state["_XMLWriter__open"] or state["_XMLWriter__data"]:
+            raise ValueError("the writer to take over has a start tag or text pending")
+        return cls(write, list(state["_XMLWriter__tags"]))
+
+    def _flush(self, indent: bool = True) -> None:
+        if self._open:
+            self._write(">\n" if indent else ">")
+            self._open = False
+        if self._data:
+            self._write(_escape_cdata("".join(self._data)))
+            self._data = []
+
+    def start(self, tag: str, attrib: dict[str, str] | None = None, **extra: str) -> int:
+        """Open an element (``_XMLWriter.start``); its id for ``close``."""
+        if self._open or self._data:
+            self._flush()
+        tags = self._tags
+        tags.append(tag)
+        text = _INDENT[: len(tags) - 1] + "<" + tag
+        for name, value in ({**attrib, **extra} if attrib else extra).items():
+            if value:
+                text += f" {name}={_quote_escape_attrib(value)}"
+        self._write(text)
+        self._open = True
+        return len(tags) - 1
+
+    def data(self, text: str) -> None:
+        """Text inside the open element."""
+        self._data.append(text)
+
+    def comment(self, comment: str) -> None:
+        """A comment (``_XMLWriter.comment``)."""
+        self._flush()
+        self._write(_INDENT[: len(self._tags)])
+        self._write(f"<!-- {_escape_comment(comment)} -->\n")
+
+    def end(self, tag: str | None = None, indent: bool = True) -> None:
+        """Close the element opened last (``_XMLWriter.end``)."""
+        tag = self._tags.pop()
+        if self._data:
+            self._flush(indent)
+        elif self._open:
+            self._open = False
+            self._write("/>\n")
+            return
+        if indent:
+            self._write(_INDENT[: len(self._tags)])
+        self._write(f"</{tag}>\n")
+
+    def close(self, id: int) -> None:
+        """Close the open elements down to (and including) the one ``start`` numbered ``id``."""
+        while len(self._tags) > id:
+            self.end()
+
+    def element(
+        self, tag: str, text: str | None = None, attrib: dict[str, str] | None = None, **extra: str
+    ) -> None:
+        """A whole element (``_XMLWriter.element``)."""
+        self.start(tag, attrib, **extra)
+        if text:
+            self.data(text)
+        self.end(indent=False)
+
+    def flush(self) -> None:
+        """Nothing: the writer writes straight to its file."""
+
+    def leaf(self, tag: str, attributes: str) -> None:
+        """An empty element with its attributes written (each `` name="value"``)."""
+        if self._open or self._data:
+            self._flush()
+        self._write(f"{_INDENT[: len(self._tags)]}<{tag}{attributes}/>\n")
+
+    def leaf_with_text(self, tag: str, attributes: str, text: str) -> None:
+        """An element holding only ``text`` (as ``element(tag, text, ...)`` writes it)."""
+        if not text:
+            self.leaf(tag, attributes)
+            return
+        if self._open or self._data:
+            self._flush()
+        self._write(
+            f"{_INDENT[: len(self._tags)]}<{tag}{attributes}>{_escape_cdata(text)}</{tag}>\n"
+        )
+
+    def leaves(self, lines: list[str]) -> None:
+        """Whole elements, each a line ending in a newline, at the current depth."""
+        if not lines:
+            return
+        if self._open or self._data:
+            self._flush()
+        indent = _INDENT[: len(self._tags)]
+        self._write(indent + indent.join(lines))
+
+
 class ChartRenderer(RendererSVG):
-    """The SVG renderer with text measured from the process-wide glyph tables."""
+    """The SVG renderer with text measured from the process-wide glyph tables, written cheaply.
+
+    Under the matplotlib versions in ``WRITER_CHECKED_FOR`` (``_fast``), the SVG is written
+    with the same bytes as matplotlib's ``RendererSVG`` followed by the rounding of every
+    number in a tag to a tenth (``_round_numbers``), but with less work per element: numbers
+    are rounded as they are written, style strings and hex colours are worked out once for
+    what they depend on, markers and texts are written without matplotlib's per-element
+    dictionaries and transforms, and the XML is written by a leaner writer (``_Writer``).
+    Anything else (hatches, mathtext, images) is left to matplotlib. Tests compare the bytes
+    with matplotlib's own writer (``_fast`` off).
+    """
+
+    #: Whether the cheaper writing is used (the installed matplotlib is one it was checked on).
+    _fast: bool = tuple(matplotlib.__version_info__[:2]) in WRITER_CHECKED_FOR
+
+    def __init__(self, width, height, svgwriter, basename=None, image_dpi=72, *, metadata=None):
+        super().__init__(
+            width, height, svgwriter, basename=basename, image_dpi=image_dpi, metadata=metadata
+        )
+        # matplotlib's flip of y (its ``_make_flip_transform``), made once for the renderer.
+        self._flip = Affine2D().scale(1, -1).translate(0, self.height)
+        if self._fast:
+            self.writer: Any = _Writer.taking_over(self.writer, svgwriter.write)
+            # The font-family lists the generic families expand to (rcParams), as they are
+            # while this renderer draws.
+            self._font_families = tuple(
+                tuple(matplotlib.rcParams[f"font.{name}"])  # type: ignore[index]
+                for name in _GENERIC_FAMILIES
+            )
 
     def get_text_width_height_descent(self, s, prop, ismath):
         """Width, height and descent of ``s`` in points (``text_extent``).
@@ -170,6 +444,168 @@ class ChartRenderer(RendererSVG):
 
     def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
         return _round_numbers(super()._convert_path(path, transform, clip, simplify, sketch))
+
+    def _make_flip_transform(self, transform):
+        return transform + self._flip
+
+    def _get_style(self, gc, rgb_face):
+        if not self._fast or gc.get_hatch() is not None:
+            return super()._get_style(gc, rgb_face)
+        key = _style_key(gc, rgb_face)
+        found = _STYLES.get(key)
+        if found is None:
+            if len(_STYLES) >= _MEMO_MAX:
+                _STYLES.clear()
+            found = _STYLES[key] = _round_numbers(
+                _generate_css(super()._get_style_dict(gc, rgb_face))
+            )
+        return found
+
+    def draw_path(self, gc, path, transform, rgb_face=None):
+        """As matplotlib draws a path, its numbers rounded as written (``_fast``)."""
+        if not self._fast or gc.get_url() is not None:
+            return super().draw_path(gc, path, transform, rgb_face)
+        clip = rgb_face is None and gc.get_hatch_path() is None
+        path_data = self._convert_path(
+            path,
+            transform + self._flip,
+            clip=clip,
+            simplify=path.should_simplify and clip,
+            sketch=gc.get_sketch_params(),
+        )
+        clip_path = self._get_clip_attrs(gc).get("clip-path")
+        style = self._get_style(gc, rgb_face)
+        self.writer.leaf(
+            "path",
+            _attribute("d", path_data)
+            + _attribute("clip-path", clip_path)
+            + _attribute("style", style),
+        )
+
+    def draw_markers(self, gc, marker_path, marker_trans, path, trans, rgb_face=None):
+        """As matplotlib draws markers, with each ``<use>`` written in one piece (``_fast``)."""
+        if not self._fast or gc.get_url() is not None or gc.get_hatch() is not None:
+            return super().draw_markers(gc, marker_path, marker_trans, path, trans, rgb_face)
+        if not len(path.vertices):
+            return
+        writer = self.writer
+        path_data = self._convert_path(
+            marker_path, marker_trans + Affine2D().scale(1.0, -1.0), simplify=False
+        )
+        style_dict = self._get_style_dict(gc, rgb_face)
+        style = _generate_css(style_dict)
+        dictkey = (path_data, style)
+        oid = self._markers.get(dictkey)
+        if oid is None:
+            oid = self._make_id("m", dictkey)
+            stroke = _generate_css({k: v for k, v in style_dict.items() if k.startswith("stroke")})
+            writer.start("defs")
+            writer.element("path", id=oid, d=path_data, style=_round_numbers(stroke))
+            writer.end("defs")
+            self._markers[dictkey] = oid
+        writer.start("g", **self._get_clip_attrs(gc))
+        cleaned = path.cleaned(
+            transform=self._make_flip_transform(trans),
+            remove_nans=True,
+            clip=(0, 0, self.width * 72, self.height * 72),
+            simplify=False,
+            curves=True,
+        )
+        head = "<use" + _attribute("xlink:href", f"#{oid}") + ' x="'
+        tail = '"' + _attribute("style", _round_numbers(style)) + "/>\n"
+        lines = [f'{head}{_rounded(x)}" y="{_rounded(y)}{tail}' for x, y in _segment_ends(cleaned)]
+        writer.leaves(lines)
+        writer.end("g")
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        """As matplotlib writes a plain text as ``<text>`` (``_fast``), styles worked out once."""
+        if (
+            not self._fast
+            or ismath is not False
+            or gc.get_url() is not None
+            or matplotlib.rcParams["svg.fonttype"] != "none"
+        ):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        writer = self.writer
+        clip_attrs = self._get_clip_attrs(gc)
+        if clip_attrs:
+            # (As matplotlib: a text with a transform cannot take the clip path itself.)
+            writer.start("g", **clip_attrs)
+        rgb = gc.get_rgb()
+        alpha = gc.get_alpha() if gc.get_forced_alpha() else rgb[3]
+        if mtext and (angle == 0 or mtext.get_rotation_mode() == "anchor"):
+            ax, ay = mtext.get_transform().transform(mtext.get_unitless_position())
+            ay = self.height - ay
+            if angle == 0:
+                # matplotlib's vertical offset along (sin 0, cos 0) = (0, 1), exactly.
+                v_offset = 0.0 * (x - ax) + 1.0 * (y - ay)
+                ax, ay = ax + v_offset * 0.0, ay + v_offset * 1.0
+            else:
+                angle_rad = np.deg2rad(angle)
+                dir_vert = np.array([np.sin(angle_rad), np.cos(angle_rad)])
+                v_offset = np.dot(dir_vert, [(x - ax), (y - ay)])
+                ax = ax + v_offset * dir_vert[0]
+                ay = ay + v_offset * dir_vert[1]
+            style = self._text_style(prop, rgb, alpha, mtext.get_ha())
+            x_text, y_text = _rounded(ax), _rounded(ay)
+            attributes = (
+                _attribute("style", style)
+                + f' x="{x_text}" y="{y_text}"'
+                + f' transform="rotate({_rounded(-angle)} {x_text} {y_text})"'
+            )
+        else:
+            style = self._text_style(prop, rgb, alpha, None)
+            transform = _round_numbers(
+                _generate_transform([("translate", (x, y)), ("rotate", (-angle,))])
+            )
+            attributes = _attribute("style", style) + _attribute("transform", transform)
+        writer.leaf_with_text("text", attributes, s)
+        if clip_attrs:
+            writer.end("g")
+
+    def _text_style(self, prop, rgb, alpha, ha):
+        """The CSS of a ``<text>``, as matplotlib's ``_draw_text_as_text`` writes it."""
+        key = (
+            tuple(prop.get_family()),
+            prop.get_style(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_size(),
+            prop.get_stretch(),
+            self._font_families,
+            tuple(rgb),
+            alpha,
+            ha,
+        )
+        found = _TEXT_STYLES.get(key)
+        if found is None:
+            if len(_TEXT_STYLES) >= _MEMO_MAX:
+                _TEXT_STYLES.clear()
+            found = _TEXT_STYLES[key] = _round_numbers(_text_css(prop, rgb, alpha, ha))
+        return found
+
+    def _write_clips(self):
+        # matplotlib's, then rounded: a rectangle's corner and size to a tenth of a point.
+        if not self._fast:
+            return super()._write_clips()
+        if not len(self._clipd):
+            return
+        writer = self.writer
+        writer.start("defs")
+        for clip, oid in self._clipd.values():
+            writer.start("clipPath", id=oid)
+            if len(clip) == 2:
+                clippath, clippath_trans = clip
+                writer.element(
+                    "path", d=self._convert_path(clippath, clippath_trans, simplify=False)
+                )
+            else:
+                x, y, w, h = clip
+                writer.element(
+                    "rect", x=_rounded(x), y=_rounded(y), width=_rounded(w), height=_rounded(h)
+                )
+            writer.end("clipPath")
+        writer.end("defs")
 
 
 #: Each text's layout (``Text._get_layout``: its lines, their sizes and offsets) as measured
@@ -237,13 +673,55 @@ if tuple(matplotlib.__version_info__[:2]) in LAYOUT_KEPT_FOR:
 
 
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
+_NUMBERS = re.compile(r"(-?\d+\.\d\d+)")
 #: A text's content (between two tags) holding a number ``_NUMBER`` would round.
 _TEXT_NUMBER = re.compile(r"(?<=>)[^<>]*\d\.\d\d[^<]*")
+#: Where a number with two decimals or more may be: found faster than ``_NUMBER`` (its pattern
+#: starts with a character to look for).
+_DECIMALS = re.compile(r"\.\d\d")
 
 
 def _round_numbers(text: str) -> str:
     """Every decimal number in ``text`` to one decimal place (``12.3456`` -> ``12.3``)."""
-    return _NUMBER.sub(lambda m: f"{float(m.group()):.1f}", text)
+    pieces = _NUMBERS.split(text)
+    if len(pieces) == 1:
+        return text
+    rounded = _ROUNDED_DECIMALS
+    numbers = pieces[1::2]
+    if len(rounded) >= _MEMO_MAX:
+        rounded.clear()
+    for number in numbers:
+        if number not in rounded:
+            rounded[number] = f"{float(number):.1f}"
+    pieces[1::2] = [rounded[number] for number in numbers]
+    return "".join(pieces)
+
+
+def _round_tags(document: str) -> str:
+    """Every number in ``document``'s tags to a tenth, a text's content as it is.
+
+    Numbers are rounded in the tags only, never in a text's content (a label's "2.66"). The
+    ``ChartRenderer`` rounds its numbers as it writes them, except in the ``<svg>`` tag on the
+    first line (the figure's size), so usually only a text's content holds a number with two
+    decimals after that line: then only the first line is rounded. Otherwise (a number written
+    by matplotlib's own code) every tag is. No number runs across a tag's edge, so the
+    stretches between the contents holding one are each rounded in one pass: the same numbers
+    as tag by tag.
+    """
+    first, newline, rest = document.partition("\n")
+    for found in _DECIMALS.finditer(rest):
+        at = found.start()
+        if at and rest[at - 1].isdigit() and rest.rfind(">", 0, at) < rest.rfind("<", 0, at):
+            break  # a number in a tag
+    else:
+        if "<" not in first[1:] and ">" not in first[:-1]:  # the first line is one tag
+            return _round_numbers(first) + newline + rest
+    pieces, start = [], 0
+    for content in _TEXT_NUMBER.finditer(document):
+        pieces += [_round_numbers(document[start : content.start()]), content.group()]
+        start = content.end()
+    pieces.append(_round_numbers(document[start:]))
+    return "".join(pieces)
 
 
 def _renderer(figure: Figure, out: io.StringIO) -> ChartRenderer:
@@ -261,7 +739,11 @@ def figure_svg(figure: Figure) -> str:
     """
     dpi, facecolor = figure.dpi, figure.get_facecolor()
     out = io.StringIO()
-    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]
+    # As matplotlib.rc_context(SVG_RC), without copying every setting.
+    params: dict[str, Any] = matplotlib.rcParams  # type: ignore[assignment]
+    saved = {name: dict.__getitem__(params, name) for name in SVG_RC}
+    params.update(SVG_RC)
+    try:
         figure.dpi = POINTS
         figure.set_facecolor("white")
         try:
@@ -271,17 +753,10 @@ def figure_svg(figure: Figure) -> str:
         finally:
             figure.dpi = dpi
             figure.set_facecolor(facecolor)
+    finally:
+        dict.update(params, saved)
     document = out.getvalue()
-    document = document[document.index("<svg") :]
-    # Numbers are rounded in the tags only, never in a text's content (a label's "2.66"). No
-    # number runs across a tag's edge, so the stretches between the contents holding one are
-    # each rounded in one pass: the same numbers as tag by tag.
-    pieces, start = [], 0
-    for content in _TEXT_NUMBER.finditer(document):
-        pieces += [_round_numbers(document[start : content.start()]), content.group()]
-        start = content.end()
-    pieces.append(_round_numbers(document[start:]))
-    return "".join(pieces)
+    return _round_tags(document[document.index("<svg") :])
 
 
 def measuring_renderer(figure: Figure) -> ChartRenderer:

@@ -48,7 +48,7 @@ from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
 from matplotlib.path import Path
 from matplotlib.text import Text
-from matplotlib.transforms import Affine2D
+from matplotlib.transforms import Affine2D, Affine2DBase, Bbox
 
 #: Points per inch: SVG user units are points, so the figure is drawn at 72 dpi.
 POINTS = 72.0
@@ -178,6 +178,7 @@ _TEXT_STYLES: dict[tuple, str] = {}
 #: Numbers as written (``_rounded``) by value, and decimals rounded (``_round_numbers``).
 _ROUNDED_VALUES: dict[float, str] = {}
 _ROUNDED_DECIMALS: dict[str, str] = {}
+_ROUNDED_WORDS: dict[str, str] = {}
 #: More entries than this in one of the tables above and it starts again.
 _MEMO_MAX = 100_000
 _INDENT = " " * 64  # matplotlib's _XMLWriter indents by one space a level, to 64 at most
@@ -443,7 +444,8 @@ class ChartRenderer(RendererSVG):
         return _height_metrics(_font_path(_font_key(prop)), prop.get_size_in_points())
 
     def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
-        return _round_numbers(super()._convert_path(path, transform, clip, simplify, sketch))
+        data = super()._convert_path(path, transform, clip, simplify, sketch)
+        return _round_path_data(data) if self._fast else _round_numbers(data)
 
     def _make_flip_transform(self, transform):
         return transform + self._flip
@@ -672,6 +674,49 @@ if tuple(matplotlib.__version_info__[:2]) in LAYOUT_KEPT_FOR:
     Text._get_layout = _remembered_layout  # type: ignore[attr-defined]
 
 
+#: The box around each curved path under each affine transform (``Path.get_extents``), by
+#: the path's vertices and codes and the transform's matrix.
+_EXTENTS: dict[tuple, np.ndarray] = {}
+_matplotlib_extents = Path.get_extents
+
+
+def _remembered_extents(path: Path, transform: Any = None, **kwargs: Any) -> Bbox:
+    """``Path.get_extents``, worked out once for each curved path and affine transform.
+
+    A scatter's markers (a circle is eight Bézier curves) are measured each time the scatter is
+    drawn, to decide whether the markers can be drawn as one shape repeated: about a
+    millisecond, in Python, for a circle. The same marker recurs in chart after chart, so its
+    box is kept by what it is worked out from (the vertices, codes and matrix, compared
+    byte for byte). Paths without curves, other transforms and extra arguments go to
+    matplotlib as usual. The box returned is a new one each time.
+    """
+    codes: Any = path.codes
+    if (
+        kwargs
+        or codes is None
+        or not (transform is None or isinstance(transform, Affine2DBase))
+        or not np.isin(codes, (Path.CURVE3, Path.CURVE4)).any()
+    ):
+        return _matplotlib_extents(path, transform, **kwargs)
+    vertices: Any = path.vertices
+    key = (
+        vertices.shape,
+        vertices.tobytes(),
+        codes.tobytes(),
+        None if transform is None else transform.get_matrix().tobytes(),
+    )
+    found = _EXTENTS.get(key)
+    if found is None:
+        if len(_EXTENTS) >= _MEMO_MAX:
+            _EXTENTS.clear()
+        found = _EXTENTS[key] = _matplotlib_extents(path, transform).get_points().copy()
+    return Bbox(found.copy())
+
+
+if tuple(matplotlib.__version_info__[:2]) in WRITER_CHECKED_FOR:
+    Path.get_extents = _remembered_extents  # type: ignore[method-assign, assignment]
+
+
 _NUMBER = re.compile(r"-?\d+\.\d\d+")
 _NUMBERS = re.compile(r"(-?\d+\.\d\d+)")
 #: A text's content (between two tags) holding a number ``_NUMBER`` would round.
@@ -695,6 +740,26 @@ def _round_numbers(text: str) -> str:
             rounded[number] = f"{float(number):.1f}"
     pieces[1::2] = [rounded[number] for number in numbers]
     return "".join(pieces)
+
+
+def _round_path_data(data: str) -> str:
+    """``_round_numbers`` of a path's data as matplotlib writes it, a word at a time.
+
+    The words of ``"M 12.3456 7 L ..."`` (split at spaces: numbers and path codes) are
+    each rounded once for the process; no number runs across a space, so the words rounded
+    and joined again are the data rounded.
+    """
+    words = data.split(" ")
+    rounded = _ROUNDED_WORDS
+    try:
+        return " ".join([rounded[word] for word in words])
+    except KeyError:
+        if len(rounded) >= _MEMO_MAX:
+            rounded.clear()
+        for word in words:
+            if word not in rounded:
+                rounded[word] = _round_numbers(word)
+        return " ".join([rounded[word] for word in words])
 
 
 def _round_tags(document: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import re
 import string
 from collections.abc import Iterable
@@ -42,7 +43,7 @@ from matplotlib.backends.backend_svg import (
     _generate_transform,
     _quote_escape_attrib,
 )
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
@@ -206,6 +207,20 @@ def _rounded(value: float) -> str:
     return found
 
 
+#: matplotlib's ``Affine2D().scale(1.0, -1.0)``, turning a marker upside down (its zeros signed
+#: as matplotlib's are).
+_UPSIDE_DOWN = Affine2D().scale(1.0, -1.0).get_matrix().copy()
+
+
+def _matrix_after(matrix: np.ndarray, transform: Any) -> np.ndarray:
+    """The matrix of ``transform`` followed by ``matrix``.
+
+    Multiplied as matplotlib's ``CompositeAffine2D`` multiplies them for the path converter
+    (``transform + Affine2D(matrix)``), so the converter gets the same numbers.
+    """
+    return np.dot(matrix, transform.get_matrix())
+
+
 def _style_key(gc: Any, rgb_face: Any) -> tuple:
     """What ``RendererSVG._get_style_dict`` reads from a graphics context without a hatch."""
     offset, dashes = gc.get_dashes()
@@ -333,6 +348,15 @@ class _Writer:
         self._open = True
         return len(tags) - 1
 
+    def start_with(self, tag: str, attributes: str) -> None:
+        """Open an element with its attributes written (each `` name="value"``)."""
+        if self._open or self._data:
+            self._flush()
+        tags = self._tags
+        tags.append(tag)
+        self._write(f"{_INDENT[: len(tags) - 1]}<{tag}{attributes}")
+        self._open = True
+
     def data(self, text: str) -> None:
         """Text inside the open element."""
         self._data.append(text)
@@ -422,6 +446,9 @@ class ChartRenderer(RendererSVG):
         )
         # matplotlib's flip of y (its ``_make_flip_transform``), made once for the renderer.
         self._flip = Affine2D().scale(1, -1).translate(0, self.height)
+        self._clips_met: dict[bytes, dict[str, str]] = {}
+        #: The text being drawn by ``_text_draw`` and its position on the canvas.
+        self._anchor: tuple[Text, float, float] | None = None
         if self._fast:
             self.writer: Any = _Writer.taking_over(self.writer, svgwriter.write)
             # The font-family lists the generic families expand to (rcParams), as they are
@@ -447,8 +474,39 @@ class ChartRenderer(RendererSVG):
         data = super()._convert_path(path, transform, clip, simplify, sketch)
         return _round_path_data(data) if self._fast else _round_numbers(data)
 
+    def open_group(self, s, gid=None):
+        """As matplotlib opens an artist's group (``<g id="line2d_3">``), in one write."""
+        if not self._fast or gid:
+            return super().open_group(s, gid)
+        count = self._groupd[s] = self._groupd.get(s, 0) + 1
+        self.writer.start_with("g", _attribute("id", f"{s}_{count:d}"))
+
     def _make_flip_transform(self, transform):
         return transform + self._flip
+
+    def _flipped(self, transform: Any) -> Any:
+        """``transform`` then the flip, as a matrix for the path converter if it is affine.
+
+        The same matrix as ``_make_flip_transform(transform)`` gives the converter (matplotlib
+        multiplies the two the same way), without making a transform object.
+        """
+        if isinstance(transform, Affine2DBase):
+            return _matrix_after(self._flip.get_matrix(), transform)
+        return transform + self._flip
+
+    def _get_clip_attrs(self, gc):
+        # matplotlib's, remembered for each clip rectangle's corners (as its bounds and the
+        # clip's id follow from them) once this renderer has met it.
+        if not self._fast or gc.get_clip_path()[0] is not None:
+            return super()._get_clip_attrs(gc)
+        rectangle = gc.get_clip_rectangle()
+        if rectangle is None:
+            return {}
+        key = rectangle.get_points().tobytes()
+        found = self._clips_met.get(key)
+        if found is None:
+            found = self._clips_met[key] = super()._get_clip_attrs(gc)
+        return found
 
     def _get_style(self, gc, rgb_face):
         if not self._fast or gc.get_hatch() is not None:
@@ -470,7 +528,7 @@ class ChartRenderer(RendererSVG):
         clip = rgb_face is None and gc.get_hatch_path() is None
         path_data = self._convert_path(
             path,
-            transform + self._flip,
+            self._flipped(transform),
             clip=clip,
             simplify=path.should_simplify and clip,
             sketch=gc.get_sketch_params(),
@@ -492,7 +550,7 @@ class ChartRenderer(RendererSVG):
             return
         writer = self.writer
         path_data = self._convert_path(
-            marker_path, marker_trans + Affine2D().scale(1.0, -1.0), simplify=False
+            marker_path, _matrix_after(_UPSIDE_DOWN, marker_trans), simplify=False
         )
         style_dict = self._get_style_dict(gc, rgb_face)
         style = _generate_css(style_dict)
@@ -536,7 +594,11 @@ class ChartRenderer(RendererSVG):
         rgb = gc.get_rgb()
         alpha = gc.get_alpha() if gc.get_forced_alpha() else rgb[3]
         if mtext and (angle == 0 or mtext.get_rotation_mode() == "anchor"):
-            ax, ay = mtext.get_transform().transform(mtext.get_unitless_position())
+            anchor = self._anchor
+            if anchor is not None and anchor[0] is mtext:
+                ax, ay = anchor[1], anchor[2]  # where _text_draw has just placed it
+            else:
+                ax, ay = mtext.get_transform().transform(mtext.get_unitless_position())
             ay = self.height - ay
             if angle == 0:
                 # matplotlib's vertical offset along (sin 0, cos 0) = (0, 1), exactly.
@@ -713,8 +775,78 @@ def _remembered_extents(path: Path, transform: Any = None, **kwargs: Any) -> Bbo
     return Bbox(found.copy())
 
 
+_matplotlib_text_draw = Text.draw
+
+
+def _text_draw(text: Text, renderer: Any) -> None:
+    """``Text.draw`` (matplotlib 3.11), handing a ``ChartRenderer`` the text's place.
+
+    The same steps as matplotlib's, but the position on the canvas worked out here is handed
+    to the renderer (``_anchor``), which would otherwise work it out again for each single-line
+    text it writes anchored. A text with a box, path effects, TeX or a link, and any other
+    renderer, go to matplotlib's ``Text.draw``.
+    """
+    if (
+        not isinstance(renderer, ChartRenderer)
+        or not renderer._fast
+        or text._bbox_patch  # type: ignore[attr-defined]
+        or text.get_path_effects()
+        or text.get_usetex()
+        or text.get_url() is not None
+    ):
+        return _matplotlib_text_draw(text, renderer)
+    text._renderer = renderer  # type: ignore[attr-defined]
+    if not text.get_visible() or text.get_text() == "":
+        return None
+    renderer.open_group("text", text.get_gid())
+    _, info, _ = text._get_layout(renderer)  # type: ignore[attr-defined]
+    trans = text.get_transform()
+    x, y = text._x, text._y  # type: ignore[attr-defined]
+    if np.ma.is_masked(x):
+        x = np.nan
+    if np.ma.is_masked(y):
+        y = np.nan
+    posx, posy = trans.transform((float(text.convert_xunits(x)), float(text.convert_yunits(y))))
+    if not np.isfinite(posx) or not np.isfinite(posy):
+        # matplotlib leaves the group open here too (and warns of an infinite place).
+        return _matplotlib_text_draw_nowhere(text, posx, posy)
+    _, canvas_height = renderer.get_canvas_width_height()
+    gc = renderer.new_gc()
+    gc.set_foreground(to_rgba(text.get_color()), isRGBA=True)
+    gc.set_alpha(text.get_alpha())  # type: ignore[arg-type]
+    gc.set_url(text._url)  # type: ignore[attr-defined]
+    gc.set_antialiased(text._antialiased)  # type: ignore[attr-defined]
+    gc.set_snap(text.get_snap())
+    text._set_gc_clip(gc)  # type: ignore[attr-defined]
+    angle = text.get_rotation()
+    mtext = text if len(info) == 1 else None
+    renderer._anchor = (text, posx, posy)
+    try:
+        for line, _, (line_x, line_y) in info:
+            line_x, line_y = line_x + posx, line_y + posy
+            if renderer.flipy():
+                line_y = canvas_height - line_y
+            clean_line, ismath = text._preprocess_math(line)  # type: ignore[attr-defined]
+            renderer.draw_text(
+                gc, line_x, line_y, clean_line, text._fontproperties, angle,  # type: ignore[attr-defined]
+                ismath=ismath, mtext=mtext,
+            )  # fmt: skip
+    finally:
+        renderer._anchor = None
+    gc.restore()
+    renderer.close_group("text")
+    text.stale = False
+    return None
+
+
+def _matplotlib_text_draw_nowhere(text: Text, posx: float, posy: float) -> None:
+    if not np.isnan(posx) and not np.isnan(posy):
+        logging.getLogger("matplotlib.text").warning("posx and posy should be finite values")
+
+
 if tuple(matplotlib.__version_info__[:2]) in WRITER_CHECKED_FOR:
     Path.get_extents = _remembered_extents  # type: ignore[method-assign, assignment]
+    Text.draw = _text_draw  # type: ignore[method-assign, assignment]
 
 
 _NUMBER = re.compile(r"-?\d+\.\d\d+")

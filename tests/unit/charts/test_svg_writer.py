@@ -18,6 +18,7 @@ import pytest
 from matplotlib import _path
 from matplotlib.backends.backend_svg import _short_float_fmt, _XMLWriter
 from matplotlib.path import Path
+from matplotlib.text import Text
 from matplotlib.transforms import Affine2D
 
 from csc_metrics.charts import breakdown_bars, heatmap, spc_chart, svg_writer
@@ -40,6 +41,8 @@ def test_the_installed_matplotlib_is_one_the_cheaper_writer_was_checked_on():
     # slower): fail here so that an upgrade is checked with the tests below and added.
     assert tuple(matplotlib.__version_info__[:2]) in svg_writer.WRITER_CHECKED_FOR
     assert ChartRenderer._fast
+    assert Text.draw is svg_writer._text_draw
+    assert Path.get_extents is svg_writer._remembered_extents
 
 
 def test_rounding_writes_a_number_to_a_tenth_only_when_it_has_two_decimals_or_more():

@@ -6,6 +6,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     LABEL_SIZE,
     OKABE_ITO,
@@ -27,19 +28,32 @@ from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.suppression import hidden_groups, is_small_count
 
 
-def _in_unit(values: pd.Series, unit: str) -> pd.Series:
-    # As text even when every group was left out (an empty column would stay numeric).
-    return values.map(lambda v: value_label(v, unit)).astype(str)
+def _in_unit(values: pd.Series, unit: str) -> list[str]:
+    # As a list: a few groups, where a Series' map costs more than the text.
+    return [value_label(v, unit) for v in values.tolist()]
 
 
-def _bar_labels(table: pd.DataFrame, unit: str) -> pd.Series:
+def _bases(table: pd.DataFrame) -> list[str | None]:
+    """Each group's base as written (``1,212``), or None where it is blank or not given."""
+    if "denominator" not in table.columns:
+        return [None] * len(table)
+    return [
+        format_cell(n) if shown else None
+        for n, shown in zip(
+            table["denominator"].tolist(), table["denominator"].notna().tolist(), strict=True
+        )
+    ]
+
+
+def _bar_labels(table: pd.DataFrame, unit: str) -> list[str]:
     """``48.0% (n=212) *`` for each group: rate, base, and a star for a called gap."""
-    labels = _in_unit(table["rate"], unit)
-    if "denominator" in table.columns:
-        base = " (n=" + table["denominator"].map(format_cell).astype(str) + ")"
-        labels += base.where(table["denominator"].notna(), "")
+    labels = [
+        rate if base is None else f"{rate} (n={base})"
+        for rate, base in zip(_in_unit(table["rate"], unit), _bases(table), strict=True)
+    ]
     if "gap_called" in table.columns:
-        labels += np.where(table["gap_called"].astype(bool), " *", "")
+        called = table["gap_called"].astype(bool).tolist()
+        labels = [f"{text} *" if star else text for text, star in zip(labels, called, strict=True)]
     return labels
 
 
@@ -95,17 +109,19 @@ def breakdown_bars(
     positions = np.arange(len(table))[::-1]
     figure, ax = new_axes((8.0, max(3.2, 1.3 + 0.45 * len(table))))
     is_small = table.get("is_small", pd.Series(False, index=table.index)).astype(bool)
-    bars = ax.barh(
-        positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6
+    bars = barh(
+        ax, positions, table["rate"].to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6
     )
     for bar, small_group in zip(bars, is_small, strict=True):
         if small_group:
             bar.set_facecolor(OKABE_ITO["sky_blue"])
             bar.set_hatch("//")
             bar.set_edgecolor("white")
-    errors = np.vstack([table["rate"] - table["ci_low"], table["ci_high"] - table["rate"]])
+    rate = table["rate"].to_numpy(dtype=float)
+    ci_low, ci_high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    errors = np.vstack([rate - ci_low, ci_high - rate])
     ax.errorbar(
-        table["rate"],
+        rate,
         positions,
         xerr=np.nan_to_num(errors),
         fmt="none",
@@ -114,7 +130,7 @@ def breakdown_bars(
         linewidth=1,
     )
     # Labels sit beyond the interval's end so the error bars never cross them.
-    label_at = np.fmax(table["ci_high"].to_numpy(dtype=float), table["rate"].to_numpy(dtype=float))
+    label_at = np.fmax(ci_high, rate)
     for position, x, label in zip(positions, label_at, _bar_labels(table, unit), strict=True):
         ax.annotate(
             label,
@@ -146,7 +162,7 @@ def breakdown_bars(
         0,
         max(
             100.0 if unit == "pct" else 0.0,
-            float(np.nanmax(np.append(table["ci_high"].to_numpy(dtype=float), 0))) * 1.25,
+            float(np.nanmax(np.append(ci_high, 0))) * 1.25,
         ),
     )
     notes = [f"Source: {source}.", "Lines show 95% confidence intervals (Wilson)."]
@@ -168,18 +184,14 @@ def _breakdown_alt_text(
     table: pd.DataFrame, title: str, group_column: str, unit: str, left_out: list[str]
 ) -> str:
     # Joined as lists: a few groups, where each Series operation costs more than the text.
-    bases = [""] * len(table)
-    if "denominator" in table.columns:
-        counts = table["denominator"].map(format_cell).astype(str).tolist()
-        present = table["denominator"].notna().tolist()
-        bases = [f", n={n}" if shown else "" for n, shown in zip(counts, present, strict=True)]
+    bases = [f", n={n}" if n is not None else "" for n in _bases(table)]
     described = [
         f"{group} {rate} (95% interval {low} to {high}{base})"
         for group, rate, low, high, base in zip(
             table[group_column].astype(str).tolist(),
-            _in_unit(table["rate"], unit).tolist(),
-            _in_unit(table["ci_low"], unit).tolist(),
-            _in_unit(table["ci_high"], unit).tolist(),
+            _in_unit(table["rate"], unit),
+            _in_unit(table["ci_low"], unit),
+            _in_unit(table["ci_high"], unit),
             bases,
             strict=True,
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     OKABE_ITO,
     SERIES_COLOURS,
@@ -110,11 +111,14 @@ def benchmark_chart(
     if kind == "line":
         ends = []
         for name in names:
-            series = wide[name].dropna()
+            # Each series without its blank periods, selected as arrays (a few periods).
+            values = wide[name].to_numpy()
+            kept = ~pd.isna(values)
+            periods, values = wide.index[kept], values[kept]
             style = styles[name]
-            ax.plot(series.index, series.to_numpy(), label=name, markersize=6, **style)
-            if len(series):
-                ends.append((name, series.index[-1], float(series.iloc[-1])))
+            ax.plot(periods, values, label=name, markersize=6, **style)
+            if len(values):
+                ends.append((name, periods[-1], float(values[-1])))
         cap_percent_axis(ax, unit)
         low, high = ax.get_ylim()
         # Names at the line ends, moved apart so that none prints over another.
@@ -141,7 +145,7 @@ def benchmark_chart(
         latest = wide.loc[latest_period, names]
         positions = np.arange(len(names))[::-1]
         colours = [styles[n]["color"] for n in names]
-        bars = ax.barh(positions, latest.to_numpy(dtype=float), color=colours)
+        bars = barh(ax, positions, latest.to_numpy(dtype=float), color=colours)
         for bar, name in zip(bars, names, strict=True):
             if name != council:
                 bar.set_hatch("//")

@@ -15,12 +15,14 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba_array
 
 from csc_metrics.catalogue import unit_format
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     OKABE_ITO,
     TEXT_COLOUR,
     Chart,
     cap_percent_axis,
     category_label,
+    category_ticks,
     finish,
     new_axes,
     style_axes,
@@ -231,9 +233,9 @@ def _one_row_bars(
     names = [category_label(c) for c in values.columns]
     figure, ax = new_axes((8.0, max(2.5, 1.4 + 0.4 * len(names))))
     positions = np.arange(len(names))[::-1]
-    bars = ax.barh(positions, np.nan_to_num(shown), color=OKABE_ITO["blue"], height=0.6)
+    bars = barh(ax, positions, np.nan_to_num(shown), color=OKABE_ITO["blue"], height=0.6)
     ax.bar_label(bars, labels=list(labels), padding=4, fontsize=9, color=TEXT_COLOUR)
-    ax.set_yticks(positions, names)
+    category_ticks(ax.yaxis, positions, names)
     style_axes(ax, unit_format(unit).axis_label, x_label)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)

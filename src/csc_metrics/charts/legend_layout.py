@@ -86,7 +86,8 @@ def best_position(
     vertices and the collections' points inside it, the patches and texts it overlaps and the
     lines that cross it, with a few numpy calls a line: a millisecond or two a chart. The same
     counts are made here for all nine places together (the vertices of every line in one
-    array), and the least bad place kept, the first of equals, as matplotlib keeps it.
+    array), and the least bad place kept, the first of equals, as matplotlib keeps it; the lines
+    crossing a place are counted only while it can still be the least bad.
     """
     bboxes, lines, offsets = legend._auto_legend_data(renderer)  # type: ignore[attr-defined]
     anchor = legend.get_bbox_to_anchor()
@@ -108,12 +109,24 @@ def best_position(
             inside = ((lows < every) & (every < highs)).all(axis=2).sum(axis=1)
     # (As Bbox.count_overlaps passes them; the stubs say a sequence of boxes.)
     boxes: Any = np.atleast_3d([np.array(box) for box in bboxes]) if bboxes else None
-    badness = [
-        int(inside[n])
-        + (count_bboxes_overlapping_bbox(place, boxes) if boxes is not None else 0)
-        + sum(line.intersects_bbox(place, filled=False) for line in lines)
+    # A place's badness is at least its points and overlaps: the lines crossing it are counted
+    # only for places that could still be the least bad, in the order of that bound, each
+    # given up once it is worse than the best so far (the same place matplotlib keeps).
+    bounds = [
+        int(inside[n]) + (count_bboxes_overlapping_bbox(place, boxes) if boxes is not None else 0)
         for n, place in enumerate(places)
     ]
-    least = min(range(len(places)), key=lambda n: (badness[n], n))
+    best: tuple[int, int] | None = None
+    for n in sorted(range(len(places)), key=lambda n: (bounds[n], n)):
+        if best is not None and (bounds[n], n) > best:
+            break
+        badness = bounds[n]
+        for line in lines:
+            badness += int(line.intersects_bbox(places[n], filled=False))
+            if best is not None and (badness, n) > best:
+                break
+        if best is None or (badness, n) < best:
+            best = (badness, n)
+    least = best[1] if best is not None else 0
     left, bottom = corners[least]
     return left, bottom

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csc_metrics.charts.bars import barh
 from csc_metrics.charts.style import (
     LABEL_SIZE,
     OKABE_ITO,
@@ -60,15 +61,20 @@ def stage_timeline(
     positions = {row: len(rows) - 1 - n for n, row in enumerate(rows)}
     widest = 0.0
     labelled: set[str] = set()
+    # Each bar's stages picked out as arrays (a frame's selection per bar cost more), their
+    # values as Python's, as iterating the frame's columns gave them.
+    row_of, stage_of = stages["row"].to_numpy(), stages["stage"].to_numpy()
+    days_of = stages["days"].astype(float).to_numpy()
     for row in rows:
-        part = stages[stages["row"] == row]
+        chosen = row_of == row
         left = 0.0
-        for name, days in zip(part["stage"], part["days"].astype(float), strict=True):
+        for name, days in zip(stage_of[chosen].tolist(), days_of[chosen].tolist(), strict=True):
             if np.isnan(days):
                 continue
             index = stage_names.index(name)
             colour, hatch = STAGE_STYLES[index % len(STAGE_STYLES)]
-            ax.barh(
+            barh(
+                ax,
                 positions[row],
                 days,
                 left=left,
@@ -133,12 +139,12 @@ def stage_timeline(
     )
     described = []
     for row in rows:
-        parts = stages[stages["row"] == row]
+        chosen = row_of == row
         text = ", ".join(
             f"{stage} {value_label(days, 'days')} days"
             if not np.isnan(days)
             else f"{stage} not known"
-            for stage, days in zip(parts["stage"], parts["days"].astype(float), strict=True)
+            for stage, days in zip(stage_of[chosen].tolist(), days_of[chosen].tolist(), strict=True)
         )
         described.append(f"{row}: {text}")
     alt = f"Timeline of {title}: " + "; ".join(described) + "."
@@ -271,7 +277,7 @@ def count_bars(
     shown = table["count"].where(~hidden)
     positions = np.arange(len(table))[::-1]
     figure, ax = new_axes((8.0, max(2.8, 1.3 + 0.45 * len(table))))
-    ax.barh(positions, shown.fillna(0).to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6)
+    barh(ax, positions, shown.fillna(0).to_numpy(dtype=float), color=OKABE_ITO["blue"], height=0.6)
     labels = np.where(hidden, "c", table["count"].map(format_count))
     for position, value, label in zip(positions, shown.fillna(0), labels, strict=True):
         ax.annotate(

@@ -10,6 +10,9 @@ What keeps a chart's layout cheap:
   date locator again.
 - A legend's best place is searched for all its candidate places at once
   (``legend_layout.best_position``).
+- The boxes the layout measures (an axes' tight box, its tick labels', its annotations') are
+  worked out as matplotlib works them out, in fewer steps (``charts.measure``), and the boxes
+  measured to place the axis labels are not measured again to fit the axes.
 
 The chart is measured and written as SVG, text kept as text, by ``charts.svg_writer``
 (``figure_svg``, ``measuring_renderer``, ``text_extent``, ``warm_up``: imported here too, as
@@ -18,7 +21,9 @@ the layout and its callers use them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import matplotlib
 import matplotlib.artist
@@ -27,13 +32,14 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
+from matplotlib.cbook import CallbackRegistry
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
 
-from csc_metrics.charts import legend_layout
+from csc_metrics.charts import legend_layout, measure
 from csc_metrics.charts.svg_writer import (
     POINTS,
     ChartRenderer,
@@ -157,16 +163,21 @@ class AxisTicks(Artist):
             if not label.get_visible():
                 continue
             level = float(label.get_position()[1 - along])
+            first: Text | None = None
             for tick, text in zip(ticks, labels, strict=True):
-                drawn = Text(text=text)
-                drawn.update_from(label)
-                drawn.set_rotation_mode(label.get_rotation_mode())
+                if first is None:
+                    drawn = first = Text(text=text)
+                    drawn.update_from(label)
+                    drawn.set_rotation_mode(label.get_rotation_mode())
+                else:
+                    drawn = _copy_text(first)
+                    drawn.set_text(text)
                 drawn.set_position((tick, level) if along == 0 else (level, tick))
                 drawn.set_figure(figure)  # type: ignore[arg-type]
                 self.labels.append(drawn)
 
     def _line(self, template: Line2D, ticks: np.ndarray, across: np.ndarray, along: int) -> Line2D:
-        line = Line2D([], [])
+        line = _new_line()
         line.update_from(template)
         ticks, across = ticks.ravel(), across.ravel()
         line.set_data((ticks, across) if along == 0 else (across, ticks))
@@ -186,14 +197,18 @@ class AxisTicks(Artist):
         return Bbox.null() if box is None else box
 
     def get_tightbbox(self, renderer: RendererBase | None = None) -> Bbox | None:
-        """The box around the tick marks and the labels, or None when there are none."""
+        """The box around the tick marks and the labels, or None when there are none.
+
+        The labels' boxes are those ``Text.get_window_extent`` gives, worked out together
+        (``measure.text_corners``).
+        """
         boxes = [mark.get_window_extent(renderer) for mark in self._marks]
-        boxes += [
-            label.get_window_extent(renderer)
-            for label in self.labels
-            if label.get_visible() and label.get_text()
-        ]
-        return Bbox.union(boxes) if boxes else None
+        shown = [label for label in self.labels if label.get_visible() and label.get_text()]
+        if shown and renderer is not None:
+            boxes += [Bbox(corners) for corners in measure.text_corners(shown, renderer)]
+        else:
+            boxes += [label.get_window_extent(renderer) for label in shown]
+        return measure.union(boxes) if boxes else None
 
     @matplotlib.artist.allow_rasterization
     def draw(self, renderer: RendererBase) -> None:
@@ -205,17 +220,77 @@ class AxisTicks(Artist):
         self.stale = False
 
 
-def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
-    """How far (points) the axis' ticks, labels and spine reach out on its label's side."""
+#: The settings a new ``Line2D`` takes its defaults from (``_new_line``).
+_LINE_SETTINGS = sorted(
+    key for key in matplotlib.rcParams if key.startswith(("lines.", "markers.", "path."))
+)
+#: A ``Line2D([], [])`` made once, and the settings it was made under.
+_blank_line: list[Any] = [None, None]
+
+
+def _new_line() -> Line2D:
+    """A new empty ``Line2D``, as ``Line2D([], [])`` makes it, copied from one made once.
+
+    Making a line works out every default from the settings (about 0.1 ms, two to five lines a
+    chart); a copy of a blank line made under the same settings has the same state, with its
+    own listeners and data lists. It shares the blank's marker style until ``update_from`` gives
+    it its own, as ``_line`` does at once (a test holds such lines equal to lines made afresh).
+    """
+    # (Read as a dict: RcParams' own lookup checks each key for deprecation first.)
+    settings = [dict.__getitem__(matplotlib.rcParams, key) for key in _LINE_SETTINGS]
+    blank, made_under = _blank_line
+    if blank is None or made_under != settings:
+        blank = Line2D([], [])
+        _blank_line[:] = [blank, settings]
+    line = Line2D.__new__(Line2D)
+    line.__dict__.update(blank.__dict__)
+    line._callbacks = CallbackRegistry(signals=["pchanged"])  # type: ignore[attr-defined]
+    line._xorig, line._yorig = [], []  # type: ignore[attr-defined]
+    return line
+
+
+def _copy_text(text: Text) -> Text:
+    """A new ``Text`` with the properties of ``text``, as ``Text()`` and ``update_from`` make it.
+
+    Each tick label is a ``Text`` with the first one's properties; making one afresh works out
+    every default again (``Text.__init__``), about a tenth of a chart's layout. The copy has its
+    own font properties (``update_from`` copies them too) and listeners (none), and shares
+    nothing else that changes in place; a test holds its state equal to a label made afresh.
+    """
+    copied = Text.__new__(Text)
+    copied.__dict__.update(text.__dict__)
+    copied._callbacks = CallbackRegistry(signals=["pchanged"])  # type: ignore[attr-defined]
+    copied._fontproperties = text.get_fontproperties().copy()  # type: ignore[attr-defined]
+    return copied
+
+
+def _side_reach(
+    axis: Axis, ticks: AxisTicks, renderer: RendererBase, measured: dict[Axes, measure.Measured]
+) -> float:
+    """How far (points) the axis' ticks, labels and spine reach out on its label's side.
+
+    The boxes measured are kept in ``measured`` (the ticks' and the spine's tight boxes).
+    """
     ax = axis.axes
     box = ax.get_window_extent(renderer)
+    where = measure.standing(ax)
+    if ax not in measured or measured[ax].where != where:
+        measured[ax] = measure.Measured(where)
+    kept = measured[ax].boxes
     side = axis.get_label_position()
     spine = ax.spines.get(side)
-    boxes = [spine.get_window_extent(renderer)] if spine is not None else [box]
-    outer = ticks.get_tightbbox(renderer)
+    if spine is not None:
+        boxes = [spine.get_window_extent(renderer)]
+        if not spine.get_clip_on() or (
+            spine.get_clip_box() is None and spine.get_clip_path() is None
+        ):
+            kept[spine] = boxes[0]  # unclipped, so its tight box too
+    else:
+        boxes = [box]
+    outer = kept[ticks] = ticks.get_tightbbox(renderer)
     if outer is not None:
         boxes.append(outer)
-    union = Bbox.union(boxes)
+    union = measure.union(boxes)
     reach = {
         "bottom": box.y0 - union.y0,
         "top": union.y1 - box.y1,
@@ -225,7 +300,7 @@ def _side_reach(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> float:
     return max(reach, ticks.mark_reach[side])
 
 
-def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
+def draw_ticks_once(figure: Figure, renderer: RendererBase) -> dict[Axes, measure.Measured]:
     """Fix every axis' ticks now and draw them as an ``AxisTicks`` instead of matplotlib's ticks.
 
     The ticks and limits are fixed as ``freeze_ticks`` fixes them. An axis with a minor
@@ -233,18 +308,29 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
     ``labelpad`` beyond its ticks' labels; that distance does not change when the axes move,
     so it is fixed now, in points from the axes' edge. Shared axes share a locator, so every
     axis' ticks are worked out before any locator is replaced. The figure's dpi must be ``POINTS``.
+
+    Returns:
+        The tight boxes measured to place the axis labels (of ``AxisTicks`` and spines), for
+        ``fit_axes`` to use while nothing has moved.
     """
     found = []
+    # Shared axes share one locator and formatter, which read the first axis' limits: their
+    # ticks are worked out once (a grid of small multiples ran the date locator per panel).
+    located: dict[tuple, tuple[list[float], list[str]]] = {}
     for ax in _axes_to_fix(figure.axes):
         for axis, limits, set_limits in (
             (ax.xaxis, ax.get_xlim(), ax.set_xlim),
             (ax.yaxis, ax.get_ylim(), ax.set_ylim),
         ):
-            ticks, labels = _fixed_ticks(axis, limits)
+            key = (id(axis.get_major_locator()), id(axis.get_major_formatter()), limits)
+            if key not in located:
+                located[key] = _fixed_ticks(axis, limits)
+            ticks, labels = located[key]
             # (Asking for the minor ticks' places would run the major locator again.)
             simple = axis.get_visible() and isinstance(axis.get_minor_locator(), NullLocator)
             drawn = AxisTicks(axis, ticks, labels) if simple else None
             found.append((axis, limits, set_limits, ticks, labels, drawn))
+    limited: list[tuple[Axis, tuple[float, float]]] = []
     for axis, limits, set_limits, ticks, labels, drawn in found:
         if drawn is None:
             axis.set_major_locator(FixedLocator(ticks))
@@ -255,15 +341,37 @@ def draw_ticks_once(figure: Figure, renderer: RendererBase) -> None:
             drawn.set_clip_on(False)
             axis.set_major_locator(NullLocator())
             axis.set_major_formatter(NullFormatter())
-        set_limits(limits)
+        if not _limited_already(axis, limits, limited):
+            set_limits(limits)
+            limited.append((axis, limits))
+    measured: dict[Axes, measure.Measured] = {}
     for axis, _, _, _, _, drawn in found:
         # matplotlib has no public getter for whether the label is placed automatically.
         if drawn is not None and getattr(axis, "_autolabelpos", False):
-            _fix_label_place(axis, drawn, renderer)
+            _fix_label_place(axis, drawn, renderer, measured)
+    return measured
 
 
-def _fix_label_place(axis: Axis, ticks: AxisTicks, renderer: RendererBase) -> None:
-    reach = (_side_reach(axis, ticks, renderer) + axis.labelpad) / POINTS
+def _limited_already(
+    axis: Axis, limits: tuple[float, float], limited: list[tuple[Axis, tuple[float, float]]]
+) -> bool:
+    """Whether an axis shared with ``axis`` has had its limits set to ``limits`` already.
+
+    Setting a shared axis' limits sets every axis it is shared with (its listeners told, its
+    autoscaling turned off), so setting the same limits on another of them changes nothing.
+    """
+    ax = axis.axes
+    shared = ax.get_shared_x_axes() if axis is ax.xaxis else ax.get_shared_y_axes()
+    return any(
+        done == limits and other.axis_name == axis.axis_name and shared.joined(ax, other.axes)  # type: ignore[attr-defined]
+        for other, done in limited
+    )
+
+
+def _fix_label_place(
+    axis: Axis, ticks: AxisTicks, renderer: RendererBase, measured: dict[Axes, measure.Measured]
+) -> None:
+    reach = (_side_reach(axis, ticks, renderer, measured) + axis.labelpad) / POINTS
     ax, figure = axis.axes, axis.get_figure(root=False)
     if figure is None:
         return
@@ -303,7 +411,29 @@ def unclip_texts(axes: Iterable[Axes]) -> None:
             text.set_clip_on(False)
 
 
-def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
+@contextlib.contextmanager
+def at_points(figure: Figure) -> Iterator[None]:
+    """The figure at ``POINTS`` dpi inside the block, its own dpi again after it.
+
+    Left alone when it is already at ``POINTS``: setting the dpi, even to the same value, makes
+    every transform of the figure again.
+    """
+    dpi = figure.dpi
+    if dpi != POINTS:
+        figure.dpi = POINTS
+    try:
+        yield
+    finally:
+        if figure.dpi != dpi:
+            figure.dpi = dpi
+
+
+def fit_axes(
+    figure: Figure,
+    rect: tuple[float, float, float, float],
+    measured: dict[Axes, measure.Measured] | None = None,
+    renderer: ChartRenderer | None = None,
+) -> None:
     """Move the figure's axes so that they and everything around them fit in ``rect``.
 
     The decorations of every visible axes (tick labels, axis labels, titles, annotations,
@@ -318,11 +448,15 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     Args:
         figure: The figure, with everything drawn on it and its ticks frozen.
         rect: ``(left, bottom, right, top)`` in figure fractions.
+        measured: Tight boxes of artists measured at 72 dpi (``draw_ticks_once``'s), not
+            measured again while their axes stands where it stood then.
+        renderer: The figure's ``measuring_renderer``, if the caller has one.
     """
     axes = [ax for ax in figure.axes if ax.get_visible()]
     if not axes:
         return
-    renderer = measuring_renderer(figure)
+    if renderer is None:
+        renderer = measuring_renderer(figure)
     width, height = figure.get_size_inches() * POINTS
     band = Bbox.from_extents(rect[0] * width, rect[1] * height, rect[2] * width, rect[3] * height)
     movable: list[Artist] = [text for ax in axes for text in ax.texts if text.get_visible()]
@@ -344,12 +478,10 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
     for shown in (ax.get_legend() for ax in axes):
         if shown is not None:
             legend_layout.remember_legend_layout(shown)
-    dpi = figure.dpi
-    figure.dpi = POINTS  # window extents in points, as the SVG is drawn
-    try:
-        boxes = Bbox.union([ax.get_position() for ax in axes])
-        extents = [ax.get_tightbbox(renderer) for ax in axes]
-        tight = Bbox.union([box for box in extents if box is not None])
+    with at_points(figure):  # window extents in points, as the SVG is drawn
+        boxes = measure.union([ax.get_position() for ax in axes])
+        extents = [measure.tight_box(ax, renderer, measured) for ax in axes]
+        tight = measure.union([box for box in extents if box is not None])
         # How far the decorations reach beyond the axes' boxes on each side (points).
         reach = [
             max(0.0, boxes.x0 * width - tight.x0),
@@ -367,13 +499,13 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
             if target.width <= 0 or target.height <= 0:
                 return
             _place(axes, boxes, target, width, height)
-            boxes = Bbox.union([ax.get_position() for ax in axes])
+            boxes = measure.union([ax.get_position() for ax in axes])
             for legend in best:
                 legend_layout.fix_best_place(legend, renderer)
             best = []
             if not movable:
                 break
-            moved = Bbox.union([artist.get_window_extent(renderer) for artist in movable])
+            moved = measure.union([measure.window_extent(artist, renderer) for artist in movable])
             beyond = [
                 band.x0 + PAD - moved.x0,
                 band.y0 + PAD - moved.y0,
@@ -383,8 +515,6 @@ def fit_axes(figure: Figure, rect: tuple[float, float, float, float]) -> None:
             if max(beyond) <= 0.5:
                 break
             reach = [r + max(0.0, b) for r, b in zip(reach, beyond, strict=True)]
-    finally:
-        figure.dpi = dpi
 
 
 def _place(axes: list[Axes], boxes: Bbox, target: Bbox, width: float, height: float) -> None:

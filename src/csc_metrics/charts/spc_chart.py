@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
 from csc_metrics.charts.style import (
     LIMIT_COLOUR,
@@ -100,23 +103,31 @@ def spc_chart(
         else np.zeros(len(points), dtype=bool)
     )
     figure, ax = new_axes()
-    # Selections as arrays: a few dozen points, where a frame's boolean indexing costs more.
-    shown = points[~hidden] if hidden.any() else points
-    ax.plot(shown["date"], shown["value"], color="#9e9e9e", linewidth=1.2, zorder=1)
-    for group_id, segment in points.groupby("group"):
-        first = group_id == points["group"].iloc[0]
-        ax.plot(
-            segment["date"],
-            segment["mean"],
+    # Columns as arrays, selections and segments by masks: a few dozen points, where a frame's
+    # boolean indexing and a groupby cost more than the drawing.
+    dates, values = points["date"].to_numpy(), points["value"].to_numpy()
+    groups = points["group"].to_numpy()
+    shown = ~hidden
+    ax.xaxis.update_units(dates)  # as ax.plot does, so the lines below take dates
+    _add_line(ax, dates[shown], values[shown], color="#9e9e9e", linewidth=1.2, zorder=1)
+    for group_id in np.unique(groups):  # in the order of the groups' ids, as groupby takes them
+        rows = groups == group_id
+        first = group_id == groups[0]
+        segment_dates = dates[rows]
+        _add_line(
+            ax,
+            segment_dates,
+            points["mean"].to_numpy()[rows],
             color=LIMIT_COLOUR,
             linewidth=1.5,
             label="Average" if first else None,
             zorder=2,
         )
         for limit in ("upl", "lpl"):
-            ax.plot(
-                segment["date"],
-                segment[limit],
+            _add_line(
+                ax,
+                segment_dates,
+                points[limit].to_numpy()[rows],
                 color=LIMIT_COLOUR,
                 linewidth=1.2,
                 linestyle="--",
@@ -124,7 +135,7 @@ def spc_chart(
                 zorder=2,
             )
         if not first:
-            start = segment["date"].iloc[0]
+            start = pd.Timestamp(segment_dates[0])
             ax.axvline(start, color=LIMIT_COLOUR, linestyle=":", linewidth=1)
             if start in declared:
                 ax.annotate(
@@ -139,8 +150,9 @@ def spc_chart(
                     color=LIMIT_COLOUR,
                     wrap=True,
                 )
-    shown_types = shown["point_type"].to_numpy()
-    shown_dates, shown_values = shown["date"].to_numpy(), shown["value"].to_numpy()
+    ax._request_autoscale_view()  # type: ignore[attr-defined]  # as ax.plot does after its lines
+    shown_types = points["point_type"].to_numpy()[shown]
+    shown_dates, shown_values = dates[shown], values[shown]
     for point_type, style in SPC_POINT_STYLES.items():
         chosen = shown_types == point_type
         if chosen.any():
@@ -172,7 +184,7 @@ def spc_chart(
         f"Source: {source}.",
         "Process limits: average ± 2.66 × average moving range (NHS Making Data Count).",
     ]
-    if points["group"].nunique() > 1:
+    if len(np.unique(groups)) > 1:
         footnotes.append("Dotted vertical lines mark where the limits were recalculated.")
     footnotes += [
         f"Limits recalculated from {month_label(start)}: {reason}."
@@ -190,6 +202,18 @@ def spc_chart(
         for start, reason in declared.items()
     )
     return Chart(figure, title, alt, footnote)
+
+
+def _add_line(ax: Axes, x: np.ndarray, y: np.ndarray, **style: Any) -> Line2D:
+    """A line on ``ax`` as ``ax.plot(x, y, **style)`` draws it, without its argument parsing.
+
+    ``style`` must name the colour (``plot`` then takes nothing from the property cycle), and
+    the x axis' units must be set for ``x`` (``ax.xaxis.update_units``). About half a
+    millisecond less a line than ``ax.plot``; the same line, limits and SVG.
+    """
+    line = Line2D(x, y, **style)
+    ax.add_line(line)
+    return line
 
 
 def _segment_reasons(

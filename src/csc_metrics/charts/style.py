@@ -250,22 +250,20 @@ def lay_out(figure: Figure, above: Sequence[Text], below: Sequence[Text]) -> Non
     render.unclip_texts(figure.axes)
     width, height = figure.get_size_inches() * render.POINTS
     renderer = render.measuring_renderer(figure)
-    dpi = figure.dpi
-    figure.dpi = render.POINTS
-    try:
-        render.draw_ticks_once(figure, renderer)
+    with render.at_points(figure):
+        measured = render.draw_ticks_once(figure, renderer)
         top = min((t.get_window_extent(renderer).y0 for t in above if t.get_text()), default=height)
         bottom = max((t.get_window_extent(renderer).y1 for t in below if t.get_text()), default=0)
         # matplotlib keeps the figure's y label here; there is no getter.
         supylabel = figure._supylabel  # type: ignore[attr-defined]
         left = supylabel.get_window_extent(renderer).x1 if supylabel is not None else 0.0
-    finally:
-        figure.dpi = dpi
-    gap = render.PAD
-    render.fit_axes(
-        figure,
-        ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
-    )
+        gap = render.PAD
+        render.fit_axes(
+            figure,
+            ((left + gap) / width, (bottom + gap) / height, 1.0, (top - gap) / height),
+            measured,
+            renderer,
+        )
 
 
 def style_axes(ax, x_label: str, y_label: str) -> None:

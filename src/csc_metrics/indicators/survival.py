@@ -9,14 +9,17 @@ order) on or before R. Children still looked after at R are censored at R; child
 another way are handled as ``Settings.permanence_other_exits`` says. An average of the children
 who have left would leave out those still waiting, which is why the estimate is used.
 
-The estimator is ``lifelines.KaplanMeierFitter``; lifelines is imported only when an estimate
-is made.
+The estimator is lifelines' ``KaplanMeierFitter``, worked out here in numpy operation for operation
+(``kaplan_meier``, ``_Estimate``), so that the estimate, its confidence band and its median are
+lifelines' to the last bit (the tests compare them) without importing lifelines and scipy's
+statistics, about a second of CPU in every process that draws the permanence report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,9 +33,6 @@ from csc_metrics.indicators.prepare import age_at
 from csc_metrics.schemas import METRIC_COLUMNS
 from csc_metrics.settings import DEFAULT_SETTINGS, Settings
 from csc_metrics.storage import ProcessedData
-
-if TYPE_CHECKING:
-    from lifelines import KaplanMeierFitter
 
 #: Days from entry within which permanence counts as "within 1 year" and "within 2 years".
 WITHIN_DAYS: dict[str, int] = {
@@ -141,21 +141,67 @@ def _followed(
     }
 
 
-def _fit(cohort: pd.DataFrame, confidence: float, label: str) -> KaplanMeierFitter:
-    """A Kaplan-Meier fit of time to permanence (``reached`` is the event)."""
-    from lifelines import KaplanMeierFitter
+@dataclass(frozen=True)
+class _Estimate:
+    """A Kaplan-Meier fit of time to permanence, as lifelines' ``KaplanMeierFitter`` fits it.
 
-    fitter = KaplanMeierFitter(alpha=1 - confidence)
-    return fitter.fit(cohort["days"], event_observed=cohort["reached"], label=label)
+    Attributes:
+        times: The event table's times (every distinct day, and 0).
+        surviving: The estimated share not yet permanent at each (``survival_function_``).
+        lower: The confidence band's lower end at each (exponential Greenwood, as lifelines).
+        upper: Its upper end.
+        at_risk: Children still followed, not yet permanent, at each (``event_table``).
+    """
+
+    times: np.ndarray
+    surviving: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    at_risk: np.ndarray
 
 
-def _share_reached(fitter: KaplanMeierFitter, cohort: pd.DataFrame, days: int) -> float:
+def _fit(cohort: pd.DataFrame, confidence: float) -> _Estimate:
+    """A Kaplan-Meier fit of time to permanence (``reached`` is the event), with its band.
+
+    The band is lifelines' exponential Greenwood interval: the variance's steps
+    ``deaths / (population * (population - deaths))`` (infinite ones counted 0), summed, then
+    ``exp(-exp(log(-log S) -/+ z * sqrt(variance) / log S))``, blanks read as 1.
+    """
+    days = cohort["days"].to_numpy(dtype=float)
+    times, at_risk, population, observed, log_estimate = _event_table(
+        days, cohort["reached"].to_numpy()
+    )
+    surviving = np.exp(log_estimate)
+    deaths = observed.astype(float)
+    people = population.astype("uint64").astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = deaths / (people * (people - deaths))
+    steps[steps == np.inf] = 0.0
+    variance = _carried_sum(steps)
+    z = _normal_quantile(1 - (1 - confidence) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_surviving = np.log(surviving)
+        lower = np.exp(-np.exp(np.log(-log_surviving) - z * np.sqrt(variance) / log_surviving))
+        upper = np.exp(-np.exp(np.log(-log_surviving) + z * np.sqrt(variance) / log_surviving))
+    lower[np.isnan(lower)] = 1.0
+    upper[np.isnan(upper)] = 1.0
+    return _Estimate(times, surviving, lower, upper, at_risk.astype(float))
+
+
+def _normal_quantile(share: float) -> float:
+    """The standard normal quantile, as scipy's ``norm.ppf`` (which lifelines uses) gives it."""
+    from scipy.special import ndtri  # type: ignore[import-untyped]
+
+    return float(ndtri(share))
+
+
+def _share_reached(estimate: _Estimate, cohort: pd.DataFrame, days: int) -> float:
     """Estimated % reaching permanence within ``days``.
 
     Blank beyond the longest follow-up, where the estimate says nothing, unless every child
     still followed had reached permanence by then (the curve reached 100%).
     """
-    return _share_within(cohort, float(fitter.survival_function_at_times(days).iloc[0]), days)
+    return _share_within(cohort, _survival_at(estimate.times, estimate.surviving, days), days)
 
 
 def kaplan_meier(days: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,6 +223,22 @@ def kaplan_meier(days: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, np.
     Raises:
         ValueError: A day is blank or infinite (as lifelines refuses it).
     """
+    times, _, _, _, log_estimate = _event_table(days, reached)
+    return times, np.exp(log_estimate)
+
+
+def _event_table(
+    days: np.ndarray, reached: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The event table and log estimate, as lifelines has them.
+
+    Returns:
+        The times, the children at risk, the population each step divides by, the events and
+        the log of the estimate at each time.
+
+    Raises:
+        ValueError: A day is blank or infinite (as lifelines refuses it).
+    """
     days = np.asarray(days, dtype=float)
     if not np.isfinite(days).all():
         raise ValueError("Days to permanence must all be finite numbers.")
@@ -193,12 +255,18 @@ def kaplan_meier(days: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, np.
     population = at_risk - np.concatenate([[0], entrance[1:]])
     with np.errstate(invalid="ignore", divide="ignore"):
         steps = np.log(population - observed) - np.log(population)
+    return times, at_risk, population, observed, _carried_sum(steps)
+
+
+def _carried_sum(steps: np.ndarray) -> np.ndarray:
+    """The running sum of ``steps`` as pandas sums a Series with blanks, blanks carried forward.
+
+    A blank step (no one at risk) is skipped by the sum and takes the value before it.
+    """
     blank = np.isnan(steps)
-    log_estimate = np.cumsum(np.where(blank, 0.0, steps))
-    log_estimate[blank] = np.nan
-    # A blank step (no one at risk) carries the estimate before it forward.
-    log_estimate = pd.Series(log_estimate).ffill().to_numpy()
-    return times, np.exp(log_estimate)
+    total = np.cumsum(np.where(blank, 0.0, steps))
+    total[blank] = np.nan
+    return pd.Series(total).ffill().to_numpy()
 
 
 def _survival_at(times: np.ndarray, surviving: np.ndarray, day: int) -> float:
@@ -226,14 +294,14 @@ def _finite(value: Any) -> float:
     return number if np.isfinite(number) else float("nan")
 
 
-def _median(fitter: KaplanMeierFitter, confidence: float) -> tuple[float, float, float]:
+def _median(estimate: _Estimate) -> tuple[float, float, float]:
     """Median days to permanence with its interval; blank where the estimate never reaches 50%."""
-    from lifelines.utils import median_survival_times
-
-    interval = median_survival_times(fitter.confidence_interval_survival_function_)
     # The lower survival band crosses 50% first, so it gives the interval's shorter end.
-    lower, upper = interval.iloc[0, 0], interval.iloc[0, 1]
-    return _finite(fitter.median_survival_time_), _finite(lower), _finite(upper)
+    return (
+        _median_of(estimate.times, estimate.surviving),
+        _median_of(estimate.times, estimate.lower),
+        _median_of(estimate.times, estimate.upper),
+    )
 
 
 def _groups(cohort: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
@@ -280,12 +348,10 @@ def permanence_summary(
             "within_2yr_pct": float("nan"),
         }
         if len(members):
-            fitter = _fit(members, confidence, name)
-            row["median_days"], row["median_lower"], row["median_upper"] = _median(
-                fitter, confidence
-            )
-            row["within_1yr_pct"] = _share_reached(fitter, members, 365)
-            row["within_2yr_pct"] = _share_reached(fitter, members, 730)
+            estimate = _fit(members, confidence)
+            row["median_days"], row["median_lower"], row["median_upper"] = _median(estimate)
+            row["within_1yr_pct"] = _share_reached(estimate, members, 365)
+            row["within_2yr_pct"] = _share_reached(estimate, members, 730)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -314,19 +380,16 @@ def permanence_curves(
         if members.empty:
             continue
         name = ALL_CHILDREN if breakdown == TOTAL_BREAKDOWN else group
-        fitter = _fit(members, confidence, name)
-        surviving = fitter.survival_function_.iloc[:, 0]
-        band = fitter.confidence_interval_survival_function_
-        at_risk = fitter.event_table["at_risk"].reindex(surviving.index)
+        estimate = _fit(members, confidence)
         parts.append(
             pd.DataFrame(
                 {
                     "group": name,
-                    "days": surviving.index.to_numpy(dtype=float),
-                    "reached_pct": 100 * (1 - surviving.to_numpy()),
-                    "lower_pct": 100 * (1 - band.iloc[:, 1].to_numpy()),
-                    "upper_pct": 100 * (1 - band.iloc[:, 0].to_numpy()),
-                    "at_risk": at_risk.to_numpy(dtype=float),
+                    "days": estimate.times,
+                    "reached_pct": 100 * (1 - estimate.surviving),
+                    "lower_pct": 100 * (1 - estimate.upper),
+                    "upper_pct": 100 * (1 - estimate.lower),
+                    "at_risk": estimate.at_risk,
                 }
             )
         )

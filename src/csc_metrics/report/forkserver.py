@@ -58,9 +58,6 @@ WARM_IMPORTS = (
     "numpy",
     "pandas",
     "matplotlib.pyplot",
-    # The time-to-permanence estimate (indicators.survival) fits with lifelines, which imports
-    # scipy: about 1.3 s, paid here while ingest runs rather than in the report preparation.
-    "lifelines",
     "pyarrow.parquet",
     "csc_metrics.storage",
     "csc_metrics.catalogue",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csc_metrics import benchmarks
@@ -350,11 +351,17 @@ def benchmark_focus(ctx: ReportContext, indicator_ids: list[str]) -> str:
     Returns:
         Its id; the first of ``indicator_ids`` when none is worse.
     """
-    aligned = _aligned_at_end(ctx, indicator_ids)
-    worse = aligned[aligned["comparison"] == "worse"]
-    if worse.empty:
+    # As arrays: a few dozen rows, where each frame selection costs more than the search.
+    aligned = ctx.aligned_at_end
+    worse = np.flatnonzero(
+        aligned["indicator_id"].isin(indicator_ids).to_numpy()
+        & (aligned["comparison"].to_numpy() == "worse")
+    )
+    if not len(worse):
         return indicator_ids[0]
-    return str(worse.loc[worse["gap_pp"].abs().idxmax(), "indicator_id"])
+    gaps = np.abs(aligned["gap_pp"].to_numpy(dtype=float)[worse])
+    # The first of the largest gaps, in the rows' order, as ``idxmax`` picks it.
+    return str(aligned["indicator_id"].to_numpy()[worse[np.nanargmax(gaps)]])
 
 
 def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
@@ -369,18 +376,24 @@ def benchmark_line_chart(ctx: ReportContext, indicator_id: str) -> Chart:
     """
     title = display_label(indicator_id)
     ours = ctx.overall_rows(indicator_id)
-    ours = ours[(ours["period_end"].dt.month == 3) & (ours["period_end"].dt.day == 31)]
+    # As arrays: a few dozen quarter ends, where pandas' date fields cost more than the test.
+    days = ours["period_end"].to_numpy().astype("datetime64[D]")
+    march_31 = (days.astype("datetime64[Y]").astype("datetime64[M]") + 3).astype(
+        "datetime64[D]"
+    ) - 1
+    values = ours["value"].to_numpy()
     # Rows without a value (no OC3 return: no care leavers to count) are no figure either.
-    ours = ours[ours["value"].notna()]
-    if ours.empty:
+    chosen = (days == march_31) & ~pd.isna(values)
+    if not chosen.any():
         return empty_chart(title, "No 31 March figure in the data to compare with DfE's.")
-    years = ours["period_end"].dt.year
+    # Years as ``.dt.year`` gives them (int32).
+    years = (days[chosen].astype("datetime64[Y]").astype(int) + 1970).astype(np.int32)
     published = ctx.published_for(indicator_id)
     published = published.loc[published.index.isin(years)]
     council = "This council (our figures)"
     wide = pd.DataFrame(
         {
-            council: pd.Series(ours["value"].to_numpy(), index=years.to_numpy()),
+            council: pd.Series(values[chosen], index=years),
             benchmarks.ENGLAND_NAME: published["england"],
             str(ctx.council["region_name"]): published["region"],
             "Statistical neighbours (median)": published["sn_median"],

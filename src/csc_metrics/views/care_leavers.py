@@ -34,7 +34,7 @@ from csc_metrics.views.builders import (
     spc_chart_for,
 )
 from csc_metrics.views.messages import display_label, indicator_messages, percent
-from csc_metrics.views.report_context import ReportContext
+from csc_metrics.views.report_context import ReportContext, per_context
 
 AREA = "care_leavers"
 BANDS: dict[str, str] = {"17_18": "17-18", "19_21": "19-21"}
@@ -363,10 +363,12 @@ def trend_table(ctx: ReportContext) -> ReportTable:
 # --- breakdowns ----------------------------------------------------------------------------------
 
 
+@per_context
 def group_table(ctx: ReportContext, indicator_id: str) -> pd.DataFrame:
     """One indicator at the period end by sex, ethnic group, UASC and accommodation.
 
-    Each group is compared with all the other groups of its breakdown together.
+    Each group is compared with all the other groups of its breakdown together. Worked out
+    once per context: the table, the chart and the key messages each start from it.
 
     Args:
         ctx: The report context.

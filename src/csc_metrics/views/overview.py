@@ -16,7 +16,8 @@ import pandas as pd
 
 from csc_metrics.catalogue import get_indicator, indicator_table
 from csc_metrics.charts import OKABE_ITO, TEXT_COLOUR, Chart
-from csc_metrics.charts.style import finish, new_axes
+from csc_metrics.charts.bars import barh
+from csc_metrics.charts.style import category_ticks, finish, new_axes
 from csc_metrics.dates import format_date
 from csc_metrics.formatting import ColumnFormat
 from csc_metrics.narrative import IndicatorSummary, Latest
@@ -260,7 +261,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     colours = np.where(
         worse, OKABE_ITO["vermillion"], np.where(neutral, NEUTRAL_GREY, OKABE_ITO["blue"])
     )
-    bars = ax.barh(positions, gaps["gap_pp"].to_numpy(dtype=float), color=colours, height=0.6)
+    bars = barh(ax, positions, gaps["gap_pp"].to_numpy(dtype=float), color=colours, height=0.6)
     for bar, is_worse in zip(bars, worse, strict=True):
         if is_worse:
             bar.set_hatch("//")
@@ -269,7 +270,7 @@ def benchmark_gap_chart(ctx: ReportContext) -> Chart:
     labels = [f"{gap:+.1f} ({word})" for gap, word in zip(gaps["gap_pp"], words, strict=True)]
     ax.bar_label(bars, labels=labels, padding=4, fontsize=9, color=TEXT_COLOUR)
     ax.axvline(0, color=TEXT_COLOUR, linewidth=1)
-    ax.set_yticks(positions, gaps["label"].str.wrap(45))
+    category_ticks(ax.yaxis, positions, list(gaps["label"].str.wrap(45)))
     limit = float(np.nanmax(np.abs(gaps["gap_pp"].to_numpy(dtype=float)))) * 1.8 + 1
     ax.set_xlim(-limit, limit)
     ax.set_xlabel(

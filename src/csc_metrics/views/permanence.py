@@ -343,6 +343,13 @@ def route_table(ctx: ReportContext) -> ReportTable:
 
 def _england_stages(ctx: ReportContext) -> tuple[int | None, pd.DataFrame]:
     """England's all-ages stage averages for the latest DfE year ended by the period end."""
+    year, table = _england_stages_once(ctx)
+    return year, table.copy()
+
+
+@per_context
+def _england_stages_once(ctx: ReportContext) -> tuple[int | None, pd.DataFrame]:
+    """``_england_stages``, worked out once per context (the table, the chart, a sentence)."""
     table = adoption_stage_benchmarks()
     table = table[table["age_at_entry"] == "All ages"]
     years = table["year"][pd.to_datetime(table["year"].astype(str) + "-03-31") <= ctx.period_end]

@@ -213,13 +213,21 @@ def _lines_chart(
 
 
 def _mix(ctx: ReportContext, breakdown: str, order: list[str]) -> pd.DataFrame:
-    """Children looked after by a breakdown, now and a year earlier."""
+    """Children looked after by a breakdown, now and a year earlier.
+
+    Worked out once per context: the table and the chart of a breakdown both start from it.
+    """
+    return _mix_once(ctx, breakdown, tuple(order))
+
+
+@per_context
+def _mix_once(ctx: ReportContext, breakdown: str, order: tuple[str, ...]) -> pd.DataFrame:
     series = ctx.series
     rows = series[(series["indicator_id"] == "cla_count") & (series["breakdown"] == breakdown)]
     year_ago = ctx.period_end - pd.DateOffset(years=1)
     now = rows[rows["period_end"] == ctx.period_end].set_index("group")["numerator"]
     before = rows[rows["period_end"] == year_ago].set_index("group")["numerator"]
-    table = pd.DataFrame({"now": now.reindex(order), "before": before.reindex(order)})
+    table = pd.DataFrame({"now": now.reindex(list(order)), "before": before.reindex(list(order))})
     table["now_pct"] = 100 * table["now"] / table["now"].sum()
     table["before_pct"] = 100 * table["before"] / table["before"].sum()
     return table.rename_axis("group").reset_index()
@@ -495,6 +503,23 @@ def distance_table(ctx: ReportContext) -> ReportTable:
     Returns:
         One row per distance band, then ``Not known`` and the total.
     """
+    return ReportTable(
+        data=_distance_counts(ctx),
+        caption=(
+            f"Children looked after {_at(ctx)} by straight-line distance between home and "
+            "placement postcodes (not known: a postcode missing, not in the lookup, or outside "
+            "the UK)"
+        ),
+        count_columns=("Children",),
+        percent_columns={"% of those with a known distance": ("Children", "Children")},
+        row_header="Distance from home",
+        total_row="All children looked after",
+    )
+
+
+@per_context
+def _distance_counts(ctx: ReportContext) -> pd.DataFrame:
+    """``distance_table``'s rows, worked out once per context (for the table and the chart)."""
     children = looked_after(ctx)
     edges = [0.0, *(upper for upper, _ in DISTANCE_BANDS)]
     labels = [label for _, label in DISTANCE_BANDS]
@@ -513,18 +538,7 @@ def distance_table(ctx: ReportContext) -> ReportTable:
             ],
         }
     )
-    return ReportTable(
-        data=table,
-        caption=(
-            f"Children looked after {_at(ctx)} by straight-line distance between home and "
-            "placement postcodes (not known: a postcode missing, not in the lookup, or outside "
-            "the UK)"
-        ),
-        count_columns=("Children",),
-        percent_columns={"% of those with a known distance": ("Children", "Children")},
-        row_header="Distance from home",
-        total_row="All children looked after",
-    )
+    return table
 
 
 def distance_chart(ctx: ReportContext) -> Chart:

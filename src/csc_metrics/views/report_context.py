@@ -379,8 +379,11 @@ class ReportContext:
     def latest(self, indicator_id: str) -> pd.Series | None:
         """The overall row of an indicator at the period end (see ``overall_rows``)."""
         rows = self.overall_rows(indicator_id)
-        rows = rows[rows["period_end"] == self.period_end]
-        return None if rows.empty else rows.iloc[0]
+        # The row by its position: a frame's boolean selection copies every column first.
+        at = (rows["period_end"] == self.period_end).to_numpy().argmax() if len(rows) else 0
+        if not len(rows) or rows["period_end"].iat[at] != self.period_end:
+            return None
+        return rows.iloc[at]
 
     def summary(self, indicator_id: str) -> IndicatorSummary | None:
         """The latest figure, SPC, benchmark and target of an indicator, worked out once.

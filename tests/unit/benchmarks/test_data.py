@@ -23,6 +23,7 @@ from csc_metrics.benchmarks import (
     council_table,
     load_benchmark_data,
 )
+from csc_metrics.benchmarks.data import RowsByCode
 from csc_metrics.benchmarks.stages import months_to_days
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -476,3 +477,19 @@ def test_stage_table_matches_every_published_duration():
     assert sorted(table["published"]) == sorted(raw["number"])
     read = table.dropna(subset=["months"])
     assert (read["days"] == months_to_days(read["months"])).all()
+
+
+def test_rows_by_code_answers_each_codes_rows_as_groupby_does():
+    # Area A has rows 0 and 2, area B row 1; C has none. Each code's rows come back shaped
+    # (here: the value column only), in their order and with their index, as a groupby would
+    # give them; a code without rows gets the default.
+    table = pd.DataFrame(
+        {"area_code": ["A", "B", "A"], "value": [1.0, 2.0, 3.0]}, index=["x", "y", "z"]
+    )
+    rows = RowsByCode(table, "area_code", lambda part: part[["value"]])
+    expected = {code: part[["value"]] for code, part in table.groupby("area_code")}
+    pd.testing.assert_frame_equal(rows.get("A"), expected["A"])
+    pd.testing.assert_frame_equal(rows.get("B"), expected["B"])
+    assert rows.get("C", "none") == "none"
+    assert "A" in rows and "C" not in rows and len(rows) == 2
+    assert rows.get("A") is rows.get("A")  # shaped once

@@ -264,7 +264,7 @@ def test_a_text_changed_after_it_was_measured_is_laid_out_again():
     assert label.get_window_extent(renderer).bounds != first.bounds
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(24))
 def test_the_legend_goes_where_matplotlib_would_put_it_best(seed):
     # Lines, points, bars and a text in random places: the legend's best place is the one
     # matplotlib's own search finds.

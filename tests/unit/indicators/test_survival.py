@@ -32,6 +32,8 @@ from indicators_fixtures import child, episode, make_data
 
 from csc_metrics.indicators import compute_indicators
 from csc_metrics.indicators.survival import (
+    _fit,
+    _median,
     _median_of,
     _survival_at,
     kaplan_meier,
@@ -231,3 +233,50 @@ def test_kaplan_meier_matches_lifelines_on_county_sized_cohorts():
 def test_kaplan_meier_refuses_a_blank_day():
     with pytest.raises(ValueError, match="finite"):
         kaplan_meier(np.array([10.0, np.nan]), np.array([True, False]))
+
+
+def _lifelines_fit(days: np.ndarray, reached: np.ndarray, confidence: float):
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(alpha=1 - confidence).fit(
+        pd.Series(days), event_observed=pd.Series(reached), label="x"
+    )
+
+
+def _lifelines_median(band: pd.DataFrame) -> pd.DataFrame:
+    from lifelines.utils import median_survival_times
+
+    return median_survival_times(band)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_the_band_median_and_at_risk_are_lifelines_to_the_bit(confidence):
+    # Cohorts of 1 to 600 children (many ties, some reaching permanence on day 0, some where
+    # everyone does): the estimate, both ends of its band, the children at risk and the median
+    # with its interval are exactly lifelines' (the same operations in the same order).
+    generator = np.random.default_rng(11)
+    for size in (1, 2, 5, 40, 600):
+        for share in (0.0, 0.35, 1.0):
+            days = generator.integers(0, 900, size=size).astype(float)
+            reached = generator.random(size) < share
+            cohort = pd.DataFrame({"days": days, "reached": reached})
+            estimate = _fit(cohort, confidence)
+            fitter = _lifelines_fit(days, reached, confidence)
+            band = fitter.confidence_interval_survival_function_
+            np.testing.assert_array_equal(estimate.times, fitter.survival_function_.index)
+            np.testing.assert_array_equal(estimate.surviving, fitter.survival_function_.iloc[:, 0])
+            np.testing.assert_array_equal(estimate.lower, band.iloc[:, 0])
+            np.testing.assert_array_equal(estimate.upper, band.iloc[:, 1])
+            np.testing.assert_array_equal(
+                estimate.at_risk,
+                fitter.event_table["at_risk"].reindex(fitter.survival_function_.index),
+            )
+            interval = _lifelines_median(band)
+            expected = [fitter.median_survival_time_, interval.iloc[0, 0], interval.iloc[0, 1]]
+            assert _median(estimate) == pytest.approx(
+                [value if np.isfinite(value) else np.nan for value in expected], nan_ok=True, abs=0
+            )
+            for day in (0, 365, 730):
+                assert _survival_at(estimate.times, estimate.surviving, day) == pytest.approx(
+                    float(fitter.survival_function_at_times(day).iloc[0]), nan_ok=True, abs=0
+                )

@@ -53,11 +53,11 @@ browser: ## Install headless Chromium (Debian package) for the real-browser test
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 .PHONY: test
-test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4.5 min on an idle 2-core machine (4 min 16 s on 8 Dec 00:16; 7 to 10 min while other work runs; aim: under 2 minutes, not reachable on 2 cores: see README)
+test: $(VENV)/.installed-dev browser ## Create .venv with dev extras and run the whole test suite: about 4.5 min on an idle 2-core machine (4 min 9 s on 8 Dec 02:52; 7 to 10 min while other work runs; aim: under 2 minutes, not reachable on 2 cores: see README)
 	$(PYTEST) -n auto --dist loadscope --no-loadscope-reorder tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 .PHONY: test-fast
-test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 57 s on a near-idle 2-core machine (57.2 s on 8 Dec 00:20, load 1.7; target: under 60 s)
+test-fast: $(VENV)/.installed-dev ## Run the unit tests (tests/unit, nothing marked slow): about 55 s on a near-idle 2-core machine (52.9 s on 8 Dec 03:12, load 0.6; target: under 60 s)
 	$(PYTEST) -n auto --dist loadscope -m "not slow" tests/unit -p no:cacheprovider -p no:nbval -q
 
 .PHONY: lint

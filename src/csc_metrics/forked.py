@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import tempfile
 import threading
 import time
@@ -107,6 +108,20 @@ class ForkedCall(Generic[T]):
             with contextlib.suppress(OSError):
                 Path(path).unlink()
         return self._function()
+
+    def cancel(self) -> None:
+        """End the child early, if one runs, and drop its result (this process failed)."""
+        if self._pid is None:
+            return
+        pid, ready, path = self._pid, self._ready, self._path
+        self._pid = self._ready = self._path = None
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        _reap(pid)
+        with contextlib.suppress(OSError, TypeError):
+            os.close(ready)  # type: ignore[arg-type]
+        with contextlib.suppress(OSError, TypeError):
+            Path(path).unlink()  # type: ignore[arg-type]
 
 
 def _reap(pid: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,21 @@ def test_the_result_file_is_removed(
 
     assert ForkedCall(lambda: "x" * 1000).result() == "x" * 1000
 
+    assert list(tmp_path.glob("csc-metrics-*.pickle")) == []
+
+
+def test_a_cancelled_call_ends_its_child_and_removes_its_file(
+    one_thread: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    call = ForkedCall(lambda: time.sleep(60))
+    child = call._pid
+
+    call.cancel()
+
+    # The child is gone (killed and reaped, not left running for a minute) and so is its file.
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)
     assert list(tmp_path.glob("csc-metrics-*.pickle")) == []
 
 

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import signal
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from csc_metrics.forked import fork_is_safe
+from csc_metrics.forked import ForkedCall
 from csc_metrics.sample.annex_a import establishment_table, open_cases, workforce_table
 from csc_metrics.sample.config import SampleConfig, to_date
 from csc_metrics.sample.generate import SyntheticCouncil
@@ -46,7 +45,8 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
     The caseload snapshots' files (each a workbook or ``cases.csv``, the workforce and the
     establishment) depend only on the council, so where this process can fork, a child writes
     them beside it: the two take snapshots from one queue (``_SnapshotQueue``), this process
-    once it has written the SSDA903 returns. The files are the same wherever they are written.
+    once it has written the SSDA903 returns (``forked.ForkedCall``). The files are the same
+    wherever they are written.
 
     Args:
         council: The generated council.
@@ -62,7 +62,9 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
     establishment = establishment_table(council.service)
     snapshots = config.snapshot_dates
     queue = _SnapshotQueue(len(snapshots))
-    helper = _SnapshotHelper.start(lambda: _write_queued(council, plan, out, establishment, queue))
+    # Where this process cannot fork, or the child fails, ``result`` writes from the queue
+    # here, which by then is empty: what the child did not finish is written below.
+    helper = ForkedCall(partial(_write_queued, council, plan, out, establishment, queue))
     try:
         used_postcodes: set[str] = set()
         row_counts: dict[int, dict[str, int]] = {}
@@ -84,16 +86,14 @@ def write_council(council: SyntheticCouncil, out: Path) -> list[Path]:
         manifest = render(council, plan, row_counts).encode("utf-8")
         done, postcodes = _write_queued(council, plan, out, establishment, queue)
         used_postcodes |= postcodes
-        helped = helper.result() if helper is not None else None
+        helped, helped_postcodes = helper.result()
     except BaseException:
-        if helper is not None:
-            helper.stop()
+        helper.cancel()
         raise
     finally:
         queue.close()
-    if helped is not None:
-        done |= helped[0]
-        used_postcodes |= helped[1]
+    done |= helped
+    used_postcodes |= helped_postcodes
     # Whatever the child did not finish (it failed, or none was started), written here.
     left = [number for number in range(len(snapshots)) if number not in done]
     if left:
@@ -247,66 +247,6 @@ class _SnapshotQueue:
         """Close this process's end of the pipe."""
         with contextlib.suppress(OSError):
             os.close(self._read)
-
-
-class _SnapshotHelper:
-    """A forked child that writes snapshots beside this process, and its answer."""
-
-    def __init__(self, pid: int, answer: int) -> None:
-        self._pid = pid
-        self._answer = answer
-
-    @classmethod
-    def start(cls, work: Callable[[], tuple[set[int], set[str]]]) -> _SnapshotHelper | None:
-        """Fork a child that runs ``work`` and sends back what it returns.
-
-        Returns:
-            The child, or None where this process cannot fork safely (it then does all).
-        """
-        if not fork_is_safe():
-            return None
-        answer, send = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(answer)
-            os.close(send)
-            return None
-        if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
-            os.close(answer)
-            status = 1
-            try:
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(send, "wb") as pipe:
-                    pipe.write(data)
-                status = 0
-            finally:
-                # No atexit handlers, no flushing of buffers the parent also holds.
-                os._exit(status)
-        os.close(send)
-        return cls(pid, answer)
-
-    def result(self) -> tuple[set[int], set[str]] | None:
-        """What the child wrote, once it is done; None if it failed."""
-        try:
-            with os.fdopen(self._answer, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(self._pid, 0)
-            if status != 0 or not data:
-                return None
-            done, postcodes = pickle.loads(data)  # our own child's answer
-            return set(done), set(postcodes)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
-            return None
-
-    def stop(self) -> None:
-        """End the child early (this process failed) and collect it."""
-        with contextlib.suppress(OSError):
-            os.kill(self._pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(self._pid, 0)
-        with contextlib.suppress(OSError):
-            os.close(self._answer)
 
 
 class _Writer:

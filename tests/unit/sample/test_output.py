@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from csc_metrics import forked as forked_calls
 from csc_metrics.sample import output
 from csc_metrics.sample.config import SampleConfig
 from csc_metrics.sample.generate import SyntheticCouncil, build_council
@@ -34,7 +35,7 @@ def written_alone(council, tmp_path_factory) -> tuple[list[Path], dict[str, byte
     """Every file written by this process alone (no child forked)."""
     out = tmp_path_factory.mktemp("alone")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(output, "fork_is_safe", lambda: False)
+        patch.setattr(forked_calls, "fork_is_safe", lambda: False)
         written = output.write_council(council, out)
     return [path.relative_to(out) for path in written], _files(out)
 
@@ -48,16 +49,16 @@ def test_a_queue_hands_out_each_snapshot_once():
 
 
 def test_a_forked_child_writes_the_same_files(council, written_alone, tmp_path, monkeypatch):
-    monkeypatch.setattr(output, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(forked_calls, "fork_is_safe", lambda: True)
     forked = []
-    start = output._SnapshotHelper.start
+    forked_call = output.ForkedCall
 
-    def counted_start(work):
-        helper = start(work)
-        forked.append(helper is not None)
-        return helper
+    def counted_call(work):
+        call = forked_call(work)
+        forked.append(call.forked)
+        return call
 
-    monkeypatch.setattr(output._SnapshotHelper, "start", counted_start)
+    monkeypatch.setattr(output, "ForkedCall", counted_call)
     written = output.write_council(council, tmp_path)
     assert forked == [True]
     # The same files, listed in the same order, with the same bytes.
@@ -68,7 +69,7 @@ def test_a_forked_child_writes_the_same_files(council, written_alone, tmp_path, 
 def test_snapshots_a_failed_child_left_are_written_here(
     council, written_alone, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(output, "fork_is_safe", lambda: True)
+    monkeypatch.setattr(forked_calls, "fork_is_safe", lambda: True)
     parent = os.getpid()
     write_queued = output._write_queued
 
